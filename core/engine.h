@@ -1,0 +1,3 @@
+#ifndef SL_engine_H
+#define SL_engine_H
+#endif

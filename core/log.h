@@ -1,0 +1,36 @@
+/*
+ * log.h - sluiced's own messages and configuration diagnostics.
+ *
+ * Internal messages go to stderr when running in the foreground (or before the engine
+ * runs) and, once the engine runs, into the default ruleset as syslog messages from
+ * "sluiced" with facility syslog, as rsyslog does with its own messages.
+ *
+ * Concurrency & locking: thread-safe; the sink pointer is set once before threads start.
+ */
+#ifndef SLUICE_CORE_LOG_H
+#define SLUICE_CORE_LOG_H
+
+#include "sluice/sl_plugin.h"
+
+struct sl_loc;
+
+void sl_log(int severity, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Config diagnostics: "FILE:LINE: error: text" on stderr (and the internal log).
+ * Counted, so that -N can exit non-zero. */
+void sl_cfg_error(const struct sl_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int sl_cfg_error_count(void);
+int sl_cfg_warn_count(void);
+void sl_cfg_reset_counts(void);
+
+/* Engine hookup: where internal messages go once the engine runs (NULL: stderr only). */
+typedef void (*sl_log_sink_fn)(int severity, const char *text);
+void sl_log_set_sink(sl_log_sink_fn fn);
+void sl_log_set_stderr(int on);      /* foreground mode: also print to stderr */
+void sl_log_set_debug(int on);       /* -d: debug messages to stderr */
+
+#endif

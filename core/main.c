@@ -1,0 +1,2 @@
+/* sluiced main: placeholder, being written */
+int main(void) { return 0; }

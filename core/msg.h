@@ -1,0 +1,244 @@
+/*
+ * msg.h - the message object and its properties (core-private).
+ *
+ * A message keeps the raw bytes it was received with, immutable.  The parsers (RFC 5424,
+ * then RFC 3164, as rsyslog's default parser chain) fill the fields below; parsing runs on
+ * ruleset workers, never on input threads.  Property names are resolved to enum sl_prop
+ * (plus a JSON path for $!, $. and $/) at config time, so templates and filters do no string
+ * lookups per message.
+ *
+ * Ownership and lifetime
+ *   - Created by sl_msg_new() with refcount 1.  Whoever enqueues a message into more than
+ *     one place takes a reference per place (sl_msg_ref) and each consumer drops its own.
+ *   - Strings referenced by the parsed fields are either spans into `raw` or owned
+ *     allocations (flag bits in `owned`), released by sl_msg_unref().
+ *   - inputname is interned by the core and never freed by the message.
+ *
+ * Concurrency & locking
+ *   - Until a message has been handed to an action queue it is written by one ruleset worker
+ *     only.  After that it is read-only and shared by refcount (atomic).  set/unset of $!
+ *     variables happens on the ruleset worker before any action queue sees the message.
+ */
+#ifndef SLUICE_CORE_MSG_H
+#define SLUICE_CORE_MSG_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "sluice/sl_plugin.h"
+
+struct fjson_object;
+
+/* Time as rsyslog keeps it (struct syslogTime): the reported broken-down fields and offset,
+ * not a converted instant, so that formatting reproduces what the sender said. */
+struct sl_time {
+    uint8_t type;          /* 0: not set, 1: RFC 3164 style, 2: RFC 3339 */
+    int16_t year;
+    uint8_t month;         /* 1..12 */
+    uint8_t day;           /* 1..31 */
+    uint8_t hour, minute, second;
+    uint8_t secfrac_precision; /* digits in secfrac (0..6 for 3164-derived, up to 9) */
+    uint32_t secfrac;
+    char offset_mode;      /* '+' or '-' ; 'Z' parsed is stored as '+' 0:0 with flag below */
+    uint8_t offset_hour, offset_minute;
+    uint8_t in_utc;        /* offset given as 'Z' */
+};
+
+/* Properties, by rsyslog's names (see sl_prop_from_name). */
+enum sl_prop {
+    SL_PROP_INVALID = 0,
+    SL_PROP_MSG,
+    SL_PROP_RAWMSG,
+    SL_PROP_RAWMSG_AFTER_PRI,
+    SL_PROP_HOSTNAME,          /* also "source" */
+    SL_PROP_FROMHOST,
+    SL_PROP_FROMHOST_IP,
+    SL_PROP_FROMHOST_PORT,
+    SL_PROP_SYSLOGTAG,
+    SL_PROP_PROGRAMNAME,
+    SL_PROP_PRI,
+    SL_PROP_PRI_TEXT,
+    SL_PROP_IUT,
+    SL_PROP_SYSLOGFACILITY,
+    SL_PROP_SYSLOGFACILITY_TEXT,
+    SL_PROP_SYSLOGSEVERITY,    /* also "syslogpriority" */
+    SL_PROP_SYSLOGSEVERITY_TEXT,
+    SL_PROP_TIMEGENERATED,
+    SL_PROP_TIMEREPORTED,      /* also "timestamp" */
+    SL_PROP_PROTOCOL_VERSION,
+    SL_PROP_STRUCTURED_DATA,
+    SL_PROP_APP_NAME,
+    SL_PROP_PROCID,
+    SL_PROP_MSGID,
+    SL_PROP_INPUTNAME,
+    SL_PROP_JSONMESG,          /* "jsonmesg" */
+    SL_PROP_UUID,
+    SL_PROP_CEE,               /* $!path  ("$!" alone: the whole tree) */
+    SL_PROP_LOCAL_VAR,         /* $.path */
+    SL_PROP_GLOBAL_VAR,        /* $/path */
+    /* system properties: not message data */
+    SL_PROP_SYS_NOW,
+    SL_PROP_SYS_YEAR,
+    SL_PROP_SYS_MONTH,
+    SL_PROP_SYS_DAY,
+    SL_PROP_SYS_HOUR,
+    SL_PROP_SYS_HHOUR,
+    SL_PROP_SYS_QHOUR,
+    SL_PROP_SYS_MINUTE,
+    SL_PROP_SYS_NOW_UTC,
+    SL_PROP_SYS_YEAR_UTC,
+    SL_PROP_SYS_MONTH_UTC,
+    SL_PROP_SYS_DAY_UTC,
+    SL_PROP_SYS_HOUR_UTC,
+    SL_PROP_SYS_HHOUR_UTC,
+    SL_PROP_SYS_QHOUR_UTC,
+    SL_PROP_SYS_MINUTE_UTC,
+    SL_PROP_SYS_MYHOSTNAME,
+    SL_PROP_SYS_BOM,
+    SL_PROP_SYS_UPTIME,
+    SL_PROP_SYS_NOW_UNIXTIMESTAMP,
+    SL_PROP__COUNT
+};
+
+/* A resolved property reference: id plus, for SL_PROP_CEE/LOCAL_VAR/GLOBAL_VAR, the path
+ * below the root in rsyslog notation without the leading "$!" (e.g. "a!b"; "" = root). */
+struct sl_propref {
+    enum sl_prop id;
+    char *path;
+};
+
+/* A span into raw or into an owned string. */
+struct sl_str {
+    const char *p;
+    size_t len;
+};
+
+#define SL_MSG_INLINE 256
+
+struct sl_msg {
+    _Atomic int refcnt;
+    uint32_t flags;            /* SL_MSGF_* */
+
+    /* what arrived */
+    char *raw;                 /* NUL-terminated copy; raw_len excludes the NUL */
+    size_t raw_len;
+    struct sockaddr_storage peer;
+    socklen_t peerlen;         /* 0: local input, fromhost is the local host name */
+    const char *inputname;     /* interned: "imudp", "imtcp", ... */
+    void *ruleset;             /* core handle of the bound ruleset, NULL = default */
+    struct timespec rcv;       /* receive time (timegenerated source) */
+
+    /* parsed (valid once SL_MSGF_PARSED is set) */
+    int pri;                   /* facility * 8 + severity; rsyslog's default 13 if absent */
+    uint8_t pri_from_msg;      /* a PRI was present in the raw message */
+    int protocol_version;      /* 0 = legacy (3164), 1 = RFC 5424 */
+    size_t after_pri;          /* offset in raw after "<PRI>" (rawmsg-after-pri) */
+    struct sl_time t_reported;
+    struct sl_time t_generated;
+    struct sl_str hostname;
+    struct sl_str tag;         /* syslogtag as rsyslog builds it ("app[123]:") */
+    struct sl_str appname;
+    struct sl_str procid;
+    struct sl_str msgid;
+    struct sl_str sd;          /* structured-data, "-" if none */
+    struct sl_str msg;         /* MSG part */
+    struct sl_str programname; /* derived from tag lazily (see sl_msg_programname) */
+
+    /* fromhost/fromhost-ip as strings, produced lazily from peer */
+    char *fromhost;
+    char *fromhost_ip;
+
+    /* JSON trees (libfastjson), created on first write */
+    struct fjson_object *json;       /* $! */
+    struct fjson_object *localvars;  /* $. */
+
+    /* scratch for strings the parsers had to build; freed with the message */
+    char *owned[4];
+    unsigned n_owned;
+};
+
+enum {
+    SL_MSGF_PARSED = 1u << 0,
+    SL_MSGF_PROGNAME_DONE = 1u << 1,
+    SL_MSGF_INTERNAL = 1u << 2  /* emitted by sluiced itself */
+};
+
+/* Parser options: global() and pmrfc3164 settings that change parsing. */
+struct sl_parse_opts {
+    int escape_cc_on_receive;  /* $EscapeControlCharactersOnReceive, default on */
+    char cc_escape_prefix;     /* default '#' */
+    int drop_trailing_lf;      /* $DropTrailingLFOnReception, default on */
+    int space_lf_on_receive;   /* parser.SpaceLFOnReceive, default off */
+    int permit_squared_tag;    /* pmrfc3164 permit.squareBracketsInHostname etc.: later */
+};
+void sl_parse_opts_default(struct sl_parse_opts *o);
+
+/* Life cycle */
+struct sl_msg *sl_msg_new(const char *raw, size_t len);  /* timegenerated = now */
+void sl_msg_set_peer(struct sl_msg *m, const struct sockaddr *sa, socklen_t len);
+static inline struct sl_msg *sl_msg_ref(struct sl_msg *m)
+{
+    atomic_fetch_add_explicit(&m->refcnt, 1, memory_order_relaxed);
+    return m;
+}
+void sl_msg_unref(struct sl_msg *m);
+
+/* Internal message from sluiced itself ("sluiced: ..." as syslog.<sev>). */
+struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text);
+
+/* Parse raw into the fields: RFC 5424 if it is one, else RFC 3164, as rsyslog 8.2302's
+ * default parser chain (pmrfc5424, pmrfc3164) does, including the escaping of control
+ * characters on receive and dropping a trailing LF.  Idempotent. */
+void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o);
+
+/* Properties.  Returns a pointer to the value and sets *len.  The value lives in the message
+ * (valid while the caller holds a reference), in tmp (caller's buffer of SL_PROP_TMP bytes),
+ * or in malloc'd memory returned through *to_free, which the caller frees.  Never NULL: an
+ * absent property is "" (len 0), as rsyslog renders it. */
+#define SL_PROP_TMP 128
+const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *len,
+                        char tmp[SL_PROP_TMP], char **to_free);
+
+/* The time behind a time-valued property (timereported, timegenerated, $now...); NULL if the
+ * property is not time-valued.  Used by the template engine's date-* options. */
+const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_time *tmp);
+
+/* $! / $. / $/ access.  set takes ownership of val. Return 0 or negative SL_E*. */
+int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val);
+int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path);
+struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const char *path); /* borrowed */
+
+/* Property name -> ref ("msg", "HOSTNAME", "$!a!b", "$.x", "$now", "timestamp", ...),
+ * case-insensitive like rsyslog.  Returns 0, or SL_ENOENT for an unknown name. path is
+ * malloc'd into ref->path for JSON properties; free with sl_propref_clear. */
+int sl_propref_parse(const char *name, size_t len, struct sl_propref *ref);
+void sl_propref_clear(struct sl_propref *ref);
+const char *sl_prop_name(enum sl_prop id); /* canonical rsyslog name */
+
+/* Local host name as rsyslog uses it ($myhostname, hostname of internal messages). */
+const char *sl_local_hostname(void);
+void sl_set_local_hostname(const char *name); /* global(localHostname=) */
+
+/* Time helpers (core/util/time.c) */
+void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc);
+enum sl_datefmt {
+    SL_DATE_DEFAULT = 0,    /* rsyslog's default for TIMESTAMP: RFC 3164 "Mmm dd hh:mm:ss" */
+    SL_DATE_RFC3164,        /* "Mmm dd hh:mm:ss", day space-padded */
+    SL_DATE_RFC3164_BUGGYDAY, /* day zero-padded */
+    SL_DATE_RFC3339,        /* 2026-11-22T15:04:05.123456+00:00 */
+    SL_DATE_MYSQL,          /* 20261122150405 */
+    SL_DATE_PGSQL,          /* 2026-11-22 15:04:05 */
+    SL_DATE_SUBSECONDS,     /* secfrac digits only */
+    SL_DATE_UNIXTIMESTAMP,
+    SL_DATE_YEAR, SL_DATE_MONTH, SL_DATE_DAY, SL_DATE_HOUR, SL_DATE_MINUTE, SL_DATE_SECOND,
+    SL_DATE_TZOFFSHOUR, SL_DATE_TZOFFSMIN, SL_DATE_TZOFFSDIRECTION,
+    SL_DATE_ORDINAL, SL_DATE_WEEK, SL_DATE_WDAY, SL_DATE_WDAYNAME,
+    SL_DATE_ISO_WEEK, SL_DATE_ISO_WEEKYEAR
+};
+/* Formats t into buf (at least 64 bytes); returns the length. */
+size_t sl_time_format(const struct sl_time *t, enum sl_datefmt f, char *buf);
+
+#endif

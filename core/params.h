@@ -1,0 +1,3 @@
+#ifndef SL_params_H
+#define SL_params_H
+#endif

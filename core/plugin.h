@@ -1,0 +1,3 @@
+#ifndef SL_plugin_H
+#define SL_plugin_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef SL_queue_H
+#define SL_queue_H
+#endif

@@ -1,0 +1,67 @@
+/*
+ * template.h - templates and the property replacer (core).
+ *
+ * A template is compiled once at config time into a list of elements (constant text or a
+ * property reference with replacer options: from/to, regex, field, date format, case,
+ * escaping...).  Rendering a message walks the list and appends to an sl_buf; no property
+ * name is looked up per message.
+ *
+ * Ownership: templates live in a registry (struct sl_tpl_registry) owned by the loaded
+ * config; pointers handed out stay valid until sl_tpl_registry_free().
+ *
+ * Concurrency & locking: compiled templates are immutable; sl_template_render() may be
+ * called from any number of threads at once (per-call scratch only; regexes compiled per
+ * thread where glibc's regexec would serialise).
+ */
+#ifndef SLUICE_CORE_TEMPLATE_H
+#define SLUICE_CORE_TEMPLATE_H
+
+#include <stddef.h>
+#include "sluice/sl_plugin.h"
+
+struct sl_msg;
+struct sl_template;
+struct sl_tpl_registry;
+
+/* An error description filled by the compile functions: what is wrong, without location
+ * (the caller prefixes file:line). */
+struct sl_tpl_err {
+    char text[256];
+};
+
+/* The registry starts with every built-in RSYSLOG_* template of rsyslog 8.2302. */
+struct sl_tpl_registry *sl_tpl_registry_new(void);
+void sl_tpl_registry_free(struct sl_tpl_registry *r);
+const struct sl_template *sl_tpl_find(const struct sl_tpl_registry *r, const char *name);
+
+/* template(type="string" string="...") and legacy $template name,"...".
+ * options: "sql", "stdsql", "json", "jsonf" (as the template option= parameter and the
+ * legacy ",option" suffix).  Returns the template (added to the registry) or NULL with err. */
+const struct sl_template *sl_tpl_add_string(struct sl_tpl_registry *r, const char *name,
+                                            const char *str, const char *option,
+                                            struct sl_tpl_err *err);
+
+/* template(type="list") built element by element: property(name= ...options) and
+ * constant(value= ...).  keys/vals are the element's parameters as written in the config
+ * (e.g. "name","msg","position.from","1","format","jsonf","outname","m"). */
+struct sl_tpl_builder;
+struct sl_tpl_builder *sl_tpl_list_begin(struct sl_tpl_registry *r, const char *name,
+                                         const char *option);
+int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
+                         const char *const *vals, size_t n, struct sl_tpl_err *err);
+int sl_tpl_list_constant(struct sl_tpl_builder *b, const char *const *keys,
+                         const char *const *vals, size_t n, struct sl_tpl_err *err);
+const struct sl_template *sl_tpl_list_end(struct sl_tpl_builder *b, struct sl_tpl_err *err);
+
+/* template(type="subtree" subtree="$!..."). */
+const struct sl_template *sl_tpl_add_subtree(struct sl_tpl_registry *r, const char *name,
+                                             const char *subtree, struct sl_tpl_err *err);
+
+/* Render: append the template's output for m to out.  Returns 0 or SL_ENOMEM. */
+int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out);
+const char *sl_template_name(const struct sl_template *t);
+
+/* Dump a template in a stable text form (for -N --dump). */
+void sl_template_dump(const struct sl_template *t, struct sl_buf *out);
+
+#endif

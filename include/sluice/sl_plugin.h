@@ -1,0 +1,256 @@
+/*
+ * sl_plugin.h - the sluice plugin ABI: one versioned, constant descriptor per plugin,
+ * parameter descriptor tables filled by offset, and the host function table the core
+ * hands to plugins.  This is the only header a plugin includes.
+ *
+ * Ownership and lifetime
+ *   - The core allocates `inst_size` bytes per input()/action() instance, zeroes them,
+ *     fills them from `inst_params` by offset (defaults first, then the config values),
+ *     and frees them after ops->destroy().  Strings (SL_PT_STRING/WORD) and arrays
+ *     (SL_PT_ARRAY) written into the instance are owned by the core: plugins must not free
+ *     them and may keep pointers until destroy().
+ *   - Module parameters (module(load="x" ...)) are filled the same way into a block of
+ *     `mod_size` bytes that lives as long as the loaded module; the instance receives a
+ *     pointer to it in create().
+ *   - Each output worker gets its own `wrk_size` block, zeroed, never shared between threads.
+ *
+ * Concurrency & locking
+ *   - Input: create/open/destroy run on the main thread; run() runs on a thread of its own
+ *     created by the core; stop() is called from another thread and must only wake run().
+ *   - Output: create/destroy/hup run on the main thread.  deliver() is called from core
+ *     worker threads; the core guarantees that one `wrk` block is used by at most one thread
+ *     at a time, but different workers of the same instance may call deliver() concurrently,
+ *     so anything a plugin mutates in `inst` needs its own lock.  hup() may run concurrently
+ *     with deliver().
+ *   - Every host function is thread-safe unless noted.
+ *
+ * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
+ * core's; fields are only ever appended, and struct_size tells the core how much the plugin
+ * knows about.
+ */
+#ifndef SLUICE_SL_PLUGIN_H
+#define SLUICE_SL_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_ABI_MAJOR 1
+#define SL_ABI_MINOR 0
+
+/* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
+enum {
+    SL_EINVAL = -1,   /* bad argument or value */
+    SL_ENOMEM = -2,
+    SL_ECONFIG = -3,  /* configuration error (already reported with location) */
+    SL_EIO = -4,      /* I/O error (errno kept where meaningful) */
+    SL_EAGAIN = -5,   /* try again later */
+    SL_EABI = -6,     /* plugin ABI mismatch */
+    SL_ENOENT = -7,   /* not found */
+    SL_ESHUTDOWN = -8 /* the core is shutting down */
+};
+
+/* deliver() verdicts: the plugin says what happened, the core decides what to do next. */
+enum sl_verdict_code {
+    SL_OK = 0,       /* the whole batch is done */
+    SL_RETRY = 1,    /* transient failure: rewind and retry after backoff */
+    SL_SUSPEND = 2,  /* connection lost: the core backs off, then calls deliver() again */
+    SL_PARTIAL = 3,  /* v->done items are done, the rest are retried */
+    SL_BAD_DATA = 4  /* v->bad[i] != 0 marks permanent failures; the rest are done */
+};
+
+/* Severities for host->log(), same numbers as syslog(3). */
+enum { SL_LOG_ERR = 3, SL_LOG_WARNING = 4, SL_LOG_NOTICE = 5, SL_LOG_INFO = 6, SL_LOG_DEBUG = 7 };
+
+/* ---------------------------------------------------------------------------------------
+ * Parameter descriptors
+ * ------------------------------------------------------------------------------------- */
+enum sl_ptype {
+    SL_PT_BOOL = 1, /* int: "on"/"off"/"yes"/"no"/"1"/"0" */
+    SL_PT_INT,      /* int64_t */
+    SL_PT_NONNEG,   /* int64_t >= 0 */
+    SL_PT_POSINT,   /* int64_t > 0 */
+    SL_PT_PORT,     /* int64_t 0..65535 (0: ephemeral); rsyslog accepts strings here */
+    SL_PT_SIZE,     /* int64_t, with k/m/g (x1000) and K/M/G... rsyslog: "64k" = 65536 */
+    SL_PT_STRING,   /* char * (core-owned) */
+    SL_PT_WORD,     /* char * without white space */
+    SL_PT_ARRAY,    /* struct sl_strarr: a single string or ["a","b"] */
+    SL_PT_FILEMODE, /* int64_t, octal "0640" */
+    SL_PT_UID,      /* int64_t: user name or number, resolved at config time; -1 unset */
+    SL_PT_GID,      /* int64_t: group name or number; -1 unset */
+    SL_PT_TEMPLATE, /* const struct sl_template *: template name resolved at config time */
+    SL_PT_RULESET,  /* void *: ruleset name resolved at config time (core handle) */
+    SL_PT_ENUM      /* int64_t: index into `enums` (case-insensitive match) */
+};
+
+enum {
+    SL_P_REQUIRED = 1u << 0,
+    SL_P_DEPRECATED = 1u << 1,
+    SL_P_SECRET = 1u << 2 /* never printed in dumps or logs */
+};
+
+struct sl_strarr {
+    size_t n;
+    char **v;
+};
+
+struct sl_param {
+    const char *name;   /* case-insensitive; dotted names ok ("queue.size") */
+    enum sl_ptype type;
+    uint32_t flags;     /* SL_P_* */
+    size_t offset;      /* offsetof(struct my_inst, field) */
+    const char *def;    /* default as text, converted like a config value; NULL = zero/unset */
+    const char *const *enums; /* SL_PT_ENUM: NULL-terminated list */
+    const char *legacy; /* "$ActionSendStreamDriverMode" or NULL */
+    const char *help;
+};
+#define SL_PARAM_END { NULL, 0, 0, 0, NULL, NULL, NULL, NULL }
+
+/* ---------------------------------------------------------------------------------------
+ * Growable byte buffer shared by core and plugins (template rendering output).
+ * ------------------------------------------------------------------------------------- */
+struct sl_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+/* ---------------------------------------------------------------------------------------
+ * Opaque core objects
+ * ------------------------------------------------------------------------------------- */
+struct sl_msg;          /* a message; plugins never look inside */
+struct sl_template;     /* a compiled template */
+struct sl_input_ctx;    /* the core's side of one input instance */
+
+/* A batch handed to deliver(). */
+struct sl_batch {
+    size_t n;
+    struct sl_msg *const *msgs;
+};
+
+struct sl_verdict {
+    size_t done;        /* SL_PARTIAL: how many leading items are done */
+    uint8_t *bad;       /* SL_BAD_DATA: n bytes, core-allocated and zeroed */
+};
+
+/* ---------------------------------------------------------------------------------------
+ * Host function table
+ * ------------------------------------------------------------------------------------- */
+#define SL_HOST_VERSION 1
+
+struct sl_host {
+    uint32_t version;     /* SL_HOST_VERSION */
+    uint32_t struct_size; /* sizeof(struct sl_host) of the core */
+
+    /* Internal log: goes to stderr in foreground mode and into the message stream as a
+     * syslog message from "sluiced" (as rsyslog does with its own messages). `who` is the
+     * plugin or instance name shown in the message. */
+    void (*log)(int severity, const char *who, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+    /* Inputs ------------------------------------------------------------------------- */
+    /* A new message holding a copy of raw[0..len).  peer may be NULL (local input).
+     * Never returns NULL (aborts on out-of-memory, like the rest of the core). */
+    struct sl_msg *(*msg_new)(struct sl_input_ctx *ctx, const char *raw, size_t len,
+                              const struct sockaddr *peer, socklen_t peerlen);
+    void (*msg_unref)(struct sl_msg *m);
+
+    /* Hand n messages to the input's ruleset queue; ownership of every message passes to
+     * the core whatever the result.  flow_key keeps order: messages with the same key (for
+     * example a TCP connection id) are processed in the order submitted.
+     * Inputs flagged SL_PF_NO_DELAY never block: messages that do not fit are dropped and
+     * counted, and the number accepted is returned.  Other inputs block while the queue is
+     * full (that is the back-pressure: the sender's TCP window closes) and return n, or
+     * SL_ESHUTDOWN if the core is stopping (the messages are then discarded). */
+    int (*submit)(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, uint64_t flow_key);
+
+    /* A named counter owned by the core (shown in stats), e.g. ("imtcp", "port 514", "frames.oversize"). */
+    _Atomic uint64_t *(*counter)(const char *owner, const char *instance, const char *name);
+
+    /* global(maxMessageSize=...), rsyslog's default 8096 */
+    size_t (*max_message_size)(void);
+
+    /* Outputs ------------------------------------------------------------------------ */
+    /* Render template tpl for m, appending to out.  Returns 0 or SL_ENOMEM. */
+    int (*render)(const struct sl_template *tpl, struct sl_msg *m, struct sl_buf *out);
+    /* Look a template up by name (built-in RSYSLOG_* ones included); NULL if unknown. */
+    const struct sl_template *(*template_find)(const char *name);
+    /* Name of the default template set by legacy directives, for example
+     * key "actionfiledefaulttemplate" or "actionforwarddefaulttemplate"; NULL if unset. */
+    const char *(*legacy_default)(const char *key);
+
+    /* Buffers ------------------------------------------------------------------------ */
+    int (*buf_reserve)(struct sl_buf *b, size_t extra); /* ensure cap >= len + extra */
+    void (*buf_free)(struct sl_buf *b);
+};
+
+/* ---------------------------------------------------------------------------------------
+ * Plugin operations
+ * ------------------------------------------------------------------------------------- */
+struct sl_input_ops {
+    /* Check values; keep h, ctx and name (for messages) in inst.  modconf is the module's
+     * parameter block (NULL if mod_size == 0).  Return 0 or SL_ECONFIG after logging. */
+    int (*create)(void *inst, void *modconf, const struct sl_host *h, struct sl_input_ctx *ctx);
+    int (*open)(void *inst);   /* bind/listen: runs before privileges are dropped */
+    int (*run)(void *inst);    /* the input thread's body; returns after stop() */
+    void (*stop)(void *inst);  /* from another thread: wake run() and make it return */
+    void (*destroy)(void *inst);
+};
+
+struct sl_output_ops {
+    int (*create)(void *inst, void *modconf, const struct sl_host *h);
+    void (*destroy)(void *inst);
+    int (*worker_create)(void *inst, void *wrk);
+    void (*worker_destroy)(void *inst, void *wrk);
+    /* Deliver a batch; returns an enum sl_verdict_code.  On SL_SUSPEND the plugin has
+     * already released its connection; the core calls deliver() again after backing off. */
+    int (*deliver)(void *inst, void *wrk, const struct sl_batch *b, struct sl_verdict *v);
+    void (*hup)(void *inst);   /* reopen files (SIGHUP); may be NULL */
+};
+
+enum sl_kind { SL_INPUT = 1, SL_OUTPUT = 2, SL_PARSER = 4, SL_MODIFIER = 8 };
+
+enum {
+    SL_PF_NO_DELAY = 1u << 0,        /* input cannot be paused (UDP): drop on full queue */
+    SL_PF_PRE_PRIVDROP_OPEN = 1u << 1 /* input opens privileged resources in open() */
+};
+
+struct sl_plugin {
+    uint16_t abi_major, abi_minor;
+    uint32_t struct_size;       /* sizeof(struct sl_plugin) when built */
+    const char *name;           /* config name: "omfwd" */
+    const char *version;
+    uint32_t kinds;             /* enum sl_kind bits */
+    uint32_t flags;             /* SL_PF_* */
+    const struct sl_param *module_params;
+    const struct sl_param *inst_params;
+    size_t mod_size, inst_size, wrk_size;
+    int (*mod_init)(const struct sl_host *h, void *modconf); /* may be NULL */
+    void (*mod_fini)(void *modconf);                         /* may be NULL */
+    const struct sl_input_ops *in;
+    const struct sl_output_ops *out;
+};
+
+/* Every .so exports exactly one descriptor under this name. Built-in plugins (compiled into
+ * sluiced with -DSL_BUILTIN_PLUGIN) export sl_builtin_<name> instead. */
+#define SL_PLUGIN_SYMBOL "sluice_plugin"
+#ifdef SL_BUILTIN_PLUGIN
+#define SL_PLUGIN_DEFINE(cname) const struct sl_plugin sl_builtin_##cname
+#else
+#define SL_PLUGIN_DEFINE(cname) \
+    __attribute__((visibility("default"))) const struct sl_plugin sluice_plugin
+#endif
+
+#define SL_PLUGIN_HEADER(cname)                                                        \
+    .abi_major = SL_ABI_MAJOR, .abi_minor = SL_ABI_MINOR,                              \
+    .struct_size = sizeof(struct sl_plugin), .name = #cname, .version = PACKAGE_VERSION
+
+#ifdef __cplusplus
+}
+#endif
+#endif

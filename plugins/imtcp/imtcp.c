@@ -1,0 +1,1 @@
+/* imtcp: placeholder, being written */

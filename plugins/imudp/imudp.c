@@ -1,0 +1,1 @@
+/* imudp: placeholder, being written */

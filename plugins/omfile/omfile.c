@@ -1,0 +1,1 @@
+/* omfile: placeholder, being written */

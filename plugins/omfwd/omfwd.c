@@ -1,0 +1,1 @@
+/* omfwd: placeholder, being written */

@@ -1,0 +1,49 @@
+/*
+ * fakehost.h - a fake sl_host for plugin tests: plugins are tested against this instead of
+ * the real core (the point of the host table).  Messages are plain copies of what the input
+ * handed over; submit() records them; render() writes the raw text plus "\n" unless a test
+ * installs its own renderer.
+ *
+ * Concurrency & locking: the captured list is protected by one mutex (inputs submit from
+ * their own threads).
+ */
+#ifndef SLUICE_TESTS_FAKEHOST_H
+#define SLUICE_TESTS_FAKEHOST_H
+
+#include <pthread.h>
+#include "sluice/sl_plugin.h"
+
+struct sl_msg {         /* the fake host's message: the core's is opaque to plugins anyway */
+    char *raw;
+    size_t len;
+    struct sockaddr_storage peer;
+    socklen_t peerlen;
+    uint64_t flow_key;
+};
+
+struct fh_captured {
+    pthread_mutex_t lock;
+    struct sl_msg **v;
+    size_t n, cap;
+    size_t dropped;     /* NO_DELAY submits refused while fh_queue_full is set */
+};
+
+extern const struct sl_host fh_host;
+extern struct fh_captured fh_cap;
+extern int fh_queue_full;           /* set: submits drop (counted in fh_cap.dropped) */
+extern int fh_block_when_full;      /* set too: submit waits until fh_queue_full clears */
+extern size_t fh_max_msg_size;      /* default 8096 */
+extern int fh_log_count[8];         /* messages logged per severity */
+extern char fh_last_log[1024];
+
+/* A test renderer; NULL restores the default raw + "\n". */
+extern int (*fh_render_hook)(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out);
+
+struct sl_msg *fh_msg(const char *text);    /* a message for output tests */
+size_t fh_count(void);                      /* captured so far */
+struct sl_msg *fh_get(size_t i);
+int fh_wait_count(size_t n, int timeout_ms); /* 0 when >= n captured, -1 on timeout */
+void fh_reset(void);
+uint64_t fh_counter_value(const char *name); /* sum over owners/instances with that name */
+
+#endif
