@@ -1,1 +1,1562 @@
-/* placeholder, being written */
+/*
+ * engine.c - see engine.h.
+ *
+ * Ownership and lifetime
+ *   The engine owns everything it builds (modules, instances, queues, threads, counters);
+ *   the IR (struct sl_cnf) stays owned by the caller and must outlive the engine, because
+ *   rule execution walks the IR statement trees and actions keep pointers into them.
+ *
+ * Concurrency & locking
+ *   - Ruleset queue shards and action rings have their own locks (queue.c).
+ *   - A worker's pending lists (messages collected per action during one batch) belong to
+ *     that worker only.  Direct actions get one plugin worker block per engine worker id,
+ *     created lazily by that worker under the action's wrk_lock.
+ *   - Back-off sleeps wait on eng->sleep_cv so shutdown can cut them short.
+ *   - Counters are atomics in a registry that only grows at config time; plugins may add
+ *     counters from create()/open() (main thread) and, rarely, later (under counters_lock).
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf/ir.h"
+#include "engine.h"
+#include "log.h"
+#include "msg.h"
+#include "params.h"
+#include "plugin.h"
+#include "queue.h"
+#include "template.h"
+#include "util/buf.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Core parameter tables: global(), queue.*, action.*
+ * ------------------------------------------------------------------------------------- */
+struct sl_global_conf {
+    char *work_directory;
+    int64_t max_message_size;
+    char *local_hostname;
+    int preserve_fqdn;
+    int enable_dns;
+    int escape_cc;
+    char *cc_prefix;
+    int drop_trailing_lf;
+    int space_lf;
+    int64_t umask;
+    int process_internal;
+    int report_suspension;
+    char *default_netstream_driver;
+    char *ns_ca, *ns_cert, *ns_key;
+    int abort_on_unclean;
+};
+
+#define GOFF(f) offsetof(struct sl_global_conf, f)
+static const struct sl_param global_params[] = {
+    { "workDirectory", SL_PT_STRING, 0, GOFF(work_directory), NULL, NULL, "$WorkDirectory", NULL },
+    { "maxMessageSize", SL_PT_SIZE, 0, GOFF(max_message_size), "8096", NULL, "$MaxMessageSize", NULL },
+    { "localHostname", SL_PT_STRING, 0, GOFF(local_hostname), NULL, NULL, "$LocalHostName", NULL },
+    { "preserveFQDN", SL_PT_BOOL, 0, GOFF(preserve_fqdn), "off", NULL, "$PreserveFQDN", NULL },
+    { "net.enableDNS", SL_PT_BOOL, 0, GOFF(enable_dns), "on", NULL, NULL, NULL },
+    { "parser.escapeControlCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_cc), "on", NULL,
+      "$EscapeControlCharactersOnReceive", NULL },
+    { "parser.controlCharacterEscapePrefix", SL_PT_STRING, 0, GOFF(cc_prefix), "#", NULL,
+      "$ControlCharacterEscapePrefix", NULL },
+    { "parser.dropTrailingLFOnReception", SL_PT_BOOL, 0, GOFF(drop_trailing_lf), "on", NULL,
+      "$DropTrailingLFOnReception", NULL },
+    { "parser.spaceLFOnReceive", SL_PT_BOOL, 0, GOFF(space_lf), "off", NULL, NULL, NULL },
+    { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
+    { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
+    { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
+    { "defaultNetstreamDriver", SL_PT_STRING, 0, GOFF(default_netstream_driver), NULL, NULL,
+      "$DefaultNetstreamDriver", NULL },
+    { "defaultNetstreamDriverCAFile", SL_PT_STRING, 0, GOFF(ns_ca), NULL, NULL, NULL, NULL },
+    { "defaultNetstreamDriverCertFile", SL_PT_STRING, 0, GOFF(ns_cert), NULL, NULL, NULL, NULL },
+    { "defaultNetstreamDriverKeyFile", SL_PT_STRING, 0, GOFF(ns_key), NULL, NULL, NULL, NULL },
+    { "abortOnUncleanConfig", SL_PT_BOOL, 0, GOFF(abort_on_unclean), "off", NULL, NULL, NULL },
+    SL_PARAM_END
+};
+/* global() parameters rsyslog knows that sluice accepts without acting on them (yet). */
+static const char *const global_accepted[] = {
+    "debug.gnutls", "debug.unloadModules", "debug.files", "debug.whitelist",
+    "dropMsgsWithMaliciousDnsPTRRecords", "errorMessagesToStderr.maxNumber",
+    "internalmsg.ratelimit.interval", "internalmsg.ratelimit.burst", "internalmsg.severity",
+    "stdlog.channelspec", "senders.keepTrack", "senders.timeoutAfter", "senders.reportGoneAway",
+    "senders.reportNew", "shutdown.enable.ctlc", "parser.permitSlashInProgramname",
+    "parser.escape8BitCharactersOnReceive", "parser.escapeControlCharacterTab",
+    "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
+    "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
+    "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
+    "oversizemsg.input.mode", "variables.caseSensitive", "net.aclAddHostnameOnFail",
+    "net.aclResolveHostname", "net.ipprotocol", "net.permitACLWarning",
+    "defaultNetstreamDriverKeyFile", "netstreamDriverCaExtraFiles", "privDrop.group.name",
+    "privDrop.group.id", "privDrop.user.name", "privDrop.user.id", "privDrop.group.keepSupplemental",
+    "janitor.interval", "debug.onShutdown", "debug.logFile", "jsonmesg.includeOnlyInput",
+    "shutdown.queue.doublesize", "repeatedMsgReduction", "repeatedMsgContainsOriginalMsg",
+    "actionFileDefaultTemplate", "actionForwardDefaultTemplate", NULL
+};
+
+enum { SL_QT_FIXEDARRAY = 0, SL_QT_LINKEDLIST, SL_QT_DIRECT, SL_QT_DISK };
+static const char *const queue_types[] = { "FixedArray", "LinkedList", "Direct", "Disk", NULL };
+
+struct sl_queue_conf {
+    int64_t type;
+    int64_t size;
+    int64_t workers;
+    int64_t batch;
+    char *filename;
+    char *spool_dir;
+    int64_t max_disk;
+    int64_t timeout_shutdown;
+    int64_t timeout_enqueue;
+    int save_on_shutdown;
+    int64_t high_wm, low_wm, discard_mark, discard_sev;
+    int64_t checkpoint, min_batch, min_batch_timeout, light_delay, full_delay;
+    int sync_files;
+    int64_t max_file_size, slowdown, time_begin, time_end, worker_min_msgs;
+    int64_t timeout_action_completion, timeout_worker_shutdown;
+};
+
+#define QOFF(f) offsetof(struct sl_queue_conf, f)
+/* Defaults differ by queue: filled in by the caller before sl_params_apply (def NULL). */
+static const struct sl_param queue_params[] = {
+    { "queue.type", SL_PT_ENUM, 0, QOFF(type), NULL, queue_types, "$ActionQueueType", NULL },
+    { "queue.size", SL_PT_POSINT, 0, QOFF(size), NULL, NULL, "$ActionQueueSize", NULL },
+    { "queue.workerThreads", SL_PT_POSINT, 0, QOFF(workers), NULL, NULL, NULL, NULL },
+    { "queue.dequeueBatchSize", SL_PT_POSINT, 0, QOFF(batch), NULL, NULL, NULL, NULL },
+    { "queue.filename", SL_PT_STRING, 0, QOFF(filename), NULL, NULL, NULL, NULL },
+    { "queue.spoolDirectory", SL_PT_STRING, 0, QOFF(spool_dir), NULL, NULL, NULL, NULL },
+    { "queue.maxDiskSpace", SL_PT_SIZE, 0, QOFF(max_disk), NULL, NULL, NULL, NULL },
+    { "queue.maxFileSize", SL_PT_SIZE, 0, QOFF(max_file_size), NULL, NULL, NULL, NULL },
+    { "queue.timeoutShutdown", SL_PT_NONNEG, 0, QOFF(timeout_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.timeoutEnqueue", SL_PT_NONNEG, 0, QOFF(timeout_enqueue), NULL, NULL, NULL, NULL },
+    { "queue.timeoutActionCompletion", SL_PT_NONNEG, 0, QOFF(timeout_action_completion), NULL, NULL, NULL, NULL },
+    { "queue.timeoutWorkerThreadShutdown", SL_PT_NONNEG, 0, QOFF(timeout_worker_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.saveOnShutdown", SL_PT_BOOL, 0, QOFF(save_on_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.highWatermark", SL_PT_NONNEG, 0, QOFF(high_wm), NULL, NULL, NULL, NULL },
+    { "queue.lowWatermark", SL_PT_NONNEG, 0, QOFF(low_wm), NULL, NULL, NULL, NULL },
+    { "queue.discardMark", SL_PT_NONNEG, 0, QOFF(discard_mark), NULL, NULL, NULL, NULL },
+    { "queue.discardSeverity", SL_PT_NONNEG, 0, QOFF(discard_sev), NULL, NULL, NULL, NULL },
+    { "queue.checkpointInterval", SL_PT_NONNEG, 0, QOFF(checkpoint), NULL, NULL, NULL, NULL },
+    { "queue.syncQueueFiles", SL_PT_BOOL, 0, QOFF(sync_files), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize", SL_PT_NONNEG, 0, QOFF(min_batch), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize.timeout", SL_PT_NONNEG, 0, QOFF(min_batch_timeout), NULL, NULL, NULL, NULL },
+    { "queue.lightDelayMark", SL_PT_NONNEG, 0, QOFF(light_delay), NULL, NULL, NULL, NULL },
+    { "queue.fullDelayMark", SL_PT_NONNEG, 0, QOFF(full_delay), NULL, NULL, NULL, NULL },
+    { "queue.dequeueSlowdown", SL_PT_NONNEG, 0, QOFF(slowdown), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeBegin", SL_PT_NONNEG, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeEnd", SL_PT_NONNEG, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
+    { "queue.workerThreadMinimumMessages", SL_PT_NONNEG, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
+    SL_PARAM_END
+};
+static const char *const queue_accepted[] = { "queue.cry.provider", "queue.samplingInterval",
+                                             "queue.takeFlowCtlFromMsg", "queue.spoolDirectory",
+                                             NULL };
+
+struct sl_action_conf {
+    char *name;
+    int64_t resume_interval;
+    int64_t resume_interval_max;
+    int64_t resume_retry_count;
+    int report_suspension;
+    char *error_file;
+    int exec_when_prev_suspended;
+    int64_t exec_once_every;
+    int64_t exec_every_nth;
+    int copy_msg;
+    int write_all_marks;
+};
+
+#define AOFF(f) offsetof(struct sl_action_conf, f)
+static const struct sl_param action_params[] = {
+    { "name", SL_PT_STRING, 0, AOFF(name), NULL, NULL, NULL, NULL },
+    { "action.resumeInterval", SL_PT_POSINT, 0, AOFF(resume_interval), "30", NULL,
+      "$ActionResumeInterval", NULL },
+    { "action.resumeIntervalMax", SL_PT_POSINT, 0, AOFF(resume_interval_max), "1800", NULL, NULL, NULL },
+    /* rsyslog's default is 0 (give up and discard after one failed retry).  sluice keeps
+     * retrying by default (-1): a message accepted must survive an output outage. */
+    { "action.resumeRetryCount", SL_PT_INT, 0, AOFF(resume_retry_count), "-1", NULL,
+      "$ActionResumeRetryCount", NULL },
+    { "action.reportSuspension", SL_PT_BOOL, 0, AOFF(report_suspension), "on", NULL, NULL, NULL },
+    { "action.errorFile", SL_PT_STRING, 0, AOFF(error_file), NULL, NULL, NULL, NULL },
+    { "action.execOnlyWhenPreviousIsSuspended", SL_PT_BOOL, 0, AOFF(exec_when_prev_suspended),
+      "off", NULL, "$ActionExecOnlyWhenPreviousIsSuspended", NULL },
+    { "action.execOnlyOnceEveryInterval", SL_PT_NONNEG, 0, AOFF(exec_once_every), "0", NULL, NULL, NULL },
+    { "action.execOnlyEveryNthTime", SL_PT_NONNEG, 0, AOFF(exec_every_nth), "0", NULL, NULL, NULL },
+    { "action.copyMsg", SL_PT_BOOL, 0, AOFF(copy_msg), "off", NULL, NULL, NULL },
+    { "action.writeAllMarkMessages", SL_PT_BOOL, 0, AOFF(write_all_marks), "on", NULL, NULL, NULL },
+    SL_PARAM_END
+};
+static const char *const action_accepted[] = {
+    "type", "action.reportSuspensionContinuation", "action.execOnlyEveryNthTimeTimeout",
+    "action.ratelimit.interval", "action.ratelimit.burst", "action.errorfile.maxsize", NULL
+};
+
+/* ---------------------------------------------------------------------------------------
+ * Runtime objects
+ * ------------------------------------------------------------------------------------- */
+struct sl_module_rt {
+    char *name;
+    const struct sl_plugin *pl;
+    void *dl;
+    void *modconf;
+    int inited;
+    struct sl_loc loc;
+    struct sl_module_rt *next;
+};
+
+struct sl_engine;
+
+struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset's own) */
+    char *name;
+    struct sl_queue_conf qc;
+    struct sl_ring *shards;
+    size_t nshards;
+    pthread_t *thr;
+    struct sl_worker **workers;
+    int started;
+};
+
+struct sl_ruleset_rt {
+    struct sl_ruleset_ir *ir;
+    struct sl_rsq *q;           /* where messages bound to this ruleset are queued */
+};
+
+struct sl_counter {
+    char *owner, *inst, *name;
+    _Atomic uint64_t v;
+    struct sl_counter *next;
+};
+
+struct sl_action_rt {
+    struct sl_engine *eng;
+    struct sl_action_ir *ir;
+    struct sl_module_rt *mod;
+    const struct sl_plugin *pl;
+    void *inst;
+    size_t index;
+    char *name;
+    struct sl_queue_conf qc;
+    struct sl_action_conf ac;
+    int queued;
+    struct sl_ring ring;
+    pthread_t *thr;
+    size_t nthr;
+    pthread_mutex_t wrk_lock;
+    void **wrks;                /* per engine worker id */
+    int created;
+    _Atomic int suspended;
+    _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
+};
+
+struct sl_input_ctx {
+    struct sl_engine *eng;
+    struct sl_module_rt *mod;
+    void *inst;
+    char *inputname;
+    struct sl_ruleset_rt *rs;
+    int no_delay;
+    int created, opened;
+    pthread_t thr;
+    int running;
+    struct sl_loc loc;
+    _Atomic uint64_t *c_submitted, *c_dropped;
+};
+
+struct sl_worker {
+    struct sl_engine *eng;
+    size_t id;
+    struct sl_ring *ring;
+    struct sl_rsq *q;
+    struct sl_action_rt *act;   /* action-queue worker: its action */
+    struct sl_pending {
+        struct sl_msg **v;
+        size_t n, cap;
+    } *pend;
+    size_t *touched;
+    size_t ntouched;
+};
+
+struct sl_engine {
+    struct sl_cnf *cnf;
+    struct sl_engine_opts opts;
+    struct sl_global_conf g;
+    struct sl_parse_opts popts;
+    struct sl_tpl_registry *tpls;
+    struct sl_module_rt *modules;
+    struct sl_rsq **rsqs;       /* [0] = main queue */
+    size_t nrsqs;
+    struct sl_ruleset_rt **rulesets;
+    size_t nrulesets;
+    struct sl_ruleset_rt *default_rs;
+    struct sl_action_rt **actions;
+    size_t nactions;
+    struct sl_input_ctx **inputs;
+    size_t ninputs;
+    size_t nworkers;            /* engine worker ids handed out */
+    size_t nworkers_max;
+    pthread_mutex_t counters_lock;
+    struct sl_counter *counters;
+    _Atomic int stopping;       /* inputs are being stopped / queues drain */
+    _Atomic int give_up;        /* shutdown deadline passed: suspended actions stop retrying */
+    pthread_mutex_t sleep_lock;
+    pthread_cond_t sleep_cv;
+    _Atomic uint64_t *c_internal_dropped;
+};
+
+static struct sl_engine *cur_engine;
+
+/* ---------------------------------------------------------------------------------------
+ * Counters
+ * ------------------------------------------------------------------------------------- */
+static _Atomic uint64_t *counter_new(struct sl_engine *e, const char *owner, const char *inst,
+                                     const char *name)
+{
+    struct sl_counter *c = sl_xcalloc(1, sizeof *c);
+    c->owner = sl_xstrdup(owner ? owner : "");
+    c->inst = sl_xstrdup(inst ? inst : "");
+    c->name = sl_xstrdup(name ? name : "");
+    atomic_init(&c->v, 0);
+    pthread_mutex_lock(&e->counters_lock);
+    c->next = e->counters;
+    e->counters = c;
+    pthread_mutex_unlock(&e->counters_lock);
+    return &c->v;
+}
+
+void sl_engine_stats(struct sl_engine *e, FILE *out)
+{
+    pthread_mutex_lock(&e->counters_lock);
+    for (struct sl_counter *c = e->counters; c != NULL; c = c->next) {
+        fprintf(out, "%s %s %s=%llu\n", c->owner, c->inst, c->name,
+                (unsigned long long)atomic_load(&c->v));
+    }
+    pthread_mutex_unlock(&e->counters_lock);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Host table
+ * ------------------------------------------------------------------------------------- */
+static struct sl_msg *host_msg_new(struct sl_input_ctx *ctx, const char *raw, size_t len,
+                                   const struct sockaddr *peer, socklen_t peerlen)
+{
+    struct sl_msg *m = sl_msg_new(raw, len);
+    if (peer != NULL && peerlen > 0) {
+        sl_msg_set_peer(m, peer, peerlen);
+    }
+    if (ctx != NULL) {
+        m->inputname = ctx->inputname;
+        m->ruleset = ctx->rs;
+    }
+    return m;
+}
+
+static void host_msg_unref(struct sl_msg *m)
+{
+    sl_msg_unref(m);
+}
+
+/* Push msgs into a ruleset queue, keeping flow order; returns how many were accepted. */
+static size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key, int block)
+{
+    /* splitmix-style mix so sequential keys spread over shards */
+    uint64_t h = key + 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    struct sl_ring *r = &q->shards[h % q->nshards];
+    return sl_ring_push(r, msgs, n, block);
+}
+
+static int host_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, uint64_t key)
+{
+    struct sl_rsq *q = ctx->rs->q;
+    size_t done = rsq_push(q, msgs, n, key, !ctx->no_delay);
+    atomic_fetch_add_explicit(ctx->c_submitted, done, memory_order_relaxed);
+    if (done < n) {
+        atomic_fetch_add_explicit(ctx->c_dropped, n - done, memory_order_relaxed);
+        for (size_t i = done; i < n; i++) {
+            sl_msg_unref(msgs[i]);
+        }
+        if (!ctx->no_delay) {
+            return SL_ESHUTDOWN;
+        }
+    }
+    return (int)done;
+}
+
+static _Atomic uint64_t *host_counter(const char *owner, const char *inst, const char *name)
+{
+    return counter_new(cur_engine, owner, inst, name);
+}
+
+static size_t host_max_message_size(void)
+{
+    return cur_engine != NULL ? (size_t)cur_engine->g.max_message_size : 8096;
+}
+
+static int host_render(const struct sl_template *tpl, struct sl_msg *m, struct sl_buf *out)
+{
+    return sl_template_render(tpl, m, out);
+}
+
+static const struct sl_template *host_template_find(const char *name)
+{
+    return cur_engine != NULL && name != NULL ? sl_tpl_find(cur_engine->tpls, name) : NULL;
+}
+
+static const char *host_legacy_default(const char *key)
+{
+    (void)key;
+    return NULL; /* legacy defaults arrive as implicit action parameters (see conf/ir.h) */
+}
+
+static const struct sl_host host = {
+    .version = SL_HOST_VERSION,
+    .struct_size = sizeof(struct sl_host),
+    .log = sl_log,
+    .msg_new = host_msg_new,
+    .msg_unref = host_msg_unref,
+    .submit = host_submit,
+    .counter = host_counter,
+    .max_message_size = host_max_message_size,
+    .render = host_render,
+    .template_find = host_template_find,
+    .legacy_default = host_legacy_default,
+    .buf_reserve = sl_buf_reserve,
+    .buf_free = sl_buf_free,
+};
+
+/* Internal messages: into the main queue, never blocking (a full queue drops them). */
+static void log_sink(int severity, const char *text)
+{
+    struct sl_engine *e = cur_engine;
+    if (e == NULL || e->nrsqs == 0) {
+        return;
+    }
+    struct sl_msg *m = sl_msg_new_internal(5 /* syslog */, severity, text);
+    m->inputname = "rsyslogd";
+    m->ruleset = e->default_rs;
+    if (rsq_push(e->rsqs[0], &m, 1, 0, 0) != 1) {
+        atomic_fetch_add_explicit(e->c_internal_dropped, 1, memory_order_relaxed);
+        sl_msg_unref(m);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Build: globals, templates, modules
+ * ------------------------------------------------------------------------------------- */
+static const struct sl_template *resolve_tpl(void *arg, const char *name)
+{
+    struct sl_engine *e = arg;
+    return sl_tpl_find(e->tpls, name);
+}
+
+static struct sl_ruleset_rt *find_ruleset(struct sl_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->nrulesets; i++) {
+        if (strcmp(e->rulesets[i]->ir->name, name) == 0) {
+            return e->rulesets[i];
+        }
+    }
+    return NULL;
+}
+
+static void *resolve_ruleset(void *arg, const char *name)
+{
+    return find_ruleset(arg, name);
+}
+
+static const char *kv_str(struct sl_kv *kvs, const char *name)
+{
+    struct sl_kv *kv = sl_kv_find(kvs, name);
+    if (kv == NULL) {
+        return NULL;
+    }
+    kv->used = 1;
+    return kv->is_array ? (kv->arr.n ? kv->arr.v[0] : "") : kv->str;
+}
+
+static void build_globals(struct sl_engine *e)
+{
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    int first = 1;
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_GLOBAL) {
+            continue;
+        }
+        /* every global() sets only what it names: apply the table to a scratch block and
+         * copy the named fields over the running values */
+        struct sl_global_conf tmp;
+        memset(&tmp, 0, sizeof tmp);
+        sl_params_apply(global_params, &tmp, o->kv, &res, "global()", &o->loc);
+        for (const struct sl_param *p = global_params; p->name != NULL; p++) {
+            struct sl_kv *kv = sl_kv_find(o->kv, p->name);
+            if (kv == NULL && !first) {
+                continue;
+            }
+            size_t sz = (p->type == SL_PT_BOOL) ? sizeof(int)
+                        : (p->type == SL_PT_STRING || p->type == SL_PT_WORD) ? sizeof(char *)
+                                                                               : sizeof(int64_t);
+            if (p->type == SL_PT_STRING || p->type == SL_PT_WORD) {
+                char **dst = (char **)(void *)((char *)&e->g + p->offset);
+                char **src = (char **)(void *)((char *)&tmp + p->offset);
+                free(*dst);
+                *dst = *src;
+                *src = NULL;
+            } else {
+                memcpy((char *)&e->g + p->offset, (char *)&tmp + p->offset, sz);
+            }
+        }
+        sl_params_free(global_params, &tmp);
+        sl_params_check_unused(o->kv, "global()", global_accepted);
+        first = 0;
+    }
+    if (first) {
+        struct sl_loc none = { "", 0 };
+        sl_params_apply(global_params, &e->g, NULL, NULL, "global()", &none);
+    }
+    if (e->g.local_hostname != NULL) {
+        sl_set_local_hostname(e->g.local_hostname);
+    }
+    sl_msg_set_dns(e->g.enable_dns);
+    sl_parse_opts_default(&e->popts);
+    e->popts.escape_cc_on_receive = e->g.escape_cc;
+    e->popts.cc_escape_prefix = e->g.cc_prefix && e->g.cc_prefix[0] ? e->g.cc_prefix[0] : '#';
+    e->popts.drop_trailing_lf = e->g.drop_trailing_lf;
+    e->popts.space_lf_on_receive = e->g.space_lf;
+}
+
+static void build_templates(struct sl_engine *e)
+{
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_TEMPLATE) {
+            continue;
+        }
+        const char *name = kv_str(o->kv, "name");
+        const char *type = kv_str(o->kv, "type");
+        struct sl_tpl_err err = { { 0 } };
+        if (name == NULL) {
+            sl_cfg_error(&o->loc, "template(): parameter 'name' is missing");
+            continue;
+        }
+        if (sl_tpl_find(e->tpls, name) != NULL && strncmp(name, "RSYSLOG_", 8) != 0) {
+            sl_cfg_error(&o->loc, "template '%s' is defined twice", name);
+            continue;
+        }
+        const char *option = kv_str(o->kv, "option");
+        static const char *const opts[] = { "sql", "stdsql", "json", "jsonf", NULL };
+        for (int i = 0; opts[i] != NULL; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "option.%s", opts[i]);
+            const char *v = kv_str(o->kv, key);
+            int on = 0;
+            if (v != NULL && sl_param_parse_bool(v, &on) == 0 && on) {
+                option = opts[i];
+            }
+        }
+        kv_str(o->kv, "option.casesensitive");
+        const struct sl_template *t = NULL;
+        if (type == NULL || strcasecmp(type, "string") == 0) {
+            const char *str = kv_str(o->kv, "string");
+            if (str == NULL) {
+                sl_cfg_error(&o->loc, "template '%s': parameter 'string' is missing", name);
+                continue;
+            }
+            t = sl_tpl_add_string(e->tpls, name, str, option, &err);
+        } else if (strcasecmp(type, "list") == 0) {
+            struct sl_tpl_builder *b = sl_tpl_list_begin(e->tpls, name, option);
+            int bad = 0;
+            for (struct sl_obj *c = o->children; c != NULL && !bad; c = c->next) {
+                const char *keys[64], *vals[64];
+                size_t n = 0;
+                for (struct sl_kv *kv = c->kv; kv != NULL && n < 64; kv = kv->next) {
+                    keys[n] = kv->name;
+                    vals[n] = kv->is_array ? (kv->arr.n ? kv->arr.v[0] : "") : kv->str;
+                    n++;
+                }
+                int rc = c->type == SL_OBJ_TPL_CONSTANT
+                             ? sl_tpl_list_constant(b, keys, vals, n, &err)
+                             : sl_tpl_list_property(b, keys, vals, n, &err);
+                if (rc != 0) {
+                    sl_cfg_error(&c->loc, "template '%s': %s", name, err.text);
+                    bad = 1;
+                }
+            }
+            t = sl_tpl_list_end(b, &err);
+            if (bad) {
+                continue;
+            }
+        } else if (strcasecmp(type, "subtree") == 0) {
+            const char *st = kv_str(o->kv, "subtree");
+            t = sl_tpl_add_subtree(e->tpls, name, st ? st : "", &err);
+        } else if (strcasecmp(type, "plugin") == 0) {
+            sl_cfg_error(&o->loc, "template '%s': type=\"plugin\" is not supported", name);
+            continue;
+        } else {
+            sl_cfg_error(&o->loc, "template '%s': unknown type '%s'", name, type);
+            continue;
+        }
+        if (t == NULL) {
+            sl_cfg_error(&o->loc, "template '%s': %s", name, err.text);
+        }
+        static const char *const tpl_known[] = { "name", "type", "string", "subtree",
+                                                 "plugin", "option", NULL };
+        sl_params_check_unused(o->kv, "template()", tpl_known);
+    }
+}
+
+static struct sl_module_rt *find_module(struct sl_engine *e, const char *name)
+{
+    const char *bare = strncasecmp(name, "builtin:", 8) == 0 ? name + 8 : name;
+    for (struct sl_module_rt *m = e->modules; m != NULL; m = m->next) {
+        if (strcasecmp(m->pl->name, bare) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
+                                        const struct sl_loc *loc)
+{
+    const struct sl_plugin *pl;
+    void *dl;
+    char err[1024];
+    if (sl_plugin_open(name, sl_plugin_dir(e->opts.plugin_dir), &pl, &dl, err, sizeof err) != 0) {
+        sl_cfg_error(loc, "%s", err);
+        return NULL;
+    }
+    struct sl_module_rt *m = sl_xcalloc(1, sizeof *m);
+    m->name = sl_xstrdup(pl->name);
+    m->pl = pl;
+    m->dl = dl;
+    m->loc = *loc;
+    m->modconf = pl->mod_size ? sl_xcalloc(1, pl->mod_size) : NULL;
+    m->next = e->modules;
+    e->modules = m;
+    return m;
+}
+
+static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv *kvs,
+                       const struct sl_loc *loc)
+{
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    char what[128];
+    snprintf(what, sizeof what, "module '%s'", m->pl->name);
+    int errs = 0;
+    if (m->modconf != NULL) {
+        errs += sl_params_apply(m->pl->module_params, m->modconf, kvs, &res, what, loc);
+    }
+    static const char *const mod_known[] = { "load", NULL };
+    errs += sl_params_check_unused(kvs, what, mod_known);
+    if (errs == 0 && m->pl->mod_init != NULL && m->pl->mod_init(&host, m->modconf) != 0) {
+        sl_cfg_error(loc, "%s: initialisation failed", what);
+        errs++;
+    }
+    m->inited = 1;
+    return errs;
+}
+
+static void build_modules(struct sl_engine *e)
+{
+    /* explicit module() objects, in order */
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_MODULE) {
+            continue;
+        }
+        const char *name = kv_str(o->kv, "load");
+        if (name == NULL) {
+            sl_cfg_error(&o->loc, "module(): parameter 'load' is missing");
+            continue;
+        }
+        struct sl_module_rt *m = find_module(e, name);
+        if (m != NULL) {
+            if (strncasecmp(name, "builtin:", 8) != 0) {
+                sl_cfg_error(&o->loc, "module '%s' is loaded twice", name);
+            }
+            continue;
+        }
+        m = load_module(e, name, &o->loc);
+        if (m != NULL) {
+            init_module(e, m, o->kv, &o->loc);
+        }
+    }
+    /* built-in outputs are always there */
+    for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
+        if (find_module(e, sl_builtin_plugins[i]->name) == NULL) {
+            struct sl_loc none = { "", 0 };
+            struct sl_module_rt *m = load_module(e, sl_builtin_plugins[i]->name, &none);
+            if (m != NULL) {
+                init_module(e, m, NULL, &none);
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Build: queues, rulesets, actions, inputs
+ * ------------------------------------------------------------------------------------- */
+static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
+{
+    memset(qc, 0, sizeof *qc);
+    qc->type = main_queue ? SL_QT_FIXEDARRAY : SL_QT_DIRECT;
+    qc->size = main_queue ? 100000 : 1000;
+    /* rsyslog starts one main-queue worker; sluice starts two shards: messages keep their
+     * per-connection order (sharding by flow) and parsing/rules use both cores. */
+    qc->workers = main_queue ? 2 : 1;
+    qc->batch = main_queue ? 256 : 128;
+    qc->timeout_shutdown = main_queue ? 10000 : 0;
+    qc->timeout_enqueue = 2000;
+    qc->save_on_shutdown = 0;
+}
+
+static int has_queue_params(struct sl_kv *kvs)
+{
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        if (strncasecmp(kv->name, "queue.", 6) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
+                               const char *what, const struct sl_loc *loc)
+{
+    sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        for (int i = 0; queue_accepted[i] != NULL; i++) {
+            if (strcasecmp(kv->name, queue_accepted[i]) == 0) {
+                kv->used = 1;
+            }
+        }
+    }
+    if (qc->type == SL_QT_DISK || qc->filename != NULL) {
+        sl_cfg_warn(loc, "%s: disk and disk-assisted queues are not implemented yet; "
+                         "this queue runs in memory only", what);
+    }
+    if (qc->workers > 64) {
+        qc->workers = 64;
+    }
+    (void)e;
+}
+
+static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struct sl_queue_conf *qc)
+{
+    struct sl_rsq *q = sl_xcalloc(1, sizeof *q);
+    q->name = sl_xstrdup(name);
+    q->qc = *qc;
+    if (q->qc.type == SL_QT_DIRECT) {
+        /* a "direct" ruleset queue still needs a hand-off from the input threads: one
+         * small shard, one worker */
+        q->qc.workers = 1;
+    }
+    q->nshards = (size_t)q->qc.workers;
+    q->shards = sl_xcalloc(q->nshards, sizeof *q->shards);
+    size_t per = (size_t)q->qc.size / q->nshards;
+    for (size_t i = 0; i < q->nshards; i++) {
+        sl_ring_init(&q->shards[i], per ? per : 1);
+    }
+    q->thr = sl_xcalloc(q->nshards, sizeof *q->thr);
+    q->workers = sl_xcalloc(q->nshards, sizeof *q->workers);
+    e->rsqs = sl_xrealloc(e->rsqs, (e->nrsqs + 1) * sizeof *e->rsqs);
+    e->rsqs[e->nrsqs++] = q;
+    e->nworkers_max += q->nshards;
+    return q;
+}
+
+static void build_rulesets(struct sl_engine *e)
+{
+    struct sl_queue_conf mqc;
+    queue_defaults(&mqc, 1);
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type == SL_OBJ_MAIN_QUEUE) {
+            apply_queue_params(e, &mqc, o->kv, "main_queue()", &o->loc);
+            sl_params_check_unused(o->kv, "main_queue()", NULL);
+        }
+    }
+    struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc);
+    for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {
+        struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
+        rt->ir = r;
+        r->rt = rt;
+        rt->q = mainq;
+        if (has_queue_params(r->kv)) {
+            struct sl_queue_conf qc;
+            queue_defaults(&qc, 1);
+            char what[300];
+            snprintf(what, sizeof what, "ruleset '%s'", r->name);
+            apply_queue_params(e, &qc, r->kv, what, &r->loc);
+            rt->q = rsq_new(e, r->name, &qc);
+        }
+        static const char *const rs_known[] = { "name", "parser", NULL };
+        char what[300];
+        snprintf(what, sizeof what, "ruleset '%s'", r->name);
+        struct sl_kv *pk = sl_kv_find(r->kv, "parser");
+        if (pk != NULL) {
+            sl_cfg_warn(&pk->loc, "%s: parser= is not supported yet; the default parser chain "
+                                  "(RFC 5424, then RFC 3164) is used", what);
+        }
+        sl_params_check_unused(r->kv, what, rs_known);
+        e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);
+        e->rulesets[e->nrulesets++] = rt;
+    }
+    e->default_rs = e->nrulesets > 0 ? e->rulesets[0] : NULL;
+    if (e->default_rs == NULL) {
+        /* an empty config still has the default ruleset */
+        static struct sl_ruleset_ir empty = { .name = "RSYSLOG_DefaultRuleset" };
+        struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
+        rt->ir = &empty;
+        rt->q = mainq;
+        e->rulesets = sl_xrealloc(e->rulesets, sizeof *e->rulesets);
+        e->rulesets[e->nrulesets++] = rt;
+        e->default_rs = rt;
+    }
+}
+
+/* Action types that stock configs use and sluice does not provide yet: accepted with a
+ * warning (the action does nothing) so a distribution config still loads. */
+static const char *const unsupported_actions[] = { "omusrmsg", "ompipe", NULL };
+
+static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
+{
+    const char *type = kv_str(ai->kv, "type");
+    if (type == NULL) {
+        sl_cfg_error(&ai->loc, "action(): parameter 'type' is missing");
+        return;
+    }
+    struct sl_module_rt *m = find_module(e, type);
+    if (m == NULL) {
+        for (int i = 0; unsupported_actions[i] != NULL; i++) {
+            if (strcasecmp(type, unsupported_actions[i]) == 0) {
+                sl_cfg_warn(&ai->loc, "action type '%s' is not supported yet: action ignored",
+                            type);
+                for (struct sl_kv *kv = ai->kv; kv != NULL; kv = kv->next) {
+                    kv->used = 1;
+                }
+                return;
+            }
+        }
+        sl_cfg_error(&ai->loc, "action type '%s' is unknown: module not loaded or not a "
+                               "sluice module (add module(load=\"%s\")?)", type, type);
+        return;
+    }
+    if (!(m->pl->kinds & SL_OUTPUT)) {
+        sl_cfg_error(&ai->loc, "module '%s' is not an output module", type);
+        return;
+    }
+    struct sl_action_rt *a = sl_xcalloc(1, sizeof *a);
+    a->eng = e;
+    a->ir = ai;
+    a->mod = m;
+    a->pl = m->pl;
+    a->index = e->nactions;
+    pthread_mutex_init(&a->wrk_lock, NULL);
+    char what[256];
+    snprintf(what, sizeof what, "action '%s'", type);
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    int errs = sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
+    queue_defaults(&a->qc, 0);
+    apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
+    a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
+    if (a->inst != NULL) {
+        errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
+    }
+    errs += sl_params_check_unused(ai->kv, what, action_accepted);
+    char nm[300];
+    if (a->ac.name != NULL) {
+        snprintf(nm, sizeof nm, "%s", a->ac.name);
+    } else if (ai->name != NULL) {
+        snprintf(nm, sizeof nm, "%s", ai->name);
+    } else {
+        snprintf(nm, sizeof nm, "action-%zu-%s", e->nactions, a->pl->name);
+    }
+    a->name = sl_xstrdup(nm);
+    ai->rt = a;
+    e->actions = sl_xrealloc(e->actions, (e->nactions + 1) * sizeof *e->actions);
+    e->actions[e->nactions++] = a;
+    if (errs == 0 && a->pl->out->create != NULL) {
+        if (a->pl->out->create(a->inst, m->modconf, &host) != 0) {
+            sl_cfg_error(&ai->loc, "%s: the action could not be created", what);
+            return;
+        }
+    }
+    a->created = errs == 0;
+    a->queued = a->qc.type != SL_QT_DIRECT;
+    if (a->queued) {
+        sl_ring_init(&a->ring, (size_t)a->qc.size);
+        a->nthr = (size_t)a->qc.workers;
+        a->thr = sl_xcalloc(a->nthr, sizeof *a->thr);
+        e->nworkers_max += a->nthr;
+    }
+    a->c_processed = counter_new(e, a->name, "", "processed");
+    a->c_failed = counter_new(e, a->name, "", "failed");
+    a->c_suspended = counter_new(e, a->name, "", "suspended");
+    a->c_resumed = counter_new(e, a->name, "", "resumed");
+    a->c_discarded = counter_new(e, a->name, "", "discarded");
+}
+
+static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
+{
+    for (; st != NULL; st = st->next) {
+        switch (st->type) {
+        case SL_ST_ACTION:
+            build_action(e, &st->u.act);
+            break;
+        case SL_ST_IF:
+            walk_actions(e, st->u.cond.then_);
+            walk_actions(e, st->u.cond.else_);
+            break;
+        case SL_ST_PRIFILT:
+            walk_actions(e, st->u.prifilt.then_);
+            break;
+        case SL_ST_PROPFILT:
+            walk_actions(e, st->u.propfilt.then_);
+            break;
+        case SL_ST_FOREACH:
+            walk_actions(e, st->u.foreach_.body);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void build_inputs(struct sl_engine *e)
+{
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_INPUT) {
+            continue;
+        }
+        const char *type = kv_str(o->kv, "type");
+        if (type == NULL) {
+            sl_cfg_error(&o->loc, "input(): parameter 'type' is missing");
+            continue;
+        }
+        struct sl_module_rt *m = find_module(e, type);
+        if (m == NULL) {
+            sl_cfg_error(&o->loc, "input module '%s' is not loaded (add module(load=\"%s\") "
+                                  "before the input)", type, type);
+            continue;
+        }
+        if (!(m->pl->kinds & SL_INPUT)) {
+            sl_cfg_error(&o->loc, "module '%s' is not an input module", type);
+            continue;
+        }
+        struct sl_input_ctx *ctx = sl_xcalloc(1, sizeof *ctx);
+        ctx->eng = e;
+        ctx->mod = m;
+        ctx->loc = o->loc;
+        ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
+        const char *rsname = kv_str(o->kv, "ruleset");
+        ctx->rs = e->default_rs;
+        int errs = 0;
+        if (rsname != NULL) {
+            ctx->rs = find_ruleset(e, rsname);
+            if (ctx->rs == NULL) {
+                sl_cfg_error(&o->loc, "input '%s': ruleset '%s' is not defined", type, rsname);
+                errs++;
+                ctx->rs = e->default_rs;
+            }
+        }
+        const char *iname = kv_str(o->kv, "name");
+        /* rsyslog's inputname is the module name unless name= is given */
+        ctx->inputname = sl_xstrdup(iname != NULL ? iname : m->pl->name);
+        char what[256];
+        snprintf(what, sizeof what, "input '%s'", type);
+        ctx->inst = m->pl->inst_size ? sl_xcalloc(1, m->pl->inst_size) : NULL;
+        if (ctx->inst != NULL) {
+            errs += sl_params_apply(m->pl->inst_params, ctx->inst, o->kv, &res, what, &o->loc);
+        }
+        errs += sl_params_check_unused(o->kv, what, NULL);
+        ctx->c_submitted = counter_new(e, m->pl->name, ctx->inputname, "submitted");
+        ctx->c_dropped = counter_new(e, m->pl->name, ctx->inputname, "dropped.queue_full");
+        e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
+        e->inputs[e->ninputs++] = ctx;
+        if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
+            sl_cfg_error(&o->loc, "%s: the input could not be created", what);
+            continue;
+        }
+        ctx->created = errs == 0;
+    }
+}
+
+struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opts *o)
+{
+    struct sl_engine *e = sl_xcalloc(1, sizeof *e);
+    e->cnf = cnf;
+    e->opts = *o;
+    pthread_mutex_init(&e->counters_lock, NULL);
+    pthread_mutex_init(&e->sleep_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->sleep_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    cur_engine = e;
+    e->c_internal_dropped = counter_new(e, "sluiced", "", "internal.dropped");
+    e->tpls = sl_tpl_registry_new();
+    build_globals(e);
+    build_templates(e);
+    build_modules(e);
+    build_rulesets(e);
+    for (size_t i = 0; i < e->nrulesets; i++) {
+        walk_actions(e, e->rulesets[i]->ir->stmts);
+    }
+    build_inputs(e);
+    return e;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Delivery
+ * ------------------------------------------------------------------------------------- */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep up to ms, cut short when the engine gives up at shutdown. */
+static void backoff_sleep(struct sl_engine *e, int64_t ms)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&e->sleep_lock);
+    while (!atomic_load(&e->give_up)) {
+        if (pthread_cond_timedwait(&e->sleep_cv, &e->sleep_lock, &dl) == ETIMEDOUT) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->sleep_lock);
+}
+
+static void *action_wrk(struct sl_action_rt *a, size_t wid)
+{
+    if (a->pl->wrk_size == 0) {
+        return NULL;
+    }
+    if (a->wrks[wid] == NULL) {
+        pthread_mutex_lock(&a->wrk_lock);
+        void *w = sl_xcalloc(1, a->pl->wrk_size);
+        if (a->pl->out->worker_create != NULL && a->pl->out->worker_create(a->inst, w) != 0) {
+            sl_log(SL_LOG_ERR, a->name, "worker could not be created");
+        }
+        a->wrks[wid] = w;
+        pthread_mutex_unlock(&a->wrk_lock);
+    }
+    return a->wrks[wid];
+}
+
+/* Deliver n messages through action a with worker block wrk, owning the retry loop:
+ * an immediate retry first (a broken connection is often fixed by reconnecting), then
+ * back-off from action.resumeInterval doubling up to action.resumeIntervalMax, for
+ * action.resumeRetryCount retries (-1: until shutdown gives up). */
+static void action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n)
+{
+    struct sl_engine *e = a->eng;
+    size_t off = 0;
+    int64_t attempt = 0;
+    int64_t interval = a->ac.resume_interval * 1000;
+    uint8_t badbuf[256];
+    while (off < n) {
+        struct sl_batch b = { n - off, msgs + off };
+        uint8_t *bad = b.n <= sizeof badbuf ? badbuf : sl_xcalloc(b.n, 1);
+        memset(bad, 0, b.n);
+        struct sl_verdict v = { 0, bad };
+        int rc = a->pl->out->deliver(a->inst, wrk, &b, &v);
+        if (bad != badbuf && rc != SL_BAD_DATA) {
+            free(bad);
+        }
+        if (rc == SL_OK || rc == SL_BAD_DATA || (rc == SL_PARTIAL && off + v.done >= n)) {
+            if (rc == SL_BAD_DATA) {
+                size_t nbad = 0;
+                for (size_t i = 0; i < b.n; i++) {
+                    nbad += bad[i] != 0;
+                }
+                atomic_fetch_add(a->c_failed, nbad);
+                atomic_fetch_add(a->c_processed, b.n - nbad);
+                if (bad != badbuf) {
+                    free(bad);
+                }
+            } else {
+                atomic_fetch_add(a->c_processed, b.n);
+            }
+            if (atomic_exchange(&a->suspended, 0)) {
+                atomic_fetch_add(a->c_resumed, 1);
+                if (a->ac.report_suspension) {
+                    sl_log(SL_LOG_INFO, a->name, "action '%s' resumed (module '%s')", a->name,
+                           a->pl->name);
+                }
+            }
+            return;
+        }
+        if (rc == SL_PARTIAL) {
+            atomic_fetch_add(a->c_processed, v.done);
+            off += v.done;
+            attempt = 0;
+            continue;
+        }
+        /* SL_RETRY / SL_SUSPEND / anything unknown */
+        attempt++;
+        if (attempt == 1) {
+            continue;   /* immediate retry */
+        }
+        if (!atomic_exchange(&a->suspended, 1)) {
+            atomic_fetch_add(a->c_suspended, 1);
+            if (a->ac.report_suspension) {
+                sl_log(SL_LOG_WARNING, a->name,
+                       "action '%s' suspended (module '%s'), retry in %lld seconds", a->name,
+                       a->pl->name, (long long)(interval / 1000));
+            }
+        }
+        if ((a->ac.resume_retry_count >= 0 && attempt - 1 > a->ac.resume_retry_count) ||
+            atomic_load(&e->give_up)) {
+            atomic_fetch_add(a->c_discarded, n - off);
+            sl_log(SL_LOG_ERR, a->name, "action '%s': %zu message(s) discarded after %lld "
+                   "failed retries%s", a->name, n - off, (long long)(attempt - 1),
+                   atomic_load(&e->give_up) ? " (shutdown deadline passed)" : "");
+            return;
+        }
+        backoff_sleep(e, interval);
+        interval *= 2;
+        if (interval > a->ac.resume_interval_max * 1000) {
+            interval = a->ac.resume_interval_max * 1000;
+        }
+    }
+}
+
+static void flush_action(struct sl_worker *w, size_t idx)
+{
+    struct sl_action_rt *a = w->eng->actions[idx];
+    struct sl_pending *p = &w->pend[idx];
+    if (p->n == 0) {
+        return;
+    }
+    if (a->queued) {
+        size_t pushed = sl_ring_push(&a->ring, p->v, p->n, 1);
+        for (size_t i = pushed; i < p->n; i++) {
+            atomic_fetch_add(a->c_discarded, 1);
+            sl_msg_unref(p->v[i]);
+        }
+    } else {
+        action_deliver(a, action_wrk(a, w->id), p->v, p->n);
+        for (size_t i = 0; i < p->n; i++) {
+            sl_msg_unref(p->v[i]);
+        }
+    }
+    p->n = 0;
+}
+
+static int cmp_size(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static void flush_all(struct sl_worker *w)
+{
+    qsort(w->touched, w->ntouched, sizeof *w->touched, cmp_size);
+    for (size_t i = 0; i < w->ntouched; i++) {
+        flush_action(w, w->touched[i]);
+    }
+    w->ntouched = 0;
+}
+
+#define SL_PENDING_MAX 1024
+
+static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
+{
+    struct sl_worker *w = ctx;
+    struct sl_action_rt *a = ai->rt;
+    if (a == NULL || !a->created) {
+        return;
+    }
+    struct sl_pending *p = &w->pend[a->index];
+    if (p->n == 0) {
+        int seen = 0;
+        for (size_t i = 0; i < w->ntouched; i++) {
+            seen |= w->touched[i] == a->index;
+        }
+        if (!seen) {
+            w->touched[w->ntouched++] = a->index;
+        }
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->v = sl_xrealloc(p->v, p->cap * sizeof *p->v);
+    }
+    p->v[p->n++] = sl_msg_ref(m);
+    if (p->n >= SL_PENDING_MAX) {
+        flush_action(w, a->index);
+    }
+}
+
+static const struct sl_exec_ops exec_ops = { exec_action };
+
+static struct sl_worker *worker_new(struct sl_engine *e)
+{
+    struct sl_worker *w = sl_xcalloc(1, sizeof *w);
+    w->eng = e;
+    w->id = e->nworkers++;
+    w->pend = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->pend);
+    w->touched = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->touched);
+    return w;
+}
+
+static void worker_free(struct sl_worker *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < w->eng->nactions; i++) {
+        free(w->pend[i].v);
+    }
+    free(w->pend);
+    free(w->touched);
+    free(w);
+}
+
+static void *rsq_worker_main(void *arg)
+{
+    struct sl_worker *w = arg;
+    struct sl_engine *e = w->eng;
+    size_t max = (size_t)w->q->qc.batch;
+    struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
+    size_t n;
+    while ((n = sl_ring_pop(w->ring, batch, max, -1)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            struct sl_msg *m = batch[i];
+            sl_msg_parse(m, &e->popts);
+            struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
+            sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+        }
+        flush_all(w);
+        for (size_t i = 0; i < n; i++) {
+            sl_msg_unref(batch[i]);
+        }
+    }
+    free(batch);
+    return NULL;
+}
+
+static void *action_worker_main(void *arg)
+{
+    struct sl_worker *w = arg;
+    struct sl_action_rt *a = w->act;
+    size_t max = (size_t)a->qc.batch;
+    struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
+    size_t n;
+    void *wrk = NULL;
+    while ((n = sl_ring_pop(&a->ring, batch, max, -1)) > 0) {
+        if (wrk == NULL) {
+            wrk = action_wrk(a, w->id);
+        }
+        action_deliver(a, wrk, batch, n);
+        for (size_t i = 0; i < n; i++) {
+            sl_msg_unref(batch[i]);
+        }
+    }
+    free(batch);
+    return NULL;
+}
+
+static void *input_main(void *arg)
+{
+    struct sl_input_ctx *ctx = arg;
+    int rc = ctx->mod->pl->in->run(ctx->inst);
+    if (rc != 0 && !atomic_load(&ctx->eng->stopping)) {
+        sl_log(SL_LOG_ERR, ctx->mod->pl->name, "input '%s' stopped with error %d",
+               ctx->inputname, rc);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Start / stop
+ * ------------------------------------------------------------------------------------- */
+int sl_engine_open_inputs(struct sl_engine *e)
+{
+    int errs = 0;
+    for (size_t i = 0; i < e->ninputs; i++) {
+        struct sl_input_ctx *ctx = e->inputs[i];
+        if (!ctx->created) {
+            continue;
+        }
+        if (ctx->mod->pl->in->open != NULL && ctx->mod->pl->in->open(ctx->inst) != 0) {
+            sl_cfg_error(&ctx->loc, "input '%s' could not be opened", ctx->mod->pl->name);
+            errs++;
+            continue;
+        }
+        ctx->opened = 1;
+    }
+    return errs ? SL_EIO : 0;
+}
+
+int sl_engine_start(struct sl_engine *e)
+{
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        a->wrks = sl_xcalloc(e->nworkers_max + 1, sizeof *a->wrks);
+    }
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        if (!a->queued) {
+            continue;
+        }
+        for (size_t t = 0; t < a->nthr; t++) {
+            struct sl_worker *w = worker_new(e);
+            w->act = a;
+            pthread_create(&a->thr[t], NULL, action_worker_main, w);
+        }
+    }
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        struct sl_rsq *q = e->rsqs[i];
+        for (size_t s = 0; s < q->nshards; s++) {
+            struct sl_worker *w = worker_new(e);
+            w->q = q;
+            w->ring = &q->shards[s];
+            q->workers[s] = w;
+            pthread_create(&q->thr[s], NULL, rsq_worker_main, w);
+        }
+        q->started = 1;
+    }
+    sl_log_set_sink(log_sink);
+    sl_log_set_stderr(e->opts.foreground);
+    sl_log(SL_LOG_INFO, NULL, "[origin software=\"sluiced\" swVersion=\"%s\" x-pid=\"%d\"] start",
+           PACKAGE_VERSION, (int)getpid());
+    for (size_t i = 0; i < e->ninputs; i++) {
+        struct sl_input_ctx *ctx = e->inputs[i];
+        if (!ctx->opened) {
+            continue;
+        }
+        if (pthread_create(&ctx->thr, NULL, input_main, ctx) == 0) {
+            ctx->running = 1;
+        }
+    }
+    return 0;
+}
+
+void sl_engine_hup(struct sl_engine *e)
+{
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        if (a->created && a->pl->out->hup != NULL) {
+            a->pl->out->hup(a->inst);
+        }
+    }
+}
+
+static void join_until(pthread_t t, int64_t deadline, struct sl_engine *e)
+{
+    while (now_ms() < deadline) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_timedjoin_np(t, NULL, &ts) == 0) {
+            return;
+        }
+    }
+    /* past the deadline: suspended actions stop retrying so everything can drain */
+    atomic_store(&e->give_up, 1);
+    pthread_mutex_lock(&e->sleep_lock);
+    pthread_cond_broadcast(&e->sleep_cv);
+    pthread_mutex_unlock(&e->sleep_lock);
+    pthread_join(t, NULL);
+}
+
+void sl_engine_stop(struct sl_engine *e, int signo)
+{
+    atomic_store(&e->stopping, 1);
+    int64_t deadline = now_ms() + (e->nrsqs ? e->rsqs[0]->qc.timeout_shutdown : 10000);
+    for (size_t i = 0; i < e->ninputs; i++) {
+        struct sl_input_ctx *ctx = e->inputs[i];
+        if (ctx->running && ctx->mod->pl->in->stop != NULL) {
+            ctx->mod->pl->in->stop(ctx->inst);
+        }
+    }
+    for (size_t i = 0; i < e->ninputs; i++) {
+        struct sl_input_ctx *ctx = e->inputs[i];
+        if (ctx->running) {
+            join_until(ctx->thr, deadline, e);
+            ctx->running = 0;
+        }
+    }
+    if (signo > 0) {
+        sl_log(SL_LOG_INFO, NULL, "[origin software=\"sluiced\" swVersion=\"%s\" x-pid=\"%d\"] "
+               "exiting on signal %d.", PACKAGE_VERSION, (int)getpid(), signo);
+    }
+    /* ruleset queues drain: their workers see the close after the last message */
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        struct sl_rsq *q = e->rsqs[i];
+        for (size_t s = 0; s < q->nshards; s++) {
+            sl_ring_close(&q->shards[s]);
+        }
+    }
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        struct sl_rsq *q = e->rsqs[i];
+        if (!q->started) {
+            continue;
+        }
+        if (i == 0) {
+            sl_log_set_sink(NULL);  /* nothing may enter the main queue now */
+        }
+        for (size_t s = 0; s < q->nshards; s++) {
+            join_until(q->thr[s], deadline, e);
+        }
+        q->started = 0;
+    }
+    sl_log_set_sink(NULL);
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        if (!a->queued || a->thr == NULL) {
+            continue;
+        }
+        sl_ring_close(&a->ring);
+        for (size_t t = 0; t < a->nthr; t++) {
+            if (a->thr[t]) {
+                join_until(a->thr[t], deadline, e);
+            }
+        }
+        free(a->thr);
+        a->thr = NULL;
+    }
+}
+
+void sl_engine_free(struct sl_engine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < e->ninputs; i++) {
+        struct sl_input_ctx *ctx = e->inputs[i];
+        if (ctx->created && ctx->mod->pl->in->destroy != NULL) {
+            ctx->mod->pl->in->destroy(ctx->inst);
+        }
+        sl_params_free(ctx->mod->pl->inst_params, ctx->inst);
+        free(ctx->inst);
+        free(ctx->inputname);
+        free(ctx);
+    }
+    free(e->inputs);
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        for (size_t w = 0; a->wrks != NULL && w <= e->nworkers_max; w++) {
+            if (a->wrks[w] != NULL) {
+                if (a->pl->out->worker_destroy != NULL) {
+                    a->pl->out->worker_destroy(a->inst, a->wrks[w]);
+                }
+                free(a->wrks[w]);
+            }
+        }
+        free(a->wrks);
+        if (a->created && a->pl->out->destroy != NULL) {
+            a->pl->out->destroy(a->inst);
+        }
+        if (a->queued) {
+            sl_ring_destroy(&a->ring);
+        }
+        free(a->thr);
+        sl_params_free(a->pl->inst_params, a->inst);
+        sl_params_free(action_params, &a->ac);
+        sl_params_free(queue_params, &a->qc);
+        free(a->inst);
+        free(a->name);
+        pthread_mutex_destroy(&a->wrk_lock);
+        free(a);
+    }
+    free(e->actions);
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        struct sl_rsq *q = e->rsqs[i];
+        for (size_t s = 0; s < q->nshards; s++) {
+            sl_ring_destroy(&q->shards[s]);
+            worker_free(q->workers[s]);
+        }
+        free(q->shards);
+        free(q->thr);
+        free(q->workers);
+        sl_params_free(queue_params, &q->qc);
+        free(q->name);
+        free(q);
+    }
+    free(e->rsqs);
+    for (size_t i = 0; i < e->nrulesets; i++) {
+        if (e->rulesets[i]->ir != NULL) {
+            e->rulesets[i]->ir->rt = NULL;
+        }
+        free(e->rulesets[i]);
+    }
+    free(e->rulesets);
+    while (e->modules != NULL) {
+        struct sl_module_rt *m = e->modules;
+        e->modules = m->next;
+        if (m->inited && m->pl->mod_fini != NULL) {
+            m->pl->mod_fini(m->modconf);
+        }
+        sl_params_free(m->pl->module_params, m->modconf);
+        free(m->modconf);
+        /* plugins stay mapped until exit: a thread they started may still be unwinding */
+        free(m->name);
+        free(m);
+    }
+    sl_tpl_registry_free(e->tpls);
+    while (e->counters != NULL) {
+        struct sl_counter *c = e->counters;
+        e->counters = c->next;
+        free(c->owner);
+        free(c->inst);
+        free(c->name);
+        free(c);
+    }
+    sl_params_free(global_params, &e->g);
+    pthread_mutex_destroy(&e->counters_lock);
+    pthread_mutex_destroy(&e->sleep_lock);
+    pthread_cond_destroy(&e->sleep_cv);
+    if (cur_engine == e) {
+        cur_engine = NULL;
+    }
+    free(e);
+}
+
+void sl_engine_dump(struct sl_engine *e, FILE *out)
+{
+    fprintf(out, "# runtime\n");
+    for (struct sl_module_rt *m = e->modules; m != NULL; m = m->next) {
+        fprintf(out, "module %s (%s)\n", m->pl->name, m->dl ? "loaded" : "built-in");
+    }
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        fprintf(out, "queue '%s' type=%s size=%lld workers=%zu batch=%lld\n", e->rsqs[i]->name,
+                queue_types[e->rsqs[i]->qc.type], (long long)e->rsqs[i]->qc.size,
+                e->rsqs[i]->nshards, (long long)e->rsqs[i]->qc.batch);
+    }
+    for (size_t i = 0; i < e->ninputs; i++) {
+        struct sl_input_ctx *c = e->inputs[i];
+        fprintf(out, "input %s name=%s ruleset=%s\n", c->mod->pl->name, c->inputname,
+                c->rs->ir->name);
+    }
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        fprintf(out, "action %s module=%s queue=%s resumeInterval=%lld resumeRetryCount=%lld\n",
+                a->name, a->pl->name, queue_types[a->qc.type],
+                (long long)a->ac.resume_interval, (long long)a->ac.resume_retry_count);
+    }
+}

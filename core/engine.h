@@ -1,3 +1,46 @@
-#ifndef SL_engine_H
-#define SL_engine_H
+/*
+ * engine.h - the runtime built from a loaded configuration.
+ *
+ * sl_engine_build() turns the IR into a runtime: global settings, templates, loaded
+ * modules, rulesets with their queues, actions (each bound to its plugin, with an optional
+ * queue of its own), and inputs.  Every problem is reported with file:line through
+ * sl_cfg_error(); the caller checks sl_cfg_error_count() (that is -N1).
+ *
+ * Threads (see DESIGN.md 4.7): one thread per input instance (the plugin's run()); per
+ * ruleset queue one worker per shard (queue.workerThreads) that parses messages, runs the
+ * rules and delivers to direct actions or enqueues to action queues; per action queue its
+ * worker threads.  The main thread only waits for signals.
+ *
+ * Shutdown (sl_engine_stop): inputs stop and are joined, ruleset queues drain, then action
+ * queues drain.  An action that stays suspended is retried until the shutdown deadline
+ * (queue.timeoutShutdown of the main queue, default 10 s), after which what it still holds is
+ * counted as lost and reported.
+ *
+ * Concurrency & locking: build/start/stop/free run on the main thread.  hup() may run while
+ * workers deliver (plugins lock what they share).  The engine is a process singleton for
+ * the host functions that carry no context (template_find, max_message_size).
+ */
+#ifndef SLUICE_CORE_ENGINE_H
+#define SLUICE_CORE_ENGINE_H
+
+#include <stdio.h>
+
+struct sl_cnf;
+struct sl_engine;
+
+struct sl_engine_opts {
+    const char *plugin_dir;
+    int foreground;
+};
+
+struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opts *o);
+int sl_engine_open_inputs(struct sl_engine *e);   /* before privileges are dropped */
+int sl_engine_start(struct sl_engine *e);
+void sl_engine_hup(struct sl_engine *e);
+void sl_engine_stop(struct sl_engine *e, int signo);
+void sl_engine_free(struct sl_engine *e);
+void sl_engine_stats(struct sl_engine *e, FILE *out);
+/* Print the bound runtime (modules, templates, actions with their plugin and queue) for -N --dump. */
+void sl_engine_dump(struct sl_engine *e, FILE *out);
+
 #endif

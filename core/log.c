@@ -4,7 +4,6 @@
  * Concurrency & locking: counters are atomic; stderr writes are single fprintf calls of a
  * fully formatted line (stdio locks the stream); the sink is set before threads start.
  */
-#include "config.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>

@@ -218,6 +218,9 @@ int sl_propref_parse(const char *name, size_t len, struct sl_propref *ref);
 void sl_propref_clear(struct sl_propref *ref);
 const char *sl_prop_name(enum sl_prop id); /* canonical rsyslog name */
 
+/* fromhost resolution by reverse DNS (global net.enableDNS, default on; off: the IP). */
+void sl_msg_set_dns(int on);
+
 /* Local host name as rsyslog uses it ($myhostname, hostname of internal messages). */
 const char *sl_local_hostname(void);
 void sl_set_local_hostname(const char *name); /* global(localHostname=) */

@@ -1,1 +1,160 @@
-/* placeholder, being written */
+/*
+ * plugin.c - see plugin.h.
+ */
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "plugin.h"
+
+/* The last field the core reads; a plugin's struct_size must reach past it. */
+#define SL_PLUGIN_MIN_SIZE (offsetof(struct sl_plugin, out) + sizeof(void *))
+
+int sl_plugin_check(const struct sl_plugin *pl, const char *expected_name, char *err,
+                    size_t errlen)
+{
+    if (pl->abi_major != SL_ABI_MAJOR) {
+        snprintf(err, errlen,
+                 "plugin '%s' was built for plugin ABI %u.%u, this sluiced speaks %u.%u "
+                 "(major versions must match): rebuild the plugin",
+                 expected_name, pl->abi_major, pl->abi_minor, SL_ABI_MAJOR, SL_ABI_MINOR);
+        return SL_EABI;
+    }
+    if (pl->abi_minor > SL_ABI_MINOR) {
+        snprintf(err, errlen,
+                 "plugin '%s' needs plugin ABI %u.%u, newer than this sluiced's %u.%u",
+                 expected_name, pl->abi_major, pl->abi_minor, SL_ABI_MAJOR, SL_ABI_MINOR);
+        return SL_EABI;
+    }
+    if (pl->struct_size < SL_PLUGIN_MIN_SIZE) {
+        snprintf(err, errlen, "plugin '%s': descriptor too small (%u bytes, need %zu)",
+                 expected_name, pl->struct_size, (size_t)SL_PLUGIN_MIN_SIZE);
+        return SL_EABI;
+    }
+    if (pl->name == NULL || strcasecmp(pl->name, expected_name) != 0) {
+        snprintf(err, errlen, "plugin file '%s' describes itself as '%s'", expected_name,
+                 pl->name ? pl->name : "(null)");
+        return SL_EABI;
+    }
+    if (((pl->kinds & SL_INPUT) && pl->in == NULL) || ((pl->kinds & SL_OUTPUT) && pl->out == NULL)) {
+        snprintf(err, errlen, "plugin '%s': kinds and operation tables do not agree",
+                 expected_name);
+        return SL_EABI;
+    }
+    return 0;
+}
+
+const char *sl_plugin_dir(const char *opt_dir)
+{
+    if (opt_dir != NULL && *opt_dir != '\0') {
+        return opt_dir;
+    }
+    const char *env = getenv("SLUICE_PLUGIN_DIR");
+    if (env != NULL && *env != '\0') {
+        return env;
+    }
+    return SL_PKGLIBDIR;
+}
+
+int sl_plugin_open(const char *name, const char *dir, const struct sl_plugin **out,
+                   void **handle, char *err, size_t errlen)
+{
+    const char *bare = name;
+    int want_builtin = 0;
+    if (strncasecmp(name, "builtin:", 8) == 0) {
+        bare = name + 8;
+        want_builtin = 1;
+    }
+    *handle = NULL;
+    for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
+        if (strcasecmp(sl_builtin_plugins[i]->name, bare) == 0) {
+            *out = sl_builtin_plugins[i];
+            return sl_plugin_check(*out, bare, err, errlen);
+        }
+    }
+    if (want_builtin) {
+        snprintf(err, errlen, "no built-in module '%s'", bare);
+        return SL_ENOENT;
+    }
+    if (strchr(bare, '/') != NULL || bare[0] == '\0' || bare[0] == '.') {
+        snprintf(err, errlen, "invalid module name '%s'", name);
+        return SL_EINVAL;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.so", dir, bare);
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        snprintf(err, errlen, "module '%s' could not be loaded: %s", bare, dlerror());
+        return SL_ENOENT;
+    }
+    const struct sl_plugin *pl = dlsym(h, SL_PLUGIN_SYMBOL);
+    if (pl == NULL) {
+        snprintf(err, errlen, "'%s' is not a sluice plugin (no '%s' symbol)", path,
+                 SL_PLUGIN_SYMBOL);
+        dlclose(h);
+        return SL_EABI;
+    }
+    int rc = sl_plugin_check(pl, bare, err, errlen);
+    if (rc != 0) {
+        dlclose(h);
+        return rc;
+    }
+    *out = pl;
+    *handle = h;
+    return 0;
+}
+
+static void print_one(FILE *out, const struct sl_plugin *pl, const char *where)
+{
+    fprintf(out, "%-12s %-8s abi %u.%u  %s%s%s%s  %s\n", pl->name, pl->version ? pl->version : "-",
+            pl->abi_major, pl->abi_minor, (pl->kinds & SL_INPUT) ? "input " : "",
+            (pl->kinds & SL_OUTPUT) ? "output " : "", (pl->kinds & SL_PARSER) ? "parser " : "",
+            (pl->kinds & SL_MODIFIER) ? "modifier " : "", where);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sl_plugin_list(const char *dir, FILE *out)
+{
+    for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
+        print_one(out, sl_builtin_plugins[i], "built-in");
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(out, "(plugin directory %s cannot be read)\n", dir);
+        return;
+    }
+    char *names[512];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 512) {
+        size_t l = strlen(e->d_name);
+        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0) {
+            names[n++] = strndup(e->d_name, l - 3);
+        }
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        const struct sl_plugin *pl;
+        void *h;
+        char err[512];
+        char where[PATH_MAX + 16];
+        snprintf(where, sizeof where, "%s/%s.so", dir, names[i]);
+        if (sl_plugin_open(names[i], dir, &pl, &h, err, sizeof err) == 0) {
+            print_one(out, pl, where);
+            dlclose(h);
+        } else {
+            fprintf(out, "%-12s REFUSED: %s\n", names[i], err);
+        }
+        free(names[i]);
+    }
+}

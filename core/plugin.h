@@ -1,3 +1,41 @@
-#ifndef SL_plugin_H
-#define SL_plugin_H
+/*
+ * plugin.h - finding, loading and checking plugins.
+ *
+ * Built-in plugins (omfile, omfwd) are compiled into sluiced and registered in builtin.c
+ * through the same descriptor as .so plugins (rsyslog's "builtin:omfile" names work too).
+ * Other plugins are dlopen'ed from the plugin directory (-M, $SLUICE_PLUGIN_DIR, or
+ * $(pkglibdir)) by their rsyslog names: module(load="imudp") loads imudp.so.
+ *
+ * ABI check: abi_major must equal SL_ABI_MAJOR, abi_minor must not be newer than the core's,
+ * struct_size must cover every field the core reads, and the name in the descriptor must be
+ * the name it was loaded by.  A plugin that fails is refused with a message saying why.
+ *
+ * Concurrency & locking: config time only (main thread).
+ */
+#ifndef SLUICE_CORE_PLUGIN_H
+#define SLUICE_CORE_PLUGIN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sluice/sl_plugin.h"
+
+/* The built-in table (builtin.c); NULL-terminated. */
+extern const struct sl_plugin *const sl_builtin_plugins[];
+
+/* 0 if usable; otherwise SL_EABI with a reason in err. */
+int sl_plugin_check(const struct sl_plugin *pl, const char *expected_name, char *err,
+                    size_t errlen);
+
+/* Find name ("imudp", "builtin:omfile") as a built-in or as DIR/name.so.
+ * On success *out is the descriptor and *handle the dlopen handle (NULL for built-ins). */
+int sl_plugin_open(const char *name, const char *dir, const struct sl_plugin **out,
+                   void **handle, char *err, size_t errlen);
+
+/* --list-plugins: every built-in and every *.so in dir, with ABI, kinds and status. */
+void sl_plugin_list(const char *dir, FILE *out);
+
+/* The plugin directory in effect: -M, else $SLUICE_PLUGIN_DIR, else SL_PKGLIBDIR. */
+const char *sl_plugin_dir(const char *opt_dir);
+
 #endif

@@ -1,3 +1,59 @@
-#ifndef SL_queue_H
-#define SL_queue_H
+/*
+ * queue.h - the in-memory ring queue that every core queue is built from.
+ *
+ * A ring is a fixed-capacity FIFO of message pointers with one mutex and two condition
+ * variables (not_empty, not_full).  rsyslog's "LinkedList" and "FixedArray" queue types both
+ * map to it: a bounded array is simpler and faster than a list, and queue.size bounds it.
+ * Producers push runs of messages under one lock; consumers pop batches under one lock.
+ *
+ * A ruleset queue ("main queue") is a set of rings, one per worker thread ("shard"):
+ * messages carry a flow key (a TCP connection, a UDP sender) and all messages of one key go
+ * to the same shard, so one worker handles them in order.  That keeps per-connection order
+ * end to end without a global lock and without giving up parallelism across connections.
+ *
+ * Ownership: the ring holds one reference per queued message; pop hands it to the caller.
+ * Concurrency & locking: every function is thread-safe; the ring's mutex protects all
+ * fields.  sl_ring_close() wakes every waiter: pushes then fail, pops drain what is left and
+ * then return 0.
+ */
+#ifndef SLUICE_CORE_QUEUE_H
+#define SLUICE_CORE_QUEUE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sl_msg;
+
+struct sl_ring {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty;
+    pthread_cond_t not_full;
+    struct sl_msg **v;
+    size_t cap;
+    size_t head;     /* index of the oldest element */
+    size_t count;
+    int closed;
+    int waiting_producers;
+    int waiting_consumers;
+    _Atomic uint64_t enqueued, dequeued, full_waits, dropped;
+    size_t max_seen;
+};
+
+int sl_ring_init(struct sl_ring *r, size_t cap);
+void sl_ring_destroy(struct sl_ring *r);   /* unrefs anything left */
+
+/* Push up to n messages in order.  block=0: push what fits and return how many were pushed
+ * (the caller owns the rest).  block=1: wait for room; returns n, or fewer if the ring was
+ * closed meanwhile (the caller owns the rest). */
+size_t sl_ring_push(struct sl_ring *r, struct sl_msg *const *msgs, size_t n, int block);
+
+/* Pop up to max messages (waits for at least one); returns 0 only when the ring is closed
+ * and empty.  With timeout_ms >= 0, returns 0 after that long without data too. */
+size_t sl_ring_pop(struct sl_ring *r, struct sl_msg **out, size_t max, int timeout_ms);
+
+void sl_ring_close(struct sl_ring *r);
+size_t sl_ring_len(struct sl_ring *r);
+
 #endif

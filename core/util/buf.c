@@ -1,7 +1,6 @@
 /*
  * buf.c - growable buffers and aborting allocators.
  */
-#include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,6 @@
 /*
  * fakehost.c - see fakehost.h.
  */
-#include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>

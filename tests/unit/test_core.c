@@ -1,0 +1,296 @@
+/*
+ * test_core.c - unit tests for the ring queue, parameter binding and the plugin loader.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/ir.h"
+#include "log.h"
+#include "msg.h"
+#include "params.h"
+#include "plugin.h"
+#include "queue.h"
+
+/* The ring only stores pointers; tests use fake messages and a local unref. */
+void sl_msg_unref(struct sl_msg *m)
+{
+    (void)m;
+}
+/* builtin table the loader consults (sluiced links the real one) */
+const struct sl_plugin *const sl_builtin_plugins[] = { NULL };
+
+static struct sl_msg *fake(uintptr_t i)
+{
+    return (struct sl_msg *)(i * 8 + 8);
+}
+
+START_TEST(ring_fifo_and_wrap)
+{
+    struct sl_ring r;
+    sl_ring_init(&r, 4);
+    struct sl_msg *out[8];
+    for (uintptr_t round = 0; round < 10; round++) {
+        struct sl_msg *in[3] = { fake(round * 3), fake(round * 3 + 1), fake(round * 3 + 2) };
+        ck_assert_uint_eq(sl_ring_push(&r, in, 3, 0), 3);
+        ck_assert_uint_eq(sl_ring_pop(&r, out, 2, 0), 2);
+        ck_assert_ptr_eq(out[0], in[0]);
+        ck_assert_ptr_eq(out[1], in[1]);
+        ck_assert_uint_eq(sl_ring_pop(&r, out, 8, 0), 1);
+        ck_assert_ptr_eq(out[0], in[2]);
+    }
+    /* non-blocking push into a full ring takes what fits */
+    struct sl_msg *in[6] = { fake(1), fake(2), fake(3), fake(4), fake(5), fake(6) };
+    ck_assert_uint_eq(sl_ring_push(&r, in, 6, 0), 4);
+    ck_assert_uint_eq(sl_ring_len(&r), 4);
+    ck_assert_uint_eq(sl_ring_pop(&r, out, 8, 0), 4);
+    ck_assert_ptr_eq(out[3], fake(4));
+    /* empty ring with a timeout returns 0 */
+    ck_assert_uint_eq(sl_ring_pop(&r, out, 8, 10), 0);
+    sl_ring_destroy(&r);
+}
+END_TEST
+
+struct prod {
+    struct sl_ring *r;
+    uintptr_t base, n;
+};
+
+static void *producer(void *arg)
+{
+    struct prod *p = arg;
+    for (uintptr_t i = 0; i < p->n; i++) {
+        struct sl_msg *m = fake(p->base + i);
+        sl_ring_push(p->r, &m, 1, 1);
+    }
+    return NULL;
+}
+
+START_TEST(ring_blocking_producers_keep_order)
+{
+    struct sl_ring r;
+    sl_ring_init(&r, 16);
+    struct prod p1 = { &r, 0, 20000 }, p2 = { &r, 1000000, 20000 };
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, producer, &p1);
+    pthread_create(&t2, NULL, producer, &p2);
+    uintptr_t next1 = 0, next2 = 1000000, got = 0;
+    struct sl_msg *out[7];
+    while (got < 40000) {
+        size_t n = sl_ring_pop(&r, out, 7, 5000);
+        ck_assert_uint_gt(n, 0);
+        for (size_t i = 0; i < n; i++) {
+            uintptr_t v = ((uintptr_t)out[i] - 8) / 8;
+            if (v >= 1000000) {
+                ck_assert_uint_eq(v, next2++);
+            } else {
+                ck_assert_uint_eq(v, next1++);
+            }
+        }
+        got += n;
+    }
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    ck_assert_uint_gt(atomic_load(&r.full_waits), 0);
+    sl_ring_destroy(&r);
+}
+END_TEST
+
+static void *closer(void *arg)
+{
+    usleep(50000);
+    sl_ring_close(arg);
+    return NULL;
+}
+
+START_TEST(ring_close_wakes_everyone)
+{
+    struct sl_ring r;
+    sl_ring_init(&r, 2);
+    struct sl_msg *in[3] = { fake(1), fake(2), fake(3) };
+    pthread_t t;
+    pthread_create(&t, NULL, closer, &r);
+    /* blocks on the third until the close, then reports 2 pushed */
+    ck_assert_uint_eq(sl_ring_push(&r, in, 3, 1), 2);
+    pthread_join(t, NULL);
+    struct sl_msg *out[4];
+    ck_assert_uint_eq(sl_ring_pop(&r, out, 4, -1), 2); /* drains what is left */
+    ck_assert_uint_eq(sl_ring_pop(&r, out, 4, -1), 0); /* then reports closed */
+    ck_assert_uint_eq(sl_ring_push(&r, in, 1, 1), 0);
+    sl_ring_destroy(&r);
+}
+END_TEST
+
+struct blk {
+    int on;
+    int64_t n;
+    int64_t size;
+    int64_t mode;
+    char *s;
+    struct sl_strarr a;
+    int64_t e;
+};
+static const char *const colours[] = { "red", "green", NULL };
+static const struct sl_param tbl[] = {
+    { "flag", SL_PT_BOOL, 0, offsetof(struct blk, on), "off", NULL, NULL, NULL },
+    { "count", SL_PT_POSINT, SL_P_REQUIRED, offsetof(struct blk, n), NULL, NULL, NULL, NULL },
+    { "buf.size", SL_PT_SIZE, 0, offsetof(struct blk, size), "4k", NULL, NULL, NULL },
+    { "mode", SL_PT_FILEMODE, 0, offsetof(struct blk, mode), "0644", NULL, NULL, NULL },
+    { "name", SL_PT_STRING, 0, offsetof(struct blk, s), "dflt", NULL, NULL, NULL },
+    { "list", SL_PT_ARRAY, 0, offsetof(struct blk, a), NULL, NULL, NULL, NULL },
+    { "colour", SL_PT_ENUM, 0, offsetof(struct blk, e), "red", colours, NULL, NULL },
+    SL_PARAM_END
+};
+
+static struct sl_kv *kv(const char *n, const char *v, struct sl_kv *next)
+{
+    struct sl_kv *k = calloc(1, sizeof *k);
+    k->name = strdup(n);
+    k->str = strdup(v);
+    k->loc.file = "t.conf";
+    k->loc.line = 7;
+    k->next = next;
+    return k;
+}
+
+static void kv_free(struct sl_kv *k)
+{
+    while (k != NULL) {
+        struct sl_kv *n = k->next;
+        free(k->name);
+        free(k->str);
+        free(k);
+        k = n;
+    }
+}
+
+START_TEST(params_bind_defaults_and_values)
+{
+    struct sl_loc loc = { "t.conf", 3 };
+    struct sl_kv *kvs = kv("COUNT", "12", kv("buf.size", "2m", kv("Mode", "0600",
+                        kv("colour", "GREEN", kv("list", "x", NULL)))));
+    struct blk b;
+    memset(&b, 0, sizeof b);
+    sl_cfg_reset_counts();
+    ck_assert_int_eq(sl_params_apply(tbl, &b, kvs, NULL, "test", &loc), 0);
+    ck_assert_int_eq(sl_params_check_unused(kvs, "test", NULL), 0);
+    ck_assert_int_eq(b.on, 0);
+    ck_assert_int_eq(b.n, 12);
+    ck_assert_int_eq(b.size, 2 * 1024 * 1024);
+    ck_assert_int_eq(b.mode, 0600);
+    ck_assert_str_eq(b.s, "dflt");
+    ck_assert_uint_eq(b.a.n, 1);
+    ck_assert_str_eq(b.a.v[0], "x");
+    ck_assert_int_eq(b.e, 1);
+    sl_params_free(tbl, &b);
+    kv_free(kvs);
+}
+END_TEST
+
+START_TEST(params_errors_are_counted)
+{
+    struct sl_loc loc = { "t.conf", 3 };
+    struct blk b;
+    memset(&b, 0, sizeof b);
+    sl_cfg_reset_counts();
+    /* missing required "count", a bad bool, a bad enum, an unknown parameter */
+    struct sl_kv *kvs = kv("flag", "maybe", kv("colour", "blue", kv("cuont", "3", NULL)));
+    ck_assert_int_eq(sl_params_apply(tbl, &b, kvs, NULL, "test", &loc), 3);
+    ck_assert_int_eq(sl_params_check_unused(kvs, "test", NULL), 1);
+    ck_assert_int_eq(sl_cfg_error_count(), 4);
+    /* implicit (legacy) parameters nobody knows are not errors */
+    kvs->next->next->implicit = 1;
+    kvs->next->next->used = 0;
+    ck_assert_int_eq(sl_params_check_unused(kvs->next->next, "test", NULL), 0);
+    sl_params_free(tbl, &b);
+    kv_free(kvs);
+}
+END_TEST
+
+START_TEST(params_sizes_follow_rsyslog)
+{
+    int64_t v;
+    ck_assert_int_eq(sl_param_parse_size("1k", &v), 0);
+    ck_assert_int_eq(v, 1024);
+    ck_assert_int_eq(sl_param_parse_size("1K", &v), 0);
+    ck_assert_int_eq(v, 1000);
+    ck_assert_int_eq(sl_param_parse_size("3g", &v), 0);
+    ck_assert_int_eq(v, 3LL * 1024 * 1024 * 1024);
+    ck_assert_int_ne(sl_param_parse_size("12x", &v), 0);
+    ck_assert_int_ne(sl_param_parse_size("", &v), 0);
+}
+END_TEST
+
+START_TEST(plugin_abi_check)
+{
+    static const struct sl_output_ops ops = { 0 };
+    struct sl_plugin pl = { .abi_major = SL_ABI_MAJOR, .abi_minor = SL_ABI_MINOR,
+                            .struct_size = sizeof(struct sl_plugin), .name = "omx",
+                            .kinds = SL_OUTPUT, .out = &ops };
+    char err[512];
+    ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), 0);
+    pl.abi_major = SL_ABI_MAJOR + 1;
+    ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);
+    ck_assert_ptr_nonnull(strstr(err, "major versions must match"));
+    pl.abi_major = SL_ABI_MAJOR;
+    pl.abi_minor = SL_ABI_MINOR + 1;
+    ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);
+    pl.abi_minor = SL_ABI_MINOR;
+    pl.struct_size = 8;
+    ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);
+    pl.struct_size = sizeof(struct sl_plugin);
+    ck_assert_int_eq(sl_plugin_check(&pl, "omy", err, sizeof err), SL_EABI);
+    pl.out = NULL;
+    ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);
+}
+END_TEST
+
+START_TEST(plugin_loader_refuses_foreign_abi)
+{
+    const struct sl_plugin *pl;
+    void *h;
+    char err[1024];
+    const char *dir = "tests/unit/.libs";
+    ck_assert_msg(access("tests/unit/.libs/badabi.so", R_OK) == 0,
+                  "test plugins not built (run from the build directory)");
+    ck_assert_int_eq(sl_plugin_open("badabi", dir, &pl, &h, err, sizeof err), SL_EABI);
+    ck_assert_ptr_nonnull(strstr(err, "ABI 99.0"));
+    ck_assert_int_eq(sl_plugin_open("goodabi", dir, &pl, &h, err, sizeof err), 0);
+    ck_assert_str_eq(pl->name, "goodabi");
+    ck_assert_int_eq(sl_plugin_open("nosuch", dir, &pl, &h, err, sizeof err), SL_ENOENT);
+    ck_assert_int_eq(sl_plugin_open("../etc/x", dir, &pl, &h, err, sizeof err), SL_EINVAL);
+    ck_assert_int_eq(sl_plugin_open("builtin:nosuch", dir, &pl, &h, err, sizeof err), SL_ENOENT);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *t = tcase_create("ring");
+    tcase_set_timeout(t, 30);
+    tcase_add_test(t, ring_fifo_and_wrap);
+    tcase_add_test(t, ring_blocking_producers_keep_order);
+    tcase_add_test(t, ring_close_wakes_everyone);
+    suite_add_tcase(s, t);
+    t = tcase_create("params");
+    tcase_add_test(t, params_bind_defaults_and_values);
+    tcase_add_test(t, params_errors_are_counted);
+    tcase_add_test(t, params_sizes_follow_rsyslog);
+    suite_add_tcase(s, t);
+    t = tcase_create("plugin");
+    tcase_add_test(t, plugin_abi_check);
+    tcase_add_test(t, plugin_loader_refuses_foreign_abi);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
