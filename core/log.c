@@ -1,10 +1,15 @@
 /*
  * log.c - internal messages and configuration diagnostics.
  *
+ * stderr gets "sluiced: [who: ]severity: text" (config problems: "sluiced: FILE:LINE:
+ * severity: text"); the message stream gets "[who: ]text" (FILE:LINE prefixed for config
+ * problems) - the tag "sluiced:" and the severity travel in the message itself, as rsyslog
+ * does with its own messages.
+ *
  * Concurrency & locking: counters are atomic; stderr writes are single fprintf calls of a
- * fully formatted line (stdio locks the stream); the sink is set before threads start.
+ * fully formatted line (stdio locks the stream); the sink is set before threads start and
+ * cleared after they stopped producing.
  */
-
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,44 +34,42 @@ static const char *sevname(int sev)
     }
 }
 
-static void emit(int sev, const char *text)
+/* where: "who" or "FILE:LINE" or NULL */
+static void emit(int sev, const char *where, const char *body)
 {
     if (sev == SL_LOG_DEBUG && !debug_on) {
         return;
     }
+    int has = where != NULL && *where != '\0';
     if (to_stderr || sink == NULL) {
-        fprintf(stderr, "sluiced: %s\n", text);
+        fprintf(stderr, "sluiced: %s%s%s: %s\n", has ? where : "", has ? ": " : "",
+                sevname(sev), body);
     }
     if (sink != NULL && sev != SL_LOG_DEBUG) {
-        sink(sev, text);
+        char line[2400];
+        snprintf(line, sizeof line, "%s%s%s", has ? where : "", has ? ": " : "", body);
+        sink(sev, line);
     }
 }
 
 void sl_log(int severity, const char *who, const char *fmt, ...)
 {
-    char body[2048], line[2200];
+    char body[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
-    if (who != NULL && *who != '\0') {
-        snprintf(line, sizeof line, "%s: %s: %s", who, sevname(severity), body);
-    } else {
-        snprintf(line, sizeof line, "%s: %s", sevname(severity), body);
-    }
-    emit(severity, line);
+    emit(severity, who, body);
 }
 
 static void cfg_msg(int sev, const struct sl_loc *loc, const char *fmt, va_list ap)
 {
-    char body[2048], line[2600];
+    char body[2048], where[1100] = "";
     vsnprintf(body, sizeof body, fmt, ap);
     if (loc != NULL && loc->file != NULL && loc->file[0] != '\0') {
-        snprintf(line, sizeof line, "%s:%d: %s: %s", loc->file, loc->line, sevname(sev), body);
-    } else {
-        snprintf(line, sizeof line, "%s: %s", sevname(sev), body);
+        snprintf(where, sizeof where, "%s:%d", loc->file, loc->line);
     }
-    emit(sev, line);
+    emit(sev, where, body);
 }
 
 void sl_cfg_error(const struct sl_loc *loc, const char *fmt, ...)
@@ -87,13 +90,33 @@ void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)
     va_end(ap);
 }
 
-int sl_cfg_error_count(void) { return atomic_load(&n_errors); }
-int sl_cfg_warn_count(void) { return atomic_load(&n_warnings); }
+int sl_cfg_error_count(void)
+{
+    return atomic_load(&n_errors);
+}
+
+int sl_cfg_warn_count(void)
+{
+    return atomic_load(&n_warnings);
+}
+
 void sl_cfg_reset_counts(void)
 {
     atomic_store(&n_errors, 0);
     atomic_store(&n_warnings, 0);
 }
-void sl_log_set_sink(sl_log_sink_fn fn) { sink = fn; }
-void sl_log_set_stderr(int on) { to_stderr = on; }
-void sl_log_set_debug(int on) { debug_on = on; }
+
+void sl_log_set_sink(sl_log_sink_fn fn)
+{
+    sink = fn;
+}
+
+void sl_log_set_stderr(int on)
+{
+    to_stderr = on;
+}
+
+void sl_log_set_debug(int on)
+{
+    debug_on = on;
+}
