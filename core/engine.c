@@ -14,6 +14,10 @@
  *   - Back-off sleeps wait on eng->sleep_cv so shutdown can cut them short.
  *   - Counters are atomics in a registry that only grows at config time; plugins may add
  *     counters from create()/open() (main thread) and, rarely, later (under counters_lock).
+ *   - Known gap: a message handed to a *queued* action is shared by reference; a later
+ *     set/unset in the same ruleset changes $! while the action's worker may render it.
+ *     rsyslog shares it the same way (action.copyMsg="off"); copy-on-write is to come with
+ *     the rest of the RainerScript work.  Direct actions are safe (exec_modify).
  */
 
 #include <errno.h>
@@ -24,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -250,7 +255,8 @@ struct sl_action_rt {
     pthread_t *thr;
     size_t nthr;
     pthread_mutex_t wrk_lock;
-    void **wrks;                /* per engine worker id */
+    pthread_mutex_t direct_lock; /* serialises deliveries of a direct action */
+    void **wrks;                /* per engine worker id (direct actions: [0] only) */
     int created;
     _Atomic int suspended;
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
@@ -434,7 +440,16 @@ static const struct sl_host host = {
     .buf_free = sl_buf_free,
 };
 
-/* Internal messages: into the main queue, never blocking (a full queue drops them). */
+/* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the
+ * system log through syslog(3) - when sluiced is the system log daemon they come back in
+ * through imuxsock, as rsyslog's do. */
+static void log_sink_syslog(int severity, const char *text)
+{
+    syslog(LOG_SYSLOG | (severity & 7), "%s", text);
+}
+
+/* Internal messages with processInternalMessages="on": into the main queue, never blocking
+ * (a full queue drops them). */
 static void log_sink(int severity, const char *text)
 {
     struct sl_engine *e = cur_engine;
@@ -562,9 +577,18 @@ static void build_templates(struct sl_engine *e)
                 option = opts[i];
             }
         }
-        kv_str(o->kv, "option.casesensitive");
+        const char *cs = kv_str(o->kv, "option.casesensitive");
+        int cs_on = 0;
+        if (cs != NULL && sl_param_parse_bool(cs, &cs_on) == 0 && cs_on && option == NULL) {
+            option = "casesensitive";
+        }
+        const char *legacy = kv_str(o->kv, "legacy_line");
         const struct sl_template *t = NULL;
-        if (type == NULL || strcasecmp(type, "string") == 0) {
+        if (legacy != NULL) {
+            /* $template name,"...",opt: rsyslog's legacy escapes apply to the raw text */
+            kv_str(o->kv, "string");
+            t = sl_tpl_add_legacy(e->tpls, name, legacy, &err);
+        } else if (type == NULL || strcasecmp(type, "string") == 0) {
             const char *str = kv_str(o->kv, "string");
             if (str == NULL) {
                 sl_cfg_error(&o->loc, "template '%s': parameter 'string' is missing", name);
@@ -860,6 +884,7 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->pl = m->pl;
     a->index = e->nactions;
     pthread_mutex_init(&a->wrk_lock, NULL);
+    pthread_mutex_init(&a->direct_lock, NULL);
     char what[256];
     snprintf(what, sizeof what, "action '%s'", type);
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
@@ -1155,7 +1180,13 @@ static void flush_action(struct sl_worker *w, size_t idx)
             sl_msg_unref(p->v[i]);
         }
     } else {
-        action_deliver(a, action_wrk(a, w->id), p->v, p->n);
+        /* A direct action has one plugin worker, shared by every ruleset worker that runs
+         * it (rsyslog's default single main-queue worker: one forwarding connection, one
+         * writer per file).  Parallel outputs are what action queues with
+         * queue.workerThreads are for. */
+        pthread_mutex_lock(&a->direct_lock);
+        action_deliver(a, action_wrk(a, 0), p->v, p->n);
+        pthread_mutex_unlock(&a->direct_lock);
         for (size_t i = 0; i < p->n; i++) {
             sl_msg_unref(p->v[i]);
         }
@@ -1207,7 +1238,16 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
     }
 }
 
-static const struct sl_exec_ops exec_ops = { exec_action };
+/* set/unset is about to change a message: deliver what direct actions collected so far, so
+ * they render the values of the moment they ran.  (Queued actions still share the message;
+ * see the note at the top of this file.) */
+static void exec_modify(void *ctx, struct sl_msg *m)
+{
+    (void)m;
+    flush_all(ctx);
+}
+
+static const struct sl_exec_ops exec_ops = { exec_action, exec_modify };
 
 static struct sl_worker *worker_new(struct sl_engine *e)
 {
@@ -1336,7 +1376,12 @@ int sl_engine_start(struct sl_engine *e)
         }
         q->started = 1;
     }
-    sl_log_set_sink(log_sink);
+    if (e->g.process_internal) {
+        sl_log_set_sink(log_sink);
+    } else {
+        openlog("sluiced", LOG_NDELAY, LOG_SYSLOG);
+        sl_log_set_sink(log_sink_syslog);
+    }
     sl_log_set_stderr(e->opts.foreground);
     sl_log(SL_LOG_INFO, NULL, "[origin software=\"sluiced\" swVersion=\"%s\" x-pid=\"%d\"] start",
            PACKAGE_VERSION, (int)getpid());
@@ -1482,6 +1527,7 @@ void sl_engine_free(struct sl_engine *e)
         free(a->inst);
         free(a->name);
         pthread_mutex_destroy(&a->wrk_lock);
+        pthread_mutex_destroy(&a->direct_lock);
         free(a);
     }
     free(e->actions);

@@ -1,1 +1,1188 @@
-/* placeholder, being written */
+/*
+ * msg.c - the message object: life cycle, sanitising and PRI parsing before the built-in
+ * parsers run, property access (sl_msg_prop), $! / $. / $/ JSON variables, internal
+ * messages and the local host name.
+ *
+ * Ownership and lifetime
+ *   - sl_msg_new() copies the raw bytes; the message owns raw, fromhost, fromhost_ip, the
+ *     JSON trees and the strings in owned[], all released by the last sl_msg_unref().
+ *   - Parsed fields are spans into raw (or into owned strings); nothing else is allocated
+ *     per message on the common path.
+ *
+ * Concurrency & locking
+ *   - Parsing and $!/$. writes happen on the single ruleset worker owning the message.
+ *   - After that the message is shared read-only; the only lazily computed fields are
+ *     fromhost, fromhost_ip and the uuid (kept in the last owned[] slot), published with an
+ *     atomic compare-and-swap (the loser frees its copy), so concurrent sl_msg_prop() calls
+ *     are safe.
+ *   - Serialising a JSON tree is done with fjson_object_dump_ext into a private buffer,
+ *     which does not touch the object (libfastjson's to_json_string caches in the object).
+ *   - $/ (global variables) is one process-wide tree guarded by a mutex.
+ *   - Reverse DNS for fromhost (getnameinfo, NI_NAMEREQD) goes through a small cache: one
+ *     fixed table under one mutex, 24 h time to live; the lookup runs outside the lock.
+ *     The DNS switch (global net.enableDNS, sl_msg_set_dns) is atomic.
+ *   - The local host name is set before threads start (sl_set_local_hostname) or computed
+ *     once under pthread_once.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libfastjson/json.h>
+
+#include "msg.h"
+#include "parse/parse.h"
+#include "util/buf.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Names
+ * ------------------------------------------------------------------------------------- */
+static const char *const fac_names[24] = {
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+    "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"
+};
+static const char *const sev_names[8] = {
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"
+};
+
+#define SL_PRI_INVALID 199  /* rsyslog's LOG_PRI_INVLD: facility 24 ("invld"), debug */
+
+/* ---------------------------------------------------------------------------------------
+ * Local host name
+ * ------------------------------------------------------------------------------------- */
+static char local_hostname[256];
+static int local_hostname_set;
+static pthread_once_t local_hostname_once = PTHREAD_ONCE_INIT;
+
+static void local_hostname_init(void)
+{
+    if (local_hostname_set) {
+        return;
+    }
+    char buf[256];
+    if (gethostname(buf, sizeof(buf)) != 0) {
+        strcpy(buf, "localhost");
+    }
+    buf[sizeof(buf) - 1] = '\0';
+    char *dot = strchr(buf, '.');
+    if (dot != NULL) {
+        *dot = '\0';  /* rsyslog drops the domain unless preserveFQDN is on */
+    }
+    snprintf(local_hostname, sizeof(local_hostname), "%s", buf);
+}
+
+const char *sl_local_hostname(void)
+{
+    pthread_once(&local_hostname_once, local_hostname_init);
+    return local_hostname;
+}
+
+void sl_set_local_hostname(const char *name)
+{
+    snprintf(local_hostname, sizeof(local_hostname), "%s", name ? name : "");
+    local_hostname_set = 1;
+}
+
+void sl_msg_set_dns(int on)
+{
+    sl_dns_set_enabled(on);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Reverse DNS for fromhost, as rsyslog: getnameinfo() with NI_NAMEREQD; on failure (or with
+ * DNS off: global(net.enableDNS="off"), or when the PTR name is itself a numeric address)
+ * the numeric address.  A resolved name is lower-cased and, if what follows its first dot is
+ * the local domain, cut there (rsyslog's default preserveFQDN="off").
+ * ------------------------------------------------------------------------------------- */
+#define DNS_CACHE_SLOTS 256
+#define DNS_TTL_SECONDS (24 * 3600)
+
+struct dns_entry {
+    struct sockaddr_storage addr;
+    socklen_t len;
+    char *name;
+    time_t added;
+};
+
+static atomic_int dns_on = 1;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dns_entry cache[DNS_CACHE_SLOTS];
+static unsigned cache_next;
+
+static char local_domain[256];
+static pthread_once_t domain_once = PTHREAD_ONCE_INIT;
+
+static void domain_init(void)
+{
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0) {
+        return;
+    }
+    host[sizeof(host) - 1] = '\0';
+    const char *fqdn = host;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_flags = AI_CANONNAME;
+    if (strchr(host, '.') == NULL && getaddrinfo(host, NULL, &hints, &res) == 0 &&
+        res != NULL && res->ai_canonname != NULL) {
+        fqdn = res->ai_canonname;
+    }
+    const char *dot = strchr(fqdn, '.');
+    if (dot != NULL) {
+        snprintf(local_domain, sizeof(local_domain), "%s", dot + 1);
+    }
+    if (res != NULL) {
+        freeaddrinfo(res);
+    }
+}
+
+const char *sl_local_domain(void)
+{
+    pthread_once(&domain_once, domain_init);
+    return local_domain;
+}
+
+void sl_dns_set_enabled(int on)
+{
+    atomic_store(&dns_on, on ? 1 : 0);
+}
+
+int sl_dns_enabled(void)
+{
+    return atomic_load(&dns_on);
+}
+
+static char *numeric(const struct sockaddr *sa, socklen_t len)
+{
+    char host[NI_MAXHOST];
+    if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0) {
+        host[0] = '\0';
+    }
+    return sl_xstrdup(host);
+}
+
+/* Compare only family + address (not the port). */
+static int same_addr(const struct sockaddr_storage *a, socklen_t alen,
+                     const struct sockaddr *b, socklen_t blen)
+{
+    if (alen != blen || a->ss_family != b->sa_family) {
+        return 0;
+    }
+    if (b->sa_family == AF_INET) {
+        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
+    }
+    if (b->sa_family == AF_INET6) {
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+    }
+    return memcmp(a, b, blen) == 0;
+}
+
+static char *resolve(const struct sockaddr *sa, socklen_t len)
+{
+    char host[NI_MAXHOST];
+    if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) != 0) {
+        return numeric(sa, len);
+    }
+    /* a PTR record that is itself a numeric address is not trusted: use the IP */
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_flags = AI_NUMERICHOST;
+    if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+        freeaddrinfo(res);
+        return numeric(sa, len);
+    }
+    for (char *p = host; *p; p++) {
+        *p = (char)tolower((unsigned char)*p);
+    }
+    /* strip the domain if it is exactly the local domain */
+    char *dot = strchr(host, '.');
+    const char *dom = sl_local_domain();
+    if (dot != NULL && dom[0] != '\0' && strcmp(dot + 1, dom) == 0) {
+        *dot = '\0';
+    }
+    return sl_xstrdup(host);
+}
+
+char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len)
+{
+    if (!atomic_load(&dns_on)) {
+        return numeric(sa, len);
+    }
+    time_t now = time(NULL);
+    pthread_mutex_lock(&cache_lock);
+    for (unsigned i = 0; i < DNS_CACHE_SLOTS; i++) {
+        struct dns_entry *e = &cache[i];
+        if (e->name != NULL && same_addr(&e->addr, e->len, sa, len) &&
+            now - e->added < DNS_TTL_SECONDS) {
+            char *r = sl_xstrdup(e->name);
+            pthread_mutex_unlock(&cache_lock);
+            return r;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+
+    char *name = resolve(sa, len);
+
+    pthread_mutex_lock(&cache_lock);
+    struct dns_entry *e = &cache[cache_next];
+    cache_next = (cache_next + 1) % DNS_CACHE_SLOTS;
+    free(e->name);
+    memcpy(&e->addr, sa, len);
+    e->len = len;
+    e->name = sl_xstrdup(name);
+    e->added = now;
+    pthread_mutex_unlock(&cache_lock);
+    return name;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------------------------- */
+void sl_parse_opts_default(struct sl_parse_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->escape_cc_on_receive = 1;
+    o->cc_escape_prefix = '#';
+    o->drop_trailing_lf = 1;
+    o->space_lf_on_receive = 0;
+    o->permit_squared_tag = 0;
+}
+
+/* Private flag: raw lives in the same allocation as the message (not freed separately).
+ * Taken from the top so that it never collides with the SL_MSGF_* bits of msg.h. */
+#define MSGF_RAW_INLINE (1u << 31)
+
+struct sl_msg *sl_msg_new(const char *raw, size_t len)
+{
+    /* one allocation for the object and its raw bytes */
+    struct sl_msg *m = sl_xmalloc(sizeof(*m) + len + 1);
+    memset(m, 0, sizeof(*m));
+    atomic_init(&m->refcnt, 1);
+    m->raw = (char *)(m + 1);
+    m->flags = MSGF_RAW_INLINE;
+    if (len > 0) {
+        memcpy(m->raw, raw, len);
+    }
+    m->raw[len] = '\0';
+    m->raw_len = len;
+    clock_gettime(CLOCK_REALTIME, &m->rcv);
+    sl_time_now(&m->t_generated, &m->rcv, 0);
+    m->t_reported = m->t_generated;
+    m->pri = 13;
+    return m;
+}
+
+void sl_msg_set_peer(struct sl_msg *m, const struct sockaddr *sa, socklen_t len)
+{
+    if (sa == NULL || len == 0 || len > sizeof(m->peer)) {
+        m->peerlen = 0;
+    } else {
+        memcpy(&m->peer, sa, len);
+        m->peerlen = len;
+    }
+    free(m->fromhost);
+    m->fromhost = NULL;
+    free(m->fromhost_ip);
+    m->fromhost_ip = NULL;
+}
+
+/* owned[] holds parser-built strings; its last slot is reserved for the lazily generated
+ * uuid (published with CAS like fromhost). */
+#define OWNED_UUID_SLOT (sizeof(((struct sl_msg *)0)->owned) / sizeof(char *) - 1)
+
+char *sl_msg_own(struct sl_msg *m, char *s)
+{
+    if (m->n_owned >= OWNED_UUID_SLOT) {
+        fprintf(stderr, "sluiced: internal error: too many owned strings in a message\n");
+        abort();
+    }
+    m->owned[m->n_owned++] = s;
+    return s;
+}
+
+void sl_msg_unref(struct sl_msg *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    if (atomic_fetch_sub_explicit(&m->refcnt, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    if (!(m->flags & MSGF_RAW_INLINE)) {
+        free(m->raw);
+    }
+    free(m->fromhost);
+    free(m->fromhost_ip);
+    if (m->json != NULL) {
+        fjson_object_put(m->json);
+    }
+    if (m->localvars != NULL) {
+        fjson_object_put(m->localvars);
+    }
+    for (unsigned i = 0; i < m->n_owned; i++) {
+        free(m->owned[i]);
+    }
+    free(m->owned[OWNED_UUID_SLOT]);
+    free(m);
+}
+
+struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text)
+{
+    if (text == NULL) {
+        text = "";
+    }
+    size_t tlen = strlen(text);
+    struct sl_msg *m = sl_msg_new(text, tlen);
+    m->flags |= SL_MSGF_INTERNAL | SL_MSGF_PARSED | SL_MSGF_PROGNAME_DONE;
+    if (facility < 0 || facility > 23) {
+        facility = 5;
+    }
+    if (severity < 0 || severity > 7) {
+        severity = 6;
+    }
+    m->pri = facility * 8 + severity;
+    m->pri_from_msg = 0;
+    m->protocol_version = 0;
+    m->after_pri = 0;
+    m->inputname = "sluiced";
+    const char *h = sl_local_hostname();
+    m->hostname.p = h;
+    m->hostname.len = strlen(h);
+    m->tag.p = "sluiced:";
+    m->tag.len = 8;
+    m->programname.p = "sluiced";
+    m->programname.len = 7;
+    m->appname = m->programname;
+    m->msg.p = m->raw;
+    m->msg.len = m->raw_len;
+    return m;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Parsing driver
+ * ------------------------------------------------------------------------------------- */
+
+/* Control characters on receive, as rsyslog's parser sanitizer: drop one trailing NUL and
+ * one trailing LF, then (if enabled) write every byte < 0x20 as PREFIX + 3 octal digits.
+ * Replaces m->raw if anything changes. */
+static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
+{
+    size_t len = m->raw_len;
+    if (len > 0 && m->raw[len - 1] == '\0') {
+        len--;
+    }
+    if (o->drop_trailing_lf && len > 0 && m->raw[len - 1] == '\n') {
+        len--;
+    }
+    m->raw[len] = '\0';
+    m->raw_len = len;
+
+    size_t first = len;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)m->raw[i] < 0x20) {
+            first = i;
+            break;
+        }
+    }
+    if (first == len) {
+        return;
+    }
+    if (!o->escape_cc_on_receive && !o->space_lf_on_receive) {
+        return;
+    }
+    char *out = sl_xmalloc(len * 4 + 1);
+    memcpy(out, m->raw, first);
+    size_t n = first;
+    for (size_t i = first; i < len; i++) {
+        unsigned char c = (unsigned char)m->raw[i];
+        if (c >= 0x20) {
+            out[n++] = (char)c;
+        } else if (c == '\n' && o->space_lf_on_receive) {
+            out[n++] = ' ';
+        } else if (o->escape_cc_on_receive) {
+            out[n++] = o->cc_escape_prefix ? o->cc_escape_prefix : '#';
+            out[n++] = (char)('0' + ((c >> 6) & 7));
+            out[n++] = (char)('0' + ((c >> 3) & 7));
+            out[n++] = (char)('0' + (c & 7));
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+    if (!(m->flags & MSGF_RAW_INLINE)) {
+        free(m->raw);
+    }
+    m->flags &= ~MSGF_RAW_INLINE;
+    m->raw = out;
+    m->raw_len = n;
+}
+
+/* "<digits>" at the start.  Returns 1 and sets pri/after if valid, 0 if there is no PRI,
+ * -1 if it is malformed or out of range. */
+static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
+{
+    if (len == 0 || r[0] != '<') {
+        return 0;
+    }
+    size_t i = 1;
+    int v = 0;
+    while (i < len && r[i] >= '0' && r[i] <= '9') {
+        if (v < 100000) {
+            v = v * 10 + (r[i] - '0');
+        }
+        i++;
+    }
+    if (i >= len || r[i] != '>' || v > 191) {
+        return -1;
+    }
+    *pri = v;
+    *after = i + 1;
+    return 1;
+}
+
+static struct sl_str programname_of(const struct sl_str *tag);
+
+/* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
+ * the tag built from app-name and procid, as rsyslog emulates them. */
+static void derive_fields(struct sl_msg *m)
+{
+    if (m->protocol_version == 1) {
+        int have_app = m->appname.p != NULL;
+        int procid_dash = m->procid.p == NULL || (m->procid.len == 1 && m->procid.p[0] == '-');
+        if (procid_dash) {
+            m->tag = have_app ? m->appname : (struct sl_str){ "", 0 };
+        } else {
+            size_t n = m->appname.len + m->procid.len + 2;
+            char *t = sl_msg_own(m, sl_xmalloc(n + 1));
+            memcpy(t, m->appname.p ? m->appname.p : "", m->appname.len);
+            t[m->appname.len] = '[';
+            memcpy(t + m->appname.len + 1, m->procid.p, m->procid.len);
+            t[n - 1] = ']';
+            t[n] = '\0';
+            m->tag.p = t;
+            /* rsyslog formats this into a 512-byte buffer (and then, past 511 bytes, shows
+             * stack garbage); we stop at what fits */
+            m->tag.len = n > 511 ? 511 : n;
+        }
+    }
+    const char *t = m->tag.p;
+    m->programname = programname_of(&m->tag);
+    if (m->protocol_version == 0) {
+        m->appname = m->programname.len > 0 ? m->programname : (struct sl_str){ "-", 1 };
+        /* procid: between the first '[' and the following ']' of the tag */
+        m->procid.p = NULL;
+        m->procid.len = 0;
+        const char *lb = t ? memchr(t, '[', m->tag.len) : NULL;
+        if (lb != NULL) {
+            const char *end = t + m->tag.len;
+            const char *rb = memchr(lb + 1, ']', (size_t)(end - lb - 1));
+            if (rb != NULL) {
+                m->procid.p = lb + 1;
+                m->procid.len = (size_t)(rb - lb - 1);
+            }
+        }
+    }
+    m->flags |= SL_MSGF_PROGNAME_DONE;
+}
+
+void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
+{
+    struct sl_parse_opts dflt;
+    if (m->flags & SL_MSGF_PARSED) {
+        return;
+    }
+    if (o == NULL) {
+        sl_parse_opts_default(&dflt);
+        o = &dflt;
+    }
+    sanitize(m, o);
+    /* an input may have set rcv after sl_msg_new(): timegenerated follows it */
+    sl_time_now(&m->t_generated, &m->rcv, 0);
+    m->t_reported = m->t_generated;
+    m->hostname = (struct sl_str){ NULL, 0 };
+    m->tag = (struct sl_str){ NULL, 0 };
+    m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
+    m->protocol_version = 0;
+
+    int pri = 13;
+    size_t after = 0;
+    int r = parse_pri(m->raw, m->raw_len, &pri, &after);
+    if (r < 0) {
+        /* rsyslog: invalid PRI -> facility "invld", severity debug, nothing parsed */
+        m->pri = SL_PRI_INVALID;
+        m->pri_from_msg = 0;
+        m->after_pri = 0;
+        m->msg.p = m->raw;
+        m->msg.len = m->raw_len;
+        m->tag = (struct sl_str){ "", 0 };
+        m->programname = (struct sl_str){ "", 0 };
+        m->flags |= SL_MSGF_PARSED | SL_MSGF_PROGNAME_DONE;
+        return;
+    }
+    m->pri = pri;
+    m->pri_from_msg = r > 0;
+    m->after_pri = after;
+    if (!sl_parse_rfc5424(m, o)) {
+        sl_parse_rfc3164(m, o);
+    }
+    derive_fields(m);
+    m->flags |= SL_MSGF_PARSED;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * fromhost / fromhost-ip (lazy, published with CAS)
+ * ------------------------------------------------------------------------------------- */
+static const char *publish(char **slot, char *val)
+{
+    char *expected = NULL;
+    if (__atomic_compare_exchange_n(slot, &expected, val, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        return val;
+    }
+    free(val);
+    return expected;
+}
+
+static const char *get_fromhost_ip(struct sl_msg *m)
+{
+    char *s = __atomic_load_n(&m->fromhost_ip, __ATOMIC_ACQUIRE);
+    if (s != NULL) {
+        return s;
+    }
+    char host[NI_MAXHOST];
+    if (m->peerlen == 0) {
+        snprintf(host, sizeof(host), "127.0.0.1");
+    } else if (getnameinfo((const struct sockaddr *)&m->peer, m->peerlen, host, sizeof(host),
+                           NULL, 0, NI_NUMERICHOST) != 0) {
+        host[0] = '\0';
+    }
+    return publish(&m->fromhost_ip, sl_xstrdup(host));
+}
+
+static const char *get_fromhost(struct sl_msg *m)
+{
+    char *s = __atomic_load_n(&m->fromhost, __ATOMIC_ACQUIRE);
+    if (s != NULL) {
+        return s;
+    }
+    if (m->peerlen == 0) {
+        return publish(&m->fromhost, sl_xstrdup(sl_local_hostname()));
+    }
+    return publish(&m->fromhost, sl_dns_fromhost((const struct sockaddr *)&m->peer, m->peerlen));
+}
+
+static const char *get_fromhost_port(struct sl_msg *m, char tmp[SL_PROP_TMP], size_t *len)
+{
+    unsigned port = 0;
+    if (m->peerlen == 0) {
+        *len = 0;
+        return "";
+    }
+    if (m->peer.ss_family == AF_INET) {
+        port = ntohs(((const struct sockaddr_in *)&m->peer)->sin_port);
+    } else if (m->peer.ss_family == AF_INET6) {
+        port = ntohs(((const struct sockaddr_in6 *)&m->peer)->sin6_port);
+    } else {
+        *len = 0;
+        return "";
+    }
+    *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%u", port);
+    return tmp;
+}
+
+/* uuid: 32 upper-case hex digits of a random (version 4) UUID, made on first use and then
+ * fixed for the message, as rsyslog's (libuuid) property. */
+static const char *get_uuid(struct sl_msg *m)
+{
+    char *s = __atomic_load_n(&m->owned[OWNED_UUID_SLOT], __ATOMIC_ACQUIRE);
+    if (s != NULL) {
+        return s;
+    }
+    unsigned char b[16];
+    size_t got = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f != NULL) {
+        got = fread(b, 1, sizeof(b), f);
+        fclose(f);
+    }
+    for (size_t i = got; i < sizeof(b); i++) {
+        b[i] = (unsigned char)rand();
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    char *hex = sl_xmalloc(33);
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < 16; i++) {
+        hex[2 * i] = digits[b[i] >> 4];
+        hex[2 * i + 1] = digits[b[i] & 15];
+    }
+    hex[32] = '\0';
+    return publish(&m->owned[OWNED_UUID_SLOT], hex);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * JSON variables
+ * ------------------------------------------------------------------------------------- */
+static pthread_mutex_t global_vars_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fjson_object *global_vars;
+
+static struct fjson_object **json_root(struct sl_msg *m, enum sl_prop root)
+{
+    switch (root) {
+    case SL_PROP_CEE:
+        return &m->json;
+    case SL_PROP_LOCAL_VAR:
+        return &m->localvars;
+    case SL_PROP_GLOBAL_VAR:
+        return &global_vars;
+    default:
+        return NULL;
+    }
+}
+
+/* Next path component of "a!b!c" (also accepts '.' as rsyslog does for $. paths? no:
+ * only '!' separates).  Returns its length; *next points after the separator. */
+static size_t path_component(const char *p, const char **next)
+{
+    const char *e = strchr(p, '!');
+    if (e == NULL) {
+        *next = NULL;
+        return strlen(p);
+    }
+    *next = e + 1;
+    return (size_t)(e - p);
+}
+
+static struct fjson_object *json_lookup(struct fjson_object *root, const char *path)
+{
+    struct fjson_object *cur = root;
+    const char *p = path;
+    char key[512];
+    while (cur != NULL && p != NULL && *p != '\0') {
+        const char *next;
+        size_t n = path_component(p, &next);
+        if (n >= sizeof(key)) {
+            return NULL;
+        }
+        memcpy(key, p, n);
+        key[n] = '\0';
+        struct fjson_object *child = NULL;
+        if (!fjson_object_is_type(cur, fjson_type_object) ||
+            !fjson_object_object_get_ex(cur, key, &child)) {
+            return NULL;
+        }
+        cur = child;
+        p = next;
+    }
+    return cur;
+}
+
+static void json_merge(struct fjson_object *dst, struct fjson_object *src)
+{
+    struct fjson_object_iterator it = fjson_object_iter_begin(src);
+    struct fjson_object_iterator end = fjson_object_iter_end(src);
+    while (!fjson_object_iter_equal(&it, &end)) {
+        const char *k = fjson_object_iter_peek_name(&it);
+        struct fjson_object *v = fjson_object_iter_peek_value(&it);
+        fjson_object_object_add(dst, k, fjson_object_get(v));
+        fjson_object_iter_next(&it);
+    }
+}
+
+static int json_set_locked(struct fjson_object **rootp, const char *path, struct fjson_object *val)
+{
+    if (path == NULL || *path == '\0') {
+        if (*rootp == NULL && fjson_object_is_type(val, fjson_type_object)) {
+            *rootp = val;
+            return 0;
+        }
+        if (!fjson_object_is_type(val, fjson_type_object)) {
+            fjson_object_put(val);
+            return SL_EINVAL;
+        }
+        json_merge(*rootp, val);
+        fjson_object_put(val);
+        return 0;
+    }
+    if (*rootp == NULL) {
+        *rootp = fjson_object_new_object();
+    }
+    struct fjson_object *cur = *rootp;
+    const char *p = path;
+    char key[512];
+    for (;;) {
+        const char *next;
+        size_t n = path_component(p, &next);
+        if (n >= sizeof(key)) {
+            fjson_object_put(val);
+            return SL_EINVAL;
+        }
+        memcpy(key, p, n);
+        key[n] = '\0';
+        if (next == NULL || *next == '\0') {
+            fjson_object_object_add(cur, key, val);
+            return 0;
+        }
+        struct fjson_object *child = NULL;
+        if (!fjson_object_object_get_ex(cur, key, &child) ||
+            !fjson_object_is_type(child, fjson_type_object)) {
+            child = fjson_object_new_object();
+            fjson_object_object_add(cur, key, child);
+        }
+        cur = child;
+        p = next;
+    }
+}
+
+int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
+{
+    struct fjson_object **rootp = json_root(m, root);
+    if (rootp == NULL) {
+        if (val != NULL) {
+            fjson_object_put(val);
+        }
+        return SL_EINVAL;
+    }
+    if (root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_lock(&global_vars_lock);
+    }
+    int rc = json_set_locked(rootp, path, val);
+    if (root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_unlock(&global_vars_lock);
+    }
+    return rc;
+}
+
+int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path)
+{
+    struct fjson_object **rootp = json_root(m, root);
+    if (rootp == NULL) {
+        return SL_EINVAL;
+    }
+    int rc = 0;
+    if (root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_lock(&global_vars_lock);
+    }
+    if (*rootp == NULL) {
+        rc = SL_ENOENT;
+    } else if (path == NULL || *path == '\0') {
+        fjson_object_put(*rootp);
+        *rootp = NULL;
+    } else {
+        /* find the parent of the last component */
+        const char *last = strrchr(path, '!');
+        struct fjson_object *parent = *rootp;
+        const char *leaf = path;
+        if (last != NULL) {
+            char *ppath = sl_xstrndup(path, (size_t)(last - path));
+            parent = json_lookup(*rootp, ppath);
+            free(ppath);
+            leaf = last + 1;
+        }
+        struct fjson_object *tmp = NULL;
+        if (parent == NULL || !fjson_object_is_type(parent, fjson_type_object) ||
+            !fjson_object_object_get_ex(parent, leaf, &tmp)) {
+            rc = SL_ENOENT;
+        } else {
+            fjson_object_object_del(parent, leaf);
+        }
+    }
+    if (root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_unlock(&global_vars_lock);
+    }
+    return rc;
+}
+
+struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const char *path)
+{
+    struct fjson_object **rootp = json_root(m, root);
+    if (rootp == NULL || *rootp == NULL) {
+        return NULL;
+    }
+    return json_lookup(*rootp, path ? path : "");
+}
+
+static size_t dump_cb(void *ptr, const char *buf, size_t len)
+{
+    return sl_buf_append((struct sl_buf *)ptr, buf, len) == 0 ? len : 0;
+}
+
+/* Renders a JSON value as rsyslog does for a property: strings as their text, everything
+ * else as JSON ("{ "a": 1 }" spacing of libfastjson's default). */
+static const char *json_value_text(struct fjson_object *v, size_t *len, char **to_free)
+{
+    if (v == NULL) {
+        *len = 0;
+        return "";
+    }
+    if (fjson_object_is_type(v, fjson_type_string)) {
+        const char *s = fjson_object_get_string(v);
+        *len = (size_t)fjson_object_get_string_len(v);
+        return s ? s : "";
+    }
+    struct sl_buf b = { 0 };
+    fjson_object_dump_ext(v, FJSON_TO_STRING_SPACED, dump_cb, &b);
+    if (b.p == NULL) {
+        *len = 0;
+        return "";
+    }
+    *to_free = b.p;
+    *len = b.len;
+    return b.p;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Properties
+ * ------------------------------------------------------------------------------------- */
+static const char *span(const struct sl_str *s, size_t *len, const char *dflt)
+{
+    if (s->p == NULL) {
+        *len = strlen(dflt);
+        return dflt;
+    }
+    *len = s->len;
+    return s->p;
+}
+
+/* programname from a tag: leading printable characters up to ':', '[' or '/' */
+static struct sl_str programname_of(const struct sl_str *tag)
+{
+    size_t i = 0;
+    const char *t = tag->p;
+    while (t != NULL && i < tag->len) {
+        unsigned char c = (unsigned char)t[i];
+        if (c < 0x20 || c > 0x7e || c == ':' || c == '[' || c == '/') {
+            break;
+        }
+        i++;
+    }
+    return (struct sl_str){ t ? t : "", i };
+}
+
+/* programname, derived on the fly for messages whose fields were filled by hand */
+static struct sl_str get_programname(const struct sl_msg *m)
+{
+    if ((m->flags & SL_MSGF_PROGNAME_DONE) || m->programname.p != NULL) {
+        return m->programname.p ? m->programname : (struct sl_str){ "", 0 };
+    }
+    return programname_of(&m->tag);
+}
+
+static int pri_valid(const struct sl_msg *m)
+{
+    return m->pri >= 0 && m->pri <= 191;
+}
+
+/* jsonmesg: the fields, order and formatting of rsyslog 8.2302 (libfastjson, spaced). */
+static const char *jsonmesg(struct sl_msg *m, size_t *len, char **to_free)
+{
+    static const enum sl_prop fields[] = {
+        SL_PROP_MSG, SL_PROP_RAWMSG, SL_PROP_TIMEREPORTED, SL_PROP_HOSTNAME,
+        SL_PROP_SYSLOGTAG, SL_PROP_INPUTNAME, SL_PROP_FROMHOST, SL_PROP_FROMHOST_IP,
+        SL_PROP_PRI, SL_PROP_SYSLOGFACILITY, SL_PROP_SYSLOGSEVERITY, SL_PROP_TIMEGENERATED,
+        SL_PROP_PROGRAMNAME, SL_PROP_PROTOCOL_VERSION, SL_PROP_STRUCTURED_DATA,
+        SL_PROP_APP_NAME, SL_PROP_PROCID, SL_PROP_MSGID
+    };
+    struct fjson_object *o = fjson_object_new_object();
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        struct sl_propref ref = { fields[i], NULL };
+        char tmp[SL_PROP_TMP];
+        char *tf = NULL;
+        size_t l;
+        const char *v;
+        char tbuf[64];
+        if (fields[i] == SL_PROP_TIMEREPORTED || fields[i] == SL_PROP_TIMEGENERATED) {
+            struct sl_time t;
+            const struct sl_time *tp = sl_msg_time(m, fields[i], &t);
+            l = sl_time_format(tp, SL_DATE_RFC3339, tbuf);
+            v = tbuf;
+        } else {
+            v = sl_msg_prop(m, &ref, &l, tmp, &tf);
+        }
+        fjson_object_object_add(o, sl_prop_name(fields[i]), fjson_object_new_string_len(v, (int)l));
+        free(tf);
+    }
+    /* rsyslog shows the uuid only if something asked for it before (else null) */
+    const char *uuid = __atomic_load_n(&m->owned[OWNED_UUID_SLOT], __ATOMIC_ACQUIRE);
+    fjson_object_object_add(o, "uuid", uuid ? fjson_object_new_string(uuid) : NULL);
+    if (m->json != NULL) {
+        fjson_object_object_add(o, "$!", fjson_object_get(m->json));
+    }
+    struct sl_buf b = { 0 };
+    fjson_object_dump_ext(o, FJSON_TO_STRING_SPACED, dump_cb, &b);
+    fjson_object_put(o);
+    if (b.p == NULL) {
+        *len = 0;
+        return "";
+    }
+    *to_free = b.p;
+    *len = b.len;
+    return b.p;
+}
+
+static const char *sys_time_prop(enum sl_prop id, char tmp[SL_PROP_TMP], size_t *len)
+{
+    struct sl_time t;
+    int utc = id >= SL_PROP_SYS_NOW_UTC && id <= SL_PROP_SYS_MINUTE_UTC;
+    sl_time_now(&t, NULL, utc);
+    switch (id) {
+    case SL_PROP_SYS_NOW:
+    case SL_PROP_SYS_NOW_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%04d-%02d-%02d", t.year, t.month, t.day);
+        break;
+    case SL_PROP_SYS_YEAR:
+    case SL_PROP_SYS_YEAR_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%04d", t.year);
+        break;
+    case SL_PROP_SYS_MONTH:
+    case SL_PROP_SYS_MONTH_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.month);
+        break;
+    case SL_PROP_SYS_DAY:
+    case SL_PROP_SYS_DAY_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.day);
+        break;
+    case SL_PROP_SYS_HOUR:
+    case SL_PROP_SYS_HOUR_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.hour);
+        break;
+    case SL_PROP_SYS_HHOUR:
+    case SL_PROP_SYS_HHOUR_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.minute / 30);
+        break;
+    case SL_PROP_SYS_QHOUR:
+    case SL_PROP_SYS_QHOUR_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.minute / 15);
+        break;
+    case SL_PROP_SYS_MINUTE:
+    case SL_PROP_SYS_MINUTE_UTC:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.minute);
+        break;
+    default:
+        *len = 0;
+        tmp[0] = '\0';
+        break;
+    }
+    return tmp;
+}
+
+const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *len,
+                        char tmp[SL_PROP_TMP], char **to_free)
+{
+    const char *s;
+    *to_free = NULL;
+    switch (ref->id) {
+    case SL_PROP_MSG:
+        return span(&m->msg, len, "");
+    case SL_PROP_RAWMSG:
+        *len = m->raw_len;
+        return m->raw;
+    case SL_PROP_RAWMSG_AFTER_PRI: {
+        /* rsyslog recomputes this: '<' and a '>' at offset 2, 3 or 4 */
+        size_t off = 0;
+        const char *r = m->raw;
+        if (m->raw_len > 0 && r[0] == '<') {
+            if (m->raw_len > 2 && r[2] == '>') {
+                off = 3;
+            } else if (m->raw_len > 3 && r[3] == '>') {
+                off = 4;
+            } else if (m->raw_len > 4 && r[4] == '>') {
+                off = 5;
+            }
+        }
+        *len = m->raw_len - off;
+        return r + off;
+    }
+    case SL_PROP_HOSTNAME:
+        if (m->hostname.p == NULL) {
+            s = get_fromhost(m);
+            *len = strlen(s);
+            return s;
+        }
+        *len = m->hostname.len;
+        return m->hostname.p;
+    case SL_PROP_FROMHOST:
+        s = get_fromhost(m);
+        *len = strlen(s);
+        return s;
+    case SL_PROP_FROMHOST_IP:
+        s = get_fromhost_ip(m);
+        *len = strlen(s);
+        return s;
+    case SL_PROP_FROMHOST_PORT:
+        return get_fromhost_port(m, tmp, len);
+    case SL_PROP_SYSLOGTAG:
+        return span(&m->tag, len, "");
+    case SL_PROP_PROGRAMNAME: {
+        struct sl_str pn = get_programname(m);
+        *len = pn.len;
+        return pn.p;
+    }
+    case SL_PROP_PRI:
+        if (!pri_valid(m)) {
+            *len = 5;
+            return "invld";
+        }
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%d", m->pri);
+        return tmp;
+    case SL_PROP_PRI_TEXT:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%s.%s",
+                                pri_valid(m) ? fac_names[m->pri >> 3] : "invld",
+                                sev_names[m->pri & 7]);
+        return tmp;
+    case SL_PROP_IUT:
+        *len = 1;
+        return "1";
+    case SL_PROP_SYSLOGFACILITY:
+        if (!pri_valid(m)) {
+            *len = 5;
+            return "invld";
+        }
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%d", m->pri >> 3);
+        return tmp;
+    case SL_PROP_SYSLOGFACILITY_TEXT:
+        s = pri_valid(m) ? fac_names[m->pri >> 3] : "invld";
+        *len = strlen(s);
+        return s;
+    case SL_PROP_SYSLOGSEVERITY:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%d", m->pri & 7);
+        return tmp;
+    case SL_PROP_SYSLOGSEVERITY_TEXT:
+        s = sev_names[m->pri & 7];
+        *len = strlen(s);
+        return s;
+    case SL_PROP_TIMEGENERATED:
+        *len = sl_time_format(&m->t_generated, SL_DATE_DEFAULT, tmp);
+        return tmp;
+    case SL_PROP_TIMEREPORTED:
+        *len = sl_time_format(&m->t_reported, SL_DATE_DEFAULT, tmp);
+        return tmp;
+    case SL_PROP_PROTOCOL_VERSION:
+        *len = 1;
+        return m->protocol_version == 1 ? "1" : "0";
+    case SL_PROP_STRUCTURED_DATA:
+        return span(&m->sd, len, "-");
+    case SL_PROP_APP_NAME:
+        if (m->appname.p == NULL && m->protocol_version == 0) {
+            struct sl_str pn = get_programname(m);
+            if (pn.len == 0) {
+                pn = (struct sl_str){ "-", 1 };
+            }
+            *len = pn.len;
+            return pn.p;
+        }
+        return span(&m->appname, len, "");
+    case SL_PROP_PROCID:
+        return span(&m->procid, len, "-");
+    case SL_PROP_MSGID:
+        return span(&m->msgid, len, "-");
+    case SL_PROP_INPUTNAME:
+        s = m->inputname ? m->inputname : "";
+        *len = strlen(s);
+        return s;
+    case SL_PROP_JSONMESG:
+        return jsonmesg(m, len, to_free);
+    case SL_PROP_UUID:
+        s = get_uuid(m);
+        *len = 32;
+        return s;
+    case SL_PROP_CEE:
+    case SL_PROP_LOCAL_VAR:
+        return json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
+    case SL_PROP_GLOBAL_VAR: {
+        pthread_mutex_lock(&global_vars_lock);
+        const char *v = json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
+        if (*to_free == NULL && *len > 0) {
+            *to_free = sl_xstrndup(v, *len);
+            v = *to_free;
+        }
+        pthread_mutex_unlock(&global_vars_lock);
+        return v;
+    }
+    case SL_PROP_SYS_NOW:
+    case SL_PROP_SYS_YEAR:
+    case SL_PROP_SYS_MONTH:
+    case SL_PROP_SYS_DAY:
+    case SL_PROP_SYS_HOUR:
+    case SL_PROP_SYS_HHOUR:
+    case SL_PROP_SYS_QHOUR:
+    case SL_PROP_SYS_MINUTE:
+    case SL_PROP_SYS_NOW_UTC:
+    case SL_PROP_SYS_YEAR_UTC:
+    case SL_PROP_SYS_MONTH_UTC:
+    case SL_PROP_SYS_DAY_UTC:
+    case SL_PROP_SYS_HOUR_UTC:
+    case SL_PROP_SYS_HHOUR_UTC:
+    case SL_PROP_SYS_QHOUR_UTC:
+    case SL_PROP_SYS_MINUTE_UTC:
+        return sys_time_prop(ref->id, tmp, len);
+    case SL_PROP_SYS_MYHOSTNAME:
+        s = sl_local_hostname();
+        *len = strlen(s);
+        return s;
+    case SL_PROP_SYS_BOM:
+        *len = 3;
+        return "\xef\xbb\xbf";
+    case SL_PROP_SYS_UPTIME: {
+        struct timespec ts;
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%lld", (long long)ts.tv_sec);
+        return tmp;
+    }
+    case SL_PROP_SYS_NOW_UNIXTIMESTAMP:
+        *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%lld", (long long)time(NULL));
+        return tmp;
+    case SL_PROP_INVALID:
+    case SL_PROP__COUNT:
+        break;
+    }
+    *len = 0;
+    return "";
+}
+
+const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_time *tmp)
+{
+    switch (id) {
+    case SL_PROP_TIMEREPORTED:
+        return &m->t_reported;
+    case SL_PROP_TIMEGENERATED:
+        return &m->t_generated;
+    case SL_PROP_SYS_NOW:
+    case SL_PROP_SYS_YEAR:
+    case SL_PROP_SYS_MONTH:
+    case SL_PROP_SYS_DAY:
+    case SL_PROP_SYS_HOUR:
+    case SL_PROP_SYS_HHOUR:
+    case SL_PROP_SYS_QHOUR:
+    case SL_PROP_SYS_MINUTE:
+    case SL_PROP_SYS_NOW_UNIXTIMESTAMP:
+        sl_time_now(tmp, NULL, 0);
+        return tmp;
+    case SL_PROP_SYS_NOW_UTC:
+    case SL_PROP_SYS_YEAR_UTC:
+    case SL_PROP_SYS_MONTH_UTC:
+    case SL_PROP_SYS_DAY_UTC:
+    case SL_PROP_SYS_HOUR_UTC:
+    case SL_PROP_SYS_HHOUR_UTC:
+    case SL_PROP_SYS_QHOUR_UTC:
+    case SL_PROP_SYS_MINUTE_UTC:
+        sl_time_now(tmp, NULL, 1);
+        return tmp;
+    default:
+        return NULL;
+    }
+}

@@ -64,4 +64,11 @@ const char *sl_template_name(const struct sl_template *t);
 /* Dump a template in a stable text form (for -N --dump). */
 void sl_template_dump(const struct sl_template *t, struct sl_buf *out);
 
+/* Legacy "$template name,<line>": line is everything after "name," exactly as written
+ * ("\"...%msg%...\\n\",sql"); rsyslog's legacy escapes and ",option" suffixes apply.
+ * sl_tpl_add_string() takes the v6 string= value as the front end unescaped it. (added by
+ * "template") */
+const struct sl_template *sl_tpl_add_legacy(struct sl_tpl_registry *r, const char *name,
+                                            const char *line, struct sl_tpl_err *err);
+
 #endif

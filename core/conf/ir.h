@@ -171,6 +171,9 @@ enum { SL_EXEC_CONTINUE = 0, SL_EXEC_STOP = 1 };
 struct sl_exec_ops {
     /* run (or enqueue for) action a with message m */
     void (*action)(void *ctx, struct sl_action_ir *a, struct sl_msg *m);
+    /* called before set/unset change m (may be NULL): actions that already ran must see
+     * the values as they were, as in rsyslog, so the engine delivers what it collected */
+    void (*modify)(void *ctx, struct sl_msg *m);
 };
 
 /* Run the statements of rs for m (parsed already).  Returns SL_EXEC_STOP if a "stop"

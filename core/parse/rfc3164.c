@@ -1,1 +1,271 @@
-/* placeholder, being written */
+/*
+ * rfc3164.c - built-in legacy (RFC 3164) parser, behaving like rsyslog 8.2302's pmrfc3164
+ * with default settings.
+ *
+ * rsyslog's rules, reproduced: the timestamp is tried as RFC 3339, then as RFC 3164
+ * ("[yyyy ]Mmm [d]d [yyyy ]hh:mm:ss[.frac][:] ", month names case-insensitive), then, if the
+ * text starts with a space, as RFC 3164 after that one space.  A 3164 timestamp has no year
+ * and no zone: both come from the reception time (the year the message arrived, local
+ * offset).  No timestamp: timereported is the reception time.  HOSTNAME is the next word if
+ * it consists of at most 511 of [A-Za-z0-9._-], ends in an alphanumeric character and is
+ * followed by SP (or ends the message); otherwise there is no hostname (fromhost is shown).
+ * The TAG is what follows up to ':' (included) or SP (excluded), at most 510 bytes before the
+ * ':'.  MSG is the rest.  Not for messages from imuxsock: no hostname is parsed there.
+ * Without a timestamp, a text starting with '{' or '[' is all MSG (no hostname, no tag).
+ * With opts->permit_squared_tag (pmrfc3164 permit.squareBracketsInHostname="on") a hostname
+ * may also be "[...]", brackets kept, as rsyslog does.
+ * rsyslog's miscount after a leading year ("2025 Nov 22 ...") is reproduced: a tag running
+ * to the end of the message then includes the terminating NUL.
+ *
+ * Ownership: all fields are spans into m->raw.
+ * Concurrency & locking: runs on the ruleset worker owning the message; no shared state.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "msg.h"
+#include "parse/parse.h"
+
+#define TAG_MAX 510         /* rsyslog CONF_TAG_MAXSIZE - 2 */
+#define HOSTNAME_MAX 511    /* rsyslog CONF_HOSTNAME_MAXSIZE - 1 */
+
+/* Lengths are signed here: rsyslog forgets to count the SP after a leading year, so from
+ * then on its length is one too large and it reads the NUL that ends the raw buffer; we
+ * reproduce that (the NUL never matches anything but the tag loop). */
+static int read_int(const char **pp, long *len)
+{
+    int v = 0;
+    const char *p = *pp;
+    while (*len > 0 && *p >= '0' && *p <= '9' && v < INT_MAX / 10 - 1) {
+        v = v * 10 + (*p - '0');
+        p++;
+        (*len)--;
+    }
+    *pp = p;
+    return v;
+}
+
+static int lc(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Month from three letters, case-insensitive; 0 if none.  Stops at the first mismatch, so
+ * it never reads past a NUL. */
+static int month_of(const char *p)
+{
+    static const char names[12][4] = {
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
+    };
+    for (int i = 0; i < 12; i++) {
+        if (lc(p[0]) == names[i][0] && lc(p[1]) == names[i][1] && lc(p[2]) == names[i][2]) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* On success updates *t and returns the new parse position with *len updated; on failure
+ * returns NULL and leaves *t and *len alone.  p[...] up to the raw buffer's NUL is
+ * readable. */
+static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t)
+{
+    long len = *lenp;
+    int year = 0;
+
+    if (len < 3) {
+        return NULL;
+    }
+    if (*p >= '0' && *p <= '9') {
+        year = read_int(&p, &len);
+        if (year < 1970 || year > 2100 || *p != ' ') {
+            return NULL;
+        }
+        p++;  /* rsyslog does not count this SP: len stays one too large */
+    }
+    int month = month_of(p);
+    if (month == 0) {
+        return NULL;
+    }
+    p += 3;
+    len -= 3;
+    if (len == 0 || *p != ' ') {
+        return NULL;
+    }
+    p++;
+    len--;
+    if (*p == ' ') {
+        p++;
+        len--;
+    }
+    int day = read_int(&p, &len);
+    if (day < 1 || day > 31 || len == 0 || *p != ' ') {
+        return NULL;
+    }
+    p++;
+    len--;
+    int hour = read_int(&p, &len);
+    if (year == 0 && hour > 1970 && hour < 2100) {
+        year = hour;
+        if (len == 0 || *p != ' ') {
+            return NULL;
+        }
+        p++;
+        len--;
+        hour = read_int(&p, &len);
+    }
+    if (hour > 23 || len == 0 || *p != ':') {
+        return NULL;
+    }
+    p++;
+    len--;
+    int minute = read_int(&p, &len);
+    if (minute > 59 || len == 0 || *p != ':') {
+        return NULL;
+    }
+    p++;
+    len--;
+    int second = read_int(&p, &len);
+    if (second > 60) {
+        return NULL;
+    }
+    int secfrac = 0, prec = 0;
+    if (len > 0 && *p == '.') {
+        p++;
+        len--;
+        const char *fs = p;
+        secfrac = read_int(&p, &len);
+        prec = (int)(p - fs);
+    }
+    if (len > 0 && *p == ':') {
+        p++;
+        len--;
+    }
+    if (len > 0) {
+        if (*p != ' ') {
+            return NULL;
+        }
+        p++;
+        len--;
+    }
+    t->type = 1;
+    t->month = (uint8_t)month;
+    if (year > 0) {
+        t->year = (int16_t)year;
+    }
+    t->day = (uint8_t)day;
+    t->hour = (uint8_t)hour;
+    t->minute = (uint8_t)minute;
+    t->second = (uint8_t)second;
+    t->secfrac = (uint32_t)secfrac;
+    t->secfrac_precision = (uint8_t)prec;
+    *lenp = len;
+    return p;
+}
+
+static int hostname_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+}
+
+static int alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
+{
+    const char *p = m->raw + m->after_pri;
+    const char *end = m->raw + m->raw_len;
+    long len = (long)(m->raw_len - m->after_pri);
+    const char *q;
+    size_t n;
+
+    m->protocol_version = 0;
+    if ((n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
+        p += n;
+        len -= (long)n;
+    } else if ((q = parse_ts3164(p, &len, &m->t_reported)) != NULL) {
+        p = q;
+    } else if (len > 1 && *p == ' ') {
+        long l2 = len - 1;
+        if ((q = parse_ts3164(p + 1, &l2, &m->t_reported)) != NULL) {
+            p = q;
+            len = l2;
+        }
+    }
+
+    /* No timestamp and the text starts like JSON ('{' or '['): rsyslog 8.2302 then takes
+     * neither hostname nor tag; everything is MSG. */
+    if (p == m->raw + m->after_pri && len > 0 && (*p == '{' || *p == '[')) {
+        m->tag.p = p;
+        m->tag.len = 0;
+        m->msg.p = p;
+        m->msg.len = (size_t)(end - p);
+        return;
+    }
+
+    /* hostname: not for messages from the local log socket */
+    int parse_host = !(m->inputname != NULL && strcmp(m->inputname, "imuxsock") == 0);
+    if (len > 0 && parse_host) {
+        long i = 0;
+        /* pmrfc3164 permit.squareBracketsInHostname: "[...]" (brackets kept) */
+        int bracket = o != NULL && o->permit_squared_tag && p[0] == '[';
+        if (bracket) {
+            i = 1;
+        }
+        while (i < len && i < HOSTNAME_MAX &&
+               (hostname_char((unsigned char)p[i]) || (bracket && p[i] == ']'))) {
+            i++;
+            if (p[i] == ']') {
+                break;
+            }
+        }
+        if (i == len) {
+            m->hostname.p = p;
+            m->hostname.len = (size_t)i;
+            p += i;
+            len -= i;
+        } else if (i > 0) {
+            int is_host = 0;
+            if (bracket) {
+                if (p[i] == ']') {
+                    i++;
+                    is_host = 1;
+                }
+            } else if (alnum((unsigned char)p[i - 1])) {
+                is_host = 1;
+            }
+            if (is_host && p[i] == ' ') {
+                m->hostname.p = p;
+                m->hostname.len = (size_t)i;
+                p += i + 1;
+                len -= i + 1;
+            }
+        }
+    }
+
+    /* tag (with rsyslog's miscount after a leading year it may take the final NUL) */
+    const char *tag = p;
+    size_t i = 0;
+    while (len > 0 && *p != ':' && *p != ' ' && i < TAG_MAX) {
+        p++;
+        len--;
+        i++;
+    }
+    if (len > 0 && *p == ':') {
+        p++;
+        len--;
+        i++;
+    }
+    m->tag.p = tag;
+    m->tag.len = i;
+    if (p > end) {
+        p = end;
+    }
+    m->msg.p = p;
+    m->msg.len = (size_t)(end - p);
+}

@@ -1,1 +1,735 @@
-/* omfile: placeholder, being written */
+/*
+ * omfile.c - the omfile output plugin: writes rendered messages to a static file or to
+ * files whose names come from a template (dynaFile), with rsyslog's parameter names,
+ * defaults and observable behaviour (same bytes in the same files, modes, owners,
+ * directory creation, reopen on HUP).
+ *
+ * Ownership and lifetime
+ *   - Parameter strings and template handles in struct omfile_inst belong to the core.
+ *   - The instance owns its open-file cache (names are strdup'ed, descriptors are closed in
+ *     hup() and destroy()).  Each worker owns its render buffers (struct omfile_wrk).
+ *
+ * Concurrency & locking
+ *   - Several workers may deliver() to the same instance at once, and hup() may run
+ *     concurrently with them.  All open-file state (the cache array, descriptors, LRU
+ *     clock) is guarded by inst->lock.  A worker renders its whole batch without the lock,
+ *     then takes the lock once and writes every group of records while holding it, so the
+ *     records of two batches never interleave inside a file.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sluice/sl_plugin.h"
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+#define OMFILE_DYNA_CACHE_MAX 100000   /* upper bound rsyslog also clamps to (approx.) */
+
+/* Module parameters: module(load="builtin:omfile" ...). */
+struct omfile_mod {
+    const struct sl_template *tpl;
+    int64_t file_mode;
+    int64_t dir_mode;
+    int64_t file_uid, file_gid, dir_uid, dir_gid;
+};
+
+/* One open file of the cache. */
+struct omfile_ent {
+    char *name;            /* NULL: slot free */
+    int fd;
+    uint64_t last_used;    /* LRU tick */
+    time_t last_time;      /* wall clock of last write (closeTimeout) */
+};
+
+/* One action() instance. */
+struct omfile_inst {
+    /* parameters (filled by the core) */
+    char *file;
+    const struct sl_template *dynafile;
+    const struct sl_template *tpl;
+    int64_t file_mode;     /* 0: inherit the module's value */
+    int64_t dir_mode;      /* 0: inherit the module's value */
+    int64_t file_uid, file_gid, dir_uid, dir_gid;   /* -1: inherit / unset */
+    int create_dirs;
+    int fail_on_chown;
+    int sync;
+    int flush_on_txend;
+    int async_writing;
+    int64_t io_buffer_size;
+    int64_t flush_interval;
+    int64_t dyna_cache_size;
+    int64_t close_timeout; /* minutes; -1: rsyslog default (0 static, 10 dynaFile) */
+    int64_t zip_level;
+    int veryrobust_zip;
+    char *sig_provider;
+    char *cry_provider;
+
+    /* runtime */
+    const struct sl_host *h;
+    const struct sl_template *tpl_eff;
+    mode_t fmode, dmode;
+    int64_t fuid, fgid, duid, dgid;
+    pthread_mutex_t lock;
+    int lock_init;
+    struct omfile_ent *ents;
+    size_t nents;          /* capacity of ents */
+    uint64_t tick;
+    const char *who;
+};
+
+/* One distinct target file inside a batch (dynaFile grouping). */
+struct omfile_group {
+    size_t name_off, name_len;   /* into wrk->names */
+    size_t first;                /* index of first record in wrk->recs */
+    size_t last;                 /* index of last record (for the chain) */
+    int failed;
+};
+
+struct omfile_rec {
+    size_t off, len;             /* into wrk->data */
+    size_t next;                 /* next record of the same group, SIZE_MAX = end */
+    size_t group;
+};
+
+/* Per-worker scratch space, reused across batches. */
+struct omfile_wrk {
+    struct sl_buf data;
+    struct sl_buf names;
+    struct sl_buf tmp;
+    struct omfile_rec *recs;
+    size_t recs_cap;
+    struct omfile_group *groups;
+    size_t groups_cap;
+    struct iovec *iov;
+};
+
+static const struct sl_param omfile_mod_params[] = {
+    { "template", SL_PT_TEMPLATE, 0, offsetof(struct omfile_mod, tpl), NULL, NULL,
+      "$ActionFileDefaultTemplate", "default template of omfile actions" },
+    { "fileCreateMode", SL_PT_FILEMODE, 0, offsetof(struct omfile_mod, file_mode), "0644",
+      NULL, "$FileCreateMode", "mode of new files" },
+    { "dirCreateMode", SL_PT_FILEMODE, 0, offsetof(struct omfile_mod, dir_mode), "0700",
+      NULL, "$DirCreateMode", "mode of new directories" },
+    { "fileOwner", SL_PT_UID, 0, offsetof(struct omfile_mod, file_uid), "-1", NULL,
+      "$FileOwner", "owner of new files" },
+    { "fileOwnerNum", SL_PT_UID, 0, offsetof(struct omfile_mod, file_uid), "-1", NULL,
+      "$FileOwnerNum", "owner of new files (number)" },
+    { "fileGroup", SL_PT_GID, 0, offsetof(struct omfile_mod, file_gid), "-1", NULL,
+      "$FileGroup", "group of new files" },
+    { "fileGroupNum", SL_PT_GID, 0, offsetof(struct omfile_mod, file_gid), "-1", NULL,
+      "$FileGroupNum", "group of new files (number)" },
+    { "dirOwner", SL_PT_UID, 0, offsetof(struct omfile_mod, dir_uid), "-1", NULL,
+      "$DirOwner", "owner of new directories" },
+    { "dirOwnerNum", SL_PT_UID, 0, offsetof(struct omfile_mod, dir_uid), "-1", NULL,
+      "$DirOwnerNum", "owner of new directories (number)" },
+    { "dirGroup", SL_PT_GID, 0, offsetof(struct omfile_mod, dir_gid), "-1", NULL,
+      "$DirGroup", "group of new directories" },
+    { "dirGroupNum", SL_PT_GID, 0, offsetof(struct omfile_mod, dir_gid), "-1", NULL,
+      "$DirGroupNum", "group of new directories (number)" },
+    SL_PARAM_END
+};
+
+#define OI(f) offsetof(struct omfile_inst, f)
+static const struct sl_param omfile_inst_params[] = {
+    { "file", SL_PT_STRING, 0, OI(file), NULL, NULL, NULL, "static file name" },
+    { "dynaFile", SL_PT_TEMPLATE, 0, OI(dynafile), NULL, NULL, NULL,
+      "template that renders the file name" },
+    { "template", SL_PT_TEMPLATE, 0, OI(tpl), NULL, NULL, NULL, "record template" },
+    { "fileCreateMode", SL_PT_FILEMODE, 0, OI(file_mode), NULL, NULL, NULL,
+      "mode of new files (default: module's, 0644)" },
+    { "dirCreateMode", SL_PT_FILEMODE, 0, OI(dir_mode), NULL, NULL, NULL,
+      "mode of new directories (default: module's, 0700)" },
+    { "fileOwner", SL_PT_UID, 0, OI(file_uid), "-1", NULL, NULL, "owner of new files" },
+    { "fileOwnerNum", SL_PT_UID, 0, OI(file_uid), "-1", NULL, NULL, "owner (number)" },
+    { "fileGroup", SL_PT_GID, 0, OI(file_gid), "-1", NULL, NULL, "group of new files" },
+    { "fileGroupNum", SL_PT_GID, 0, OI(file_gid), "-1", NULL, NULL, "group (number)" },
+    { "dirOwner", SL_PT_UID, 0, OI(dir_uid), "-1", NULL, NULL, "owner of new dirs" },
+    { "dirOwnerNum", SL_PT_UID, 0, OI(dir_uid), "-1", NULL, NULL, "owner (number)" },
+    { "dirGroup", SL_PT_GID, 0, OI(dir_gid), "-1", NULL, NULL, "group of new dirs" },
+    { "dirGroupNum", SL_PT_GID, 0, OI(dir_gid), "-1", NULL, NULL, "group (number)" },
+    { "createDirs", SL_PT_BOOL, 0, OI(create_dirs), "on", NULL, "$CreateDirs",
+      "create missing directories" },
+    { "failOnChownFailure", SL_PT_BOOL, 0, OI(fail_on_chown), "on", NULL,
+      "$FailOnChownFailure", "fail the open when chown fails" },
+    { "sync", SL_PT_BOOL, 0, OI(sync), "off", NULL, "$ActionFileEnableSync",
+      "fdatasync at the end of each batch" },
+    { "flushOnTXEnd", SL_PT_BOOL, 0, OI(flush_on_txend), "on", NULL,
+      "$OMFileFlushOnTXEnd", "write at the end of each batch" },
+    { "asyncWriting", SL_PT_BOOL, 0, OI(async_writing), "off", NULL,
+      "$OMFileASyncWriting", "accepted; writes are synchronous" },
+    { "ioBufferSize", SL_PT_SIZE, 0, OI(io_buffer_size), "4k", NULL, "$OMFileIOBufferSize",
+      "accepted; a batch is written as a whole" },
+    { "flushInterval", SL_PT_NONNEG, 0, OI(flush_interval), "1", NULL,
+      "$OMFileFlushInterval", "accepted; nothing stays buffered after a batch" },
+    { "dynaFileCacheSize", SL_PT_POSINT, 0, OI(dyna_cache_size), "10", NULL,
+      "$DynaFileCacheSize", "open dynaFiles kept" },
+    { "closeTimeout", SL_PT_INT, 0, OI(close_timeout), "-1", NULL, NULL,
+      "minutes of inactivity before a file is closed" },
+    { "zipLevel", SL_PT_NONNEG, 0, OI(zip_level), "0", NULL, "$OMFileZipLevel",
+      "only 0 (no compression) is supported" },
+    { "veryRobustZip", SL_PT_BOOL, 0, OI(veryrobust_zip), "on", NULL, NULL, "accepted" },
+    { "sig.provider", SL_PT_WORD, 0, OI(sig_provider), NULL, NULL, NULL, "not supported" },
+    { "cry.provider", SL_PT_WORD, 0, OI(cry_provider), NULL, NULL, NULL, "not supported" },
+    SL_PARAM_END
+};
+
+/* ------------------------------------------------------------------------------------- */
+
+static void omfile_close_ent(struct omfile_ent *e)
+{
+    if (e->fd >= 0) {
+        close(e->fd);
+    }
+    e->fd = -1;
+    free(e->name);
+    e->name = NULL;
+}
+
+/* Create every missing directory of path's parent, like "mkdir -p".  0 or -errno. */
+static int omfile_mkdirs(struct omfile_inst *in, const char *path)
+{
+    char buf[PATH_MAX];
+    size_t len = strlen(path);
+    if (len >= sizeof buf) {
+        return -ENAMETOOLONG;
+    }
+    memcpy(buf, path, len + 1);
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL || slash == buf) {
+        return 0;
+    }
+    *slash = '\0';
+    for (char *p = buf + 1; ; p++) {
+        int end = (*p == '\0');
+        if (*p == '/' || end) {
+            char save = *p;
+            *p = '\0';
+            if (mkdir(buf, in->dmode) == 0) {
+                if ((in->duid >= 0 || in->dgid >= 0)
+                    && chown(buf, (uid_t)in->duid, (gid_t)in->dgid) != 0) {
+                    in->h->log(SL_LOG_ERR, in->who, "chown of directory '%s' failed: %s",
+                               buf, strerror(errno));
+                    if (in->fail_on_chown) {
+                        return -EPERM;
+                    }
+                }
+            } else if (errno != EEXIST) {
+                return -errno;
+            }
+            *p = save;
+        }
+        if (end) {
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Open (creating as configured) one output file.  Returns the fd or -errno. */
+static int omfile_open(struct omfile_inst *in, const char *name)
+{
+    int flags = O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC;
+    int fd = open(name, flags);
+    if (fd >= 0) {
+        return fd;
+    }
+    if (errno != ENOENT) {
+        return -errno;
+    }
+    fd = open(name, flags | O_CREAT | O_EXCL, in->fmode);
+    if (fd < 0 && errno == ENOENT && in->create_dirs) {
+        int r = omfile_mkdirs(in, name);
+        if (r != 0) {
+            return r;
+        }
+        fd = open(name, flags | O_CREAT | O_EXCL, in->fmode);
+    }
+    if (fd < 0 && errno == EEXIST) {
+        /* another process created it between our two opens */
+        fd = open(name, flags);
+        return fd >= 0 ? fd : -errno;
+    }
+    if (fd < 0) {
+        return -errno;
+    }
+    if ((in->fuid >= 0 || in->fgid >= 0)
+        && fchown(fd, (uid_t)in->fuid, (gid_t)in->fgid) != 0) {
+        int e = errno;
+        in->h->log(SL_LOG_ERR, in->who, "chown of file '%s' failed: %s", name, strerror(e));
+        if (in->fail_on_chown) {
+            close(fd);
+            return -e;
+        }
+    }
+    return fd;
+}
+
+/* Find name in the cache or open it, evicting the least recently used entry.  Caller
+ * holds in->lock.  Returns the entry or NULL with *err = -errno. */
+static struct omfile_ent *omfile_get(struct omfile_inst *in, const char *name, int *err)
+{
+    struct omfile_ent *lru = NULL;
+    struct omfile_ent *freeslot = NULL;
+    for (size_t i = 0; i < in->nents; i++) {
+        struct omfile_ent *e = &in->ents[i];
+        if (e->name == NULL) {
+            if (freeslot == NULL) {
+                freeslot = e;
+            }
+            continue;
+        }
+        if (strcmp(e->name, name) == 0) {
+            e->last_used = ++in->tick;
+            return e;
+        }
+        if (lru == NULL || e->last_used < lru->last_used) {
+            lru = e;
+        }
+    }
+    struct omfile_ent *slot = freeslot != NULL ? freeslot : lru;
+    if (slot == NULL) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    char *copy = strdup(name);
+    if (copy == NULL) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    int fd = omfile_open(in, name);
+    if (fd < 0) {
+        free(copy);
+        *err = fd;
+        return NULL;
+    }
+    if (slot->name != NULL) {
+        omfile_close_ent(slot);
+    }
+    slot->name = copy;
+    slot->fd = fd;
+    slot->last_used = ++in->tick;
+    slot->last_time = time(NULL);
+    return slot;
+}
+
+/* Close dynaFiles idle for longer than closeTimeout minutes.  Caller holds in->lock. */
+static void omfile_expire(struct omfile_inst *in, time_t now)
+{
+    if (in->close_timeout <= 0) {
+        return;
+    }
+    for (size_t i = 0; i < in->nents; i++) {
+        struct omfile_ent *e = &in->ents[i];
+        if (e->name != NULL && now - e->last_time >= (time_t)in->close_timeout * 60) {
+            omfile_close_ent(e);
+        }
+    }
+}
+
+/* writev() all iovecs, continuing after short writes.  0 or -errno. */
+static int omfile_writev_all(int fd, struct iovec *iov, int n)
+{
+    int guard = 0;
+    while (n > 0) {
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR && guard++ < 100) {
+                continue;
+            }
+            return -errno;
+        }
+        if (w == 0) {
+            if (guard++ >= 100) {
+                return -EIO;
+            }
+            continue;
+        }
+        size_t left = (size_t)w;
+        while (n > 0 && left >= iov->iov_len) {
+            left -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0 && left > 0) {
+            iov->iov_base = (char *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------- */
+
+static int omfile_create(void *inst, void *modconf, const struct sl_host *h)
+{
+    struct omfile_inst *in = inst;
+    const struct omfile_mod *mod = modconf;
+    in->h = h;
+    in->who = "omfile";
+
+    if (in->file == NULL && in->dynafile == NULL) {
+        h->log(SL_LOG_ERR, in->who,
+               "omfile: either the \"file\" or \"dynafile\" parameter must be given");
+        return SL_ECONFIG;
+    }
+    if (in->file != NULL && in->dynafile != NULL) {
+        h->log(SL_LOG_ERR, in->who, "omfile: both \"file\" and \"dynafile\" set, will use dynafile");
+        in->file = NULL;
+    }
+    if (in->file != NULL && in->file[0] == '\0') {
+        h->log(SL_LOG_ERR, in->who, "omfile: \"file\" must not be empty");
+        return SL_ECONFIG;
+    }
+    if (in->zip_level != 0 || in->sig_provider != NULL || in->cry_provider != NULL) {
+        h->log(SL_LOG_ERR, in->who,
+               "omfile: zipLevel, sig.provider and cry.provider are not yet supported");
+        return SL_ECONFIG;
+    }
+
+    in->tpl_eff = in->tpl;
+    if (in->tpl_eff == NULL && mod != NULL) {
+        in->tpl_eff = mod->tpl;
+    }
+    if (in->tpl_eff == NULL && h->legacy_default != NULL) {
+        const char *n = h->legacy_default("actionfiledefaulttemplate");
+        if (n != NULL) {
+            in->tpl_eff = h->template_find(n);
+        }
+    }
+    if (in->tpl_eff == NULL) {
+        in->tpl_eff = h->template_find("RSYSLOG_FileFormat");
+    }
+    if (in->tpl_eff == NULL) {
+        h->log(SL_LOG_ERR, in->who, "omfile: template RSYSLOG_FileFormat not found");
+        return SL_ECONFIG;
+    }
+
+    in->fmode = (mode_t)(in->file_mode != 0 ? in->file_mode
+                         : (mod != NULL && mod->file_mode != 0 ? mod->file_mode : 0644));
+    in->dmode = (mode_t)(in->dir_mode != 0 ? in->dir_mode
+                         : (mod != NULL && mod->dir_mode != 0 ? mod->dir_mode : 0700));
+    in->fuid = in->file_uid >= 0 ? in->file_uid : (mod != NULL ? mod->file_uid : -1);
+    in->fgid = in->file_gid >= 0 ? in->file_gid : (mod != NULL ? mod->file_gid : -1);
+    in->duid = in->dir_uid >= 0 ? in->dir_uid : (mod != NULL ? mod->dir_uid : -1);
+    in->dgid = in->dir_gid >= 0 ? in->dir_gid : (mod != NULL ? mod->dir_gid : -1);
+    if (in->close_timeout < 0) {
+        in->close_timeout = in->dynafile != NULL ? 10 : 0;
+    }
+
+    size_t n = 1;
+    if (in->dynafile != NULL) {
+        int64_t c = in->dyna_cache_size;
+        if (c < 1) {
+            c = 1;
+        }
+        if (c > OMFILE_DYNA_CACHE_MAX) {
+            h->log(SL_LOG_WARNING, in->who, "dynaFileCacheSize %lld too large, using %d",
+                   (long long)c, OMFILE_DYNA_CACHE_MAX);
+            c = OMFILE_DYNA_CACHE_MAX;
+        }
+        n = (size_t)c;
+    }
+    in->ents = calloc(n, sizeof *in->ents);
+    if (in->ents == NULL) {
+        return SL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        in->ents[i].fd = -1;
+    }
+    in->nents = n;
+    if (pthread_mutex_init(&in->lock, NULL) != 0) {
+        free(in->ents);
+        in->ents = NULL;
+        return SL_ENOMEM;
+    }
+    in->lock_init = 1;
+    return 0;
+}
+
+static void omfile_destroy(void *inst)
+{
+    struct omfile_inst *in = inst;
+    for (size_t i = 0; i < in->nents; i++) {
+        if (in->ents[i].name != NULL) {
+            omfile_close_ent(&in->ents[i]);
+        }
+    }
+    free(in->ents);
+    in->ents = NULL;
+    in->nents = 0;
+    if (in->lock_init) {
+        pthread_mutex_destroy(&in->lock);
+        in->lock_init = 0;
+    }
+}
+
+static int omfile_worker_create(void *inst, void *wrk)
+{
+    (void)inst;
+    struct omfile_wrk *w = wrk;
+    w->iov = calloc(IOV_MAX, sizeof *w->iov);
+    return w->iov != NULL ? 0 : SL_ENOMEM;
+}
+
+static void omfile_worker_destroy(void *inst, void *wrk)
+{
+    struct omfile_inst *in = inst;
+    struct omfile_wrk *w = wrk;
+    in->h->buf_free(&w->data);
+    in->h->buf_free(&w->names);
+    in->h->buf_free(&w->tmp);
+    free(w->recs);
+    free(w->groups);
+    free(w->iov);
+    memset(w, 0, sizeof *w);
+}
+
+static void omfile_hup(void *inst)
+{
+    struct omfile_inst *in = inst;
+    pthread_mutex_lock(&in->lock);
+    for (size_t i = 0; i < in->nents; i++) {
+        if (in->ents[i].name != NULL) {
+            omfile_close_ent(&in->ents[i]);
+        }
+    }
+    pthread_mutex_unlock(&in->lock);
+}
+
+/* Make room for n records and n groups in the worker. */
+static int omfile_wrk_reserve(struct omfile_wrk *w, size_t n)
+{
+    if (w->recs_cap < n) {
+        struct omfile_rec *r = realloc(w->recs, n * sizeof *r);
+        if (r == NULL) {
+            return SL_ENOMEM;
+        }
+        w->recs = r;
+        w->recs_cap = n;
+    }
+    if (w->groups_cap < n) {
+        struct omfile_group *g = realloc(w->groups, n * sizeof *g);
+        if (g == NULL) {
+            return SL_ENOMEM;
+        }
+        w->groups = g;
+        w->groups_cap = n;
+    }
+    return 0;
+}
+
+/* Find or add the group for the file name in w->tmp; returns its index. */
+static int omfile_group_of(const struct sl_host *h, struct omfile_wrk *w, size_t *ngroups,
+                           size_t *out)
+{
+    const char *name = w->tmp.p;
+    size_t len = w->tmp.len;
+    for (size_t g = *ngroups; g-- > 0;) {
+        if (w->groups[g].name_len == len
+            && memcmp(w->names.p + w->groups[g].name_off, name, len) == 0) {
+            *out = g;
+            return 0;
+        }
+    }
+    if (h->buf_reserve(&w->names, len + 1) != 0) {
+        return SL_ENOMEM;
+    }
+    struct omfile_group *gr = &w->groups[*ngroups];
+    gr->name_off = w->names.len;
+    gr->name_len = len;
+    gr->first = SIZE_MAX;
+    gr->last = SIZE_MAX;
+    gr->failed = 0;
+    memcpy(w->names.p + w->names.len, name, len);
+    w->names.len += len;
+    w->names.p[w->names.len++] = '\0';
+    *out = (*ngroups)++;
+    return 0;
+}
+
+/* Write the records of one group to its file.  Caller holds in->lock.  Returns 0,
+ * -errno of the open (file could not be opened) or SL_EIO (write failed, file closed). */
+static int omfile_write_group(struct omfile_inst *in, struct omfile_wrk *w,
+                              const struct omfile_group *g)
+{
+    const char *name = w->names.p + g->name_off;
+    int err = 0;
+    struct omfile_ent *e = omfile_get(in, name, &err);
+    if (e == NULL) {
+        return err;
+    }
+    size_t r = g->first;
+    while (r != SIZE_MAX) {
+        int n = 0;
+        while (r != SIZE_MAX && n < IOV_MAX) {
+            if (w->recs[r].len > 0) {
+                w->iov[n].iov_base = w->data.p + w->recs[r].off;
+                w->iov[n].iov_len = w->recs[r].len;
+                n++;
+            }
+            r = w->recs[r].next;
+        }
+        int rc = omfile_writev_all(e->fd, w->iov, n);
+        if (rc != 0) {
+            in->h->log(SL_LOG_ERR, in->who, "write to '%s' failed: %s; file closed",
+                       name, strerror(-rc));
+            omfile_close_ent(e);
+            return SL_EIO;
+        }
+    }
+    if (in->sync && fdatasync(e->fd) != 0 && errno != EINVAL && errno != EROFS) {
+        in->h->log(SL_LOG_ERR, in->who, "fdatasync of '%s' failed: %s; file closed", name,
+                   strerror(errno));
+        omfile_close_ent(e);
+        return SL_EIO;
+    }
+    e->last_time = time(NULL);
+    return 0;
+}
+
+static int omfile_deliver(void *inst, void *wrk, const struct sl_batch *b,
+                          struct sl_verdict *v)
+{
+    struct omfile_inst *in = inst;
+    struct omfile_wrk *w = wrk;
+    const struct sl_host *h = in->h;
+    size_t ngroups = 0;
+
+    if (b->n == 0) {
+        return SL_OK;
+    }
+    if (omfile_wrk_reserve(w, b->n) != 0) {
+        return SL_RETRY;
+    }
+    w->data.len = 0;
+    w->names.len = 0;
+
+    /* 1. render everything (no lock held) */
+    int any_bad = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        struct omfile_rec *rec = &w->recs[i];
+        size_t start = w->data.len;
+        if (h->render(in->tpl_eff, b->msgs[i], &w->data) != 0) {
+            return SL_RETRY;
+        }
+        rec->off = start;
+        rec->len = w->data.len - start;
+        rec->next = SIZE_MAX;
+        if (in->dynafile != NULL) {
+            w->tmp.len = 0;
+            if (h->render(in->dynafile, b->msgs[i], &w->tmp) != 0) {
+                return SL_RETRY;
+            }
+            /* a name stops at the first NUL, as a C string would */
+            void *nul = w->tmp.len > 0 ? memchr(w->tmp.p, '\0', w->tmp.len) : NULL;
+            if (nul != NULL) {
+                w->tmp.len = (size_t)((char *)nul - w->tmp.p);
+            }
+            if (w->tmp.len == 0) {
+                if (!any_bad) {
+                    h->log(SL_LOG_ERR, in->who, "dynaFile name is empty; record dropped");
+                }
+                rec->group = SIZE_MAX;
+                any_bad = 1;
+                continue;
+            }
+        } else if (ngroups == 0) {
+            /* static file: one group, named once per batch */
+            size_t fl = strlen(in->file);
+            w->tmp.len = 0;
+            if (h->buf_reserve(&w->tmp, fl + 1) != 0) {
+                return SL_RETRY;
+            }
+            memcpy(w->tmp.p, in->file, fl);
+            w->tmp.len = fl;
+        }
+        size_t g;
+        if (omfile_group_of(h, w, &ngroups, &g) != 0) {
+            return SL_RETRY;
+        }
+        rec->group = g;
+        if (w->groups[g].first == SIZE_MAX) {
+            w->groups[g].first = i;
+        } else {
+            w->recs[w->groups[g].last].next = i;
+        }
+        w->groups[g].last = i;
+    }
+
+    /* 2. write each group under the lock */
+    int verdict = SL_OK;
+    pthread_mutex_lock(&in->lock);
+    if (in->dynafile != NULL) {
+        omfile_expire(in, time(NULL));
+    }
+    for (size_t g = 0; g < ngroups; g++) {
+        int rc = omfile_write_group(in, w, &w->groups[g]);
+        if (rc == SL_EIO) {
+            verdict = SL_SUSPEND;
+            break;
+        }
+        if (rc != 0) {
+            const char *name = w->names.p + w->groups[g].name_off;
+            h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s", name, strerror(-rc));
+            if (in->dynafile == NULL) {
+                verdict = SL_SUSPEND;
+                break;
+            }
+            /* a dynaFile that cannot be opened: its records are dropped, others go on */
+            w->groups[g].failed = 1;
+            any_bad = 1;
+        }
+    }
+    pthread_mutex_unlock(&in->lock);
+
+    if (verdict != SL_OK) {
+        return verdict;
+    }
+    if (any_bad && v != NULL && v->bad != NULL) {
+        for (size_t i = 0; i < b->n; i++) {
+            size_t g = w->recs[i].group;
+            if (g == SIZE_MAX || w->groups[g].failed) {
+                v->bad[i] = 1;
+            }
+        }
+        return SL_BAD_DATA;
+    }
+    return SL_OK;
+}
+
+static const struct sl_output_ops omfile_ops = {
+    .create = omfile_create,
+    .destroy = omfile_destroy,
+    .worker_create = omfile_worker_create,
+    .worker_destroy = omfile_worker_destroy,
+    .deliver = omfile_deliver,
+    .hup = omfile_hup,
+};
+
+SL_PLUGIN_DEFINE(omfile) = {
+    SL_PLUGIN_HEADER(omfile),
+    .kinds = SL_OUTPUT,
+    .flags = 0,
+    .module_params = omfile_mod_params,
+    .inst_params = omfile_inst_params,
+    .mod_size = sizeof(struct omfile_mod),
+    .inst_size = sizeof(struct omfile_inst),
+    .wrk_size = sizeof(struct omfile_wrk),
+    .mod_init = NULL,
+    .mod_fini = NULL,
+    .in = NULL,
+    .out = &omfile_ops,
+};

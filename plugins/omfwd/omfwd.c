@@ -1,1 +1,654 @@
-/* omfwd: placeholder, being written */
+/*
+ * omfwd.c - the omfwd output plugin: forwards rendered messages to a syslog receiver over
+ * UDP or plain TCP (LF "traditional" framing or RFC 6587 octet counting), with rsyslog's
+ * parameter names, defaults and wire format:
+ *   - every record is cut to global maxMessageSize (and at its first NUL, as rsyslog
+ *     measures it with strlen());
+ *   - TCP traditional framing appends the frame delimiter only when the record does not
+ *     already end with it; octet-counted framing sends "LEN SP RECORD" unchanged; an
+ *     empty record is still sent (empty datagram, lone delimiter, "0 ");
+ *   - UDP sends one datagram per record; send errors are counted and logged (at most
+ *     maxErrorMessages times) and never suspend the action.
+ * TLS (StreamDriverMode != 0) is not implemented yet: create() refuses it.
+ *
+ * Ownership and lifetime
+ *   - Parameter strings and templates in struct omfwd_inst belong to the core.
+ *   - Every worker owns its socket, resolved addresses and buffers (struct omfwd_wrk), as
+ *     each rsyslog worker has its own connection; all are released in worker_destroy().
+ *
+ * Concurrency & locking
+ *   - deliver() touches only its own wrk plus read-only instance configuration; the only
+ *     shared mutable state is the error-message budget and the counters, both atomic.
+ *     No lock is needed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sluice/sl_plugin.h"
+
+#define OMFWD_CONNECT_TIMEOUT_MS 5000
+#define OMFWD_SEND_TIMEOUT_S 30
+#define OMFWD_UDP_CHUNK 256          /* datagrams per sendmmsg() call */
+
+enum { OMFWD_UDP = 0, OMFWD_TCP = 1 };
+enum { OMFWD_FRAMING_LF = 0, OMFWD_FRAMING_OCTET = 1 };
+
+static const char *const omfwd_protocols[] = { "udp", "tcp", NULL };
+static const char *const omfwd_framings[] = { "traditional", "octet-counted", NULL };
+static const char *const omfwd_compression[] = { "none", "single", "stream:always", NULL };
+
+struct omfwd_mod {
+    const struct sl_template *tpl;
+};
+
+struct omfwd_inst {
+    /* parameters (filled by the core) */
+    char *target;
+    int64_t port;
+    int64_t protocol;
+    int64_t framing;
+    int64_t frame_delim;
+    const struct sl_template *tpl;
+    char *address;
+    char *device;
+    int udp_send_to_all;
+    int64_t udp_send_delay;      /* microseconds between datagrams */
+    int64_t max_err_msgs;
+    int64_t compression_mode;
+    int64_t zip_level;
+    int64_t rebind_interval;
+    int keepalive;
+    int64_t keepalive_probes, keepalive_interval, keepalive_time;
+    int resend_last;
+    int64_t conerr_skip;
+    char *strm_driver;
+    int64_t strm_driver_mode;
+    char *strm_auth_mode;
+    char *strm_permitted_peers;
+    char *strm_ca_file, *strm_cert_file, *strm_key_file;
+
+    /* runtime */
+    const struct sl_host *h;
+    const struct sl_template *tpl_eff;
+    char portstr[8];
+    char who[160];
+    _Atomic int64_t err_budget;         /* error messages still allowed */
+    _Atomic uint64_t *c_sent, *c_failed;
+};
+
+struct omfwd_wrk {
+    int fd;                      /* TCP connection or UDP socket, -1 if none */
+    struct addrinfo *ai;         /* UDP: resolved target addresses */
+    int udp_family;
+    uint64_t since_bind;         /* records since the socket was (re)created */
+    int down_logged;             /* connection failure already logged */
+    struct sl_buf out;           /* framed records of the batch, back to back */
+    struct sl_buf tmp;           /* one rendered record */
+    size_t *ends;                /* end offset of each record in out */
+    size_t ends_cap;
+    struct mmsghdr *mm;
+    struct iovec *iov;
+};
+
+#define FO(f) offsetof(struct omfwd_inst, f)
+static const struct sl_param omfwd_inst_params[] = {
+    { "target", SL_PT_WORD, SL_P_REQUIRED, FO(target), NULL, NULL, NULL, "receiver host" },
+    { "port", SL_PT_PORT, 0, FO(port), "514", NULL, NULL, "receiver port" },
+    { "protocol", SL_PT_ENUM, 0, FO(protocol), "udp", omfwd_protocols, NULL, "udp or tcp" },
+    { "tcp_framing", SL_PT_ENUM, 0, FO(framing), "traditional", omfwd_framings, NULL,
+      "traditional (LF) or octet-counted" },
+    { "tcp_frameDelimiter", SL_PT_INT, 0, FO(frame_delim), "10", NULL, NULL,
+      "delimiter byte of traditional framing" },
+    { "template", SL_PT_TEMPLATE, 0, FO(tpl), NULL, NULL, NULL, "record template" },
+    { "address", SL_PT_WORD, 0, FO(address), NULL, NULL, NULL, "source address to bind" },
+    { "device", SL_PT_WORD, 0, FO(device), NULL, NULL, NULL, "network device to bind" },
+    { "udp.sendToAll", SL_PT_BOOL, 0, FO(udp_send_to_all), "off", NULL, NULL,
+      "send to every resolved address" },
+    { "udp.sendDelay", SL_PT_NONNEG, 0, FO(udp_send_delay), "0", NULL, NULL,
+      "microseconds to wait between datagrams" },
+    { "maxErrorMessages", SL_PT_NONNEG, 0, FO(max_err_msgs), "5", NULL, NULL,
+      "UDP send errors reported" },
+    { "compression.mode", SL_PT_ENUM, 0, FO(compression_mode), "none", omfwd_compression,
+      NULL, "only none is supported" },
+    { "ziplevel", SL_PT_NONNEG, 0, FO(zip_level), "0", NULL, NULL, "only 0 is supported" },
+    { "rebindInterval", SL_PT_NONNEG, 0, FO(rebind_interval), "0", NULL, NULL,
+      "records after which the socket is re-created" },
+    { "KeepAlive", SL_PT_BOOL, 0, FO(keepalive), "off", NULL, NULL, "TCP keep-alive" },
+    { "KeepAlive.Probes", SL_PT_NONNEG, 0, FO(keepalive_probes), "0", NULL, NULL, "" },
+    { "KeepAlive.Interval", SL_PT_NONNEG, 0, FO(keepalive_interval), "0", NULL, NULL, "" },
+    { "KeepAlive.Time", SL_PT_NONNEG, 0, FO(keepalive_time), "0", NULL, NULL, "" },
+    { "ResendLastMSGOnReconnect", SL_PT_BOOL, 0, FO(resend_last), "off", NULL,
+      "$ActionSendResendLastMsgOnReconnect", "accepted; ignored" },
+    { "conErrSkip", SL_PT_NONNEG, 0, FO(conerr_skip), "0", NULL, NULL, "accepted" },
+    { "StreamDriver", SL_PT_WORD, 0, FO(strm_driver), NULL, NULL, NULL, "ptcp, gtls, ossl" },
+    { "StreamDriverMode", SL_PT_INT, 0, FO(strm_driver_mode), "0", NULL,
+      "$ActionSendStreamDriverMode", "0 = plain TCP (TLS not yet supported)" },
+    { "StreamDriverAuthMode", SL_PT_WORD, 0, FO(strm_auth_mode), NULL, NULL,
+      "$ActionSendStreamDriverAuthMode", "" },
+    { "StreamDriverPermittedPeers", SL_PT_STRING, 0, FO(strm_permitted_peers), NULL, NULL,
+      "$ActionSendStreamDriverPermittedPeer", "" },
+    { "StreamDriver.CAFile", SL_PT_STRING, 0, FO(strm_ca_file), NULL, NULL, NULL, "" },
+    { "StreamDriver.CertFile", SL_PT_STRING, 0, FO(strm_cert_file), NULL, NULL, NULL, "" },
+    { "StreamDriver.KeyFile", SL_PT_STRING, 0, FO(strm_key_file), NULL, NULL, NULL, "" },
+    SL_PARAM_END
+};
+
+static const struct sl_param omfwd_mod_params[] = {
+    { "template", SL_PT_TEMPLATE, 0, offsetof(struct omfwd_mod, tpl), NULL, NULL,
+      "$ActionForwardDefaultTemplate", "default template of omfwd actions" },
+    SL_PARAM_END
+};
+
+/* ------------------------------------------------------------------------------------- */
+
+static void omfwd_close(struct omfwd_wrk *w)
+{
+    if (w->fd >= 0) {
+        close(w->fd);
+        w->fd = -1;
+    }
+    if (w->ai != NULL) {
+        freeaddrinfo(w->ai);
+        w->ai = NULL;
+    }
+    w->since_bind = 0;
+}
+
+/* Bind a fresh socket to address= / device= if configured.  0 or -errno. */
+static int omfwd_bind_source(const struct omfwd_inst *in, int fd, int family)
+{
+    if (in->device != NULL && in->device[0] != '\0') {
+        if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, in->device,
+                       (socklen_t)strlen(in->device) + 1) != 0) {
+            return -errno;
+        }
+    }
+    if (in->address != NULL && in->address[0] != '\0') {
+        struct addrinfo hints, *res = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = family;
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+        hints.ai_socktype = in->protocol == OMFWD_TCP ? SOCK_STREAM : SOCK_DGRAM;
+        int e = getaddrinfo(in->address, "0", &hints, &res);
+        if (e != 0 || res == NULL) {
+            return -EADDRNOTAVAIL;
+        }
+        int rc = bind(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : -errno;
+        freeaddrinfo(res);
+        return rc;
+    }
+    return 0;
+}
+
+static struct addrinfo *omfwd_resolve(const struct omfwd_inst *in, int socktype, int *gai)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = socktype;
+    hints.ai_flags = AI_NUMERICSERV;
+    *gai = getaddrinfo(in->target, in->portstr, &hints, &res);
+    return *gai == 0 ? res : NULL;
+}
+
+/* Log a connection problem once per outage. */
+static void omfwd_log_down(const struct omfwd_inst *in, struct omfwd_wrk *w, const char *what,
+                           int err)
+{
+    if (!w->down_logged) {
+        in->h->log(SL_LOG_WARNING, in->who, "%s %s:%s failed: %s; action suspended", what,
+                   in->target, in->portstr, err != 0 ? strerror(err) : "unknown error");
+        w->down_logged = 1;
+    }
+}
+
+/* Non-blocking connect with a timeout to the first address that answers.  0 or -errno. */
+static int omfwd_tcp_connect(const struct omfwd_inst *in, struct omfwd_wrk *w)
+{
+    int gai;
+    struct addrinfo *res = omfwd_resolve(in, SOCK_STREAM, &gai);
+    if (res == NULL) {
+        if (!w->down_logged) {
+            in->h->log(SL_LOG_WARNING, in->who, "cannot resolve %s:%s: %s", in->target,
+                       in->portstr, gai_strerror(gai));
+            w->down_logged = 1;
+        }
+        return -EHOSTUNREACH;
+    }
+    int err = ECONNREFUSED;
+    for (struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        a->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        int rc = omfwd_bind_source(in, fd, a->ai_family);
+        if (rc != 0) {
+            err = -rc;
+            close(fd);
+            continue;
+        }
+        if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            if (errno != EINPROGRESS) {
+                err = errno;
+                close(fd);
+                continue;
+            }
+            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+            int pr;
+            do {
+                pr = poll(&pfd, 1, OMFWD_CONNECT_TIMEOUT_MS);
+            } while (pr < 0 && errno == EINTR);
+            int soerr = 0;
+            socklen_t sl = sizeof soerr;
+            if (pr == 0) {
+                soerr = ETIMEDOUT;
+            } else if (pr < 0) {
+                soerr = errno;
+            } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
+                soerr = errno;
+            }
+            if (soerr != 0) {
+                err = soerr;
+                close(fd);
+                continue;
+            }
+        }
+        /* connected: back to blocking writes, bounded by a send timeout */
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0) {
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        }
+        struct timeval tv = { OMFWD_SEND_TIMEOUT_S, 0 };
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (in->keepalive) {
+            int one = 1;
+            setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            int v;
+            if (in->keepalive_probes > 0) {
+                v = (int)in->keepalive_probes;
+                setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof v);
+            }
+            if (in->keepalive_interval > 0) {
+                v = (int)in->keepalive_interval;
+                setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof v);
+            }
+            if (in->keepalive_time > 0) {
+                v = (int)in->keepalive_time;
+                setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
+            }
+        }
+        freeaddrinfo(res);
+        w->fd = fd;
+        w->since_bind = 0;
+        if (w->down_logged) {
+            in->h->log(SL_LOG_INFO, in->who, "connection to %s:%s re-established",
+                       in->target, in->portstr);
+            w->down_logged = 0;
+        }
+        return 0;
+    }
+    freeaddrinfo(res);
+    omfwd_log_down(in, w, "connect to", err);
+    return -err;
+}
+
+/* Has the peer closed (or reset) an idle connection?  Like rsyslog's plain-TCP driver, peek
+ * without blocking before sending, so a dead connection is noticed before data is lost in
+ * it.  Data sent by the receiver is left alone. */
+static int omfwd_tcp_dead(int fd)
+{
+    char c;
+    ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0) {
+        return 1;
+    }
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        return 1;
+    }
+    return 0;
+}
+
+static int omfwd_udp_open(const struct omfwd_inst *in, struct omfwd_wrk *w)
+{
+    int gai;
+    w->ai = omfwd_resolve(in, SOCK_DGRAM, &gai);
+    if (w->ai == NULL) {
+        return -EHOSTUNREACH;
+    }
+    w->udp_family = w->ai->ai_family;
+    w->fd = socket(w->udp_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (w->fd < 0) {
+        int e = errno;
+        omfwd_close(w);
+        return -e;
+    }
+    int rc = omfwd_bind_source(in, w->fd, w->udp_family);
+    if (rc != 0) {
+        omfwd_close(w);
+        return rc;
+    }
+    w->since_bind = 0;
+    return 0;
+}
+
+static void omfwd_udp_error(struct omfwd_inst *in, int err)
+{
+    if (in->c_failed != NULL) {
+        atomic_fetch_add(in->c_failed, 1);
+    }
+    if (atomic_fetch_sub(&in->err_budget, 1) > 0) {
+        in->h->log(SL_LOG_WARNING, in->who, "error %d sending via udp to %s:%s: %s", err,
+                   in->target, in->portstr, strerror(err));
+    }
+}
+
+/* Send records [0,n) of w->out as datagrams.  Errors are counted, never fatal. */
+static void omfwd_udp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
+{
+    if (w->fd < 0 && omfwd_udp_open(in, w) != 0) {
+        for (size_t i = 0; i < n; i++) {
+            omfwd_udp_error(in, EHOSTUNREACH);
+        }
+        return;
+    }
+    int need_reresolve = 0;
+    for (struct addrinfo *a = w->ai; a != NULL; a = a->ai_next) {
+        if (a->ai_family != w->udp_family) {
+            continue;
+        }
+        size_t i = 0;
+        size_t ok = 0;
+        while (i < n) {
+            size_t k = 0;
+            size_t chunk = in->udp_send_delay > 0 ? 1 : OMFWD_UDP_CHUNK;
+            while (i + k < n && k < chunk) {
+                size_t start = i + k == 0 ? 0 : w->ends[i + k - 1];
+                w->iov[k].iov_base = w->out.p + start;
+                w->iov[k].iov_len = w->ends[i + k] - start;
+                memset(&w->mm[k], 0, sizeof w->mm[k]);
+                w->mm[k].msg_hdr.msg_iov = &w->iov[k];
+                w->mm[k].msg_hdr.msg_iovlen = 1;
+                w->mm[k].msg_hdr.msg_name = a->ai_addr;
+                w->mm[k].msg_hdr.msg_namelen = a->ai_addrlen;
+                k++;
+            }
+            int r = sendmmsg(w->fd, w->mm, (unsigned)k, MSG_NOSIGNAL);
+            if (r < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                /* the first datagram of the chunk failed: count it and move past it */
+                omfwd_udp_error(in, errno);
+                need_reresolve = 1;
+                i++;
+            } else {
+                i += (size_t)r;
+                ok += (size_t)r;
+            }
+            if (in->udp_send_delay > 0) {
+                struct timespec ts = { (time_t)(in->udp_send_delay / 1000000),
+                                       (long)(in->udp_send_delay % 1000000) * 1000 };
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (in->c_sent != NULL) {
+            atomic_fetch_add(in->c_sent, ok);
+        }
+        if (!in->udp_send_to_all && ok > 0) {
+            break;
+        }
+    }
+    w->since_bind += n;
+    if (need_reresolve
+        || (in->rebind_interval > 0 && w->since_bind >= (uint64_t)in->rebind_interval)) {
+        omfwd_close(w);   /* next batch re-resolves and re-creates the socket */
+    }
+}
+
+/* Write all of w->out on the TCP connection.  0 or -errno (connection closed). */
+static int omfwd_tcp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
+{
+    size_t off = 0;
+    int stalls = 0;
+    while (off < w->out.len) {
+        ssize_t r = send(w->fd, w->out.p + off, w->out.len - off, MSG_NOSIGNAL);
+        if (r < 0) {
+            if (errno == EINTR && stalls++ < 100) {
+                continue;
+            }
+            int e = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+            return -e;
+        }
+        off += (size_t)r;
+    }
+    if (in->c_sent != NULL) {
+        atomic_fetch_add(in->c_sent, n);
+    }
+    w->since_bind += n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------- */
+
+static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
+{
+    struct omfwd_inst *in = inst;
+    const struct omfwd_mod *mod = modconf;
+    in->h = h;
+    snprintf(in->who, sizeof in->who, "omfwd");
+
+    if (in->target == NULL || in->target[0] == '\0') {
+        h->log(SL_LOG_ERR, in->who, "omfwd: parameter \"target\" is required");
+        return SL_ECONFIG;
+    }
+    if (in->port < 0 || in->port > 65535) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: invalid port %lld", (long long)in->port);
+        return SL_ECONFIG;
+    }
+    if (in->port == 0) {
+        in->port = 514;
+    }
+    snprintf(in->portstr, sizeof in->portstr, "%d", (int)in->port);
+    snprintf(in->who, sizeof in->who, "omfwd %s:%s", in->target, in->portstr);
+    if (in->strm_driver_mode != 0) {
+        h->log(SL_LOG_ERR, in->who,
+               "omfwd: StreamDriverMode %lld (TLS) is not yet supported by sluice",
+               (long long)in->strm_driver_mode);
+        return SL_ECONFIG;
+    }
+    if (in->compression_mode != 0 || in->zip_level != 0) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: compression is not yet supported by sluice");
+        return SL_ECONFIG;
+    }
+    if (in->frame_delim < 0 || in->frame_delim > 255) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: tcp_frameDelimiter must be 0..255");
+        return SL_ECONFIG;
+    }
+
+    in->tpl_eff = in->tpl;
+    if (in->tpl_eff == NULL && mod != NULL) {
+        in->tpl_eff = mod->tpl;
+    }
+    if (in->tpl_eff == NULL && h->legacy_default != NULL) {
+        const char *n = h->legacy_default("actionforwarddefaulttemplate");
+        if (n != NULL) {
+            in->tpl_eff = h->template_find(n);
+        }
+    }
+    if (in->tpl_eff == NULL) {
+        in->tpl_eff = h->template_find("RSYSLOG_TraditionalForwardFormat");
+    }
+    if (in->tpl_eff == NULL) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: template RSYSLOG_TraditionalForwardFormat not found");
+        return SL_ECONFIG;
+    }
+    atomic_store(&in->err_budget, in->max_err_msgs);
+    in->c_sent = h->counter("omfwd", in->who, "sent");
+    in->c_failed = h->counter("omfwd", in->who, "failed");
+    return 0;
+}
+
+static void omfwd_destroy(void *inst)
+{
+    (void)inst;
+}
+
+static int omfwd_worker_create(void *inst, void *wrk)
+{
+    (void)inst;
+    struct omfwd_wrk *w = wrk;
+    w->fd = -1;
+    w->mm = calloc(OMFWD_UDP_CHUNK, sizeof *w->mm);
+    w->iov = calloc(OMFWD_UDP_CHUNK, sizeof *w->iov);
+    if (w->mm == NULL || w->iov == NULL) {
+        free(w->mm);
+        free(w->iov);
+        w->mm = NULL;
+        w->iov = NULL;
+        return SL_ENOMEM;
+    }
+    return 0;
+}
+
+static void omfwd_worker_destroy(void *inst, void *wrk)
+{
+    struct omfwd_inst *in = inst;
+    struct omfwd_wrk *w = wrk;
+    omfwd_close(w);
+    in->h->buf_free(&w->out);
+    in->h->buf_free(&w->tmp);
+    free(w->ends);
+    free(w->mm);
+    free(w->iov);
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+}
+
+/* Render and frame the whole batch into w->out; w->ends[i] = end of record i. */
+static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct sl_batch *b)
+{
+    const struct sl_host *h = in->h;
+    size_t maxlen = h->max_message_size();
+    if (w->ends_cap < b->n) {
+        size_t *e = realloc(w->ends, b->n * sizeof *e);
+        if (e == NULL) {
+            return SL_ENOMEM;
+        }
+        w->ends = e;
+        w->ends_cap = b->n;
+    }
+    w->out.len = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        w->tmp.len = 0;
+        if (h->render(in->tpl_eff, b->msgs[i], &w->tmp) != 0) {
+            return SL_ENOMEM;
+        }
+        size_t len = w->tmp.len;
+        const char *nul = len > 0 ? memchr(w->tmp.p, '\0', len) : NULL;
+        if (nul != NULL) {
+            len = (size_t)(nul - w->tmp.p);
+        }
+        if (len > maxlen) {
+            len = maxlen;
+        }
+        /* an empty record is still sent, as rsyslog does: an empty datagram, a lone
+         * delimiter, or "0 " */
+        char hdr[24];
+        int hl = 0;
+        int add_delim = 0;
+        if (in->protocol == OMFWD_TCP) {
+            if (in->framing == OMFWD_FRAMING_OCTET) {
+                hl = snprintf(hdr, sizeof hdr, "%zu ", len);
+            } else if (len == 0
+                       || (unsigned char)w->tmp.p[len - 1] != (unsigned char)in->frame_delim) {
+                add_delim = 1;
+            }
+        }
+        if (h->buf_reserve(&w->out, (size_t)hl + len + 1) != 0) {
+            return SL_ENOMEM;
+        }
+        memcpy(w->out.p + w->out.len, hdr, (size_t)hl);
+        w->out.len += (size_t)hl;
+        memcpy(w->out.p + w->out.len, w->tmp.p, len);
+        w->out.len += len;
+        if (add_delim) {
+            w->out.p[w->out.len++] = (char)in->frame_delim;
+        }
+        w->ends[i] = w->out.len;
+    }
+    return 0;
+}
+
+static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct sl_verdict *v)
+{
+    struct omfwd_inst *in = inst;
+    struct omfwd_wrk *w = wrk;
+    (void)v;
+
+    if (b->n == 0) {
+        return SL_OK;
+    }
+    if (omfwd_build(in, w, b) != 0) {
+        return SL_RETRY;
+    }
+
+    if (in->protocol == OMFWD_UDP) {
+        omfwd_udp_send(in, w, b->n);
+        return SL_OK;
+    }
+    if (w->fd >= 0 && omfwd_tcp_dead(w->fd)) {
+        omfwd_close(w);
+    }
+    if (w->fd < 0 && omfwd_tcp_connect(in, w) != 0) {
+        return SL_SUSPEND;
+    }
+    int rc = omfwd_tcp_send(in, w, b->n);
+    if (rc != 0) {
+        omfwd_log_down(in, w, "sending to", -rc);
+        omfwd_close(w);
+        return SL_SUSPEND;
+    }
+    if (in->rebind_interval > 0 && w->since_bind >= (uint64_t)in->rebind_interval) {
+        omfwd_close(w);   /* reconnect on the next batch */
+    }
+    return SL_OK;
+}
+
+static const struct sl_output_ops omfwd_ops = {
+    .create = omfwd_create,
+    .destroy = omfwd_destroy,
+    .worker_create = omfwd_worker_create,
+    .worker_destroy = omfwd_worker_destroy,
+    .deliver = omfwd_deliver,
+    .hup = NULL,
+};
+
+SL_PLUGIN_DEFINE(omfwd) = {
+    SL_PLUGIN_HEADER(omfwd),
+    .kinds = SL_OUTPUT,
+    .flags = 0,
+    .module_params = omfwd_mod_params,
+    .inst_params = omfwd_inst_params,
+    .mod_size = sizeof(struct omfwd_mod),
+    .inst_size = sizeof(struct omfwd_inst),
+    .wrk_size = sizeof(struct omfwd_wrk),
+    .mod_init = NULL,
+    .mod_fini = NULL,
+    .in = NULL,
+    .out = &omfwd_ops,
+};

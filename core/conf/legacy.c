@@ -1,0 +1,966 @@
+/*
+ * legacy.c - sysklogd selectors, property filters, legacy actions and $Directives, turned
+ * into the same IR as RainerScript (with rsyslog's modern parameter names).
+ *
+ * Legacy $Action... directives are stateful, as in rsyslog 8.2302 (verified by running it):
+ *   - queue/resume settings apply to the next action if it is a legacy one, and any next
+ *     action (legacy or action()) uses them up;
+ *   - omfile/omfwd defaults ($FileOwner, $FileCreateMode, $CreateDirs, ...) apply to every
+ *     following legacy action of that type, the default templates
+ *     ($ActionFileDefaultTemplate, $ActionForwardDefaultTemplate) to action() objects too;
+ *     a parameter the action sets itself wins;
+ *   - $ResetConfigVariables clears them.
+ * All kvs produced here from directives are implicit.
+ *
+ * Ownership: pending settings live in struct sl_legacy inside the parse state and are
+ * freed by sl_legacy_free(); produced IR belongs to the sl_cnf.
+ * Concurrency & locking: none (main thread, config load only).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf/conf_int.h"
+#include "log.h"
+#include "util/buf.h"
+
+/* ------------------------------------------------------------------ selectors */
+
+static const struct {
+    const char *name;
+    int val;
+} fac_names[] = {
+    { "kern", 0 }, { "user", 1 }, { "mail", 2 }, { "daemon", 3 }, { "auth", 4 },
+    { "security", 4 }, { "syslog", 5 }, { "lpr", 6 }, { "news", 7 }, { "uucp", 8 },
+    { "cron", 9 }, { "authpriv", 10 }, { "ftp", 11 }, { "ntp", 12 }, { "audit", 13 },
+    { "alert", 14 }, { "clock", 15 }, { "local0", 16 }, { "local1", 17 }, { "local2", 18 },
+    { "local3", 19 }, { "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
+    { "mark", 24 }, { NULL, 0 }
+}, sev_names[] = {
+    { "emerg", 0 }, { "panic", 0 }, { "alert", 1 }, { "crit", 2 }, { "err", 3 },
+    { "error", 3 }, { "warning", 4 }, { "warn", 4 }, { "notice", 5 }, { "info", 6 },
+    { "debug", 7 }, { NULL, 0 }
+};
+
+#define PRI_ALL 0xff
+#define PRI_NONE 0x10
+
+/* name or number; -1 if unknown */
+static int decode_name(const char *s, size_t len, int is_fac)
+{
+    if (len > 0 && isdigit((unsigned char)s[0])) {
+        int v = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (!isdigit((unsigned char)s[i]) || v > 1000) {
+                return -1;
+            }
+            v = v * 10 + (s[i] - '0');
+        }
+        return (is_fac ? v <= 24 : v <= 7) ? v : -1;
+    }
+    for (size_t i = 0; is_fac ? fac_names[i].name != NULL : sev_names[i].name != NULL; i++) {
+        const char *n = is_fac ? fac_names[i].name : sev_names[i].name;
+        if (strlen(n) == len && strncasecmp(n, s, len) == 0) {
+            return is_fac ? fac_names[i].val : sev_names[i].val;
+        }
+    }
+    return -1;
+}
+
+static void apply_pri(uint8_t *m, int pri, int ignore, int single)
+{
+    if (pri == PRI_NONE) {
+        *m = ignore ? PRI_ALL : 0;
+    } else if (single && pri != PRI_ALL) {
+        if (ignore) {
+            *m &= (uint8_t)~(1u << pri);
+        } else {
+            *m |= (uint8_t)(1u << pri);
+        }
+    } else if (pri == PRI_ALL) {
+        *m = ignore ? 0 : PRI_ALL;
+    } else {
+        for (int i = 0; i <= pri; i++) {
+            if (ignore) {
+                *m &= (uint8_t)~(1u << i);
+            } else {
+                *m |= (uint8_t)(1u << i);
+            }
+        }
+    }
+}
+
+int sl_legacy_prifilt(struct sl_pstate *ps, const char *text, struct sl_loc loc,
+                      uint8_t pmask[25])
+{
+    memset(pmask, 0, 25);
+    const char *p = text;
+    int bad = 0;
+    while (*p != '\0') {
+        const char *sel_end = strchr(p, ';');
+        if (sel_end == NULL) {
+            sel_end = p + strlen(p);
+        }
+        const char *dot = NULL;
+        for (const char *q = sel_end; q > p; q--) {
+            if (q[-1] == '.') {
+                dot = q - 1;
+                break;
+            }
+        }
+        if (dot == NULL) {
+            sl_perr(ps, &loc, "bad selector '%.*s': missing '.priority'", (int)(sel_end - p), p);
+            return SL_ECONFIG;
+        }
+        const char *pp = dot + 1;
+        int ignore = 0, single = 0;
+        /* "!" and "=" in this order only ("=!" is an error, as in rsyslog) */
+        if (pp < sel_end && *pp == '!') {
+            ignore = 1;
+            pp++;
+        }
+        if (pp < sel_end && *pp == '=') {
+            single = 1;
+            pp++;
+        }
+        int pri;
+        size_t plen = (size_t)(sel_end - pp);
+        if (plen == 1 && *pp == '*') {
+            pri = PRI_ALL;
+        } else if (plen == 4 && strncasecmp(pp, "none", 4) == 0) {
+            pri = PRI_NONE;
+        } else {
+            pri = decode_name(pp, plen, 0);
+            if (pri < 0) {
+                sl_perr(ps, &loc, "bad selector: unknown priority name '%.*s'", (int)plen, pp);
+                bad = 1;
+                pri = 0;
+            }
+        }
+        const char *f = p;
+        while (f < dot) {
+            const char *fe = memchr(f, ',', (size_t)(dot - f));
+            if (fe == NULL) {
+                fe = dot;
+            }
+            size_t flen = (size_t)(fe - f);
+            if (flen == 1 && *f == '*') {
+                for (int i = 0; i < 25; i++) {
+                    apply_pri(&pmask[i], pri, ignore, single);
+                }
+            } else {
+                int fac = decode_name(f, flen, 1);
+                if (fac < 0) {
+                    sl_perr(ps, &loc, "bad selector: unknown facility name '%.*s'", (int)flen, f);
+                    bad = 1;
+                } else {
+                    apply_pri(&pmask[fac], pri, ignore, single);
+                }
+            }
+            f = fe < dot ? fe + 1 : dot;
+        }
+        p = *sel_end == ';' ? sel_end + 1 : sel_end;
+    }
+    return bad ? SL_ECONFIG : 0;
+}
+
+/* ------------------------------------------------------------------ property filters */
+
+int sl_legacy_compile_re(struct sl_pstate *ps, struct sl_stmt *st, struct sl_loc loc)
+{
+    int flags = REG_NOSUB | (st->u.propfilt.op == SL_PF_EREREGEX ? REG_EXTENDED : 0);
+    regex_t *re = sl_xmalloc(sizeof *re);
+    int rc = regcomp(re, st->u.propfilt.value, flags);
+    if (rc != 0) {
+        char eb[256];
+        regerror(rc, re, eb, sizeof eb);
+        sl_perr(ps, &loc, "property filter: regular expression '%s' does not compile: %s",
+                st->u.propfilt.value, eb);
+        regfree(re);
+        free(re);
+        return SL_ECONFIG;
+    }
+    st->u.propfilt.re = re;
+    return 0;
+}
+
+static const char *skip_blanks(const char *p)
+{
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+struct sl_stmt *sl_legacy_propfilt(struct sl_pstate *ps, const char *text, struct sl_loc loc)
+{
+    const char *p = text + 1;
+    const char *c1 = strchr(p, ',');
+    if (c1 == NULL) {
+        sl_perr(ps, &loc, "bad property filter '%s'", text);
+        return NULL;
+    }
+    const char *pe = c1;
+    while (pe > p && (pe[-1] == ' ' || pe[-1] == '\t')) {
+        pe--;
+    }
+    struct sl_stmt *st = sl_stmt_new(SL_ST_PROPFILT, loc);
+    if (pe == p || sl_propref_parse(p, (size_t)(pe - p), &st->u.propfilt.prop) != 0) {
+        sl_perr(ps, &loc, "property filter: unknown property name '%.*s'", (int)(pe - p), p);
+        memset(&st->u.propfilt.prop, 0, sizeof st->u.propfilt.prop);
+        sl_stmt_free_list(st);
+        return NULL;
+    }
+    p = skip_blanks(c1 + 1);
+    if (*p == '!') {
+        st->u.propfilt.negate = 1;
+        p++;
+    }
+    const char *oe = p;
+    while (isalpha((unsigned char)*oe) || *oe == '_') {
+        oe++;
+    }
+    static const struct {
+        const char *n;
+        enum sl_propfilt_op op;
+    } ops[] = {
+        { "contains", SL_PF_CONTAINS }, { "isequal", SL_PF_ISEQUAL },
+        { "startswith", SL_PF_STARTSWITH }, { "regex", SL_PF_REGEX },
+        { "ereregex", SL_PF_EREREGEX }, { "isempty", SL_PF_ISEMPTY }, { NULL, 0 }
+    };
+    for (size_t i = 0; ops[i].n != NULL; i++) {
+        size_t ol = (size_t)(oe - p);
+        if (strlen(ops[i].n) == ol && strncasecmp(ops[i].n, p, ol) == 0) {
+            st->u.propfilt.op = ops[i].op;
+        }
+    }
+    if (st->u.propfilt.op == 0) {
+        sl_perr(ps, &loc, "property filter: unknown compare operation '%.*s'", (int)(oe - p), p);
+        sl_stmt_free_list(st);
+        return NULL;
+    }
+    p = skip_blanks(oe);
+    if (*p != ',') {
+        sl_perr(ps, &loc, "property filter: ',' expected after the operation");
+        sl_stmt_free_list(st);
+        return NULL;
+    }
+    p = skip_blanks(p + 1);
+    if (*p != '"') {
+        sl_perr(ps, &loc, "property filter: quoted value expected");
+        sl_stmt_free_list(st);
+        return NULL;
+    }
+    /* rsyslog's unescaping: a backslash is dropped and the next character kept */
+    struct sl_buf b = { 0 };
+    sl_buf_puts(&b, "");
+    for (p++; *p != '\0' && *p != '"'; p++) {
+        if (*p == '\\' && p[1] != '\0') {
+            p++;
+        }
+        sl_buf_putc(&b, *p);
+    }
+    st->u.propfilt.value = b.p;
+    if ((st->u.propfilt.op == SL_PF_REGEX || st->u.propfilt.op == SL_PF_EREREGEX) &&
+        sl_legacy_compile_re(ps, st, loc) != 0) {
+        sl_stmt_free_list(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------------ legacy actions */
+
+static struct sl_stmt *new_action(const char *type, struct sl_loc loc)
+{
+    struct sl_stmt *st = sl_stmt_new(SL_ST_ACTION, loc);
+    st->u.act.loc = loc;
+    st->u.act.kv = sl_kv_new("type", type, loc, 0);
+    return st;
+}
+
+static void act_kv(struct sl_stmt *st, const char *name, const char *val, size_t len)
+{
+    char *v = sl_xstrndup(val, len);
+    sl_kv_append(&st->u.act.kv, sl_kv_new(name, v, st->loc, 0));
+    free(v);
+}
+
+/* ";Template" suffix at p (after the target).  Returns 0 or SL_ECONFIG. */
+static int tpl_suffix(struct sl_pstate *ps, struct sl_stmt *st, const char *p, struct sl_loc loc)
+{
+    p = skip_blanks(p);
+    if (*p == '\0' || *p == '#') {
+        return 0;
+    }
+    if (*p != ';') {
+        sl_perr(ps, &loc, "legacy action: unexpected text '%s'", p);
+        return SL_ECONFIG;
+    }
+    p = skip_blanks(p + 1);
+    const char *e = p;
+    while (*e != '\0' && *e != ' ' && *e != '\t') {
+        e++;
+    }
+    if (e == p) {
+        return 0;   /* "file;" : rsyslog takes an empty template name as the default */
+    }
+    act_kv(st, "template", p, (size_t)(e - p));
+    return 0;
+}
+
+static struct sl_stmt *legacy_fwd(struct sl_pstate *ps, const char *t, struct sl_loc loc)
+{
+    int tcp = 0;
+    const char *p = t + 1;
+    if (*p == '@') {
+        tcp = 1;
+        p++;
+    }
+    struct sl_stmt *st = new_action("omfwd", loc);
+    char *framing = NULL, *zip = NULL;
+    if (*p == '(') {
+        const char *e = strchr(p, ')');
+        if (e == NULL) {
+            sl_perr(ps, &loc, "forwarding action: missing ')' in options");
+            sl_stmt_free_list(st);
+            return NULL;
+        }
+        for (const char *o = p + 1; o < e;) {
+            if (*o == 'o' || *o == 'O') {
+                framing = "octet-counted";
+                o++;
+            } else if (*o == 'z' || *o == 'Z') {
+                const char *d = o + 1;
+                while (d < e && isdigit((unsigned char)*d)) {
+                    d++;
+                }
+                free(zip);
+                zip = sl_xstrndup(o + 1, (size_t)(d - o - 1));
+                o = d;
+            } else if (*o == ',' || *o == ' ') {
+                o++;
+            } else {
+                sl_perr(ps, &loc, "forwarding action: unknown option '%c'", *o);
+                o++;
+            }
+        }
+        p = e + 1;
+    }
+    const char *hs, *he;
+    if (*p == '[') {
+        hs = p + 1;
+        he = strchr(hs, ']');
+        if (he == NULL) {
+            sl_perr(ps, &loc, "forwarding action: missing ']' after IPv6 address");
+            sl_stmt_free_list(st);
+            free(zip);
+            return NULL;
+        }
+        p = he + 1;
+    } else {
+        hs = p;
+        while (*p != '\0' && *p != ':' && *p != ';' && *p != ' ' && *p != '\t' && *p != '#') {
+            p++;
+        }
+        he = p;
+    }
+    if (he == hs) {
+        sl_perr(ps, &loc, "forwarding action: host name expected");
+        sl_stmt_free_list(st);
+        free(zip);
+        return NULL;
+    }
+    act_kv(st, "target", hs, (size_t)(he - hs));
+    if (*p == ':') {
+        const char *ps_ = ++p;
+        while (isalnum((unsigned char)*p)) {
+            p++;
+        }
+        if (p > ps_) {
+            act_kv(st, "port", ps_, (size_t)(p - ps_));
+        }
+    }
+    act_kv(st, "protocol", tcp ? "tcp" : "udp", 3);
+    if (framing != NULL && tcp) {
+        act_kv(st, "tcp_framing", framing, strlen(framing));
+    }
+    if (zip != NULL && *zip != '\0') {
+        act_kv(st, "ziplevel", zip, strlen(zip));
+    }
+    free(zip);
+    if (tpl_suffix(ps, st, p, loc) != 0) {
+        sl_stmt_free_list(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* target up to ';' or blank */
+static const char *word_end(const char *p)
+{
+    while (*p != '\0' && *p != ';' && *p != ' ' && *p != '\t') {
+        p++;
+    }
+    return p;
+}
+
+struct sl_stmt *sl_legacy_action(struct sl_pstate *ps, const char *t, struct sl_loc loc)
+{
+    struct sl_stmt *st = NULL;
+    const char *p, *e;
+    if (strcmp(t, "~") == 0) {
+        /* rsyslog builds a (discard) action for "~" before turning it into "stop": it
+         * uses up an action number and the pending $Action... settings */
+        ps->nactions++;
+        sl_kv_free_list(ps->leg.action_once);
+        ps->leg.action_once = NULL;
+        return sl_stmt_new(SL_ST_STOP, loc);
+    }
+    if (strcmp(t, "*") == 0) {
+        st = new_action("omusrmsg", loc);
+        act_kv(st, "users", "*", 1);
+        sl_action_finish(ps, st, 1);
+        return st;
+    }
+    if (t[0] == '/' || (t[0] == '-' && (t[1] == '/' || t[1] == '?')) || t[0] == '?') {
+        int nosync = t[0] == '-';
+        p = t + nosync;
+        st = new_action("omfile", loc);
+        if (*p == '?') {
+            p++;
+            e = word_end(p);
+            if (e == p) {
+                sl_perr(ps, &loc, "legacy file action: dynafile template name expected after '?'");
+                sl_stmt_free_list(st);
+                return NULL;
+            }
+            act_kv(st, "dynaFile", p, (size_t)(e - p));
+        } else {
+            e = word_end(p);
+            act_kv(st, "file", p, (size_t)(e - p));
+        }
+        if (nosync) {
+            act_kv(st, "sync", "off", 3);
+        }
+        if (tpl_suffix(ps, st, e, loc) != 0) {
+            sl_stmt_free_list(st);
+            return NULL;
+        }
+        sl_action_finish(ps, st, 1);
+        return st;
+    }
+    if (t[0] == '|') {
+        p = t + 1;
+        e = word_end(p);
+        if (e == p) {
+            sl_perr(ps, &loc, "legacy pipe action: pipe name expected after '|'");
+            return NULL;
+        }
+        st = new_action("ompipe", loc);
+        act_kv(st, "pipe", p, (size_t)(e - p));
+        if (tpl_suffix(ps, st, e, loc) != 0) {
+            sl_stmt_free_list(st);
+            return NULL;
+        }
+        sl_action_finish(ps, st, 1);
+        return st;
+    }
+    if (t[0] == '@') {
+        st = legacy_fwd(ps, t, loc);
+        if (st != NULL) {
+            sl_action_finish(ps, st, 1);
+        }
+        return st;
+    }
+    if (t[0] == ':') {
+        const char *me = strchr(t + 1, ':');
+        char *mod = sl_xstrndup(t + 1, (size_t)(me - t - 1));
+        p = me + 1;
+        if (strcasecmp(mod, "omusrmsg") == 0) {
+            e = word_end(p);
+            if (e == p) {
+                sl_perr(ps, &loc, ":omusrmsg: needs a user list");
+                free(mod);
+                return NULL;
+            }
+            st = new_action("omusrmsg", loc);
+            act_kv(st, "users", p, (size_t)(e - p));
+        } else if (*skip_blanks(p) == '\0' || *skip_blanks(p) == ';') {
+            st = new_action(mod, loc);
+            e = skip_blanks(p);
+        } else {
+            sl_perr(ps, &loc, "legacy parameters for module '%s' are not supported; use "
+                    "action(type=\"%s\" ...)", mod, mod);
+            free(mod);
+            return NULL;
+        }
+        free(mod);
+        if (tpl_suffix(ps, st, e, loc) != 0) {
+            sl_stmt_free_list(st);
+            return NULL;
+        }
+        sl_action_finish(ps, st, 1);
+        return st;
+    }
+    if (isalnum((unsigned char)t[0]) || t[0] == '_') {
+        e = t;
+        while (*e != '\0' && *e != ';') {
+            e++;
+        }
+        /* rsyslog 8.2302 still builds the action but its validator fails the config */
+        sl_perr(ps, &loc, "legacy user-list action '%.*s' is not permitted; write "
+                ":omusrmsg:%.*s", (int)(e - t), t, (int)(e - t), t);
+        st = new_action("omusrmsg", loc);
+        act_kv(st, "users", t, (size_t)(e - t));
+        if (tpl_suffix(ps, st, e, loc) != 0) {
+            sl_stmt_free_list(st);
+            return NULL;
+        }
+        sl_action_finish(ps, st, 1);
+        return st;
+    }
+    sl_perr(ps, &loc, "legacy action '%s' is not supported (use action())", t);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ $Directives */
+
+enum dkind {
+    D_GLOBAL,      /* global() kv */
+    D_GLOBAL_BIN,  /* global() kv, on/off */
+    D_MAINQ,       /* main_queue() kv */
+    D_ACTION_ONCE, /* next legacy action only */
+    D_ACTION_ONCE_BIN,
+    D_OMFILE,
+    D_OMFILE_BIN,
+    D_OMFWD,
+    D_OMFWD_BIN,
+    D_SPECIAL
+};
+
+struct directive {
+    const char *name;   /* without '$', compared case-insensitively */
+    enum dkind kind;
+    const char *modern;
+};
+
+static const struct directive directives[] = {
+    { "WorkDirectory", D_GLOBAL, "workDirectory" },
+    { "MaxMessageSize", D_GLOBAL, "maxMessageSize" },
+    { "LocalHostName", D_GLOBAL, "localHostname" },
+    { "PreserveFQDN", D_GLOBAL_BIN, "preserveFQDN" },
+    { "EscapeControlCharactersOnReceive", D_GLOBAL_BIN, "parser.escapeControlCharactersOnReceive" },
+    { "ControlCharacterEscapePrefix", D_GLOBAL, "parser.controlCharacterEscapePrefix" },
+    { "DropTrailingLFOnReception", D_GLOBAL_BIN, "parser.dropTrailingLFOnReception" },
+    { "EscapeControlCharacterTab", D_GLOBAL_BIN, "parser.escapeControlCharacterTab" },
+    { "Escape8BitCharactersOnReceive", D_GLOBAL_BIN, "parser.escape8BitCharactersOnReceive" },
+    { "SpaceLFOnReceive", D_GLOBAL_BIN, "parser.spaceLFOnReceive" },
+    { "RepeatedMsgReduction", D_GLOBAL_BIN, "reduceRepeatMsgs" },
+    { "Umask", D_GLOBAL, "umask" },
+    { "DefaultNetstreamDriver", D_GLOBAL, "defaultNetstreamDriver" },
+    { "DefaultNetstreamDriverCAFile", D_GLOBAL, "defaultNetstreamDriverCAFile" },
+    { "DefaultNetstreamDriverCertFile", D_GLOBAL, "defaultNetstreamDriverCertFile" },
+    { "DefaultNetstreamDriverKeyFile", D_GLOBAL, "defaultNetstreamDriverKeyFile" },
+    { "PrivDropToUser", D_GLOBAL, "privDrop.user.name" },
+    { "PrivDropToGroup", D_GLOBAL, "privDrop.group.name" },
+    { "PrivDropToUserID", D_GLOBAL, "privDrop.user.id" },
+    { "PrivDropToGroupID", D_GLOBAL, "privDrop.group.id" },
+    { "AbortOnUncleanConfig", D_GLOBAL_BIN, "abortOnUncleanConfig" },
+    { "ModDir", D_GLOBAL, "modDir" },
+    { "DefaultRuleset", D_GLOBAL, "defaultRuleset" },
+    /* main queue */
+    { "MainMsgQueueType", D_MAINQ, "queue.type" },
+    { "MainMsgQueueSize", D_MAINQ, "queue.size" },
+    { "MainMsgQueueFileName", D_MAINQ, "queue.filename" },
+    { "MainMsgQueueMaxFileSize", D_MAINQ, "queue.maxfilesize" },
+    { "MainMsgQueueMaxDiskSpace", D_MAINQ, "queue.maxdiskspace" },
+    { "MainMsgQueueHighWaterMark", D_MAINQ, "queue.highwatermark" },
+    { "MainMsgQueueLowWaterMark", D_MAINQ, "queue.lowwatermark" },
+    { "MainMsgQueueDiscardMark", D_MAINQ, "queue.discardmark" },
+    { "MainMsgQueueDiscardSeverity", D_MAINQ, "queue.discardseverity" },
+    { "MainMsgQueueCheckpointInterval", D_MAINQ, "queue.checkpointinterval" },
+    { "MainMsgQueueSyncQueueFiles", D_MAINQ, "queue.syncqueuefiles" },
+    { "MainMsgQueueSaveOnShutdown", D_MAINQ, "queue.saveonshutdown" },
+    { "MainMsgQueueTimeoutEnqueue", D_MAINQ, "queue.timeoutenqueue" },
+    { "MainMsgQueueTimeoutShutdown", D_MAINQ, "queue.timeoutshutdown" },
+    { "MainMsgQueueTimeoutActionCompletion", D_MAINQ, "queue.timeoutactioncompletion" },
+    { "MainMsgQueueWorkerThreads", D_MAINQ, "queue.workerthreads" },
+    { "MainMsgQueueWorkerTimeoutThreadShutdown", D_MAINQ, "queue.timeoutworkerthreadshutdown" },
+    { "MainMsgQueueWorkerThreadMinimumMessages", D_MAINQ, "queue.workerthreadminimummessages" },
+    { "MainMsgQueueDequeueBatchSize", D_MAINQ, "queue.dequeuebatchsize" },
+    { "MainMsgQueueDequeueSlowdown", D_MAINQ, "queue.dequeueslowdown" },
+    /* next action only */
+    { "ActionQueueType", D_ACTION_ONCE, "queue.type" },
+    { "ActionQueueSize", D_ACTION_ONCE, "queue.size" },
+    { "ActionQueueFileName", D_ACTION_ONCE, "queue.filename" },
+    { "ActionQueueMaxFileSize", D_ACTION_ONCE, "queue.maxfilesize" },
+    { "ActionQueueMaxDiskSpace", D_ACTION_ONCE, "queue.maxdiskspace" },
+    { "ActionQueueHighWaterMark", D_ACTION_ONCE, "queue.highwatermark" },
+    { "ActionQueueLowWaterMark", D_ACTION_ONCE, "queue.lowwatermark" },
+    { "ActionQueueDiscardMark", D_ACTION_ONCE, "queue.discardmark" },
+    { "ActionQueueDiscardSeverity", D_ACTION_ONCE, "queue.discardseverity" },
+    { "ActionQueueCheckpointInterval", D_ACTION_ONCE, "queue.checkpointinterval" },
+    { "ActionQueueSyncQueueFiles", D_ACTION_ONCE, "queue.syncqueuefiles" },
+    { "ActionQueueSaveOnShutdown", D_ACTION_ONCE_BIN, "queue.saveonshutdown" },
+    { "ActionQueueTimeoutEnqueue", D_ACTION_ONCE, "queue.timeoutenqueue" },
+    { "ActionQueueTimeoutShutdown", D_ACTION_ONCE, "queue.timeoutshutdown" },
+    { "ActionQueueTimeoutActionCompletion", D_ACTION_ONCE, "queue.timeoutactioncompletion" },
+    { "ActionQueueWorkerThreads", D_ACTION_ONCE, "queue.workerthreads" },
+    { "ActionQueueWorkerTimeoutThreadShutdown", D_ACTION_ONCE, "queue.timeoutworkerthreadshutdown" },
+    { "ActionQueueWorkerThreadMinimumMessages", D_ACTION_ONCE, "queue.workerthreadminimummessages" },
+    { "ActionQueueDequeueBatchSize", D_ACTION_ONCE, "queue.dequeuebatchsize" },
+    { "ActionQueueDequeueSlowdown", D_ACTION_ONCE, "queue.dequeueslowdown" },
+    { "ActionResumeInterval", D_ACTION_ONCE, "action.resumeInterval" },
+    { "ActionResumeRetryCount", D_ACTION_ONCE, "action.resumeRetryCount" },
+    { "ActionExecOnlyWhenPreviousIsSuspended", D_ACTION_ONCE_BIN,
+      "action.execOnlyWhenPreviousIsSuspended" },
+    { "ActionExecOnlyOnceEveryInterval", D_ACTION_ONCE, "action.execOnlyOnceEveryInterval" },
+    /* omfile defaults */
+    { "ActionFileDefaultTemplate", D_OMFILE, "template" },
+    { "ActionFileEnableSync", D_OMFILE_BIN, "sync" },
+    { "FileOwner", D_OMFILE, "fileOwner" },
+    { "FileGroup", D_OMFILE, "fileGroup" },
+    { "FileCreateMode", D_OMFILE, "fileCreateMode" },
+    { "DirCreateMode", D_OMFILE, "dirCreateMode" },
+    { "DirOwner", D_OMFILE, "dirOwner" },
+    { "DirGroup", D_OMFILE, "dirGroup" },
+    { "CreateDirs", D_OMFILE_BIN, "createDirs" },
+    { "FailOnChownFailure", D_OMFILE_BIN, "failOnChownFailure" },
+    { "DynaFileCacheSize", D_OMFILE, "dynaFileCacheSize" },
+    { "OMFileFlushOnTXEnd", D_OMFILE_BIN, "flushOnTXEnd" },
+    { "OMFileIOBufferSize", D_OMFILE, "ioBufferSize" },
+    { "OMFileFlushInterval", D_OMFILE, "flushInterval" },
+    { "OMFileASyncWriting", D_OMFILE_BIN, "asyncWriting" },
+    { "OMFileZipLevel", D_OMFILE, "zipLevel" },
+    /* omfwd defaults */
+    { "ActionForwardDefaultTemplate", D_OMFWD, "template" },
+    { "ActionSendStreamDriver", D_OMFWD, "StreamDriver" },
+    { "ActionSendStreamDriverMode", D_OMFWD, "StreamDriverMode" },
+    { "ActionSendStreamDriverAuthMode", D_OMFWD, "StreamDriverAuthMode" },
+    { "ActionSendStreamDriverPermittedPeer", D_OMFWD, "StreamDriverPermittedPeers" },
+    { "ActionSendResendLastMsgOnReconnect", D_OMFWD_BIN, "ResendLastMSGOnReconnect" },
+    { "ActionSendTCPRebindInterval", D_OMFWD, "RebindInterval" },
+    { "ActionSendUDPRebindInterval", D_OMFWD, "UDP.RebindInterval" },
+    /* handled one by one */
+    { "ModLoad", D_SPECIAL, NULL },
+    { "IncludeConfig", D_SPECIAL, NULL },
+    { "Template", D_SPECIAL, NULL },
+    { "RuleSet", D_SPECIAL, NULL },
+    { "ResetConfigVariables", D_SPECIAL, NULL },
+    { "UDPServerRun", D_SPECIAL, NULL },
+    { "UDPServerAddress", D_SPECIAL, NULL },
+    { "InputUDPServerBindRuleset", D_SPECIAL, NULL },
+    { "InputTCPServerRun", D_SPECIAL, NULL },
+    { "InputTCPServerBindRuleset", D_SPECIAL, NULL },
+    { "InputTCPMaxSessions", D_SPECIAL, NULL },
+    { "InputTCPServerStreamDriverMode", D_SPECIAL, NULL },
+    { "InputTCPServerStreamDriverAuthMode", D_SPECIAL, NULL },
+    { "InputTCPServerStreamDriverPermittedPeer", D_SPECIAL, NULL },
+    { NULL, 0, NULL }
+};
+
+static struct sl_obj *find_or_add_obj(struct sl_pstate *ps, enum sl_obj_type t, struct sl_loc loc)
+{
+    for (struct sl_obj *o = ps->cnf->objs; o != NULL; o = o->next) {
+        if (o->type == t) {
+            return o;
+        }
+    }
+    struct sl_obj *o = sl_obj_new(t, loc);
+    sl_cnf_add_obj(ps, o);
+    return o;
+}
+
+static struct sl_obj *find_module(struct sl_pstate *ps, const char *name)
+{
+    for (struct sl_obj *o = ps->cnf->objs; o != NULL; o = o->next) {
+        struct sl_kv *l;
+        if (o->type == SL_OBJ_MODULE && (l = sl_kv_find(o->kv, "load")) != NULL &&
+            l->str != NULL && strcasecmp(l->str, name) == 0) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+static struct sl_obj *add_module(struct sl_pstate *ps, const char *name, struct sl_loc loc,
+                                 int implicit)
+{
+    struct sl_obj *o = sl_obj_new(SL_OBJ_MODULE, loc);
+    sl_kv_append(&o->kv, sl_kv_new("load", name, loc, implicit));
+    sl_cnf_add_obj(ps, o);
+    return o;
+}
+
+static void module_param(struct sl_pstate *ps, const char *mod, const char *name,
+                         const char *val, struct sl_loc loc)
+{
+    struct sl_obj *o = find_module(ps, mod);
+    if (o == NULL) {
+        sl_perr(ps, &loc, "$-directive for %s used before $ModLoad %s", mod, mod);
+        return;
+    }
+    sl_kv_set_implicit(&o->kv, name, val, loc);
+}
+
+static int binval(struct sl_pstate *ps, const char *v, struct sl_loc loc, const char *dname)
+{
+    /* rsyslog's legacy binary values are exactly "on" and "off" (lower case) */
+    if (strcmp(v, "on") == 0) {
+        return 1;
+    }
+    if (strcmp(v, "off") == 0) {
+        return 0;
+    }
+    sl_perr(ps, &loc, "$%s: 'on' or 'off' expected, not '%s'", dname, v);
+    return -1;
+}
+
+static void legacy_template(struct sl_pstate *ps, const char *args, struct sl_loc loc)
+{
+    const char *comma = strchr(args, ',');
+    if (comma == NULL) {
+        sl_perr(ps, &loc, "$template: expected name,\"template string\"");
+        return;
+    }
+    const char *ne = comma;
+    while (ne > args && (ne[-1] == ' ' || ne[-1] == '\t')) {
+        ne--;
+    }
+    char *name = sl_xstrndup(args, (size_t)(ne - args));
+    const char *p = skip_blanks(comma + 1);
+    if (*p != '"') {
+        sl_perr(ps, &loc, "$template %s: template string must be in double quotes", name);
+        free(name);
+        return;
+    }
+    const char *s = ++p;
+    while (*p != '\0' && *p != '"') {
+        if (*p == '\\' && p[1] != '\0') {
+            p++;
+        }
+        p++;
+    }
+    if (*p != '"') {
+        sl_perr(ps, &loc, "$template %s: unterminated template string", name);
+        free(name);
+        return;
+    }
+    char *str = sl_xstrndup(s, (size_t)(p - s));
+    p = skip_blanks(p + 1);
+    struct sl_obj *o = sl_obj_new(SL_OBJ_TEMPLATE, loc);
+    sl_kv_append(&o->kv, sl_kv_new("name", name, loc, 0));
+    sl_kv_append(&o->kv, sl_kv_new("type", "string", loc, 0));
+    sl_kv_append(&o->kv, sl_kv_new("string", str, loc, 0));
+    /* the whole definition after "name," for the template engine's legacy parser
+     * (sl_tpl_add_legacy), which applies rsyslog's legacy escapes to the raw string */
+    sl_kv_append(&o->kv, sl_kv_new("legacy_line", skip_blanks(comma + 1), loc, 1));
+    if (*p == ',') {
+        p = skip_blanks(p + 1);
+        const char *oe = p;
+        while (isalnum((unsigned char)*oe)) {
+            oe++;
+        }
+        char *opt = sl_xstrndup(p, (size_t)(oe - p));
+        if (strcasecmp(opt, "sql") != 0 && strcasecmp(opt, "stdsql") != 0 &&
+            strcasecmp(opt, "json") != 0 && strcasecmp(opt, "jsonf") != 0) {
+            sl_perr(ps, &loc, "$template %s: unknown option '%s'", name, opt);
+        } else {
+            struct sl_buf b = { 0 };
+            sl_buf_printf(&b, "option.%s", opt);
+            for (char *q = b.p; *q != '\0'; q++) {
+                *q = (char)tolower((unsigned char)*q);
+            }
+            sl_kv_append(&o->kv, sl_kv_new(b.p, "on", loc, 0));
+            sl_buf_free(&b);
+        }
+        free(opt);
+    } else if (*p != '\0' && *p != '#') {
+        sl_perr(ps, &loc, "$template %s: unexpected text '%s'", name, p);
+    }
+    for (struct sl_obj *q = ps->cnf->objs; q != NULL; q = q->next) {
+        struct sl_kv *qn;
+        if (q->type == SL_OBJ_TEMPLATE && (qn = sl_kv_find(q->kv, "name")) != NULL &&
+            qn->str != NULL && strcmp(qn->str, name) == 0) {
+            sl_perr(ps, &loc, "template '%s' already defined at %s:%d", name, q->loc.file,
+                    q->loc.line);
+            break;
+        }
+    }
+    sl_cnf_add_obj(ps, o);
+    free(name);
+    free(str);
+}
+
+static void add_input(struct sl_pstate *ps, const char *type, const char *port,
+                      const char *addr, const char *ruleset, struct sl_loc loc)
+{
+    struct sl_obj *o = sl_obj_new(SL_OBJ_INPUT, loc);
+    sl_kv_append(&o->kv, sl_kv_new("type", type, loc, 0));
+    sl_kv_append(&o->kv, sl_kv_new("port", port, loc, 0));
+    if (addr != NULL) {
+        sl_kv_append(&o->kv, sl_kv_new("address", addr, loc, 0));
+    }
+    if (ruleset != NULL) {
+        sl_kv_append(&o->kv, sl_kv_new("ruleset", ruleset, loc, 0));
+    }
+    if (find_module(ps, type) == NULL) {
+        sl_perr(ps, &loc, "input type %s used before $ModLoad %s", type, type);
+    }
+    sl_cnf_add_obj(ps, o);
+}
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = v != NULL ? sl_xstrdup(v) : NULL;
+}
+
+void sl_legacy_free(struct sl_legacy *l)
+{
+    sl_kv_free_list(l->action_once);
+    sl_kv_free_list(l->omfile);
+    sl_kv_free_list(l->omfwd);
+    free(l->udp_address);
+    free(l->udp_ruleset);
+    free(l->tcp_ruleset);
+    memset(l, 0, sizeof *l);
+}
+
+static void special(struct sl_pstate *ps, const struct directive *d, const char *arg,
+                    const char *rawargs, struct sl_loc loc)
+{
+    const char *n = d->name;
+    if (strcasecmp(n, "ModLoad") == 0) {
+        char *m = sl_xstrdup(arg);
+        size_t l = strlen(m);
+        if (l > 3 && strcmp(m + l - 3, ".so") == 0) {
+            m[l - 3] = '\0';
+        }
+        if (find_module(ps, m) == NULL) {
+            add_module(ps, m, loc, 0);
+        }
+        free(m);
+    } else if (strcasecmp(n, "IncludeConfig") == 0) {
+        sl_include_glob(ps, arg, 0, loc);
+    } else if (strcasecmp(n, "Template") == 0) {
+        legacy_template(ps, rawargs, loc);
+    } else if (strcasecmp(n, "RuleSet") == 0) {
+        ps->cur_rs = sl_ruleset_get(ps, arg, loc, 1);
+    } else if (strcasecmp(n, "ResetConfigVariables") == 0) {
+        sl_legacy_free(&ps->leg);
+    } else if (strcasecmp(n, "UDPServerAddress") == 0) {
+        set_str(&ps->leg.udp_address, arg);
+    } else if (strcasecmp(n, "InputUDPServerBindRuleset") == 0) {
+        set_str(&ps->leg.udp_ruleset, arg);
+    } else if (strcasecmp(n, "InputTCPServerBindRuleset") == 0) {
+        set_str(&ps->leg.tcp_ruleset, arg);
+    } else if (strcasecmp(n, "UDPServerRun") == 0) {
+        const char *addr = ps->leg.udp_address;
+        if (addr != NULL && strcmp(addr, "*") == 0) {
+            addr = NULL;
+        }
+        add_input(ps, "imudp", arg, addr, ps->leg.udp_ruleset, loc);
+    } else if (strcasecmp(n, "InputTCPServerRun") == 0) {
+        add_input(ps, "imtcp", arg, NULL, ps->leg.tcp_ruleset, loc);
+    } else if (strcasecmp(n, "InputTCPMaxSessions") == 0) {
+        module_param(ps, "imtcp", "maxSessions", arg, loc);
+    } else if (strcasecmp(n, "InputTCPServerStreamDriverMode") == 0) {
+        module_param(ps, "imtcp", "streamDriver.mode", arg, loc);
+    } else if (strcasecmp(n, "InputTCPServerStreamDriverAuthMode") == 0) {
+        module_param(ps, "imtcp", "streamDriver.authMode", arg, loc);
+    } else if (strcasecmp(n, "InputTCPServerStreamDriverPermittedPeer") == 0) {
+        module_param(ps, "imtcp", "permittedPeer", arg, loc);
+    }
+}
+
+void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc loc)
+{
+    const char *p = text + 1;
+    const char *ne = p;
+    while (isalnum((unsigned char)*ne) || *ne == '_') {
+        ne++;
+    }
+    char *name = sl_xstrndup(p, (size_t)(ne - p));
+    const char *rawargs = skip_blanks(ne);
+    /* first word of the arguments; a trailing "# comment" is ignored */
+    const char *ae = rawargs;
+    while (*ae != '\0' && *ae != ' ' && *ae != '\t') {
+        ae++;
+    }
+    char *arg = sl_xstrndup(rawargs, (size_t)(ae - rawargs));
+    const char *rest = skip_blanks(ae);
+    const struct directive *d = NULL;
+    for (size_t i = 0; directives[i].name != NULL; i++) {
+        if (strcasecmp(directives[i].name, name) == 0) {
+            d = &directives[i];
+            break;
+        }
+    }
+    if (d == NULL) {
+        sl_perr(ps, &loc, "unknown legacy directive '$%s'", name);
+        goto out;
+    }
+    if (d->kind != D_SPECIAL || strcasecmp(name, "ResetConfigVariables") != 0) {
+        if (*arg == '\0' && strcasecmp(name, "Template") != 0) {
+            sl_perr(ps, &loc, "$%s: missing value", name);
+            goto out;
+        }
+    }
+    if (d->kind != D_SPECIAL && *rest != '\0' && *rest != '#') {
+        sl_perr(ps, &loc, "$%s: unexpected extra text '%s'", name, rest);
+        goto out;
+    }
+    const char *val = arg;
+    switch (d->kind) {
+    case D_GLOBAL_BIN:
+    case D_ACTION_ONCE_BIN:
+    case D_OMFILE_BIN:
+    case D_OMFWD_BIN: {
+        int b = binval(ps, arg, loc, name);
+        if (b < 0) {
+            goto out;
+        }
+        val = b ? "on" : "off";
+        break;
+    }
+    default:
+        break;
+    }
+    switch (d->kind) {
+    case D_GLOBAL:
+    case D_GLOBAL_BIN: {
+        struct sl_obj *g = find_or_add_obj(ps, SL_OBJ_GLOBAL, loc);
+        sl_kv_set_implicit(&g->kv, d->modern, val, loc);
+        break;
+    }
+    case D_MAINQ: {
+        struct sl_obj *q = find_or_add_obj(ps, SL_OBJ_MAIN_QUEUE, loc);
+        sl_kv_set_implicit(&q->kv, d->modern, val, loc);
+        break;
+    }
+    case D_ACTION_ONCE:
+    case D_ACTION_ONCE_BIN:
+        sl_kv_set_implicit(&ps->leg.action_once, d->modern, val, loc);
+        break;
+    case D_OMFILE:
+    case D_OMFILE_BIN:
+        sl_kv_set_implicit(&ps->leg.omfile, d->modern, val, loc);
+        break;
+    case D_OMFWD:
+    case D_OMFWD_BIN:
+        sl_kv_set_implicit(&ps->leg.omfwd, d->modern, val, loc);
+        break;
+    case D_SPECIAL:
+        special(ps, d, arg, rawargs, loc);
+        break;
+    }
+out:
+    free(name);
+    free(arg);
+}

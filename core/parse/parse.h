@@ -1,0 +1,46 @@
+/*
+ * parse.h - internal interface between msg.c, the built-in parsers (rfc5424.c, rfc3164.c)
+ * and the DNS cache (in msg.c).  Core-private; not part of any contract.
+ *
+ * Ownership: the parsers only set spans into m->raw or strings registered with
+ * sl_msg_own(), which the message frees.
+ *
+ * Concurrency & locking: the parsers run on the one ruleset worker that owns the message
+ * before it is shared; the DNS cache is shared and locks internally (see msg.c).
+ */
+#ifndef SLUICE_CORE_PARSE_PARSE_H
+#define SLUICE_CORE_PARSE_PARSE_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "msg.h"
+
+/* Returns 1 if the message is RFC 5424 (it starts with "1 " after the PRI); the fields are
+ * then set (rsyslog's pmrfc5424 never gives up once it saw the version). 0: not 5424. */
+int sl_parse_rfc5424(struct sl_msg *m, const struct sl_parse_opts *o);
+
+/* Legacy parser: always succeeds. */
+void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o);
+
+/* RFC 3339 timestamp as rsyslog accepts it at p[0..len).  On success fills *t, returns the
+ * number of bytes consumed (including one following SP) and > 0; on failure returns 0 and
+ * leaves *t alone. */
+size_t sl_parse_ts3339(const char *p, size_t len, struct sl_time *t);
+
+/* Registers a malloc'd string to be freed with the message (aborts beyond capacity). */
+char *sl_msg_own(struct sl_msg *m, char *s);
+
+/* DNS (msg.c): name for a peer address as rsyslog's fromhost shows it (lowercase, local domain
+ * stripped), or the numeric address when DNS is off or resolution fails.  Returns a
+ * malloc'd string. */
+char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len);
+/* global(net.enableDNS="on|off"): with DNS off fromhost is the IP (default on).  Same as
+ * sl_dns_set_enabled; declared here because msg.h is a fixed contract. */
+void sl_msg_set_dns(int on);
+void sl_dns_set_enabled(int on);
+int sl_dns_enabled(void);
+/* Local domain (part of the FQDN after the first dot), "" if none. */
+const char *sl_local_domain(void);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * rule.c - rule execution: runs a ruleset's statement tree for one message, with rsyslog
+ * 8.2302's semantics (scriptExec): statements in order; "stop" ends the processing of the
+ * message, also from inside a called ruleset or a foreach body; "call" runs the target's
+ * statements inline and continues; property filters compare the rendered property value.
+ *
+ * Ownership: the statement trees belong to the sl_cnf; this file allocates nothing that
+ * outlives a call except the per-thread regex copies (see conf/expr_int.h).
+ *
+ * Concurrency & locking: statement trees are read-only; many workers run sl_ruleset_exec()
+ * at once on different messages.  The message is written (set/unset/foreach variables) only
+ * by the worker running it.  Property-filter regexes are matched with a per-thread copy
+ * compiled from st->u.propfilt.value, never with the shared st->u.propfilt.re, because
+ * glibc's regexec() serialises callers of one regex_t.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libfastjson/json.h>
+
+#include "conf/expr.h"
+#include "conf/expr_int.h"
+#include "conf/ir.h"
+#include "log.h"
+#include "util/buf.h"
+
+/* Nesting bound (blocks, calls, foreach bodies); rsyslog has none, but a ruleset calling itself
+ * would otherwise overflow the worker's stack. */
+#define SL_EXEC_MAX_DEPTH 200
+
+static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl_exec_ops *ops,
+                     void *ctx, int depth);
+
+static int has_sub(const char *h, size_t hl, const char *n, size_t nl, int icase)
+{
+    size_t i, j;
+
+    if (nl == 0) {
+        return 1;
+    }
+    for (i = 0; i + nl <= hl; i++) {
+        for (j = 0; j < nl; j++) {
+            unsigned char a = (unsigned char)h[i + j], b = (unsigned char)n[j];
+            if (icase) {
+                a = (unsigned char)tolower(a);
+                b = (unsigned char)tolower(b);
+            }
+            if (a != b) {
+                break;
+            }
+        }
+        if (j == nl) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int eval_propfilt(const struct sl_stmt *st, struct sl_msg *m)
+{
+    char tmp[SL_PROP_TMP];
+    char *to_free = NULL;
+    size_t len = 0, vl;
+    const char *s, *v = st->u.propfilt.value != NULL ? st->u.propfilt.value : "";
+    int r = 0;
+
+    if (st->u.propfilt.prop.id == SL_PROP_INVALID) {
+        return 0;   /* as rsyslog: false, even when negated */
+    }
+    s = sl_msg_prop(m, &st->u.propfilt.prop, &len, tmp, &to_free);
+    if (s == NULL) {
+        s = "";
+        len = 0;
+    }
+    vl = strlen(v);
+    switch (st->u.propfilt.op) {
+    case SL_PF_CONTAINS:
+        r = has_sub(s, len, v, vl, 0);
+        break;
+    case SL_PF_CONTAINS_I:
+        r = has_sub(s, len, v, vl, 1);
+        break;
+    case SL_PF_ISEQUAL:
+        r = len == vl && memcmp(s, v, vl) == 0;
+        break;
+    case SL_PF_STARTSWITH:
+        r = len >= vl && memcmp(s, v, vl) == 0;
+        break;
+    case SL_PF_STARTSWITH_I:
+        r = len >= vl && strncasecmp(s, v, vl) == 0;
+        break;
+    case SL_PF_ISEMPTY:
+        r = len == 0;
+        break;
+    case SL_PF_REGEX:
+    case SL_PF_EREREGEX:
+        /* keyed by the statement: stable for the life of the config */
+        r = sl_re_exec(&st->u.propfilt, v,
+                       (st->u.propfilt.op == SL_PF_EREREGEX ? REG_EXTENDED : 0) | REG_NOSUB,
+                       s, len, 0, NULL) == 0;
+        break;
+    default:
+        r = 1;
+        break;
+    }
+    free(to_free);
+    return st->u.propfilt.negate ? !r : r;
+}
+
+static int pri_match(const uint8_t *pmask, const struct sl_msg *m)
+{
+    int fac = m->pri >> 3, sev = m->pri & 7;
+
+    if (fac < 0 || fac > 24) {
+        fac = 24;
+    }
+    return (pmask[fac] & (1u << sev)) != 0;
+}
+
+static int exec_foreach(const struct sl_stmt *st, struct sl_msg *m,
+                        const struct sl_exec_ops *ops, void *ctx, int depth)
+{
+    const struct sl_propref *var = &st->u.foreach_.var;
+    const char *path = var->path != NULL ? var->path : "";
+    struct fjson_object *coll = sl_expr_eval_json(st->u.foreach_.iter, m);
+    int rc = SL_EXEC_CONTINUE, i, n;
+
+    if (coll == NULL) {
+        return SL_EXEC_CONTINUE;
+    }
+    if (fjson_object_is_type(coll, fjson_type_array)) {
+        n = fjson_object_array_length(coll);
+        for (i = 0; i < n && rc == SL_EXEC_CONTINUE; i++) {
+            struct fjson_object *el = fjson_object_array_get_idx(coll, i);
+            (void)sl_msg_json_set(m, var->id, path, el != NULL ? fjson_object_get(el) : NULL);
+            rc = exec_list(st->u.foreach_.body, m, ops, ctx, depth + 1);
+        }
+    } else if (fjson_object_is_type(coll, fjson_type_object)) {
+        struct fjson_object_iterator it = fjson_object_iter_begin(coll);
+        struct fjson_object_iterator end = fjson_object_iter_end(coll);
+        while (rc == SL_EXEC_CONTINUE && !fjson_object_iter_equal(&it, &end)) {
+            struct fjson_object *entry = fjson_object_new_object();
+            struct fjson_object *val = fjson_object_iter_peek_value(&it);
+            fjson_object_object_add(entry, "key",
+                                    fjson_object_new_string(fjson_object_iter_peek_name(&it)));
+            fjson_object_object_add(entry, "value", val != NULL ? fjson_object_get(val) : NULL);
+            (void)sl_msg_json_set(m, var->id, path, entry);
+            rc = exec_list(st->u.foreach_.body, m, ops, ctx, depth + 1);
+            fjson_object_iter_next(&it);
+        }
+    } else {
+        fjson_object_put(coll);
+        return SL_EXEC_CONTINUE;
+    }
+    if (rc == SL_EXEC_CONTINUE) {
+        (void)sl_msg_json_unset(m, var->id, path);
+    }
+    fjson_object_put(coll);
+    return rc;
+}
+
+static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl_exec_ops *ops,
+                     void *ctx, int depth)
+{
+    int rc = SL_EXEC_CONTINUE;
+
+    if (depth > SL_EXEC_MAX_DEPTH) {
+        sl_log(SL_LOG_ERR, "rules", "ruleset nesting deeper than %d (call loop?): skipped",
+               SL_EXEC_MAX_DEPTH);
+        return SL_EXEC_CONTINUE;
+    }
+    for (; st != NULL && rc == SL_EXEC_CONTINUE; st = st->next) {
+        switch (st->type) {
+        case SL_ST_NOP:
+            break;
+        case SL_ST_STOP:
+            rc = SL_EXEC_STOP;
+            break;
+        case SL_ST_ACTION:
+            if (ops != NULL && ops->action != NULL) {
+                ops->action(ctx, (struct sl_action_ir *)&st->u.act, m);
+            }
+            break;
+        case SL_ST_IF:
+            if (sl_expr_eval_bool(st->u.cond.cond, m)) {
+                rc = exec_list(st->u.cond.then_, m, ops, ctx, depth + 1);
+            } else {
+                rc = exec_list(st->u.cond.else_, m, ops, ctx, depth + 1);
+            }
+            break;
+        case SL_ST_PRIFILT:
+            if (pri_match(st->u.prifilt.pmask, m)) {
+                rc = exec_list(st->u.prifilt.then_, m, ops, ctx, depth + 1);
+            }
+            break;
+        case SL_ST_PROPFILT:
+            if (eval_propfilt(st, m)) {
+                rc = exec_list(st->u.propfilt.then_, m, ops, ctx, depth + 1);
+            }
+            break;
+        case SL_ST_CALL:
+            if (st->u.call.target != NULL) {
+                rc = exec_list(st->u.call.target->stmts, m, ops, ctx, depth + 1);
+            }
+            break;
+        case SL_ST_SET:
+            if (ops != NULL && ops->modify != NULL) {
+                ops->modify(ctx, m);
+            }
+            if (st->u.set.expr != NULL) {
+                (void)sl_msg_json_set(m, st->u.set.var.id,
+                                      st->u.set.var.path != NULL ? st->u.set.var.path : "",
+                                      sl_expr_eval_json(st->u.set.expr, m));
+            }
+            break;
+        case SL_ST_UNSET:
+            if (ops != NULL && ops->modify != NULL) {
+                ops->modify(ctx, m);
+            }
+            (void)sl_msg_json_unset(m, st->u.set.var.id,
+                                    st->u.set.var.path != NULL ? st->u.set.var.path : "");
+            break;
+        case SL_ST_FOREACH:
+            rc = exec_foreach(st, m, ops, ctx, depth);
+            break;
+        default:
+            break;
+        }
+    }
+    return rc;
+}
+
+int sl_ruleset_exec(const struct sl_ruleset_ir *rs, struct sl_msg *m,
+                    const struct sl_exec_ops *ops, void *ctx)
+{
+    if (rs == NULL || m == NULL) {
+        return SL_EXEC_CONTINUE;
+    }
+    return exec_list(rs->stmts, m, ops, ctx, 0);
+}

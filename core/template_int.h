@@ -1,0 +1,108 @@
+/*
+ * template_int.h - private structures shared by template.c (compile side) and
+ * template_render.c (render side).  Not for use outside core/template*.c.
+ *
+ * Ownership: a struct sl_template owns its element array and everything the elements point
+ * to (constant text, property path, outname, regex source and compiled copies).  Templates
+ * are owned by their registry and freed with it.
+ *
+ * Concurrency & locking: a compiled template is immutable except for the per-element regex
+ * pool, which hands out compiled copies of a regex through atomic busy flags and compiles
+ * missing copies under the pool's mutex (glibc's regexec serialises callers sharing one
+ * regex_t, so each concurrent renderer gets its own copy).
+ */
+#ifndef SLUICE_CORE_TEMPLATE_INT_H
+#define SLUICE_CORE_TEMPLATE_INT_H
+
+#include <pthread.h>
+#include <regex.h>
+#include <stdatomic.h>
+
+#include "msg.h"
+#include "template.h"
+
+enum tpl_el_kind { TPL_EL_CONST = 1, TPL_EL_PROP = 2 };
+
+/* Escaping applied to every property value of a template (template option). */
+enum tpl_escape { TPL_ESC_NONE = 0, TPL_ESC_SQL, TPL_ESC_STDSQL, TPL_ESC_JSON, TPL_ESC_JSONF };
+
+enum tpl_regex_nomatch { TPL_NM_DFLT = 0, TPL_NM_BLANK, TPL_NM_ZERO, TPL_NM_FIELD };
+enum tpl_case { TPL_CASE_NONE = 0, TPL_CASE_LOWER, TPL_CASE_UPPER };
+enum tpl_cc { TPL_CC_NONE = 0, TPL_CC_ESCAPE, TPL_CC_SPACE, TPL_CC_DROP };
+enum tpl_secpath { TPL_SP_NONE = 0, TPL_SP_DROP, TPL_SP_REPLACE };
+enum tpl_format { TPL_FMT_NONE = 0, TPL_FMT_CSV, TPL_FMT_JSON, TPL_FMT_JSONF, TPL_FMT_JSONR,
+                  TPL_FMT_JSONFR };
+
+#define TPL_RE_POOL 16
+
+/* Compiled copies of one regex, handed out to concurrent renderers. */
+struct tpl_re_pool {
+    char *src;
+    int cflags;
+    pthread_mutex_t mu;            /* protects compiling a missing copy */
+    atomic_flag busy[TPL_RE_POOL];
+    atomic_int ready[TPL_RE_POOL]; /* copy i compiled */
+    regex_t re[TPL_RE_POOL];
+};
+
+struct tpl_el {
+    enum tpl_el_kind kind;
+    /* constant */
+    char *text;
+    size_t len;
+    /* property */
+    struct sl_propref ref;
+    char *outname;              /* jsonf field name (NULL for constants without outname) */
+    size_t outname_len;
+    int complex;                /* any replacer option present */
+    enum sl_datefmt datefmt;
+    int date_set;               /* a date-* option was given */
+    int date_utc;
+    int from, to;               /* substring positions (0/0: none) */
+    int pos_end_rel;
+    int fixed_width;
+    int has_field;
+    int field_nr;
+    int field_delim;
+    struct tpl_re_pool *re;     /* NULL: no regex */
+    int re_ere;
+    int re_match, re_submatch;
+    enum tpl_regex_nomatch re_nomatch;
+    enum tpl_case casec;
+    enum tpl_cc cc;
+    enum tpl_secpath secpath;
+    int sp_if_no_1st_sp;
+    int sp_always;              /* strgen flavour: also add the space to an empty value */
+    int drop_last_lf;
+    int compress_sp;
+    enum tpl_format format;
+    int mandatory;
+};
+
+struct sl_template {
+    char *name;
+    enum tpl_escape escape;
+    int case_sensitive;
+    int is_subtree;
+    struct sl_propref subtree;
+    struct tpl_el *els;
+    size_t n, cap;
+    struct sl_template *next;
+};
+
+struct sl_tpl_registry {
+    struct sl_template *head, *tail;
+};
+
+struct sl_tpl_builder {
+    struct sl_tpl_registry *reg;
+    struct sl_template *t;
+    int failed;
+};
+
+/* template_render.c */
+void sl_tpl_json_escape(struct sl_buf *out, const char *p, size_t n, int keep_valid_escapes);
+void sl_tpl_re_pool_free(struct tpl_re_pool *pool);
+struct tpl_re_pool *sl_tpl_re_pool_new(const char *src, int ere, char *errbuf, size_t errlen);
+
+#endif

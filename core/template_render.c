@@ -1,0 +1,634 @@
+/*
+ * template_render.c - rendering compiled templates: the property replacer pipeline
+ * (field / regex extraction, substring, sp-if-no-1st-sp, case, control characters,
+ * compressspace, secure path, drop-last-lf, csv/json formats) and the template options
+ * (sql, stdsql, json, jsonf), in rsyslog 8.2302's order and with its quirks.
+ *
+ * Ownership: rendering appends to the caller's sl_buf; per-call scratch buffers live on the
+ * stack of sl_template_render() and are freed before it returns.  Property values come from
+ * sl_msg_prop() (borrowed, or freed here when it hands one over).
+ *
+ * Concurrency & locking: sl_template_render() may run on any number of threads at once.
+ * The only shared mutable state is each regex element's pool of compiled copies: a renderer
+ * claims a copy with an atomic test-and-set flag, compiles it on first use under the pool
+ * mutex, and releases the flag when done; if every copy is busy it compiles a private
+ * temporary one.  So no two threads ever call regexec() on the same regex_t.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "template_int.h"
+#include "util/buf.h"
+
+/* ------------------------------------------------------------------------------------- */
+/* regex pool                                                                            */
+/* ------------------------------------------------------------------------------------- */
+
+struct tpl_re_pool *sl_tpl_re_pool_new(const char *src, int ere, char *errbuf, size_t errlen)
+{
+    struct tpl_re_pool *pool = sl_xcalloc(1, sizeof(*pool));
+    pool->src = sl_xstrdup(src);
+    pool->cflags = ere ? REG_EXTENDED : 0;
+    pthread_mutex_init(&pool->mu, NULL);
+    for (int i = 0; i < TPL_RE_POOL; i++) {
+        atomic_flag_clear(&pool->busy[i]);
+        atomic_init(&pool->ready[i], 0);
+    }
+    /* compile the first copy now: a bad expression is a configuration error */
+    int rc = regcomp(&pool->re[0], pool->src, pool->cflags);
+    if (rc != 0) {
+        regerror(rc, &pool->re[0], errbuf, errlen);
+        regfree(&pool->re[0]);
+        pthread_mutex_destroy(&pool->mu);
+        free(pool->src);
+        free(pool);
+        return NULL;
+    }
+    atomic_store(&pool->ready[0], 1);
+    return pool;
+}
+
+void sl_tpl_re_pool_free(struct tpl_re_pool *pool)
+{
+    if (pool == NULL) {
+        return;
+    }
+    for (int i = 0; i < TPL_RE_POOL; i++) {
+        if (atomic_load(&pool->ready[i])) {
+            regfree(&pool->re[i]);
+        }
+    }
+    pthread_mutex_destroy(&pool->mu);
+    free(pool->src);
+    free(pool);
+}
+
+/* Claim a compiled copy; returns its index, or -1 (caller uses a temporary regex). */
+static int re_acquire(struct tpl_re_pool *pool)
+{
+    for (int i = 0; i < TPL_RE_POOL; i++) {
+        if (atomic_flag_test_and_set_explicit(&pool->busy[i], memory_order_acquire)) {
+            continue;
+        }
+        if (!atomic_load_explicit(&pool->ready[i], memory_order_acquire)) {
+            pthread_mutex_lock(&pool->mu);
+            int ok = regcomp(&pool->re[i], pool->src, pool->cflags) == 0;
+            if (ok) {
+                atomic_store_explicit(&pool->ready[i], 1, memory_order_release);
+            }
+            pthread_mutex_unlock(&pool->mu);
+            if (!ok) {
+                atomic_flag_clear_explicit(&pool->busy[i], memory_order_release);
+                return -1;
+            }
+        }
+        return i;
+    }
+    return -1;
+}
+
+static void re_release(struct tpl_re_pool *pool, int i)
+{
+    if (i >= 0) {
+        atomic_flag_clear_explicit(&pool->busy[i], memory_order_release);
+    }
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* encoders                                                                              */
+/* ------------------------------------------------------------------------------------- */
+
+static int is_json_escape_char(char c)
+{
+    return c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' ||
+           c == 't' || c == 'u';
+}
+
+/* rsyslog's JSON string encoding: '"', '\\' and '/' are escaped, control characters get
+ * their short form or \u00XX, DEL and 8-bit bytes pass as they are.  keep_valid_escapes
+ * (the "jsonr" flavour) leaves a backslash that starts a valid JSON escape alone. */
+void sl_tpl_json_escape(struct sl_buf *out, const char *p, size_t n, int keep_valid_escapes)
+{
+    sl_buf_reserve(out, n + 8);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        switch (c) {
+        case '"':
+            sl_buf_append(out, "\\\"", 2);
+            break;
+        case '\\':
+            if (keep_valid_escapes && i + 1 < n && is_json_escape_char(p[i + 1])) {
+                sl_buf_putc(out, '\\');
+                sl_buf_putc(out, p[i + 1]);
+                i++;
+            } else {
+                sl_buf_append(out, "\\\\", 2);
+            }
+            break;
+        case '/':
+            sl_buf_append(out, "\\/", 2);
+            break;
+        case '\b':
+            sl_buf_append(out, "\\b", 2);
+            break;
+        case '\f':
+            sl_buf_append(out, "\\f", 2);
+            break;
+        case '\n':
+            sl_buf_append(out, "\\n", 2);
+            break;
+        case '\r':
+            sl_buf_append(out, "\\r", 2);
+            break;
+        case '\t':
+            sl_buf_append(out, "\\t", 2);
+            break;
+        default:
+            if (c < 0x20) {
+                char u[8];
+                snprintf(u, sizeof(u), "\\u%04x", c);
+                sl_buf_append(out, u, 6);
+            } else {
+                sl_buf_putc(out, (char)c);
+            }
+            break;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* time                                                                                  */
+/* ------------------------------------------------------------------------------------- */
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (era arithmetic on March-based
+ * years so that the leap day is the last day of the year). */
+static long long civil_days(long y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long mp = (m + 9) % 12;
+    long doy = (153 * mp + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (long long)era * 146097 + doe - 719468;
+}
+
+/* date-utc: the same instant in UTC.  rsyslog keeps the raw secfrac value and formats it
+ * with six digits afterwards (".003" becomes ".000003"). */
+static void time_to_utc(const struct sl_time *in, struct sl_time *out)
+{
+    long long secs = civil_days(in->year, in->month, in->day) * 86400LL + in->hour * 3600LL +
+                     in->minute * 60LL + in->second;
+    long long off = in->offset_hour * 3600LL + in->offset_minute * 60LL;
+    secs += (in->offset_mode == '-') ? off : -off;
+    time_t tt = (time_t)secs;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    memset(out, 0, sizeof(*out));
+    out->type = 2;
+    out->year = (int16_t)(tm.tm_year + 1900);
+    out->month = (uint8_t)(tm.tm_mon + 1);
+    out->day = (uint8_t)tm.tm_mday;
+    out->hour = (uint8_t)tm.tm_hour;
+    out->minute = (uint8_t)tm.tm_min;
+    out->second = (uint8_t)tm.tm_sec;
+    out->secfrac = in->secfrac;
+    out->secfrac_precision = 6;
+    out->offset_mode = '+';
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* the property replacer                                                                 */
+/* ------------------------------------------------------------------------------------- */
+
+/* Working value: a span (borrowed or in one of two scratch buffers).  priv tracks whether
+ * rsyslog would hold a private copy at this point: its secpath-replace works in place on a
+ * private copy and then skips the character after each '/', which is observable. */
+struct val {
+    const char *p;
+    size_t n;
+    struct sl_buf *s;  /* two scratch buffers */
+    int k;             /* next scratch to write */
+    int priv;
+};
+
+static struct sl_buf *scratch_begin(struct val *v)
+{
+    struct sl_buf *b = &v->s[v->k];
+    b->len = 0;
+    sl_buf_reserve(b, v->n + 16);
+    return b;
+}
+
+static void scratch_end(struct val *v, struct sl_buf *b)
+{
+    if (b->p == NULL) {
+        sl_buf_reserve(b, 1);
+    }
+    v->p = b->p != NULL ? b->p : "";
+    v->n = b->len;
+    v->k ^= 1;
+    v->priv = 1;
+}
+
+static void set_const(struct val *v, const char *s)
+{
+    v->p = s;
+    v->n = strlen(s);
+    v->priv = 0;
+}
+
+static void do_field(const struct tpl_el *e, struct val *v, int *not_found)
+{
+    const char *p = v->p;
+    size_t n = v->n, i = 0;
+    int cur = 1;
+    unsigned char d = (unsigned char)e->field_delim;
+    while (i < n && cur < e->field_nr) {
+        while (i < n && (unsigned char)p[i] != d) {
+            i++;
+        }
+        if (i < n) {
+            i++;
+            cur++;
+        }
+    }
+    if (cur != e->field_nr) {
+        *not_found = 1;
+        return;
+    }
+    size_t end = i;
+    while (end < n && (unsigned char)p[end] != d) {
+        end++;
+    }
+    v->p = p + i;
+    v->n = end - i;
+    v->priv = 1;
+}
+
+static void regex_nomatch(const struct tpl_el *e, struct val *v)
+{
+    switch (e->re_nomatch) {
+    case TPL_NM_FIELD:
+        break; /* keep the whole value */
+    case TPL_NM_BLANK:
+        set_const(v, "");
+        break;
+    case TPL_NM_ZERO:
+        set_const(v, "0");
+        break;
+    default:
+        set_const(v, "**NO MATCH**");
+        break;
+    }
+}
+
+static void do_regex(const struct tpl_el *e, struct val *v)
+{
+    /* regexec needs a NUL-terminated subject */
+    int was_priv = v->priv;
+    struct sl_buf *b = scratch_begin(v);
+    sl_buf_append(b, v->p, v->n);
+    scratch_end(v, b);
+    v->priv = was_priv;
+    const char *subj = v->p;
+
+    regex_t tmp;
+    regex_t *re;
+    int slot = re_acquire(e->re);
+    if (slot >= 0) {
+        re = &e->re->re[slot];
+    } else {
+        if (regcomp(&tmp, e->re->src, e->re->cflags) != 0) {
+            set_const(v, "**NO MATCH** **BAD REGULAR EXPRESSION**");
+            return;
+        }
+        re = &tmp;
+    }
+    regmatch_t pm[10];
+    size_t off = 0;
+    int tries = 0, found = 0;
+    /* at most re_match + 1 rounds (re_match is a single digit) */
+    while (!found && tries <= 9) {
+        if (regexec(re, subj + off, 10, pm, 0) != 0 || pm[0].rm_so == -1) {
+            break;
+        }
+        if (tries == e->re_match) {
+            found = 1;
+        } else {
+            off += (size_t)pm[0].rm_eo;
+            tries++;
+        }
+    }
+    if (slot >= 0) {
+        re_release(e->re, slot);
+    } else {
+        regfree(&tmp);
+    }
+    if (!found) {
+        regex_nomatch(e, v);
+        return;
+    }
+    if (pm[e->re_submatch].rm_so == -1) {
+        /* the expression matched but the wanted group did not take part: rsyslog yields an
+         * empty string whatever the no-match mode */
+        set_const(v, "");
+        v->priv = 1;
+        return;
+    }
+    v->p = subj + off + pm[e->re_submatch].rm_so;
+    v->n = (size_t)(pm[e->re_submatch].rm_eo - pm[e->re_submatch].rm_so);
+    v->priv = 1;
+}
+
+static void do_substring(const struct tpl_el *e, struct val *v)
+{
+    long len = (long)v->n;
+    long from = e->from, to = e->to;
+    if (e->pos_end_rel) {
+        from = (len < from) ? 0 : len - from;
+        to = (len < to) ? 0 : len - to;
+    } else {
+        if (from > 0) {
+            from--;
+        }
+        if (to > 0) {
+            to--;
+        }
+    }
+    if (from >= len) {
+        set_const(v, "");
+        return;
+    }
+    if (from == 0 && to >= len && !e->fixed_width) {
+        return;
+    }
+    if (to >= len && !e->fixed_width) {
+        to = len - 1;
+    }
+    long want = to - from + 1;
+    if (want <= 0) {
+        set_const(v, "");
+        return;
+    }
+    struct sl_buf *b = scratch_begin(v);
+    long have = len - from;
+    if (have > want) {
+        have = want;
+    }
+    sl_buf_append(b, v->p + from, (size_t)have);
+    for (long i = have; i < want; i++) {
+        sl_buf_putc(b, ' ');
+    }
+    scratch_end(v, b);
+}
+
+static void do_case(const struct tpl_el *e, struct val *v)
+{
+    struct sl_buf *b = scratch_begin(v);
+    for (size_t i = 0; i < v->n; i++) {
+        unsigned char c = (unsigned char)v->p[i];
+        sl_buf_putc(b, (char)(e->casec == TPL_CASE_UPPER ? toupper(c) : tolower(c)));
+    }
+    scratch_end(v, b);
+}
+
+static int is_cc(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+static void do_cc(const struct tpl_el *e, struct val *v)
+{
+    size_t i;
+    if (e->cc == TPL_CC_SPACE) {
+        v->priv = 1; /* rsyslog copies for space-cc even when nothing changes */
+    }
+    for (i = 0; i < v->n && !is_cc((unsigned char)v->p[i]); i++) {
+    }
+    if (i == v->n) {
+        return;
+    }
+    struct sl_buf *b = scratch_begin(v);
+    for (i = 0; i < v->n; i++) {
+        unsigned char c = (unsigned char)v->p[i];
+        if (!is_cc(c)) {
+            sl_buf_putc(b, (char)c);
+        } else if (e->cc == TPL_CC_SPACE) {
+            sl_buf_putc(b, ' ');
+        } else if (e->cc == TPL_CC_ESCAPE) {
+            sl_buf_printf(b, "#%03d", c);
+        }
+    }
+    scratch_end(v, b);
+}
+
+static void do_compress(struct val *v)
+{
+    if (memmem(v->p, v->n, "  ", 2) == NULL) {
+        return;
+    }
+    struct sl_buf *b = scratch_begin(v);
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->p[i] == ' ' && i > 0 && v->p[i - 1] == ' ') {
+            continue;
+        }
+        sl_buf_putc(b, v->p[i]);
+    }
+    scratch_end(v, b);
+}
+
+static void do_secpath(const struct tpl_el *e, struct val *v)
+{
+    if (memchr(v->p, '/', v->n) != NULL) {
+        int skip_after_slash = e->secpath == TPL_SP_REPLACE && v->priv;
+        struct sl_buf *b = scratch_begin(v);
+        for (size_t i = 0; i < v->n; i++) {
+            if (v->p[i] != '/') {
+                sl_buf_putc(b, v->p[i]);
+            } else if (e->secpath == TPL_SP_REPLACE) {
+                sl_buf_putc(b, '_');
+                if (skip_after_slash && i + 1 < v->n) {
+                    /* rsyslog's in-place loop steps over the next character unchecked */
+                    sl_buf_putc(b, v->p[++i]);
+                }
+            }
+        }
+        scratch_end(v, b);
+    }
+    if (v->n == 0) {
+        set_const(v, "_");
+    } else if (v->n == 1 && v->p[0] == '.') {
+        set_const(v, "_");
+    } else if (v->n == 2 && v->p[0] == '.' && v->p[1] == '.') {
+        set_const(v, "_.");
+    }
+}
+
+static void do_format(const struct tpl_el *e, struct val *v)
+{
+    struct sl_buf *b = scratch_begin(v);
+    switch (e->format) {
+    case TPL_FMT_CSV:
+        sl_buf_putc(b, '"');
+        for (size_t i = 0; i < v->n; i++) {
+            if (v->p[i] == '"') {
+                sl_buf_putc(b, '"');
+            }
+            sl_buf_putc(b, v->p[i]);
+        }
+        sl_buf_putc(b, '"');
+        break;
+    case TPL_FMT_JSON:
+    case TPL_FMT_JSONR:
+        sl_tpl_json_escape(b, v->p, v->n, e->format == TPL_FMT_JSONR);
+        break;
+    case TPL_FMT_JSONF:
+    case TPL_FMT_JSONFR:
+        sl_buf_putc(b, '"');
+        sl_buf_append(b, e->outname, e->outname_len);
+        sl_buf_append(b, "\":\"", 3);
+        sl_tpl_json_escape(b, v->p, v->n, e->format == TPL_FMT_JSONFR);
+        sl_buf_putc(b, '"');
+        break;
+    default:
+        break;
+    }
+    scratch_end(v, b);
+}
+
+/* The full replacer pipeline on a complex element; v holds the raw property value. */
+static void replace(const struct tpl_el *e, struct val *v)
+{
+    const char *nul = memchr(v->p, '\0', v->n); /* rsyslog works on C strings */
+    if (nul != NULL) {
+        v->n = (size_t)(nul - v->p);
+    }
+    if (e->has_field) {
+        int not_found = 0;
+        do_field(e, v, &not_found);
+        if (not_found) {
+            set_const(v, "**FIELD NOT FOUND**");
+            return;
+        }
+    } else if (e->re != NULL) {
+        do_regex(e, v);
+    }
+    if (e->from != 0 || e->to != 0) {
+        do_substring(e, v);
+    }
+    if (e->sp_if_no_1st_sp && (v->n > 0 || e->sp_always)) {
+        set_const(v, (v->n > 0 && v->p[0] == ' ') ? "" : " ");
+    }
+    if (v->n > 0) {
+        if (e->casec != TPL_CASE_NONE) {
+            do_case(e, v);
+        }
+        if (e->cc != TPL_CC_NONE) {
+            do_cc(e, v);
+        }
+        if (e->compress_sp) {
+            do_compress(v);
+        }
+    }
+    if (e->secpath != TPL_SP_NONE) {
+        do_secpath(e, v);
+    }
+    if (e->drop_last_lf && e->cc != TPL_CC_ESCAPE && v->n > 0 && v->p[v->n - 1] == '\n') {
+        v->n--;
+    }
+    if (e->format != TPL_FMT_NONE) {
+        do_format(e, v);
+    }
+}
+
+/* Template-level escaping of a property value (option sql/stdsql/json). */
+static int put_escaped(struct sl_buf *out, enum tpl_escape esc, const char *p, size_t n)
+{
+    if (esc != TPL_ESC_SQL && esc != TPL_ESC_STDSQL && esc != TPL_ESC_JSON) {
+        return sl_buf_append(out, p, n);
+    }
+    int rc = sl_buf_reserve(out, n + 8);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char c = p[i];
+        if (c == '\'' && esc == TPL_ESC_STDSQL) {
+            rc = sl_buf_putc(out, '\'');
+        } else if ((c == '\'' || c == '\\') && esc == TPL_ESC_SQL) {
+            rc = sl_buf_putc(out, '\\');
+        } else if ((c == '"' || c == '\\') && esc == TPL_ESC_JSON) {
+            rc = sl_buf_putc(out, '\\');
+        }
+        if (rc == 0) {
+            rc = sl_buf_putc(out, c);
+        }
+    }
+    return rc;
+}
+
+int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out)
+{
+    if (t == NULL || out == NULL) {
+        return SL_EINVAL;
+    }
+    if (sl_buf_reserve(out, 1) != 0) {
+        return SL_ENOMEM;
+    }
+    out->p[out->len] = '\0';
+    if (t->is_subtree) {
+        return 0; /* what rsyslog 8.2302 writes for a subtree template in string mode */
+    }
+    struct sl_buf scratch[2] = { { 0 }, { 0 } };
+    int jsonf = t->escape == TPL_ESC_JSONF;
+    int rc = 0;
+    if (jsonf) {
+        rc |= sl_buf_putc(out, '{');
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const struct tpl_el *e = &t->els[i];
+        size_t before = out->len;
+        if (e->kind == TPL_EL_CONST) {
+            rc |= sl_buf_append(out, e->text, e->len);
+        } else {
+            char tmp[SL_PROP_TMP];
+            char datebuf[80];
+            char *to_free = NULL;
+            struct val v = { NULL, 0, scratch, 0, 0 };
+            const struct sl_time *tm = NULL;
+            struct sl_time tt, ut;
+            if (e->date_set || e->date_utc) {
+                tm = sl_msg_time(m, e->ref.id, &tt);
+            }
+            if (tm != NULL) {
+                if (e->date_utc) {
+                    time_to_utc(tm, &ut);
+                    tm = &ut;
+                }
+                v.n = sl_time_format(tm, e->datefmt, datebuf);
+                v.p = datebuf;
+            } else {
+                v.p = sl_msg_prop(m, &e->ref, &v.n, tmp, &to_free);
+                if (v.p == NULL) {
+                    v.p = "";
+                    v.n = 0;
+                }
+            }
+            v.priv = to_free != NULL;
+            if (e->complex) {
+                replace(e, &v);
+            }
+            rc |= put_escaped(out, t->escape, v.p, v.n);
+            free(to_free);
+        }
+        if (jsonf && out->len > before) {
+            rc |= sl_buf_append(out, (i + 1 == t->n) ? "}\n" : ", ", 2);
+        }
+    }
+    sl_buf_free(&scratch[0]);
+    sl_buf_free(&scratch[1]);
+    return rc != 0 ? SL_ENOMEM : 0;
+}

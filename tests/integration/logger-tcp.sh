@@ -1,0 +1,7 @@
+#!/bin/bash
+# logger sends over TCP with LF framing; the daemon writes RSYSLOG_FileFormat.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+setup
+require_cmd logger
+logger_case tcp

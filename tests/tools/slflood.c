@@ -1,0 +1,468 @@
+/* slflood - load generator for sluice tests (in the spirit of tcpflood/loggen).
+ *
+ * Sends N syslog messages to 127.0.0.1 over UDP, TCP with LF framing or TCP with
+ * RFC 6587 octet counting, spread over K connections.  Every generated message carries
+ * "seq=<connection>:<number>" in its MSG part (numbers start at 1 per connection) so
+ * that slverify can detect loss, duplication and per-connection reordering.  With -i
+ * FILE the lines of FILE are sent verbatim instead (one message per line).
+ *
+ * Concurrency: one sender thread per connection; threads share only read-only options
+ * and write their own result slot, joined by main.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SL_BUF_SIZE (256 * 1024)
+#define SL_UDP_BATCH 64
+#define SL_MAX_CONNS 1024
+
+enum transport { T_UDP, T_TCP, T_OCTET };
+
+struct options {
+    enum transport transport;
+    int port;
+    long total;
+    int conns;
+    double rate;           /* messages per second over all connections, 0 = unlimited */
+    int rfc5424;
+    int pad;               /* extra bytes of payload after seq= */
+    const char *host;      /* HOSTNAME field */
+    const char *tag;
+    const char *input;     /* -i FILE: send these lines instead */
+    int verbose;
+};
+
+struct sender {
+    const struct options *opt;
+    int id;
+    long count;
+    long sent;
+    int failed;
+    pthread_t thread;
+};
+
+static struct options g_opt;
+static char g_stamp[64];
+static char *g_input_data;
+static size_t g_input_len;
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: slflood -p PORT [-t udp|tcp|octet] [-n TOTAL] [-c CONNS] [-r RATE]\n"
+            "               [-5] [-s PAD] [-H HOST] [-a TAG] [-i FILE] [-v]\n"
+            "  -p PORT    destination port on 127.0.0.1 (required)\n"
+            "  -t PROTO   udp, tcp (LF framing, default) or octet (RFC 6587 counting)\n"
+            "  -n TOTAL   messages in total (default 1000), spread over the connections\n"
+            "  -c CONNS   connections / sender threads (default 1)\n"
+            "  -r RATE    messages per second over all connections (default unlimited)\n"
+            "  -5         RFC 5424 lines (default RFC 3164)\n"
+            "  -s PAD     append PAD filler bytes to each message\n"
+            "  -H HOST    HOSTNAME field (default slhost); -a TAG app name (default slflood)\n"
+            "  -i FILE    send each line of FILE verbatim (ignores -n/-c/-5/-s)\n"
+            "Exit 0 when everything was handed to the kernel, 1 on errors, 2 on usage.\n");
+    exit(2);
+}
+
+static long parse_long(const char *s, long min, long max)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+        fprintf(stderr, "slflood: bad number '%s'\n", s);
+        usage();
+    }
+    return v;
+}
+
+static void parse_args(int argc, char **argv)
+{
+    int c;
+    g_opt.transport = T_TCP;
+    g_opt.total = 1000;
+    g_opt.conns = 1;
+    g_opt.host = "slhost";
+    g_opt.tag = "slflood";
+    while ((c = getopt(argc, argv, "p:t:n:c:r:5s:H:a:i:v")) != -1) {
+        switch (c) {
+        case 'p': g_opt.port = (int)parse_long(optarg, 1, 65535); break;
+        case 't':
+            if (strcmp(optarg, "udp") == 0) {
+                g_opt.transport = T_UDP;
+            } else if (strcmp(optarg, "tcp") == 0) {
+                g_opt.transport = T_TCP;
+            } else if (strcmp(optarg, "octet") == 0) {
+                g_opt.transport = T_OCTET;
+            } else {
+                usage();
+            }
+            break;
+        case 'n': g_opt.total = parse_long(optarg, 0, 1000000000L); break;
+        case 'c': g_opt.conns = (int)parse_long(optarg, 1, SL_MAX_CONNS); break;
+        case 'r': g_opt.rate = (double)parse_long(optarg, 0, 100000000L); break;
+        case '5': g_opt.rfc5424 = 1; break;
+        case 's': g_opt.pad = (int)parse_long(optarg, 0, 16 * 1024 * 1024); break;
+        case 'H': g_opt.host = optarg; break;
+        case 'a': g_opt.tag = optarg; break;
+        case 'i': g_opt.input = optarg; break;
+        case 'v': g_opt.verbose = 1; break;
+        default: usage();
+        }
+    }
+    if (g_opt.port == 0 || optind != argc) {
+        usage();
+    }
+    if (g_opt.input != NULL) {
+        g_opt.conns = 1;
+    }
+}
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_sec(double s)
+{
+    if (s <= 0) {
+        return;
+    }
+    struct timespec ts;
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    nanosleep(&ts, NULL);
+}
+
+/* Timestamps are taken once at start: all messages of a run share them (speed). */
+static void make_stamp(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    if (g_opt.rfc5424) {
+        strftime(g_stamp, sizeof(g_stamp), "%Y-%m-%dT%H:%M:%S.000000+00:00", &tm);
+    } else {
+        char mon[8];
+        strftime(mon, sizeof(mon), "%b", &tm);
+        snprintf(g_stamp, sizeof(g_stamp), "%s %2d %02d:%02d:%02d", mon, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec);
+    }
+}
+
+/* Writes one message (without framing) into dst, returns its length. */
+static size_t format_msg(char *dst, size_t cap, int conn, long num)
+{
+    int n;
+    if (g_opt.rfc5424) {
+        n = snprintf(dst, cap, "<13>1 %s %s %s %d - - seq=%d:%ld", g_stamp, g_opt.host,
+                     g_opt.tag, (int)getpid(), conn, num);
+    } else {
+        n = snprintf(dst, cap, "<13>%s %s %s[%d]: seq=%d:%ld", g_stamp, g_opt.host,
+                     g_opt.tag, (int)getpid(), conn, num);
+    }
+    if (n < 0 || (size_t)n >= cap) {
+        return 0;
+    }
+    size_t len = (size_t)n;
+    if (g_opt.pad > 0 && len + 1 + (size_t)g_opt.pad < cap) {
+        dst[len++] = ' ';
+        for (int i = 0; i < g_opt.pad; i++) {
+            dst[len++] = (char)('a' + i % 26);
+        }
+    }
+    return len;
+}
+
+/* Frames msg for the transport into dst (cap bytes); returns the framed length or 0. */
+static size_t frame_msg(char *dst, size_t cap, const char *msg, size_t len)
+{
+    if (g_opt.transport == T_OCTET) {
+        int n = snprintf(dst, cap, "%zu ", len);
+        if (n < 0 || (size_t)n + len > cap) {
+            return 0;
+        }
+        memcpy(dst + n, msg, len);
+        return (size_t)n + len;
+    }
+    if (len + 1 > cap) {
+        return 0;
+    }
+    memcpy(dst, msg, len);
+    if (g_opt.transport == T_TCP) {
+        dst[len++] = '\n';
+    }
+    return len;
+}
+
+static int open_socket(void)
+{
+    int type = g_opt.transport == T_UDP ? SOCK_DGRAM : SOCK_STREAM;
+    int fd = socket(AF_INET, type, 0);
+    if (fd < 0) {
+        perror("slflood: socket");
+        return -1;
+    }
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)g_opt.port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        perror("slflood: connect 127.0.0.1");
+        close(fd);
+        return -1;
+    }
+    if (type == SOCK_DGRAM) {
+        int sz = 4 * 1024 * 1024;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+    }
+    return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            perror("slflood: write");
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* UDP: one datagram per message, sent in batches with sendmmsg.  Datagrams refused
+ * (ECONNREFUSED from an earlier ICMP) are retried once, then counted as failures. */
+static int send_udp_batch(int fd, struct mmsghdr *msgs, unsigned int cnt)
+{
+    unsigned int done = 0;
+    int tries = 0;
+    while (done < cnt) {
+        int n = sendmmsg(fd, msgs + done, cnt - done, 0);
+        if (n < 0) {
+            if ((errno == EINTR || errno == ENOBUFS || errno == EAGAIN ||
+                 errno == ECONNREFUSED) && tries++ < 100) {
+                sleep_sec(0.001);
+                continue;
+            }
+            perror("slflood: sendmmsg");
+            return -1;
+        }
+        done += (unsigned int)n;
+    }
+    return 0;
+}
+
+/* Paces a sender: before message number `sent` it must not run ahead of the rate. */
+static void pace(double start, long sent, double per_conn_rate)
+{
+    if (per_conn_rate <= 0) {
+        return;
+    }
+    double due = start + (double)sent / per_conn_rate;
+    double now = now_sec();
+    if (due > now) {
+        sleep_sec(due - now);
+    }
+}
+
+static void *run_generated(void *arg)
+{
+    struct sender *s = arg;
+    double per_conn_rate = g_opt.rate > 0 ? g_opt.rate / g_opt.conns : 0;
+    size_t slot = 128 + (size_t)g_opt.pad + 32;
+    int fd = open_socket();
+    if (fd < 0) {
+        s->failed = 1;
+        return NULL;
+    }
+    char *buf = malloc(SL_BUF_SIZE > slot * SL_UDP_BATCH ? SL_BUF_SIZE : slot * SL_UDP_BATCH);
+    char *msg = malloc(slot);
+    if (buf == NULL || msg == NULL) {
+        s->failed = 1;
+        goto out;
+    }
+    size_t bufcap = SL_BUF_SIZE > slot * SL_UDP_BATCH ? SL_BUF_SIZE : slot * SL_UDP_BATCH;
+    /* with a rate, write small chunks so pacing stays smooth */
+    long chunk = per_conn_rate > 0 && per_conn_rate < 10000 ? 1 : SL_UDP_BATCH;
+    double start = now_sec();
+    long num = 1;
+    while (num <= s->count) {
+        pace(start, num - 1, per_conn_rate);
+        if (g_opt.transport == T_UDP) {
+            struct mmsghdr msgs[SL_UDP_BATCH];
+            struct iovec iov[SL_UDP_BATCH];
+            unsigned int cnt = 0;
+            memset(msgs, 0, sizeof(msgs));
+            while (cnt < chunk && num <= s->count) {
+                char *dst = buf + cnt * slot;
+                size_t len = format_msg(dst, slot, s->id, num);
+                iov[cnt].iov_base = dst;
+                iov[cnt].iov_len = len;
+                msgs[cnt].msg_hdr.msg_iov = &iov[cnt];
+                msgs[cnt].msg_hdr.msg_iovlen = 1;
+                cnt++;
+                num++;
+            }
+            if (send_udp_batch(fd, msgs, cnt) != 0) {
+                s->failed = 1;
+                break;
+            }
+            s->sent += cnt;
+        } else {
+            size_t used = 0;
+            long in_buf = 0;
+            long limit = per_conn_rate > 0 ? chunk : s->count;
+            while (num <= s->count && in_buf < limit && used + slot + 16 <= bufcap) {
+                size_t len = format_msg(msg, slot, s->id, num);
+                used += frame_msg(buf + used, bufcap - used, msg, len);
+                num++;
+                in_buf++;
+            }
+            if (write_all(fd, buf, used) != 0) {
+                s->failed = 1;
+                break;
+            }
+            s->sent += in_buf;
+        }
+    }
+out:
+    free(buf);
+    free(msg);
+    close(fd);
+    return NULL;
+}
+
+static int load_input(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        perror(path);
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        fclose(f);
+        return -1;
+    }
+    g_input_len = (size_t)st.st_size;
+    g_input_data = malloc(g_input_len + 1);
+    if (g_input_data == NULL || fread(g_input_data, 1, g_input_len, f) != g_input_len) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* -i FILE: every line (LF removed) is one message, sent in order on one socket. */
+static int run_input(void)
+{
+    int fd = open_socket();
+    if (fd < 0) {
+        return 1;
+    }
+    double per_sec = g_opt.rate;
+    double start = now_sec();
+    long sent = 0;
+    size_t pos = 0;
+    int rc = 0;
+    size_t fcap = 64;
+    char *framed = NULL;
+    while (pos < g_input_len) {
+        char *nl = memchr(g_input_data + pos, '\n', g_input_len - pos);
+        size_t len = nl != NULL ? (size_t)(nl - (g_input_data + pos)) : g_input_len - pos;
+        pace(start, sent, per_sec);
+        if (g_opt.transport == T_UDP) {
+            if (send(fd, g_input_data + pos, len, 0) < 0) {
+                perror("slflood: send");
+                rc = 1;
+                break;
+            }
+        } else {
+            if (fcap < len + 32) {
+                fcap = len + 32;
+            }
+            char *tmp = realloc(framed, fcap);
+            if (tmp == NULL) {
+                rc = 1;
+                break;
+            }
+            framed = tmp;
+            size_t flen = frame_msg(framed, fcap, g_input_data + pos, len);
+            if (write_all(fd, framed, flen) != 0) {
+                rc = 1;
+                break;
+            }
+        }
+        sent++;
+        pos += len + (nl != NULL ? 1 : 0);
+    }
+    free(framed);
+    close(fd);
+    if (g_opt.verbose) {
+        fprintf(stderr, "slflood: sent %ld lines from %s\n", sent, g_opt.input);
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    if (g_opt.input != NULL) {
+        if (load_input(g_opt.input) != 0) {
+            return 1;
+        }
+        int rc = run_input();
+        free(g_input_data);
+        return rc;
+    }
+    make_stamp();
+    struct sender *s = calloc((size_t)g_opt.conns, sizeof(*s));
+    if (s == NULL) {
+        return 1;
+    }
+    double start = now_sec();
+    for (int i = 0; i < g_opt.conns; i++) {
+        s[i].opt = &g_opt;
+        s[i].id = i;
+        s[i].count = g_opt.total / g_opt.conns + (i < g_opt.total % g_opt.conns ? 1 : 0);
+        if (pthread_create(&s[i].thread, NULL, run_generated, &s[i]) != 0) {
+            fprintf(stderr, "slflood: cannot start thread %d\n", i);
+            return 1;
+        }
+    }
+    long sent = 0;
+    int failed = 0;
+    for (int i = 0; i < g_opt.conns; i++) {
+        pthread_join(s[i].thread, NULL);
+        sent += s[i].sent;
+        failed |= s[i].failed;
+    }
+    double secs = now_sec() - start;
+    fprintf(stderr, "slflood: sent %ld of %ld messages on %d connection(s) in %.3f s (%.0f msg/s)\n",
+            sent, g_opt.total, g_opt.conns, secs, secs > 0 ? (double)sent / secs : 0.0);
+    free(s);
+    return failed || sent != g_opt.total ? 1 : 0;
+}

@@ -1,0 +1,652 @@
+/*
+ * test_template.c - Check tests for templates and the property replacer (core/template*.c).
+ *
+ * The main suite compares against rsyslogd 8.2302 itself: tests/data/template/gen.py ran
+ * the real rsyslogd on input.txt with every template of templates.def and stored what it
+ * wrote (expected/NAME.out) and how it parsed each message (expected/fields.jsonl).  Here
+ * the same templates are compiled through the sluice API, the messages are rebuilt from
+ * fields.jsonl, and the rendered bytes must equal rsyslog's.  Files are read relative to
+ * $srcdir (default ".").
+ *
+ * Ownership: every test allocates and frees its own registry and messages.
+ * Concurrency & locking: the thread test renders one template from several threads at once
+ * (the regex pool is the shared state under test).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <ctype.h>
+#include <json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "msg.h"
+#include "template.h"
+#include "util/buf.h"
+
+#define MAX_MSGS 64
+#define DATA_SUB "/tests/data/template/"
+
+static char *data_path(const char *rel)
+{
+    const char *srcdir = getenv("srcdir");
+    if (srcdir == NULL) {
+        srcdir = ".";
+    }
+    size_t n = strlen(srcdir) + strlen(DATA_SUB) + strlen(rel) + 1;
+    char *p = sl_xmalloc(n);
+    snprintf(p, n, "%s%s%s", srcdir, DATA_SUB, rel);
+    return p;
+}
+
+static char *slurp(const char *rel, size_t *lenp)
+{
+    char *path = data_path(rel);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        free(path);
+        return NULL;
+    }
+    struct sl_buf b = { 0 };
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        sl_buf_append(&b, chunk, n);
+    }
+    fclose(f);
+    free(path);
+    if (b.p == NULL) {
+        b.p = sl_xstrdup("");
+    }
+    *lenp = b.len;
+    return b.p;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* messages rebuilt from rsyslog's view of them                                          */
+/* ------------------------------------------------------------------------------------- */
+
+static const char *jstr(struct fjson_object *o, const char *key)
+{
+    struct fjson_object *v = NULL;
+    if (!fjson_object_object_get_ex(o, key, &v) || v == NULL) {
+        return "";
+    }
+    return fjson_object_get_string(v);
+}
+
+/* Copy s to the arena cursor *cur (the arena is owned by the message, see below). */
+static struct sl_str own_str(char **cur, const char *s)
+{
+    size_t l = strlen(s);
+    memcpy(*cur, s, l + 1);
+    struct sl_str r = { *cur, l };
+    *cur += l + 1;
+    return r;
+}
+
+static void parse_ts(const char *s, int legacy, struct sl_time *t)
+{
+    memset(t, 0, sizeof(*t));
+    int y, mo, d, h, mi, se;
+    int n = 0;
+    ck_assert_int_eq(sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n), 6);
+    t->type = legacy ? 1 : 2;
+    t->year = (int16_t)y;
+    t->month = (uint8_t)mo;
+    t->day = (uint8_t)d;
+    t->hour = (uint8_t)h;
+    t->minute = (uint8_t)mi;
+    t->second = (uint8_t)se;
+    const char *p = s + n;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            t->secfrac = t->secfrac * 10 + (uint32_t)(*p - '0');
+            t->secfrac_precision++;
+            p++;
+        }
+    }
+    if (*p == 'Z') {
+        t->offset_mode = '+';
+        t->in_utc = 1;
+    } else {
+        ck_assert(*p == '+' || *p == '-');
+        t->offset_mode = *p;
+        int oh, om;
+        ck_assert_int_eq(sscanf(p + 1, "%2d:%2d", &oh, &om), 2);
+        t->offset_hour = (uint8_t)oh;
+        t->offset_minute = (uint8_t)om;
+    }
+}
+
+static struct sl_msg *msg_from_fields(struct fjson_object *o)
+{
+    const char *raw = jstr(o, "raw");
+    struct sl_msg *m = sl_msg_new(raw, strlen(raw));
+    int pv = atoi(jstr(o, "pv"));
+    m->flags |= SL_MSGF_PARSED;
+    m->inputname = "imudp";
+    m->pri = atoi(jstr(o, "pri"));
+    m->pri_from_msg = 1;
+    m->protocol_version = pv;
+    /* one arena for all field copies, freed with the message as an owned string */
+    static const char *const keys[] = { "hostname", "tag", "msg", "procid", "msgid", "sd", "app" };
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        total += strlen(jstr(o, keys[i])) + 1;
+    }
+    char *cur = sl_xmalloc(total);
+    m->owned[m->n_owned++] = cur;
+    m->hostname = own_str(&cur, jstr(o, "hostname"));
+    m->tag = own_str(&cur, jstr(o, "tag"));
+    m->msg = own_str(&cur, jstr(o, "msg"));
+    /* rsyslog renders an absent PROCID/MSGID/SD as "-", which is what msg.c does for an
+     * unset field; an RFC 5424 nil APP-NAME is kept as "-" */
+    const char *procid = jstr(o, "procid"), *msgid = jstr(o, "msgid"), *sd = jstr(o, "sd");
+    if (strcmp(procid, "-") != 0) {
+        m->procid = own_str(&cur, procid);
+    }
+    if (strcmp(msgid, "-") != 0) {
+        m->msgid = own_str(&cur, msgid);
+    }
+    if (strcmp(sd, "-") != 0) {
+        m->sd = own_str(&cur, sd);
+    }
+    if (pv == 1) {
+        m->appname = own_str(&cur, jstr(o, "app"));
+    }
+    parse_ts(jstr(o, "ts"), pv != 1, &m->t_reported);
+    struct fjson_object *j = NULL;
+    if (fjson_object_object_get_ex(o, "json", &j) && j != NULL) {
+        m->json = fjson_object_get(j);
+    }
+    return m;
+}
+
+static size_t load_msgs(struct sl_msg **msgs)
+{
+    size_t len;
+    char *text = slurp("expected/fields.jsonl", &len);
+    ck_assert_msg(text != NULL, "cannot read expected/fields.jsonl (srcdir?)");
+    size_t n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL && n < MAX_MSGS;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct fjson_object *o = fjson_tokener_parse(line);
+        ck_assert_msg(o != NULL, "bad json line %zu", n);
+        msgs[n++] = msg_from_fields(o);
+        fjson_object_put(o);
+    }
+    free(text);
+    ck_assert_uint_ge(n, 10);
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* templates.def                                                                         */
+/* ------------------------------------------------------------------------------------- */
+
+static char *cunescape(const char *s)
+{
+    struct sl_buf b = { 0 };
+    sl_buf_reserve(&b, strlen(s) + 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\' && p[1] != '\0') {
+            p++;
+            switch (*p) {
+            case 'n': sl_buf_putc(&b, '\n'); break;
+            case 't': sl_buf_putc(&b, '\t'); break;
+            case '\\': sl_buf_putc(&b, '\\'); break;
+            case '"': sl_buf_putc(&b, '"'); break;
+            default:
+                sl_buf_putc(&b, '\\');
+                sl_buf_putc(&b, *p);
+                break;
+            }
+        } else {
+            sl_buf_putc(&b, *p);
+        }
+    }
+    return b.p;
+}
+
+/* Split a "kind key=value key="quoted value"" line like Python's shlex (posix mode):
+ * inside double quotes a backslash only escapes '"' and '\'. */
+static size_t split_kv(const char *line, char **kind, char **keys, char **vals, size_t max)
+{
+    char *toks[32];
+    size_t nt = 0;
+    const char *p = line;
+    while (*p && nt < 32) {
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        struct sl_buf b = { 0 };
+        sl_buf_reserve(&b, 16);
+        while (*p && *p != ' ' && *p != '\t') {
+            if (*p == '"') {
+                p++;
+                while (*p && *p != '"') {
+                    if (*p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+                        p++;
+                    }
+                    sl_buf_putc(&b, *p++);
+                }
+                if (*p == '"') {
+                    p++;
+                }
+            } else if (*p == '\\' && p[1] != '\0') {
+                p++;
+                sl_buf_putc(&b, *p++);
+            } else {
+                sl_buf_putc(&b, *p++);
+            }
+        }
+        toks[nt++] = b.p;
+    }
+    ck_assert_uint_ge(nt, 1);
+    *kind = toks[0];
+    size_t n = 0;
+    for (size_t i = 1; i < nt && n < max; i++) {
+        char *eq = strchr(toks[i], '=');
+        ck_assert_msg(eq != NULL, "bad token %s", toks[i]);
+        *eq = '\0';
+        keys[n] = sl_xstrdup(toks[i]);
+        vals[n] = sl_xstrdup(eq + 1);
+        free(toks[i]);
+        n++;
+    }
+    return n;
+}
+
+struct tdef {
+    char name[64];
+    const struct sl_template *t;
+};
+
+/* Compile every template of templates.def into r; returns how many. */
+static size_t load_defs(struct sl_tpl_registry *r, struct tdef *defs, size_t max)
+{
+    size_t len;
+    char *text = slurp("templates.def", &len);
+    ck_assert_msg(text != NULL, "cannot read templates.def");
+    char *lines[512];
+    size_t nl = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(text, "\n", &save); l != NULL && nl < 512; l = strtok_r(NULL, "\n", &save)) {
+        lines[nl++] = l;
+    }
+    size_t nd = 0;
+    for (size_t i = 0; i < nl && nd < max; i++) {
+        char *l = lines[i];
+        if (l[0] == '#' || l[0] == '\0') {
+            continue;
+        }
+        char kind[32] = "", name[64] = "", opt[32] = "";
+        ck_assert_int_ge(sscanf(l, "%31s %63s %31s", kind, name, opt), 2);
+        struct sl_tpl_err err = { "" };
+        const struct sl_template *t = NULL;
+        if (strcmp(kind, "builtin") == 0) {
+            t = sl_tpl_find(r, name);
+        } else if (strcmp(kind, "string") == 0) {
+            char *body = cunescape(lines[++i]);
+            t = sl_tpl_add_string(r, name, body, opt[0] ? opt : NULL, &err);
+            free(body);
+        } else if (strcmp(kind, "legacy") == 0) {
+            t = sl_tpl_add_legacy(r, name, lines[++i], &err);
+        } else if (strcmp(kind, "subtree") == 0) {
+            t = sl_tpl_add_subtree(r, name, lines[++i], &err);
+        } else if (strcmp(kind, "list") == 0) {
+            struct sl_tpl_builder *b = sl_tpl_list_begin(r, name, opt[0] ? opt : NULL);
+            for (i++; i < nl && strcmp(lines[i], "end") != 0; i++) {
+                char *ek, *keys[16], *vals[16];
+                size_t n = split_kv(lines[i], &ek, keys, vals, 16);
+                int rc;
+                if (strcmp(ek, "property") == 0) {
+                    rc = sl_tpl_list_property(b, (const char *const *)keys,
+                                              (const char *const *)vals, n, &err);
+                } else {
+                    rc = sl_tpl_list_constant(b, (const char *const *)keys,
+                                              (const char *const *)vals, n, &err);
+                }
+                ck_assert_msg(rc == 0, "%s: %s: %s", name, lines[i], err.text);
+                for (size_t k = 0; k < n; k++) {
+                    free(keys[k]);
+                    free(vals[k]);
+                }
+                free(ek);
+            }
+            t = sl_tpl_list_end(b, &err);
+        } else {
+            ck_abort_msg("unknown kind %s", kind);
+        }
+        ck_assert_msg(t != NULL, "template %s: %s", name, err.text);
+        snprintf(defs[nd].name, sizeof(defs[nd].name), "%s", name);
+        defs[nd].t = t;
+        nd++;
+    }
+    free(text);
+    return nd;
+}
+
+static void show_diff(const char *name, const char *want, size_t wl, const char *got, size_t gl)
+{
+    size_t i = 0;
+    while (i < wl && i < gl && want[i] == got[i]) {
+        i++;
+    }
+    size_t from = i > 60 ? i - 60 : 0;
+    fprintf(stderr, "template %s differs at byte %zu\n  rsyslog: %.*s\n  sluice:  %.*s\n", name, i,
+            (int)((wl - from) < 160 ? (wl - from) : 160), want + from,
+            (int)((gl - from) < 160 ? (gl - from) : 160), got + from);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* tests                                                                                 */
+/* ------------------------------------------------------------------------------------- */
+
+START_TEST(test_oracle_all_templates)
+{
+    struct sl_msg *msgs[MAX_MSGS];
+    size_t nm = load_msgs(msgs);
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct tdef defs[128];
+    size_t nd = load_defs(r, defs, 128);
+    ck_assert_uint_ge(nd, 40);
+    int failures = 0;
+    for (size_t d = 0; d < nd; d++) {
+        if (strcmp(defs[d].name, "timequirks") == 0) {
+            /* date-ordinal and date-rfc3164-buggyday come from sl_time_format() (core/util/
+             * time.c, not this module); their rsyslog output is kept for that module's
+             * owner but not asserted here. */
+            continue;
+        }
+        char rel[128];
+        snprintf(rel, sizeof(rel), "expected/%.63s.out", defs[d].name);
+        size_t wl;
+        char *want = slurp(rel, &wl);
+        ck_assert_msg(want != NULL, "missing %s", rel);
+        struct sl_buf got = { 0 };
+        for (size_t i = 0; i < nm; i++) {
+            ck_assert_int_eq(sl_template_render(defs[d].t, msgs[i], &got), 0);
+        }
+        if (got.len != wl || (wl > 0 && memcmp(got.p, want, wl) != 0)) {
+            show_diff(defs[d].name, want, wl, got.p ? got.p : "", got.len);
+            failures++;
+        }
+        free(want);
+        sl_buf_free(&got);
+    }
+    for (size_t i = 0; i < nm; i++) {
+        sl_msg_unref(msgs[i]);
+    }
+    sl_tpl_registry_free(r);
+    ck_assert_msg(failures == 0, "%d of %zu templates differ from rsyslog's output", failures, nd);
+}
+END_TEST
+
+START_TEST(test_builtin_names)
+{
+    static const char *const names[] = {
+        "RSYSLOG_DebugFormat", "RSYSLOG_SyslogProtocol23Format", "RSYSLOG_SyslogRFC5424Format",
+        "RSYSLOG_FileFormat", "RSYSLOG_TraditionalFileFormat", " WallFmt", "RSYSLOG_ForwardFormat",
+        "RSYSLOG_TraditionalForwardFormat", " StdUsrMsgFmt", " StdDBFmt",
+        "RSYSLOG_SysklogdFileFormat", " StdPgSQLFmt", " StdJSONFmt", " FullJSONFmt",
+        " StdClickHouseFmt", "RSYSLOG_omudpspoofDfltSourceTpl"
+    };
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const struct sl_template *t = sl_tpl_find(r, names[i]);
+        ck_assert_msg(t != NULL, "built-in '%s' missing", names[i]);
+        ck_assert_str_eq(sl_template_name(t), names[i]);
+    }
+    /* rsyslog 8.2302 has no such names (they are internal, with a leading blank) */
+    ck_assert_ptr_null(sl_tpl_find(r, "RSYSLOG_StdJSONFmt"));
+    ck_assert_ptr_null(sl_tpl_find(r, "rsyslog_fileformat"));
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
+/* A message built by hand, for the cases rsyslog's receive path cannot produce. */
+static struct sl_msg *hand_msg(const char *msgtext)
+{
+    const char *raw = "<13>Jan  2 03:04:05 host tag: x";
+    struct sl_msg *m = sl_msg_new(raw, strlen(raw));
+    m->flags |= SL_MSGF_PARSED;
+    m->pri = 13;
+    m->hostname = (struct sl_str){ "host", 4 };
+    m->tag = (struct sl_str){ "tag:", 4 };
+    m->msg = (struct sl_str){ msgtext, strlen(msgtext) };
+    m->t_reported = (struct sl_time){ .type = 2, .year = 2026, .month = 1, .day = 2, .hour = 3,
+                                      .minute = 4, .second = 5, .offset_mode = '-',
+                                      .offset_hour = 1, .offset_minute = 30 };
+    return m;
+}
+
+static char *render_str(struct sl_tpl_registry *r, const char *tpl, const char *opt,
+                        struct sl_msg *m)
+{
+    struct sl_tpl_err err = { "" };
+    static int seq;
+    char name[32];
+    snprintf(name, sizeof(name), "t%d", seq++);
+    const struct sl_template *t = sl_tpl_add_string(r, name, tpl, opt, &err);
+    ck_assert_msg(t != NULL, "compile '%s': %s", tpl, err.text);
+    struct sl_buf out = { 0 };
+    ck_assert_int_eq(sl_template_render(t, m, &out), 0);
+    if (out.p == NULL) {
+        return sl_xstrdup("");
+    }
+    return out.p;
+}
+
+#define CHECK_RENDER(r, m, tpl, want)                                                       \
+    do {                                                                                    \
+        char *got_ = render_str(r, tpl, NULL, m);                                           \
+        ck_assert_msg(strcmp(got_, want) == 0, "%s: got '%s' want '%s'", tpl, got_, want);  \
+        free(got_);                                                                         \
+    } while (0)
+
+START_TEST(test_hand_built_values)
+{
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_msg *m = hand_msg("line\n");
+    CHECK_RENDER(r, m, "[%msg:::drop-last-lf%]", "[line]");
+    CHECK_RENDER(r, m, "[%msg:::escape-cc,drop-last-lf%]", "[line#010]");
+    CHECK_RENDER(r, m, "[%msg:::json%]", "[line\\n]");
+    CHECK_RENDER(r, m, "[%msg:::space-cc%]", "[line ]");
+    CHECK_RENDER(r, m, "[%msg:1:2:drop-last-lf%]", "[li]");
+    sl_msg_unref(m);
+
+    m = hand_msg("a\x1b[0m\r\x7f");
+    CHECK_RENDER(r, m, "[%msg:::escape-cc%]", "[a#027[0m#013#127]");
+    CHECK_RENDER(r, m, "[%msg:::drop-cc%]", "[a[0m]");
+    CHECK_RENDER(r, m, "[%msg:::json%]", "[a\\u001b[0m\\r\x7f]");
+    sl_msg_unref(m);
+
+    /* date-utc of a -01:30 time, and the other date options on a hand-made time */
+    m = hand_msg("x");
+    CHECK_RENDER(r, m, "%timereported:::date-rfc3339,date-utc%", "2026-01-02T04:34:05.000000+00:00");
+    CHECK_RENDER(r, m, "%timereported:::date-rfc3339%", "2026-01-02T03:04:05-01:30");
+    CHECK_RENDER(r, m, "%timestamp:::date-tzoffsdirection%%timestamp:::date-tzoffshour%", "-01");
+    /* date options on a property that is not a time are ignored */
+    CHECK_RENDER(r, m, "%hostname:::date-mysql%", "host");
+    sl_msg_unref(m);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
+START_TEST(test_compile_errors)
+{
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_tpl_err err;
+    static const char *const bad[] = {
+        "%nosuchproperty%",
+        "100%%",                         /* no %% escape: empty property name */
+        "%msg:R,ERE,0,DFLT:([a-z]--end%", /* bad regex */
+        "%msg:R,ERE,0,DFLT:abc%",        /* regex without --end */
+        "%msg:R,XRE:abc--end%",          /* bad regex type */
+        "%msg:F,5x:2%",                  /* non-decimal delimiter */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err.text[0] = '\0';
+        ck_assert_msg(sl_tpl_add_string(r, "bad", bad[i], NULL, &err) == NULL, "accepted %s", bad[i]);
+        ck_assert_msg(err.text[0] != '\0', "no error text for %s", bad[i]);
+    }
+    ck_assert_ptr_null(sl_tpl_find(r, "bad"));
+    ck_assert_ptr_null(sl_tpl_add_string(r, "bad", "%msg%", "nosuchoption", &err));
+    ck_assert_ptr_null(sl_tpl_add_subtree(r, "bad", "$.x", &err));
+    ck_assert_ptr_null(sl_tpl_add_legacy(r, "bad", "no quote", &err));
+
+    /* list templates: what rsyslog rejects */
+    struct {
+        const char *k[3];
+        const char *v[3];
+        size_t n;
+    } lbad[] = {
+        { { "name", "position.from", "position.to" }, { "msg", "5", "2" }, 3 },
+        { { "name", "position.from", "position.to" }, { "msg", "5", "2" }, 3 },
+        { { "name", "field.number", "regex.expression" }, { "msg", "2", "a" }, 3 },
+        { { "name", "regex.expression", "" }, { "msg", "\\(", "" }, 2 },
+        { { "name", "format", "" }, { "msg", "xml", "" }, 2 },
+        { { "name", "nosuchparam", "" }, { "msg", "1", "" }, 2 },
+        { { "name", "", "" }, { "nosuchprop", "", "" }, 1 },
+        { { "name", "dateformat", "" }, { "timereported", "iso", "" }, 2 },
+    };
+    for (size_t i = 0; i < sizeof(lbad) / sizeof(lbad[0]); i++) {
+        struct sl_tpl_builder *b = sl_tpl_list_begin(r, "lbad", NULL);
+        if (i == 1) {
+            /* relative to end: to must not exceed from */
+            const char *k[] = { "name", "position.from", "position.to", "position.relativetoend" };
+            const char *v[] = { "msg", "2", "5", "on" };
+            ck_assert_int_ne(sl_tpl_list_property(b, k, v, 4, &err), 0);
+        } else {
+            ck_assert_int_ne(sl_tpl_list_property(b, lbad[i].k, lbad[i].v, lbad[i].n, &err), 0);
+        }
+        ck_assert_ptr_null(sl_tpl_list_end(b, &err));
+    }
+    struct sl_tpl_builder *b = sl_tpl_list_begin(r, "lbad", NULL);
+    const char *ck[] = { "value", "format" };
+    const char *cv[] = { "x", "jsonf" };
+    ck_assert_int_ne(sl_tpl_list_constant(b, ck, cv, 2, &err), 0); /* jsonf needs outname */
+    ck_assert_ptr_null(sl_tpl_list_end(b, &err));
+    ck_assert_ptr_null(sl_tpl_find(r, "lbad"));
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
+struct thr_arg {
+    const struct sl_template *t;
+    struct sl_msg **msgs;
+    size_t nm;
+    const char *want;
+    size_t wl;
+    int bad;
+};
+
+static void *thr_main(void *p)
+{
+    struct thr_arg *a = p;
+    struct sl_buf out = { 0 };
+    for (int round = 0; round < 300; round++) {
+        out.len = 0;
+        for (size_t i = 0; i < a->nm; i++) {
+            sl_template_render(a->t, a->msgs[i], &out);
+        }
+        if (out.len != a->wl || memcmp(out.p, a->want, a->wl) != 0) {
+            a->bad++;
+        }
+    }
+    sl_buf_free(&out);
+    return NULL;
+}
+
+START_TEST(test_threads)
+{
+    struct sl_msg *msgs[MAX_MSGS];
+    size_t nm = load_msgs(msgs);
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct tdef defs[128];
+    size_t nd = load_defs(r, defs, 128);
+    const struct sl_template *t = NULL;
+    for (size_t d = 0; d < nd; d++) {
+        if (strcmp(defs[d].name, "regex") == 0) {
+            t = defs[d].t;
+        }
+    }
+    ck_assert_ptr_nonnull(t);
+    size_t wl;
+    char *want = slurp("expected/regex.out", &wl);
+    ck_assert_ptr_nonnull(want);
+    enum { NT = 24 }; /* more threads than pooled copies: exercises the fallback too */
+    pthread_t th[NT];
+    struct thr_arg args[NT];
+    for (int i = 0; i < NT; i++) {
+        args[i] = (struct thr_arg){ t, msgs, nm, want, wl, 0 };
+        ck_assert_int_eq(pthread_create(&th[i], NULL, thr_main, &args[i]), 0);
+    }
+    int bad = 0;
+    for (int i = 0; i < NT; i++) {
+        pthread_join(th[i], NULL);
+        bad += args[i].bad;
+    }
+    ck_assert_int_eq(bad, 0);
+    free(want);
+    for (size_t i = 0; i < nm; i++) {
+        sl_msg_unref(msgs[i]);
+    }
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
+START_TEST(test_dump)
+{
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_tpl_err err;
+    const struct sl_template *t = sl_tpl_add_string(
+        r, "d", "x%msg:R,ERE,1,ZERO:a(b)--end%%hostname:1:3:uppercase,jsonf%\n", "sql", &err);
+    ck_assert_ptr_nonnull(t);
+    struct sl_buf out = { 0 };
+    sl_template_dump(t, &out);
+    ck_assert_ptr_nonnull(out.p);
+    ck_assert_ptr_nonnull(strstr(out.p, "template \"d\" option=sql"));
+    ck_assert_ptr_nonnull(strstr(out.p, "constant \"x\""));
+    ck_assert_ptr_nonnull(strstr(out.p, "regex(ERE,sub=1,match=0,nomatch=ZERO)=\"a(b)\""));
+    ck_assert_ptr_nonnull(strstr(out.p, "from=1 to=3"));
+    ck_assert_ptr_nonnull(strstr(out.p, "uppercase format=jsonf"));
+    ck_assert_ptr_nonnull(strstr(out.p, "constant \"\\n\""));
+    sl_buf_free(&out);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
+static Suite *template_suite(void)
+{
+    Suite *s = suite_create("template");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_oracle_all_templates);
+    tcase_add_test(tc, test_builtin_names);
+    tcase_add_test(tc, test_hand_built_values);
+    tcase_add_test(tc, test_compile_errors);
+    tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_dump);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(template_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
