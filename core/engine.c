@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/expr_int.h"
 #include "conf/ir.h"
 #include "engine.h"
 #include "log.h"
@@ -1030,6 +1031,7 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
     cur_engine = e;
     e->c_internal_dropped = counter_new(e, "sluiced", "", "internal.dropped");
     e->tpls = sl_tpl_registry_new();
+    sl_expr_bind_lookups(cnf);   /* lookup_table() files are read and checked at load time */
     build_globals(e);
     build_templates(e);
     build_modules(e);
