@@ -62,6 +62,10 @@ struct sl_global_conf {
     char *default_netstream_driver;
     char *ns_ca, *ns_cert, *ns_key;
     int abort_on_unclean;
+    char *privdrop_user, *privdrop_group;
+    int64_t privdrop_uid, privdrop_gid;
+    int privdrop_keep_supplemental;
+    char *unknown_modules;
 };
 
 #define GOFF(f) offsetof(struct sl_global_conf, f)
@@ -87,6 +91,12 @@ static const struct sl_param global_params[] = {
     { "defaultNetstreamDriverCertFile", SL_PT_STRING, 0, GOFF(ns_cert), NULL, NULL, NULL, NULL },
     { "defaultNetstreamDriverKeyFile", SL_PT_STRING, 0, GOFF(ns_key), NULL, NULL, NULL, NULL },
     { "abortOnUncleanConfig", SL_PT_BOOL, 0, GOFF(abort_on_unclean), "off", NULL, NULL, NULL },
+    { "privDrop.user.name", SL_PT_STRING, 0, GOFF(privdrop_user), NULL, NULL, "$PrivDropToUser", NULL },
+    { "privDrop.group.name", SL_PT_STRING, 0, GOFF(privdrop_group), NULL, NULL, "$PrivDropToGroup", NULL },
+    { "privDrop.user.id", SL_PT_INT, 0, GOFF(privdrop_uid), "-1", NULL, "$PrivDropToUserID", NULL },
+    { "privDrop.group.id", SL_PT_INT, 0, GOFF(privdrop_gid), "-1", NULL, "$PrivDropToGroupID", NULL },
+    { "privDrop.group.keepSupplemental", SL_PT_BOOL, 0, GOFF(privdrop_keep_supplemental), "off",
+      NULL, NULL, NULL },
     SL_PARAM_END
 };
 /* global() parameters rsyslog knows that sluice accepts without acting on them (yet). */
@@ -102,9 +112,7 @@ static const char *const global_accepted[] = {
     "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
     "oversizemsg.input.mode", "variables.caseSensitive", "net.aclAddHostnameOnFail",
     "net.aclResolveHostname", "net.ipprotocol", "net.permitACLWarning",
-    "defaultNetstreamDriverKeyFile", "netstreamDriverCaExtraFiles", "privDrop.group.name",
-    "privDrop.group.id", "privDrop.user.name", "privDrop.user.id", "privDrop.group.keepSupplemental",
-    "janitor.interval", "debug.onShutdown", "debug.logFile", "jsonmesg.includeOnlyInput",
+    "netstreamDriverCaExtraFiles", "janitor.interval", "debug.onShutdown", "debug.logFile", "jsonmesg.includeOnlyInput",
     "shutdown.queue.doublesize", "repeatedMsgReduction", "repeatedMsgContainsOriginalMsg",
     "actionFileDefaultTemplate", "actionForwardDefaultTemplate", NULL
 };
@@ -419,6 +427,45 @@ static const struct sl_template *host_template_find(const char *name)
     return cur_engine != NULL && name != NULL ? sl_tpl_find(cur_engine->tpls, name) : NULL;
 }
 
+/* global() string settings by name (privDrop.*, the netstream driver defaults, ...). */
+const char *sl_engine_global_str(struct sl_engine *e, const char *name)
+{
+    if (e == NULL || name == NULL) {
+        return NULL;
+    }
+    for (const struct sl_param *p = global_params; p->name != NULL; p++) {
+        if ((p->type == SL_PT_STRING || p->type == SL_PT_WORD) && strcasecmp(p->name, name) == 0) {
+            return *(char *const *)(const void *)((const char *)&e->g + p->offset);
+        }
+    }
+    return NULL;
+}
+
+int64_t sl_engine_global_int(struct sl_engine *e, const char *name, int64_t dflt)
+{
+    if (e == NULL || name == NULL) {
+        return dflt;
+    }
+    for (const struct sl_param *p = global_params; p->name != NULL; p++) {
+        if (strcasecmp(p->name, name) != 0) {
+            continue;
+        }
+        const void *f = (const char *)&e->g + p->offset;
+        if (p->type == SL_PT_BOOL) {
+            return *(const int *)f;
+        }
+        if (p->type != SL_PT_STRING && p->type != SL_PT_WORD && p->type != SL_PT_ARRAY) {
+            return *(const int64_t *)f;
+        }
+    }
+    return dflt;
+}
+
+static const char *host_global_str(const char *name)
+{
+    return sl_engine_global_str(cur_engine, name);
+}
+
 static const char *host_legacy_default(const char *key)
 {
     (void)key;
@@ -439,6 +486,7 @@ static const struct sl_host host = {
     .legacy_default = host_legacy_default,
     .buf_reserve = sl_buf_reserve,
     .buf_free = sl_buf_free,
+    .global_str = host_global_str,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

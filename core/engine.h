@@ -23,6 +23,7 @@
 #ifndef SLUICE_CORE_ENGINE_H
 #define SLUICE_CORE_ENGINE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct sl_cnf;
@@ -40,6 +41,9 @@ void sl_engine_hup(struct sl_engine *e);
 void sl_engine_stop(struct sl_engine *e, int signo);
 void sl_engine_free(struct sl_engine *e);
 void sl_engine_stats(struct sl_engine *e, FILE *out);
+/* global() settings by rsyslog name (NULL / dflt when unset or not of that type). */
+const char *sl_engine_global_str(struct sl_engine *e, const char *name);
+int64_t sl_engine_global_int(struct sl_engine *e, const char *name, int64_t dflt);
 /* Print the bound runtime (modules, templates, actions with their plugin and queue) for -N --dump. */
 void sl_engine_dump(struct sl_engine *e, FILE *out);
 

@@ -187,6 +187,13 @@ struct sl_host {
     /* Buffers ------------------------------------------------------------------------ */
     int (*buf_reserve)(struct sl_buf *b, size_t extra); /* ensure cap >= len + extra */
     void (*buf_free)(struct sl_buf *b);
+
+    /* Appended fields: a plugin checks struct_size before using them, e.g.
+     * h->struct_size >= offsetof(struct sl_host, global_str) + sizeof h->global_str. */
+
+    /* A global() string setting by its rsyslog name, e.g. "defaultNetstreamDriverCAFile",
+     * "workDirectory", "localHostname"; NULL if unset or unknown. */
+    const char *(*global_str)(const char *name);
 };
 
 /* ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,6 +183,19 @@ static const char *fh_legacy_default(const char *key)
     return NULL;
 }
 
+/* global() settings for plugin tests: fh_globals is a NULL-terminated name/value list. */
+const char *const *fh_globals;
+
+static const char *fh_global_str(const char *name)
+{
+    for (size_t i = 0; fh_globals != NULL && fh_globals[i] != NULL; i += 2) {
+        if (strcasecmp(fh_globals[i], name) == 0) {
+            return fh_globals[i + 1];
+        }
+    }
+    return NULL;
+}
+
 const struct sl_host fh_host = {
     .version = SL_HOST_VERSION,
     .struct_size = sizeof(struct sl_host),
@@ -196,6 +210,7 @@ const struct sl_host fh_host = {
     .legacy_default = fh_legacy_default,
     .buf_reserve = fh_buf_reserve,
     .buf_free = fh_buf_free,
+    .global_str = fh_global_str,
 };
 
 size_t fh_count(void)

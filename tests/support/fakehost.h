@@ -35,6 +35,7 @@ extern int fh_block_when_full;      /* set too: submit waits until fh_queue_full
 extern size_t fh_max_msg_size;      /* default 8096 */
 extern int fh_log_count[8];         /* messages logged per severity */
 extern char fh_last_log[1024];
+extern const char *const *fh_globals;  /* global() settings: {"name", "value", ..., NULL} */
 
 /* A test renderer; NULL restores the default raw + "\n". */
 extern int (*fh_render_hook)(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out);
