@@ -1297,7 +1297,7 @@ static void exec_modify(void *ctx, struct sl_msg *m)
     flush_all(ctx);
 }
 
-static const struct sl_exec_ops exec_ops = { exec_action, exec_modify };
+static const struct sl_exec_ops exec_ops = { .action = exec_action, .modify = exec_modify };
 
 static struct sl_worker *worker_new(struct sl_engine *e)
 {

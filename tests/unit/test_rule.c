@@ -52,7 +52,7 @@ static void rec_action(void *ctx, struct sl_action_ir *a, struct sl_msg *m)
     sl_buf_putc(&r->out, ';');
 }
 
-static const struct sl_exec_ops rec_ops = { rec_action };
+static const struct sl_exec_ops rec_ops = { .action = rec_action };
 
 /* ---- builders ---- */
 static struct sl_stmt *stmt(enum sl_stmt_type t)

@@ -71,7 +71,7 @@ static void rec_action(void *ctx, struct sl_action_ir *a, struct sl_msg *m)
 static void run_scenario_lk(const char *name, const char *conf, const char *const *msgs,
                             const char *want, int lookup_errors)
 {
-    static const struct sl_exec_ops ops = { rec_action };
+    static const struct sl_exec_ops ops = { .action = rec_action };
     struct sl_cnf *c;
     struct rec r;
     struct sl_buf all = { NULL, 0, 0 };
