@@ -65,10 +65,11 @@ struct sl_global_conf {
     char *privdrop_user, *privdrop_group;
     int64_t privdrop_uid, privdrop_gid;
     int privdrop_keep_supplemental;
-    char *unknown_modules;
+    int64_t unknown_modules;    /* 0: error (default), 1: warn and skip */
 };
 
 #define GOFF(f) offsetof(struct sl_global_conf, f)
+static const char *const unknown_module_modes[] = { "error", "warn", NULL };
 static const struct sl_param global_params[] = {
     { "workDirectory", SL_PT_STRING, 0, GOFF(work_directory), NULL, NULL, "$WorkDirectory", NULL },
     { "maxMessageSize", SL_PT_SIZE, 0, GOFF(max_message_size), "8096", NULL, "$MaxMessageSize", NULL },
@@ -97,6 +98,11 @@ static const struct sl_param global_params[] = {
     { "privDrop.group.id", SL_PT_INT, 0, GOFF(privdrop_gid), "-1", NULL, "$PrivDropToGroupID", NULL },
     { "privDrop.group.keepSupplemental", SL_PT_BOOL, 0, GOFF(privdrop_keep_supplemental), "off",
       NULL, NULL, NULL },
+    /* sluice's own: a module sluice does not have (imjournal, omrelp, ...) is a config error
+     * by default; "warn" loads the rest of the config and skips the module, the inputs and
+     * actions that use it, each with a warning naming file:line. */
+    { "sluice.unknownModules", SL_PT_ENUM, 0, GOFF(unknown_modules), "error", unknown_module_modes,
+      NULL, NULL },
     SL_PARAM_END
 };
 /* global() parameters rsyslog knows that sluice accepts without acting on them (yet). */
@@ -324,6 +330,8 @@ struct sl_engine {
     pthread_mutex_t sleep_lock;
     pthread_cond_t sleep_cv;
     _Atomic uint64_t *c_internal_dropped;
+    char **skipped;             /* modules skipped under sluice.unknownModules="warn" */
+    size_t nskipped;
 };
 
 static struct sl_engine *cur_engine;
@@ -703,7 +711,16 @@ static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
     const struct sl_plugin *pl;
     void *dl;
     char err[1024];
-    if (sl_plugin_open(name, sl_plugin_dir(e->opts.plugin_dir), &pl, &dl, err, sizeof err) != 0) {
+    int rc = sl_plugin_open(name, sl_plugin_dir(e->opts.plugin_dir), &pl, &dl, err, sizeof err);
+    if (rc == SL_ENOENT && e->g.unknown_modules == 1) {
+        sl_cfg_warn(loc, "%s; skipped with everything that uses it "
+                         "(global sluice.unknownModules=\"warn\")", err);
+        e->skipped = sl_xrealloc(e->skipped, (e->nskipped + 1) * sizeof *e->skipped);
+        e->skipped[e->nskipped++] = sl_xstrdup(strncasecmp(name, "builtin:", 8) == 0 ? name + 8
+                                                                                  : name);
+        return NULL;
+    }
+    if (rc != 0) {
         sl_cfg_error(loc, "%s", err);
         return NULL;
     }
@@ -736,6 +753,23 @@ static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv
     }
     m->inited = 1;
     return errs;
+}
+
+static int is_skipped(struct sl_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->nskipped; i++) {
+        if (strcasecmp(e->skipped[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void mark_all_used(struct sl_kv *kvs)
+{
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        kv->used = 1;
+    }
 }
 
 static void build_modules(struct sl_engine *e)
@@ -907,6 +941,11 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         return;
     }
     struct sl_module_rt *m = find_module(e, type);
+    if (m == NULL && is_skipped(e, type)) {
+        sl_cfg_warn(&ai->loc, "action of skipped module '%s' ignored", type);
+        mark_all_used(ai->kv);
+        return;
+    }
     if (m == NULL) {
         for (int i = 0; unsupported_actions[i] != NULL; i++) {
             if (strcasecmp(type, unsupported_actions[i]) == 0) {
@@ -1017,6 +1056,11 @@ static void build_inputs(struct sl_engine *e)
             continue;
         }
         struct sl_module_rt *m = find_module(e, type);
+        if (m == NULL && is_skipped(e, type)) {
+            sl_cfg_warn(&o->loc, "input of skipped module '%s' ignored", type);
+            mark_all_used(o->kv);
+            continue;
+        }
         if (m == NULL) {
             sl_cfg_error(&o->loc, "input module '%s' is not loaded (add module(load=\"%s\") "
                                   "before the input)", type, type);
@@ -1623,6 +1667,10 @@ void sl_engine_free(struct sl_engine *e)
         free(c->name);
         free(c);
     }
+    for (size_t i = 0; i < e->nskipped; i++) {
+        free(e->skipped[i]);
+    }
+    free(e->skipped);
     sl_params_free(global_params, &e->g);
     pthread_mutex_destroy(&e->counters_lock);
     pthread_mutex_destroy(&e->sleep_lock);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "plugin.h"
 
@@ -87,6 +88,11 @@ int sl_plugin_open(const char *name, const char *dir, const struct sl_plugin **o
     }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.so", dir, bare);
+    if (access(path, F_OK) != 0) {
+        snprintf(err, errlen, "module '%s' is unknown: sluice has no such module (no %s)", bare,
+                 path);
+        return SL_ENOENT;
+    }
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
         snprintf(err, errlen, "module '%s' could not be loaded: %s", bare, dlerror());
