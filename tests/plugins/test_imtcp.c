@@ -642,6 +642,10 @@ START_TEST(test_emfile_no_busy_loop)
     int b = connect_port(t.port);           /* the last one: accept() gets EMFILE */
     ck_assert(closed_by_server(b, 5000));
     close(b);
+    /* the input logs after it shed the connection: wait (bounded) for the message */
+    for (int w = 0; w < 500 && fh_log_count[SL_LOG_ERR] == err_before; w++) {
+        usleep(10000);
+    }
     ck_assert_int_eq(fh_log_count[SL_LOG_ERR] - err_before, 1);
     ck_assert(strstr(fh_last_log, "cannot accept") != NULL);
     struct rusage r0, r1;
