@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json.h>
+
 #include "conf/expr_int.h"
 #include "conf/ir.h"
 #include "engine.h"
@@ -266,6 +268,7 @@ struct sl_action_rt {
     struct sl_queue_conf qc;
     struct sl_action_conf ac;
     int queued;
+    int is_mod;                 /* a modifier (mm*): runs inline on the ruleset worker */
     struct sl_ring ring;
     pthread_t *thr;
     size_t nthr;
@@ -469,6 +472,55 @@ int64_t sl_engine_global_int(struct sl_engine *e, const char *name, int64_t dflt
     return dflt;
 }
 
+static int host_prop_ref(const char *name, void **handle)
+{
+    struct sl_propref *r = sl_xcalloc(1, sizeof *r);
+    if (name == NULL || sl_propref_parse(name, strlen(name), r) != 0) {
+        free(r);
+        *handle = NULL;
+        return SL_ENOENT;
+    }
+    *handle = r;
+    return 0;
+}
+
+static void host_prop_unref(void *handle)
+{
+    if (handle != NULL) {
+        sl_propref_clear(handle);
+        free(handle);
+    }
+}
+
+static int host_msg_prop(struct sl_msg *m, const void *handle, struct sl_buf *out)
+{
+    char tmp[SL_PROP_TMP];
+    char *to_free = NULL;
+    size_t len = 0;
+    const char *v = sl_msg_prop(m, handle, &len, tmp, &to_free);
+    int rc = sl_buf_append(out, v, len);
+    free(to_free);
+    return rc;
+}
+
+static int host_msg_json_set(struct sl_msg *m, const char *var, void *val)
+{
+    struct sl_propref r;
+    if (var == NULL || sl_propref_parse(var, strlen(var), &r) != 0 ||
+        (r.id != SL_PROP_CEE && r.id != SL_PROP_LOCAL_VAR && r.id != SL_PROP_GLOBAL_VAR)) {
+        fjson_object_put(val);
+        return SL_EINVAL;
+    }
+    int rc = sl_msg_json_set(m, r.id, r.path != NULL ? r.path : "", val);
+    sl_propref_clear(&r);
+    return rc;
+}
+
+static void host_msg_set_parse_result(struct sl_msg *m, int ok)
+{
+    m->parse_result = ok ? 1 : 2;
+}
+
 static const char *host_global_str(const char *name)
 {
     return sl_engine_global_str(cur_engine, name);
@@ -495,6 +547,11 @@ static const struct sl_host host = {
     .buf_reserve = sl_buf_reserve,
     .buf_free = sl_buf_free,
     .global_str = host_global_str,
+    .prop_ref = host_prop_ref,
+    .prop_unref = host_prop_unref,
+    .msg_prop = host_msg_prop,
+    .msg_json_set = host_msg_json_set,
+    .msg_set_parse_result = host_msg_set_parse_result,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the
@@ -961,8 +1018,9 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                                "sluice module (add module(load=\"%s\")?)", type, type);
         return;
     }
-    if (!(m->pl->kinds & SL_OUTPUT)) {
-        sl_cfg_error(&ai->loc, "module '%s' is not an output module", type);
+    if (!(m->pl->kinds & (SL_OUTPUT | SL_MODIFIER))) {
+        sl_cfg_error(&ai->loc, "module '%s' is neither an output nor a message modification "
+                               "module", type);
         return;
     }
     struct sl_action_rt *a = sl_xcalloc(1, sizeof *a);
@@ -996,13 +1054,21 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     ai->rt = a;
     e->actions = sl_xrealloc(e->actions, (e->nactions + 1) * sizeof *e->actions);
     e->actions[e->nactions++] = a;
-    if (errs == 0 && a->pl->out->create != NULL) {
-        if (a->pl->out->create(a->inst, m->modconf, &host) != 0) {
+    a->is_mod = !(a->pl->kinds & SL_OUTPUT);
+    int (*create)(void *, void *, const struct sl_host *) =
+        a->is_mod ? a->pl->mod->create : a->pl->out->create;
+    if (errs == 0 && create != NULL) {
+        if (create(a->inst, m->modconf, &host) != 0) {
             sl_cfg_error(&ai->loc, "%s: the action could not be created", what);
             return;
         }
     }
     a->created = errs == 0;
+    if (a->is_mod && a->qc.type != SL_QT_DIRECT) {
+        sl_cfg_warn(&ai->loc, "%s: a message modification module runs inline; its queue "
+                              "settings are ignored", what);
+        a->qc.type = SL_QT_DIRECT;
+    }
     a->queued = a->qc.type != SL_QT_DIRECT;
     if (a->queued) {
         sl_ring_init(&a->ring, (size_t)a->qc.size);
@@ -1173,7 +1239,9 @@ static void *action_wrk(struct sl_action_rt *a, size_t wid)
     if (a->wrks[wid] == NULL) {
         pthread_mutex_lock(&a->wrk_lock);
         void *w = sl_xcalloc(1, a->pl->wrk_size);
-        if (a->pl->out->worker_create != NULL && a->pl->out->worker_create(a->inst, w) != 0) {
+        int (*wc)(void *, void *) = a->is_mod ? a->pl->mod->worker_create
+                                              : a->pl->out->worker_create;
+        if (wc != NULL && wc(a->inst, w) != 0) {
             sl_log(SL_LOG_ERR, a->name, "worker could not be created");
         }
         a->wrks[wid] = w;
@@ -1310,6 +1378,13 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
     struct sl_worker *w = ctx;
     struct sl_action_rt *a = ai->rt;
     if (a == NULL || !a->created) {
+        return;
+    }
+    if (a->is_mod) {
+        /* actions before this one see the message as it was (as after set/unset) */
+        flush_all(w);
+        a->pl->mod->process(a->inst, action_wrk(a, w->id), m);
+        atomic_fetch_add_explicit(a->c_processed, 1, memory_order_relaxed);
         return;
     }
     struct sl_pending *p = &w->pend[a->index];
@@ -1495,7 +1570,7 @@ void sl_engine_hup(struct sl_engine *e)
 {
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
-        if (a->created && a->pl->out->hup != NULL) {
+        if (a->created && !a->is_mod && a->pl->out->hup != NULL) {
             a->pl->out->hup(a->inst);
         }
     }
@@ -1601,15 +1676,18 @@ void sl_engine_free(struct sl_engine *e)
         struct sl_action_rt *a = e->actions[i];
         for (size_t w = 0; a->wrks != NULL && w <= e->nworkers_max; w++) {
             if (a->wrks[w] != NULL) {
-                if (a->pl->out->worker_destroy != NULL) {
-                    a->pl->out->worker_destroy(a->inst, a->wrks[w]);
+                void (*wd)(void *, void *) = a->is_mod ? a->pl->mod->worker_destroy
+                                                       : a->pl->out->worker_destroy;
+                if (wd != NULL) {
+                    wd(a->inst, a->wrks[w]);
                 }
                 free(a->wrks[w]);
             }
         }
         free(a->wrks);
-        if (a->created && a->pl->out->destroy != NULL) {
-            a->pl->out->destroy(a->inst);
+        void (*destroy)(void *) = a->is_mod ? a->pl->mod->destroy : a->pl->out->destroy;
+        if (a->created && destroy != NULL) {
+            destroy(a->inst);
         }
         if (a->queued) {
             sl_ring_destroy(&a->ring);

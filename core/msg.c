@@ -1146,6 +1146,11 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
     case SL_PROP_SYS_NOW_UNIXTIMESTAMP:
         *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%lld", (long long)time(NULL));
         return tmp;
+    case SL_PROP_PARSESUCCESS: {
+        const char *v = m->parse_result == 1 ? "OK" : m->parse_result == 2 ? "FAIL" : "";
+        *len = strlen(v);
+        return v;
+    }
     case SL_PROP_INVALID:
     case SL_PROP__COUNT:
         break;

@@ -100,6 +100,7 @@ enum sl_prop {
     SL_PROP_SYS_BOM,
     SL_PROP_SYS_UPTIME,
     SL_PROP_SYS_NOW_UNIXTIMESTAMP,
+    SL_PROP_PARSESUCCESS,      /* "parsesuccess": "OK"/"FAIL" after mmnormalize/mmjsonparse */
     SL_PROP__COUNT
 };
 
@@ -154,6 +155,8 @@ struct sl_msg {
     /* JSON trees (libfastjson), created on first write */
     struct fjson_object *json;       /* $! */
     struct fjson_object *localvars;  /* $. */
+
+    uint8_t parse_result;      /* $parsesuccess: 0 unset, 1 OK, 2 FAIL */
 
     /* scratch for strings the parsers had to build; freed with the message */
     char *owned[4];

@@ -42,6 +42,12 @@ int sl_plugin_check(const struct sl_plugin *pl, const char *expected_name, char 
                  pl->name ? pl->name : "(null)");
         return SL_EABI;
     }
+    if ((pl->kinds & SL_MODIFIER) &&
+        (pl->struct_size < offsetof(struct sl_plugin, mod) + sizeof(void *) || pl->mod == NULL)) {
+        snprintf(err, errlen, "plugin '%s': a modifier needs plugin ABI 1.1 and modifier "
+                 "operations", expected_name);
+        return SL_EABI;
+    }
     if (((pl->kinds & SL_INPUT) && pl->in == NULL) || ((pl->kinds & SL_OUTPUT) && pl->out == NULL)) {
         snprintf(err, errlen, "plugin '%s': kinds and operation tables do not agree",
                  expected_name);

@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 0
+#define SL_ABI_MINOR 1
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -194,6 +194,17 @@ struct sl_host {
     /* A global() string setting by its rsyslog name, e.g. "defaultNetstreamDriverCAFile",
      * "workDirectory", "localHostname"; NULL if unset or unknown. */
     const char *(*global_str)(const char *name);
+
+    /* Message access for modifiers (mm* modules), on the ruleset worker that owns m.
+     * prop_ref resolves a property name ("msg", "rawmsg", "$!a!b", ...) once, at create();
+     * msg_prop appends the value to out; msg_json_set stores val (ownership passes, a
+     * libfastjson object) at var ("$!", "$!a!b", "$.x"); msg_set_parse_result sets rsyslog's
+     * $parsesuccess ("OK" / "FAIL"). */
+    int (*prop_ref)(const char *name, void **handle);   /* 0 or SL_ENOENT */
+    void (*prop_unref)(void *handle);
+    int (*msg_prop)(struct sl_msg *m, const void *handle, struct sl_buf *out);
+    int (*msg_json_set)(struct sl_msg *m, const char *var, void *val);
+    void (*msg_set_parse_result)(struct sl_msg *m, int ok);
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -207,6 +218,17 @@ struct sl_input_ops {
     int (*run)(void *inst);    /* the input thread's body; returns after stop() */
     void (*stop)(void *inst);  /* from another thread: wake run() and make it return */
     void (*destroy)(void *inst);
+};
+
+/* Modifiers (rsyslog's mm* modules) run inline on the ruleset worker, in rule order, and
+ * change the message (for example add $! fields).  One wrk block per ruleset worker. */
+struct sl_modifier_ops {
+    int (*create)(void *inst, void *modconf, const struct sl_host *h);
+    void (*destroy)(void *inst);
+    int (*worker_create)(void *inst, void *wrk);
+    void (*worker_destroy)(void *inst, void *wrk);
+    /* Returns SL_OK (message changed or not: rule processing goes on either way). */
+    int (*process)(void *inst, void *wrk, struct sl_msg *m);
 };
 
 struct sl_output_ops {
@@ -241,6 +263,8 @@ struct sl_plugin {
     void (*mod_fini)(void *modconf);                         /* may be NULL */
     const struct sl_input_ops *in;
     const struct sl_output_ops *out;
+    /* ABI 1.1 */
+    const struct sl_modifier_ops *mod;  /* SL_MODIFIER */
 };
 
 /* Every .so exports exactly one descriptor under this name. Built-in plugins (compiled into
