@@ -1,0 +1,202 @@
+/*
+ * msg_ser.c - messages to and from bytes, for the disk spool.
+ *
+ * Record format (version 1), all integers little-endian:
+ *   u8  version (1)
+ *   u8  flags (bit 0: internal message)
+ *   u8  parse_result ($parsesuccess)
+ *   u8  PRI of an internal message (they are built, not parsed), else 0
+ *   u64 receive time, seconds;  u32 nanoseconds
+ *   u16 peer length, then the sockaddr bytes
+ *   u16 input name length, then the name
+ *   u16 ruleset name length, then the name ("" = default ruleset)
+ *   u32 raw length, then the raw bytes
+ *   u32 $! length, then its compact JSON text (0 = none)
+ *   u32 $. length, then its compact JSON text (0 = none)
+ * The parsed fields are not stored: parsing is deterministic from the raw bytes, the
+ * receive time and the peer, so a restored message is parsed again by the worker that takes
+ * it.  The spool's record CRC protects the bytes; this code still checks every length.
+ *
+ * Ownership: sl_msg_serialize appends to the caller's buffer; sl_msg_deserialize returns a
+ * new message (refcount 1) and the ruleset name in a caller buffer.
+ * Concurrency & locking: none; the message must not change while it is serialized (it is
+ * read-only once queued to an action).
+ */
+#include <json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "msg_ser.h"
+#include "util/buf.h"
+
+#define SER_VERSION 1
+
+static int put_u16(struct sl_buf *b, size_t v)
+{
+    unsigned char c[2] = { (unsigned char)(v & 0xff), (unsigned char)((v >> 8) & 0xff) };
+    return sl_buf_append(b, c, 2);
+}
+
+static int put_u32(struct sl_buf *b, uint64_t v)
+{
+    unsigned char c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (unsigned char)((v >> (8 * i)) & 0xff);
+    }
+    return sl_buf_append(b, c, 4);
+}
+
+static int put_u64(struct sl_buf *b, uint64_t v)
+{
+    unsigned char c[8];
+    for (int i = 0; i < 8; i++) {
+        c[i] = (unsigned char)((v >> (8 * i)) & 0xff);
+    }
+    return sl_buf_append(b, c, 8);
+}
+
+static int put_json(struct sl_buf *b, struct fjson_object *j)
+{
+    if (j == NULL) {
+        return put_u32(b, 0);
+    }
+    const char *txt = fjson_object_to_json_string_ext(j, FJSON_TO_STRING_PLAIN);
+    size_t n = strlen(txt);
+    int rc = put_u32(b, n);
+    return rc != 0 ? rc : sl_buf_append(b, txt, n);
+}
+
+int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *out)
+{
+    int internal = (m->flags & SL_MSGF_INTERNAL) != 0;
+    unsigned char head[4] = { SER_VERSION, internal ? 1 : 0, m->parse_result,
+                              internal ? (unsigned char)m->pri : 0 };
+    const char *in = m->inputname != NULL ? m->inputname : "";
+    const char *rs = ruleset_name != NULL ? ruleset_name : "";
+    size_t inl = strlen(in), rsl = strlen(rs);
+    if (inl > 0xffff || rsl > 0xffff || m->peerlen > sizeof m->peer || m->raw_len > 0xffffffffu) {
+        return SL_EINVAL;
+    }
+    int rc = sl_buf_append(out, head, sizeof head);
+    rc = rc ? rc : put_u64(out, (uint64_t)m->rcv.tv_sec);
+    rc = rc ? rc : put_u32(out, (uint64_t)m->rcv.tv_nsec);
+    rc = rc ? rc : put_u16(out, m->peerlen);
+    rc = rc ? rc : sl_buf_append(out, &m->peer, m->peerlen);
+    rc = rc ? rc : put_u16(out, inl);
+    rc = rc ? rc : sl_buf_append(out, in, inl);
+    rc = rc ? rc : put_u16(out, rsl);
+    rc = rc ? rc : sl_buf_append(out, rs, rsl);
+    rc = rc ? rc : put_u32(out, m->raw_len);
+    rc = rc ? rc : sl_buf_append(out, m->raw, m->raw_len);
+    rc = rc ? rc : put_json(out, m->json);
+    rc = rc ? rc : put_json(out, m->localvars);
+    return rc;
+}
+
+struct reader {
+    const unsigned char *p;
+    size_t left;
+};
+
+static int get(struct reader *r, void *dst, size_t n)
+{
+    if (r->left < n) {
+        return SL_EINVAL;
+    }
+    if (dst != NULL) {
+        memcpy(dst, r->p, n);
+    }
+    r->p += n;
+    r->left -= n;
+    return 0;
+}
+
+static int get_uint(struct reader *r, size_t width, uint64_t *v)
+{
+    unsigned char c[8];
+    if (get(r, c, width) != 0) {
+        return SL_EINVAL;
+    }
+    *v = 0;
+    for (size_t i = 0; i < width; i++) {
+        *v |= (uint64_t)c[i] << (8 * i);
+    }
+    return 0;
+}
+
+static int get_json(struct reader *r, struct fjson_object **out)
+{
+    uint64_t n;
+    *out = NULL;
+    if (get_uint(r, 4, &n) != 0 || n > r->left) {
+        return SL_EINVAL;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    char *txt = sl_xstrndup((const char *)r->p, (size_t)n);
+    r->p += n;
+    r->left -= n;
+    *out = fjson_tokener_parse(txt);
+    free(txt);
+    return *out != NULL ? 0 : SL_EINVAL;
+}
+
+struct sl_msg *sl_msg_deserialize(const void *p, size_t len, char *ruleset, size_t rslen,
+                                  const char *(*intern)(void *arg, const char *name), void *arg)
+{
+    struct reader r = { p, len };
+    unsigned char head[4];
+    uint64_t sec, nsec, peerlen, inl, rsl, rawlen;
+    if (get(&r, head, 4) != 0 || head[0] != SER_VERSION || get_uint(&r, 8, &sec) != 0 ||
+        get_uint(&r, 4, &nsec) != 0 || nsec >= 1000000000u || get_uint(&r, 2, &peerlen) != 0 ||
+        peerlen > sizeof(struct sockaddr_storage) || peerlen > r.left) {
+        return NULL;
+    }
+    struct sockaddr_storage peer;
+    memset(&peer, 0, sizeof peer);
+    get(&r, &peer, (size_t)peerlen);
+    if (get_uint(&r, 2, &inl) != 0 || inl > r.left) {
+        return NULL;
+    }
+    char name[0x10000];
+    memcpy(name, r.p, (size_t)inl);
+    name[inl] = '\0';
+    get(&r, NULL, (size_t)inl);
+    if (get_uint(&r, 2, &rsl) != 0 || rsl > r.left) {
+        return NULL;
+    }
+    if (ruleset != NULL && rslen > 0) {
+        size_t k = rsl < rslen - 1 ? (size_t)rsl : rslen - 1;
+        memcpy(ruleset, r.p, k);
+        ruleset[k] = '\0';
+    }
+    get(&r, NULL, (size_t)rsl);
+    if (get_uint(&r, 4, &rawlen) != 0 || rawlen > r.left) {
+        return NULL;
+    }
+    struct sl_msg *m;
+    if (head[1] & 1) {
+        char *txt = sl_xstrndup((const char *)r.p, (size_t)rawlen);
+        m = sl_msg_new_internal(head[3] / 8, head[3] % 8, txt);
+        free(txt);
+    } else {
+        m = sl_msg_new((const char *)r.p, (size_t)rawlen);
+    }
+    get(&r, NULL, (size_t)rawlen);
+    m->rcv.tv_sec = (time_t)sec;
+    m->rcv.tv_nsec = (long)nsec;
+    if (peerlen > 0) {
+        sl_msg_set_peer(m, (const struct sockaddr *)&peer, (socklen_t)peerlen);
+    }
+    if (!(head[1] & 1)) {
+        m->inputname = intern != NULL ? intern(arg, name) : NULL;
+    }
+    m->parse_result = head[2];
+    if (get_json(&r, &m->json) != 0 || get_json(&r, &m->localvars) != 0 || r.left != 0) {
+        sl_msg_unref(m);
+        return NULL;
+    }
+    return m;
+}

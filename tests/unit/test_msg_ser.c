@@ -1,0 +1,159 @@
+/*
+ * test_msg_ser.c - messages survive the trip to spool bytes and back: every property the
+ * templates see is the same after deserialising and parsing again; malformed records are
+ * refused, never a crash.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "msg_ser.h"
+#include "util/buf.h"
+
+static const char *intern(void *arg, const char *name)
+{
+    (void)arg;
+    static const char *const known[] = { "imtcp", "imudp", NULL };
+    for (int i = 0; known[i] != NULL; i++) {
+        if (strcmp(known[i], name) == 0) {
+            return known[i];
+        }
+    }
+    return "unknown";
+}
+
+static struct sl_msg *sample(const char *raw)
+{
+    struct sl_msg *m = sl_msg_new(raw, strlen(raw));
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(51000) };
+    inet_pton(AF_INET, "192.0.2.9", &sin.sin_addr);
+    sl_msg_set_peer(m, (struct sockaddr *)&sin, sizeof sin);
+    m->inputname = "imtcp";
+    return m;
+}
+
+static char *prop(struct sl_msg *m, const char *name)
+{
+    struct sl_propref r;
+    ck_assert_int_eq(sl_propref_parse(name, strlen(name), &r), 0);
+    char tmp[SL_PROP_TMP];
+    char *to_free = NULL;
+    size_t len;
+    const char *v = sl_msg_prop(m, &r, &len, tmp, &to_free);
+    char *copy = sl_xstrndup(v, len);
+    free(to_free);
+    sl_propref_clear(&r);
+    return copy;
+}
+
+START_TEST(round_trip_keeps_every_property)
+{
+    static const char *const lines[] = {
+        "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+        "<165>1 2003-10-11T22:14:15.003Z host.example.com evntslog 77 ID47 "
+        "[exampleSDID@32473 iut=\"3\"] An application event",
+        "no pri at all \x01 with a control character",
+    };
+    static const char *const props[] = {
+        "msg", "rawmsg", "hostname", "fromhost-ip", "syslogtag", "programname", "pri",
+        "syslogfacility-text", "syslogseverity-text", "timereported", "timegenerated",
+        "structured-data", "app-name", "procid", "msgid", "inputname", "$!", "parsesuccess",
+    };
+    struct sl_parse_opts o;
+    sl_parse_opts_default(&o);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        struct sl_msg *a = sample(lines[i]);
+        sl_msg_parse(a, &o);
+        sl_msg_json_set(a, SL_PROP_CEE, "flow!bytes", fjson_object_new_int(42));
+        a->parse_result = 1;
+        struct sl_buf b = { 0 };
+        ck_assert_int_eq(sl_msg_serialize(a, "remote", &b), 0);
+        char rs[64];
+        struct sl_msg *c = sl_msg_deserialize(b.p, b.len, rs, sizeof rs, intern, NULL);
+        ck_assert_ptr_nonnull(c);
+        ck_assert_str_eq(rs, "remote");
+        sl_msg_parse(c, &o);
+        for (size_t k = 0; k < sizeof props / sizeof *props; k++) {
+            char *x = prop(a, props[k]), *y = prop(c, props[k]);
+            ck_assert_msg(strcmp(x, y) == 0, "line %zu property %s: '%s' != '%s'", i, props[k],
+                          x, y);
+            free(x);
+            free(y);
+        }
+        sl_buf_free(&b);
+        sl_msg_unref(a);
+        sl_msg_unref(c);
+    }
+}
+END_TEST
+
+START_TEST(internal_messages_keep_their_priority)
+{
+    struct sl_msg *a = sl_msg_new_internal(5, 3, "action suspended");
+    struct sl_buf b = { 0 };
+    ck_assert_int_eq(sl_msg_serialize(a, NULL, &b), 0);
+    struct sl_msg *c = sl_msg_deserialize(b.p, b.len, NULL, 0, intern, NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->pri, a->pri);
+    char *x = prop(c, "syslogtag");
+    ck_assert_str_eq(x, "sluiced:");
+    free(x);
+    sl_buf_free(&b);
+    sl_msg_unref(a);
+    sl_msg_unref(c);
+}
+END_TEST
+
+START_TEST(malformed_records_are_refused)
+{
+    struct sl_msg *a = sample("<13>Nov 22 10:00:00 h app: hello");
+    sl_msg_json_set(a, SL_PROP_CEE, "k", fjson_object_new_string("v"));
+    struct sl_buf b = { 0 };
+    ck_assert_int_eq(sl_msg_serialize(a, "", &b), 0);
+    /* every truncation is refused */
+    for (size_t n = 0; n < b.len; n++) {
+        ck_assert_ptr_null(sl_msg_deserialize(b.p, n, NULL, 0, intern, NULL));
+    }
+    /* trailing garbage and a wrong version are refused */
+    sl_buf_append(&b, "x", 1);
+    ck_assert_ptr_null(sl_msg_deserialize(b.p, b.len, NULL, 0, intern, NULL));
+    b.len--;
+    b.p[0] = 99;
+    ck_assert_ptr_null(sl_msg_deserialize(b.p, b.len, NULL, 0, intern, NULL));
+    /* random bytes never crash */
+    srand(7);
+    char junk[300];
+    for (int i = 0; i < 20000; i++) {
+        size_t n = (size_t)(rand() % (int)sizeof junk);
+        for (size_t k = 0; k < n; k++) {
+            junk[k] = (char)rand();
+        }
+        junk[0] = 1;
+        struct sl_msg *m = sl_msg_deserialize(junk, n, NULL, 0, intern, NULL);
+        if (m != NULL) {
+            sl_msg_unref(m);
+        }
+    }
+    sl_buf_free(&b);
+    sl_msg_unref(a);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("msg_ser");
+    TCase *t = tcase_create("ser");
+    tcase_set_timeout(t, 30);
+    tcase_add_test(t, round_trip_keeps_every_property);
+    tcase_add_test(t, internal_messages_keep_their_priority);
+    tcase_add_test(t, malformed_records_are_refused);
+    suite_add_tcase(s, t);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
