@@ -39,9 +39,11 @@
 #include "engine.h"
 #include "log.h"
 #include "msg.h"
+#include "msg_ser.h"
 #include "params.h"
 #include "plugin.h"
 #include "queue.h"
+#include "spool.h"
 #include "template.h"
 #include "util/buf.h"
 
@@ -269,6 +271,7 @@ struct sl_action_rt {
     struct sl_action_conf ac;
     int queued;
     int is_mod;                 /* a modifier (mm*): runs inline on the ruleset worker */
+    struct sl_da *da;           /* disk-assisted or disk queue (queue.filename / type Disk) */
     struct sl_ring ring;
     pthread_t *thr;
     size_t nthr;
@@ -278,6 +281,24 @@ struct sl_action_rt {
     int created;
     _Atomic int suspended;
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
+};
+
+/* A disk-assisted (or pure disk) action queue.  Producers (ruleset workers) put messages
+ * into the ring while it is below queue.highWatermark and nothing is spooled; otherwise
+ * into the spool, until the consumer has drained the spool and the ring.  The consumer
+ * takes the ring first (its messages are older than any spooled one), then the head spool
+ * (what was in memory at the last shutdown), then the spool: FIFO end to end.
+ * Concurrency & locking: `lock` guards the spools and `spooling`; the ring has its own. */
+struct sl_da {
+    pthread_mutex_t lock;
+    struct sl_spool *spool;
+    struct sl_spool *head;
+    int spooling;
+    int disk_only;
+    size_t high;
+    char *dir, *name;
+    struct sl_buf ser;
+    _Atomic uint64_t *c_spooled, *c_unspooled;
 };
 
 struct sl_input_ctx {
@@ -335,6 +356,8 @@ struct sl_engine {
     _Atomic uint64_t *c_internal_dropped;
     char **skipped;             /* modules skipped under sluice.unknownModules="warn" */
     size_t nskipped;
+    char **interned;            /* input names of restored messages (under counters_lock) */
+    size_t ninterned;
 };
 
 static struct sl_engine *cur_engine;
@@ -552,6 +575,7 @@ static const struct sl_host host = {
     .msg_prop = host_msg_prop,
     .msg_json_set = host_msg_json_set,
     .msg_set_parse_result = host_msg_set_parse_result,
+    .msg_set_local = sl_msg_set_local,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the
@@ -879,7 +903,7 @@ static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
     qc->batch = main_queue ? 256 : 128;
     qc->timeout_shutdown = main_queue ? 10000 : 0;
     qc->timeout_enqueue = 2000;
-    qc->save_on_shutdown = 0;
+    qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
 }
 
 static int has_queue_params(struct sl_kv *kvs)
@@ -1070,6 +1094,28 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         a->qc.type = SL_QT_DIRECT;
     }
     a->queued = a->qc.type != SL_QT_DIRECT;
+    if (a->queued && (a->qc.type == SL_QT_DISK || a->qc.filename != NULL)) {
+        const char *dir = a->qc.spool_dir != NULL ? a->qc.spool_dir : e->g.work_directory;
+        if (a->qc.filename == NULL) {
+            sl_cfg_error(&ai->loc, "%s: queue.type=\"Disk\" needs queue.filename", what);
+        } else if (dir == NULL) {
+            sl_cfg_error(&ai->loc, "%s: queue.filename needs a directory: set "
+                                   "global(workDirectory=...) or queue.spoolDirectory", what);
+        } else {
+            struct sl_da *da = sl_xcalloc(1, sizeof *da);
+            pthread_mutex_init(&da->lock, NULL);
+            da->disk_only = a->qc.type == SL_QT_DISK;
+            da->spooling = da->disk_only;
+            /* rsyslog's default high watermark: 90% of queue.size */
+            da->high = a->qc.high_wm > 0 ? (size_t)a->qc.high_wm : (size_t)a->qc.size * 9 / 10;
+            if (da->high == 0 || da->high > (size_t)a->qc.size) {
+                da->high = (size_t)a->qc.size;
+            }
+            da->dir = sl_xstrdup(dir);
+            da->name = sl_xstrdup(a->qc.filename);
+            a->da = da;
+        }
+    }
     if (a->queued) {
         sl_ring_init(&a->ring, (size_t)a->qc.size);
         a->nthr = (size_t)a->qc.workers;
@@ -1254,7 +1300,11 @@ static void *action_wrk(struct sl_action_rt *a, size_t wid)
  * an immediate retry first (a broken connection is often fixed by reconnecting), then
  * back-off from action.resumeInterval doubling up to action.resumeIntervalMax, for
  * action.resumeRetryCount retries (-1: until shutdown gives up). */
-static void action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n)
+/* Returns how many trailing messages were NOT delivered: only when keep != 0 and shutdown
+ * gave up (the caller saves them to disk); otherwise undeliverable ones are discarded and
+ * counted, and 0 is returned. */
+static size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n,
+                             int keep)
 {
     struct sl_engine *e = a->eng;
     size_t off = 0;
@@ -1291,7 +1341,7 @@ static void action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **ms
                            a->pl->name);
                 }
             }
-            return;
+            return 0;
         }
         if (rc == SL_PARTIAL) {
             atomic_fetch_add(a->c_processed, v.done);
@@ -1312,19 +1362,116 @@ static void action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **ms
                        a->pl->name, (long long)(interval / 1000));
             }
         }
+        if (keep && atomic_load(&e->give_up)) {
+            return n - off;
+        }
         if ((a->ac.resume_retry_count >= 0 && attempt - 1 > a->ac.resume_retry_count) ||
             atomic_load(&e->give_up)) {
             atomic_fetch_add(a->c_discarded, n - off);
             sl_log(SL_LOG_ERR, a->name, "action '%s': %zu message(s) discarded after %lld "
                    "failed retries%s", a->name, n - off, (long long)(attempt - 1),
                    atomic_load(&e->give_up) ? " (shutdown deadline passed)" : "");
-            return;
+            return 0;
         }
         backoff_sleep(e, interval);
         interval *= 2;
         if (interval > a->ac.resume_interval_max * 1000) {
             interval = a->ac.resume_interval_max * 1000;
         }
+    }
+    return 0;
+}
+
+static const char *intern_input(void *arg, const char *name);
+
+/* Append msgs to sp (serialised); waits while the disk is full (queue.maxDiskSpace), which
+ * holds up the ruleset worker and so, through the ruleset queue, the TCP senders.  Called
+ * with da->lock held.  Returns how many were written (all of them unless shutdown gave up). */
+static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_msg **v, size_t n)
+{
+    struct sl_da *da = a->da;
+    struct iovec iov[256];
+    size_t done = 0;
+    while (done < n) {
+        size_t k = n - done < 256 ? n - done : 256;
+        size_t offs[257];
+        da->ser.len = 0;
+        for (size_t i = 0; i < k; i++) {
+            offs[i] = da->ser.len;
+            sl_msg_serialize(v[done + i], "", &da->ser);
+        }
+        offs[k] = da->ser.len;
+        for (size_t i = 0; i < k; i++) {
+            iov[i].iov_base = da->ser.p + offs[i];
+            iov[i].iov_len = offs[i + 1] - offs[i];
+        }
+        int rc = sl_spool_append(sp, iov, k);
+        if (rc == SL_EAGAIN) {
+            if (atomic_load(&a->eng->give_up)) {
+                break;
+            }
+            pthread_mutex_unlock(&da->lock);
+            backoff_sleep(a->eng, 100);
+            pthread_mutex_lock(&da->lock);
+            continue;
+        }
+        if (rc != 0) {
+            sl_log(SL_LOG_ERR, a->name, "disk queue '%s': write failed; %zu message(s) lost",
+                   da->name, n - done);
+            break;
+        }
+        if (a->qc.sync_files) {
+            sl_spool_sync(sp);
+        }
+        atomic_fetch_add(da->c_spooled, k);
+        done += k;
+    }
+    return done;
+}
+
+/* Input names of restored messages: the running inputs' interned names where they match,
+ * else a name kept for the engine's lifetime. */
+static const char *intern_input(void *arg, const char *name)
+{
+    struct sl_engine *e = arg;
+    for (size_t i = 0; i < e->ninputs; i++) {
+        if (strcmp(e->inputs[i]->inputname, name) == 0) {
+            return e->inputs[i]->inputname;
+        }
+    }
+    pthread_mutex_lock(&e->counters_lock);
+    for (size_t i = 0; i < e->ninterned; i++) {
+        if (strcmp(e->interned[i], name) == 0) {
+            pthread_mutex_unlock(&e->counters_lock);
+            return e->interned[i];
+        }
+    }
+    e->interned = sl_xrealloc(e->interned, (e->ninterned + 1) * sizeof *e->interned);
+    const char *r = e->interned[e->ninterned++] = sl_xstrdup(name);
+    pthread_mutex_unlock(&e->counters_lock);
+    return r;
+}
+
+static void da_push(struct sl_action_rt *a, struct sl_msg **v, size_t n)
+{
+    struct sl_da *da = a->da;
+    size_t off = 0;
+    pthread_mutex_lock(&da->lock);
+    if (!da->spooling) {
+        size_t len = sl_ring_len(&a->ring);
+        size_t room = len < da->high ? da->high - len : 0;
+        off = sl_ring_push(&a->ring, v, n < room ? n : room, 0);
+        if (off < n) {
+            da->spooling = 1;
+        }
+    }
+    size_t written = off < n ? da_append(a, da->spool, v + off, n - off) : 0;
+    pthread_mutex_unlock(&da->lock);
+    if (off + written < n) {
+        atomic_fetch_add(a->c_discarded, n - off - written);
+    }
+    for (size_t i = off; i < n; i++) {
+        sl_msg_unref(v[i]);   /* the spool has its own copy (or they were lost, counted) */
     }
 }
 
@@ -1335,7 +1482,9 @@ static void flush_action(struct sl_worker *w, size_t idx)
     if (p->n == 0) {
         return;
     }
-    if (a->queued) {
+    if (a->da != NULL) {
+        da_push(a, p->v, p->n);
+    } else if (a->queued) {
         size_t pushed = sl_ring_push(&a->ring, p->v, p->n, 1);
         for (size_t i = pushed; i < p->n; i++) {
             atomic_fetch_add(a->c_discarded, 1);
@@ -1347,7 +1496,7 @@ static void flush_action(struct sl_worker *w, size_t idx)
          * writer per file).  Parallel outputs are what action queues with
          * queue.workerThreads are for. */
         pthread_mutex_lock(&a->direct_lock);
-        action_deliver(a, action_wrk(a, 0), p->v, p->n);
+        action_deliver(a, action_wrk(a, 0), p->v, p->n, 0);
         pthread_mutex_unlock(&a->direct_lock);
         for (size_t i = 0; i < p->n; i++) {
             sl_msg_unref(p->v[i]);
@@ -1464,10 +1613,144 @@ static void *rsq_worker_main(void *arg)
     return NULL;
 }
 
+/* Save messages the action could not deliver before the shutdown deadline: to the head
+ * spool (replayed first at the next start) when saveOnShutdown is on, else counted lost. */
+static void da_save(struct sl_action_rt *a, struct sl_msg **v, size_t n)
+{
+    struct sl_da *da = a->da;
+    if (n == 0) {
+        return;
+    }
+    if (a->qc.save_on_shutdown != 0 && da->head != NULL) {
+        pthread_mutex_lock(&da->lock);
+        size_t w = da_append(a, da->head, v, n);
+        sl_spool_sync(da->head);
+        pthread_mutex_unlock(&da->lock);
+        if (w < n) {
+            atomic_fetch_add(a->c_discarded, n - w);
+        }
+    } else {
+        atomic_fetch_add(a->c_discarded, n);
+        sl_log(SL_LOG_ERR, a->name, "%zu message(s) discarded at shutdown "
+               "(queue.saveOnShutdown is off)", n);
+    }
+}
+
+/* One batch from the head spool or the spool (in that order).  Returns the messages decoded
+ * into out; *peeked is how many records were looked at (records that cannot be decoded are
+ * counted as discarded and skipped); 0 with *peeked 0 when both spools are empty. */
+static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
+                      struct sl_spool **from, size_t *peeked)
+{
+    struct sl_da *da = a->da;
+    struct sl_spool_rec recs[256];
+    size_t n = 0, k = 0;
+    if (max > 256) {
+        max = 256;
+    }
+    pthread_mutex_lock(&da->lock);
+    struct sl_spool *sp = NULL;
+    if (da->head != NULL && sl_spool_count(da->head) > 0) {
+        sp = da->head;
+    } else if (da->spool != NULL && sl_spool_count(da->spool) > 0) {
+        sp = da->spool;
+    }
+    if (sp != NULL && sl_spool_peek(sp, recs, max, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            struct sl_msg *m = sl_msg_deserialize(recs[i].p, recs[i].len, NULL, 0, intern_input,
+                                                  a->eng);
+            if (m == NULL) {
+                sl_log(SL_LOG_ERR, a->name, "disk queue '%s': undecodable record dropped",
+                       da->name);
+                atomic_fetch_add(a->c_discarded, 1);
+                continue;
+            }
+            sl_msg_parse(m, &a->eng->popts);
+            out[k++] = m;
+        }
+    } else if (sp == NULL && !da->disk_only && sl_ring_len(&a->ring) == 0) {
+        da->spooling = 0;        /* drained: back to memory */
+    }
+    pthread_mutex_unlock(&da->lock);
+    *from = sp;
+    *peeked = n;
+    return k;
+}
+
+static void *da_worker_main(struct sl_worker *w)
+{
+    struct sl_action_rt *a = w->act;
+    struct sl_da *da = a->da;
+    size_t max = (size_t)a->qc.batch;
+    struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
+    void *wrk = action_wrk(a, w->id);
+    for (;;) {
+        size_t n = sl_ring_pop(&a->ring, batch, max, 0);
+        if (n > 0) {
+            size_t rem = atomic_load(&a->eng->give_up) ? n : action_deliver(a, wrk, batch, n, 1);
+            da_save(a, batch + (n - rem), rem);
+            for (size_t i = 0; i < n; i++) {
+                sl_msg_unref(batch[i]);
+            }
+            continue;
+        }
+        struct sl_spool *from = NULL;
+        size_t peeked = 0;
+        size_t k = da_take(a, batch, max, &from, &peeked);
+        if (peeked > 0) {
+            size_t rem = k == 0 || atomic_load(&a->eng->give_up) ? k
+                                                                  : action_deliver(a, wrk, batch, k, 1);
+            pthread_mutex_lock(&da->lock);
+            /* all delivered: the whole peek is done; a partial delivery at shutdown acks the
+             * delivered prefix when no record was skipped (else none: duplicates, not loss) */
+            size_t ack = rem == 0 ? peeked : (peeked == k ? k - rem : 0);
+            sl_spool_ack(from, ack);
+            sl_spool_rewind(from);
+            pthread_mutex_unlock(&da->lock);
+            atomic_fetch_add(da->c_unspooled, k - rem);
+            for (size_t i = 0; i < k; i++) {
+                sl_msg_unref(batch[i]);
+            }
+            if (rem > 0) {
+                break;          /* shutdown gave up: the rest stays on disk */
+            }
+            continue;
+        }
+        if (sl_ring_closed(&a->ring) && sl_ring_len(&a->ring) == 0) {
+            break;              /* closed, and ring and spools are empty */
+        }
+        if (atomic_load(&a->eng->give_up)) {
+            break;
+        }
+        /* nothing anywhere: wait for the ring (new spool data wakes us within 100 ms) */
+        n = sl_ring_pop(&a->ring, batch, max, 100);
+        if (n > 0) {
+            size_t rem = atomic_load(&a->eng->give_up) ? n : action_deliver(a, wrk, batch, n, 1);
+            da_save(a, batch + (n - rem), rem);
+            for (size_t i = 0; i < n; i++) {
+                sl_msg_unref(batch[i]);
+            }
+        }
+    }
+    /* whatever is still in the ring (shutdown gave up) goes to the head spool */
+    size_t n;
+    while ((n = sl_ring_pop(&a->ring, batch, max, 0)) > 0) {
+        da_save(a, batch, n);
+        for (size_t i = 0; i < n; i++) {
+            sl_msg_unref(batch[i]);
+        }
+    }
+    free(batch);
+    return NULL;
+}
+
 static void *action_worker_main(void *arg)
 {
     struct sl_worker *w = arg;
     struct sl_action_rt *a = w->act;
+    if (a->da != NULL) {
+        return da_worker_main(w);
+    }
     size_t max = (size_t)a->qc.batch;
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
     size_t n;
@@ -1476,7 +1759,7 @@ static void *action_worker_main(void *arg)
         if (wrk == NULL) {
             wrk = action_wrk(a, w->id);
         }
-        action_deliver(a, wrk, batch, n);
+        action_deliver(a, wrk, batch, n, 0);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
         }
@@ -1517,8 +1800,63 @@ int sl_engine_open_inputs(struct sl_engine *e)
     return errs ? SL_EIO : 0;
 }
 
+static int da_open_one(struct sl_action_rt *a, const char *name, struct sl_spool **out)
+{
+    struct sl_da *da = a->da;
+    struct sl_spool_opts so = {
+        .dir = da->dir,
+        .name = name,
+        .max_segment_bytes = (uint64_t)a->qc.max_file_size,
+        .max_disk_bytes = (uint64_t)a->qc.max_disk,
+        .sync = a->qc.sync_files ? SL_SPOOL_SYNC_BATCH : SL_SPOOL_SYNC_NONE,
+        .checkpoint_interval = (uint32_t)a->qc.checkpoint,
+    };
+    struct sl_spool_report rep;
+    memset(&rep, 0, sizeof rep);
+    int rc = sl_spool_open(&so, out, &rep);
+    if (rc != 0) {
+        sl_log(SL_LOG_ERR, a->name, "disk queue '%s' in %s cannot be opened (error %d)", name,
+               da->dir, rc);
+        return rc;
+    }
+    if (rep.segments_set_aside > 0 || rep.state_recovered) {
+        sl_log(SL_LOG_WARNING, a->name, "disk queue '%s': %u damaged segment(s) set aside "
+               "(*.bad, about %llu message(s) in them)%s", name, rep.segments_set_aside,
+               (unsigned long long)rep.records_lost,
+               rep.state_recovered ? "; state file rebuilt from the segments" : "");
+    }
+    if (rep.records > 0) {
+        sl_log(SL_LOG_INFO, a->name, "disk queue '%s': %llu message(s) from before the restart "
+               "are delivered first", name, (unsigned long long)rep.records);
+        da->spooling = 1;
+    }
+    return 0;
+}
+
+/* Disk queues are opened at start (not at -N1), recovering what a previous run left. */
+static int da_open(struct sl_engine *e, struct sl_action_rt *a)
+{
+    struct sl_da *da = a->da;
+    da->c_spooled = counter_new(e, a->name, "", "disk.enqueued");
+    da->c_unspooled = counter_new(e, a->name, "", "disk.dequeued");
+    char head[1024];
+    snprintf(head, sizeof head, "%s.shutdown", da->name);
+    if (da_open_one(a, head, &da->head) != 0 || da_open_one(a, da->name, &da->spool) != 0) {
+        return SL_EIO;
+    }
+    if (a->qc.save_on_shutdown < 0) {
+        a->qc.save_on_shutdown = 1; /* with a disk queue, keep what is in memory at shutdown */
+    }
+    return 0;
+}
+
 int sl_engine_start(struct sl_engine *e)
 {
+    for (size_t i = 0; i < e->nactions; i++) {
+        if (e->actions[i]->da != NULL && da_open(e, e->actions[i]) != 0) {
+            return SL_EIO;
+        }
+    }
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
         a->wrks = sl_xcalloc(e->nworkers_max + 1, sizeof *a->wrks);
@@ -1692,6 +2030,19 @@ void sl_engine_free(struct sl_engine *e)
         if (a->queued) {
             sl_ring_destroy(&a->ring);
         }
+        if (a->da != NULL) {
+            if (a->da->spool != NULL) {
+                sl_spool_close(a->da->spool);
+            }
+            if (a->da->head != NULL) {
+                sl_spool_close(a->da->head);
+            }
+            sl_buf_free(&a->da->ser);
+            free(a->da->dir);
+            free(a->da->name);
+            pthread_mutex_destroy(&a->da->lock);
+            free(a->da);
+        }
         free(a->thr);
         sl_params_free(a->pl->inst_params, a->inst);
         sl_params_free(action_params, &a->ac);
@@ -1749,6 +2100,10 @@ void sl_engine_free(struct sl_engine *e)
         free(e->skipped[i]);
     }
     free(e->skipped);
+    for (size_t i = 0; i < e->ninterned; i++) {
+        free(e->interned[i]);
+    }
+    free(e->interned);
     sl_params_free(global_params, &e->g);
     pthread_mutex_destroy(&e->counters_lock);
     pthread_mutex_destroy(&e->sleep_lock);

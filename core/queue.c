@@ -147,3 +147,11 @@ size_t sl_ring_len(struct sl_ring *r)
     pthread_mutex_unlock(&r->lock);
     return n;
 }
+
+int sl_ring_closed(struct sl_ring *r)
+{
+    pthread_mutex_lock(&r->lock);
+    int c = r->closed;
+    pthread_mutex_unlock(&r->lock);
+    return c;
+}

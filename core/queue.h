@@ -55,5 +55,6 @@ size_t sl_ring_pop(struct sl_ring *r, struct sl_msg **out, size_t max, int timeo
 
 void sl_ring_close(struct sl_ring *r);
 size_t sl_ring_len(struct sl_ring *r);
+int sl_ring_closed(struct sl_ring *r);   /* closed (pushes fail); pops may still drain */
 
 #endif

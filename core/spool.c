@@ -1,0 +1,1469 @@
+/*
+ * spool.c - the disk spool: a segmented, checksummed, append-only log of opaque records with
+ * a crash-safe read frontier (contract in spool.h).
+ *
+ * Layout (all integers little-endian):
+ *   segment header (32 bytes): "SLSPSEG1", u32 version, u32 header length, u64 sequence,
+ *       u32 flags, u32 CRC32C of the first 28 bytes.
+ *   record: u32 payload length, u32 CRC32C (seeded with the length field, then the payload,
+ *       so that an all-zero region never parses as a record), payload.
+ *   footer (24 bytes, seals a full segment): u32 0xffffffff, u32 record count,
+ *       u64 payload bytes, u32 "SLFT", u32 CRC32C of the first 20 bytes.
+ *   state file (1024 bytes): slot A at 0, slot B at 512 (different sectors), each 64 bytes:
+ *       u32 "SLST", u32 version, u64 generation, u64 segment, u64 offset, u64 record index in
+ *       the segment, u64 records acked in total, 12 reserved bytes, u32 CRC32C of bytes 0..59.
+ *
+ * Recovery: sl_spool_open reads the newest valid state slot, deletes segments before its
+ * frontier, scans the remaining ones (header, every record CRC) to count what is waiting,
+ * and sets damaged ones aside: the damaged file is hard-linked as NAME.SEQ.seg.bad and the
+ * segment is replaced (atomic rename) by a copy of its intact prefix, so that record offsets
+ * (and the state frontier) stay valid and no intact record is lost.  Appends always go to a
+ * fresh segment created at open.
+ *
+ * Ownership: the spool owns its descriptors, its read window (records returned by peek point
+ * into it until the next call) and its write staging buffer; memory is bounded by the two
+ * buffers plus the largest record and the in-flight table (one entry per peeked record).
+ * Concurrency & locking: one thread at a time per spool (the owning queue serialises calls);
+ * one process at a time per spool directory+name (flock on the state file).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spool.h"
+#include "util/buf.h"
+
+#define SEG_HDR_LEN 32u
+#define SEG_VERSION 1u
+#define REC_HDR_LEN 8u
+#define FOOTER_LEN 24u
+#define FOOTER_MARK 0xffffffffu
+#define FOOTER_MAGIC 0x54464c53u    /* "SLFT" */
+#define MAX_REC_LEN (1u << 30)
+#define STATE_MAGIC 0x54534c53u     /* "SLST" */
+#define STATE_VERSION 1u
+#define STATE_FILE_LEN 1024u
+#define STATE_SLOT_LEN 64u
+#define STATE_SLOT_B 512u
+#define DEFAULT_SEG_BYTES (1u << 20)
+#define STAGE_CAP (256u * 1024u)
+#define SMALL_REC 4096u              /* payloads up to this are copied into the staging buffer */
+#define MAX_IOV 512
+#define WINDOW_CAP (256u * 1024u)
+#define WHO "spool"
+
+static const char seg_magic[8] = { 'S', 'L', 'S', 'P', 'S', 'E', 'G', '1' };
+
+/* ---------------------------------------------------------------- CRC32C */
+
+static uint32_t crc_tab[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+static int crc_hw;
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) {
+            c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+        }
+        crc_tab[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++) {
+        for (int t = 1; t < 8; t++) {
+            crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+        }
+    }
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    crc_hw = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+static uint32_t crc_sw(uint32_t c, const unsigned char *p, size_t len)
+{
+    while (len > 0 && ((uintptr_t)p & 7) != 0) {
+        c = crc_tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+        len--;
+    }
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint32_t lo = (uint32_t)w ^ c;
+        uint32_t hi = (uint32_t)(w >> 32);
+        c = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
+            crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^
+            crc_tab[3][hi & 0xff] ^ crc_tab[2][(hi >> 8) & 0xff] ^
+            crc_tab[1][(hi >> 16) & 0xff] ^ crc_tab[0][hi >> 24];
+        p += 8;
+        len -= 8;
+    }
+    while (len > 0) {
+        c = crc_tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+        len--;
+    }
+    return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+static uint32_t crc_hw_run(uint32_t c, const unsigned char *p, size_t len)
+{
+    uint64_t c64 = c;
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        c64 = __builtin_ia32_crc32di(c64, w);
+        p += 8;
+        len -= 8;
+    }
+    c = (uint32_t)c64;
+    while (len > 0) {
+        c = __builtin_ia32_crc32qi(c, *p++);
+        len--;
+    }
+    return c;
+}
+#endif
+
+uint32_t sl_crc32c(uint32_t crc, const void *p, size_t len)
+{
+    pthread_once(&crc_once, crc_init);
+    uint32_t c = ~crc;
+#if defined(__x86_64__)
+    if (crc_hw) {
+        return ~crc_hw_run(c, p, len);
+    }
+#endif
+    return ~crc_sw(c, p, len);
+}
+
+/* ---------------------------------------------------------------- encoding helpers */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static uint32_t rec_crc(const unsigned char *lenfield, const void *payload, size_t len)
+{
+    return sl_crc32c(sl_crc32c(0, lenfield, 4), payload, len);
+}
+
+/* ---------------------------------------------------------------- structures */
+
+struct seg {
+    uint64_t seq;
+    uint64_t data_end;   /* end of the last record (footer offset when sealed) */
+    uint64_t size;       /* file size */
+    uint64_t nrec;       /* records in the segment */
+    uint64_t payload;    /* their payload bytes */
+    int sealed;
+};
+
+struct pos {
+    uint64_t seq;
+    uint64_t off;
+    uint64_t idx;        /* records before off in this segment */
+};
+
+struct inflight {
+    struct pos end;      /* position after the record */
+    uint64_t len;
+};
+
+struct sl_spool {
+    struct sl_spool_opts o;
+    char *dir;
+    char *name;
+    int dirfd;
+    int statefd;
+    uint64_t state_gen;
+    int state_slot_next;         /* 0: A, 1: B */
+    uint64_t total_acked;
+
+    struct seg *segs;            /* live segments, ascending seq; the last is the active one */
+    size_t nsegs, capsegs;
+    uint64_t next_seq;
+
+    int wfd;                     /* active segment */
+    int wdirty;                  /* written since the last fdatasync */
+    int dir_dirty;               /* segments created/removed since the last directory fsync */
+    unsigned char *stage;
+    size_t stage_len;
+    struct iovec iov[MAX_IOV];
+    int niov;
+    size_t stage_mark;           /* start of the staging bytes not yet in iov[] */
+    uint64_t pend_bytes;         /* bytes queued for the next write */
+    uint64_t pend_nrec, pend_payload;
+
+    struct pos apos;             /* ack frontier */
+    struct pos rpos;             /* peek position */
+    struct inflight *fl;
+    size_t fl_head, fl_n, fl_cap;
+
+    int rfd;
+    uint64_t rfd_seq;
+    unsigned char *win;          /* read window */
+    size_t win_cap, wstart, win_len;
+    uint64_t win_seq, win_off;
+
+    uint64_t count, payload;     /* unacked records and their payload bytes */
+    uint64_t disk;               /* bytes in live segment files */
+    uint64_t acks_since_ckpt;
+    uint32_t set_aside;
+    uint64_t lost;
+};
+
+static void seg_name(const struct sl_spool *s, uint64_t seq, const char *suffix, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s.%08llu.seg%s", s->name, (unsigned long long)seq, suffix);
+}
+
+static struct seg *seg_active(struct sl_spool *s)
+{
+    return &s->segs[s->nsegs - 1];
+}
+
+static int seg_is_active(const struct sl_spool *s, const struct seg *g)
+{
+    return g == &s->segs[s->nsegs - 1] && s->wfd >= 0;
+}
+
+static struct seg *seg_push(struct sl_spool *s)
+{
+    if (s->nsegs == s->capsegs) {
+        s->capsegs = s->capsegs ? s->capsegs * 2 : 16;
+        s->segs = sl_xrealloc(s->segs, s->capsegs * sizeof(*s->segs));
+    }
+    struct seg *g = &s->segs[s->nsegs++];
+    memset(g, 0, sizeof(*g));
+    return g;
+}
+
+static int full_pwrite(int fd, const void *p, size_t len, uint64_t off)
+{
+    const unsigned char *c = p;
+    unsigned tries = 0;
+    while (len > 0) {
+        ssize_t w = pwrite(fd, c, len, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR && ++tries < 1000) {
+                continue;
+            }
+            return SL_EIO;
+        }
+        if (w == 0) {
+            return SL_EIO;
+        }
+        c += w;
+        len -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
+static ssize_t full_pread(int fd, void *p, size_t len, uint64_t off)
+{
+    unsigned char *c = p;
+    size_t got = 0;
+    unsigned tries = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, c + got, len - got, (off_t)(off + got));
+        if (r < 0) {
+            if (errno == EINTR && ++tries < 1000) {
+                continue;
+            }
+            return -1;
+        }
+        if (r == 0) {
+            break;
+        }
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* ---------------------------------------------------------------- state file */
+
+static void drop_consumed(struct sl_spool *s);
+
+static void state_encode(const struct sl_spool *s, uint64_t gen, unsigned char *b)
+{
+    memset(b, 0, STATE_SLOT_LEN);
+    put32(b, STATE_MAGIC);
+    put32(b + 4, STATE_VERSION);
+    put64(b + 8, gen);
+    put64(b + 16, s->apos.seq);
+    put64(b + 24, s->apos.off);
+    put64(b + 32, s->apos.idx);
+    put64(b + 40, s->total_acked);
+    put32(b + 60, sl_crc32c(0, b, 60));
+}
+
+static int state_decode(const unsigned char *b, uint64_t *gen, struct pos *p, uint64_t *acked)
+{
+    if (get32(b) != STATE_MAGIC || get32(b + 4) != STATE_VERSION ||
+        get32(b + 60) != sl_crc32c(0, b, 60)) {
+        return -1;
+    }
+    *gen = get64(b + 8);
+    p->seq = get64(b + 16);
+    p->off = get64(b + 24);
+    p->idx = get64(b + 32);
+    *acked = get64(b + 40);
+    return 0;
+}
+
+static int state_write(struct sl_spool *s)
+{
+    unsigned char b[STATE_SLOT_LEN];
+    uint64_t gen = s->state_gen + 1;
+    state_encode(s, gen, b);
+    uint64_t off = s->state_slot_next ? STATE_SLOT_B : 0;
+    if (full_pwrite(s->statefd, b, sizeof(b), off) != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot write state: %s", s->name, strerror(errno));
+        return SL_EIO;
+    }
+    if (s->o.sync == SL_SPOOL_SYNC_BATCH && fdatasync(s->statefd) != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot sync state: %s", s->name, strerror(errno));
+        return SL_EIO;
+    }
+    s->state_gen = gen;
+    s->state_slot_next = !s->state_slot_next;
+    s->acks_since_ckpt = 0;
+    drop_consumed(s);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- directory helpers */
+
+static int dir_sync(struct sl_spool *s)
+{
+    if (s->o.sync == SL_SPOOL_SYNC_BATCH && s->dir_dirty) {
+        if (fsync(s->dirfd) != 0) {
+            sl_log(SL_LOG_ERR, WHO, "%s: cannot sync directory %s: %s", s->name, s->dir,
+                   strerror(errno));
+            return SL_EIO;
+        }
+    }
+    s->dir_dirty = 0;
+    return 0;
+}
+
+/* Parse "NAME.DIGITS.seg" + suffix; returns 1 and the sequence when it matches. */
+static int parse_seg_name(const struct sl_spool *s, const char *fn, const char *suffix, uint64_t *seq)
+{
+    size_t nl = strlen(s->name);
+    if (strncmp(fn, s->name, nl) != 0 || fn[nl] != '.') {
+        return 0;
+    }
+    const char *d = fn + nl + 1;
+    uint64_t v = 0;
+    size_t nd = 0;
+    while (d[nd] >= '0' && d[nd] <= '9' && nd < 19) {
+        v = v * 10 + (uint64_t)(d[nd] - '0');
+        nd++;
+    }
+    if (nd == 0 || strncmp(d + nd, ".seg", 4) != 0 || strcmp(d + nd + 4, suffix) != 0) {
+        return 0;
+    }
+    *seq = v;
+    return 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---------------------------------------------------------------- scanning & salvage */
+
+struct scan {
+    uint64_t data_end, nrec, payload, size;
+    int sealed, damaged, short_file;
+    uint64_t lost;
+    /* frontier lookup: the largest record boundary <= want_off */
+    uint64_t want_off, at_off, at_idx, at_payload;
+};
+
+/* Streaming reader over one file for the scan. */
+struct rdr {
+    int fd;
+    unsigned char *buf;
+    size_t cap, len;
+    uint64_t off;        /* file offset of buf[0] */
+};
+
+/* Make [off, off+need) available; returns pointer or NULL when the file is shorter. */
+static const unsigned char *rdr_get(struct rdr *r, uint64_t off, size_t need, int *err)
+{
+    if (off >= r->off && off + need <= r->off + r->len) {
+        return r->buf + (off - r->off);
+    }
+    if (need > r->cap) {
+        r->cap = need;
+        r->buf = sl_xrealloc(r->buf, r->cap);
+    }
+    ssize_t got = full_pread(r->fd, r->buf, r->cap, off);
+    if (got < 0) {
+        *err = 1;
+        r->len = 0;
+        return NULL;
+    }
+    r->off = off;
+    r->len = (size_t)got;
+    if ((size_t)got < need) {
+        return NULL;
+    }
+    return r->buf;
+}
+
+/* Best effort: records that look intact after a damaged spot (resynchronise byte by byte). */
+static uint64_t count_after_damage(struct rdr *r, uint64_t from, uint64_t size, uint64_t n)
+{
+    uint64_t off = from + 1;
+    int err = 0;
+    while (off + REC_HDR_LEN <= size) {
+        const unsigned char *h = rdr_get(r, off, REC_HDR_LEN, &err);
+        if (h == NULL) {
+            break;
+        }
+        uint32_t len = get32(h);
+        if (len <= MAX_REC_LEN && off + REC_HDR_LEN + len <= size) {
+            uint32_t want = get32(h + 4);
+            unsigned char lf[4];
+            memcpy(lf, h, 4);
+            const unsigned char *p = rdr_get(r, off + REC_HDR_LEN, len, &err);
+            if (p != NULL && rec_crc(lf, p, len) == want) {
+                n++;
+                off += REC_HDR_LEN + len;
+                continue;
+            }
+        }
+        off++;
+    }
+    return n;
+}
+
+static int footer_valid(const unsigned char *f)
+{
+    return get32(f) == FOOTER_MARK && get32(f + 16) == FOOTER_MAGIC &&
+           get32(f + 20) == sl_crc32c(0, f, 20);
+}
+
+/* Records lost in a damaged segment: exact when its footer survived, else a resync count. */
+static uint64_t estimate_lost(struct rdr *r, const struct scan *sc, uint64_t from, uint64_t first)
+{
+    int err = 0;
+    const unsigned char *f = NULL;
+    if (sc->size >= SEG_HDR_LEN + FOOTER_LEN) {
+        f = rdr_get(r, sc->size - FOOTER_LEN, FOOTER_LEN, &err);
+    }
+    if (f != NULL && footer_valid(f) && get32(f + 4) >= sc->nrec) {
+        return get32(f + 4) - sc->nrec;
+    }
+    return count_after_damage(r, from, sc->size, first);
+}
+
+static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
+{
+    char fn[PATH_MAX];
+    seg_name(s, seq, "", fn, sizeof(fn));
+    int fd = openat(s->dirfd, fn, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot open: %s", s->dir, fn, strerror(errno));
+        return SL_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return SL_EIO;
+    }
+    sc->size = (uint64_t)st.st_size;
+    sc->at_off = SEG_HDR_LEN;
+    struct rdr r = { .fd = fd, .cap = 1u << 20 };
+    r.buf = sl_xmalloc(r.cap);
+    int err = 0;
+    const unsigned char *h = rdr_get(&r, 0, SEG_HDR_LEN, &err);
+    if (h == NULL) {
+        sc->short_file = 1;
+        goto out;
+    }
+    if (memcmp(h, seg_magic, 8) != 0 || get32(h + 8) != SEG_VERSION || get32(h + 12) != SEG_HDR_LEN ||
+        get64(h + 16) != seq || get32(h + 28) != sl_crc32c(0, h, 28)) {
+        sc->damaged = 1;
+        sc->data_end = 0;
+        sc->lost = estimate_lost(&r, sc, SEG_HDR_LEN - 1, 0);
+        goto out;
+    }
+    uint64_t off = SEG_HDR_LEN;
+    for (;;) {
+        if (off <= sc->want_off) {
+            sc->at_off = off;
+            sc->at_idx = sc->nrec;
+            sc->at_payload = sc->payload;
+        }
+        if (off == sc->size) {
+            break;   /* clean end of an unsealed segment */
+        }
+        h = rdr_get(&r, off, REC_HDR_LEN, &err);
+        if (h == NULL) {
+            sc->damaged = 1;   /* truncated record header */
+            break;
+        }
+        uint32_t len = get32(h);
+        if (len == FOOTER_MARK) {
+            const unsigned char *f = rdr_get(&r, off, FOOTER_LEN, &err);
+            if (f != NULL && footer_valid(f) && get32(f + 4) == (uint32_t)sc->nrec &&
+                get64(f + 8) == sc->payload) {
+                sc->sealed = 1;
+            } else {
+                sc->damaged = 1;
+            }
+            break;
+        }
+        if (len > MAX_REC_LEN || off + REC_HDR_LEN + len > sc->size) {
+            sc->damaged = 1;
+            break;
+        }
+        uint32_t want = get32(h + 4);
+        unsigned char lf[4];
+        memcpy(lf, h, 4);
+        const unsigned char *p = rdr_get(&r, off + REC_HDR_LEN, len, &err);
+        if (p == NULL || rec_crc(lf, p, len) != want) {
+            sc->damaged = 1;
+            break;
+        }
+        off += REC_HDR_LEN + len;
+        sc->nrec++;
+        sc->payload += len;
+    }
+    sc->data_end = off;
+    if (sc->damaged) {
+        sc->lost = estimate_lost(&r, sc, off, 1);
+    }
+out:
+    free(r.buf);
+    close(fd);
+    return err ? SL_EIO : 0;
+}
+
+/* Set a damaged segment aside as NAME.SEQ.seg.bad and, unless its header is bad (keep 0),
+ * replace it by a copy of its first keep bytes (intact records, same offsets). */
+static int salvage(struct sl_spool *s, uint64_t seq, uint64_t keep)
+{
+    char fn[PATH_MAX], bad[PATH_MAX], tmp[PATH_MAX];
+    seg_name(s, seq, "", fn, sizeof(fn));
+    seg_name(s, seq, ".bad", bad, sizeof(bad));
+    seg_name(s, seq, ".tmp", tmp, sizeof(tmp));
+    s->dir_dirty = 1;
+    if (keep < SEG_HDR_LEN) {
+        unlinkat(s->dirfd, bad, 0);
+        if (renameat(s->dirfd, fn, s->dirfd, bad) != 0) {
+            sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot rename aside: %s", s->dir, fn, strerror(errno));
+            return SL_EIO;
+        }
+        return 0;
+    }
+    unlinkat(s->dirfd, bad, 0);
+    if (linkat(s->dirfd, fn, s->dirfd, bad, 0) != 0) {
+        sl_log(SL_LOG_WARNING, WHO, "%s/%s: cannot keep a copy of the damaged segment: %s", s->dir,
+               fn, strerror(errno));
+    }
+    int in = openat(s->dirfd, fn, O_RDONLY | O_CLOEXEC);
+    int out = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = (in < 0 || out < 0) ? SL_EIO : 0;
+    size_t cap = 256u * 1024u;
+    unsigned char *b = sl_xmalloc(cap);
+    for (uint64_t off = 0; rc == 0 && off < keep;) {
+        size_t want = keep - off < cap ? (size_t)(keep - off) : cap;
+        ssize_t got = full_pread(in, b, want, off);
+        if (got != (ssize_t)want || full_pwrite(out, b, want, off) != 0) {
+            rc = SL_EIO;
+            break;
+        }
+        off += want;
+    }
+    free(b);
+    if (rc == 0 && fdatasync(out) != 0) {
+        rc = SL_EIO;
+    }
+    if (in >= 0) {
+        close(in);
+    }
+    if (out >= 0) {
+        close(out);
+    }
+    if (rc == 0 && renameat(s->dirfd, tmp, s->dirfd, fn) != 0) {
+        rc = SL_EIO;
+    }
+    if (rc != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot salvage the damaged segment: %s", s->dir, fn,
+               strerror(errno));
+        unlinkat(s->dirfd, tmp, 0);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- segments */
+
+static int seg_create(struct sl_spool *s)
+{
+    char fn[PATH_MAX];
+    unsigned tries = 0;
+    int fd;
+    for (;;) {
+        seg_name(s, s->next_seq, "", fn, sizeof(fn));
+        fd = openat(s->dirfd, fn, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            break;
+        }
+        if (errno != EEXIST || ++tries > 1000) {
+            sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot create: %s", s->dir, fn, strerror(errno));
+            return SL_EIO;
+        }
+        s->next_seq++;
+    }
+    unsigned char h[SEG_HDR_LEN];
+    memset(h, 0, sizeof(h));
+    memcpy(h, seg_magic, 8);
+    put32(h + 8, SEG_VERSION);
+    put32(h + 12, SEG_HDR_LEN);
+    put64(h + 16, s->next_seq);
+    put32(h + 28, sl_crc32c(0, h, 28));
+    if (full_pwrite(fd, h, sizeof(h), 0) != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot write header: %s", s->dir, fn, strerror(errno));
+        close(fd);
+        unlinkat(s->dirfd, fn, 0);
+        return SL_EIO;
+    }
+    struct seg *g = seg_push(s);
+    g->seq = s->next_seq++;
+    g->data_end = SEG_HDR_LEN;
+    g->size = SEG_HDR_LEN;
+    s->wfd = fd;
+    s->wdirty = 1;
+    s->dir_dirty = 1;
+    s->disk += SEG_HDR_LEN;
+    return 0;
+}
+
+/* Write the footer of the active segment, make it durable per policy, and close it. */
+static int seg_seal(struct sl_spool *s)
+{
+    struct seg *g = seg_active(s);
+    unsigned char f[FOOTER_LEN];
+    put32(f, FOOTER_MARK);
+    put32(f + 4, (uint32_t)g->nrec);
+    put64(f + 8, g->payload);
+    put32(f + 16, FOOTER_MAGIC);
+    put32(f + 20, sl_crc32c(0, f, 20));
+    if (full_pwrite(s->wfd, f, sizeof(f), g->data_end) != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot seal segment %llu: %s", s->name,
+               (unsigned long long)g->seq, strerror(errno));
+        return SL_EIO;
+    }
+    if (s->o.sync == SL_SPOOL_SYNC_BATCH && fdatasync(s->wfd) != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot sync segment %llu: %s", s->name,
+               (unsigned long long)g->seq, strerror(errno));
+        return SL_EIO;
+    }
+    close(s->wfd);
+    s->wfd = -1;
+    s->wdirty = 0;
+    g->size = g->data_end + FOOTER_LEN;
+    g->sealed = 1;
+    s->disk += FOOTER_LEN;
+    return 0;
+}
+
+static void seg_remove_first(struct sl_spool *s)
+{
+    char fn[PATH_MAX];
+    struct seg *g = &s->segs[0];
+    seg_name(s, g->seq, "", fn, sizeof(fn));
+    if (unlinkat(s->dirfd, fn, 0) != 0 && errno != ENOENT) {
+        sl_log(SL_LOG_WARNING, WHO, "%s/%s: cannot remove: %s", s->dir, fn, strerror(errno));
+    }
+    if (s->rfd >= 0 && s->rfd_seq == g->seq) {
+        close(s->rfd);
+        s->rfd = -1;
+    }
+    if (s->win_seq == g->seq) {
+        s->win_len = 0;
+        s->win_seq = 0;
+    }
+    s->disk -= g->size;
+    s->dir_dirty = 1;
+    memmove(&s->segs[0], &s->segs[1], (s->nsegs - 1) * sizeof(*s->segs));
+    s->nsegs--;
+}
+
+static struct seg *seg_lookup(struct sl_spool *s, uint64_t seq)
+{
+    size_t lo = 0, hi = s->nsegs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->segs[mid].seq < seq) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < s->nsegs ? &s->segs[lo] : NULL;   /* the segment, or the next one after it */
+}
+
+/* Move the frontier over exhausted non-active segments (they are deleted once a checkpoint
+ * beyond them is written, so that un-checkpointed acks can still be replayed). */
+static void frontier_normalise(struct sl_spool *s)
+{
+    for (size_t guard = 0; guard <= s->nsegs; guard++) {
+        struct seg *g = seg_lookup(s, s->apos.seq);
+        if (g == NULL) {
+            g = seg_active(s);
+            s->apos = (struct pos){ g->seq, SEG_HDR_LEN, 0 };
+            break;
+        }
+        if (g->seq != s->apos.seq) {
+            s->apos = (struct pos){ g->seq, SEG_HDR_LEN, 0 };
+        }
+        if (g == seg_active(s) || s->apos.off < g->data_end) {
+            break;
+        }
+        s->apos = (struct pos){ g[1].seq, SEG_HDR_LEN, 0 };
+    }
+    if (s->rpos.seq < s->apos.seq) {
+        s->rpos = s->apos;
+    }
+}
+
+/* Delete the segments wholly behind the frontier that was just written to the state. */
+static void drop_consumed(struct sl_spool *s)
+{
+    while (s->nsegs > 1 && s->segs[0].seq < s->apos.seq) {
+        seg_remove_first(s);
+    }
+}
+
+/* ---------------------------------------------------------------- append & sync */
+
+static void stage_close_range(struct sl_spool *s)
+{
+    if (s->stage_len > s->stage_mark) {
+        s->iov[s->niov].iov_base = s->stage + s->stage_mark;
+        s->iov[s->niov].iov_len = s->stage_len - s->stage_mark;
+        s->niov++;
+        s->stage_mark = s->stage_len;
+    }
+}
+
+static void stage_reset(struct sl_spool *s)
+{
+    s->stage_len = 0;
+    s->stage_mark = 0;
+    s->niov = 0;
+    s->pend_bytes = 0;
+    s->pend_nrec = 0;
+    s->pend_payload = 0;
+}
+
+/* One pwritev of everything staged at the end of the active segment. */
+static int flush(struct sl_spool *s)
+{
+    stage_close_range(s);
+    if (s->niov == 0) {
+        return 0;
+    }
+    struct seg *g = seg_active(s);
+    uint64_t off = g->data_end;
+    struct iovec *v = s->iov;
+    int nv = s->niov;
+    unsigned tries = 0;
+    while (nv > 0) {
+        ssize_t w = pwritev(s->wfd, v, nv, (off_t)off);
+        if (w <= 0) {
+            if (w < 0 && errno == EINTR && ++tries < 1000) {
+                continue;
+            }
+            sl_log(SL_LOG_ERR, WHO, "%s: cannot write segment %llu: %s", s->name,
+                   (unsigned long long)g->seq, w < 0 ? strerror(errno) : "short write");
+            if (ftruncate(s->wfd, (off_t)g->data_end) != 0) {
+                sl_log(SL_LOG_ERR, WHO, "%s: cannot truncate segment: %s", s->name, strerror(errno));
+            }
+            stage_reset(s);
+            return SL_EIO;
+        }
+        off += (uint64_t)w;
+        size_t left = (size_t)w;
+        while (nv > 0 && left >= v->iov_len) {
+            left -= v->iov_len;
+            v++;
+            nv--;
+        }
+        if (nv > 0) {
+            v->iov_base = (char *)v->iov_base + left;
+            v->iov_len -= left;
+        }
+    }
+    g->data_end += s->pend_bytes;
+    g->size = g->data_end;
+    g->nrec += s->pend_nrec;
+    g->payload += s->pend_payload;
+    s->count += s->pend_nrec;
+    s->payload += s->pend_payload;
+    s->disk += s->pend_bytes;
+    s->wdirty = 1;
+    stage_reset(s);
+    return 0;
+}
+
+static uint64_t seg_cap(const struct sl_spool *s)
+{
+    return s->o.max_segment_bytes ? s->o.max_segment_bytes : DEFAULT_SEG_BYTES;
+}
+
+int sl_spool_append(struct sl_spool *s, const struct iovec *recs, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    uint64_t cap = seg_cap(s);
+    for (size_t i = 0; i < n; i++) {
+        if (recs[i].iov_len > MAX_REC_LEN) {
+            return SL_EINVAL;
+        }
+    }
+    if (s->wfd < 0) {
+        int rc = seg_create(s);   /* an earlier roll-over failed half way */
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (s->o.max_disk_bytes) {
+        const struct seg *g = seg_active(s);
+        uint64_t size = g->data_end, nr = g->nrec, extra = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t rl = REC_HDR_LEN + recs[i].iov_len;
+            if (nr > 0 && size + rl + FOOTER_LEN > cap) {
+                extra += FOOTER_LEN + SEG_HDR_LEN;
+                size = SEG_HDR_LEN;
+                nr = 0;
+            }
+            size += rl;
+            extra += rl;
+            nr++;
+        }
+        if (s->disk + extra > s->o.max_disk_bytes) {
+            return SL_EAGAIN;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = recs[i].iov_len;
+        uint64_t rl = REC_HDR_LEN + len;
+        struct seg *g = seg_active(s);
+        if (g->nrec + s->pend_nrec > 0 && g->data_end + s->pend_bytes + rl + FOOTER_LEN > cap) {
+            int rc = flush(s);
+            if (rc == 0) {
+                rc = seg_seal(s);
+            }
+            if (rc == 0) {
+                rc = seg_create(s);
+            }
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        int small = len <= SMALL_REC;
+        size_t need = REC_HDR_LEN + (small ? len : 0);
+        if (s->stage_len + need > STAGE_CAP || s->niov + 3 > MAX_IOV) {
+            int rc = flush(s);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        unsigned char *h = s->stage + s->stage_len;
+        put32(h, (uint32_t)len);
+        put32(h + 4, rec_crc(h, recs[i].iov_base, len));
+        s->stage_len += REC_HDR_LEN;
+        if (small) {
+            if (len > 0) {
+                memcpy(s->stage + s->stage_len, recs[i].iov_base, len);
+            }
+            s->stage_len += len;
+        } else {
+            stage_close_range(s);
+            s->iov[s->niov].iov_base = recs[i].iov_base;
+            s->iov[s->niov].iov_len = len;
+            s->niov++;
+        }
+        s->pend_bytes += rl;
+        s->pend_nrec++;
+        s->pend_payload += len;
+    }
+    return flush(s);
+}
+
+int sl_spool_sync(struct sl_spool *s)
+{
+    if (s->o.sync != SL_SPOOL_SYNC_BATCH) {
+        return 0;
+    }
+    if (s->wfd >= 0 && s->wdirty) {
+        if (fdatasync(s->wfd) != 0) {
+            sl_log(SL_LOG_ERR, WHO, "%s: cannot sync segment: %s", s->name, strerror(errno));
+            return SL_EIO;
+        }
+        s->wdirty = 0;
+    }
+    return dir_sync(s);
+}
+
+/* ---------------------------------------------------------------- peek, rewind, ack */
+
+enum { WIN_OK = 1, WIN_FULL = 0, WIN_SHORT = 2 };
+
+static int rfd_for(struct sl_spool *s, uint64_t seq)
+{
+    if (s->rfd >= 0 && s->rfd_seq == seq) {
+        return 0;
+    }
+    if (s->rfd >= 0) {
+        close(s->rfd);
+    }
+    char fn[PATH_MAX];
+    seg_name(s, seq, "", fn, sizeof(fn));
+    s->rfd = openat(s->dirfd, fn, O_RDONLY | O_CLOEXEC);
+    if (s->rfd < 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot open: %s", s->dir, fn, strerror(errno));
+        return SL_EIO;
+    }
+    s->rfd_seq = seq;
+    return 0;
+}
+
+/* Make bytes [off, off+need) of segment g addressable in the window.  may_move: no record
+ * handed out by this peek points into the window yet, so it may be compacted or grown. */
+static int win_get(struct sl_spool *s, const struct seg *g, uint64_t off, size_t need, int may_move,
+                   const unsigned char **out)
+{
+    if (s->win_seq == g->seq && off >= s->win_off && off + need <= s->win_off + s->win_len) {
+        *out = s->win + s->wstart + (off - s->win_off);
+        return WIN_OK;
+    }
+    if (s->win_seq != g->seq || off < s->win_off || off > s->win_off + s->win_len) {
+        s->wstart = may_move ? 0 : s->wstart + s->win_len;
+        s->win_len = 0;
+        s->win_off = off;
+        s->win_seq = g->seq;
+    }
+    if (s->wstart + (off - s->win_off) + need > s->win_cap) {
+        if (!may_move) {
+            return WIN_FULL;
+        }
+        size_t keep = (size_t)(s->win_off + s->win_len - off);
+        memmove(s->win, s->win + s->wstart + (off - s->win_off), keep);
+        s->wstart = 0;
+        s->win_off = off;
+        s->win_len = keep;
+        if (need > s->win_cap) {
+            s->win_cap = need;
+            s->win = sl_xrealloc(s->win, s->win_cap);
+        }
+    }
+    if (rfd_for(s, g->seq) != 0) {
+        return SL_EIO;
+    }
+    uint64_t from = s->win_off + s->win_len;
+    uint64_t room = s->win_cap - s->wstart - s->win_len;
+    uint64_t avail = g->data_end > from ? g->data_end - from : 0;
+    size_t want = (size_t)(room < avail ? room : avail);
+    if (want > 0) {
+        ssize_t got = full_pread(s->rfd, s->win + s->wstart + s->win_len, want, from);
+        if (got < 0) {
+            sl_log(SL_LOG_ERR, WHO, "%s: cannot read segment %llu: %s", s->name,
+                   (unsigned long long)g->seq, strerror(errno));
+            return SL_EIO;
+        }
+        s->win_len += (size_t)got;
+    }
+    if (off + need > s->win_off + s->win_len) {
+        return WIN_SHORT;
+    }
+    *out = s->win + s->wstart + (off - s->win_off);
+    return WIN_OK;
+}
+
+static void fl_push(struct sl_spool *s, struct pos end, uint64_t len)
+{
+    if (s->fl_head + s->fl_n == s->fl_cap) {
+        if (s->fl_head > 0) {
+            memmove(s->fl, s->fl + s->fl_head, s->fl_n * sizeof(*s->fl));
+            s->fl_head = 0;
+        } else {
+            s->fl_cap = s->fl_cap ? s->fl_cap * 2 : 256;
+            s->fl = sl_xrealloc(s->fl, s->fl_cap * sizeof(*s->fl));
+        }
+    }
+    s->fl[s->fl_head + s->fl_n++] = (struct inflight){ end, len };
+}
+
+/* A record of segment g at the peek position is damaged (the file changed after open). */
+static int runtime_damage(struct sl_spool *s, struct seg *g)
+{
+    if (seg_is_active(s, g)) {
+        sl_log(SL_LOG_ERR, WHO, "%s: active segment %llu damaged at offset %llu", s->name,
+               (unsigned long long)g->seq, (unsigned long long)s->rpos.off);
+        return SL_EIO;
+    }
+    uint64_t lost = g->nrec > s->rpos.idx ? g->nrec - s->rpos.idx : 0;
+    sl_log(SL_LOG_ERR, WHO, "%s: segment %llu damaged at offset %llu; set aside, %llu record(s) lost",
+           s->name, (unsigned long long)g->seq, (unsigned long long)s->rpos.off,
+           (unsigned long long)lost);
+    int rc = salvage(s, g->seq, s->rpos.off);
+    if (s->rfd >= 0 && s->rfd_seq == g->seq) {
+        close(s->rfd);
+        s->rfd = -1;
+    }
+    s->disk -= g->size - s->rpos.off;
+    g->size = s->rpos.off;
+    g->data_end = s->rpos.off;
+    g->nrec = s->rpos.idx;
+    g->sealed = 0;
+    s->count = s->count > lost ? s->count - lost : 0;
+    s->set_aside++;
+    s->lost += lost;
+    return rc == 0 ? 0 : rc;
+}
+
+int sl_spool_peek(struct sl_spool *s, struct sl_spool_rec *out, size_t max, size_t *n)
+{
+    *n = 0;
+    if (s->win_cap > 4 * WINDOW_CAP) {
+        /* give back the memory a huge record needed */
+        free(s->win);
+        s->win_cap = WINDOW_CAP;
+        s->win = sl_xmalloc(s->win_cap);
+        s->wstart = 0;
+        s->win_len = 0;
+        s->win_seq = 0;
+    }
+    size_t guard = 0;
+    while (*n < max && s->count > s->fl_n && guard++ < max + 4 * s->nsegs + 16) {
+        struct seg *g = seg_lookup(s, s->rpos.seq);
+        if (g == NULL) {
+            break;
+        }
+        if (g->seq != s->rpos.seq) {
+            s->rpos = (struct pos){ g->seq, SEG_HDR_LEN, 0 };
+        }
+        if (s->rpos.off >= g->data_end) {
+            if (g == seg_active(s)) {
+                break;
+            }
+            s->rpos = (struct pos){ g[1].seq, SEG_HDR_LEN, 0 };
+            continue;
+        }
+        const unsigned char *h;
+        int rc = win_get(s, g, s->rpos.off, REC_HDR_LEN, *n == 0, &h);
+        uint32_t len = 0;
+        if (rc == WIN_OK) {
+            len = get32(h);
+            if (len > MAX_REC_LEN || s->rpos.off + REC_HDR_LEN + len > g->data_end) {
+                rc = WIN_SHORT;
+            } else {
+                rc = win_get(s, g, s->rpos.off, REC_HDR_LEN + len, *n == 0, &h);
+            }
+        }
+        if (rc == WIN_OK && rec_crc(h, h + REC_HDR_LEN, len) != get32(h + 4)) {
+            rc = WIN_SHORT;
+        }
+        if (rc == WIN_FULL) {
+            break;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        if (rc == WIN_SHORT) {
+            rc = runtime_damage(s, g);
+            if (rc != 0) {
+                return rc;
+            }
+            guard = 0;
+            continue;
+        }
+        out[*n].p = h + REC_HDR_LEN;
+        out[*n].len = len;
+        (*n)++;
+        s->rpos.off += REC_HDR_LEN + len;
+        s->rpos.idx++;
+        fl_push(s, s->rpos, len);
+        guard = 0;
+    }
+    return 0;
+}
+
+void sl_spool_rewind(struct sl_spool *s)
+{
+    s->rpos = s->apos;
+    s->fl_head = 0;
+    s->fl_n = 0;
+}
+
+int sl_spool_ack(struct sl_spool *s, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    if (n > s->count) {
+        return SL_EINVAL;
+    }
+    while (s->fl_n < n) {
+        struct sl_spool_rec tmp[64];
+        size_t want = n - s->fl_n < 64 ? n - s->fl_n : 64, got = 0;
+        int rc = sl_spool_peek(s, tmp, want, &got);
+        if (rc != 0) {
+            return rc;
+        }
+        if (got == 0) {
+            return SL_EINVAL;
+        }
+    }
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        bytes += s->fl[s->fl_head + i].len;
+    }
+    s->apos = s->fl[s->fl_head + n - 1].end;
+    s->fl_head += n;
+    s->fl_n -= n;
+    if (s->fl_n == 0) {
+        s->fl_head = 0;
+    }
+    s->count -= n;
+    s->payload = s->payload > bytes ? s->payload - bytes : 0;
+    s->total_acked += n;
+    s->acks_since_ckpt += n;
+    frontier_normalise(s);
+    if (s->o.checkpoint_interval == 0 || s->acks_since_ckpt >= s->o.checkpoint_interval) {
+        return state_write(s);
+    }
+    return 0;
+}
+
+uint64_t sl_spool_count(const struct sl_spool *s)
+{
+    return s->count;
+}
+
+uint64_t sl_spool_bytes(const struct sl_spool *s)
+{
+    return s->disk;
+}
+
+/* ---------------------------------------------------------------- open & close */
+
+static void spool_free(struct sl_spool *s)
+{
+    if (s->wfd >= 0) {
+        close(s->wfd);
+    }
+    if (s->rfd >= 0) {
+        close(s->rfd);
+    }
+    if (s->statefd >= 0) {
+        close(s->statefd);   /* releases the flock */
+    }
+    if (s->dirfd >= 0) {
+        close(s->dirfd);
+    }
+    free(s->segs);
+    free(s->fl);
+    free(s->win);
+    free(s->stage);
+    free(s->dir);
+    free(s->name);
+    free(s);
+}
+
+void sl_spool_close(struct sl_spool *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->wfd >= 0) {
+        struct seg *g = seg_active(s);
+        if (g->nrec == 0) {
+            char fn[PATH_MAX];
+            seg_name(s, g->seq, "", fn, sizeof(fn));
+            close(s->wfd);
+            s->wfd = -1;
+            if (unlinkat(s->dirfd, fn, 0) == 0) {
+                s->dir_dirty = 1;
+            }
+        } else if (seg_seal(s) != 0) {
+            close(s->wfd);
+            s->wfd = -1;
+        }
+    }
+    (void)state_write(s);
+    (void)dir_sync(s);
+    spool_free(s);
+}
+
+static int read_dir(struct sl_spool *s, uint64_t **seqs, size_t *nseqs, uint64_t *max_seq)
+{
+    int fd = dup(s->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot list: %s", s->dir, strerror(errno));
+        return SL_EIO;
+    }
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        uint64_t seq;
+        if (parse_seg_name(s, e->d_name, "", &seq)) {
+            if (*nseqs == cap) {
+                cap = cap ? cap * 2 : 64;
+                *seqs = sl_xrealloc(*seqs, cap * sizeof(**seqs));
+            }
+            (*seqs)[(*nseqs)++] = seq;
+        } else if (parse_seg_name(s, e->d_name, ".tmp", &seq)) {
+            unlinkat(s->dirfd, e->d_name, 0);   /* an interrupted salvage */
+            s->dir_dirty = 1;
+            continue;
+        } else if (!parse_seg_name(s, e->d_name, ".bad", &seq)) {
+            continue;
+        }
+        if (seq > *max_seq) {
+            *max_seq = seq;
+        }
+    }
+    closedir(d);
+    if (*nseqs > 1) {
+        qsort(*seqs, *nseqs, sizeof(**seqs), cmp_u64);
+    }
+    return 0;
+}
+
+static int recover(struct sl_spool *s, struct sl_spool_report *rep)
+{
+    char fn[PATH_MAX];
+    /* state */
+    unsigned char st[STATE_FILE_LEN];
+    memset(st, 0, sizeof(st));
+    ssize_t got = full_pread(s->statefd, st, sizeof(st), 0);
+    if (got < 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot read state: %s", s->name, strerror(errno));
+        return SL_EIO;
+    }
+    if (got < (ssize_t)STATE_FILE_LEN && ftruncate(s->statefd, STATE_FILE_LEN) != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot size the state file: %s", s->name, strerror(errno));
+        return SL_EIO;
+    }
+    int have_state = 0;
+    struct pos sp = { 0, 0, 0 };
+    uint64_t gens[2] = { 0, 0 };
+    struct pos ps[2];
+    uint64_t acked[2] = { 0, 0 };
+    int ok[2];
+    ok[0] = state_decode(st, &gens[0], &ps[0], &acked[0]) == 0;
+    ok[1] = state_decode(st + STATE_SLOT_B, &gens[1], &ps[1], &acked[1]) == 0;
+    int pick = -1;
+    if (ok[0] && (!ok[1] || gens[0] >= gens[1])) {
+        pick = 0;
+    } else if (ok[1]) {
+        pick = 1;
+    }
+    if (pick >= 0) {
+        have_state = 1;
+        sp = ps[pick];
+        s->state_gen = gens[pick];
+        s->total_acked = acked[pick];
+        s->state_slot_next = !pick;
+    }
+
+    /* segments */
+    uint64_t *seqs = NULL;
+    size_t nseqs = 0;
+    uint64_t max_seq = have_state ? sp.seq : 0;
+    int rc = read_dir(s, &seqs, &nseqs, &max_seq);
+    if (rc != 0) {
+        free(seqs);
+        return rc;
+    }
+    int recovered = !have_state && (got > 0 || nseqs > 0);
+    if (got > 0 && !have_state) {
+        sl_log(SL_LOG_WARNING, WHO, "%s: state file damaged; starting from the oldest segment", s->name);
+    } else if (!have_state && nseqs > 0) {
+        sl_log(SL_LOG_WARNING, WHO, "%s: state file missing; starting from the oldest segment", s->name);
+    }
+    int found_frontier = 0;
+    uint64_t skip_rec = 0, skip_payload = 0;
+    for (size_t i = 0; i < nseqs && rc == 0; i++) {
+        uint64_t seq = seqs[i];
+        seg_name(s, seq, "", fn, sizeof(fn));
+        if (have_state && seq < sp.seq) {
+            unlinkat(s->dirfd, fn, 0);   /* wholly consumed; its removal did not complete */
+            s->dir_dirty = 1;
+            continue;
+        }
+        struct scan sc;
+        memset(&sc, 0, sizeof(sc));
+        sc.want_off = (have_state && seq == sp.seq) ? sp.off : 0;
+        rc = scan_segment(s, seq, &sc);
+        if (rc != 0) {
+            break;
+        }
+        if (sc.short_file) {
+            unlinkat(s->dirfd, fn, 0);   /* created but never written: nothing in it */
+            s->dir_dirty = 1;
+            continue;
+        }
+        if (sc.damaged) {
+            sl_log(SL_LOG_ERR, WHO,
+                   "%s/%s: damaged at offset %llu; set aside as %s.bad with ~%llu record(s) lost, "
+                   "%llu intact record(s) kept",
+                   s->dir, fn, (unsigned long long)sc.data_end, fn, (unsigned long long)sc.lost,
+                   (unsigned long long)sc.nrec);
+            s->set_aside++;
+            s->lost += sc.lost;
+            rc = salvage(s, seq, sc.data_end);
+            if (rc != 0 || sc.data_end < SEG_HDR_LEN) {
+                continue;
+            }
+            sc.size = sc.data_end;
+            sc.sealed = 0;
+        }
+        struct seg *g = seg_push(s);
+        g->seq = seq;
+        g->data_end = sc.data_end;
+        g->size = sc.size;
+        g->nrec = sc.nrec;
+        g->payload = sc.payload;
+        g->sealed = sc.sealed;
+        s->disk += sc.size;
+        s->count += sc.nrec;
+        s->payload += sc.payload;
+        if (have_state && seq == sp.seq) {
+            found_frontier = 1;
+            s->apos = (struct pos){ seq, sc.at_off, sc.at_idx };
+            skip_rec = sc.at_idx;
+            skip_payload = sc.at_payload;
+            if (sc.at_off != sp.off || sc.at_idx != sp.idx) {
+                sl_log(SL_LOG_WARNING, WHO, "%s: state frontier %llu/%llu is not a record boundary; "
+                       "resuming at offset %llu", s->name, (unsigned long long)sp.seq,
+                       (unsigned long long)sp.off, (unsigned long long)sc.at_off);
+                recovered = 1;
+            }
+        }
+    }
+    free(seqs);
+    if (rc != 0) {
+        return rc;
+    }
+    s->count -= skip_rec;
+    s->payload -= skip_payload;
+    s->next_seq = max_seq + 1;
+    rc = seg_create(s);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!found_frontier) {
+        s->apos = (struct pos){ s->segs[0].seq, SEG_HDR_LEN, 0 };
+    }
+    frontier_normalise(s);
+    s->rpos = s->apos;
+    rc = state_write(s);
+    if (rc == 0) {
+        rc = sl_spool_sync(s);
+    }
+    if (rep != NULL) {
+        rep->records = s->count;
+        rep->bytes = s->payload;
+        rep->segments_set_aside = s->set_aside;
+        rep->records_lost = s->lost;
+        rep->state_recovered = recovered;
+    }
+    return rc;
+}
+
+int sl_spool_open(const struct sl_spool_opts *o, struct sl_spool **out, struct sl_spool_report *rep)
+{
+    *out = NULL;
+    if (rep != NULL) {
+        memset(rep, 0, sizeof(*rep));
+    }
+    if (o == NULL || o->dir == NULL || o->name == NULL || o->name[0] == '\0' ||
+        strchr(o->name, '/') != NULL || strlen(o->name) > 200) {
+        return SL_EINVAL;
+    }
+    struct sl_spool *s = sl_xcalloc(1, sizeof(*s));
+    s->o = *o;
+    s->dir = sl_xstrdup(o->dir);
+    s->name = sl_xstrdup(o->name);
+    s->o.dir = s->dir;
+    s->o.name = s->name;
+    s->wfd = s->rfd = s->statefd = -1;
+    s->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->dirfd < 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s: cannot open spool directory: %s", o->dir, strerror(errno));
+        spool_free(s);
+        return errno == ENOENT ? SL_ENOENT : SL_EIO;
+    }
+    char fn[PATH_MAX];
+    snprintf(fn, sizeof(fn), "%s.state", s->name);
+    s->statefd = openat(s->dirfd, fn, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->statefd < 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot open: %s", o->dir, fn, strerror(errno));
+        spool_free(s);
+        return SL_EIO;
+    }
+    if (flock(s->statefd, LOCK_EX | LOCK_NB) != 0) {
+        sl_log(SL_LOG_ERR, WHO, "%s/%s: spool in use by another process", o->dir, fn);
+        spool_free(s);
+        return SL_EAGAIN;
+    }
+    s->stage = sl_xmalloc(STAGE_CAP);
+    s->win_cap = WINDOW_CAP;
+    s->win = sl_xmalloc(s->win_cap);
+    int rc = recover(s, rep);
+    if (rc != 0) {
+        spool_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
