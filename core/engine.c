@@ -575,7 +575,6 @@ static const struct sl_host host = {
     .msg_prop = host_msg_prop,
     .msg_json_set = host_msg_json_set,
     .msg_set_parse_result = host_msg_set_parse_result,
-    .msg_set_local = sl_msg_set_local,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the
