@@ -15,9 +15,24 @@
  * "0" picks a free port), address, listenPortFileName, maxSessions, supportOctetCountedFraming,
  * framingfix.cisco.asa, socketBacklog and the per-input overrides of the module switches.
  * Accepted but ignored: flowControl (always on: submit blocks), maxListeners, workerThreads,
- * preserveCase, defaultTZ, rateLimit.interval/burst.  StreamDriver.* / PermittedPeer /
- * gnutlsPriorityString are accepted, but StreamDriver.Mode != 0 (TLS) is refused with a
- * "not yet supported" configuration error.
+ * preserveCase, defaultTZ, rateLimit.interval/burst.
+ *
+ * TLS (StreamDriver.Mode="1", driver "gtls"; "ossl" is served by the same GnuTLS code):
+ * the shared stream driver in plugins/common/sl_tls.c.  StreamDriver.AuthMode (anon,
+ * x509/certvalid, x509/name, x509/fingerprint), PermittedPeer, streamDriver.CAFile/
+ * CertFile/KeyFile (default: global DefaultNetstreamDriverCAFile/CertFile/KeyFile),
+ * gnutlsPriorityString, StreamDriver.CheckExtendedKeyPurpose, PermitExpiredCerts (off,
+ * on, warn) and TlsVerifyDepth are honoured (PrioritizeSAN is accepted: DNS SANs are always
+ * checked first, the CN only without them).  Credentials are loaded in create(), so a missing/unreadable/mismatched key or
+ * an expired certificate fails the config check naming the file.  Handshakes run
+ * non-blocking inside the epoll loop; one that does not finish within 10 s is dropped.  A
+ * peer failing the policy is logged with the reason and its certificate's SHA-256
+ * fingerprint, counted (tls.handshake.failed, tls.peer.refused, tls.handshake.timeout)
+ * and closed; other sessions are not affected.  Decrypted bytes GnuTLS still buffers after
+ * a read are served in the next loop round without waiting for epoll.
+ *
+ * Built with -DSL_IMTLS the same code is the "imtls" plugin: imtcp with the TLS driver
+ * preset (StreamDriver.Mode 1, port 6514 by default).
  *
  * notifyOnConnectionClose logs "Netstream session %p closed by remote peer IP." at an
  * orderly close by the peer, as rsyslog 8.2302 does; notifyOnConnectionOpen is accepted but,
@@ -51,12 +66,29 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
 #include "framing.h"
 #include "imtcp.h"
+#include "../common/sl_tls.h"
+
+#ifdef SL_IMTLS
+#define IM_NAME "imtls"
+#define IM_DEFAULT_MODE "1"
+#define IM_PORT_FLAGS 0
+#define IM_PORT_DEFAULT "6514"
+#else
+#define IM_NAME "imtcp"
+#define IM_DEFAULT_MODE "0"
+#define IM_PORT_FLAGS SL_P_REQUIRED
+#define IM_PORT_DEFAULT NULL
+#endif
+
+#define TLS_HANDSHAKE_TIMEOUT_MS 10000
 
 #define MAX_LISTENERS 16
 #define READ_BUF_SIZE (256 * 1024)
@@ -65,6 +97,8 @@
 
 /* Tri-state switches of input() that default to the module's value. */
 static const char *const tri_enum[] = { "inherit", "off", "on", "no", "yes", "0", "1", NULL };
+/* input()'s PermitExpiredCerts: "inherit" (module's) or sl_tls_permit_expired_enum + 1 */
+static const char *const permit_expired_inst_enum[] = { "inherit", "off", "on", "warn", NULL };
 
 static int tri(int64_t v, int dflt)
 {
@@ -91,6 +125,7 @@ struct imtcp_mod {
     int64_t sd_verify_depth;
     struct sl_strarr permitted_peer;
     char *gnutls_prio;
+    int64_t sd_permit_expired;      /* sl_tls_permit_expired_enum */
 };
 
 enum { OBJ_LISTENER = 1, OBJ_SESSION, OBJ_STOP };
@@ -112,6 +147,11 @@ struct sess {
     socklen_t peerlen;
     char peer_ip[INET6_ADDRSTRLEN];
     char peer_port[8];
+    struct sl_tls_conn *tls;    /* NULL: plain TCP */
+    int hs;                     /* TLS handshake in progress */
+    int want_out;               /* registered for EPOLLOUT (handshake wants to write) */
+    int pending;                /* GnuTLS holds decrypted bytes not yet read */
+    int64_t hs_deadline;        /* CLOCK_MONOTONIC ms */
 };
 
 struct imtcp_inst {
@@ -137,6 +177,8 @@ struct imtcp_inst {
     int64_t sd_verify_depth;
     struct sl_strarr permitted_peer;
     char *gnutls_prio;
+    char *sd_ca_file, *sd_cert_file, *sd_key_file;
+    int64_t sd_permit_expired;      /* -1: module's */
 
     /* ---- runtime ---- */
     const struct sl_host *h;
@@ -166,9 +208,23 @@ struct imtcp_inst {
 
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
                      *c_framing_err;
+
+    /* ---- TLS ---- */
+    struct sl_tls_cred *tls;    /* NULL: plain TCP */
+    int hs_timeout_ms;
+    size_t nhs;                 /* sessions in handshake */
+    size_t npending;            /* sessions with buffered decrypted data */
+    _Atomic uint64_t *c_tls_ok, *c_tls_hs_failed, *c_tls_refused, *c_tls_timeout;
 };
 
 static _Atomic uint64_t flow_serial;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 #define MOFF(f) offsetof(struct imtcp_mod, f)
 #define IOFF(f) offsetof(struct imtcp_inst, f)
@@ -198,7 +254,7 @@ static const struct sl_param mod_params[] = {
     { "workerThreads", SL_PT_POSINT, 0, MOFF(worker_threads), "2", NULL, NULL, NULL },
     { "StreamDriver.Name", SL_PT_STRING, 0, MOFF(sd_name), NULL, NULL, NULL, NULL },
     { "StreamDriver.Mode", SL_PT_NONNEG, 0, MOFF(sd_mode),
-      "0", NULL, "$InputTCPServerStreamDriverMode", NULL },
+      IM_DEFAULT_MODE, NULL, "$InputTCPServerStreamDriverMode", NULL },
     { "StreamDriver.AuthMode", SL_PT_STRING, 0, MOFF(sd_authmode),
       NULL, NULL, "$InputTCPServerStreamDriverAuthMode", NULL },
     { "StreamDriver.CheckExtendedKeyPurpose", SL_PT_BOOL, 0, MOFF(sd_check_eku), "off", NULL,
@@ -210,11 +266,19 @@ static const struct sl_param mod_params[] = {
     { "PermittedPeer", SL_PT_ARRAY, 0, MOFF(permitted_peer),
       NULL, NULL, "$InputTCPServerStreamDriverPermittedPeer", NULL },
     { "gnutlsPriorityString", SL_PT_STRING, 0, MOFF(gnutls_prio), NULL, NULL, NULL, NULL },
+    { "StreamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, MOFF(sd_permit_expired), "off",
+      sl_tls_permit_expired_enum, NULL, NULL },
     SL_PARAM_END
 };
 
 static const struct sl_param inst_params[] = {
-    { "port", SL_PT_PORT, SL_P_REQUIRED, IOFF(port), NULL, NULL, "$InputTCPServerRun", NULL },
+    { "port", SL_PT_PORT, IM_PORT_FLAGS, IOFF(port), IM_PORT_DEFAULT, NULL,
+#ifdef SL_IMTLS
+      NULL,
+#else
+      "$InputTCPServerRun",
+#endif
+      NULL },
     { "address", SL_PT_STRING, 0, IOFF(address), NULL, NULL, NULL, NULL },
     { "listenPortFileName", SL_PT_STRING, 0, IOFF(listen_port_file), NULL, NULL, NULL, NULL },
     { "maxSessions", SL_PT_INT, 0, IOFF(max_sessions), "-1", NULL, NULL, NULL },
@@ -251,6 +315,11 @@ static const struct sl_param inst_params[] = {
       NULL },
     { "permittedPeer", SL_PT_ARRAY, 0, IOFF(permitted_peer), NULL, NULL, NULL, NULL },
     { "gnutlsPriorityString", SL_PT_STRING, 0, IOFF(gnutls_prio), NULL, NULL, NULL, NULL },
+    { "streamDriver.CAFile", SL_PT_STRING, 0, IOFF(sd_ca_file), NULL, NULL, NULL, NULL },
+    { "streamDriver.CertFile", SL_PT_STRING, 0, IOFF(sd_cert_file), NULL, NULL, NULL, NULL },
+    { "streamDriver.KeyFile", SL_PT_STRING, 0, IOFF(sd_key_file), NULL, NULL, NULL, NULL },
+    { "streamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, IOFF(sd_permit_expired), "inherit",
+      permit_expired_inst_enum, NULL, NULL },
     SL_PARAM_END
 };
 
@@ -268,11 +337,86 @@ int sl_imtcp_session_count(const void *inst)
 
 /* ------------------------------------------------------------------------------------- */
 
+static const char *global_setting(const struct sl_host *h, const char *name)
+{
+    if (h->struct_size < offsetof(struct sl_host, global_str) + sizeof h->global_str
+        || h->global_str == NULL) {
+        return NULL;
+    }
+    return h->global_str(name);
+}
+
+static const char *first_set(const char *a, const char *b)
+{
+    return a != NULL && a[0] != '\0' ? a : b;
+}
+
+/* StreamDriver.Mode 1: pick the driver and load the credentials (create() time). */
+static int tls_setup(struct imtcp_inst *in, const struct imtcp_mod *m)
+{
+    const struct sl_host *h = in->h;
+    const char *drv = first_set(first_set(in->sd_name, m->sd_name),
+                                global_setting(h, "defaultNetstreamDriver"));
+    if (drv == NULL || strcasecmp(drv, "ptcp") == 0) {
+        h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": streamDriver.mode=1 needs a TLS stream driver "
+               "(streamDriver.name=\"gtls\" or global DefaultNetstreamDriver=\"gtls\"), "
+               "driver is '%s'", drv != NULL ? drv : "ptcp");
+        return SL_ECONFIG;
+    }
+    if (strcasecmp(drv, "gtls") != 0 && strcasecmp(drv, "ossl") != 0) {
+        h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": unknown stream driver '%s' (gtls, ossl, ptcp)",
+               drv);
+        return SL_ECONFIG;
+    }
+    struct sl_tls_opts o;
+    memset(&o, 0, sizeof o);
+    o.server = 1;
+    const char *auth = first_set(in->sd_authmode, m->sd_authmode);
+    if (sl_tls_auth_parse(auth, &o.auth) != 0) {
+        h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": invalid streamDriver.authMode '%s' (anon, "
+               "x509/certvalid, x509/name, x509/fingerprint)", auth);
+        return SL_ECONFIG;
+    }
+    const struct sl_strarr *pp = in->permitted_peer.n > 0 ? &in->permitted_peer
+                                                          : &m->permitted_peer;
+    o.peers = pp->v;
+    o.npeers = pp->n;
+    if ((o.auth == SL_TLS_AUTH_NAME || o.auth == SL_TLS_AUTH_FINGERPRINT) && o.npeers == 0) {
+        h->log(SL_LOG_WARNING, IM_NAME, IM_NAME ": authMode %s without PermittedPeer: every "
+               "client will be refused", sl_tls_auth_name(o.auth));
+    }
+    o.ca_file = first_set(in->sd_ca_file, global_setting(h, "defaultNetstreamDriverCAFile"));
+    o.cert_file = first_set(in->sd_cert_file,
+                            global_setting(h, "defaultNetstreamDriverCertFile"));
+    o.key_file = first_set(in->sd_key_file, global_setting(h, "defaultNetstreamDriverKeyFile"));
+    o.priority = first_set(in->gnutls_prio, m->gnutls_prio);
+    o.check_eku = tri(in->sd_check_eku, m->sd_check_eku);
+    o.verify_depth = (int)(in->sd_verify_depth > 0 ? in->sd_verify_depth : m->sd_verify_depth);
+    o.permit_expired = (int)(in->sd_permit_expired > 0 ? in->sd_permit_expired - 1
+                                                       : m->sd_permit_expired);
+    char err[512];
+    if (sl_tls_cred_new(&o, &in->tls, err, sizeof err) != 0) {
+        h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": TLS listener on port %lld: %s",
+               (long long)in->port, err);
+        return SL_ECONFIG;
+    }
+    return 0;
+}
+
+void sl_imtcp_set_tls_handshake_timeout(void *inst, int ms)
+{
+    struct imtcp_inst *in = inst;
+    in->hs_timeout_ms = ms;
+}
+
 static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
                         struct sl_input_ctx *ctx)
 {
     static const struct imtcp_mod mod_defaults = {
-        .max_sessions = 200, .max_frame_size = 200000, .addtl_delim = -1, .flow_control = 1
+        .max_sessions = 200, .max_frame_size = 200000, .addtl_delim = -1, .flow_control = 1,
+#ifdef SL_IMTLS
+        .sd_mode = 1,
+#endif
     };
     struct imtcp_inst *in = inst;
     const struct imtcp_mod *m = modconf != NULL ? modconf : &mod_defaults;
@@ -286,22 +430,22 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->bound_port = -1;
 
     int64_t mode = in->sd_mode >= 0 ? in->sd_mode : m->sd_mode;
-    if (mode != 0) {
-        h->log(SL_LOG_ERR, "imtcp",
-               "imtcp: streamDriver.mode=%lld (TLS) is not yet supported by sluice",
-               (long long)mode);
+    if (mode != 0 && mode != 1) {
+        h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": streamDriver.mode=%lld is invalid (0 plain, "
+               "1 TLS)", (long long)mode);
         return SL_ECONFIG;
     }
+    in->hs_timeout_ms = TLS_HANDSHAKE_TIMEOUT_MS;
     int64_t addtl = in->addtl_delim >= -1 ? in->addtl_delim : m->addtl_delim;
     if (addtl < -1 || addtl > 255) {
-        h->log(SL_LOG_ERR, "imtcp",
+        h->log(SL_LOG_ERR, IM_NAME,
                "imtcp: addtlFrameDelimiter %lld is not a byte value (0..255) or -1",
                (long long)addtl);
         return SL_ECONFIG;
     }
     int64_t maxs = in->max_sessions > 0 ? in->max_sessions : m->max_sessions;
     if (maxs < 1 || maxs > 1000000) {
-        h->log(SL_LOG_ERR, "imtcp", "imtcp: maxSessions %lld out of range", (long long)maxs);
+        h->log(SL_LOG_ERR, IM_NAME, "imtcp: maxSessions %lld out of range", (long long)maxs);
         return SL_ECONFIG;
     }
     in->max_sess = (size_t)maxs;
@@ -322,13 +466,22 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->eff_ka_time = in->ka_time >= 0 ? in->ka_time : m->ka_time;
     in->eff_ka_interval = in->ka_interval >= 0 ? in->ka_interval : m->ka_interval;
 
+    if (mode == 1 && tls_setup(in, m) != 0) {
+        return SL_ECONFIG;
+    }
     snprintf(in->label, sizeof in->label, "port %lld", (long long)in->port);
-    in->c_submitted = h->counter("imtcp", in->label, "submitted");
-    in->c_opened = h->counter("imtcp", in->label, "sessions.opened");
-    in->c_closed = h->counter("imtcp", in->label, "sessions.closed");
-    in->c_refused = h->counter("imtcp", in->label, "sessions.refused");
-    in->c_truncated = h->counter("imtcp", in->label, "frames.truncated");
-    in->c_framing_err = h->counter("imtcp", in->label, "framing.errors");
+    in->c_submitted = h->counter(IM_NAME, in->label, "submitted");
+    in->c_opened = h->counter(IM_NAME, in->label, "sessions.opened");
+    in->c_closed = h->counter(IM_NAME, in->label, "sessions.closed");
+    in->c_refused = h->counter(IM_NAME, in->label, "sessions.refused");
+    in->c_truncated = h->counter(IM_NAME, in->label, "frames.truncated");
+    in->c_framing_err = h->counter(IM_NAME, in->label, "framing.errors");
+    if (in->tls != NULL) {
+        in->c_tls_ok = h->counter(IM_NAME, in->label, "tls.sessions.ok");
+        in->c_tls_hs_failed = h->counter(IM_NAME, in->label, "tls.handshake.failed");
+        in->c_tls_refused = h->counter(IM_NAME, in->label, "tls.peer.refused");
+        in->c_tls_timeout = h->counter(IM_NAME, in->label, "tls.handshake.timeout");
+    }
     return 0;
 }
 
@@ -400,7 +553,7 @@ static int imtcp_open(void *inst)
     }
     int rc = getaddrinfo(addr, portstr, &hints, &res);
     if (rc != 0) {
-        h->log(SL_LOG_ERR, "imtcp", "imtcp: cannot resolve listen address '%s' port %s: %s",
+        h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot resolve listen address '%s' port %s: %s",
                addr ? addr : "*", portstr, gai_strerror(rc));
         return SL_EIO;
     }
@@ -418,7 +571,7 @@ static int imtcp_open(void *inst)
     }
     freeaddrinfo(res);
     if (in->nlst == 0) {
-        h->log(SL_LOG_ERR, "imtcp", "imtcp: could not create tcp listener on %s port %s: %s",
+        h->log(SL_LOG_ERR, IM_NAME, "imtcp: could not create tcp listener on %s port %s: %s",
                addr ? addr : "*", portstr, strerror(last_err));
         return SL_EIO;
     }
@@ -430,7 +583,7 @@ static int imtcp_open(void *inst)
     in->sess = calloc(in->max_sess, sizeof *in->sess);
     in->rbuf = malloc(READ_BUF_SIZE);
     if (in->epfd < 0 || in->stop_obj.fd < 0 || in->sess == NULL || in->rbuf == NULL) {
-        h->log(SL_LOG_ERR, "imtcp", "imtcp: cannot set up the listener: %s", strerror(errno));
+        h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot set up the listener: %s", strerror(errno));
         return SL_EIO;
     }
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &in->stop_obj };
@@ -447,7 +600,7 @@ static int imtcp_open(void *inst)
     if (in->listen_port_file != NULL && in->listen_port_file[0] != '\0') {
         FILE *fp = fopen(in->listen_port_file, "w");
         if (fp == NULL) {
-            h->log(SL_LOG_ERR, "imtcp", "imtcp: cannot write listenPortFileName '%s': %s",
+            h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot write listenPortFileName '%s': %s",
                    in->listen_port_file, strerror(errno));
             return SL_EIO;
         }
@@ -499,31 +652,31 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
     switch (ev) {
     case SL_FRAMING_EV_BAD_DELIM:
         atomic_fetch_add(in->c_framing_err, 1);
-        h->log(SL_LOG_ERR, "imtcp",
+        h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: delimiter is not SP but has ASCII value %lld.", ip, ip, v);
         break;
     case SL_FRAMING_EV_BAD_COUNT:
         atomic_fetch_add(in->c_framing_err, 1);
-        h->log(SL_LOG_ERR, "imtcp",
+        h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: invalid octet count %lld.", ip, ip, v);
         break;
     case SL_FRAMING_EV_OVERSIZE:
-        h->log(SL_LOG_ERR, "imtcp",
+        h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: received oversize message from peer: (hostname) %s, (ip) %s: "
                "size is %lld bytes, max msg size is %zu, truncating...", ip, ip, v,
                in->fcfg.max_msg);
         break;
     case SL_FRAMING_EV_FRAME_TOO_LARGE:
         atomic_fetch_add(in->c_framing_err, 1);
-        h->log(SL_LOG_ERR, "imtcp",
+        h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: frame too large: %lld, change to octet stuffing", ip, ip, v);
         break;
     case SL_FRAMING_EV_INCOMPLETE:
         atomic_fetch_add(in->c_framing_err, 1);
-        h->log(SL_LOG_ERR, "imtcp",
+        h->log(SL_LOG_ERR, IM_NAME,
                "Incomplete frame at end of stream in session %p - ignoring extra data "
                "(a message may be lost).", (void *)s);
         break;
@@ -543,8 +696,21 @@ static void close_session(struct imtcp_inst *in, struct sess *s, int orderly)
         (void)flush_batch(in);
     }
     if (orderly && in->notify_close_on) {
-        in->h->log(SL_LOG_INFO, "imtcp", "Netstream session %p closed by remote peer %s.",
+        in->h->log(SL_LOG_INFO, IM_NAME, "Netstream session %p closed by remote peer %s.",
                    (void *)s, s->peer_ip);
+    }
+    if (s->tls != NULL) {
+        if (orderly && !s->hs) {
+            sl_tls_bye(s->tls);
+        }
+        sl_tls_conn_free(s->tls);
+        s->tls = NULL;
+    }
+    if (s->hs) {
+        in->nhs--;
+    }
+    if (s->pending) {
+        in->npending--;
     }
     (void)epoll_ctl(in->epfd, EPOLL_CTL_DEL, s->ep.fd, NULL);
     close(s->ep.fd);
@@ -596,7 +762,7 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
                 in->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 if (!in->refusing) {
                     in->refusing = 1;
-                    in->h->log(SL_LOG_ERR, "imtcp", "imtcp: cannot accept connection: %s",
+                    in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot accept connection: %s",
                                strerror(e));
                 }
                 continue;
@@ -607,7 +773,7 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             atomic_fetch_add(in->c_refused, 1);
             if (!in->refusing) {
                 in->refusing = 1;
-                in->h->log(SL_LOG_ERR, "imtcp",
+                in->h->log(SL_LOG_ERR, IM_NAME,
                            "too many tcp sessions (maxSessions=%zu) - dropping incoming "
                            "request", in->max_sess);
             }
@@ -637,11 +803,24 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
         if (in->keepalive_on) {
             set_keepalive(in, fd);
         }
+        if (in->tls != NULL) {
+            if (sl_tls_conn_new(in->tls, fd, NULL, &s->tls) != 0) {
+                close(fd);
+                free(s);
+                continue;
+            }
+            s->hs = 1;
+            s->hs_deadline = mono_ms() + in->hs_timeout_ms;
+        }
         struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = &s->ep };
         if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            sl_tls_conn_free(s->tls);
             close(fd);
             free(s);
             continue;
+        }
+        if (s->hs) {
+            in->nhs++;
         }
         in->sess[slot] = s;
         atomic_fetch_add(&in->nsess, 1);
@@ -649,21 +828,120 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
     }
 }
 
+/* Frame and submit n bytes of s.  Returns 1 if the session was closed. */
+static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
+{
+    in->cur = s;
+    int rc = sl_framing_feed(&s->fr, in->rbuf, n);
+    int frc = flush_batch(in);
+    if (rc == SL_ENOMEM) {
+        in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: out of memory, closing session from %s",
+                   s->peer_ip);
+        close_session(in, s, 0);
+        return 1;
+    }
+    if (rc != 0 || frc != 0) {
+        /* the core is shutting down: stop() follows */
+        atomic_store(&in->stopping, 1);
+    }
+    return 0;
+}
+
+static void set_events(struct imtcp_inst *in, struct sess *s, int want_out)
+{
+    if (s->want_out == want_out) {
+        return;
+    }
+    struct epoll_event ev = { .events = want_out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP,
+                              .data.ptr = &s->ep };
+    (void)epoll_ctl(in->epfd, EPOLL_CTL_MOD, s->ep.fd, &ev);
+    s->want_out = want_out;
+}
+
+/* A TLS session failed the handshake or the policy: log, count, close. */
+static void tls_refuse(struct imtcp_inst *in, struct sess *s, _Atomic uint64_t *counter,
+                       const char *what, const char *reason, const char *fpr)
+{
+    atomic_fetch_add(counter, 1);
+    in->h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": TLS session from %s:%s refused: %s: %s; "
+               "peer certificate fingerprint: %s", s->peer_ip, s->peer_port, what, reason,
+               fpr != NULL && fpr[0] != '\0' ? fpr : "(none)");
+    close_session(in, s, 0);
+}
+
+static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
+{
+    if (s->hs) {
+        int rc = sl_tls_handshake(s->tls);
+        if (rc == SL_EAGAIN) {
+            set_events(in, s, sl_tls_want_write(s->tls));
+            return;
+        }
+        if (rc != 0) {
+            tls_refuse(in, s, in->c_tls_hs_failed, "handshake failed", sl_tls_error(s->tls),
+                       NULL);
+            return;
+        }
+        char reason[768], fpr[160];
+        if (sl_tls_verify_peer(s->tls, reason, sizeof reason, fpr, sizeof fpr) != 0) {
+            tls_refuse(in, s, in->c_tls_refused, "peer not permitted", reason, fpr);
+            return;
+        }
+        if (reason[0] != '\0') {
+            in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME ": TLS session from %s:%s: %s; peer "
+                       "certificate fingerprint: %s", s->peer_ip, s->peer_port, reason, fpr);
+        }
+        s->hs = 0;
+        in->nhs--;
+        atomic_fetch_add(in->c_tls_ok, 1);
+        set_events(in, s, 0);
+    }
+    size_t off = 0;
+    int eof = 0, err = 0;
+    for (int i = 0; i < 64 && off < READ_BUF_SIZE; i++) {
+        ssize_t r = sl_tls_recv(s->tls, in->rbuf + off, READ_BUF_SIZE - off);
+        if (r > 0) {
+            off += (size_t)r;
+            continue;
+        }
+        if (r == 0) {
+            eof = 1;
+        } else if (r != SL_EAGAIN) {
+            err = 1;
+        }
+        break;
+    }
+    if (off > 0 && feed_session(in, s, off)) {
+        return;
+    }
+    if (eof || err) {
+        if (err) {
+            in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME ": TLS session from %s:%s: %s",
+                       s->peer_ip, s->peer_port, sl_tls_error(s->tls));
+        }
+        close_session(in, s, eof);
+        return;
+    }
+    int pend = sl_tls_pending(s->tls) > 0;
+    if (pend != s->pending) {
+        s->pending = pend;
+        if (pend) {
+            in->npending++;
+        } else {
+            in->npending--;
+        }
+    }
+}
+
 static void session_ready(struct imtcp_inst *in, struct sess *s)
 {
+    if (s->tls != NULL) {
+        tls_session_ready(in, s);
+        return;
+    }
     ssize_t n = recv(s->ep.fd, in->rbuf, READ_BUF_SIZE, 0);
     if (n > 0) {
-        in->cur = s;
-        int rc = sl_framing_feed(&s->fr, in->rbuf, (size_t)n);
-        int frc = flush_batch(in);
-        if (rc == SL_ENOMEM) {
-            in->h->log(SL_LOG_ERR, "imtcp", "imtcp: out of memory, closing session from %s",
-                       s->peer_ip);
-            close_session(in, s, 0);
-        } else if (rc != 0 || frc != 0) {
-            /* the core is shutting down: stop() follows */
-            atomic_store(&in->stopping, 1);
-        }
+        (void)feed_session(in, s, (size_t)n);
         return;
     }
     if (n == 0) {
@@ -676,18 +954,39 @@ static void session_ready(struct imtcp_inst *in, struct sess *s)
     close_session(in, s, 0);
 }
 
+/* Sessions whose decrypted data waits inside GnuTLS, and handshakes past their deadline. */
+static void tls_housekeeping(struct imtcp_inst *in)
+{
+    int64_t now = in->nhs > 0 ? mono_ms() : 0;
+    for (size_t i = 0; i < in->max_sess && (in->npending > 0 || in->nhs > 0); i++) {
+        struct sess *s = in->sess[i];
+        if (s == NULL) {
+            continue;
+        }
+        if (s->pending) {
+            s->pending = 0;
+            in->npending--;
+            tls_session_ready(in, s);
+        } else if (s->hs && now >= s->hs_deadline) {
+            tls_refuse(in, s, in->c_tls_timeout, "handshake timed out",
+                       "no complete handshake in time", NULL);
+        }
+    }
+}
+
 static int imtcp_run(void *inst)
 {
     struct imtcp_inst *in = inst;
     struct epoll_event evs[64];
 
     while (!atomic_load(&in->stopping)) {
-        int n = epoll_wait(in->epfd, evs, 64, 1000);
+        int tmo = in->npending > 0 ? 0 : in->nhs > 0 ? 100 : 1000;
+        int n = epoll_wait(in->epfd, evs, 64, tmo);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            in->h->log(SL_LOG_ERR, "imtcp", "imtcp: epoll_wait failed: %s", strerror(errno));
+            in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: epoll_wait failed: %s", strerror(errno));
             return SL_EIO;
         }
         for (int i = 0; i < n && !atomic_load(&in->stopping); i++) {
@@ -698,6 +997,9 @@ static int imtcp_run(void *inst)
                 session_ready(in, (struct sess *)o);
             }
             /* OBJ_STOP: the flag is set, the loop ends */
+        }
+        if (in->npending > 0 || in->nhs > 0) {
+            tls_housekeeping(in);
         }
     }
     return 0;
@@ -721,6 +1023,7 @@ static void imtcp_destroy(void *inst)
         for (size_t i = 0; i < in->max_sess; i++) {
             if (in->sess[i] != NULL) {
                 struct sess *s = in->sess[i];
+                sl_tls_conn_free(s->tls);
                 close(s->ep.fd);
                 sl_framing_free(&s->fr);
                 free(s);
@@ -749,6 +1052,8 @@ static void imtcp_destroy(void *inst)
     }
     free(in->rbuf);
     in->rbuf = NULL;
+    sl_tls_cred_free(in->tls);
+    in->tls = NULL;
 }
 
 static const struct sl_input_ops imtcp_ops = {
@@ -759,8 +1064,13 @@ static const struct sl_input_ops imtcp_ops = {
     .destroy = imtcp_destroy,
 };
 
+#ifdef SL_IMTLS
+SL_PLUGIN_DEFINE(imtls) = {
+    SL_PLUGIN_HEADER(imtls),
+#else
 SL_PLUGIN_DEFINE(imtcp) = {
     SL_PLUGIN_HEADER(imtcp),
+#endif
     .kinds = SL_INPUT,
     .flags = SL_PF_PRE_PRIVDROP_OPEN,
     .module_params = mod_params,

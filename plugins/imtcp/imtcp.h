@@ -9,5 +9,7 @@
 int sl_imtcp_bound_port(const void *inst);
 /* Number of open sessions (racy snapshot; for tests). */
 int sl_imtcp_session_count(const void *inst);
+/* TLS handshake deadline in ms (default 10000); call after create(), before run(). */
+void sl_imtcp_set_tls_handshake_timeout(void *inst, int ms);
 
 #endif

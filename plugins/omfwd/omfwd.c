@@ -9,7 +9,22 @@
  *     empty record is still sent (empty datagram, lone delimiter, "0 ");
  *   - UDP sends one datagram per record; send errors are counted and logged (at most
  *     maxErrorMessages times) and never suspend the action.
- * TLS (StreamDriverMode != 0) is not implemented yet: create() refuses it.
+ * TLS (StreamDriverMode="1" with StreamDriver "gtls", or "ossl" which is served by the
+ * same GnuTLS code; the driver defaults to global DefaultNetstreamDriver): the shared
+ * stream driver of plugins/common/sl_tls.c.  StreamDriverAuthMode anon (no check of the
+ * server certificate: logged as insecure at start), x509/certvalid (chain only: "skip
+ * name check"), x509/name (chain and StreamDriverPermittedPeers, comma separated, '*'
+ * wildcards; without peers the target host name) and x509/fingerprint ("SHA1:.." or
+ * "SHA256:.." entries).  StreamDriver.CAFile/CertFile/KeyFile default to the global
+ * DefaultNetstreamDriver* files and are loaded in create(): unreadable files, a key not
+ * matching its certificate or an expired certificate fail the config check naming the
+ * file.  The handshake is bounded by the connect timeout; a refused server is logged
+ * with the reason and its certificate fingerprint, counted (tls.peer.refused,
+ * tls.handshake.failed) and the action is suspended like for a failed connect.  With TLS
+ * 1.3 a server judges our certificate after our side of the handshake is complete, so
+ * after connecting we wait up to 200 ms for its verdict (session ticket = accepted,
+ * alert = refused) instead of losing the first batch in a connection it drops.  At HUP
+ * the certificates and keys are read again (bad files: logged, the old ones kept).
  *
  * Ownership and lifetime
  *   - Parameter strings and templates in struct omfwd_inst belong to the core.
@@ -17,9 +32,10 @@
  *     each rsyslog worker has its own connection; all are released in worker_destroy().
  *
  * Concurrency & locking
- *   - deliver() touches only its own wrk plus read-only instance configuration; the only
- *     shared mutable state is the error-message budget and the counters, both atomic.
- *     No lock is needed.
+ *   - deliver() touches only its own wrk plus read-only instance configuration; the
+ *     shared mutable state is the error-message budget and the counters (atomic) and the
+ *     TLS credentials pointer, which hup() replaces: it is read and swapped under
+ *     tls_lock, and every session holds its own reference to the credentials it uses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,19 +44,23 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_tls.h"
 
 #define OMFWD_CONNECT_TIMEOUT_MS 5000
 #define OMFWD_SEND_TIMEOUT_S 30
+#define OMFWD_TLS_SETTLE_MS 200     /* TLS 1.3: wait for the server's verdict on our cert */
 #define OMFWD_UDP_CHUNK 256          /* datagrams per sendmmsg() call */
 
 enum { OMFWD_UDP = 0, OMFWD_TCP = 1 };
@@ -79,6 +99,11 @@ struct omfwd_inst {
     char *strm_auth_mode;
     char *strm_permitted_peers;
     char *strm_ca_file, *strm_cert_file, *strm_key_file;
+    int strm_check_eku;
+    int strm_prioritize_san;
+    int64_t strm_verify_depth;
+    int64_t strm_permit_expired;
+    char *gnutls_prio;
 
     /* runtime */
     const struct sl_host *h;
@@ -87,10 +112,20 @@ struct omfwd_inst {
     char who[160];
     _Atomic int64_t err_budget;         /* error messages still allowed */
     _Atomic uint64_t *c_sent, *c_failed;
+    struct sl_tls_cred *tls;            /* NULL: plain TCP; replaced at HUP under tls_lock */
+    struct sl_tls_opts tls_opts;        /* kept for the reload at HUP */
+    pthread_mutex_t tls_lock;
+    int tls_lock_ok;
+    _Atomic unsigned tls_gen;           /* bumped when the credentials are replaced */
+    char **peer_list;                   /* StreamDriverPermittedPeers split at commas */
+    size_t npeers;
+    _Atomic uint64_t *c_tls_refused, *c_tls_failed;
 };
 
 struct omfwd_wrk {
     int fd;                      /* TCP connection or UDP socket, -1 if none */
+    struct sl_tls_conn *tls;     /* TLS session on fd, or NULL */
+    unsigned tls_gen;            /* credentials generation of that session */
     struct addrinfo *ai;         /* UDP: resolved target addresses */
     int udp_family;
     uint64_t since_bind;         /* records since the socket was (re)created */
@@ -135,7 +170,7 @@ static const struct sl_param omfwd_inst_params[] = {
     { "conErrSkip", SL_PT_NONNEG, 0, FO(conerr_skip), "0", NULL, NULL, "accepted" },
     { "StreamDriver", SL_PT_WORD, 0, FO(strm_driver), NULL, NULL, NULL, "ptcp, gtls, ossl" },
     { "StreamDriverMode", SL_PT_INT, 0, FO(strm_driver_mode), "0", NULL,
-      "$ActionSendStreamDriverMode", "0 = plain TCP (TLS not yet supported)" },
+      "$ActionSendStreamDriverMode", "0 = plain TCP, 1 = TLS" },
     { "StreamDriverAuthMode", SL_PT_WORD, 0, FO(strm_auth_mode), NULL, NULL,
       "$ActionSendStreamDriverAuthMode", "" },
     { "StreamDriverPermittedPeers", SL_PT_STRING, 0, FO(strm_permitted_peers), NULL, NULL,
@@ -143,6 +178,16 @@ static const struct sl_param omfwd_inst_params[] = {
     { "StreamDriver.CAFile", SL_PT_STRING, 0, FO(strm_ca_file), NULL, NULL, NULL, "" },
     { "StreamDriver.CertFile", SL_PT_STRING, 0, FO(strm_cert_file), NULL, NULL, NULL, "" },
     { "StreamDriver.KeyFile", SL_PT_STRING, 0, FO(strm_key_file), NULL, NULL, NULL, "" },
+    { "StreamDriver.CheckExtendedKeyPurpose", SL_PT_BOOL, 0, FO(strm_check_eku), "off", NULL,
+      NULL, "require serverAuth in the server certificate" },
+    { "StreamDriver.PrioritizeSAN", SL_PT_BOOL, 0, FO(strm_prioritize_san), "off", NULL, NULL,
+      "accepted (names are always taken from the SAN first)" },
+    { "StreamDriver.TlsVerifyDepth", SL_PT_NONNEG, 0, FO(strm_verify_depth), "0", NULL, NULL,
+      "maximum certificate chain depth" },
+    { "StreamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, FO(strm_permit_expired), "off",
+      sl_tls_permit_expired_enum, NULL, "off, on or warn" },
+    { "gnutlsPriorityString", SL_PT_STRING, 0, FO(gnutls_prio), NULL, NULL, NULL,
+      "GnuTLS priority string (default: TLS 1.2 and 1.3)" },
     SL_PARAM_END
 };
 
@@ -156,6 +201,11 @@ static const struct sl_param omfwd_mod_params[] = {
 
 static void omfwd_close(struct omfwd_wrk *w)
 {
+    if (w->tls != NULL) {
+        sl_tls_bye(w->tls);
+        sl_tls_conn_free(w->tls);
+        w->tls = NULL;
+    }
     if (w->fd >= 0) {
         close(w->fd);
         w->fd = -1;
@@ -215,8 +265,59 @@ static void omfwd_log_down(const struct omfwd_inst *in, struct omfwd_wrk *w, con
     }
 }
 
+/* TLS handshake on a fresh non-blocking connection, then the authentication policy.
+ * 0, or -1 after logging (once per outage) and counting; w->tls is set on success. */
+static int omfwd_tls_start(struct omfwd_inst *in, struct omfwd_wrk *w, int fd)
+{
+    struct sl_tls_conn *t = NULL;
+    pthread_mutex_lock(&in->tls_lock);
+    int nrc = sl_tls_conn_new(in->tls, fd, in->target, &t);
+    w->tls_gen = atomic_load(&in->tls_gen);
+    pthread_mutex_unlock(&in->tls_lock);
+    if (nrc != 0) {
+        return -1;
+    }
+    char reason[768], fpr[160];
+    _Atomic uint64_t *ctr = in->c_tls_failed;
+    const char *what = "TLS handshake failed";
+    int rc = sl_tls_handshake_timed(t, OMFWD_CONNECT_TIMEOUT_MS);
+    if (rc != 0) {
+        snprintf(reason, sizeof reason, "%s", sl_tls_error(t));
+        fpr[0] = '\0';
+    } else {
+        rc = sl_tls_verify_peer(t, reason, sizeof reason, fpr, sizeof fpr);
+        ctr = in->c_tls_refused;
+        what = "TLS server refused";
+        if (rc == 0 && reason[0] != '\0') {
+            in->h->log(SL_LOG_WARNING, in->who, "TLS server %s:%s: %s; certificate "
+                       "fingerprint: %s", in->target, in->portstr, reason, fpr);
+        }
+        if (rc == 0) {
+            rc = sl_tls_client_settle(t, OMFWD_TLS_SETTLE_MS);
+            ctr = in->c_tls_failed;
+            what = "TLS session refused by";
+            snprintf(reason, sizeof reason, "%s", sl_tls_error(t));
+        }
+    }
+    if (rc != 0) {
+        if (ctr != NULL) {
+            atomic_fetch_add(ctr, 1);
+        }
+        if (!w->down_logged) {
+            in->h->log(SL_LOG_ERR, in->who, "%s %s:%s: %s; peer certificate fingerprint: %s; "
+                       "action suspended", what, in->target, in->portstr, reason,
+                       fpr[0] != '\0' ? fpr : "(none)");
+            w->down_logged = 1;
+        }
+        sl_tls_conn_free(t);
+        return -1;
+    }
+    w->tls = t;
+    return 0;
+}
+
 /* Non-blocking connect with a timeout to the first address that answers.  0 or -errno. */
-static int omfwd_tcp_connect(const struct omfwd_inst *in, struct omfwd_wrk *w)
+static int omfwd_tcp_connect(struct omfwd_inst *in, struct omfwd_wrk *w)
 {
     int gai;
     struct addrinfo *res = omfwd_resolve(in, SOCK_STREAM, &gai);
@@ -267,6 +368,11 @@ static int omfwd_tcp_connect(const struct omfwd_inst *in, struct omfwd_wrk *w)
                 close(fd);
                 continue;
             }
+        }
+        if (in->tls != NULL && omfwd_tls_start(in, w, fd) != 0) {
+            err = ECONNREFUSED;
+            close(fd);
+            break;   /* the peer answered but was refused: suspend, do not try others */
         }
         /* connected: back to blocking writes, bounded by a send timeout */
         int fl = fcntl(fd, F_GETFL);
@@ -425,6 +531,12 @@ static int omfwd_tcp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
 {
     size_t off = 0;
     int stalls = 0;
+    if (w->tls != NULL) {
+        if (sl_tls_send_all(w->tls, w->out.p, w->out.len) != 0) {
+            return -EPIPE;
+        }
+        off = w->out.len;
+    }
     while (off < w->out.len) {
         ssize_t r = send(w->fd, w->out.p + off, w->out.len - off, MSG_NOSIGNAL);
         if (r < 0) {
@@ -444,6 +556,124 @@ static int omfwd_tcp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
 }
 
 /* ------------------------------------------------------------------------------------- */
+
+static const char *omfwd_global(const struct sl_host *h, const char *name)
+{
+    if (h->struct_size < offsetof(struct sl_host, global_str) + sizeof h->global_str
+        || h->global_str == NULL) {
+        return NULL;
+    }
+    return h->global_str(name);
+}
+
+static const char *omfwd_first(const char *a, const char *b)
+{
+    return a != NULL && a[0] != '\0' ? a : b;
+}
+
+/* Split StreamDriverPermittedPeers ("a, b,c") into in->peer_list.  0 or SL_ENOMEM. */
+static int omfwd_split_peers(struct omfwd_inst *in)
+{
+    const char *s = in->strm_permitted_peers;
+    if (s == NULL || s[0] == '\0') {
+        return 0;
+    }
+    size_t n = 1;
+    for (const char *p = s; *p != '\0'; p++) {
+        n += *p == ',';
+    }
+    in->peer_list = calloc(n, sizeof *in->peer_list);
+    if (in->peer_list == NULL) {
+        return SL_ENOMEM;
+    }
+    const char *p = s;
+    while (*p != '\0' && in->npeers < n) {
+        const char *e = strchr(p, ',');
+        size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+        while (len > 0 && (p[0] == ' ' || p[0] == '\t')) {
+            p++;
+            len--;
+        }
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+            len--;
+        }
+        if (len > 0) {
+            in->peer_list[in->npeers] = strndup(p, len);
+            if (in->peer_list[in->npeers] == NULL) {
+                return SL_ENOMEM;
+            }
+            in->npeers++;
+        }
+        if (e == NULL) {
+            break;
+        }
+        p = e + 1;
+    }
+    return 0;
+}
+
+static int omfwd_tls_setup(struct omfwd_inst *in)
+{
+    const struct sl_host *h = in->h;
+    const char *drv = omfwd_first(in->strm_driver, omfwd_global(h, "defaultNetstreamDriver"));
+    if (drv == NULL || strcasecmp(drv, "ptcp") == 0) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: StreamDriverMode 1 needs a TLS stream driver "
+               "(StreamDriver=\"gtls\" or global DefaultNetstreamDriver=\"gtls\"), driver "
+               "is '%s'", drv != NULL ? drv : "ptcp");
+        return SL_ECONFIG;
+    }
+    if (strcasecmp(drv, "gtls") != 0 && strcasecmp(drv, "ossl") != 0) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: unknown stream driver '%s' (gtls, ossl, ptcp)",
+               drv);
+        return SL_ECONFIG;
+    }
+    struct sl_tls_opts o;
+    memset(&o, 0, sizeof o);
+    o.server = 0;
+    if (sl_tls_auth_parse(in->strm_auth_mode, &o.auth) != 0) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: invalid StreamDriverAuthMode '%s' (anon, "
+               "x509/certvalid, x509/name, x509/fingerprint)", in->strm_auth_mode);
+        return SL_ECONFIG;
+    }
+    if (omfwd_split_peers(in) != 0) {
+        return SL_ECONFIG;
+    }
+    o.peers = in->peer_list;
+    o.npeers = in->npeers;
+    if (o.auth == SL_TLS_AUTH_FINGERPRINT && o.npeers == 0) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: StreamDriverAuthMode x509/fingerprint needs "
+               "StreamDriverPermittedPeers");
+        return SL_ECONFIG;
+    }
+    o.ca_file = omfwd_first(in->strm_ca_file, omfwd_global(h, "defaultNetstreamDriverCAFile"));
+    o.cert_file = omfwd_first(in->strm_cert_file,
+                              omfwd_global(h, "defaultNetstreamDriverCertFile"));
+    o.key_file = omfwd_first(in->strm_key_file,
+                             omfwd_global(h, "defaultNetstreamDriverKeyFile"));
+    o.priority = in->gnutls_prio;
+    o.check_eku = in->strm_check_eku;
+    o.verify_depth = (int)in->strm_verify_depth;
+    o.permit_expired = (int)in->strm_permit_expired;
+    char err[512];
+    if (sl_tls_cred_new(&o, &in->tls, err, sizeof err) != 0) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: TLS: %s", err);
+        return SL_ECONFIG;
+    }
+    in->tls_opts = o;
+    if (o.auth == SL_TLS_AUTH_ANON) {
+        h->log(SL_LOG_WARNING, in->who, "omfwd: INSECURE: StreamDriverAuthMode anon: the "
+               "certificate of %s is not checked (TLS encrypts but does not authenticate)",
+               in->target);
+    } else if (o.auth == SL_TLS_AUTH_CERTVALID) {
+        h->log(SL_LOG_NOTICE, in->who, "omfwd: StreamDriverAuthMode x509/certvalid: the "
+               "certificate of %s is verified, its name is not", in->target);
+    }
+    in->c_tls_refused = h->counter("omfwd", in->who, "tls.peer.refused");
+    in->c_tls_failed = h->counter("omfwd", in->who, "tls.handshake.failed");
+    return 0;
+}
+
+static void omfwd_destroy(void *inst);
 
 static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
 {
@@ -465,12 +695,12 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
     }
     snprintf(in->portstr, sizeof in->portstr, "%d", (int)in->port);
     snprintf(in->who, sizeof in->who, "omfwd %s:%s", in->target, in->portstr);
-    if (in->strm_driver_mode != 0) {
-        h->log(SL_LOG_ERR, in->who,
-               "omfwd: StreamDriverMode %lld (TLS) is not yet supported by sluice",
+    if (in->strm_driver_mode != 0 && in->strm_driver_mode != 1) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: StreamDriverMode %lld is invalid (0 plain, 1 TLS)",
                (long long)in->strm_driver_mode);
         return SL_ECONFIG;
     }
+
     if (in->compression_mode != 0 || in->zip_level != 0) {
         h->log(SL_LOG_ERR, in->who, "omfwd: compression is not yet supported by sluice");
         return SL_ECONFIG;
@@ -497,6 +727,17 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, in->who, "omfwd: template RSYSLOG_TraditionalForwardFormat not found");
         return SL_ECONFIG;
     }
+    if (in->strm_driver_mode == 1 && in->protocol == OMFWD_UDP) {
+        h->log(SL_LOG_WARNING, in->who, "omfwd: StreamDriverMode 1 (TLS) applies to "
+               "protocol tcp only; sending plain UDP");
+    } else if (in->strm_driver_mode == 1) {
+        pthread_mutex_init(&in->tls_lock, NULL);
+        in->tls_lock_ok = 1;
+        if (omfwd_tls_setup(in) != 0) {
+            omfwd_destroy(in);
+            return SL_ECONFIG;
+        }
+    }
     atomic_store(&in->err_budget, in->max_err_msgs);
     in->c_sent = h->counter("omfwd", in->who, "sent");
     in->c_failed = h->counter("omfwd", in->who, "failed");
@@ -505,7 +746,44 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
 
 static void omfwd_destroy(void *inst)
 {
-    (void)inst;
+    struct omfwd_inst *in = inst;
+    sl_tls_cred_free(in->tls);
+    in->tls = NULL;
+    for (size_t i = 0; i < in->npeers; i++) {
+        free(in->peer_list[i]);
+    }
+    free(in->peer_list);
+    in->peer_list = NULL;
+    in->npeers = 0;
+    if (in->tls_lock_ok) {
+        pthread_mutex_destroy(&in->tls_lock);
+        in->tls_lock_ok = 0;
+    }
+}
+
+/* SIGHUP: reload the TLS certificates and keys.  New connections use them; a worker's
+ * open session is closed at its next batch and re-established with them.  If the files
+ * are now bad, the error is logged and the current credentials stay in use. */
+static void omfwd_hup(void *inst)
+{
+    struct omfwd_inst *in = inst;
+    if (in->tls == NULL) {
+        return;
+    }
+    struct sl_tls_cred *nc = NULL;
+    char err[512];
+    if (sl_tls_cred_new(&in->tls_opts, &nc, err, sizeof err) != 0) {
+        in->h->log(SL_LOG_ERR, in->who, "omfwd: TLS reload at HUP failed, keeping the "
+                   "current certificates: %s", err);
+        return;
+    }
+    pthread_mutex_lock(&in->tls_lock);
+    struct sl_tls_cred *old = in->tls;
+    in->tls = nc;
+    atomic_fetch_add(&in->tls_gen, 1);
+    pthread_mutex_unlock(&in->tls_lock);
+    sl_tls_cred_free(old);
+    in->h->log(SL_LOG_INFO, in->who, "omfwd: TLS certificates reloaded");
 }
 
 static int omfwd_worker_create(void *inst, void *wrk)
@@ -611,7 +889,10 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
         omfwd_udp_send(in, w, b->n);
         return SL_OK;
     }
-    if (w->fd >= 0 && omfwd_tcp_dead(w->fd)) {
+    if (w->tls != NULL && w->tls_gen != atomic_load(&in->tls_gen)) {
+        omfwd_close(w);   /* credentials reloaded at HUP: reconnect with them */
+    }
+    if (w->fd >= 0 && (w->tls != NULL ? sl_tls_peer_gone(w->tls) : omfwd_tcp_dead(w->fd))) {
         omfwd_close(w);
     }
     if (w->fd < 0 && omfwd_tcp_connect(in, w) != 0) {
@@ -635,7 +916,7 @@ static const struct sl_output_ops omfwd_ops = {
     .worker_create = omfwd_worker_create,
     .worker_destroy = omfwd_worker_destroy,
     .deliver = omfwd_deliver,
-    .hup = NULL,
+    .hup = omfwd_hup,
 };
 
 SL_PLUGIN_DEFINE(omfwd) = {
