@@ -534,7 +534,23 @@ static int host_msg_json_set(struct sl_msg *m, const char *var, void *val)
         fjson_object_put(val);
         return SL_EINVAL;
     }
-    int rc = sl_msg_json_set(m, r.id, r.path != NULL ? r.path : "", val);
+    /* rsyslog's msgAddJSON (as the mm* modules call it): the root is merged into; below
+     * it a new key is added, but when the key exists already an object is merged into the
+     * ROOT (not into the key - so it is in rsyslog 8.2302), and a non-object must not
+     * replace an object. */
+    int rc;
+    struct fjson_object *leaf = NULL;
+    if (r.path != NULL && *r.path != '\0') {
+        leaf = sl_msg_json_get(m, r.id, r.path);
+    }
+    if (leaf != NULL && fjson_object_is_type(val, fjson_type_object)) {
+        rc = sl_msg_json_set(m, r.id, "", val);
+    } else if (leaf != NULL && fjson_object_is_type(leaf, fjson_type_object)) {
+        fjson_object_put(val);
+        rc = SL_EINVAL;
+    } else {
+        rc = sl_msg_json_set(m, r.id, r.path != NULL ? r.path : "", val);
+    }
     sl_propref_clear(&r);
     return rc;
 }
@@ -542,6 +558,11 @@ static int host_msg_json_set(struct sl_msg *m, const char *var, void *val)
 static void host_msg_set_parse_result(struct sl_msg *m, int ok)
 {
     m->parse_result = ok ? 1 : 2;
+}
+
+static int host_msg_set_msg(struct sl_msg *m, const char *text, size_t len)
+{
+    return sl_msg_replace_msg(m, text, len);
 }
 
 static const char *host_global_str(const char *name)
@@ -575,6 +596,8 @@ static const struct sl_host host = {
     .msg_prop = host_msg_prop,
     .msg_json_set = host_msg_json_set,
     .msg_set_parse_result = host_msg_set_parse_result,
+    .msg_set_msg = host_msg_set_msg,
+    .msg_set_local = sl_msg_set_local,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the
@@ -1154,9 +1177,46 @@ static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
     }
 }
 
+/* Inputs flagged SL_PF_MODULE_INSTANCE run as soon as their module is loaded (rsyslog's
+ * imuxsock system socket, imklog): one instance with default parameters, bound to the
+ * default ruleset, named after the module. */
+static void build_module_inputs(struct sl_engine *e)
+{
+    for (struct sl_module_rt *m = e->modules; m != NULL; m = m->next) {
+        if (!(m->pl->kinds & SL_INPUT) || !(m->pl->flags & SL_PF_MODULE_INSTANCE) ||
+            m->pl->in == NULL) {
+            continue;
+        }
+        struct sl_input_ctx *ctx = sl_xcalloc(1, sizeof *ctx);
+        ctx->eng = e;
+        ctx->mod = m;
+        ctx->loc = m->loc;
+        ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
+        ctx->rs = e->default_rs;
+        ctx->inputname = sl_xstrdup(m->pl->name);
+        char what[256];
+        snprintf(what, sizeof what, "module '%s'", m->pl->name);
+        int errs = 0;
+        ctx->inst = m->pl->inst_size ? sl_xcalloc(1, m->pl->inst_size) : NULL;
+        if (ctx->inst != NULL) {
+            errs += sl_params_apply(m->pl->inst_params, ctx->inst, NULL, NULL, what, &m->loc);
+        }
+        ctx->c_submitted = counter_new(e, m->pl->name, ctx->inputname, "submitted");
+        ctx->c_dropped = counter_new(e, m->pl->name, ctx->inputname, "dropped.queue_full");
+        e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
+        e->inputs[e->ninputs++] = ctx;
+        if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
+            sl_cfg_error(&m->loc, "%s: the input could not be created", what);
+            continue;
+        }
+        ctx->created = errs == 0;
+    }
+}
+
 static void build_inputs(struct sl_engine *e)
 {
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    build_module_inputs(e);
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type != SL_OBJ_INPUT) {
             continue;

@@ -260,6 +260,8 @@ void sl_parse_opts_default(struct sl_parse_opts *o)
     o->drop_trailing_lf = 1;
     o->space_lf_on_receive = 0;
     o->permit_squared_tag = 0;
+    o->escape_tab = 1;
+    o->escape_8bit = 0;
 }
 
 /* Private flag: raw lives in the same allocation as the message (not freed separately).
@@ -314,6 +316,11 @@ char *sl_msg_own(struct sl_msg *m, char *s)
     return s;
 }
 
+struct sl_msg_retired {
+    struct sl_msg_retired *next;
+    char *raw;   /* NULL when the retired buffer was the inline one */
+};
+
 void sl_msg_unref(struct sl_msg *m)
 {
     if (m == NULL) {
@@ -337,7 +344,71 @@ void sl_msg_unref(struct sl_msg *m)
         free(m->owned[i]);
     }
     free(m->owned[OWNED_UUID_SLOT]);
+    while (m->retired != NULL) {
+        struct sl_msg_retired *r = m->retired;
+        m->retired = r->next;
+        free(r->raw);
+        free(r);
+    }
     free(m);
+}
+
+int sl_msg_replace_msg(struct sl_msg *m, const char *text, size_t len)
+{
+    /* MSG is the tail of raw (the parsers leave it there): raw becomes the bytes before it
+     * plus the new text.  Should MSG ever live elsewhere, only MSG changes. */
+    int in_raw = m->msg.p != NULL && m->msg.p >= m->raw && m->msg.p <= m->raw + m->raw_len;
+    size_t off = in_raw ? (size_t)(m->msg.p - m->raw) : 0;
+    char *nbuf = malloc(off + len + 1);
+    struct sl_msg_retired *r = malloc(sizeof(*r));
+    if (nbuf == NULL || r == NULL) {
+        free(nbuf);
+        free(r);
+        return SL_ENOMEM;
+    }
+    memcpy(nbuf, m->raw, off);
+    if (len > 0) {
+        memcpy(nbuf + off, text, len);
+    }
+    nbuf[off + len] = '\0';
+    r->next = m->retired;
+    m->retired = r;
+    if (in_raw) {
+        r->raw = (m->flags & MSGF_RAW_INLINE) ? NULL : m->raw;   /* the old raw, retired */
+        m->flags &= ~MSGF_RAW_INLINE;
+        m->raw = nbuf;
+        m->raw_len = off + len;
+    } else {
+        r->raw = nbuf;                                            /* freed with the message */
+    }
+    m->msg.p = nbuf + off;
+    m->msg.len = len;
+    return 0;
+}
+
+void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
+{
+    if (m == NULL || lm == NULL) {
+        return;
+    }
+    m->local_flags = lm->flags;
+    m->local_pid = lm->pid;
+    if (lm->rcv != NULL) {
+        m->rcv = *lm->rcv;
+        sl_time_now(&m->t_generated, &m->rcv, 0);
+        m->t_reported = m->t_generated;
+    }
+    if (lm->hostname != NULL) {
+        /* imuxsock HostName=: fromhost (and so HOSTNAME) instead of the local host name */
+        free(m->fromhost);
+        m->fromhost = sl_xstrdup(lm->hostname);
+    }
+    if (lm->flags & SL_LOCAL_KERNEL) {
+        const char *tag = lm->tag != NULL ? lm->tag : "kernel:";
+        m->pri = (lm->pri >= 0 && lm->pri <= 191) ? lm->pri : SL_PRI_INVALID;
+        m->tag.p = sl_msg_own(m, sl_xstrdup(tag));
+        m->tag.len = strlen(tag);
+    }
 }
 
 struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text)
@@ -391,9 +462,13 @@ static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
     m->raw[len] = '\0';
     m->raw_len = len;
 
+    /* As rsyslog: control characters (a tab only with parser.escapeControlCharacterTab)
+     * and, with parser.escape8BitCharactersOnReceive, bytes above 127 become #ooo. */
+    int esc_8bit = o->escape_cc_on_receive && o->escape_8bit;
     size_t first = len;
     for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)m->raw[i] < 0x20) {
+        unsigned char c = (unsigned char)m->raw[i];
+        if (c < 0x20 || (esc_8bit && c > 127)) {
             first = i;
             break;
         }
@@ -409,10 +484,13 @@ static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
     size_t n = first;
     for (size_t i = first; i < len; i++) {
         unsigned char c = (unsigned char)m->raw[i];
-        if (c >= 0x20) {
+        int is_cc = c < 0x20 || (esc_8bit && c > 127);
+        if (!is_cc) {
             out[n++] = (char)c;
         } else if (c == '\n' && o->space_lf_on_receive) {
             out[n++] = ' ';
+        } else if (c == '\t' && !o->escape_tab) {
+            out[n++] = (char)c;
         } else if (o->escape_cc_on_receive) {
             out[n++] = o->cc_escape_prefix ? o->cc_escape_prefix : '#';
             out[n++] = (char)('0' + ((c >> 6) & 7));
@@ -509,6 +587,21 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         sl_parse_opts_default(&dflt);
         o = &dflt;
     }
+    if (m->local_flags & SL_LOCAL_KERNEL) {
+        /* rsyslog's imklog: no sanitizing, no parser; pri and tag were set by the input */
+        sl_time_now(&m->t_generated, &m->rcv, 0);
+        m->t_reported = m->t_generated;
+        m->hostname = (struct sl_str){ NULL, 0 };
+        m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
+        m->protocol_version = 0;
+        m->pri_from_msg = 1;
+        m->after_pri = 0;
+        m->msg.p = m->raw;
+        m->msg.len = m->raw_len;
+        derive_fields(m);
+        m->flags |= SL_MSGF_PARSED;
+        return;
+    }
     sanitize(m, o);
     /* an input may have set rcv after sl_msg_new(): timegenerated follows it */
     sl_time_now(&m->t_generated, &m->rcv, 0);
@@ -517,6 +610,17 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     m->tag = (struct sl_str){ NULL, 0 };
     m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
     m->protocol_version = 0;
+
+    if (m->local_flags & SL_LOCAL_UXSOCK) {
+        /* rsyslog's imuxsock parses itself (its "special parser"), not the chain */
+        sl_parse_uxsock(m);
+        if (m->pri < 0 || m->pri > 191) {
+            m->pri = SL_PRI_INVALID;
+        }
+        derive_fields(m);
+        m->flags |= SL_MSGF_PARSED;
+        return;
+    }
 
     int pri = 13;
     size_t after = 0;
@@ -640,8 +744,19 @@ static const char *get_uuid(struct sl_msg *m)
 static pthread_mutex_t global_vars_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fjson_object *global_vars;
 
+/* rsyslog's default variables.caseSensitive="off" switches libfastjson (process-wide) to
+ * case-insensitive key comparison: $!Src and $!src name the same key, which keeps the
+ * spelling it was first created with, and parse_json() keys match in any case. */
+static pthread_once_t json_case_once = PTHREAD_ONCE_INIT;
+
+static void json_case_init(void)
+{
+    fjson_global_do_case_sensitive_comparison(0);
+}
+
 static struct fjson_object **json_root(struct sl_msg *m, enum sl_prop root)
 {
+    pthread_once(&json_case_once, json_case_init);
     switch (root) {
     case SL_PROP_CEE:
         return &m->json;
@@ -1066,10 +1181,12 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         *len = strlen(s);
         return s;
     case SL_PROP_TIMEGENERATED:
-        *len = sl_time_format(&m->t_generated, SL_DATE_DEFAULT, tmp);
+        *len = sl_time_format(&m->t_generated,
+                              sl_msg_3164_fmt(m, SL_PROP_TIMEGENERATED, SL_DATE_DEFAULT), tmp);
         return tmp;
     case SL_PROP_TIMEREPORTED:
-        *len = sl_time_format(&m->t_reported, SL_DATE_DEFAULT, tmp);
+        *len = sl_time_format(&m->t_reported,
+                              sl_msg_3164_fmt(m, SL_PROP_TIMEREPORTED, SL_DATE_DEFAULT), tmp);
         return tmp;
     case SL_PROP_PROTOCOL_VERSION:
         *len = 1;
@@ -1147,7 +1264,8 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%lld", (long long)time(NULL));
         return tmp;
     case SL_PROP_PARSESUCCESS: {
-        const char *v = m->parse_result == 1 ? "OK" : m->parse_result == 2 ? "FAIL" : "";
+        /* rsyslog: "OK" once a parser module succeeded, "FAIL" otherwise (also before any) */
+        const char *v = m->parse_result == 1 ? "OK" : "FAIL";
         *len = strlen(v);
         return v;
     }
@@ -1157,6 +1275,29 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
     }
     *len = 0;
     return "";
+}
+
+enum sl_datefmt sl_msg_3164_fmt(struct sl_msg *m, enum sl_prop id, enum sl_datefmt want)
+{
+    int slot;
+    int expected = 0;
+    int mine;
+
+    if (want != SL_DATE_DEFAULT && want != SL_DATE_RFC3164 && want != SL_DATE_RFC3164_BUGGYDAY) {
+        return want;
+    }
+    if (id == SL_PROP_TIMEREPORTED) {
+        slot = 0;
+    } else if (id == SL_PROP_TIMEGENERATED) {
+        slot = 1;
+    } else {
+        return want;
+    }
+    mine = want == SL_DATE_RFC3164_BUGGYDAY ? SL_DATE_RFC3164_BUGGYDAY : SL_DATE_RFC3164;
+    if (atomic_compare_exchange_strong(&m->fmt3164[slot], &expected, mine + 1)) {
+        return (enum sl_datefmt)mine;
+    }
+    return (enum sl_datefmt)(expected - 1);
 }
 
 const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_time *tmp)

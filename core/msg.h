@@ -161,6 +161,20 @@ struct sl_msg {
     /* scratch for strings the parsers had to build; freed with the message */
     char *owned[4];
     unsigned n_owned;
+
+    /* local inputs (sl_host.msg_set_local): SL_LOCAL_* flags, 0 for all other inputs */
+    uint32_t local_flags;
+    int64_t local_pid;         /* SL_LOCAL_PID */
+
+    /* rsyslog formats the RFC 3164 form of timereported / timegenerated once per message
+     * and caches it; date-rfc3164 and date-rfc3164-buggyday share that cache, so the first
+     * of them rendered wins for the message.  0 unset, else the sl_datefmt chosen + 1;
+     * [0] timereported, [1] timegenerated.  See sl_msg_3164_fmt. */
+    _Atomic int fmt3164[2];
+
+    /* raw buffers replaced by sl_msg_replace_msg, kept until the message is freed (spans of
+     * other fields and readers on other threads may still point into them) */
+    struct sl_msg_retired *retired;
 };
 
 enum {
@@ -176,6 +190,8 @@ struct sl_parse_opts {
     int drop_trailing_lf;      /* $DropTrailingLFOnReception, default on */
     int space_lf_on_receive;   /* parser.SpaceLFOnReceive, default off */
     int permit_squared_tag;    /* pmrfc3164 permit.squareBracketsInHostname etc.: later */
+    int escape_tab;            /* parser.escapeControlCharacterTab, default on */
+    int escape_8bit;           /* parser.escape8BitCharactersOnReceive, default off */
 };
 void sl_parse_opts_default(struct sl_parse_opts *o);
 
@@ -188,6 +204,13 @@ static inline struct sl_msg *sl_msg_ref(struct sl_msg *m)
     return m;
 }
 void sl_msg_unref(struct sl_msg *m);
+
+/* Local-input metadata (sl_host.msg_set_local), set by the input thread before submit. */
+void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm);
+
+/* Replaces MSG with a copy of text[0..len) (mm* modifiers, on the ruleset worker): rawmsg
+ * becomes the bytes before MSG followed by text, as rsyslog's MsgReplaceMSG. */
+int sl_msg_replace_msg(struct sl_msg *m, const char *text, size_t len);
 
 /* Internal message from sluiced itself ("sluiced: ..." as syslog.<sev>). */
 struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text);
@@ -208,6 +231,11 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
 /* The time behind a time-valued property (timereported, timegenerated, $now...); NULL if the
  * property is not time-valued.  Used by the template engine's date-* options. */
 const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_time *tmp);
+
+/* The date format to use for property id (timereported or timegenerated) asked for in
+ * format want: for the RFC 3164 forms (default, date-rfc3164, date-rfc3164-buggyday) the
+ * form first rendered for this message, as rsyslog's per-message cache; want otherwise. */
+enum sl_datefmt sl_msg_3164_fmt(struct sl_msg *m, enum sl_prop id, enum sl_datefmt want);
 
 /* $! / $. / $/ access.  set takes ownership of val. Return 0 or negative SL_E*. */
 int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val);

@@ -13,9 +13,12 @@
  *   u32 raw length, then the raw bytes
  *   u32 $! length, then its compact JSON text (0 = none)
  *   u32 $. length, then its compact JSON text (0 = none)
+ *   only with flags bit 1 (a local input's metadata, sl_msg_set_local): u32 local flags
+ *   (SL_LOCAL_*), u64 pid, u8 PRI (SL_LOCAL_KERNEL), u16 tag length + tag (SL_LOCAL_KERNEL),
+ *   u16 fromhost length + fromhost (0 = none)
  * The parsed fields are not stored: parsing is deterministic from the raw bytes, the
- * receive time and the peer, so a restored message is parsed again by the worker that takes
- * it.  The spool's record CRC protects the bytes; this code still checks every length.
+ * receive time, the peer and a local input's metadata, so a restored message is parsed again
+ * by the worker that takes it.  The spool's record CRC protects the bytes; this code still checks every length.
  *
  * Ownership: sl_msg_serialize appends to the caller's buffer; sl_msg_deserialize returns a
  * new message (refcount 1) and the ruleset name in a caller buffer.
@@ -70,8 +73,9 @@ static int put_json(struct sl_buf *b, struct fjson_object *j)
 int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *out)
 {
     int internal = (m->flags & SL_MSGF_INTERNAL) != 0;
-    unsigned char head[4] = { SER_VERSION, internal ? 1 : 0, m->parse_result,
-                              internal ? (unsigned char)m->pri : 0 };
+    int local = !internal && m->local_flags != 0;
+    unsigned char head[4] = { SER_VERSION, (unsigned char)((internal ? 1 : 0) | (local ? 2 : 0)),
+                              m->parse_result, internal ? (unsigned char)m->pri : 0 };
     const char *in = m->inputname != NULL ? m->inputname : "";
     const char *rs = ruleset_name != NULL ? ruleset_name : "";
     size_t inl = strlen(in), rsl = strlen(rs);
@@ -91,6 +95,23 @@ int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *
     rc = rc ? rc : sl_buf_append(out, m->raw, m->raw_len);
     rc = rc ? rc : put_json(out, m->json);
     rc = rc ? rc : put_json(out, m->localvars);
+    if (local) {
+        int kernel = (m->local_flags & SL_LOCAL_KERNEL) != 0;
+        size_t tl = kernel && m->tag.p != NULL ? m->tag.len : 0;
+        const char *fh = __atomic_load_n(&m->fromhost, __ATOMIC_ACQUIRE);
+        size_t fl = fh != NULL ? strlen(fh) : 0;
+        if (tl > 0xffff || fl > 0xffff) {
+            return SL_EINVAL;
+        }
+        rc = rc ? rc : put_u32(out, m->local_flags);
+        rc = rc ? rc : put_u64(out, (uint64_t)m->local_pid);
+        unsigned char pri = kernel ? (unsigned char)m->pri : 0;
+        rc = rc ? rc : sl_buf_append(out, &pri, 1);
+        rc = rc ? rc : put_u16(out, tl);
+        rc = rc ? rc : sl_buf_append(out, m->tag.p, tl);
+        rc = rc ? rc : put_u16(out, fl);
+        rc = rc ? rc : sl_buf_append(out, fh, fl);
+    }
     return rc;
 }
 
@@ -141,6 +162,37 @@ static int get_json(struct reader *r, struct fjson_object **out)
     *out = fjson_tokener_parse(txt);
     free(txt);
     return *out != NULL ? 0 : SL_EINVAL;
+}
+
+/* The local-input metadata at the end of a record (flags bit 1). */
+static int get_local(struct reader *r, struct sl_msg *m)
+{
+    uint64_t flags, pid, tl, fl;
+    unsigned char pri;
+    if (get_uint(r, 4, &flags) != 0 || get_uint(r, 8, &pid) != 0 || get(r, &pri, 1) != 0 ||
+        get_uint(r, 2, &tl) != 0 || tl > r->left) {
+        return SL_EINVAL;
+    }
+    char *tag = sl_xstrndup((const char *)r->p, (size_t)tl);
+    get(r, NULL, (size_t)tl);
+    if (get_uint(r, 2, &fl) != 0 || fl > r->left) {
+        free(tag);
+        return SL_EINVAL;
+    }
+    char *fh = fl > 0 ? sl_xstrndup((const char *)r->p, (size_t)fl) : NULL;
+    get(r, NULL, (size_t)fl);
+    struct sl_local_meta lm;
+    memset(&lm, 0, sizeof lm);
+    lm.flags = (uint32_t)flags;
+    lm.pid = (int64_t)pid;
+    lm.pri = pri;
+    lm.tag = tag;
+    lm.hostname = fh;
+    lm.rcv = &m->rcv;
+    sl_msg_set_local(m, &lm);
+    free(tag);
+    free(fh);
+    return 0;
 }
 
 struct sl_msg *sl_msg_deserialize(const void *p, size_t len, char *ruleset, size_t rslen,
@@ -194,7 +246,8 @@ struct sl_msg *sl_msg_deserialize(const void *p, size_t len, char *ruleset, size
         m->inputname = intern != NULL ? intern(arg, name) : NULL;
     }
     m->parse_result = head[2];
-    if (get_json(&r, &m->json) != 0 || get_json(&r, &m->localvars) != 0 || r.left != 0) {
+    if (get_json(&r, &m->json) != 0 || get_json(&r, &m->localvars) != 0 ||
+        ((head[1] & 2) && get_local(&r, m) != 0) || r.left != 0) {
         sl_msg_unref(m);
         return NULL;
     }

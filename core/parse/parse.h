@@ -23,6 +23,11 @@ int sl_parse_rfc5424(struct sl_msg *m, const struct sl_parse_opts *o);
 /* Legacy parser: always succeeds. */
 void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o);
 
+/* rsyslog imuxsock's own parser ("special parser") for messages from the local log socket,
+ * with m->local_flags (SL_LOCAL_*) choosing the timestamp handling; sets pri, after_pri, tag,
+ * msg and (without SL_LOCAL_IGNORE_TS/SYS_TS) timereported.  Runs after sanitizing. */
+void sl_parse_uxsock(struct sl_msg *m);
+
 /* RFC 3339 timestamp as rsyslog accepts it at p[0..len).  On success fills *t, returns the
  * number of bytes consumed (including one following SP) and > 0; on failure returns 0 and
  * leaves *t alone. */

@@ -23,6 +23,8 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "msg.h"
@@ -268,4 +270,119 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     }
     m->msg.p = p;
     m->msg.len = (size_t)(end - p);
+}
+
+/* rsyslog imuxsock's "special parser" (UseSpecialParser, its default), reproduced from its
+ * observable behaviour (rsyslog 8.2302, see tests/local/): the PRI digits follow the first
+ * byte whatever it is (no digits: PRI 0), one byte ('>') is skipped, then a timestamp, then
+ * the TAG runs up to SP (not ':') for at most 511 bytes, and MSG is the rest.  There is no
+ * hostname and no RFC 5424.  Timestamp handling:
+ *   - SL_LOCAL_SYS_TS (UseSysTimeStamp, the default): timereported is the receive time; if an
+ *     RFC 3339 or RFC 3164 timestamp is present, rsyslog overwrites it in its buffer with the
+ *     16-byte "Mmm dd hh:mm:ss " receive time and skips 16 bytes, while the remaining length
+ *     shrinks by the timestamp's real length: a 32-byte RFC 3339 stamp leaves a 7-byte tag
+ *     taken from its middle, and MSG is whatever is left of that length at the end.
+ *   - SL_LOCAL_IGNORE_TS (UseSysTimeStamp off): the timestamp is skipped.
+ *   - neither: the timestamp becomes timereported.
+ * With SL_LOCAL_PID the tag from its last '[' on, or else its last byte, is replaced by
+ * "[pid]:" (an empty tag gives "pid]:", as rsyslog's off-by-one does). */
+void sl_parse_uxsock(struct sl_msg *m)
+{
+    const char *raw = m->raw;
+    const char *end = raw + m->raw_len;
+    long total = (long)m->raw_len;
+    long offs = 1;
+    int pri = 0;
+
+    while (offs < total && raw[offs] >= '0' && raw[offs] <= '9') {
+        if (pri < 1000) {
+            pri = pri * 10 + (raw[offs] - '0');
+        }
+        offs++;
+    }
+    m->pri = pri;
+    m->pri_from_msg = 1;
+    m->protocol_version = 0;
+    m->after_pri = (size_t)(offs + 1 <= total ? offs + 1 : total);
+
+    long len = total - offs - 1;            /* may be -1 for "<" alone, as in rsyslog */
+    const char *p = raw + offs + 1;
+    if (p > end) {
+        p = end;
+    }
+    uint32_t lf = m->local_flags;
+    struct sl_time dummy = m->t_reported;
+    size_t n;
+    const char *q;
+
+    if (len > 0 && (lf & SL_LOCAL_SYS_TS)) {
+        long l2 = len;
+        if ((n = sl_parse_ts3339(p, (size_t)len, &dummy)) > 0) {
+            len -= (long)n;
+            p += 16;
+        } else if (parse_ts3164(p, &l2, &dummy) != NULL) {
+            len = l2;
+            p += 16;
+        }
+    } else if (len > 0) {
+        struct sl_time *t = (lf & SL_LOCAL_IGNORE_TS) ? &dummy : &m->t_reported;
+        if ((n = sl_parse_ts3339(p, (size_t)len, t)) > 0) {
+            p += n;
+            len -= (long)n;
+        } else if ((q = parse_ts3164(p, &len, t)) != NULL) {
+            p = q;
+        }
+    }
+
+    /* tag: up to SP, at most 511 bytes, never past the end of the buffer */
+    const char *tag = p;
+    long i = 0;
+    while (len > 0 && p + i < end && p[i] != ' ' && i < TAG_MAX + 1) {
+        i++;
+        len--;
+    }
+    if (tag > end) {
+        tag = end;
+    }
+    if ((lf & SL_LOCAL_PID) != 0) {
+        /* from the last '[' of the tag on, else in place of its last byte */
+        char pidbuf[32];
+        int pl = snprintf(pidbuf, sizeof pidbuf, "[%lld]:", (long long)m->local_pid);
+        long keep = i - 1;
+        for (long k = i - 1; k >= 0; k--) {
+            if (tag[k] == '[') {
+                keep = k;
+                break;
+            }
+        }
+        const char *add = keep >= 0 ? pidbuf : pidbuf + 1;
+        size_t addlen = (size_t)(keep >= 0 ? pl : pl - 1);
+        if (keep < 0) {
+            keep = 0;
+        }
+        char *t = sl_msg_own(m, malloc((size_t)keep + addlen + 1));
+        if (t != NULL) {
+            memcpy(t, tag, (size_t)keep);
+            memcpy(t + keep, add, addlen);
+            t[(size_t)keep + addlen] = '\0';
+            m->tag.p = t;
+            m->tag.len = (size_t)keep + addlen;
+        } else {
+            m->tag.p = tag;
+            m->tag.len = (size_t)i;
+        }
+    } else {
+        m->tag.p = tag;
+        m->tag.len = (size_t)i;
+    }
+
+    /* MSG: the last len bytes of the message */
+    if (len < 0) {
+        len = 0;
+    }
+    if (len > total) {
+        len = total;
+    }
+    m->msg.p = end - len;
+    m->msg.len = (size_t)len;
 }

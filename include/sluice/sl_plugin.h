@@ -138,6 +138,26 @@ struct sl_verdict {
     uint8_t *bad;       /* SL_BAD_DATA: n bytes, core-allocated and zeroed */
 };
 
+/* Local-input metadata for sl_host.msg_set_local (flags SL_LOCAL_*). */
+enum {
+    SL_LOCAL_UXSOCK = 1u << 0,    /* imuxsock's own parser: PRI, [timestamp], TAG up to SP,
+                                   * MSG; no RFC 5424, no hostname */
+    SL_LOCAL_IGNORE_TS = 1u << 1, /* a timestamp in the message is skipped (IgnoreTimestamp) */
+    SL_LOCAL_SYS_TS = 1u << 2,    /* rcv is the kernel's receive time (UseSysTimeStamp): the
+                                   * message's timestamp is skipped as rsyslog does then */
+    SL_LOCAL_PID = 1u << 3,       /* tag rewritten with pid (UsePIDFromSystem) */
+    SL_LOCAL_KERNEL = 1u << 4     /* imklog: raw is the text; pri and tag as given; no parsing */
+};
+struct timespec;
+struct sl_local_meta {
+    uint32_t flags;
+    int pri;                      /* SL_LOCAL_KERNEL: facility * 8 + severity */
+    const char *tag;              /* SL_LOCAL_KERNEL: e.g. "kernel:" */
+    int64_t pid;                  /* SL_LOCAL_PID: sender's pid (SCM_CREDENTIALS) */
+    const char *hostname;         /* non-NULL: fromhost and HOSTNAME (imuxsock HostName=) */
+    const struct timespec *rcv;   /* non-NULL: receive time (timegenerated) */
+};
+
 /* ---------------------------------------------------------------------------------------
  * Host function table
  * ------------------------------------------------------------------------------------- */
@@ -205,6 +225,16 @@ struct sl_host {
     int (*msg_prop)(struct sl_msg *m, const void *handle, struct sl_buf *out);
     int (*msg_json_set)(struct sl_msg *m, const char *var, void *val);
     void (*msg_set_parse_result)(struct sl_msg *m, int ok);
+
+    /* Local inputs (imuxsock, imklog): how the core parses a message such an input made
+     * with msg_new(), as rsyslog's imuxsock/imklog do instead of the parser chain.  Call
+     * before submit(); strings in lm are copied.  May be NULL (older hosts). */
+    void (*msg_set_local)(struct sl_msg *m, const struct sl_local_meta *lm);
+
+    /* Modifiers that rewrite the text (mmutf8fix, mmanon): replace the MSG part of m with a
+     * copy of text[0..len), as rsyslog's MsgReplaceMSG: rawmsg becomes the bytes before MSG
+     * followed by the new text.  0 or SL_ENOMEM.  May be NULL (older hosts). */
+    int (*msg_set_msg)(struct sl_msg *m, const char *text, size_t len);
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -246,7 +276,10 @@ enum sl_kind { SL_INPUT = 1, SL_OUTPUT = 2, SL_PARSER = 4, SL_MODIFIER = 8 };
 
 enum {
     SL_PF_NO_DELAY = 1u << 0,        /* input cannot be paused (UDP): drop on full queue */
-    SL_PF_PRE_PRIVDROP_OPEN = 1u << 1 /* input opens privileged resources in open() */
+    SL_PF_PRE_PRIVDROP_OPEN = 1u << 1, /* input opens privileged resources in open() */
+    SL_PF_MODULE_INSTANCE = 1u << 2    /* input: loading the module (module(load=...)) makes
+                                        * one instance with default parameters, as rsyslog's
+                                        * imuxsock system socket and imklog */
 };
 
 struct sl_plugin {
