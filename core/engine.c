@@ -60,6 +60,8 @@ struct sl_global_conf {
     char *cc_prefix;
     int drop_trailing_lf;
     int space_lf;
+    int escape_tab;
+    int escape_8bit;
     int64_t umask;
     int process_internal;
     int report_suspension;
@@ -87,6 +89,10 @@ static const struct sl_param global_params[] = {
     { "parser.dropTrailingLFOnReception", SL_PT_BOOL, 0, GOFF(drop_trailing_lf), "on", NULL,
       "$DropTrailingLFOnReception", NULL },
     { "parser.spaceLFOnReceive", SL_PT_BOOL, 0, GOFF(space_lf), "off", NULL, NULL, NULL },
+    { "parser.escapeControlCharacterTab", SL_PT_BOOL, 0, GOFF(escape_tab), "on", NULL,
+      "$EscapeControlCharacterTab", NULL },
+    { "parser.escape8BitCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_8bit), "off", NULL,
+      "$Escape8BitCharactersOnReceive", NULL },
     { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
     { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
     { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
@@ -116,7 +122,6 @@ static const char *const global_accepted[] = {
     "internalmsg.ratelimit.interval", "internalmsg.ratelimit.burst", "internalmsg.severity",
     "stdlog.channelspec", "senders.keepTrack", "senders.timeoutAfter", "senders.reportGoneAway",
     "senders.reportNew", "shutdown.enable.ctlc", "parser.permitSlashInProgramname",
-    "parser.escape8BitCharactersOnReceive", "parser.escapeControlCharacterTab",
     "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
     "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
     "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
@@ -707,6 +712,8 @@ static void build_globals(struct sl_engine *e)
     e->popts.cc_escape_prefix = e->g.cc_prefix && e->g.cc_prefix[0] ? e->g.cc_prefix[0] : '#';
     e->popts.drop_trailing_lf = e->g.drop_trailing_lf;
     e->popts.space_lf_on_receive = e->g.space_lf;
+    e->popts.escape_tab = e->g.escape_tab;
+    e->popts.escape_8bit = e->g.escape_8bit;
 }
 
 static void build_templates(struct sl_engine *e)

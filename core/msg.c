@@ -1213,6 +1213,24 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         return s;
     case SL_PROP_JSONMESG:
         return jsonmesg(m, len, to_free);
+    case SL_PROP_CEE_ALL_JSON:
+    case SL_PROP_CEE_ALL_JSON_PLAIN: {
+        struct fjson_object *root = sl_msg_json_get(m, SL_PROP_CEE, "");
+        if (root == NULL) {
+            *len = 2;
+            return "{}";
+        }
+        struct sl_buf b = { 0 };
+        fjson_object_dump_ext(root, ref->id == SL_PROP_CEE_ALL_JSON ? FJSON_TO_STRING_SPACED
+                              : FJSON_TO_STRING_PLAIN, dump_cb, &b);
+        if (b.p == NULL) {
+            *len = 0;
+            return "";
+        }
+        *to_free = b.p;
+        *len = b.len;
+        return b.p;
+    }
     case SL_PROP_UUID:
         s = get_uuid(m);
         *len = 32;

@@ -80,6 +80,8 @@ static const struct prop_name prop_names[] = {
     { "$uptime", SL_PROP_SYS_UPTIME },
     { "$now-unixtimestamp", SL_PROP_SYS_NOW_UNIXTIMESTAMP },
     { "parsesuccess", SL_PROP_PARSESUCCESS },
+    { "$!all-json", SL_PROP_CEE_ALL_JSON },
+    { "$!all-json-plain", SL_PROP_CEE_ALL_JSON_PLAIN },
 };
 
 int sl_propref_parse(const char *name, size_t len, struct sl_propref *ref)
@@ -88,6 +90,15 @@ int sl_propref_parse(const char *name, size_t len, struct sl_propref *ref)
     ref->path = NULL;
     if (name == NULL || len == 0) {
         return SL_ENOENT;
+    }
+    /* rsyslog's two names for the whole $! tree rendered as JSON (not variables) */
+    if (len == 10 && strncasecmp(name, "$!all-json", len) == 0) {
+        ref->id = SL_PROP_CEE_ALL_JSON;
+        return 0;
+    }
+    if (len == 16 && strncasecmp(name, "$!all-json-plain", len) == 0) {
+        ref->id = SL_PROP_CEE_ALL_JSON_PLAIN;
+        return 0;
     }
     if (len >= 2 && name[0] == '$' && (name[1] == '!' || name[1] == '.' || name[1] == '/')) {
         ref->id = name[1] == '!' ? SL_PROP_CEE

@@ -880,6 +880,11 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
     static const int nm_v[] = { TPL_NM_DFLT, TPL_NM_BLANK, TPL_NM_FIELD, TPL_NM_ZERO };
     static const char *const re_n[] = { "BRE", "ERE", NULL };
     static const int re_v[] = { 0, 1 };
+    static const char *const dt_n[] = { "string", "number", "auto", "bool", NULL };
+    static const int dt_v[] = { TPL_DT_STRING, TPL_DT_NUMBER, TPL_DT_AUTO, TPL_DT_BOOL };
+    static const char *const oe_n[] = { "keep", "skip", "null", NULL };
+    static const int oe_v[] = { TPL_OE_KEEP, TPL_OE_SKIP, TPL_OE_NULL };
+    int dtype = TPL_DT_STRING, onempty = TPL_OE_KEEP;
 
     for (size_t i = 0; i < n; i++) {
         const char *k = keys[i], *v = vals[i];
@@ -930,6 +935,12 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
             complex = 1;
         } else if (strcasecmp(k, "format") == 0) {
             rc = enum_val(v, fmt_n, fmt_v, &fmt);
+            complex = 1;
+        } else if (strcasecmp(k, "datatype") == 0) {
+            rc = enum_val(v, dt_n, dt_v, &dtype);
+            complex = 1;
+        } else if (strcasecmp(k, "onempty") == 0) {
+            rc = enum_val(v, oe_n, oe_v, &onempty);
             complex = 1;
         } else if (strcasecmp(k, "controlcharacters") == 0) {
             rc = enum_val(v, cc_n, cc_v, &cc);
@@ -1002,6 +1013,8 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
     e->fixed_width = fixed;
     e->casec = (enum tpl_case)casec;
     e->format = (enum tpl_format)fmt;
+    e->dtype = (enum tpl_dtype)dtype;
+    e->onempty = (enum tpl_onempty)onempty;
     e->cc = (enum tpl_cc)cc;
     e->secpath = (enum tpl_secpath)sp;
     e->datefmt = (enum sl_datefmt)datefmt;

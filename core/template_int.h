@@ -32,6 +32,9 @@ enum tpl_cc { TPL_CC_NONE = 0, TPL_CC_ESCAPE, TPL_CC_SPACE, TPL_CC_DROP };
 enum tpl_secpath { TPL_SP_NONE = 0, TPL_SP_DROP, TPL_SP_REPLACE };
 enum tpl_format { TPL_FMT_NONE = 0, TPL_FMT_CSV, TPL_FMT_JSON, TPL_FMT_JSONF, TPL_FMT_JSONR,
                   TPL_FMT_JSONFR };
+/* list-template dataType= and onEmpty=: only format="jsonf"/"jsonfr" looks at them */
+enum tpl_dtype { TPL_DT_STRING = 0, TPL_DT_NUMBER, TPL_DT_AUTO, TPL_DT_BOOL };
+enum tpl_onempty { TPL_OE_KEEP = 0, TPL_OE_SKIP, TPL_OE_NULL };
 
 #define TPL_RE_POOL 16
 
@@ -76,6 +79,8 @@ struct tpl_el {
     int drop_last_lf;
     int compress_sp;
     enum tpl_format format;
+    enum tpl_dtype dtype;
+    enum tpl_onempty onempty;
     int mandatory;
 };
 

@@ -470,6 +470,54 @@ static void do_secpath(const struct tpl_el *e, struct val *v)
     }
 }
 
+static int all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+/* The value of a jsonf field as rsyslog 8.2302 writes it for dataType= / onEmpty=: null for
+ * an empty value with onEmpty="null"; numbers unquoted and unchecked ("" is 0); "auto" is a
+ * number iff all digits; bool is false for exactly "0", true for anything else. */
+static void put_typed(const struct tpl_el *e, const struct val *v, struct sl_buf *b)
+{
+    if (v->n == 0 && e->onempty == TPL_OE_NULL) {
+        sl_buf_append(b, "null", 4);
+        return;
+    }
+    switch (e->dtype) {
+    case TPL_DT_NUMBER:
+        if (v->n == 0) {
+            sl_buf_putc(b, '0');
+        } else {
+            sl_buf_append(b, v->p, v->n);
+        }
+        return;
+    case TPL_DT_BOOL:
+        if (v->n == 1 && v->p[0] == '0') {
+            sl_buf_append(b, "false", 5);
+        } else {
+            sl_buf_append(b, "true", 4);
+        }
+        return;
+    case TPL_DT_AUTO:
+        if (all_digits(v->p, v->n)) {
+            sl_buf_append(b, v->p, v->n);
+            return;
+        }
+        break;
+    case TPL_DT_STRING:
+        break;
+    }
+    sl_buf_putc(b, '"');
+    sl_tpl_json_escape(b, v->p, v->n, e->format == TPL_FMT_JSONFR);
+    sl_buf_putc(b, '"');
+}
+
 static void do_format(const struct tpl_el *e, struct val *v)
 {
     struct sl_buf *b = scratch_begin(v);
@@ -490,11 +538,13 @@ static void do_format(const struct tpl_el *e, struct val *v)
         break;
     case TPL_FMT_JSONF:
     case TPL_FMT_JSONFR:
+        if (v->n == 0 && e->onempty == TPL_OE_SKIP) {
+            break;  /* the field is left out, separator included */
+        }
         sl_buf_putc(b, '"');
         sl_buf_append(b, e->outname, e->outname_len);
-        sl_buf_append(b, "\":\"", 3);
-        sl_tpl_json_escape(b, v->p, v->n, e->format == TPL_FMT_JSONFR);
-        sl_buf_putc(b, '"');
+        sl_buf_append(b, "\":", 2);
+        put_typed(e, v, b);
         break;
     default:
         break;
@@ -584,6 +634,7 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
     }
     struct sl_buf scratch[2] = { { 0 }, { 0 } };
     int jsonf = t->escape == TPL_ESC_JSONF;
+    int wrote = 0;
     int rc = 0;
     if (jsonf) {
         rc |= sl_buf_putc(out, '{');
@@ -604,11 +655,14 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
                 tm = sl_msg_time(m, e->ref.id, &tt);
             }
             if (tm != NULL) {
+                enum sl_datefmt df = e->datefmt;
                 if (e->date_utc) {
                     time_to_utc(tm, &ut);
                     tm = &ut;
+                } else {
+                    df = sl_msg_3164_fmt(m, e->ref.id, df);
                 }
-                v.n = sl_time_format(tm, e->datefmt, datebuf);
+                v.n = sl_time_format(tm, df, datebuf);
                 v.p = datebuf;
             } else {
                 v.p = sl_msg_prop(m, &e->ref, &v.n, tmp, &to_free);
@@ -625,8 +679,17 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
             free(to_free);
         }
         if (jsonf && out->len > before) {
-            rc |= sl_buf_append(out, (i + 1 == t->n) ? "}\n" : ", ", 2);
+            rc |= sl_buf_append(out, ", ", 2);
+            wrote = 1;
         }
+    }
+    if (jsonf) {
+        /* rsyslog ends the object with "}\n" in place of the last separator, also when
+         * the last field was left out (onEmpty="skip") */
+        if (wrote) {
+            out->len -= 2;
+        }
+        rc |= sl_buf_append(out, "}\n", 2);
     }
     sl_buf_free(&scratch[0]);
     sl_buf_free(&scratch[1]);

@@ -137,6 +137,51 @@ static int64_t str2num(const char *s, size_t len, int *ok)
     return neg ? (int64_t)(0 - n) : (int64_t)n;
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* The conversion rsyslog's optimizer applies when it folds cnum() of a constant string at
+ * load time (libestr's): optional '-', then "0x" and hex digits, or '0' and octal digits,
+ * or decimal digits; stops at the first other character.  cnum("0x10") is 16, cnum("010")
+ * 8, cnum("0X1F") 0 - while the same strings coming from a message convert as decimals
+ * (cnum($msg) of "010" is 10, of "0x10" 0). */
+static int64_t const_str2num(const char *s, size_t len)
+{
+    size_t i = 0;
+    uint64_t n = 0;
+    int neg = 0;
+
+    if (len > 0 && s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (i + 1 < len && s[i] == '0' && s[i + 1] == 'x') {
+        for (i += 2; i < len && hex_digit(s[i]) >= 0; i++) {
+            n = n * 16 + (uint64_t)hex_digit(s[i]);
+        }
+    } else if (i < len && s[i] == '0') {
+        for (; i < len && s[i] >= '0' && s[i] <= '7'; i++) {
+            n = n * 8 + (uint64_t)(s[i] - '0');
+        }
+    } else {
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            n = n * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    return neg ? (int64_t)(0 - n) : (int64_t)n;
+}
+
 static int64_t val_to_num(const struct sl_val *v, int *ok)
 {
     if (ok != NULL) {
@@ -811,7 +856,11 @@ static void f_cnum(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out
     struct sl_val a;
 
     arg(e, 0, m, &a);
-    val_num(out, val_to_num(&a, NULL));
+    if (e->args[0]->op == SL_E_STR && a.type == V_STR) {
+        val_num(out, const_str2num(a.s, a.len));
+    } else {
+        val_num(out, val_to_num(&a, NULL));
+    }
     val_free(&a);
 }
 
@@ -863,8 +912,17 @@ static char *do_replace(const char *s, size_t len, const char *f, size_t fl, con
     size_t i = 0;
 
     if (fl == 0) {
-        *outlen = len;
-        return sl_xstrndup(s, len);
+        /* rsyslog: the empty string matches at every position, the end included */
+        for (i = 0; i < len; i++) {
+            sl_buf_append(&b, r, rl);
+            sl_buf_append(&b, s + i, 1);
+        }
+        sl_buf_append(&b, r, rl);
+        if (b.p == NULL) {
+            b.p = sl_xstrdup("");
+        }
+        *outlen = b.len;
+        return b.p;
     }
     while (i < len) {
         if (i + fl <= len && memcmp(s + i, f, fl) == 0) {

@@ -64,7 +64,17 @@ char *sl_lx_preprocess(const char *in, size_t n, size_t *outlen, int **linemap, 
         while (e > s && isspace((unsigned char)in[e - 1])) {
             e--;
         }
-        if (e > s && in[e - 1] == '\\') {
+        /* rsyslog's lexer reads a $directive line to its end: a trailing backslash there
+         * is the value ($ControlCharacterEscapePrefix \), not a continuation. */
+        int directive = 0;
+        if (!cont) {
+            size_t k = s;
+            while (k < e && isspace((unsigned char)in[k])) {
+                k++;
+            }
+            directive = k < e && in[k] == '$';
+        }
+        if (!directive && e > s && in[e - 1] == '\\') {
             sl_buf_append(&b, in + s, e - s - 1);
             cont = 1;
         } else {

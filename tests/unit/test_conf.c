@@ -673,6 +673,27 @@ START_TEST(test_directive_state)
 }
 END_TEST
 
+/* A $directive line ends at its newline: a trailing backslash is its value, not a line
+ * continuation (rsyslog's lexer); selector lines still continue. */
+START_TEST(test_directive_trailing_backslash)
+{
+    setup();
+    struct sl_cnf *c = load("$ControlCharacterEscapePrefix \\\n"
+                            "*.=debug;\\\n"
+                            "    mail.none /var/log/debug\n");
+    ck_assert_int_eq(c->nerrors, 0);
+    const struct sl_obj *o = c->objs;
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(o->type, SL_OBJ_GLOBAL);
+    ck_assert_str_eq(kv(o->kv, "parser.controlCharacterEscapePrefix"), "\\");
+    const struct sl_stmt *st = dflt(c)->stmts;
+    ck_assert_ptr_nonnull(st);
+    ck_assert_ptr_null(st->next);
+    ck_assert_str_eq(kv(st->u.prifilt.then_->u.act.kv, "file"), "/var/log/debug");
+    sl_cnf_free(c);
+}
+END_TEST
+
 START_TEST(test_directive_objects)
 {
     setup();
@@ -1192,6 +1213,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, test_legacy_actions);
     tcase_add_test(tc, test_ampersand_and_naming);
     tcase_add_test(tc, test_directive_state);
+    tcase_add_test(tc, test_directive_trailing_backslash);
     tcase_add_test(tc, test_directive_objects);
     tcase_add_test(tc, test_directive_in_block);
     tcase_add_test(tc, test_directive_errors);

@@ -326,6 +326,9 @@ START_TEST(test_functions_string)
     CK_EVAL(F("substring", 3, P("msg"), N(-1), N(2)), "a,b,c", "");
     CK_EVAL(F("replace", 3, P("msg"), S("a"), S("XY")), "  abc12 def34  ", "  XYbc12 def34  ");
     CK_EVAL(F("replace", 3, P("msg"), S("aa"), S("b")), "aaaaa", "bba");
+    /* rsyslogd 8.2302: an empty search string matches at every position */
+    CK_EVAL(F("replace", 3, P("msg"), S(""), S("X")), " a=b", "X XaX=XbX");
+    CK_EVAL(F("replace", 3, S(""), S(""), S("X")), "x", "X");
     CK_EVAL(F("field", 3, P("msg"), S(","), N(2)), "a,b,c", "b");
     CK_EVAL(F("field", 3, P("msg"), N(44), N(3)), "a,b,c", "c");
     CK_EVAL(F("field", 3, P("msg"), S(","), N(0)), "a,b,c", "***FIELD NOT FOUND***");
@@ -372,6 +375,49 @@ START_TEST(test_functions_num)
     CK_EVAL(F("lookup", 2, S("t"), P("msg")), "x", "TABLE-NOT-FOUND");
     CK_EVAL(F("getenv", 1, S("SLUICE_TEST_ENV")), "x", "hello env");
     CK_EVAL(F("getenv", 1, S("SLUICE_TEST_ENV_UNSET_XYZ")), "x", "");
+}
+END_TEST
+
+/* cnum(): a constant string is folded with libestr's conversion (hex with "0x", octal with
+ * a leading 0), a run-time string converts as a decimal (rsyslogd 8.2302, diff case
+ * rs-functions-num). */
+START_TEST(test_cnum_const_vs_runtime)
+{
+    CK_EVAL(F("cnum", 1, S("0x10")), "x", "16");
+    CK_EVAL(F("cnum", 1, S("010")), "x", "8");
+    CK_EVAL(F("cnum", 1, S("09")), "x", "0");
+    CK_EVAL(F("cnum", 1, S("0X1F")), "x", "0");
+    CK_EVAL(F("cnum", 1, S("0x1g")), "x", "1");
+    CK_EVAL(F("cnum", 1, S("-5")), "x", "-5");
+    CK_EVAL(F("cnum", 1, S("42abc")), "x", "42");
+    CK_EVAL(F("cnum", 1, P("msg")), "0x10", "0");
+    CK_EVAL(F("cnum", 1, P("msg")), "010", "10");
+    CK_EVAL(F("cnum", 1, P("msg")), "-5", "-5");
+}
+END_TEST
+
+/* variable names are case-insensitive (rsyslog's variables.caseSensitive="off") */
+START_TEST(test_variables_case)
+{
+    struct sl_msg *m = mk_msg("{\"CamelKey\":\"v1\",\"Nested\":{\"Deep\":\"v2\"}}", 13);
+    struct sl_expr *pj = F("parse_json", 2, P("msg"), S("$!p"));
+    struct sl_expr *e;
+    char *s;
+
+    ck_assert_int_eq(sl_expr_resolve(pj), 0);
+    ck_assert_int_eq(sl_expr_eval_bool(pj, m), 0);
+    sl_expr_free(pj);
+    e = P("$!P!camelkey");
+    s = sl_expr_eval_str(e, m);
+    ck_assert_str_eq(s, "v1");
+    free(s);
+    sl_expr_free(e);
+    e = P("$!p!NESTED!deep");
+    s = sl_expr_eval_str(e, m);
+    ck_assert_str_eq(s, "v2");
+    free(s);
+    sl_expr_free(e);
+    free_msg(m);
 }
 END_TEST
 
@@ -773,6 +819,8 @@ static Suite *expr_suite(void)
     tcase_add_test(tc, test_prifilt);
     tcase_add_test(tc, test_facility_text_optimized);
     tcase_add_test(tc, test_resolve_errors);
+    tcase_add_test(tc, test_cnum_const_vs_runtime);
+    tcase_add_test(tc, test_variables_case);
     tcase_add_test(tc, test_regex_cache);
     tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);

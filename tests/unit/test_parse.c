@@ -451,6 +451,39 @@ START_TEST(test_parse_options)
 }
 END_TEST
 
+/* parser.escapeControlCharacterTab="off" keeps a TAB; parser.escape8BitCharactersOnReceive
+ * escapes bytes above 127 (rsyslogd 8.2302, diff case parser-escape-cc). */
+START_TEST(test_parse_escape_tab_8bit)
+{
+    struct sl_parse_opts o;
+    const char *raw = "<13>Nov 22 10:00:00 host app: a\tb\x07 caf\xc3\xa9";
+    struct sl_msg *m;
+
+    sl_parse_opts_default(&o);
+    m = sl_msg_new(raw, strlen(raw));
+    sl_msg_parse(m, &o);
+    ck_assert_str_eq(m->raw, "<13>Nov 22 10:00:00 host app: a#011b#007 caf\xc3\xa9");
+    sl_msg_unref(m);
+
+    sl_parse_opts_default(&o);
+    o.escape_tab = 0;
+    o.escape_8bit = 1;
+    m = sl_msg_new(raw, strlen(raw));
+    sl_msg_parse(m, &o);
+    ck_assert_str_eq(m->raw, "<13>Nov 22 10:00:00 host app: a\tb#007 caf#303#251");
+    sl_msg_unref(m);
+
+    /* without escaping on receive, neither applies */
+    sl_parse_opts_default(&o);
+    o.escape_cc_on_receive = 0;
+    o.escape_8bit = 1;
+    m = sl_msg_new(raw, strlen(raw));
+    sl_msg_parse(m, &o);
+    ck_assert_str_eq(m->raw, raw);
+    sl_msg_unref(m);
+}
+END_TEST
+
 /* permit.squareBracketsInHostname="on": expected values from rsyslogd 8.2302 with
  * parser(type="pmrfc3164" permit.squareBracketsInHostname="on"); "" = no hostname. */
 START_TEST(test_parse_square_brackets)
@@ -504,6 +537,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_corpus_complete);
     tcase_add_test(tc, test_parse_idempotent);
     tcase_add_test(tc, test_parse_options);
+    tcase_add_test(tc, test_parse_escape_tab_8bit);
     tcase_add_test(tc, test_parse_square_brackets);
     suite_add_tcase(s, tc);
     return s;

@@ -483,6 +483,87 @@ START_TEST(test_hand_built_values)
 }
 END_TEST
 
+/* date-rfc3164 and date-rfc3164-buggyday share rsyslog's per-message cache: the first
+ * rendered decides the day padding for the message (diff case tpl-buggyday-cache). */
+START_TEST(test_rfc3164_cache)
+{
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_msg *m = hand_msg("x");
+    CHECK_RENDER(r, m, "%timereported:::date-rfc3164-buggyday%|%timestamp%",
+                 "Jan 02 03:04:05|Jan 02 03:04:05");
+    CHECK_RENDER(r, m, "%timereported:::date-rfc3164%", "Jan 02 03:04:05");
+    sl_msg_unref(m);
+    m = hand_msg("x");
+    CHECK_RENDER(r, m, "%timereported:::date-rfc3164%|%timereported:::date-rfc3164-buggyday%",
+                 "Jan  2 03:04:05|Jan  2 03:04:05");
+    /* date-utc is formatted on its own, outside the cache */
+    CHECK_RENDER(r, m, "%timereported:::date-rfc3164-buggyday,date-utc%", "Jan 02 04:34:05");
+    sl_msg_unref(m);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
+/* one list-template property element from key/value pairs */
+static void add_prop(struct sl_tpl_builder *b, const char *const *kv, size_t n)
+{
+    const char *k[8], *v[8];
+    struct sl_tpl_err err = { "" };
+    for (size_t i = 0; i < n && i < 8; i++) {
+        k[i] = kv[2 * i];
+        v[i] = kv[2 * i + 1];
+    }
+    ck_assert_msg(sl_tpl_list_property(b, k, v, n, &err) == 0, "property: %s", err.text);
+}
+
+/* dataType= / onEmpty= of jsonf fields as rsyslogd 8.2302 writes them (tpl-jsonr-datatype) */
+START_TEST(test_jsonf_datatype)
+{
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_tpl_err err = { "" };
+    struct sl_tpl_builder *b = sl_tpl_list_begin(r, "dt", "jsonf");
+    static const char *const p1[] = { "outname", "n", "name", "msg", "format", "jsonf",
+                                      "dataType", "number" };
+    static const char *const p2[] = { "outname", "a", "name", "msg", "format", "jsonf",
+                                      "dataType", "auto" };
+    static const char *const p3[] = { "outname", "b", "name", "msg", "format", "jsonf",
+                                      "dataType", "bool" };
+    static const char *const p4[] = { "outname", "e", "name", "$!nothere", "format", "jsonf",
+                                      "onEmpty", "null" };
+    static const char *const p5[] = { "outname", "z", "name", "$!nothere", "format", "jsonf",
+                                      "dataType", "number" };
+    static const char *const p6[] = { "outname", "s", "name", "$!nothere", "format", "jsonf",
+                                      "onEmpty", "skip" };
+    ck_assert_ptr_nonnull(b);
+    add_prop(b, p1, 4);
+    add_prop(b, p2, 4);
+    add_prop(b, p3, 4);
+    add_prop(b, p4, 4);
+    add_prop(b, p5, 4);
+    add_prop(b, p6, 4);
+    const struct sl_template *t = sl_tpl_list_end(b, &err);
+    ck_assert_msg(t != NULL, "%s", err.text);
+
+    static const struct {
+        const char *msg, *want;
+    } rows[] = {
+        { "42", "{\"n\":42, \"a\":42, \"b\":true, \"e\":null, \"z\":0}\n" },
+        { "4x2", "{\"n\":4x2, \"a\":\"4x2\", \"b\":true, \"e\":null, \"z\":0}\n" },
+        { "0", "{\"n\":0, \"a\":0, \"b\":false, \"e\":null, \"z\":0}\n" },
+        { "-7", "{\"n\":-7, \"a\":\"-7\", \"b\":true, \"e\":null, \"z\":0}\n" },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct sl_msg *m = hand_msg(rows[i].msg);
+        struct sl_buf out = { 0 };
+        ck_assert_int_eq(sl_template_render(t, m, &out), 0);
+        ck_assert_msg(out.p != NULL && strcmp(out.p, rows[i].want) == 0, "'%s': got '%s' want '%s'",
+                      rows[i].msg, out.p != NULL ? out.p : "", rows[i].want);
+        sl_buf_free(&out);
+        sl_msg_unref(m);
+    }
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
 START_TEST(test_compile_errors)
 {
     struct sl_tpl_registry *r = sl_tpl_registry_new();
@@ -635,6 +716,8 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_oracle_all_templates);
     tcase_add_test(tc, test_builtin_names);
     tcase_add_test(tc, test_hand_built_values);
+    tcase_add_test(tc, test_rfc3164_cache);
+    tcase_add_test(tc, test_jsonf_datatype);
     tcase_add_test(tc, test_compile_errors);
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_dump);
