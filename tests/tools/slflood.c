@@ -3,8 +3,10 @@
  * Sends N syslog messages to 127.0.0.1 over UDP, TCP with LF framing or TCP with
  * RFC 6587 octet counting, spread over K connections.  Every generated message carries
  * "seq=<connection>:<number>" in its MSG part (numbers start at 1 per connection) so
- * that slverify can detect loss, duplication and per-connection reordering.  With -i
- * FILE the lines of FILE are sent verbatim instead (one message per line).
+ * that slverify can detect loss, duplication and per-connection reordering.  With -j K
+ * every K-th message of a connection also carries a small JSON object after the seq
+ * (for routing benchmarks).  With -i FILE the lines of FILE are sent verbatim instead
+ * (one message per line).
  *
  * Concurrency: one sender thread per connection; threads share only read-only options
  * and write their own result slot, joined by main.
@@ -39,6 +41,7 @@ struct options {
     double rate;           /* messages per second over all connections, 0 = unlimited */
     int rfc5424;
     int pad;               /* extra bytes of payload after seq= */
+    long json_every;       /* -j K: every K-th message carries a JSON object, 0 = none */
     const char *host;      /* HOSTNAME field */
     const char *tag;
     const char *input;     /* -i FILE: send these lines instead */
@@ -63,7 +66,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: slflood -p PORT [-t udp|tcp|octet] [-n TOTAL] [-c CONNS] [-r RATE]\n"
-            "               [-5] [-s PAD] [-H HOST] [-a TAG] [-i FILE] [-v]\n"
+            "               [-5] [-s PAD] [-j K] [-H HOST] [-a TAG] [-i FILE] [-v]\n"
             "  -p PORT    destination port on 127.0.0.1 (required)\n"
             "  -t PROTO   udp, tcp (LF framing, default) or octet (RFC 6587 counting)\n"
             "  -n TOTAL   messages in total (default 1000), spread over the connections\n"
@@ -71,6 +74,8 @@ static void usage(void)
             "  -r RATE    messages per second over all connections (default unlimited)\n"
             "  -5         RFC 5424 lines (default RFC 3164)\n"
             "  -s PAD     append PAD filler bytes to each message\n"
+            "  -j K       every K-th message (per connection) carries a JSON object after\n"
+            "             the seq: seq=C:N {\"event\":\"bench\",\"conn\":C,\"n\":N}\n"
             "  -H HOST    HOSTNAME field (default slhost); -a TAG app name (default slflood)\n"
             "  -i FILE    send each line of FILE verbatim (ignores -n/-c/-5/-s)\n"
             "Exit 0 when everything was handed to the kernel, 1 on errors, 2 on usage.\n");
@@ -97,7 +102,7 @@ static void parse_args(int argc, char **argv)
     g_opt.conns = 1;
     g_opt.host = "slhost";
     g_opt.tag = "slflood";
-    while ((c = getopt(argc, argv, "p:t:n:c:r:5s:H:a:i:v")) != -1) {
+    while ((c = getopt(argc, argv, "p:t:n:c:r:5s:j:H:a:i:v")) != -1) {
         switch (c) {
         case 'p': g_opt.port = (int)parse_long(optarg, 1, 65535); break;
         case 't':
@@ -116,6 +121,7 @@ static void parse_args(int argc, char **argv)
         case 'r': g_opt.rate = (double)parse_long(optarg, 0, 100000000L); break;
         case '5': g_opt.rfc5424 = 1; break;
         case 's': g_opt.pad = (int)parse_long(optarg, 0, 16 * 1024 * 1024); break;
+        case 'j': g_opt.json_every = parse_long(optarg, 0, 1000000000L); break;
         case 'H': g_opt.host = optarg; break;
         case 'a': g_opt.tag = optarg; break;
         case 'i': g_opt.input = optarg; break;
@@ -180,6 +186,14 @@ static size_t format_msg(char *dst, size_t cap, int conn, long num)
         return 0;
     }
     size_t len = (size_t)n;
+    if (g_opt.json_every > 0 && num % g_opt.json_every == 0) {
+        n = snprintf(dst + len, cap - len, " {\"event\":\"bench\",\"conn\":%d,\"n\":%ld}",
+                     conn, num);
+        if (n < 0 || (size_t)n >= cap - len) {
+            return 0;
+        }
+        len += (size_t)n;
+    }
     if (g_opt.pad > 0 && len + 1 + (size_t)g_opt.pad < cap) {
         dst[len++] = ' ';
         for (int i = 0; i < g_opt.pad; i++) {
@@ -291,7 +305,7 @@ static void *run_generated(void *arg)
 {
     struct sender *s = arg;
     double per_conn_rate = g_opt.rate > 0 ? g_opt.rate / g_opt.conns : 0;
-    size_t slot = 128 + (size_t)g_opt.pad + 32;
+    size_t slot = 128 + (size_t)g_opt.pad + 32 + (g_opt.json_every > 0 ? 64 : 0);
     int fd = open_socket();
     if (fd < 0) {
         s->failed = 1;

@@ -1,0 +1,217 @@
+#!/bin/bash
+# bench/profile.sh - where sluiced's time goes on tcp_to_file (4 TCP connections, LF framing,
+# one omfile action, the same config as bench/run.sh).  Each step starts a fresh daemon on
+# 127.0.0.1, floods it with slflood, waits for the last line and stops it (by PID).
+#
+#   bench/profile.sh [--daemon sluice|rsyslog] [--n N] [--small N] [--work DIR]
+#                    [--steps perf,syscalls,callgrind,dhat]
+#
+#   perf       perf record -e cpu-clock (no hardware counters needed) over N messages:
+#              top symbols (self), split by thread and by kernel/user
+#   syscalls   perf stat on syscall tracepoints (exact counts, no slowdown) over N, then
+#              strace -c -f over --small N (slowed down: smaller batches) for the rest
+#   callgrind  valgrind --tool=callgrind over --small N: instructions per message, top
+#              functions (self and inclusive); repeatable on a noisy machine
+#   dhat       valgrind --tool=dhat over --small N: heap blocks per message and the top
+#              allocation sites (sluice only)
+#
+# Uses SLUICED / SLUICE_PLUGIN_DIR from the environment, else the tree bench/run.sh built
+# under WORK (run "bench/run.sh --build-only" first).  Results: WORK/profile/*.txt.
+set -u
+WORK=/tmp/sluice-bench.$(id -u)
+DAEMON=sluice
+N=3000000
+SMALL=200000
+STEPS=perf,syscalls,callgrind,dhat
+RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
+export TZ=UTC LC_ALL=C
+while [ $# -gt 0 ]; do
+    case $1 in
+        --daemon) DAEMON=$2; shift ;;
+        --n) N=$2; shift ;;
+        --small) SMALL=$2; shift ;;
+        --work) WORK=$2; shift ;;
+        --steps) STEPS=$2; shift ;;
+        *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+    esac
+    shift
+done
+SLUICED=${SLUICED:-$WORK/tree/sluiced}
+SLUICE_PLUGIN_DIR=${SLUICE_PLUGIN_DIR:-$(dirname "$SLUICED")/.libs}
+SLFLOOD=${SLFLOOD:-$WORK/tree/tests/tools/slflood}
+SLRUN=${SLRUN:-$WORK/bin/slrun}
+[ -x "$SLUICED" ] && [ -x "$SLFLOOD" ] && [ -x "$SLRUN" ] ||
+    { echo "profile.sh: run bench/run.sh --build-only --work $WORK first (or set SLUICED etc.)" >&2; exit 1; }
+OUT=$WORK/profile
+mkdir -p "$OUT"
+# the profilers: installed on demand (as root) with apt-get, else the step is skipped
+need_tool()   # need_tool COMMAND PACKAGE
+{
+    command -v "$1" > /dev/null && return 0
+    [ "$(id -u)" = 0 ] && timeout 600 apt-get install -y --no-install-recommends "$2" > "$OUT/apt-$2.log" 2>&1 &&
+        command -v "$1" > /dev/null && return 0
+    echo "profile.sh: $1 not available ($2): step skipped" >&2
+    return 1
+}
+
+PIDS=()
+cleanup()
+{
+    local p
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2> /dev/null; done
+    for p in "${PIDS[@]}"; do
+        for _ in $(seq 100); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2> /dev/null
+        wait "$p" 2> /dev/null
+    done
+    PIDS=()
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+stop_pid()
+{
+    local p=$1
+    kill -TERM "$p" 2> /dev/null
+    for _ in $(seq 600); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done   # valgrind is slow
+    kill -KILL "$p" 2> /dev/null
+    wait "$p" 2> /dev/null
+    PIDS=()
+}
+
+free_port()
+{
+    local p
+    for _ in $(seq 100); do
+        p=$((30000 + RANDOM % 29000))
+        [ -z "$(ss -Htuan "( sport = :$p )" 2> /dev/null)" ] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# start WRAPPER...: starts the daemon (under an optional wrapper such as valgrind) on a
+# fresh port with the tcp_to_file config; sets PORT, DPID, D.
+start()
+{
+    PORT=$(free_port) || exit 1
+    D=$OUT/run
+    rm -rf "$D" && mkdir -p "$D"
+    {
+        printf 'global(workDirectory="%s" maxMessageSize="64k")\n' "$D"
+        printf 'module(load="imtcp" maxSessions="200")\n'
+        printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$PORT"
+        printf 'action(type="omfile" file="%s/out.log")\n' "$D"
+    } > "$D/daemon.conf"
+    if [ "$DAEMON" = sluice ]; then
+        "$@" "$SLUICED" -n -iNONE -f "$D/daemon.conf" -M "$SLUICE_PLUGIN_DIR" < /dev/null > "$D/daemon.out" 2> "$D/daemon.err" &
+    else
+        "$@" "$RSYSLOGD" -n -iNONE -f "$D/daemon.conf" < /dev/null > "$D/daemon.out" 2> "$D/daemon.err" &
+    fi
+    DPID=$!
+    PIDS=("$DPID")
+    for _ in $(seq 600); do
+        [ -n "$(ss -Hltn "( sport = :$PORT )" 2> /dev/null)" ] && return 0
+        kill -0 "$DPID" 2> /dev/null || break
+        sleep 0.1
+    done
+    echo "profile.sh: daemon did not start: $(tail -n 5 "$D/daemon.err")" >&2
+    exit 1
+}
+
+flood() { "$SLRUN" -n "$1" -o "$D/out.log" -p "$DPID" -t "${2:-300}" -- timeout "${2:-300}" "$SLFLOOD" -p "$PORT" -n "$1" -t tcp -c 4 2> /dev/null; }
+
+want() { case ",$STEPS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+TAG=$DAEMON
+
+if want perf && need_tool perf linux-perf; then
+    echo "== perf record ($DAEMON, N=$N)" >&2
+    start
+    perf record -q -e cpu-clock -F 4000 -g -o "$OUT/perf.$TAG.data" -p "$DPID" 2> /dev/null &
+    PPID_PERF=$!
+    sleep 0.5
+    flood "$N" | tee "$OUT/perf.$TAG.run.txt"
+    kill -INT "$PPID_PERF"; wait "$PPID_PERF"
+    stop_pid "$DPID"
+    {
+        echo "# perf: $DAEMON tcp_to_file N=$N, cpu-clock samples, self time"
+        echo "# samples: $(perf report -i "$OUT/perf.$TAG.data" --stdio -g none 2> /dev/null | sed -n 's/^# Samples: \([^ ]*\) .*/\1/p') at 4000 Hz"
+        echo "# by thread (a thread with ~4000 samples per second of the run is saturated):"
+        perf report -i "$OUT/perf.$TAG.data" --no-children --sort pid --stdio -g none -n 2> /dev/null | grep -v '^$' | grep -v '^#' | head -n 12
+        echo "# by object (kernel = [kernel.kallsyms]):"
+        perf report -i "$OUT/perf.$TAG.data" --no-children --sort dso --stdio -g none 2> /dev/null | grep -v '^$' | grep -v '^#' | head -n 12
+        echo "# top symbols (self):"
+        perf report -i "$OUT/perf.$TAG.data" --no-children --sort sym --stdio -g none 2> /dev/null | grep -v '^$' | grep -v '^#' | head -n 45
+        echo "# top symbols per thread (self):"
+        perf report -i "$OUT/perf.$TAG.data" --no-children --sort pid,sym --stdio -g none 2> /dev/null | grep -v '^$' | grep -v '^#' | head -n 40
+    } > "$OUT/perf.$TAG.txt"
+    cat "$OUT/perf.$TAG.txt"
+fi
+
+if want syscalls && need_tool perf linux-perf && need_tool strace strace; then
+    echo "== syscalls ($DAEMON)" >&2
+    start
+    ev=raw_syscalls:sys_enter,context-switches,cpu-migrations,page-faults
+    for sc in futex mprotect madvise mmap munmap brk writev write recvfrom read recvmmsg epoll_wait; do
+        ev=$ev,syscalls:sys_enter_$sc
+    done
+    perf stat -e "$ev" -p "$DPID" -o "$OUT/sysstat.$TAG.txt" &
+    PS=$!
+    sleep 0.3
+    flood "$N" > "$OUT/sysstat.$TAG.run.txt"
+    kill -INT "$PS"; wait "$PS"
+    stop_pid "$DPID"
+    start
+    strace -c -f -q -o "$OUT/strace.$TAG.txt" -p "$DPID" &
+    ST=$!
+    sleep 0.5
+    flood "$SMALL" > "$OUT/strace.$TAG.run.txt"
+    kill -INT "$ST"; wait "$ST"
+    stop_pid "$DPID"
+    {
+        echo "# syscalls: $DAEMON tcp_to_file; perf stat over N=$N (undisturbed):"
+        grep -E 'sys_enter|context-switches|cpu-migrations|page-faults' "$OUT/sysstat.$TAG.txt" |
+            awk -v n="$N" '{ gsub(",", "", $1); if ($1 + 0 > 0) printf "  %-34s %12d  %.4f per message\n", $2, $1, $1 / n }'
+        echo "# strace -c -f over N=$SMALL (slowed down, so batches are smaller than at full speed):"
+        awk -v n="$SMALL" '/^[ ]*[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+/ { c = $4; name = $NF; printf "  %-16s %10d  %.4f per message\n", name, c, c / n }' "$OUT/strace.$TAG.txt"
+    } > "$OUT/syscalls.$TAG.txt"
+    cat "$OUT/syscalls.$TAG.txt"
+fi
+
+if want callgrind && need_tool valgrind valgrind; then
+    echo "== callgrind ($DAEMON, N=$SMALL)" >&2
+    start valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.$TAG.out" --separate-threads=no
+    flood "$SMALL" 600 > "$OUT/callgrind.$TAG.run.txt"
+    stop_pid "$DPID"
+    {
+        total=$(callgrind_annotate "$OUT/callgrind.$TAG.out" 2> /dev/null | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+        echo "# callgrind: $DAEMON tcp_to_file N=$SMALL: $total instructions = $((total / SMALL)) per message (start-up included)"
+        echo "# self:"
+        callgrind_annotate --threshold=99 "$OUT/callgrind.$TAG.out" 2> /dev/null | sed -n '/^Ir/,$p' | sed -n '3,40p'
+        echo "# inclusive:"
+        callgrind_annotate --inclusive=yes --threshold=99 "$OUT/callgrind.$TAG.out" 2> /dev/null | sed -n '/^Ir/,$p' | sed -n '3,40p'
+    } > "$OUT/callgrind.$TAG.txt"
+    cat "$OUT/callgrind.$TAG.txt"
+fi
+
+if want dhat && [ "$DAEMON" = sluice ] && need_tool valgrind valgrind; then
+    echo "== dhat ($DAEMON, N=$SMALL)" >&2
+    start valgrind --tool=dhat --dhat-out-file="$OUT/dhat.$TAG.json"
+    flood "$SMALL" 600 > "$OUT/dhat.$TAG.run.txt"
+    stop_pid "$DPID"
+    /usr/bin/python3 - "$OUT/dhat.$TAG.json" "$SMALL" > "$OUT/dhat.$TAG.txt" << 'EOF'
+import json, sys
+d = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+ftbl = d["ftbl"]; pps = d["pps"]
+# DHAT: "tbk" = total blocks, "tb" = total bytes of a program point
+tb = sum(p["tbk"] for p in pps); tbytes = sum(p["tb"] for p in pps)
+print(f"# dhat: {tb} heap blocks, {tbytes} bytes in total over N={n}: "
+      f"{tb / n:.2f} blocks and {tbytes / n:.0f} bytes per message (start-up included)")
+print("# top allocation sites by blocks (blocks per message, bytes per block, first frames):")
+for p in sorted(pps, key=lambda p: -p["tbk"])[:12]:
+    frames = [ftbl[i] for i in p["fs"]]
+    frames = [f.split(": ", 1)[-1].split(" (in /")[0] for f in frames
+              if "vgpreload" not in f and "sl_xmalloc" not in f and "sl_xcalloc" not in f][:4]
+    print(f"  {p['tbk'] / n:8.4f}/msg  {p['tb'] / max(p['tbk'], 1):7.0f} B  " + " <- ".join(frames))
+EOF
+    cat "$OUT/dhat.$TAG.txt"
+fi
