@@ -50,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -112,6 +114,7 @@ struct omfwd_inst {
     char who[160];
     _Atomic int64_t err_budget;         /* error messages still allowed */
     _Atomic uint64_t *c_sent, *c_failed;
+    _Atomic uint64_t *c_resent;      /* records sent again after a lost connection */
     struct sl_tls_cred *tls;            /* NULL: plain TCP; replaced at HUP under tls_lock */
     struct sl_tls_opts tls_opts;        /* kept for the reload at HUP */
     pthread_mutex_t tls_lock;
@@ -136,7 +139,23 @@ struct omfwd_wrk {
     size_t ends_cap;
     struct mmsghdr *mm;
     struct iovec *iov;
+    /* Plain TCP: framed records sent on this connection that the peer's TCP may not have
+     * acknowledged yet (held.p[held_start..held.len)), with their end offsets; stream_sent
+     * counts bytes written on the connection, held_base is the stream offset of held.p[0].
+     * After the connection is lost they are sent first on the next one (duplicates
+     * possible, loss of what TCP did not acknowledge not). */
+    struct sl_buf held;
+    size_t held_start;
+    uint64_t held_base;
+    uint64_t stream_sent;
+    size_t *held_ends;           /* end offsets in held.p of the held records, ascending */
+    size_t nheld, held_first, held_cap;
+    int resend;                  /* held records are to be sent before anything else */
 };
+
+/* Holding is bounded: past this many bytes the oldest records are let go (they sit in a
+ * socket buffer far larger than any real window, and the peer is not reading). */
+#define OMFWD_HELD_MAX (64u * 1024 * 1024)
 
 #define FO(f) offsetof(struct omfwd_inst, f)
 static const struct sl_param omfwd_inst_params[] = {
@@ -426,6 +445,124 @@ static int omfwd_tcp_dead(int fd)
     if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         return 1;
     }
+    return 0;
+}
+
+/* Forget every held record (a clean close: the kernel still delivers what it queued). */
+static void omfwd_held_clear(struct omfwd_wrk *w)
+{
+    w->held.len = 0;
+    w->held_start = 0;
+    w->held_base = 0;
+    w->stream_sent = 0;
+    w->nheld = w->held_first = 0;
+    w->resend = 0;
+}
+
+/* Drop the held records the peer's TCP has acknowledged (SIOCOUTQ: bytes not yet
+ * acknowledged), and compact the buffer now and then. */
+static void omfwd_held_ack(struct omfwd_wrk *w)
+{
+    int outq = 0;
+    if (w->fd < 0 || w->tls != NULL || w->resend || w->nheld == w->held_first ||
+        ioctl(w->fd, SIOCOUTQ, &outq) != 0 || outq < 0) {
+        return;
+    }
+    uint64_t acked = w->stream_sent - (uint64_t)outq;
+    while (w->held_first < w->nheld && w->held_base + w->held_ends[w->held_first] <= acked) {
+        w->held_start = w->held_ends[w->held_first++];
+    }
+    if (w->held_first == w->nheld) {
+        w->held_base += w->held.len;
+        w->held.len = w->held_start = 0;
+        w->nheld = w->held_first = 0;
+    } else if (w->held_start > w->held.len / 2) {
+        size_t cut = w->held_start;
+        memmove(w->held.p, w->held.p + cut, w->held.len - cut);
+        w->held.len -= cut;
+        w->held_base += cut;
+        w->held_start = 0;
+        size_t k = 0;
+        for (size_t i = w->held_first; i < w->nheld; i++) {
+            w->held_ends[k++] = w->held_ends[i] - cut;
+        }
+        w->nheld = k;
+        w->held_first = 0;
+    }
+}
+
+/* Remember the batch just written (w->out with w->ends[0..n)). */
+static int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
+{
+    if (w->held.len - w->held_start + w->out.len > OMFWD_HELD_MAX) {
+        omfwd_held_clear(w);    /* not reading: stop holding rather than grow */
+    }
+    size_t base = w->held.len;
+    if (in->h->buf_reserve(&w->held, w->out.len + 1) != 0) {
+        return SL_ENOMEM;
+    }
+    if (w->nheld + n > w->held_cap) {
+        size_t cap = w->held_cap ? w->held_cap : 256;
+        while (cap < w->nheld + n) {
+            cap *= 2;
+        }
+        size_t *ne = realloc(w->held_ends, cap * sizeof *ne);
+        if (ne == NULL) {
+            return SL_ENOMEM;
+        }
+        w->held_ends = ne;
+        w->held_cap = cap;
+    }
+    memcpy(w->held.p + base, w->out.p, w->out.len);
+    w->held.len += w->out.len;
+    for (size_t i = 0; i < n; i++) {
+        w->held_ends[w->nheld++] = base + w->ends[i];
+    }
+    w->stream_sent += w->out.len;
+    return 0;
+}
+
+/* Plain write of buf[0..len) on the connection.  0 or -errno. */
+static int omfwd_write_all(int fd, const char *buf, size_t len)
+{
+    size_t off = 0;
+    int stalls = 0;
+    while (off < len) {
+        ssize_t r = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+        if (r < 0) {
+            if (errno == EINTR && stalls++ < 100) {
+                continue;
+            }
+            return -(errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno);
+        }
+        off += (size_t)r;
+    }
+    return 0;
+}
+
+/* On a new connection: first the records the old one did not get acknowledged. */
+static int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
+{
+    size_t n = w->nheld - w->held_first;
+    if (!w->resend || n == 0) {
+        w->resend = 0;
+        return 0;
+    }
+    int rc = omfwd_write_all(w->fd, w->held.p + w->held_start, w->held.len - w->held_start);
+    if (rc != 0) {
+        return rc;
+    }
+    /* the new connection's stream starts with them */
+    uint64_t len = w->held.len - w->held_start;
+    w->held_base = 0 - (uint64_t)w->held_start;  /* stream offset of held.p[0] */
+    w->stream_sent = len;
+    w->resend = 0;
+    if (in->c_resent != NULL) {
+        atomic_fetch_add(in->c_resent, n);
+    }
+    in->h->log(SL_LOG_INFO, in->who, "sent %zu record(s) again that %s:%s had not "
+               "acknowledged before the connection was lost", n, in->target,
+               in->portstr);
     return 0;
 }
 
@@ -740,6 +877,7 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
     }
     atomic_store(&in->err_budget, in->max_err_msgs);
     in->c_sent = h->counter("omfwd", in->who, "sent");
+    in->c_resent = h->counter("omfwd", in->who, "resent");
     in->c_failed = h->counter("omfwd", in->who, "failed");
     return 0;
 }
@@ -810,6 +948,8 @@ static void omfwd_worker_destroy(void *inst, void *wrk)
     omfwd_close(w);
     in->h->buf_free(&w->out);
     in->h->buf_free(&w->tmp);
+    in->h->buf_free(&w->held);
+    free(w->held_ends);
     free(w->ends);
     free(w->mm);
     free(w->iov);
@@ -892,20 +1032,41 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
     if (w->tls != NULL && w->tls_gen != atomic_load(&in->tls_gen)) {
         omfwd_close(w);   /* credentials reloaded at HUP: reconnect with them */
     }
+    if (w->fd >= 0) {
+        omfwd_held_ack(w);
+    }
     if (w->fd >= 0 && (w->tls != NULL ? sl_tls_peer_gone(w->tls) : omfwd_tcp_dead(w->fd))) {
+        w->resend = w->tls == NULL;   /* what the peer did not acknowledge goes again */
         omfwd_close(w);
     }
-    if (w->fd < 0 && omfwd_tcp_connect(in, w) != 0) {
-        return SL_SUSPEND;
+    if (w->fd < 0) {
+        if (omfwd_tcp_connect(in, w) != 0) {
+            return SL_SUSPEND;
+        }
+        if (!w->resend) {
+            omfwd_held_clear(w);
+        }
+        int rrc = w->tls == NULL ? omfwd_held_resend(in, w) : 0;
+        if (rrc != 0) {
+            omfwd_log_down(in, w, "sending to", -rrc);
+            w->resend = 1;
+            omfwd_close(w);
+            return SL_SUSPEND;
+        }
     }
     int rc = omfwd_tcp_send(in, w, b->n);
     if (rc != 0) {
         omfwd_log_down(in, w, "sending to", -rc);
+        w->resend = w->tls == NULL;
         omfwd_close(w);
         return SL_SUSPEND;
     }
+    if (w->tls == NULL && omfwd_held_add(in, w, b->n) == 0) {
+        omfwd_held_ack(w);
+    }
     if (in->rebind_interval > 0 && w->since_bind >= (uint64_t)in->rebind_interval) {
-        omfwd_close(w);   /* reconnect on the next batch */
+        omfwd_held_clear(w);   /* a clean close: the kernel delivers what it queued */
+        omfwd_close(w);        /* reconnect on the next batch */
     }
     return SL_OK;
 }
