@@ -280,6 +280,7 @@ struct sl_action_rt {
     struct sl_ring ring;
     pthread_t *thr;
     size_t nthr;
+    struct sl_worker **qworkers; /* the queue's worker contexts, freed with the action */
     pthread_mutex_t wrk_lock;
     pthread_mutex_t direct_lock; /* serialises deliveries of a direct action */
     void **wrks;                /* per engine worker id (direct actions: [0] only) */
@@ -1932,9 +1933,11 @@ int sl_engine_start(struct sl_engine *e)
         if (!a->queued) {
             continue;
         }
+        a->qworkers = sl_xcalloc(a->nthr, sizeof *a->qworkers);
         for (size_t t = 0; t < a->nthr; t++) {
             struct sl_worker *w = worker_new(e);
             w->act = a;
+            a->qworkers[t] = w;
             pthread_create(&a->thr[t], NULL, action_worker_main, w);
         }
     }
@@ -2110,6 +2113,10 @@ void sl_engine_free(struct sl_engine *e)
             free(a->da);
         }
         free(a->thr);
+        for (size_t t = 0; a->qworkers != NULL && t < a->nthr; t++) {
+            worker_free(a->qworkers[t]);
+        }
+        free(a->qworkers);
         sl_params_free(a->pl->inst_params, a->inst);
         sl_params_free(action_params, &a->ac);
         sl_params_free(queue_params, &a->qc);

@@ -1,0 +1,30 @@
+#!/bin/bash
+# -v / --version: the version of the build (config.h's PACKAGE_VERSION) and the compiled-in
+# default paths, exit 0, nothing started; -h exits 0; an unknown option exits 2.
+# shellcheck source=tests/daemon/lib-daemon.sh
+. "$(dirname "$0")/lib-daemon.sh"
+setup
+is_sluice || { log "sluiced's own -v format: skipped for DUT=$DUT"; exit 77; }
+want=$(sed -n -E 's/^#define PACKAGE_VERSION "(.*)"$/\1/p' "$top_builddir/config.h")
+[ -n "$want" ] || fail "no PACKAGE_VERSION in $top_builddir/config.h"
+for opt in -v --version; do
+    dm_run "version$opt" 10 "$opt"
+    [ "$DM_RC" -eq 0 ] || fail "sluiced $opt exited with $DM_RC"
+    out=$T/version$opt.out
+    line=$(head -n 1 "$out")
+    re="^sluiced ${want//./\\.} \\(plugin ABI [0-9]+\\.[0-9]+\\)\$"
+    [[ $line =~ $re ]] || fail "sluiced $opt: first line '$line' does not match '$re'"
+    grep -q -E $'^\tConfig file:\t/.+/sluice\\.conf$' "$out" || fail "$opt: no 'Config file:' line"
+    grep -q -E $'^\tPlugin dir:\t/.+' "$out" || fail "$opt: no 'Plugin dir:' line"
+    grep -q -E $'^\tPID file:\t/run/sluiced\\.pid$' "$out" || fail "$opt: no 'PID file:' line"
+    [ ! -s "$T/version$opt.err" ] || fail "$opt wrote to stderr: $(head -n 3 "$T/version$opt.err")"
+done
+# the help text names the same compiled-in config file
+conf=$(sed -n -E $'s/^\tConfig file:\t//p' "$T/version-v.out")
+dm_run help 10 -h
+[ "$DM_RC" -eq 0 ] || fail "sluiced -h exited with $DM_RC"
+grep -q -F "(default $conf)" "$T/help.out" || fail "-h does not name $conf"
+dm_run badopt 10 --no-such-option
+[ "$DM_RC" -eq 2 ] || fail "unknown option: exit $DM_RC, expected 2"
+grep -q '^usage: sluiced' "$T/badopt.err" || fail "unknown option: no usage on stderr"
+log "ok: -v/--version print $want and the default paths; -h 0; bad option 2"
