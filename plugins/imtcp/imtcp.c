@@ -81,6 +81,12 @@
 #define IM_DEFAULT_MODE "1"
 #define IM_PORT_FLAGS 0
 #define IM_PORT_DEFAULT "6514"
+#elif defined(SL_IMPTCP)
+/* imptcp: rsyslog's plain-TCP input, same code without TLS (see plugins/imptcp/) */
+#define IM_NAME "imptcp"
+#define IM_DEFAULT_MODE "0"
+#define IM_PORT_FLAGS SL_P_REQUIRED
+#define IM_PORT_DEFAULT NULL
 #else
 #define IM_NAME "imtcp"
 #define IM_DEFAULT_MODE "0"
@@ -126,6 +132,9 @@ struct imtcp_mod {
     struct sl_strarr permitted_peer;
     char *gnutls_prio;
     int64_t sd_permit_expired;      /* sl_tls_permit_expired_enum */
+#ifdef SL_IMPTCP
+    int process_on_poller;          /* imptcp: accepted */
+#endif
 };
 
 enum { OBJ_LISTENER = 1, OBJ_SESSION, OBJ_STOP };
@@ -179,6 +188,14 @@ struct imtcp_inst {
     char *gnutls_prio;
     char *sd_ca_file, *sd_cert_file, *sd_key_file;
     int64_t sd_permit_expired;      /* -1: module's */
+#ifdef SL_IMPTCP
+    /* imptcp's input-only parameters */
+    int64_t ptcp_max_frame;         /* input maxFrameSize */
+    char *ptcp_path;                /* unix socket: not supported */
+    int ptcp_unlink, ptcp_multiline, ptcp_fail_chown;
+    char *ptcp_compression, *ptcp_rl_name, *ptcp_delim_regex;
+    int64_t ptcp_uid, ptcp_gid, ptcp_mode;
+#endif
 
     /* ---- runtime ---- */
     const struct sl_host *h;
@@ -268,6 +285,10 @@ static const struct sl_param mod_params[] = {
     { "gnutlsPriorityString", SL_PT_STRING, 0, MOFF(gnutls_prio), NULL, NULL, NULL, NULL },
     { "StreamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, MOFF(sd_permit_expired), "off",
       sl_tls_permit_expired_enum, NULL, NULL },
+#ifdef SL_IMPTCP
+    { "threads", SL_PT_POSINT, 0, MOFF(worker_threads), "2", NULL, NULL, NULL },
+    { "processOnPoller", SL_PT_BOOL, 0, MOFF(process_on_poller), "on", NULL, NULL, NULL },
+#endif
     SL_PARAM_END
 };
 
@@ -275,6 +296,8 @@ static const struct sl_param inst_params[] = {
     { "port", SL_PT_PORT, IM_PORT_FLAGS, IOFF(port), IM_PORT_DEFAULT, NULL,
 #ifdef SL_IMTLS
       NULL,
+#elif defined(SL_IMPTCP)
+      "$InputPTCPServerRun",
 #else
       "$InputTCPServerRun",
 #endif
@@ -320,6 +343,22 @@ static const struct sl_param inst_params[] = {
     { "streamDriver.KeyFile", SL_PT_STRING, 0, IOFF(sd_key_file), NULL, NULL, NULL, NULL },
     { "streamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, IOFF(sd_permit_expired), "inherit",
       permit_expired_inst_enum, NULL, NULL },
+#ifdef SL_IMPTCP
+    { "maxFrameSize", SL_PT_POSINT, 0, IOFF(ptcp_max_frame), "200000", NULL, NULL, NULL },
+    { "path", SL_PT_STRING, 0, IOFF(ptcp_path), NULL, NULL, NULL, NULL },
+    { "unlink", SL_PT_BOOL, 0, IOFF(ptcp_unlink), "off", NULL, NULL, NULL },
+    { "multiLine", SL_PT_BOOL, 0, IOFF(ptcp_multiline), "off", NULL, NULL, NULL },
+    { "compression.mode", SL_PT_WORD, 0, IOFF(ptcp_compression), NULL, NULL, NULL, NULL },
+    { "rateLimit.name", SL_PT_WORD, 0, IOFF(ptcp_rl_name), NULL, NULL, NULL, NULL },
+    { "framing.delimiter.regex", SL_PT_STRING, 0, IOFF(ptcp_delim_regex), NULL, NULL, NULL,
+      NULL },
+    { "fileOwner", SL_PT_UID, 0, IOFF(ptcp_uid), "-1", NULL, NULL, NULL },
+    { "fileOwnerNum", SL_PT_UID, 0, IOFF(ptcp_uid), "-1", NULL, NULL, NULL },
+    { "fileGroup", SL_PT_GID, 0, IOFF(ptcp_gid), "-1", NULL, NULL, NULL },
+    { "fileGroupNum", SL_PT_GID, 0, IOFF(ptcp_gid), "-1", NULL, NULL, NULL },
+    { "fileCreateMode", SL_PT_FILEMODE, 0, IOFF(ptcp_mode), "0644", NULL, NULL, NULL },
+    { "failOnChownFailure", SL_PT_BOOL, 0, IOFF(ptcp_fail_chown), "on", NULL, NULL, NULL },
+#endif
     SL_PARAM_END
 };
 
@@ -453,6 +492,16 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     size_t maxmsg = h->max_message_size();
     in->fcfg.max_msg = maxmsg > 0 ? maxmsg : 8096;
     in->fcfg.max_frame = m->max_frame_size > 0 ? m->max_frame_size : 200000;
+#ifdef SL_IMPTCP
+    in->fcfg.max_frame = in->ptcp_max_frame > 0 ? in->ptcp_max_frame : 200000;
+    if (in->ptcp_path != NULL || in->ptcp_multiline || mode != 0
+        || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)
+        || in->ptcp_delim_regex != NULL) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, multiLine, compression.mode, "
+               "framing.delimiter.regex and TLS are not supported");
+        return SL_ECONFIG;
+    }
+#endif
     in->fcfg.octet_counting = in->octet_framing;
     in->fcfg.lf_delim = !tri(in->disable_lf, m->disable_lf);
     in->fcfg.addtl_delim = (int)addtl;
@@ -1067,6 +1116,9 @@ static const struct sl_input_ops imtcp_ops = {
 #ifdef SL_IMTLS
 SL_PLUGIN_DEFINE(imtls) = {
     SL_PLUGIN_HEADER(imtls),
+#elif defined(SL_IMPTCP)
+SL_PLUGIN_DEFINE(imptcp) = {
+    SL_PLUGIN_HEADER(imptcp),
 #else
 SL_PLUGIN_DEFINE(imtcp) = {
     SL_PLUGIN_HEADER(imtcp),
