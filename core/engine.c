@@ -1975,6 +1975,13 @@ int sl_engine_start(struct sl_engine *e)
 
 void sl_engine_hup(struct sl_engine *e)
 {
+    for (size_t i = 0; i < e->ninputs; i++) {
+        struct sl_input_ctx *ctx = e->inputs[i];
+        const struct sl_plugin *pl = ctx->mod->pl;
+        if (ctx->opened && pl->abi_minor >= 2 && pl->in->hup != NULL) {
+            pl->in->hup(ctx->inst);
+        }
+    }
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
         if (a->created && !a->is_mod && a->pl->out->hup != NULL) {

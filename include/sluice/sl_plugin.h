@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 1
+#define SL_ABI_MINOR 2
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -248,6 +248,9 @@ struct sl_input_ops {
     int (*run)(void *inst);    /* the input thread's body; returns after stop() */
     void (*stop)(void *inst);  /* from another thread: wake run() and make it return */
     void (*destroy)(void *inst);
+    /* ABI 1.2 (read only from plugins whose abi_minor >= 2): SIGHUP, from the main thread
+     * while run() goes on, e.g. to re-read TLS certificates.  May be NULL. */
+    void (*hup)(void *inst);
 };
 
 /* Modifiers (rsyslog's mm* modules) run inline on the ruleset worker, in rule order, and

@@ -55,6 +55,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -227,7 +228,9 @@ struct imtcp_inst {
                      *c_framing_err;
 
     /* ---- TLS ---- */
-    struct sl_tls_cred *tls;    /* NULL: plain TCP */
+    struct sl_tls_cred *tls;    /* NULL: plain TCP; swapped by hup() under tls_lock */
+    struct sl_tls_opts tls_opts; /* how tls was made (re-read at HUP) */
+    pthread_mutex_t tls_lock;
     int hs_timeout_ms;
     size_t nhs;                 /* sessions in handshake */
     size_t npending;            /* sessions with buffered decrypted data */
@@ -439,7 +442,33 @@ static int tls_setup(struct imtcp_inst *in, const struct imtcp_mod *m)
                (long long)in->port, err);
         return SL_ECONFIG;
     }
+    in->tls_opts = o;   /* its strings belong to the instance or the core: they stay */
     return 0;
+}
+
+/* SIGHUP: read the certificates and keys again.  New sessions use the new credentials;
+ * sessions already open keep the ones they were made with (reference counted).  On an
+ * error the current credentials stay. */
+static void imtcp_hup(void *inst)
+{
+    struct imtcp_inst *in = inst;
+    if (in->tls == NULL) {
+        return;
+    }
+    struct sl_tls_cred *nc = NULL;
+    char err[512];
+    if (sl_tls_cred_new(&in->tls_opts, &nc, err, sizeof err) != 0) {
+        in->h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": TLS reload at HUP failed on port %lld, "
+                   "keeping the current certificates: %s", (long long)in->port, err);
+        return;
+    }
+    pthread_mutex_lock(&in->tls_lock);
+    struct sl_tls_cred *old = in->tls;
+    in->tls = nc;
+    pthread_mutex_unlock(&in->tls_lock);
+    sl_tls_cred_free(old);
+    in->h->log(SL_LOG_INFO, IM_NAME, IM_NAME ": TLS certificates reloaded on port %lld",
+               (long long)in->port);
 }
 
 void sl_imtcp_set_tls_handshake_timeout(void *inst, int ms)
@@ -460,6 +489,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     struct imtcp_inst *in = inst;
     const struct imtcp_mod *m = modconf != NULL ? modconf : &mod_defaults;
 
+    pthread_mutex_init(&in->tls_lock, NULL);
     in->h = h;
     in->ctx = ctx;
     in->mod = m;
@@ -853,7 +883,10 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             set_keepalive(in, fd);
         }
         if (in->tls != NULL) {
-            if (sl_tls_conn_new(in->tls, fd, NULL, &s->tls) != 0) {
+            pthread_mutex_lock(&in->tls_lock);
+            int crc = sl_tls_conn_new(in->tls, fd, NULL, &s->tls);
+            pthread_mutex_unlock(&in->tls_lock);
+            if (crc != 0) {
                 close(fd);
                 free(s);
                 continue;
@@ -1103,6 +1136,7 @@ static void imtcp_destroy(void *inst)
     in->rbuf = NULL;
     sl_tls_cred_free(in->tls);
     in->tls = NULL;
+    pthread_mutex_destroy(&in->tls_lock);
 }
 
 static const struct sl_input_ops imtcp_ops = {
@@ -1111,6 +1145,7 @@ static const struct sl_input_ops imtcp_ops = {
     .run = imtcp_run,
     .stop = imtcp_stop,
     .destroy = imtcp_destroy,
+    .hup = imtcp_hup,
 };
 
 #ifdef SL_IMTLS

@@ -14,7 +14,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 setup
 require_cmd certtool gnutls-cli
-N=${TLS_RELAY_N:-50000}
+N=${TLS_RELAY_N:-100000}
 P=$T/pki
 sh "$top_srcdir/tests/tls/mkcerts.sh" "$P" || fail "mkcerts.sh failed"
 
