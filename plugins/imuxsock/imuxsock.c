@@ -711,7 +711,10 @@ static int handle_datagram(struct imuxsock_inst *in, size_t n, const struct ucre
         lm.hostname = in->hostname;
         h->msg_set_local(m, &lm);
     }
-    uint64_t key = cred != NULL ? (uint64_t)cred->pid : 0;
+    /* One flow per socket: local messages keep the order in which they arrived on it,
+     * across sending processes too, as with rsyslog's single worker.  (Keying by pid would
+     * let two processes' lines swap between the core's workers; local rates are low.) */
+    uint64_t key = (uint64_t)(uintptr_t)in;
     int rc = h->submit(in->ctx, &m, 1, key);
     if (rc < 0) {
         return rc;
