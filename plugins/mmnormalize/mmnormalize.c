@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +90,11 @@ struct err_sink {
     int errors;
 };
 
-static __thread struct err_sink *cur_sink;
+/* The load being reported on.  liblognorm passes no usable cookie for inline rules, so the
+ * sink is found here; loads are serialised by load_lock.  (Not a thread-local: GCC 12's
+ * LeakSanitizer crashes scanning the dynamic TLS of a dlopen'ed module at exit.) */
+static struct err_sink *cur_sink;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ln_err_cb(void *cookie, const char *msg, size_t len)
 {
@@ -115,12 +120,14 @@ static ln_ctx load_ctx(struct mmn_inst *in)
     if (in->mod != NULL && in->mod->allow_regex) {
         ln_setCtxOpts(ctx, LN_CTXOPT_ALLOW_REGEX);
     }
+    pthread_mutex_lock(&load_lock);
     cur_sink = &sink;
     ln_setErrMsgCB(ctx, ln_err_cb, &sink);
     int rc = in->rules != NULL ? ln_loadSamplesFromString(ctx, in->rules)
                                : ln_loadSamples(ctx, in->rulebase);
     ln_setErrMsgCB(ctx, NULL, NULL);
     cur_sink = NULL;
+    pthread_mutex_unlock(&load_lock);
     if (rc != 0 || sink.errors != 0) {
         if (in->rules != NULL) {
             in->h->log(SL_LOG_ERR, "mmnormalize", "inline rules could not be loaded");
