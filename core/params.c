@@ -304,12 +304,16 @@ int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
     if (tbl == NULL) {
         return 0;
     }
+    /* Defaults first, all of them: several names may share one field (fileGroup and
+     * fileGroupNum), and a later name's default must not undo an earlier name's value. */
     for (const struct sl_param *p = tbl; p->name != NULL; p++) {
         if (p->def != NULL) {
             errors += set_value(p, block, NULL, p->def, res, what, objloc);
         } else if (p->type == SL_PT_UID || p->type == SL_PT_GID) {
             *(int64_t *)(void *)((char *)block + p->offset) = -1;
         }
+    }
+    for (const struct sl_param *p = tbl; p->name != NULL; p++) {
         struct sl_kv *found = NULL;
         for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
             if (strcasecmp(kv->name, p->name) == 0) {

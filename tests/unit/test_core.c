@@ -209,6 +209,32 @@ START_TEST(params_errors_are_counted)
 }
 END_TEST
 
+/* Two names for one field (omfile's fileGroup / fileGroupNum): a value given under the
+ * first name survives the second name's default. */
+struct alias_blk {
+    int64_t gid;
+};
+static const struct sl_param alias_tbl[] = {
+    { "group", SL_PT_INT, 0, offsetof(struct alias_blk, gid), "-1", NULL, NULL, NULL },
+    { "groupNum", SL_PT_INT, 0, offsetof(struct alias_blk, gid), "-1", NULL, NULL, NULL },
+    SL_PARAM_END
+};
+
+START_TEST(params_aliases_keep_the_value)
+{
+    struct sl_loc loc = { "t.conf", 3 };
+    struct alias_blk b = { 0 };
+    struct sl_kv *kvs = kv("group", "4", NULL);
+    ck_assert_int_eq(sl_params_apply(alias_tbl, &b, kvs, NULL, "test", &loc), 0);
+    ck_assert_int_eq(b.gid, 4);
+    kv_free(kvs);
+    kvs = kv("groupNum", "5", NULL);
+    ck_assert_int_eq(sl_params_apply(alias_tbl, &b, kvs, NULL, "test", &loc), 0);
+    ck_assert_int_eq(b.gid, 5);
+    kv_free(kvs);
+}
+END_TEST
+
 START_TEST(params_sizes_follow_rsyslog)
 {
     int64_t v;
@@ -278,6 +304,7 @@ static Suite *suite(void)
     tcase_add_test(t, params_bind_defaults_and_values);
     tcase_add_test(t, params_errors_are_counted);
     tcase_add_test(t, params_sizes_follow_rsyslog);
+    tcase_add_test(t, params_aliases_keep_the_value);
     suite_add_tcase(s, t);
     t = tcase_create("plugin");
     tcase_add_test(t, plugin_abi_check);
