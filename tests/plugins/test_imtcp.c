@@ -33,78 +33,14 @@
 #include <unistd.h>
 
 #include "fakehost.h"
+#include "plugparams.h"
 #include "sluice/sl_plugin.h"
 #include "../../plugins/imtcp/imtcp.h"
 
 extern const struct sl_plugin sluice_plugin;
 #define PLUGIN (&sluice_plugin)
 
-/* ---- parameter filling, as the core does it ---- */
-static const struct sl_param *find_param(const struct sl_param *t, const char *name)
-{
-    for (; t != NULL && t->name != NULL; t++) {
-        if (strcasecmp(t->name, name) == 0) {
-            return t;
-        }
-    }
-    return NULL;
-}
-
-static void set_value(const struct sl_param *p, void *blk, const char *v)
-{
-    char *f = (char *)blk + p->offset;
-    switch (p->type) {
-    case SL_PT_BOOL:
-        *(int *)f = strcasecmp(v, "on") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0;
-        break;
-    case SL_PT_STRING:
-    case SL_PT_WORD:
-        *(const char **)f = v;
-        break;
-    case SL_PT_ARRAY: {
-        static char *one[8];
-        static size_t used;
-        struct sl_strarr *a = (struct sl_strarr *)f;
-        ck_assert(used < 8);
-        one[used] = (char *)v;
-        a->n = 1;
-        a->v = &one[used++];
-        break;
-    }
-    case SL_PT_ENUM: {
-        int64_t idx = -1;
-        for (int64_t i = 0; p->enums[i] != NULL; i++) {
-            if (strcasecmp(p->enums[i], v) == 0) {
-                idx = i;
-            }
-        }
-        ck_assert_msg(idx >= 0, "bad enum value %s for %s", v, p->name);
-        *(int64_t *)f = idx;
-        break;
-    }
-    default:
-        *(int64_t *)f = strtoll(v, NULL, 10);
-        break;
-    }
-}
-
-static void *new_block(const struct sl_param *t, size_t size)
-{
-    void *blk = calloc(1, size ? size : 1);
-    for (; t != NULL && t->name != NULL; t++) {
-        if (t->def != NULL) {
-            set_value(t, blk, t->def);
-        }
-    }
-    return blk;
-}
-
-static void set_param(const struct sl_param *t, void *blk, const char *name, const char *v)
-{
-    const struct sl_param *p = find_param(t, name);
-    ck_assert_msg(p != NULL, "no parameter %s", name);
-    set_value(p, blk, v);
-}
+/* parameter filling, as the core does it: tests/support/plugparams.c */
 
 /* ---- an instance on its thread ---- */
 struct tinst {
@@ -124,15 +60,15 @@ static void *run_thread(void *arg)
 static int start_inst(struct tinst *t, const char *const *kv)
 {
     memset(t, 0, sizeof *t);
-    t->mod = new_block(PLUGIN->module_params, PLUGIN->mod_size);
-    t->inst = new_block(PLUGIN->inst_params, PLUGIN->inst_size);
-    set_param(PLUGIN->inst_params, t->inst, "port", "0");
-    set_param(PLUGIN->inst_params, t->inst, "address", "127.0.0.1");
+    t->mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
+    t->inst = pt_new_block(PLUGIN->inst_params, PLUGIN->inst_size);
+    pt_set_param(PLUGIN->inst_params, t->inst, "port", "0");
+    pt_set_param(PLUGIN->inst_params, t->inst, "address", "127.0.0.1");
     for (size_t i = 0; kv != NULL && kv[i] != NULL; i += 2) {
         if (strncmp(kv[i], "mod:", 4) == 0) {
-            set_param(PLUGIN->module_params, t->mod, kv[i] + 4, kv[i + 1]);
+            pt_set_param(PLUGIN->module_params, t->mod, kv[i] + 4, kv[i + 1]);
         } else {
-            set_param(PLUGIN->inst_params, t->inst, kv[i], kv[i + 1]);
+            pt_set_param(PLUGIN->inst_params, t->inst, kv[i], kv[i + 1]);
         }
     }
     int rc = PLUGIN->in->create(t->inst, t->mod, &fh_host, NULL);

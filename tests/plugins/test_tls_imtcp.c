@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "fakehost.h"
+#include "plugparams.h"
 #include "sluice/sl_plugin.h"
 #include "../../plugins/imtcp/imtcp.h"
 #include "../../plugins/common/sl_tls.h"
@@ -51,79 +52,7 @@ extern const struct sl_plugin sluice_plugin;
 
 static char pki[256];
 
-/* ---- parameter filling, as the core does it ---- */
-static const struct sl_param *find_param(const struct sl_param *t, const char *name)
-{
-    for (; t != NULL && t->name != NULL; t++) {
-        if (strcasecmp(t->name, name) == 0) {
-            return t;
-        }
-    }
-    return NULL;
-}
-
-static char *arr_store[16];
-static size_t arr_used;
-
-static void set_value(const struct sl_param *p, void *blk, const char *v)
-{
-    char *f = (char *)blk + p->offset;
-    switch (p->type) {
-    case SL_PT_BOOL:
-        *(int *)f = strcasecmp(v, "on") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0;
-        break;
-    case SL_PT_STRING:
-    case SL_PT_WORD:
-        *(const char **)f = v;
-        break;
-    case SL_PT_ARRAY: {
-        /* "a,b" becomes a two-element array */
-        struct sl_strarr *a = (struct sl_strarr *)f;
-        char *copy = strdup(v);
-        a->v = &arr_store[arr_used];
-        a->n = 0;
-        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok != NULL;
-             tok = strtok_r(NULL, ",", &save)) {
-            ck_assert(arr_used < 16);
-            arr_store[arr_used++] = tok;
-            a->n++;
-        }
-        break;
-    }
-    case SL_PT_ENUM: {
-        int64_t idx = -1;
-        for (int64_t i = 0; p->enums[i] != NULL; i++) {
-            if (strcasecmp(p->enums[i], v) == 0) {
-                idx = i;
-            }
-        }
-        ck_assert_msg(idx >= 0, "bad enum value %s for %s", v, p->name);
-        *(int64_t *)f = idx;
-        break;
-    }
-    default:
-        *(int64_t *)f = strtoll(v, NULL, 10);
-        break;
-    }
-}
-
-static void *new_block(const struct sl_param *t, size_t size)
-{
-    void *blk = calloc(1, size ? size : 1);
-    for (; t != NULL && t->name != NULL; t++) {
-        if (t->def != NULL) {
-            set_value(t, blk, t->def);
-        }
-    }
-    return blk;
-}
-
-static void set_param(const struct sl_param *t, void *blk, const char *name, const char *v)
-{
-    const struct sl_param *p = find_param(t, name);
-    ck_assert_msg(p != NULL, "no parameter %s", name);
-    set_value(p, blk, v);
-}
+/* parameter filling, as the core does it: tests/support/plugparams.c */
 
 /* ---- an instance on its thread ---- */
 struct tinst {
@@ -170,18 +99,18 @@ static int create_inst(struct tinst *t, const char *const *kv)
     globals[7] = key;
     globals[8] = NULL;
     fh_globals = globals;
-    t->mod = new_block(PLUGIN->module_params, PLUGIN->mod_size);
-    t->inst = new_block(PLUGIN->inst_params, PLUGIN->inst_size);
-    set_param(PLUGIN->inst_params, t->inst, "port", "0");
-    set_param(PLUGIN->inst_params, t->inst, "address", "127.0.0.1");
+    t->mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
+    t->inst = pt_new_block(PLUGIN->inst_params, PLUGIN->inst_size);
+    pt_set_param(PLUGIN->inst_params, t->inst, "port", "0");
+    pt_set_param(PLUGIN->inst_params, t->inst, "address", "127.0.0.1");
 #ifndef SL_IMTLS
-    set_param(PLUGIN->inst_params, t->inst, "streamDriver.mode", "1");
+    pt_set_param(PLUGIN->inst_params, t->inst, "streamDriver.mode", "1");
 #endif
     for (size_t i = 0; kv != NULL && kv[i] != NULL; i += 2) {
         if (strncmp(kv[i], "mod:", 4) == 0) {
-            set_param(PLUGIN->module_params, t->mod, kv[i] + 4, kv[i + 1]);
+            pt_set_param(PLUGIN->module_params, t->mod, kv[i] + 4, kv[i + 1]);
         } else {
-            set_param(PLUGIN->inst_params, t->inst, kv[i], kv[i + 1]);
+            pt_set_param(PLUGIN->inst_params, t->inst, kv[i], kv[i + 1]);
         }
     }
     int rc = PLUGIN->in->create(t->inst, t->mod, &fh_host, NULL);
@@ -324,7 +253,7 @@ static void setup(void)
     fh_reset();
     fh_block_when_full = 0;
     fh_max_msg_size = 8096;
-    arr_used = 0;
+    pt_reset();
 }
 
 static void pki_setup(void)
@@ -736,7 +665,7 @@ END_TEST
 /* imtls: TLS is preset (mode 1) and the port defaults to 6514. */
 START_TEST(test_imtls_defaults)
 {
-    const struct sl_param *p = find_param(PLUGIN->inst_params, "port");
+    const struct sl_param *p = pt_find_param(PLUGIN->inst_params, "port");
     ck_assert(p != NULL && p->def != NULL);
     ck_assert_str_eq(p->def, "6514");
     ck_assert(!(p->flags & SL_P_REQUIRED));
