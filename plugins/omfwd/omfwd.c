@@ -666,24 +666,15 @@ static void omfwd_udp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
 /* Write all of w->out on the TCP connection.  0 or -errno (connection closed). */
 static int omfwd_tcp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
 {
-    size_t off = 0;
-    int stalls = 0;
     if (w->tls != NULL) {
         if (sl_tls_send_all(w->tls, w->out.p, w->out.len) != 0) {
             return -EPIPE;
         }
-        off = w->out.len;
-    }
-    while (off < w->out.len) {
-        ssize_t r = send(w->fd, w->out.p + off, w->out.len - off, MSG_NOSIGNAL);
-        if (r < 0) {
-            if (errno == EINTR && stalls++ < 100) {
-                continue;
-            }
-            int e = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
-            return -e;
+    } else {
+        int rc = omfwd_write_all(w->fd, w->out.p, w->out.len);
+        if (rc != 0) {
+            return rc;
         }
-        off += (size_t)r;
     }
     if (in->c_sent != NULL) {
         atomic_fetch_add(in->c_sent, n);
