@@ -21,6 +21,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -258,9 +259,13 @@ struct sl_ruleset_rt {
     struct sl_rsq *q;           /* where messages bound to this ruleset are queued */
 };
 
+/* A counter belongs to a set named like rsyslog's statistics objects ("main Q",
+ * "action-0-builtin:omfile") with an origin ("core.queue", "core.action", "imudp"); sets are
+ * what impstats prints, one line each.  Counters are appended, so sets keep creation order. */
 struct sl_counter {
-    char *owner, *inst, *name;
+    char *name, *set, *origin;
     _Atomic uint64_t v;
+    unsigned gen;               /* stats_foreach pass that printed it (under counters_lock) */
     struct sl_counter *next;
 };
 
@@ -287,6 +292,14 @@ struct sl_action_rt {
     int created;
     _Atomic int suspended;
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
+    _Atomic uint64_t *c_susp_dur;
+    int has_backup;             /* a following action fails over from this one: a failed
+                                 * delivery hands the messages on instead of retrying */
+    _Atomic int64_t resume_at;  /* has_backup: monotonic ms before which it is not tried */
+    _Atomic int64_t interval;   /* has_backup: current back-off, ms */
+    const struct sl_template *err_tpl; /* action.errorFile: template rendered as template0 */
+    pthread_mutex_t err_lock;   /* action.errorFile writes */
+    int err_fd;
 };
 
 /* A disk-assisted (or pure disk) action queue.  Producers (ruleset workers) put messages
@@ -329,10 +342,18 @@ struct sl_worker {
     struct sl_action_rt *act;   /* action-queue worker: its action */
     struct sl_pending {
         struct sl_msg **v;
+        uint32_t *cond;         /* execOnlyWhenPreviousIsSuspended: index+1 of the action
+                                 * whose failure this entry waits for */
         size_t n, cap;
     } *pend;
     size_t *touched;
     size_t ntouched;
+    size_t last;                /* index+1 of the last action run for the current message */
+    struct sl_failed {          /* per action: messages it could not take in this batch */
+        struct sl_msg **v;
+        size_t n, cap, cur;
+    } *failed;
+    int any_failed;
 };
 
 struct sl_engine {
@@ -354,7 +375,8 @@ struct sl_engine {
     size_t nworkers;            /* engine worker ids handed out */
     size_t nworkers_max;
     pthread_mutex_t counters_lock;
-    struct sl_counter *counters;
+    struct sl_counter *counters, **counters_tail;
+    unsigned stats_gen;
     _Atomic int stopping;       /* inputs are being stopped / queues drain */
     _Atomic int give_up;        /* shutdown deadline passed: suspended actions stop retrying */
     pthread_mutex_t sleep_lock;
@@ -371,29 +393,124 @@ static struct sl_engine *cur_engine;
 /* ---------------------------------------------------------------------------------------
  * Counters
  * ------------------------------------------------------------------------------------- */
-static _Atomic uint64_t *counter_new(struct sl_engine *e, const char *owner, const char *inst,
-                                     const char *name)
+/* A counter in set `set` (origin `origin`; NULL: the set's origin if it exists, else
+ * `set`).  Asking twice for the same set and name returns the same counter. */
+static _Atomic uint64_t *counter_in_set(struct sl_engine *e, const char *set, const char *origin,
+                                        const char *name)
 {
-    struct sl_counter *c = sl_xcalloc(1, sizeof *c);
-    c->owner = sl_xstrdup(owner ? owner : "");
-    c->inst = sl_xstrdup(inst ? inst : "");
-    c->name = sl_xstrdup(name ? name : "");
-    atomic_init(&c->v, 0);
+    set = set ? set : "";
+    name = name ? name : "";
     pthread_mutex_lock(&e->counters_lock);
-    c->next = e->counters;
-    e->counters = c;
+    for (struct sl_counter *o = e->counters; o != NULL; o = o->next) {
+        if (strcmp(o->set, set) == 0) {
+            if (strcmp(o->name, name) == 0) {
+                pthread_mutex_unlock(&e->counters_lock);
+                return &o->v;
+            }
+            if (origin == NULL) {
+                origin = o->origin;
+            }
+        }
+    }
+    struct sl_counter *c = sl_xcalloc(1, sizeof *c);
+    c->name = sl_xstrdup(name);
+    c->set = sl_xstrdup(set);
+    c->origin = sl_xstrdup(origin ? origin : set);
+    atomic_init(&c->v, 0);
+    if (e->counters_tail == NULL) {
+        e->counters_tail = &e->counters;
+    }
+    *e->counters_tail = c;
+    e->counters_tail = &c->next;
     pthread_mutex_unlock(&e->counters_lock);
     return &c->v;
 }
 
-void sl_engine_stats(struct sl_engine *e, FILE *out)
+/* The older (owner, instance, name) form: the set is the instance (or the owner), the
+ * origin the owner. */
+static _Atomic uint64_t *counter_new(struct sl_engine *e, const char *owner, const char *inst,
+                                     const char *name)
 {
+    return counter_in_set(e, inst != NULL && *inst != '\0' ? inst : owner, owner, name);
+}
+
+/* Queue counters are read from the rings (rsyslog's core.queue set): size, enqueued, full,
+ * discarded.full, discarded.nf, maxqsize. */
+static void ring_stats(struct sl_ring *r, size_t nr, struct sl_stat *st)
+{
+    static const char *const names[] = { "size", "enqueued", "full", "discarded.full",
+                                          "discarded.nf", "maxqsize" };
+    uint64_t v[6] = { 0 };
+    for (size_t i = 0; i < nr; i++) {
+        pthread_mutex_lock(&r[i].lock);
+        v[0] += r[i].count;
+        v[5] += r[i].max_seen;
+        pthread_mutex_unlock(&r[i].lock);
+        v[1] += atomic_load_explicit(&r[i].enqueued, memory_order_relaxed);
+        v[2] += atomic_load_explicit(&r[i].full_waits, memory_order_relaxed);
+        v[3] += atomic_load_explicit(&r[i].dropped, memory_order_relaxed);
+    }
+    for (int i = 0; i < 6; i++) {
+        st[i].name = names[i];
+        st[i].value = v[i];
+    }
+}
+
+/* Every counter set, in creation order, then the queues (as rsyslog's impstats lists
+ * them: actions and inputs, then action queues, then the ruleset queues).  reset != 0
+ * zeroes the registry counters as they are read (impstats resetCounters="on"). */
+void sl_engine_stats_foreach(struct sl_engine *e, sl_stats_cb cb, void *arg, int reset)
+{
+    struct sl_stat st[64];
     pthread_mutex_lock(&e->counters_lock);
+    unsigned gen = ++e->stats_gen;
     for (struct sl_counter *c = e->counters; c != NULL; c = c->next) {
-        fprintf(out, "%s %s %s=%llu\n", c->owner, c->inst, c->name,
-                (unsigned long long)atomic_load(&c->v));
+        if (c->gen == gen) {
+            continue;
+        }
+        size_t n = 0;
+        for (struct sl_counter *d = c; d != NULL && n < 64; d = d->next) {
+            if (d->gen != gen && strcmp(d->set, c->set) == 0 && strcmp(d->origin, c->origin) == 0) {
+                d->gen = gen;
+                st[n].name = d->name;
+                st[n].value = reset ? atomic_exchange_explicit(&d->v, 0, memory_order_relaxed)
+                                    : atomic_load_explicit(&d->v, memory_order_relaxed);
+                n++;
+            }
+        }
+        cb(arg, c->set, c->origin, st, n);
     }
     pthread_mutex_unlock(&e->counters_lock);
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        if (a->queued && a->ring.v != NULL) {
+            char nm[320];
+            snprintf(nm, sizeof nm, "%s queue", a->name);
+            ring_stats(&a->ring, 1, st);
+            cb(arg, nm, "core.queue", st, 6);
+        }
+    }
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        ring_stats(e->rsqs[i]->shards, e->rsqs[i]->nshards, st);
+        cb(arg, e->rsqs[i]->name, "core.queue", st, 6);
+    }
+}
+
+static void stats_print(void *arg, const char *set, const char *origin, const struct sl_stat *v,
+                        size_t n)
+{
+    FILE *out = arg;
+    fprintf(out, "%s: origin=%s", set, origin);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, " %s=%llu", v[i].name, (unsigned long long)v[i].value);
+    }
+    fputc('\n', out);
+}
+
+/* SIGUSR1: every set as an impstats legacy line, without the time stamp. */
+void sl_engine_stats(struct sl_engine *e, FILE *out)
+{
+    sl_engine_stats_foreach(e, stats_print, out, 0);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -571,6 +688,13 @@ static int host_msg_set_msg(struct sl_msg *m, const char *text, size_t len)
     return sl_msg_replace_msg(m, text, len);
 }
 
+static void host_stats_foreach(sl_stats_cb cb, void *arg, int reset)
+{
+    if (cur_engine != NULL) {
+        sl_engine_stats_foreach(cur_engine, cb, arg, reset);
+    }
+}
+
 static const char *host_global_str(const char *name)
 {
     return sl_engine_global_str(cur_engine, name);
@@ -604,6 +728,7 @@ static const struct sl_host host = {
     .msg_set_parse_result = host_msg_set_parse_result,
     .msg_set_msg = host_msg_set_msg,
     .msg_set_local = sl_msg_set_local,
+    .stats_foreach = host_stats_foreach,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the
@@ -1085,6 +1210,8 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->index = e->nactions;
     pthread_mutex_init(&a->wrk_lock, NULL);
     pthread_mutex_init(&a->direct_lock, NULL);
+    pthread_mutex_init(&a->err_lock, NULL);
+    a->err_fd = -1;
     char what[256];
     snprintf(what, sizeof what, "action '%s'", type);
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
@@ -1152,11 +1279,26 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         a->thr = sl_xcalloc(a->nthr, sizeof *a->thr);
         e->nworkers_max += a->nthr;
     }
-    a->c_processed = counter_new(e, a->name, "", "processed");
-    a->c_failed = counter_new(e, a->name, "", "failed");
-    a->c_suspended = counter_new(e, a->name, "", "suspended");
-    a->c_resumed = counter_new(e, a->name, "", "resumed");
-    a->c_discarded = counter_new(e, a->name, "", "discarded");
+    /* rsyslog's core.action set, in its order; sluice's own counters in a set of their own
+     * so the rsyslog line keeps rsyslog's keys */
+    a->c_processed = counter_in_set(e, a->name, "core.action", "processed");
+    a->c_failed = counter_in_set(e, a->name, "core.action", "failed");
+    a->c_suspended = counter_in_set(e, a->name, "core.action", "suspended");
+    a->c_susp_dur = counter_in_set(e, a->name, "core.action", "suspended.duration");
+    a->c_resumed = counter_in_set(e, a->name, "core.action", "resumed");
+    char xs[320];
+    snprintf(xs, sizeof xs, "%s sluice", a->name);
+    a->c_discarded = counter_in_set(e, xs, "sluice.action", "discarded");
+    if (a->ac.error_file != NULL && !a->is_mod) {
+        /* the record's "template0" is the action's template as rsyslog renders it; sluice
+         * takes it from template= (or the legacy default) and the module's default */
+        const char *tn = kv_str(ai->kv, "template");
+        if (tn == NULL) {
+            tn = strcasecmp(a->pl->name, "omfwd") == 0 ? "RSYSLOG_TraditionalForwardFormat"
+                                                       : "RSYSLOG_FileFormat";
+        }
+        a->err_tpl = sl_tpl_find(e->tpls, tn);
+    }
 }
 
 static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
@@ -1185,6 +1327,8 @@ static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
     }
 }
 
+static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs);
+
 /* Inputs flagged SL_PF_MODULE_INSTANCE run as soon as their module is loaded (rsyslog's
  * imuxsock system socket, imklog): one instance with default parameters, bound to the
  * default ruleset, named after the module. */
@@ -1201,6 +1345,17 @@ static void build_module_inputs(struct sl_engine *e)
         ctx->loc = m->loc;
         ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
         ctx->rs = e->default_rs;
+        /* the module's ruleset= (impstats) binds the instance's messages */
+        for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+            const char *ld = o->type == SL_OBJ_MODULE ? kv_str(o->kv, "load") : NULL;
+            const char *rsn = ld != NULL && strcasecmp(ld, m->pl->name) == 0
+                                  ? kv_str(o->kv, "ruleset") : NULL;
+            if (rsn != NULL && find_ruleset(e, rsn) != NULL) {
+                ctx->rs = find_ruleset(e, rsn);
+            } else if (rsn != NULL) {
+                sl_cfg_error(&o->loc, "module '%s': ruleset '%s' is not defined", ld, rsn);
+            }
+        }
         ctx->inputname = sl_xstrdup(m->pl->name);
         char what[256];
         snprintf(what, sizeof what, "module '%s'", m->pl->name);
@@ -1209,8 +1364,7 @@ static void build_module_inputs(struct sl_engine *e)
         if (ctx->inst != NULL) {
             errs += sl_params_apply(m->pl->inst_params, ctx->inst, NULL, NULL, what, &m->loc);
         }
-        ctx->c_submitted = counter_new(e, m->pl->name, ctx->inputname, "submitted");
-        ctx->c_dropped = counter_new(e, m->pl->name, ctx->inputname, "dropped.queue_full");
+        input_counters(e, ctx, NULL);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
         if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
@@ -1219,6 +1373,31 @@ static void build_module_inputs(struct sl_engine *e)
         }
         ctx->created = errs == 0;
     }
+}
+
+/* rsyslog's statistics object names for inputs: "imtcp(514)", "imudp(ADDR/514/IPv4)" with
+ * ADDR "*" when unset (its listener per address family is one set here), else the input
+ * name. */
+static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs)
+{
+    const char *mod = ctx->mod->pl->name;
+    struct sl_kv *pk = sl_kv_find(kvs, "port");
+    const char *port = pk == NULL ? NULL : pk->is_array ? (pk->arr.n ? pk->arr.v[0] : NULL)
+                                                       : pk->str;
+    struct sl_kv *ak = sl_kv_find(kvs, "address");
+    const char *addr = ak != NULL && !ak->is_array && ak->str != NULL ? ak->str : "*";
+    char set[512];
+    if (port != NULL && strcasecmp(mod, "imudp") == 0) {
+        snprintf(set, sizeof set, "%s(%s/%s/IPv4)", ctx->inputname, addr, port);
+    } else if (port != NULL && (strcasecmp(mod, "imtcp") == 0 || strcasecmp(mod, "imptcp") == 0)) {
+        snprintf(set, sizeof set, "%s(%s)", ctx->inputname, port);
+    } else {
+        snprintf(set, sizeof set, "%s", ctx->inputname);
+    }
+    ctx->c_submitted = counter_in_set(e, set, mod, "submitted");
+    char xs[600];
+    snprintf(xs, sizeof xs, "%s sluice", set);
+    ctx->c_dropped = counter_in_set(e, xs, "sluice.input", "dropped.queue_full");
 }
 
 static void build_inputs(struct sl_engine *e)
@@ -1275,8 +1454,7 @@ static void build_inputs(struct sl_engine *e)
             errs += sl_params_apply(m->pl->inst_params, ctx->inst, o->kv, &res, what, &o->loc);
         }
         errs += sl_params_check_unused(o->kv, what, NULL);
-        ctx->c_submitted = counter_new(e, m->pl->name, ctx->inputname, "submitted");
-        ctx->c_dropped = counter_new(e, m->pl->name, ctx->inputname, "dropped.queue_full");
+        input_counters(e, ctx, o->kv);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
         if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
@@ -1309,6 +1487,13 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
     build_rulesets(e);
     for (size_t i = 0; i < e->nrulesets; i++) {
         walk_actions(e, e->rulesets[i]->ir->stmts);
+    }
+    /* action.execOnlyWhenPreviousIsSuspended: the action before a failover action must not
+     * stall on failure (see action_try) */
+    for (size_t i = 1; i < e->nactions; i++) {
+        if (e->actions[i]->ac.exec_when_prev_suspended) {
+            e->actions[i - 1]->has_backup = 1;
+        }
     }
     build_inputs(e);
     return e;
@@ -1363,13 +1548,115 @@ static void *action_wrk(struct sl_action_rt *a, size_t wid)
     return a->wrks[wid];
 }
 
+/* rsyslog's status codes in action.errorFile records */
+#define RS_RET_SUSPENDED (-2007)
+#define RS_RET_DATAFAIL (-2218)
+
+/* action.errorFile: one JSON object per message, rsyslog's layout
+ * { "action": "NAME", "status": N, "template0": "rendered text" }.  mask NULL: all of msgs. */
+static void error_file_write(struct sl_action_rt *a, struct sl_msg **msgs, const uint8_t *mask,
+                             size_t n, int status)
+{
+    if (a->ac.error_file == NULL) {
+        return;
+    }
+    struct sl_buf txt = { 0 };
+    pthread_mutex_lock(&a->err_lock);
+    if (a->err_fd < 0) {
+        a->err_fd = open(a->ac.error_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0660);
+        if (a->err_fd < 0) {
+            sl_log(SL_LOG_ERR, a->name, "action '%s': error file %s cannot be opened: %s",
+                   a->name, a->ac.error_file, strerror(errno));
+        }
+    }
+    for (size_t i = 0; i < n && a->err_fd >= 0; i++) {
+        if (mask != NULL && !mask[i]) {
+            continue;
+        }
+        txt.len = 0;
+        if (a->err_tpl != NULL) {
+            sl_template_render(a->err_tpl, msgs[i], &txt);
+        }
+        struct fjson_object *o = fjson_object_new_object();
+        fjson_object_object_add(o, "action", fjson_object_new_string(a->name));
+        fjson_object_object_add(o, "status", fjson_object_new_int(status));
+        fjson_object_object_add(o, "template0",
+                                fjson_object_new_string_len(txt.p ? txt.p : "", (int)txt.len));
+        const char *js = fjson_object_to_json_string(o);
+        size_t len = strlen(js);
+        struct iovec iov[2] = { { (void *)js, len }, { (void *)"\n", 1 } };
+        if (writev(a->err_fd, iov, 2) != (ssize_t)(len + 1)) {
+            sl_log(SL_LOG_ERR, a->name, "action '%s': error writing error file %s", a->name,
+                   a->ac.error_file);
+        }
+        fjson_object_put(o);
+    }
+    pthread_mutex_unlock(&a->err_lock);
+    sl_buf_free(&txt);
+}
+
+/* One deliver() call for msgs[0..n); returns how many leading messages are done (n: all).
+ * Permanent failures (SL_BAD_DATA) are done too: counted as failed, written to the error
+ * file. */
+static size_t deliver_once(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n)
+{
+    uint8_t badbuf[256];
+    uint8_t *bad = n <= sizeof badbuf ? badbuf : sl_xcalloc(n, 1);
+    memset(bad, 0, n);
+    struct sl_batch b = { n, msgs };
+    struct sl_verdict v = { 0, bad };
+    int rc = a->pl->out->deliver(a->inst, wrk, &b, &v);
+    size_t done = 0;
+    if (rc == SL_OK) {
+        done = n;
+    } else if (rc == SL_BAD_DATA) {
+        size_t nbad = 0;
+        for (size_t i = 0; i < n; i++) {
+            nbad += bad[i] != 0;
+        }
+        atomic_fetch_add_explicit(a->c_failed, nbad, memory_order_relaxed);
+        error_file_write(a, msgs, bad, n, RS_RET_DATAFAIL);
+        done = n;
+    } else if (rc == SL_PARTIAL) {
+        done = v.done < n ? v.done : n;
+    }
+    if (bad != badbuf) {
+        free(bad);
+    }
+    return done;
+}
+
+static void action_resumed(struct sl_action_rt *a)
+{
+    if (atomic_exchange(&a->suspended, 0)) {
+        atomic_fetch_add(a->c_resumed, 1);
+        if (a->ac.report_suspension) {
+            sl_log(SL_LOG_INFO, a->name, "action '%s' resumed (module '%s')", a->name,
+                   a->pl->name);
+        }
+    }
+}
+
+static void action_suspend(struct sl_action_rt *a, int64_t interval)
+{
+    atomic_fetch_add(a->c_susp_dur, (uint64_t)(interval / 1000));
+    if (!atomic_exchange(&a->suspended, 1)) {
+        atomic_fetch_add(a->c_suspended, 1);
+        if (a->ac.report_suspension) {
+            sl_log(SL_LOG_WARNING, a->name,
+                   "action '%s' suspended (module '%s'), retry in %lld seconds", a->name,
+                   a->pl->name, (long long)(interval / 1000));
+        }
+    }
+}
+
 /* Deliver n messages through action a with worker block wrk, owning the retry loop:
  * an immediate retry first (a broken connection is often fixed by reconnecting), then
  * back-off from action.resumeInterval doubling up to action.resumeIntervalMax, for
  * action.resumeRetryCount retries (-1: until shutdown gives up). */
 /* Returns how many trailing messages were NOT delivered: only when keep != 0 and shutdown
  * gave up (the caller saves them to disk); otherwise undeliverable ones are discarded and
- * counted, and 0 is returned. */
+ * counted (and written to action.errorFile), and 0 is returned. */
 static size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n,
                              int keep)
 {
@@ -1377,43 +1664,15 @@ static size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **
     size_t off = 0;
     int64_t attempt = 0;
     int64_t interval = a->ac.resume_interval * 1000;
-    uint8_t badbuf[256];
     while (off < n) {
-        struct sl_batch b = { n - off, msgs + off };
-        uint8_t *bad = b.n <= sizeof badbuf ? badbuf : sl_xcalloc(b.n, 1);
-        memset(bad, 0, b.n);
-        struct sl_verdict v = { 0, bad };
-        int rc = a->pl->out->deliver(a->inst, wrk, &b, &v);
-        if (bad != badbuf && rc != SL_BAD_DATA) {
-            free(bad);
-        }
-        if (rc == SL_OK || rc == SL_BAD_DATA || (rc == SL_PARTIAL && off + v.done >= n)) {
-            if (rc == SL_BAD_DATA) {
-                size_t nbad = 0;
-                for (size_t i = 0; i < b.n; i++) {
-                    nbad += bad[i] != 0;
-                }
-                atomic_fetch_add(a->c_failed, nbad);
-                atomic_fetch_add(a->c_processed, b.n - nbad);
-                if (bad != badbuf) {
-                    free(bad);
-                }
-            } else {
-                atomic_fetch_add(a->c_processed, b.n);
-            }
-            if (atomic_exchange(&a->suspended, 0)) {
-                atomic_fetch_add(a->c_resumed, 1);
-                if (a->ac.report_suspension) {
-                    sl_log(SL_LOG_INFO, a->name, "action '%s' resumed (module '%s')", a->name,
-                           a->pl->name);
-                }
-            }
-            return 0;
-        }
-        if (rc == SL_PARTIAL) {
-            atomic_fetch_add(a->c_processed, v.done);
-            off += v.done;
+        size_t done = deliver_once(a, wrk, msgs + off, n - off);
+        if (done > 0) {
+            off += done;
             attempt = 0;
+            if (off >= n) {
+                action_resumed(a);
+                return 0;
+            }
             continue;
         }
         /* SL_RETRY / SL_SUSPEND / anything unknown */
@@ -1421,20 +1680,15 @@ static size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **
         if (attempt == 1) {
             continue;   /* immediate retry */
         }
-        if (!atomic_exchange(&a->suspended, 1)) {
-            atomic_fetch_add(a->c_suspended, 1);
-            if (a->ac.report_suspension) {
-                sl_log(SL_LOG_WARNING, a->name,
-                       "action '%s' suspended (module '%s'), retry in %lld seconds", a->name,
-                       a->pl->name, (long long)(interval / 1000));
-            }
-        }
+        action_suspend(a, interval);
         if (keep && atomic_load(&e->give_up)) {
             return n - off;
         }
         if ((a->ac.resume_retry_count >= 0 && attempt - 1 > a->ac.resume_retry_count) ||
             atomic_load(&e->give_up)) {
             atomic_fetch_add(a->c_discarded, n - off);
+            atomic_fetch_add(a->c_failed, n - off);
+            error_file_write(a, msgs + off, NULL, n - off, RS_RET_SUSPENDED);
             sl_log(SL_LOG_ERR, a->name, "action '%s': %zu message(s) discarded after %lld "
                    "failed retries%s", a->name, n - off, (long long)(attempt - 1),
                    atomic_load(&e->give_up) ? " (shutdown deadline passed)" : "");
@@ -1446,6 +1700,50 @@ static size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **
             interval = a->ac.resume_interval_max * 1000;
         }
     }
+    return 0;
+}
+
+/* A direct action with a failover action after it (rsyslog's execOnlyWhenPreviousIsSuspended
+ * chain): it is suspended after its first failed attempt (and the immediate reconnect
+ * retry), and while suspended it is not tried at all until the back-off has passed; the
+ * messages it did not take go to the next action instead of waiting.  Returns how many
+ * trailing messages were not taken (counted as failed, as rsyslog does). */
+static size_t action_try(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n)
+{
+    size_t off = 0;
+    int attempt = 0;
+    if (atomic_load(&a->suspended) && now_ms() < atomic_load(&a->resume_at)) {
+        atomic_fetch_add_explicit(a->c_failed, n, memory_order_relaxed);
+        return n;
+    }
+    while (off < n) {
+        size_t done = deliver_once(a, wrk, msgs + off, n - off);
+        if (done > 0) {
+            off += done;
+            attempt = 0;
+            continue;
+        }
+        if (++attempt == 1 && !atomic_load(&a->suspended)) {
+            continue;   /* immediate retry */
+        }
+        int64_t iv = atomic_load(&a->interval);
+        iv = iv <= 0 ? a->ac.resume_interval * 1000 : iv * 2;
+        if (iv > a->ac.resume_interval_max * 1000) {
+            iv = a->ac.resume_interval_max * 1000;
+        }
+        if (atomic_load(&a->suspended)) {
+            atomic_store(&a->interval, iv);
+        } else {
+            atomic_store(&a->interval, a->ac.resume_interval * 1000);
+            iv = a->ac.resume_interval * 1000;
+        }
+        atomic_store(&a->resume_at, now_ms() + iv);
+        action_suspend(a, iv);
+        atomic_fetch_add_explicit(a->c_failed, n - off, memory_order_relaxed);
+        return n - off;
+    }
+    atomic_store(&a->interval, 0);
+    action_resumed(a);
     return 0;
 }
 
@@ -1542,13 +1840,68 @@ static void da_push(struct sl_action_rt *a, struct sl_msg **v, size_t n)
     }
 }
 
+static void flush_action(struct sl_worker *w, size_t idx);
+
+/* Is m among the messages action idx could not take in this batch?  Both lists are in
+ * message order, so a cursor makes the usual lookups O(1). */
+static int in_failed(struct sl_worker *w, size_t idx, struct sl_msg *m)
+{
+    struct sl_failed *f = &w->failed[idx];
+    for (size_t k = 0; k < f->n; k++) {
+        size_t i = (f->cur + k) % f->n;
+        if (f->v[i] == m) {
+            f->cur = i + 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void note_failed(struct sl_worker *w, size_t idx, struct sl_msg **v, size_t n)
+{
+    struct sl_failed *f = &w->failed[idx];
+    if (f->n + n > f->cap) {
+        f->cap = f->n + n + 64;
+        f->v = sl_xrealloc(f->v, f->cap * sizeof *f->v);
+    }
+    memcpy(f->v + f->n, v, n * sizeof *v);   /* the batch holds a reference until it ends */
+    f->n += n;
+    w->any_failed = 1;
+}
+
+/* execOnlyWhenPreviousIsSuspended: keep the pending messages whose previous action could
+ * not take them (that action is delivered first if it still holds messages). */
+static void filter_failover(struct sl_worker *w, size_t idx)
+{
+    struct sl_pending *p = &w->pend[idx];
+    for (size_t i = 0; i < p->n; i++) {
+        size_t c = p->cond[i] - 1;
+        if (c != idx && w->pend[c].n > 0) {
+            flush_action(w, c);
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        if (in_failed(w, p->cond[i] - 1, p->v[i])) {
+            p->v[k++] = p->v[i];
+        } else {
+            sl_msg_unref(p->v[i]);
+        }
+    }
+    p->n = k;
+}
+
 static void flush_action(struct sl_worker *w, size_t idx)
 {
     struct sl_action_rt *a = w->eng->actions[idx];
     struct sl_pending *p = &w->pend[idx];
+    if (p->n > 0 && a->ac.exec_when_prev_suspended) {
+        filter_failover(w, idx);
+    }
     if (p->n == 0) {
         return;
     }
+    atomic_fetch_add_explicit(a->c_processed, p->n, memory_order_relaxed);
     if (a->da != NULL) {
         da_push(a, p->v, p->n);
     } else if (a->queued) {
@@ -1563,7 +1916,12 @@ static void flush_action(struct sl_worker *w, size_t idx)
          * writer per file).  Parallel outputs are what action queues with
          * queue.workerThreads are for. */
         pthread_mutex_lock(&a->direct_lock);
-        action_deliver(a, action_wrk(a, 0), p->v, p->n, 0);
+        if (a->has_backup) {
+            size_t rem = action_try(a, action_wrk(a, 0), p->v, p->n);
+            note_failed(w, idx, p->v + (p->n - rem), rem);
+        } else {
+            action_deliver(a, action_wrk(a, 0), p->v, p->n, 0);
+        }
         pthread_mutex_unlock(&a->direct_lock);
         for (size_t i = 0; i < p->n; i++) {
             sl_msg_unref(p->v[i]);
@@ -1596,9 +1954,21 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
     if (a == NULL || !a->created) {
         return;
     }
+    /* rsyslog: an action with execOnlyWhenPreviousIsSuspended runs for a message only if
+     * the action run before it for that message was suspended; skipped, it leaves that
+     * state as it was.  The answer is known when the previous action has delivered, so
+     * the entry remembers which action it depends on (filter_failover). */
+    size_t cond = w->last;
+    if (a->ac.exec_when_prev_suspended && cond == 0) {
+        return;
+    }
+    w->last = a->index + 1;
     if (a->is_mod) {
         /* actions before this one see the message as it was (as after set/unset) */
         flush_all(w);
+        if (a->ac.exec_when_prev_suspended && !in_failed(w, cond - 1, m)) {
+            return;
+        }
         a->pl->mod->process(a->inst, action_wrk(a, w->id), m);
         atomic_fetch_add_explicit(a->c_processed, 1, memory_order_relaxed);
         return;
@@ -1616,6 +1986,12 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 64;
         p->v = sl_xrealloc(p->v, p->cap * sizeof *p->v);
+        if (a->ac.exec_when_prev_suspended) {
+            p->cond = sl_xrealloc(p->cond, p->cap * sizeof *p->cond);
+        }
+    }
+    if (a->ac.exec_when_prev_suspended) {
+        p->cond[p->n] = (uint32_t)cond;
     }
     p->v[p->n++] = sl_msg_ref(m);
     if (p->n >= SL_PENDING_MAX) {
@@ -1640,6 +2016,7 @@ static struct sl_worker *worker_new(struct sl_engine *e)
     w->eng = e;
     w->id = e->nworkers++;
     w->pend = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->pend);
+    w->failed = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->failed);
     w->touched = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->touched);
     return w;
 }
@@ -1651,10 +2028,25 @@ static void worker_free(struct sl_worker *w)
     }
     for (size_t i = 0; i < w->eng->nactions; i++) {
         free(w->pend[i].v);
+        free(w->pend[i].cond);
+        free(w->failed[i].v);
     }
     free(w->pend);
+    free(w->failed);
     free(w->touched);
     free(w);
+}
+
+/* The failover lists hold pointers into the batch: forget them when it ends. */
+static void batch_end_failover(struct sl_worker *w)
+{
+    if (w->any_failed) {
+        for (size_t i = 0; i < w->eng->nactions; i++) {
+            w->failed[i].n = 0;
+            w->failed[i].cur = 0;
+        }
+        w->any_failed = 0;
+    }
 }
 
 static void *rsq_worker_main(void *arg)
@@ -1669,9 +2061,11 @@ static void *rsq_worker_main(void *arg)
             struct sl_msg *m = batch[i];
             sl_msg_parse(m, &e->popts);
             struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
+            w->last = 0;
             sl_ruleset_exec(rs->ir, m, &exec_ops, w);
         }
         flush_all(w);
+        batch_end_failover(w);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
         }
@@ -2131,6 +2525,10 @@ void sl_engine_free(struct sl_engine *e)
         free(a->name);
         pthread_mutex_destroy(&a->wrk_lock);
         pthread_mutex_destroy(&a->direct_lock);
+        if (a->err_fd >= 0) {
+            close(a->err_fd);
+        }
+        pthread_mutex_destroy(&a->err_lock);
         free(a);
     }
     free(e->actions);
@@ -2171,8 +2569,8 @@ void sl_engine_free(struct sl_engine *e)
     while (e->counters != NULL) {
         struct sl_counter *c = e->counters;
         e->counters = c->next;
-        free(c->owner);
-        free(c->inst);
+        free(c->set);
+        free(c->origin);
         free(c->name);
         free(c);
     }

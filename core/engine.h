@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sluice/sl_plugin.h"
+
 struct sl_cnf;
 struct sl_engine;
 
@@ -41,6 +43,8 @@ void sl_engine_hup(struct sl_engine *e);
 void sl_engine_stop(struct sl_engine *e, int signo);
 void sl_engine_free(struct sl_engine *e);
 void sl_engine_stats(struct sl_engine *e, FILE *out);
+/* Every counter set (see sl_host.stats_foreach); SIGUSR1 and impstats use it. */
+void sl_engine_stats_foreach(struct sl_engine *e, sl_stats_cb cb, void *arg, int reset);
 /* global() settings by rsyslog name (NULL / dflt when unset or not of that type). */
 const char *sl_engine_global_str(struct sl_engine *e, const char *name);
 int64_t sl_engine_global_int(struct sl_engine *e, const char *name, int64_t dflt);

@@ -59,6 +59,8 @@ int sl_lx_string(struct sl_lx *lx, int objmode, char **out);
 /* ---- parse state ---- */
 struct sl_legacy {
     struct sl_kv *action_once;   /* $ActionQueue*, $ActionResume*: next legacy action only */
+    struct sl_kv *action_all;    /* $ActionExecOnlyWhenPreviousIsSuspended: every following
+                                  * legacy action (rsyslog does not reset it per action) */
     struct sl_kv *omfile;        /* $FileOwner & co: following legacy omfile actions (the
                                   * default template: every following omfile action) */
     struct sl_kv *omfwd;         /* $ActionForwardDefaultTemplate (every omfwd action),

@@ -305,6 +305,7 @@ void sl_action_finish(struct sl_pstate *ps, struct sl_stmt *st, int legacy)
 
     if (legacy) {
         add_defaults(&a->kv, ps->leg.action_once, 0);
+        add_defaults(&a->kv, ps->leg.action_all, 0);
     }
     sl_kv_free_list(ps->leg.action_once);
     ps->leg.action_once = NULL;

@@ -536,6 +536,7 @@ enum dkind {
     D_MAINQ,       /* main_queue() kv */
     D_ACTION_ONCE, /* next legacy action only */
     D_ACTION_ONCE_BIN,
+    D_ACTION_ALL_BIN, /* every following legacy action, on/off */
     D_OMFILE,
     D_OMFILE_BIN,
     D_OMFWD,
@@ -617,7 +618,7 @@ static const struct directive directives[] = {
     { "ActionQueueDequeueSlowdown", D_ACTION_ONCE, "queue.dequeueslowdown" },
     { "ActionResumeInterval", D_ACTION_ONCE, "action.resumeInterval" },
     { "ActionResumeRetryCount", D_ACTION_ONCE, "action.resumeRetryCount" },
-    { "ActionExecOnlyWhenPreviousIsSuspended", D_ACTION_ONCE_BIN,
+    { "ActionExecOnlyWhenPreviousIsSuspended", D_ACTION_ALL_BIN,
       "action.execOnlyWhenPreviousIsSuspended" },
     { "ActionExecOnlyOnceEveryInterval", D_ACTION_ONCE, "action.execOnlyOnceEveryInterval" },
     /* omfile defaults */
@@ -824,6 +825,7 @@ static void set_str(char **dst, const char *v)
 void sl_legacy_free(struct sl_legacy *l)
 {
     sl_kv_free_list(l->action_once);
+    sl_kv_free_list(l->action_all);
     sl_kv_free_list(l->omfile);
     sl_kv_free_list(l->omfwd);
     free(l->udp_address);
@@ -920,6 +922,7 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
     switch (d->kind) {
     case D_GLOBAL_BIN:
     case D_ACTION_ONCE_BIN:
+    case D_ACTION_ALL_BIN:
     case D_OMFILE_BIN:
     case D_OMFWD_BIN: {
         int b = binval(ps, arg, loc, name);
@@ -947,6 +950,9 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
     case D_ACTION_ONCE:
     case D_ACTION_ONCE_BIN:
         sl_kv_set_implicit(&ps->leg.action_once, d->modern, val, loc);
+        break;
+    case D_ACTION_ALL_BIN:
+        sl_kv_set_implicit(&ps->leg.action_all, d->modern, val, loc);
         break;
     case D_OMFILE:
     case D_OMFILE_BIN:

@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 2
+#define SL_ABI_MINOR 3
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -158,6 +158,18 @@ struct sl_local_meta {
     const struct timespec *rcv;   /* non-NULL: receive time (timegenerated) */
 };
 
+/* One counter of a statistics set, for sl_host.stats_foreach (ABI 1.3). */
+struct sl_stat {
+    const char *name;             /* "processed", "enqueued", ... */
+    uint64_t value;
+};
+/* Called once per counter set: set is rsyslog's object name ("main Q",
+ * "action-0-builtin:omfile", "imtcp(514)"), origin its origin ("core.queue", "core.action",
+ * "imtcp"); v[0..n) the counters in creation order.  The strings and v live only during
+ * the call. */
+typedef void (*sl_stats_cb)(void *arg, const char *set, const char *origin,
+                            const struct sl_stat *v, size_t n);
+
 /* ---------------------------------------------------------------------------------------
  * Host function table
  * ------------------------------------------------------------------------------------- */
@@ -235,6 +247,12 @@ struct sl_host {
      * copy of text[0..len), as rsyslog's MsgReplaceMSG: rawmsg becomes the bytes before MSG
      * followed by the new text.  0 or SL_ENOMEM.  May be NULL (older hosts). */
     int (*msg_set_msg)(struct sl_msg *m, const char *text, size_t len);
+
+    /* ABI 1.3 (check struct_size): every counter set of the running engine, one cb call
+     * each, as impstats prints them.  reset != 0 zeroes the counters read (queue sizes and
+     * maxqsize are not reset).  cb must not call counter() or stats_foreach(); it may run
+     * with a core lock held, so it should only copy or format what it is given. */
+    void (*stats_foreach)(sl_stats_cb cb, void *arg, int reset);
 };
 
 /* ---------------------------------------------------------------------------------------

@@ -975,6 +975,12 @@ static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct 
         if (len > maxlen) {
             len = maxlen;
         }
+        if (in->protocol == OMFWD_UDP && len > 65507) {
+            /* rsyslog 8.2302 truncates (a datagram cannot carry more) rather than fail */
+            h->log(SL_LOG_ERR, in->who, "omfwd/udp: message is %zu bytes long, but UDP can "
+                   "send at most 65507 bytes (by RFC limit) - truncating message", len);
+            len = 65507;
+        }
         /* an empty record is still sent, as rsyslog does: an empty datagram, a lone
          * delimiter, or "0 " */
         char hdr[24];

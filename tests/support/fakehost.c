@@ -47,6 +47,7 @@ static struct sl_msg *fh_msg_new(struct sl_input_ctx *ctx, const char *raw, size
     memcpy(m->raw, raw, len);
     m->raw[len] = '\0';
     m->len = len;
+    m->local_pri = -1;
     if (peer != NULL && peerlen <= sizeof m->peer) {
         memcpy(&m->peer, peer, peerlen);
         m->peerlen = peerlen;
@@ -123,6 +124,25 @@ uint64_t fh_counter_value(const char *name)
         }
     }
     return sum;
+}
+
+static void fh_stats_foreach(sl_stats_cb cb, void *arg, int reset)
+{
+    struct sl_stat st[256];
+    size_t n = 0;
+    for (size_t i = 0; i < ncounters && n < 256; i++) {
+        st[n].name = counters[i].name;
+        st[n++].value = reset ? atomic_exchange(&counters[i].v, 0) : atomic_load(&counters[i].v);
+    }
+    cb(arg, "fakehost", "fake", st, n);
+    struct sl_stat q[] = { { "size", 1 }, { "enqueued", 2 }, { "discarded.full", 0 } };
+    cb(arg, "main Q", "core.queue", q, 3);
+}
+
+static void fh_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
+{
+    m->local_pri = lm->pri;
+    snprintf(m->local_tag, sizeof m->local_tag, "%s", lm->tag != NULL ? lm->tag : "");
 }
 
 static size_t fh_max_message_size(void)
@@ -211,6 +231,8 @@ const struct sl_host fh_host = {
     .buf_reserve = fh_buf_reserve,
     .buf_free = fh_buf_free,
     .global_str = fh_global_str,
+    .msg_set_local = fh_msg_set_local,
+    .stats_foreach = fh_stats_foreach,
 };
 
 size_t fh_count(void)

@@ -19,6 +19,8 @@ struct sl_msg {         /* the fake host's message: the core's is opaque to plug
     struct sockaddr_storage peer;
     socklen_t peerlen;
     uint64_t flow_key;
+    int local_pri;      /* msg_set_local: pri and tag as given (-1: not called) */
+    char local_tag[64];
 };
 
 struct fh_captured {
@@ -46,5 +48,7 @@ struct sl_msg *fh_get(size_t i);
 int fh_wait_count(size_t n, int timeout_ms); /* 0 when >= n captured, -1 on timeout */
 void fh_reset(void);
 uint64_t fh_counter_value(const char *name); /* sum over owners/instances with that name */
+/* stats_foreach: the fake's counters as one set "fakehost" (origin "fake"), then a queue
+ * set "main Q" (origin "core.queue", size=1 enqueued=2 discarded.full=0). */
 
 #endif
