@@ -351,6 +351,7 @@ struct sl_worker {
     size_t last;                /* index+1 of the last action run for the current message */
     struct sl_failed {          /* per action: messages it could not take in this batch */
         struct sl_msg **v;
+        uint8_t *taken;         /* a failover action took it */
         size_t n, cap, cur;
     } *failed;
     int any_failed;
@@ -1395,6 +1396,9 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
         snprintf(set, sizeof set, "%s", ctx->inputname);
     }
     ctx->c_submitted = counter_in_set(e, set, mod, "submitted");
+    if (strcasecmp(mod, "imudp") == 0) {
+        counter_in_set(e, set, mod, "disallowed");   /* rsyslog's key; sluice has no ACLs */
+    }
     char xs[600];
     snprintf(xs, sizeof xs, "%s sluice", set);
     ctx->c_dropped = counter_in_set(e, xs, "sluice.input", "dropped.queue_full");
@@ -1851,6 +1855,7 @@ static int in_failed(struct sl_worker *w, size_t idx, struct sl_msg *m)
         size_t i = (f->cur + k) % f->n;
         if (f->v[i] == m) {
             f->cur = i + 1;
+            f->taken[i] = 1;
             return 1;
         }
     }
@@ -1863,8 +1868,10 @@ static void note_failed(struct sl_worker *w, size_t idx, struct sl_msg **v, size
     if (f->n + n > f->cap) {
         f->cap = f->n + n + 64;
         f->v = sl_xrealloc(f->v, f->cap * sizeof *f->v);
+        f->taken = sl_xrealloc(f->taken, f->cap);
     }
     memcpy(f->v + f->n, v, n * sizeof *v);   /* the batch holds a reference until it ends */
+    memset(f->taken + f->n, 0, n);
     f->n += n;
     w->any_failed = 1;
 }
@@ -2030,6 +2037,7 @@ static void worker_free(struct sl_worker *w)
         free(w->pend[i].v);
         free(w->pend[i].cond);
         free(w->failed[i].v);
+        free(w->failed[i].taken);
     }
     free(w->pend);
     free(w->failed);
@@ -2037,16 +2045,34 @@ static void worker_free(struct sl_worker *w)
     free(w);
 }
 
-/* The failover lists hold pointers into the batch: forget them when it ends. */
+/* End of a batch.  Messages an action handed on that no failover action took (its filter
+ * did not match them, or the flag sits on an action of another list) go back to that action
+ * with its normal retry policy: handing on must never lose a message.  Then the lists,
+ * which point into the batch, are forgotten. */
 static void batch_end_failover(struct sl_worker *w)
 {
-    if (w->any_failed) {
-        for (size_t i = 0; i < w->eng->nactions; i++) {
-            w->failed[i].n = 0;
-            w->failed[i].cur = 0;
-        }
-        w->any_failed = 0;
+    if (!w->any_failed) {
+        return;
     }
+    for (size_t i = 0; i < w->eng->nactions; i++) {
+        struct sl_failed *f = &w->failed[i];
+        size_t k = 0;
+        for (size_t j = 0; j < f->n; j++) {
+            if (!f->taken[j]) {
+                f->v[k++] = f->v[j];
+            }
+        }
+        if (k > 0) {
+            struct sl_action_rt *a = w->eng->actions[i];
+            atomic_fetch_sub_explicit(a->c_failed, k, memory_order_relaxed);
+            pthread_mutex_lock(&a->direct_lock);
+            action_deliver(a, action_wrk(a, 0), f->v, k, 0);
+            pthread_mutex_unlock(&a->direct_lock);
+        }
+        f->n = 0;
+        f->cur = 0;
+    }
+    w->any_failed = 0;
 }
 
 static void *rsq_worker_main(void *arg)

@@ -997,6 +997,24 @@ static struct sl_stmt *parse_actlst(struct sl_pstate *ps, int *matched)
         size_t save_i = ps->lx->i;
         int save_line = ps->lx->line;
         sl_lx_skip_ws(ps->lx, 1);
+        if (sl_lx_peek(ps->lx) == '$' && sl_lx_at_line_start(ps->lx) &&
+            isalpha(sl_lx_peek_at(ps->lx, 1))) {
+            /* rsyslog's failover idiom puts $Action... directives between the actions of
+             * one selector ("$ActionExecOnlyWhenPreviousIsSuspended on" before "& ...");
+             * a directive here is processed in order, as it would be after the list */
+            struct sl_loc dl = sl_lx_loc(ps->lx);
+            char *line = sl_lx_rest_of_line(ps->lx);
+            if (strncasecmp(line, "$RuleSet", 8) == 0 ||
+                strncasecmp(line, "$IncludeConfig", 14) == 0) {
+                free(line);
+                ps->lx->i = save_i;
+                ps->lx->line = save_line;
+                return list;
+            }
+            sl_legacy_directive(ps, line, dl);
+            free(line);
+            continue;
+        }
         if (sl_lx_peek(ps->lx) != '&') {
             ps->lx->i = save_i;
             ps->lx->line = save_line;

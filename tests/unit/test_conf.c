@@ -610,6 +610,30 @@ START_TEST(test_ampersand_and_naming)
 }
 END_TEST
 
+/* $ActionExecOnlyWhenPreviousIsSuspended stays set for every following legacy action until
+ * turned off (rsyslog does not reset it per action, unlike the $ActionQueue* settings). */
+START_TEST(test_legacy_failover_chain)
+{
+    setup();
+    struct sl_cnf *c = load("*.* @@primary:514\n"
+                            "$ActionExecOnlyWhenPreviousIsSuspended on\n"
+                            "& @@secondary:514\n"
+                            "& /var/log/localbuffer\n"
+                            "$ActionExecOnlyWhenPreviousIsSuspended off\n"
+                            "*.* /var/log/all\n");
+    ck_assert_int_eq(c->nerrors, 0);
+    const struct sl_stmt *s = dflt(c)->stmts;
+    const struct sl_stmt *a = s->u.prifilt.then_;
+    ck_assert_ptr_null(kv(a->u.act.kv, "action.execOnlyWhenPreviousIsSuspended"));
+    ck_assert_str_eq(kv(a->next->u.act.kv, "action.execOnlyWhenPreviousIsSuspended"), "on");
+    ck_assert_str_eq(kv(a->next->next->u.act.kv, "action.execOnlyWhenPreviousIsSuspended"), "on");
+    const struct sl_stmt *last = s->next->u.prifilt.then_;
+    const char *v = kv(last->u.act.kv, "action.execOnlyWhenPreviousIsSuspended");
+    ck_assert(v == NULL || strcmp(v, "off") == 0);
+    sl_cnf_free(c);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- $Directives */
 
 START_TEST(test_directive_state)
@@ -1212,6 +1236,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, test_propfilt_errors);
     tcase_add_test(tc, test_legacy_actions);
     tcase_add_test(tc, test_ampersand_and_naming);
+    tcase_add_test(tc, test_legacy_failover_chain);
     tcase_add_test(tc, test_directive_state);
     tcase_add_test(tc, test_directive_trailing_backslash);
     tcase_add_test(tc, test_directive_objects);
