@@ -8,8 +8,9 @@
  *
  * Concurrency & locking
  *   - Ruleset queue shards and action rings have their own locks (queue.c).
- *   - A worker's pending lists (messages collected per action during one batch) belong to
- *     that worker only.  Direct actions get one plugin worker block per engine worker id,
+ *   - A worker's pending lists (messages collected per action during one batch) and its
+ *     failover lists (per action, the messages it handed on in this batch, for
+ *     execOnlyWhenPreviousIsSuspended) belong to that worker only.  Direct actions get one plugin worker block per engine worker id,
  *     created lazily by that worker under the action's wrk_lock.
  *   - Back-off sleeps wait on eng->sleep_cv so shutdown can cut them short.
  *   - Counters are atomics in a registry that only grows at config time; plugins may add
