@@ -1377,8 +1377,8 @@ static void build_module_inputs(struct sl_engine *e)
     }
 }
 
-/* rsyslog's statistics object names for inputs: "imtcp(514)", "imudp(ADDR/514/IPv4)" with
- * ADDR "*" when unset (its listener per address family is one set here), else the input
+/* rsyslog's statistics object names for inputs: "NAME(514)" for imtcp, "NAME(ADDR/514/IPv4)"
+ * for imudp and imptcp, with ADDR "*" when unset (its listener per address family is one set here), else the input
  * name. */
 static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs)
 {
@@ -1389,9 +1389,9 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
     struct sl_kv *ak = sl_kv_find(kvs, "address");
     const char *addr = ak != NULL && !ak->is_array && ak->str != NULL ? ak->str : "*";
     char set[512];
-    if (port != NULL && strcasecmp(mod, "imudp") == 0) {
+    if (port != NULL && (strcasecmp(mod, "imudp") == 0 || strcasecmp(mod, "imptcp") == 0)) {
         snprintf(set, sizeof set, "%s(%s/%s/IPv4)", ctx->inputname, addr, port);
-    } else if (port != NULL && (strcasecmp(mod, "imtcp") == 0 || strcasecmp(mod, "imptcp") == 0)) {
+    } else if (port != NULL && strcasecmp(mod, "imtcp") == 0) {
         snprintf(set, sizeof set, "%s(%s)", ctx->inputname, port);
     } else {
         snprintf(set, sizeof set, "%s", ctx->inputname);

@@ -9,7 +9,8 @@
  *   json               { "name": "NAME", "origin": "ORIGIN", "k": v }
  *   cee                @cee: { ... }
  *   json-elasticsearch as json, with the dots in counter names turned into '!'
- * plus rsyslog's "resource-usage" set (getrusage, open files) before the queue sets.
+ * plus rsyslog's "resource-usage" set (getrusage, open files) before the queue sets, and with
+ * bracketing="on" a "BEGIN" line first and an "END" line last.
  * log.syslog="on": each line becomes a message through the rules, as rsyslog's impstats
  * makes it: MSG = the line, tag "rsyslogd-pstats:", PRI = facility*8+severity, the local
  * host; the core binds it to the module's ruleset= (default ruleset otherwise).
@@ -243,6 +244,16 @@ static void resource_usage(struct impstats_inst *in)
     sl_impstats_format(in, "resource-usage", "impstats", st, sizeof st / sizeof st[0]);
 }
 
+static void add_line(struct impstats_inst *in, const char *text)
+{
+    size_t l = strlen(text) + 1;
+    if (in->h->buf_reserve(&in->lines, l) == 0) {
+        memcpy(in->lines.p + in->lines.len, text, l);
+        in->lines.len += l;
+        in->nlines++;
+    }
+}
+
 static void stats_cb(void *arg, const char *set, const char *origin, const struct sl_stat *v,
                      size_t n)
 {
@@ -260,9 +271,15 @@ void sl_impstats_emit(struct impstats_inst *in)
     in->lines.len = 0;
     in->nlines = 0;
     in->queues_seen = 0;
+    if (in->m->bracketing) {
+        add_line(in, "BEGIN");   /* plain text in every format, as rsyslog */
+    }
     in->h->stats_foreach(stats_cb, in, in->m->reset);
     if (!in->queues_seen) {
         resource_usage(in);
+    }
+    if (in->m->bracketing) {
+        add_line(in, "END");
     }
     int fd = -1;
     char stamp[64] = "";

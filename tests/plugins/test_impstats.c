@@ -118,6 +118,18 @@ START_TEST(json_formats)
 }
 END_TEST
 
+START_TEST(bracketing)
+{
+    const char *kv[] = { "bracketing", "on", "format", "json", NULL };
+    struct inst t = mk(kv);
+    sl_impstats_emit(t.inst);
+    ck_assert_uint_eq(fh_count(), 5);
+    ck_assert_str_eq(fh_get(0)->raw, "BEGIN");
+    ck_assert_str_eq(fh_get(4)->raw, "END");
+    rm(t);
+}
+END_TEST
+
 START_TEST(no_syslog)
 {
     const char *kv[] = { "log.syslog", "off", NULL };
@@ -171,6 +183,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, legacy_lines_and_message);
     tcase_add_test(tc, json_formats);
+    tcase_add_test(tc, bracketing);
     tcase_add_test(tc, no_syslog);
     tcase_add_test(tc, run_every_interval_and_stop);
     tcase_add_test(tc, bad_params);
