@@ -60,6 +60,8 @@ scenario_n()
     case $1 in
         tcp_to_file | tcp_to_file_1conn | tcp_octet_to_file) echo 3000000 ;;
         tcp_regex_route | tcp_forward) echo 2000000 ;;
+        tls_to_file) echo 2000000 ;;
+        normalize_to_json) echo 1000000 ;;
         udp_25k) echo 75000 ;;       # 3 s at the rate
         udp_50k) echo 150000 ;;
         udp_100k) echo 300000 ;;
@@ -75,6 +77,8 @@ scenario_sender()
         tcp_to_file_1conn) echo "-t tcp -c 1" ;;
         tcp_octet_to_file) echo "-t octet -5 -c 4" ;;
         tcp_regex_route) echo "-t tcp -c 4 -j 3" ;;
+        tls_to_file) echo "-t tls -c 4 -A $WORK/pki/ca.pem" ;;
+        normalize_to_json) echo "-t tcp -c 4 -a sshd -P $WORK/sshd.lines" ;;
         udp_25k) echo "-t udp -c 1 -r 25000" ;;
         udp_50k) echo "-t udp -c 1 -r 50000" ;;
         udp_100k) echo "-t udp -c 1 -r 100000" ;;
@@ -83,8 +87,17 @@ scenario_sender()
     esac
 }
 scenario_conns() { case $1 in tcp_to_file_1conn | udp_*) echo 1 ;; *) echo 4 ;; esac; }
-scenario_proto() { case $1 in udp_*) echo udp ;; tcp_octet_to_file) echo octet ;; *) echo tcp ;; esac; }
-scenario_ready()  { case $1 in tls_to_file | normalize_to_json) return 1 ;; *) return 0 ;; esac; }
+scenario_proto() { case $1 in udp_*) echo udp ;; tcp_octet_to_file) echo octet ;; tls_to_file) echo tls ;; *) echo tcp ;; esac; }
+# scenario_runs SCENARIO DAEMON: whether DAEMON takes part (the sink neither routes, speaks
+# TLS nor normalizes; syslog-ng's normalizer, patterndb, takes no liblognorm rulebase)
+scenario_runs()
+{
+    case $2:$1 in
+        sink:tcp_regex_route | sink:tls_to_file | sink:normalize_to_json) return 1 ;;
+        syslog-ng:normalize_to_json) return 1 ;;
+    esac
+    return 0
+}
 
 usage() { sed -n '2,36p' "$0" >&2; exit 2; }
 
@@ -161,7 +174,6 @@ summarize()
         print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         ns = split(scen, S, ","); nd = split(daemons, D, ",")
         for (i = 1; i <= ns; i++) {
-            if (S[i] == "tls_to_file" || S[i] == "normalize_to_json") { print "| " S[i] " | (all) | | not yet | | | | | | |"; continue }
             for (j = 1; j <= nd; j++) {
                 if (D[j] == "") continue
                 key = S[i] SUBSEP D[j]
@@ -284,7 +296,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2> /dev/null | grep -q 'ok instal
 install_peers()
 {
     local need=() p
-    for p in rsyslog rsync iproute2 procps libivykis0 libjson-c5 libnet1 libpcre3 libwrap0 libcap2 libglib2.0-0; do
+    for p in rsyslog gnutls-bin rsyslog-gnutls liblognorm5 rsync iproute2 procps libivykis0 libjson-c5 libnet1 libpcre3 libwrap0 libcap2 libglib2.0-0; do
         have_pkg "$p" || need+=("$p")
     done
     if [ ${#need[@]} -gt 0 ]; then
@@ -367,13 +379,26 @@ build_tool()   # build_tool NAME SOURCE [LIBS]: compiles when missing or older t
 }
 if [ -z "${SLSINK:-}" ]; then build_tool slsink "$SRC/bench/slsink.c"; SLSINK=$BIN/slsink; fi
 if [ -z "${SLRUN:-}" ]; then build_tool slrun "$SRC/bench/slrun.c"; SLRUN=$BIN/slrun; fi
-if [ -z "${SLFLOOD:-}" ]; then build_tool slflood "$SRC/tests/tools/slflood.c" -pthread; SLFLOOD=$BIN/slflood; fi
+if [ -z "${SLFLOOD:-}" ]; then build_tool slflood "$SRC/tests/tools/slflood.c" "-pthread -lgnutls"; SLFLOOD=$BIN/slflood; fi
 if [ -z "${SLVERIFY:-}" ]; then build_tool slverify "$SRC/tests/tools/slverify.c"; SLVERIFY=$BIN/slverify; fi
 
 if [ "$BUILD_ONLY" = 1 ]; then
     note "built: $SLUICED, tools in $BIN"
     exit 0
 fi
+
+# Inputs of the TLS and normalization scenarios: a throwaway PKI (tests/tls/mkcerts.sh,
+# certtool) and sshd lines from rulebase/sshd.samples with the seq in front, normalized by
+# rulebase/sshd.rb with a "seq=%seq:word% " prefix on every rule (so slverify still counts).
+case ",$SCENARIOS," in
+    *,tls_to_file,*)
+        if [ ! -f "$WORK/pki/ca.pem" ]; then
+            sh "$SRC/tests/tls/mkcerts.sh" "$WORK/pki" >> "$LOG" 2>&1 || die "cannot make the TLS test PKI (certtool from gnutls-bin?)"
+        fi ;;
+esac
+sed -n 's/^<[0-9]*>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* [^ ]* sshd\[[0-9]*\]: //p' "$SRC/rulebase/sshd.samples" > "$WORK/sshd.lines"
+sed 's/^\(rule=[^:]*:\) /\1 seq=%seq:word% /' "$SRC/rulebase/sshd.rb" > "$WORK/sshd-bench.rb"
+[ -s "$WORK/sshd.lines" ] || die "no sshd sample lines in $SRC/rulebase/sshd.samples"
 
 DPIN='' SPIN=''
 if [ "$PIN" = 1 ]; then
@@ -392,6 +417,11 @@ rsyslog_conf()
         udp)
             printf 'module(load="imudp")\n'
             printf 'input(type="imudp" address="127.0.0.1" port="%s" rcvbufSize="4m")\n' "$port" ;;
+        tls)
+            printf 'global(defaultNetstreamDriver="gtls" defaultNetstreamDriverCAFile="%s/ca.pem"\n' "$WORK/pki"
+            printf '       defaultNetstreamDriverCertFile="%s/server.pem" defaultNetstreamDriverKeyFile="%s/server-key.pem")\n' "$WORK/pki" "$WORK/pki"
+            printf 'module(load="imtcp" maxSessions="200" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")\n'
+            printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$port" ;;
         *)
             printf 'module(load="imtcp" maxSessions="200")\n'
             printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$port" ;;
@@ -403,6 +433,13 @@ rsyslog_conf()
             printf 'action(type="omfile" file="%s/out.log")\n' "$d" ;;
         tcp_forward)
             printf 'action(type="omfwd" target="127.0.0.1" port="%s" protocol="tcp")\n' "$fwd" ;;
+        normalize_to_json)
+            printf 'module(load="mmnormalize")\n'
+            printf 'template(name="normjson" type="list") {\n'
+            printf '  constant(value="seq=") property(name="$!seq") constant(value=" ")\n'
+            printf '  property(name="$!all-json") constant(value="\\n")\n}\n'
+            printf 'action(type="mmnormalize" rulebase="%s/sshd-bench.rb")\n' "$WORK"
+            printf 'action(type="omfile" file="%s/out.log" template="normjson")\n' "$d" ;;
         *)
             printf 'action(type="omfile" file="%s/out.log")\n' "$d" ;;
     esac
@@ -420,6 +457,8 @@ syslogng_conf()
     case $(scenario_proto "$s") in
         udp) echo "source s_in { network(ip(\"127.0.0.1\") port($port) transport(\"udp\") so-rcvbuf(4194304)); };" ;;
         octet) echo "source s_in { syslog(ip(\"127.0.0.1\") port($port) transport(\"tcp\") max-connections(10) log-iw-size(10000) log-fetch-limit(100)); };" ;;
+        tls) echo "source s_in { syslog(ip(\"127.0.0.1\") port($port) transport(\"tls\") max-connections(10) log-iw-size(10000) log-fetch-limit(100)"
+             echo "  tls(key-file(\"$WORK/pki/server-key.pem\") cert-file(\"$WORK/pki/server.pem\") peer-verify(optional-untrusted))); };" ;;
         *) echo "source s_in { network(ip(\"127.0.0.1\") port($port) transport(\"tcp\") max-connections(10) log-iw-size(10000) log-fetch-limit(100)); };" ;;
     esac
     case $s in
@@ -569,10 +608,8 @@ START=$(date +%s)
 for r in $(seq "$ROUNDS"); do
     note "round $r/$ROUNDS"
     for s in ${SCENARIOS//,/ }; do
-        scenario_ready "$s" || continue
         for dm in ${DAEMONS//,/ }; do
-            # the sink has no routing: it only stands in for the plain scenarios
-            [ "$dm" = sink ] && [ "$s" = tcp_regex_route ] && continue
+            scenario_runs "$s" "$dm" || continue
             run_one "$r" "$s" "$dm"
         done
     done

@@ -1,7 +1,8 @@
 /* slflood - load generator for sluice tests (in the spirit of tcpflood/loggen).
  *
- * Sends N syslog messages to 127.0.0.1 over UDP, TCP with LF framing or TCP with
- * RFC 6587 octet counting, spread over K connections.  Every generated message carries
+ * Sends N syslog messages to 127.0.0.1 over UDP, TCP with LF framing, TCP with
+ * RFC 6587 octet counting or TLS (RFC 5425: octet counting inside GnuTLS records), spread
+ * over K connections.  Every generated message carries
  * "seq=<connection>:<number>" in its MSG part (numbers start at 1 per connection) so
  * that slverify can detect loss, duplication and per-connection reordering.  With -j K
  * every K-th message of a connection also carries a small JSON object after the seq
@@ -17,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <gnutls/gnutls.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,7 @@
 #define SL_UDP_BATCH 64
 #define SL_MAX_CONNS 1024
 
-enum transport { T_UDP, T_TCP, T_OCTET };
+enum transport { T_UDP, T_TCP, T_OCTET, T_TLS };
 
 struct options {
     enum transport transport;
@@ -45,6 +47,10 @@ struct options {
     const char *host;      /* HOSTNAME field */
     const char *tag;
     const char *input;     /* -i FILE: send these lines instead */
+    const char *payload;   /* -P FILE: MSG text after the seq, cycling through its lines */
+    const char *ca;        /* -A FILE: TLS trust anchors (verify the server); none: no check */
+    const char *cert;      /* -C FILE / -K FILE: TLS client certificate and key */
+    const char *key;
     int verbose;
 };
 
@@ -58,17 +64,26 @@ struct sender {
 };
 
 static struct options g_opt;
+static gnutls_certificate_credentials_t g_cred;
+static __thread gnutls_session_t t_tls;   /* this thread's TLS session (-t tls), or NULL */
 static char g_stamp[64];
 static char *g_input_data;
 static size_t g_input_len;
+static char **g_payload;     /* -P: the lines (read-only once loaded) */
+static size_t g_npayload;
+static size_t g_payload_max;  /* longest -P line */
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: slflood -p PORT [-t udp|tcp|octet] [-n TOTAL] [-c CONNS] [-r RATE]\n"
+            "usage: slflood -p PORT [-t udp|tcp|octet|tls] [-n TOTAL] [-c CONNS] [-r RATE]\n"
             "               [-5] [-s PAD] [-j K] [-H HOST] [-a TAG] [-i FILE] [-v]\n"
+            "               [-P FILE] [-A CAFILE] [-C CERTFILE -K KEYFILE]\n"
             "  -p PORT    destination port on 127.0.0.1 (required)\n"
-            "  -t PROTO   udp, tcp (LF framing, default) or octet (RFC 6587 counting)\n"
+            "  -t PROTO   udp, tcp (LF framing, default), octet (RFC 6587 counting) or\n"
+            "             tls (RFC 5425: octet counting over TLS)\n"
+            "  -A CAFILE  TLS: verify the server's certificate against CAFILE (default: no check)\n"
+            "  -C/-K      TLS: client certificate and key (PEM) for mutual authentication\n"
             "  -n TOTAL   messages in total (default 1000), spread over the connections\n"
             "  -c CONNS   connections / sender threads (default 1)\n"
             "  -r RATE    messages per second over all connections (default unlimited)\n"
@@ -78,6 +93,8 @@ static void usage(void)
             "             the seq: seq=C:N {\"event\":\"bench\",\"conn\":C,\"n\":N}\n"
             "  -H HOST    HOSTNAME field (default slhost); -a TAG app name (default slflood)\n"
             "  -i FILE    send each line of FILE verbatim (ignores -n/-c/-5/-s)\n"
+            "  -P FILE    after the seq, a space and line (N mod lines) of FILE: realistic\n"
+            "             MSG text (e.g. sshd lines) that still carries the seq\n"
             "Exit 0 when everything was handed to the kernel, 1 on errors, 2 on usage.\n");
     exit(2);
 }
@@ -102,7 +119,7 @@ static void parse_args(int argc, char **argv)
     g_opt.conns = 1;
     g_opt.host = "slhost";
     g_opt.tag = "slflood";
-    while ((c = getopt(argc, argv, "p:t:n:c:r:5s:j:H:a:i:v")) != -1) {
+    while ((c = getopt(argc, argv, "p:t:n:c:r:5s:j:H:a:i:vA:C:K:P:")) != -1) {
         switch (c) {
         case 'p': g_opt.port = (int)parse_long(optarg, 1, 65535); break;
         case 't':
@@ -112,6 +129,8 @@ static void parse_args(int argc, char **argv)
                 g_opt.transport = T_TCP;
             } else if (strcmp(optarg, "octet") == 0) {
                 g_opt.transport = T_OCTET;
+            } else if (strcmp(optarg, "tls") == 0) {
+                g_opt.transport = T_TLS;
             } else {
                 usage();
             }
@@ -126,10 +145,14 @@ static void parse_args(int argc, char **argv)
         case 'a': g_opt.tag = optarg; break;
         case 'i': g_opt.input = optarg; break;
         case 'v': g_opt.verbose = 1; break;
+        case 'A': g_opt.ca = optarg; break;
+        case 'C': g_opt.cert = optarg; break;
+        case 'K': g_opt.key = optarg; break;
+        case 'P': g_opt.payload = optarg; break;
         default: usage();
         }
     }
-    if (g_opt.port == 0 || optind != argc) {
+    if (g_opt.port == 0 || optind != argc || (g_opt.cert == NULL) != (g_opt.key == NULL)) {
         usage();
     }
     if (g_opt.input != NULL) {
@@ -186,6 +209,14 @@ static size_t format_msg(char *dst, size_t cap, int conn, long num)
         return 0;
     }
     size_t len = (size_t)n;
+    if (g_npayload > 0) {
+        const char *p = g_payload[(size_t)num % g_npayload];
+        n = snprintf(dst + len, cap - len, " %s", p);
+        if (n < 0 || (size_t)n >= cap - len) {
+            return 0;
+        }
+        len += (size_t)n;
+    }
     if (g_opt.json_every > 0 && num % g_opt.json_every == 0) {
         n = snprintf(dst + len, cap - len, " {\"event\":\"bench\",\"conn\":%d,\"n\":%ld}",
                      conn, num);
@@ -206,7 +237,7 @@ static size_t format_msg(char *dst, size_t cap, int conn, long num)
 /* Frames msg for the transport into dst (cap bytes); returns the framed length or 0. */
 static size_t frame_msg(char *dst, size_t cap, const char *msg, size_t len)
 {
-    if (g_opt.transport == T_OCTET) {
+    if (g_opt.transport == T_OCTET || g_opt.transport == T_TLS) {
         int n = snprintf(dst, cap, "%zu ", len);
         if (n < 0 || (size_t)n + len > cap) {
             return 0;
@@ -222,6 +253,59 @@ static size_t frame_msg(char *dst, size_t cap, const char *msg, size_t len)
         dst[len++] = '\n';
     }
     return len;
+}
+
+/* Credentials shared by all sender threads (read-only after this). */
+static int tls_init(void)
+{
+    int rc = gnutls_certificate_allocate_credentials(&g_cred);
+    if (rc == 0 && g_opt.ca != NULL &&
+        gnutls_certificate_set_x509_trust_file(g_cred, g_opt.ca, GNUTLS_X509_FMT_PEM) < 0) {
+        fprintf(stderr, "slflood: cannot load CA file %s\n", g_opt.ca);
+        return -1;
+    }
+    if (rc == 0 && g_opt.cert != NULL) {
+        rc = gnutls_certificate_set_x509_key_file(g_cred, g_opt.cert, g_opt.key,
+                                                  GNUTLS_X509_FMT_PEM);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "slflood: TLS credentials: %s\n", gnutls_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* TLS client handshake on a connected socket; sets this thread's t_tls. */
+static int tls_start(int fd)
+{
+    gnutls_session_t s;
+    int rc = gnutls_init(&s, GNUTLS_CLIENT);
+    if (rc == 0) {
+        rc = gnutls_set_default_priority(s);
+    }
+    if (rc == 0) {
+        rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, g_cred);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "slflood: TLS setup: %s\n", gnutls_strerror(rc));
+        gnutls_deinit(s);
+        return -1;
+    }
+    if (g_opt.ca != NULL) {
+        gnutls_session_set_verify_cert(s, "localhost", 0);
+    }
+    gnutls_transport_set_int(s, fd);
+    gnutls_handshake_set_timeout(s, 10000);
+    do {
+        rc = gnutls_handshake(s);
+    } while (rc < 0 && gnutls_error_is_fatal(rc) == 0);
+    if (rc < 0) {
+        fprintf(stderr, "slflood: TLS handshake: %s\n", gnutls_strerror(rc));
+        gnutls_deinit(s);
+        return -1;
+    }
+    t_tls = s;
+    return 0;
 }
 
 static int open_socket(void)
@@ -246,13 +330,42 @@ static int open_socket(void)
         int sz = 4 * 1024 * 1024;
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
     }
+    if (g_opt.transport == T_TLS && tls_start(fd) != 0) {
+        close(fd);
+        return -1;
+    }
     return fd;
+}
+
+/* Ends the connection: TLS close_notify first (so the receiver sees a clean end). */
+static void close_conn(int fd)
+{
+    if (t_tls != NULL) {
+        gnutls_bye(t_tls, GNUTLS_SHUT_WR);
+        gnutls_deinit(t_tls);
+        t_tls = NULL;
+    }
+    close(fd);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, buf, len);
+        ssize_t n;
+        if (t_tls != NULL) {
+            n = gnutls_record_send(t_tls, buf, len);
+            if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+                continue;
+            }
+            if (n < 0) {
+                fprintf(stderr, "slflood: TLS send: %s\n", gnutls_strerror((int)n));
+                return -1;
+            }
+            buf += n;
+            len -= (size_t)n;
+            continue;
+        }
+        n = write(fd, buf, len);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -305,7 +418,8 @@ static void *run_generated(void *arg)
 {
     struct sender *s = arg;
     double per_conn_rate = g_opt.rate > 0 ? g_opt.rate / g_opt.conns : 0;
-    size_t slot = 128 + (size_t)g_opt.pad + 32 + (g_opt.json_every > 0 ? 64 : 0);
+    size_t slot = 128 + (size_t)g_opt.pad + 32 + (g_opt.json_every > 0 ? 64 : 0) +
+                  (g_npayload > 0 ? g_payload_max + 1 : 0);
     int fd = open_socket();
     if (fd < 0) {
         s->failed = 1;
@@ -364,7 +478,7 @@ static void *run_generated(void *arg)
 out:
     free(buf);
     free(msg);
-    close(fd);
+    close_conn(fd);
     return NULL;
 }
 
@@ -387,6 +501,30 @@ static int load_input(const char *path)
         return -1;
     }
     fclose(f);
+    return 0;
+}
+
+/* -P FILE: keeps the non-empty lines (LF removed) for format_msg. */
+static int load_payload(const char *path)
+{
+    if (load_input(path) != 0) {
+        return -1;
+    }
+    for (char *line = strtok(g_input_data, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        char **tmp = realloc(g_payload, (g_npayload + 1) * sizeof(*g_payload));
+        if (tmp == NULL) {
+            return -1;
+        }
+        g_payload = tmp;
+        g_payload[g_npayload++] = line;
+        if (strlen(line) > g_payload_max) {
+            g_payload_max = strlen(line);
+        }
+    }
+    if (g_npayload == 0) {
+        fprintf(stderr, "slflood: %s has no lines\n", path);
+        return -1;
+    }
     return 0;
 }
 
@@ -434,7 +572,7 @@ static int run_input(void)
         pos += len + (nl != NULL ? 1 : 0);
     }
     free(framed);
-    close(fd);
+    close_conn(fd);
     if (g_opt.verbose) {
         fprintf(stderr, "slflood: sent %ld lines from %s\n", sent, g_opt.input);
     }
@@ -444,6 +582,9 @@ static int run_input(void)
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
+    if (g_opt.transport == T_TLS && tls_init() != 0) {
+        return 1;
+    }
     if (g_opt.input != NULL) {
         if (load_input(g_opt.input) != 0) {
             return 1;
@@ -451,6 +592,9 @@ int main(int argc, char **argv)
         int rc = run_input();
         free(g_input_data);
         return rc;
+    }
+    if (g_opt.payload != NULL && load_payload(g_opt.payload) != 0) {
+        return 1;
     }
     make_stamp();
     struct sender *s = calloc((size_t)g_opt.conns, sizeof(*s));
@@ -478,5 +622,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "slflood: sent %ld of %ld messages on %d connection(s) in %.3f s (%.0f msg/s)\n",
             sent, g_opt.total, g_opt.conns, secs, secs > 0 ? (double)sent / secs : 0.0);
     free(s);
+    if (g_cred != NULL) {
+        gnutls_certificate_free_credentials(g_cred);
+    }
+    free(g_payload);
+    free(g_input_data);
     return failed || sent != g_opt.total ? 1 : 0;
 }
