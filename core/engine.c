@@ -957,9 +957,10 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
             }
         }
     }
-    if (qc->type == SL_QT_DISK || qc->filename != NULL) {
-        sl_cfg_warn(loc, "%s: disk and disk-assisted queues are not implemented yet; "
-                         "this queue runs in memory only", what);
+    /* action queues have their disk part (struct sl_da); main and ruleset queues not yet */
+    if ((qc->type == SL_QT_DISK || qc->filename != NULL) && strncmp(what, "action ", 7) != 0) {
+        sl_cfg_warn(loc, "%s: disk and disk-assisted queues are implemented for action "
+                         "queues only; this queue runs in memory only", what);
     }
     if (qc->workers > 64) {
         qc->workers = 64;
