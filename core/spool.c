@@ -414,6 +414,8 @@ struct scan {
     uint64_t lost;
     /* frontier lookup: the largest record boundary <= want_off */
     uint64_t want_off, at_off, at_idx, at_payload;
+    uint64_t want_idx;     /* the state's record index at want_off */
+    int skipped;           /* damage before want_off was stepped over (already delivered) */
 };
 
 /* Streaming reader over one file for the scan. */
@@ -528,6 +530,22 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
     }
     uint64_t off = SEG_HDR_LEN;
     for (;;) {
+        if (sc->damaged && !sc->skipped && off < sc->want_off && sc->want_off <= sc->size) {
+            /* the damage lies in records already delivered (before the checkpointed read
+             * frontier): step over it to the frontier; the records from there on are
+             * checked as usual, so a wrong frontier still ends in "damaged" below */
+            uint64_t bad_at = off;
+            sc->damaged = 0;
+            sc->skipped = 1;
+            sc->nrec = sc->want_idx;
+            off = sc->want_off;
+            sl_log(SL_LOG_WARNING, WHO, "%s/%s: damaged at offset %llu, in records already "
+                   "delivered (read frontier at %llu): ignored", s->dir, fn,
+                   (unsigned long long)bad_at, (unsigned long long)off);
+        }
+        if (sc->damaged) {
+            break;
+        }
         if (off <= sc->want_off) {
             sc->at_off = off;
             sc->at_idx = sc->nrec;
@@ -539,22 +557,23 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
         h = rdr_get(&r, off, REC_HDR_LEN, &err);
         if (h == NULL) {
             sc->damaged = 1;   /* truncated record header */
-            break;
+            continue;
         }
         uint32_t len = get32(h);
         if (len == FOOTER_MARK) {
             const unsigned char *f = rdr_get(&r, off, FOOTER_LEN, &err);
+            /* (after a skip the payload sum misses the skipped records: count only) */
             if (f != NULL && footer_valid(f) && get32(f + 4) == (uint32_t)sc->nrec &&
-                get64(f + 8) == sc->payload) {
+                (sc->skipped || get64(f + 8) == sc->payload)) {
                 sc->sealed = 1;
-            } else {
-                sc->damaged = 1;
+                break;
             }
-            break;
+            sc->damaged = 1;
+            continue;
         }
         if (len > MAX_REC_LEN || off + REC_HDR_LEN + len > sc->size) {
             sc->damaged = 1;
-            break;
+            continue;
         }
         uint32_t want = get32(h + 4);
         unsigned char lf[4];
@@ -562,7 +581,7 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
         const unsigned char *p = rdr_get(&r, off + REC_HDR_LEN, len, &err);
         if (p == NULL || rec_crc(lf, p, len) != want) {
             sc->damaged = 1;
-            break;
+            continue;
         }
         off += REC_HDR_LEN + len;
         sc->nrec++;
@@ -1343,6 +1362,7 @@ static int recover(struct sl_spool *s, struct sl_spool_report *rep)
         struct scan sc;
         memset(&sc, 0, sizeof(sc));
         sc.want_off = (have_state && seq == sp.seq) ? sp.off : 0;
+        sc.want_idx = (have_state && seq == sp.seq) ? sp.idx : 0;
         rc = scan_segment(s, seq, &sc);
         if (rc != 0) {
             break;

@@ -602,6 +602,46 @@ START_TEST(corrupt_segment_header)
 }
 END_TEST
 
+/* Damage in the already-delivered part of the frontier segment (before the checkpointed
+ * read position) does not cost the records after the frontier: they are intact and still
+ * to be delivered. */
+START_TEST(corrupt_before_frontier)
+{
+    struct sl_spool *s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, NULL);
+    ck_assert_int_eq(append_range(s, 0, 300), 0);
+    sl_spool_close(s);
+    char names[100][256];
+    int nseg = list_segs(names, 100, ".seg");
+    ck_assert_int_gt(nseg, 5);
+    size_t offs[100], dlen;
+    long idx[100];
+    unsigned char *data = read_all(names[nseg / 2], &dlen);
+    int k = find_recs(data, dlen, offs, idx, 100);
+    ck_assert_int_gt(k, 6);
+    /* deliver up to the middle of that segment (checkpoint on every ack) */
+    long upto = idx[k / 2];
+    s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, NULL);
+    struct sl_spool_rec r[512];
+    size_t n = 0;
+    ck_assert_int_eq(sl_spool_peek(s, r, (size_t)upto, &n), 0);
+    ck_assert_uint_eq(n, (size_t)upto);
+    ck_assert_int_eq(sl_spool_ack(s, n), 0);
+    sl_spool_close(s);
+    /* flip a byte in a delivered record of that segment */
+    unsigned char c = data[offs[1] + 14] ^ 0x20;
+    write_at(names[nseg / 2], (long)offs[1] + 14, &c, 1);
+    struct sl_spool_report rep;
+    s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
+    ck_assert_uint_eq(rep.records, 300 - (uint64_t)upto);
+    ck_assert_uint_eq(rep.segments_set_aside, 0);
+    static long got[400];
+    size_t total = drain(s, got, 400, 50);
+    expect_seq(got, total, upto, 299);
+    sl_spool_close(s);
+    free(data);
+}
+END_TEST
+
 START_TEST(damage_while_open)
 {
     char seg[256];
@@ -931,6 +971,7 @@ static Suite *spool_suite(void)
     tcase_add_test(t, corrupt_segment_header);
     tcase_add_test(t, corrupt_header_unsealed);
     tcase_add_test(t, damage_while_open);
+    tcase_add_test(t, corrupt_before_frontier);
     tcase_add_test(t, state_deleted);
     tcase_add_test(t, state_garbage);
     tcase_add_test(t, state_slot_damaged);
