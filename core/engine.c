@@ -1488,10 +1488,14 @@ static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_m
                    da->name, n - done);
             break;
         }
-        if (a->qc.sync_files) {
-            sl_spool_sync(sp);
+        /* disk.enqueued counts records on disk: with syncQueueFiles, only once fdatasync
+         * said so (tests/integration/crash-kill9.sh relies on it) */
+        if (a->qc.sync_files && sl_spool_sync(sp) != 0) {
+            sl_log(SL_LOG_ERR, a->name, "disk queue '%s': sync failed; %zu message(s) written "
+                   "but not known to be durable", da->name, k);
+        } else {
+            atomic_fetch_add(da->c_spooled, k);
         }
-        atomic_fetch_add(da->c_spooled, k);
         done += k;
     }
     return done;
