@@ -74,12 +74,12 @@ for r in $(seq "$reps"); do
     sleep "$(printf '0.%03d' $((RANDOM % 1000)))"
     sleep "0.$((2 + RANDOM % 5))"
     kill -USR1 "$DUT_PID"
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         [ -n "$(stats_value "$T/dut.err" disk.enqueued)" ] && break
         sleep 0.05
     done
     k=$(stats_value "$T/dut.err" disk.enqueued)
-    [ -n "$k" ] || fail "rep $r: no disk.enqueued counter on stderr 5 s after SIGUSR1"
+    [ -n "$k" ] || fail "rep $r: no disk.enqueued counter on stderr 10 s after SIGUSR1"
     sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"    # 0..99 ms more traffic before the crash
     dut_alive || fail "rep $r: sluiced died before the kill"
     crash_dut
@@ -100,8 +100,9 @@ for i in $(seq 100); do
     grep -q "from before the restart" "$T/dut.err" && break
     sleep 0.05
 done
+# (no such line: nothing was recovered, which the check against the snapshots catches)
 waiting=$(sed -n "s/.*disk queue 'crashq': \\([0-9]*\\) message(s) from before the restart.*/\\1/p" "$T/dut.err" | head -n 1)
-[ -n "$waiting" ] || fail "sluiced did not report the records it recovered"
+waiting=${waiting:-0}
 sum=0
 for r in $(seq "$reps"); do sum=$((sum + snap[r])); done
 log "recovered at restart: $waiting records (sum of the snapshots: $sum)"
@@ -117,8 +118,14 @@ for i in $(seq 100); do
     sleep 0.05
 done
 log "second restart: $(grep -o "[0-9]* message(s) from before the restart" "$T/dut.err")"
-wait_lines "$raw" "$waiting" 90 || fail "not every recovered record arrived"
-wait_stable "$raw" 2 20
+# distinct messages at the receiver (duplicates make the line count run ahead)
+distinct() { grep -o 'rep[0-9]*\[[0-9]*\]: seq=[0-9]*:[0-9]*$' "$raw" 2> /dev/null | sort -u | wc -l; }
+for i in $(seq 180); do
+    [ "$(distinct)" -ge "$waiting" ] && break
+    sleep 0.5
+done
+[ "$(distinct)" -ge "$waiting" ] || fail "not every recovered record arrived in 90 s: $(distinct) of $waiting"
+wait_stable "$raw" 1 20
 dut_stop
 [ "$DUT_STATUS" -eq 0 ] || fail "sluiced exited with status $DUT_STATUS"
 
