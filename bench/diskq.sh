@@ -11,7 +11,10 @@
 #   BUILD_DIR  a configured, built tree (sluiced, .libs, tests/tools, bench/slrun are built
 #              here with make if missing)
 #   VARIANTS   comma-separated subset of: direct,memory,disk-off-c0,disk-off-c1000,
-#              disk-on-c0,disk-on-c1000,disk-on-c10000 (default: all)
+#              disk-on-c0,disk-on-c1000,disk-on-c10000 (default: all); any of them with
+#              the prefix "rsyslog-" runs /usr/sbin/rsyslogd ($RSYSLOGD) on the same config
+#              (note: rsyslog's checkpointInterval 0 means "no checkpoints", sluice's "every
+#              batch")
 # The spool lives in WORK (default /tmp/sluice-diskq.UID, or $DISKQ_WORK): on the disk you
 # want to measure.  Only 127.0.0.1; the daemon is stopped by PID (SIGTERM, SIGKILL after 20 s).
 set -u
@@ -56,7 +59,7 @@ free_port()
 # config VARIANT DIR PORT: the daemon's config for one run
 config()
 {
-    local v=$1 dir=$2 port=$3 q=''
+    local v=${1#rsyslog-} dir=$2 port=$3 q=''
     case $v in
         direct) q='' ;;
         memory) q=' queue.type="LinkedList" queue.size="100000"' ;;
@@ -82,19 +85,27 @@ one()
     mkdir -p "$dir"
     port=$(free_port) || { echo "no free port" >&2; return 1; }
     config "$v" "$dir" "$port" > "$dir/sluiced.conf"
-    "$sluiced" -n -iNONE -f "$dir/sluiced.conf" -M "$plugins" < /dev/null > /dev/null 2> "$dir/sluiced.err" &
+    case $v in
+        rsyslog-*)
+            "${RSYSLOGD:-/usr/sbin/rsyslogd}" -n -iNONE -f "$dir/sluiced.conf" < /dev/null > /dev/null 2> "$dir/sluiced.err" &
+            ;;
+        *)
+            "$sluiced" -n -iNONE -f "$dir/sluiced.conf" -M "$plugins" < /dev/null > /dev/null 2> "$dir/sluiced.err" &
+            ;;
+    esac
     pid=$!
     for _ in $(seq 150); do
         [ -n "$(ss -Hltn "( sport = :$port )" 2> /dev/null)" ] && break
         sleep 0.1
     done
-    res=$("$build/bench/slrun" -n "$n" -o "$dir/out.log" -p "$pid" -t 300 -- \
+    res=$("$build/bench/slrun" -n "$n" -o "$dir/out.log" -p "$pid" -t 300 -q 15 -- \
         "$build/tests/tools/slflood" -p "$port" -t tcp -n "$n" -c "$conns" 2> "$dir/slrun.err")
     cleanup
     pid=
     local lost
     lost=$("$build/tests/tools/slverify" -q -n "$n" -c "$conns" "$dir/out.log" 2>&1 | tail -n 1)
     case $lost in *"missing=0 duplicates=0 reordered=0"*) ;; *) echo "$v round $2: $lost" >&2 ;; esac
+    echo "$v round $2: $lost" >> "$work/verify.log"
     local rate cpu
     rate=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<< "$res")
     cpu=$(sed -n 's/.*cpu_us_per_msg=\([0-9.]*\).*/\1/p' <<< "$res")
@@ -105,6 +116,7 @@ one()
 
 mkdir -p "$work"
 : > "$work/runs.log"
+: > "$work/verify.log"
 declare -A rates cpus
 IFS=, read -r -a vs <<< "$variants"
 for r in $(seq "$rounds"); do
