@@ -9,8 +9,9 @@
 # read, deliver every other record exactly once and in order, and stop on SIGTERM.
 # The damaged segment's records are known from the files (grep -b of the "seq=0:N" text in
 # each record), so the exact set of messages that must arrive is known:
-#   truncate/flip: all but the damaged record and the ones after it in that segment
-#   nostate:       all of them (nothing had been delivered)
+#   truncate:  all but the cut record and the ones after it in that segment (gone)
+#   flip:      all but the damaged record (the records after it verify up to the footer)
+#   nostate:   all of them (nothing had been delivered)
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -67,11 +68,11 @@ nv=$(count_lines "$T/fill.$victim.seqs")
 [ "$nv" -ge 10 ] || fail "segment $victim holds only $nv records"
 log "spool: ${#segs[@]} segments, $total records; damaged segment: $victim ($nv records)"
 
-# expected_except SEGFILE-SEQS IDX: all of 1..total except the records of the segment
-# from the IDX-th (0-based) on; printed one number a line, sorted
+# expected_except SEGFILE-SEQS FROM TO: all of 1..total except the segment's records FROM..TO
+# (0-based, inclusive); printed one number a line, sorted
 expected_except()
 {
-    tail -n +"$(($2 + 1))" "$1" | sed 's/.*seq=0://' | LC_ALL=C sort > "$T/excluded"
+    sed -n "$(($2 + 1)),$(($3 + 1))p" "$1" | sed 's/.*seq=0://' | LC_ALL=C sort > "$T/excluded"
     seq "$total" | LC_ALL=C sort | LC_ALL=C comm -23 - "$T/excluded" | sort -n
 }
 
@@ -104,23 +105,23 @@ cp -a "$T/fill" "$T/truncate"
 idx=$((nv - 5))
 off=$(sed -n "$((idx + 1))p" "$T/fill.$victim.seqs" | cut -d: -f1)
 truncate -s "$off" "$T/truncate/$victim"
-expected_except "$T/fill.$victim.seqs" "$idx" > "$T/truncate.expect"
+expected_except "$T/fill.$victim.seqs" "$idx" "$((nv - 1))" > "$T/truncate.expect"
 run_case truncate "$T/truncate.expect"
 grep -q "$victim: damaged at offset .* set aside as $victim.bad with ~[0-9]* record(s) lost" \
     "$T/truncate.err.txt" || fail "truncate: no message naming the set-aside segment"
 [ -f "$T/truncate/$victim.bad" ] || fail "truncate: $victim.bad not kept"
 log "truncate: sluiced said: $(grep -o "$victim: damaged.*" "$T/truncate.err.txt")"
 
-# --- flip: damage the victim's 10th record (the footer survives: the loss count is exact) ----
+# --- flip: damage the victim's 10th record (the footer survives: the loss count is exact) ---
 cp -a "$T/fill" "$T/flip"
 idx=9
 off=$(sed -n "$((idx + 1))p" "$T/fill.$victim.seqs" | cut -d: -f1)
 printf 'XYZ' | dd of="$T/flip/$victim" bs=1 seek="$off" conv=notrunc status=none
-expected_except "$T/fill.$victim.seqs" "$idx" > "$T/flip.expect"
+expected_except "$T/fill.$victim.seqs" "$idx" "$idx" > "$T/flip.expect"
 run_case flip "$T/flip.expect"
-lost=$((nv - idx))
-grep -q "$victim: damaged at offset .* set aside as $victim.bad with ~$lost record(s) lost, $idx intact" \
-    "$T/flip.err.txt" || fail "flip: no message naming $victim.bad with $lost records lost"
+lost=1
+grep -q "$victim: damaged at offset .* set aside as $victim.bad with ~$lost record(s) lost, $((nv - 1)) intact" \
+    "$T/flip.err.txt" || fail "flip: no message naming $victim.bad with $lost record lost, $((nv - 1)) kept"
 grep -q "1 damaged segment(s) set aside (\\*.bad, about $lost message(s) in them)" "$T/flip.err.txt" ||
     fail "flip: the action's warning does not give the count ($lost)"
 [ -f "$T/flip/$victim.bad" ] || fail "flip: $victim.bad not kept"
