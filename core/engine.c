@@ -1084,9 +1084,10 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
             }
         }
     }
-    if (qc->type == SL_QT_DISK || qc->filename != NULL) {
-        sl_cfg_warn(loc, "%s: disk and disk-assisted queues are not implemented yet; "
-                         "this queue runs in memory only", what);
+    /* action queues have their disk part (struct sl_da); main and ruleset queues not yet */
+    if ((qc->type == SL_QT_DISK || qc->filename != NULL) && strncmp(what, "action ", 7) != 0) {
+        sl_cfg_warn(loc, "%s: disk and disk-assisted queues are implemented for action "
+                         "queues only; this queue runs in memory only", what);
     }
     if (qc->workers > 64) {
         qc->workers = 64;
@@ -1790,10 +1791,14 @@ static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_m
                    da->name, n - done);
             break;
         }
-        if (a->qc.sync_files) {
-            sl_spool_sync(sp);
+        /* disk.enqueued counts records on disk: with syncQueueFiles, only once fdatasync
+         * said so (tests/integration/crash-kill9.sh relies on it) */
+        if (a->qc.sync_files && sl_spool_sync(sp) != 0) {
+            sl_log(SL_LOG_ERR, a->name, "disk queue '%s': sync failed; %zu message(s) written "
+                   "but not known to be durable", da->name, k);
+        } else {
+            atomic_fetch_add(da->c_spooled, k);
         }
-        atomic_fetch_add(da->c_spooled, k);
         done += k;
     }
     return done;

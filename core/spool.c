@@ -17,8 +17,10 @@
  * frontier, scans the remaining ones (header, every record CRC) to count what is waiting,
  * and sets damaged ones aside: the damaged file is hard-linked as NAME.SEQ.seg.bad and the
  * segment is replaced (atomic rename) by a copy of its intact prefix, so that record offsets
- * (and the state frontier) stay valid and no intact record is lost.  Appends always go to a
- * fresh segment created at open.
+ * (and the state frontier) stay valid, followed by the records after the damage when they
+ * verify up to the end of the segment (find_tail; they lie after the frontier, so their new
+ * offsets are not referenced yet).  Damage before the state's frontier (records already
+ * delivered) is stepped over.  Appends always go to a fresh segment created at open.
  *
  * Ownership: the spool owns its descriptors, its read window (records returned by peek point
  * into it until the next call) and its write staging buffer; memory is bounded by the two
@@ -414,6 +416,10 @@ struct scan {
     uint64_t lost;
     /* frontier lookup: the largest record boundary <= want_off */
     uint64_t want_off, at_off, at_idx, at_payload;
+    uint64_t want_idx;     /* the state's record index at want_off */
+    int skipped;           /* damage before want_off was stepped over (already delivered) */
+    /* intact records after the damage: [tail_off, tail_off + tail_len) of the file */
+    uint64_t tail_off, tail_len, tail_nrec, tail_payload;
 };
 
 /* Streaming reader over one file for the scan. */
@@ -495,6 +501,58 @@ static uint64_t estimate_lost(struct rdr *r, const struct scan *sc, uint64_t fro
     return count_after_damage(r, from, sc->size, first);
 }
 
+/* After damage at `from`: the first offset after it from which records follow each other
+ * without a fault up to the end of the file or up to a valid footer that ends it (and counts
+ * at least the records kept).  Requiring the whole rest of the segment to verify makes a
+ * record-like byte pattern inside a payload useless as a resume point.  Sets the tail_*
+ * fields; 0 when there is no such tail. */
+static int find_tail(struct rdr *r, struct scan *sc, uint64_t from)
+{
+    int err = 0;
+    for (uint64_t o = from + 1; o + REC_HDR_LEN <= sc->size && !err; o++) {
+        uint64_t off = o, n = 0, pay = 0;
+        int ok = 0;
+        for (;;) {
+            if (off == sc->size) {
+                ok = 1;
+                break;
+            }
+            const unsigned char *h = rdr_get(r, off, REC_HDR_LEN, &err);
+            if (h == NULL) {
+                break;
+            }
+            uint32_t len = get32(h);
+            if (len == FOOTER_MARK) {
+                const unsigned char *f = rdr_get(r, off, FOOTER_LEN, &err);
+                ok = f != NULL && off + FOOTER_LEN == sc->size && footer_valid(f) &&
+                     get32(f + 4) >= sc->nrec + n;
+                break;
+            }
+            if (len > MAX_REC_LEN || off + REC_HDR_LEN + len > sc->size) {
+                break;
+            }
+            uint32_t want = get32(h + 4);
+            unsigned char lf[4];
+            memcpy(lf, h, 4);
+            const unsigned char *p = rdr_get(r, off + REC_HDR_LEN, len, &err);
+            if (p == NULL || rec_crc(lf, p, len) != want) {
+                break;
+            }
+            off += REC_HDR_LEN + len;
+            n++;
+            pay += len;
+        }
+        if (ok && n > 0) {
+            sc->tail_off = o;
+            sc->tail_len = off - o;
+            sc->tail_nrec = n;
+            sc->tail_payload = pay;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
 {
     char fn[PATH_MAX];
@@ -528,6 +586,22 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
     }
     uint64_t off = SEG_HDR_LEN;
     for (;;) {
+        if (sc->damaged && !sc->skipped && off < sc->want_off && sc->want_off <= sc->size) {
+            /* the damage lies in records already delivered (before the checkpointed read
+             * frontier): step over it to the frontier; the records from there on are
+             * checked as usual, so a wrong frontier still ends in "damaged" below */
+            uint64_t bad_at = off;
+            sc->damaged = 0;
+            sc->skipped = 1;
+            sc->nrec = sc->want_idx;
+            off = sc->want_off;
+            sl_log(SL_LOG_WARNING, WHO, "%s/%s: damaged at offset %llu, in records already "
+                   "delivered (read frontier at %llu): ignored", s->dir, fn,
+                   (unsigned long long)bad_at, (unsigned long long)off);
+        }
+        if (sc->damaged) {
+            break;
+        }
         if (off <= sc->want_off) {
             sc->at_off = off;
             sc->at_idx = sc->nrec;
@@ -539,22 +613,23 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
         h = rdr_get(&r, off, REC_HDR_LEN, &err);
         if (h == NULL) {
             sc->damaged = 1;   /* truncated record header */
-            break;
+            continue;
         }
         uint32_t len = get32(h);
         if (len == FOOTER_MARK) {
             const unsigned char *f = rdr_get(&r, off, FOOTER_LEN, &err);
+            /* (after a skip the payload sum misses the skipped records: count only) */
             if (f != NULL && footer_valid(f) && get32(f + 4) == (uint32_t)sc->nrec &&
-                get64(f + 8) == sc->payload) {
+                (sc->skipped || get64(f + 8) == sc->payload)) {
                 sc->sealed = 1;
-            } else {
-                sc->damaged = 1;
+                break;
             }
-            break;
+            sc->damaged = 1;
+            continue;
         }
         if (len > MAX_REC_LEN || off + REC_HDR_LEN + len > sc->size) {
             sc->damaged = 1;
-            break;
+            continue;
         }
         uint32_t want = get32(h + 4);
         unsigned char lf[4];
@@ -562,7 +637,7 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
         const unsigned char *p = rdr_get(&r, off + REC_HDR_LEN, len, &err);
         if (p == NULL || rec_crc(lf, p, len) != want) {
             sc->damaged = 1;
-            break;
+            continue;
         }
         off += REC_HDR_LEN + len;
         sc->nrec++;
@@ -571,6 +646,10 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
     sc->data_end = off;
     if (sc->damaged) {
         sc->lost = estimate_lost(&r, sc, off, 1);
+        if (find_tail(&r, sc, off)) {
+            /* the intact records after the damage are kept; lost: what lies between */
+            sc->lost = sc->lost > sc->tail_nrec ? sc->lost - sc->tail_nrec : 1;
+        }
     }
 out:
     free(r.buf);
@@ -579,8 +658,10 @@ out:
 }
 
 /* Set a damaged segment aside as NAME.SEQ.seg.bad and, unless its header is bad (keep 0),
- * replace it by a copy of its first keep bytes (intact records, same offsets). */
-static int salvage(struct sl_spool *s, uint64_t seq, uint64_t keep)
+ * replace it by a copy of its first keep bytes (intact records, same offsets) followed by
+ * the tail_len bytes at tail_off (the intact records after the damage, which move up). */
+static int salvage(struct sl_spool *s, uint64_t seq, uint64_t keep, uint64_t tail_off,
+                   uint64_t tail_len)
 {
     char fn[PATH_MAX], bad[PATH_MAX], tmp[PATH_MAX];
     seg_name(s, seq, "", fn, sizeof(fn));
@@ -605,9 +686,11 @@ static int salvage(struct sl_spool *s, uint64_t seq, uint64_t keep)
     int rc = (in < 0 || out < 0) ? SL_EIO : 0;
     size_t cap = 256u * 1024u;
     unsigned char *b = sl_xmalloc(cap);
-    for (uint64_t off = 0; rc == 0 && off < keep;) {
-        size_t want = keep - off < cap ? (size_t)(keep - off) : cap;
-        ssize_t got = full_pread(in, b, want, off);
+    for (uint64_t off = 0; rc == 0 && off < keep + tail_len;) {
+        uint64_t end = off < keep ? keep : keep + tail_len;
+        uint64_t src = off < keep ? off : tail_off + (off - keep);
+        size_t want = end - off < cap ? (size_t)(end - off) : cap;
+        ssize_t got = full_pread(in, b, want, src);
         if (got != (ssize_t)want || full_pwrite(out, b, want, off) != 0) {
             rc = SL_EIO;
             break;
@@ -1049,7 +1132,7 @@ static int runtime_damage(struct sl_spool *s, struct seg *g)
     sl_log(SL_LOG_ERR, WHO, "%s: segment %llu damaged at offset %llu; set aside, %llu record(s) lost",
            s->name, (unsigned long long)g->seq, (unsigned long long)s->rpos.off,
            (unsigned long long)lost);
-    int rc = salvage(s, g->seq, s->rpos.off);
+    int rc = salvage(s, g->seq, s->rpos.off, 0, 0);
     if (s->rfd >= 0 && s->rfd_seq == g->seq) {
         close(s->rfd);
         s->rfd = -1;
@@ -1343,6 +1426,7 @@ static int recover(struct sl_spool *s, struct sl_spool_report *rep)
         struct scan sc;
         memset(&sc, 0, sizeof(sc));
         sc.want_off = (have_state && seq == sp.seq) ? sp.off : 0;
+        sc.want_idx = (have_state && seq == sp.seq) ? sp.idx : 0;
         rc = scan_segment(s, seq, &sc);
         if (rc != 0) {
             break;
@@ -1357,13 +1441,16 @@ static int recover(struct sl_spool *s, struct sl_spool_report *rep)
                    "%s/%s: damaged at offset %llu; set aside as %s.bad with ~%llu record(s) lost, "
                    "%llu intact record(s) kept",
                    s->dir, fn, (unsigned long long)sc.data_end, fn, (unsigned long long)sc.lost,
-                   (unsigned long long)sc.nrec);
+                   (unsigned long long)(sc.nrec + sc.tail_nrec));
             s->set_aside++;
             s->lost += sc.lost;
-            rc = salvage(s, seq, sc.data_end);
+            rc = salvage(s, seq, sc.data_end, sc.tail_off, sc.tail_len);
             if (rc != 0 || sc.data_end < SEG_HDR_LEN) {
                 continue;
             }
+            sc.data_end += sc.tail_len;
+            sc.nrec += sc.tail_nrec;
+            sc.payload += sc.tail_payload;
             sc.size = sc.data_end;
             sc.sealed = 0;
         }

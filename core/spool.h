@@ -14,9 +14,13 @@
  * Guarantees: a record whose append was followed by sl_spool_sync() returning 0 survives a
  * crash (kill -9, power loss with honest disks).  A record is delivered again after a crash
  * unless its ack was followed by a state checkpoint: duplicates possible, loss not.
- * A damaged record (bad CRC, truncated tail) ends what is read from that segment; the damaged
- * segment is renamed aside (NAME.SEQ.seg.bad) and reported, and reading continues with the
- * next segment.  A missing or unreadable state file means "start from the oldest segment".
+ * A damaged record (bad CRC, truncated tail) found at open costs that record: the damaged
+ * segment is kept aside (NAME.SEQ.seg.bad) and reported, and the segment is rebuilt from the
+ * records before the damage plus the records after it when they verify without a fault up to
+ * the end of the segment (else they are counted lost too); damage in records already
+ * delivered (before the checkpointed frontier) is stepped over.  Damage found while running
+ * ends what is read from that segment.  A missing or unreadable state file means "start from
+ * the oldest segment".
  *
  * Ownership: the spool owns its files and buffers; records returned by sl_spool_peek point
  * into spool memory valid until the next call on the same spool.

@@ -567,18 +567,76 @@ START_TEST(corrupt_flipped_byte)
     long idx[100];
     unsigned char *data;
     int k = prepare_damage(seg, offs, idx, &data, &dlen);
+    ck_assert_int_gt(k, 5);
     unsigned char c = data[offs[3] + 14] ^ 0x20;
     write_at(seg, (long)offs[3] + 14, &c, 1);
     struct sl_spool_report rep;
     struct sl_spool *s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
     ck_assert_uint_eq(rep.segments_set_aside, 1);
-    ck_assert_uint_eq(rep.records_lost, (uint64_t)(k - 3));   /* exact: the footer survived */
-    ck_assert_uint_eq(rep.records, 300 - (uint64_t)(k - 3));
+    ck_assert_uint_eq(rep.records_lost, 1);   /* exact: the footer survived */
+    ck_assert_uint_eq(rep.records, 299);      /* the records after the damage are kept */
     sl_spool_close(s);
-    expect_all_but(idx[3], idx[k - 1]);
+    expect_all_but(idx[3], idx[3]);
     /* a second open finds nothing more to set aside */
     s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
     ck_assert_uint_eq(rep.segments_set_aside, 0);
+    sl_spool_close(s);
+    free(data);
+}
+END_TEST
+
+/* Two damaged records in one segment: the intact records between them do not reach the end
+ * of the segment without a fault, so they go with the damage; the rest is kept. */
+START_TEST(corrupt_two_flips)
+{
+    char seg[256];
+    size_t offs[100], dlen;
+    long idx[100];
+    unsigned char *data;
+    int k = prepare_damage(seg, offs, idx, &data, &dlen);
+    ck_assert_int_gt(k, 10);
+    unsigned char c = data[offs[3] + 14] ^ 0x20;
+    write_at(seg, (long)offs[3] + 14, &c, 1);
+    c = data[offs[7] + 14] ^ 0x20;
+    write_at(seg, (long)offs[7] + 14, &c, 1);
+    struct sl_spool_report rep;
+    struct sl_spool *s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
+    ck_assert_uint_eq(rep.segments_set_aside, 1);
+    ck_assert_uint_eq(rep.records_lost, 5);
+    ck_assert_uint_eq(rep.records, 295);
+    sl_spool_close(s);
+    expect_all_but(idx[3], idx[7]);
+    free(data);
+}
+END_TEST
+
+/* A flipped byte in the last, unsealed segment (no footer): the records after it verify up
+ * to the end of the file and are kept. */
+START_TEST(corrupt_flip_unsealed)
+{
+    struct sl_spool *s = open_sp(1u << 20, 0, SL_SPOOL_SYNC_NONE, 0, NULL);
+    ck_assert_int_eq(append_range(s, 0, 300), 0);
+    sl_spool_close(s);
+    char names[4][256];
+    ck_assert_int_eq(list_segs(names, 4, ".seg"), 1);
+    size_t offs[400], dlen;
+    long idx[400];
+    unsigned char *data = read_all(names[0], &dlen);
+    int k = find_recs(data, dlen, offs, idx, 400);
+    ck_assert_int_eq(k, 300);
+    unsigned char c = data[offs[100] + 20] ^ 0x01;
+    write_at(names[0], (long)offs[100] + 20, &c, 1);
+    struct sl_spool_report rep;
+    s = open_sp(1u << 20, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
+    ck_assert_uint_eq(rep.segments_set_aside, 1);
+    ck_assert_uint_eq(rep.records, 299);
+    ck_assert_uint_eq(rep.records_lost, 1);
+    static long got[400];
+    size_t n = drain(s, got, 400, 64);
+    ck_assert_uint_eq(n, 299);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(got[i], (long)(i < 100 ? i : i + 1));
+    }
     sl_spool_close(s);
     free(data);
 }
@@ -598,6 +656,46 @@ START_TEST(corrupt_segment_header)
     ck_assert_uint_eq(rep.records_lost, (uint64_t)k);
     sl_spool_close(s);
     expect_all_but(idx[0], idx[k - 1]);
+    free(data);
+}
+END_TEST
+
+/* Damage in the already-delivered part of the frontier segment (before the checkpointed
+ * read position) does not cost the records after the frontier: they are intact and still
+ * to be delivered. */
+START_TEST(corrupt_before_frontier)
+{
+    struct sl_spool *s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, NULL);
+    ck_assert_int_eq(append_range(s, 0, 300), 0);
+    sl_spool_close(s);
+    char names[100][256];
+    int nseg = list_segs(names, 100, ".seg");
+    ck_assert_int_gt(nseg, 5);
+    size_t offs[100], dlen;
+    long idx[100];
+    unsigned char *data = read_all(names[nseg / 2], &dlen);
+    int k = find_recs(data, dlen, offs, idx, 100);
+    ck_assert_int_gt(k, 6);
+    /* deliver up to the middle of that segment (checkpoint on every ack) */
+    long upto = idx[k / 2];
+    s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, NULL);
+    struct sl_spool_rec r[512];
+    size_t n = 0;
+    ck_assert_int_eq(sl_spool_peek(s, r, (size_t)upto, &n), 0);
+    ck_assert_uint_eq(n, (size_t)upto);
+    ck_assert_int_eq(sl_spool_ack(s, n), 0);
+    sl_spool_close(s);
+    /* flip a byte in a delivered record of that segment */
+    unsigned char c = data[offs[1] + 14] ^ 0x20;
+    write_at(names[nseg / 2], (long)offs[1] + 14, &c, 1);
+    struct sl_spool_report rep;
+    s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
+    ck_assert_uint_eq(rep.records, 300 - (uint64_t)upto);
+    ck_assert_uint_eq(rep.segments_set_aside, 0);
+    static long got[400];
+    size_t total = drain(s, got, 400, 50);
+    expect_seq(got, total, upto, 299);
+    sl_spool_close(s);
     free(data);
 }
 END_TEST
@@ -928,9 +1026,12 @@ static Suite *spool_suite(void)
     tcase_add_test(t, max_disk_gives_eagain);
     tcase_add_test(t, corrupt_truncated_segment);
     tcase_add_test(t, corrupt_flipped_byte);
+    tcase_add_test(t, corrupt_two_flips);
+    tcase_add_test(t, corrupt_flip_unsealed);
     tcase_add_test(t, corrupt_segment_header);
     tcase_add_test(t, corrupt_header_unsealed);
     tcase_add_test(t, damage_while_open);
+    tcase_add_test(t, corrupt_before_frontier);
     tcase_add_test(t, state_deleted);
     tcase_add_test(t, state_garbage);
     tcase_add_test(t, state_slot_damaged);
