@@ -251,6 +251,8 @@ struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset'
     pthread_t *thr;
     struct sl_worker **workers;
     int started;
+    struct sl_da **da;          /* per shard, with queue.filename / queue.type="Disk" */
+    _Atomic uint64_t *c_discard_full, *c_spooled, *c_unspooled;
 };
 
 struct sl_ruleset_rt {
@@ -287,6 +289,7 @@ struct sl_action_rt {
     int created;
     _Atomic int suspended;
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
+    _Atomic uint64_t *c_discard_full;   /* "<name> queue" discarded.full (queued actions) */
 };
 
 /* A disk-assisted (or pure disk) action queue.  Producers (ruleset workers) put messages
@@ -305,6 +308,13 @@ struct sl_da {
     char *dir, *name;
     struct sl_buf ser;
     _Atomic uint64_t *c_spooled, *c_unspooled;
+    struct sl_engine *eng;
+    const char *owner;          /* the action's or the ruleset queue's name (log lines) */
+    struct sl_ring *ring;       /* the in-memory part */
+    struct sl_queue_conf *qc;
+    uint64_t max_disk;          /* this spool's share of queue.maxDiskSpace */
+    _Atomic uint64_t *c_lost;   /* messages the queue had to give up */
+    int rsq;                    /* a ruleset queue shard: records carry the ruleset name */
 };
 
 struct sl_input_ctx {
@@ -333,6 +343,9 @@ struct sl_worker {
     } *pend;
     size_t *touched;
     size_t ntouched;
+    struct sl_da *rsda;         /* its shard is disk-assisted */
+    struct sl_msg **cur;        /* the batch being run, and the first message of it a */
+    size_t ncur, save_from;     /* direct action kept at shutdown (rsda only) */
 };
 
 struct sl_engine {
@@ -418,25 +431,42 @@ static void host_msg_unref(struct sl_msg *m)
     sl_msg_unref(m);
 }
 
-/* Push msgs into a ruleset queue, keeping flow order; returns how many were accepted. */
-static size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key, int block)
+static size_t da_push(struct sl_da *da, struct sl_msg **v, size_t n, int64_t wait_ms);
+
+/* The shard of a flow key. */
+static size_t rsq_shard(const struct sl_rsq *q, uint64_t key)
 {
     /* splitmix-style mix so sequential keys spread over shards */
     uint64_t h = key + 0x9e3779b97f4a7c15ULL;
     h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
     h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
     h ^= h >> 31;
-    struct sl_ring *r = &q->shards[h % q->nshards];
-    return sl_ring_push(r, msgs, n, block);
+    return (size_t)(h % q->nshards);
+}
+
+/* Push msgs into a ruleset queue, keeping flow order, waiting for room up to wait_ms (< 0:
+ * no limit); returns how many were taken (queued, spooled or discarded by the discard mark). */
+static size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key,
+                       int64_t wait_ms)
+{
+    size_t s = rsq_shard(q, key);
+    if (q->da != NULL) {
+        return da_push(q->da[s], msgs, n, wait_ms);
+    }
+    return sl_ring_push_timed(&q->shards[s], msgs, n, wait_ms);
 }
 
 static int host_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, uint64_t key)
 {
+    /* Inputs that can be paused (TCP, unix sockets) wait for room as long as it takes: what
+     * was accepted from a sender is never dropped.  UDP (SL_PF_NO_DELAY) waits at most
+     * queue.timeoutEnqueue, then drops (counted). */
     struct sl_rsq *q = ctx->rs->q;
-    size_t done = rsq_push(q, msgs, n, key, !ctx->no_delay);
+    size_t done = rsq_push(q, msgs, n, key, ctx->no_delay ? q->qc.timeout_enqueue : -1);
     atomic_fetch_add_explicit(ctx->c_submitted, done, memory_order_relaxed);
     if (done < n) {
         atomic_fetch_add_explicit(ctx->c_dropped, n - done, memory_order_relaxed);
+        atomic_fetch_add_explicit(q->c_discard_full, n - done, memory_order_relaxed);
         for (size_t i = done; i < n; i++) {
             sl_msg_unref(msgs[i]);
         }
@@ -625,7 +655,10 @@ static void log_sink(int severity, const char *text)
     struct sl_msg *m = sl_msg_new_internal(5 /* syslog */, severity, text);
     m->inputname = "rsyslogd";
     m->ruleset = e->default_rs;
-    if (rsq_push(e->rsqs[0], &m, 1, 0, 0) != 1) {
+    /* straight into the ring, never the spool: the disk queue's lock may be held by the
+     * thread logging this */
+    struct sl_rsq *q = e->rsqs[0];
+    if (sl_ring_push(&q->shards[rsq_shard(q, 0)], &m, 1, 0) != 1) {
         atomic_fetch_add_explicit(e->c_internal_dropped, 1, memory_order_relaxed);
         sl_msg_unref(m);
     }
@@ -933,6 +966,8 @@ static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
     qc->batch = main_queue ? 256 : 128;
     qc->timeout_shutdown = main_queue ? 10000 : 0;
     qc->timeout_enqueue = 2000;
+    qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
+    qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
     qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
 }
 
@@ -957,17 +992,73 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
             }
         }
     }
-    if (qc->type == SL_QT_DISK || qc->filename != NULL) {
-        sl_cfg_warn(loc, "%s: disk and disk-assisted queues are not implemented yet; "
-                         "this queue runs in memory only", what);
-    }
     if (qc->workers > 64) {
         qc->workers = 64;
     }
     (void)e;
 }
 
-static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struct sl_queue_conf *qc)
+/* queue.discardMark / queue.discardSeverity on one of nshards rings (a sharded queue's mark
+ * is shared out like its size).  rsyslog's defaults: the mark at 80% of queue.size,
+ * severity 8 (nothing is discarded). */
+static void ring_discard_setup(struct sl_ring *r, const struct sl_queue_conf *qc, size_t nshards,
+                               _Atomic uint64_t *c_nf)
+{
+    r->c_discard_nf = c_nf;
+    if (qc->discard_sev >= 8) {
+        return;                 /* off: the push fast path stays one compare */
+    }
+    int64_t mark = qc->discard_mark >= 0 ? qc->discard_mark : qc->size * 8 / 10;
+    r->discard_mark = (size_t)mark / nshards;
+    r->discard_sev = (int)qc->discard_sev;
+}
+
+/* The disk part of a disk-assisted (queue.filename) or disk (queue.type="Disk") queue in front
+ * of ring; opened later by da_open (at start, not at -N1).  high is per ring. */
+static struct sl_da *da_new(struct sl_engine *e, struct sl_queue_conf *qc, const char *dir,
+                            const char *name, const char *owner, struct sl_ring *ring,
+                            size_t nshards)
+{
+    struct sl_da *da = sl_xcalloc(1, sizeof *da);
+    pthread_mutex_init(&da->lock, NULL);
+    da->disk_only = qc->type == SL_QT_DISK;
+    da->spooling = da->disk_only;
+    /* rsyslog's default high watermark: 90% of queue.size */
+    size_t size = (size_t)qc->size / nshards;
+    da->high = (size_t)(qc->high_wm > 0 ? qc->high_wm : qc->size * 9 / 10) / nshards;
+    if (da->high == 0 || da->high > size) {
+        da->high = size ? size : 1;
+    }
+    da->dir = sl_xstrdup(dir);
+    da->name = sl_xstrdup(name);
+    da->eng = e;
+    da->owner = owner;
+    da->ring = ring;
+    da->qc = qc;
+    da->max_disk = (uint64_t)qc->max_disk / nshards;
+    return da;
+}
+
+static void da_free(struct sl_da *da)
+{
+    if (da == NULL) {
+        return;
+    }
+    if (da->spool != NULL) {
+        sl_spool_close(da->spool);
+    }
+    if (da->head != NULL) {
+        sl_spool_close(da->head);
+    }
+    sl_buf_free(&da->ser);
+    free(da->dir);
+    free(da->name);
+    pthread_mutex_destroy(&da->lock);
+    free(da);
+}
+
+static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struct sl_queue_conf *qc,
+                              const struct sl_loc *loc)
 {
     struct sl_rsq *q = sl_xcalloc(1, sizeof *q);
     q->name = sl_xstrdup(name);
@@ -980,8 +1071,37 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
     q->nshards = (size_t)q->qc.workers;
     q->shards = sl_xcalloc(q->nshards, sizeof *q->shards);
     size_t per = (size_t)q->qc.size / q->nshards;
+    _Atomic uint64_t *c_nf = counter_new(e, q->name, "", "discarded.nf");
+    q->c_discard_full = counter_new(e, q->name, "", "discarded.full");
     for (size_t i = 0; i < q->nshards; i++) {
         sl_ring_init(&q->shards[i], per ? per : 1);
+        ring_discard_setup(&q->shards[i], &q->qc, q->nshards, c_nf);
+    }
+    if (q->qc.type == SL_QT_DISK || q->qc.filename != NULL) {
+        /* disk-assisted: one spool per shard (flow order holds per shard), shard 0 named
+         * queue.filename, shard N queue.filename.wN */
+        const char *dir = q->qc.spool_dir != NULL ? q->qc.spool_dir : e->g.work_directory;
+        if (q->qc.filename == NULL) {
+            sl_cfg_error(loc, "queue '%s': queue.type=\"Disk\" needs queue.filename", name);
+        } else if (dir == NULL) {
+            sl_cfg_error(loc, "queue '%s': queue.filename needs a directory: set "
+                              "global(workDirectory=...) or queue.spoolDirectory", name);
+        } else {
+            q->da = sl_xcalloc(q->nshards, sizeof *q->da);
+            for (size_t i = 0; i < q->nshards; i++) {
+                char fn[1100];
+                if (i == 0) {
+                    snprintf(fn, sizeof fn, "%s", q->qc.filename);
+                } else {
+                    snprintf(fn, sizeof fn, "%s.w%zu", q->qc.filename, i);
+                }
+                q->da[i] = da_new(e, &q->qc, dir, fn, q->name, &q->shards[i], q->nshards);
+                q->da[i]->rsq = 1;
+                q->da[i]->c_lost = q->c_discard_full;
+            }
+            q->c_spooled = counter_new(e, q->name, "", "disk.enqueued");
+            q->c_unspooled = counter_new(e, q->name, "", "disk.dequeued");
+        }
     }
     q->thr = sl_xcalloc(q->nshards, sizeof *q->thr);
     q->workers = sl_xcalloc(q->nshards, sizeof *q->workers);
@@ -1001,7 +1121,13 @@ static void build_rulesets(struct sl_engine *e)
             sl_params_check_unused(o->kv, "main_queue()", NULL);
         }
     }
-    struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc);
+    struct sl_loc mloc = { "", 0 };
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type == SL_OBJ_MAIN_QUEUE) {
+            mloc = o->loc;
+        }
+    }
+    struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc, &mloc);
     for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {
         struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
         rt->ir = r;
@@ -1013,7 +1139,7 @@ static void build_rulesets(struct sl_engine *e)
             char what[300];
             snprintf(what, sizeof what, "ruleset '%s'", r->name);
             apply_queue_params(e, &qc, r->kv, what, &r->loc);
-            rt->q = rsq_new(e, r->name, &qc);
+            rt->q = rsq_new(e, r->name, &qc, &r->loc);
         }
         static const char *const rs_known[] = { "name", "parser", NULL };
         char what[300];
@@ -1132,22 +1258,15 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
             sl_cfg_error(&ai->loc, "%s: queue.filename needs a directory: set "
                                    "global(workDirectory=...) or queue.spoolDirectory", what);
         } else {
-            struct sl_da *da = sl_xcalloc(1, sizeof *da);
-            pthread_mutex_init(&da->lock, NULL);
-            da->disk_only = a->qc.type == SL_QT_DISK;
-            da->spooling = da->disk_only;
-            /* rsyslog's default high watermark: 90% of queue.size */
-            da->high = a->qc.high_wm > 0 ? (size_t)a->qc.high_wm : (size_t)a->qc.size * 9 / 10;
-            if (da->high == 0 || da->high > (size_t)a->qc.size) {
-                da->high = (size_t)a->qc.size;
-            }
-            da->dir = sl_xstrdup(dir);
-            da->name = sl_xstrdup(a->qc.filename);
-            a->da = da;
+            a->da = da_new(e, &a->qc, dir, a->qc.filename, a->name, &a->ring, 1);
         }
     }
     if (a->queued) {
         sl_ring_init(&a->ring, (size_t)a->qc.size);
+        char qn[320];
+        snprintf(qn, sizeof qn, "%s queue", a->name);
+        ring_discard_setup(&a->ring, &a->qc, 1, counter_new(e, qn, "", "discarded.nf"));
+        a->c_discard_full = counter_new(e, qn, "", "discarded.full");
         a->nthr = (size_t)a->qc.workers;
         a->thr = sl_xcalloc(a->nthr, sizeof *a->thr);
         e->nworkers_max += a->nthr;
@@ -1157,6 +1276,9 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->c_suspended = counter_new(e, a->name, "", "suspended");
     a->c_resumed = counter_new(e, a->name, "", "resumed");
     a->c_discarded = counter_new(e, a->name, "", "discarded");
+    if (a->da != NULL) {
+        a->da->c_lost = a->c_discarded;
+    }
 }
 
 static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
@@ -1451,21 +1573,24 @@ static size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **
 
 static const char *intern_input(void *arg, const char *name);
 
-/* Append msgs to sp (serialised); waits while the disk is full (queue.maxDiskSpace), which
- * holds up the ruleset worker and so, through the ruleset queue, the TCP senders.  Called
- * with da->lock held.  Returns how many were written (all of them unless shutdown gave up). */
-static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_msg **v, size_t n)
+/* Append msgs to sp (serialised); waits while the disk is full (queue.maxDiskSpace) up to
+ * wait_ms (< 0: until shutdown gives up), which holds up the producer (a ruleset worker, or
+ * for a ruleset queue the input thread) and so the TCP senders.  Called with da->lock held.
+ * Returns how many were written (all of them unless the wait ended or shutdown gave up). */
+static size_t da_append(struct sl_da *da, struct sl_spool *sp, struct sl_msg **v, size_t n,
+                        int64_t wait_ms)
 {
-    struct sl_da *da = a->da;
     struct iovec iov[256];
     size_t done = 0;
+    int64_t until = wait_ms > 0 ? now_ms() + wait_ms : 0;
     while (done < n) {
         size_t k = n - done < 256 ? n - done : 256;
         size_t offs[257];
         da->ser.len = 0;
         for (size_t i = 0; i < k; i++) {
             offs[i] = da->ser.len;
-            sl_msg_serialize(v[done + i], "", &da->ser);
+            const struct sl_ruleset_rt *rs = v[done + i]->ruleset;
+            sl_msg_serialize(v[done + i], da->rsq && rs != NULL ? rs->ir->name : "", &da->ser);
         }
         offs[k] = da->ser.len;
         for (size_t i = 0; i < k; i++) {
@@ -1474,20 +1599,21 @@ static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_m
         }
         int rc = sl_spool_append(sp, iov, k);
         if (rc == SL_EAGAIN) {
-            if (atomic_load(&a->eng->give_up)) {
+            if (atomic_load(&da->eng->give_up) || wait_ms == 0 ||
+                (wait_ms > 0 && now_ms() >= until)) {
                 break;
             }
             pthread_mutex_unlock(&da->lock);
-            backoff_sleep(a->eng, 100);
+            backoff_sleep(da->eng, 100);
             pthread_mutex_lock(&da->lock);
             continue;
         }
         if (rc != 0) {
-            sl_log(SL_LOG_ERR, a->name, "disk queue '%s': write failed; %zu message(s) lost",
+            sl_log(SL_LOG_ERR, da->owner, "disk queue '%s': write failed; %zu message(s) lost",
                    da->name, n - done);
             break;
         }
-        if (a->qc.sync_files) {
+        if (da->qc->sync_files) {
             sl_spool_sync(sp);
         }
         atomic_fetch_add(da->c_spooled, k);
@@ -1519,27 +1645,44 @@ static const char *intern_input(void *arg, const char *name)
     return r;
 }
 
-static void da_push(struct sl_action_rt *a, struct sl_msg **v, size_t n)
+/* Into a disk-assisted queue: the ring while it is below the high watermark and nothing is
+ * spooled, else the spool (in order: once spilling, everything goes to the spool until the
+ * consumer has drained it).  Returns how many were taken (the spooled ones are unreferenced:
+ * the spool has its copy); the caller owns v[ret..n) (disk full for wait_ms, or shutdown). */
+static size_t da_push(struct sl_da *da, struct sl_msg **v, size_t n, int64_t wait_ms)
 {
-    struct sl_da *da = a->da;
     size_t off = 0;
     pthread_mutex_lock(&da->lock);
     if (!da->spooling) {
-        size_t len = sl_ring_len(&a->ring);
+        size_t len = sl_ring_len(da->ring);
         size_t room = len < da->high ? da->high - len : 0;
-        off = sl_ring_push(&a->ring, v, n < room ? n : room, 0);
+        off = sl_ring_push(da->ring, v, n < room ? n : room, 0);
         if (off < n) {
             da->spooling = 1;
         }
     }
-    size_t written = off < n ? da_append(a, da->spool, v + off, n - off) : 0;
+    size_t written = off < n ? da_append(da, da->spool, v + off, n - off, wait_ms) : 0;
     pthread_mutex_unlock(&da->lock);
-    if (off + written < n) {
-        atomic_fetch_add(a->c_discarded, n - off - written);
+    for (size_t i = off; i < off + written; i++) {
+        sl_msg_unref(v[i]);
     }
-    for (size_t i = off; i < n; i++) {
-        sl_msg_unref(v[i]);   /* the spool has its own copy (or they were lost, counted) */
+    return off + written;
+}
+
+/* Shutdown gave up while direct action a still held m (a disk-assisted ruleset queue's
+ * worker): the batch is kept from m on (saved to disk by the worker, and run again after the
+ * restart: other actions may see some messages twice - duplicates, not loss). */
+static void keep_unsent(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg *m)
+{
+    for (size_t i = 0; i < w->ncur; i++) {
+        if (w->cur[i] == m) {
+            if (i < w->save_from) {
+                w->save_from = i;
+            }
+            return;
+        }
     }
+    atomic_fetch_add(a->c_discarded, 1);    /* not of this batch: cannot be kept */
 }
 
 static void flush_action(struct sl_worker *w, size_t idx)
@@ -1549,12 +1692,19 @@ static void flush_action(struct sl_worker *w, size_t idx)
     if (p->n == 0) {
         return;
     }
-    if (a->da != NULL) {
-        da_push(a, p->v, p->n);
-    } else if (a->queued) {
-        size_t pushed = sl_ring_push(&a->ring, p->v, p->n, 1);
+    if (a->queued) {
+        /* a full action queue: wait queue.timeoutEnqueue, then discard (counted); a
+         * disk-assisted one spills instead and waits only when the disk is full */
+        size_t pushed = a->da != NULL ? da_push(a->da, p->v, p->n, -1)
+                                      : sl_ring_push_timed(&a->ring, p->v, p->n,
+                                                           a->qc.timeout_enqueue);
+        if (pushed < p->n) {
+            atomic_fetch_add(a->c_discarded, p->n - pushed);
+            if (a->da == NULL) {
+                atomic_fetch_add(a->c_discard_full, p->n - pushed);
+            }
+        }
         for (size_t i = pushed; i < p->n; i++) {
-            atomic_fetch_add(a->c_discarded, 1);
             sl_msg_unref(p->v[i]);
         }
     } else {
@@ -1563,8 +1713,11 @@ static void flush_action(struct sl_worker *w, size_t idx)
          * writer per file).  Parallel outputs are what action queues with
          * queue.workerThreads are for. */
         pthread_mutex_lock(&a->direct_lock);
-        action_deliver(a, action_wrk(a, 0), p->v, p->n, 0);
+        size_t rem = action_deliver(a, action_wrk(a, 0), p->v, p->n, w->rsda != NULL);
         pthread_mutex_unlock(&a->direct_lock);
+        if (rem > 0) {
+            keep_unsent(w, a, p->v[p->n - rem]);
+        }
         for (size_t i = 0; i < p->n; i++) {
             sl_msg_unref(p->v[i]);
         }
@@ -1657,21 +1810,38 @@ static void worker_free(struct sl_worker *w)
     free(w);
 }
 
+/* Parse and run a batch through its rulesets; returns how many trailing messages a direct
+ * action kept at shutdown (disk-assisted ruleset queues only; see keep_unsent). */
+static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
+{
+    struct sl_engine *e = w->eng;
+    w->cur = batch;
+    w->ncur = w->save_from = n;
+    for (size_t i = 0; i < n; i++) {
+        struct sl_msg *m = batch[i];
+        sl_msg_parse(m, &e->popts);
+        struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
+        sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+    }
+    flush_all(w);
+    w->ncur = 0;
+    return n - w->save_from;
+}
+
+static void *da_worker_main(struct sl_worker *w, struct sl_da *da, size_t max,
+                            size_t (*process)(struct sl_worker *, struct sl_msg **, size_t));
+
 static void *rsq_worker_main(void *arg)
 {
     struct sl_worker *w = arg;
-    struct sl_engine *e = w->eng;
     size_t max = (size_t)w->q->qc.batch;
+    if (w->rsda != NULL) {
+        return da_worker_main(w, w->rsda, max, rsq_process);
+    }
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
     size_t n;
     while ((n = sl_ring_pop(w->ring, batch, max, -1)) > 0) {
-        for (size_t i = 0; i < n; i++) {
-            struct sl_msg *m = batch[i];
-            sl_msg_parse(m, &e->popts);
-            struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
-            sl_ruleset_exec(rs->ir, m, &exec_ops, w);
-        }
-        flush_all(w);
+        rsq_process(w, batch, n);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
         }
@@ -1682,23 +1852,22 @@ static void *rsq_worker_main(void *arg)
 
 /* Save messages the action could not deliver before the shutdown deadline: to the head
  * spool (replayed first at the next start) when saveOnShutdown is on, else counted lost. */
-static void da_save(struct sl_action_rt *a, struct sl_msg **v, size_t n)
+static void da_save(struct sl_da *da, struct sl_msg **v, size_t n)
 {
-    struct sl_da *da = a->da;
     if (n == 0) {
         return;
     }
-    if (a->qc.save_on_shutdown != 0 && da->head != NULL) {
+    if (da->qc->save_on_shutdown != 0 && da->head != NULL) {
         pthread_mutex_lock(&da->lock);
-        size_t w = da_append(a, da->head, v, n);
+        size_t w = da_append(da, da->head, v, n, -1);
         sl_spool_sync(da->head);
         pthread_mutex_unlock(&da->lock);
         if (w < n) {
-            atomic_fetch_add(a->c_discarded, n - w);
+            atomic_fetch_add(da->c_lost, n - w);
         }
     } else {
-        atomic_fetch_add(a->c_discarded, n);
-        sl_log(SL_LOG_ERR, a->name, "%zu message(s) discarded at shutdown "
+        atomic_fetch_add(da->c_lost, n);
+        sl_log(SL_LOG_ERR, da->owner, "%zu message(s) discarded at shutdown "
                "(queue.saveOnShutdown is off)", n);
     }
 }
@@ -1706,10 +1875,9 @@ static void da_save(struct sl_action_rt *a, struct sl_msg **v, size_t n)
 /* One batch from the head spool or the spool (in that order).  Returns the messages decoded
  * into out; *peeked is how many records were looked at (records that cannot be decoded are
  * counted as discarded and skipped); 0 with *peeked 0 when both spools are empty. */
-static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
+static size_t da_take(struct sl_da *da, struct sl_msg **out, size_t max,
                       struct sl_spool **from, size_t *peeked)
 {
-    struct sl_da *da = a->da;
     struct sl_spool_rec recs[256];
     size_t n = 0, k = 0;
     if (max > 256) {
@@ -1724,18 +1892,22 @@ static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
     }
     if (sp != NULL && sl_spool_peek(sp, recs, max, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
-            struct sl_msg *m = sl_msg_deserialize(recs[i].p, recs[i].len, NULL, 0, intern_input,
-                                                  a->eng);
+            char rs[256] = "";
+            struct sl_msg *m = sl_msg_deserialize(recs[i].p, recs[i].len, rs, sizeof rs,
+                                                  intern_input, da->eng);
             if (m == NULL) {
-                sl_log(SL_LOG_ERR, a->name, "disk queue '%s': undecodable record dropped",
+                sl_log(SL_LOG_ERR, da->owner, "disk queue '%s': undecodable record dropped",
                        da->name);
-                atomic_fetch_add(a->c_discarded, 1);
+                atomic_fetch_add(da->c_lost, 1);
                 continue;
             }
-            sl_msg_parse(m, &a->eng->popts);
+            if (da->rsq) {
+                m->ruleset = rs[0] != '\0' ? find_ruleset(da->eng, rs) : NULL;
+            }
+            sl_msg_parse(m, &da->eng->popts);
             out[k++] = m;
         }
-    } else if (sp == NULL && !da->disk_only && sl_ring_len(&a->ring) == 0) {
+    } else if (sp == NULL && !da->disk_only && sl_ring_len(da->ring) == 0) {
         da->spooling = 0;        /* drained: back to memory */
     }
     pthread_mutex_unlock(&da->lock);
@@ -1744,18 +1916,26 @@ static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
     return k;
 }
 
-static void *da_worker_main(struct sl_worker *w)
+/* A queued action's batch through its output; returns how many trailing messages were not
+ * delivered because shutdown gave up. */
+static size_t da_process_action(struct sl_worker *w, struct sl_msg **batch, size_t n)
 {
-    struct sl_action_rt *a = w->act;
-    struct sl_da *da = a->da;
-    size_t max = (size_t)a->qc.batch;
+    return action_deliver(w->act, action_wrk(w->act, w->id), batch, n, 1);
+}
+
+/* The consumer of a disk-assisted queue (an action's, or one shard of a ruleset queue's):
+ * the ring first, then the head spool, then the spool; process() handles a batch and returns
+ * how many trailing messages shutdown kept it from handling (saved, or left on disk). */
+static void *da_worker_main(struct sl_worker *w, struct sl_da *da, size_t max,
+                            size_t (*process)(struct sl_worker *, struct sl_msg **, size_t))
+{
+    struct sl_engine *e = w->eng;
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
-    void *wrk = action_wrk(a, w->id);
     for (;;) {
-        size_t n = sl_ring_pop(&a->ring, batch, max, 0);
+        size_t n = sl_ring_pop(da->ring, batch, max, 0);
         if (n > 0) {
-            size_t rem = atomic_load(&a->eng->give_up) ? n : action_deliver(a, wrk, batch, n, 1);
-            da_save(a, batch + (n - rem), rem);
+            size_t rem = atomic_load(&e->give_up) ? n : process(w, batch, n);
+            da_save(da, batch + (n - rem), rem);
             for (size_t i = 0; i < n; i++) {
                 sl_msg_unref(batch[i]);
             }
@@ -1763,10 +1943,9 @@ static void *da_worker_main(struct sl_worker *w)
         }
         struct sl_spool *from = NULL;
         size_t peeked = 0;
-        size_t k = da_take(a, batch, max, &from, &peeked);
+        size_t k = da_take(da, batch, max, &from, &peeked);
         if (peeked > 0) {
-            size_t rem = k == 0 || atomic_load(&a->eng->give_up) ? k
-                                                                  : action_deliver(a, wrk, batch, k, 1);
+            size_t rem = k == 0 || atomic_load(&e->give_up) ? k : process(w, batch, k);
             pthread_mutex_lock(&da->lock);
             /* all delivered: the whole peek is done; a partial delivery at shutdown acks the
              * delivered prefix when no record was skipped (else none: duplicates, not loss) */
@@ -1783,17 +1962,17 @@ static void *da_worker_main(struct sl_worker *w)
             }
             continue;
         }
-        if (sl_ring_closed(&a->ring) && sl_ring_len(&a->ring) == 0) {
+        if (sl_ring_closed(da->ring) && sl_ring_len(da->ring) == 0) {
             break;              /* closed, and ring and spools are empty */
         }
-        if (atomic_load(&a->eng->give_up)) {
+        if (atomic_load(&e->give_up)) {
             break;
         }
         /* nothing anywhere: wait for the ring (new spool data wakes us within 100 ms) */
-        n = sl_ring_pop(&a->ring, batch, max, 100);
+        n = sl_ring_pop(da->ring, batch, max, 100);
         if (n > 0) {
-            size_t rem = atomic_load(&a->eng->give_up) ? n : action_deliver(a, wrk, batch, n, 1);
-            da_save(a, batch + (n - rem), rem);
+            size_t rem = atomic_load(&e->give_up) ? n : process(w, batch, n);
+            da_save(da, batch + (n - rem), rem);
             for (size_t i = 0; i < n; i++) {
                 sl_msg_unref(batch[i]);
             }
@@ -1801,8 +1980,8 @@ static void *da_worker_main(struct sl_worker *w)
     }
     /* whatever is still in the ring (shutdown gave up) goes to the head spool */
     size_t n;
-    while ((n = sl_ring_pop(&a->ring, batch, max, 0)) > 0) {
-        da_save(a, batch, n);
+    while ((n = sl_ring_pop(da->ring, batch, max, 0)) > 0) {
+        da_save(da, batch, n);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
         }
@@ -1816,7 +1995,7 @@ static void *action_worker_main(void *arg)
     struct sl_worker *w = arg;
     struct sl_action_rt *a = w->act;
     if (a->da != NULL) {
-        return da_worker_main(w);
+        return da_worker_main(w, a->da, (size_t)a->qc.batch, da_process_action);
     }
     size_t max = (size_t)a->qc.batch;
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
@@ -1867,33 +2046,32 @@ int sl_engine_open_inputs(struct sl_engine *e)
     return errs ? SL_EIO : 0;
 }
 
-static int da_open_one(struct sl_action_rt *a, const char *name, struct sl_spool **out)
+static int da_open_one(struct sl_da *da, const char *name, struct sl_spool **out)
 {
-    struct sl_da *da = a->da;
     struct sl_spool_opts so = {
         .dir = da->dir,
         .name = name,
-        .max_segment_bytes = (uint64_t)a->qc.max_file_size,
-        .max_disk_bytes = (uint64_t)a->qc.max_disk,
-        .sync = a->qc.sync_files ? SL_SPOOL_SYNC_BATCH : SL_SPOOL_SYNC_NONE,
-        .checkpoint_interval = (uint32_t)a->qc.checkpoint,
+        .max_segment_bytes = (uint64_t)da->qc->max_file_size,
+        .max_disk_bytes = da->max_disk,
+        .sync = da->qc->sync_files ? SL_SPOOL_SYNC_BATCH : SL_SPOOL_SYNC_NONE,
+        .checkpoint_interval = (uint32_t)da->qc->checkpoint,
     };
     struct sl_spool_report rep;
     memset(&rep, 0, sizeof rep);
     int rc = sl_spool_open(&so, out, &rep);
     if (rc != 0) {
-        sl_log(SL_LOG_ERR, a->name, "disk queue '%s' in %s cannot be opened (error %d)", name,
+        sl_log(SL_LOG_ERR, da->owner, "disk queue '%s' in %s cannot be opened (error %d)", name,
                da->dir, rc);
         return rc;
     }
     if (rep.segments_set_aside > 0 || rep.state_recovered) {
-        sl_log(SL_LOG_WARNING, a->name, "disk queue '%s': %u damaged segment(s) set aside "
+        sl_log(SL_LOG_WARNING, da->owner, "disk queue '%s': %u damaged segment(s) set aside "
                "(*.bad, about %llu message(s) in them)%s", name, rep.segments_set_aside,
                (unsigned long long)rep.records_lost,
                rep.state_recovered ? "; state file rebuilt from the segments" : "");
     }
     if (rep.records > 0) {
-        sl_log(SL_LOG_INFO, a->name, "disk queue '%s': %llu message(s) from before the restart "
+        sl_log(SL_LOG_INFO, da->owner, "disk queue '%s': %llu message(s) from before the restart "
                "are delivered first", name, (unsigned long long)rep.records);
         da->spooling = 1;
     }
@@ -1901,18 +2079,19 @@ static int da_open_one(struct sl_action_rt *a, const char *name, struct sl_spool
 }
 
 /* Disk queues are opened at start (not at -N1), recovering what a previous run left. */
-static int da_open(struct sl_engine *e, struct sl_action_rt *a)
+static int da_open(struct sl_engine *e, struct sl_da *da)
 {
-    struct sl_da *da = a->da;
-    da->c_spooled = counter_new(e, a->name, "", "disk.enqueued");
-    da->c_unspooled = counter_new(e, a->name, "", "disk.dequeued");
+    if (da->c_spooled == NULL) {
+        da->c_spooled = counter_new(e, da->owner, "", "disk.enqueued");
+        da->c_unspooled = counter_new(e, da->owner, "", "disk.dequeued");
+    }
     char head[1024];
     snprintf(head, sizeof head, "%s.shutdown", da->name);
-    if (da_open_one(a, head, &da->head) != 0 || da_open_one(a, da->name, &da->spool) != 0) {
+    if (da_open_one(da, head, &da->head) != 0 || da_open_one(da, da->name, &da->spool) != 0) {
         return SL_EIO;
     }
-    if (a->qc.save_on_shutdown < 0) {
-        a->qc.save_on_shutdown = 1; /* with a disk queue, keep what is in memory at shutdown */
+    if (da->qc->save_on_shutdown < 0) {
+        da->qc->save_on_shutdown = 1; /* with a disk queue, keep what is in memory at shutdown */
     }
     return 0;
 }
@@ -1920,8 +2099,18 @@ static int da_open(struct sl_engine *e, struct sl_action_rt *a)
 int sl_engine_start(struct sl_engine *e)
 {
     for (size_t i = 0; i < e->nactions; i++) {
-        if (e->actions[i]->da != NULL && da_open(e, e->actions[i]) != 0) {
+        if (e->actions[i]->da != NULL && da_open(e, e->actions[i]->da) != 0) {
             return SL_EIO;
+        }
+    }
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        struct sl_rsq *q = e->rsqs[i];
+        for (size_t s = 0; q->da != NULL && s < q->nshards; s++) {
+            q->da[s]->c_spooled = q->c_spooled;
+            q->da[s]->c_unspooled = q->c_unspooled;
+            if (da_open(e, q->da[s]) != 0) {
+                return SL_EIO;
+            }
         }
     }
     for (size_t i = 0; i < e->nactions; i++) {
@@ -1947,6 +2136,7 @@ int sl_engine_start(struct sl_engine *e)
             struct sl_worker *w = worker_new(e);
             w->q = q;
             w->ring = &q->shards[s];
+            w->rsda = q->da != NULL ? q->da[s] : NULL;
             q->workers[s] = w;
             pthread_create(&q->thr[s], NULL, rsq_worker_main, w);
         }
@@ -2106,19 +2296,7 @@ void sl_engine_free(struct sl_engine *e)
         if (a->queued) {
             sl_ring_destroy(&a->ring);
         }
-        if (a->da != NULL) {
-            if (a->da->spool != NULL) {
-                sl_spool_close(a->da->spool);
-            }
-            if (a->da->head != NULL) {
-                sl_spool_close(a->da->head);
-            }
-            sl_buf_free(&a->da->ser);
-            free(a->da->dir);
-            free(a->da->name);
-            pthread_mutex_destroy(&a->da->lock);
-            free(a->da);
-        }
+        da_free(a->da);
         free(a->thr);
         for (size_t t = 0; a->qworkers != NULL && t < a->nthr; t++) {
             worker_free(a->qworkers[t]);
@@ -2139,7 +2317,11 @@ void sl_engine_free(struct sl_engine *e)
         for (size_t s = 0; s < q->nshards; s++) {
             sl_ring_destroy(&q->shards[s]);
             worker_free(q->workers[s]);
+            if (q->da != NULL) {
+                da_free(q->da[s]);
+            }
         }
+        free(q->da);
         free(q->shards);
         free(q->thr);
         free(q->workers);
