@@ -292,7 +292,8 @@ struct sl_action_rt {
     _Atomic uint64_t *c_discard_full;   /* "<name> queue" discarded.full (queued actions) */
 };
 
-/* A disk-assisted (or pure disk) action queue.  Producers (ruleset workers) put messages
+/* A disk-assisted (or pure disk) queue: an action queue, or one shard of a ruleset queue.
+ * Producers (ruleset workers; for a ruleset queue the input threads) put messages
  * into the ring while it is below queue.highWatermark and nothing is spooled; otherwise
  * into the spool, until the consumer has drained the spool and the ring.  The consumer
  * takes the ring first (its messages are older than any spooled one), then the head spool
@@ -303,6 +304,7 @@ struct sl_da {
     struct sl_spool *spool;
     struct sl_spool *head;
     int spooling;
+    int appending;              /* producers inside da_append (it may drop the lock) */
     int disk_only;
     size_t high;
     char *dir, *name;
@@ -1661,7 +1663,14 @@ static size_t da_push(struct sl_da *da, struct sl_msg **v, size_t n, int64_t wai
             da->spooling = 1;
         }
     }
-    size_t written = off < n ? da_append(da, da->spool, v + off, n - off, wait_ms) : 0;
+    size_t written = 0;
+    if (off < n) {
+        /* da_append drops the lock while the disk is full: the consumer may empty the spool
+         * meanwhile, and must not switch back to memory while the rest is still to come */
+        da->appending++;
+        written = da_append(da, da->spool, v + off, n - off, wait_ms);
+        da->appending--;
+    }
     pthread_mutex_unlock(&da->lock);
     for (size_t i = off; i < off + written; i++) {
         sl_msg_unref(v[i]);
@@ -1902,12 +1911,15 @@ static size_t da_take(struct sl_da *da, struct sl_msg **out, size_t max,
                 continue;
             }
             if (da->rsq) {
+                /* back to its ruleset; parsed by the ruleset worker, outside this lock */
                 m->ruleset = rs[0] != '\0' ? find_ruleset(da->eng, rs) : NULL;
+            } else {
+                sl_msg_parse(m, &da->eng->popts);
             }
-            sl_msg_parse(m, &da->eng->popts);
             out[k++] = m;
         }
-    } else if (sp == NULL && !da->disk_only && sl_ring_len(da->ring) == 0) {
+    } else if (sp == NULL && !da->disk_only && da->appending == 0 &&
+               sl_ring_len(da->ring) == 0) {
         da->spooling = 0;        /* drained: back to memory */
     }
     pthread_mutex_unlock(&da->lock);
