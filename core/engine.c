@@ -252,6 +252,7 @@ struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset'
     struct sl_worker **workers;
     int started;
     struct sl_da **da;          /* per shard, with queue.filename / queue.type="Disk" */
+    _Atomic int replaying;      /* shards with records from before the restart left */
     _Atomic uint64_t *c_discard_full, *c_spooled, *c_unspooled;
 };
 
@@ -317,6 +318,8 @@ struct sl_da {
     uint64_t max_disk;          /* this spool's share of queue.maxDiskSpace */
     _Atomic uint64_t *c_lost;   /* messages the queue had to give up */
     int rsq;                    /* a ruleset queue shard: records carry the ruleset name */
+    uint64_t replay_left;       /* records from before the restart still to process */
+    _Atomic int *replaying;     /* ruleset queue: shards still replaying (all wait for 0) */
 };
 
 struct sl_input_ctx {
@@ -1892,6 +1895,9 @@ static size_t da_take(struct sl_da *da, struct sl_msg **out, size_t max,
     if (max > 256) {
         max = 256;
     }
+    if (da->replay_left > 0 && max > da->replay_left) {
+        max = (size_t)da->replay_left;  /* a batch of old records only (see da_worker_main) */
+    }
     pthread_mutex_lock(&da->lock);
     struct sl_spool *sp = NULL;
     if (da->head != NULL && sl_spool_count(da->head) > 0) {
@@ -1944,6 +1950,16 @@ static void *da_worker_main(struct sl_worker *w, struct sl_da *da, size_t max,
     struct sl_engine *e = w->eng;
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
     for (;;) {
+        /* After a restart, the shards of a ruleset queue first replay what they had on disk,
+         * and none takes anything new before all have: "replayed first" holds across flows
+         * and shards.  (New input waits in the rings and spools meanwhile.) */
+        if (da->replaying != NULL && da->replay_left == 0 && atomic_load(da->replaying) > 0) {
+            if (atomic_load(&e->give_up)) {
+                break;
+            }
+            backoff_sleep(e, 20);
+            continue;
+        }
         size_t n = sl_ring_pop(da->ring, batch, max, 0);
         if (n > 0) {
             size_t rem = atomic_load(&e->give_up) ? n : process(w, batch, n);
@@ -1965,6 +1981,12 @@ static void *da_worker_main(struct sl_worker *w, struct sl_da *da, size_t max,
             sl_spool_ack(from, ack);
             sl_spool_rewind(from);
             pthread_mutex_unlock(&da->lock);
+            if (da->replay_left > 0 && rem == 0) {
+                da->replay_left -= peeked < da->replay_left ? peeked : da->replay_left;
+                if (da->replay_left == 0 && da->replaying != NULL) {
+                    atomic_fetch_sub(da->replaying, 1);
+                }
+            }
             atomic_fetch_add(da->c_unspooled, k - rem);
             for (size_t i = 0; i < k; i++) {
                 sl_msg_unref(batch[i]);
@@ -2122,6 +2144,12 @@ int sl_engine_start(struct sl_engine *e)
             q->da[s]->c_unspooled = q->c_unspooled;
             if (da_open(e, q->da[s]) != 0) {
                 return SL_EIO;
+            }
+            struct sl_da *da = q->da[s];
+            da->replaying = &q->replaying;
+            da->replay_left = sl_spool_count(da->head) + sl_spool_count(da->spool);
+            if (da->replay_left > 0) {
+                atomic_fetch_add(&q->replaying, 1);
             }
         }
     }

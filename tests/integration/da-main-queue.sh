@@ -4,7 +4,7 @@
 # disk (queue.filename) past its high watermark, so a sender of 100,000 TCP messages is NOT
 # held up (without queue.filename it would stall: see backpressure.sh).  SIGTERM saves what
 # is in memory next to the spool; after a restart with the target up every message arrives
-# exactly once, in order per connection.
+# exactly once, in order per connection, and before anything sent after the restart.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -40,9 +40,17 @@ log "stopped with the target down; disk queue: $(ls "$T/work" | tr '\n' ' ')"
 
 rs_recv rs --tcp "$rport"
 dut_start "$T/dut.conf" tcp "$tcp"
-wait_lines "$T/rs/raw.log" "$total" 90 || fail "not every spooled message arrived after the restart"
+# new input right after the restart must come after everything replayed, on any shard
+flood -p "$tcp" -t tcp -n 2000 -c 4 -a newinput || fail "slflood (new input) failed"
+wait_lines "$T/rs/raw.log" $((total + 2000)) 90 || fail "not every message arrived after the restart"
 sleep 1
-verify -n "$total" -c 2 "$T/rs/raw.log" || fail "loss, duplication or reordering across the restart"
+grep -v ' newinput' "$T/rs/raw.log" > "$T/old.log"
+verify -n "$total" -c 2 "$T/old.log" || fail "loss, duplication or reordering across the restart"
+[ "$(grep -c ' newinput' "$T/rs/raw.log")" -eq 2000 ] || fail "new input lost or duplicated"
+first_new=$(grep -n ' newinput' "$T/rs/raw.log" | head -n 1 | cut -d: -f1)
+last_old=$(grep -n -v ' newinput' "$T/rs/raw.log" | tail -n 1 | cut -d: -f1)
+log "after the restart: last replayed message on line $last_old, first new one on line $first_new"
+[ "$first_new" -gt "$last_old" ] || fail "new input was delivered before the replay had finished"
 dut_stop
 [ "$DUT_STATUS" -eq 0 ] || fail "sluiced exited with status $DUT_STATUS"
 log "ok: $total messages spilled to disk without holding up the sender, all delivered once, in order"
