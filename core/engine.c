@@ -2423,9 +2423,19 @@ void sl_engine_dump(struct sl_engine *e, FILE *out)
         fprintf(out, "module %s (%s)\n", m->pl->name, m->dl ? "loaded" : "built-in");
     }
     for (size_t i = 0; i < e->nrsqs; i++) {
-        fprintf(out, "queue '%s' type=%s size=%lld workers=%zu batch=%lld\n", e->rsqs[i]->name,
-                queue_types[e->rsqs[i]->qc.type], (long long)e->rsqs[i]->qc.size,
-                e->rsqs[i]->nshards, (long long)e->rsqs[i]->qc.batch);
+        struct sl_rsq *q = e->rsqs[i];
+        fprintf(out, "queue '%s' type=%s size=%lld workers=%zu batch=%lld", q->name,
+                queue_types[q->qc.type], (long long)q->qc.size, q->nshards,
+                (long long)q->qc.batch);
+        if (q->da != NULL) {
+            fprintf(out, " spool=%s/%s highWatermark/shard=%zu", q->da[0]->dir, q->da[0]->name,
+                    q->da[0]->high);
+        }
+        if (q->shards[0].discard_mark != SIZE_MAX) {
+            fprintf(out, " discardMark/shard=%zu discardSeverity=%d", q->shards[0].discard_mark,
+                    q->shards[0].discard_sev);
+        }
+        fputc('\n', out);
     }
     for (size_t i = 0; i < e->ninputs; i++) {
         struct sl_input_ctx *c = e->inputs[i];
