@@ -10,6 +10,7 @@ new_port tcp
 new_port rport
 total=100000
 mkdir -p "$T/work"
+# shellcheck disable=SC2016  # $Directives are literal config text
 {
     printf 'global(workDirectory="%s/work")\n' "$T"
     printf '$MainMsgQueueSize 1000\n'

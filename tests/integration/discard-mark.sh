@@ -14,6 +14,7 @@ half=10000
 awk -v n="$half" 'BEGIN { for (i = 1; i <= n; i++) {
     printf "<11>Nov 22 10:00:00 h t: e-%06d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", i
     printf "<14>Nov 22 10:00:00 h t: i-%06d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", i } }' > "$T/input"
+# shellcheck disable=SC2016  # $Directives are literal config text
 {
     dut_global
     printf '$MainMsgQueueSize 1000\n'
