@@ -27,9 +27,16 @@ dut_start "$T/dut.conf" tcp "$tcp"
 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c 2 -s 100 2>> "$T/slflood.err" &
 FLOOD_PID=$!
 track_pid "$FLOOD_PID"
-sleep 4
+# wait until the spool has stopped growing (full), then the sender must still be held up
+last=-1
+for i in $(seq 60); do
+    sleep 1
+    bytes=$(cat "$T/work"/mainq*.seg 2> /dev/null | wc -c)
+    [ "$bytes" -gt 0 ] && [ "$bytes" = "$last" ] && break
+    last=$bytes
+done
+sleep 1
 kill -0 "$FLOOD_PID" 2> /dev/null || fail "the sender finished: the 1 MB spool did not hold it up"
-bytes=$(cat "$T/work"/mainq*.seg 2> /dev/null | wc -c)
 log "sender held up with the spool full: $bytes bytes in segments"
 [ "$bytes" -gt 0 ] || fail "nothing spooled before the sender was held up"
 # 1 MB in all, shared by the two shards, plus at most one segment each over the mark

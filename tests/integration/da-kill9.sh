@@ -25,7 +25,15 @@ mkdir -p "$T/work"
 
 dut_start "$T/dut.conf" tcp "$tcp"
 flood -p "$tcp" -t tcp -n "$total" -c 2 || fail "slflood failed (the disk queue should absorb the outage)"
-sleep 2
+# kill only once sluiced has taken every message (imtcp's submitted counter, SIGUSR1)
+accepted=0
+for i in $(seq 120); do
+    kill -USR1 "$DUT_PID"
+    sleep 0.5
+    accepted=$(grep '^imtcp .* submitted=' "$DUT_ERR" | tail -n 1 | sed 's/.*=//')
+    [ "${accepted:-0}" -ge "$total" ] && break
+done
+[ "${accepted:-0}" -ge "$total" ] || fail "sluiced took only ${accepted:-0} of $total messages in 60 s"
 kill -KILL "$DUT_PID"
 wait "$DUT_PID" 2> /dev/null
 DUT_PID=

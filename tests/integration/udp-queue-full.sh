@@ -53,7 +53,7 @@ quiesce()
     printf '       action.resumeRetryCount="-1" action.resumeInterval="1")\n'
 } > "$T/mem.conf"
 dut_start "$T/mem.conf" udp "$udp"
-flood -p "$udp" -t udp -n "$total" -r 20000 || fail "slflood failed"
+flood -p "$udp" -t udp -n "$total" -r 10000 || fail "slflood failed"
 quiesce
 full=$(val 'main Q  discarded.full')
 dropped=$(val 'imudp imudp dropped.queue_full')
@@ -80,7 +80,7 @@ mkdir -p "$T/work"
     printf '}\n'
 } > "$T/da.conf"
 dut_start "$T/da.conf" udp "$udp"
-flood -p "$udp" -t udp -n "$total" -r 20000 || fail "slflood failed"
+flood -p "$udp" -t udp -n "$total" -r 10000 || fail "slflood failed"
 quiesce
 full=$(val 'udp  discarded.full')
 dropped=$(val 'imudp imudp dropped.queue_full')
