@@ -253,6 +253,10 @@ struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset'
     pthread_t *thr;
     struct sl_worker **workers;
     int started;
+    struct sl_da **da;          /* per shard, with queue.filename / queue.type="Disk" */
+    _Atomic int replaying;      /* shards with records from before the restart left */
+    _Atomic uint64_t *c_discard_full, *c_spooled, *c_unspooled;
+    _Atomic uint64_t q_full, q_nf;  /* discarded.full / .nf of its core.queue set (ring_stats) */
 };
 
 struct sl_ruleset_rt {
@@ -301,9 +305,12 @@ struct sl_action_rt {
     const struct sl_template *err_tpl; /* action.errorFile: template rendered as template0 */
     pthread_mutex_t err_lock;   /* action.errorFile writes */
     int err_fd;
+    _Atomic uint64_t *c_discard_full;   /* -> q_full: the action queue's discarded.full */
+    _Atomic uint64_t q_full, q_nf;      /* its queue's discarded.full / .nf (ring_stats) */
 };
 
-/* A disk-assisted (or pure disk) action queue.  Producers (ruleset workers) put messages
+/* A disk-assisted (or pure disk) queue: an action queue, or one shard of a ruleset queue.
+ * Producers (ruleset workers; for a ruleset queue the input threads) put messages
  * into the ring while it is below queue.highWatermark and nothing is spooled; otherwise
  * into the spool, until the consumer has drained the spool and the ring.  The consumer
  * takes the ring first (its messages are older than any spooled one), then the head spool
@@ -314,11 +321,21 @@ struct sl_da {
     struct sl_spool *spool;
     struct sl_spool *head;
     int spooling;
+    int appending;              /* producers inside da_append (it may drop the lock) */
     int disk_only;
     size_t high;
     char *dir, *name;
     struct sl_buf ser;
     _Atomic uint64_t *c_spooled, *c_unspooled;
+    struct sl_engine *eng;
+    const char *owner;          /* the action's or the ruleset queue's name (log lines) */
+    struct sl_ring *ring;       /* the in-memory part */
+    struct sl_queue_conf *qc;
+    uint64_t max_disk;          /* this spool's share of queue.maxDiskSpace */
+    _Atomic uint64_t *c_lost;   /* messages the queue had to give up */
+    int rsq;                    /* a ruleset queue shard: records carry the ruleset name */
+    uint64_t replay_left;       /* records from before the restart still to process */
+    _Atomic int *replaying;     /* ruleset queue: shards still replaying (all wait for 0) */
 };
 
 struct sl_input_ctx {
@@ -356,6 +373,9 @@ struct sl_worker {
         size_t n, cap, cur;
     } *failed;
     int any_failed;
+    struct sl_da *rsda;         /* its shard is disk-assisted */
+    struct sl_msg **cur;        /* the batch being run, and the first message of it a */
+    size_t ncur, save_from;     /* direct action kept at shutdown (rsda only) */
 };
 
 struct sl_engine {
@@ -438,7 +458,8 @@ static _Atomic uint64_t *counter_new(struct sl_engine *e, const char *owner, con
 
 /* Queue counters are read from the rings (rsyslog's core.queue set): size, enqueued, full,
  * discarded.full, discarded.nf, maxqsize. */
-static void ring_stats(struct sl_ring *r, size_t nr, struct sl_stat *st)
+static void ring_stats(struct sl_ring *r, size_t nr, const _Atomic uint64_t *full,
+                       const _Atomic uint64_t *nf, struct sl_stat *st)
 {
     static const char *const names[] = { "size", "enqueued", "full", "discarded.full",
                                           "discarded.nf", "maxqsize" };
@@ -452,6 +473,8 @@ static void ring_stats(struct sl_ring *r, size_t nr, struct sl_stat *st)
         v[2] += atomic_load_explicit(&r[i].full_waits, memory_order_relaxed);
         v[3] += atomic_load_explicit(&r[i].dropped, memory_order_relaxed);
     }
+    v[3] += atomic_load_explicit(full, memory_order_relaxed);
+    v[4] += atomic_load_explicit(nf, memory_order_relaxed);
     for (int i = 0; i < 6; i++) {
         st[i].name = names[i];
         st[i].value = v[i];
@@ -488,12 +511,13 @@ void sl_engine_stats_foreach(struct sl_engine *e, sl_stats_cb cb, void *arg, int
         if (a->queued && a->ring.v != NULL) {
             char nm[320];
             snprintf(nm, sizeof nm, "%s queue", a->name);
-            ring_stats(&a->ring, 1, st);
+            ring_stats(&a->ring, 1, &a->q_full, &a->q_nf, st);
             cb(arg, nm, "core.queue", st, 6);
         }
     }
     for (size_t i = 0; i < e->nrsqs; i++) {
-        ring_stats(e->rsqs[i]->shards, e->rsqs[i]->nshards, st);
+        ring_stats(e->rsqs[i]->shards, e->rsqs[i]->nshards, &e->rsqs[i]->q_full,
+                   &e->rsqs[i]->q_nf, st);
         cb(arg, e->rsqs[i]->name, "core.queue", st, 6);
     }
 }
@@ -509,10 +533,23 @@ static void stats_print(void *arg, const char *set, const char *origin, const st
     fputc('\n', out);
 }
 
-/* SIGUSR1: every set as an impstats legacy line, without the time stamp. */
+/* SIGUSR1: every set as an impstats legacy line, without the time stamp.  The dump is
+ * built in memory and written with one call, so a reader of the log never sees half of it
+ * (the first line is always the "sluiced" set). */
 void sl_engine_stats(struct sl_engine *e, FILE *out)
 {
-    sl_engine_stats_foreach(e, stats_print, out, 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        sl_engine_stats_foreach(e, stats_print, out, 0);
+        return;
+    }
+    sl_engine_stats_foreach(e, stats_print, mem, 0);
+    fclose(mem);
+    fwrite(text, 1, len, out);
+    fflush(out);
+    free(text);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -537,25 +574,42 @@ static void host_msg_unref(struct sl_msg *m)
     sl_msg_unref(m);
 }
 
-/* Push msgs into a ruleset queue, keeping flow order; returns how many were accepted. */
-static size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key, int block)
+static size_t da_push(struct sl_da *da, struct sl_msg **v, size_t n, int64_t wait_ms);
+
+/* The shard of a flow key. */
+static size_t rsq_shard(const struct sl_rsq *q, uint64_t key)
 {
     /* splitmix-style mix so sequential keys spread over shards */
     uint64_t h = key + 0x9e3779b97f4a7c15ULL;
     h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
     h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
     h ^= h >> 31;
-    struct sl_ring *r = &q->shards[h % q->nshards];
-    return sl_ring_push(r, msgs, n, block);
+    return (size_t)(h % q->nshards);
+}
+
+/* Push msgs into a ruleset queue, keeping flow order, waiting for room up to wait_ms (< 0:
+ * no limit); returns how many were taken (queued, spooled or discarded by the discard mark). */
+static size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key,
+                       int64_t wait_ms)
+{
+    size_t s = rsq_shard(q, key);
+    if (q->da != NULL) {
+        return da_push(q->da[s], msgs, n, wait_ms);
+    }
+    return sl_ring_push_timed(&q->shards[s], msgs, n, wait_ms);
 }
 
 static int host_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, uint64_t key)
 {
+    /* Inputs that can be paused (TCP, unix sockets) wait for room as long as it takes: what
+     * was accepted from a sender is never dropped.  UDP (SL_PF_NO_DELAY) waits at most
+     * queue.timeoutEnqueue, then drops (counted). */
     struct sl_rsq *q = ctx->rs->q;
-    size_t done = rsq_push(q, msgs, n, key, !ctx->no_delay);
+    size_t done = rsq_push(q, msgs, n, key, ctx->no_delay ? q->qc.timeout_enqueue : -1);
     atomic_fetch_add_explicit(ctx->c_submitted, done, memory_order_relaxed);
     if (done < n) {
         atomic_fetch_add_explicit(ctx->c_dropped, n - done, memory_order_relaxed);
+        atomic_fetch_add_explicit(q->c_discard_full, n - done, memory_order_relaxed);
         for (size_t i = done; i < n; i++) {
             sl_msg_unref(msgs[i]);
         }
@@ -752,7 +806,10 @@ static void log_sink(int severity, const char *text)
     struct sl_msg *m = sl_msg_new_internal(5 /* syslog */, severity, text);
     m->inputname = "rsyslogd";
     m->ruleset = e->default_rs;
-    if (rsq_push(e->rsqs[0], &m, 1, 0, 0) != 1) {
+    /* straight into the ring, never the spool: the disk queue's lock may be held by the
+     * thread logging this */
+    struct sl_rsq *q = e->rsqs[0];
+    if (sl_ring_push(&q->shards[rsq_shard(q, 0)], &m, 1, 0) != 1) {
         atomic_fetch_add_explicit(e->c_internal_dropped, 1, memory_order_relaxed);
         sl_msg_unref(m);
     }
@@ -1060,6 +1117,8 @@ static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
     qc->batch = main_queue ? 256 : 128;
     qc->timeout_shutdown = main_queue ? 10000 : 0;
     qc->timeout_enqueue = 2000;
+    qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
+    qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
     qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
 }
 
@@ -1084,18 +1143,73 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
             }
         }
     }
-    /* action queues have their disk part (struct sl_da); main and ruleset queues not yet */
-    if ((qc->type == SL_QT_DISK || qc->filename != NULL) && strncmp(what, "action ", 7) != 0) {
-        sl_cfg_warn(loc, "%s: disk and disk-assisted queues are implemented for action "
-                         "queues only; this queue runs in memory only", what);
-    }
     if (qc->workers > 64) {
         qc->workers = 64;
     }
     (void)e;
 }
 
-static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struct sl_queue_conf *qc)
+/* queue.discardMark / queue.discardSeverity on one of nshards rings (a sharded queue's mark
+ * is shared out like its size).  rsyslog's defaults: the mark at 80% of queue.size,
+ * severity 8 (nothing is discarded). */
+static void ring_discard_setup(struct sl_ring *r, const struct sl_queue_conf *qc, size_t nshards,
+                               _Atomic uint64_t *c_nf)
+{
+    r->c_discard_nf = c_nf;
+    if (qc->discard_sev >= 8) {
+        return;                 /* off: the push fast path stays one compare */
+    }
+    int64_t mark = qc->discard_mark >= 0 ? qc->discard_mark : qc->size * 8 / 10;
+    r->discard_mark = (size_t)mark / nshards;
+    r->discard_sev = (int)qc->discard_sev;
+}
+
+/* The disk part of a disk-assisted (queue.filename) or disk (queue.type="Disk") queue in front
+ * of ring; opened later by da_open (at start, not at -N1).  high is per ring. */
+static struct sl_da *da_new(struct sl_engine *e, struct sl_queue_conf *qc, const char *dir,
+                            const char *name, const char *owner, struct sl_ring *ring,
+                            size_t nshards)
+{
+    struct sl_da *da = sl_xcalloc(1, sizeof *da);
+    pthread_mutex_init(&da->lock, NULL);
+    da->disk_only = qc->type == SL_QT_DISK;
+    da->spooling = da->disk_only;
+    /* rsyslog's default high watermark: 90% of queue.size */
+    size_t size = (size_t)qc->size / nshards;
+    da->high = (size_t)(qc->high_wm > 0 ? qc->high_wm : qc->size * 9 / 10) / nshards;
+    if (da->high == 0 || da->high > size) {
+        da->high = size ? size : 1;
+    }
+    da->dir = sl_xstrdup(dir);
+    da->name = sl_xstrdup(name);
+    da->eng = e;
+    da->owner = owner;
+    da->ring = ring;
+    da->qc = qc;
+    da->max_disk = (uint64_t)qc->max_disk / nshards;
+    return da;
+}
+
+static void da_free(struct sl_da *da)
+{
+    if (da == NULL) {
+        return;
+    }
+    if (da->spool != NULL) {
+        sl_spool_close(da->spool);
+    }
+    if (da->head != NULL) {
+        sl_spool_close(da->head);
+    }
+    sl_buf_free(&da->ser);
+    free(da->dir);
+    free(da->name);
+    pthread_mutex_destroy(&da->lock);
+    free(da);
+}
+
+static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struct sl_queue_conf *qc,
+                              const struct sl_loc *loc)
 {
     struct sl_rsq *q = sl_xcalloc(1, sizeof *q);
     q->name = sl_xstrdup(name);
@@ -1108,8 +1222,39 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
     q->nshards = (size_t)q->qc.workers;
     q->shards = sl_xcalloc(q->nshards, sizeof *q->shards);
     size_t per = (size_t)q->qc.size / q->nshards;
+    _Atomic uint64_t *c_nf = &q->q_nf;
+    q->c_discard_full = &q->q_full;
     for (size_t i = 0; i < q->nshards; i++) {
         sl_ring_init(&q->shards[i], per ? per : 1);
+        ring_discard_setup(&q->shards[i], &q->qc, q->nshards, c_nf);
+    }
+    if (q->qc.type == SL_QT_DISK || q->qc.filename != NULL) {
+        /* disk-assisted: one spool per shard (flow order holds per shard), shard 0 named
+         * queue.filename, shard N queue.filename.wN */
+        const char *dir = q->qc.spool_dir != NULL ? q->qc.spool_dir : e->g.work_directory;
+        if (q->qc.filename == NULL) {
+            sl_cfg_error(loc, "queue '%s': queue.type=\"Disk\" needs queue.filename", name);
+        } else if (dir == NULL) {
+            sl_cfg_error(loc, "queue '%s': queue.filename needs a directory: set "
+                              "global(workDirectory=...) or queue.spoolDirectory", name);
+        } else {
+            q->da = sl_xcalloc(q->nshards, sizeof *q->da);
+            for (size_t i = 0; i < q->nshards; i++) {
+                char fn[1100];
+                if (i == 0) {
+                    snprintf(fn, sizeof fn, "%s", q->qc.filename);
+                } else {
+                    snprintf(fn, sizeof fn, "%s.w%zu", q->qc.filename, i);
+                }
+                q->da[i] = da_new(e, &q->qc, dir, fn, q->name, &q->shards[i], q->nshards);
+                q->da[i]->rsq = 1;
+                q->da[i]->c_lost = q->c_discard_full;
+            }
+            char xs[320];
+            snprintf(xs, sizeof xs, "%s sluice", q->name);
+            q->c_spooled = counter_in_set(e, xs, "sluice.queue", "disk.enqueued");
+            q->c_unspooled = counter_in_set(e, xs, "sluice.queue", "disk.dequeued");
+        }
     }
     q->thr = sl_xcalloc(q->nshards, sizeof *q->thr);
     q->workers = sl_xcalloc(q->nshards, sizeof *q->workers);
@@ -1129,7 +1274,13 @@ static void build_rulesets(struct sl_engine *e)
             sl_params_check_unused(o->kv, "main_queue()", NULL);
         }
     }
-    struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc);
+    struct sl_loc mloc = { "", 0 };
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type == SL_OBJ_MAIN_QUEUE) {
+            mloc = o->loc;
+        }
+    }
+    struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc, &mloc);
     for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {
         struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
         rt->ir = r;
@@ -1141,7 +1292,7 @@ static void build_rulesets(struct sl_engine *e)
             char what[300];
             snprintf(what, sizeof what, "ruleset '%s'", r->name);
             apply_queue_params(e, &qc, r->kv, what, &r->loc);
-            rt->q = rsq_new(e, r->name, &qc);
+            rt->q = rsq_new(e, r->name, &qc, &r->loc);
         }
         static const char *const rs_known[] = { "name", "parser", NULL };
         char what[300];
@@ -1262,22 +1413,15 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
             sl_cfg_error(&ai->loc, "%s: queue.filename needs a directory: set "
                                    "global(workDirectory=...) or queue.spoolDirectory", what);
         } else {
-            struct sl_da *da = sl_xcalloc(1, sizeof *da);
-            pthread_mutex_init(&da->lock, NULL);
-            da->disk_only = a->qc.type == SL_QT_DISK;
-            da->spooling = da->disk_only;
-            /* rsyslog's default high watermark: 90% of queue.size */
-            da->high = a->qc.high_wm > 0 ? (size_t)a->qc.high_wm : (size_t)a->qc.size * 9 / 10;
-            if (da->high == 0 || da->high > (size_t)a->qc.size) {
-                da->high = (size_t)a->qc.size;
-            }
-            da->dir = sl_xstrdup(dir);
-            da->name = sl_xstrdup(a->qc.filename);
-            a->da = da;
+            a->da = da_new(e, &a->qc, dir, a->qc.filename, a->name, &a->ring, 1);
         }
     }
     if (a->queued) {
         sl_ring_init(&a->ring, (size_t)a->qc.size);
+        char qn[320];
+        snprintf(qn, sizeof qn, "%s queue", a->name);
+        ring_discard_setup(&a->ring, &a->qc, 1, &a->q_nf);
+        a->c_discard_full = &a->q_full;
         a->nthr = (size_t)a->qc.workers;
         a->thr = sl_xcalloc(a->nthr, sizeof *a->thr);
         e->nworkers_max += a->nthr;
@@ -1301,6 +1445,9 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                                                        : "RSYSLOG_FileFormat";
         }
         a->err_tpl = sl_tpl_find(e->tpls, tn);
+    }
+    if (a->da != NULL) {
+        a->da->c_lost = a->c_discarded;
     }
 }
 
@@ -1755,21 +1902,24 @@ static size_t action_try(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs
 
 static const char *intern_input(void *arg, const char *name);
 
-/* Append msgs to sp (serialised); waits while the disk is full (queue.maxDiskSpace), which
- * holds up the ruleset worker and so, through the ruleset queue, the TCP senders.  Called
- * with da->lock held.  Returns how many were written (all of them unless shutdown gave up). */
-static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_msg **v, size_t n)
+/* Append msgs to sp (serialised); waits while the disk is full (queue.maxDiskSpace) up to
+ * wait_ms (< 0: until shutdown gives up), which holds up the producer (a ruleset worker, or
+ * for a ruleset queue the input thread) and so the TCP senders.  Called with da->lock held.
+ * Returns how many were written (all of them unless the wait ended or shutdown gave up). */
+static size_t da_append(struct sl_da *da, struct sl_spool *sp, struct sl_msg **v, size_t n,
+                        int64_t wait_ms)
 {
-    struct sl_da *da = a->da;
     struct iovec iov[256];
     size_t done = 0;
+    int64_t until = wait_ms > 0 ? now_ms() + wait_ms : 0;
     while (done < n) {
         size_t k = n - done < 256 ? n - done : 256;
         size_t offs[257];
         da->ser.len = 0;
         for (size_t i = 0; i < k; i++) {
             offs[i] = da->ser.len;
-            sl_msg_serialize(v[done + i], "", &da->ser);
+            const struct sl_ruleset_rt *rs = v[done + i]->ruleset;
+            sl_msg_serialize(v[done + i], da->rsq && rs != NULL ? rs->ir->name : "", &da->ser);
         }
         offs[k] = da->ser.len;
         for (size_t i = 0; i < k; i++) {
@@ -1778,23 +1928,24 @@ static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_m
         }
         int rc = sl_spool_append(sp, iov, k);
         if (rc == SL_EAGAIN) {
-            if (atomic_load(&a->eng->give_up)) {
+            if (atomic_load(&da->eng->give_up) || wait_ms == 0 ||
+                (wait_ms > 0 && now_ms() >= until)) {
                 break;
             }
             pthread_mutex_unlock(&da->lock);
-            backoff_sleep(a->eng, 100);
+            backoff_sleep(da->eng, 100);
             pthread_mutex_lock(&da->lock);
             continue;
         }
         if (rc != 0) {
-            sl_log(SL_LOG_ERR, a->name, "disk queue '%s': write failed; %zu message(s) lost",
+            sl_log(SL_LOG_ERR, da->owner, "disk queue '%s': write failed; %zu message(s) lost",
                    da->name, n - done);
             break;
         }
         /* disk.enqueued counts records on disk: with syncQueueFiles, only once fdatasync
          * said so (tests/integration/crash-kill9.sh relies on it) */
-        if (a->qc.sync_files && sl_spool_sync(sp) != 0) {
-            sl_log(SL_LOG_ERR, a->name, "disk queue '%s': sync failed; %zu message(s) written "
+        if (da->qc->sync_files && sl_spool_sync(sp) != 0) {
+            sl_log(SL_LOG_ERR, da->owner, "disk queue '%s': sync failed; %zu message(s) written "
                    "but not known to be durable", da->name, k);
         } else {
             atomic_fetch_add(da->c_spooled, k);
@@ -1827,27 +1978,51 @@ static const char *intern_input(void *arg, const char *name)
     return r;
 }
 
-static void da_push(struct sl_action_rt *a, struct sl_msg **v, size_t n)
+/* Into a disk-assisted queue: the ring while it is below the high watermark and nothing is
+ * spooled, else the spool (in order: once spilling, everything goes to the spool until the
+ * consumer has drained it).  Returns how many were taken (the spooled ones are unreferenced:
+ * the spool has its copy); the caller owns v[ret..n) (disk full for wait_ms, or shutdown). */
+static size_t da_push(struct sl_da *da, struct sl_msg **v, size_t n, int64_t wait_ms)
 {
-    struct sl_da *da = a->da;
     size_t off = 0;
     pthread_mutex_lock(&da->lock);
     if (!da->spooling) {
-        size_t len = sl_ring_len(&a->ring);
+        size_t len = sl_ring_len(da->ring);
         size_t room = len < da->high ? da->high - len : 0;
-        off = sl_ring_push(&a->ring, v, n < room ? n : room, 0);
+        off = sl_ring_push(da->ring, v, n < room ? n : room, 0);
         if (off < n) {
             da->spooling = 1;
         }
     }
-    size_t written = off < n ? da_append(a, da->spool, v + off, n - off) : 0;
+    size_t written = 0;
+    if (off < n) {
+        /* da_append drops the lock while the disk is full: the consumer may empty the spool
+         * meanwhile, and must not switch back to memory while the rest is still to come */
+        da->appending++;
+        written = da_append(da, da->spool, v + off, n - off, wait_ms);
+        da->appending--;
+    }
     pthread_mutex_unlock(&da->lock);
-    if (off + written < n) {
-        atomic_fetch_add(a->c_discarded, n - off - written);
+    for (size_t i = off; i < off + written; i++) {
+        sl_msg_unref(v[i]);
     }
-    for (size_t i = off; i < n; i++) {
-        sl_msg_unref(v[i]);   /* the spool has its own copy (or they were lost, counted) */
+    return off + written;
+}
+
+/* Shutdown gave up while direct action a still held m (a disk-assisted ruleset queue's
+ * worker): the batch is kept from m on (saved to disk by the worker, and run again after the
+ * restart: other actions may see some messages twice - duplicates, not loss). */
+static void keep_unsent(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg *m)
+{
+    for (size_t i = 0; i < w->ncur; i++) {
+        if (w->cur[i] == m) {
+            if (i < w->save_from) {
+                w->save_from = i;
+            }
+            return;
+        }
     }
+    atomic_fetch_add(a->c_discarded, 1);    /* not of this batch: cannot be kept */
 }
 
 static void flush_action(struct sl_worker *w, size_t idx);
@@ -1915,12 +2090,19 @@ static void flush_action(struct sl_worker *w, size_t idx)
         return;
     }
     atomic_fetch_add_explicit(a->c_processed, p->n, memory_order_relaxed);
-    if (a->da != NULL) {
-        da_push(a, p->v, p->n);
-    } else if (a->queued) {
-        size_t pushed = sl_ring_push(&a->ring, p->v, p->n, 1);
+    if (a->queued) {
+        /* a full action queue: wait queue.timeoutEnqueue, then discard (counted); a
+         * disk-assisted one spills instead and waits only when the disk is full */
+        size_t pushed = a->da != NULL ? da_push(a->da, p->v, p->n, -1)
+                                      : sl_ring_push_timed(&a->ring, p->v, p->n,
+                                                           a->qc.timeout_enqueue);
+        if (pushed < p->n) {
+            atomic_fetch_add(a->c_discarded, p->n - pushed);
+            if (a->da == NULL) {
+                atomic_fetch_add(a->c_discard_full, p->n - pushed);
+            }
+        }
         for (size_t i = pushed; i < p->n; i++) {
-            atomic_fetch_add(a->c_discarded, 1);
             sl_msg_unref(p->v[i]);
         }
     } else {
@@ -1929,13 +2111,17 @@ static void flush_action(struct sl_worker *w, size_t idx)
          * writer per file).  Parallel outputs are what action queues with
          * queue.workerThreads are for. */
         pthread_mutex_lock(&a->direct_lock);
+        size_t rem = 0;
         if (a->has_backup) {
-            size_t rem = action_try(a, action_wrk(a, 0), p->v, p->n);
-            note_failed(w, idx, p->v + (p->n - rem), rem);
+            size_t nt = action_try(a, action_wrk(a, 0), p->v, p->n);
+            note_failed(w, idx, p->v + (p->n - nt), nt);
         } else {
-            action_deliver(a, action_wrk(a, 0), p->v, p->n, 0);
+            rem = action_deliver(a, action_wrk(a, 0), p->v, p->n, w->rsda != NULL);
         }
         pthread_mutex_unlock(&a->direct_lock);
+        if (rem > 0) {
+            keep_unsent(w, a, p->v[p->n - rem]);
+        }
         for (size_t i = 0; i < p->n; i++) {
             sl_msg_unref(p->v[i]);
         }
@@ -2081,23 +2267,40 @@ static void batch_end_failover(struct sl_worker *w)
     w->any_failed = 0;
 }
 
+/* Parse and run a batch through its rulesets; returns how many trailing messages a direct
+ * action kept at shutdown (disk-assisted ruleset queues only; see keep_unsent). */
+static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
+{
+    struct sl_engine *e = w->eng;
+    w->cur = batch;
+    w->ncur = w->save_from = n;
+    for (size_t i = 0; i < n; i++) {
+        struct sl_msg *m = batch[i];
+        sl_msg_parse(m, &e->popts);
+        struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
+        w->last = 0;
+        sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+    }
+    flush_all(w);
+    batch_end_failover(w);
+    w->ncur = 0;
+    return n - w->save_from;
+}
+
+static void *da_worker_main(struct sl_worker *w, struct sl_da *da, size_t max,
+                            size_t (*process)(struct sl_worker *, struct sl_msg **, size_t));
+
 static void *rsq_worker_main(void *arg)
 {
     struct sl_worker *w = arg;
-    struct sl_engine *e = w->eng;
     size_t max = (size_t)w->q->qc.batch;
+    if (w->rsda != NULL) {
+        return da_worker_main(w, w->rsda, max, rsq_process);
+    }
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
     size_t n;
     while ((n = sl_ring_pop(w->ring, batch, max, -1)) > 0) {
-        for (size_t i = 0; i < n; i++) {
-            struct sl_msg *m = batch[i];
-            sl_msg_parse(m, &e->popts);
-            struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
-            w->last = 0;
-            sl_ruleset_exec(rs->ir, m, &exec_ops, w);
-        }
-        flush_all(w);
-        batch_end_failover(w);
+        rsq_process(w, batch, n);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
         }
@@ -2108,23 +2311,22 @@ static void *rsq_worker_main(void *arg)
 
 /* Save messages the action could not deliver before the shutdown deadline: to the head
  * spool (replayed first at the next start) when saveOnShutdown is on, else counted lost. */
-static void da_save(struct sl_action_rt *a, struct sl_msg **v, size_t n)
+static void da_save(struct sl_da *da, struct sl_msg **v, size_t n)
 {
-    struct sl_da *da = a->da;
     if (n == 0) {
         return;
     }
-    if (a->qc.save_on_shutdown != 0 && da->head != NULL) {
+    if (da->qc->save_on_shutdown != 0 && da->head != NULL) {
         pthread_mutex_lock(&da->lock);
-        size_t w = da_append(a, da->head, v, n);
+        size_t w = da_append(da, da->head, v, n, -1);
         sl_spool_sync(da->head);
         pthread_mutex_unlock(&da->lock);
         if (w < n) {
-            atomic_fetch_add(a->c_discarded, n - w);
+            atomic_fetch_add(da->c_lost, n - w);
         }
     } else {
-        atomic_fetch_add(a->c_discarded, n);
-        sl_log(SL_LOG_ERR, a->name, "%zu message(s) discarded at shutdown "
+        atomic_fetch_add(da->c_lost, n);
+        sl_log(SL_LOG_ERR, da->owner, "%zu message(s) discarded at shutdown "
                "(queue.saveOnShutdown is off)", n);
     }
 }
@@ -2132,14 +2334,16 @@ static void da_save(struct sl_action_rt *a, struct sl_msg **v, size_t n)
 /* One batch from the head spool or the spool (in that order).  Returns the messages decoded
  * into out; *peeked is how many records were looked at (records that cannot be decoded are
  * counted as discarded and skipped); 0 with *peeked 0 when both spools are empty. */
-static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
+static size_t da_take(struct sl_da *da, struct sl_msg **out, size_t max,
                       struct sl_spool **from, size_t *peeked)
 {
-    struct sl_da *da = a->da;
     struct sl_spool_rec recs[256];
     size_t n = 0, k = 0;
     if (max > 256) {
         max = 256;
+    }
+    if (da->replay_left > 0 && max > da->replay_left) {
+        max = (size_t)da->replay_left;  /* a batch of old records only (see da_worker_main) */
     }
     pthread_mutex_lock(&da->lock);
     struct sl_spool *sp = NULL;
@@ -2150,18 +2354,25 @@ static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
     }
     if (sp != NULL && sl_spool_peek(sp, recs, max, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
-            struct sl_msg *m = sl_msg_deserialize(recs[i].p, recs[i].len, NULL, 0, intern_input,
-                                                  a->eng);
+            char rs[256] = "";
+            struct sl_msg *m = sl_msg_deserialize(recs[i].p, recs[i].len, rs, sizeof rs,
+                                                  intern_input, da->eng);
             if (m == NULL) {
-                sl_log(SL_LOG_ERR, a->name, "disk queue '%s': undecodable record dropped",
+                sl_log(SL_LOG_ERR, da->owner, "disk queue '%s': undecodable record dropped",
                        da->name);
-                atomic_fetch_add(a->c_discarded, 1);
+                atomic_fetch_add(da->c_lost, 1);
                 continue;
             }
-            sl_msg_parse(m, &a->eng->popts);
+            if (da->rsq) {
+                /* back to its ruleset; parsed by the ruleset worker, outside this lock */
+                m->ruleset = rs[0] != '\0' ? find_ruleset(da->eng, rs) : NULL;
+            } else {
+                sl_msg_parse(m, &da->eng->popts);
+            }
             out[k++] = m;
         }
-    } else if (sp == NULL && !da->disk_only && sl_ring_len(&a->ring) == 0) {
+    } else if (sp == NULL && !da->disk_only && da->appending == 0 &&
+               sl_ring_len(da->ring) == 0) {
         da->spooling = 0;        /* drained: back to memory */
     }
     pthread_mutex_unlock(&da->lock);
@@ -2170,18 +2381,36 @@ static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
     return k;
 }
 
-static void *da_worker_main(struct sl_worker *w)
+/* A queued action's batch through its output; returns how many trailing messages were not
+ * delivered because shutdown gave up. */
+static size_t da_process_action(struct sl_worker *w, struct sl_msg **batch, size_t n)
 {
-    struct sl_action_rt *a = w->act;
-    struct sl_da *da = a->da;
-    size_t max = (size_t)a->qc.batch;
+    return action_deliver(w->act, action_wrk(w->act, w->id), batch, n, 1);
+}
+
+/* The consumer of a disk-assisted queue (an action's, or one shard of a ruleset queue's):
+ * the ring first, then the head spool, then the spool; process() handles a batch and returns
+ * how many trailing messages shutdown kept it from handling (saved, or left on disk). */
+static void *da_worker_main(struct sl_worker *w, struct sl_da *da, size_t max,
+                            size_t (*process)(struct sl_worker *, struct sl_msg **, size_t))
+{
+    struct sl_engine *e = w->eng;
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
-    void *wrk = action_wrk(a, w->id);
     for (;;) {
-        size_t n = sl_ring_pop(&a->ring, batch, max, 0);
+        /* After a restart, the shards of a ruleset queue first replay what they had on disk,
+         * and none takes anything new before all have: "replayed first" holds across flows
+         * and shards.  (New input waits in the rings and spools meanwhile.) */
+        if (da->replaying != NULL && da->replay_left == 0 && atomic_load(da->replaying) > 0) {
+            if (atomic_load(&e->give_up)) {
+                break;
+            }
+            backoff_sleep(e, 20);
+            continue;
+        }
+        size_t n = sl_ring_pop(da->ring, batch, max, 0);
         if (n > 0) {
-            size_t rem = atomic_load(&a->eng->give_up) ? n : action_deliver(a, wrk, batch, n, 1);
-            da_save(a, batch + (n - rem), rem);
+            size_t rem = atomic_load(&e->give_up) ? n : process(w, batch, n);
+            da_save(da, batch + (n - rem), rem);
             for (size_t i = 0; i < n; i++) {
                 sl_msg_unref(batch[i]);
             }
@@ -2189,10 +2418,9 @@ static void *da_worker_main(struct sl_worker *w)
         }
         struct sl_spool *from = NULL;
         size_t peeked = 0;
-        size_t k = da_take(a, batch, max, &from, &peeked);
+        size_t k = da_take(da, batch, max, &from, &peeked);
         if (peeked > 0) {
-            size_t rem = k == 0 || atomic_load(&a->eng->give_up) ? k
-                                                                  : action_deliver(a, wrk, batch, k, 1);
+            size_t rem = k == 0 || atomic_load(&e->give_up) ? k : process(w, batch, k);
             pthread_mutex_lock(&da->lock);
             /* all delivered: the whole peek is done; a partial delivery at shutdown acks the
              * delivered prefix when no record was skipped (else none: duplicates, not loss) */
@@ -2200,6 +2428,12 @@ static void *da_worker_main(struct sl_worker *w)
             sl_spool_ack(from, ack);
             sl_spool_rewind(from);
             pthread_mutex_unlock(&da->lock);
+            if (da->replay_left > 0 && rem == 0) {
+                da->replay_left -= peeked < da->replay_left ? peeked : da->replay_left;
+                if (da->replay_left == 0 && da->replaying != NULL) {
+                    atomic_fetch_sub(da->replaying, 1);
+                }
+            }
             atomic_fetch_add(da->c_unspooled, k - rem);
             for (size_t i = 0; i < k; i++) {
                 sl_msg_unref(batch[i]);
@@ -2209,17 +2443,17 @@ static void *da_worker_main(struct sl_worker *w)
             }
             continue;
         }
-        if (sl_ring_closed(&a->ring) && sl_ring_len(&a->ring) == 0) {
+        if (sl_ring_closed(da->ring) && sl_ring_len(da->ring) == 0) {
             break;              /* closed, and ring and spools are empty */
         }
-        if (atomic_load(&a->eng->give_up)) {
+        if (atomic_load(&e->give_up)) {
             break;
         }
         /* nothing anywhere: wait for the ring (new spool data wakes us within 100 ms) */
-        n = sl_ring_pop(&a->ring, batch, max, 100);
+        n = sl_ring_pop(da->ring, batch, max, 100);
         if (n > 0) {
-            size_t rem = atomic_load(&a->eng->give_up) ? n : action_deliver(a, wrk, batch, n, 1);
-            da_save(a, batch + (n - rem), rem);
+            size_t rem = atomic_load(&e->give_up) ? n : process(w, batch, n);
+            da_save(da, batch + (n - rem), rem);
             for (size_t i = 0; i < n; i++) {
                 sl_msg_unref(batch[i]);
             }
@@ -2227,8 +2461,8 @@ static void *da_worker_main(struct sl_worker *w)
     }
     /* whatever is still in the ring (shutdown gave up) goes to the head spool */
     size_t n;
-    while ((n = sl_ring_pop(&a->ring, batch, max, 0)) > 0) {
-        da_save(a, batch, n);
+    while ((n = sl_ring_pop(da->ring, batch, max, 0)) > 0) {
+        da_save(da, batch, n);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
         }
@@ -2242,7 +2476,7 @@ static void *action_worker_main(void *arg)
     struct sl_worker *w = arg;
     struct sl_action_rt *a = w->act;
     if (a->da != NULL) {
-        return da_worker_main(w);
+        return da_worker_main(w, a->da, (size_t)a->qc.batch, da_process_action);
     }
     size_t max = (size_t)a->qc.batch;
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
@@ -2293,33 +2527,32 @@ int sl_engine_open_inputs(struct sl_engine *e)
     return errs ? SL_EIO : 0;
 }
 
-static int da_open_one(struct sl_action_rt *a, const char *name, struct sl_spool **out)
+static int da_open_one(struct sl_da *da, const char *name, struct sl_spool **out)
 {
-    struct sl_da *da = a->da;
     struct sl_spool_opts so = {
         .dir = da->dir,
         .name = name,
-        .max_segment_bytes = (uint64_t)a->qc.max_file_size,
-        .max_disk_bytes = (uint64_t)a->qc.max_disk,
-        .sync = a->qc.sync_files ? SL_SPOOL_SYNC_BATCH : SL_SPOOL_SYNC_NONE,
-        .checkpoint_interval = (uint32_t)a->qc.checkpoint,
+        .max_segment_bytes = (uint64_t)da->qc->max_file_size,
+        .max_disk_bytes = da->max_disk,
+        .sync = da->qc->sync_files ? SL_SPOOL_SYNC_BATCH : SL_SPOOL_SYNC_NONE,
+        .checkpoint_interval = (uint32_t)da->qc->checkpoint,
     };
     struct sl_spool_report rep;
     memset(&rep, 0, sizeof rep);
     int rc = sl_spool_open(&so, out, &rep);
     if (rc != 0) {
-        sl_log(SL_LOG_ERR, a->name, "disk queue '%s' in %s cannot be opened (error %d)", name,
+        sl_log(SL_LOG_ERR, da->owner, "disk queue '%s' in %s cannot be opened (error %d)", name,
                da->dir, rc);
         return rc;
     }
     if (rep.segments_set_aside > 0 || rep.state_recovered) {
-        sl_log(SL_LOG_WARNING, a->name, "disk queue '%s': %u damaged segment(s) set aside "
+        sl_log(SL_LOG_WARNING, da->owner, "disk queue '%s': %u damaged segment(s) set aside "
                "(*.bad, about %llu message(s) in them)%s", name, rep.segments_set_aside,
                (unsigned long long)rep.records_lost,
                rep.state_recovered ? "; state file rebuilt from the segments" : "");
     }
     if (rep.records > 0) {
-        sl_log(SL_LOG_INFO, a->name, "disk queue '%s': %llu message(s) from before the restart "
+        sl_log(SL_LOG_INFO, da->owner, "disk queue '%s': %llu message(s) from before the restart "
                "are delivered first", name, (unsigned long long)rep.records);
         da->spooling = 1;
     }
@@ -2327,18 +2560,21 @@ static int da_open_one(struct sl_action_rt *a, const char *name, struct sl_spool
 }
 
 /* Disk queues are opened at start (not at -N1), recovering what a previous run left. */
-static int da_open(struct sl_engine *e, struct sl_action_rt *a)
+static int da_open(struct sl_engine *e, struct sl_da *da)
 {
-    struct sl_da *da = a->da;
-    da->c_spooled = counter_new(e, a->name, "", "disk.enqueued");
-    da->c_unspooled = counter_new(e, a->name, "", "disk.dequeued");
+    if (da->c_spooled == NULL) {
+        char xs[320];
+        snprintf(xs, sizeof xs, "%s sluice", da->owner);
+        da->c_spooled = counter_in_set(e, xs, "sluice.action", "disk.enqueued");
+        da->c_unspooled = counter_in_set(e, xs, "sluice.action", "disk.dequeued");
+    }
     char head[1024];
     snprintf(head, sizeof head, "%s.shutdown", da->name);
-    if (da_open_one(a, head, &da->head) != 0 || da_open_one(a, da->name, &da->spool) != 0) {
+    if (da_open_one(da, head, &da->head) != 0 || da_open_one(da, da->name, &da->spool) != 0) {
         return SL_EIO;
     }
-    if (a->qc.save_on_shutdown < 0) {
-        a->qc.save_on_shutdown = 1; /* with a disk queue, keep what is in memory at shutdown */
+    if (da->qc->save_on_shutdown < 0) {
+        da->qc->save_on_shutdown = 1; /* with a disk queue, keep what is in memory at shutdown */
     }
     return 0;
 }
@@ -2346,8 +2582,24 @@ static int da_open(struct sl_engine *e, struct sl_action_rt *a)
 int sl_engine_start(struct sl_engine *e)
 {
     for (size_t i = 0; i < e->nactions; i++) {
-        if (e->actions[i]->da != NULL && da_open(e, e->actions[i]) != 0) {
+        if (e->actions[i]->da != NULL && da_open(e, e->actions[i]->da) != 0) {
             return SL_EIO;
+        }
+    }
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        struct sl_rsq *q = e->rsqs[i];
+        for (size_t s = 0; q->da != NULL && s < q->nshards; s++) {
+            q->da[s]->c_spooled = q->c_spooled;
+            q->da[s]->c_unspooled = q->c_unspooled;
+            if (da_open(e, q->da[s]) != 0) {
+                return SL_EIO;
+            }
+            struct sl_da *da = q->da[s];
+            da->replaying = &q->replaying;
+            da->replay_left = sl_spool_count(da->head) + sl_spool_count(da->spool);
+            if (da->replay_left > 0) {
+                atomic_fetch_add(&q->replaying, 1);
+            }
         }
     }
     for (size_t i = 0; i < e->nactions; i++) {
@@ -2373,6 +2625,7 @@ int sl_engine_start(struct sl_engine *e)
             struct sl_worker *w = worker_new(e);
             w->q = q;
             w->ring = &q->shards[s];
+            w->rsda = q->da != NULL ? q->da[s] : NULL;
             q->workers[s] = w;
             pthread_create(&q->thr[s], NULL, rsq_worker_main, w);
         }
@@ -2532,19 +2785,7 @@ void sl_engine_free(struct sl_engine *e)
         if (a->queued) {
             sl_ring_destroy(&a->ring);
         }
-        if (a->da != NULL) {
-            if (a->da->spool != NULL) {
-                sl_spool_close(a->da->spool);
-            }
-            if (a->da->head != NULL) {
-                sl_spool_close(a->da->head);
-            }
-            sl_buf_free(&a->da->ser);
-            free(a->da->dir);
-            free(a->da->name);
-            pthread_mutex_destroy(&a->da->lock);
-            free(a->da);
-        }
+        da_free(a->da);
         free(a->thr);
         for (size_t t = 0; a->qworkers != NULL && t < a->nthr; t++) {
             worker_free(a->qworkers[t]);
@@ -2569,7 +2810,11 @@ void sl_engine_free(struct sl_engine *e)
         for (size_t s = 0; s < q->nshards; s++) {
             sl_ring_destroy(&q->shards[s]);
             worker_free(q->workers[s]);
+            if (q->da != NULL) {
+                da_free(q->da[s]);
+            }
         }
+        free(q->da);
         free(q->shards);
         free(q->thr);
         free(q->workers);
@@ -2631,9 +2876,19 @@ void sl_engine_dump(struct sl_engine *e, FILE *out)
         fprintf(out, "module %s (%s)\n", m->pl->name, m->dl ? "loaded" : "built-in");
     }
     for (size_t i = 0; i < e->nrsqs; i++) {
-        fprintf(out, "queue '%s' type=%s size=%lld workers=%zu batch=%lld\n", e->rsqs[i]->name,
-                queue_types[e->rsqs[i]->qc.type], (long long)e->rsqs[i]->qc.size,
-                e->rsqs[i]->nshards, (long long)e->rsqs[i]->qc.batch);
+        struct sl_rsq *q = e->rsqs[i];
+        fprintf(out, "queue '%s' type=%s size=%lld workers=%zu batch=%lld", q->name,
+                queue_types[q->qc.type], (long long)q->qc.size, q->nshards,
+                (long long)q->qc.batch);
+        if (q->da != NULL) {
+            fprintf(out, " spool=%s/%s highWatermark/shard=%zu", q->da[0]->dir, q->da[0]->name,
+                    q->da[0]->high);
+        }
+        if (q->shards[0].discard_mark != SIZE_MAX) {
+            fprintf(out, " discardMark/shard=%zu discardSeverity=%d", q->shards[0].discard_mark,
+                    q->shards[0].discard_sev);
+        }
+        fputc('\n', out);
     }
     for (size_t i = 0; i < e->ninputs; i++) {
         struct sl_input_ctx *c = e->inputs[i];

@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -26,6 +27,9 @@ int sl_ring_init(struct sl_ring *r, size_t cap)
     r->closed = 0;
     r->waiting_producers = r->waiting_consumers = 0;
     r->max_seen = 0;
+    r->discard_mark = SIZE_MAX;
+    r->discard_sev = 8;
+    r->c_discard_nf = NULL;
     atomic_init(&r->enqueued, 0);
     atomic_init(&r->dequeued, 0);
     atomic_init(&r->full_waits, 0);
@@ -54,19 +58,104 @@ void sl_ring_destroy(struct sl_ring *r)
     pthread_cond_destroy(&r->not_full);
 }
 
+int sl_ring_msg_severity(const struct sl_msg *m)
+{
+    if (m->flags & SL_MSGF_PARSED) {
+        return m->pri & 7;
+    }
+    const char *p = m->raw;
+    if (m->raw_len >= 3 && p[0] == '<') {
+        int pri = 0;
+        size_t i = 1;
+        while (i < m->raw_len && i <= 3 && p[i] >= '0' && p[i] <= '9') {
+            pri = pri * 10 + (p[i] - '0');
+            i++;
+        }
+        if (i > 1 && i < m->raw_len && p[i] == '>' && pri <= 191) {
+            return pri & 7;
+        }
+    }
+    return 5;
+}
+
+/* Slow path of a push past the discard mark: message by message, discarding what the
+ * severity allows while the ring is at or above the mark.  Returns how many were consumed
+ * (stops when the ring is full).  Called with r->lock held. */
+static size_t push_discarding(struct sl_ring *r, struct sl_msg *const *msgs, size_t n)
+{
+    size_t i = 0, disc = 0;
+    for (; i < n; i++) {
+        if (r->count >= r->discard_mark && sl_ring_msg_severity(msgs[i]) >= r->discard_sev) {
+            sl_msg_unref(msgs[i]);
+            disc++;
+            continue;
+        }
+        if (r->count == r->cap) {
+            break;
+        }
+        r->v[(r->head + r->count) % r->cap] = msgs[i];
+        r->count++;
+    }
+    if (disc > 0 && r->c_discard_nf != NULL) {
+        atomic_fetch_add_explicit(r->c_discard_nf, disc, memory_order_relaxed);
+    }
+    atomic_fetch_add_explicit(&r->enqueued, i - disc, memory_order_relaxed);
+    return i;
+}
+
 size_t sl_ring_push(struct sl_ring *r, struct sl_msg *const *msgs, size_t n, int block)
 {
-    size_t done = 0;
+    return sl_ring_push_timed(r, msgs, n, block ? -1 : 0);
+}
+
+size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t n,
+                          int64_t timeout_ms)
+{
+    size_t done = 0, pushed = 0;
+    struct timespec deadline = { 0, 0 };
+    int have_deadline = 0;
     pthread_mutex_lock(&r->lock);
     while (done < n && !r->closed) {
+        if (r->count >= r->discard_mark || n - done > r->discard_mark - r->count) {
+            /* the push reaches queue.discardMark (never when discarding is off) */
+            size_t k = push_discarding(r, msgs + done, n - done);
+            done += k;
+            if (r->count > r->max_seen) {
+                r->max_seen = r->count;
+            }
+            if (k > 0 && r->waiting_consumers > 0) {
+                pthread_cond_signal(&r->not_empty);
+            }
+            if (done == n) {
+                break;
+            }
+        }
         size_t room = r->cap - r->count;
         if (room == 0) {
-            if (!block) {
+            if (timeout_ms == 0) {
                 break;
             }
             atomic_fetch_add_explicit(&r->full_waits, 1, memory_order_relaxed);
             r->waiting_producers++;
-            pthread_cond_wait(&r->not_full, &r->lock);
+            if (timeout_ms < 0) {
+                pthread_cond_wait(&r->not_full, &r->lock);
+            } else {
+                if (!have_deadline) {
+                    clock_gettime(CLOCK_MONOTONIC, &deadline);
+                    deadline.tv_sec += timeout_ms / 1000;
+                    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+                    if (deadline.tv_nsec >= 1000000000L) {
+                        deadline.tv_sec++;
+                        deadline.tv_nsec -= 1000000000L;
+                    }
+                    have_deadline = 1;
+                }
+                int rc = pthread_cond_timedwait(&r->not_full, &r->lock, &deadline);
+                if (rc == ETIMEDOUT && r->count == r->cap) {
+                    r->waiting_producers--;
+                    break;
+                }
+            }
             r->waiting_producers--;
             continue;
         }
@@ -78,6 +167,7 @@ size_t sl_ring_push(struct sl_ring *r, struct sl_msg *const *msgs, size_t n, int
         }
         r->count += k;
         done += k;
+        pushed += k;
         if (r->count > r->max_seen) {
             r->max_seen = r->count;
         }
@@ -86,7 +176,7 @@ size_t sl_ring_push(struct sl_ring *r, struct sl_msg *const *msgs, size_t n, int
         }
     }
     pthread_mutex_unlock(&r->lock);
-    atomic_fetch_add_explicit(&r->enqueued, done, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->enqueued, pushed, memory_order_relaxed);
     return done;
 }
 

@@ -39,6 +39,13 @@ struct sl_ring {
     int waiting_consumers;
     _Atomic uint64_t enqueued, dequeued, full_waits, dropped;
     size_t max_seen;
+    /* queue.discardMark / queue.discardSeverity: once the ring holds discard_mark messages,
+     * a message whose severity is >= discard_sev is discarded on enqueue (counted in
+     * *c_discard_nf, rsyslog's "discarded.nf").  discard_mark SIZE_MAX: off (the default,
+     * discardSeverity 8).  Set before the ring is used; the fast path costs one compare. */
+    size_t discard_mark;
+    int discard_sev;
+    _Atomic uint64_t *c_discard_nf;
 };
 
 int sl_ring_init(struct sl_ring *r, size_t cap);
@@ -48,6 +55,16 @@ void sl_ring_destroy(struct sl_ring *r);   /* unrefs anything left */
  * (the caller owns the rest).  block=1: wait for room; returns n, or fewer if the ring was
  * closed meanwhile (the caller owns the rest). */
 size_t sl_ring_push(struct sl_ring *r, struct sl_msg *const *msgs, size_t n, int block);
+
+/* As sl_ring_push, waiting for room at most timeout_ms (< 0: no limit, 0: not at all).
+ * Returns how many of msgs were consumed: pushed, or discarded by the discard mark (those
+ * are unreferenced and counted here); the caller owns msgs[ret..n). */
+size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t n,
+                          int64_t timeout_ms);
+
+/* The severity discardSeverity compares: the parsed PRI's, else the raw "<PRI>" (not yet
+ * parsed: the ruleset queue holds raw messages), else rsyslog's default 5 (user.notice). */
+int sl_ring_msg_severity(const struct sl_msg *m);
 
 /* Pop up to max messages (waits for at least one); returns 0 only when the ring is closed
  * and empty.  With timeout_ms >= 0, returns 0 after that long without data too. */

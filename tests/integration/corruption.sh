@@ -38,7 +38,9 @@ conf()
 
 stats_value()
 {
-    sed -n "s/^fwd  *$2=\\([0-9][0-9]*\\)\$/\\1/p" "$1" | tail -n 1
+    awk -v key="$2" 'index($0, "fwd sluice: origin=") == 1 {
+        for (i = 4; i <= NF; i++) if (index($i, key "=") == 1) v = substr($i, length(key) + 2)
+    } END { print v }' "$1"
 }
 
 # --- fill the spool with the target down ------------------------------------------------

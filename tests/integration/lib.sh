@@ -251,6 +251,39 @@ dut_start()
 
 dut_alive() { kill -0 "$DUT_PID" 2> /dev/null; }
 
+# --- sluiced's counters (SIGUSR1) --------------------------------------------------------------
+
+# stats_dump [FILE]: SIGUSR1 to sluiced (DUT=sluice), waits (up to 10 s) until the new
+# dump is on its stderr and copies it to FILE (default $T/stats).  A dump is one write of
+# impstats legacy lines "SET: origin=ORIGIN KEY=VALUE ...", the "sluiced" set first.
+stats_dump()
+{
+    local out=${1:-$T/stats} before after i
+    before=$(grep -c '^sluiced: origin=sluiced ' "$DUT_ERR")
+    kill -USR1 "$DUT_PID" 2> /dev/null || fail "stats_dump: $DUT is not running"
+    for i in $(seq 100); do
+        after=$(grep -c '^sluiced: origin=sluiced ' "$DUT_ERR")
+        [ "$after" -gt "$before" ] && break
+        sleep 0.1
+    done
+    [ "$after" -gt "$before" ] || fail "no counters on stderr 10 s after SIGUSR1"
+    awk -v n="$after" '/^sluiced: origin=sluiced / { k++ } k == n && /: origin=/' "$DUT_ERR" > "$out"
+}
+
+# stat_val SET KEY [FILE]: KEY's value in counter set SET of a dump (default $T/stats);
+# empty when there is no such set or key.  Sets are e.g. "main Q", "fwd queue", "fwd",
+# "fwd sluice" (sluice's own keys such as disk.enqueued), "imtcp(PORT)".
+stat_val()
+{
+    awk -v set="$1" -v key="$2" '
+        index($0, set ": origin=") == 1 {
+            rest = substr($0, length(set) + 3)
+            n = split(rest, f, " ")
+            for (i = 1; i <= n; i++) if (index(f[i], key "=") == 1) v = substr(f[i], length(key) + 2)
+        }
+        END { print v }' "${3:-$T/stats}"
+}
+
 # dut_stop [TIMEOUT]: SIGTERM, wait up to TIMEOUT s; sets DUT_STATUS; fails on a hang.
 # shellcheck disable=SC2120  # TIMEOUT is optional
 dut_stop()

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/ir.h"
@@ -14,10 +15,13 @@
 #include "plugin.h"
 #include "queue.h"
 
-/* The ring only stores pointers; tests use fake messages and a local unref. */
+/* The ring only stores pointers; tests use fake messages and a local unref (counted, for
+ * the discard tests). */
+static int unrefs;
 void sl_msg_unref(struct sl_msg *m)
 {
     (void)m;
+    unrefs++;
 }
 /* builtin table the loader consults (sluiced links the real one) */
 const struct sl_plugin *const sl_builtin_plugins[] = { NULL };
@@ -49,6 +53,106 @@ START_TEST(ring_fifo_and_wrap)
     ck_assert_ptr_eq(out[3], fake(4));
     /* empty ring with a timeout returns 0 */
     ck_assert_uint_eq(sl_ring_pop(&r, out, 8, 10), 0);
+    sl_ring_destroy(&r);
+}
+END_TEST
+
+/* a message as the discard mark sees it: raw bytes, or a parsed PRI */
+static void mkmsg(struct sl_msg *m, const char *raw, int parsed_pri)
+{
+    memset(m, 0, sizeof *m);
+    m->raw = (char *)raw;
+    m->raw_len = strlen(raw);
+    if (parsed_pri >= 0) {
+        m->flags = SL_MSGF_PARSED;
+        m->pri = parsed_pri;
+    }
+}
+
+START_TEST(ring_severity_of_raw_and_parsed)
+{
+    struct sl_msg m;
+    mkmsg(&m, "<13>Oct 11 22:14:15 h t: x", -1);
+    ck_assert_int_eq(sl_ring_msg_severity(&m), 5);
+    mkmsg(&m, "<191>x", -1);
+    ck_assert_int_eq(sl_ring_msg_severity(&m), 7);
+    mkmsg(&m, "<8>x", -1);
+    ck_assert_int_eq(sl_ring_msg_severity(&m), 0);
+    mkmsg(&m, "<192>x", -1);            /* not a PRI: rsyslog's default user.notice */
+    ck_assert_int_eq(sl_ring_msg_severity(&m), 5);
+    mkmsg(&m, "no pri at all", -1);
+    ck_assert_int_eq(sl_ring_msg_severity(&m), 5);
+    mkmsg(&m, "<1234>x", -1);
+    ck_assert_int_eq(sl_ring_msg_severity(&m), 5);
+    mkmsg(&m, "<15>x", 8 * 3 + 2);      /* parsed wins over raw */
+    ck_assert_int_eq(sl_ring_msg_severity(&m), 2);
+}
+END_TEST
+
+START_TEST(ring_discard_mark_drops_low_severity_only)
+{
+    struct sl_ring r;
+    sl_ring_init(&r, 10);
+    _Atomic uint64_t nf;
+    atomic_init(&nf, 0);
+    r.discard_mark = 4;
+    r.discard_sev = 5;          /* notice, info, debug go once the ring holds 4 */
+    r.c_discard_nf = &nf;
+    struct sl_msg m[10];
+    mkmsg(&m[0], "<14>a", -1);  /* info: below the mark, kept */
+    mkmsg(&m[1], "<15>b", -1);
+    mkmsg(&m[2], "<11>c", -1);
+    mkmsg(&m[3], "<13>d", -1);  /* count 3: still below, kept -> count 4 */
+    mkmsg(&m[4], "<14>e", -1);  /* at the mark: info discarded */
+    mkmsg(&m[5], "<12>f", -1);  /* warning: kept */
+    mkmsg(&m[6], "plain", -1);  /* no PRI = notice: discarded */
+    mkmsg(&m[7], "<10>h", -1);  /* crit: kept */
+    mkmsg(&m[8], "<0>i", 7);    /* parsed as debug: discarded */
+    mkmsg(&m[9], "<8>j", -1);   /* emerg: kept */
+    struct sl_msg *in[10];
+    for (int i = 0; i < 10; i++) {
+        in[i] = &m[i];
+    }
+    unrefs = 0;
+    ck_assert_uint_eq(sl_ring_push(&r, in, 10, 0), 10);
+    ck_assert_uint_eq(atomic_load(&nf), 3);
+    ck_assert_int_eq(unrefs, 3);
+    struct sl_msg *out[10];
+    ck_assert_uint_eq(sl_ring_pop(&r, out, 10, 0), 7);
+    const int kept[] = { 0, 1, 2, 3, 5, 7, 9 };
+    for (int i = 0; i < 7; i++) {
+        ck_assert_ptr_eq(out[i], &m[kept[i]]);
+    }
+    /* a full ring: high severities wait (here: do not wait), low ones are still discarded */
+    for (int i = 0; i < 10; i++) {
+        mkmsg(&m[i], "<9>x", -1);
+    }
+    ck_assert_uint_eq(sl_ring_push(&r, in, 10, 0), 10);
+    ck_assert_uint_eq(sl_ring_len(&r), 10);
+    mkmsg(&m[0], "<15>low", -1);
+    mkmsg(&m[1], "<9>high", -1);
+    mkmsg(&m[2], "<15>low", -1);
+    ck_assert_uint_eq(sl_ring_push(&r, in, 3, 0), 1);  /* low discarded, high does not fit */
+    ck_assert_uint_eq(atomic_load(&nf), 4);
+    sl_ring_destroy(&r);
+}
+END_TEST
+
+START_TEST(ring_push_timed_gives_up)
+{
+    struct sl_ring r;
+    sl_ring_init(&r, 2);
+    struct sl_msg *in[3] = { fake(1), fake(2), fake(3) };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_uint_eq(sl_ring_push_timed(&r, in, 3, 0), 2);   /* 0: no wait */
+    ck_assert_uint_eq(sl_ring_push_timed(&r, in + 2, 1, 200), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ck_assert_int_ge(ms, 190);
+    struct sl_msg *out[2];
+    ck_assert_uint_eq(sl_ring_pop(&r, out, 1, 0), 1);
+    ck_assert_uint_eq(sl_ring_push_timed(&r, in + 2, 1, 200), 1); /* room: at once */
     sl_ring_destroy(&r);
 }
 END_TEST
@@ -305,6 +409,9 @@ static Suite *suite(void)
     tcase_add_test(t, ring_fifo_and_wrap);
     tcase_add_test(t, ring_blocking_producers_keep_order);
     tcase_add_test(t, ring_close_wakes_everyone);
+    tcase_add_test(t, ring_severity_of_raw_and_parsed);
+    tcase_add_test(t, ring_discard_mark_drops_low_severity_only);
+    tcase_add_test(t, ring_push_timed_gives_up);
     suite_add_tcase(s, t);
     t = tcase_create("params");
     tcase_add_test(t, params_bind_defaults_and_values);
