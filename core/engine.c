@@ -1305,6 +1305,7 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
     sl_expr_bind_lookups(cnf);   /* lookup_table() files are read and checked at load time */
     build_globals(e);
     build_templates(e);
+    sl_expr_bind_templates(cnf, e->tpls, sl_tpl_find, sl_template_render);   /* exec_template() */
     build_modules(e);
     build_rulesets(e);
     for (size_t i = 0; i < e->nrulesets; i++) {
