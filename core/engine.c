@@ -62,6 +62,7 @@ struct sl_global_conf {
     int space_lf;
     int escape_tab;
     int escape_8bit;
+    int vars_case_sensitive;
     int64_t umask;
     int process_internal;
     int report_suspension;
@@ -93,6 +94,8 @@ static const struct sl_param global_params[] = {
       "$EscapeControlCharacterTab", NULL },
     { "parser.escape8BitCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_8bit), "off", NULL,
       "$Escape8BitCharactersOnReceive", NULL },
+    { "variables.caseSensitive", SL_PT_BOOL, 0, GOFF(vars_case_sensitive), "off", NULL, NULL,
+      NULL },
     { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
     { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
     { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
@@ -125,7 +128,7 @@ static const char *const global_accepted[] = {
     "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
     "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
     "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
-    "oversizemsg.input.mode", "variables.caseSensitive", "net.aclAddHostnameOnFail",
+    "oversizemsg.input.mode", "net.aclAddHostnameOnFail",
     "net.aclResolveHostname", "net.ipprotocol", "net.permitACLWarning",
     "netstreamDriverCaExtraFiles", "janitor.interval", "debug.onShutdown", "debug.logFile", "jsonmesg.includeOnlyInput",
     "shutdown.queue.doublesize", "repeatedMsgReduction", "repeatedMsgContainsOriginalMsg",
@@ -708,6 +711,7 @@ static void build_globals(struct sl_engine *e)
         sl_set_local_hostname(e->g.local_hostname);
     }
     sl_msg_set_dns(e->g.enable_dns);
+    sl_msg_set_vars_case_sensitive(e->g.vars_case_sensitive);
     sl_parse_opts_default(&e->popts);
     e->popts.escape_cc_on_receive = e->g.escape_cc;
     e->popts.cc_escape_prefix = e->g.cc_prefix && e->g.cc_prefix[0] ? e->g.cc_prefix[0] : '#';

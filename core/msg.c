@@ -748,10 +748,21 @@ static struct fjson_object *global_vars;
  * case-insensitive key comparison: $!Src and $!src name the same key, which keeps the
  * spelling it was first created with, and parse_json() keys match in any case. */
 static pthread_once_t json_case_once = PTHREAD_ONCE_INIT;
+static _Atomic int json_case_sensitive;
 
 static void json_case_init(void)
 {
-    fjson_global_do_case_sensitive_comparison(0);
+    fjson_global_do_case_sensitive_comparison(atomic_load(&json_case_sensitive));
+}
+
+/* With variables.caseSensitive="on" rsyslog keeps the names as written in expressions
+ * (set $!Src and set $!src are two keys, $!SRC finds neither); templates still lower-case
+ * the names they use (core/template.c apply_case). */
+void sl_msg_set_vars_case_sensitive(int on)
+{
+    atomic_store(&json_case_sensitive, on != 0);
+    pthread_once(&json_case_once, json_case_init);
+    fjson_global_do_case_sensitive_comparison(on != 0);
 }
 
 static struct fjson_object **json_root(struct sl_msg *m, enum sl_prop root)

@@ -253,6 +253,9 @@ const char *sl_prop_name(enum sl_prop id); /* canonical rsyslog name */
 
 /* fromhost resolution by reverse DNS (global net.enableDNS, default on; off: the IP). */
 void sl_msg_set_dns(int on);
+/* global(variables.caseSensitive=): $!, $. and $/ names compared case-sensitively (on) or
+ * not (rsyslog's default).  Process-wide (libfastjson's switch); set before any message. */
+void sl_msg_set_vars_case_sensitive(int on);
 
 /* Local host name as rsyslog uses it ($myhostname, hostname of internal messages). */
 const char *sl_local_hostname(void);
