@@ -41,6 +41,7 @@
 #include "msg.h"
 #include "msg_ser.h"
 #include "params.h"
+#include "parse/chain.h"
 #include "plugin.h"
 #include "queue.h"
 #include "spool.h"
@@ -259,6 +260,8 @@ struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset'
 struct sl_ruleset_rt {
     struct sl_ruleset_ir *ir;
     struct sl_rsq *q;           /* where messages bound to this ruleset are queued */
+    struct sl_parse_opts popts; /* the engine's, with this ruleset's parser= chain */
+    struct sl_parser_chain *chain;
 };
 
 struct sl_counter {
@@ -1006,6 +1009,7 @@ static void build_rulesets(struct sl_engine *e)
         }
     }
     struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc);
+    sl_parser_objs_check(e->cnf);
     for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {
         struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
         rt->ir = r;
@@ -1022,11 +1026,9 @@ static void build_rulesets(struct sl_engine *e)
         static const char *const rs_known[] = { "name", "parser", NULL };
         char what[300];
         snprintf(what, sizeof what, "ruleset '%s'", r->name);
-        struct sl_kv *pk = sl_kv_find(r->kv, "parser");
-        if (pk != NULL) {
-            sl_cfg_warn(&pk->loc, "%s: parser= is not supported yet; the default parser chain "
-                                  "(RFC 5424, then RFC 3164) is used", what);
-        }
+        rt->popts = e->popts;
+        sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &rt->chain);
+        rt->popts.chain = rt->chain;
         sl_params_check_unused(r->kv, what, rs_known);
         e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);
         e->rulesets[e->nrulesets++] = rt;
@@ -1038,6 +1040,7 @@ static void build_rulesets(struct sl_engine *e)
         struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
         rt->ir = &empty;
         rt->q = mainq;
+        rt->popts = e->popts;
         e->rulesets = sl_xrealloc(e->rulesets, sizeof *e->rulesets);
         e->rulesets[e->nrulesets++] = rt;
         e->default_rs = rt;
@@ -1672,9 +1675,11 @@ static void *rsq_worker_main(void *arg)
     while ((n = sl_ring_pop(w->ring, batch, max, -1)) > 0) {
         for (size_t i = 0; i < n; i++) {
             struct sl_msg *m = batch[i];
-            sl_msg_parse(m, &e->popts);
             struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
-            sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+            sl_msg_parse(m, &rs->popts);
+            if (!(m->flags & SL_MSGF_UNPARSED)) {   /* no parser of the chain took it */
+                sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+            }
         }
         flush_all(w);
         for (size_t i = 0; i < n; i++) {
@@ -2157,6 +2162,7 @@ void sl_engine_free(struct sl_engine *e)
         if (e->rulesets[i]->ir != NULL) {
             e->rulesets[i]->ir->rt = NULL;
         }
+        free(e->rulesets[i]->chain);
         free(e->rulesets[i]);
     }
     free(e->rulesets);

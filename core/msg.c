@@ -640,8 +640,30 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     m->pri = pri;
     m->pri_from_msg = r > 0;
     m->after_pri = after;
-    if (!sl_parse_rfc5424(m, o)) {
-        sl_parse_rfc3164(m, o);
+    if (o->chain == NULL) {
+        if (!sl_parse_rfc5424(m, o)) {
+            sl_parse_rfc3164(m, o);
+        }
+    } else {
+        /* the ruleset's chain, in order, up to the first parser that takes the message */
+        size_t i;
+        for (i = 0; i < o->chain->n; i++) {
+            const struct sl_parse_opts *eo = &o->chain->e[i].opts;
+            if (o->chain->e[i].kind == SL_PARSER_RFC5424) {
+                if (sl_parse_rfc5424(m, eo)) {
+                    break;
+                }
+            } else {
+                sl_parse_rfc3164(m, eo);
+                break;
+            }
+        }
+        if (i == o->chain->n) {
+            m->flags |= SL_MSGF_UNPARSED;
+            m->msg.p = m->raw + after;
+            m->msg.len = m->raw_len - after;
+            m->tag = (struct sl_str){ "", 0 };
+        }
     }
     derive_fields(m);
     m->flags |= SL_MSGF_PARSED;
