@@ -6,9 +6,11 @@
 
 extern const struct sl_plugin sl_builtin_omfile;
 extern const struct sl_plugin sl_builtin_omfwd;
+extern const struct sl_plugin sl_builtin_ompipe;
 
 const struct sl_plugin *const sl_builtin_plugins[] = {
     &sl_builtin_omfile,
     &sl_builtin_omfwd,
+    &sl_builtin_ompipe,
     NULL,
 };
