@@ -1049,7 +1049,7 @@ static void build_rulesets(struct sl_engine *e)
 
 /* Action types that stock configs use and sluice does not provide yet: accepted with a
  * warning (the action does nothing) so a distribution config still loads. */
-static const char *const unsupported_actions[] = { "omusrmsg", NULL };
+static const char *const unsupported_actions[] = { NULL };   /* none at the moment */
 
 static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
 {
