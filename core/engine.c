@@ -64,6 +64,7 @@ struct sl_global_conf {
     int escape_tab;
     int escape_8bit;
     int vars_case_sensitive;
+    int reduce_repeated;
     int64_t umask;
     int process_internal;
     int report_suspension;
@@ -97,6 +98,10 @@ static const struct sl_param global_params[] = {
       "$Escape8BitCharactersOnReceive", NULL },
     { "variables.caseSensitive", SL_PT_BOOL, 0, GOFF(vars_case_sensitive), "off", NULL, NULL,
       NULL },
+    /* $RepeatedMsgReduction (the legacy directive only; rsyslog has no global() name for
+     * it): its last value applies to every action, as in rsyslog */
+    { "reduceRepeatMsgs", SL_PT_BOOL, 0, GOFF(reduce_repeated), "off", NULL,
+      "$RepeatedMsgReduction", NULL },
     { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
     { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
     { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
@@ -293,6 +298,13 @@ struct sl_action_rt {
     int created;
     _Atomic int suspended;
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
+    /* $RepeatedMsgReduction (rsyslog's per-action f_ReduceRepeated); rep_* under rep_lock */
+    int rep_on;
+    pthread_mutex_t rep_lock;
+    struct sl_msg *rep_prev;    /* the last message passed on or held back (one reference) */
+    int rep_count;              /* repeats of it held back */
+    int64_t rep_time;           /* when the last record of the action was let through (s) */
+    int rep_backoff;            /* index into rep_intervals */
 };
 
 /* A disk-assisted (or pure disk) action queue.  Producers (ruleset workers) put messages
@@ -1098,6 +1110,14 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     int errs = sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
     queue_defaults(&a->qc, 0);
     apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
+    pthread_mutex_init(&a->rep_lock, NULL);
+    {
+        /* the modules rsyslog reports as compatible with repeated-message reduction */
+        static const char *const rep_mods[] = { "omfile", "omfwd", "ompipe", "omusrmsg", NULL };
+        for (int i = 0; e->g.reduce_repeated && rep_mods[i] != NULL; i++) {
+            a->rep_on |= strcmp(a->pl->name, rep_mods[i]) == 0;
+        }
+    }
     a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
     if (a->inst != NULL) {
         errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
@@ -1597,20 +1617,9 @@ static void flush_all(struct sl_worker *w)
 
 #define SL_PENDING_MAX 1024
 
-static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
+/* Add m (the caller's reference passes) to the worker's pending list for action a. */
+static void pend_push(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg *m)
 {
-    struct sl_worker *w = ctx;
-    struct sl_action_rt *a = ai->rt;
-    if (a == NULL || !a->created) {
-        return;
-    }
-    if (a->is_mod) {
-        /* actions before this one see the message as it was (as after set/unset) */
-        flush_all(w);
-        a->pl->mod->process(a->inst, action_wrk(a, w->id), m);
-        atomic_fetch_add_explicit(a->c_processed, 1, memory_order_relaxed);
-        return;
-    }
     struct sl_pending *p = &w->pend[a->index];
     if (p->n == 0) {
         int seen = 0;
@@ -1625,10 +1634,169 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
         p->cap = p->cap ? p->cap * 2 : 64;
         p->v = sl_xrealloc(p->v, p->cap * sizeof *p->v);
     }
-    p->v[p->n++] = sl_msg_ref(m);
+    p->v[p->n++] = m;
     if (p->n >= SL_PENDING_MAX) {
         flush_action(w, a->index);
     }
+}
+
+/* ---- $RepeatedMsgReduction, as rsyslog 8.2302's action layer does it -------------------
+ * A message with the same MSG, HOSTNAME, PROCID and APP-NAME as the action's previous one
+ * is held back and counted.  The next different message first lets the held repeat
+ * through: the message itself after one repeat, otherwise a copy of the last repeat with
+ * MSG " message repeated N times: [MSG]".  While repeats go on, one is let through that way
+ * when the last record is older than 30 s (then 60 s), and at shutdown the held repeat is
+ * let through.  Like rsyslog 8.2302 (observed: nothing within 65 s), a held repeat is not
+ * flushed by a timer when no message follows. */
+static const int64_t rep_intervals[] = { 30, 60 };
+
+static int rep_prop_eq(struct sl_msg *x, struct sl_msg *y, enum sl_prop id)
+{
+    struct sl_propref r = { id, NULL };
+    char tx[SL_PROP_TMP], ty[SL_PROP_TMP];
+    char *fx = NULL, *fy = NULL;
+    size_t lx, ly;
+    const char *px = sl_msg_prop(x, &r, &lx, tx, &fx);
+    const char *py = sl_msg_prop(y, &r, &ly, ty, &fy);
+    int eq = lx == ly && memcmp(px, py, lx) == 0;
+    free(fx);
+    free(fy);
+    return eq;
+}
+
+static int rep_same(struct sl_msg *x, struct sl_msg *y)
+{
+    return rep_prop_eq(x, y, SL_PROP_MSG) && rep_prop_eq(x, y, SL_PROP_HOSTNAME) &&
+           rep_prop_eq(x, y, SL_PROP_PROCID) && rep_prop_eq(x, y, SL_PROP_APP_NAME);
+}
+
+/* What lets n held repeats of prev through: prev itself for one, else the summary. */
+static struct sl_msg *rep_release(struct sl_engine *e, struct sl_msg *prev, int n)
+{
+    if (n == 1) {
+        return sl_msg_ref(prev);
+    }
+    struct sl_buf ser = { NULL, 0, 0 };
+    struct sl_msg *c = NULL;
+    if (sl_msg_serialize(prev, "", &ser) == 0) {
+        c = sl_msg_deserialize(ser.p, ser.len, NULL, 0, intern_input, e);
+    }
+    free(ser.p);
+    if (c == NULL) {
+        return sl_msg_ref(prev);   /* cannot copy: the repeat itself is better than nothing */
+    }
+    struct sl_ruleset_rt *rs = prev->ruleset != NULL ? prev->ruleset : e->default_rs;
+    c->ruleset = prev->ruleset;
+    sl_msg_parse(c, &rs->popts);
+    struct sl_propref r = { SL_PROP_MSG, NULL };
+    char tmp[SL_PROP_TMP], *fr = NULL, text[1024];
+    size_t ml;
+    const char *mp = sl_msg_prop(prev, &r, &ml, tmp, &fr);
+    int tl = snprintf(text, sizeof text, " message repeated %d times: [%.*s]", n,
+                      (int)(ml < 800 ? ml : 800), mp);
+    free(fr);
+    (void)sl_msg_replace_msg(c, text, (size_t)tl);
+    return c;
+}
+
+/* Returns 1 if m is held back as a repeat.  *emit: a message (own reference) to deliver
+ * before m, or NULL. */
+static int rep_filter(struct sl_action_rt *a, struct sl_msg *m, struct sl_msg **emit)
+{
+    int held = 0;
+    int64_t now = (int64_t)time(NULL);
+
+    *emit = NULL;
+    pthread_mutex_lock(&a->rep_lock);
+    if (a->rep_prev != NULL && rep_same(a->rep_prev, m)) {
+        a->rep_count++;
+        sl_msg_unref(a->rep_prev);
+        a->rep_prev = sl_msg_ref(m);   /* the newest repeat: its header is used */
+        held = 1;
+        if (now > a->rep_time + rep_intervals[a->rep_backoff]) {
+            *emit = rep_release(a->eng, m, a->rep_count);
+            a->rep_count = 0;
+            a->rep_time = now;
+            if (a->rep_backoff + 1 < (int)(sizeof rep_intervals / sizeof rep_intervals[0])) {
+                a->rep_backoff++;
+            }
+        }
+    } else {
+        if (a->rep_prev != NULL) {
+            if (a->rep_count > 0) {
+                *emit = rep_release(a->eng, a->rep_prev, a->rep_count);
+            }
+            sl_msg_unref(a->rep_prev);
+        }
+        a->rep_prev = sl_msg_ref(m);
+        a->rep_count = 0;
+        a->rep_backoff = 0;
+        a->rep_time = now;
+    }
+    pthread_mutex_unlock(&a->rep_lock);
+    return held;
+}
+
+/* At shutdown, after the ruleset workers ended: let every held repeat through, into the
+ * action's queue (or straight to a direct action). */
+static void rep_flush_all(struct sl_engine *e)
+{
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        struct sl_msg *m = NULL;
+        if (!a->rep_on) {
+            continue;
+        }
+        pthread_mutex_lock(&a->rep_lock);
+        if (a->rep_prev != NULL && a->rep_count > 0) {
+            m = rep_release(e, a->rep_prev, a->rep_count);
+            a->rep_count = 0;
+        }
+        pthread_mutex_unlock(&a->rep_lock);
+        if (m == NULL) {
+            continue;
+        }
+        if (a->da != NULL) {
+            da_push(a, &m, 1);
+        } else if (a->queued) {
+            if (sl_ring_push(&a->ring, &m, 1, 1) != 1) {
+                atomic_fetch_add(a->c_discarded, 1);
+                sl_msg_unref(m);
+            }
+        } else {
+            pthread_mutex_lock(&a->direct_lock);
+            action_deliver(a, action_wrk(a, 0), &m, 1, 0);
+            pthread_mutex_unlock(&a->direct_lock);
+            sl_msg_unref(m);
+        }
+    }
+}
+
+static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
+{
+    struct sl_worker *w = ctx;
+    struct sl_action_rt *a = ai->rt;
+    if (a == NULL || !a->created) {
+        return;
+    }
+    if (a->is_mod) {
+        /* actions before this one see the message as it was (as after set/unset) */
+        flush_all(w);
+        a->pl->mod->process(a->inst, action_wrk(a, w->id), m);
+        atomic_fetch_add_explicit(a->c_processed, 1, memory_order_relaxed);
+        return;
+    }
+    if (a->rep_on) {
+        struct sl_msg *emit;
+        int held = rep_filter(a, m, &emit);
+        if (emit != NULL) {
+            pend_push(w, a, emit);
+        }
+        if (held) {
+            return;
+        }
+    }
+    pend_push(w, a, sl_msg_ref(m));
 }
 
 /* set/unset is about to change a message: deliver what direct actions collected so far, so
@@ -2064,6 +2232,7 @@ void sl_engine_stop(struct sl_engine *e, int signo)
         q->started = 0;
     }
     sl_log_set_sink(NULL);
+    rep_flush_all(e);   /* $RepeatedMsgReduction: the repeats still held back */
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
         if (!a->queued || a->thr == NULL) {
@@ -2141,6 +2310,10 @@ void sl_engine_free(struct sl_engine *e)
         free(a->name);
         pthread_mutex_destroy(&a->wrk_lock);
         pthread_mutex_destroy(&a->direct_lock);
+        if (a->rep_prev != NULL) {
+            sl_msg_unref(a->rep_prev);
+        }
+        pthread_mutex_destroy(&a->rep_lock);
         free(a);
     }
     free(e->actions);
