@@ -16,9 +16,18 @@ require_cmd mkfifo cat
 
 dev=$T/dev
 mkdir -p "$dev/pts"
+# Each terminal is a fifo read by cat; a sleeping writer holds it open, so cat does not
+# see the end of the file each time sluiced closes the terminal after a message (a fifo
+# without a reader would make the next O_NONBLOCK open fail).
+cats=()
+holders=()
 for t in pts/1 pts/2 pts/3 pts/4 tty5; do
     mkfifo "$dev/$t" || fail "mkfifo failed"
     cat "$dev/$t" > "$T/out/${t//\//_}.txt" &
+    cats+=($!)
+    track_pid $!
+    sleep 300 > "$dev/$t" &
+    holders+=($!)
     track_pid $!
 done
 # alice on pts/1 and tty5, bob on pts/2, a LOGIN entry on pts/3, a dead session of carol
@@ -46,9 +55,11 @@ flood -p "$port" -t tcp -i "$T/in.txt" || fail "sending failed"
 wait_lines "$T/out/all.log" 3 20 || fail "the messages did not arrive"
 dut_stop
 [ "$DUT_STATUS" -eq 0 ] || fail "sluiced exited with status $DUT_STATUS"
-for i in $(seq 50); do      # the readers end when the daemon closed the fifos
-    [ -s "$T/out/tty5.txt" ] && break
-    sleep 0.1
+for pid in "${holders[@]}"; do
+    stop_pid "$pid" 5
+done
+for pid in "${cats[@]}"; do  # the readers end once the last writer closed the fifo
+    wait_pid_exit "$pid" 10 || fail "a terminal reader did not finish"
 done
 
 wall_re=$'^\r\n\aMessage from syslogd@h2 at [A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]{8} \\.\\.\\.\r\n kern: to-all three\n\r$'
