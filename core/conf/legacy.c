@@ -651,6 +651,7 @@ static const struct directive directives[] = {
     { "IncludeConfig", D_SPECIAL, NULL },
     { "Template", D_SPECIAL, NULL },
     { "RuleSet", D_SPECIAL, NULL },
+    { "RulesetParser", D_SPECIAL, NULL },
     { "ResetConfigVariables", D_SPECIAL, NULL },
     { "UDPServerRun", D_SPECIAL, NULL },
     { "UDPServerAddress", D_SPECIAL, NULL },
@@ -852,6 +853,22 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         legacy_template(ps, rawargs, loc);
     } else if (strcasecmp(n, "RuleSet") == 0) {
         ps->cur_rs = sl_ruleset_get(ps, arg, loc, 1);
+    } else if (strcasecmp(n, "RulesetParser") == 0) {
+        /* appends a parser to the current ruleset's chain (its parser= list) */
+        struct sl_kv *k = sl_kv_find(ps->cur_rs->kv, "parser");
+        if (k == NULL) {
+            sl_kv_append(&ps->cur_rs->kv, sl_kv_new("parser", arg, loc, 0));
+        } else {
+            if (!k->is_array) {
+                k->arr.v = sl_xcalloc(1, sizeof *k->arr.v);
+                k->arr.v[0] = k->str != NULL ? k->str : sl_xstrdup("");
+                k->arr.n = 1;
+                k->str = NULL;
+                k->is_array = 1;
+            }
+            k->arr.v = sl_xrealloc(k->arr.v, (k->arr.n + 1) * sizeof *k->arr.v);
+            k->arr.v[k->arr.n++] = sl_xstrdup(arg);
+        }
     } else if (strcasecmp(n, "ResetConfigVariables") == 0) {
         sl_legacy_free(&ps->leg);
     } else if (strcasecmp(n, "UDPServerAddress") == 0) {
