@@ -1692,6 +1692,7 @@ static struct sl_msg *rep_release(struct sl_engine *e, struct sl_msg *prev, int 
     char tmp[SL_PROP_TMP], *fr = NULL, text[1024];
     size_t ml;
     const char *mp = sl_msg_prop(prev, &r, &ml, tmp, &fr);
+    /* (rsyslog 8.2302 includes the message also with $RepeatedMsgContainsOriginalMsg off) */
     int tl = snprintf(text, sizeof text, " message repeated %d times: [%.*s]", n,
                       (int)(ml < 800 ? ml : 800), mp);
     free(fr);
