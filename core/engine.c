@@ -43,6 +43,7 @@
 #include "msg.h"
 #include "msg_ser.h"
 #include "params.h"
+#include "parse/chain.h"
 #include "plugin.h"
 #include "queue.h"
 #include "spool.h"
@@ -64,6 +65,8 @@ struct sl_global_conf {
     int space_lf;
     int escape_tab;
     int escape_8bit;
+    int vars_case_sensitive;
+    int reduce_repeated;
     int64_t umask;
     int process_internal;
     int report_suspension;
@@ -95,6 +98,12 @@ static const struct sl_param global_params[] = {
       "$EscapeControlCharacterTab", NULL },
     { "parser.escape8BitCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_8bit), "off", NULL,
       "$Escape8BitCharactersOnReceive", NULL },
+    { "variables.caseSensitive", SL_PT_BOOL, 0, GOFF(vars_case_sensitive), "off", NULL, NULL,
+      NULL },
+    /* $RepeatedMsgReduction (the legacy directive only; rsyslog has no global() name for
+     * it): its last value applies to every action, as in rsyslog */
+    { "reduceRepeatMsgs", SL_PT_BOOL, 0, GOFF(reduce_repeated), "off", NULL,
+      "$RepeatedMsgReduction", NULL },
     { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
     { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
     { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
@@ -127,7 +136,7 @@ static const char *const global_accepted[] = {
     "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
     "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
     "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
-    "oversizemsg.input.mode", "variables.caseSensitive", "net.aclAddHostnameOnFail",
+    "oversizemsg.input.mode", "net.aclAddHostnameOnFail",
     "net.aclResolveHostname", "net.ipprotocol", "net.permitACLWarning",
     "netstreamDriverCaExtraFiles", "janitor.interval", "debug.onShutdown", "debug.logFile", "jsonmesg.includeOnlyInput",
     "shutdown.queue.doublesize", "repeatedMsgReduction", "repeatedMsgContainsOriginalMsg",
@@ -262,6 +271,8 @@ struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset'
 struct sl_ruleset_rt {
     struct sl_ruleset_ir *ir;
     struct sl_rsq *q;           /* where messages bound to this ruleset are queued */
+    struct sl_parse_opts popts; /* the engine's, with this ruleset's parser= chain */
+    struct sl_parser_chain *chain;
 };
 
 /* A counter belongs to a set named like rsyslog's statistics objects ("main Q",
@@ -307,6 +318,13 @@ struct sl_action_rt {
     int err_fd;
     _Atomic uint64_t *c_discard_full;   /* -> q_full: the action queue's discarded.full */
     _Atomic uint64_t q_full, q_nf;      /* its queue's discarded.full / .nf (ring_stats) */
+    /* $RepeatedMsgReduction (rsyslog's per-action f_ReduceRepeated); rep_* under rep_lock */
+    int rep_on;
+    pthread_mutex_t rep_lock;
+    struct sl_msg *rep_prev;    /* the last message passed on or held back (one reference) */
+    int rep_count;              /* repeats of it held back */
+    int64_t rep_time;           /* when the last record of the action was let through (s) */
+    int rep_backoff;            /* index into rep_intervals */
 };
 
 /* A disk-assisted (or pure disk) queue: an action queue, or one shard of a ruleset queue.
@@ -892,6 +910,7 @@ static void build_globals(struct sl_engine *e)
         sl_set_local_hostname(e->g.local_hostname);
     }
     sl_msg_set_dns(e->g.enable_dns);
+    sl_msg_set_vars_case_sensitive(e->g.vars_case_sensitive);
     sl_parse_opts_default(&e->popts);
     e->popts.escape_cc_on_receive = e->g.escape_cc;
     e->popts.cc_escape_prefix = e->g.cc_prefix && e->g.cc_prefix[0] ? e->g.cc_prefix[0] : '#';
@@ -1281,6 +1300,7 @@ static void build_rulesets(struct sl_engine *e)
         }
     }
     struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc, &mloc);
+    sl_parser_objs_check(e->cnf);
     for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {
         struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
         rt->ir = r;
@@ -1297,11 +1317,9 @@ static void build_rulesets(struct sl_engine *e)
         static const char *const rs_known[] = { "name", "parser", NULL };
         char what[300];
         snprintf(what, sizeof what, "ruleset '%s'", r->name);
-        struct sl_kv *pk = sl_kv_find(r->kv, "parser");
-        if (pk != NULL) {
-            sl_cfg_warn(&pk->loc, "%s: parser= is not supported yet; the default parser chain "
-                                  "(RFC 5424, then RFC 3164) is used", what);
-        }
+        rt->popts = e->popts;
+        sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &rt->chain);
+        rt->popts.chain = rt->chain;
         sl_params_check_unused(r->kv, what, rs_known);
         e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);
         e->rulesets[e->nrulesets++] = rt;
@@ -1313,6 +1331,7 @@ static void build_rulesets(struct sl_engine *e)
         struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
         rt->ir = &empty;
         rt->q = mainq;
+        rt->popts = e->popts;
         e->rulesets = sl_xrealloc(e->rulesets, sizeof *e->rulesets);
         e->rulesets[e->nrulesets++] = rt;
         e->default_rs = rt;
@@ -1321,7 +1340,7 @@ static void build_rulesets(struct sl_engine *e)
 
 /* Action types that stock configs use and sluice does not provide yet: accepted with a
  * warning (the action does nothing) so a distribution config still loads. */
-static const char *const unsupported_actions[] = { "omusrmsg", "ompipe", NULL };
+static const char *const unsupported_actions[] = { NULL };   /* none at the moment */
 
 static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
 {
@@ -1372,6 +1391,14 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     int errs = sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
     queue_defaults(&a->qc, 0);
     apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
+    pthread_mutex_init(&a->rep_lock, NULL);
+    {
+        /* the modules rsyslog reports as compatible with repeated-message reduction */
+        static const char *const rep_mods[] = { "omfile", "omfwd", "ompipe", "omusrmsg", NULL };
+        for (int i = 0; e->g.reduce_repeated && rep_mods[i] != NULL; i++) {
+            a->rep_on |= strcmp(a->pl->name, rep_mods[i]) == 0;
+        }
+    }
     a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
     if (a->inst != NULL) {
         errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
@@ -1636,6 +1663,7 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
     sl_expr_bind_lookups(cnf);   /* lookup_table() files are read and checked at load time */
     build_globals(e);
     build_templates(e);
+    sl_expr_bind_templates(cnf, e->tpls, sl_tpl_find, sl_template_render);   /* exec_template() */
     build_modules(e);
     build_rulesets(e);
     for (size_t i = 0; i < e->nrulesets; i++) {
@@ -1919,7 +1947,7 @@ static size_t da_append(struct sl_da *da, struct sl_spool *sp, struct sl_msg **v
         for (size_t i = 0; i < k; i++) {
             offs[i] = da->ser.len;
             const struct sl_ruleset_rt *rs = v[done + i]->ruleset;
-            sl_msg_serialize(v[done + i], da->rsq && rs != NULL ? rs->ir->name : "", &da->ser);
+            sl_msg_serialize(v[done + i], rs != NULL ? rs->ir->name : "", &da->ser);
         }
         offs[k] = da->ser.len;
         for (size_t i = 0; i < k; i++) {
@@ -2146,6 +2174,172 @@ static void flush_all(struct sl_worker *w)
 
 #define SL_PENDING_MAX 1024
 
+/* Add m (the caller's reference passes) to the worker's pending list for action a; cond is
+ * index+1 of the action it fails over from (execOnlyWhenPreviousIsSuspended), else unused. */
+static void pend_push(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg *m, size_t cond)
+{
+    struct sl_pending *p = &w->pend[a->index];
+    if (p->n == 0) {
+        int seen = 0;
+        for (size_t i = 0; i < w->ntouched; i++) {
+            seen |= w->touched[i] == a->index;
+        }
+        if (!seen) {
+            w->touched[w->ntouched++] = a->index;
+        }
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->v = sl_xrealloc(p->v, p->cap * sizeof *p->v);
+        if (a->ac.exec_when_prev_suspended) {
+            p->cond = sl_xrealloc(p->cond, p->cap * sizeof *p->cond);
+        }
+    }
+    if (a->ac.exec_when_prev_suspended) {
+        p->cond[p->n] = (uint32_t)cond;
+    }
+    p->v[p->n++] = m;
+    if (p->n >= SL_PENDING_MAX) {
+        flush_action(w, a->index);
+    }
+}
+
+/* ---- $RepeatedMsgReduction, as rsyslog 8.2302's action layer does it -------------------
+ * A message with the same MSG, HOSTNAME, PROCID and APP-NAME as the action's previous one
+ * is held back and counted.  The next different message first lets the held repeat
+ * through: the message itself after one repeat, otherwise a copy of the last repeat with
+ * MSG " message repeated N times: [MSG]".  While repeats go on, one is let through that way
+ * when the last record is older than 30 s (then 60 s), and at shutdown the held repeat is
+ * let through.  Like rsyslog 8.2302 (observed: nothing within 65 s), a held repeat is not
+ * flushed by a timer when no message follows. */
+static const int64_t rep_intervals[] = { 30, 60 };
+
+static int rep_prop_eq(struct sl_msg *x, struct sl_msg *y, enum sl_prop id)
+{
+    struct sl_propref r = { id, NULL };
+    char tx[SL_PROP_TMP], ty[SL_PROP_TMP];
+    char *fx = NULL, *fy = NULL;
+    size_t lx, ly;
+    const char *px = sl_msg_prop(x, &r, &lx, tx, &fx);
+    const char *py = sl_msg_prop(y, &r, &ly, ty, &fy);
+    int eq = lx == ly && memcmp(px, py, lx) == 0;
+    free(fx);
+    free(fy);
+    return eq;
+}
+
+static int rep_same(struct sl_msg *x, struct sl_msg *y)
+{
+    return rep_prop_eq(x, y, SL_PROP_MSG) && rep_prop_eq(x, y, SL_PROP_HOSTNAME) &&
+           rep_prop_eq(x, y, SL_PROP_PROCID) && rep_prop_eq(x, y, SL_PROP_APP_NAME);
+}
+
+/* What lets n held repeats of prev through: prev itself for one, else the summary. */
+static struct sl_msg *rep_release(struct sl_engine *e, struct sl_msg *prev, int n)
+{
+    if (n == 1) {
+        return sl_msg_ref(prev);
+    }
+    struct sl_buf ser = { NULL, 0, 0 };
+    struct sl_msg *c = NULL;
+    if (sl_msg_serialize(prev, "", &ser) == 0) {
+        c = sl_msg_deserialize(ser.p, ser.len, NULL, 0, intern_input, e);
+    }
+    free(ser.p);
+    if (c == NULL) {
+        return sl_msg_ref(prev);   /* cannot copy: the repeat itself is better than nothing */
+    }
+    struct sl_ruleset_rt *rs = prev->ruleset != NULL ? prev->ruleset : e->default_rs;
+    c->ruleset = prev->ruleset;
+    sl_msg_parse(c, &rs->popts);
+    struct sl_propref r = { SL_PROP_MSG, NULL };
+    char tmp[SL_PROP_TMP], *fr = NULL, text[1024];
+    size_t ml;
+    const char *mp = sl_msg_prop(prev, &r, &ml, tmp, &fr);
+    /* (rsyslog 8.2302 includes the message also with $RepeatedMsgContainsOriginalMsg off) */
+    int tl = snprintf(text, sizeof text, " message repeated %d times: [%.*s]", n,
+                      (int)(ml < 800 ? ml : 800), mp);
+    free(fr);
+    (void)sl_msg_replace_msg(c, text, (size_t)tl);
+    return c;
+}
+
+/* Returns 1 if m is held back as a repeat.  *emit: a message (own reference) to deliver
+ * before m, or NULL. */
+static int rep_filter(struct sl_action_rt *a, struct sl_msg *m, struct sl_msg **emit)
+{
+    int held = 0;
+    int64_t now = (int64_t)time(NULL);
+
+    *emit = NULL;
+    pthread_mutex_lock(&a->rep_lock);
+    if (a->rep_prev != NULL && rep_same(a->rep_prev, m)) {
+        a->rep_count++;
+        sl_msg_unref(a->rep_prev);
+        a->rep_prev = sl_msg_ref(m);   /* the newest repeat: its header is used */
+        held = 1;
+        if (now > a->rep_time + rep_intervals[a->rep_backoff]) {
+            *emit = rep_release(a->eng, m, a->rep_count);
+            a->rep_count = 0;
+            a->rep_time = now;
+            if (a->rep_backoff + 1 < (int)(sizeof rep_intervals / sizeof rep_intervals[0])) {
+                a->rep_backoff++;
+            }
+        }
+    } else {
+        if (a->rep_prev != NULL) {
+            if (a->rep_count > 0) {
+                *emit = rep_release(a->eng, a->rep_prev, a->rep_count);
+            }
+            sl_msg_unref(a->rep_prev);
+        }
+        a->rep_prev = sl_msg_ref(m);
+        a->rep_count = 0;
+        a->rep_backoff = 0;
+        a->rep_time = now;
+    }
+    pthread_mutex_unlock(&a->rep_lock);
+    return held;
+}
+
+/* At shutdown, after the ruleset workers ended: let every held repeat through, into the
+ * action's queue (or straight to a direct action). */
+static void rep_flush_all(struct sl_engine *e)
+{
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        struct sl_msg *m = NULL;
+        if (!a->rep_on) {
+            continue;
+        }
+        pthread_mutex_lock(&a->rep_lock);
+        if (a->rep_prev != NULL && a->rep_count > 0) {
+            m = rep_release(e, a->rep_prev, a->rep_count);
+            a->rep_count = 0;
+        }
+        pthread_mutex_unlock(&a->rep_lock);
+        if (m == NULL) {
+            continue;
+        }
+        if (a->da != NULL) {
+            if (da_push(a->da, &m, 1, -1) != 1) {   /* da_push unrefs what it took */
+                atomic_fetch_add(a->c_discarded, 1);
+                sl_msg_unref(m);
+            }
+        } else if (a->queued) {
+            if (sl_ring_push(&a->ring, &m, 1, 1) != 1) {
+                atomic_fetch_add(a->c_discarded, 1);
+                sl_msg_unref(m);
+            }
+        } else {
+            pthread_mutex_lock(&a->direct_lock);
+            action_deliver(a, action_wrk(a, 0), &m, 1, 0);
+            pthread_mutex_unlock(&a->direct_lock);
+            sl_msg_unref(m);
+        }
+    }
+}
+
 static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
 {
     struct sl_worker *w = ctx;
@@ -2172,30 +2366,17 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
         atomic_fetch_add_explicit(a->c_processed, 1, memory_order_relaxed);
         return;
     }
-    struct sl_pending *p = &w->pend[a->index];
-    if (p->n == 0) {
-        int seen = 0;
-        for (size_t i = 0; i < w->ntouched; i++) {
-            seen |= w->touched[i] == a->index;
+    if (a->rep_on) {
+        struct sl_msg *emit;
+        int held = rep_filter(a, m, &emit);
+        if (emit != NULL) {
+            pend_push(w, a, emit, cond);
         }
-        if (!seen) {
-            w->touched[w->ntouched++] = a->index;
-        }
-    }
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 64;
-        p->v = sl_xrealloc(p->v, p->cap * sizeof *p->v);
-        if (a->ac.exec_when_prev_suspended) {
-            p->cond = sl_xrealloc(p->cond, p->cap * sizeof *p->cond);
+        if (held) {
+            return;
         }
     }
-    if (a->ac.exec_when_prev_suspended) {
-        p->cond[p->n] = (uint32_t)cond;
-    }
-    p->v[p->n++] = sl_msg_ref(m);
-    if (p->n >= SL_PENDING_MAX) {
-        flush_action(w, a->index);
-    }
+    pend_push(w, a, sl_msg_ref(m), cond);
 }
 
 /* set/unset is about to change a message: deliver what direct actions collected so far, so
@@ -2276,10 +2457,12 @@ static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
     w->ncur = w->save_from = n;
     for (size_t i = 0; i < n; i++) {
         struct sl_msg *m = batch[i];
-        sl_msg_parse(m, &e->popts);
         struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
-        w->last = 0;
-        sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+        sl_msg_parse(m, &rs->popts);
+        if (!(m->flags & SL_MSGF_UNPARSED)) {   /* no parser of the chain took it */
+            w->last = 0;
+            sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+        }
     }
     flush_all(w);
     batch_end_failover(w);
@@ -2367,7 +2550,9 @@ static size_t da_take(struct sl_da *da, struct sl_msg **out, size_t max,
                 /* back to its ruleset; parsed by the ruleset worker, outside this lock */
                 m->ruleset = rs[0] != '\0' ? find_ruleset(da->eng, rs) : NULL;
             } else {
-                sl_msg_parse(m, &da->eng->popts);
+                /* parsed again with the parser chain of the ruleset it came from */
+                struct sl_ruleset_rt *src = rs[0] != '\0' ? find_ruleset(da->eng, rs) : NULL;
+                sl_msg_parse(m, src != NULL ? &src->popts : &da->eng->popts);
             }
             out[k++] = m;
         }
@@ -2733,6 +2918,7 @@ void sl_engine_stop(struct sl_engine *e, int signo)
         q->started = 0;
     }
     sl_log_set_sink(NULL);
+    rep_flush_all(e);   /* $RepeatedMsgReduction: the repeats still held back */
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
         if (!a->queued || a->thr == NULL) {
@@ -2802,6 +2988,10 @@ void sl_engine_free(struct sl_engine *e)
             close(a->err_fd);
         }
         pthread_mutex_destroy(&a->err_lock);
+        if (a->rep_prev != NULL) {
+            sl_msg_unref(a->rep_prev);
+        }
+        pthread_mutex_destroy(&a->rep_lock);
         free(a);
     }
     free(e->actions);
@@ -2827,6 +3017,7 @@ void sl_engine_free(struct sl_engine *e)
         if (e->rulesets[i]->ir != NULL) {
             e->rulesets[i]->ir->rt = NULL;
         }
+        free(e->rulesets[i]->chain);
         free(e->rulesets[i]);
     }
     free(e->rulesets);

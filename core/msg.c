@@ -640,8 +640,30 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     m->pri = pri;
     m->pri_from_msg = r > 0;
     m->after_pri = after;
-    if (!sl_parse_rfc5424(m, o)) {
-        sl_parse_rfc3164(m, o);
+    if (o->chain == NULL) {
+        if (!sl_parse_rfc5424(m, o)) {
+            sl_parse_rfc3164(m, o);
+        }
+    } else {
+        /* the ruleset's chain, in order, up to the first parser that takes the message */
+        size_t i;
+        for (i = 0; i < o->chain->n; i++) {
+            const struct sl_parse_opts *eo = &o->chain->e[i].opts;
+            if (o->chain->e[i].kind == SL_PARSER_RFC5424) {
+                if (sl_parse_rfc5424(m, eo)) {
+                    break;
+                }
+            } else {
+                sl_parse_rfc3164(m, eo);
+                break;
+            }
+        }
+        if (i == o->chain->n) {
+            m->flags |= SL_MSGF_UNPARSED;
+            m->msg.p = m->raw + after;
+            m->msg.len = m->raw_len - after;
+            m->tag = (struct sl_str){ "", 0 };
+        }
     }
     derive_fields(m);
     m->flags |= SL_MSGF_PARSED;
@@ -748,10 +770,21 @@ static struct fjson_object *global_vars;
  * case-insensitive key comparison: $!Src and $!src name the same key, which keeps the
  * spelling it was first created with, and parse_json() keys match in any case. */
 static pthread_once_t json_case_once = PTHREAD_ONCE_INIT;
+static _Atomic int json_case_sensitive;
 
 static void json_case_init(void)
 {
-    fjson_global_do_case_sensitive_comparison(0);
+    fjson_global_do_case_sensitive_comparison(atomic_load(&json_case_sensitive));
+}
+
+/* With variables.caseSensitive="on" rsyslog keeps the names as written in expressions
+ * (set $!Src and set $!src are two keys, $!SRC finds neither); templates still lower-case
+ * the names they use (core/template.c apply_case). */
+void sl_msg_set_vars_case_sensitive(int on)
+{
+    atomic_store(&json_case_sensitive, on != 0);
+    pthread_once(&json_case_once, json_case_init);
+    fjson_global_do_case_sensitive_comparison(on != 0);
 }
 
 static struct fjson_object **json_root(struct sl_msg *m, enum sl_prop root)

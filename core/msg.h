@@ -31,6 +31,7 @@
 #include "sluice/sl_plugin.h"
 
 struct fjson_object;
+struct sl_parser_chain;
 
 /* Time as rsyslog keeps it (struct syslogTime): the reported broken-down fields and offset,
  * not a converted instant, so that formatting reproduces what the sender said. */
@@ -182,7 +183,8 @@ struct sl_msg {
 enum {
     SL_MSGF_PARSED = 1u << 0,
     SL_MSGF_PROGNAME_DONE = 1u << 1,
-    SL_MSGF_INTERNAL = 1u << 2  /* emitted by sluiced itself */
+    SL_MSGF_INTERNAL = 1u << 2, /* emitted by sluiced itself */
+    SL_MSGF_UNPARSED = 1u << 3  /* no parser of the ruleset's chain took it: discard */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */
@@ -191,9 +193,31 @@ struct sl_parse_opts {
     char cc_escape_prefix;     /* default '#' */
     int drop_trailing_lf;      /* $DropTrailingLFOnReception, default on */
     int space_lf_on_receive;   /* parser.SpaceLFOnReceive, default off */
-    int permit_squared_tag;    /* pmrfc3164 permit.squareBracketsInHostname etc.: later */
+    int permit_squared_tag;    /* pmrfc3164 permit.squareBracketsInHostname, default off */
     int escape_tab;            /* parser.escapeControlCharacterTab, default on */
     int escape_8bit;           /* parser.escape8BitCharactersOnReceive, default off */
+    /* pmrfc3164 instance options (parser(type="pmrfc3164" ...)), all default off */
+    int permit_slashes;        /* permit.slashesInHostname */
+    int permit_atsigns;        /* permit.AtSignsInHostname */
+    int force_tag_colon;       /* force.tagEndingByColon */
+    int remove_msg_first_space; /* remove.msgFirstSpace */
+    int detect_year_after_ts;  /* detect.YearAfterTimestamp */
+    /* ruleset(parser=[...]): the parsers tried in order; NULL is rsyslog's default chain
+     * (RFC 5424, then RFC 3164 with the options above) */
+    const struct sl_parser_chain *chain;
+};
+
+/* A ruleset's parser chain: each entry is RFC 5424 (takes only RFC 5424 messages) or RFC
+ * 3164 (takes every message) with its own instance options.  A message no entry takes gets
+ * SL_MSGF_UNPARSED (rsyslog discards it). */
+enum { SL_PARSER_RFC5424 = 1, SL_PARSER_RFC3164 };
+#define SL_PARSER_CHAIN_MAX 16
+struct sl_parser_chain {
+    size_t n;
+    struct {
+        int kind;                  /* SL_PARSER_* */
+        struct sl_parse_opts opts; /* the global options plus the instance's (chain NULL) */
+    } e[SL_PARSER_CHAIN_MAX];
 };
 void sl_parse_opts_default(struct sl_parse_opts *o);
 
@@ -253,6 +277,9 @@ const char *sl_prop_name(enum sl_prop id); /* canonical rsyslog name */
 
 /* fromhost resolution by reverse DNS (global net.enableDNS, default on; off: the IP). */
 void sl_msg_set_dns(int on);
+/* global(variables.caseSensitive=): $!, $. and $/ names compared case-sensitively (on) or
+ * not (rsyslog's default).  Process-wide (libfastjson's switch); set before any message. */
+void sl_msg_set_vars_case_sensitive(int on);
 
 /* Local host name as rsyslog uses it ($myhostname, hostname of internal messages). */
 const char *sl_local_hostname(void);

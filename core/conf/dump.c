@@ -264,6 +264,13 @@ static void dump_stmts(FILE *o, const struct sl_stmt *s, int d)
             fputc('\n', o);
             break;
         case SL_ST_CALL:
+            if (s->u.call.name == NULL) {
+                fputs("call_indirect ", o);
+                dump_expr(o, s->u.call.expr);
+                loc(o, &s->loc);
+                fputc('\n', o);
+                break;
+            }
             fputs("call ", o);
             qstr(o, s->u.call.name);
             fputs(s->u.call.target != NULL ? " (resolved)" : " (unresolved)", o);

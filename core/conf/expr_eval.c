@@ -1723,8 +1723,46 @@ static void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *o
     val_free(&k);
 }
 
+/* exec_template(): the engine's template registry and renderer (see sl_expr_bind_templates) */
+struct tpl_binder {
+    const struct sl_tpl_registry *reg;
+    sl_expr_tpl_find_fn find;
+    sl_expr_tpl_render_fn render;
+};
+
+/* fdata of a bound exec_template() node */
+struct exec_tpl {
+    const struct sl_template *tpl;
+    sl_expr_tpl_render_fn render;
+};
+
+/* exec_template("name"): the template rendered for the message, as a string.  The name
+ * must be a constant; the template is bound once the engine has built its registry. */
+static int init_exec_template(struct sl_expr *e)
+{
+    if (e->args[0]->op != SL_E_STR) {
+        sl_cfg_error(&e->loc, "exec_template(): the template name must be a constant string");
+        return 1;
+    }
+    return 0;
+}
+
+static void f_exec_template(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
+{
+    const struct exec_tpl *x = e->fdata;
+    struct sl_buf b = { NULL, 0, 0 };
+
+    if (x == NULL || x->render(x->tpl, m, &b) != 0 || b.p == NULL) {
+        free(b.p);
+        val_copy_str(out, "", 0);
+        return;
+    }
+    val_take(out, b.p, b.len);
+}
+
 struct bind_ctx {
     const struct sl_cnf *c;
+    const struct tpl_binder *tb;   /* set: bind exec_template(); NULL: bind lookup() */
     struct sl_lookup **loaded;
     size_t nloaded;
     const char **failed;   /* names already reported (borrowed from the IR) */
@@ -1807,6 +1845,23 @@ static void bind_expr(struct bind_ctx *b, struct sl_expr *e)
     for (i = 0; i < e->nargs; i++) {
         bind_expr(b, e->args[i]);
     }
+    if (b->tb != NULL) {
+        if (e->op == SL_E_FUNC && e->fn != NULL && e->fn->eval == f_exec_template &&
+            e->fdata == NULL) {
+            const struct sl_template *t = b->tb->find(b->tb->reg, e->args[0]->str);
+            if (t == NULL) {
+                sl_cfg_error(&e->loc, "exec_template(): template '%s' could not be found",
+                             e->args[0]->str);
+                b->nerr++;
+            } else {
+                struct exec_tpl *x = sl_xcalloc(1, sizeof(*x));
+                x->tpl = t;
+                x->render = b->tb->render;
+                e->fdata = x;
+            }
+        }
+        return;
+    }
     if (e->op == SL_E_FUNC && e->fn != NULL && e->fn->eval == f_lookup && e->fdata == NULL) {
         struct sl_lookup *t = bind_find(b, e->args[0]->str, &e->loc);
         if (t != NULL) {
@@ -1838,6 +1893,9 @@ static void bind_stmts(struct bind_ctx *b, struct sl_stmt *s)
             bind_expr(b, s->u.foreach_.iter);
             bind_stmts(b, s->u.foreach_.body);
             break;
+        case SL_ST_CALL:
+            bind_expr(b, s->u.call.expr);
+            break;
         default:
             break;
         }
@@ -1846,7 +1904,7 @@ static void bind_stmts(struct bind_ctx *b, struct sl_stmt *s)
 
 int sl_expr_bind_lookups(struct sl_cnf *c)
 {
-    struct bind_ctx b = { c, NULL, 0, NULL, 0, 0 };
+    struct bind_ctx b = { c, NULL, NULL, 0, NULL, 0, 0 };
     struct sl_ruleset_ir *rs;
     size_t i;
 
@@ -1861,6 +1919,22 @@ int sl_expr_bind_lookups(struct sl_cnf *c)
     }
     free(b.loaded);
     free(b.failed);
+    return b.nerr;
+}
+
+int sl_expr_bind_templates(struct sl_cnf *c, const struct sl_tpl_registry *reg,
+                           sl_expr_tpl_find_fn find, sl_expr_tpl_render_fn render)
+{
+    struct tpl_binder tb = { reg, find, render };
+    struct bind_ctx b = { c, &tb, NULL, 0, NULL, 0, 0 };
+    struct sl_ruleset_ir *rs;
+
+    if (c == NULL) {
+        return 0;
+    }
+    for (rs = c->rulesets; rs != NULL; rs = rs->next) {
+        bind_stmts(&b, rs->stmts);
+    }
     return b.nerr;
 }
 
@@ -1907,7 +1981,7 @@ static const struct sl_func functions[] = {
     { "script_error", 0, 0, f_script_error, NULL, NULL },
     { "previous_action_suspended", 0, 0, f_prev_suspended, NULL, NULL },
     /* known to rsyslog 8.2302 but not implemented here: rejected at load time */
-    { "exec_template", 1, 1, f_zero, init_unsupported, NULL },
+    { "exec_template", 1, 1, f_exec_template, init_exec_template, free },
     { "dyn_inc", 2, 2, f_zero, init_unsupported, NULL },
     { NULL, 0, 0, NULL, NULL, NULL }
 };

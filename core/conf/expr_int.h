@@ -41,6 +41,21 @@ struct sl_cnf;
  * returns the number of errors.  Unbound lookup() calls evaluate to "TABLE-NOT-FOUND". */
 int sl_expr_bind_lookups(struct sl_cnf *c);
 
+/* exec_template(): bind every exec_template("name") node of the config to its template
+ * (called by the engine once its template registry is built; the renderer is passed in so
+ * that this module does not link the template code).  Returns the number of errors
+ * (unknown template names, reported with sl_cfg_error). */
+struct sl_template;
+struct sl_tpl_registry;
+struct sl_buf;
+struct sl_msg;
+typedef const struct sl_template *(*sl_expr_tpl_find_fn)(const struct sl_tpl_registry *r,
+                                                         const char *name);
+typedef int (*sl_expr_tpl_render_fn)(const struct sl_template *t, struct sl_msg *m,
+                                     struct sl_buf *out);
+int sl_expr_bind_templates(struct sl_cnf *c, const struct sl_tpl_registry *reg,
+                           sl_expr_tpl_find_fn find, sl_expr_tpl_render_fn render);
+
 /* rsyslog's "if" truth rule, exposed for rule.c and tests. */
 int sl_expr_truth(int64_t n);
 

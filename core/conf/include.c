@@ -177,6 +177,9 @@ static void resolve_calls(struct sl_pstate *ps, struct sl_stmt *s)
     for (; s != NULL; s = s->next) {
         switch (s->type) {
         case SL_ST_CALL:
+            if (s->u.call.name == NULL) {
+                break;   /* call_indirect: looked up per message */
+            }
             s->u.call.target = sl_cnf_ruleset(ps->cnf, s->u.call.name);
             if (s->u.call.target == NULL) {
                 sl_perr(ps, &s->loc, "call of unknown ruleset '%s'", s->u.call.name);

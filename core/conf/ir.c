@@ -220,6 +220,7 @@ void sl_stmt_free_list(struct sl_stmt *s)
             break;
         case SL_ST_CALL:
             free(s->u.call.name);
+            sl_expr_free(s->u.call.expr);
             break;
         case SL_ST_SET:
         case SL_ST_UNSET:

@@ -75,7 +75,7 @@ enum sl_stmt_type {
     SL_ST_PRIFILT,     /* legacy selector "mail.info;kern.none" */
     SL_ST_PROPFILT,    /* ":prop, [!]op, \"value\"" */
     SL_ST_STOP,        /* stop, ~ */
-    SL_ST_CALL,        /* call name */
+    SL_ST_CALL,        /* call name, call_indirect expr; */
     SL_ST_SET,         /* set $!x = expr; */
     SL_ST_UNSET,       /* unset $!x; */
     SL_ST_FOREACH
@@ -119,8 +119,10 @@ struct sl_stmt {
             struct sl_stmt *then_;
         } propfilt;
         struct {
-            char *name;
+            char *name;                /* NULL for call_indirect */
             struct sl_ruleset_ir *target; /* resolved at load time */
+            struct sl_expr *expr;      /* call_indirect: the ruleset name, per message */
+            const struct sl_cnf *cnf;  /* call_indirect: where to look the name up */
         } call;
         struct {
             struct sl_propref var;     /* SL_PROP_CEE / LOCAL_VAR / GLOBAL_VAR */

@@ -562,6 +562,8 @@ static const struct directive directives[] = {
     { "Escape8BitCharactersOnReceive", D_GLOBAL_BIN, "parser.escape8BitCharactersOnReceive" },
     { "SpaceLFOnReceive", D_GLOBAL_BIN, "parser.spaceLFOnReceive" },
     { "RepeatedMsgReduction", D_GLOBAL_BIN, "reduceRepeatMsgs" },
+    /* accepted; rsyslog 8.2302 includes the message in the summary either way */
+    { "RepeatedMsgContainsOriginalMsg", D_GLOBAL_BIN, "repeatedMsgContainsOriginalMsg" },
     { "Umask", D_GLOBAL, "umask" },
     { "DefaultNetstreamDriver", D_GLOBAL, "defaultNetstreamDriver" },
     { "DefaultNetstreamDriverCAFile", D_GLOBAL, "defaultNetstreamDriverCAFile" },
@@ -652,6 +654,8 @@ static const struct directive directives[] = {
     { "IncludeConfig", D_SPECIAL, NULL },
     { "Template", D_SPECIAL, NULL },
     { "RuleSet", D_SPECIAL, NULL },
+    { "RulesetParser", D_SPECIAL, NULL },
+    { "RulesetCreateMainQueue", D_SPECIAL, NULL },
     { "ResetConfigVariables", D_SPECIAL, NULL },
     { "UDPServerRun", D_SPECIAL, NULL },
     { "UDPServerAddress", D_SPECIAL, NULL },
@@ -854,6 +858,29 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         legacy_template(ps, rawargs, loc);
     } else if (strcasecmp(n, "RuleSet") == 0) {
         ps->cur_rs = sl_ruleset_get(ps, arg, loc, 1);
+    } else if (strcasecmp(n, "RulesetCreateMainQueue") == 0) {
+        /* on: the current ruleset gets a queue of its own (a ruleset queue with default
+         * settings; rsyslog copies the $MainMsgQueue* settings) */
+        int b = binval(ps, arg, loc, n);
+        if (b > 0 && sl_kv_find(ps->cur_rs->kv, "queue.type") == NULL) {
+            sl_kv_append(&ps->cur_rs->kv, sl_kv_new("queue.type", "FixedArray", loc, 1));
+        }
+    } else if (strcasecmp(n, "RulesetParser") == 0) {
+        /* appends a parser to the current ruleset's chain (its parser= list) */
+        struct sl_kv *k = sl_kv_find(ps->cur_rs->kv, "parser");
+        if (k == NULL) {
+            sl_kv_append(&ps->cur_rs->kv, sl_kv_new("parser", arg, loc, 0));
+        } else {
+            if (!k->is_array) {
+                k->arr.v = sl_xcalloc(1, sizeof *k->arr.v);
+                k->arr.v[0] = k->str != NULL ? k->str : sl_xstrdup("");
+                k->arr.n = 1;
+                k->str = NULL;
+                k->is_array = 1;
+            }
+            k->arr.v = sl_xrealloc(k->arr.v, (k->arr.n + 1) * sizeof *k->arr.v);
+            k->arr.v[k->arr.n++] = sl_xstrdup(arg);
+        }
     } else if (strcasecmp(n, "ResetConfigVariables") == 0) {
         sl_legacy_free(&ps->leg);
     } else if (strcasecmp(n, "UDPServerAddress") == 0) {

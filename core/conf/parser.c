@@ -926,9 +926,18 @@ static struct sl_stmt *parse_sact(struct sl_pstate *ps, int *matched)
         sl_lx_adv(lx, 13);
         enum tok_kind stop;
         struct sl_expr *x = parse_expr(ps, &stop);
-        sl_expr_free(x);
-        sl_perr(ps, &loc, "call_indirect is not supported by sluice");
-        return NULL;
+        if (x == NULL) {
+            return NULL;
+        }
+        if (stop != T_SEMI) {
+            sl_perr(ps, &loc, "call_indirect: missing ';' after the expression");
+            sl_expr_free(x);
+            return NULL;
+        }
+        struct sl_stmt *st = sl_stmt_new(SL_ST_CALL, loc);
+        st->u.call.expr = x;
+        st->u.call.cnf = ps->cnf;
+        return st;
     }
     if (sl_lx_is_kw(lx, "call")) {
         sl_lx_adv(lx, 4);

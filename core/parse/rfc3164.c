@@ -16,6 +16,11 @@
  * may also be "[...]", brackets kept, as rsyslog does.
  * rsyslog's miscount after a leading year ("2025 Nov 22 ...") is reproduced: a tag running
  * to the end of the message then includes the terminating NUL.
+ * The other pmrfc3164 instance options (parser(type="pmrfc3164" ...)) as rsyslog 8.2302:
+ * permit.slashesInHostname and permit.AtSignsInHostname add '/' and '@' to the hostname
+ * characters; detect.YearAfterTimestamp takes " yyyy" (2000..2099) after the time as the
+ * year; force.tagEndingByColon makes a tag without ':' no tag ("-", MSG from one byte
+ * before where the tag started); remove.msgFirstSpace drops one SP at the start of MSG.
  *
  * Ownership: all fields are spans into m->raw.
  * Concurrency & locking: runs on the ruleset worker owning the message; no shared state.
@@ -72,7 +77,7 @@ static int month_of(const char *p)
 /* On success updates *t and returns the new parse position with *len updated; on failure
  * returns NULL and leaves *t and *len alone.  p[...] up to the raw buffer's NUL is
  * readable. */
-static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t)
+static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, int year_after)
 {
     long len = *lenp;
     int year = 0;
@@ -141,6 +146,26 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t)
         secfrac = read_int(&p, &len);
         prec = (int)(p - fs);
     }
+    /* detect.YearAfterTimestamp: " yyyy" (2000..2099) right after the time, as rsyslog:
+     * up to four digits are read, and a fifth character that is not SP (when the text goes
+     * on) means no year */
+    if (year_after && year == 0 && len > 5 && *p == ' ') {
+        int y = 0;
+        for (int j = 1; j < 5; j++) {
+            if (p[j] < '0' || p[j] > '9') {
+                break;
+            }
+            y = 10 * y + (p[j] - '0');
+        }
+        if (len > 6 && p[5] != ' ') {
+            y = 0;
+        }
+        if (y >= 2000 && y < 2100) {
+            year = y;
+            p += 5;     /* the SP after the year is checked below */
+            len -= 5;
+        }
+    }
     if (len > 0 && *p == ':') {
         p++;
         len--;
@@ -186,15 +211,17 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     const char *q;
     size_t n;
 
+    int year_after = o != NULL && o->detect_year_after_ts;
+
     m->protocol_version = 0;
     if ((n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
         p += n;
         len -= (long)n;
-    } else if ((q = parse_ts3164(p, &len, &m->t_reported)) != NULL) {
+    } else if ((q = parse_ts3164(p, &len, &m->t_reported, year_after)) != NULL) {
         p = q;
     } else if (len > 1 && *p == ' ') {
         long l2 = len - 1;
-        if ((q = parse_ts3164(p + 1, &l2, &m->t_reported)) != NULL) {
+        if ((q = parse_ts3164(p + 1, &l2, &m->t_reported, year_after)) != NULL) {
             p = q;
             len = l2;
         }
@@ -207,7 +234,7 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
         m->tag.len = 0;
         m->msg.p = p;
         m->msg.len = (size_t)(end - p);
-        return;
+        return;    /* (remove.msgFirstSpace: the text starts with '{' or '[') */
     }
 
     /* hostname: not for messages from the local log socket */
@@ -219,8 +246,11 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
         if (bracket) {
             i = 1;
         }
+        int slash = o != NULL && o->permit_slashes;
+        int at = o != NULL && o->permit_atsigns;
         while (i < len && i < HOSTNAME_MAX &&
-               (hostname_char((unsigned char)p[i]) || (bracket && p[i] == ']'))) {
+               (hostname_char((unsigned char)p[i]) || (bracket && p[i] == ']') ||
+                (slash && p[i] == '/') || (at && p[i] == '@'))) {
             i++;
             if (p[i] == ']') {
                 break;
@@ -262,11 +292,27 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
         p++;
         len--;
         i++;
+        m->tag.p = tag;
+        m->tag.len = i;
+    } else if (o != NULL && o->force_tag_colon) {
+        /* force.tagEndingByColon: no ':', so no tag; the tag becomes "-" and MSG starts
+         * where the tag did, less one byte (rsyslog steps back over the SP before it) */
+        p -= i + 1;
+        len += (long)i + 1;
+        if (p < m->raw) {
+            p = m->raw;
+        }
+        m->tag.p = "-";
+        m->tag.len = 1;
+    } else {
+        m->tag.p = tag;
+        m->tag.len = i;
     }
-    m->tag.p = tag;
-    m->tag.len = i;
     if (p > end) {
         p = end;
+    }
+    if (o != NULL && o->remove_msg_first_space && p < end && *p == ' ') {
+        p++;    /* remove.msgFirstSpace */
     }
     m->msg.p = p;
     m->msg.len = (size_t)(end - p);
@@ -320,7 +366,7 @@ void sl_parse_uxsock(struct sl_msg *m)
         if ((n = sl_parse_ts3339(p, (size_t)len, &dummy)) > 0) {
             len -= (long)n;
             p += 16;
-        } else if (parse_ts3164(p, &l2, &dummy) != NULL) {
+        } else if (parse_ts3164(p, &l2, &dummy, 0) != NULL) {
             len = l2;
             p += 16;
         }
@@ -329,7 +375,7 @@ void sl_parse_uxsock(struct sl_msg *m)
         if ((n = sl_parse_ts3339(p, (size_t)len, t)) > 0) {
             p += n;
             len -= (long)n;
-        } else if ((q = parse_ts3164(p, &len, t)) != NULL) {
+        } else if ((q = parse_ts3164(p, &len, t, 0)) != NULL) {
             p = q;
         }
     }

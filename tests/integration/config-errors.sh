@@ -49,3 +49,7 @@ expect_error unknown-module imnosuchmodule
 
 write_conf unknown-param "input(type=\"imudp\" address=\"127.0.0.1\" port=\"$udp\" nosuchparam=\"1\")"
 expect_error unknown-param nosuchparam
+
+# a pmrfc3164 option of later rsyslog versions (8.2302 does not know it)
+write_conf parser-param 'parser(name="custom.rfc3164" type="pmrfc3164" detect.headerless="on")'
+expect_error parser-param detect.headerless

@@ -682,7 +682,13 @@ START_TEST(test_resolve_errors)
     e = F("lookup", 2, P("msg"), P("msg"));   /* table name must be constant */
     ck_assert_int_eq(sl_expr_resolve(e), 1);
     sl_expr_free(e);
-    e = F("exec_template", 1, S("t"));          /* known to rsyslog, not implemented */
+    e = F("exec_template", 1, P("msg"));        /* template name must be constant */
+    ck_assert_int_eq(sl_expr_resolve(e), 1);
+    sl_expr_free(e);
+    e = F("exec_template", 1, S("t"));          /* bound later by the engine */
+    ck_assert_int_eq(sl_expr_resolve(e), 0);
+    sl_expr_free(e);
+    e = F("dyn_inc", 2, S("b"), S("k"));        /* known to rsyslog, not implemented */
     ck_assert_int_eq(sl_expr_resolve(e), 1);
     sl_expr_free(e);
     /* errors inside nested expressions are counted too */
@@ -703,7 +709,7 @@ START_TEST(test_resolve_errors)
     e = B(SL_E_NE, P("syslogseverity-text"), S("bogus"));
     ck_assert_int_eq(sl_expr_resolve(e), 1);
     sl_expr_free(e);
-    ck_assert_int_eq(sl_cfg_error_count() - before, 15);
+    ck_assert_int_eq(sl_cfg_error_count() - before, 16);
     e = B(SL_E_LE, P("syslogseverity"), N(7));
     ck_assert_int_eq(sl_expr_resolve(e), 0);
     sl_expr_free(e);

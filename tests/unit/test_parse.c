@@ -523,6 +523,101 @@ START_TEST(test_parse_square_brackets)
 }
 END_TEST
 
+/* The other pmrfc3164 instance options: expected values from rsyslogd 8.2302 with
+ * parser(type="pmrfc3164" permit.squareBracketsInHostname="on" permit.slashesInHostname="on"
+ * permit.AtSignsInHostname="on" detect.YearAfterTimestamp="on") (opts 0) and with
+ * force.tagEndingByColon="on" remove.msgFirstSpace="on" (opts 1); "" = no hostname (rsyslog
+ * showed fromhost).  year: the year detected, 0 = not checked. */
+START_TEST(test_parse_pm3164_options)
+{
+    static const struct {
+        int opts;
+        const char *raw, *host, *tag, *msg;
+        int year;
+    } c[] = {
+        { 0, "<13>Nov 22 10:00:00 fw/node1 kernel: a", "fw/node1", "kernel:", " a", 0 },
+        { 0, "<13>Nov 22 10:00:00 ops@jump app[1]: b", "ops@jump", "app[1]:", " b", 0 },
+        { 0, "<13>Nov 22 10:00:00 [10.0.0.1] sshd[2]: c", "[10.0.0.1]", "sshd[2]:", " c", 0 },
+        { 0, "<13>Nov 22 10:00:00 2024 host1 app: d", "host1", "app:", " d", 2024 },
+        { 0, "<13>Nov 22 10:00:00 2024: host1 app: e", "", "2024:", " host1 app: e", 0 },
+        { 0, "<13>Nov 22 10:00:00 20245 host1 app: f", "20245", "host1", " app: f", 0 },
+        { 0, "<13>Nov 22 10:00:00 1999 host1 app: g", "1999", "host1", " app: g", 0 },
+        { 0, "<13>Nov 22 10:00:00 2024", "2024", "", "", 0 },
+        { 1, "<13>Nov 22 10:00:00 fw/node1 kernel: a", "", "-", "fw/node1 kernel: a", 0 },
+        { 1, "<13>Nov 22 10:00:00 2024 host1 app: d", "2024", "-", "host1 app: d", 0 },
+        { 1, "<13>Nov 22 10:00:00 2024: host1 app: e", "", "2024:", "host1 app: e", 0 },
+        { 1, "<13>Nov 22 10:00:00 2024", "2024", "-", "4", 0 },
+        { 1, "<13>Nov 22 10:00:00 host2 no colon here", "host2", "-", "no colon here", 0 },
+        { 1, "<13>Nov 22 10:00:00 host2 app:  two", "host2", "app:", " two", 0 },
+        { 1, "<13>Nov 22 10:00:00 host2 app:none", "host2", "app:", "none", 0 },
+        { 1, "<13>Nov 22 10:00:00 host2 lonely", "host2", "-", "lonely", 0 },
+        { 1, "<13>nohost words here", "nohost", "-", "words here", 0 },
+    };
+    struct sl_parse_opts o[2];
+    sl_parse_opts_default(&o[0]);
+    o[0].permit_squared_tag = o[0].permit_slashes = o[0].permit_atsigns = 1;
+    o[0].detect_year_after_ts = 1;
+    sl_parse_opts_default(&o[1]);
+    o[1].force_tag_colon = o[1].remove_msg_first_space = 1;
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct sl_msg *m = sl_msg_new(c[i].raw, strlen(c[i].raw));
+        sl_msg_parse(m, &o[c[i].opts]);
+        char h[600], t[600], g[600];
+        snprintf(h, sizeof(h), "%.*s", (int)m->hostname.len, m->hostname.p ? m->hostname.p : "");
+        snprintf(t, sizeof(t), "%.*s", (int)m->tag.len, m->tag.p);
+        snprintf(g, sizeof(g), "%.*s", (int)m->msg.len, m->msg.p);
+        ck_assert_msg(strcmp(h, c[i].host) == 0 && strcmp(t, c[i].tag) == 0 &&
+                      strcmp(g, c[i].msg) == 0, "%s: got host '%s' tag '%s' msg '%s'",
+                      c[i].raw, h, t, g);
+        if (c[i].year != 0) {
+            ck_assert_int_eq(m->t_reported.year, c[i].year);
+        }
+        sl_msg_unref(m);
+    }
+}
+END_TEST
+
+/* A parser chain: RFC 5424 only takes RFC 5424 messages (others are marked unparsed, to be
+ * discarded); RFC 3164 first takes everything, RFC 5424 messages included. */
+START_TEST(test_parse_chain)
+{
+    struct sl_parse_opts base, o;
+    struct sl_parser_chain c5, c3;
+    const char *l5 = "<13>1 2024-03-01T00:00:00Z h app 1 ID - hello";
+    const char *l3 = "<13>Mar  1 00:00:00 h app: hello";
+    sl_parse_opts_default(&base);
+    memset(&c5, 0, sizeof c5);
+    memset(&c3, 0, sizeof c3);
+    c5.n = 1;
+    c5.e[0].kind = SL_PARSER_RFC5424;
+    c5.e[0].opts = base;
+    c3.n = 1;
+    c3.e[0].kind = SL_PARSER_RFC3164;
+    c3.e[0].opts = base;
+    o = base;
+    o.chain = &c5;
+    struct sl_msg *m = sl_msg_new(l5, strlen(l5));
+    sl_msg_parse(m, &o);
+    ck_assert_int_eq(m->protocol_version, 1);
+    ck_assert(!(m->flags & SL_MSGF_UNPARSED));
+    sl_msg_unref(m);
+    m = sl_msg_new(l3, strlen(l3));
+    sl_msg_parse(m, &o);
+    ck_assert(m->flags & SL_MSGF_UNPARSED);
+    sl_msg_unref(m);
+    o.chain = &c3;
+    m = sl_msg_new(l5, strlen(l5));
+    sl_msg_parse(m, &o);
+    ck_assert_int_eq(m->protocol_version, 0);
+    ck_assert(!(m->flags & SL_MSGF_UNPARSED));
+    /* as rsyslog (feat-parser-chain): the version is the hostname, the tag ends at ':' */
+    ck_assert_int_eq((int)m->hostname.len, 1);
+    ck_assert_int_eq((int)m->tag.len, 14);
+    ck_assert(memcmp(m->tag.p, "2024-03-01T00:", 14) == 0);
+    sl_msg_unref(m);
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
     Suite *s = suite_create("parse");
@@ -539,6 +634,8 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_options);
     tcase_add_test(tc, test_parse_escape_tab_8bit);
     tcase_add_test(tc, test_parse_square_brackets);
+    tcase_add_test(tc, test_parse_pm3164_options);
+    tcase_add_test(tc, test_parse_chain);
     suite_add_tcase(s, tc);
     return s;
 }
