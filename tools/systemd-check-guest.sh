@@ -81,7 +81,11 @@ stage1()
 {
     local pid1 pid2 mode
     say "== stage 1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uname -r), systemd $(systemctl --version | head -n 1)"
-    run systemctl is-active rsyslog.service
+    if run systemctl is-active rsyslog.service; then
+        ok "rsyslog.service ran as the system logger at boot"
+    else
+        bad "rsyslog.service was not running at boot: nothing to replace"
+    fi
     run systemctl disable --now rsyslog.service
     # rsyslog's logrotate snippet names the same files and HUPs rsyslog.service: with it in
     # place logrotate skips ours ("duplicate log entry") and sluiced is never told to

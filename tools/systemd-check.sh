@@ -58,12 +58,19 @@ install_sluice()
     echo "== build and install sluice into $ROOT"
     rm -rf "$WORK/build"
     mkdir -p "$WORK/build"
-    # a copy of the checkout's files (the checkout may be configured for its own build)
-    (cd "$SRCDIR" && git ls-files -z --cached --others --exclude-standard) |
-        (cd "$SRCDIR" && tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$WORK/build"
+    # a copy of the sources (the checkout may be configured for its own build)
+    if git -C "$SRCDIR" rev-parse --git-dir > /dev/null 2>&1; then
+        (cd "$SRCDIR" && git ls-files -z --cached --others --exclude-standard) |
+            (cd "$SRCDIR" && tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$WORK/build"
+    else
+        tar -C "$SRCDIR" -cf - . | tar -xf - -C "$WORK/build"
+        if [ -f "$WORK/build/config.status" ]; then
+            make -C "$WORK/build" distclean > /dev/null 2>&1 || true
+        fi
+    fi
     (
         cd "$WORK/build"
-        ./autogen.sh
+        [ -x configure ] || ./autogen.sh
         ./configure --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
             --with-systemdsystemunitdir=/lib/systemd/system
         make -j2
@@ -85,9 +92,10 @@ StandardOutput=journal+console
 WantedBy=multi-user.target
 UNIT
     chroot "$ROOT" systemctl enable sluice-check.service > /dev/null 2>&1
-    # the guest starts from rsyslog as Debian installs it
-    chroot "$ROOT" systemctl enable rsyslog.service > /dev/null 2>&1 || true
+    # the guest starts from rsyslog as Debian installs it (the order matters for a reused
+    # tree: sluiced.service must give the syslog.service alias back first)
     chroot "$ROOT" systemctl disable sluiced.service > /dev/null 2>&1 || true
+    chroot "$ROOT" systemctl enable rsyslog.service > /dev/null 2>&1
     # a reused tree starts over: rsyslog's logrotate snippet back, no logs of earlier runs
     if [ -f "$ROOT/etc/logrotate.d/rsyslog.disabled" ]; then
         mv "$ROOT/etc/logrotate.d/rsyslog.disabled" "$ROOT/etc/logrotate.d/rsyslog"
