@@ -30,8 +30,8 @@ run() { say "# $*"; "$@" 2>&1 | tee -a "$OUT" > /dev/console; return "${PIPESTAT
 # wait_grep PATTERN FILE: up to 20 s for a fixed string in FILE.
 wait_grep()
 {
-    local i
-    for i in $(seq 1 40); do
+    local _
+    for _ in $(seq 1 40); do
         if [ -f "$2" ] && grep -qF -- "$1" "$2"; then
             return 0
         fi
@@ -43,7 +43,8 @@ wait_grep()
 # check_logger TAG: "logger" a unique line and find it in /var/log/syslog.
 check_logger()
 {
-    local line="sluice-check $1 $(date +%s%N)"
+    local line
+    line="sluice-check $1 $(date +%s%N)"
     logger -t sluicecheck "$line"
     if wait_grep "$line" /var/log/syslog; then
         ok "logger line in /var/log/syslog ($1): $(grep -F -- "$line" /var/log/syslog)"
@@ -79,7 +80,7 @@ check_socket_handover()
 
 stage1()
 {
-    local pid1 pid2 mode
+    local pid1 pid2 mode st
     say "== stage 1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uname -r), systemd $(systemctl --version | head -n 1)"
     if run systemctl is-active rsyslog.service; then
         ok "rsyslog.service ran as the system logger at boot"
@@ -167,9 +168,11 @@ stage1()
 
 stage2()
 {
-    local pid
+    local en
     say "== stage 2 (second boot): $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    run systemctl is-enabled sluiced.service rsyslog.service
+    en=$(systemctl is-enabled sluiced.service rsyslog.service | tr '\n' ' ')
+    [ "$en" = "enabled disabled " ] && ok "is-enabled sluiced, rsyslog: $en" \
+        || bad "is-enabled sluiced, rsyslog: $en"
     check_active "at boot"
     run systemctl status --no-pager -l sluiced.service
     check_socket_handover
@@ -201,7 +204,7 @@ main()
     stage=$(cat "$STAGEFILE" 2> /dev/null || echo 1)
     case $stage in
         1) stage1; echo 2 > "$STAGEFILE" ;;
-        2) stage2; echo done > "$STAGEFILE" ;;
+        2) stage2; echo finished > "$STAGEFILE" ;;
         *) say "stage $stage: nothing to do"; systemctl poweroff; return 0 ;;
     esac
     if [ "$fails" -eq 0 ]; then
