@@ -8,6 +8,11 @@
  * (for routing benchmarks).  With -i FILE the lines of FILE are sent verbatim instead
  * (one message per line).
  *
+ * A connection the receiver closes or resets ends that sender (SIGPIPE is ignored); every
+ * connection that failed, and with -v every connection, is reported on stderr as
+ * "slflood: connection C: wrote W of N messages" where W counts the complete frames
+ * handed to the kernel (what the receiver can have got at most, in order).
+ *
  * Concurrency: one sender thread per connection; threads share only read-only options
  * and write their own result slot, joined by main.
  */
@@ -17,6 +22,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +60,7 @@ struct sender {
     long count;
     long sent;
     int failed;
+    int err;               /* errno of the failed write, 0 if none */
     pthread_t thread;
 };
 
@@ -249,21 +256,64 @@ static int open_socket(void)
     return fd;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Writes len bytes; on an error returns -1 with *done (if given) set to the bytes the
+ * kernel took. */
+static int write_all_n(int fd, const char *buf, size_t len, size_t *done)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, buf + off, len - off);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            perror("slflood: write");
+            int e = errno;
+            if (done != NULL) {
+                *done = off;
+            }
+            errno = e;
             return -1;
         }
-        buf += n;
-        len -= (size_t)n;
+        off += (size_t)n;
+    }
+    if (done != NULL) {
+        *done = off;
     }
     return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    if (write_all_n(fd, buf, len, NULL) != 0) {
+        perror("slflood: write");
+        return -1;
+    }
+    return 0;
+}
+
+/* Complete frames in the first len bytes of a buffer of framed messages. */
+static long complete_frames(const char *buf, size_t len)
+{
+    long n = 0;
+    size_t pos = 0;
+    if (g_opt.transport == T_OCTET) {
+        for (;;) {
+            size_t p = pos, cnt = 0;
+            while (p < len && buf[p] >= '0' && buf[p] <= '9') {
+                cnt = cnt * 10 + (size_t)(buf[p] - '0');
+                p++;
+            }
+            if (p >= len || buf[p] != ' ' || p + 1 + cnt > len) {
+                return n;
+            }
+            pos = p + 1 + cnt;
+            n++;
+        }
+    }
+    for (; pos < len; pos++) {
+        n += buf[pos] == '\n';
+    }
+    return n;
 }
 
 /* UDP: one datagram per message, sent in batches with sendmmsg.  Datagrams refused
@@ -354,7 +404,10 @@ static void *run_generated(void *arg)
                 num++;
                 in_buf++;
             }
-            if (write_all(fd, buf, used) != 0) {
+            size_t wrote = 0;
+            if (write_all_n(fd, buf, used, &wrote) != 0) {
+                s->err = errno;
+                s->sent += complete_frames(buf, wrote);
                 s->failed = 1;
                 break;
             }
@@ -444,6 +497,7 @@ static int run_input(void)
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
+    signal(SIGPIPE, SIG_IGN);  /* a closed connection is a write error, reported */
     if (g_opt.input != NULL) {
         if (load_input(g_opt.input) != 0) {
             return 1;
@@ -473,6 +527,13 @@ int main(int argc, char **argv)
         pthread_join(s[i].thread, NULL);
         sent += s[i].sent;
         failed |= s[i].failed;
+    }
+    for (int i = 0; i < g_opt.conns; i++) {
+        if (s[i].failed || g_opt.verbose) {
+            fprintf(stderr, "slflood: connection %d: wrote %ld of %ld messages%s%s\n", i,
+                    s[i].sent, s[i].count, s[i].err != 0 ? ": " : "",
+                    s[i].err != 0 ? strerror(s[i].err) : "");
+        }
     }
     double secs = now_sec() - start;
     fprintf(stderr, "slflood: sent %ld of %ld messages on %d connection(s) in %.3f s (%.0f msg/s)\n",
