@@ -301,6 +301,7 @@ struct sl_da {
     struct sl_spool *head;
     int spooling;
     int disk_only;
+    int append_waiters;         /* producers in da_append waiting for disk space (unlocked) */
     size_t high;
     char *dir, *name;
     struct sl_buf ser;
@@ -1477,9 +1478,11 @@ static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_m
             if (atomic_load(&a->eng->give_up)) {
                 break;
             }
+            da->append_waiters++;
             pthread_mutex_unlock(&da->lock);
             backoff_sleep(a->eng, 100);
             pthread_mutex_lock(&da->lock);
+            da->append_waiters--;
             continue;
         }
         if (rc != 0) {
@@ -1735,8 +1738,12 @@ static size_t da_take(struct sl_action_rt *a, struct sl_msg **out, size_t max,
             sl_msg_parse(m, &a->eng->popts);
             out[k++] = m;
         }
-    } else if (sp == NULL && !da->disk_only && sl_ring_len(&a->ring) == 0) {
-        da->spooling = 0;        /* drained: back to memory */
+    } else if (sp == NULL && !da->disk_only && sl_ring_len(&a->ring) == 0 &&
+               da->append_waiters == 0) {
+        /* drained: back to memory.  Not while a producer waits for disk space half way
+         * through a batch: the rest of it goes to the spool, and its next batch must not
+         * overtake that through the ring (seen as 256-message blocks out of order) */
+        da->spooling = 0;
     }
     pthread_mutex_unlock(&da->lock);
     *from = sp;
