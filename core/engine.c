@@ -1453,8 +1453,10 @@ static size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **
 static const char *intern_input(void *arg, const char *name);
 
 /* Append msgs to sp (serialised); waits while the disk is full (queue.maxDiskSpace), which
- * holds up the ruleset worker and so, through the ruleset queue, the TCP senders.  Called
- * with da->lock held.  Returns how many were written (all of them unless shutdown gave up). */
+ * holds up the ruleset worker and so, through the ruleset queue, the TCP senders; once
+ * shutdown gave up waiting, saveOnShutdown lifts the limit.  Called with da->lock held.
+ * Returns how many were written (all of them unless shutdown gave up without
+ * saveOnShutdown, or a write failed). */
 static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_msg **v, size_t n)
 {
     struct sl_da *da = a->da;
@@ -1476,6 +1478,13 @@ static size_t da_append(struct sl_action_rt *a, struct sl_spool *sp, struct sl_m
         int rc = sl_spool_append(sp, iov, k);
         if (rc == SL_EAGAIN) {
             if (atomic_load(&a->eng->give_up)) {
+                if (a->qc.save_on_shutdown != 0) {
+                    /* shutdown: what was accepted is saved (after the spool's records,
+                     * keeping the order) even past queue.maxDiskSpace; the excess is
+                     * bounded by what the queues and the inputs' last read held */
+                    sl_spool_set_max_disk(sp, 0);
+                    continue;
+                }
                 break;
             }
             da->append_waiters++;
