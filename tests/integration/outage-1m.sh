@@ -11,7 +11,12 @@
 #
 # DUT=rsyslog (rsyslogd 8.2302 in the middle, same config) is allowed to lose what its
 # omfwd had written into the dying connection; the figure is only reported.  Measured on
-# 2026-11-22 (loaded 2-core box): see doc/architecture.md, "Delivery promises".
+# 2026-11-22 (loaded 2-core box): rsyslog lost 0 and 448 of 1,000,000 in two runs (448 =
+# 128 + 192 + 128 on three connections, all at the moment the receiver stopped), 0
+# duplicates.  sluice lost 0, 0 and 1,190 before omfwd replayed the acknowledged tail after
+# a reset: the 1,190 were acknowledged by the stopping rsyslogd's TCP but never written
+# (it closed with them unread, which resets the connection).  With the replay: see
+# doc/architecture.md, "Delivery promises".
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -42,8 +47,10 @@ kill -0 "$flood_pid" 2> /dev/null ||
 rs_recv rs --tcp "$rport"
 log "receiver started again"
 wait "$flood_pid" || fail "slflood failed: $(tail -n 3 "$T/slflood.err")"
-if ! wait_lines "$raw" "$total" 150; then
-    [ "$DUT" = sluice ] && fail "not every message arrived after the outage"
+if [ "$DUT" = sluice ]; then
+    wait_lines "$raw" "$total" 150 || fail "not every message arrived after the outage"
+else
+    wait_lines "$raw" "$total" 30 || true   # rsyslog may have lost some: settle below
 fi
 wait_stable "$raw" 3 60 || fail "the output did not settle"
 res=$(verify -q -n "$total" -c "$conns" -m -d "$raw") || fail "slverify: reordering: $res"
