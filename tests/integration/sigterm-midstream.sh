@@ -63,7 +63,7 @@ wait "$flood_pid" && log "note: slflood finished its stream before the connectio
 accepted=$(submitted_now)
 drained=$(grep -a "^imtcp port $tcp shutdown.drained.bytes=" "$DUT_ERR" | tail -n 1 | sed 's/.*=//')
 partial=$(grep -a "^imtcp port $tcp shutdown.partial.frames=" "$DUT_ERR" | tail -n 1 | sed 's/.*=//')
-[ -n "$accepted" ] && [ "$accepted" -gt 0 ] || fail "no submitted counter at exit in $DUT_ERR"
+[ "${accepted:-0}" -gt 0 ] || fail "no submitted counter at exit in $DUT_ERR"
 [ "$accepted" -lt "$total" ] || fail "all $total submitted: SIGTERM came too late to test anything"
 log "SIGTERM: $accepted of $total accepted; $drained bytes read from the sockets at shutdown," \
     "$partial incomplete frame(s) dropped"
