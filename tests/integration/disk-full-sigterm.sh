@@ -2,8 +2,10 @@
 # SIGTERM while a disk-assisted action queue is at queue.maxDiskSpace and its target is
 # down: the ruleset workers wait for disk space, the main queue is full, TCP senders block.
 # Everything sluiced accepted (imtcp's "submitted" counter at exit, printed with -d) must
-# arrive after a restart with the target up: the spool, the action's ring and what the
-# ruleset queue still held (saveOnShutdown), exactly once, in order per connection.
+# arrive after a restart with the target up: the spool, the action's ring, what the
+# ruleset queue still held (saveOnShutdown) and what imtcp read from the full sockets at
+# shutdown, exactly once, in order per connection.  Before the fix, shutdown discarded
+# (and counted) what did not fit under maxDiskSpace: 19,892 of 30,584 accepted.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -49,10 +51,14 @@ dut_stop 60
 wait_pid_exit "$flood_pid" 30 || fail "slflood did not end after sluiced closed its connections"
 accepted=$(counter 'imtcp tcpin submitted')
 discarded=$(counter 'action-0-builtin:omfwd  discarded')
+drained=$(counter "imtcp port $tcp shutdown.drained.bytes")
 [ "${accepted:-0}" -gt 0 ] || fail "no submitted counter at exit"
-log "SIGTERM at the disk limit ($(spool_bytes) bytes spooled): $accepted accepted," \
+log "SIGTERM at the disk limit ($(spool_bytes) bytes spooled): $accepted accepted" \
+    "(${drained:-?} bytes of them read from the full sockets at shutdown)," \
     "${discarded:-?} counted as discarded"
 [ "${discarded:-0}" -eq 0 ] || fail "$discarded accepted messages discarded at shutdown"
+# the senders were blocked, so their sockets were full: imtcp's final read must find data
+[ "${drained:-0}" -gt 0 ] || fail "imtcp read nothing from the full sockets at shutdown"
 
 rs_recv rs --tcp "$rport"
 raw=$T/rs/raw.log
