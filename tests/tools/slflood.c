@@ -10,8 +10,11 @@
  *
  * A connection the receiver closes or resets ends that sender (SIGPIPE is ignored); every
  * connection that failed, and with -v every connection, is reported on stderr as
- * "slflood: connection C: wrote W of N messages" where W counts the complete frames
- * handed to the kernel (what the receiver can have got at most, in order).
+ * "slflood: connection C: wrote W of N messages[, A acknowledged]" where W counts the
+ * complete frames handed to the kernel (what the receiver can have got at most, in order)
+ * and A, after a failure, the complete frames the receiver's TCP had acknowledged
+ * (bytes written minus SIOCOUTQ, the unacknowledged rest, which the kernel keeps after a
+ * reset).
  *
  * Concurrency: one sender thread per connection; threads share only read-only options
  * and write their own result slot, joined by main.
@@ -27,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -61,6 +66,8 @@ struct sender {
     long sent;
     int failed;
     int err;               /* errno of the failed write, 0 if none */
+    uint64_t bytes;        /* TCP: bytes the kernel took on this connection */
+    long acked;            /* TCP, after a failure: messages the peer's TCP acknowledged, -1 unknown */
     pthread_t thread;
 };
 
@@ -338,6 +345,28 @@ static int send_udp_batch(int fd, struct mmsghdr *msgs, unsigned int cnt)
     return 0;
 }
 
+/* Complete messages of connection conn within its first bytes bytes on the wire (the
+ * messages are formatted again: their lengths are deterministic within one run). */
+static long frames_within(int conn, uint64_t bytes, long count)
+{
+    size_t slot = 128 + (size_t)g_opt.pad + 32 + (g_opt.json_every > 0 ? 64 : 0);
+    char *msg = malloc(slot), *framed = malloc(slot + 32);
+    uint64_t pos = 0;
+    long n = 0;
+    while (msg != NULL && framed != NULL && n < count) {
+        size_t len = format_msg(msg, slot, conn, n + 1);
+        size_t fl = frame_msg(framed, slot + 32, msg, len);
+        if (fl == 0 || pos + fl > bytes) {
+            break;
+        }
+        pos += fl;
+        n++;
+    }
+    free(msg);
+    free(framed);
+    return n;
+}
+
 /* Paces a sender: before message number `sent` it must not run ahead of the rate. */
 static void pace(double start, long sent, double per_conn_rate)
 {
@@ -408,9 +437,15 @@ static void *run_generated(void *arg)
             if (write_all_n(fd, buf, used, &wrote) != 0) {
                 s->err = errno;
                 s->sent += complete_frames(buf, wrote);
+                s->bytes += wrote;
+                int outq = -1;
+                if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq >= 0 && (uint64_t)outq <= s->bytes) {
+                    s->acked = frames_within(s->id, s->bytes - (uint64_t)outq, s->count);
+                }
                 s->failed = 1;
                 break;
             }
+            s->bytes += used;
             s->sent += in_buf;
         }
     }
@@ -515,6 +550,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < g_opt.conns; i++) {
         s[i].opt = &g_opt;
         s[i].id = i;
+        s[i].acked = -1;
         s[i].count = g_opt.total / g_opt.conns + (i < g_opt.total % g_opt.conns ? 1 : 0);
         if (pthread_create(&s[i].thread, NULL, run_generated, &s[i]) != 0) {
             fprintf(stderr, "slflood: cannot start thread %d\n", i);
@@ -530,8 +566,12 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < g_opt.conns; i++) {
         if (s[i].failed || g_opt.verbose) {
-            fprintf(stderr, "slflood: connection %d: wrote %ld of %ld messages%s%s\n", i,
-                    s[i].sent, s[i].count, s[i].err != 0 ? ": " : "",
+            char ack[64] = "";
+            if (s[i].acked >= 0) {
+                snprintf(ack, sizeof ack, ", %ld acknowledged", s[i].acked);
+            }
+            fprintf(stderr, "slflood: connection %d: wrote %ld of %ld messages%s%s%s\n", i,
+                    s[i].sent, s[i].count, ack, s[i].err != 0 ? ": " : "",
                     s[i].err != 0 ? strerror(s[i].err) : "");
         }
     }
