@@ -170,9 +170,11 @@ struct omfwd_wrk {
 #define OMFWD_HELD_MAX (64u * 1024 * 1024)
 /* Acknowledged bytes kept for a replay after a reset: a trade of duplicates against loss.
  * rsyslogd 8.2302 stopped with SIGTERM while a sender streams into it resets the
- * connection having left 70-520 KB that its TCP had acknowledged unread (measured on
- * loopback, 2026-11-22); 2 MiB cover four times the worst of that. */
-#define OMFWD_REPLAY_MAX (2u * 1024 * 1024)
+ * connection having lost up to 2.9 MB that its TCP had acknowledged (measured on loopback,
+ * 2026-11-22, sender unpaced; 70-520 KB when paced): about the most a default Linux receive
+ * buffer holds (tcp_rmem max 6 MiB, half of it for data).  An estimate from the peer's
+ * advertised window was tried and fell short (it lost 1,443 and 14,770 records). */
+#define OMFWD_REPLAY_MAX (4u * 1024 * 1024)
 
 #define FO(f) offsetof(struct omfwd_inst, f)
 static const struct sl_param omfwd_inst_params[] = {

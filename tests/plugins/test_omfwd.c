@@ -636,11 +636,11 @@ END_TEST
  * receiver that read everything and closed cleanly gets only what is new. */
 START_TEST(tcp_reset_replays_acknowledged_tail)
 {
-    enum { N = 100 };
-    char texts[N][16];
-    const char *ptr[N];
+    enum { N = 2000, L = 20 };      /* 40 KB left unread: more than the replay slack */
+    static char texts[N][24];
+    static const char *ptr[N];
     for (int i = 0; i < N; i++) {
-        snprintf(texts[i], sizeof texts[i], "r%04d", i + 1);
+        snprintf(texts[i], sizeof texts[i], "r%06d-xxxxxxxxxxx", i + 1);   /* 19 + LF */
         ptr[i] = texts[i];
     }
     int port, cfd = -1;
@@ -651,7 +651,9 @@ START_TEST(tcp_reset_replays_acknowledged_tail)
                         { NULL, NULL } };
     struct om o;
     ck_assert_int_eq(om_new(&o, cfg), 0);
-    ck_assert_int_eq(deliver_texts(&o, ptr, N), SL_OK);
+    for (int i = 0; i < N; i += 500) {
+        ck_assert_int_eq(deliver_texts(&o, ptr + i, 500), SL_OK);
+    }
     struct pollfd p = { .fd = lfd, .events = POLLIN };
     ck_assert_int_eq(poll(&p, 1, 5000), 1);
     cfd = accept(lfd, NULL, NULL);
@@ -661,14 +663,14 @@ START_TEST(tcp_reset_replays_acknowledged_tail)
     sleep_ms(100);
     const char *after[] = { "after 1" };
     ck_assert_int_eq(deliver_texts(&o, after, 1), SL_OK);
-    char buf[4096];
-    size_t want = (size_t)N * 6 + 8;
+    static char buf[N * L + 64];
+    size_t want = (size_t)N * L + 8;
     cfd = -1;
     ck_assert_uint_eq(read_bytes(lfd, &cfd, buf, want), want);
     for (int i = 0; i < N; i++) {
-        ck_assert_mem_eq(buf + i * 6, texts[i], 5);
+        ck_assert_mem_eq(buf + i * L, texts[i], L - 1);
     }
-    ck_assert_mem_eq(buf + N * 6, "after 1\n", 8);
+    ck_assert_mem_eq(buf + N * L, "after 1\n", 8);
     ck_assert_uint_eq(fh_counter_value("resent"), N);
 
     /* everything read, then a clean close: nothing is sent twice */
