@@ -1932,8 +1932,10 @@ static const char *intern_input(void *arg, const char *name);
 
 /* Append msgs to sp (serialised); waits while the disk is full (queue.maxDiskSpace) up to
  * wait_ms (< 0: until shutdown gives up), which holds up the producer (a ruleset worker, or
- * for a ruleset queue the input thread) and so the TCP senders.  Called with da->lock held.
- * Returns how many were written (all of them unless the wait ended or shutdown gave up). */
+ * for a ruleset queue the input thread) and so the TCP senders; once shutdown gave up
+ * waiting, saveOnShutdown lifts the limit.  Called with da->lock held.  Returns how many
+ * were written (all of them unless the wait ended, shutdown gave up without saveOnShutdown,
+ * or a write failed). */
 static size_t da_append(struct sl_da *da, struct sl_spool *sp, struct sl_msg **v, size_t n,
                         int64_t wait_ms)
 {
@@ -1956,6 +1958,13 @@ static size_t da_append(struct sl_da *da, struct sl_spool *sp, struct sl_msg **v
         }
         int rc = sl_spool_append(sp, iov, k);
         if (rc == SL_EAGAIN) {
+            if (atomic_load(&da->eng->give_up) && da->qc->save_on_shutdown != 0) {
+                /* shutdown: what was accepted is saved (after the spool's records, keeping
+                 * the order) even past queue.maxDiskSpace; the excess is bounded by what the
+                 * queues and the inputs' last read held */
+                sl_spool_set_max_disk(sp, 0);
+                continue;
+            }
             if (atomic_load(&da->eng->give_up) || wait_ms == 0 ||
                 (wait_ms > 0 && now_ms() >= until)) {
                 break;
@@ -2558,7 +2567,10 @@ static size_t da_take(struct sl_da *da, struct sl_msg **out, size_t max,
         }
     } else if (sp == NULL && !da->disk_only && da->appending == 0 &&
                sl_ring_len(da->ring) == 0) {
-        da->spooling = 0;        /* drained: back to memory */
+        /* drained: back to memory.  Not while a producer is inside da_append (it may wait
+         * for disk space half way through a batch): the rest of it goes to the spool, and
+         * its next batch must not overtake that through the ring */
+        da->spooling = 0;
     }
     pthread_mutex_unlock(&da->lock);
     *from = sp;

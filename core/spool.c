@@ -1272,6 +1272,11 @@ uint64_t sl_spool_bytes(const struct sl_spool *s)
     return s->disk;
 }
 
+void sl_spool_set_max_disk(struct sl_spool *s, uint64_t bytes)
+{
+    s->o.max_disk_bytes = bytes;
+}
+
 /* ---------------------------------------------------------------- open & close */
 
 static void spool_free(struct sl_spool *s)

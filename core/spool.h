@@ -87,6 +87,10 @@ void sl_spool_rewind(struct sl_spool *s);
  * it, write the state every checkpoint_interval records.  0 or SL_EIO. */
 int sl_spool_ack(struct sl_spool *s, size_t n);
 
+/* Change max_disk_bytes (0: no limit) of an open spool; used at shutdown so that what
+ * was accepted can still be saved past queue.maxDiskSpace. */
+void sl_spool_set_max_disk(struct sl_spool *s, uint64_t bytes);
+
 uint64_t sl_spool_count(const struct sl_spool *s);   /* unacked records */
 uint64_t sl_spool_bytes(const struct sl_spool *s);   /* bytes on disk */
 

@@ -43,6 +43,13 @@
  * enforced (8.2302 accepts and serves connections beyond it): extra connections are
  * accepted and closed at once, logged once per burst ("too many tcp sessions").
  *
+ * Shutdown (stop(), SIGTERM): the listen backlog is accepted and the listeners closed, then
+ * every plain-TCP session is read once up to what its receive buffer held (FIONREAD: bytes
+ * the kernel already acknowledged to the sender), every complete frame is submitted, and the
+ * session is closed at once (counters shutdown.drained.bytes, shutdown.partial.frames).
+ * Nothing the sender's kernel saw acknowledged before that read is dropped; bytes arriving
+ * after it are reset.
+ *
  * Ownership: the instance block belongs to the core; everything allocated here (listeners,
  * sessions, buffers) is owned by the instance and released by destroy().  Sessions are
  * allocated on accept and freed on close; their framing buffer only on the first partial
@@ -67,6 +74,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -214,6 +222,7 @@ struct imtcp_inst {
     int epfd;
     int bound_port;
     atomic_int stopping;
+    int core_gone;              /* a submit failed: the core is shutting down, no drain */
     int refusing;               /* refusal logged for the current burst */
     int reserve_fd;             /* spare descriptor freed to shed connections on EMFILE */
 
@@ -225,7 +234,7 @@ struct imtcp_inst {
     struct sess *cur;           /* session whose frames are being collected */
 
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
-                     *c_framing_err;
+                     *c_framing_err, *c_drained, *c_partial;
 
     /* ---- TLS ---- */
     struct sl_tls_cred *tls;    /* NULL: plain TCP; swapped by hup() under tls_lock */
@@ -555,6 +564,8 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_refused = h->counter(IM_NAME, in->label, "sessions.refused");
     in->c_truncated = h->counter(IM_NAME, in->label, "frames.truncated");
     in->c_framing_err = h->counter(IM_NAME, in->label, "framing.errors");
+    in->c_drained = h->counter(IM_NAME, in->label, "shutdown.drained.bytes");
+    in->c_partial = h->counter(IM_NAME, in->label, "shutdown.partial.frames");
     if (in->tls != NULL) {
         in->c_tls_ok = h->counter(IM_NAME, in->label, "tls.sessions.ok");
         in->c_tls_hs_failed = h->counter(IM_NAME, in->label, "tls.handshake.failed");
@@ -701,6 +712,7 @@ static int flush_batch(struct imtcp_inst *in)
     in->nbatch = 0;
     int rc = in->h->submit(in->ctx, in->batch, n, in->cur->key);
     if (rc < 0) {
+        in->core_gone = 1;
         atomic_store(&in->stopping, 1);
         return rc;
     }
@@ -1056,6 +1068,71 @@ static void tls_housekeeping(struct imtcp_inst *in)
     }
 }
 
+/* Shutdown (stop() ended the loop, the core still takes messages): accept what waits in
+ * the listen backlog, close the listeners, then read from every plain-TCP session exactly
+ * the bytes its receive buffer held at that moment (FIONREAD) - bytes the kernel already
+ * acknowledged to the sender - and submit every complete frame in them.  A session the
+ * peer had closed (EOF right behind the data) ends as an orderly close would; an incomplete
+ * last frame of a live session is dropped and counted (shutdown.partial.frames), its sender
+ * never finished it.  Every session is closed right after its read, so its sender learns
+ * at once (a reset) instead of writing into a buffer nobody reads while the queues drain.
+ * Bounded: each session is read once up to its FIONREAD figure.  TLS sessions are closed
+ * without a drain (their record layer does not map kernel bytes to frames). */
+static void drain_sessions(struct imtcp_inst *in)
+{
+    for (size_t i = 0; i < in->nlst; i++) {
+        if (in->lst[i].fd >= 0) {
+            accept_ready(in, in->lst[i].fd);
+        }
+    }
+    close_listeners(in);
+    for (size_t i = 0; i < in->max_sess && !in->core_gone; i++) {
+        struct sess *s = in->sess[i];
+        if (s == NULL) {
+            continue;
+        }
+        if (s->tls != NULL) {
+            close_session(in, s, 0);
+            continue;
+        }
+        int avail = 0;
+        if (ioctl(s->ep.fd, FIONREAD, &avail) != 0 || avail < 0) {
+            avail = 0;
+        }
+        size_t left = (size_t)avail;
+        while (left > 0 && !in->core_gone) {
+            ssize_t n = recv(s->ep.fd, in->rbuf, left < READ_BUF_SIZE ? left : READ_BUF_SIZE,
+                             MSG_DONTWAIT);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            left -= (size_t)n;
+            atomic_fetch_add(in->c_drained, (uint64_t)n);
+            if (feed_session(in, s, (size_t)n)) {
+                s = NULL;   /* closed (out of memory) */
+                break;
+            }
+        }
+        if (s == NULL || in->core_gone) {
+            continue;
+        }
+        char c;
+        if (recv(s->ep.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+            close_session(in, s, 1);    /* the peer had finished: emit as at EOF */
+            continue;
+        }
+        if (!sl_framing_idle(&s->fr)) {
+            atomic_fetch_add(in->c_partial, 1);
+        }
+        /* closed now, not when the engine has drained (seconds later): the sender's
+         * kernel learns at once (a reset) instead of filling our buffer for nothing */
+        close_session(in, s, 0);
+    }
+}
+
 static int imtcp_run(void *inst)
 {
     struct imtcp_inst *in = inst;
@@ -1083,6 +1160,9 @@ static int imtcp_run(void *inst)
         if (in->npending > 0 || in->nhs > 0) {
             tls_housekeeping(in);
         }
+    }
+    if (!in->core_gone) {
+        drain_sessions(in);
     }
     return 0;
 }

@@ -516,6 +516,55 @@ START_TEST(test_stop_while_idle_sessions)
 }
 END_TEST
 
+/* SIGTERM with data in the sockets: stop() while the core blocks a submit; once it takes
+ * messages again, everything the kernel had already received is read and submitted before
+ * run() returns: complete frames of a live session (its incomplete tail is dropped and
+ * counted), and of a session whose peer had closed, the tail too (as at any EOF). */
+START_TEST(test_stop_drains_socket_buffers)
+{
+    enum { NLINES = 1000 };
+    struct tinst t;
+    ck_assert_int_eq(start_inst(&t, NULL), 0);
+    fh_queue_full = 1;
+    fh_block_when_full = 1;
+    int a = connect_port(t.port);
+    send_all(a, "first\n", 6);
+    usleep(300000);             /* run() is now blocked in submit() */
+    char line[64];
+    size_t bytes = 0;
+    for (int i = 0; i < NLINES; i++) {
+        int n = snprintf(line, sizeof line, "drain line %04d %030d\n", i, 0);
+        send_all(a, line, (size_t)n);
+        bytes += (size_t)n;
+    }
+    send_all(a, "unfinished", 10);
+    int b = connect_port(t.port);
+    send_all(b, "b1\nb-tail", 9);
+    ck_assert_int_eq(shutdown(b, SHUT_WR), 0);
+    usleep(200000);
+    PLUGIN->in->stop(t.inst);   /* SIGTERM arrives while the core still pushes back */
+    fh_queue_full = 0;
+    stop_inst(&t);
+    ck_assert_int_eq(fh_cap.dropped, 0);
+    ck_assert_int_eq(fh_count(), 1 + NLINES + 2);
+    size_t na = 0;
+    for (size_t i = 0; i < fh_count(); i++) {
+        const struct sl_msg *m = fh_get(i);
+        if (strncmp(m->raw, "drain line ", 11) == 0) {
+            ck_assert_int_eq(atoi(m->raw + 11), (int)na);
+            na++;
+        }
+        ck_assert(strstr(m->raw, "unfinished") == NULL);
+    }
+    ck_assert_uint_eq(na, NLINES);
+    ck_assert(ends_with(fh_get(fh_count() - 1), "b-tail") || ends_with(fh_get(fh_count() - 2), "b-tail"));
+    ck_assert_uint_eq(fh_counter_value("shutdown.partial.frames"), 1);
+    ck_assert_uint_ge(fh_counter_value("shutdown.drained.bytes"), bytes + 10);
+    close(a);
+    close(b);
+}
+END_TEST
+
 /* listenPortFileName gets the bound port, without a newline (as rsyslog writes it);
  * notifyOnConnectionClose logs rsyslog's text at an orderly close by the peer. */
 START_TEST(test_port_file_and_notify_close)
@@ -643,6 +692,7 @@ static Suite *imtcp_suite(void)
     tcase_add_test(tc, test_max_sessions);
     tcase_add_test(tc, test_tls_refused);
     tcase_add_test(tc, test_stop_while_idle_sessions);
+    tcase_add_test(tc, test_stop_drains_socket_buffers);
     tcase_add_test(tc, test_port_file_and_notify_close);
     tcase_add_test(tc, test_emfile_no_busy_loop);
     tcase_add_test(tc, test_module_and_input_switches);

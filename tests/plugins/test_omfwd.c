@@ -632,6 +632,64 @@ START_TEST(tcp_reconnect_after_receiver_restart)
 }
 END_TEST
 
+/* A receiver that closes its socket with data unread resets the connection: what its TCP
+ * had acknowledged is sent again on the next connection (duplicates rather than loss).  A
+ * receiver that read everything and closed cleanly gets only what is new. */
+START_TEST(tcp_reset_replays_acknowledged_tail)
+{
+    enum { N = 2000, L = 20 };      /* 40 KB left unread: more than the replay slack */
+    static char texts[N][24];
+    static const char *ptr[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(texts[i], sizeof texts[i], "r%06d-xxxxxxxxxxx", i + 1);   /* 19 + LF */
+        ptr[i] = texts[i];
+    }
+    int port, cfd = -1;
+    int lfd = listen_tcp(&port);
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    struct kv cfg[] = { { "target", "127.0.0.1" }, { "port", ps }, { "protocol", "tcp" },
+                        { NULL, NULL } };
+    struct om o;
+    ck_assert_int_eq(om_new(&o, cfg), 0);
+    for (int i = 0; i < N; i += 500) {
+        ck_assert_int_eq(deliver_texts(&o, ptr + i, 500), SL_OK);
+    }
+    struct pollfd p = { .fd = lfd, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, 5000), 1);
+    cfd = accept(lfd, NULL, NULL);
+    ck_assert_int_ge(cfd, 0);
+    sleep_ms(200);          /* acknowledged by our TCP, never read */
+    close(cfd);             /* unread data: the kernel resets the connection */
+    sleep_ms(100);
+    const char *after[] = { "after 1" };
+    ck_assert_int_eq(deliver_texts(&o, after, 1), SL_OK);
+    static char buf[N * L + 64];
+    size_t want = (size_t)N * L + 8;
+    cfd = -1;
+    ck_assert_uint_eq(read_bytes(lfd, &cfd, buf, want), want);
+    for (int i = 0; i < N; i++) {
+        ck_assert_mem_eq(buf + i * L, texts[i], L - 1);
+    }
+    ck_assert_mem_eq(buf + N * L, "after 1\n", 8);
+    ck_assert_uint_eq(fh_counter_value("resent"), N);
+
+    /* everything read, then a clean close: nothing is sent twice */
+    sleep_ms(200);
+    close(cfd);
+    sleep_ms(100);
+    const char *after2[] = { "after 2" };
+    ck_assert_int_eq(deliver_texts(&o, after2, 1), SL_OK);
+    cfd = -1;
+    ck_assert_uint_eq(read_bytes(lfd, &cfd, buf, 8), 8);
+    ck_assert_mem_eq(buf, "after 2\n", 8);
+    om_free(&o, 1);
+    ck_assert_uint_eq(read_bytes(lfd, &cfd, buf, sizeof buf), 0);   /* nothing more */
+    close(cfd);
+    close(lfd);
+}
+END_TEST
+
 START_TEST(config_checks)
 {
     struct om o;
@@ -669,6 +727,7 @@ static Suite *omfwd_suite(void)
     tcase_add_test(tc, tcp_lf_to_rsyslog);
     tcase_add_test(tc, tcp_octet_counted_to_rsyslog);
     tcase_add_test(tc, tcp_reconnect_after_receiver_restart);
+    tcase_add_test(tc, tcp_reset_replays_acknowledged_tail);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,6 +9,14 @@
  * (for routing benchmarks).  With -i FILE the lines of FILE are sent verbatim instead
  * (one message per line).
  *
+ * A connection the receiver closes or resets ends that sender (SIGPIPE is ignored); every
+ * connection that failed, and with -v every connection, is reported on stderr as
+ * "slflood: connection C: wrote W of N messages[, A acknowledged]" where W counts the
+ * complete frames handed to the kernel (what the receiver can have got at most, in order)
+ * and A, after a failure, the complete frames the receiver's TCP had acknowledged
+ * (bytes written minus SIOCOUTQ, the unacknowledged rest, which the kernel keeps after a
+ * reset).
+ *
  * Concurrency: one sender thread per connection; threads share only read-only options
  * and write their own result slot, joined by main.
  */
@@ -19,10 +27,13 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <gnutls/gnutls.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -60,6 +71,9 @@ struct sender {
     long count;
     long sent;
     int failed;
+    int err;               /* errno of the failed write, 0 if none */
+    uint64_t bytes;        /* TCP: bytes the kernel took on this connection */
+    long acked;            /* TCP, after a failure: messages the peer's TCP acknowledged, -1 unknown */
     pthread_t thread;
 };
 
@@ -348,35 +362,81 @@ static void close_conn(int fd)
     close(fd);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Writes len bytes (through this thread's TLS session, if any); on an error returns -1 with
+ * *done (if given) set to the bytes the kernel (or TLS) took. */
+static int write_all_n(int fd, const char *buf, size_t len, size_t *done)
 {
-    while (len > 0) {
+    size_t off = 0;
+    while (off < len) {
         ssize_t n;
         if (t_tls != NULL) {
-            n = gnutls_record_send(t_tls, buf, len);
+            n = gnutls_record_send(t_tls, buf + off, len - off);
             if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
                 continue;
             }
             if (n < 0) {
                 fprintf(stderr, "slflood: TLS send: %s\n", gnutls_strerror((int)n));
+                if (done != NULL) {
+                    *done = off;
+                }
+                errno = EIO;
                 return -1;
             }
-            buf += n;
-            len -= (size_t)n;
+            off += (size_t)n;
             continue;
         }
-        n = write(fd, buf, len);
+        n = write(fd, buf + off, len - off);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            perror("slflood: write");
+            int e = errno;
+            if (done != NULL) {
+                *done = off;
+            }
+            errno = e;
             return -1;
         }
-        buf += n;
-        len -= (size_t)n;
+        off += (size_t)n;
+    }
+    if (done != NULL) {
+        *done = off;
     }
     return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    if (write_all_n(fd, buf, len, NULL) != 0) {
+        perror("slflood: write");
+        return -1;
+    }
+    return 0;
+}
+
+/* Complete frames in the first len bytes of a buffer of framed messages. */
+static long complete_frames(const char *buf, size_t len)
+{
+    long n = 0;
+    size_t pos = 0;
+    if (g_opt.transport == T_OCTET || g_opt.transport == T_TLS) {
+        for (;;) {
+            size_t p = pos, cnt = 0;
+            while (p < len && buf[p] >= '0' && buf[p] <= '9') {
+                cnt = cnt * 10 + (size_t)(buf[p] - '0');
+                p++;
+            }
+            if (p >= len || buf[p] != ' ' || p + 1 + cnt > len) {
+                return n;
+            }
+            pos = p + 1 + cnt;
+            n++;
+        }
+    }
+    for (; pos < len; pos++) {
+        n += buf[pos] == '\n';
+    }
+    return n;
 }
 
 /* UDP: one datagram per message, sent in batches with sendmmsg.  Datagrams refused
@@ -399,6 +459,28 @@ static int send_udp_batch(int fd, struct mmsghdr *msgs, unsigned int cnt)
         done += (unsigned int)n;
     }
     return 0;
+}
+
+/* Complete messages of connection conn within its first bytes bytes on the wire (the
+ * messages are formatted again: their lengths are deterministic within one run). */
+static long frames_within(int conn, uint64_t bytes, long count)
+{
+    size_t slot = 128 + (size_t)g_opt.pad + 32 + (g_opt.json_every > 0 ? 64 : 0);
+    char *msg = malloc(slot), *framed = malloc(slot + 32);
+    uint64_t pos = 0;
+    long n = 0;
+    while (msg != NULL && framed != NULL && n < count) {
+        size_t len = format_msg(msg, slot, conn, n + 1);
+        size_t fl = frame_msg(framed, slot + 32, msg, len);
+        if (fl == 0 || pos + fl > bytes) {
+            break;
+        }
+        pos += fl;
+        n++;
+    }
+    free(msg);
+    free(framed);
+    return n;
 }
 
 /* Paces a sender: before message number `sent` it must not run ahead of the rate. */
@@ -468,10 +550,19 @@ static void *run_generated(void *arg)
                 num++;
                 in_buf++;
             }
-            if (write_all(fd, buf, used) != 0) {
+            size_t wrote = 0;
+            if (write_all_n(fd, buf, used, &wrote) != 0) {
+                s->err = errno;
+                s->sent += complete_frames(buf, wrote);
+                s->bytes += wrote;
+                int outq = -1;
+                if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq >= 0 && (uint64_t)outq <= s->bytes) {
+                    s->acked = frames_within(s->id, s->bytes - (uint64_t)outq, s->count);
+                }
                 s->failed = 1;
                 break;
             }
+            s->bytes += used;
             s->sent += in_buf;
         }
     }
@@ -582,6 +673,7 @@ static int run_input(void)
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
+    signal(SIGPIPE, SIG_IGN);  /* a closed connection is a write error, reported */
     if (g_opt.transport == T_TLS && tls_init() != 0) {
         return 1;
     }
@@ -605,6 +697,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < g_opt.conns; i++) {
         s[i].opt = &g_opt;
         s[i].id = i;
+        s[i].acked = -1;
         s[i].count = g_opt.total / g_opt.conns + (i < g_opt.total % g_opt.conns ? 1 : 0);
         if (pthread_create(&s[i].thread, NULL, run_generated, &s[i]) != 0) {
             fprintf(stderr, "slflood: cannot start thread %d\n", i);
@@ -617,6 +710,17 @@ int main(int argc, char **argv)
         pthread_join(s[i].thread, NULL);
         sent += s[i].sent;
         failed |= s[i].failed;
+    }
+    for (int i = 0; i < g_opt.conns; i++) {
+        if (s[i].failed || g_opt.verbose) {
+            char ack[64] = "";
+            if (s[i].acked >= 0) {
+                snprintf(ack, sizeof ack, ", %ld acknowledged", s[i].acked);
+            }
+            fprintf(stderr, "slflood: connection %d: wrote %ld of %ld messages%s%s%s\n", i,
+                    s[i].sent, s[i].count, ack, s[i].err != 0 ? ": " : "",
+                    s[i].err != 0 ? strerror(s[i].err) : "");
+        }
     }
     double secs = now_sec() - start;
     fprintf(stderr, "slflood: sent %ld of %ld messages on %d connection(s) in %.3f s (%.0f msg/s)\n",

@@ -4,7 +4,10 @@
  * reports how many messages are missing, duplicated or out of order per connection.  The
  * expected numbers are 1..count per connection, where the counts follow slflood's split
  * of -n TOTAL over -c CONNS.  Exit status: 0 all good, 1 a problem was found (unless
- * allowed with -m / -d / -o), 2 usage or I/O error.  Single-threaded.
+ * allowed with -m / -d / -o), 2 usage or I/O error.  With -p (prefix mode, for streams
+ * cut short, e.g. by SIGTERM) a connection may end early: its numbers must form 1..K with
+ * no hole, and only holes count as missing; the numbers after K are reported as "tail".
+ * Single-threaded.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,13 +34,16 @@ static long g_lines_without_seq;
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: slverify -n TOTAL [-c CONNS] [-m] [-d] [-o] [-q] [FILE...]\n"
+            "usage: slverify -n TOTAL [-c CONNS] [-m] [-d] [-o] [-p] [-q] [FILE...]\n"
             "  -n TOTAL  messages slflood sent in total; -c CONNS its connection count\n"
             "  -m        missing messages are not an error (still reported)\n"
             "  -d        duplicates are not an error (still reported)\n"
             "  -o        reordering is not an error (still reported)\n"
+            "  -p        prefix mode: per connection 1..K without holes is complete; the\n"
+            "            numbers after the highest received are counted as tail, not missing\n"
             "  -q        only the summary line\n"
-            "Prints: received=R unique=U missing=M duplicates=D reordered=O foreign=F\n");
+            "Prints: received=R unique=U missing=M duplicates=D reordered=O foreign=F\n"
+            "        (with -p also tail=T)\n");
     exit(2);
 }
 
@@ -123,15 +129,16 @@ int main(int argc, char **argv)
 {
     long total = -1;
     long conns = 1;
-    int allow_missing = 0, allow_dups = 0, allow_reorder = 0, quiet = 0;
+    int allow_missing = 0, allow_dups = 0, allow_reorder = 0, quiet = 0, prefix = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "n:c:mdoq")) != -1) {
+    while ((opt = getopt(argc, argv, "n:c:mdopq")) != -1) {
         switch (opt) {
         case 'n': total = parse_long(optarg, 0, 1000000000L); break;
         case 'c': conns = parse_long(optarg, 1, SL_MAX_CONNS); break;
         case 'm': allow_missing = 1; break;
         case 'd': allow_dups = 1; break;
         case 'o': allow_reorder = 1; break;
+        case 'p': prefix = 1; break;
         case 'q': quiet = 1; break;
         default: usage();
         }
@@ -165,12 +172,18 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    long received = 0, unique = 0, missing = 0, dups = 0, reordered = 0, foreign = 0;
+    long received = 0, unique = 0, missing = 0, dups = 0, reordered = 0, foreign = 0, tail = 0;
     foreign = g_lines_without_seq;
     for (long i = 0; i < conns; i++) {
         struct conn_state *cs = &g_conn[i];
-        long first_missing = 0, conn_missing = 0;
-        for (long n = 1; n <= cs->expected; n++) {
+        long first_missing = 0, conn_missing = 0, end = cs->expected;
+        if (prefix) {
+            while (end > 0 && cs->seen[end] == 0) {
+                end--;
+            }
+            tail += cs->expected - end;
+        }
+        for (long n = 1; n <= end; n++) {
             if (cs->seen[n] == 0) {
                 if (conn_missing++ == 0) {
                     first_missing = n;
@@ -178,7 +191,7 @@ int main(int argc, char **argv)
             }
         }
         received += cs->received;
-        unique += cs->expected - conn_missing;
+        unique += end - conn_missing;
         missing += conn_missing;
         dups += cs->dups;
         reordered += cs->reordered;
@@ -188,10 +201,18 @@ int main(int argc, char **argv)
                     "duplicates %ld, reordered %ld, out of range %ld\n", i, cs->expected,
                     conn_missing, first_missing, cs->dups, cs->reordered, cs->out_of_range);
         }
+        if (!quiet && prefix) {
+            fprintf(stderr, "slverify: connection %ld: prefix 1..%ld of %ld\n", i, end,
+                    cs->expected);
+        }
         free(cs->seen);
     }
-    printf("received=%ld unique=%ld missing=%ld duplicates=%ld reordered=%ld foreign=%ld\n",
+    printf("received=%ld unique=%ld missing=%ld duplicates=%ld reordered=%ld foreign=%ld",
            received, unique, missing, dups, reordered, foreign);
+    if (prefix) {
+        printf(" tail=%ld", tail);
+    }
+    printf("\n");
     int bad = (!allow_missing && missing > 0) || (!allow_dups && dups > 0) || (!allow_reorder && reordered > 0);
     return bad ? 1 : 0;
 }

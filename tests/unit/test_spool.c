@@ -536,6 +536,33 @@ static void expect_all_but(long lo, long hi)
     sl_spool_close(s);
 }
 
+/* sl_spool_set_max_disk(s, 0) (shutdown with saveOnShutdown): a full spool takes more,
+ * after its records, and everything comes back in order. */
+START_TEST(max_disk_lifted)
+{
+    struct sl_spool *s = open_sp(8192, 64 * 1024, SL_SPOOL_SYNC_NONE, 0, NULL);
+    uint32_t next = 0;
+    int rc = 0;
+    for (int i = 0; i < 10000 && rc == 0; i++) {
+        rc = append_range(s, next, next + 10);
+        if (rc == 0) {
+            next += 10;
+        }
+    }
+    ck_assert_int_eq(rc, SL_EAGAIN);
+    sl_spool_set_max_disk(s, 0);
+    for (int i = 0; i < 100; i++) {
+        ck_assert_int_eq(append_range(s, next, next + 10), 0);
+        next += 10;
+    }
+    ck_assert_uint_gt(sl_spool_bytes(s), 64 * 1024);
+    static long got[20000];
+    size_t total = drain(s, got, 20000, 256);
+    expect_seq(got, total, 0, (long)next - 1);
+    sl_spool_close(s);
+}
+END_TEST
+
 START_TEST(corrupt_truncated_segment)
 {
     char seg[256];
@@ -1024,6 +1051,7 @@ static Suite *spool_suite(void)
     tcase_add_test(t, acked_not_checkpointed_come_back);
     tcase_add_test(t, checkpoint_interval_bounds_duplicates);
     tcase_add_test(t, max_disk_gives_eagain);
+    tcase_add_test(t, max_disk_lifted);
     tcase_add_test(t, corrupt_truncated_segment);
     tcase_add_test(t, corrupt_flipped_byte);
     tcase_add_test(t, corrupt_two_flips);
