@@ -177,6 +177,8 @@ struct sl_msg {
     /* raw buffers replaced by sl_msg_replace_msg, kept until the message is freed (spans of
      * other fields and readers on other threads may still point into them) */
     struct sl_msg_retired *retired;
+
+    uint8_t blk_class;         /* msg.c's block recycling: size class, 0xff = plain malloc */
 };
 
 enum {
