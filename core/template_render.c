@@ -620,6 +620,22 @@ static int put_escaped(struct sl_buf *out, enum tpl_escape esc, const char *p, s
     return rc;
 }
 
+/* For the fast path: the span behind a property that sl_msg_prop would return as it is
+ * (NULL span: ""), or NULL when the property needs sl_msg_prop. */
+static inline const struct sl_str *plain_span(const struct sl_msg *m, enum sl_prop id)
+{
+    switch (id) {
+    case SL_PROP_MSG:
+        return &m->msg;
+    case SL_PROP_SYSLOGTAG:
+        return &m->tag;
+    case SL_PROP_HOSTNAME:
+        return m->hostname.p != NULL ? &m->hostname : NULL;
+    default:
+        return NULL;
+    }
+}
+
 int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out)
 {
     if (t == NULL || out == NULL) {
@@ -642,8 +658,14 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
     for (size_t i = 0; i < t->n; i++) {
         const struct tpl_el *e = &t->els[i];
         size_t before = out->len;
+        const struct sl_str *fs;
         if (e->kind == TPL_EL_CONST) {
             rc |= sl_buf_append(out, e->text, e->len);
+        } else if (!e->complex && (fs = plain_span(m, e->ref.id)) != NULL) {
+            /* fast path: a message field without options, copied as it is */
+            if (fs->p != NULL) {
+                rc |= put_escaped(out, t->escape, fs->p, fs->len);
+            }
         } else {
             char tmp[SL_PROP_TMP];
             char datebuf[80];
@@ -676,7 +698,9 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
                 replace(e, &v);
             }
             rc |= put_escaped(out, t->escape, v.p, v.n);
-            free(to_free);
+            if (to_free != NULL) {
+                free(to_free);
+            }
         }
         if (jsonf && out->len > before) {
             rc |= sl_buf_append(out, ", ", 2);
@@ -691,7 +715,11 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
         }
         rc |= sl_buf_append(out, "}\n", 2);
     }
-    sl_buf_free(&scratch[0]);
-    sl_buf_free(&scratch[1]);
+    if (scratch[0].p != NULL) {
+        sl_buf_free(&scratch[0]);
+    }
+    if (scratch[1].p != NULL) {
+        sl_buf_free(&scratch[1]);
+    }
     return rc != 0 ? SL_ENOMEM : 0;
 }
