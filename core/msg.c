@@ -32,6 +32,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,6 +649,39 @@ struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text)
  * Parsing driver
  * ------------------------------------------------------------------------------------- */
 
+/* Index of the first byte < 0x20 (or > 127 with esc_8bit) in s[0..len), else len.  Eight
+ * bytes at a time: (w - 0x20..20) & ~w & 0x80..80 is nonzero exactly when some byte of w is
+ * below 0x20 (a borrow only starts at such a byte), w & 0x80..80 when one is above 127. */
+static size_t first_special(const char *s, size_t len, int esc_8bit)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t highs = 0x8080808080808080ull;
+    const uint64_t extra = esc_8bit ? highs : 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((((w - ones * 0x20) & ~w & highs) | (w & extra)) != 0) {
+            break;
+        }
+    }
+    if (esc_8bit) {
+        for (; i < len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c > 127) {
+                return i;
+            }
+        }
+    } else {
+        for (; i < len; i++) {
+            if ((unsigned char)s[i] < 0x20) {
+                return i;
+            }
+        }
+    }
+    return len;
+}
+
 /* Control characters on receive, as rsyslog's parser sanitizer: drop one trailing NUL and
  * one trailing LF, then (if enabled) write every byte < 0x20 as PREFIX + 3 octal digits.
  * Replaces m->raw if anything changes. */
@@ -666,14 +700,7 @@ static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
     /* As rsyslog: control characters (a tab only with parser.escapeControlCharacterTab)
      * and, with parser.escape8BitCharactersOnReceive, bytes above 127 become #ooo. */
     int esc_8bit = o->escape_cc_on_receive && o->escape_8bit;
-    size_t first = len;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)m->raw[i];
-        if (c < 0x20 || (esc_8bit && c > 127)) {
-            first = i;
-            break;
-        }
-    }
+    size_t first = first_special(m->raw, len, esc_8bit);
     if (first == len) {
         return;
     }

@@ -36,10 +36,21 @@
 /* Lengths are signed here: rsyslog forgets to count the SP after a leading year, so from
  * then on its length is one too large and it reads the NUL that ends the raw buffer; we
  * reproduce that (the NUL never matches anything but the tag loop). */
+static inline int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 static int read_int(const char **pp, long *len)
 {
     int v = 0;
     const char *p = *pp;
+    /* the usual case, exactly two digits: p[2] is readable since p[1] is not the NUL */
+    if (*len >= 2 && is_digit(p[0]) && is_digit(p[1]) && (*len == 2 || !is_digit(p[2]))) {
+        *pp = p + 2;
+        *len -= 2;
+        return (p[0] - '0') * 10 + (p[1] - '0');
+    }
     while (*len > 0 && *p >= '0' && *p <= '9' && v < INT_MAX / 10 - 1) {
         v = v * 10 + (*p - '0');
         p++;
@@ -54,19 +65,36 @@ static int lc(char c)
     return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-/* Month from three letters, case-insensitive; 0 if none.  Stops at the first mismatch, so
- * it never reads past a NUL. */
+/* Month from three letters, case-insensitive; 0 if none.  Reads a letter only when the one
+ * before it was not the NUL, so it never reads past the end of the raw buffer. */
 static int month_of(const char *p)
 {
-    static const char names[12][4] = {
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
-    };
-    for (int i = 0; i < 12; i++) {
-        if (lc(p[0]) == names[i][0] && lc(p[1]) == names[i][1] && lc(p[2]) == names[i][2]) {
-            return i + 1;
-        }
+    unsigned a = (unsigned)lc(p[0]);
+    if (a == 0) {
+        return 0;
     }
-    return 0;
+    unsigned b = (unsigned)lc(p[1]);
+    if (b == 0) {
+        return 0;
+    }
+    unsigned c = (unsigned)lc(p[2]);
+#define M3(x, y, z) ((unsigned)(x) << 16 | (unsigned)(y) << 8 | (unsigned)(z))
+    switch (M3(a, b, c)) {
+    case M3('j', 'a', 'n'): return 1;
+    case M3('f', 'e', 'b'): return 2;
+    case M3('m', 'a', 'r'): return 3;
+    case M3('a', 'p', 'r'): return 4;
+    case M3('m', 'a', 'y'): return 5;
+    case M3('j', 'u', 'n'): return 6;
+    case M3('j', 'u', 'l'): return 7;
+    case M3('a', 'u', 'g'): return 8;
+    case M3('s', 'e', 'p'): return 9;
+    case M3('o', 'c', 't'): return 10;
+    case M3('n', 'o', 'v'): return 11;
+    case M3('d', 'e', 'c'): return 12;
+    default: return 0;
+    }
+#undef M3
 }
 
 /* On success updates *t and returns the new parse position with *len updated; on failure
@@ -167,10 +195,24 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t)
     return p;
 }
 
-static int hostname_char(unsigned char c)
+/* [A-Za-z0-9._-] by table */
+static const unsigned char host_chars[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+static inline int hostname_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return host_chars[c];
 }
 
 static int alnum(unsigned char c)
@@ -211,7 +253,8 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     }
 
     /* hostname: not for messages from the local log socket */
-    int parse_host = !(m->inputname != NULL && strcmp(m->inputname, "imuxsock") == 0);
+    int parse_host = !(m->inputname != NULL && m->inputname[0] == 'i' &&
+                       strcmp(m->inputname, "imuxsock") == 0);
     if (len > 0 && parse_host) {
         long i = 0;
         /* pmrfc3164 permit.squareBracketsInHostname: "[...]" (brackets kept) */
@@ -253,11 +296,12 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     /* tag (with rsyslog's miscount after a leading year it may take the final NUL) */
     const char *tag = p;
     size_t i = 0;
-    while (len > 0 && *p != ':' && *p != ' ' && i < TAG_MAX) {
-        p++;
-        len--;
+    size_t lim = len > 0 ? ((size_t)len < TAG_MAX ? (size_t)len : TAG_MAX) : 0;
+    while (i < lim && p[i] != ':' && p[i] != ' ') {
         i++;
     }
+    p += i;
+    len -= (long)i;
     if (len > 0 && *p == ':') {
         p++;
         len--;

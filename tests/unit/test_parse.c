@@ -484,6 +484,55 @@ START_TEST(test_parse_escape_tab_8bit)
 }
 END_TEST
 
+/* The control-character scan goes eight bytes at a time: a special byte at every offset of
+ * a message (first, last, at and around word boundaries, with bytes around 0x20 and 0x7f
+ * next to it) is found and escaped at its place. */
+START_TEST(test_parse_escape_positions)
+{
+    static const unsigned char specials[] = { 0x00, 0x01, 0x1f, 0x80, 0xff };
+    static const unsigned char fillers[] = { 0x20, 0x21, 0x7f, 'x' };
+    for (int esc8 = 0; esc8 <= 1; esc8++) {
+        struct sl_parse_opts o;
+        sl_parse_opts_default(&o);
+        o.escape_8bit = esc8;
+        for (size_t f = 0; f < sizeof(fillers); f++) {
+            for (size_t sp = 0; sp < sizeof(specials); sp++) {
+                for (size_t len = 1; len <= 40; len++) {
+                    for (size_t k = 0; k < len; k++) {
+                        char raw[64], exp[128];
+                        memset(raw, (char)fillers[f], len);
+                        raw[k] = (char)specials[sp];
+                        unsigned char c = specials[sp];
+                        int escaped = c < 0x20 || (esc8 && c > 127);
+                        if (c == 0 && k == len - 1) {
+                            escaped = 0;  /* a trailing NUL is dropped, not escaped */
+                        }
+                        size_t n = 0;
+                        memcpy(exp, raw, k);
+                        n = k;
+                        if (c == 0 && k == len - 1) {
+                            /* dropped */
+                        } else if (escaped) {
+                            n += (size_t)sprintf(exp + n, "#%03o", c);
+                        } else {
+                            exp[n++] = (char)c;
+                        }
+                        memcpy(exp + n, raw + k + 1, len - k - 1);
+                        n += len - k - 1;
+                        struct sl_msg *m = sl_msg_new(raw, len);
+                        sl_msg_parse(m, &o);
+                        ck_assert_msg(m->raw_len == n && memcmp(m->raw, exp, n) == 0,
+                                      "esc8 %d filler %02x special %02x len %zu at %zu",
+                                      esc8, fillers[f], c, len, k);
+                        sl_msg_unref(m);
+                    }
+                }
+            }
+        }
+    }
+}
+END_TEST
+
 /* permit.squareBracketsInHostname="on": expected values from rsyslogd 8.2302 with
  * parser(type="pmrfc3164" permit.squareBracketsInHostname="on"); "" = no hostname. */
 START_TEST(test_parse_square_brackets)
@@ -538,6 +587,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_idempotent);
     tcase_add_test(tc, test_parse_options);
     tcase_add_test(tc, test_parse_escape_tab_8bit);
+    tcase_add_test(tc, test_parse_escape_positions);
     tcase_add_test(tc, test_parse_square_brackets);
     suite_add_tcase(s, tc);
     return s;
