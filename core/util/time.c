@@ -39,41 +39,41 @@ void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc)
         clock_gettime(CLOCK_REALTIME, &now);
         ts = &now;
     }
-    /* localtime_r is costly (it takes the tz lock): keep the last second per thread */
+    /* localtime_r is costly (it takes the tz lock): keep the last second per thread, as the
+     * finished struct sl_time without the fraction */
     static __thread time_t cached_secs[2] = { -1, -1 };
-    static __thread struct tm cached_tm[2];
+    static __thread struct sl_time cached[2];
     time_t secs = ts->tv_sec;
     int k = utc ? 1 : 0;
-    if (cached_secs[k] == secs) {
-        tm = cached_tm[k];
-    } else {
+    if (cached_secs[k] != secs) {
         if (utc) {
             gmtime_r(&secs, &tm);
         } else {
             localtime_r(&secs, &tm);
         }
+        struct sl_time *c = &cached[k];
+        memset(c, 0, sizeof(*c));
+        c->type = 2;
+        c->year = (int16_t)(tm.tm_year + 1900);
+        c->month = (uint8_t)(tm.tm_mon + 1);
+        c->day = (uint8_t)tm.tm_mday;
+        c->hour = (uint8_t)tm.tm_hour;
+        c->minute = (uint8_t)tm.tm_min;
+        c->second = (uint8_t)tm.tm_sec;
+        c->secfrac_precision = 6;
+        long bias = utc ? 0 : tm.tm_gmtoff;
+        if (bias < 0) {
+            c->offset_mode = '-';
+            bias = -bias;
+        } else {
+            c->offset_mode = '+';
+        }
+        c->offset_hour = (uint8_t)(bias / 3600);
+        c->offset_minute = (uint8_t)((bias % 3600) / 60);
         cached_secs[k] = secs;
-        cached_tm[k] = tm;
     }
-    memset(t, 0, sizeof(*t));
-    t->type = 2;
-    t->year = (int16_t)(tm.tm_year + 1900);
-    t->month = (uint8_t)(tm.tm_mon + 1);
-    t->day = (uint8_t)tm.tm_mday;
-    t->hour = (uint8_t)tm.tm_hour;
-    t->minute = (uint8_t)tm.tm_min;
-    t->second = (uint8_t)tm.tm_sec;
+    *t = cached[k];
     t->secfrac = (uint32_t)(ts->tv_nsec / 1000);
-    t->secfrac_precision = 6;
-    long bias = utc ? 0 : tm.tm_gmtoff;
-    if (bias < 0) {
-        t->offset_mode = '-';
-        bias = -bias;
-    } else {
-        t->offset_mode = '+';
-    }
-    t->offset_hour = (uint8_t)(bias / 3600);
-    t->offset_minute = (uint8_t)((bias % 3600) / 60);
 }
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
