@@ -32,6 +32,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,7 +443,7 @@ static struct sl_msg *msg_block_alloc(size_t len)
     {
         m = sl_xmalloc(need);
     }
-    memset(m, 0, sizeof(*m));
+    memset(m, 0, offsetof(struct sl_msg, peer));   /* peer is valid up to peerlen only */
     m->blk_class = (uint8_t)c;
     return m;
 }
@@ -575,6 +576,7 @@ int sl_msg_replace_msg(struct sl_msg *m, const char *text, size_t len)
     nbuf[off + len] = '\0';
     r->next = m->retired;
     m->retired = r;
+    m->flags &= ~(uint32_t)SL_MSGF_RAW_NO_NUL;   /* the new text may hold a NUL */
     if (in_raw) {
         r->raw = (m->flags & MSGF_RAW_INLINE) ? NULL : m->raw;   /* the old raw, retired */
         m->flags &= ~MSGF_RAW_INLINE;
@@ -702,10 +704,14 @@ static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
     int esc_8bit = o->escape_cc_on_receive && o->escape_8bit;
     size_t first = first_special(m->raw, len, esc_8bit);
     if (first == len) {
+        m->flags |= SL_MSGF_RAW_NO_NUL;    /* no byte < 0x20 at all */
         return;
     }
     if (!o->escape_cc_on_receive && !o->space_lf_on_receive) {
         return;
+    }
+    if (o->escape_cc_on_receive) {
+        m->flags |= SL_MSGF_RAW_NO_NUL;    /* a NUL is always escaped below */
     }
     char *out = sl_xmalloc(len * 4 + 1);
     memcpy(out, m->raw, first);
@@ -761,6 +767,7 @@ static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
 }
 
 static struct sl_str programname_of(const struct sl_str *tag);
+static struct sl_str procid_of_tag(const struct sl_str *tag);
 
 /* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
  * the tag built from app-name and procid, as rsyslog emulates them. */
@@ -785,24 +792,29 @@ static void derive_fields(struct sl_msg *m)
             m->tag.len = n > 511 ? 511 : n;
         }
     }
-    const char *t = m->tag.p;
-    m->programname = programname_of(&m->tag);
+    /* programname, and for RFC 3164 app-name and procid, follow from the tag, which does
+     * not change after parsing: sl_msg_prop derives them when they are asked for
+     * (get_programname, SL_PROP_APP_NAME, procid_of_tag), most templates never do */
+    m->programname = (struct sl_str){ NULL, 0 };
     if (m->protocol_version == 0) {
-        m->appname = m->programname.len > 0 ? m->programname : (struct sl_str){ "-", 1 };
-        /* procid: between the first '[' and the following ']' of the tag */
-        m->procid.p = NULL;
-        m->procid.len = 0;
-        const char *lb = t ? memchr(t, '[', m->tag.len) : NULL;
-        if (lb != NULL) {
-            const char *end = t + m->tag.len;
-            const char *rb = memchr(lb + 1, ']', (size_t)(end - lb - 1));
-            if (rb != NULL) {
-                m->procid.p = lb + 1;
-                m->procid.len = (size_t)(rb - lb - 1);
-            }
+        m->appname = (struct sl_str){ NULL, 0 };
+        m->procid = (struct sl_str){ NULL, 0 };
+    }
+}
+
+/* RFC 3164 procid: between the first '[' of the tag and the following ']'; NULL if none. */
+static struct sl_str procid_of_tag(const struct sl_str *tag)
+{
+    const char *t = tag->p;
+    const char *lb = t ? memchr(t, '[', tag->len) : NULL;
+    if (lb != NULL) {
+        const char *end = t + tag->len;
+        const char *rb = memchr(lb + 1, ']', (size_t)(end - lb - 1));
+        if (rb != NULL) {
+            return (struct sl_str){ lb + 1, (size_t)(rb - lb - 1) };
         }
     }
-    m->flags |= SL_MSGF_PROGNAME_DONE;
+    return (struct sl_str){ NULL, 0 };
 }
 
 void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
@@ -1432,6 +1444,11 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         }
         return span(&m->appname, len, "");
     case SL_PROP_PROCID:
+        if (m->procid.p == NULL && m->protocol_version == 0 && (m->flags & SL_MSGF_PARSED) &&
+            !(m->flags & SL_MSGF_INTERNAL)) {
+            struct sl_str pid = procid_of_tag(&m->tag);
+            return span(&pid, len, "-");
+        }
         return span(&m->procid, len, "-");
     case SL_PROP_MSGID:
         return span(&m->msgid, len, "-");

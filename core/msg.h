@@ -128,7 +128,6 @@ struct sl_msg {
     /* what arrived */
     char *raw;                 /* NUL-terminated copy; raw_len excludes the NUL */
     size_t raw_len;
-    struct sockaddr_storage peer;
     socklen_t peerlen;         /* 0: local input, fromhost is the local host name */
     const char *inputname;     /* interned: "imudp", "imtcp", ... */
     void *ruleset;             /* core handle of the bound ruleset, NULL = default */
@@ -179,12 +178,16 @@ struct sl_msg {
     struct sl_msg_retired *retired;
 
     uint8_t blk_class;         /* msg.c's block recycling: size class, 0xff = plain malloc */
+
+    /* last: sl_msg_new clears everything before it, peer only up to peerlen is valid */
+    struct sockaddr_storage peer;
 };
 
 enum {
     SL_MSGF_PARSED = 1u << 0,
     SL_MSGF_PROGNAME_DONE = 1u << 1,
-    SL_MSGF_INTERNAL = 1u << 2  /* emitted by sluiced itself */
+    SL_MSGF_INTERNAL = 1u << 2, /* emitted by sluiced itself */
+    SL_MSGF_RAW_NO_NUL = 1u << 3 /* raw[0..raw_len) holds no NUL (set by the sanitizer) */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */

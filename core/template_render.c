@@ -553,9 +553,9 @@ static void do_format(const struct tpl_el *e, struct val *v)
 }
 
 /* The full replacer pipeline on a complex element; v holds the raw property value. */
-static void replace(const struct tpl_el *e, struct val *v)
+static void replace(const struct tpl_el *e, struct val *v, int no_nul)
 {
-    const char *nul = memchr(v->p, '\0', v->n); /* rsyslog works on C strings */
+    const char *nul = no_nul ? NULL : memchr(v->p, '\0', v->n); /* rsyslog works on C strings */
     if (nul != NULL) {
         v->n = (size_t)(nul - v->p);
     }
@@ -573,7 +573,10 @@ static void replace(const struct tpl_el *e, struct val *v)
         do_substring(e, v);
     }
     if (e->sp_if_no_1st_sp && (v->n > 0 || e->sp_always)) {
-        set_const(v, (v->n > 0 && v->p[0] == ' ') ? "" : " ");
+        int sp = v->n > 0 && v->p[0] == ' ';
+        v->p = sp ? "" : " ";
+        v->n = sp ? 0 : 1;
+        v->priv = 0;
     }
     if (v->n > 0) {
         if (e->casec != TPL_CASE_NONE) {
@@ -636,6 +639,54 @@ static inline const struct sl_str *plain_span(const struct sl_msg *m, enum sl_pr
     }
 }
 
+/* One property element the slow way: sl_msg_prop or a date, then the replacer options. */
+static int render_prop(const struct sl_template *t, const struct tpl_el *e, struct sl_msg *m,
+                       struct sl_buf *out, struct sl_buf scratch[2])
+{
+    char tmp[SL_PROP_TMP];
+    char datebuf[80];
+    char *to_free = NULL;
+    struct val v = { NULL, 0, scratch, 0, 0 };
+    const struct sl_time *tm = NULL;
+    struct sl_time tt, ut;
+    int rc = 0;
+    int no_nul = 0;
+    if (e->date_set || e->date_utc) {
+        tm = sl_msg_time(m, e->ref.id, &tt);
+    }
+    if (tm != NULL) {
+        enum sl_datefmt df = e->datefmt;
+        if (e->date_utc) {
+            time_to_utc(tm, &ut);
+            tm = &ut;
+        } else {
+            df = sl_msg_3164_fmt(m, e->ref.id, df);
+        }
+        v.n = sl_time_format(tm, df, datebuf);
+        v.p = datebuf;
+    } else if (e->ref.id == SL_PROP_MSG) {
+        /* MSG is a span of raw; the parser's sanitizer says when raw holds no NUL */
+        v.p = m->msg.p != NULL ? m->msg.p : "";
+        v.n = m->msg.p != NULL ? m->msg.len : 0;
+        no_nul = (m->flags & SL_MSGF_RAW_NO_NUL) != 0;
+    } else {
+        v.p = sl_msg_prop(m, &e->ref, &v.n, tmp, &to_free);
+        if (v.p == NULL) {
+            v.p = "";
+            v.n = 0;
+        }
+    }
+    v.priv = to_free != NULL;
+    if (e->complex) {
+        replace(e, &v, no_nul);
+    }
+    rc |= put_escaped(out, t->escape, v.p, v.n);
+    if (to_free != NULL) {
+        free(to_free);
+    }
+    return rc;
+}
+
 int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out)
 {
     if (t == NULL || out == NULL) {
@@ -667,40 +718,7 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
                 rc |= put_escaped(out, t->escape, fs->p, fs->len);
             }
         } else {
-            char tmp[SL_PROP_TMP];
-            char datebuf[80];
-            char *to_free = NULL;
-            struct val v = { NULL, 0, scratch, 0, 0 };
-            const struct sl_time *tm = NULL;
-            struct sl_time tt, ut;
-            if (e->date_set || e->date_utc) {
-                tm = sl_msg_time(m, e->ref.id, &tt);
-            }
-            if (tm != NULL) {
-                enum sl_datefmt df = e->datefmt;
-                if (e->date_utc) {
-                    time_to_utc(tm, &ut);
-                    tm = &ut;
-                } else {
-                    df = sl_msg_3164_fmt(m, e->ref.id, df);
-                }
-                v.n = sl_time_format(tm, df, datebuf);
-                v.p = datebuf;
-            } else {
-                v.p = sl_msg_prop(m, &e->ref, &v.n, tmp, &to_free);
-                if (v.p == NULL) {
-                    v.p = "";
-                    v.n = 0;
-                }
-            }
-            v.priv = to_free != NULL;
-            if (e->complex) {
-                replace(e, &v);
-            }
-            rc |= put_escaped(out, t->escape, v.p, v.n);
-            if (to_free != NULL) {
-                free(to_free);
-            }
+            rc |= render_prop(t, e, m, out, scratch);
         }
         if (jsonf && out->len > before) {
             rc |= sl_buf_append(out, ", ", 2);

@@ -41,16 +41,24 @@ static inline int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int read_int(const char **pp, long *len)
+static int read_int_slow(const char **pp, long *len);
+
+/* the usual case, exactly two digits, inline: p[2] is readable since p[1] is not the NUL */
+static inline __attribute__((always_inline)) int read_int(const char **pp, long *len)
 {
-    int v = 0;
     const char *p = *pp;
-    /* the usual case, exactly two digits: p[2] is readable since p[1] is not the NUL */
     if (*len >= 2 && is_digit(p[0]) && is_digit(p[1]) && (*len == 2 || !is_digit(p[2]))) {
         *pp = p + 2;
         *len -= 2;
         return (p[0] - '0') * 10 + (p[1] - '0');
     }
+    return read_int_slow(pp, len);
+}
+
+static int read_int_slow(const char **pp, long *len)
+{
+    int v = 0;
+    const char *p = *pp;
     while (*len > 0 && *p >= '0' && *p <= '9' && v < INT_MAX / 10 - 1) {
         v = v * 10 + (*p - '0');
         p++;
