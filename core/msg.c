@@ -39,6 +39,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <libfastjson/json.h>
 
@@ -459,6 +462,13 @@ static void msg_block_free(struct sl_msg *m)
     free(m);
 }
 
+/* timegenerated from rcv, and the second it was computed from */
+static void set_tgen(struct sl_msg *m)
+{
+    sl_time_now(&m->t_generated, &m->rcv, 0);
+    m->tgen_sec = m->rcv.tv_sec;
+}
+
 struct sl_msg *sl_msg_new(const char *raw, size_t len)
 {
     /* one block for the object and its raw bytes */
@@ -472,7 +482,7 @@ struct sl_msg *sl_msg_new(const char *raw, size_t len)
     m->raw[len] = '\0';
     m->raw_len = len;
     clock_gettime(CLOCK_REALTIME, &m->rcv);
-    sl_time_now(&m->t_generated, &m->rcv, 0);
+    set_tgen(m);
     m->t_reported = m->t_generated;
     m->pri = 13;
     return m;
@@ -599,7 +609,7 @@ void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
     m->local_pid = lm->pid;
     if (lm->rcv != NULL) {
         m->rcv = *lm->rcv;
-        sl_time_now(&m->t_generated, &m->rcv, 0);
+        set_tgen(m);
         m->t_reported = m->t_generated;
     }
     if (lm->hostname != NULL) {
@@ -651,11 +661,44 @@ struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text)
  * Parsing driver
  * ------------------------------------------------------------------------------------- */
 
-/* Index of the first byte < 0x20 (or > 127 with esc_8bit) in s[0..len), else len.  Eight
- * bytes at a time: (w - 0x20..20) & ~w & 0x80..80 is nonzero exactly when some byte of w is
+/* Index of the first byte < 0x20 (or > 127 with esc_8bit) in s[0..len), else len.  16
+ * bytes at a time with SSE2, else (and for short messages) eight bytes at a time: (w - 0x20..20) & ~w & 0x80..80 is nonzero exactly when some byte of w is
  * below 0x20 (a borrow only starts at such a byte), w & 0x80..80 when one is above 127. */
+#if defined(__SSE2__)
+/* Bits of the bytes of s[0..16) that are < 0x20 (or > 127 with esc_8bit). */
+static inline unsigned special_mask16(const char *s, int esc_8bit)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ge = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)), v); /* v >= 0x20 */
+    unsigned mask = (unsigned)_mm_movemask_epi8(ge) ^ 0xffffu;
+    if (esc_8bit) {
+        mask |= (unsigned)_mm_movemask_epi8(v);                          /* v > 127 */
+    }
+    return mask;
+}
+#endif
+
 static size_t first_special(const char *s, size_t len, int esc_8bit)
 {
+#if defined(__SSE2__)
+    if (len >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= len; i += 16) {
+            unsigned mask = special_mask16(s + i, esc_8bit);
+            if (mask != 0) {
+                return i + (size_t)__builtin_ctz(mask);
+            }
+        }
+        if (i < len) {
+            /* the last 16 bytes, overlapping what is known clean */
+            unsigned mask = special_mask16(s + len - 16, esc_8bit);
+            if (mask != 0) {
+                return len - 16 + (size_t)__builtin_ctz(mask);
+            }
+        }
+        return len;
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ull;
     const uint64_t highs = 0x8080808080808080ull;
     const uint64_t extra = esc_8bit ? highs : 0;
@@ -829,7 +872,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     }
     if (m->local_flags & SL_LOCAL_KERNEL) {
         /* rsyslog's imklog: no sanitizing, no parser; pri and tag were set by the input */
-        sl_time_now(&m->t_generated, &m->rcv, 0);
+        set_tgen(m);
         m->t_reported = m->t_generated;
         m->hostname = (struct sl_str){ NULL, 0 };
         m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
@@ -843,8 +886,12 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         return;
     }
     sanitize(m, o);
-    /* an input may have set rcv after sl_msg_new(): timegenerated follows it */
-    sl_time_now(&m->t_generated, &m->rcv, 0);
+    /* an input may have set rcv after sl_msg_new(): timegenerated follows it (computed
+     * again only if rcv is not what it was computed from) */
+    if (m->t_generated.type != 2 || m->tgen_sec != m->rcv.tv_sec ||
+        m->t_generated.secfrac != (uint32_t)(m->rcv.tv_nsec / 1000)) {
+        set_tgen(m);
+    }
     m->t_reported = m->t_generated;
     m->hostname = (struct sl_str){ NULL, 0 };
     m->tag = (struct sl_str){ NULL, 0 };

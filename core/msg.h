@@ -132,6 +132,7 @@ struct sl_msg {
     const char *inputname;     /* interned: "imudp", "imtcp", ... */
     void *ruleset;             /* core handle of the bound ruleset, NULL = default */
     struct timespec rcv;       /* receive time (timegenerated source) */
+    time_t tgen_sec;           /* rcv.tv_sec that t_generated was computed from (msg.c) */
 
     /* parsed (valid once SL_MSGF_PARSED is set) */
     int pri;                   /* facility * 8 + severity; rsyslog's default 13 if absent */

@@ -261,8 +261,9 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     }
 
     /* hostname: not for messages from the local log socket */
-    int parse_host = !(m->inputname != NULL && m->inputname[0] == 'i' &&
-                       strcmp(m->inputname, "imuxsock") == 0);
+    const char *in = m->inputname;
+    int parse_host = !(in != NULL && in[0] == 'i' && in[1] == 'm' && in[2] == 'u' &&
+                       in[3] == 'x' && strcmp(in, "imuxsock") == 0);
     if (len > 0 && parse_host) {
         long i = 0;
         /* pmrfc3164 permit.squareBracketsInHostname: "[...]" (brackets kept) */
