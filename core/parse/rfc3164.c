@@ -30,6 +30,10 @@
 #include "msg.h"
 #include "parse/parse.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define TAG_MAX 510         /* rsyslog CONF_TAG_MAXSIZE - 2 */
 #define HOSTNAME_MAX 511    /* rsyslog CONF_HOSTNAME_MAXSIZE - 1 */
 
@@ -115,6 +119,31 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t)
 
     if (len < 3) {
         return NULL;
+    }
+    /* The usual form, "Mmm dd hh:mm:ss " with the day space-padded or two digits, read in
+     * one go; anything else (and values out of range) takes the general path below, which
+     * gives the same result for this form. */
+    if (len >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' &&
+        p[15] == ' ' && (p[4] == ' ' || is_digit(p[4])) && is_digit(p[5]) && is_digit(p[7]) &&
+        is_digit(p[8]) && is_digit(p[10]) && is_digit(p[11]) && is_digit(p[13]) &&
+        is_digit(p[14])) {
+        int month = month_of(p);
+        int day = (p[4] == ' ' ? 0 : (p[4] - '0') * 10) + (p[5] - '0');
+        int hour = (p[7] - '0') * 10 + (p[8] - '0');
+        int minute = (p[10] - '0') * 10 + (p[11] - '0');
+        int second = (p[13] - '0') * 10 + (p[14] - '0');
+        if (month != 0 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60) {
+            t->type = 1;
+            t->month = (uint8_t)month;
+            t->day = (uint8_t)day;
+            t->hour = (uint8_t)hour;
+            t->minute = (uint8_t)minute;
+            t->second = (uint8_t)second;
+            t->secfrac = 0;
+            t->secfrac_precision = 0;
+            *lenp = len - 16;
+            return p + 16;
+        }
     }
     if (*p >= '0' && *p <= '9') {
         year = read_int(&p, &len);
@@ -306,7 +335,21 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     const char *tag = p;
     size_t i = 0;
     size_t lim = len > 0 ? ((size_t)len < TAG_MAX ? (size_t)len : TAG_MAX) : 0;
-    while (i < lim && p[i] != ':' && p[i] != ' ') {
+    int found = 0;
+#if defined(__SSE2__)
+    /* 16 bytes at a time while they are all inside the tag's limit (p[0..lim) is readable) */
+    for (; i + 16 <= lim; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned mk = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+        if (mk != 0) {
+            i += (size_t)__builtin_ctz(mk);
+            found = 1;
+            break;
+        }
+    }
+#endif
+    while (!found && i < lim && p[i] != ':' && p[i] != ' ') {
         i++;
     }
     p += i;

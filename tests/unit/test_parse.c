@@ -533,6 +533,85 @@ START_TEST(test_parse_escape_positions)
 }
 END_TEST
 
+/* The tag scan goes 16 bytes at a time: a tag ending in ':' (kept) or ' ' (not kept) at every
+ * length from 0 to 60, one running to the end of the message, and the 510-byte limit. */
+START_TEST(test_parse_tag_lengths)
+{
+    char raw[1200], exp_tag[600];
+    for (int term = 0; term < 3; term++) {
+        for (size_t tl = 0; tl <= 60; tl++) {
+            int n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 host ");
+            for (size_t k = 0; k < tl; k++) {
+                raw[n++] = (char)('a' + k % 26);
+            }
+            memcpy(exp_tag, raw + n - tl, tl);
+            size_t el = tl;
+            if (term == 0) {
+                raw[n++] = ':';
+                exp_tag[el++] = ':';
+                n += sprintf(raw + n, " the message");
+            } else if (term == 1) {
+                n += sprintf(raw + n, " the message");
+            }
+            struct sl_msg *m = sl_msg_new(raw, (size_t)n);
+            sl_msg_parse(m, NULL);
+            ck_assert_msg(m->tag.len == el && memcmp(m->tag.p, exp_tag, el) == 0,
+                          "term %d len %zu: tag '%.*s'", term, tl, (int)m->tag.len, m->tag.p);
+            sl_msg_unref(m);
+        }
+    }
+    /* at most 510 bytes before the ':' */
+    int n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 host ");
+    memset(raw + n, 'x', 600);
+    raw[n + 600] = ':';
+    struct sl_msg *m = sl_msg_new(raw, (size_t)n + 601);
+    sl_msg_parse(m, NULL);
+    ck_assert_uint_eq(m->tag.len, 510);
+    sl_msg_unref(m);
+}
+END_TEST
+
+/* "Mmm dd hh:mm:ss " is read in one go; values at and past the limits behave as before
+ * (the general path rejects them: then there is no timestamp). */
+START_TEST(test_parse_ts3164_fast)
+{
+    static const struct {
+        const char *raw;
+        int ok, mon, day, h, mi, sec;
+    } c[] = {
+        { "<13>Nov 22 10:11:12 host app: m", 1, 11, 22, 10, 11, 12 },
+        { "<13>nov  2 23:59:60 host app: m", 1, 11, 2, 23, 59, 60 },
+        { "<13>DEC 31 00:00:00 host app: m", 1, 12, 31, 0, 0, 0 },
+        { "<13>Jan 02 01:02:03 host app: m", 1, 1, 2, 1, 2, 3 },
+        { "<13>Jan 32 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 00 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan  0 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 24:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 01:60:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 01:02:61 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jxn 10 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 01:02:03.5 host app: m", 1, 1, 10, 1, 2, 3 },   /* general path */
+        { "<13>Jan 10 01:02:03: host app: m", 1, 1, 10, 1, 2, 3 },    /* general path */
+        { "<13>Jan 5 01:02:03 host app: m", 1, 1, 5, 1, 2, 3 },       /* general path */
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct sl_msg *m = sl_msg_new(c[i].raw, strlen(c[i].raw));
+        sl_msg_parse(m, NULL);
+        const struct sl_time *t = &m->t_reported;
+        if (c[i].ok) {
+            ck_assert_msg(t->type == 1 && t->month == c[i].mon && t->day == c[i].day &&
+                          t->hour == c[i].h && t->minute == c[i].mi && t->second == c[i].sec,
+                          "case %zu", i);
+            ck_assert_msg(m->hostname.len == 4 && memcmp(m->hostname.p, "host", 4) == 0,
+                          "case %zu hostname", i);
+        } else {
+            ck_assert_msg(t->type != 1, "case %zu parsed", i);
+        }
+        sl_msg_unref(m);
+    }
+}
+END_TEST
+
 /* permit.squareBracketsInHostname="on": expected values from rsyslogd 8.2302 with
  * parser(type="pmrfc3164" permit.squareBracketsInHostname="on"); "" = no hostname. */
 START_TEST(test_parse_square_brackets)
@@ -588,6 +667,8 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_options);
     tcase_add_test(tc, test_parse_escape_tab_8bit);
     tcase_add_test(tc, test_parse_escape_positions);
+    tcase_add_test(tc, test_parse_tag_lengths);
+    tcase_add_test(tc, test_parse_ts3164_fast);
     tcase_add_test(tc, test_parse_square_brackets);
     suite_add_tcase(s, tc);
     return s;
