@@ -601,11 +601,20 @@ static void replace(const struct tpl_el *e, struct val *v, int no_nul)
 }
 
 /* Template-level escaping of a property value (option sql/stdsql/json). */
-static int put_escaped(struct sl_buf *out, enum tpl_escape esc, const char *p, size_t n)
+static int put_escaped_slow(struct sl_buf *out, enum tpl_escape esc, const char *p, size_t n);
+
+static inline __attribute__((always_inline)) int put_escaped(struct sl_buf *out,
+                                                             enum tpl_escape esc,
+                                                             const char *p, size_t n)
 {
     if (esc != TPL_ESC_SQL && esc != TPL_ESC_STDSQL && esc != TPL_ESC_JSON) {
         return sl_buf_append(out, p, n);
     }
+    return put_escaped_slow(out, esc, p, n);
+}
+
+static int put_escaped_slow(struct sl_buf *out, enum tpl_escape esc, const char *p, size_t n)
+{
     int rc = sl_buf_reserve(out, n + 8);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char c = p[i];
@@ -637,6 +646,31 @@ static inline const struct sl_str *plain_span(const struct sl_msg *m, enum sl_pr
     default:
         return NULL;
     }
+}
+
+/* "msg" with only sp-if-no-1st-sp or only drop-last-lf (tpl_el.fast): what replace() does
+ * for these, without its pipeline. */
+static int render_msg_fast(const struct sl_template *t, const struct tpl_el *e,
+                           const struct sl_msg *m, struct sl_buf *out)
+{
+    const char *p = m->msg.p != NULL ? m->msg.p : "";
+    size_t n = m->msg.p != NULL ? m->msg.len : 0;
+    if (!(m->flags & SL_MSGF_RAW_NO_NUL)) {
+        const char *nul = memchr(p, '\0', n); /* rsyslog works on C strings */
+        if (nul != NULL) {
+            n = (size_t)(nul - p);
+        }
+    }
+    if (e->fast == TPL_FAST_MSG_SPIF) {
+        if ((n > 0 || e->sp_always) && !(n > 0 && p[0] == ' ')) {
+            return put_escaped(out, t->escape, " ", 1);
+        }
+        return 0;
+    }
+    if (n > 0 && p[n - 1] == '\n') {
+        n--;
+    }
+    return put_escaped(out, t->escape, p, n);
 }
 
 /* One property element the slow way: sl_msg_prop or a date, then the replacer options. */
@@ -717,6 +751,8 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
             if (fs->p != NULL) {
                 rc |= put_escaped(out, t->escape, fs->p, fs->len);
             }
+        } else if (e->fast != TPL_FAST_NONE) {
+            rc |= render_msg_fast(t, e, m, out);
         } else {
             rc |= render_prop(t, e, m, out, scratch);
         }
