@@ -6,10 +6,15 @@
  * Ownership and lifetime
  *   - sl_msg_new() copies the raw bytes; the message owns raw, fromhost, fromhost_ip, the
  *     JSON trees and the strings in owned[], all released by the last sl_msg_unref().
+ *   - The block of a message (struct + inline raw) is recycled: see "Message blocks" below
+ *     (per-thread lists, a global stack per size class; plain malloc/free in sanitizer
+ *     builds).
  *   - Parsed fields are spans into raw (or into owned strings); nothing else is allocated
  *     per message on the common path.
  *
  * Concurrency & locking
+ *   - Message blocks: each thread's lists are thread-local; full lists move to and from
+ *     the global per-class stack under that class's mutex (once per 64 blocks).
  *   - Parsing and $!/$. writes happen on the single ruleset worker owning the message.
  *   - After that the message is shared read-only; the only lazily computed fields are
  *     fromhost, fromhost_ip and the uuid (kept in the last owned[] slot), published with an
