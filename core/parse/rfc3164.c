@@ -266,7 +266,9 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     size_t n;
 
     m->protocol_version = 0;
-    if ((n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
+    /* an RFC 3339 stamp starts with a digit (or '-': an empty year, which rsyslog takes) */
+    if (len > 0 && (is_digit(p[0]) || p[0] == '-') &&
+        (n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
         p += n;
         len -= (long)n;
     } else if ((q = parse_ts3164(p, &len, &m->t_reported)) != NULL) {
