@@ -302,6 +302,29 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
         if (bracket) {
             i = 1;
         }
+#if defined(__SSE2__)
+        if (!bracket) {
+            /* [A-Za-z0-9._-] 16 bytes at a time while they are inside the limit; the loop
+             * below finishes (a ']' is no hostname byte, so its break changes nothing here) */
+            long lim = len < HOSTNAME_MAX ? len : HOSTNAME_MAX;
+            const __m128i x20 = _mm_set1_epi8(0x20);
+            for (; i + 16 <= lim; i += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+                __m128i lo = _mm_add_epi8(_mm_or_si128(v, x20), _mm_set1_epi8(128 - 'a'));
+                __m128i ok = _mm_cmplt_epi8(lo, _mm_set1_epi8(-128 + 26));            /* letter */
+                __m128i dg = _mm_add_epi8(v, _mm_set1_epi8(128 - '0'));
+                ok = _mm_or_si128(ok, _mm_cmplt_epi8(dg, _mm_set1_epi8(-128 + 10))); /* digit */
+                ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+                ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+                ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+                unsigned bad = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+                if (bad != 0) {
+                    i += __builtin_ctz(bad);
+                    break;
+                }
+            }
+        }
+#endif
         while (i < len && i < HOSTNAME_MAX &&
                (hostname_char((unsigned char)p[i]) || (bracket && p[i] == ']'))) {
             i++;

@@ -571,6 +571,51 @@ START_TEST(test_parse_tag_lengths)
 }
 END_TEST
 
+/* The hostname scan goes 16 bytes at a time: names of every length 1..40 over all kinds of
+ * hostname bytes, ended by a space (a hostname) or by a byte that is none (no hostname), and
+ * such a byte at every place inside the name. */
+START_TEST(test_parse_hostname_lengths)
+{
+    static const char kinds[] = "aB3.x_Y-9zMQ";
+    static const char bad[] = { '@', ']', '[', '/', ':', '`', '{', '~', (char)0x80, (char)0xc3, '+' };
+    char name[64], raw[256];
+    for (size_t L = 1; L <= 40; L++) {
+        for (size_t k = 0; k < L; k++) {
+            name[k] = kinds[k % (sizeof(kinds) - 1)];
+        }
+        name[L - 1] = 'q';   /* a hostname ends in an alphanumeric byte */
+        /* a space after it: a hostname */
+        int n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 %.*s app: x", (int)L, name);
+        struct sl_msg *m = sl_msg_new(raw, (size_t)n);
+        sl_msg_parse(m, NULL);
+        ck_assert_msg(m->hostname.p != NULL && m->hostname.len == L &&
+                      memcmp(m->hostname.p, name, L) == 0, "len %zu: no hostname", L);
+        ck_assert_msg(m->tag.len == 4 && memcmp(m->tag.p, "app:", 4) == 0, "len %zu: tag", L);
+        sl_msg_unref(m);
+        for (size_t b = 0; b < sizeof(bad); b++) {
+            /* a non-hostname byte at every place of the name (or right after it) */
+            for (size_t at = 0; at <= L; at++) {
+                char nm[64];
+                memcpy(nm, name, L);
+                size_t nl = L;
+                if (at == L) {
+                    nm[nl++] = bad[b];
+                } else {
+                    nm[at] = bad[b];
+                }
+                n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 %.*s app: x", (int)nl, nm);
+                m = sl_msg_new(raw, (size_t)n);
+                sl_msg_parse(m, NULL);
+                ck_assert_msg(m->hostname.p == NULL, "len %zu bad %02x at %zu: hostname '%.*s'",
+                              L, (unsigned char)bad[b], at, (int)m->hostname.len,
+                              m->hostname.p ? m->hostname.p : "");
+                sl_msg_unref(m);
+            }
+        }
+    }
+}
+END_TEST
+
 /* "Mmm dd hh:mm:ss " is read in one go; values at and past the limits behave as before
  * (the general path rejects them: then there is no timestamp). */
 START_TEST(test_parse_ts3164_fast)
@@ -668,6 +713,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_escape_tab_8bit);
     tcase_add_test(tc, test_parse_escape_positions);
     tcase_add_test(tc, test_parse_tag_lengths);
+    tcase_add_test(tc, test_parse_hostname_lengths);
     tcase_add_test(tc, test_parse_ts3164_fast);
     tcase_add_test(tc, test_parse_square_brackets);
     suite_add_tcase(s, tc);
