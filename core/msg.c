@@ -6,10 +6,15 @@
  * Ownership and lifetime
  *   - sl_msg_new() copies the raw bytes; the message owns raw, fromhost, fromhost_ip, the
  *     JSON trees and the strings in owned[], all released by the last sl_msg_unref().
+ *   - The block of a message (struct + inline raw) is recycled: see "Message blocks" below
+ *     (per-thread lists, a global stack per size class; plain malloc/free in sanitizer
+ *     builds).
  *   - Parsed fields are spans into raw (or into owned strings); nothing else is allocated
  *     per message on the common path.
  *
  * Concurrency & locking
+ *   - Message blocks: each thread's lists are thread-local; full lists move to and from
+ *     the global per-class stack under that class's mutex (once per 64 blocks).
  *   - Parsing and $!/$. writes happen on the single ruleset worker owning the message.
  *   - After that the message is shared read-only; the only lazily computed fields are
  *     fromhost, fromhost_ip and the uuid (kept in the last owned[] slot), published with an
@@ -32,11 +37,16 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <libfastjson/json.h>
 
@@ -268,11 +278,206 @@ void sl_parse_opts_default(struct sl_parse_opts *o)
  * Taken from the top so that it never collides with the SL_MSGF_* bits of msg.h. */
 #define MSGF_RAW_INLINE (1u << 31)
 
+/* ---------------------------------------------------------------------------------------
+ * Message blocks: recycled instead of malloc/free per message.
+ *
+ * A message and its raw bytes are one block.  Blocks of up to POOL_MAX bytes come in size
+ * classes of POOL_STEP bytes and are recycled: each thread keeps a "current" list and one
+ * full "spare" list of POOL_BATCH blocks per class; a thread that frees more than it
+ * allocates (a ruleset worker) hands full lists of POOL_BATCH blocks to a global per-class
+ * stack under one mutex, a thread that allocates (an input) takes whole lists from there.
+ * So the cross-thread hand-off costs one lock per POOL_BATCH messages instead of glibc's
+ * arena lock per message.  The global stack keeps at most POOL_KEEP lists per class; beyond
+ * that lists go back to free().  A thread's own lists are freed when it exits.
+ * Sanitizer builds do not recycle (every block is malloc'd and freed), so ASan still sees a
+ * use after free of a message.
+ * ------------------------------------------------------------------------------------- */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MSG_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define MSG_POOL 0
+#endif
+#endif
+#ifndef MSG_POOL
+#define MSG_POOL 1
+#endif
+
+#define POOL_NONE 0xffu                      /* m->blk_class of a block not from the pool */
+
+#if MSG_POOL
+#define POOL_STEP 128u
+#define POOL_MAX 2048u                       /* larger blocks: plain malloc/free */
+#define POOL_NCLASS (POOL_MAX / POOL_STEP)   /* class c: blocks of (c + 1) * POOL_STEP bytes */
+#define POOL_BATCH 64u
+#define POOL_KEEP 256u                       /* lists kept per class in the global stack */
+
+struct pool_blk {
+    struct pool_blk *next;       /* next block of the list */
+    struct pool_blk *next_list;  /* in the global stack: the next list */
+};
+
+struct pool_list {
+    struct pool_blk *head;
+    unsigned n;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct pool_blk *lists;      /* stack of full lists (POOL_BATCH blocks each) */
+    unsigned nlists;
+} pool_global[POOL_NCLASS];
+
+static __thread struct pool_list pool_cur[POOL_NCLASS];
+static __thread struct pool_blk *pool_spare[POOL_NCLASS]; /* a full list or NULL */
+static __thread int pool_registered;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_free_list(struct pool_blk *b)
+{
+    while (b != NULL) {
+        struct pool_blk *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+static void pool_thread_exit(void *unused)
+{
+    (void)unused;
+    for (unsigned c = 0; c < POOL_NCLASS; c++) {
+        pool_free_list(pool_cur[c].head);
+        pool_cur[c].head = NULL;
+        pool_cur[c].n = 0;
+        pool_free_list(pool_spare[c]);
+        pool_spare[c] = NULL;
+    }
+}
+
+static void pool_init(void)
+{
+    for (unsigned c = 0; c < POOL_NCLASS; c++) {
+        pthread_mutex_init(&pool_global[c].lock, NULL);
+    }
+    pthread_key_create(&pool_key, pool_thread_exit);
+}
+
+/* The first time a thread holds blocks: free its lists when it exits. */
+static void pool_register(void)
+{
+    pthread_once(&pool_once, pool_init);
+    if (!pool_registered) {
+        pthread_setspecific(pool_key, &pool_registered);
+        pool_registered = 1;
+    }
+}
+
+/* Hands the full list b to the global stack (or to free() when that is full). */
+static void pool_put_list(unsigned c, struct pool_blk *b)
+{
+    pthread_mutex_lock(&pool_global[c].lock);
+    if (pool_global[c].nlists < POOL_KEEP) {
+        b->next_list = pool_global[c].lists;
+        pool_global[c].lists = b;
+        pool_global[c].nlists++;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&pool_global[c].lock);
+    pool_free_list(b);
+}
+
+static void *pool_alloc(unsigned c)
+{
+    struct pool_list *cur = &pool_cur[c];
+    if (cur->head == NULL) {
+        if (pool_spare[c] != NULL) {
+            cur->head = pool_spare[c];
+            pool_spare[c] = NULL;
+        } else {
+            pool_register();
+            pthread_mutex_lock(&pool_global[c].lock);
+            struct pool_blk *l = pool_global[c].lists;
+            if (l != NULL) {
+                pool_global[c].lists = l->next_list;
+                pool_global[c].nlists--;
+            }
+            pthread_mutex_unlock(&pool_global[c].lock);
+            if (l == NULL) {
+                return sl_xmalloc((c + 1) * POOL_STEP);
+            }
+            cur->head = l;
+        }
+        cur->n = POOL_BATCH;
+    }
+    struct pool_blk *b = cur->head;
+    cur->head = b->next;
+    cur->n--;
+    return b;
+}
+
+static void pool_free(unsigned c, void *p)
+{
+    if (!pool_registered) {
+        pool_register();
+    }
+    struct pool_list *cur = &pool_cur[c];
+    if (cur->n >= POOL_BATCH) {
+        if (pool_spare[c] != NULL) {
+            pool_put_list(c, pool_spare[c]);
+        }
+        pool_spare[c] = cur->head;
+        cur->head = NULL;
+        cur->n = 0;
+    }
+    struct pool_blk *b = p;
+    b->next = cur->head;
+    cur->head = b;
+    cur->n++;
+}
+#endif /* MSG_POOL */
+
+static struct sl_msg *msg_block_alloc(size_t len)
+{
+    size_t need = sizeof(struct sl_msg) + len + 1;
+    struct sl_msg *m;
+    unsigned c = POOL_NONE;
+#if MSG_POOL
+    if (need <= POOL_MAX) {
+        c = (unsigned)((need - 1) / POOL_STEP);
+        m = pool_alloc(c);
+    } else
+#endif
+    {
+        m = sl_xmalloc(need);
+    }
+    memset(m, 0, offsetof(struct sl_msg, peer));   /* peer is valid up to peerlen only */
+    m->blk_class = (uint8_t)c;
+    return m;
+}
+
+static void msg_block_free(struct sl_msg *m)
+{
+#if MSG_POOL
+    if (m->blk_class != POOL_NONE) {
+        pool_free(m->blk_class, m);
+        return;
+    }
+#endif
+    free(m);
+}
+
+/* timegenerated from rcv, and the second it was computed from */
+static void set_tgen(struct sl_msg *m)
+{
+    sl_time_now(&m->t_generated, &m->rcv, 0);
+    m->tgen_sec = m->rcv.tv_sec;
+}
+
 struct sl_msg *sl_msg_new(const char *raw, size_t len)
 {
-    /* one allocation for the object and its raw bytes */
-    struct sl_msg *m = sl_xmalloc(sizeof(*m) + len + 1);
-    memset(m, 0, sizeof(*m));
+    /* one block for the object and its raw bytes */
+    struct sl_msg *m = msg_block_alloc(len);
     atomic_init(&m->refcnt, 1);
     m->raw = (char *)(m + 1);
     m->flags = MSGF_RAW_INLINE;
@@ -282,7 +487,7 @@ struct sl_msg *sl_msg_new(const char *raw, size_t len)
     m->raw[len] = '\0';
     m->raw_len = len;
     clock_gettime(CLOCK_REALTIME, &m->rcv);
-    sl_time_now(&m->t_generated, &m->rcv, 0);
+    set_tgen(m);
     m->t_reported = m->t_generated;
     m->pri = 13;
     return m;
@@ -296,10 +501,14 @@ void sl_msg_set_peer(struct sl_msg *m, const struct sockaddr *sa, socklen_t len)
         memcpy(&m->peer, sa, len);
         m->peerlen = len;
     }
-    free(m->fromhost);
-    m->fromhost = NULL;
-    free(m->fromhost_ip);
-    m->fromhost_ip = NULL;
+    if (m->fromhost != NULL) {
+        free(m->fromhost);
+        m->fromhost = NULL;
+    }
+    if (m->fromhost_ip != NULL) {
+        free(m->fromhost_ip);
+        m->fromhost_ip = NULL;
+    }
 }
 
 /* owned[] holds parser-built strings; its last slot is reserved for the lazily generated
@@ -326,14 +535,21 @@ void sl_msg_unref(struct sl_msg *m)
     if (m == NULL) {
         return;
     }
-    if (atomic_fetch_sub_explicit(&m->refcnt, 1, memory_order_acq_rel) != 1) {
+    /* the last holder (the common case: refcount 1) skips the locked decrement; nobody
+     * else can take a reference to a message they do not hold */
+    if (atomic_load_explicit(&m->refcnt, memory_order_acquire) != 1 &&
+        atomic_fetch_sub_explicit(&m->refcnt, 1, memory_order_acq_rel) != 1) {
         return;
     }
     if (!(m->flags & MSGF_RAW_INLINE)) {
         free(m->raw);
     }
-    free(m->fromhost);
-    free(m->fromhost_ip);
+    if (m->fromhost != NULL) {
+        free(m->fromhost);
+    }
+    if (m->fromhost_ip != NULL) {
+        free(m->fromhost_ip);
+    }
     if (m->json != NULL) {
         fjson_object_put(m->json);
     }
@@ -343,14 +559,16 @@ void sl_msg_unref(struct sl_msg *m)
     for (unsigned i = 0; i < m->n_owned; i++) {
         free(m->owned[i]);
     }
-    free(m->owned[OWNED_UUID_SLOT]);
+    if (m->owned[OWNED_UUID_SLOT] != NULL) {
+        free(m->owned[OWNED_UUID_SLOT]);
+    }
     while (m->retired != NULL) {
         struct sl_msg_retired *r = m->retired;
         m->retired = r->next;
         free(r->raw);
         free(r);
     }
-    free(m);
+    msg_block_free(m);
 }
 
 int sl_msg_replace_msg(struct sl_msg *m, const char *text, size_t len)
@@ -373,6 +591,7 @@ int sl_msg_replace_msg(struct sl_msg *m, const char *text, size_t len)
     nbuf[off + len] = '\0';
     r->next = m->retired;
     m->retired = r;
+    m->flags &= ~(uint32_t)SL_MSGF_RAW_NO_NUL;   /* the new text may hold a NUL */
     if (in_raw) {
         r->raw = (m->flags & MSGF_RAW_INLINE) ? NULL : m->raw;   /* the old raw, retired */
         m->flags &= ~MSGF_RAW_INLINE;
@@ -395,7 +614,7 @@ void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
     m->local_pid = lm->pid;
     if (lm->rcv != NULL) {
         m->rcv = *lm->rcv;
-        sl_time_now(&m->t_generated, &m->rcv, 0);
+        set_tgen(m);
         m->t_reported = m->t_generated;
     }
     if (lm->hostname != NULL) {
@@ -447,6 +666,72 @@ struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text)
  * Parsing driver
  * ------------------------------------------------------------------------------------- */
 
+/* Index of the first byte < 0x20 (or > 127 with esc_8bit) in s[0..len), else len.  16
+ * bytes at a time with SSE2, else (and for short messages) eight bytes at a time: (w - 0x20..20) & ~w & 0x80..80 is nonzero exactly when some byte of w is
+ * below 0x20 (a borrow only starts at such a byte), w & 0x80..80 when one is above 127. */
+#if defined(__SSE2__)
+/* Bits of the bytes of s[0..16) that are < 0x20 (or > 127 with esc_8bit). */
+static inline unsigned special_mask16(const char *s, int esc_8bit)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ge = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)), v); /* v >= 0x20 */
+    unsigned mask = (unsigned)_mm_movemask_epi8(ge) ^ 0xffffu;
+    if (esc_8bit) {
+        mask |= (unsigned)_mm_movemask_epi8(v);                          /* v > 127 */
+    }
+    return mask;
+}
+#endif
+
+static size_t first_special(const char *s, size_t len, int esc_8bit)
+{
+#if defined(__SSE2__)
+    if (len >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= len; i += 16) {
+            unsigned mask = special_mask16(s + i, esc_8bit);
+            if (mask != 0) {
+                return i + (size_t)__builtin_ctz(mask);
+            }
+        }
+        if (i < len) {
+            /* the last 16 bytes, overlapping what is known clean */
+            unsigned mask = special_mask16(s + len - 16, esc_8bit);
+            if (mask != 0) {
+                return len - 16 + (size_t)__builtin_ctz(mask);
+            }
+        }
+        return len;
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t highs = 0x8080808080808080ull;
+    const uint64_t extra = esc_8bit ? highs : 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((((w - ones * 0x20) & ~w & highs) | (w & extra)) != 0) {
+            break;
+        }
+    }
+    if (esc_8bit) {
+        for (; i < len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c > 127) {
+                return i;
+            }
+        }
+    } else {
+        for (; i < len; i++) {
+            if ((unsigned char)s[i] < 0x20) {
+                return i;
+            }
+        }
+    }
+    return len;
+}
+
 /* Control characters on receive, as rsyslog's parser sanitizer: drop one trailing NUL and
  * one trailing LF, then (if enabled) write every byte < 0x20 as PREFIX + 3 octal digits.
  * Replaces m->raw if anything changes. */
@@ -465,19 +750,16 @@ static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
     /* As rsyslog: control characters (a tab only with parser.escapeControlCharacterTab)
      * and, with parser.escape8BitCharactersOnReceive, bytes above 127 become #ooo. */
     int esc_8bit = o->escape_cc_on_receive && o->escape_8bit;
-    size_t first = len;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)m->raw[i];
-        if (c < 0x20 || (esc_8bit && c > 127)) {
-            first = i;
-            break;
-        }
-    }
+    size_t first = first_special(m->raw, len, esc_8bit);
     if (first == len) {
+        m->flags |= SL_MSGF_RAW_NO_NUL;    /* no byte < 0x20 at all */
         return;
     }
     if (!o->escape_cc_on_receive && !o->space_lf_on_receive) {
         return;
+    }
+    if (o->escape_cc_on_receive) {
+        m->flags |= SL_MSGF_RAW_NO_NUL;    /* a NUL is always escaped below */
     }
     char *out = sl_xmalloc(len * 4 + 1);
     memcpy(out, m->raw, first);
@@ -533,6 +815,7 @@ static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
 }
 
 static struct sl_str programname_of(const struct sl_str *tag);
+static struct sl_str procid_of_tag(const struct sl_str *tag);
 
 /* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
  * the tag built from app-name and procid, as rsyslog emulates them. */
@@ -557,24 +840,29 @@ static void derive_fields(struct sl_msg *m)
             m->tag.len = n > 511 ? 511 : n;
         }
     }
-    const char *t = m->tag.p;
-    m->programname = programname_of(&m->tag);
+    /* programname, and for RFC 3164 app-name and procid, follow from the tag, which does
+     * not change after parsing: sl_msg_prop derives them when they are asked for
+     * (get_programname, SL_PROP_APP_NAME, procid_of_tag), most templates never do */
+    m->programname = (struct sl_str){ NULL, 0 };
     if (m->protocol_version == 0) {
-        m->appname = m->programname.len > 0 ? m->programname : (struct sl_str){ "-", 1 };
-        /* procid: between the first '[' and the following ']' of the tag */
-        m->procid.p = NULL;
-        m->procid.len = 0;
-        const char *lb = t ? memchr(t, '[', m->tag.len) : NULL;
-        if (lb != NULL) {
-            const char *end = t + m->tag.len;
-            const char *rb = memchr(lb + 1, ']', (size_t)(end - lb - 1));
-            if (rb != NULL) {
-                m->procid.p = lb + 1;
-                m->procid.len = (size_t)(rb - lb - 1);
-            }
+        m->appname = (struct sl_str){ NULL, 0 };
+        m->procid = (struct sl_str){ NULL, 0 };
+    }
+}
+
+/* RFC 3164 procid: between the first '[' of the tag and the following ']'; NULL if none. */
+static struct sl_str procid_of_tag(const struct sl_str *tag)
+{
+    const char *t = tag->p;
+    const char *lb = t ? memchr(t, '[', tag->len) : NULL;
+    if (lb != NULL) {
+        const char *end = t + tag->len;
+        const char *rb = memchr(lb + 1, ']', (size_t)(end - lb - 1));
+        if (rb != NULL) {
+            return (struct sl_str){ lb + 1, (size_t)(rb - lb - 1) };
         }
     }
-    m->flags |= SL_MSGF_PROGNAME_DONE;
+    return (struct sl_str){ NULL, 0 };
 }
 
 void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
@@ -589,7 +877,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     }
     if (m->local_flags & SL_LOCAL_KERNEL) {
         /* rsyslog's imklog: no sanitizing, no parser; pri and tag were set by the input */
-        sl_time_now(&m->t_generated, &m->rcv, 0);
+        set_tgen(m);
         m->t_reported = m->t_generated;
         m->hostname = (struct sl_str){ NULL, 0 };
         m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
@@ -603,8 +891,12 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         return;
     }
     sanitize(m, o);
-    /* an input may have set rcv after sl_msg_new(): timegenerated follows it */
-    sl_time_now(&m->t_generated, &m->rcv, 0);
+    /* an input may have set rcv after sl_msg_new(): timegenerated follows it (computed
+     * again only if rcv is not what it was computed from) */
+    if (m->t_generated.type != 2 || m->tgen_sec != m->rcv.tv_sec ||
+        m->t_generated.secfrac != (uint32_t)(m->rcv.tv_nsec / 1000)) {
+        set_tgen(m);
+    }
     m->t_reported = m->t_generated;
     m->hostname = (struct sl_str){ NULL, 0 };
     m->tag = (struct sl_str){ NULL, 0 };
@@ -1237,6 +1529,11 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         }
         return span(&m->appname, len, "");
     case SL_PROP_PROCID:
+        if (m->procid.p == NULL && m->protocol_version == 0 && (m->flags & SL_MSGF_PARSED) &&
+            !(m->flags & SL_MSGF_INTERNAL)) {
+            struct sl_str pid = procid_of_tag(&m->tag);
+            return span(&pid, len, "-");
+        }
         return span(&m->procid, len, "-");
     case SL_PROP_MSGID:
         return span(&m->msgid, len, "-");

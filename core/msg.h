@@ -129,11 +129,11 @@ struct sl_msg {
     /* what arrived */
     char *raw;                 /* NUL-terminated copy; raw_len excludes the NUL */
     size_t raw_len;
-    struct sockaddr_storage peer;
     socklen_t peerlen;         /* 0: local input, fromhost is the local host name */
     const char *inputname;     /* interned: "imudp", "imtcp", ... */
     void *ruleset;             /* core handle of the bound ruleset, NULL = default */
     struct timespec rcv;       /* receive time (timegenerated source) */
+    time_t tgen_sec;           /* rcv.tv_sec that t_generated was computed from (msg.c) */
 
     /* parsed (valid once SL_MSGF_PARSED is set) */
     int pri;                   /* facility * 8 + severity; rsyslog's default 13 if absent */
@@ -178,13 +178,19 @@ struct sl_msg {
     /* raw buffers replaced by sl_msg_replace_msg, kept until the message is freed (spans of
      * other fields and readers on other threads may still point into them) */
     struct sl_msg_retired *retired;
+
+    uint8_t blk_class;         /* msg.c's block recycling: size class, 0xff = plain malloc */
+
+    /* last: sl_msg_new clears everything before it, peer only up to peerlen is valid */
+    struct sockaddr_storage peer;
 };
 
 enum {
     SL_MSGF_PARSED = 1u << 0,
     SL_MSGF_PROGNAME_DONE = 1u << 1,
     SL_MSGF_INTERNAL = 1u << 2, /* emitted by sluiced itself */
-    SL_MSGF_UNPARSED = 1u << 3  /* no parser of the ruleset's chain took it: discard */
+    SL_MSGF_UNPARSED = 1u << 3,  /* no parser of the ruleset's chain took it: discard */
+    SL_MSGF_RAW_NO_NUL = 1u << 4 /* raw[0..raw_len) holds no NUL (set by the sanitizer) */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */

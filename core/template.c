@@ -108,8 +108,30 @@ static void tpl_free(struct sl_template *t)
     free(t);
 }
 
+/* Marks the elements that are "msg" with only sp-if-no-1st-sp or only drop-last-lf (what
+ * the built-in file and forwarding templates use), which the renderer does directly. */
+static void classify_fast(struct sl_template *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        struct tpl_el *e = &t->els[i];
+        e->fast = TPL_FAST_NONE;
+        if (e->kind != TPL_EL_PROP || e->ref.id != SL_PROP_MSG || e->date_set || e->date_utc ||
+            e->has_field || e->re != NULL || e->from != 0 || e->to != 0 ||
+            e->casec != TPL_CASE_NONE || e->cc != TPL_CC_NONE || e->compress_sp ||
+            e->secpath != TPL_SP_NONE || e->format != TPL_FMT_NONE) {
+            continue;
+        }
+        if (e->sp_if_no_1st_sp && !e->drop_last_lf) {
+            e->fast = TPL_FAST_MSG_SPIF;
+        } else if (e->drop_last_lf && !e->sp_if_no_1st_sp) {
+            e->fast = TPL_FAST_MSG_DROPLF;
+        }
+    }
+}
+
 static void reg_add(struct sl_tpl_registry *r, struct sl_template *t)
 {
+    classify_fast(t);
     if (r->tail == NULL) {
         r->head = t;
     } else {

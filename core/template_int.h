@@ -82,7 +82,12 @@ struct tpl_el {
     enum tpl_dtype dtype;
     enum tpl_onempty onempty;
     int mandatory;
+    /* set when the template is registered (template.c classify_fast): an element the
+     * renderer can do without the replacer pipeline; 0 = the general path */
+    unsigned char fast;
 };
+
+enum tpl_fast { TPL_FAST_NONE = 0, TPL_FAST_MSG_SPIF, TPL_FAST_MSG_DROPLF };
 
 struct sl_template {
     char *name;

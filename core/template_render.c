@@ -553,9 +553,9 @@ static void do_format(const struct tpl_el *e, struct val *v)
 }
 
 /* The full replacer pipeline on a complex element; v holds the raw property value. */
-static void replace(const struct tpl_el *e, struct val *v)
+static void replace(const struct tpl_el *e, struct val *v, int no_nul)
 {
-    const char *nul = memchr(v->p, '\0', v->n); /* rsyslog works on C strings */
+    const char *nul = no_nul ? NULL : memchr(v->p, '\0', v->n); /* rsyslog works on C strings */
     if (nul != NULL) {
         v->n = (size_t)(nul - v->p);
     }
@@ -573,7 +573,10 @@ static void replace(const struct tpl_el *e, struct val *v)
         do_substring(e, v);
     }
     if (e->sp_if_no_1st_sp && (v->n > 0 || e->sp_always)) {
-        set_const(v, (v->n > 0 && v->p[0] == ' ') ? "" : " ");
+        int sp = v->n > 0 && v->p[0] == ' ';
+        v->p = sp ? "" : " ";
+        v->n = sp ? 0 : 1;
+        v->priv = 0;
     }
     if (v->n > 0) {
         if (e->casec != TPL_CASE_NONE) {
@@ -598,11 +601,20 @@ static void replace(const struct tpl_el *e, struct val *v)
 }
 
 /* Template-level escaping of a property value (option sql/stdsql/json). */
-static int put_escaped(struct sl_buf *out, enum tpl_escape esc, const char *p, size_t n)
+static int put_escaped_slow(struct sl_buf *out, enum tpl_escape esc, const char *p, size_t n);
+
+static inline __attribute__((always_inline)) int put_escaped(struct sl_buf *out,
+                                                             enum tpl_escape esc,
+                                                             const char *p, size_t n)
 {
     if (esc != TPL_ESC_SQL && esc != TPL_ESC_STDSQL && esc != TPL_ESC_JSON) {
         return sl_buf_append(out, p, n);
     }
+    return put_escaped_slow(out, esc, p, n);
+}
+
+static int put_escaped_slow(struct sl_buf *out, enum tpl_escape esc, const char *p, size_t n)
+{
     int rc = sl_buf_reserve(out, n + 8);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char c = p[i];
@@ -616,6 +628,95 @@ static int put_escaped(struct sl_buf *out, enum tpl_escape esc, const char *p, s
         if (rc == 0) {
             rc = sl_buf_putc(out, c);
         }
+    }
+    return rc;
+}
+
+/* For the fast path: the span behind a property that sl_msg_prop would return as it is
+ * (NULL span: ""), or NULL when the property needs sl_msg_prop. */
+static inline const struct sl_str *plain_span(const struct sl_msg *m, enum sl_prop id)
+{
+    switch (id) {
+    case SL_PROP_MSG:
+        return &m->msg;
+    case SL_PROP_SYSLOGTAG:
+        return &m->tag;
+    case SL_PROP_HOSTNAME:
+        return m->hostname.p != NULL ? &m->hostname : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* "msg" with only sp-if-no-1st-sp or only drop-last-lf (tpl_el.fast): what replace() does
+ * for these, without its pipeline. */
+static int render_msg_fast(const struct sl_template *t, const struct tpl_el *e,
+                           const struct sl_msg *m, struct sl_buf *out)
+{
+    const char *p = m->msg.p != NULL ? m->msg.p : "";
+    size_t n = m->msg.p != NULL ? m->msg.len : 0;
+    if (!(m->flags & SL_MSGF_RAW_NO_NUL)) {
+        const char *nul = memchr(p, '\0', n); /* rsyslog works on C strings */
+        if (nul != NULL) {
+            n = (size_t)(nul - p);
+        }
+    }
+    if (e->fast == TPL_FAST_MSG_SPIF) {
+        if ((n > 0 || e->sp_always) && !(n > 0 && p[0] == ' ')) {
+            return put_escaped(out, t->escape, " ", 1);
+        }
+        return 0;
+    }
+    if (n > 0 && p[n - 1] == '\n') {
+        n--;
+    }
+    return put_escaped(out, t->escape, p, n);
+}
+
+/* One property element the slow way: sl_msg_prop or a date, then the replacer options. */
+static int render_prop(const struct sl_template *t, const struct tpl_el *e, struct sl_msg *m,
+                       struct sl_buf *out, struct sl_buf scratch[2])
+{
+    char tmp[SL_PROP_TMP];
+    char datebuf[80];
+    char *to_free = NULL;
+    struct val v = { NULL, 0, scratch, 0, 0 };
+    const struct sl_time *tm = NULL;
+    struct sl_time tt, ut;
+    int rc = 0;
+    int no_nul = 0;
+    if (e->date_set || e->date_utc) {
+        tm = sl_msg_time(m, e->ref.id, &tt);
+    }
+    if (tm != NULL) {
+        enum sl_datefmt df = e->datefmt;
+        if (e->date_utc) {
+            time_to_utc(tm, &ut);
+            tm = &ut;
+        } else {
+            df = sl_msg_3164_fmt(m, e->ref.id, df);
+        }
+        v.n = sl_time_format(tm, df, datebuf);
+        v.p = datebuf;
+    } else if (e->ref.id == SL_PROP_MSG) {
+        /* MSG is a span of raw; the parser's sanitizer says when raw holds no NUL */
+        v.p = m->msg.p != NULL ? m->msg.p : "";
+        v.n = m->msg.p != NULL ? m->msg.len : 0;
+        no_nul = (m->flags & SL_MSGF_RAW_NO_NUL) != 0;
+    } else {
+        v.p = sl_msg_prop(m, &e->ref, &v.n, tmp, &to_free);
+        if (v.p == NULL) {
+            v.p = "";
+            v.n = 0;
+        }
+    }
+    v.priv = to_free != NULL;
+    if (e->complex) {
+        replace(e, &v, no_nul);
+    }
+    rc |= put_escaped(out, t->escape, v.p, v.n);
+    if (to_free != NULL) {
+        free(to_free);
     }
     return rc;
 }
@@ -642,41 +743,18 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
     for (size_t i = 0; i < t->n; i++) {
         const struct tpl_el *e = &t->els[i];
         size_t before = out->len;
+        const struct sl_str *fs;
         if (e->kind == TPL_EL_CONST) {
             rc |= sl_buf_append(out, e->text, e->len);
+        } else if (!e->complex && (fs = plain_span(m, e->ref.id)) != NULL) {
+            /* fast path: a message field without options, copied as it is */
+            if (fs->p != NULL) {
+                rc |= put_escaped(out, t->escape, fs->p, fs->len);
+            }
+        } else if (e->fast != TPL_FAST_NONE) {
+            rc |= render_msg_fast(t, e, m, out);
         } else {
-            char tmp[SL_PROP_TMP];
-            char datebuf[80];
-            char *to_free = NULL;
-            struct val v = { NULL, 0, scratch, 0, 0 };
-            const struct sl_time *tm = NULL;
-            struct sl_time tt, ut;
-            if (e->date_set || e->date_utc) {
-                tm = sl_msg_time(m, e->ref.id, &tt);
-            }
-            if (tm != NULL) {
-                enum sl_datefmt df = e->datefmt;
-                if (e->date_utc) {
-                    time_to_utc(tm, &ut);
-                    tm = &ut;
-                } else {
-                    df = sl_msg_3164_fmt(m, e->ref.id, df);
-                }
-                v.n = sl_time_format(tm, df, datebuf);
-                v.p = datebuf;
-            } else {
-                v.p = sl_msg_prop(m, &e->ref, &v.n, tmp, &to_free);
-                if (v.p == NULL) {
-                    v.p = "";
-                    v.n = 0;
-                }
-            }
-            v.priv = to_free != NULL;
-            if (e->complex) {
-                replace(e, &v);
-            }
-            rc |= put_escaped(out, t->escape, v.p, v.n);
-            free(to_free);
+            rc |= render_prop(t, e, m, out, scratch);
         }
         if (jsonf && out->len > before) {
             rc |= sl_buf_append(out, ", ", 2);
@@ -691,7 +769,11 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
         }
         rc |= sl_buf_append(out, "}\n", 2);
     }
-    sl_buf_free(&scratch[0]);
-    sl_buf_free(&scratch[1]);
+    if (scratch[0].p != NULL) {
+        sl_buf_free(&scratch[0]);
+    }
+    if (scratch[1].p != NULL) {
+        sl_buf_free(&scratch[1]);
+    }
     return rc != 0 ? SL_ENOMEM : 0;
 }

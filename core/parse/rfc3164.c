@@ -35,13 +35,36 @@
 #include "msg.h"
 #include "parse/parse.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define TAG_MAX 510         /* rsyslog CONF_TAG_MAXSIZE - 2 */
 #define HOSTNAME_MAX 511    /* rsyslog CONF_HOSTNAME_MAXSIZE - 1 */
 
 /* Lengths are signed here: rsyslog forgets to count the SP after a leading year, so from
  * then on its length is one too large and it reads the NUL that ends the raw buffer; we
  * reproduce that (the NUL never matches anything but the tag loop). */
-static int read_int(const char **pp, long *len)
+static inline int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int read_int_slow(const char **pp, long *len);
+
+/* the usual case, exactly two digits, inline: p[2] is readable since p[1] is not the NUL */
+static inline __attribute__((always_inline)) int read_int(const char **pp, long *len)
+{
+    const char *p = *pp;
+    if (*len >= 2 && is_digit(p[0]) && is_digit(p[1]) && (*len == 2 || !is_digit(p[2]))) {
+        *pp = p + 2;
+        *len -= 2;
+        return (p[0] - '0') * 10 + (p[1] - '0');
+    }
+    return read_int_slow(pp, len);
+}
+
+static int read_int_slow(const char **pp, long *len)
 {
     int v = 0;
     const char *p = *pp;
@@ -59,19 +82,36 @@ static int lc(char c)
     return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-/* Month from three letters, case-insensitive; 0 if none.  Stops at the first mismatch, so
- * it never reads past a NUL. */
+/* Month from three letters, case-insensitive; 0 if none.  Reads a letter only when the one
+ * before it was not the NUL, so it never reads past the end of the raw buffer. */
 static int month_of(const char *p)
 {
-    static const char names[12][4] = {
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
-    };
-    for (int i = 0; i < 12; i++) {
-        if (lc(p[0]) == names[i][0] && lc(p[1]) == names[i][1] && lc(p[2]) == names[i][2]) {
-            return i + 1;
-        }
+    unsigned a = (unsigned)lc(p[0]);
+    if (a == 0) {
+        return 0;
     }
-    return 0;
+    unsigned b = (unsigned)lc(p[1]);
+    if (b == 0) {
+        return 0;
+    }
+    unsigned c = (unsigned)lc(p[2]);
+#define M3(x, y, z) ((unsigned)(x) << 16 | (unsigned)(y) << 8 | (unsigned)(z))
+    switch (M3(a, b, c)) {
+    case M3('j', 'a', 'n'): return 1;
+    case M3('f', 'e', 'b'): return 2;
+    case M3('m', 'a', 'r'): return 3;
+    case M3('a', 'p', 'r'): return 4;
+    case M3('m', 'a', 'y'): return 5;
+    case M3('j', 'u', 'n'): return 6;
+    case M3('j', 'u', 'l'): return 7;
+    case M3('a', 'u', 'g'): return 8;
+    case M3('s', 'e', 'p'): return 9;
+    case M3('o', 'c', 't'): return 10;
+    case M3('n', 'o', 'v'): return 11;
+    case M3('d', 'e', 'c'): return 12;
+    default: return 0;
+    }
+#undef M3
 }
 
 /* On success updates *t and returns the new parse position with *len updated; on failure
@@ -84,6 +124,32 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
 
     if (len < 3) {
         return NULL;
+    }
+    /* The usual form, "Mmm dd hh:mm:ss " with the day space-padded or two digits, read in
+     * one go; anything else (and values out of range) takes the general path below, which
+     * gives the same result for this form (detect.YearAfterTimestamp looks past the time:
+     * general path). */
+    if (!year_after && len >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' &&
+        p[15] == ' ' && (p[4] == ' ' || is_digit(p[4])) && is_digit(p[5]) && is_digit(p[7]) &&
+        is_digit(p[8]) && is_digit(p[10]) && is_digit(p[11]) && is_digit(p[13]) &&
+        is_digit(p[14])) {
+        int month = month_of(p);
+        int day = (p[4] == ' ' ? 0 : (p[4] - '0') * 10) + (p[5] - '0');
+        int hour = (p[7] - '0') * 10 + (p[8] - '0');
+        int minute = (p[10] - '0') * 10 + (p[11] - '0');
+        int second = (p[13] - '0') * 10 + (p[14] - '0');
+        if (month != 0 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60) {
+            t->type = 1;
+            t->month = (uint8_t)month;
+            t->day = (uint8_t)day;
+            t->hour = (uint8_t)hour;
+            t->minute = (uint8_t)minute;
+            t->second = (uint8_t)second;
+            t->secfrac = 0;
+            t->secfrac_precision = 0;
+            *lenp = len - 16;
+            return p + 16;
+        }
     }
     if (*p >= '0' && *p <= '9') {
         year = read_int(&p, &len);
@@ -192,10 +258,24 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
     return p;
 }
 
-static int hostname_char(unsigned char c)
+/* [A-Za-z0-9._-] by table */
+static const unsigned char host_chars[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+static inline int hostname_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return host_chars[c];
 }
 
 static int alnum(unsigned char c)
@@ -214,7 +294,9 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     int year_after = o != NULL && o->detect_year_after_ts;
 
     m->protocol_version = 0;
-    if ((n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
+    /* an RFC 3339 stamp starts with a digit (or '-': an empty year, which rsyslog takes) */
+    if (len > 0 && (is_digit(p[0]) || p[0] == '-') &&
+        (n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
         p += n;
         len -= (long)n;
     } else if ((q = parse_ts3164(p, &len, &m->t_reported, year_after)) != NULL) {
@@ -238,7 +320,9 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     }
 
     /* hostname: not for messages from the local log socket */
-    int parse_host = !(m->inputname != NULL && strcmp(m->inputname, "imuxsock") == 0);
+    const char *in = m->inputname;
+    int parse_host = !(in != NULL && in[0] == 'i' && in[1] == 'm' && in[2] == 'u' &&
+                       in[3] == 'x' && strcmp(in, "imuxsock") == 0);
     if (len > 0 && parse_host) {
         long i = 0;
         /* pmrfc3164 permit.squareBracketsInHostname: "[...]" (brackets kept) */
@@ -248,6 +332,29 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
         }
         int slash = o != NULL && o->permit_slashes;
         int at = o != NULL && o->permit_atsigns;
+#if defined(__SSE2__)
+        if (!bracket) {
+            /* [A-Za-z0-9._-] 16 bytes at a time while they are inside the limit; the loop
+             * below finishes (a ']' is no hostname byte, so its break changes nothing here) */
+            long lim = len < HOSTNAME_MAX ? len : HOSTNAME_MAX;
+            const __m128i x20 = _mm_set1_epi8(0x20);
+            for (; i + 16 <= lim; i += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+                __m128i lo = _mm_add_epi8(_mm_or_si128(v, x20), _mm_set1_epi8(128 - 'a'));
+                __m128i ok = _mm_cmplt_epi8(lo, _mm_set1_epi8(-128 + 26));            /* letter */
+                __m128i dg = _mm_add_epi8(v, _mm_set1_epi8(128 - '0'));
+                ok = _mm_or_si128(ok, _mm_cmplt_epi8(dg, _mm_set1_epi8(-128 + 10))); /* digit */
+                ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+                ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+                ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+                unsigned bad = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+                if (bad != 0) {
+                    i += __builtin_ctz(bad);
+                    break;
+                }
+            }
+        }
+#endif
         while (i < len && i < HOSTNAME_MAX &&
                (hostname_char((unsigned char)p[i]) || (bracket && p[i] == ']') ||
                 (slash && p[i] == '/') || (at && p[i] == '@'))) {
@@ -283,11 +390,26 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     /* tag (with rsyslog's miscount after a leading year it may take the final NUL) */
     const char *tag = p;
     size_t i = 0;
-    while (len > 0 && *p != ':' && *p != ' ' && i < TAG_MAX) {
-        p++;
-        len--;
+    size_t lim = len > 0 ? ((size_t)len < TAG_MAX ? (size_t)len : TAG_MAX) : 0;
+    int found = 0;
+#if defined(__SSE2__)
+    /* 16 bytes at a time while they are all inside the tag's limit (p[0..lim) is readable) */
+    for (; i + 16 <= lim; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned mk = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+        if (mk != 0) {
+            i += (size_t)__builtin_ctz(mk);
+            found = 1;
+            break;
+        }
+    }
+#endif
+    while (!found && i < lim && p[i] != ':' && p[i] != ' ') {
         i++;
     }
+    p += i;
+    len -= (long)i;
     if (len > 0 && *p == ':') {
         p++;
         len--;

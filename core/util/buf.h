@@ -17,7 +17,11 @@ static inline int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
     if (b->cap - b->len < n + 1 && sl_buf_reserve(b, n + 1) != 0) {
         return SL_ENOMEM;
     }
-    memcpy(b->p + b->len, p, n);
+    if (n == 1) {
+        b->p[b->len] = *(const char *)p;   /* separators: no memcpy call */
+    } else {
+        memcpy(b->p + b->len, p, n);
+    }
     b->len += n;
     b->p[b->len] = '\0';
     return 0;

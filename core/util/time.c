@@ -5,7 +5,9 @@
  * Ownership: pure functions on caller-provided storage.  Nothing is allocated.
  *
  * Concurrency & locking: no shared state; localtime_r/gmtime_r, with a per-thread cache of
- * the last converted second (a TZ change shows up at the next second).
+ * the last converted second (a TZ change shows up at the next second), and per-thread
+ * caches of the last RFC 3339 / RFC 3164 date formatted (keyed by all the fields the text
+ * depends on, so a hit gives the same bytes as formatting anew).
  *
  * Notes on fidelity: rsyslog formats the fields as they were reported (no conversion), and a
  * few of its formats have quirks we reproduce on purpose: secfrac digits are produced with a
@@ -17,6 +19,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "msg.h"
@@ -36,41 +39,41 @@ void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc)
         clock_gettime(CLOCK_REALTIME, &now);
         ts = &now;
     }
-    /* localtime_r is costly (it takes the tz lock): keep the last second per thread */
+    /* localtime_r is costly (it takes the tz lock): keep the last second per thread, as the
+     * finished struct sl_time without the fraction */
     static __thread time_t cached_secs[2] = { -1, -1 };
-    static __thread struct tm cached_tm[2];
+    static __thread struct sl_time cached[2];
     time_t secs = ts->tv_sec;
     int k = utc ? 1 : 0;
-    if (cached_secs[k] == secs) {
-        tm = cached_tm[k];
-    } else {
+    if (cached_secs[k] != secs) {
         if (utc) {
             gmtime_r(&secs, &tm);
         } else {
             localtime_r(&secs, &tm);
         }
+        struct sl_time *c = &cached[k];
+        memset(c, 0, sizeof(*c));
+        c->type = 2;
+        c->year = (int16_t)(tm.tm_year + 1900);
+        c->month = (uint8_t)(tm.tm_mon + 1);
+        c->day = (uint8_t)tm.tm_mday;
+        c->hour = (uint8_t)tm.tm_hour;
+        c->minute = (uint8_t)tm.tm_min;
+        c->second = (uint8_t)tm.tm_sec;
+        c->secfrac_precision = 6;
+        long bias = utc ? 0 : tm.tm_gmtoff;
+        if (bias < 0) {
+            c->offset_mode = '-';
+            bias = -bias;
+        } else {
+            c->offset_mode = '+';
+        }
+        c->offset_hour = (uint8_t)(bias / 3600);
+        c->offset_minute = (uint8_t)((bias % 3600) / 60);
         cached_secs[k] = secs;
-        cached_tm[k] = tm;
     }
-    memset(t, 0, sizeof(*t));
-    t->type = 2;
-    t->year = (int16_t)(tm.tm_year + 1900);
-    t->month = (uint8_t)(tm.tm_mon + 1);
-    t->day = (uint8_t)tm.tm_mday;
-    t->hour = (uint8_t)tm.tm_hour;
-    t->minute = (uint8_t)tm.tm_min;
-    t->second = (uint8_t)tm.tm_sec;
+    *t = cached[k];
     t->secfrac = (uint32_t)(ts->tv_nsec / 1000);
-    t->secfrac_precision = 6;
-    long bias = utc ? 0 : tm.tm_gmtoff;
-    if (bias < 0) {
-        t->offset_mode = '-';
-        bias = -bias;
-    } else {
-        t->offset_mode = '+';
-    }
-    t->offset_hour = (uint8_t)(bias / 3600);
-    t->offset_minute = (uint8_t)((bias % 3600) / 60);
 }
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
@@ -228,7 +231,84 @@ static size_t put_secfrac(char *b, const struct sl_time *t)
     return n;
 }
 
+/* The formatted forms depend only on these fields; a per-thread cache of the last one
+ * formatted saves redoing the digits for every message of the same second. */
+static inline uint64_t date_key(const struct sl_time *t)
+{
+    return (uint64_t)(uint16_t)t->year << 40 | (uint64_t)t->month << 32 |
+           (uint64_t)t->day << 24 | (uint64_t)t->hour << 16 | (uint64_t)t->minute << 8 |
+           (uint64_t)t->second;
+}
+
+static inline uint32_t tz_key(const struct sl_time *t)
+{
+    return (uint32_t)(unsigned char)t->offset_mode << 24 | (uint32_t)t->offset_hour << 16 |
+           (uint32_t)t->offset_minute << 8 | (uint32_t)(t->in_utc != 0) | 0x80u;
+}
+
+static size_t fmt_3164_uncached(const struct sl_time *t, char *b, int buggy_day);
+static size_t fmt_3339_uncached(const struct sl_time *t, char *b);
+
+static __thread struct {
+    uint64_t key[2];             /* date_key + 1 (0: empty), [0] plain day, [1] buggyday */
+    char s[2][16];
+} cache3164;
+
 static size_t fmt_3164(const struct sl_time *t, char *b, int buggy_day)
+{
+    uint64_t k = date_key(t) + 1;
+    int i = buggy_day ? 1 : 0;
+    if (cache3164.key[i] != k) {
+        fmt_3164_uncached(t, cache3164.s[i], buggy_day);
+        cache3164.key[i] = k;
+    }
+    memcpy(b, cache3164.s[i], 16);   /* 15 characters and the NUL */
+    return 15;
+}
+
+static __thread struct {
+    uint64_t date;               /* date_key + 1 (0: empty) */
+    uint32_t tz;                 /* tz_key (0: empty) */
+    char d[20];                  /* "YYYY-MM-DDTHH:MM:SS" */
+    char z[8];                   /* "+hh:mm" or "Z", NUL-padded */
+    size_t zn;
+} cache3339;
+
+static size_t fmt_3339(const struct sl_time *t, char *b)
+{
+    uint64_t k = date_key(t) + 1;
+    uint32_t z = tz_key(t);
+    if (t->year < 0 || t->year > 9999) {
+        return fmt_3339_uncached(t, b);
+    }
+    if (cache3339.date != k || cache3339.tz != z) {
+        /* format an instance without the fraction and split it at the seconds */
+        char tmp[64];
+        struct sl_time u = *t;
+        u.secfrac_precision = 0;
+        size_t n = fmt_3339_uncached(&u, tmp);
+        if (n < 19 || n - 19 >= sizeof(cache3339.z)) {
+            return fmt_3339_uncached(t, b);
+        }
+        memcpy(cache3339.d, tmp, 19);
+        memset(cache3339.z, 0, sizeof(cache3339.z));
+        memcpy(cache3339.z, tmp + 19, n - 19);
+        cache3339.zn = n - 19;
+        cache3339.date = k;
+        cache3339.tz = z;
+    }
+    /* fixed-size copies (b has room for 64 bytes; z is NUL-padded) */
+    memcpy(b, cache3339.d, 19);
+    size_t n = 19;
+    if (t->secfrac_precision > 0) {
+        b[n++] = '.';
+        n += put_secfrac(b + n, t);
+    }
+    memcpy(b + n, cache3339.z, sizeof(cache3339.z));
+    return n + cache3339.zn;
+}
+
+static size_t fmt_3164_uncached(const struct sl_time *t, char *b, int buggy_day)
 {
     const char *mn = month_names[(t->month + 11) % 12];
     b[0] = mn[0];
@@ -247,7 +327,7 @@ static size_t fmt_3164(const struct sl_time *t, char *b, int buggy_day)
     return 15;
 }
 
-static size_t fmt_3339(const struct sl_time *t, char *b)
+static size_t fmt_3339_uncached(const struct sl_time *t, char *b)
 {
     size_t n = put4(b, t->year);
     b[n++] = '-';

@@ -95,6 +95,7 @@ struct imudp_inst {
     struct iovec *iov;
     struct sockaddr_storage *addrs;
     char *ctrl;                         /* batch * CTRL_SIZE */
+    size_t hdr_dirty;                   /* hdrs[0..hdr_dirty) need setting up again */
     struct sl_msg **msgs;
     struct sl_msg **run_buf;
     uint64_t *keys;
@@ -313,6 +314,7 @@ static int imudp_open(void *inst)
     in->run_buf = calloc(b, sizeof *in->run_buf);
     in->keys = calloc(b, sizeof *in->keys);
     in->done = calloc(b, 1);
+    in->hdr_dirty = b;
     in->epfd = epoll_create1(EPOLL_CLOEXEC);
     in->stop_obj.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (in->bufs == NULL || in->hdrs == NULL || in->iov == NULL || in->addrs == NULL ||
@@ -399,7 +401,9 @@ static int submit_grouped(struct imudp_inst *in, size_t n)
 static int read_socket(struct imudp_inst *in, struct usock *s)
 {
     for (int round = 0; round < ROUNDS_PER_WAKEUP; round++) {
-        for (size_t i = 0; i < in->batch; i++) {
+        /* only the headers the last recvmmsg filled in are changed (name and control
+         * lengths, flags): at low rates that is one, not the whole batch */
+        for (size_t i = 0; i < in->hdr_dirty; i++) {
             in->iov[i].iov_base = in->bufs + i * in->max_msg;
             in->iov[i].iov_len = in->max_msg;
             struct msghdr *mh = &in->hdrs[i].msg_hdr;
@@ -412,6 +416,9 @@ static int read_socket(struct imudp_inst *in, struct usock *s)
             mh->msg_flags = 0;
         }
         int got = recvmmsg(s->fd, in->hdrs, (unsigned)in->batch, MSG_DONTWAIT, NULL);
+        /* after EAGAIN at most the first one (to be safe); after another error all */
+        in->hdr_dirty = got >= 0 ? (size_t)got
+                                 : (errno == EAGAIN || errno == EWOULDBLOCK) ? 1 : in->batch;
         if (got < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 in->h->log(SL_LOG_WARNING, "imudp", "imudp: recvmmsg: %s", strerror(errno));

@@ -341,6 +341,110 @@ START_TEST(test_date_formats)
 }
 END_TEST
 
+/* The per-thread caches of the last RFC 3339 / 3164 date: a hit must give the bytes a
+ * fresh formatting gives, whatever changed in between (fraction, offset, day, UTC flag). */
+START_TEST(test_date_cache)
+{
+    struct sl_time v[] = {
+        mk(2026, 11, 22, 15, 4, 5, 123456, 6, '+', 5, 30, 0),
+        mk(2026, 11, 22, 15, 4, 5, 7, 6, '+', 5, 30, 0),       /* only the fraction */
+        mk(2026, 11, 22, 15, 4, 5, 7, 6, '-', 5, 30, 0),       /* only the direction */
+        mk(2026, 11, 22, 15, 4, 5, 0, 0, '+', 0, 0, 1),        /* Z, no fraction */
+        mk(2026, 11, 22, 15, 4, 5, 0, 0, '+', 0, 0, 0),        /* same, not Z */
+        mk(2026, 11, 2, 15, 4, 5, 0, 0, '+', 0, 0, 0),         /* only the day */
+        mk(2026, 11, 2, 15, 4, 6, 0, 0, '+', 0, 0, 0),         /* only the second */
+        mk(2025, 11, 2, 15, 4, 6, 0, 0, '+', 0, 0, 0),         /* only the year */
+    };
+    static const char *const exp3339[] = {
+        "2026-11-22T15:04:05.123456+05:30", "2026-11-22T15:04:05.000007+05:30",
+        "2026-11-22T15:04:05.000007-05:30", "2026-11-22T15:04:05Z",
+        "2026-11-22T15:04:05+00:00", "2026-11-02T15:04:05+00:00",
+        "2026-11-02T15:04:06+00:00", "2025-11-02T15:04:06+00:00",
+    };
+    static const char *const exp3164[] = {
+        "Nov 22 15:04:05", "Nov 22 15:04:05", "Nov 22 15:04:05", "Nov 22 15:04:05",
+        "Nov 22 15:04:05", "Nov  2 15:04:05", "Nov  2 15:04:06", "Nov  2 15:04:06",
+    };
+    size_t n = sizeof(v) / sizeof(v[0]);
+    char b[64];
+    for (int round = 0; round < 3; round++) {
+        for (size_t k = 0; k < 2 * n; k++) {
+            size_t i = round == 0 ? k % n : round == 1 ? (n - 1 - k % n) : (k * 5) % n;
+            ck_assert_uint_eq(sl_time_format(&v[i], SL_DATE_RFC3339, b), strlen(exp3339[i]));
+            ck_assert_msg(strcmp(b, exp3339[i]) == 0, "3339 %zu: %s", i, b);
+            sl_time_format(&v[i], SL_DATE_RFC3164, b);
+            ck_assert_msg(strcmp(b, exp3164[i]) == 0, "3164 %zu: %s", i, b);
+            sl_time_format(&v[i], SL_DATE_RFC3164_BUGGYDAY, b);
+            ck_assert_msg(strncmp(b, "Nov ", 4) == 0 && b[4] != ' ' && strlen(b) == 15,
+                          "buggyday %zu: %s", i, b);
+        }
+    }
+}
+END_TEST
+
+/* Message blocks are recycled between threads: a block comes back cleared, of the right
+ * size, with its raw bytes intact, whoever freed it. */
+struct pool_arg {
+    struct sl_msg **v;
+    size_t n;
+};
+
+static void *pool_free_thread(void *arg)
+{
+    struct pool_arg *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        sl_msg_unref(a->v[i]);
+    }
+    return NULL;
+}
+
+START_TEST(test_msg_pool)
+{
+    enum { N = 3000 };
+    static struct sl_msg *v[N];
+    static char src[4096];
+    for (size_t i = 0; i < sizeof(src); i++) {
+        src[i] = (char)('a' + i % 26);
+    }
+    for (int round = 0; round < 4; round++) {
+        for (size_t i = 0; i < N; i++) {
+            size_t len = (i * 37 + (size_t)round * 11) % 2600;  /* pooled and plain sizes */
+            v[i] = sl_msg_new(src + i % 13, len);
+            struct sl_msg *m = v[i];
+            ck_assert_int_eq(atomic_load(&m->refcnt), 1);
+            ck_assert_uint_eq(m->raw_len, len);
+            ck_assert_int_eq(memcmp(m->raw, src + i % 13, len), 0);
+            ck_assert_int_eq(m->raw[len], '\0');
+            ck_assert_ptr_null(m->json);
+            ck_assert_ptr_null(m->fromhost);
+            ck_assert_ptr_null(m->owned[3]);
+            ck_assert_uint_eq(m->n_owned, 0);
+            ck_assert_uint_eq(m->peerlen, 0);
+            ck_assert_int_eq(m->pri, 13);
+            ck_assert_ptr_null(m->msg.p);
+            ck_assert_uint_eq(m->parse_result, 0);
+            ck_assert_uint_eq(m->local_flags, 0);
+            /* dirty the block so that a missing clear would show in the next round */
+            m->n_owned = 0;
+            m->parse_result = 7;
+            m->local_flags = 0xffff;
+        }
+        struct pool_arg a = { v, N };
+        if (round % 2 == 0) {
+            pthread_t th;
+            ck_assert_int_eq(pthread_create(&th, NULL, pool_free_thread, &a), 0);
+            pthread_join(th, NULL);
+        } else {
+            pool_free_thread(&a);
+        }
+    }
+    struct sl_msg *m = sl_msg_new("x", 1);
+    ck_assert_uint_eq(m->local_flags, 0);
+    ck_assert_uint_eq(m->parse_result, 0);
+    sl_msg_unref(m);
+}
+END_TEST
+
 START_TEST(test_time_now)
 {
     struct timespec ts = { 1795340045, 123456789 };
@@ -688,6 +792,8 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, test_prop_names);
     tcase_add_test(tc, test_json_vars);
     tcase_add_test(tc, test_date_formats);
+    tcase_add_test(tc, test_date_cache);
+    tcase_add_test(tc, test_msg_pool);
     tcase_add_test(tc, test_time_now);
     tcase_add_test(tc, test_pri_text);
     tcase_add_test(tc, test_props_3164);

@@ -484,6 +484,179 @@ START_TEST(test_parse_escape_tab_8bit)
 }
 END_TEST
 
+/* The control-character scan goes eight bytes at a time: a special byte at every offset of
+ * a message (first, last, at and around word boundaries, with bytes around 0x20 and 0x7f
+ * next to it) is found and escaped at its place. */
+START_TEST(test_parse_escape_positions)
+{
+    static const unsigned char specials[] = { 0x00, 0x01, 0x1f, 0x80, 0xff };
+    static const unsigned char fillers[] = { 0x20, 0x21, 0x7f, 'x' };
+    for (int esc8 = 0; esc8 <= 1; esc8++) {
+        struct sl_parse_opts o;
+        sl_parse_opts_default(&o);
+        o.escape_8bit = esc8;
+        for (size_t f = 0; f < sizeof(fillers); f++) {
+            for (size_t sp = 0; sp < sizeof(specials); sp++) {
+                for (size_t len = 1; len <= 40; len++) {
+                    for (size_t k = 0; k < len; k++) {
+                        char raw[64], exp[128];
+                        memset(raw, (char)fillers[f], len);
+                        raw[k] = (char)specials[sp];
+                        unsigned char c = specials[sp];
+                        int escaped = c < 0x20 || (esc8 && c > 127);
+                        if (c == 0 && k == len - 1) {
+                            escaped = 0;  /* a trailing NUL is dropped, not escaped */
+                        }
+                        size_t n = 0;
+                        memcpy(exp, raw, k);
+                        n = k;
+                        if (c == 0 && k == len - 1) {
+                            /* dropped */
+                        } else if (escaped) {
+                            n += (size_t)sprintf(exp + n, "#%03o", c);
+                        } else {
+                            exp[n++] = (char)c;
+                        }
+                        memcpy(exp + n, raw + k + 1, len - k - 1);
+                        n += len - k - 1;
+                        struct sl_msg *m = sl_msg_new(raw, len);
+                        sl_msg_parse(m, &o);
+                        ck_assert_msg(m->raw_len == n && memcmp(m->raw, exp, n) == 0,
+                                      "esc8 %d filler %02x special %02x len %zu at %zu",
+                                      esc8, fillers[f], c, len, k);
+                        sl_msg_unref(m);
+                    }
+                }
+            }
+        }
+    }
+}
+END_TEST
+
+/* The tag scan goes 16 bytes at a time: a tag ending in ':' (kept) or ' ' (not kept) at every
+ * length from 0 to 60, one running to the end of the message, and the 510-byte limit. */
+START_TEST(test_parse_tag_lengths)
+{
+    char raw[1200], exp_tag[600];
+    for (int term = 0; term < 3; term++) {
+        for (size_t tl = 0; tl <= 60; tl++) {
+            int n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 host ");
+            for (size_t k = 0; k < tl; k++) {
+                raw[n++] = (char)('a' + k % 26);
+            }
+            memcpy(exp_tag, raw + n - tl, tl);
+            size_t el = tl;
+            if (term == 0) {
+                raw[n++] = ':';
+                exp_tag[el++] = ':';
+                n += sprintf(raw + n, " the message");
+            } else if (term == 1) {
+                n += sprintf(raw + n, " the message");
+            }
+            struct sl_msg *m = sl_msg_new(raw, (size_t)n);
+            sl_msg_parse(m, NULL);
+            ck_assert_msg(m->tag.len == el && memcmp(m->tag.p, exp_tag, el) == 0,
+                          "term %d len %zu: tag '%.*s'", term, tl, (int)m->tag.len, m->tag.p);
+            sl_msg_unref(m);
+        }
+    }
+    /* at most 510 bytes before the ':' */
+    int n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 host ");
+    memset(raw + n, 'x', 600);
+    raw[n + 600] = ':';
+    struct sl_msg *m = sl_msg_new(raw, (size_t)n + 601);
+    sl_msg_parse(m, NULL);
+    ck_assert_uint_eq(m->tag.len, 510);
+    sl_msg_unref(m);
+}
+END_TEST
+
+/* The hostname scan goes 16 bytes at a time: names of every length 1..40 over all kinds of
+ * hostname bytes, ended by a space (a hostname) or by a byte that is none (no hostname), and
+ * such a byte at every place inside the name. */
+START_TEST(test_parse_hostname_lengths)
+{
+    static const char kinds[] = "aB3.x_Y-9zMQ";
+    static const char bad[] = { '@', ']', '[', '/', ':', '`', '{', '~', (char)0x80, (char)0xc3, '+' };
+    char name[64], raw[256];
+    for (size_t L = 1; L <= 40; L++) {
+        for (size_t k = 0; k < L; k++) {
+            name[k] = kinds[k % (sizeof(kinds) - 1)];
+        }
+        name[L - 1] = 'q';   /* a hostname ends in an alphanumeric byte */
+        /* a space after it: a hostname */
+        int n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 %.*s app: x", (int)L, name);
+        struct sl_msg *m = sl_msg_new(raw, (size_t)n);
+        sl_msg_parse(m, NULL);
+        ck_assert_msg(m->hostname.p != NULL && m->hostname.len == L &&
+                      memcmp(m->hostname.p, name, L) == 0, "len %zu: no hostname", L);
+        ck_assert_msg(m->tag.len == 4 && memcmp(m->tag.p, "app:", 4) == 0, "len %zu: tag", L);
+        sl_msg_unref(m);
+        for (size_t b = 0; b < sizeof(bad); b++) {
+            /* a non-hostname byte at every place of the name (or right after it) */
+            for (size_t at = 0; at <= L; at++) {
+                char nm[64];
+                memcpy(nm, name, L);
+                size_t nl = L;
+                if (at == L) {
+                    nm[nl++] = bad[b];
+                } else {
+                    nm[at] = bad[b];
+                }
+                n = snprintf(raw, sizeof raw, "<13>Nov 22 10:00:00 %.*s app: x", (int)nl, nm);
+                m = sl_msg_new(raw, (size_t)n);
+                sl_msg_parse(m, NULL);
+                ck_assert_msg(m->hostname.p == NULL, "len %zu bad %02x at %zu: hostname '%.*s'",
+                              L, (unsigned char)bad[b], at, (int)m->hostname.len,
+                              m->hostname.p ? m->hostname.p : "");
+                sl_msg_unref(m);
+            }
+        }
+    }
+}
+END_TEST
+
+/* "Mmm dd hh:mm:ss " is read in one go; values at and past the limits behave as before
+ * (the general path rejects them: then there is no timestamp). */
+START_TEST(test_parse_ts3164_fast)
+{
+    static const struct {
+        const char *raw;
+        int ok, mon, day, h, mi, sec;
+    } c[] = {
+        { "<13>Nov 22 10:11:12 host app: m", 1, 11, 22, 10, 11, 12 },
+        { "<13>nov  2 23:59:60 host app: m", 1, 11, 2, 23, 59, 60 },
+        { "<13>DEC 31 00:00:00 host app: m", 1, 12, 31, 0, 0, 0 },
+        { "<13>Jan 02 01:02:03 host app: m", 1, 1, 2, 1, 2, 3 },
+        { "<13>Jan 32 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 00 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan  0 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 24:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 01:60:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 01:02:61 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jxn 10 01:02:03 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jan 10 01:02:03.5 host app: m", 1, 1, 10, 1, 2, 3 },   /* general path */
+        { "<13>Jan 10 01:02:03: host app: m", 1, 1, 10, 1, 2, 3 },    /* general path */
+        { "<13>Jan 5 01:02:03 host app: m", 1, 1, 5, 1, 2, 3 },       /* general path */
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct sl_msg *m = sl_msg_new(c[i].raw, strlen(c[i].raw));
+        sl_msg_parse(m, NULL);
+        const struct sl_time *t = &m->t_reported;
+        if (c[i].ok) {
+            ck_assert_msg(t->type == 1 && t->month == c[i].mon && t->day == c[i].day &&
+                          t->hour == c[i].h && t->minute == c[i].mi && t->second == c[i].sec,
+                          "case %zu", i);
+            ck_assert_msg(m->hostname.len == 4 && memcmp(m->hostname.p, "host", 4) == 0,
+                          "case %zu hostname", i);
+        } else {
+            ck_assert_msg(t->type != 1, "case %zu parsed", i);
+        }
+        sl_msg_unref(m);
+    }
+}
+END_TEST
+
 /* permit.squareBracketsInHostname="on": expected values from rsyslogd 8.2302 with
  * parser(type="pmrfc3164" permit.squareBracketsInHostname="on"); "" = no hostname. */
 START_TEST(test_parse_square_brackets)
@@ -633,6 +806,10 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_idempotent);
     tcase_add_test(tc, test_parse_options);
     tcase_add_test(tc, test_parse_escape_tab_8bit);
+    tcase_add_test(tc, test_parse_escape_positions);
+    tcase_add_test(tc, test_parse_tag_lengths);
+    tcase_add_test(tc, test_parse_hostname_lengths);
+    tcase_add_test(tc, test_parse_ts3164_fast);
     tcase_add_test(tc, test_parse_square_brackets);
     tcase_add_test(tc, test_parse_pm3164_options);
     tcase_add_test(tc, test_parse_chain);

@@ -483,6 +483,50 @@ START_TEST(test_hand_built_values)
 }
 END_TEST
 
+/* "msg" with only sp-if-no-1st-sp or only drop-last-lf is rendered without the replacer
+ * pipeline (tpl_el.fast); the results must be the pipeline's: a NUL ends the value unless the
+ * sanitizer marked the message NUL-free, template options still escape. */
+START_TEST(test_msg_fast_paths)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *sp, *drop;
+    } c[] = {
+        { "", 0, "[]", "[]" },
+        { " x", 2, "[]", "[ x]" },
+        { " ", 1, "[]", "[ ]" },
+        { " \n", 2, "[]", "[ ]" },
+        { "x", 1, "[ ]", "[x]" },
+        { "x\n", 2, "[ ]", "[x]" },
+        { "\n", 1, "[ ]", "[]" },
+        { "x\n\n", 3, "[ ]", "[x\n]" },
+        { "\0abc", 4, "[]", "[]" },
+        { "ab\0\n", 4, "[ ]", "[ab]" },
+    };
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct sl_msg *m = hand_msg("");
+        m->msg = (struct sl_str){ c[i].text, c[i].len };
+        CHECK_RENDER(r, m, "[%msg:::sp-if-no-1st-sp%]", c[i].sp);
+        CHECK_RENDER(r, m, "[%msg:::drop-last-lf%]", c[i].drop);
+        sl_msg_unref(m);
+    }
+    /* a message without MSG (no span at all) */
+    struct sl_msg *m = hand_msg("");
+    m->msg = (struct sl_str){ NULL, 0 };
+    CHECK_RENDER(r, m, "[%msg:::sp-if-no-1st-sp%][%msg:::drop-last-lf%]", "[][]");
+    sl_msg_unref(m);
+    /* the sql option escapes what the fast path copies */
+    m = hand_msg("it's\n");
+    char *got = render_str(r, "[%msg:::drop-last-lf%][%msg:::sp-if-no-1st-sp%]", "sql", m);
+    ck_assert_str_eq(got, "[it\\'s][ ]");
+    free(got);
+    sl_msg_unref(m);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
 /* date-rfc3164 and date-rfc3164-buggyday share rsyslog's per-message cache: the first
  * rendered decides the day padding for the message (diff case tpl-buggyday-cache). */
 START_TEST(test_rfc3164_cache)
@@ -716,6 +760,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_oracle_all_templates);
     tcase_add_test(tc, test_builtin_names);
     tcase_add_test(tc, test_hand_built_values);
+    tcase_add_test(tc, test_msg_fast_paths);
     tcase_add_test(tc, test_rfc3164_cache);
     tcase_add_test(tc, test_jsonf_datatype);
     tcase_add_test(tc, test_compile_errors);
