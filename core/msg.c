@@ -262,6 +262,7 @@ void sl_parse_opts_default(struct sl_parse_opts *o)
     o->permit_squared_tag = 0;
     o->escape_tab = 1;
     o->escape_8bit = 0;
+    o->permit_slash_progname = 0;
 }
 
 /* Private flag: raw lives in the same allocation as the message (not freed separately).
@@ -532,11 +533,11 @@ static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
     return 1;
 }
 
-static struct sl_str programname_of(const struct sl_str *tag);
+static struct sl_str programname_of(const struct sl_str *tag, int permit_slash);
 
 /* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
  * the tag built from app-name and procid, as rsyslog emulates them. */
-static void derive_fields(struct sl_msg *m)
+static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
 {
     if (m->protocol_version == 1) {
         int have_app = m->appname.p != NULL;
@@ -558,7 +559,7 @@ static void derive_fields(struct sl_msg *m)
         }
     }
     const char *t = m->tag.p;
-    m->programname = programname_of(&m->tag);
+    m->programname = programname_of(&m->tag, o->permit_slash_progname);
     if (m->protocol_version == 0) {
         m->appname = m->programname.len > 0 ? m->programname : (struct sl_str){ "-", 1 };
         /* procid: between the first '[' and the following ']' of the tag */
@@ -598,7 +599,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         m->after_pri = 0;
         m->msg.p = m->raw;
         m->msg.len = m->raw_len;
-        derive_fields(m);
+        derive_fields(m, o);
         m->flags |= SL_MSGF_PARSED;
         return;
     }
@@ -617,7 +618,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         if (m->pri < 0 || m->pri > 191) {
             m->pri = SL_PRI_INVALID;
         }
-        derive_fields(m);
+        derive_fields(m, o);
         m->flags |= SL_MSGF_PARSED;
         return;
     }
@@ -643,7 +644,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     if (!sl_parse_rfc5424(m, o)) {
         sl_parse_rfc3164(m, o);
     }
-    derive_fields(m);
+    derive_fields(m, o);
     m->flags |= SL_MSGF_PARSED;
 }
 
@@ -973,14 +974,15 @@ static const char *span(const struct sl_str *s, size_t *len, const char *dflt)
     return s->p;
 }
 
-/* programname from a tag: leading printable characters up to ':', '[' or '/' */
-static struct sl_str programname_of(const struct sl_str *tag)
+/* programname from a tag: leading printable characters up to ':', '[' or '/' (the '/' only
+ * without global(parser.permitSlashInProgramName="on"), as rsyslog's aquireProgramName) */
+static struct sl_str programname_of(const struct sl_str *tag, int permit_slash)
 {
     size_t i = 0;
     const char *t = tag->p;
     while (t != NULL && i < tag->len) {
         unsigned char c = (unsigned char)t[i];
-        if (c < 0x20 || c > 0x7e || c == ':' || c == '[' || c == '/') {
+        if (c < 0x20 || c > 0x7e || c == ':' || c == '[' || (c == '/' && !permit_slash)) {
             break;
         }
         i++;
@@ -994,7 +996,7 @@ static struct sl_str get_programname(const struct sl_msg *m)
     if ((m->flags & SL_MSGF_PROGNAME_DONE) || m->programname.p != NULL) {
         return m->programname.p ? m->programname : (struct sl_str){ "", 0 };
     }
-    return programname_of(&m->tag);
+    return programname_of(&m->tag, 0);
 }
 
 static int pri_valid(const struct sl_msg *m)

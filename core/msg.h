@@ -194,6 +194,7 @@ struct sl_parse_opts {
     int permit_squared_tag;    /* pmrfc3164 permit.squareBracketsInHostname etc.: later */
     int escape_tab;            /* parser.escapeControlCharacterTab, default on */
     int escape_8bit;           /* parser.escape8BitCharactersOnReceive, default off */
+    int permit_slash_progname; /* parser.permitSlashInProgramName, default off */
 };
 void sl_parse_opts_default(struct sl_parse_opts *o);
 
