@@ -1263,18 +1263,31 @@ static void f_parse_json(const struct sl_expr *e, struct sl_msg *m, struct sl_va
 }
 
 /* get_property(var, key): index into a JSON array (key as number) or object (key as
- * string); anything that is not a JSON collection is returned unchanged; misses are "". */
+ * string); anything that is not a JSON collection is returned unchanged; misses are "".
+ * script_error() afterwards, as rsyslogd 8.2302 sets it (probed): 1 for an object key that
+ * is not there, an array index that is not a number or is negative, and a constant string
+ * instead of a variable (whose result is ""); 0 otherwise, also for an index past the end.
+ * A constant number as the variable gives "" as well. */
 static void f_get_property(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
 {
     struct sl_val a, k;
     struct fjson_object *el = NULL;
-    int found = 0;
+    int found = 0, ok = 1;
+    enum sl_expr_op op0 = e->args[0]->op;
 
+    tls_script_errno = 0;
+    if (op0 == SL_E_STR || op0 == SL_E_NUM) {
+        tls_script_errno = op0 == SL_E_STR;
+        val_copy_str(out, "", 0);
+        return;
+    }
     arg(e, 0, m, &a);
     arg(e, 1, m, &k);
     if (a.type == V_JSON && a.json != NULL && fjson_object_is_type(a.json, fjson_type_array)) {
-        int64_t idx = val_to_num(&k, NULL);
-        if (idx >= 0 && idx < fjson_object_array_length(a.json)) {
+        int64_t idx = val_to_num(&k, &ok);
+        if (!ok || idx < 0) {
+            tls_script_errno = 1;
+        } else if (idx < fjson_object_array_length(a.json)) {
             el = fjson_object_array_get_idx(a.json, (int)idx);
             found = 1;
         }
@@ -1282,6 +1295,7 @@ static void f_get_property(const struct sl_expr *e, struct sl_msg *m, struct sl_
                && fjson_object_is_type(a.json, fjson_type_object)) {
         char *key = val_cstr(&k, NULL);
         found = fjson_object_object_get_ex(a.json, key, &el);
+        tls_script_errno = !found;
         free(key);
     } else if (a.type == V_NUM) {
         val_num(out, a.n);
