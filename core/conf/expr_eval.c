@@ -1546,6 +1546,10 @@ static void f_format_time(const struct sl_expr *e, struct sl_msg *m, struct sl_v
         snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         val_copy_str(out, buf, strlen(buf));
+    } else if (ok) {
+        /* rsyslogd 8.2302 knows only these two formats: a number with any other format
+         * (date-unixtimestamp, date-mysql, "") gives "" */
+        val_copy_str(out, "", 0);
     } else {
         val_copy_str(out, s, len < 63 ? len : 63);
     }

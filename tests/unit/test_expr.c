@@ -457,6 +457,10 @@ START_TEST(test_functions_time_json)
     CK_EVAL(F("format_time", 2, P("msg"), S("date-rfc3339")), "3232235777",
             "2072-06-04T03:16:17Z");
     CK_EVAL(F("format_time", 2, P("msg"), S("date-rfc3339")), "a,b,c", "a,b,c");
+    /* other formats: "" for a number (rsyslogd 8.2302), the text unchanged otherwise */
+    CK_EVAL(F("format_time", 2, N(1700000000), S("date-unixtimestamp")), "x", "");
+    CK_EVAL(F("format_time", 2, N(1700000000), S("date-mysql")), "x", "");
+    CK_EVAL(F("format_time", 2, P("msg"), S("")), "abc", "abc");
     CK_EVAL(B(SL_E_CONCAT, F("parse_json", 2, P("msg"), S("$.j")), F("script_error", 0)),
             "a,b,c", "11");
     CK_EVAL(B(SL_E_CONCAT, F("parse_json", 2, P("msg"), S("$.j")), F("script_error", 0)),
