@@ -819,7 +819,9 @@ static void json_merge(struct fjson_object *dst, struct fjson_object *src)
     }
 }
 
-static int json_set_locked(struct fjson_object **rootp, const char *path, struct fjson_object *val)
+/* keep: rsyslog's msgAddJSON() without force_reset (see sl_msg_json_assign) */
+static int json_set_locked(struct fjson_object **rootp, const char *path, struct fjson_object *val,
+                           int keep)
 {
     if (path == NULL || *path == '\0') {
         if (*rootp == NULL && fjson_object_is_type(val, fjson_type_object)) {
@@ -850,21 +852,40 @@ static int json_set_locked(struct fjson_object **rootp, const char *path, struct
         memcpy(key, p, n);
         key[n] = '\0';
         if (next == NULL || *next == '\0') {
+            struct fjson_object *leaf = NULL;
+            if (keep && fjson_object_object_get_ex(cur, key, &leaf) && leaf != NULL) {
+                if (fjson_object_is_type(val, fjson_type_object)) {
+                    /* rsyslog merges it into the root of the tree, not into the variable */
+                    json_merge(*rootp, val);
+                    fjson_object_put(val);
+                    return 0;
+                }
+                if (fjson_object_is_type(leaf, fjson_type_object)) {
+                    /* "trying to update a container node with a leaf": refused */
+                    fjson_object_put(val);
+                    return SL_EINVAL;
+                }
+            }
             fjson_object_object_add(cur, key, val);
             return 0;
         }
         struct fjson_object *child = NULL;
-        if (!fjson_object_object_get_ex(cur, key, &child) ||
-            !fjson_object_is_type(child, fjson_type_object)) {
+        if (!fjson_object_object_get_ex(cur, key, &child)) {
             child = fjson_object_new_object();
             fjson_object_object_add(cur, key, child);
+        } else if (!fjson_object_is_type(child, fjson_type_object)) {
+            /* rsyslog does not go through (or replace) a value that is not an object:
+             * set $!a = "s"; set $!a!b = 1; leaves $!a as it is */
+            fjson_object_put(val);
+            return SL_EINVAL;
         }
         cur = child;
         p = next;
     }
 }
 
-int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
+static int json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val,
+                    int keep)
 {
     struct fjson_object **rootp = json_root(m, root);
     if (rootp == NULL) {
@@ -876,11 +897,22 @@ int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struc
     if (root == SL_PROP_GLOBAL_VAR) {
         pthread_mutex_lock(&global_vars_lock);
     }
-    int rc = json_set_locked(rootp, path, val);
+    int rc = json_set_locked(rootp, path, val, keep);
     if (root == SL_PROP_GLOBAL_VAR) {
         pthread_mutex_unlock(&global_vars_lock);
     }
     return rc;
+}
+
+int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
+{
+    return json_set(m, root, path, val, 0);
+}
+
+int sl_msg_json_assign(struct sl_msg *m, enum sl_prop root, const char *path,
+                       struct fjson_object *val)
+{
+    return json_set(m, root, path, val, 1);
 }
 
 int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path)

@@ -243,6 +243,12 @@ enum sl_datefmt sl_msg_3164_fmt(struct sl_msg *m, enum sl_prop id, enum sl_datef
 /* $! / $. / $/ access.  set takes ownership of val. Return 0 or negative SL_E*. */
 int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val);
 int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path);
+/* "set" (and parse_json()) as rsyslog 8.2302 assigns, where sl_msg_json_set is "reset":
+ * when the variable already exists, an object value is merged into the root of the tree
+ * ($!, $. or $/) and the variable keeps its value, and a non-object value does not replace
+ * an object.  Both refuse to go through an existing value that is not an object. */
+int sl_msg_json_assign(struct sl_msg *m, enum sl_prop root, const char *path,
+                       struct fjson_object *val);
 struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const char *path); /* borrowed */
 
 /* Property name -> ref ("msg", "HOSTNAME", "$!a!b", "$.x", "$now", "timestamp", ...),

@@ -225,9 +225,13 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
                 ops->modify(ctx, m);
             }
             if (st->u.set.expr != NULL) {
-                (void)sl_msg_json_set(m, st->u.set.var.id,
-                                      st->u.set.var.path != NULL ? st->u.set.var.path : "",
-                                      sl_expr_eval_json(st->u.set.expr, m));
+                const char *path = st->u.set.var.path != NULL ? st->u.set.var.path : "";
+                struct fjson_object *v = sl_expr_eval_json(st->u.set.expr, m);
+                if (st->u.set.force_reset) {
+                    (void)sl_msg_json_set(m, st->u.set.var.id, path, v);
+                } else {
+                    (void)sl_msg_json_assign(m, st->u.set.var.id, path, v);
+                }
             }
             break;
         case SL_ST_UNSET:

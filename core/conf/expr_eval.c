@@ -1249,9 +1249,9 @@ static void f_parse_json(const struct sl_expr *e, struct sl_msg *m, struct sl_va
     }
     if (j != NULL && cl > 0 && var_root(cs[0], &root) == 0) {
         char *path = sl_xstrndup(cs + 1, cl - 1);
-        if (sl_msg_json_set(m, root, path, j) == 0) {
-            rc = 0;
-        }
+        /* rsyslog returns 0 for valid JSON even when the assignment is refused */
+        (void)sl_msg_json_assign(m, root, path, j);
+        rc = 0;
         free(path);
     } else if (j != NULL) {
         fjson_object_put(j);

@@ -209,9 +209,12 @@ START_TEST(test_json_vars)
     struct fjson_object *o = sl_msg_json_get(m, SL_PROP_CEE, "a!b");
     ck_assert_ptr_nonnull(o);
     ck_assert(fjson_object_is_type(o, fjson_type_object));
-    /* overwrite a non-object in the middle of a path */
-    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "n!x", fjson_object_new_string("y")), 0);
-    ck_assert_str_eq(prop(m, "$!n!x"), "y");
+    /* a non-object in the middle of a path is not replaced: rsyslog refuses the
+     * assignment (set and reset alike) */
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "n!x", fjson_object_new_string("y")),
+                     SL_EINVAL);
+    ck_assert_str_eq(prop(m, "$!n!x"), "");
+    ck_assert_str_eq(prop(m, "$!n"), "42");
     /* unset */
     ck_assert_int_eq(sl_msg_json_unset(m, SL_PROP_CEE, "a!b!c"), 0);
     ck_assert_str_eq(prop(m, "$!a!b!c"), "");
@@ -242,6 +245,40 @@ START_TEST(test_json_vars)
     ck_assert_str_eq(prop(m, "$/g"), "");
     ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_MSG, "x", fjson_object_new_int(1)), SL_EINVAL);
     sl_msg_unref(m2);
+    sl_msg_unref(m);
+}
+END_TEST
+
+/* "set" semantics of rsyslogd 8.2302 (probed; diff case rw-set-objects): an object value
+ * for an existing variable is merged into the root, a scalar does not replace an object */
+START_TEST(test_json_assign)
+{
+    struct sl_msg *m = sl_msg_new("x", 1);
+    struct fjson_object *o = fjson_object_new_object();
+
+    fjson_object_object_add(o, "k", fjson_object_new_int(1));
+    /* new variable: assigned */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "a", fjson_object_get(o)), 0);
+    ck_assert_str_eq(prop(m, "$!a"), "{ \"k\": 1 }");
+    /* existing scalar, scalar value: replaced */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "s", fjson_object_new_string("1")), 0);
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "s", fjson_object_new_string("2")), 0);
+    ck_assert_str_eq(prop(m, "$!s"), "2");
+    /* existing scalar, object value: $!s stays, k goes to the root */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "s", fjson_object_get(o)), 0);
+    ck_assert_str_eq(prop(m, "$!"), "{ \"a\": { \"k\": 1 }, \"s\": \"2\", \"k\": 1 }");
+    /* existing object, scalar value: refused */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "a", fjson_object_new_string("x")),
+                     SL_EINVAL);
+    ck_assert_str_eq(prop(m, "$!a"), "{ \"k\": 1 }");
+    /* deeper: the root of the tree, also for local variables */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_LOCAL_VAR, "p!q", fjson_object_new_int(5)), 0);
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_LOCAL_VAR, "p!q", fjson_object_get(o)), 0);
+    ck_assert_str_eq(prop(m, "$."), "{ \"p\": { \"q\": 5 }, \"k\": 1 }");
+    /* reset (sl_msg_json_set) replaces */
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "a", fjson_object_new_string("x")), 0);
+    ck_assert_str_eq(prop(m, "$!a"), "x");
+    fjson_object_put(o);
     sl_msg_unref(m);
 }
 END_TEST
@@ -687,6 +724,7 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, test_rcv_time);
     tcase_add_test(tc, test_prop_names);
     tcase_add_test(tc, test_json_vars);
+    tcase_add_test(tc, test_json_assign);
     tcase_add_test(tc, test_date_formats);
     tcase_add_test(tc, test_time_now);
     tcase_add_test(tc, test_pri_text);
