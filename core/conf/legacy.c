@@ -571,6 +571,7 @@ static const struct directive directives[] = {
     { "PrivDropToUserID", D_GLOBAL, "privDrop.user.id" },
     { "PrivDropToGroupID", D_GLOBAL, "privDrop.group.id" },
     { "AbortOnUncleanConfig", D_GLOBAL_BIN, "abortOnUncleanConfig" },
+    { "DropMsgsWithMaliciousDnsPTRRecords", D_GLOBAL_BIN, "dropMsgsWithMaliciousDnsPTRRecords" },
     { "ModDir", D_GLOBAL, "modDir" },
     { "DefaultRuleset", D_GLOBAL, "defaultRuleset" },
     /* main queue */

@@ -701,6 +701,7 @@ START_TEST(test_directive_objects)
                             "$ModLoad imtcp.so\n"
                             "$WorkDirectory /var/spool/sluice\n"
                             "$PreserveFQDN on\n"
+                            "$DropMsgsWithMaliciousDnsPTRRecords on\n"
                             "$MainMsgQueueSize 50000\n"
                             "$UDPServerAddress 127.0.0.1\n"
                             "$UDPServerRun 5514\n"
@@ -724,6 +725,7 @@ START_TEST(test_directive_objects)
     ck_assert_str_eq(kv(o->kv, "workDirectory"), "/var/spool/sluice");
     ck_assert_str_eq(kv(o->kv, "preserveFQDN"), "on");
     ck_assert_int_eq(sl_kv_find(o->kv, "preserveFQDN")->implicit, 1);
+    ck_assert_str_eq(kv(o->kv, "dropMsgsWithMaliciousDnsPTRRecords"), "on");
     o = o->next;
     ck_assert_int_eq(o->type, SL_OBJ_MAIN_QUEUE);
     ck_assert_str_eq(kv(o->kv, "queue.size"), "50000");
