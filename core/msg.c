@@ -1086,7 +1086,8 @@ static const char *jsonmesg(struct sl_msg *m, size_t *len, char **to_free)
 static const char *sys_time_prop(enum sl_prop id, char tmp[SL_PROP_TMP], size_t *len)
 {
     struct sl_time t;
-    int utc = id >= SL_PROP_SYS_NOW_UTC && id <= SL_PROP_SYS_MINUTE_UTC;
+    int utc = (id >= SL_PROP_SYS_NOW_UTC && id <= SL_PROP_SYS_MINUTE_UTC) ||
+              id == SL_PROP_SYS_WDAY_UTC;
     sl_time_now(&t, NULL, utc);
     switch (id) {
     case SL_PROP_SYS_NOW:
@@ -1120,6 +1121,10 @@ static const char *sys_time_prop(enum sl_prop id, char tmp[SL_PROP_TMP], size_t 
     case SL_PROP_SYS_MINUTE:
     case SL_PROP_SYS_MINUTE_UTC:
         *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.minute);
+        break;
+    case SL_PROP_SYS_WDAY:
+    case SL_PROP_SYS_WDAY_UTC:
+        *len = sl_time_format(&t, SL_DATE_WDAY, tmp);
         break;
     default:
         *len = 0;
@@ -1298,6 +1303,8 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
     case SL_PROP_SYS_HHOUR_UTC:
     case SL_PROP_SYS_QHOUR_UTC:
     case SL_PROP_SYS_MINUTE_UTC:
+    case SL_PROP_SYS_WDAY:
+    case SL_PROP_SYS_WDAY_UTC:
         return sys_time_prop(ref->id, tmp, len);
     case SL_PROP_SYS_MYHOSTNAME:
         s = sl_local_hostname();
@@ -1368,6 +1375,7 @@ const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_t
     case SL_PROP_SYS_QHOUR:
     case SL_PROP_SYS_MINUTE:
     case SL_PROP_SYS_NOW_UNIXTIMESTAMP:
+    case SL_PROP_SYS_WDAY:
         sl_time_now(tmp, NULL, 0);
         return tmp;
     case SL_PROP_SYS_NOW_UTC:
@@ -1378,6 +1386,7 @@ const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_t
     case SL_PROP_SYS_HHOUR_UTC:
     case SL_PROP_SYS_QHOUR_UTC:
     case SL_PROP_SYS_MINUTE_UTC:
+    case SL_PROP_SYS_WDAY_UTC:
         sl_time_now(tmp, NULL, 1);
         return tmp;
     default:

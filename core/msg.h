@@ -103,6 +103,8 @@ enum sl_prop {
     SL_PROP_PARSESUCCESS,      /* "parsesuccess": "OK"/"FAIL" after mmnormalize/mmjsonparse */
     SL_PROP_CEE_ALL_JSON,      /* "$!all-json": the $! tree as JSON, "{}" when empty */
     SL_PROP_CEE_ALL_JSON_PLAIN, /* "$!all-json-plain": the same without blanks */
+    SL_PROP_SYS_WDAY,          /* "$wday": day of the week now, 0 = Sunday */
+    SL_PROP_SYS_WDAY_UTC,      /* "$wday-utc" */
     SL_PROP__COUNT
 };
 

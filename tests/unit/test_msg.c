@@ -138,6 +138,7 @@ START_TEST(test_prop_names)
         { "app-name", SL_PROP_APP_NAME }, { "structured-data", SL_PROP_STRUCTURED_DATA },
         { "$NOW", SL_PROP_SYS_NOW }, { "$year-utc", SL_PROP_SYS_YEAR_UTC },
         { "$myhostname", SL_PROP_SYS_MYHOSTNAME }, { "$bom", SL_PROP_SYS_BOM },
+        { "$wday", SL_PROP_SYS_WDAY }, { "$WDAY-utc", SL_PROP_SYS_WDAY_UTC },
         { "jsonmesg", SL_PROP_JSONMESG }, { "inputname", SL_PROP_INPUTNAME },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -454,6 +455,19 @@ START_TEST(test_props_3164)
     char y[8];
     snprintf(y, sizeof(y), "%04d", m->t_generated.year);
     ck_assert_str_eq(prop(m, "$year"), y);
+    /* $wday: one digit, 0 = Sunday, as rsyslogd 8.2302 writes it (rw-weekday-rotation) */
+    {
+        time_t t0 = time(NULL), t1;
+        struct tm tm0, tm1;
+        char got[8];
+        snprintf(got, sizeof got, "%s", prop(m, "$wday-utc"));
+        t1 = time(NULL);
+        gmtime_r(&t0, &tm0);
+        gmtime_r(&t1, &tm1);    /* either side of a midnight between the two */
+        ck_assert_int_eq((int)strlen(got), 1);
+        ck_assert(got[0] - '0' == tm0.tm_wday || got[0] - '0' == tm1.tm_wday);
+        ck_assert_int_eq((int)strlen(prop(m, "$wday")), 1);
+    }
     ck_assert_int_eq(m->t_reported.year, m->t_generated.year);
     ck_assert_int_eq(m->t_reported.type, 1);
     sl_msg_unref(m);
