@@ -585,6 +585,24 @@ START_TEST(test_legacy_actions)
     ck_assert_int_eq(k->implicit, 0);
     ck_assert_ptr_null(s->next);
     sl_cnf_free(c);
+
+    /* ":omfile:" is an optional prefix of omfile's selector action (rsyslog 8.2302) */
+    setup();
+    c = load("*.* :omfile:/var/log/a.log\n"
+             "*.* :omfile:-/var/log/b.log;RSYSLOG_FileFormat\n"
+             "*.* :omfile:?DynFile\n");
+    ck_assert_int_eq(c->nerrors, 0);
+    s = dflt(c)->stmts;
+    a = s->u.prifilt.then_;
+    ck_assert_str_eq(kv(a->u.act.kv, "type"), "omfile");
+    ck_assert_str_eq(kv(a->u.act.kv, "file"), "/var/log/a.log");
+    a = s->next->u.prifilt.then_;
+    ck_assert_str_eq(kv(a->u.act.kv, "file"), "/var/log/b.log");
+    ck_assert_str_eq(kv(a->u.act.kv, "sync"), "off");
+    ck_assert_str_eq(kv(a->u.act.kv, "template"), "RSYSLOG_FileFormat");
+    a = s->next->next->u.prifilt.then_;
+    ck_assert_str_eq(kv(a->u.act.kv, "dynaFile"), "DynFile");
+    sl_cnf_free(c);
 }
 END_TEST
 
