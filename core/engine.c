@@ -67,6 +67,7 @@ struct sl_global_conf {
     int escape_8bit;
     int vars_case_sensitive;
     int reduce_repeated;
+    int permit_slash;
     int64_t umask;
     int process_internal;
     int report_suspension;
@@ -104,6 +105,8 @@ static const struct sl_param global_params[] = {
      * it): its last value applies to every action, as in rsyslog */
     { "reduceRepeatMsgs", SL_PT_BOOL, 0, GOFF(reduce_repeated), "off", NULL,
       "$RepeatedMsgReduction", NULL },
+    { "parser.permitSlashInProgramName", SL_PT_BOOL, 0, GOFF(permit_slash), "off", NULL, NULL,
+      NULL },
     { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
     { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
     { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
@@ -132,7 +135,7 @@ static const char *const global_accepted[] = {
     "dropMsgsWithMaliciousDnsPTRRecords", "errorMessagesToStderr.maxNumber",
     "internalmsg.ratelimit.interval", "internalmsg.ratelimit.burst", "internalmsg.severity",
     "stdlog.channelspec", "senders.keepTrack", "senders.timeoutAfter", "senders.reportGoneAway",
-    "senders.reportNew", "shutdown.enable.ctlc", "parser.permitSlashInProgramname",
+    "senders.reportNew", "shutdown.enable.ctlc",
     "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
     "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
     "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
@@ -918,6 +921,7 @@ static void build_globals(struct sl_engine *e)
     e->popts.space_lf_on_receive = e->g.space_lf;
     e->popts.escape_tab = e->g.escape_tab;
     e->popts.escape_8bit = e->g.escape_8bit;
+    e->popts.permit_slash_progname = e->g.permit_slash;
 }
 
 static void build_templates(struct sl_engine *e)

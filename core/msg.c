@@ -272,6 +272,7 @@ void sl_parse_opts_default(struct sl_parse_opts *o)
     o->permit_squared_tag = 0;
     o->escape_tab = 1;
     o->escape_8bit = 0;
+    o->permit_slash_progname = 0;
 }
 
 /* Private flag: raw lives in the same allocation as the message (not freed separately).
@@ -814,12 +815,12 @@ static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
     return 1;
 }
 
-static struct sl_str programname_of(const struct sl_str *tag);
+static struct sl_str programname_of(const struct sl_str *tag, int permit_slash);
 static struct sl_str procid_of_tag(const struct sl_str *tag);
 
 /* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
  * the tag built from app-name and procid, as rsyslog emulates them. */
-static void derive_fields(struct sl_msg *m)
+static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
 {
     if (m->protocol_version == 1) {
         int have_app = m->appname.p != NULL;
@@ -844,6 +845,9 @@ static void derive_fields(struct sl_msg *m)
      * not change after parsing: sl_msg_prop derives them when they are asked for
      * (get_programname, SL_PROP_APP_NAME, procid_of_tag), most templates never do */
     m->programname = (struct sl_str){ NULL, 0 };
+    if (o->permit_slash_progname) {
+        m->flags |= SL_MSGF_PERMIT_SLASH;   /* for get_programname */
+    }
     if (m->protocol_version == 0) {
         m->appname = (struct sl_str){ NULL, 0 };
         m->procid = (struct sl_str){ NULL, 0 };
@@ -886,7 +890,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         m->after_pri = 0;
         m->msg.p = m->raw;
         m->msg.len = m->raw_len;
-        derive_fields(m);
+        derive_fields(m, o);
         m->flags |= SL_MSGF_PARSED;
         return;
     }
@@ -909,7 +913,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         if (m->pri < 0 || m->pri > 191) {
             m->pri = SL_PRI_INVALID;
         }
-        derive_fields(m);
+        derive_fields(m, o);
         m->flags |= SL_MSGF_PARSED;
         return;
     }
@@ -957,7 +961,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
             m->tag = (struct sl_str){ "", 0 };
         }
     }
-    derive_fields(m);
+    derive_fields(m, o);
     m->flags |= SL_MSGF_PARSED;
 }
 
@@ -1143,7 +1147,9 @@ static void json_merge(struct fjson_object *dst, struct fjson_object *src)
     }
 }
 
-static int json_set_locked(struct fjson_object **rootp, const char *path, struct fjson_object *val)
+/* keep: rsyslog's msgAddJSON() without force_reset (see sl_msg_json_assign) */
+static int json_set_locked(struct fjson_object **rootp, const char *path, struct fjson_object *val,
+                           int keep)
 {
     if (path == NULL || *path == '\0') {
         if (*rootp == NULL && fjson_object_is_type(val, fjson_type_object)) {
@@ -1174,21 +1180,40 @@ static int json_set_locked(struct fjson_object **rootp, const char *path, struct
         memcpy(key, p, n);
         key[n] = '\0';
         if (next == NULL || *next == '\0') {
+            struct fjson_object *leaf = NULL;
+            if (keep && fjson_object_object_get_ex(cur, key, &leaf) && leaf != NULL) {
+                if (fjson_object_is_type(val, fjson_type_object)) {
+                    /* rsyslog merges it into the root of the tree, not into the variable */
+                    json_merge(*rootp, val);
+                    fjson_object_put(val);
+                    return 0;
+                }
+                if (fjson_object_is_type(leaf, fjson_type_object)) {
+                    /* "trying to update a container node with a leaf": refused */
+                    fjson_object_put(val);
+                    return SL_EINVAL;
+                }
+            }
             fjson_object_object_add(cur, key, val);
             return 0;
         }
         struct fjson_object *child = NULL;
-        if (!fjson_object_object_get_ex(cur, key, &child) ||
-            !fjson_object_is_type(child, fjson_type_object)) {
+        if (!fjson_object_object_get_ex(cur, key, &child)) {
             child = fjson_object_new_object();
             fjson_object_object_add(cur, key, child);
+        } else if (!fjson_object_is_type(child, fjson_type_object)) {
+            /* rsyslog does not go through (or replace) a value that is not an object:
+             * set $!a = "s"; set $!a!b = 1; leaves $!a as it is */
+            fjson_object_put(val);
+            return SL_EINVAL;
         }
         cur = child;
         p = next;
     }
 }
 
-int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
+static int json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val,
+                    int keep)
 {
     struct fjson_object **rootp = json_root(m, root);
     if (rootp == NULL) {
@@ -1200,11 +1225,22 @@ int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struc
     if (root == SL_PROP_GLOBAL_VAR) {
         pthread_mutex_lock(&global_vars_lock);
     }
-    int rc = json_set_locked(rootp, path, val);
+    int rc = json_set_locked(rootp, path, val, keep);
     if (root == SL_PROP_GLOBAL_VAR) {
         pthread_mutex_unlock(&global_vars_lock);
     }
     return rc;
+}
+
+int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
+{
+    return json_set(m, root, path, val, 0);
+}
+
+int sl_msg_json_assign(struct sl_msg *m, enum sl_prop root, const char *path,
+                       struct fjson_object *val)
+{
+    return json_set(m, root, path, val, 1);
 }
 
 int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path)
@@ -1298,14 +1334,15 @@ static const char *span(const struct sl_str *s, size_t *len, const char *dflt)
     return s->p;
 }
 
-/* programname from a tag: leading printable characters up to ':', '[' or '/' */
-static struct sl_str programname_of(const struct sl_str *tag)
+/* programname from a tag: leading printable characters up to ':', '[' or '/' (the '/' only
+ * without global(parser.permitSlashInProgramName="on"), as rsyslog's aquireProgramName) */
+static struct sl_str programname_of(const struct sl_str *tag, int permit_slash)
 {
     size_t i = 0;
     const char *t = tag->p;
     while (t != NULL && i < tag->len) {
         unsigned char c = (unsigned char)t[i];
-        if (c < 0x20 || c > 0x7e || c == ':' || c == '[' || c == '/') {
+        if (c < 0x20 || c > 0x7e || c == ':' || c == '[' || (c == '/' && !permit_slash)) {
             break;
         }
         i++;
@@ -1319,7 +1356,7 @@ static struct sl_str get_programname(const struct sl_msg *m)
     if ((m->flags & SL_MSGF_PROGNAME_DONE) || m->programname.p != NULL) {
         return m->programname.p ? m->programname : (struct sl_str){ "", 0 };
     }
-    return programname_of(&m->tag);
+    return programname_of(&m->tag, (m->flags & SL_MSGF_PERMIT_SLASH) != 0);
 }
 
 static int pri_valid(const struct sl_msg *m)
@@ -1377,7 +1414,8 @@ static const char *jsonmesg(struct sl_msg *m, size_t *len, char **to_free)
 static const char *sys_time_prop(enum sl_prop id, char tmp[SL_PROP_TMP], size_t *len)
 {
     struct sl_time t;
-    int utc = id >= SL_PROP_SYS_NOW_UTC && id <= SL_PROP_SYS_MINUTE_UTC;
+    int utc = (id >= SL_PROP_SYS_NOW_UTC && id <= SL_PROP_SYS_MINUTE_UTC) ||
+              id == SL_PROP_SYS_WDAY_UTC;
     sl_time_now(&t, NULL, utc);
     switch (id) {
     case SL_PROP_SYS_NOW:
@@ -1411,6 +1449,10 @@ static const char *sys_time_prop(enum sl_prop id, char tmp[SL_PROP_TMP], size_t 
     case SL_PROP_SYS_MINUTE:
     case SL_PROP_SYS_MINUTE_UTC:
         *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%02d", t.minute);
+        break;
+    case SL_PROP_SYS_WDAY:
+    case SL_PROP_SYS_WDAY_UTC:
+        *len = sl_time_format(&t, SL_DATE_WDAY, tmp);
         break;
     default:
         *len = 0;
@@ -1594,6 +1636,8 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
     case SL_PROP_SYS_HHOUR_UTC:
     case SL_PROP_SYS_QHOUR_UTC:
     case SL_PROP_SYS_MINUTE_UTC:
+    case SL_PROP_SYS_WDAY:
+    case SL_PROP_SYS_WDAY_UTC:
         return sys_time_prop(ref->id, tmp, len);
     case SL_PROP_SYS_MYHOSTNAME:
         s = sl_local_hostname();
@@ -1664,6 +1708,7 @@ const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_t
     case SL_PROP_SYS_QHOUR:
     case SL_PROP_SYS_MINUTE:
     case SL_PROP_SYS_NOW_UNIXTIMESTAMP:
+    case SL_PROP_SYS_WDAY:
         sl_time_now(tmp, NULL, 0);
         return tmp;
     case SL_PROP_SYS_NOW_UTC:
@@ -1674,6 +1719,7 @@ const struct sl_time *sl_msg_time(struct sl_msg *m, enum sl_prop id, struct sl_t
     case SL_PROP_SYS_HHOUR_UTC:
     case SL_PROP_SYS_QHOUR_UTC:
     case SL_PROP_SYS_MINUTE_UTC:
+    case SL_PROP_SYS_WDAY_UTC:
         sl_time_now(tmp, NULL, 1);
         return tmp;
     default:

@@ -104,6 +104,8 @@ enum sl_prop {
     SL_PROP_PARSESUCCESS,      /* "parsesuccess": "OK"/"FAIL" after mmnormalize/mmjsonparse */
     SL_PROP_CEE_ALL_JSON,      /* "$!all-json": the $! tree as JSON, "{}" when empty */
     SL_PROP_CEE_ALL_JSON_PLAIN, /* "$!all-json-plain": the same without blanks */
+    SL_PROP_SYS_WDAY,          /* "$wday": day of the week now, 0 = Sunday */
+    SL_PROP_SYS_WDAY_UTC,      /* "$wday-utc" */
     SL_PROP__COUNT
 };
 
@@ -190,7 +192,8 @@ enum {
     SL_MSGF_PROGNAME_DONE = 1u << 1,
     SL_MSGF_INTERNAL = 1u << 2, /* emitted by sluiced itself */
     SL_MSGF_UNPARSED = 1u << 3,  /* no parser of the ruleset's chain took it: discard */
-    SL_MSGF_RAW_NO_NUL = 1u << 4 /* raw[0..raw_len) holds no NUL (set by the sanitizer) */
+    SL_MSGF_RAW_NO_NUL = 1u << 4, /* raw[0..raw_len) holds no NUL (set by the sanitizer) */
+    SL_MSGF_PERMIT_SLASH = 1u << 5 /* parsed with parser.permitSlashInProgramName */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */
@@ -208,6 +211,7 @@ struct sl_parse_opts {
     int force_tag_colon;       /* force.tagEndingByColon */
     int remove_msg_first_space; /* remove.msgFirstSpace */
     int detect_year_after_ts;  /* detect.YearAfterTimestamp */
+    int permit_slash_progname; /* global(parser.permitSlashInProgramName), default off */
     /* ruleset(parser=[...]): the parsers tried in order; NULL is rsyslog's default chain
      * (RFC 5424, then RFC 3164 with the options above) */
     const struct sl_parser_chain *chain;
@@ -272,6 +276,12 @@ enum sl_datefmt sl_msg_3164_fmt(struct sl_msg *m, enum sl_prop id, enum sl_datef
 /* $! / $. / $/ access.  set takes ownership of val. Return 0 or negative SL_E*. */
 int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val);
 int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path);
+/* "set" (and parse_json()) as rsyslog 8.2302 assigns, where sl_msg_json_set is "reset":
+ * when the variable already exists, an object value is merged into the root of the tree
+ * ($!, $. or $/) and the variable keeps its value, and a non-object value does not replace
+ * an object.  Both refuse to go through an existing value that is not an object. */
+int sl_msg_json_assign(struct sl_msg *m, enum sl_prop root, const char *path,
+                       struct fjson_object *val);
 struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const char *path); /* borrowed */
 
 /* Property name -> ref ("msg", "HOSTNAME", "$!a!b", "$.x", "$now", "timestamp", ...),

@@ -2,7 +2,7 @@
  * prop.c - property names: rsyslog's property names (and aliases) to enum sl_prop, and back.
  *
  * The accepted names are exactly those rsyslogd 8.2302 accepts in a template (checked with
- * rsyslogd -N1), except "$wday", which has no enum sl_prop yet.
+ * rsyslogd -N1).
  * "fromhost-port" has an id (for internal use) but is rejected by name, as rsyslog does.
  *
  * Ownership: sl_propref_parse() allocates ref->path for JSON properties ($!, $., $/);
@@ -79,6 +79,8 @@ static const struct prop_name prop_names[] = {
     { "$bom", SL_PROP_SYS_BOM },
     { "$uptime", SL_PROP_SYS_UPTIME },
     { "$now-unixtimestamp", SL_PROP_SYS_NOW_UNIXTIMESTAMP },
+    { "$wday", SL_PROP_SYS_WDAY },
+    { "$wday-utc", SL_PROP_SYS_WDAY_UTC },
     { "parsesuccess", SL_PROP_PARSESUCCESS },
     { "$!all-json", SL_PROP_CEE_ALL_JSON },
     { "$!all-json-plain", SL_PROP_CEE_ALL_JSON_PLAIN },

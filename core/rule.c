@@ -122,6 +122,15 @@ static int pri_match(const uint8_t *pmask, const struct sl_msg *m)
     return (pmask[fac] & (1u << sev)) != 0;
 }
 
+/* The loop variable is about to change: like set/unset, let the host deliver what the body's
+ * actions collected, so each one renders the element of its own iteration. */
+static void foreach_modify(const struct sl_exec_ops *ops, void *ctx, struct sl_msg *m)
+{
+    if (ops != NULL && ops->modify != NULL) {
+        ops->modify(ctx, m);
+    }
+}
+
 static int exec_foreach(const struct sl_stmt *st, struct sl_msg *m,
                         const struct sl_exec_ops *ops, void *ctx, int depth)
 {
@@ -137,6 +146,7 @@ static int exec_foreach(const struct sl_stmt *st, struct sl_msg *m,
         n = fjson_object_array_length(coll);
         for (i = 0; i < n && rc == SL_EXEC_CONTINUE; i++) {
             struct fjson_object *el = fjson_object_array_get_idx(coll, i);
+            foreach_modify(ops, ctx, m);
             (void)sl_msg_json_set(m, var->id, path, el != NULL ? fjson_object_get(el) : NULL);
             rc = exec_list(st->u.foreach_.body, m, ops, ctx, depth + 1);
         }
@@ -149,6 +159,7 @@ static int exec_foreach(const struct sl_stmt *st, struct sl_msg *m,
             fjson_object_object_add(entry, "key",
                                     fjson_object_new_string(fjson_object_iter_peek_name(&it)));
             fjson_object_object_add(entry, "value", val != NULL ? fjson_object_get(val) : NULL);
+            foreach_modify(ops, ctx, m);
             (void)sl_msg_json_set(m, var->id, path, entry);
             rc = exec_list(st->u.foreach_.body, m, ops, ctx, depth + 1);
             fjson_object_iter_next(&it);
@@ -158,6 +169,7 @@ static int exec_foreach(const struct sl_stmt *st, struct sl_msg *m,
         return SL_EXEC_CONTINUE;
     }
     if (rc == SL_EXEC_CONTINUE) {
+        foreach_modify(ops, ctx, m);
         (void)sl_msg_json_unset(m, var->id, path);
     }
     fjson_object_put(coll);
@@ -243,9 +255,13 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
                 ops->modify(ctx, m);
             }
             if (st->u.set.expr != NULL) {
-                (void)sl_msg_json_set(m, st->u.set.var.id,
-                                      st->u.set.var.path != NULL ? st->u.set.var.path : "",
-                                      sl_expr_eval_json(st->u.set.expr, m));
+                const char *path = st->u.set.var.path != NULL ? st->u.set.var.path : "";
+                struct fjson_object *v = sl_expr_eval_json(st->u.set.expr, m);
+                if (st->u.set.force_reset) {
+                    (void)sl_msg_json_set(m, st->u.set.var.id, path, v);
+                } else {
+                    (void)sl_msg_json_assign(m, st->u.set.var.id, path, v);
+                }
             }
             break;
         case SL_ST_UNSET:

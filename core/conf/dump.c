@@ -278,7 +278,7 @@ static void dump_stmts(FILE *o, const struct sl_stmt *s, int d)
             fputc('\n', o);
             break;
         case SL_ST_SET:
-            fputs("set ", o);
+            fputs(s->u.set.force_reset ? "reset " : "set ", o);
             dump_prop(o, &s->u.set.var);
             fputs(" = ", o);
             dump_expr(o, s->u.set.expr);

@@ -1249,9 +1249,9 @@ static void f_parse_json(const struct sl_expr *e, struct sl_msg *m, struct sl_va
     }
     if (j != NULL && cl > 0 && var_root(cs[0], &root) == 0) {
         char *path = sl_xstrndup(cs + 1, cl - 1);
-        if (sl_msg_json_set(m, root, path, j) == 0) {
-            rc = 0;
-        }
+        /* rsyslog returns 0 for valid JSON even when the assignment is refused */
+        (void)sl_msg_json_assign(m, root, path, j);
+        rc = 0;
         free(path);
     } else if (j != NULL) {
         fjson_object_put(j);
@@ -1263,18 +1263,31 @@ static void f_parse_json(const struct sl_expr *e, struct sl_msg *m, struct sl_va
 }
 
 /* get_property(var, key): index into a JSON array (key as number) or object (key as
- * string); anything that is not a JSON collection is returned unchanged; misses are "". */
+ * string); anything that is not a JSON collection is returned unchanged; misses are "".
+ * script_error() afterwards, as rsyslogd 8.2302 sets it (probed): 1 for an object key that
+ * is not there, an array index that is not a number or is negative, and a constant string
+ * instead of a variable (whose result is ""); 0 otherwise, also for an index past the end.
+ * A constant number as the variable gives "" as well. */
 static void f_get_property(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
 {
     struct sl_val a, k;
     struct fjson_object *el = NULL;
-    int found = 0;
+    int found = 0, ok = 1;
+    enum sl_expr_op op0 = e->args[0]->op;
 
+    tls_script_errno = 0;
+    if (op0 == SL_E_STR || op0 == SL_E_NUM) {
+        tls_script_errno = op0 == SL_E_STR;
+        val_copy_str(out, "", 0);
+        return;
+    }
     arg(e, 0, m, &a);
     arg(e, 1, m, &k);
     if (a.type == V_JSON && a.json != NULL && fjson_object_is_type(a.json, fjson_type_array)) {
-        int64_t idx = val_to_num(&k, NULL);
-        if (idx >= 0 && idx < fjson_object_array_length(a.json)) {
+        int64_t idx = val_to_num(&k, &ok);
+        if (!ok || idx < 0) {
+            tls_script_errno = 1;
+        } else if (idx < fjson_object_array_length(a.json)) {
             el = fjson_object_array_get_idx(a.json, (int)idx);
             found = 1;
         }
@@ -1282,6 +1295,7 @@ static void f_get_property(const struct sl_expr *e, struct sl_msg *m, struct sl_
                && fjson_object_is_type(a.json, fjson_type_object)) {
         char *key = val_cstr(&k, NULL);
         found = fjson_object_object_get_ex(a.json, key, &el);
+        tls_script_errno = !found;
         free(key);
     } else if (a.type == V_NUM) {
         val_num(out, a.n);
@@ -1532,6 +1546,10 @@ static void f_format_time(const struct sl_expr *e, struct sl_msg *m, struct sl_v
         snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         val_copy_str(out, buf, strlen(buf));
+    } else if (ok) {
+        /* rsyslogd 8.2302 knows only these two formats: a number with any other format
+         * (date-unixtimestamp, date-mysql, "") gives "" */
+        val_copy_str(out, "", 0);
     } else {
         val_copy_str(out, s, len < 63 ? len : 63);
     }
@@ -1544,7 +1562,7 @@ enum { LT_STRING = 1, LT_ARRAY, LT_SPARSE };
 
 struct lt_entry {
     char *skey;        /* LT_STRING */
-    int64_t nkey;      /* LT_ARRAY, LT_SPARSE */
+    uint32_t nkey;     /* LT_ARRAY, LT_SPARSE: rsyslog's 32-bit unsigned index */
     char *val;
 };
 
@@ -1579,10 +1597,49 @@ static int lt_cmp(const void *a, const void *b)
 {
     const struct lt_entry *x = a, *y = b;
 
-    if (x->skey != NULL && y->skey != NULL) {
-        return strcmp(x->skey, y->skey);
+    return strcmp(x->skey, y->skey);
+}
+
+/* Numeric tables order and search their keys as rsyslog 8.2302's lookup.c does: with the
+ * difference of the two unsigned 32-bit keys taken as an int.  That is not a total order
+ * when keys are 2^31 or more apart (e.g. IPv4 addresses as numbers from 10.x to 198.x), so
+ * the sorted order, and which entry a sparse lookup finds, follow from the sort and search
+ * algorithms: the same qsort() over the entries in file order, and search_lte() below. */
+static int lt_ncmp(const void *a, const void *b)
+{
+    const struct lt_entry *x = a, *y = b;
+
+    return (int)(x->nkey - y->nkey);
+}
+
+/* rsyslog's search for a sparseArray: a binary search that remembers the last probe; on a
+ * miss it returns that probe, or the one before it if the key compared lower. */
+static const struct lt_entry *search_lte(uint32_t key, const struct lt_entry *e, size_t n)
+{
+    size_t l = 0, u = n, idx = 0;
+    int c = 0;
+
+    if (n == 0) {
+        return NULL;
     }
-    return x->nkey < y->nkey ? -1 : (x->nkey > y->nkey ? 1 : 0);
+    while (l < u) {
+        idx = (l + u) / 2;
+        c = (int)(key - e[idx].nkey);
+        if (c < 0) {
+            u = idx;
+        } else if (c > 0) {
+            l = idx + 1;
+        } else {
+            return &e[idx];
+        }
+    }
+    if (c < 0) {
+        if (idx == 0) {
+            return NULL;
+        }
+        idx--;
+    }
+    return &e[idx];
 }
 
 static const char *json_str_member(struct fjson_object *o, const char *key)
@@ -1643,17 +1700,19 @@ static struct sl_lookup *lookup_load(const char *name, const char *file, const s
             if (t->type == LT_STRING) {
                 t->e[t->n].skey = sl_xstrdup(fjson_object_get_string(iv));
             } else {
-                t->e[t->n].nkey = fjson_object_get_int64(iv);
+                /* rsyslog: (uint32_t)json_object_get_int(), which clamps to the int32
+                 * range: indexes of 2^31 and more all become 2147483647 */
+                t->e[t->n].nkey = (uint32_t)fjson_object_get_int(iv);
             }
             t->e[t->n].val = sl_xstrdup(v);
             t->n++;
         }
-        qsort(t->e, t->n, sizeof(*t->e), lt_cmp);
+        qsort(t->e, t->n, sizeof(*t->e), t->type == LT_STRING ? lt_cmp : lt_ncmp);
     }
     if (t->type == LT_ARRAY) {
         size_t k;
         for (k = 1; k < t->n; k++) {
-            if (t->e[k].nkey != t->e[k - 1].nkey + 1) {
+            if (t->e[k].nkey != (uint32_t)(t->e[k - 1].nkey + 1)) {
                 sl_cfg_error(loc, "lookup table '%s': array indexes must be consecutive", name);
                 goto fail;
             }
@@ -1682,7 +1741,6 @@ static void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *o
     const struct sl_lookup *t = e->fdata;
     const char *res;
     struct sl_val k;
-    size_t lo, hi, mid;
 
     if (t == NULL) {
         val_copy_str(out, "TABLE-NOT-FOUND", 15);
@@ -1699,24 +1757,17 @@ static void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *o
         }
         free(key);
     } else {
-        int64_t key = val_to_num(&k, NULL);
+        /* rsyslog: (uint32_t) of the number */
+        uint32_t key = (uint32_t)val_to_num(&k, NULL);
         if (t->type == LT_ARRAY) {
-            if (t->n > 0 && key >= t->e[0].nkey && key - t->e[0].nkey < (int64_t)t->n) {
+            if (t->n > 0 && (uint32_t)(key - t->e[0].nkey) < t->n) {
                 res = t->e[key - t->e[0].nkey].val;
             }
-        } else if (t->n > 0 && key >= t->e[0].nkey) {
-            /* sparse: the entry with the largest index <= key */
-            lo = 0;
-            hi = t->n;
-            while (hi - lo > 1) {
-                mid = lo + (hi - lo) / 2;
-                if (t->e[mid].nkey <= key) {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
+        } else {
+            const struct lt_entry *hit = search_lte(key, t->e, t->n);
+            if (hit != NULL) {
+                res = hit->val;
             }
-            res = t->e[lo].val;
         }
     }
     val_copy_str(out, res, strlen(res));

@@ -127,6 +127,7 @@ struct sl_stmt {
         struct {
             struct sl_propref var;     /* SL_PROP_CEE / LOCAL_VAR / GLOBAL_VAR */
             struct sl_expr *expr;      /* NULL for unset */
+            int force_reset;           /* "reset": replace whatever is there */
         } set;
         struct {
             struct sl_propref var;

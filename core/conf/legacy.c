@@ -481,6 +481,12 @@ struct sl_stmt *sl_legacy_action(struct sl_pstate *ps, const char *t, struct sl_
         const char *me = strchr(t + 1, ':');
         char *mod = sl_xstrndup(t + 1, (size_t)(me - t - 1));
         p = me + 1;
+        if (strcmp(mod, "omfile") == 0 && (*p == '/' || *p == '-' || *p == '?')) {
+            /* rsyslog's omfile takes ":omfile:" as an optional prefix of its selector
+             * action: ":omfile:/var/log/x" is "/var/log/x", ":omfile:?Tpl" is "?Tpl" */
+            free(mod);
+            return sl_legacy_action(ps, p, loc);
+        }
         if (strcasecmp(mod, "omusrmsg") == 0) {
             e = word_end(p);
             if (e == p) {
@@ -574,6 +580,7 @@ static const struct directive directives[] = {
     { "PrivDropToUserID", D_GLOBAL, "privDrop.user.id" },
     { "PrivDropToGroupID", D_GLOBAL, "privDrop.group.id" },
     { "AbortOnUncleanConfig", D_GLOBAL_BIN, "abortOnUncleanConfig" },
+    { "DropMsgsWithMaliciousDnsPTRRecords", D_GLOBAL_BIN, "dropMsgsWithMaliciousDnsPTRRecords" },
     { "ModDir", D_GLOBAL, "modDir" },
     { "DefaultRuleset", D_GLOBAL, "defaultRuleset" },
     /* main queue */

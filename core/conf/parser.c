@@ -1275,7 +1275,11 @@ static struct sl_stmt *parse_stmt(struct sl_pstate *ps, int toplevel)
     }
     if (sl_lx_is_kw(lx, "reset")) {
         sl_lx_adv(lx, 5);
-        return parse_set(ps, loc, 0);
+        struct sl_stmt *st = parse_set(ps, loc, 0);
+        if (st != NULL) {
+            st->u.set.force_reset = 1;
+        }
+        return st;
     }
     if (sl_lx_is_kw(lx, "unset")) {
         sl_lx_adv(lx, 5);

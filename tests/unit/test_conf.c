@@ -585,6 +585,24 @@ START_TEST(test_legacy_actions)
     ck_assert_int_eq(k->implicit, 0);
     ck_assert_ptr_null(s->next);
     sl_cnf_free(c);
+
+    /* ":omfile:" is an optional prefix of omfile's selector action (rsyslog 8.2302) */
+    setup();
+    c = load("*.* :omfile:/var/log/a.log\n"
+             "*.* :omfile:-/var/log/b.log;RSYSLOG_FileFormat\n"
+             "*.* :omfile:?DynFile\n");
+    ck_assert_int_eq(c->nerrors, 0);
+    s = dflt(c)->stmts;
+    a = s->u.prifilt.then_;
+    ck_assert_str_eq(kv(a->u.act.kv, "type"), "omfile");
+    ck_assert_str_eq(kv(a->u.act.kv, "file"), "/var/log/a.log");
+    a = s->next->u.prifilt.then_;
+    ck_assert_str_eq(kv(a->u.act.kv, "file"), "/var/log/b.log");
+    ck_assert_str_eq(kv(a->u.act.kv, "sync"), "off");
+    ck_assert_str_eq(kv(a->u.act.kv, "template"), "RSYSLOG_FileFormat");
+    a = s->next->next->u.prifilt.then_;
+    ck_assert_str_eq(kv(a->u.act.kv, "dynaFile"), "DynFile");
+    sl_cnf_free(c);
 }
 END_TEST
 
@@ -725,6 +743,7 @@ START_TEST(test_directive_objects)
                             "$ModLoad imtcp.so\n"
                             "$WorkDirectory /var/spool/sluice\n"
                             "$PreserveFQDN on\n"
+                            "$DropMsgsWithMaliciousDnsPTRRecords on\n"
                             "$MainMsgQueueSize 50000\n"
                             "$UDPServerAddress 127.0.0.1\n"
                             "$UDPServerRun 5514\n"
@@ -748,6 +767,7 @@ START_TEST(test_directive_objects)
     ck_assert_str_eq(kv(o->kv, "workDirectory"), "/var/spool/sluice");
     ck_assert_str_eq(kv(o->kv, "preserveFQDN"), "on");
     ck_assert_int_eq(sl_kv_find(o->kv, "preserveFQDN")->implicit, 1);
+    ck_assert_str_eq(kv(o->kv, "dropMsgsWithMaliciousDnsPTRRecords"), "on");
     o = o->next;
     ck_assert_int_eq(o->type, SL_OBJ_MAIN_QUEUE);
     ck_assert_str_eq(kv(o->kv, "queue.size"), "50000");

@@ -457,6 +457,10 @@ START_TEST(test_functions_time_json)
     CK_EVAL(F("format_time", 2, P("msg"), S("date-rfc3339")), "3232235777",
             "2072-06-04T03:16:17Z");
     CK_EVAL(F("format_time", 2, P("msg"), S("date-rfc3339")), "a,b,c", "a,b,c");
+    /* other formats: "" for a number (rsyslogd 8.2302), the text unchanged otherwise */
+    CK_EVAL(F("format_time", 2, N(1700000000), S("date-unixtimestamp")), "x", "");
+    CK_EVAL(F("format_time", 2, N(1700000000), S("date-mysql")), "x", "");
+    CK_EVAL(F("format_time", 2, P("msg"), S("")), "abc", "abc");
     CK_EVAL(B(SL_E_CONCAT, F("parse_json", 2, P("msg"), S("$.j")), F("script_error", 0)),
             "a,b,c", "11");
     CK_EVAL(B(SL_E_CONCAT, F("parse_json", 2, P("msg"), S("$.j")), F("script_error", 0)),
@@ -552,6 +556,42 @@ START_TEST(test_variables)
     ck_assert_str_eq(s, "str");
     free(s);
     sl_expr_free(e);
+
+    /* script_error() after get_property(), as rsyslogd 8.2302 sets it (rw-fn-misc): 1 for
+     * a missing key, a non-numeric or negative index and a constant string (result "");
+     * 0 for hits, an index past the end, a scalar variable and a constant number ("") */
+    {
+        static const struct {
+            const char *var, *key;
+            int num_key, errno_want;
+            const char *want;
+        } gp[] = {
+            { "$!a", "n", 0, 0, "42" },       { "$!a", "zz", 0, 1, "" },
+            { "$!a!arr", "1", 0, 0, "2" },    { "$!a!arr", NULL, 7, 0, "" },
+            { "$!a!arr", "x", 0, 1, "" },     { "$!a!arr", NULL, -1, 1, "" },
+            { "$!a!b", "1", 0, 0, "str" },    { "$!nosuch", "x", 0, 0, "" },
+            { "\"abc\"", "1", 0, 1, "" },     { "5", "1", 0, 0, "" },
+        };
+        for (size_t i = 0; i < sizeof gp / sizeof gp[0]; i++) {
+            struct sl_expr *v = gp[i].var[0] == '"' ? S("abc")
+                                : gp[i].var[0] == '5' ? N(5) : P(gp[i].var);
+            struct sl_expr *k = gp[i].key != NULL ? S(gp[i].key) : N(gp[i].num_key);
+            char want[64];
+            /* "(" & get_property(...) & ")" & script_error(), with the error state set to
+             * the opposite first */
+            e = B(SL_E_CONCAT, F("parse_json", 2, S(gp[i].errno_want ? "{}" : "{"), S("$.j")),
+                  B(SL_E_CONCAT, S("("), B(SL_E_CONCAT, F("get_property", 2, v, k),
+                                           B(SL_E_CONCAT, S(")"), F("script_error", 0)))));
+            ck_assert_int_eq(sl_expr_resolve(e), 0);
+            s = sl_expr_eval_str(e, m);
+            snprintf(want, sizeof want, "%d(%s)%d", gp[i].errno_want ? 0 : 1, gp[i].want,
+                     gp[i].errno_want);
+            ck_assert_msg(strcmp(s, want) == 0, "get_property(%s, %s): '%s' want '%s'",
+                          gp[i].var, gp[i].key ? gp[i].key : "N", s, want);
+            free(s);
+            sl_expr_free(e);
+        }
+    }
 
     /* missing variables are "" */
     e = B(SL_E_EQ, P("$!nope"), S(""));

@@ -138,6 +138,7 @@ START_TEST(test_prop_names)
         { "app-name", SL_PROP_APP_NAME }, { "structured-data", SL_PROP_STRUCTURED_DATA },
         { "$NOW", SL_PROP_SYS_NOW }, { "$year-utc", SL_PROP_SYS_YEAR_UTC },
         { "$myhostname", SL_PROP_SYS_MYHOSTNAME }, { "$bom", SL_PROP_SYS_BOM },
+        { "$wday", SL_PROP_SYS_WDAY }, { "$WDAY-utc", SL_PROP_SYS_WDAY_UTC },
         { "jsonmesg", SL_PROP_JSONMESG }, { "inputname", SL_PROP_INPUTNAME },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -209,9 +210,12 @@ START_TEST(test_json_vars)
     struct fjson_object *o = sl_msg_json_get(m, SL_PROP_CEE, "a!b");
     ck_assert_ptr_nonnull(o);
     ck_assert(fjson_object_is_type(o, fjson_type_object));
-    /* overwrite a non-object in the middle of a path */
-    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "n!x", fjson_object_new_string("y")), 0);
-    ck_assert_str_eq(prop(m, "$!n!x"), "y");
+    /* a non-object in the middle of a path is not replaced: rsyslog refuses the
+     * assignment (set and reset alike) */
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "n!x", fjson_object_new_string("y")),
+                     SL_EINVAL);
+    ck_assert_str_eq(prop(m, "$!n!x"), "");
+    ck_assert_str_eq(prop(m, "$!n"), "42");
     /* unset */
     ck_assert_int_eq(sl_msg_json_unset(m, SL_PROP_CEE, "a!b!c"), 0);
     ck_assert_str_eq(prop(m, "$!a!b!c"), "");
@@ -242,6 +246,40 @@ START_TEST(test_json_vars)
     ck_assert_str_eq(prop(m, "$/g"), "");
     ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_MSG, "x", fjson_object_new_int(1)), SL_EINVAL);
     sl_msg_unref(m2);
+    sl_msg_unref(m);
+}
+END_TEST
+
+/* "set" semantics of rsyslogd 8.2302 (probed; diff case rw-set-objects): an object value
+ * for an existing variable is merged into the root, a scalar does not replace an object */
+START_TEST(test_json_assign)
+{
+    struct sl_msg *m = sl_msg_new("x", 1);
+    struct fjson_object *o = fjson_object_new_object();
+
+    fjson_object_object_add(o, "k", fjson_object_new_int(1));
+    /* new variable: assigned */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "a", fjson_object_get(o)), 0);
+    ck_assert_str_eq(prop(m, "$!a"), "{ \"k\": 1 }");
+    /* existing scalar, scalar value: replaced */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "s", fjson_object_new_string("1")), 0);
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "s", fjson_object_new_string("2")), 0);
+    ck_assert_str_eq(prop(m, "$!s"), "2");
+    /* existing scalar, object value: $!s stays, k goes to the root */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "s", fjson_object_get(o)), 0);
+    ck_assert_str_eq(prop(m, "$!"), "{ \"a\": { \"k\": 1 }, \"s\": \"2\", \"k\": 1 }");
+    /* existing object, scalar value: refused */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "a", fjson_object_new_string("x")),
+                     SL_EINVAL);
+    ck_assert_str_eq(prop(m, "$!a"), "{ \"k\": 1 }");
+    /* deeper: the root of the tree, also for local variables */
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_LOCAL_VAR, "p!q", fjson_object_new_int(5)), 0);
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_LOCAL_VAR, "p!q", fjson_object_get(o)), 0);
+    ck_assert_str_eq(prop(m, "$."), "{ \"p\": { \"q\": 5 }, \"k\": 1 }");
+    /* reset (sl_msg_json_set) replaces */
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "a", fjson_object_new_string("x")), 0);
+    ck_assert_str_eq(prop(m, "$!a"), "x");
+    fjson_object_put(o);
     sl_msg_unref(m);
 }
 END_TEST
@@ -521,6 +559,19 @@ START_TEST(test_props_3164)
     char y[8];
     snprintf(y, sizeof(y), "%04d", m->t_generated.year);
     ck_assert_str_eq(prop(m, "$year"), y);
+    /* $wday: one digit, 0 = Sunday, as rsyslogd 8.2302 writes it (rw-weekday-rotation) */
+    {
+        time_t t0 = time(NULL), t1;
+        struct tm tm0, tm1;
+        char got[8];
+        snprintf(got, sizeof got, "%s", prop(m, "$wday-utc"));
+        t1 = time(NULL);
+        gmtime_r(&t0, &tm0);
+        gmtime_r(&t1, &tm1);    /* either side of a midnight between the two */
+        ck_assert_int_eq((int)strlen(got), 1);
+        ck_assert(got[0] - '0' == tm0.tm_wday || got[0] - '0' == tm1.tm_wday);
+        ck_assert_int_eq((int)strlen(prop(m, "$wday")), 1);
+    }
     ck_assert_int_eq(m->t_reported.year, m->t_generated.year);
     ck_assert_int_eq(m->t_reported.type, 1);
     sl_msg_unref(m);
@@ -791,6 +842,7 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, test_rcv_time);
     tcase_add_test(tc, test_prop_names);
     tcase_add_test(tc, test_json_vars);
+    tcase_add_test(tc, test_json_assign);
     tcase_add_test(tc, test_date_formats);
     tcase_add_test(tc, test_date_cache);
     tcase_add_test(tc, test_msg_pool);

@@ -657,6 +657,41 @@ START_TEST(test_parse_ts3164_fast)
 }
 END_TEST
 
+/* global(parser.permitSlashInProgramName="on") keeps '/' in programname (rsyslogd 8.2302,
+ * diff case rw-permit-slash); off it ends there.  Tag and app-name stay as they are. */
+START_TEST(test_parse_permit_slash)
+{
+    static const struct {
+        const char *raw, *off, *on;
+    } cases[] = {
+        { "<22>Mar  1 03:40:01 mx01 postfix/smtpd[1234]: connect", "postfix", "postfix/smtpd" },
+        { "<30>Mar  1 03:50:07 docker/3e2a8f6b1c9d[812]: started", "docker", "docker/3e2a8f6b1c9d" },
+        { "<14>1 2024-03-01T00:00:00Z h a/b 7 - - x", "a", "a/b" },
+        { "<14>Mar  1 03:50:07 h app: no slash", "app", "app" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int on = 0; on <= 1; on++) {
+            struct sl_parse_opts o;
+            struct sl_msg *m = sl_msg_new(cases[i].raw, strlen(cases[i].raw));
+            sl_parse_opts_default(&o);
+            o.permit_slash_progname = on;
+            sl_msg_parse(m, &o);
+            const char *want = on ? cases[i].on : cases[i].off;
+            /* programname is derived when asked for (sl_msg_prop), not at parse time */
+            struct sl_propref ref = { SL_PROP_PROGRAMNAME, NULL };
+            char tmp[SL_PROP_TMP], *tf = NULL;
+            size_t pl;
+            const char *pn = sl_msg_prop(m, &ref, &pl, tmp, &tf);
+            ck_assert_msg(pl == strlen(want) && memcmp(pn, want, pl) == 0,
+                          "%s (on=%d): programname '%.*s', want '%s'", cases[i].raw, on,
+                          (int)pl, pn, want);
+            free(tf);
+            sl_msg_unref(m);
+        }
+    }
+}
+END_TEST
+
 /* permit.squareBracketsInHostname="on": expected values from rsyslogd 8.2302 with
  * parser(type="pmrfc3164" permit.squareBracketsInHostname="on"); "" = no hostname. */
 START_TEST(test_parse_square_brackets)
@@ -810,6 +845,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_tag_lengths);
     tcase_add_test(tc, test_parse_hostname_lengths);
     tcase_add_test(tc, test_parse_ts3164_fast);
+    tcase_add_test(tc, test_parse_permit_slash);
     tcase_add_test(tc, test_parse_square_brackets);
     tcase_add_test(tc, test_parse_pm3164_options);
     tcase_add_test(tc, test_parse_chain);

@@ -54,6 +54,15 @@ static void rec_action(void *ctx, struct sl_action_ir *a, struct sl_msg *m)
 
 static const struct sl_exec_ops rec_ops = { .action = rec_action };
 
+/* the same with the modify hook: "~" in the trace wherever the message is about to change */
+static void rec_modify(void *ctx, struct sl_msg *m)
+{
+    (void)m;
+    sl_buf_puts(&((struct rec *)ctx)->out, "~");
+}
+
+static const struct sl_exec_ops rec_mod_ops = { .action = rec_action, .modify = rec_modify };
+
 /* ---- builders ---- */
 static struct sl_stmt *stmt(enum sl_stmt_type t)
 {
@@ -427,6 +436,28 @@ START_TEST(test_foreach)
 }
 END_TEST
 
+/* foreach tells the host before each new value of the loop variable and before the final
+ * unset (as set/unset do), so queued-up actions of the body render their own element
+ * (rsyslog renders %$.f% of every iteration; sluice once wrote the last or none). */
+START_TEST(test_foreach_modify)
+{
+    struct sl_ruleset_ir rs = { 0 };
+    struct rec r = { { NULL, 0, 0 }, "$.i" };
+    struct sl_msg *m = mk_msg("{\"arr\":[1,2],\"obj\":{\"k\":1}}", 13);
+
+    rs.name = "r";
+    rs.stmts = seq(set_("$.dummy", F2("parse_json", P("msg"), S("$!"))),
+                   foreach_("$.i", P("$!arr"), act("a")),
+                   foreach_("$.i", P("$!obj"), act("o")),
+                   NULL);
+    ck_assert_int_eq(sl_ruleset_exec(&rs, m, &rec_mod_ops, &r), SL_EXEC_CONTINUE);
+    ck_assert_str_eq(r.out.p, "~~a=1;~a=2;~~o={ \"key\": \"k\", \"value\": 1 };~");
+    free(r.out.p);
+    free_msg(m);
+    free_stmts(rs.stmts);
+}
+END_TEST
+
 START_TEST(test_call_loop_bounded)
 {
     struct sl_ruleset_ir rs = { 0 };
@@ -499,6 +530,7 @@ static Suite *rule_suite(void)
     tcase_add_test(tc, test_propfilt);
     tcase_add_test(tc, test_set_unset);
     tcase_add_test(tc, test_foreach);
+    tcase_add_test(tc, test_foreach_modify);
     tcase_add_test(tc, test_call_loop_bounded);
     tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);

@@ -852,7 +852,7 @@ static void write_file(const char *dir, const char *name, const char *text)
 static void lk_cleanup(void)
 {
     char path[128];
-    static const char *const files[] = { "s.json", "a.json", "sp.json", "bad.json" };
+    static const char *const files[] = { "s.json", "a.json", "sp.json", "bad.json", "ip.json" };
     size_t i;
 
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -912,6 +912,29 @@ START_TEST(test_lookup)
                       "template=\"r\")\nunset $.r;\n", ex[i], i);
     }
     run_scenario("lookup.conf", conf.p, msgs, want);
+    sl_buf_free(&conf);
+
+    /* IPv4 addresses as numbers (ipv42num) in a sparseArray, as rsyslogd 8.2302 answers
+     * (diff case rw-fn-time-ip): indexes of 2^31 and more are clamped to 2147483647 and
+     * keys compare by their 32-bit difference, so 198.51.100.99 does not find
+     * "test-net-2" but "internet"; 10.10.1.15 and 0 are found as expected. */
+    write_file(lk_dir, "ip.json", "{\"version\":1, \"nomatch\":\"inet\", \"type\":\"sparseArray\", "
+               "\"table\":[{\"index\":0,\"value\":\"zero\"},{\"index\":167772160,\"value\":\"ten\"},"
+               "{\"index\":184549376,\"value\":\"internet\"},{\"index\":3325256704,\"value\":"
+               "\"test-net-2\"},{\"index\":3325256960,\"value\":\"internet\"},{\"index\":3405803776,"
+               "\"value\":\"test-net-3\"},{\"index\":3405804032,\"value\":\"internet\"}]}\n");
+    sl_buf_printf(&conf, "lookup_table(name=\"ip\" file=\"%s/ip.json\")\n"
+                  "template(name=\"r\" type=\"string\" string=\"[%%$.r%%]\\n\")\n"
+                  "set $.r = lookup(\"ip\", ipv42num($msg));\n"
+                  "action(type=\"omfile\" file=\"out/1\" template=\"r\")\n", lk_dir);
+    {
+        static const char *const ips[] = {
+            "<13>Jan  1 00:00:00 ht:198.51.100.99", "<13>Jan  1 00:00:00 ht:10.10.1.15",
+            "<13>Jan  1 00:00:00 ht:0.0.0.0", "<13>Jan  1 00:00:00 ht:203.0.113.77", NULL
+        };
+        run_scenario("lookup-ip.conf", conf.p, ips,
+                     "== 1: \n   [internet]\n   [ten]\n   [zero]\n   [internet]\n");
+    }
     sl_buf_free(&conf);
 
     /* unknown table and unreadable file are reported at bind time; unbound calls give
