@@ -1105,7 +1105,10 @@ static void build_modules(struct sl_engine *e)
         struct sl_module_rt *m = find_module(e, name);
         if (m != NULL) {
             if (strncasecmp(name, "builtin:", 8) != 0) {
-                sl_cfg_error(&o->loc, "module '%s' is loaded twice", name);
+                /* rsyslog: "module already in this config, cannot be added", and runs
+                 * with the first load */
+                sl_cfg_error_soft(&o->loc, "module '%s' is loaded twice; this load and "
+                                  "its parameters are ignored", name);
             }
             continue;
         }

@@ -17,7 +17,7 @@
 #include "conf/ir.h"
 #include "log.h"
 
-static atomic_int n_errors, n_warnings;
+static atomic_int n_errors, n_warnings, n_soft_errors;
 static sl_log_sink_fn sink;
 static int to_stderr = 1;
 static int debug_on;
@@ -81,6 +81,20 @@ void sl_cfg_error(const struct sl_loc *loc, const char *fmt, ...)
     va_end(ap);
 }
 
+void sl_cfg_error_soft(const struct sl_loc *loc, const char *fmt, ...)
+{
+    va_list ap;
+    atomic_fetch_add(&n_soft_errors, 1);
+    va_start(ap, fmt);
+    cfg_msg(SL_LOG_ERR, loc, fmt, ap);
+    va_end(ap);
+}
+
+int sl_cfg_soft_error_count(void)
+{
+    return atomic_load(&n_soft_errors);
+}
+
 void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)
 {
     va_list ap;
@@ -104,6 +118,7 @@ void sl_cfg_reset_counts(void)
 {
     atomic_store(&n_errors, 0);
     atomic_store(&n_warnings, 0);
+    atomic_store(&n_soft_errors, 0);
 }
 
 void sl_log_set_sink(sl_log_sink_fn fn)

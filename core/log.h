@@ -23,7 +23,13 @@ void sl_cfg_error(const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int sl_cfg_error_count(void);
+/* An error rsyslog 8.2302 reports and then runs past (a module loaded twice, a BSD-style
+ * block line, a legacy regex filter that does not compile): printed as an error and counted
+ * for -N (which exits non-zero), but the daemon starts, with rsyslog's behaviour. */
+void sl_cfg_error_soft(const struct sl_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int sl_cfg_error_count(void);       /* errors that stop the daemon */
+int sl_cfg_soft_error_count(void);  /* errors it runs past */
 int sl_cfg_warn_count(void);
 void sl_cfg_reset_counts(void);
 

@@ -597,7 +597,7 @@ int main(int argc, char **argv)
                 sl_engine_dump(eng, stdout);
             }
         }
-        int errs = sl_cfg_error_count();
+        int errs = sl_cfg_error_count() + sl_cfg_soft_error_count();
         if (errs > 0) {
             fprintf(stderr, "sluiced: %d error(s) in configuration %s\n", errs, conf);
         } else {
@@ -608,8 +608,12 @@ int main(int argc, char **argv)
     }
     if (sl_cfg_error_count() > 0 || eng == NULL) {
         fprintf(stderr, "sluiced: %d error(s) in configuration %s, not starting\n",
-                sl_cfg_error_count(), conf);
+                sl_cfg_error_count() + sl_cfg_soft_error_count(), conf);
         return finish(eng, cnf, pidfile, 1);
+    }
+    if (sl_cfg_soft_error_count() > 0) {
+        sl_log(SL_LOG_ERR, NULL, "%d error(s) in configuration %s that rsyslog also "
+               "runs past: starting as rsyslogd would", sl_cfg_soft_error_count(), conf);
     }
     apply_umask(eng, cnf);
     if (strcmp(pidfile, "NONE") == 0) {

@@ -86,6 +86,9 @@ struct sl_pstate {
 /* errors (counted in cnf->nerrors) */
 void sl_perr(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* an error rsyslog runs past (see sl_cfg_error_soft in core/log.h) */
+void sl_perr_soft(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void sl_pwarn(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

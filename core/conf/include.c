@@ -204,6 +204,13 @@ static void resolve_calls(struct sl_pstate *ps, struct sl_stmt *s)
     }
 }
 
+/* errors of both kinds (sl_cfg_error and sl_cfg_error_soft): cnf->nerrors counts every
+ * problem the front end reported, which is what -N and the golden tests look at */
+static int all_errors(void)
+{
+    return sl_cfg_error_count() + sl_cfg_soft_error_count();
+}
+
 static void finish(struct sl_pstate *ps, int errs_before)
 {
     for (struct sl_ruleset_ir *r = ps->cnf->rulesets; r != NULL; r = r->next) {
@@ -214,7 +221,7 @@ static void finish(struct sl_pstate *ps, int errs_before)
     }
     free(ps->incstack);
     sl_legacy_free(&ps->leg);
-    ps->cnf->nerrors = sl_cfg_error_count() - errs_before;
+    ps->cnf->nerrors = all_errors() - errs_before;
     if (ps->cnf->nerrors < 0) {
         ps->cnf->nerrors = 0;
     }
@@ -222,7 +229,7 @@ static void finish(struct sl_pstate *ps, int errs_before)
 
 struct sl_cnf *sl_cnf_load(const char *path)
 {
-    int before = sl_cfg_error_count();
+    int before = all_errors();
     size_t len;
     char *text = sl_read_file(path, &len);
     if (text == NULL) {
@@ -247,7 +254,7 @@ struct sl_cnf *sl_cnf_load(const char *path)
 
 struct sl_cnf *sl_cnf_load_string(const char *text, const char *fname)
 {
-    int before = sl_cfg_error_count();
+    int before = all_errors();
     struct sl_cnf *c = sl_xcalloc(1, sizeof *c);
     struct sl_pstate ps;
     pstate_init(&ps, c);

@@ -29,6 +29,17 @@ void sl_perr(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ..
     sl_cfg_error(loc, "%s", buf);
 }
 
+void sl_perr_soft(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    (void)ps;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    sl_cfg_error_soft(loc, "%s", buf);
+}
+
 void sl_pwarn(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
 {
     char buf[2048];

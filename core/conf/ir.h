@@ -151,7 +151,7 @@ struct sl_cnf {
     struct sl_ruleset_ir *rulesets;   /* the default ruleset first */
     char **files;                     /* interned file names */
     size_t nfiles;
-    int nerrors;
+    int nerrors;                      /* problems reported while loading, incl. those rsyslog runs past */
     int nwarnings;
 };
 

@@ -176,13 +176,16 @@ int sl_legacy_compile_re(struct sl_pstate *ps, struct sl_stmt *st, struct sl_loc
     regex_t *re = sl_xmalloc(sizeof *re);
     int rc = regcomp(re, st->u.propfilt.value, flags);
     if (rc != 0) {
+        /* rsyslog 8.2302 compiles the expression on first use and, when that fails, the
+         * filter never matches (a negated one always does); the daemon starts all the
+         * same.  -N reports it as an error; running, sluice behaves as rsyslog (core/rule.c
+         * matches with per-thread copies, which fail to compile alike). */
         char eb[256];
         regerror(rc, re, eb, sizeof eb);
-        sl_perr(ps, &loc, "property filter: regular expression '%s' does not compile: %s",
-                st->u.propfilt.value, eb);
-        regfree(re);
+        sl_perr_soft(ps, &loc, "property filter: regular expression '%s' does not compile: "
+                     "%s; the filter never matches", st->u.propfilt.value, eb);
         free(re);
-        return SL_ECONFIG;
+        return 0;
     }
     st->u.propfilt.re = re;
     return 0;

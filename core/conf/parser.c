@@ -1380,8 +1380,9 @@ static void parse_bsd(struct sl_pstate *ps)
     struct sl_lx *lx = ps->lx;
     struct sl_loc loc = sl_lx_loc(lx);
     char *line = sl_lx_rest_of_line(lx);
-    sl_perr(ps, &loc, "BSD-style blocks are not supported (as in rsyslog 8.2302): '%s'; use "
-            "a filter such as 'if $programname == \"...\" then { ... }'", line);
+    sl_perr_soft(ps, &loc, "BSD-style blocks are not supported (as in rsyslog 8.2302): '%s' "
+                 "is ignored, the selectors after it apply to every message; use a filter "
+                 "such as 'if $programname == \"...\" then { ... }'", line);
     free(line);
 }
 

@@ -1062,7 +1062,13 @@ START_TEST(test_errors_keep_going)
     ck_assert_ptr_nonnull(strstr(diag.p, "t.conf:2:"));
     ck_assert_ptr_nonnull(strstr(diag.p, "t.conf:3:"));
     ck_assert_ptr_nonnull(strstr(diag.p, "t.conf:5:"));
+    /* the regex filter that does not compile stays (it never matches, as in rsyslog, which
+     * reports it and runs on); the selector after it is there too */
     const struct sl_stmt *s = dflt(c)->stmts;
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->type, SL_ST_PROPFILT);
+    ck_assert_ptr_null(s->u.propfilt.re);
+    s = s->next;
     ck_assert_ptr_nonnull(s);
     ck_assert_str_eq(s->u.prifilt.text, "*.*");
     sl_cnf_free(c);
