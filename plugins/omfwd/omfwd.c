@@ -355,6 +355,27 @@ static int omfwd_tls_start(struct omfwd_inst *in, struct omfwd_wrk *w, int fd)
 }
 
 /* Non-blocking connect with a timeout to the first address that answers.  0 or -errno. */
+/* Is fd connected to itself (same local and peer address and port)? */
+static int omfwd_self_connected(int fd)
+{
+    struct sockaddr_storage la, pa;
+    socklen_t ll = sizeof la, pl = sizeof pa;
+    if (getsockname(fd, (struct sockaddr *)&la, &ll) != 0 ||
+        getpeername(fd, (struct sockaddr *)&pa, &pl) != 0 || ll != pl) {
+        return 0;
+    }
+    if (la.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const void *)&la, *b = (const void *)&pa;
+        return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+    }
+    if (la.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *)&la, *b = (const void *)&pa;
+        return a->sin6_port == b->sin6_port &&
+               memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
+    }
+    return 0;
+}
+
 static int omfwd_tcp_connect(struct omfwd_inst *in, struct omfwd_wrk *w)
 {
     int gai;
@@ -406,6 +427,14 @@ static int omfwd_tcp_connect(struct omfwd_inst *in, struct omfwd_wrk *w)
                 close(fd);
                 continue;
             }
+        }
+        if (omfwd_self_connected(fd)) {
+            /* a local target port nobody listens on, inside the ephemeral port range: the
+             * kernel may pick that very port as the source and the socket connects to itself
+             * (TCP simultaneous open); what we wrote would come back to us and be lost */
+            err = ECONNREFUSED;
+            close(fd);
+            continue;
         }
         if (in->tls != NULL && omfwd_tls_start(in, w, fd) != 0) {
             err = ECONNREFUSED;
