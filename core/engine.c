@@ -388,6 +388,9 @@ struct sl_worker {
     size_t *touched;
     size_t ntouched;
     size_t last;                /* index+1 of the last action run for the current message */
+    struct sl_msg *pend_cur;    /* the last message added to a pending list (NULL after
+                                 * flush_all): a modifier or set/unset on another message
+                                 * need not deliver the pending lists first */
     struct sl_failed {          /* per action: messages it could not take in this batch */
         struct sl_msg **v;
         uint8_t *taken;         /* a failover action took it */
@@ -2181,6 +2184,7 @@ static int cmp_size(const void *x, const void *y)
 
 static void flush_all(struct sl_worker *w)
 {
+    w->pend_cur = NULL;
     qsort(w->touched, w->ntouched, sizeof *w->touched, cmp_size);
     for (size_t i = 0; i < w->ntouched; i++) {
         flush_action(w, w->touched[i]);
@@ -2373,8 +2377,14 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
     }
     w->last = a->index + 1;
     if (a->is_mod) {
-        /* actions before this one see the message as it was (as after set/unset) */
-        flush_all(w);
+        /* actions before this one see the message as it was (as after set/unset): what they
+         * hold of m is delivered first.  Entries of earlier messages of the batch are not
+         * affected, so when m is not pending nothing is flushed: a flush per message made
+         * every direct action after a modifier deliver batches of one (and the ruleset
+         * workers contend for its lock). */
+        if (w->pend_cur == m || a->ac.exec_when_prev_suspended) {
+            flush_all(w);
+        }
         if (a->ac.exec_when_prev_suspended && !in_failed(w, cond - 1, m)) {
             return;
         }
@@ -2393,15 +2403,18 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
         }
     }
     pend_push(w, a, sl_msg_ref(m), cond);
+    w->pend_cur = m;
 }
 
-/* set/unset is about to change a message: deliver what direct actions collected so far, so
- * they render the values of the moment they ran.  (Queued actions still share the message;
+/* set/unset (or a new foreach value) is about to change m: if direct actions hold m, deliver
+ * what they collected so far, so they render the values of the moment they ran.  (Queued actions still share the message;
  * see the note at the top of this file.) */
 static void exec_modify(void *ctx, struct sl_msg *m)
 {
-    (void)m;
-    flush_all(ctx);
+    struct sl_worker *w = ctx;
+    if (m == NULL || w->pend_cur == m) {   /* NULL: a $/ variable, shared by all messages */
+        flush_all(w);
+    }
 }
 
 static const struct sl_exec_ops exec_ops = { .action = exec_action, .modify = exec_modify };

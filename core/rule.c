@@ -252,7 +252,7 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
             break;
         case SL_ST_SET:
             if (ops != NULL && ops->modify != NULL) {
-                ops->modify(ctx, m);
+                ops->modify(ctx, st->u.set.var.id == SL_PROP_GLOBAL_VAR ? NULL : m);
             }
             if (st->u.set.expr != NULL) {
                 const char *path = st->u.set.var.path != NULL ? st->u.set.var.path : "";
@@ -266,7 +266,7 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
             break;
         case SL_ST_UNSET:
             if (ops != NULL && ops->modify != NULL) {
-                ops->modify(ctx, m);
+                ops->modify(ctx, st->u.set.var.id == SL_PROP_GLOBAL_VAR ? NULL : m);
             }
             (void)sl_msg_json_unset(m, st->u.set.var.id,
                                     st->u.set.var.path != NULL ? st->u.set.var.path : "");

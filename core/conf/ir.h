@@ -174,8 +174,10 @@ enum { SL_EXEC_CONTINUE = 0, SL_EXEC_STOP = 1 };
 struct sl_exec_ops {
     /* run (or enqueue for) action a with message m */
     void (*action)(void *ctx, struct sl_action_ir *a, struct sl_msg *m);
-    /* called before set/unset change m (may be NULL): actions that already ran must see
-     * the values as they were, as in rsyslog, so the engine delivers what it collected */
+    /* called before set/unset (or a new foreach value) change m (the hook may be NULL):
+     * actions that already ran must see the values as they were, as in rsyslog, so the
+     * engine delivers what it collected of m.  m is NULL when state every message shares
+     * changes (a $/ global variable): then everything collected is delivered. */
     void (*modify)(void *ctx, struct sl_msg *m);
 };
 
