@@ -472,6 +472,16 @@ static _Atomic uint64_t *counter_in_set(struct sl_engine *e, const char *set, co
     return &c->v;
 }
 
+/* A counter of sluice's own in the set "OWNER sluice" (origin `origin`): keeps rsyslog's sets
+ * (OWNER with origin core.action, core.queue, imtcp, ...) to rsyslog's keys. */
+static _Atomic uint64_t *sluice_counter(struct sl_engine *e, const char *owner,
+                                        const char *origin, const char *name)
+{
+    char set[640];
+    snprintf(set, sizeof set, "%s sluice", owner);
+    return counter_in_set(e, set, origin, name);
+}
+
 /* The older (owner, instance, name) form: the set is the instance (or the owner), the
  * origin the owner. */
 static _Atomic uint64_t *counter_new(struct sl_engine *e, const char *owner, const char *inst,
@@ -1279,10 +1289,8 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
                 q->da[i]->rsq = 1;
                 q->da[i]->c_lost = q->c_discard_full;
             }
-            char xs[320];
-            snprintf(xs, sizeof xs, "%s sluice", q->name);
-            q->c_spooled = counter_in_set(e, xs, "sluice.queue", "disk.enqueued");
-            q->c_unspooled = counter_in_set(e, xs, "sluice.queue", "disk.dequeued");
+            q->c_spooled = sluice_counter(e, q->name, "sluice.queue", "disk.enqueued");
+            q->c_unspooled = sluice_counter(e, q->name, "sluice.queue", "disk.dequeued");
         }
     }
     q->thr = sl_xcalloc(q->nshards, sizeof *q->thr);
@@ -1470,9 +1478,7 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->c_suspended = counter_in_set(e, a->name, "core.action", "suspended");
     a->c_susp_dur = counter_in_set(e, a->name, "core.action", "suspended.duration");
     a->c_resumed = counter_in_set(e, a->name, "core.action", "resumed");
-    char xs[320];
-    snprintf(xs, sizeof xs, "%s sluice", a->name);
-    a->c_discarded = counter_in_set(e, xs, "sluice.action", "discarded");
+    a->c_discarded = sluice_counter(e, a->name, "sluice.action", "discarded");
     if (a->ac.error_file != NULL && !a->is_mod) {
         /* the record's "template0" is the action's template as rsyslog renders it; sluice
          * takes it from template= (or the legacy default) and the module's default */
@@ -1585,9 +1591,7 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
     if (strcasecmp(mod, "imudp") == 0) {
         counter_in_set(e, set, mod, "disallowed");   /* rsyslog's key; sluice has no ACLs */
     }
-    char xs[600];
-    snprintf(xs, sizeof xs, "%s sluice", set);
-    ctx->c_dropped = counter_in_set(e, xs, "sluice.input", "dropped.queue_full");
+    ctx->c_dropped = sluice_counter(e, set, "sluice.input", "dropped.queue_full");
 }
 
 static void build_inputs(struct sl_engine *e)
@@ -2780,10 +2784,8 @@ static int da_open_one(struct sl_da *da, const char *name, struct sl_spool **out
 static int da_open(struct sl_engine *e, struct sl_da *da)
 {
     if (da->c_spooled == NULL) {
-        char xs[320];
-        snprintf(xs, sizeof xs, "%s sluice", da->owner);
-        da->c_spooled = counter_in_set(e, xs, "sluice.action", "disk.enqueued");
-        da->c_unspooled = counter_in_set(e, xs, "sluice.action", "disk.dequeued");
+        da->c_spooled = sluice_counter(e, da->owner, "sluice.action", "disk.enqueued");
+        da->c_unspooled = sluice_counter(e, da->owner, "sluice.action", "disk.dequeued");
     }
     char head[1024];
     snprintf(head, sizeof head, "%s.shutdown", da->name);
