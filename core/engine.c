@@ -1798,7 +1798,7 @@ static size_t deliver_once(struct sl_action_rt *a, void *wrk, struct sl_msg **ms
     uint8_t badbuf[256];
     uint8_t *bad = n <= sizeof badbuf ? badbuf : sl_xcalloc(n, 1);
     memset(bad, 0, n);
-    struct sl_batch b = { n, msgs };
+    struct sl_batch b = { n, msgs, NULL };
     struct sl_verdict v = { 0, bad };
     int rc = a->pl->out->deliver(a->inst, wrk, &b, &v);
     size_t done = 0;

@@ -23,6 +23,21 @@
  *     so anything a plugin mutates in `inst` needs its own lock.  hup() may run concurrently
  *     with deliver().
  *   - Every host function is thread-safe unless noted.
+ *   - A plugin may own threads it starts in create() or worker_create() (for example
+ *     librdkafka's poll thread) if it stops and joins them in destroy()/worker_destroy().
+ *     Such threads may call log(), counter() and batch_done(), nothing else of the host.
+ *
+ * Deferred acknowledgement (ABI 1.4)
+ *   An output that learns only later whether a batch arrived (a Kafka delivery report, a TCP
+ *   peer's acknowledgement) answers deliver() with SL_PENDING when b->ack is non-NULL and
+ *   later calls host->batch_done(b->ack, ...) exactly once, from any thread.  Until then the
+ *   core keeps the batch's messages (or their disk-queue records) in the action's in-flight
+ *   window; the window is bounded (action.maxInFlight messages), and while it is full the
+ *   core stops calling deliver() - that is the back-pressure.  A disk queue's records are
+ *   released only in dequeue order, so a later batch confirmed first waits for the earlier
+ *   ones; a batch not confirmed within action.ackTimeout ms counts as SL_RETRY.  Anything
+ *   not confirmed when sluiced stops (after flush()) is delivered again at the next start:
+ *   duplicates are possible, loss is not.
  *
  * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
  * core's; fields are only ever appended, and struct_size tells the core how much the plugin
@@ -41,7 +56,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 3
+#define SL_ABI_MINOR 4
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -61,7 +76,9 @@ enum sl_verdict_code {
     SL_RETRY = 1,    /* transient failure: rewind and retry after backoff */
     SL_SUSPEND = 2,  /* connection lost: the core backs off, then calls deliver() again */
     SL_PARTIAL = 3,  /* v->done items are done, the rest are retried */
-    SL_BAD_DATA = 4  /* v->bad[i] != 0 marks permanent failures; the rest are done */
+    SL_BAD_DATA = 4, /* v->bad[i] != 0 marks permanent failures; the rest are done */
+    SL_PENDING = 5   /* ABI 1.4: accepted, confirmed later through host->batch_done() (only
+                      * when b->ack != NULL; see "Deferred acknowledgement" below) */
 };
 
 /* Severities for host->log(), same numbers as syslog(3). */
@@ -127,10 +144,16 @@ struct sl_msg;          /* a message; plugins never look inside */
 struct sl_template;     /* a compiled template */
 struct sl_input_ctx;    /* the core's side of one input instance */
 
+struct sl_ack;          /* the core's handle on one batch whose outcome is deferred */
+
 /* A batch handed to deliver(). */
 struct sl_batch {
     size_t n;
     struct sl_msg *const *msgs;
+    /* ABI 1.4: non-NULL when the plugin may answer SL_PENDING for this batch (plugins with
+     * abi_minor >= 4 on an action whose in-flight window has room).  NULL: the plugin must
+     * give a final verdict now. */
+    struct sl_ack *ack;
 };
 
 struct sl_verdict {
@@ -169,6 +192,38 @@ struct sl_stat {
  * the call. */
 typedef void (*sl_stats_cb)(void *arg, const char *set, const char *origin,
                             const struct sl_stat *v, size_t n);
+
+/* ABI 1.4: header fields of a message an input builds itself (sl_host.msg_set_fields).
+ * `set` says which fields are given (SL_MF_*); strings need not be NUL-terminated (the
+ * *_len fields count bytes) and are copied.  Fields not given get what rsyslog gives a
+ * message without them: pri 13 (user.notice), timestamp = receive time, hostname = fromhost
+ * (the peer's name or address, or the local host name for local inputs), tag/app-name "-"
+ * empty, procid/msgid "-".  `tag` is the whole TAG (e.g. "snmptrap:" or "app[12]:"): given
+ * alone, app-name and procid are derived from it as rsyslog does; app_name/procid given
+ * alone make the tag "app[procid]:". */
+enum {
+    SL_MF_PRI = 1u << 0,
+    SL_MF_TIME = 1u << 1,
+    SL_MF_HOSTNAME = 1u << 2,
+    SL_MF_TAG = 1u << 3,
+    SL_MF_APPNAME = 1u << 4,
+    SL_MF_PROCID = 1u << 5,
+    SL_MF_MSGID = 1u << 6,
+    SL_MF_MSG = 1u << 7
+};
+struct sl_msg_fields {
+    uint32_t set;                 /* SL_MF_* */
+    int pri;                      /* facility * 8 + severity, 0..191 */
+    int64_t ts_sec;               /* SL_MF_TIME: seconds since the epoch (UTC) */
+    int32_t ts_nsec;              /*   and nanoseconds */
+    int16_t ts_tzoff_min;         /*   offset from UTC of the time zone shown, minutes */
+    const char *hostname; size_t hostname_len;
+    const char *tag; size_t tag_len;
+    const char *app_name; size_t app_name_len;
+    const char *procid; size_t procid_len;
+    const char *msgid; size_t msgid_len;
+    const char *msg; size_t msg_len;
+};
 
 /* ---------------------------------------------------------------------------------------
  * Host function table
@@ -253,6 +308,36 @@ struct sl_host {
      * maxqsize are not reset).  cb must not call counter() or stats_foreach(); it may run
      * with a core lock held, so it should only copy or format what it is given. */
     void (*stats_foreach)(sl_stats_cb cb, void *arg, int reset);
+
+    /* ABI 1.4 (check struct_size) ------------------------------------------------------ */
+
+    /* Inputs that build messages themselves (SNMP traps, flows, journal entries): set the
+     * header fields of m (made with msg_new, not yet submitted) and mark it parsed, so no
+     * parser chain runs on it.  rawmsg stays what msg_new was given.  Supersedes
+     * SL_LOCAL_KERNEL.  0, SL_EINVAL (pri out of range) or SL_ENOMEM. */
+    int (*msg_set_fields)(struct sl_msg *m, const struct sl_msg_fields *f);
+
+    /* Typed setters for JSON variables, for inputs (on a message not yet submitted, from
+     * the input's own threads) and modifiers (on the worker that owns m).  handle comes
+     * from prop_ref() on a "$!...", "$.../" or "$/..." name, resolved once at create();
+     * intermediate objects are created as needed, an existing leaf is replaced.  The
+     * string is copied (len bytes, need not be NUL-terminated).  msg_json_set_ref takes
+     * ownership of val (a libfastjson object), like msg_json_set.  0, SL_EINVAL (handle
+     * not a JSON variable) or SL_ENOMEM. */
+    int (*msg_json_set_str)(struct sl_msg *m, const void *handle, const char *s, size_t len);
+    int (*msg_json_set_int)(struct sl_msg *m, const void *handle, int64_t v);
+    int (*msg_json_set_ref)(struct sl_msg *m, const void *handle, void *val);
+
+    /* Deferred acknowledgement: the outcome of a batch for which deliver() returned
+     * SL_PENDING.  Callable from any thread (a library's delivery-report callback, the
+     * plugin's next deliver()), exactly once per ack; ack is invalid afterwards.  verdict is
+     * SL_OK (every message delivered), SL_PARTIAL (the first `done` are delivered, the rest
+     * are retried), SL_BAD_DATA (bad[i] != 0: permanent failure of message i, counted and
+     * written to action.errorFile; the rest delivered; bad has b->n bytes, read during the
+     * call only), SL_RETRY or SL_SUSPEND (nothing confirmed: the whole batch is retried
+     * after back-off, SL_SUSPEND also suspends the action).  The messages of b stay valid
+     * until this call returns; the plugin must not touch them afterwards. */
+    void (*batch_done)(struct sl_ack *ack, int verdict, size_t done, const uint8_t *bad);
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -269,6 +354,11 @@ struct sl_input_ops {
     /* ABI 1.2 (read only from plugins whose abi_minor >= 2): SIGHUP, from the main thread
      * while run() goes on, e.g. to re-read TLS certificates.  May be NULL. */
     void (*hup)(void *inst);
+    /* ABI 1.4: inputs flagged SL_PF_THREADED.  The core starts `threads` (an input()
+     * parameter the core binds for such inputs, default 1) threads, each running
+     * run_thread(inst, index, threads) instead of run(); stop() must make all of them
+     * return.  submit() may be called concurrently from these threads. */
+    int (*run_thread)(void *inst, unsigned index, unsigned nthreads);
 };
 
 /* Modifiers (rsyslog's mm* modules) run inline on the ruleset worker, in rule order, and
@@ -291,6 +381,21 @@ struct sl_output_ops {
      * already released its connection; the core calls deliver() again after backing off. */
     int (*deliver)(void *inst, void *wrk, const struct sl_batch *b, struct sl_verdict *v);
     void (*hup)(void *inst);   /* reopen files (SIGHUP); may be NULL */
+
+    /* ABI 1.4 (read only from plugins with abi_minor >= 4); each may be NULL. */
+    /* Establish the connection before the first deliver() and after a suspension: 0, or
+     * SL_EAGAIN (the action is suspended and connect() is tried again after back-off).  A
+     * plugin without connect() connects inside deliver() as before. */
+    int (*connect)(void *inst, void *wrk);
+    /* The connection is gone (SL_SUSPEND, shutdown): release it.  Not called after a failed
+     * connect(). */
+    void (*disconnect)(void *inst, void *wrk);
+    /* Shutdown, before worker_destroy(): push out what is buffered and wait for pending
+     * batches to be confirmed through batch_done(), until deadline_ms (CLOCK_MONOTONIC, in
+     * ms).  Returns 0, or SL_EAGAIN if batches are still pending at the deadline: the core
+     * then treats them as not delivered (they stay in the queue, or are lost with a memory
+     * queue, and counted). */
+    int (*flush)(void *inst, void *wrk, int64_t deadline_ms);
 };
 
 enum sl_kind { SL_INPUT = 1, SL_OUTPUT = 2, SL_PARSER = 4, SL_MODIFIER = 8 };
@@ -298,9 +403,10 @@ enum sl_kind { SL_INPUT = 1, SL_OUTPUT = 2, SL_PARSER = 4, SL_MODIFIER = 8 };
 enum {
     SL_PF_NO_DELAY = 1u << 0,        /* input cannot be paused (UDP): drop on full queue */
     SL_PF_PRE_PRIVDROP_OPEN = 1u << 1, /* input opens privileged resources in open() */
-    SL_PF_MODULE_INSTANCE = 1u << 2    /* input: loading the module (module(load=...)) makes
+    SL_PF_MODULE_INSTANCE = 1u << 2,   /* input: loading the module (module(load=...)) makes
                                         * one instance with default parameters, as rsyslog's
                                         * imuxsock system socket and imklog */
+    SL_PF_THREADED = 1u << 3           /* ABI 1.4, input: run_thread() on `threads` threads */
 };
 
 struct sl_plugin {

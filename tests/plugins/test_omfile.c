@@ -171,7 +171,7 @@ static int deliver_texts(struct om *o, void *wrk, const char *const *texts, size
     for (size_t i = 0; i < n; i++) {
         m[i] = fh_msg(texts[i]);
     }
-    struct sl_batch b = { n, m };
+    struct sl_batch b = { n, m, NULL };
     struct sl_verdict v = { 0, bad };
     int rc = PLUG->out->deliver(o->inst, wrk, &b, &v);
     for (size_t i = 0; i < n; i++) {

@@ -145,7 +145,7 @@ static int deliver_texts(struct om *o, const char *const *texts, size_t n)
     for (size_t i = 0; i < n; i++) {
         m[i] = fh_msg(texts[i]);
     }
-    struct sl_batch b = { n, m };
+    struct sl_batch b = { n, m, NULL };
     struct sl_verdict v = { 0, NULL };
     int rc = PLUG->out->deliver(o->inst, o->wrk, &b, &v);
     for (size_t i = 0; i < n; i++) {

@@ -176,7 +176,7 @@ static void om_free(struct om *o)
 static int deliver1(struct om *o, const char *text)
 {
     struct sl_msg *m[1] = { fh_msg(text) };
-    struct sl_batch b = { 1, m };
+    struct sl_batch b = { 1, m, NULL };
     struct sl_verdict v = { 0, NULL };
     int rc = PLUG->out->deliver(o->inst, o->wrk, &b, &v);
     fh_host.msg_unref(m[0]);

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json.h>
+
 #include "fakehost.h"
 
 struct fh_captured fh_cap = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -59,6 +61,15 @@ static void fh_msg_unref(struct sl_msg *m)
 {
     if (m != NULL) {
         free(m->raw);
+        free(m->f_hostname);
+        free(m->f_tag);
+        free(m->f_app_name);
+        free(m->f_procid);
+        free(m->f_msgid);
+        free(m->f_msg);
+        if (m->json != NULL) {
+            json_object_put(m->json);
+        }
         free(m);
     }
 }
@@ -216,6 +227,151 @@ static const char *fh_global_str(const char *name)
     return NULL;
 }
 
+static char *fh_strndup(const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (len > 0) {
+        memcpy(p, s, len);
+    }
+    p[len] = '\0';
+    return p;
+}
+
+static int fh_msg_set_fields(struct sl_msg *m, const struct sl_msg_fields *f)
+{
+    if ((f->set & SL_MF_PRI) && (f->pri < 0 || f->pri > 191)) {
+        return SL_EINVAL;
+    }
+    m->f_set = f->set;
+    m->f_pri = f->pri;
+    m->f_ts_sec = f->ts_sec;
+    m->f_ts_nsec = f->ts_nsec;
+    m->f_tzoff = f->ts_tzoff_min;
+#define FH_SETSTR(bit, field)                                                              \
+    if (f->set & (bit)) {                                                                  \
+        free(m->f_##field);                                                                \
+        m->f_##field = fh_strndup(f->field != NULL ? f->field : "", f->field##_len);       \
+    }
+    FH_SETSTR(SL_MF_HOSTNAME, hostname)
+    FH_SETSTR(SL_MF_TAG, tag)
+    FH_SETSTR(SL_MF_APPNAME, app_name)
+    FH_SETSTR(SL_MF_PROCID, procid)
+    FH_SETSTR(SL_MF_MSGID, msgid)
+    FH_SETSTR(SL_MF_MSG, msg)
+#undef FH_SETSTR
+    return 0;
+}
+
+/* prop_ref: the handle is a copy of the name; only "$!..." names are JSON variables here. */
+static int fh_prop_ref(const char *name, void **handle)
+{
+    *handle = strdup(name);
+    return 0;
+}
+
+static void fh_prop_unref(void *handle)
+{
+    free(handle);
+}
+
+/* fh_json_put: store val at the "$!a!b" path of m's tree, creating objects on the way. */
+static int fh_json_put(struct sl_msg *m, const void *handle, struct json_object *val)
+{
+    const char *name = handle;
+    if (strncmp(name, "$!", 2) != 0) {
+        json_object_put(val);
+        return SL_EINVAL;
+    }
+    if (m->json == NULL) {
+        m->json = json_object_new_object();
+    }
+    if (name[2] == '\0') {  /* "$!": the whole tree */
+        json_object_put(m->json);
+        m->json = val;
+        return 0;
+    }
+    struct json_object *cur = m->json;
+    char *path = strdup(name + 2);
+    char *save = NULL;
+    char *tok = strtok_r(path, "!", &save);
+    while (tok != NULL) {
+        char *next = strtok_r(NULL, "!", &save);
+        if (next == NULL) {
+            json_object_object_add(cur, tok, val);
+            break;
+        }
+        struct json_object *child = NULL;
+        if (!json_object_object_get_ex(cur, tok, &child) ||
+            !json_object_is_type(child, json_type_object)) {
+            child = json_object_new_object();
+            json_object_object_add(cur, tok, child);
+        }
+        cur = child;
+        tok = next;
+    }
+    free(path);
+    return 0;
+}
+
+static int fh_msg_json_set_str(struct sl_msg *m, const void *handle, const char *s, size_t len)
+{
+    return fh_json_put(m, handle, json_object_new_string_len(s, (int)len));
+}
+
+static int fh_msg_json_set_int(struct sl_msg *m, const void *handle, int64_t v)
+{
+    return fh_json_put(m, handle, json_object_new_int64(v));
+}
+
+static int fh_msg_json_set_ref(struct sl_msg *m, const void *handle, void *val)
+{
+    return fh_json_put(m, handle, val);
+}
+
+static int fh_msg_json_set(struct sl_msg *m, const char *var, void *val)
+{
+    return fh_json_put(m, var, val);
+}
+
+const char *fh_json_text(struct sl_msg *m)
+{
+    if (m->json == NULL) {
+        return "{}";
+    }
+    return json_object_to_json_string_ext(m->json, JSON_C_TO_STRING_PLAIN);
+}
+
+struct fh_ack_rec fh_acks[1024];
+size_t fh_nacks;
+
+static void fh_batch_done(struct sl_ack *ack, int verdict, size_t done, const uint8_t *bad)
+{
+    (void)bad;
+    pthread_mutex_lock(&fh_cap.lock);
+    if (fh_nacks < sizeof fh_acks / sizeof fh_acks[0]) {
+        fh_acks[fh_nacks].ack = ack;
+        fh_acks[fh_nacks].verdict = verdict;
+        fh_acks[fh_nacks].done = done;
+        fh_nacks++;
+    }
+    pthread_mutex_unlock(&fh_cap.lock);
+}
+
+int fh_wait_acks(size_t n, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 2) {
+        pthread_mutex_lock(&fh_cap.lock);
+        size_t have = fh_nacks;
+        pthread_mutex_unlock(&fh_cap.lock);
+        if (have >= n) {
+            return 0;
+        }
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
 const struct sl_host fh_host = {
     .version = SL_HOST_VERSION,
     .struct_size = sizeof(struct sl_host),
@@ -233,6 +389,14 @@ const struct sl_host fh_host = {
     .global_str = fh_global_str,
     .msg_set_local = fh_msg_set_local,
     .stats_foreach = fh_stats_foreach,
+    .prop_ref = fh_prop_ref,
+    .prop_unref = fh_prop_unref,
+    .msg_json_set = fh_msg_json_set,
+    .msg_set_fields = fh_msg_set_fields,
+    .msg_json_set_str = fh_msg_json_set_str,
+    .msg_json_set_int = fh_msg_json_set_int,
+    .msg_json_set_ref = fh_msg_json_set_ref,
+    .batch_done = fh_batch_done,
 };
 
 size_t fh_count(void)
@@ -271,6 +435,7 @@ void fh_reset(void)
     }
     fh_cap.n = 0;
     fh_cap.dropped = 0;
+    fh_nacks = 0;
     memset(fh_log_count, 0, sizeof fh_log_count);
     pthread_mutex_unlock(&fh_cap.lock);
     fh_queue_full = 0;

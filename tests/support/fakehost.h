@@ -21,6 +21,16 @@ struct sl_msg {         /* the fake host's message: the core's is opaque to plug
     uint64_t flow_key;
     int local_pri;      /* msg_set_local: pri and tag as given (-1: not called) */
     char local_tag[64];
+    /* ABI 1.4 msg_set_fields: the fields as given (copies, NUL-terminated), set = SL_MF_*
+     * bits (0: not called) */
+    uint32_t f_set;
+    int f_pri;
+    int64_t f_ts_sec;
+    int32_t f_ts_nsec;
+    int f_tzoff;
+    char *f_hostname, *f_tag, *f_app_name, *f_procid, *f_msgid, *f_msg;
+    /* ABI 1.4 JSON setters: the "$!" tree (a libfastjson object, NULL until set) */
+    void *json;
 };
 
 struct fh_captured {
@@ -48,6 +58,20 @@ struct sl_msg *fh_get(size_t i);
 int fh_wait_count(size_t n, int timeout_ms); /* 0 when >= n captured, -1 on timeout */
 void fh_reset(void);
 uint64_t fh_counter_value(const char *name); /* sum over owners/instances with that name */
+/* The message's "$!" tree as JSON text (libfastjson's plain form); "{}" if none.  Valid until
+ * the next call. */
+const char *fh_json_text(struct sl_msg *m);
+
+/* ABI 1.4 batch_done: every call is recorded (fh_acks, under fh_cap.lock). */
+struct fh_ack_rec {
+    struct sl_ack *ack;
+    int verdict;
+    size_t done;
+};
+extern struct fh_ack_rec fh_acks[1024];
+extern size_t fh_nacks;
+int fh_wait_acks(size_t n, int timeout_ms);  /* 0 when >= n batch_done calls, -1 on timeout */
+
 /* stats_foreach: the fake's counters as one set "fakehost" (origin "fake"), then a queue
  * set "main Q" (origin "core.queue", size=1 enqueued=2 discarded.full=0). */
 
