@@ -1,7 +1,8 @@
 /*
- * msg.c - the message object: life cycle, property access (sl_msg_prop), $! / $. / $/ JSON
- * variables, internal messages and the local host name.  Parsing (sanitising, PRI, the
- * parser chain: sl_msg_parse) is in parse/parse.c, on top of this file.
+ * msg.c - the message object: life cycle (recycled blocks), fromhost and uuid published
+ * lazily, internal messages, and property access (sl_msg_prop).  Around it: the parse driver
+ * (parse/parse.c), the JSON variables (msg_json.c), the local host name and reverse DNS
+ * (dns.c).
  *
  * Ownership and lifetime
  *   - sl_msg_new() copies the raw bytes; the message owns raw, fromhost, fromhost_ip, the
@@ -20,30 +21,19 @@
  *     fromhost, fromhost_ip and the uuid (kept in the last owned[] slot), published with an
  *     atomic compare-and-swap (the loser frees its copy), so concurrent sl_msg_prop() calls
  *     are safe.
- *   - Serialising a JSON tree is done with fjson_object_dump_ext into a private buffer,
- *     which does not touch the object (libfastjson's to_json_string caches in the object).
- *   - $/ (global variables) is one process-wide tree guarded by a mutex.
- *   - Reverse DNS for fromhost (getnameinfo, NI_NAMEREQD) goes through a small cache: one
- *     fixed table under one mutex, 24 h time to live; the lookup runs outside the lock.
- *     The DNS switch (global net.enableDNS, sl_msg_set_dns) is atomic.
- *   - The local host name is set before threads start (sl_set_local_hostname) or computed
- *     once under pthread_once.
+ *   - $/ (global variables) is read under sl_global_vars_lock (msg_json.c).
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <libfastjson/json.h>
 
@@ -51,197 +41,6 @@
 #include "msg_int.h"
 #include "util/buf.h"
 #include "util/syslog_names.h"
-
-/* ---------------------------------------------------------------------------------------
- * Local host name
- * ------------------------------------------------------------------------------------- */
-static char local_hostname[256];
-static int local_hostname_set;
-static pthread_once_t local_hostname_once = PTHREAD_ONCE_INIT;
-
-static void local_hostname_init(void)
-{
-    if (local_hostname_set) {
-        return;
-    }
-    char buf[256];
-    if (gethostname(buf, sizeof(buf)) != 0) {
-        strcpy(buf, "localhost");
-    }
-    buf[sizeof(buf) - 1] = '\0';
-    char *dot = strchr(buf, '.');
-    if (dot != NULL) {
-        *dot = '\0';  /* rsyslog drops the domain unless preserveFQDN is on */
-    }
-    snprintf(local_hostname, sizeof(local_hostname), "%s", buf);
-}
-
-const char *sl_local_hostname(void)
-{
-    pthread_once(&local_hostname_once, local_hostname_init);
-    return local_hostname;
-}
-
-void sl_set_local_hostname(const char *name)
-{
-    snprintf(local_hostname, sizeof(local_hostname), "%s", name ? name : "");
-    local_hostname_set = 1;
-}
-
-void sl_msg_set_dns(int on)
-{
-    sl_dns_set_enabled(on);
-}
-
-/* ---------------------------------------------------------------------------------------
- * Reverse DNS for fromhost, as rsyslog: getnameinfo() with NI_NAMEREQD; on failure (or with
- * DNS off: global(net.enableDNS="off"), or when the PTR name is itself a numeric address)
- * the numeric address.  A resolved name is lower-cased and, if what follows its first dot is
- * the local domain, cut there (rsyslog's default preserveFQDN="off").
- * ------------------------------------------------------------------------------------- */
-#define DNS_CACHE_SLOTS 256
-#define DNS_TTL_SECONDS (24 * 3600)
-
-struct dns_entry {
-    struct sockaddr_storage addr;
-    socklen_t len;
-    char *name;
-    time_t added;
-};
-
-static atomic_int dns_on = 1;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct dns_entry cache[DNS_CACHE_SLOTS];
-static unsigned cache_next;
-
-static char local_domain[256];
-static pthread_once_t domain_once = PTHREAD_ONCE_INIT;
-
-static void domain_init(void)
-{
-    char host[256];
-    if (gethostname(host, sizeof(host)) != 0) {
-        return;
-    }
-    host[sizeof(host) - 1] = '\0';
-    const char *fqdn = host;
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_flags = AI_CANONNAME;
-    if (strchr(host, '.') == NULL && getaddrinfo(host, NULL, &hints, &res) == 0 &&
-        res != NULL && res->ai_canonname != NULL) {
-        fqdn = res->ai_canonname;
-    }
-    const char *dot = strchr(fqdn, '.');
-    if (dot != NULL) {
-        snprintf(local_domain, sizeof(local_domain), "%s", dot + 1);
-    }
-    if (res != NULL) {
-        freeaddrinfo(res);
-    }
-}
-
-const char *sl_local_domain(void)
-{
-    pthread_once(&domain_once, domain_init);
-    return local_domain;
-}
-
-void sl_dns_set_enabled(int on)
-{
-    atomic_store(&dns_on, on ? 1 : 0);
-}
-
-int sl_dns_enabled(void)
-{
-    return atomic_load(&dns_on);
-}
-
-static char *numeric(const struct sockaddr *sa, socklen_t len)
-{
-    char host[NI_MAXHOST];
-    if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0) {
-        host[0] = '\0';
-    }
-    return sl_xstrdup(host);
-}
-
-/* Compare only family + address (not the port). */
-static int same_addr(const struct sockaddr_storage *a, socklen_t alen,
-                     const struct sockaddr *b, socklen_t blen)
-{
-    if (alen != blen || a->ss_family != b->sa_family) {
-        return 0;
-    }
-    if (b->sa_family == AF_INET) {
-        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
-    }
-    if (b->sa_family == AF_INET6) {
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr,
-                      sizeof(struct in6_addr)) == 0;
-    }
-    return memcmp(a, b, blen) == 0;
-}
-
-static char *resolve(const struct sockaddr *sa, socklen_t len)
-{
-    char host[NI_MAXHOST];
-    if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) != 0) {
-        return numeric(sa, len);
-    }
-    /* a PTR record that is itself a numeric address is not trusted: use the IP */
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_flags = AI_NUMERICHOST;
-    if (getaddrinfo(host, NULL, &hints, &res) == 0) {
-        freeaddrinfo(res);
-        return numeric(sa, len);
-    }
-    for (char *p = host; *p; p++) {
-        *p = (char)tolower((unsigned char)*p);
-    }
-    /* strip the domain if it is exactly the local domain */
-    char *dot = strchr(host, '.');
-    const char *dom = sl_local_domain();
-    if (dot != NULL && dom[0] != '\0' && strcmp(dot + 1, dom) == 0) {
-        *dot = '\0';
-    }
-    return sl_xstrdup(host);
-}
-
-char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len)
-{
-    if (!atomic_load(&dns_on)) {
-        return numeric(sa, len);
-    }
-    time_t now = time(NULL);
-    pthread_mutex_lock(&cache_lock);
-    for (unsigned i = 0; i < DNS_CACHE_SLOTS; i++) {
-        struct dns_entry *e = &cache[i];
-        if (e->name != NULL && same_addr(&e->addr, e->len, sa, len) &&
-            now - e->added < DNS_TTL_SECONDS) {
-            char *r = sl_xstrdup(e->name);
-            pthread_mutex_unlock(&cache_lock);
-            return r;
-        }
-    }
-    pthread_mutex_unlock(&cache_lock);
-
-    char *name = resolve(sa, len);
-
-    pthread_mutex_lock(&cache_lock);
-    struct dns_entry *e = &cache[cache_next];
-    cache_next = (cache_next + 1) % DNS_CACHE_SLOTS;
-    free(e->name);
-    memcpy(&e->addr, sa, len);
-    e->len = len;
-    e->name = sl_xstrdup(name);
-    e->added = now;
-    pthread_mutex_unlock(&cache_lock);
-    return name;
-}
 
 /* ---------------------------------------------------------------------------------------
  * Life cycle
@@ -750,271 +549,6 @@ static const char *get_uuid(struct sl_msg *m)
 }
 
 /* ---------------------------------------------------------------------------------------
- * JSON variables
- * ------------------------------------------------------------------------------------- */
-static pthread_mutex_t global_vars_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct fjson_object *global_vars;
-
-/* rsyslog's default variables.caseSensitive="off" switches libfastjson (process-wide) to
- * case-insensitive key comparison: $!Src and $!src name the same key, which keeps the
- * spelling it was first created with, and parse_json() keys match in any case. */
-static pthread_once_t json_case_once = PTHREAD_ONCE_INIT;
-static _Atomic int json_case_sensitive;
-
-static void json_case_init(void)
-{
-    fjson_global_do_case_sensitive_comparison(atomic_load(&json_case_sensitive));
-}
-
-/* With variables.caseSensitive="on" rsyslog keeps the names as written in expressions
- * (set $!Src and set $!src are two keys, $!SRC finds neither); templates still lower-case
- * the names they use (core/template.c apply_case). */
-void sl_msg_set_vars_case_sensitive(int on)
-{
-    atomic_store(&json_case_sensitive, on != 0);
-    pthread_once(&json_case_once, json_case_init);
-    fjson_global_do_case_sensitive_comparison(on != 0);
-}
-
-static struct fjson_object **json_root(struct sl_msg *m, enum sl_prop root)
-{
-    pthread_once(&json_case_once, json_case_init);
-    switch (root) {
-    case SL_PROP_CEE:
-        return &m->json;
-    case SL_PROP_LOCAL_VAR:
-        return &m->localvars;
-    case SL_PROP_GLOBAL_VAR:
-        return &global_vars;
-    default:
-        return NULL;
-    }
-}
-
-/* Next path component of "a!b!c" (also accepts '.' as rsyslog does for $. paths? no:
- * only '!' separates).  Returns its length; *next points after the separator. */
-static size_t path_component(const char *p, const char **next)
-{
-    const char *e = strchr(p, '!');
-    if (e == NULL) {
-        *next = NULL;
-        return strlen(p);
-    }
-    *next = e + 1;
-    return (size_t)(e - p);
-}
-
-static struct fjson_object *json_lookup(struct fjson_object *root, const char *path)
-{
-    struct fjson_object *cur = root;
-    const char *p = path;
-    char key[512];
-    while (cur != NULL && p != NULL && *p != '\0') {
-        const char *next;
-        size_t n = path_component(p, &next);
-        if (n >= sizeof(key)) {
-            return NULL;
-        }
-        memcpy(key, p, n);
-        key[n] = '\0';
-        struct fjson_object *child = NULL;
-        if (!fjson_object_is_type(cur, fjson_type_object) ||
-            !fjson_object_object_get_ex(cur, key, &child)) {
-            return NULL;
-        }
-        cur = child;
-        p = next;
-    }
-    return cur;
-}
-
-static void json_merge(struct fjson_object *dst, struct fjson_object *src)
-{
-    struct fjson_object_iterator it = fjson_object_iter_begin(src);
-    struct fjson_object_iterator end = fjson_object_iter_end(src);
-    while (!fjson_object_iter_equal(&it, &end)) {
-        const char *k = fjson_object_iter_peek_name(&it);
-        struct fjson_object *v = fjson_object_iter_peek_value(&it);
-        fjson_object_object_add(dst, k, fjson_object_get(v));
-        fjson_object_iter_next(&it);
-    }
-}
-
-/* keep: rsyslog's msgAddJSON() without force_reset (see sl_msg_json_assign) */
-static int json_set_locked(struct fjson_object **rootp, const char *path, struct fjson_object *val,
-                           int keep)
-{
-    if (path == NULL || *path == '\0') {
-        if (*rootp == NULL && fjson_object_is_type(val, fjson_type_object)) {
-            *rootp = val;
-            return 0;
-        }
-        if (!fjson_object_is_type(val, fjson_type_object)) {
-            fjson_object_put(val);
-            return SL_EINVAL;
-        }
-        json_merge(*rootp, val);
-        fjson_object_put(val);
-        return 0;
-    }
-    if (*rootp == NULL) {
-        *rootp = fjson_object_new_object();
-    }
-    struct fjson_object *cur = *rootp;
-    const char *p = path;
-    char key[512];
-    for (;;) {
-        const char *next;
-        size_t n = path_component(p, &next);
-        if (n >= sizeof(key)) {
-            fjson_object_put(val);
-            return SL_EINVAL;
-        }
-        memcpy(key, p, n);
-        key[n] = '\0';
-        if (next == NULL || *next == '\0') {
-            struct fjson_object *leaf = NULL;
-            if (keep && fjson_object_object_get_ex(cur, key, &leaf) && leaf != NULL) {
-                if (fjson_object_is_type(val, fjson_type_object)) {
-                    /* rsyslog merges it into the root of the tree, not into the variable */
-                    json_merge(*rootp, val);
-                    fjson_object_put(val);
-                    return 0;
-                }
-                if (fjson_object_is_type(leaf, fjson_type_object)) {
-                    /* "trying to update a container node with a leaf": refused */
-                    fjson_object_put(val);
-                    return SL_EINVAL;
-                }
-            }
-            fjson_object_object_add(cur, key, val);
-            return 0;
-        }
-        struct fjson_object *child = NULL;
-        if (!fjson_object_object_get_ex(cur, key, &child)) {
-            child = fjson_object_new_object();
-            fjson_object_object_add(cur, key, child);
-        } else if (!fjson_object_is_type(child, fjson_type_object)) {
-            /* rsyslog does not go through (or replace) a value that is not an object:
-             * set $!a = "s"; set $!a!b = 1; leaves $!a as it is */
-            fjson_object_put(val);
-            return SL_EINVAL;
-        }
-        cur = child;
-        p = next;
-    }
-}
-
-static int json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val,
-                    int keep)
-{
-    struct fjson_object **rootp = json_root(m, root);
-    if (rootp == NULL) {
-        if (val != NULL) {
-            fjson_object_put(val);
-        }
-        return SL_EINVAL;
-    }
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_lock(&global_vars_lock);
-    }
-    int rc = json_set_locked(rootp, path, val, keep);
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_unlock(&global_vars_lock);
-    }
-    return rc;
-}
-
-int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
-{
-    return json_set(m, root, path, val, 0);
-}
-
-int sl_msg_json_assign(struct sl_msg *m, enum sl_prop root, const char *path,
-                       struct fjson_object *val)
-{
-    return json_set(m, root, path, val, 1);
-}
-
-int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path)
-{
-    struct fjson_object **rootp = json_root(m, root);
-    if (rootp == NULL) {
-        return SL_EINVAL;
-    }
-    int rc = 0;
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_lock(&global_vars_lock);
-    }
-    if (*rootp == NULL) {
-        rc = SL_ENOENT;
-    } else if (path == NULL || *path == '\0') {
-        fjson_object_put(*rootp);
-        *rootp = NULL;
-    } else {
-        /* find the parent of the last component */
-        const char *last = strrchr(path, '!');
-        struct fjson_object *parent = *rootp;
-        const char *leaf = path;
-        if (last != NULL) {
-            char *ppath = sl_xstrndup(path, (size_t)(last - path));
-            parent = json_lookup(*rootp, ppath);
-            free(ppath);
-            leaf = last + 1;
-        }
-        struct fjson_object *tmp = NULL;
-        if (parent == NULL || !fjson_object_is_type(parent, fjson_type_object) ||
-            !fjson_object_object_get_ex(parent, leaf, &tmp)) {
-            rc = SL_ENOENT;
-        } else {
-            fjson_object_object_del(parent, leaf);
-        }
-    }
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_unlock(&global_vars_lock);
-    }
-    return rc;
-}
-
-struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const char *path)
-{
-    struct fjson_object **rootp = json_root(m, root);
-    if (rootp == NULL || *rootp == NULL) {
-        return NULL;
-    }
-    return json_lookup(*rootp, path ? path : "");
-}
-
-static size_t dump_cb(void *ptr, const char *buf, size_t len)
-{
-    return sl_buf_append((struct sl_buf *)ptr, buf, len) == 0 ? len : 0;
-}
-
-/* Renders a JSON value as rsyslog does for a property: strings as their text, everything
- * else as JSON ("{ "a": 1 }" spacing of libfastjson's default). */
-static const char *json_value_text(struct fjson_object *v, size_t *len, char **to_free)
-{
-    if (v == NULL) {
-        *len = 0;
-        return "";
-    }
-    if (fjson_object_is_type(v, fjson_type_string)) {
-        const char *s = fjson_object_get_string(v);
-        *len = (size_t)fjson_object_get_string_len(v);
-        return s ? s : "";
-    }
-    struct sl_buf b = { 0 };
-    fjson_object_dump_ext(v, FJSON_TO_STRING_SPACED, dump_cb, &b);
-    if (b.p == NULL) {
-        *len = 0;
-        return "";
-    }
-    *to_free = b.p;
-    *len = b.len;
-    return b.p;
-}
-
-/* ---------------------------------------------------------------------------------------
  * Properties
  * ------------------------------------------------------------------------------------- */
 static const char *span(const struct sl_str *s, size_t *len, const char *dflt)
@@ -1093,7 +627,7 @@ static const char *jsonmesg(struct sl_msg *m, size_t *len, char **to_free)
         fjson_object_object_add(o, "$!", fjson_object_get(m->json));
     }
     struct sl_buf b = { 0 };
-    fjson_object_dump_ext(o, FJSON_TO_STRING_SPACED, dump_cb, &b);
+    fjson_object_dump_ext(o, FJSON_TO_STRING_SPACED, sl_json_dump_cb, &b);
     fjson_object_put(o);
     if (b.p == NULL) {
         *len = 0;
@@ -1287,7 +821,7 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         }
         struct sl_buf b = { 0 };
         fjson_object_dump_ext(root, ref->id == SL_PROP_CEE_ALL_JSON ? FJSON_TO_STRING_SPACED
-                              : FJSON_TO_STRING_PLAIN, dump_cb, &b);
+                              : FJSON_TO_STRING_PLAIN, sl_json_dump_cb, &b);
         if (b.p == NULL) {
             *len = 0;
             return "";
@@ -1302,15 +836,15 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         return s;
     case SL_PROP_CEE:
     case SL_PROP_LOCAL_VAR:
-        return json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
+        return sl_json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
     case SL_PROP_GLOBAL_VAR: {
-        pthread_mutex_lock(&global_vars_lock);
-        const char *v = json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
+        pthread_mutex_lock(&sl_global_vars_lock);
+        const char *v = sl_json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
         if (*to_free == NULL && *len > 0) {
             *to_free = sl_xstrndup(v, *len);
             v = *to_free;
         }
-        pthread_mutex_unlock(&global_vars_lock);
+        pthread_mutex_unlock(&sl_global_vars_lock);
         return v;
     }
     case SL_PROP_SYS_NOW:

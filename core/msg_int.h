@@ -12,6 +12,7 @@
 #ifndef SLUICE_CORE_MSG_INT_H
 #define SLUICE_CORE_MSG_INT_H
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include "msg.h"
@@ -39,5 +40,10 @@ void sl_dns_set_enabled(int on);
 int sl_dns_enabled(void);
 /* Local domain (part of the FQDN after the first dot), "" if none. */
 const char *sl_local_domain(void);
+
+/* Shared between msg.c, msg_json.c and dns.c. */
+extern pthread_mutex_t sl_global_vars_lock;
+size_t sl_json_dump_cb(void *ptr, const char *buf, size_t len);
+const char *sl_json_value_text(struct fjson_object *v, size_t *len, char **to_free);
 
 #endif
