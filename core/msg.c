@@ -1,7 +1,8 @@
 /*
- * msg.c - the message object: life cycle, sanitising and PRI parsing before the built-in
- * parsers run, property access (sl_msg_prop), $! / $. / $/ JSON variables, internal
- * messages and the local host name.
+ * msg.c - the message object: life cycle (recycled blocks), fromhost and uuid published
+ * lazily, internal messages, and property access (sl_msg_prop).  Around it: the parse driver
+ * (parse/parse.c), the JSON variables (msg_json.c), the local host name and reverse DNS
+ * (dns.c).
  *
  * Ownership and lifetime
  *   - sl_msg_new() copies the raw bytes; the message owns raw, fromhost, fromhost_ip, the
@@ -20,244 +21,26 @@
  *     fromhost, fromhost_ip and the uuid (kept in the last owned[] slot), published with an
  *     atomic compare-and-swap (the loser frees its copy), so concurrent sl_msg_prop() calls
  *     are safe.
- *   - Serialising a JSON tree is done with fjson_object_dump_ext into a private buffer,
- *     which does not touch the object (libfastjson's to_json_string caches in the object).
- *   - $/ (global variables) is one process-wide tree guarded by a mutex.
- *   - Reverse DNS for fromhost (getnameinfo, NI_NAMEREQD) goes through a small cache: one
- *     fixed table under one mutex, 24 h time to live; the lookup runs outside the lock.
- *     The DNS switch (global net.enableDNS, sl_msg_set_dns) is atomic.
- *   - The local host name is set before threads start (sl_set_local_hostname) or computed
- *     once under pthread_once.
+ *   - $/ (global variables) is read under sl_global_vars_lock (msg_json.c).
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <libfastjson/json.h>
 
 #include "msg.h"
-#include "parse/parse.h"
+#include "msg_int.h"
 #include "util/buf.h"
-
-/* ---------------------------------------------------------------------------------------
- * Names
- * ------------------------------------------------------------------------------------- */
-static const char *const fac_names[24] = {
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
-    "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock",
-    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"
-};
-static const char *const sev_names[8] = {
-    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"
-};
-
-#define SL_PRI_INVALID 199  /* rsyslog's LOG_PRI_INVLD: facility 24 ("invld"), debug */
-
-/* ---------------------------------------------------------------------------------------
- * Local host name
- * ------------------------------------------------------------------------------------- */
-static char local_hostname[256];
-static int local_hostname_set;
-static pthread_once_t local_hostname_once = PTHREAD_ONCE_INIT;
-
-static void local_hostname_init(void)
-{
-    if (local_hostname_set) {
-        return;
-    }
-    char buf[256];
-    if (gethostname(buf, sizeof(buf)) != 0) {
-        strcpy(buf, "localhost");
-    }
-    buf[sizeof(buf) - 1] = '\0';
-    char *dot = strchr(buf, '.');
-    if (dot != NULL) {
-        *dot = '\0';  /* rsyslog drops the domain unless preserveFQDN is on */
-    }
-    snprintf(local_hostname, sizeof(local_hostname), "%s", buf);
-}
-
-const char *sl_local_hostname(void)
-{
-    pthread_once(&local_hostname_once, local_hostname_init);
-    return local_hostname;
-}
-
-void sl_set_local_hostname(const char *name)
-{
-    snprintf(local_hostname, sizeof(local_hostname), "%s", name ? name : "");
-    local_hostname_set = 1;
-}
-
-void sl_msg_set_dns(int on)
-{
-    sl_dns_set_enabled(on);
-}
-
-/* ---------------------------------------------------------------------------------------
- * Reverse DNS for fromhost, as rsyslog: getnameinfo() with NI_NAMEREQD; on failure (or with
- * DNS off: global(net.enableDNS="off"), or when the PTR name is itself a numeric address)
- * the numeric address.  A resolved name is lower-cased and, if what follows its first dot is
- * the local domain, cut there (rsyslog's default preserveFQDN="off").
- * ------------------------------------------------------------------------------------- */
-#define DNS_CACHE_SLOTS 256
-#define DNS_TTL_SECONDS (24 * 3600)
-
-struct dns_entry {
-    struct sockaddr_storage addr;
-    socklen_t len;
-    char *name;
-    time_t added;
-};
-
-static atomic_int dns_on = 1;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct dns_entry cache[DNS_CACHE_SLOTS];
-static unsigned cache_next;
-
-static char local_domain[256];
-static pthread_once_t domain_once = PTHREAD_ONCE_INIT;
-
-static void domain_init(void)
-{
-    char host[256];
-    if (gethostname(host, sizeof(host)) != 0) {
-        return;
-    }
-    host[sizeof(host) - 1] = '\0';
-    const char *fqdn = host;
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_flags = AI_CANONNAME;
-    if (strchr(host, '.') == NULL && getaddrinfo(host, NULL, &hints, &res) == 0 &&
-        res != NULL && res->ai_canonname != NULL) {
-        fqdn = res->ai_canonname;
-    }
-    const char *dot = strchr(fqdn, '.');
-    if (dot != NULL) {
-        snprintf(local_domain, sizeof(local_domain), "%s", dot + 1);
-    }
-    if (res != NULL) {
-        freeaddrinfo(res);
-    }
-}
-
-const char *sl_local_domain(void)
-{
-    pthread_once(&domain_once, domain_init);
-    return local_domain;
-}
-
-void sl_dns_set_enabled(int on)
-{
-    atomic_store(&dns_on, on ? 1 : 0);
-}
-
-int sl_dns_enabled(void)
-{
-    return atomic_load(&dns_on);
-}
-
-static char *numeric(const struct sockaddr *sa, socklen_t len)
-{
-    char host[NI_MAXHOST];
-    if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0) {
-        host[0] = '\0';
-    }
-    return sl_xstrdup(host);
-}
-
-/* Compare only family + address (not the port). */
-static int same_addr(const struct sockaddr_storage *a, socklen_t alen,
-                     const struct sockaddr *b, socklen_t blen)
-{
-    if (alen != blen || a->ss_family != b->sa_family) {
-        return 0;
-    }
-    if (b->sa_family == AF_INET) {
-        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
-    }
-    if (b->sa_family == AF_INET6) {
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr,
-                      sizeof(struct in6_addr)) == 0;
-    }
-    return memcmp(a, b, blen) == 0;
-}
-
-static char *resolve(const struct sockaddr *sa, socklen_t len)
-{
-    char host[NI_MAXHOST];
-    if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) != 0) {
-        return numeric(sa, len);
-    }
-    /* a PTR record that is itself a numeric address is not trusted: use the IP */
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_flags = AI_NUMERICHOST;
-    if (getaddrinfo(host, NULL, &hints, &res) == 0) {
-        freeaddrinfo(res);
-        return numeric(sa, len);
-    }
-    for (char *p = host; *p; p++) {
-        *p = (char)tolower((unsigned char)*p);
-    }
-    /* strip the domain if it is exactly the local domain */
-    char *dot = strchr(host, '.');
-    const char *dom = sl_local_domain();
-    if (dot != NULL && dom[0] != '\0' && strcmp(dot + 1, dom) == 0) {
-        *dot = '\0';
-    }
-    return sl_xstrdup(host);
-}
-
-char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len)
-{
-    if (!atomic_load(&dns_on)) {
-        return numeric(sa, len);
-    }
-    time_t now = time(NULL);
-    pthread_mutex_lock(&cache_lock);
-    for (unsigned i = 0; i < DNS_CACHE_SLOTS; i++) {
-        struct dns_entry *e = &cache[i];
-        if (e->name != NULL && same_addr(&e->addr, e->len, sa, len) &&
-            now - e->added < DNS_TTL_SECONDS) {
-            char *r = sl_xstrdup(e->name);
-            pthread_mutex_unlock(&cache_lock);
-            return r;
-        }
-    }
-    pthread_mutex_unlock(&cache_lock);
-
-    char *name = resolve(sa, len);
-
-    pthread_mutex_lock(&cache_lock);
-    struct dns_entry *e = &cache[cache_next];
-    cache_next = (cache_next + 1) % DNS_CACHE_SLOTS;
-    free(e->name);
-    memcpy(&e->addr, sa, len);
-    e->len = len;
-    e->name = sl_xstrdup(name);
-    e->added = now;
-    pthread_mutex_unlock(&cache_lock);
-    return name;
-}
+#include "util/syslog_names.h"
 
 /* ---------------------------------------------------------------------------------------
  * Life cycle
@@ -274,10 +57,6 @@ void sl_parse_opts_default(struct sl_parse_opts *o)
     o->escape_8bit = 0;
     o->permit_slash_progname = 0;
 }
-
-/* Private flag: raw lives in the same allocation as the message (not freed separately).
- * Taken from the top so that it never collides with the SL_MSGF_* bits of msg.h. */
-#define MSGF_RAW_INLINE (1u << 31)
 
 /* ---------------------------------------------------------------------------------------
  * Message blocks: recycled instead of malloc/free per message.
@@ -469,7 +248,7 @@ static void msg_block_free(struct sl_msg *m)
 }
 
 /* timegenerated from rcv, and the second it was computed from */
-static void set_tgen(struct sl_msg *m)
+void sl_msg_set_tgen(struct sl_msg *m)
 {
     sl_time_now(&m->t_generated, &m->rcv, 0);
     m->tgen_sec = m->rcv.tv_sec;
@@ -488,7 +267,7 @@ struct sl_msg *sl_msg_new(const char *raw, size_t len)
     m->raw[len] = '\0';
     m->raw_len = len;
     clock_gettime(CLOCK_REALTIME, &m->rcv);
-    set_tgen(m);
+    sl_msg_set_tgen(m);
     m->t_reported = m->t_generated;
     m->pri = 13;
     return m;
@@ -615,7 +394,7 @@ void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
     m->local_pid = lm->pid;
     if (lm->rcv != NULL) {
         m->rcv = *lm->rcv;
-        set_tgen(m);
+        sl_msg_set_tgen(m);
         m->t_reported = m->t_generated;
     }
     if (lm->hostname != NULL) {
@@ -663,197 +442,6 @@ struct sl_msg *sl_msg_new_internal(int facility, int severity, const char *text)
     return m;
 }
 
-/* ---------------------------------------------------------------------------------------
- * Parsing driver
- * ------------------------------------------------------------------------------------- */
-
-/* Index of the first byte < 0x20 (or > 127 with esc_8bit) in s[0..len), else len.  16
- * bytes at a time with SSE2, else (and for short messages) eight bytes at a time: (w - 0x20..20) & ~w & 0x80..80 is nonzero exactly when some byte of w is
- * below 0x20 (a borrow only starts at such a byte), w & 0x80..80 when one is above 127. */
-#if defined(__SSE2__)
-/* Bits of the bytes of s[0..16) that are < 0x20 (or > 127 with esc_8bit). */
-static inline unsigned special_mask16(const char *s, int esc_8bit)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-    __m128i ge = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)), v); /* v >= 0x20 */
-    unsigned mask = (unsigned)_mm_movemask_epi8(ge) ^ 0xffffu;
-    if (esc_8bit) {
-        mask |= (unsigned)_mm_movemask_epi8(v);                          /* v > 127 */
-    }
-    return mask;
-}
-#endif
-
-static size_t first_special(const char *s, size_t len, int esc_8bit)
-{
-#if defined(__SSE2__)
-    if (len >= 16) {
-        size_t i = 0;
-        for (; i + 16 <= len; i += 16) {
-            unsigned mask = special_mask16(s + i, esc_8bit);
-            if (mask != 0) {
-                return i + (size_t)__builtin_ctz(mask);
-            }
-        }
-        if (i < len) {
-            /* the last 16 bytes, overlapping what is known clean */
-            unsigned mask = special_mask16(s + len - 16, esc_8bit);
-            if (mask != 0) {
-                return len - 16 + (size_t)__builtin_ctz(mask);
-            }
-        }
-        return len;
-    }
-#endif
-    const uint64_t ones = 0x0101010101010101ull;
-    const uint64_t highs = 0x8080808080808080ull;
-    const uint64_t extra = esc_8bit ? highs : 0;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if ((((w - ones * 0x20) & ~w & highs) | (w & extra)) != 0) {
-            break;
-        }
-    }
-    if (esc_8bit) {
-        for (; i < len; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c < 0x20 || c > 127) {
-                return i;
-            }
-        }
-    } else {
-        for (; i < len; i++) {
-            if ((unsigned char)s[i] < 0x20) {
-                return i;
-            }
-        }
-    }
-    return len;
-}
-
-/* Control characters on receive, as rsyslog's parser sanitizer: drop one trailing NUL and
- * one trailing LF, then (if enabled) write every byte < 0x20 as PREFIX + 3 octal digits.
- * Replaces m->raw if anything changes. */
-static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
-{
-    size_t len = m->raw_len;
-    if (len > 0 && m->raw[len - 1] == '\0') {
-        len--;
-    }
-    if (o->drop_trailing_lf && len > 0 && m->raw[len - 1] == '\n') {
-        len--;
-    }
-    m->raw[len] = '\0';
-    m->raw_len = len;
-
-    /* As rsyslog: control characters (a tab only with parser.escapeControlCharacterTab)
-     * and, with parser.escape8BitCharactersOnReceive, bytes above 127 become #ooo. */
-    int esc_8bit = o->escape_cc_on_receive && o->escape_8bit;
-    size_t first = first_special(m->raw, len, esc_8bit);
-    if (first == len) {
-        m->flags |= SL_MSGF_RAW_NO_NUL;    /* no byte < 0x20 at all */
-        return;
-    }
-    if (!o->escape_cc_on_receive && !o->space_lf_on_receive) {
-        return;
-    }
-    if (o->escape_cc_on_receive) {
-        m->flags |= SL_MSGF_RAW_NO_NUL;    /* a NUL is always escaped below */
-    }
-    char *out = sl_xmalloc(len * 4 + 1);
-    memcpy(out, m->raw, first);
-    size_t n = first;
-    for (size_t i = first; i < len; i++) {
-        unsigned char c = (unsigned char)m->raw[i];
-        int is_cc = c < 0x20 || (esc_8bit && c > 127);
-        if (!is_cc) {
-            out[n++] = (char)c;
-        } else if (c == '\n' && o->space_lf_on_receive) {
-            out[n++] = ' ';
-        } else if (c == '\t' && !o->escape_tab) {
-            out[n++] = (char)c;
-        } else if (o->escape_cc_on_receive) {
-            out[n++] = o->cc_escape_prefix ? o->cc_escape_prefix : '#';
-            out[n++] = (char)('0' + ((c >> 6) & 7));
-            out[n++] = (char)('0' + ((c >> 3) & 7));
-            out[n++] = (char)('0' + (c & 7));
-        } else {
-            out[n++] = (char)c;
-        }
-    }
-    out[n] = '\0';
-    if (!(m->flags & MSGF_RAW_INLINE)) {
-        free(m->raw);
-    }
-    m->flags &= ~MSGF_RAW_INLINE;
-    m->raw = out;
-    m->raw_len = n;
-}
-
-/* "<digits>" at the start.  Returns 1 and sets pri/after if valid, 0 if there is no PRI,
- * -1 if it is malformed or out of range. */
-static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
-{
-    if (len == 0 || r[0] != '<') {
-        return 0;
-    }
-    size_t i = 1;
-    int v = 0;
-    while (i < len && r[i] >= '0' && r[i] <= '9') {
-        if (v < 100000) {
-            v = v * 10 + (r[i] - '0');
-        }
-        i++;
-    }
-    if (i >= len || r[i] != '>' || v > 191) {
-        return -1;
-    }
-    *pri = v;
-    *after = i + 1;
-    return 1;
-}
-
-static struct sl_str programname_of(const struct sl_str *tag, int permit_slash);
-static struct sl_str procid_of_tag(const struct sl_str *tag);
-
-/* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
- * the tag built from app-name and procid, as rsyslog emulates them. */
-static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
-{
-    if (m->protocol_version == 1) {
-        int have_app = m->appname.p != NULL;
-        int procid_dash = m->procid.p == NULL || (m->procid.len == 1 && m->procid.p[0] == '-');
-        if (procid_dash) {
-            m->tag = have_app ? m->appname : (struct sl_str){ "", 0 };
-        } else {
-            size_t n = m->appname.len + m->procid.len + 2;
-            char *t = sl_msg_own(m, sl_xmalloc(n + 1));
-            memcpy(t, m->appname.p ? m->appname.p : "", m->appname.len);
-            t[m->appname.len] = '[';
-            memcpy(t + m->appname.len + 1, m->procid.p, m->procid.len);
-            t[n - 1] = ']';
-            t[n] = '\0';
-            m->tag.p = t;
-            /* rsyslog formats this into a 512-byte buffer (and then, past 511 bytes, shows
-             * stack garbage); we stop at what fits */
-            m->tag.len = n > 511 ? 511 : n;
-        }
-    }
-    /* programname, and for RFC 3164 app-name and procid, follow from the tag, which does
-     * not change after parsing: sl_msg_prop derives them when they are asked for
-     * (get_programname, SL_PROP_APP_NAME, procid_of_tag), most templates never do */
-    m->programname = (struct sl_str){ NULL, 0 };
-    if (o->permit_slash_progname) {
-        m->flags |= SL_MSGF_PERMIT_SLASH;   /* for get_programname */
-    }
-    if (m->protocol_version == 0) {
-        m->appname = (struct sl_str){ NULL, 0 };
-        m->procid = (struct sl_str){ NULL, 0 };
-    }
-}
-
 /* RFC 3164 procid: between the first '[' of the tag and the following ']'; NULL if none. */
 static struct sl_str procid_of_tag(const struct sl_str *tag)
 {
@@ -867,102 +455,6 @@ static struct sl_str procid_of_tag(const struct sl_str *tag)
         }
     }
     return (struct sl_str){ NULL, 0 };
-}
-
-void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
-{
-    struct sl_parse_opts dflt;
-    if (m->flags & SL_MSGF_PARSED) {
-        return;
-    }
-    if (o == NULL) {
-        sl_parse_opts_default(&dflt);
-        o = &dflt;
-    }
-    if (m->local_flags & SL_LOCAL_KERNEL) {
-        /* rsyslog's imklog: no sanitizing, no parser; pri and tag were set by the input */
-        set_tgen(m);
-        m->t_reported = m->t_generated;
-        m->hostname = (struct sl_str){ NULL, 0 };
-        m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
-        m->protocol_version = 0;
-        m->pri_from_msg = 1;
-        m->after_pri = 0;
-        m->msg.p = m->raw;
-        m->msg.len = m->raw_len;
-        derive_fields(m, o);
-        m->flags |= SL_MSGF_PARSED;
-        return;
-    }
-    sanitize(m, o);
-    /* an input may have set rcv after sl_msg_new(): timegenerated follows it (computed
-     * again only if rcv is not what it was computed from) */
-    if (m->t_generated.type != 2 || m->tgen_sec != m->rcv.tv_sec ||
-        m->t_generated.secfrac != (uint32_t)(m->rcv.tv_nsec / 1000)) {
-        set_tgen(m);
-    }
-    m->t_reported = m->t_generated;
-    m->hostname = (struct sl_str){ NULL, 0 };
-    m->tag = (struct sl_str){ NULL, 0 };
-    m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
-    m->protocol_version = 0;
-
-    if (m->local_flags & SL_LOCAL_UXSOCK) {
-        /* rsyslog's imuxsock parses itself (its "special parser"), not the chain */
-        sl_parse_uxsock(m);
-        if (m->pri < 0 || m->pri > 191) {
-            m->pri = SL_PRI_INVALID;
-        }
-        derive_fields(m, o);
-        m->flags |= SL_MSGF_PARSED;
-        return;
-    }
-
-    int pri = 13;
-    size_t after = 0;
-    int r = parse_pri(m->raw, m->raw_len, &pri, &after);
-    if (r < 0) {
-        /* rsyslog: invalid PRI -> facility "invld", severity debug, nothing parsed */
-        m->pri = SL_PRI_INVALID;
-        m->pri_from_msg = 0;
-        m->after_pri = 0;
-        m->msg.p = m->raw;
-        m->msg.len = m->raw_len;
-        m->tag = (struct sl_str){ "", 0 };
-        m->programname = (struct sl_str){ "", 0 };
-        m->flags |= SL_MSGF_PARSED | SL_MSGF_PROGNAME_DONE;
-        return;
-    }
-    m->pri = pri;
-    m->pri_from_msg = r > 0;
-    m->after_pri = after;
-    if (o->chain == NULL) {
-        if (!sl_parse_rfc5424(m, o)) {
-            sl_parse_rfc3164(m, o);
-        }
-    } else {
-        /* the ruleset's chain, in order, up to the first parser that takes the message */
-        size_t i;
-        for (i = 0; i < o->chain->n; i++) {
-            const struct sl_parse_opts *eo = &o->chain->e[i].opts;
-            if (o->chain->e[i].kind == SL_PARSER_RFC5424) {
-                if (sl_parse_rfc5424(m, eo)) {
-                    break;
-                }
-            } else {
-                sl_parse_rfc3164(m, eo);
-                break;
-            }
-        }
-        if (i == o->chain->n) {
-            m->flags |= SL_MSGF_UNPARSED;
-            m->msg.p = m->raw + after;
-            m->msg.len = m->raw_len - after;
-            m->tag = (struct sl_str){ "", 0 };
-        }
-    }
-    derive_fields(m, o);
-    m->flags |= SL_MSGF_PARSED;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1057,271 +549,6 @@ static const char *get_uuid(struct sl_msg *m)
 }
 
 /* ---------------------------------------------------------------------------------------
- * JSON variables
- * ------------------------------------------------------------------------------------- */
-static pthread_mutex_t global_vars_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct fjson_object *global_vars;
-
-/* rsyslog's default variables.caseSensitive="off" switches libfastjson (process-wide) to
- * case-insensitive key comparison: $!Src and $!src name the same key, which keeps the
- * spelling it was first created with, and parse_json() keys match in any case. */
-static pthread_once_t json_case_once = PTHREAD_ONCE_INIT;
-static _Atomic int json_case_sensitive;
-
-static void json_case_init(void)
-{
-    fjson_global_do_case_sensitive_comparison(atomic_load(&json_case_sensitive));
-}
-
-/* With variables.caseSensitive="on" rsyslog keeps the names as written in expressions
- * (set $!Src and set $!src are two keys, $!SRC finds neither); templates still lower-case
- * the names they use (core/template.c apply_case). */
-void sl_msg_set_vars_case_sensitive(int on)
-{
-    atomic_store(&json_case_sensitive, on != 0);
-    pthread_once(&json_case_once, json_case_init);
-    fjson_global_do_case_sensitive_comparison(on != 0);
-}
-
-static struct fjson_object **json_root(struct sl_msg *m, enum sl_prop root)
-{
-    pthread_once(&json_case_once, json_case_init);
-    switch (root) {
-    case SL_PROP_CEE:
-        return &m->json;
-    case SL_PROP_LOCAL_VAR:
-        return &m->localvars;
-    case SL_PROP_GLOBAL_VAR:
-        return &global_vars;
-    default:
-        return NULL;
-    }
-}
-
-/* Next path component of "a!b!c" (also accepts '.' as rsyslog does for $. paths? no:
- * only '!' separates).  Returns its length; *next points after the separator. */
-static size_t path_component(const char *p, const char **next)
-{
-    const char *e = strchr(p, '!');
-    if (e == NULL) {
-        *next = NULL;
-        return strlen(p);
-    }
-    *next = e + 1;
-    return (size_t)(e - p);
-}
-
-static struct fjson_object *json_lookup(struct fjson_object *root, const char *path)
-{
-    struct fjson_object *cur = root;
-    const char *p = path;
-    char key[512];
-    while (cur != NULL && p != NULL && *p != '\0') {
-        const char *next;
-        size_t n = path_component(p, &next);
-        if (n >= sizeof(key)) {
-            return NULL;
-        }
-        memcpy(key, p, n);
-        key[n] = '\0';
-        struct fjson_object *child = NULL;
-        if (!fjson_object_is_type(cur, fjson_type_object) ||
-            !fjson_object_object_get_ex(cur, key, &child)) {
-            return NULL;
-        }
-        cur = child;
-        p = next;
-    }
-    return cur;
-}
-
-static void json_merge(struct fjson_object *dst, struct fjson_object *src)
-{
-    struct fjson_object_iterator it = fjson_object_iter_begin(src);
-    struct fjson_object_iterator end = fjson_object_iter_end(src);
-    while (!fjson_object_iter_equal(&it, &end)) {
-        const char *k = fjson_object_iter_peek_name(&it);
-        struct fjson_object *v = fjson_object_iter_peek_value(&it);
-        fjson_object_object_add(dst, k, fjson_object_get(v));
-        fjson_object_iter_next(&it);
-    }
-}
-
-/* keep: rsyslog's msgAddJSON() without force_reset (see sl_msg_json_assign) */
-static int json_set_locked(struct fjson_object **rootp, const char *path, struct fjson_object *val,
-                           int keep)
-{
-    if (path == NULL || *path == '\0') {
-        if (*rootp == NULL && fjson_object_is_type(val, fjson_type_object)) {
-            *rootp = val;
-            return 0;
-        }
-        if (!fjson_object_is_type(val, fjson_type_object)) {
-            fjson_object_put(val);
-            return SL_EINVAL;
-        }
-        json_merge(*rootp, val);
-        fjson_object_put(val);
-        return 0;
-    }
-    if (*rootp == NULL) {
-        *rootp = fjson_object_new_object();
-    }
-    struct fjson_object *cur = *rootp;
-    const char *p = path;
-    char key[512];
-    for (;;) {
-        const char *next;
-        size_t n = path_component(p, &next);
-        if (n >= sizeof(key)) {
-            fjson_object_put(val);
-            return SL_EINVAL;
-        }
-        memcpy(key, p, n);
-        key[n] = '\0';
-        if (next == NULL || *next == '\0') {
-            struct fjson_object *leaf = NULL;
-            if (keep && fjson_object_object_get_ex(cur, key, &leaf) && leaf != NULL) {
-                if (fjson_object_is_type(val, fjson_type_object)) {
-                    /* rsyslog merges it into the root of the tree, not into the variable */
-                    json_merge(*rootp, val);
-                    fjson_object_put(val);
-                    return 0;
-                }
-                if (fjson_object_is_type(leaf, fjson_type_object)) {
-                    /* "trying to update a container node with a leaf": refused */
-                    fjson_object_put(val);
-                    return SL_EINVAL;
-                }
-            }
-            fjson_object_object_add(cur, key, val);
-            return 0;
-        }
-        struct fjson_object *child = NULL;
-        if (!fjson_object_object_get_ex(cur, key, &child)) {
-            child = fjson_object_new_object();
-            fjson_object_object_add(cur, key, child);
-        } else if (!fjson_object_is_type(child, fjson_type_object)) {
-            /* rsyslog does not go through (or replace) a value that is not an object:
-             * set $!a = "s"; set $!a!b = 1; leaves $!a as it is */
-            fjson_object_put(val);
-            return SL_EINVAL;
-        }
-        cur = child;
-        p = next;
-    }
-}
-
-static int json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val,
-                    int keep)
-{
-    struct fjson_object **rootp = json_root(m, root);
-    if (rootp == NULL) {
-        if (val != NULL) {
-            fjson_object_put(val);
-        }
-        return SL_EINVAL;
-    }
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_lock(&global_vars_lock);
-    }
-    int rc = json_set_locked(rootp, path, val, keep);
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_unlock(&global_vars_lock);
-    }
-    return rc;
-}
-
-int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
-{
-    return json_set(m, root, path, val, 0);
-}
-
-int sl_msg_json_assign(struct sl_msg *m, enum sl_prop root, const char *path,
-                       struct fjson_object *val)
-{
-    return json_set(m, root, path, val, 1);
-}
-
-int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path)
-{
-    struct fjson_object **rootp = json_root(m, root);
-    if (rootp == NULL) {
-        return SL_EINVAL;
-    }
-    int rc = 0;
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_lock(&global_vars_lock);
-    }
-    if (*rootp == NULL) {
-        rc = SL_ENOENT;
-    } else if (path == NULL || *path == '\0') {
-        fjson_object_put(*rootp);
-        *rootp = NULL;
-    } else {
-        /* find the parent of the last component */
-        const char *last = strrchr(path, '!');
-        struct fjson_object *parent = *rootp;
-        const char *leaf = path;
-        if (last != NULL) {
-            char *ppath = sl_xstrndup(path, (size_t)(last - path));
-            parent = json_lookup(*rootp, ppath);
-            free(ppath);
-            leaf = last + 1;
-        }
-        struct fjson_object *tmp = NULL;
-        if (parent == NULL || !fjson_object_is_type(parent, fjson_type_object) ||
-            !fjson_object_object_get_ex(parent, leaf, &tmp)) {
-            rc = SL_ENOENT;
-        } else {
-            fjson_object_object_del(parent, leaf);
-        }
-    }
-    if (root == SL_PROP_GLOBAL_VAR) {
-        pthread_mutex_unlock(&global_vars_lock);
-    }
-    return rc;
-}
-
-struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const char *path)
-{
-    struct fjson_object **rootp = json_root(m, root);
-    if (rootp == NULL || *rootp == NULL) {
-        return NULL;
-    }
-    return json_lookup(*rootp, path ? path : "");
-}
-
-static size_t dump_cb(void *ptr, const char *buf, size_t len)
-{
-    return sl_buf_append((struct sl_buf *)ptr, buf, len) == 0 ? len : 0;
-}
-
-/* Renders a JSON value as rsyslog does for a property: strings as their text, everything
- * else as JSON ("{ "a": 1 }" spacing of libfastjson's default). */
-static const char *json_value_text(struct fjson_object *v, size_t *len, char **to_free)
-{
-    if (v == NULL) {
-        *len = 0;
-        return "";
-    }
-    if (fjson_object_is_type(v, fjson_type_string)) {
-        const char *s = fjson_object_get_string(v);
-        *len = (size_t)fjson_object_get_string_len(v);
-        return s ? s : "";
-    }
-    struct sl_buf b = { 0 };
-    fjson_object_dump_ext(v, FJSON_TO_STRING_SPACED, dump_cb, &b);
-    if (b.p == NULL) {
-        *len = 0;
-        return "";
-    }
-    *to_free = b.p;
-    *len = b.len;
-    return b.p;
-}
-
-/* ---------------------------------------------------------------------------------------
  * Properties
  * ------------------------------------------------------------------------------------- */
 static const char *span(const struct sl_str *s, size_t *len, const char *dflt)
@@ -1400,7 +627,7 @@ static const char *jsonmesg(struct sl_msg *m, size_t *len, char **to_free)
         fjson_object_object_add(o, "$!", fjson_object_get(m->json));
     }
     struct sl_buf b = { 0 };
-    fjson_object_dump_ext(o, FJSON_TO_STRING_SPACED, dump_cb, &b);
+    fjson_object_dump_ext(o, FJSON_TO_STRING_SPACED, sl_json_dump_cb, &b);
     fjson_object_put(o);
     if (b.p == NULL) {
         *len = 0;
@@ -1523,8 +750,8 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         return tmp;
     case SL_PROP_PRI_TEXT:
         *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%s.%s",
-                                pri_valid(m) ? fac_names[m->pri >> 3] : "invld",
-                                sev_names[m->pri & 7]);
+                                pri_valid(m) ? sl_facility_text[m->pri >> 3] : "invld",
+                                sl_severity_text[m->pri & 7]);
         return tmp;
     case SL_PROP_IUT:
         *len = 1;
@@ -1537,14 +764,14 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%d", m->pri >> 3);
         return tmp;
     case SL_PROP_SYSLOGFACILITY_TEXT:
-        s = pri_valid(m) ? fac_names[m->pri >> 3] : "invld";
+        s = pri_valid(m) ? sl_facility_text[m->pri >> 3] : "invld";
         *len = strlen(s);
         return s;
     case SL_PROP_SYSLOGSEVERITY:
         *len = (size_t)snprintf(tmp, SL_PROP_TMP, "%d", m->pri & 7);
         return tmp;
     case SL_PROP_SYSLOGSEVERITY_TEXT:
-        s = sev_names[m->pri & 7];
+        s = sl_severity_text[m->pri & 7];
         *len = strlen(s);
         return s;
     case SL_PROP_TIMEGENERATED:
@@ -1594,7 +821,7 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         }
         struct sl_buf b = { 0 };
         fjson_object_dump_ext(root, ref->id == SL_PROP_CEE_ALL_JSON ? FJSON_TO_STRING_SPACED
-                              : FJSON_TO_STRING_PLAIN, dump_cb, &b);
+                              : FJSON_TO_STRING_PLAIN, sl_json_dump_cb, &b);
         if (b.p == NULL) {
             *len = 0;
             return "";
@@ -1609,15 +836,15 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
         return s;
     case SL_PROP_CEE:
     case SL_PROP_LOCAL_VAR:
-        return json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
+        return sl_json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
     case SL_PROP_GLOBAL_VAR: {
-        pthread_mutex_lock(&global_vars_lock);
-        const char *v = json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
+        pthread_mutex_lock(&sl_global_vars_lock);
+        const char *v = sl_json_value_text(sl_msg_json_get(m, ref->id, ref->path), len, to_free);
         if (*to_free == NULL && *len > 0) {
             *to_free = sl_xstrndup(v, *len);
             v = *to_free;
         }
-        pthread_mutex_unlock(&global_vars_lock);
+        pthread_mutex_unlock(&sl_global_vars_lock);
         return v;
     }
     case SL_PROP_SYS_NOW:

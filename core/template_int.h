@@ -115,4 +115,15 @@ void sl_tpl_json_escape(struct sl_buf *out, const char *p, size_t n, int keep_va
 void sl_tpl_re_pool_free(struct tpl_re_pool *pool);
 struct tpl_re_pool *sl_tpl_re_pool_new(const char *src, int ere, char *errbuf, size_t errlen);
 
+/* template.c <-> template_list.c (compile side) */
+int tpl_date_opt(const char *w, enum sl_datefmt *fmt);
+void set_err(struct sl_tpl_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct sl_template *tpl_new(const char *name);
+struct tpl_el *tpl_push(struct sl_template *t, enum tpl_el_kind kind);
+void el_clear(struct tpl_el *e);
+void tpl_free(struct sl_template *t);
+void reg_add(struct sl_tpl_registry *r, struct sl_template *t);
+void apply_case(struct sl_template *t);
+int set_option(struct sl_template *t, const char *opt, struct sl_tpl_err *err);
+
 #endif

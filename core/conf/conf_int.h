@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "conf/ir.h"
-#include "conf/expr.h"
+#include "expr/expr.h"
 
 /* ---- lexer: a cursor over one configuration text ---- */
 struct sl_lx {
@@ -143,5 +143,22 @@ int sl_include_file(struct sl_pstate *ps, const char *path, int optional, struct
 int sl_include_glob(struct sl_pstate *ps, const char *pattern, int optional,
                     struct sl_loc loc);
 char *sl_read_file(const char *path, size_t *len);
+
+/* ---- parser.c <-> parse_expr.c: the expression tokens, the parser's bounds ---- */
+enum tok_kind {
+    T_EOF = 0, T_ERR, T_LP, T_RP, T_LB, T_RB, T_COMMA, T_SEMI, T_ASSIGN,
+    T_PLUS, T_MINUS, T_STAR, T_SLASH, T_PCT, T_AMP,
+    T_EQ, T_NE, T_LT, T_LE, T_GT, T_GE,
+    T_AND, T_OR, T_NOT, T_CONTAINS, T_CONTAINS_I, T_STARTSWITH, T_STARTSWITH_I,
+    T_THEN, T_DO, T_IN, T_ELSE,
+    T_NUM, T_STR, T_VAR, T_FUNC
+};
+
+#define SL_MAX_NESTING 200
+#define SL_MAX_EXPR_NODES 5000
+
+int var_to_ref(struct sl_pstate *ps, const char *name, struct sl_loc loc,
+               struct sl_propref *ref);
+struct sl_expr *parse_expr(struct sl_pstate *ps, enum tok_kind *stop);
 
 #endif
