@@ -7,7 +7,7 @@
  * Ownership: strings registered with sl_msg_own() belong to the message; sl_dns_fromhost()
  * returns a malloc'd string the caller owns.
  * Concurrency & locking: the message functions run on the thread that owns the message
- * before it is shared; the DNS cache is shared and locks internally (see msg.c).
+ * before it is shared; the DNS cache is shared and locks internally (see dns.c).
  */
 #ifndef SLUICE_CORE_MSG_INT_H
 #define SLUICE_CORE_MSG_INT_H
@@ -29,7 +29,7 @@ void sl_msg_set_tgen(struct sl_msg *m);
 /* Registers a malloc'd string to be freed with the message (aborts beyond capacity). */
 char *sl_msg_own(struct sl_msg *m, char *s);
 
-/* DNS (msg.c): name for a peer address as rsyslog's fromhost shows it (lowercase, local domain
+/* DNS (dns.c): name for a peer address as rsyslog's fromhost shows it (lowercase, local domain
  * stripped), or the numeric address when DNS is off or resolution fails.  Returns a
  * malloc'd string. */
 char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len);

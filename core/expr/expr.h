@@ -1,7 +1,7 @@
 /*
  * expr/expr.h - RainerScript expressions: the AST the parser builds and the evaluator runs.
  *
- * The parser (parser.c) builds sl_expr trees and then calls sl_expr_resolve() once per
+ * The parser (conf/parse_expr.c) builds sl_expr trees and calls sl_expr_resolve() once per
  * expression at load time; resolve binds function names to the function table, checks
  * arities, compiles constant regexes (re_match, re_extract) and reports problems with
  * sl_cfg_error() at the expression's location (conf/expr_resolve.c).  Evaluation

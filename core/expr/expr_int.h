@@ -1,5 +1,6 @@
 /*
- * expr/expr_int.h - evaluator internals shared by the evaluator and rule.c (core-private).
+ * expr/expr_int.h - evaluator internals shared by the evaluator (regex.c, eval.c) and rule.c
+ * (core-private).
  *
  * Per-thread regex copies: glibc's regexec() takes a lock inside the compiled pattern, so a
  * regex_t shared by all workers serialises them.  sl_re_exec() keeps one compiled copy per

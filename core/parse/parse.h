@@ -8,7 +8,7 @@
  * sl_msg_own(), which the message frees.
  *
  * Concurrency & locking: the parsers run on the one ruleset worker that owns the message
- * before it is shared; the DNS cache is shared and locks internally (see msg.c).
+ * before it is shared; the DNS cache is shared and locks internally (see dns.c).
  */
 #ifndef SLUICE_CORE_PARSE_PARSE_H
 #define SLUICE_CORE_PARSE_PARSE_H
