@@ -112,7 +112,9 @@ static int put_fields(struct sl_buf *out, struct sl_msg *m)
         fl = 0;    /* resolved again after the restore */
     }
     rc = rc ? rc : put_u16(out, fl);
-    rc = rc ? rc : sl_buf_append(out, fh, fl);
+    if (fl > 0) {
+        rc = rc ? rc : sl_buf_append(out, fh, fl);
+    }
     return rc;
 }
 
@@ -157,9 +159,13 @@ int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *
         unsigned char pri = kernel ? (unsigned char)m->pri : 0;
         rc = rc ? rc : sl_buf_append(out, &pri, 1);
         rc = rc ? rc : put_u16(out, tl);
-        rc = rc ? rc : sl_buf_append(out, m->tag.p, tl);
+        if (tl > 0) {
+            rc = rc ? rc : sl_buf_append(out, m->tag.p, tl);
+        }
         rc = rc ? rc : put_u16(out, fl);
-        rc = rc ? rc : sl_buf_append(out, fh, fl);
+        if (fl > 0) {    /* fh may be NULL: no memcpy from NULL, even of 0 bytes */
+            rc = rc ? rc : sl_buf_append(out, fh, fl);
+        }
     }
     if (fields) {
         rc = rc ? rc : put_fields(out, m);
