@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "conf/expr_int.h"
+#include "conf/expr_bind.h"
 #include "log.h"
 
 #include "engine_int.h"

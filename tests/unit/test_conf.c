@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf/expr.h"
+#include "expr/expr.h"
 #include "conf/ir.h"
 #include "log.h"
 #include "util/buf.h"
