@@ -818,7 +818,8 @@ static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
 static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs);
 
 /* SL_PF_THREADED inputs (ABI 1.4): the core binds input(threads=N), 1..SL_INPUT_THREADS_MAX.
- * Not given: the module's own `threads` parameter if the plugin has one (rsyslog's imudp has
+ * Not given: the default of the plugin's own input parameter `threads` if it has one with a
+ * default, else the module's `threads` parameter if the plugin has one (rsyslog's imudp has
  * it as a module parameter), else 1.  Sets ctx->nthreads; other inputs keep 0 (one thread
  * running run()).  Returns the number of errors. */
 #define SL_INPUT_THREADS_MAX 64
@@ -841,6 +842,15 @@ static int bind_input_threads(struct sl_input_ctx *ctx, struct sl_kv *kvs, const
     }
     int64_t n = 0;
     int errs = sl_params_apply(threads_param, &n, kvs, NULL, what, loc);
+    /* a plugin that declares `threads` itself (to know it before run_thread, e.g. to bind
+     * as many sockets in open()) gets the same value: its instance's, default included */
+    for (const struct sl_param *p = pl->inst_params; n == 0 && p != NULL && p->name != NULL;
+         p++) {
+        if (strcasecmp(p->name, "threads") == 0 && ctx->inst != NULL &&
+            (p->type == SL_PT_POSINT || p->type == SL_PT_NONNEG || p->type == SL_PT_INT)) {
+            n = *(const int64_t *)(const void *)((const char *)ctx->inst + p->offset);
+        }
+    }
     for (const struct sl_param *p = pl->module_params; n == 0 && p != NULL && p->name != NULL;
          p++) {
         if (strcasecmp(p->name, "threads") == 0 && ctx->mod->modconf != NULL &&

@@ -359,7 +359,12 @@ struct sl_input_ops {
     /* ABI 1.4: inputs flagged SL_PF_THREADED.  The core starts `threads` (an input()
      * parameter the core binds for such inputs, default 1) threads, each running
      * run_thread(inst, index, threads) instead of run(); stop() must make all of them
-     * return.  submit() may be called concurrently from these threads. */
+     * return.  submit() may be called concurrently from these threads.
+     * (Note, no change to the contract: a plugin that needs the number before run_thread,
+     * e.g. to bind one SO_REUSEPORT socket per thread in open(), declares `threads` in its
+     * own inst_params as well; the core then uses the same value - given, else that
+     * parameter's default, else the module parameter `threads` if the plugin has one,
+     * else 1.  plugins/common/sl_udp.c copes with a mismatch anyway.) */
     int (*run_thread)(void *inst, unsigned index, unsigned nthreads);
 };
 
