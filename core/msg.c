@@ -342,6 +342,7 @@ void sl_msg_unref(struct sl_msg *m)
     if (m->owned[OWNED_UUID_SLOT] != NULL) {
         free(m->owned[OWNED_UUID_SLOT]);
     }
+    free(m->fields_blk);
     while (m->retired != NULL) {
         struct sl_msg_retired *r = m->retired;
         m->retired = r->next;
@@ -395,7 +396,9 @@ void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
     if (lm->rcv != NULL) {
         m->rcv = *lm->rcv;
         sl_msg_set_tgen(m);
-        m->t_reported = m->t_generated;
+        if (!(m->fields_set & SL_MF_TIME)) {
+            m->t_reported = m->t_generated;   /* else msg_set_fields gave the timestamp */
+        }
     }
     if (lm->hostname != NULL) {
         /* imuxsock HostName=: fromhost (and so HOSTNAME) instead of the local host name */

@@ -202,6 +202,22 @@ static int json_set(struct sl_msg *m, enum sl_prop root, const char *path, struc
     return rc;
 }
 
+struct fjson_object **sl_msg_json_root_lock(struct sl_msg *m, enum sl_prop root)
+{
+    struct fjson_object **rootp = json_root(m, root);
+    if (rootp != NULL && root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_lock(&sl_global_vars_lock);
+    }
+    return rootp;
+}
+
+void sl_msg_json_root_unlock(enum sl_prop root)
+{
+    if (root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_unlock(&sl_global_vars_lock);
+    }
+}
+
 int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)
 {
     return json_set(m, root, path, val, 0);

@@ -169,7 +169,9 @@ enum {
     SL_LOCAL_SYS_TS = 1u << 2,    /* rcv is the kernel's receive time (UseSysTimeStamp): the
                                    * message's timestamp is skipped as rsyslog does then */
     SL_LOCAL_PID = 1u << 3,       /* tag rewritten with pid (UsePIDFromSystem) */
-    SL_LOCAL_KERNEL = 1u << 4     /* imklog: raw is the text; pri and tag as given; no parsing */
+    SL_LOCAL_KERNEL = 1u << 4     /* imklog: raw is the text; pri and tag as given; no parsing.
+                                   * Deprecated since ABI 1.4 (kept for older plugins): use
+                                   * msg_set_fields, which gives the same message */
 };
 struct timespec;
 struct sl_local_meta {
@@ -357,7 +359,12 @@ struct sl_input_ops {
     /* ABI 1.4: inputs flagged SL_PF_THREADED.  The core starts `threads` (an input()
      * parameter the core binds for such inputs, default 1) threads, each running
      * run_thread(inst, index, threads) instead of run(); stop() must make all of them
-     * return.  submit() may be called concurrently from these threads. */
+     * return.  submit() may be called concurrently from these threads.
+     * (Note, no change to the contract: a plugin that needs the number before run_thread,
+     * e.g. to bind one SO_REUSEPORT socket per thread in open(), declares `threads` in its
+     * own inst_params as well; the core then uses the same value - given, else that
+     * parameter's default, else the module parameter `threads` if the plugin has one,
+     * else 1.  plugins/common/sl_udp.c copes with a mismatch anyway.) */
     int (*run_thread)(void *inst, unsigned index, unsigned nthreads);
 };
 

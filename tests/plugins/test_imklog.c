@@ -139,7 +139,8 @@ START_TEST(test_proc_kmsg_lines)
         ck_assert_str_eq(lt_raw(i), want[i].raw);
         ck_assert_int_eq(m.pri, want[i].pri);
         ck_assert_str_eq(m.tag, "kernel:");
-        ck_assert_uint_eq(m.flags, SL_LOCAL_KERNEL);
+        ck_assert_uint_eq(m.flags, 0);   /* ABI 1.4: pri and tag by msg_set_fields */
+        ck_assert_uint_eq(fh_get(i)->f_set, SL_MF_PRI | SL_MF_TAG);
         /* without ParseKernelTimestamp the time is the reception time */
         ck_assert(m.have_rcv && m.rcv.tv_sec >= before.tv_sec && m.rcv.tv_sec <= after.tv_sec);
     }
@@ -213,10 +214,10 @@ START_TEST(test_parse_kernel_timestamp)
     ck_assert_int_eq(start_inst(&t, kv2), 0);
     ck_assert_int_eq(fh_wait_count(2, 5000), 0);
     ck_assert_str_eq(lt_raw(0), "[   12.345678] usb 1-1: new device");
-    /* compared as seconds with fractions: (time_t)(boot + 13) truncates, and on a machine
-     * booted at x.65 s or later the stamp's second (boot + 12.35) truncates to the same one */
-    struct lt_meta k0 = lt_meta_of(0);
-    ck_assert((double)k0.rcv.tv_sec + k0.rcv.tv_nsec / 1e9 < boot + 13);
+    /* compared as fractions: truncating both sides to seconds fails whenever boot's
+     * fraction is above .655 */
+    struct timespec r0 = lt_meta_of(0).rcv;
+    ck_assert((double)r0.tv_sec + r0.tv_nsec / 1e9 < boot + 13);
     stop_inst(&t);
     lt_rmdir(dir);
 }
@@ -325,6 +326,30 @@ START_TEST(test_real_dev_kmsg)
 }
 END_TEST
 
+/* A core older than ABI 1.4 (struct_size without msg_set_fields): imklog falls back to
+ * the deprecated SL_LOCAL_KERNEL, with the same pri and tag. */
+START_TEST(test_older_host_local_kernel)
+{
+    char dir[64], path[128];
+    lt_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/kmsg", dir);
+    write_file(path, "<3>plain error\n", "w");
+    lt_host.struct_size = (uint32_t)offsetof(struct sl_host, msg_set_fields);
+    struct tinst t;
+    const char *kv[] = { "LogPath", path, NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    ck_assert_int_eq(fh_wait_count(1, 5000), 0);
+    struct lt_meta m = lt_meta_of(0);
+    ck_assert_uint_eq(m.flags, SL_LOCAL_KERNEL);
+    ck_assert_uint_eq(fh_get(0)->f_set, 0);
+    ck_assert_int_eq(m.pri, 3);
+    ck_assert_str_eq(m.tag, "kernel:");
+    ck_assert_str_eq(lt_raw(0), "plain error");
+    stop_inst(&t);
+    lt_rmdir(dir);
+}
+END_TEST
+
 static Suite *imklog_suite(void)
 {
     Suite *s = suite_create("imklog");
@@ -338,6 +363,7 @@ static Suite *imklog_suite(void)
     tcase_add_test(tc, test_unreadable_path);
     tcase_add_test(tc, test_ratelimit);
     tcase_add_test(tc, test_real_dev_kmsg);
+    tcase_add_test(tc, test_older_host_local_kernel);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -68,8 +68,11 @@ START_TEST(legacy_lines_and_message)
     ck_assert(strncmp(fh_get(1)->raw, "resource-usage: origin=impstats utime=", 38) == 0);
     ck_assert(strstr(fh_get(1)->raw, " openfiles=") != NULL);
     ck_assert_str_eq(fh_get(2)->raw, "main Q: origin=core.queue size=1 enqueued=2 discarded.full=0 ");
-    ck_assert_int_eq(fh_get(0)->local_pri, 5 * 8 + 6);
-    ck_assert_str_eq(fh_get(0)->local_tag, "rsyslogd-pstats:");
+    /* ABI 1.4: built with msg_set_fields (SL_LOCAL_KERNEL only on older hosts) */
+    ck_assert_int_eq(fh_get(0)->local_pri, -1);
+    ck_assert_uint_eq(fh_get(0)->f_set, SL_MF_PRI | SL_MF_TAG);
+    ck_assert_int_eq(fh_get(0)->f_pri, 5 * 8 + 6);
+    ck_assert_str_eq(fh_get(0)->f_tag, "rsyslogd-pstats:");
     ck_assert_uint_eq(atomic_load(processed), 5);   /* resetCounters is off */
     FILE *f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
@@ -140,6 +143,29 @@ START_TEST(no_syslog)
 }
 END_TEST
 
+/* A core older than ABI 1.4 (struct_size without msg_set_fields): the deprecated
+ * SL_LOCAL_KERNEL path gives pri and tag. */
+START_TEST(older_host_local_kernel)
+{
+    static struct sl_host old;
+    old = fh_host;
+    old.struct_size = (uint32_t)offsetof(struct sl_host, msg_set_fields);
+    fh_reset();
+    pt_reset();
+    void *mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
+    void *inst = calloc(1, PLUGIN->inst_size);
+    ck_assert_int_eq(PLUGIN->in->create(inst, mod, &old, NULL), 0);
+    sl_impstats_emit(inst);
+    ck_assert_uint_ge(fh_count(), 1);
+    ck_assert_uint_eq(fh_get(0)->f_set, 0);
+    ck_assert_int_eq(fh_get(0)->local_pri, 5 * 8 + 6);
+    ck_assert_str_eq(fh_get(0)->local_tag, "rsyslogd-pstats:");
+    PLUGIN->in->destroy(inst);
+    free(inst);
+    free(mod);
+}
+END_TEST
+
 static void *runner(void *arg)
 {
     PLUGIN->in->run(arg);
@@ -185,6 +211,7 @@ int main(void)
     tcase_add_test(tc, json_formats);
     tcase_add_test(tc, bracketing);
     tcase_add_test(tc, no_syslog);
+    tcase_add_test(tc, older_host_local_kernel);
     tcase_add_test(tc, run_every_interval_and_stop);
     tcase_add_test(tc, bad_params);
     suite_add_tcase(s, tc);
