@@ -432,8 +432,11 @@ size_t sl_flight_pump(struct sl_flight *f, void *owner, int64_t *wait_ms)
         struct sl_flight_take *due = NULL;
         pthread_mutex_lock(&f->lock);
         for (struct sl_flight_take *t = f->head; t != NULL; t = t->next) {
-            if (t->owner == owner && t->state == FL_T_SEND && t->retry_at <= now) {
-                due = t;
+            /* only the owner's first take waiting to be sent: a batch to be delivered
+             * again goes before the later ones (order), and while it backs off, no later
+             * batch is tried (the action is suspended) */
+            if (t->owner == owner && t->state == FL_T_SEND) {
+                due = t->retry_at <= now ? t : NULL;
                 break;
             }
         }
@@ -453,12 +456,17 @@ size_t sl_flight_pump(struct sl_flight *f, void *owner, int64_t *wait_ms)
     /* 3. what is outstanding, and when the owner has something to do next */
     size_t open = 0;
     int64_t now = fl_now(), wait = -1;
+    int first_send = 1;
     pthread_mutex_lock(&f->lock);
     for (struct sl_flight_take *t = f->head; t != NULL; t = t->next) {
         if (t->owner != owner || t->state == FL_T_DONE) {
             continue;
         }
         open++;
+        if (t->state == FL_T_SEND && !first_send) {
+            continue;           /* waits for the first one (see above) */
+        }
+        first_send &= t->state != FL_T_SEND;
         int64_t at = t->state == FL_T_SEND ? t->retry_at
                      : t->state == FL_T_PEND && t->pend->state == ACK_DONE ? now
                      : t->state == FL_T_PEND && t->pend->state == ACK_PENDING ? t->pend->deadline
