@@ -351,9 +351,13 @@ int action_call(struct sl_action_rt *a, void *wrk, const struct sl_batch *b, str
     return rc;
 }
 
-static int fl_deliver(void *ctx, void *wrk, const struct sl_batch *b, struct sl_verdict *v)
+/* The window's owner of a take is the queue worker (struct sl_worker): its plugin worker
+ * block may be NULL (wrk_size 0), which could not tell workers apart. */
+static int fl_deliver(void *ctx, void *owner, const struct sl_batch *b, struct sl_verdict *v)
 {
-    return action_call(ctx, wrk, b, v);
+    struct sl_action_rt *a = ctx;
+    struct sl_worker *w = owner;
+    return action_call(a, action_wrk(a, w->id), b, v);
 }
 
 static void fl_bad(void *ctx, struct sl_msg **msgs, const uint8_t *bad, size_t n)
@@ -387,9 +391,11 @@ static void fl_discard(void *ctx, struct sl_msg **msgs, size_t n, int attempts)
            "retries", a->name, n, attempts);
 }
 
-static void fl_lost(void *ctx, void *wrk)
+static void fl_lost(void *ctx, void *owner)
 {
-    action_disconnect(ctx, wrk);
+    struct sl_action_rt *a = ctx;
+    struct sl_worker *w = owner;
+    action_disconnect(a, action_wrk(a, w->id));
 }
 
 static const struct sl_flight_ops action_flight_ops = {

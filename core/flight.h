@@ -20,7 +20,7 @@
  *     keeps the confirmed prefix; SL_BAD_DATA hands the bad ones to ops->bad().
  *
  * Ownership: the window owns its takes and acks.  A take is delivered and retried only by
- * the worker that added it (its plugin worker block); any worker releases complete takes.
+ * the worker that added it (the owner, handed to ops->deliver); any worker releases complete takes.
  * An sl_ack is freed by the owner's next sl_flight_pump() after batch_done(), or by
  * sl_flight_free() (after the plugin's worker_destroy(): no batch_done() can follow).
  *
@@ -52,7 +52,7 @@ struct sl_flight_take {
     void *src;                  /* queue bookkeeping, given back to release() */
     size_t src_n;
     uint64_t seq;               /* dequeue order */
-    void *owner;                /* the worker (plugin wrk block) that delivers it */
+    void *owner;                /* the worker that delivers it (opaque to the window) */
     struct sl_ack *pend;        /* the outstanding deliver() covering msgs[off..n) */
     int state;                  /* FL_T_* (flight.c) */
     int attempts;               /* failed attempts in a row */
@@ -70,7 +70,8 @@ struct sl_flight_conf {
 };
 
 struct sl_flight_ops {
-    /* the plugin's deliver() (with connect() before it when needed); returns a verdict */
+    /* the plugin's deliver() for the take's owner (connect() first when needed); returns a
+     * verdict */
     int (*deliver)(void *ctx, void *wrk, const struct sl_batch *b, struct sl_verdict *v);
     /* SL_BAD_DATA: msgs[i] with bad[i] != 0 failed for good (count, action.errorFile) */
     void (*bad)(void *ctx, struct sl_msg **msgs, const uint8_t *bad, size_t n);

@@ -409,7 +409,7 @@ void *flight_worker_main(struct sl_worker *w)
     int flushed = 0;
     while (!atomic_load(&e->give_up)) {
         int64_t wait = -1;
-        size_t open = sl_flight_pump(f, wrk, &wait);
+        size_t open = sl_flight_pump(f, w, &wait);
         int bounded = wait >= 0 ? (int)(wait < 20 ? wait : 20) : 100;
         size_t got = 0;
         int drained = 0;
@@ -419,14 +419,14 @@ void *flight_worker_main(struct sl_worker *w)
             size_t lim = room < max ? room : max;
             size_t n = sl_ring_pop(ring, batch, lim, 0);
             if (n > 0) {
-                sl_flight_add(f, wrk, batch, n, NULL, 0);
+                sl_flight_add(f, w, batch, n, NULL, 0);
                 got = n;
             } else if (da != NULL) {
                 struct sl_spool *from = NULL;
                 size_t peeked = 0;
                 size_t k = da_take(da, batch, lim, &from, &peeked);
                 if (peeked > 0) {
-                    sl_flight_add(f, wrk, batch, k, from, peeked);
+                    sl_flight_add(f, w, batch, k, from, peeked);
                     got = peeked;
                 }
             }
@@ -436,7 +436,7 @@ void *flight_worker_main(struct sl_worker *w)
                     /* nothing anywhere: wait for the ring (or our own next event) */
                     n = sl_ring_pop(ring, batch, lim, bounded);
                     if (n > 0) {
-                        sl_flight_add(f, wrk, batch, n, NULL, 0);
+                        sl_flight_add(f, w, batch, n, NULL, 0);
                         got = n;
                     }
                 }
@@ -461,7 +461,7 @@ void *flight_worker_main(struct sl_worker *w)
         }
     }
     if (atomic_load(&e->give_up)) {
-        sl_flight_abandon(f, wrk, flight_abandon);
+        sl_flight_abandon(f, w, flight_abandon);
         /* what is still in the ring: a disk-assisted queue saves it, a memory queue gets one
          * final try each (no ack: the output answers now) and then discards */
         size_t n;
