@@ -203,7 +203,7 @@ static struct sl_engine *start(void)
              "input(type=\"imfake\")\n"
              "action(name=\"fake\" type=\"omfake\" queue.type=\"Disk\" queue.filename=\"q\"\n"
              "       queue.syncQueueFiles=\"on\" queue.dequeueBatchSize=\"2\"\n"
-             "       action.maxInFlight=\"6\" action.ackTimeout=\"400\"\n"
+             "       action.maxInFlight=\"6\" action.ackTimeout=\"1000\"\n"
              "       action.resumeInterval=\"1\")\n", dir);
     fi_stop = 0;
     cnf = sl_cnf_load_string(text, "t.conf");
@@ -330,7 +330,7 @@ START_TEST(window_frontier_timeout_restart)
     struct sl_engine *e = start();
     submit(0, 20);
     /* window 6, batches of 2: three batches, then back-pressure */
-    ck_assert_int_eq(wait_calls(3, 3000), 0);
+    ck_assert_int_eq(wait_calls(3, 5000), 0);
     usleep(150 * 1000);
     ck_assert_uint_eq(calls_now(), 3);
     ck_assert_int_eq(connects, 1);
@@ -346,20 +346,20 @@ START_TEST(window_frontier_timeout_restart)
     ck_assert_uint_eq(calls_now(), 3);
     /* the first one: all three released in order, three new batches go out */
     confirm(0);
-    ck_assert_int_eq(wait_calls(6, 3000), 0);
+    ck_assert_int_eq(wait_calls(6, 5000), 0);
     ck_assert_uint_eq(stat(e, "disk.dequeued"), 6);
     ck_assert_uint_eq(stat(e, "ack.confirmed"), 6);
     ck_assert_str_eq(call(3).first, " m6");
-    /* call 3 never confirmed: after ackTimeout (400 ms) its messages go again */
+    /* call 3 never confirmed: after ackTimeout (1 s) its messages go again */
     confirm(4);
     confirm(5);
-    ck_assert_int_eq(wait_calls(7, 3000), 0);
+    ck_assert_int_eq(wait_calls(7, 5000), 0);
     ck_assert_str_eq(call(6).first, " m6");
     ck_assert_ptr_ne(call(6).ack, call(3).ack);
     ck_assert_uint_eq(stat(e, "ack.timeouts"), 1);
     ck_assert_uint_eq(stat(e, "disk.dequeued"), 6);
     confirm(6);
-    ck_assert_int_eq(wait_calls(8, 3000), 0);
+    ck_assert_int_eq(wait_calls(8, 5000), 0);
     ck_assert_uint_eq(stat(e, "disk.dequeued"), 12);
     /* the late confirmation of the timed-out batch: counted, ignored */
     confirm(3);
@@ -367,7 +367,7 @@ START_TEST(window_frontier_timeout_restart)
     ck_assert_uint_eq(stat(e, "ack.late"), 1);
     ck_assert_uint_eq(stat(e, "disk.dequeued"), 12);
     /* a batch reported SL_SUSPEND: disconnect(), connect() again, delivered again */
-    ck_assert_int_eq(wait_calls(10, 3000), 0);   /* the window is full again */
+    ck_assert_int_eq(wait_calls(10, 5000), 0);   /* the window is full again */
     ck_assert_str_eq(call(7).first, " m12");
     g_host->batch_done(call(7).ack, SL_SUSPEND, 0, NULL);
     long again = -1;
@@ -389,7 +389,7 @@ START_TEST(window_frontier_timeout_restart)
     ck_assert_uint_gt(before, 8);
     fo_verdict = SL_OK;
     e = start();
-    ck_assert_int_eq(wait_calls(4, 3000), 0);
+    ck_assert_int_eq(wait_calls(4, 5000), 0);
     ck_assert_str_eq(call(0).first, " m12");
     for (int i = 0; i < 200 && stat(e, "disk.dequeued") < 8; i++) {
         usleep(10 * 1000);
