@@ -7,9 +7,12 @@
  *                   queues, rulesets, actions, inputs (sl_engine_build)
  *   action.c        the action state machine: deliver_once, the retry loop with its one
  *                   back-off (struct sl_backoff), failover tries, action.errorFile,
- *                   $RepeatedMsgReduction
+ *                   $RepeatedMsgReduction; ABI 1.4 connect/disconnect/flush and the
+ *                   callbacks of the in-flight window (flight.c, deferred acknowledgement)
  *   queue_da.c      the disk-assisted queue (struct sl_da): a ring (queue.c) in front of
- *                   spools (spool.c), its producer (da_push) and its consumer loop
+ *                   spools (spool.c), its producer (da_push) and its consumer loop; the
+ *                   worker loop of a queued action with an in-flight window
+ *                   (flight_worker_main), which acks the spool only in dequeue order
  *   worker.c        ruleset queues (push, shard), ruleset and action queue workers, the
  *                   per-worker pending lists and execOnlyWhenPreviousIsSuspended failover
  *   stats.c         the counter registry and the statistics sets (impstats, SIGUSR1)
