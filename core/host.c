@@ -199,6 +199,7 @@ const struct sl_host host = {
     .msg_json_set_str = sl_msg_json_set_str,
     .msg_json_set_int = sl_msg_json_set_int,
     .msg_json_set_ref = host_msg_json_set_ref,
+    .batch_done = host_batch_done,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

@@ -8,7 +8,7 @@
  *
  * Concurrency & locking: counters are atomic; stderr writes are single fprintf calls of a
  * fully formatted line (stdio locks the stream); the sink is set before threads start and
- * cleared after they stopped producing.
+ * cleared at shutdown (an atomic pointer: action workers may still log then).
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -18,7 +18,7 @@
 #include "log.h"
 
 static atomic_int n_errors, n_warnings, n_soft_errors;
-static sl_log_sink_fn sink;
+static _Atomic(sl_log_sink_fn) sink;   /* cleared at shutdown while action workers may log */
 static int to_stderr = 1;
 static int debug_on;
 
@@ -41,14 +41,15 @@ static void emit(int sev, const char *where, const char *body)
         return;
     }
     int has = where != NULL && *where != '\0';
-    if (to_stderr || sink == NULL) {
+    sl_log_sink_fn sk = atomic_load(&sink);
+    if (to_stderr || sk == NULL) {
         fprintf(stderr, "sluiced: %s%s%s: %s\n", has ? where : "", has ? ": " : "",
                 sevname(sev), body);
     }
-    if (sink != NULL && sev != SL_LOG_DEBUG) {
+    if (sk != NULL && sev != SL_LOG_DEBUG) {
         char line[2400];
         snprintf(line, sizeof line, "%s%s%s", has ? where : "", has ? ": " : "", body);
-        sink(sev, line);
+        sk(sev, line);
     }
 }
 
@@ -123,7 +124,7 @@ void sl_cfg_reset_counts(void)
 
 void sl_log_set_sink(sl_log_sink_fn fn)
 {
-    sink = fn;
+    atomic_store(&sink, fn);
 }
 
 void sl_log_set_stderr(int on)

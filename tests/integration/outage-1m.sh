@@ -31,6 +31,11 @@ rs_recv rs --tcp "$rport"
 first_rs=$RS_PID
 raw=$T/rs/raw.log
 fwd_conf "$T/dut.conf" "$udp" "$tcp" "$rport" tcp
+if [ -n "${OUTAGE_QUEUE:-}" ]; then
+    # ack-outage.sh: the same through an action queue (deferred acknowledgement)
+    sed -i "s/action.resumeInterval=\"1\")/action.resumeInterval=\"1\" $OUTAGE_QUEUE)/" "$T/dut.conf"
+    grep -q "$OUTAGE_QUEUE" "$T/dut.conf" || fail "OUTAGE_QUEUE not applied"
+fi
 dut_start "$T/dut.conf" udp "$udp" tcp "$tcp"
 [ -x "$SLFLOOD" ] || fail "$SLFLOOD not built"
 timeout 200 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -r "$rate" 2>> "$T/slflood.err" &
@@ -58,6 +63,12 @@ log "after the outage: $res"
 missing=$(sed -n 's/.*missing=\([0-9]*\).*/\1/p' <<< "$res")
 dups=$(sed -n 's/.*duplicates=\([0-9]*\).*/\1/p' <<< "$res")
 dut_alive || fail "$DUT died"
+if [ -n "${OUTAGE_QUEUE:-}" ] && [ "$DUT" = sluice ]; then
+    stats_dump "$T/stats"
+    pending=$(grep -o 'ack.pending=[0-9]*' "$T/stats" | cut -d= -f2)
+    log "batches omfwd confirmed later (SL_PENDING): ${pending:-none}; $(grep -o 'ack.retried=[0-9]*' "$T/stats")"
+    [ -n "$pending" ] && [ "$pending" -gt 0 ] || fail "the queued omfwd never answered SL_PENDING"
+fi
 dut_stop 30
 [ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with status $DUT_STATUS"
 if [ "$DUT" = sluice ]; then
