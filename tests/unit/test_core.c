@@ -353,6 +353,32 @@ START_TEST(params_sizes_follow_rsyslog)
 }
 END_TEST
 
+/* The redaction rule of log.h: secret keys by pattern, KEY=VALUE elements, marked kvs. */
+START_TEST(secrets_are_redacted)
+{
+    char b[64];
+    ck_assert(sl_secret_key("sasl.password", 13));
+    ck_assert(sl_secret_key("SSL.Key.Password", 16));
+    ck_assert(sl_secret_key("sasl.oauthbearer.client.secret", 30));
+    ck_assert(sl_secret_key("ssl_key", 7));
+    ck_assert(sl_secret_key("pwd", 3));
+    ck_assert(!sl_secret_key("ssl.key.location", 16));
+    ck_assert(!sl_secret_key("StreamDriver.KeyFile", 20));
+    ck_assert_str_eq(sl_redact(0, "confParam", "sasl.password=x", b, sizeof b),
+                     "sasl.password=" SL_REDACTED);
+    ck_assert_str_eq(sl_redact(0, "confParam", "bootstrap.servers=a:1", b, sizeof b),
+                     "bootstrap.servers=a:1");
+    ck_assert_str_eq(sl_redact(1, "token", "abc", b, sizeof b), SL_REDACTED);
+    ck_assert_str_eq(sl_redact(0, "Password", "abc", b, sizeof b), SL_REDACTED);
+    ck_assert_str_eq(sl_redact(0, "user", "abc", b, sizeof b), "abc");
+    /* a key longer than the buffer is cut, the value never shown */
+    const char *lk = "a.very.long.key.name.that.goes.on.and.on.and.on.password=topsecret";
+    const char *r = sl_redact(0, "x", lk, b, sizeof b);
+    ck_assert_ptr_null(strstr(r, "topsecret"));
+    ck_assert_ptr_nonnull(strstr(r, SL_REDACTED));
+}
+END_TEST
+
 START_TEST(plugin_abi_check)
 {
     static const struct sl_output_ops ops = { 0 };
@@ -372,7 +398,7 @@ START_TEST(plugin_abi_check)
         pl.abi_minor = minor;
         ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), 0);
     }
-    ck_assert_int_eq(SL_ABI_MINOR, 3);
+    ck_assert_int_eq(SL_ABI_MINOR, 4);
     pl.abi_minor = SL_ABI_MINOR;
     pl.struct_size = 8;
     ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);
@@ -418,6 +444,7 @@ static Suite *suite(void)
     tcase_add_test(t, params_errors_are_counted);
     tcase_add_test(t, params_sizes_follow_rsyslog);
     tcase_add_test(t, params_aliases_keep_the_value);
+    tcase_add_test(t, secrets_are_redacted);
     suite_add_tcase(s, t);
     t = tcase_create("plugin");
     tcase_add_test(t, plugin_abi_check);
