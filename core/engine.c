@@ -386,3 +386,9 @@ void sl_engine_dump(struct sl_engine *e, FILE *out)
                 (long long)a->ac.resume_interval, (long long)a->ac.resume_retry_count);
     }
 }
+
+const struct sl_plugin *sl_engine_action_plugin(const struct sl_action_ir *ai)
+{
+    const struct sl_action_rt *a = ai != NULL ? ai->rt : NULL;
+    return a != NULL ? a->pl : NULL;
+}

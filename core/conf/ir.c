@@ -324,11 +324,7 @@ void sl_action_finish(struct sl_pstate *ps, struct sl_stmt *st, int legacy)
     }
     sl_kv_free_list(ps->leg.action_once);
     ps->leg.action_once = NULL;
-    if (strcasecmp(t, "omfile") == 0) {
-        add_defaults(&a->kv, ps->leg.omfile, !legacy);
-    } else if (strcasecmp(t, "omfwd") == 0) {
-        add_defaults(&a->kv, ps->leg.omfwd, !legacy);
-    }
+    add_defaults(&a->kv, sl_legacy_mod_defaults(ps, t), !legacy);
     struct sl_kv *nm = sl_kv_find(a->kv, "name");
     if (nm != NULL && !nm->is_array && nm->str != NULL) {
         a->name = sl_xstrdup(nm->str);

@@ -178,6 +178,14 @@ static inline const char *sl_kv_shown(const struct sl_kv *kv, const char *v, cha
 }
 
 struct sl_kv *sl_kv_find(struct sl_kv *list, const char *name);  /* case-insensitive */
+
+/* Plugin descriptors for the front end: $Directives of plugins come from the `legacy` fields
+ * of their parameter tables.  builtins (NULL-terminated, may be NULL) are always there;
+ * fn(name, arg) returns the descriptor of a module a config loads by name (module(load=),
+ * $ModLoad), or NULL.  Without it only the core's own directives are known.  Set before
+ * sl_cnf_load(); config time only. */
+typedef const struct sl_plugin *(*sl_cnf_plugin_fn)(const char *name, void *arg);
+void sl_cnf_set_plugins(sl_cnf_plugin_fn fn, void *arg, const struct sl_plugin *const *builtins);
 struct sl_ruleset_ir *sl_cnf_ruleset(const struct sl_cnf *c, const char *name);
 
 /* ---- rule execution ---- */

@@ -3,7 +3,7 @@
  * what the core promises about parameter descriptors: SL_P_SECRET values are never printed
  * (-N1 --dump, config error messages), $Directives come from the `legacy` fields, and
  * `sluiced --describe omsecret` prints names, types, defaults, help and the secret flag.
- * Used by tests/integration/secrets.sh; never installed.
+ * Used by tests/integration/descriptors.sh; never installed.
  *
  * Ownership: the instance block and its strings belong to the core (sl_plugin.h).
  * Concurrency & locking: deliver() touches nothing shared (it accepts every batch).

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plugin.h"
 #include "conf/expr.h"
 #include "conf/ir.h"
 #include "log.h"
@@ -43,6 +44,7 @@ static void sink(int sev, const char *text)
 
 static void setup(void)
 {
+    sl_cnf_set_plugins(sl_plugin_lookup, (void *)sl_plugin_dir(NULL), sl_builtin_plugins);
     sl_buf_free(&diag);
     sl_buf_puts(&diag, "");
     sl_log_set_sink(sink);
