@@ -818,7 +818,8 @@ static int plugin_directive(struct sl_pstate *ps, const char *name, const char *
     }
     const char *val = arg;
     if (p->type == SL_PT_BOOL) {
-        int b = binval(ps, arg, loc, name);
+        int b = binval(ps, (p->flags & SL_P_SECRET) && strcmp(arg, "on") != 0 &&
+                               strcmp(arg, "off") != 0 ? SL_REDACTED : arg, loc, name);
         if (b < 0) {
             return 0;
         }
@@ -1058,7 +1059,8 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
         if (*rest != '\0' && *rest != '#') {
             /* a plugin's directives take one value, as the core's do */
             if (plugin_directive(ps, name, NULL, loc) == 0) {
-                sl_perr(ps, &loc, "$%s: unexpected extra text '%s'", name, rest);
+                /* (not quoted: the text may be part of a secret) */
+                sl_perr(ps, &loc, "$%s: unexpected extra text after the value", name);
                 goto out;
             }
         }
