@@ -80,6 +80,9 @@ static int in_failed(struct sl_worker *w, size_t idx, struct sl_msg *m)
 static void note_failed(struct sl_worker *w, size_t idx, struct sl_msg **v, size_t n)
 {
     struct sl_failed *f = &w->failed[idx];
+    if (n == 0) {
+        return;   /* (f->v may still be NULL: no memcpy from or to it) */
+    }
     if (f->n + n > f->cap) {
         f->cap = f->n + n + 64;
         f->v = sl_xrealloc(f->v, f->cap * sizeof *f->v);
