@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "conf/expr_int.h"
+#include "conf/expr_bind.h"
 #include "log.h"
 
 #include "engine_int.h"

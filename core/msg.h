@@ -29,24 +29,10 @@
 #include <time.h>
 
 #include "sluice/sl_plugin.h"
+#include "util/time.h"
 
 struct fjson_object;
 struct sl_parser_chain;
-
-/* Time as rsyslog keeps it (struct syslogTime): the reported broken-down fields and offset,
- * not a converted instant, so that formatting reproduces what the sender said. */
-struct sl_time {
-    uint8_t type;          /* 0: not set, 1: RFC 3164 style, 2: RFC 3339 */
-    int16_t year;
-    uint8_t month;         /* 1..12 */
-    uint8_t day;           /* 1..31 */
-    uint8_t hour, minute, second;
-    uint8_t secfrac_precision; /* digits in secfrac (0..6 for 3164-derived, up to 9) */
-    uint32_t secfrac;
-    char offset_mode;      /* '+' or '-' ; 'Z' parsed is stored as '+' 0:0 with flag below */
-    uint8_t offset_hour, offset_minute;
-    uint8_t in_utc;        /* offset given as 'Z' */
-};
 
 /* Properties, by rsyslog's names (see sl_prop_from_name). */
 enum sl_prop {
@@ -300,24 +286,5 @@ void sl_msg_set_vars_case_sensitive(int on);
 /* Local host name as rsyslog uses it ($myhostname, hostname of internal messages). */
 const char *sl_local_hostname(void);
 void sl_set_local_hostname(const char *name); /* global(localHostname=) */
-
-/* Time helpers (core/util/time.c) */
-void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc);
-enum sl_datefmt {
-    SL_DATE_DEFAULT = 0,    /* rsyslog's default for TIMESTAMP: RFC 3164 "Mmm dd hh:mm:ss" */
-    SL_DATE_RFC3164,        /* "Mmm dd hh:mm:ss", day space-padded */
-    SL_DATE_RFC3164_BUGGYDAY, /* day zero-padded */
-    SL_DATE_RFC3339,        /* 2026-11-22T15:04:05.123456+00:00 */
-    SL_DATE_MYSQL,          /* 20261122150405 */
-    SL_DATE_PGSQL,          /* 2026-11-22 15:04:05 */
-    SL_DATE_SUBSECONDS,     /* secfrac digits only */
-    SL_DATE_UNIXTIMESTAMP,
-    SL_DATE_YEAR, SL_DATE_MONTH, SL_DATE_DAY, SL_DATE_HOUR, SL_DATE_MINUTE, SL_DATE_SECOND,
-    SL_DATE_TZOFFSHOUR, SL_DATE_TZOFFSMIN, SL_DATE_TZOFFSDIRECTION,
-    SL_DATE_ORDINAL, SL_DATE_WEEK, SL_DATE_WDAY, SL_DATE_WDAYNAME,
-    SL_DATE_ISO_WEEK, SL_DATE_ISO_WEEKYEAR
-};
-/* Formats t into buf (at least 64 bytes); returns the length. */
-size_t sl_time_format(const struct sl_time *t, enum sl_datefmt f, char *buf);
 
 #endif

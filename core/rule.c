@@ -23,11 +23,12 @@
 
 #include <libfastjson/json.h>
 
-#include "conf/expr.h"
-#include "conf/expr_int.h"
+#include "expr/expr.h"
+#include "expr/expr_int.h"
 #include "conf/ir.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 /* Nesting bound (blocks, calls, foreach bodies); rsyslog has none, but a ruleset calling itself
  * would otherwise overflow the worker's stack. */
@@ -38,27 +39,7 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
 
 static int has_sub(const char *h, size_t hl, const char *n, size_t nl, int icase)
 {
-    size_t i, j;
-
-    if (nl == 0) {
-        return 1;
-    }
-    for (i = 0; i + nl <= hl; i++) {
-        for (j = 0; j < nl; j++) {
-            unsigned char a = (unsigned char)h[i + j], b = (unsigned char)n[j];
-            if (icase) {
-                a = (unsigned char)tolower(a);
-                b = (unsigned char)tolower(b);
-            }
-            if (a != b) {
-                break;
-            }
-        }
-        if (j == nl) {
-            return 1;
-        }
-    }
-    return 0;
+    return nl == 0 || sl_find_bytes(h, hl, n, nl, icase) != NULL;
 }
 
 static int eval_propfilt(const struct sl_stmt *st, struct sl_msg *m)

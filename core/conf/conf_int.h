@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "conf/ir.h"
-#include "conf/expr.h"
+#include "expr/expr.h"
 
 /* ---- lexer: a cursor over one configuration text ---- */
 struct sl_lx {

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "conf/conf_int.h"
-#include "conf/expr.h"
+#include "expr/expr.h"
 
 static void ind(FILE *o, int n)
 {

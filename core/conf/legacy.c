@@ -32,29 +32,15 @@
 #include "conf/conf_int.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/syslog_names.h"
 
 /* ------------------------------------------------------------------ selectors */
-
-static const struct {
-    const char *name;
-    int val;
-} fac_names[] = {
-    { "kern", 0 }, { "user", 1 }, { "mail", 2 }, { "daemon", 3 }, { "auth", 4 },
-    { "security", 4 }, { "syslog", 5 }, { "lpr", 6 }, { "news", 7 }, { "uucp", 8 },
-    { "cron", 9 }, { "authpriv", 10 }, { "ftp", 11 }, { "ntp", 12 }, { "audit", 13 },
-    { "alert", 14 }, { "clock", 15 }, { "local0", 16 }, { "local1", 17 }, { "local2", 18 },
-    { "local3", 19 }, { "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
-    { "mark", 24 }, { NULL, 0 }
-}, sev_names[] = {
-    { "emerg", 0 }, { "panic", 0 }, { "alert", 1 }, { "crit", 2 }, { "err", 3 },
-    { "error", 3 }, { "warning", 4 }, { "warn", 4 }, { "notice", 5 }, { "info", 6 },
-    { "debug", 7 }, { NULL, 0 }
-};
 
 #define PRI_ALL 0xff
 #define PRI_NONE 0x10
 
-/* name or number; -1 if unknown */
+/* name or number (plain: "16" is local0, not rsyslog's syslog.h constant as in prifilt());
+ * -1 if unknown */
 static int decode_name(const char *s, size_t len, int is_fac)
 {
     if (len > 0 && isdigit((unsigned char)s[0])) {
@@ -67,13 +53,8 @@ static int decode_name(const char *s, size_t len, int is_fac)
         }
         return (is_fac ? v <= 24 : v <= 7) ? v : -1;
     }
-    for (size_t i = 0; is_fac ? fac_names[i].name != NULL : sev_names[i].name != NULL; i++) {
-        const char *n = is_fac ? fac_names[i].name : sev_names[i].name;
-        if (strlen(n) == len && strncasecmp(n, s, len) == 0) {
-            return is_fac ? fac_names[i].val : sev_names[i].val;
-        }
-    }
-    return -1;
+    /* the legacy dialect's names (audit, alert, clock; see util/syslog_names.h) */
+    return sl_syslog_name_value(s, len, is_fac, SL_NAMES_LEGACY);
 }
 
 static void apply_pri(uint8_t *m, int pri, int ignore, int single)

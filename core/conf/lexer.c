@@ -19,6 +19,7 @@
 #include "conf/conf_int.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 void sl_lx_init(struct sl_lx *lx, const char *text, size_t n, const char *file)
 {
@@ -233,20 +234,6 @@ char *sl_lx_rest_of_line(struct sl_lx *lx)
     return sl_xstrndup(lx->s + st, e - st);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* One escape sequence after the backslash (cursor on the char after '\').  Appends the
  * decoded byte(s).  Returns 0, or -1 for an escape rsyslog's lexer rejects. */
 static int lx_escape(struct sl_lx *lx, int objmode, struct sl_buf *b)
@@ -273,10 +260,10 @@ static int lx_escape(struct sl_lx *lx, int objmode, struct sl_buf *b)
         sl_buf_putc(b, '$');
         break;
     case 'x':
-        if (objmode || hexval(sl_lx_peek_at(lx, 1)) < 0 || hexval(sl_lx_peek_at(lx, 2)) < 0) {
+        if (objmode || sl_hexval(sl_lx_peek_at(lx, 1)) < 0 || sl_hexval(sl_lx_peek_at(lx, 2)) < 0) {
             return -1;
         }
-        sl_buf_putc(b, (char)(hexval(sl_lx_peek_at(lx, 1)) * 16 + hexval(sl_lx_peek_at(lx, 2))));
+        sl_buf_putc(b, (char)(sl_hexval(sl_lx_peek_at(lx, 1)) * 16 + sl_hexval(sl_lx_peek_at(lx, 2))));
         sl_lx_adv(lx, 3);
         return 0;
     default:

@@ -20,7 +20,7 @@
 #include <strings.h>
 
 #include "conf/conf_int.h"
-#include "conf/expr.h"
+#include "expr/expr.h"
 #include "log.h"
 #include "util/buf.h"
 

@@ -1,6 +1,8 @@
 /*
- * parse.h - internal interface between msg.c, the built-in parsers (rfc5424.c, rfc3164.c)
- * and the DNS cache (in msg.c).  Core-private; not part of any contract.
+ * parse.h - internal interface between the parse driver (parse.c: sl_msg_parse) and the
+ * built-in parsers (rfc5424.c, rfc3164.c, the imuxsock parser).  The parsers build on the
+ * message object through msg_int.h (included here); msg.c itself calls no parser.
+ * Core-private; not part of any contract.
  *
  * Ownership: the parsers only set spans into m->raw or strings registered with
  * sl_msg_own(), which the message frees.
@@ -15,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "msg.h"
+#include "msg_int.h"
 
 /* Returns 1 if the message is RFC 5424 (it starts with "1 " after the PRI); the fields are
  * then set (rsyslog's pmrfc5424 never gives up once it saw the version). 0: not 5424. */
@@ -32,20 +35,5 @@ void sl_parse_uxsock(struct sl_msg *m);
  * number of bytes consumed (including one following SP) and > 0; on failure returns 0 and
  * leaves *t alone. */
 size_t sl_parse_ts3339(const char *p, size_t len, struct sl_time *t);
-
-/* Registers a malloc'd string to be freed with the message (aborts beyond capacity). */
-char *sl_msg_own(struct sl_msg *m, char *s);
-
-/* DNS (msg.c): name for a peer address as rsyslog's fromhost shows it (lowercase, local domain
- * stripped), or the numeric address when DNS is off or resolution fails.  Returns a
- * malloc'd string. */
-char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len);
-/* global(net.enableDNS="on|off"): with DNS off fromhost is the IP (default on).  Same as
- * sl_dns_set_enabled; declared here because msg.h is a fixed contract. */
-void sl_msg_set_dns(int on);
-void sl_dns_set_enabled(int on);
-int sl_dns_enabled(void);
-/* Local domain (part of the FQDN after the first dot), "" if none. */
-const char *sl_local_domain(void);
 
 #endif

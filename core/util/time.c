@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "msg.h"
+#include "util/time.h"
 
 static const char *const month_names[12] = {
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"

@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "expr/expr.h"
 #include "plugin.h"
-#include "conf/expr.h"
 #include "conf/ir.h"
 #include "log.h"
 #include "util/buf.h"

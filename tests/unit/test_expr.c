@@ -1,6 +1,7 @@
 /*
  * test_expr.c - unit tests for RainerScript expression resolution and evaluation
- * (core/conf/expr_eval.c).  Expression trees are built by hand; the expected values were
+ * (core/expr/, resolution in core/conf/expr_resolve.c).  Expression trees are built by
+ * hand; the expected values were
  * obtained from rsyslogd 8.2302 with the same expressions and messages (see the comments
  * at each table).
  *
@@ -20,8 +21,8 @@
 
 #include <libfastjson/json.h>
 
-#include "conf/expr.h"
-#include "conf/expr_int.h"
+#include "expr/expr.h"
+#include "expr/expr_int.h"
 #include "log.h"
 #include "msg.h"
 #include "util/buf.h"

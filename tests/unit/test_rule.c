@@ -18,8 +18,8 @@
 
 #include <libfastjson/json.h>
 
-#include "conf/expr.h"
-#include "conf/expr_int.h"
+#include "expr/expr.h"
+#include "expr/expr_int.h"
 #include "conf/ir.h"
 #include "log.h"
 #include "msg.h"

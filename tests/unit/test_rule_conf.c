@@ -18,8 +18,9 @@
 #include <unistd.h>
 #include <string.h>
 
-#include "conf/expr.h"
-#include "conf/expr_int.h"
+#include "expr/expr.h"
+#include "expr/expr_int.h"
+#include "conf/expr_bind.h"
 #include "conf/ir.h"
 #include "log.h"
 #include "msg.h"

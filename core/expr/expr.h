@@ -1,18 +1,18 @@
 /*
- * expr.h - RainerScript expressions: the AST the parser builds and the evaluator runs.
+ * expr/expr.h - RainerScript expressions: the AST the parser builds and the evaluator runs.
  *
  * The parser (parser.c) builds sl_expr trees and then calls sl_expr_resolve() once per
  * expression at load time; resolve binds function names to the function table, checks
  * arities, compiles constant regexes (re_match, re_extract) and reports problems with
- * sl_cfg_error() at the expression's location.  Evaluation (expr_eval.c) never looks a name
- * up by string.
+ * sl_cfg_error() at the expression's location (conf/expr_resolve.c).  Evaluation
+ * (core/expr/) never looks a name up by string.
  *
  * Ownership: nodes are owned by the IR and freed by sl_expr_free().
  * Concurrency & locking: resolved trees are read-only; evaluation may run on many threads;
  * per-node state that is not thread-safe (glibc regex_t) is kept per thread by the evaluator.
  */
-#ifndef SLUICE_CONF_EXPR_H
-#define SLUICE_CONF_EXPR_H
+#ifndef SLUICE_EXPR_EXPR_H
+#define SLUICE_EXPR_EXPR_H
 
 #include <stdint.h>
 

@@ -1,0 +1,220 @@
+/*
+ * expr/lookup.c - lookup tables (rsyslog's JSON format, version 1: "string",
+ * "array", "sparseArray", "nomatch"): loading a table file, and lookup("table", key).
+ * Binding lookup() calls to the lookup_table() objects is done at load time by
+ * conf/expr_resolve.c.
+ *
+ * Ownership: a table is shared by the lookup() nodes bound to it (atomic reference count,
+ * lookup_unref).
+ * Concurrency & locking: tables are read-only once loaded.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libfastjson/json.h>
+
+#include "log.h"
+#include "util/buf.h"
+#include "expr/eval_int.h"
+
+void lookup_unref(void *p)
+{
+    struct sl_lookup *t = p;
+    size_t i;
+
+    if (t == NULL || atomic_fetch_sub(&t->refs, 1) != 1) {
+        return;
+    }
+    for (i = 0; i < t->n; i++) {
+        free(t->e[i].skey);
+        free(t->e[i].val);
+    }
+    free(t->e);
+    free(t->name);
+    free(t->nomatch);
+    free(t);
+}
+
+static int lt_cmp(const void *a, const void *b)
+{
+    const struct lt_entry *x = a, *y = b;
+
+    return strcmp(x->skey, y->skey);
+}
+
+/* Numeric tables order and search their keys as rsyslog 8.2302's lookup.c does: with the
+ * difference of the two unsigned 32-bit keys taken as an int.  That is not a total order
+ * when keys are 2^31 or more apart (e.g. IPv4 addresses as numbers from 10.x to 198.x), so
+ * the sorted order, and which entry a sparse lookup finds, follow from the sort and search
+ * algorithms: the same qsort() over the entries in file order, and search_lte() below. */
+static int lt_ncmp(const void *a, const void *b)
+{
+    const struct lt_entry *x = a, *y = b;
+
+    return (int)(x->nkey - y->nkey);
+}
+
+/* rsyslog's search for a sparseArray: a binary search that remembers the last probe; on a
+ * miss it returns that probe, or the one before it if the key compared lower. */
+static const struct lt_entry *search_lte(uint32_t key, const struct lt_entry *e, size_t n)
+{
+    size_t l = 0, u = n, idx = 0;
+    int c = 0;
+
+    if (n == 0) {
+        return NULL;
+    }
+    while (l < u) {
+        idx = (l + u) / 2;
+        c = (int)(key - e[idx].nkey);
+        if (c < 0) {
+            u = idx;
+        } else if (c > 0) {
+            l = idx + 1;
+        } else {
+            return &e[idx];
+        }
+    }
+    if (c < 0) {
+        if (idx == 0) {
+            return NULL;
+        }
+        idx--;
+    }
+    return &e[idx];
+}
+
+static const char *json_str_member(struct fjson_object *o, const char *key)
+{
+    struct fjson_object *v = NULL;
+
+    if (!fjson_object_object_get_ex(o, key, &v) || v == NULL) {
+        return NULL;
+    }
+    return fjson_object_get_string(v);
+}
+
+/* Load a table file (rsyslog's lookup table JSON, version 1). NULL after a reported error. */
+struct sl_lookup *lookup_load(const char *name, const char *file, const struct sl_loc *loc)
+{
+    struct fjson_object *root = fjson_object_from_file(file), *tab = NULL, *el, *iv;
+    struct sl_lookup *t;
+    const char *type, *nm;
+    int i, n;
+
+    if (root == NULL || !fjson_object_is_type(root, fjson_type_object)) {
+        sl_cfg_error(loc, "lookup table '%s': cannot read or parse file '%s'", name, file);
+        if (root != NULL) {
+            fjson_object_put(root);
+        }
+        return NULL;
+    }
+    t = sl_xcalloc(1, sizeof(*t));
+    t->refs = 0;
+    t->name = sl_xstrdup(name);
+    type = json_str_member(root, "type");
+    if (type == NULL || strcmp(type, "string") == 0) {
+        t->type = LT_STRING;
+    } else if (strcmp(type, "array") == 0) {
+        t->type = LT_ARRAY;
+    } else if (strcmp(type, "sparseArray") == 0) {
+        t->type = LT_SPARSE;
+    } else {
+        sl_cfg_error(loc, "lookup table '%s': unknown type '%s'", name, type);
+        goto fail;
+    }
+    nm = json_str_member(root, "nomatch");
+    t->nomatch = sl_xstrdup(nm != NULL ? nm : "");
+    if (fjson_object_object_get_ex(root, "table", &tab) && tab != NULL
+        && fjson_object_is_type(tab, fjson_type_array)) {
+        n = fjson_object_array_length(tab);
+        t->e = sl_xcalloc((size_t)n + 1, sizeof(*t->e));
+        for (i = 0; i < n; i++) {
+            const char *v;
+            el = fjson_object_array_get_idx(tab, i);
+            if (el == NULL || !fjson_object_is_type(el, fjson_type_object)
+                || !fjson_object_object_get_ex(el, "index", &iv) || iv == NULL
+                || (v = json_str_member(el, "value")) == NULL) {
+                sl_cfg_error(loc, "lookup table '%s': entry %d needs \"index\" and \"value\"",
+                             name, i);
+                goto fail;
+            }
+            if (t->type == LT_STRING) {
+                t->e[t->n].skey = sl_xstrdup(fjson_object_get_string(iv));
+            } else {
+                /* rsyslog: (uint32_t)json_object_get_int(), which clamps to the int32
+                 * range: indexes of 2^31 and more all become 2147483647 */
+                t->e[t->n].nkey = (uint32_t)fjson_object_get_int(iv);
+            }
+            t->e[t->n].val = sl_xstrdup(v);
+            t->n++;
+        }
+        qsort(t->e, t->n, sizeof(*t->e), t->type == LT_STRING ? lt_cmp : lt_ncmp);
+    }
+    if (t->type == LT_ARRAY) {
+        size_t k;
+        for (k = 1; k < t->n; k++) {
+            if (t->e[k].nkey != (uint32_t)(t->e[k - 1].nkey + 1)) {
+                sl_cfg_error(loc, "lookup table '%s': array indexes must be consecutive", name);
+                goto fail;
+            }
+        }
+    }
+    fjson_object_put(root);
+    return t;
+fail:
+    fjson_object_put(root);
+    t->refs = 1;
+    lookup_unref(t);
+    return NULL;
+}
+
+int init_lookup(struct sl_expr *e)
+{
+    if (e->args[0]->op != SL_E_STR) {
+        sl_cfg_error(&e->loc, "table name (param 1) of lookup() must be a constant string");
+        return 1;
+    }
+    return 0;   /* bound to its table by sl_expr_bind_lookups() */
+}
+
+void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
+{
+    const struct sl_lookup *t = e->fdata;
+    const char *res;
+    struct sl_val k;
+
+    if (t == NULL) {
+        val_copy_str(out, "TABLE-NOT-FOUND", 15);
+        return;
+    }
+    res = t->nomatch;
+    fn_arg(e, 1, m, &k);
+    if (t->type == LT_STRING) {
+        char *key = val_cstr(&k, NULL);
+        struct lt_entry probe = { key, 0, NULL };
+        const struct lt_entry *hit = bsearch(&probe, t->e, t->n, sizeof(*t->e), lt_cmp);
+        if (hit != NULL) {
+            res = hit->val;
+        }
+        free(key);
+    } else {
+        /* rsyslog: (uint32_t) of the number */
+        uint32_t key = (uint32_t)val_to_num(&k, NULL);
+        if (t->type == LT_ARRAY) {
+            if (t->n > 0 && (uint32_t)(key - t->e[0].nkey) < t->n) {
+                res = t->e[key - t->e[0].nkey].val;
+            }
+        } else {
+            const struct lt_entry *hit = search_lte(key, t->e, t->n);
+            if (hit != NULL) {
+                res = hit->val;
+            }
+        }
+    }
+    val_copy_str(out, res, strlen(res));
+    val_free(&k);
+}

@@ -1,0 +1,43 @@
+/*
+ * msg_int.h - the message object's internals for the code built on it (the parse driver and
+ * parsers in parse/, tests): registering owned strings, the generated time stamp, private
+ * flags, the DNS cache behind fromhost and the local domain.  Core-private; msg.h is the
+ * contract.
+ *
+ * Ownership: strings registered with sl_msg_own() belong to the message; sl_dns_fromhost()
+ * returns a malloc'd string the caller owns.
+ * Concurrency & locking: the message functions run on the thread that owns the message
+ * before it is shared; the DNS cache is shared and locks internally (see msg.c).
+ */
+#ifndef SLUICE_CORE_MSG_INT_H
+#define SLUICE_CORE_MSG_INT_H
+
+#include <sys/socket.h>
+
+#include "msg.h"
+
+#define SL_PRI_INVALID 199  /* rsyslog's LOG_PRI_INVLD: facility 24 ("invld"), debug */
+
+/* Private flag: raw lives in the same allocation as the message (not freed separately).
+ * Taken from the top so that it never collides with the SL_MSGF_* bits of msg.h. */
+#define MSGF_RAW_INLINE (1u << 31)
+
+/* timegenerated from m->rcv (rsyslog's ttGenTime). */
+void sl_msg_set_tgen(struct sl_msg *m);
+
+/* Registers a malloc'd string to be freed with the message (aborts beyond capacity). */
+char *sl_msg_own(struct sl_msg *m, char *s);
+
+/* DNS (msg.c): name for a peer address as rsyslog's fromhost shows it (lowercase, local domain
+ * stripped), or the numeric address when DNS is off or resolution fails.  Returns a
+ * malloc'd string. */
+char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len);
+/* global(net.enableDNS="on|off"): with DNS off fromhost is the IP (default on).  Same as
+ * sl_dns_set_enabled; declared here because msg.h is a fixed contract. */
+void sl_msg_set_dns(int on);
+void sl_dns_set_enabled(int on);
+int sl_dns_enabled(void);
+/* Local domain (part of the FQDN after the first dot), "" if none. */
+const char *sl_local_domain(void);
+
+#endif

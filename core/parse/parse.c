@@ -1,0 +1,314 @@
+/*
+ * parse/parse.c - the parse driver, sl_msg_parse (declared in msg.h): rsyslog's sanitising of
+ * control characters on receive, the PRI, then the ruleset's parser chain (by default
+ * RFC 5424, else RFC 3164), the imuxsock and imklog special cases, and the fields derived
+ * from the tag.  It sits on top of the message object (msg.c, msg_int.h) and below the
+ * engine; msg.c calls no parser, so message and parsers no longer depend on each other both
+ * ways.
+ *
+ * Ownership: the message is the caller's; a sanitised copy of raw replaces m->raw (the
+ * message frees it), derived strings are registered with sl_msg_own().
+ * Concurrency & locking: runs on the one ruleset worker that owns the message, before the
+ * message is shared; no shared state.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "msg.h"
+#include "msg_int.h"
+#include "parse/parse.h"
+#include "util/buf.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Parsing driver
+ * ------------------------------------------------------------------------------------- */
+
+/* Index of the first byte < 0x20 (or > 127 with esc_8bit) in s[0..len), else len.  16
+ * bytes at a time with SSE2, else (and for short messages) eight bytes at a time: (w - 0x20..20) & ~w & 0x80..80 is nonzero exactly when some byte of w is
+ * below 0x20 (a borrow only starts at such a byte), w & 0x80..80 when one is above 127. */
+#if defined(__SSE2__)
+/* Bits of the bytes of s[0..16) that are < 0x20 (or > 127 with esc_8bit). */
+static inline unsigned special_mask16(const char *s, int esc_8bit)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ge = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)), v); /* v >= 0x20 */
+    unsigned mask = (unsigned)_mm_movemask_epi8(ge) ^ 0xffffu;
+    if (esc_8bit) {
+        mask |= (unsigned)_mm_movemask_epi8(v);                          /* v > 127 */
+    }
+    return mask;
+}
+#endif
+
+static size_t first_special(const char *s, size_t len, int esc_8bit)
+{
+#if defined(__SSE2__)
+    if (len >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= len; i += 16) {
+            unsigned mask = special_mask16(s + i, esc_8bit);
+            if (mask != 0) {
+                return i + (size_t)__builtin_ctz(mask);
+            }
+        }
+        if (i < len) {
+            /* the last 16 bytes, overlapping what is known clean */
+            unsigned mask = special_mask16(s + len - 16, esc_8bit);
+            if (mask != 0) {
+                return len - 16 + (size_t)__builtin_ctz(mask);
+            }
+        }
+        return len;
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t highs = 0x8080808080808080ull;
+    const uint64_t extra = esc_8bit ? highs : 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((((w - ones * 0x20) & ~w & highs) | (w & extra)) != 0) {
+            break;
+        }
+    }
+    if (esc_8bit) {
+        for (; i < len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c > 127) {
+                return i;
+            }
+        }
+    } else {
+        for (; i < len; i++) {
+            if ((unsigned char)s[i] < 0x20) {
+                return i;
+            }
+        }
+    }
+    return len;
+}
+
+/* Control characters on receive, as rsyslog's parser sanitizer: drop one trailing NUL and
+ * one trailing LF, then (if enabled) write every byte < 0x20 as PREFIX + 3 octal digits.
+ * Replaces m->raw if anything changes. */
+static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
+{
+    size_t len = m->raw_len;
+    if (len > 0 && m->raw[len - 1] == '\0') {
+        len--;
+    }
+    if (o->drop_trailing_lf && len > 0 && m->raw[len - 1] == '\n') {
+        len--;
+    }
+    m->raw[len] = '\0';
+    m->raw_len = len;
+
+    /* As rsyslog: control characters (a tab only with parser.escapeControlCharacterTab)
+     * and, with parser.escape8BitCharactersOnReceive, bytes above 127 become #ooo. */
+    int esc_8bit = o->escape_cc_on_receive && o->escape_8bit;
+    size_t first = first_special(m->raw, len, esc_8bit);
+    if (first == len) {
+        m->flags |= SL_MSGF_RAW_NO_NUL;    /* no byte < 0x20 at all */
+        return;
+    }
+    if (!o->escape_cc_on_receive && !o->space_lf_on_receive) {
+        return;
+    }
+    if (o->escape_cc_on_receive) {
+        m->flags |= SL_MSGF_RAW_NO_NUL;    /* a NUL is always escaped below */
+    }
+    char *out = sl_xmalloc(len * 4 + 1);
+    memcpy(out, m->raw, first);
+    size_t n = first;
+    for (size_t i = first; i < len; i++) {
+        unsigned char c = (unsigned char)m->raw[i];
+        int is_cc = c < 0x20 || (esc_8bit && c > 127);
+        if (!is_cc) {
+            out[n++] = (char)c;
+        } else if (c == '\n' && o->space_lf_on_receive) {
+            out[n++] = ' ';
+        } else if (c == '\t' && !o->escape_tab) {
+            out[n++] = (char)c;
+        } else if (o->escape_cc_on_receive) {
+            out[n++] = o->cc_escape_prefix ? o->cc_escape_prefix : '#';
+            out[n++] = (char)('0' + ((c >> 6) & 7));
+            out[n++] = (char)('0' + ((c >> 3) & 7));
+            out[n++] = (char)('0' + (c & 7));
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+    if (!(m->flags & MSGF_RAW_INLINE)) {
+        free(m->raw);
+    }
+    m->flags &= ~MSGF_RAW_INLINE;
+    m->raw = out;
+    m->raw_len = n;
+}
+
+/* "<digits>" at the start.  Returns 1 and sets pri/after if valid, 0 if there is no PRI,
+ * -1 if it is malformed or out of range. */
+static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
+{
+    if (len == 0 || r[0] != '<') {
+        return 0;
+    }
+    size_t i = 1;
+    int v = 0;
+    while (i < len && r[i] >= '0' && r[i] <= '9') {
+        if (v < 100000) {
+            v = v * 10 + (r[i] - '0');
+        }
+        i++;
+    }
+    if (i >= len || r[i] != '>' || v > 191) {
+        return -1;
+    }
+    *pri = v;
+    *after = i + 1;
+    return 1;
+}
+
+
+/* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
+ * the tag built from app-name and procid, as rsyslog emulates them. */
+static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
+{
+    if (m->protocol_version == 1) {
+        int have_app = m->appname.p != NULL;
+        int procid_dash = m->procid.p == NULL || (m->procid.len == 1 && m->procid.p[0] == '-');
+        if (procid_dash) {
+            m->tag = have_app ? m->appname : (struct sl_str){ "", 0 };
+        } else {
+            size_t n = m->appname.len + m->procid.len + 2;
+            char *t = sl_msg_own(m, sl_xmalloc(n + 1));
+            memcpy(t, m->appname.p ? m->appname.p : "", m->appname.len);
+            t[m->appname.len] = '[';
+            memcpy(t + m->appname.len + 1, m->procid.p, m->procid.len);
+            t[n - 1] = ']';
+            t[n] = '\0';
+            m->tag.p = t;
+            /* rsyslog formats this into a 512-byte buffer (and then, past 511 bytes, shows
+             * stack garbage); we stop at what fits */
+            m->tag.len = n > 511 ? 511 : n;
+        }
+    }
+    /* programname, and for RFC 3164 app-name and procid, follow from the tag, which does
+     * not change after parsing: sl_msg_prop derives them when they are asked for
+     * (get_programname, SL_PROP_APP_NAME, procid_of_tag), most templates never do */
+    m->programname = (struct sl_str){ NULL, 0 };
+    if (o->permit_slash_progname) {
+        m->flags |= SL_MSGF_PERMIT_SLASH;   /* for get_programname */
+    }
+    if (m->protocol_version == 0) {
+        m->appname = (struct sl_str){ NULL, 0 };
+        m->procid = (struct sl_str){ NULL, 0 };
+    }
+}
+
+
+void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
+{
+    struct sl_parse_opts dflt;
+    if (m->flags & SL_MSGF_PARSED) {
+        return;
+    }
+    if (o == NULL) {
+        sl_parse_opts_default(&dflt);
+        o = &dflt;
+    }
+    if (m->local_flags & SL_LOCAL_KERNEL) {
+        /* rsyslog's imklog: no sanitizing, no parser; pri and tag were set by the input */
+        sl_msg_set_tgen(m);
+        m->t_reported = m->t_generated;
+        m->hostname = (struct sl_str){ NULL, 0 };
+        m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
+        m->protocol_version = 0;
+        m->pri_from_msg = 1;
+        m->after_pri = 0;
+        m->msg.p = m->raw;
+        m->msg.len = m->raw_len;
+        derive_fields(m, o);
+        m->flags |= SL_MSGF_PARSED;
+        return;
+    }
+    sanitize(m, o);
+    /* an input may have set rcv after sl_msg_new(): timegenerated follows it (computed
+     * again only if rcv is not what it was computed from) */
+    if (m->t_generated.type != 2 || m->tgen_sec != m->rcv.tv_sec ||
+        m->t_generated.secfrac != (uint32_t)(m->rcv.tv_nsec / 1000)) {
+        sl_msg_set_tgen(m);
+    }
+    m->t_reported = m->t_generated;
+    m->hostname = (struct sl_str){ NULL, 0 };
+    m->tag = (struct sl_str){ NULL, 0 };
+    m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
+    m->protocol_version = 0;
+
+    if (m->local_flags & SL_LOCAL_UXSOCK) {
+        /* rsyslog's imuxsock parses itself (its "special parser"), not the chain */
+        sl_parse_uxsock(m);
+        if (m->pri < 0 || m->pri > 191) {
+            m->pri = SL_PRI_INVALID;
+        }
+        derive_fields(m, o);
+        m->flags |= SL_MSGF_PARSED;
+        return;
+    }
+
+    int pri = 13;
+    size_t after = 0;
+    int r = parse_pri(m->raw, m->raw_len, &pri, &after);
+    if (r < 0) {
+        /* rsyslog: invalid PRI -> facility "invld", severity debug, nothing parsed */
+        m->pri = SL_PRI_INVALID;
+        m->pri_from_msg = 0;
+        m->after_pri = 0;
+        m->msg.p = m->raw;
+        m->msg.len = m->raw_len;
+        m->tag = (struct sl_str){ "", 0 };
+        m->programname = (struct sl_str){ "", 0 };
+        m->flags |= SL_MSGF_PARSED | SL_MSGF_PROGNAME_DONE;
+        return;
+    }
+    m->pri = pri;
+    m->pri_from_msg = r > 0;
+    m->after_pri = after;
+    if (o->chain == NULL) {
+        if (!sl_parse_rfc5424(m, o)) {
+            sl_parse_rfc3164(m, o);
+        }
+    } else {
+        /* the ruleset's chain, in order, up to the first parser that takes the message */
+        size_t i;
+        for (i = 0; i < o->chain->n; i++) {
+            const struct sl_parse_opts *eo = &o->chain->e[i].opts;
+            if (o->chain->e[i].kind == SL_PARSER_RFC5424) {
+                if (sl_parse_rfc5424(m, eo)) {
+                    break;
+                }
+            } else {
+                sl_parse_rfc3164(m, eo);
+                break;
+            }
+        }
+        if (i == o->chain->n) {
+            m->flags |= SL_MSGF_UNPARSED;
+            m->msg.p = m->raw + after;
+            m->msg.len = m->raw_len - after;
+            m->tag = (struct sl_str){ "", 0 };
+        }
+    }
+    derive_fields(m, o);
+    m->flags |= SL_MSGF_PARSED;
+}
