@@ -339,6 +339,7 @@ void sl_engine_free(struct sl_engine *e)
             sl_msg_unref(a->rep_prev);
         }
         pthread_mutex_destroy(&a->rep_lock);
+        pthread_mutex_destroy(&a->gate_lock);
         free(a);
     }
     free(e->actions);
@@ -439,4 +440,10 @@ void sl_engine_dump(struct sl_engine *e, FILE *out)
                 a->name, a->pl->name, queue_types[a->qc.type],
                 (long long)a->ac.resume_interval, (long long)a->ac.resume_retry_count);
     }
+}
+
+const struct sl_plugin *sl_engine_action_plugin(const struct sl_action_ir *ai)
+{
+    const struct sl_action_rt *a = ai != NULL ? ai->rt : NULL;
+    return a != NULL ? a->pl : NULL;
 }

@@ -50,5 +50,7 @@ const char *sl_engine_global_str(struct sl_engine *e, const char *name);
 int64_t sl_engine_global_int(struct sl_engine *e, const char *name, int64_t dflt);
 /* Print the bound runtime (modules, templates, actions with their plugin and queue) for -N --dump. */
 void sl_engine_dump(struct sl_engine *e, FILE *out);
+/* The plugin an action of the IR was built with (after sl_engine_build), or NULL. */
+const struct sl_plugin *sl_engine_action_plugin(const struct sl_action_ir *ai);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "conf/expr_bind.h"
 #include "log.h"
@@ -143,8 +144,14 @@ const struct sl_param action_params[] = {
     { "action.errorFile", SL_PT_STRING, 0, AOFF(error_file), NULL, NULL, NULL, NULL },
     { "action.execOnlyWhenPreviousIsSuspended", SL_PT_BOOL, 0, AOFF(exec_when_prev_suspended),
       "off", NULL, "$ActionExecOnlyWhenPreviousIsSuspended", NULL },
-    { "action.execOnlyOnceEveryInterval", SL_PT_NONNEG, 0, AOFF(exec_once_every), "0", NULL, NULL, NULL },
-    { "action.execOnlyEveryNthTime", SL_PT_NONNEG, 0, AOFF(exec_every_nth), "0", NULL, NULL, NULL },
+    /* rsyslog's gate before the action (core/exec_gate.h); integers as in rsyslog, where
+     * a value <= 0 (<= 1 for the Nth) turns the setting off */
+    { "action.execOnlyOnceEveryInterval", SL_PT_INT, 0, AOFF(exec_once_every), "0", NULL,
+      "$ActionExecOnlyOnceEveryInterval", "seconds: at most one message per interval" },
+    { "action.execOnlyEveryNthTime", SL_PT_INT, 0, AOFF(exec_every_nth), "0", NULL,
+      "$ActionExecOnlyEveryNthTime", "only every Nth message reaching the action" },
+    { "action.execOnlyEveryNthTimeTimeout", SL_PT_INT, 0, AOFF(exec_nth_timeout), "0", NULL,
+      "$ActionExecOnlyEveryNthTimeTimeout", "seconds after which the Nth count restarts" },
     { "action.copyMsg", SL_PT_BOOL, 0, AOFF(copy_msg), "off", NULL, NULL, NULL },
     { "action.writeAllMarkMessages", SL_PT_BOOL, 0, AOFF(write_all_marks), "on", NULL, NULL, NULL },
     /* sluice only (ABI 1.4 deferred acknowledgement): messages a queued action may have
@@ -157,7 +164,7 @@ const struct sl_param action_params[] = {
     SL_PARAM_END
 };
 static const char *const action_accepted[] = {
-    "type", "action.reportSuspensionContinuation", "action.execOnlyEveryNthTimeTimeout",
+    "type", "action.reportSuspensionContinuation",
     "action.ratelimit.interval", "action.ratelimit.burst", "action.errorfile.maxsize", NULL
 };
 
@@ -712,13 +719,12 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     queue_defaults(&a->qc, 0);
     apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
     pthread_mutex_init(&a->rep_lock, NULL);
-    {
-        /* the modules rsyslog reports as compatible with repeated-message reduction */
-        static const char *const rep_mods[] = { "omfile", "omfwd", "ompipe", "omusrmsg", NULL };
-        for (int i = 0; e->g.reduce_repeated && rep_mods[i] != NULL; i++) {
-            a->rep_on |= strcmp(a->pl->name, rep_mods[i]) == 0;
-        }
-    }
+    pthread_mutex_init(&a->gate_lock, NULL);
+    sl_exec_gate_init(&a->gate, a->ac.exec_every_nth, a->ac.exec_nth_timeout,
+                      a->ac.exec_once_every, (int64_t)time(NULL));
+    a->gate_on = sl_exec_gate_active(&a->gate);
+    /* the outputs rsyslog reports as compatible with repeated-message reduction say so */
+    a->rep_on = e->g.reduce_repeated && (a->pl->flags & SL_PF_REPEAT_REDUCTION) != 0;
     a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
     if (a->inst != NULL) {
         errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
@@ -785,9 +791,11 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         /* the record's "template0" is the action's template as rsyslog renders it; sluice
          * takes it from template= (or the legacy default) and the module's default */
         const char *tn = kv_str(ai->kv, "template");
+        if (tn == NULL && SL_PLUGIN_HAS(a->pl, default_template)) {
+            tn = a->pl->default_template;
+        }
         if (tn == NULL) {
-            tn = strcasecmp(a->pl->name, "omfwd") == 0 ? "RSYSLOG_TraditionalForwardFormat"
-                                                       : "RSYSLOG_FileFormat";
+            tn = "RSYSLOG_FileFormat";
         }
         a->err_tpl = sl_tpl_find(e->tpls, tn);
     }
@@ -926,28 +934,49 @@ static void build_module_inputs(struct sl_engine *e)
     }
 }
 
-/* rsyslog's statistics object names for inputs: "NAME(514)" for imtcp, "NAME(ADDR/514/IPv4)"
- * for imudp and imptcp, with ADDR "*" when unset (its listener per address family is one set here), else the input
- * name. */
+/* rsyslog's statistics object names for inputs, from the plugin's stats_set format when
+ * port= is given ("NAME(514)" for imtcp, "NAME(ADDR/514/IPv4)" for imudp and imptcp, ADDR
+ * "*" when unset: its listener per address family is one set here), else the input name. */
+static void stats_set_name(char *set, size_t size, const char *fmt, const char *name,
+                           const char *port, const char *addr)
+{
+    size_t o = 0;
+    set[0] = '\0';
+    for (const char *f = fmt; *f != '\0' && o + 1 < size; f++) {
+        const char *ins = NULL;
+        char c[2] = { *f, '\0' };
+        if (*f == '%' && f[1] != '\0') {
+            f++;
+            ins = *f == 'n' ? name : *f == 'p' ? port : *f == 'a' ? addr : *f == '%' ? "%" : "";
+        } else {
+            ins = c;
+        }
+        int w = snprintf(set + o, size - o, "%s", ins);
+        o = w < 0 ? o : o + (size_t)w >= size ? size - 1 : o + (size_t)w;
+    }
+}
+
 static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs)
 {
-    const char *mod = ctx->mod->pl->name;
+    const struct sl_plugin *pl = ctx->mod->pl;
+    const char *mod = pl->name;
     struct sl_kv *pk = sl_kv_find(kvs, "port");
     const char *port = pk == NULL ? NULL : pk->is_array ? (pk->arr.n ? pk->arr.v[0] : NULL)
                                                        : pk->str;
     struct sl_kv *ak = sl_kv_find(kvs, "address");
     const char *addr = ak != NULL && !ak->is_array && ak->str != NULL ? ak->str : "*";
+    const char *fmt = SL_PLUGIN_HAS(pl, stats_set) ? pl->stats_set : NULL;
     char set[512];
-    if (port != NULL && (strcasecmp(mod, "imudp") == 0 || strcasecmp(mod, "imptcp") == 0)) {
-        snprintf(set, sizeof set, "%s(%s/%s/IPv4)", ctx->inputname, addr, port);
-    } else if (port != NULL && strcasecmp(mod, "imtcp") == 0) {
-        snprintf(set, sizeof set, "%s(%s)", ctx->inputname, port);
+    if (port != NULL && fmt != NULL) {
+        stats_set_name(set, sizeof set, fmt, ctx->inputname, port, addr);
     } else {
         snprintf(set, sizeof set, "%s", ctx->inputname);
     }
     ctx->c_submitted = counter_in_set(e, set, mod, "submitted");
-    if (strcasecmp(mod, "imudp") == 0) {
-        counter_in_set(e, set, mod, "disallowed");   /* rsyslog's key; sluice has no ACLs */
+    if (SL_PLUGIN_HAS(pl, stats_counters) && pl->stats_counters != NULL) {
+        for (size_t i = 0; pl->stats_counters[i] != NULL; i++) {
+            counter_in_set(e, set, mod, pl->stats_counters[i]);   /* rsyslog's keys, 0 */
+        }
     }
     ctx->c_dropped = sluice_counter(e, set, "sluice.input", "dropped.queue_full");
 }

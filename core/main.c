@@ -2,7 +2,7 @@
  * main.c - sluiced: command line, daemon life cycle, privileges, signals, service manager.
  *
  *   sluiced [-n] [-f CONF] [-i PIDFILE|-iNONE] [-N LEVEL [--dump]] [-M PLUGINDIR] [-d] [-v]
- *           [--list-plugins]
+ *           [--list-plugins] [--describe NAME]
  *
  * The options are rsyslogd's where rsyslogd has them (-n, -f, -i, -N, -M, -d, -v).
  *
@@ -67,7 +67,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: sluiced [-n] [-f CONF] [-i PIDFILE|-iNONE] [-N LEVEL [--dump]] [-M PLUGINDIR]\n"
-            "               [-d] [-v] [--list-plugins]\n"
+            "               [-d] [-v] [--list-plugins] [--describe NAME]\n"
             "  -n               stay in the foreground; own messages also go to stderr\n"
             "  -f CONF          configuration file (default %s); rsyslog syntax\n"
             "  -i PIDFILE       pid file (default %s); -iNONE for none\n"
@@ -76,7 +76,8 @@ static void usage(FILE *out)
             "  -M DIR           plugin directory (default %s)\n"
             "  -d               debug messages on stderr (implies -n)\n"
             "  -v               print the version and the compiled-in paths, and exit\n"
-            "  --list-plugins   show built-in and loadable plugins and exit\n",
+            "  --list-plugins   show built-in and loadable plugins and exit\n"
+            "  --describe NAME  show plugin NAME's parameters (type, default, help) and exit\n",
             SL_DEFAULT_CONF, SL_DEFAULT_PIDFILE, SL_PKGLIBDIR);
 }
 
@@ -340,12 +341,14 @@ static int privdrop_apply(const struct sl_privdrop *pd, struct sl_later *later)
 }
 
 /* ---------------------------------------------------------------------------------------
- * Output paths: every omfile action with a static file= (legacy selector lines included)
- * must be writable by the user we run as: an existing file must be writable, otherwise the
- * nearest existing directory on its path must be (omfile creates the missing ones).
- * dynaFile paths are only known per message and are not checked.
+ * Output paths: every action of an output whose descriptor names a path parameter
+ * (path_param; omfile's file=) with a static absolute path (legacy selector lines
+ * included) must be writable by the user we run as: an existing file must be writable,
+ * otherwise the nearest existing directory on its path must be (the output creates the
+ * missing ones).  Per-message paths (dynaFile) are only known per message and not checked.
  * ------------------------------------------------------------------------------------- */
-static void check_one_path(const char *path, const struct sl_loc *loc, struct sl_later *later)
+static void check_one_path(const char *who, const char *path, const struct sl_loc *loc,
+                           struct sl_later *later)
 {
     char where[PATH_MAX + 32] = "";
     if (loc != NULL && loc->file != NULL && loc->file[0] != '\0') {
@@ -353,7 +356,7 @@ static void check_one_path(const char *path, const struct sl_loc *loc, struct sl
     }
     if (access(path, F_OK) == 0) {
         if (access(path, W_OK) != 0) {
-            later_add(later, SL_LOG_ERR, "%somfile: %s is not writable by uid %ld: %s", where,
+            later_add(later, SL_LOG_ERR, "%s%s: %s is not writable by uid %ld: %s", where, who,
                       path, (long)geteuid(), strerror(errno));
         }
         return;
@@ -376,17 +379,17 @@ static void check_one_path(const char *path, const struct sl_loc *loc, struct sl
         struct stat st;
         if (stat(dir, &st) == 0) {
             if (!S_ISDIR(st.st_mode)) {
-                later_add(later, SL_LOG_ERR, "%somfile: cannot create %s: %s is not a directory",
-                          where, path, dir);
+                later_add(later, SL_LOG_ERR, "%s%s: cannot create %s: %s is not a directory",
+                          where, who, path, dir);
             } else if (access(dir, W_OK | X_OK) != 0) {
-                later_add(later, SL_LOG_ERR, "%somfile: cannot create %s: directory %s is not "
-                          "writable by uid %ld: %s", where, path, dir, (long)geteuid(),
+                later_add(later, SL_LOG_ERR, "%s%s: cannot create %s: directory %s is not "
+                          "writable by uid %ld: %s", where, who, path, dir, (long)geteuid(),
                           strerror(errno));
             }
             return;
         }
         if (errno != ENOENT && errno != ENOTDIR) {
-            later_add(later, SL_LOG_ERR, "%somfile: cannot create %s: %s: %s", where, path, dir,
+            later_add(later, SL_LOG_ERR, "%s%s: cannot create %s: %s: %s", where, who, path, dir,
                       strerror(errno));
             return;
         }
@@ -404,12 +407,11 @@ static void check_stmts(const struct sl_stmt *s, int depth, struct sl_later *lat
     for (; s != NULL; s = s->next) {
         switch (s->type) {
         case SL_ST_ACTION: {
-            const struct sl_kv *type = sl_kv_find(s->u.act.kv, "type");
-            const struct sl_kv *file = sl_kv_find(s->u.act.kv, "file");
-            if (type != NULL && !type->is_array && type->str != NULL &&
-                strcasecmp(type->str, "omfile") == 0 && file != NULL && !file->is_array &&
-                file->str != NULL && file->str[0] == '/') {
-                check_one_path(file->str, &s->u.act.loc, later);
+            const struct sl_plugin *pl = sl_engine_action_plugin(&s->u.act);
+            const char *pp = pl != NULL && SL_PLUGIN_HAS(pl, path_param) ? pl->path_param : NULL;
+            const struct sl_kv *file = pp != NULL ? sl_kv_find(s->u.act.kv, pp) : NULL;
+            if (file != NULL && !file->is_array && file->str != NULL && file->str[0] == '/') {
+                check_one_path(pl->name, file->str, &s->u.act.loc, later);
             }
             break;
         }
@@ -515,6 +517,7 @@ static int finish(struct sl_engine *eng, struct sl_cnf *cnf, const char *pidfile
 {
     sl_engine_free(eng);
     sl_cnf_free(cnf);
+    sl_plugin_lookup_clear();
     pidfile_remove(pidfile);
     free(notify_socket);
     notify_socket = NULL;
@@ -526,9 +529,11 @@ int main(int argc, char **argv)
     const char *conf = SL_DEFAULT_CONF;
     const char *pidfile = SL_DEFAULT_PIDFILE;
     const char *plugin_dir = NULL;
+    const char *describe = NULL;
     int foreground = 0, check_level = -1, dump = 0, debug = 0, list = 0;
     static const struct option longopts[] = {
         { "list-plugins", no_argument, NULL, 'L' },
+        { "describe", required_argument, NULL, 'P' },
         { "dump", no_argument, NULL, 'D' },
         { "dump-ir", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
@@ -546,6 +551,7 @@ int main(int argc, char **argv)
         case 'd': debug = 1; foreground = 1; break;
         case 'D': dump = 1; break;
         case 'L': list = 1; break;
+        case 'P': describe = optarg; break;
         case 'v': print_version(); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -559,6 +565,9 @@ int main(int argc, char **argv)
     if (list) {
         sl_plugin_list(sl_plugin_dir(plugin_dir), stdout);
         return 0;
+    }
+    if (describe != NULL) {
+        return sl_plugin_describe(describe, sl_plugin_dir(plugin_dir), stdout) == 0 ? 0 : 1;
     }
     sl_log_set_debug(debug);
     sl_log_set_stderr(1);
@@ -574,6 +583,9 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* plugins' $Directives come from their descriptors: the front end looks at the
+     * built-ins and at the modules the config loads */
+    sl_cnf_set_plugins(sl_plugin_lookup, (void *)sl_plugin_dir(plugin_dir), sl_builtin_plugins);
     struct sl_cnf *cnf = sl_cnf_load(conf);
     if (cnf == NULL) {
         fprintf(stderr, "sluiced: cannot read configuration file %s: %s\n", conf, strerror(errno));

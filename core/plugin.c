@@ -170,3 +170,138 @@ void sl_plugin_list(const char *dir, FILE *out)
         free(names[i]);
     }
 }
+
+/* ---- descriptors for the config front end ---- */
+
+struct lookup_ent {
+    char *name;
+    const struct sl_plugin *pl;   /* NULL: not there */
+    void *dl;
+    struct lookup_ent *next;
+};
+static struct lookup_ent *lookup_cache;
+
+const struct sl_plugin *sl_plugin_lookup(const char *name, void *dir)
+{
+    for (struct lookup_ent *e = lookup_cache; e != NULL; e = e->next) {
+        if (strcasecmp(e->name, name) == 0) {
+            return e->pl;
+        }
+    }
+    struct lookup_ent *e = calloc(1, sizeof *e);
+    char err[512];
+    if (e == NULL || (e->name = strdup(name)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    if (sl_plugin_open(name, dir, &e->pl, &e->dl, err, sizeof err) != 0) {
+        e->pl = NULL;
+        e->dl = NULL;
+    }
+    e->next = lookup_cache;
+    lookup_cache = e;
+    return e->pl;
+}
+
+void sl_plugin_lookup_clear(void)
+{
+    while (lookup_cache != NULL) {
+        struct lookup_ent *n = lookup_cache->next;
+        if (lookup_cache->dl != NULL) {
+            dlclose(lookup_cache->dl);
+        }
+        free(lookup_cache->name);
+        free(lookup_cache);
+        lookup_cache = n;
+    }
+}
+
+static const char *ptype_name(enum sl_ptype t)
+{
+    switch (t) {
+    case SL_PT_BOOL: return "binary";
+    case SL_PT_INT: return "integer";
+    case SL_PT_NONNEG: return "integer>=0";
+    case SL_PT_POSINT: return "integer>0";
+    case SL_PT_PORT: return "port";
+    case SL_PT_SIZE: return "size";
+    case SL_PT_STRING: return "string";
+    case SL_PT_WORD: return "word";
+    case SL_PT_ARRAY: return "array";
+    case SL_PT_FILEMODE: return "filemode";
+    case SL_PT_UID: return "user";
+    case SL_PT_GID: return "group";
+    case SL_PT_TEMPLATE: return "template";
+    case SL_PT_RULESET: return "ruleset";
+    case SL_PT_ENUM: return "enum";
+    }
+    return "?";
+}
+
+static void describe_params(FILE *out, const char *title, const struct sl_param *t)
+{
+    if (t == NULL || t->name == NULL) {
+        return;
+    }
+    fprintf(out, "%s:\n", title);
+    for (; t->name != NULL; t++) {
+        fprintf(out, "  %s  %s", t->name, ptype_name(t->type));
+        if (t->type == SL_PT_ENUM && t->enums != NULL) {
+            fputs(" (", out);
+            for (size_t i = 0; t->enums[i] != NULL; i++) {
+                fprintf(out, "%s%s", i ? "|" : "", t->enums[i]);
+            }
+            fputc(')', out);
+        }
+        if ((t->flags & SL_P_SECRET) && t->def != NULL) {
+            fputs("  default: (secret)", out);   /* not even a default is shown */
+        } else if (t->def != NULL) {
+            fprintf(out, "  default: \"%s\"", t->def);
+        } else {
+            fputs("  default: none", out);
+        }
+        if (t->flags & SL_P_REQUIRED) {
+            fputs("  required", out);
+        }
+        if (t->flags & SL_P_SECRET) {
+            fputs("  secret", out);
+        }
+        if (t->flags & SL_P_DEPRECATED) {
+            fputs("  deprecated", out);
+        }
+        if (t->legacy != NULL) {
+            fprintf(out, "  legacy: %s", t->legacy);
+        }
+        fputc('\n', out);
+        if (t->help != NULL && t->help[0] != '\0') {
+            fprintf(out, "      %s\n", t->help);
+        }
+    }
+}
+
+int sl_plugin_describe(const char *name, const char *dir, FILE *out)
+{
+    const struct sl_plugin *pl;
+    void *dl;
+    char err[512];
+    if (sl_plugin_open(name, dir, &pl, &dl, err, sizeof err) != 0) {
+        fprintf(stderr, "sluiced: %s\n", err);
+        return SL_ENOENT;
+    }
+    fprintf(out, "%s %s, plugin ABI %u.%u, %s:%s%s%s%s\n", pl->name,
+            pl->version != NULL ? pl->version : "-", pl->abi_major, pl->abi_minor,
+            dl != NULL ? "loadable" : "built-in", (pl->kinds & SL_INPUT) ? " input" : "",
+            (pl->kinds & SL_OUTPUT) ? " output" : "", (pl->kinds & SL_PARSER) ? " parser" : "",
+            (pl->kinds & SL_MODIFIER) ? " modifier" : "");
+    if (SL_PLUGIN_HAS(pl, default_template) && pl->default_template != NULL) {
+        fprintf(out, "default template: %s\n", pl->default_template);
+    }
+    describe_params(out, "module parameters (module(load=\"NAME\" ...))", pl->module_params);
+    describe_params(out, (pl->kinds & SL_INPUT) ? "input parameters (input(type=\"NAME\" ...))"
+                                                : "action parameters (action(type=\"NAME\" ...))",
+                    pl->inst_params);
+    if (dl != NULL) {
+        dlclose(dl);
+    }
+    return 0;
+}

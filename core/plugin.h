@@ -32,6 +32,17 @@ int sl_plugin_check(const struct sl_plugin *pl, const char *expected_name, char 
 int sl_plugin_open(const char *name, const char *dir, const struct sl_plugin **out,
                    void **handle, char *err, size_t errlen);
 
+/* The config front end's view of plugins (sl_cnf_set_plugins): the descriptor of the
+ * plugin called name in directory dir (a const char *), or NULL if there is none or it is
+ * refused (the engine reports why when it loads it).  Opened once and kept open until
+ * sl_plugin_lookup_clear(). */
+const struct sl_plugin *sl_plugin_lookup(const char *name, void *dir);
+void sl_plugin_lookup_clear(void);
+
+/* --describe NAME: the plugin's kinds, flags and every parameter (name, type, default,
+ * flags with secrets marked, legacy directive, help).  0, or SL_ENOENT with a message. */
+int sl_plugin_describe(const char *name, const char *dir, FILE *out);
+
 /* --list-plugins: every built-in and every *.so in dir, with ABI, kinds and status. */
 void sl_plugin_list(const char *dir, FILE *out);
 

@@ -16,6 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_int.h"
 
@@ -79,6 +80,9 @@ static int in_failed(struct sl_worker *w, size_t idx, struct sl_msg *m)
 static void note_failed(struct sl_worker *w, size_t idx, struct sl_msg **v, size_t n)
 {
     struct sl_failed *f = &w->failed[idx];
+    if (n == 0) {
+        return;   /* (f->v may still be NULL: no memcpy from or to it) */
+    }
     if (f->n + n > f->cap) {
         f->cap = f->n + n + 64;
         f->v = sl_xrealloc(f->v, f->cap * sizeof *f->v);
@@ -221,6 +225,16 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
      * the action run before it for that message was suspended; skipped, it leaves that
      * state as it was.  The answer is known when the previous action has delivered, so
      * the entry remembers which action it depends on (filter_failover). */
+    if (a->gate_on) {
+        /* execOnlyEveryNthTime / execOnlyOnceEveryInterval: a message the gate stops is
+         * gone for this action and leaves the failover state alone (exec_gate.h) */
+        pthread_mutex_lock(&a->gate_lock);
+        int pass = sl_exec_gate_pass(&a->gate, (int64_t)time(NULL));
+        pthread_mutex_unlock(&a->gate_lock);
+        if (!pass) {
+            return;
+        }
+    }
     size_t cond = w->last;
     if (a->ac.exec_when_prev_suspended && cond == 0) {
         return;

@@ -57,14 +57,23 @@ char *sl_lx_rest_of_line(struct sl_lx *lx);
 int sl_lx_string(struct sl_lx *lx, int objmode, char **out);
 
 /* ---- parse state ---- */
+struct sl_legacy_mod {
+    char *module;                /* plugin name */
+    struct sl_kv *kv;            /* implicit kvs, parameter names of the plugin */
+    struct sl_legacy_mod *next;
+};
+
 struct sl_legacy {
     struct sl_kv *action_once;   /* $ActionQueue*, $ActionResume*: next legacy action only */
-    struct sl_kv *action_all;    /* $ActionExecOnlyWhenPreviousIsSuspended: every following
-                                  * legacy action (rsyslog does not reset it per action) */
-    struct sl_kv *omfile;        /* $FileOwner & co: following legacy omfile actions (the
-                                  * default template: every following omfile action) */
-    struct sl_kv *omfwd;         /* $ActionForwardDefaultTemplate (every omfwd action),
-                                  * $ActionSendStreamDriver* (legacy omfwd actions) */
+    struct sl_kv *action_all;    /* $ActionExecOnlyWhenPreviousIsSuspended,
+                                  * $ActionExecOnlyOnceEveryInterval: every following
+                                  * legacy action (rsyslog does not reset them per action) */
+    struct sl_kv *action_next_legacy; /* $ActionExecOnlyEveryNthTime(Timeout): the next
+                                  * legacy action only; action() neither uses nor resets them */
+    struct sl_legacy_mod *mods;  /* output modules' directives from their descriptors
+                                  * ($FileOwner & co for omfile, $ActionSendStreamDriver* for
+                                  * omfwd): following legacy actions of that module; the
+                                  * default template: every following action of it */
     char *udp_address;           /* $UDPServerAddress */
     char *udp_ruleset;           /* $InputUDPServerBindRuleset */
     char *tcp_ruleset;           /* $InputTCPServerBindRuleset */
@@ -132,6 +141,9 @@ struct sl_stmt *sl_legacy_action(struct sl_pstate *ps, const char *text, struct 
 /* One "$Directive args" line (text starts at '$'). */
 void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc loc);
 void sl_legacy_free(struct sl_legacy *l);
+/* What output module `module` ("omfile", "builtin:omfile") gets from legacy directives
+ * so far (implicit kvs), or NULL. */
+const struct sl_kv *sl_legacy_mod_defaults(struct sl_pstate *ps, const char *module);
 /* Compile a property filter regex the way rsyslog does (value already unescaped). */
 int sl_legacy_compile_re(struct sl_pstate *ps, struct sl_stmt *st, struct sl_loc loc);
 

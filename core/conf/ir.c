@@ -318,14 +318,13 @@ void sl_action_finish(struct sl_pstate *ps, struct sl_stmt *st, int legacy)
     if (legacy) {
         add_defaults(&a->kv, ps->leg.action_once, 0);
         add_defaults(&a->kv, ps->leg.action_all, 0);
+        add_defaults(&a->kv, ps->leg.action_next_legacy, 0);
+        sl_kv_free_list(ps->leg.action_next_legacy);
+        ps->leg.action_next_legacy = NULL;
     }
     sl_kv_free_list(ps->leg.action_once);
     ps->leg.action_once = NULL;
-    if (strcasecmp(t, "omfile") == 0) {
-        add_defaults(&a->kv, ps->leg.omfile, !legacy);
-    } else if (strcasecmp(t, "omfwd") == 0) {
-        add_defaults(&a->kv, ps->leg.omfwd, !legacy);
-    }
+    add_defaults(&a->kv, sl_legacy_mod_defaults(ps, t), !legacy);
     struct sl_kv *nm = sl_kv_find(a->kv, "name");
     if (nm != NULL && !nm->is_array && nm->str != NULL) {
         a->name = sl_xstrdup(nm->str);

@@ -5,11 +5,16 @@
  * Legacy $Action... directives are stateful, as in rsyslog 8.2302 (verified by running it):
  *   - queue/resume settings apply to the next action if it is a legacy one, and any next
  *     action (legacy or action()) uses them up;
- *   - omfile/omfwd defaults ($FileOwner, $FileCreateMode, $CreateDirs, ...) apply to every
- *     following legacy action of that type, the default templates
+ *   - output defaults ($FileOwner, $FileCreateMode, $CreateDirs, ...) apply to every
+ *     following legacy action of that module, the default templates
  *     ($ActionFileDefaultTemplate, $ActionForwardDefaultTemplate) to action() objects too;
  *     a parameter the action sets itself wins;
  *   - $ResetConfigVariables clears them.
+ * The table below holds the core's own directives (global, main queue, action settings)
+ * and the ones that create objects ($ModLoad, $template, $RuleSet, $UDPServerRun,
+ * $InputTCPServerRun, ...: desugaring, like the selector lines).  Every plugin's
+ * directives come from the `legacy` fields of its descriptor (sl_cnf_set_plugins): the
+ * built-ins' and those of the modules loaded before the directive, as in rsyslog.
  * All kvs produced here from directives are implicit.
  *
  * Ownership: pending settings live in struct sl_legacy inside the parse state and are
@@ -403,6 +408,8 @@ struct sl_stmt *sl_legacy_action(struct sl_pstate *ps, const char *t, struct sl_
         ps->nactions++;
         sl_kv_free_list(ps->leg.action_once);
         ps->leg.action_once = NULL;
+        sl_kv_free_list(ps->leg.action_next_legacy);
+        ps->leg.action_next_legacy = NULL;
         return sl_stmt_new(SL_ST_STOP, loc);
     }
     if (strcmp(t, "*") == 0) {
@@ -526,11 +533,10 @@ enum dkind {
     D_MAINQ,       /* main_queue() kv */
     D_ACTION_ONCE, /* next legacy action only */
     D_ACTION_ONCE_BIN,
+    D_ACTION_ALL,  /* every following legacy action */
     D_ACTION_ALL_BIN, /* every following legacy action, on/off */
-    D_OMFILE,
-    D_OMFILE_BIN,
-    D_OMFWD,
-    D_OMFWD_BIN,
+    D_ACTION_NEXT_LEGACY, /* the next legacy action; action() objects leave it */
+    D_IGNORED,     /* accepted, no effect */
     D_SPECIAL
 };
 
@@ -613,33 +619,13 @@ static const struct directive directives[] = {
     { "ActionResumeRetryCount", D_ACTION_ONCE, "action.resumeRetryCount" },
     { "ActionExecOnlyWhenPreviousIsSuspended", D_ACTION_ALL_BIN,
       "action.execOnlyWhenPreviousIsSuspended" },
-    { "ActionExecOnlyOnceEveryInterval", D_ACTION_ONCE, "action.execOnlyOnceEveryInterval" },
-    /* omfile defaults */
-    { "ActionFileDefaultTemplate", D_OMFILE, "template" },
-    { "ActionFileEnableSync", D_OMFILE_BIN, "sync" },
-    { "FileOwner", D_OMFILE, "fileOwner" },
-    { "FileGroup", D_OMFILE, "fileGroup" },
-    { "FileCreateMode", D_OMFILE, "fileCreateMode" },
-    { "DirCreateMode", D_OMFILE, "dirCreateMode" },
-    { "DirOwner", D_OMFILE, "dirOwner" },
-    { "DirGroup", D_OMFILE, "dirGroup" },
-    { "CreateDirs", D_OMFILE_BIN, "createDirs" },
-    { "FailOnChownFailure", D_OMFILE_BIN, "failOnChownFailure" },
-    { "DynaFileCacheSize", D_OMFILE, "dynaFileCacheSize" },
-    { "OMFileFlushOnTXEnd", D_OMFILE_BIN, "flushOnTXEnd" },
-    { "OMFileIOBufferSize", D_OMFILE, "ioBufferSize" },
-    { "OMFileFlushInterval", D_OMFILE, "flushInterval" },
-    { "OMFileASyncWriting", D_OMFILE_BIN, "asyncWriting" },
-    { "OMFileZipLevel", D_OMFILE, "zipLevel" },
-    /* omfwd defaults */
-    { "ActionForwardDefaultTemplate", D_OMFWD, "template" },
-    { "ActionSendStreamDriver", D_OMFWD, "StreamDriver" },
-    { "ActionSendStreamDriverMode", D_OMFWD, "StreamDriverMode" },
-    { "ActionSendStreamDriverAuthMode", D_OMFWD, "StreamDriverAuthMode" },
-    { "ActionSendStreamDriverPermittedPeer", D_OMFWD, "StreamDriverPermittedPeers" },
-    { "ActionSendResendLastMsgOnReconnect", D_OMFWD_BIN, "ResendLastMSGOnReconnect" },
-    { "ActionSendTCPRebindInterval", D_OMFWD, "RebindInterval" },
-    { "ActionSendUDPRebindInterval", D_OMFWD, "UDP.RebindInterval" },
+    { "ActionExecOnlyOnceEveryInterval", D_ACTION_ALL, "action.execOnlyOnceEveryInterval" },
+    { "ActionExecOnlyEveryNthTime", D_ACTION_NEXT_LEGACY, "action.execOnlyEveryNthTime" },
+    { "ActionExecOnlyEveryNthTimeTimeout", D_ACTION_NEXT_LEGACY,
+      "action.execOnlyEveryNthTimeTimeout" },
+    /* accepted without effect: sluice's omfwd has one rebindInterval, which
+     * $ActionSendTCPRebindInterval (omfwd's descriptor) sets */
+    { "ActionSendUDPRebindInterval", D_IGNORED, NULL },
     /* handled one by one */
     { "ModLoad", D_SPECIAL, NULL },
     { "IncludeConfig", D_SPECIAL, NULL },
@@ -653,10 +639,6 @@ static const struct directive directives[] = {
     { "InputUDPServerBindRuleset", D_SPECIAL, NULL },
     { "InputTCPServerRun", D_SPECIAL, NULL },
     { "InputTCPServerBindRuleset", D_SPECIAL, NULL },
-    { "InputTCPMaxSessions", D_SPECIAL, NULL },
-    { "InputTCPServerStreamDriverMode", D_SPECIAL, NULL },
-    { "InputTCPServerStreamDriverAuthMode", D_SPECIAL, NULL },
-    { "InputTCPServerStreamDriverPermittedPeer", D_SPECIAL, NULL },
     { NULL, 0, NULL }
 };
 
@@ -693,17 +675,6 @@ static struct sl_obj *add_module(struct sl_pstate *ps, const char *name, struct 
     return o;
 }
 
-static void module_param(struct sl_pstate *ps, const char *mod, const char *name,
-                         const char *val, struct sl_loc loc)
-{
-    struct sl_obj *o = find_module(ps, mod);
-    if (o == NULL) {
-        sl_perr(ps, &loc, "$-directive for %s used before $ModLoad %s", mod, mod);
-        return;
-    }
-    sl_kv_set_implicit(&o->kv, name, val, loc);
-}
-
 static int binval(struct sl_pstate *ps, const char *v, struct sl_loc loc, const char *dname)
 {
     /* rsyslog's legacy binary values are exactly "on" and "off" (lower case) */
@@ -715,6 +686,147 @@ static int binval(struct sl_pstate *ps, const char *v, struct sl_loc loc, const 
     }
     sl_perr(ps, &loc, "$%s: 'on' or 'off' expected, not '%s'", dname, v);
     return -1;
+}
+
+/* ---- $Directives of plugins, from their descriptors' `legacy` fields ---------------- */
+
+static sl_cnf_plugin_fn plugin_fn;
+static void *plugin_arg;
+static const struct sl_plugin *const *plugin_builtins;
+
+void sl_cnf_set_plugins(sl_cnf_plugin_fn fn, void *arg, const struct sl_plugin *const *builtins)
+{
+    plugin_fn = fn;
+    plugin_arg = arg;
+    plugin_builtins = builtins;
+}
+
+static const struct sl_param *legacy_param(const struct sl_param *t, const char *name)
+{
+    for (; t != NULL && t->name != NULL; t++) {
+        if (t->legacy != NULL && t->legacy[0] == '$' && strcasecmp(t->legacy + 1, name) == 0) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* The plugin and parameter whose legacy name is $name: the built-ins first, then the
+ * modules loaded so far, in order (as rsyslog registers a module's directives when it is
+ * loaded). */
+static const struct sl_param *find_plugin_directive(struct sl_pstate *ps, const char *name,
+                                                    const struct sl_plugin **plp, int *is_mod)
+{
+    for (size_t i = 0; plugin_builtins != NULL && plugin_builtins[i] != NULL; i++) {
+        const struct sl_plugin *pl = plugin_builtins[i];
+        const struct sl_param *p;
+        if ((p = legacy_param(pl->module_params, name)) != NULL ||
+            (p = legacy_param(pl->inst_params, name)) != NULL) {
+            *plp = pl;
+            *is_mod = legacy_param(pl->module_params, name) == p;
+            return p;
+        }
+    }
+    for (struct sl_obj *o = ps->cnf->objs; plugin_fn != NULL && o != NULL; o = o->next) {
+        struct sl_kv *l;
+        if (o->type != SL_OBJ_MODULE || (l = sl_kv_find(o->kv, "load")) == NULL ||
+            l->is_array || l->str == NULL) {
+            continue;
+        }
+        const struct sl_plugin *pl = plugin_fn(l->str, plugin_arg);
+        const struct sl_param *p;
+        if (pl != NULL && ((p = legacy_param(pl->module_params, name)) != NULL ||
+                           (p = legacy_param(pl->inst_params, name)) != NULL)) {
+            *plp = pl;
+            *is_mod = legacy_param(pl->module_params, name) == p;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Settings a legacy directive gives the following legacy actions of one output module
+ * (omfile's $FileOwner, omfwd's $ActionSendStreamDriverMode, ...). */
+static void leg_mod_set(struct sl_pstate *ps, const char *module, const char *name,
+                        const char *val, struct sl_loc loc)
+{
+    struct sl_legacy_mod *m = ps->leg.mods;
+    while (m != NULL && strcasecmp(m->module, module) != 0) {
+        m = m->next;
+    }
+    if (m == NULL) {
+        m = sl_xcalloc(1, sizeof *m);
+        m->module = sl_xstrdup(module);
+        m->next = ps->leg.mods;
+        ps->leg.mods = m;
+    }
+    sl_kv_set_implicit(&m->kv, name, val, loc);
+}
+
+const struct sl_kv *sl_legacy_mod_defaults(struct sl_pstate *ps, const char *module)
+{
+    if (strncasecmp(module, "builtin:", 8) == 0) {
+        module += 8;
+    }
+    for (struct sl_legacy_mod *m = ps->leg.mods; m != NULL; m = m->next) {
+        if (strcasecmp(m->module, module) == 0) {
+            return m->kv;
+        }
+    }
+    return NULL;
+}
+
+static int binval(struct sl_pstate *ps, const char *v, struct sl_loc loc, const char *dname);
+
+/* $name arg as a plugin's directive.  arg NULL: only say whether one is known.  Returns 0
+ * when a descriptor knows the directive (errors in its value are reported), else
+ * SL_ENOENT.  An output's directive for an action parameter (or for a module parameter
+ * that actions have too, as omfile's fileOwner) sets it on the following legacy actions
+ * of that module (the default template also on action() objects, see sl_action_finish),
+ * as rsyslog 8.2302 does; any other module parameter's directive sets module(), which
+ * needs the module loaded before.  Binary values are exactly "on" or "off", as rsyslog's legacy parser wants. */
+static int plugin_directive(struct sl_pstate *ps, const char *name, const char *arg,
+                            struct sl_loc loc)
+{
+    const struct sl_plugin *pl = NULL;
+    int is_mod = 0;
+    const struct sl_param *p = find_plugin_directive(ps, name, &pl, &is_mod);
+    if (p == NULL) {
+        return SL_ENOENT;
+    }
+    if (arg == NULL) {
+        return 0;
+    }
+    const char *val = arg;
+    if (p->type == SL_PT_BOOL) {
+        int b = binval(ps, (p->flags & SL_P_SECRET) && strcmp(arg, "on") != 0 &&
+                               strcmp(arg, "off") != 0 ? SL_REDACTED : arg, loc, name);
+        if (b < 0) {
+            return 0;
+        }
+        val = b ? "on" : "off";
+    }
+    int per_action = !is_mod;
+    for (const struct sl_param *q = pl->inst_params; is_mod && q != NULL && q->name != NULL;
+         q++) {
+        per_action |= strcasecmp(q->name, p->name) == 0;   /* omfile's fileOwner & co */
+    }
+    if ((pl->kinds & SL_OUTPUT) && per_action) {
+        leg_mod_set(ps, pl->name, p->name, val, loc);
+    } else if (is_mod) {
+        struct sl_obj *o = find_module(ps, pl->name);
+        if (o == NULL) {
+            sl_perr(ps, &loc, "$%s (module %s) used before $ModLoad %s", name, pl->name,
+                    pl->name);
+        } else {
+            sl_kv_set_implicit(&o->kv, p->name, val, loc);
+        }
+    } else {
+        sl_perr(ps, &loc, "$%s sets parameter '%s' of %s instances, which legacy directives "
+                "cannot do in sluice: use input(type=\"%s\" %s=\"...\")", name, p->name,
+                pl->name, pl->name, p->name);
+    }
+    return 0;
 }
 
 static void legacy_template(struct sl_pstate *ps, const char *args, struct sl_loc loc)
@@ -821,8 +933,14 @@ void sl_legacy_free(struct sl_legacy *l)
 {
     sl_kv_free_list(l->action_once);
     sl_kv_free_list(l->action_all);
-    sl_kv_free_list(l->omfile);
-    sl_kv_free_list(l->omfwd);
+    sl_kv_free_list(l->action_next_legacy);
+    while (l->mods != NULL) {
+        struct sl_legacy_mod *n = l->mods->next;
+        free(l->mods->module);
+        sl_kv_free_list(l->mods->kv);
+        free(l->mods);
+        l->mods = n;
+    }
     free(l->udp_address);
     free(l->udp_ruleset);
     free(l->tcp_ruleset);
@@ -873,7 +991,11 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
             k->arr.v[k->arr.n++] = sl_xstrdup(arg);
         }
     } else if (strcasecmp(n, "ResetConfigVariables") == 0) {
+        /* rsyslog's reset leaves $ActionExecOnlyEveryNthTime(Timeout) pending */
+        struct sl_kv *nth = ps->leg.action_next_legacy;
+        ps->leg.action_next_legacy = NULL;
         sl_legacy_free(&ps->leg);
+        ps->leg.action_next_legacy = nth;
     } else if (strcasecmp(n, "UDPServerAddress") == 0) {
         set_str(&ps->leg.udp_address, arg);
     } else if (strcasecmp(n, "InputUDPServerBindRuleset") == 0) {
@@ -888,14 +1010,6 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         add_input(ps, "imudp", arg, addr, ps->leg.udp_ruleset, loc);
     } else if (strcasecmp(n, "InputTCPServerRun") == 0) {
         add_input(ps, "imtcp", arg, NULL, ps->leg.tcp_ruleset, loc);
-    } else if (strcasecmp(n, "InputTCPMaxSessions") == 0) {
-        module_param(ps, "imtcp", "maxSessions", arg, loc);
-    } else if (strcasecmp(n, "InputTCPServerStreamDriverMode") == 0) {
-        module_param(ps, "imtcp", "streamDriver.mode", arg, loc);
-    } else if (strcasecmp(n, "InputTCPServerStreamDriverAuthMode") == 0) {
-        module_param(ps, "imtcp", "streamDriver.authMode", arg, loc);
-    } else if (strcasecmp(n, "InputTCPServerStreamDriverPermittedPeer") == 0) {
-        module_param(ps, "imtcp", "permittedPeer", arg, loc);
     }
 }
 
@@ -923,7 +1037,23 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
         }
     }
     if (d == NULL) {
-        sl_perr(ps, &loc, "unknown legacy directive '$%s'", name);
+        if (*rest != '\0' && *rest != '#') {
+            /* a plugin's directives take one value, as the core's do */
+            if (plugin_directive(ps, name, NULL, loc) == 0) {
+                /* (not quoted: the text may be part of a secret) */
+                sl_perr(ps, &loc, "$%s: unexpected extra text after the value", name);
+                goto out;
+            }
+        }
+        if (*arg == '\0') {
+            if (plugin_directive(ps, name, NULL, loc) == 0) {
+                sl_perr(ps, &loc, "$%s: missing value", name);
+                goto out;
+            }
+        }
+        if (plugin_directive(ps, name, arg, loc) != 0) {
+            sl_perr(ps, &loc, "unknown legacy directive '$%s'", name);
+        }
         goto out;
     }
     if (d->kind != D_SPECIAL || strcasecmp(name, "ResetConfigVariables") != 0) {
@@ -940,9 +1070,7 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
     switch (d->kind) {
     case D_GLOBAL_BIN:
     case D_ACTION_ONCE_BIN:
-    case D_ACTION_ALL_BIN:
-    case D_OMFILE_BIN:
-    case D_OMFWD_BIN: {
+    case D_ACTION_ALL_BIN: {
         int b = binval(ps, arg, loc, name);
         if (b < 0) {
             goto out;
@@ -969,16 +1097,14 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
     case D_ACTION_ONCE_BIN:
         sl_kv_set_implicit(&ps->leg.action_once, d->modern, val, loc);
         break;
+    case D_ACTION_ALL:
     case D_ACTION_ALL_BIN:
         sl_kv_set_implicit(&ps->leg.action_all, d->modern, val, loc);
         break;
-    case D_OMFILE:
-    case D_OMFILE_BIN:
-        sl_kv_set_implicit(&ps->leg.omfile, d->modern, val, loc);
+    case D_ACTION_NEXT_LEGACY:
+        sl_kv_set_implicit(&ps->leg.action_next_legacy, d->modern, val, loc);
         break;
-    case D_OMFWD:
-    case D_OMFWD_BIN:
-        sl_kv_set_implicit(&ps->leg.omfwd, d->modern, val, loc);
+    case D_IGNORED:
         break;
     case D_SPECIAL:
         special(ps, d, arg, rawargs, loc);

@@ -269,8 +269,11 @@ struct sl_host {
     int (*render)(const struct sl_template *tpl, struct sl_msg *m, struct sl_buf *out);
     /* Look a template up by name (built-in RSYSLOG_* ones included); NULL if unknown. */
     const struct sl_template *(*template_find)(const char *name);
-    /* Name of the default template set by legacy directives, for example
-     * key "actionfiledefaulttemplate" or "actionforwarddefaulttemplate"; NULL if unset. */
+    /* Deprecated (ABI 1.4), always NULL, to go in 2.0: the core itself applies what the
+     * legacy directives set ($ActionFileDefaultTemplate, $ActionForwardDefaultTemplate,
+     * $FileOwner, ...), where rsyslog applies them, as parameters of the actions that
+     * follow them (implicit template=, fileOwner=, ...), so a plugin sees them as its own
+     * parameters.  A plugin's own fallback is its default_template. */
     const char *(*legacy_default)(const char *key);
 
     /* Buffers ------------------------------------------------------------------------ */
@@ -413,7 +416,10 @@ enum {
     SL_PF_MODULE_INSTANCE = 1u << 2,   /* input: loading the module (module(load=...)) makes
                                         * one instance with default parameters, as rsyslog's
                                         * imuxsock system socket and imklog */
-    SL_PF_THREADED = 1u << 3           /* ABI 1.4, input: run_thread() on `threads` threads */
+    SL_PF_THREADED = 1u << 3,          /* ABI 1.4, input: run_thread() on `threads` threads */
+    SL_PF_REPEAT_REDUCTION = 1u << 4   /* ABI 1.4, output: global $RepeatedMsgReduction
+                                        * applies to its actions (rsyslog's omfile, omfwd,
+                                        * ompipe, omusrmsg) */
 };
 
 struct sl_plugin {
@@ -432,7 +438,28 @@ struct sl_plugin {
     const struct sl_output_ops *out;
     /* ABI 1.1 */
     const struct sl_modifier_ops *mod;  /* SL_MODIFIER */
+
+    /* ABI 1.4: what the core needs to know about a plugin, so that it never names one.
+     * Read only when struct_size covers the field (SL_PLUGIN_HAS); older plugins, and NULL,
+     * get the defaults given here. */
+    /* Output: the template the plugin renders when the action sets none, as named in
+     * action.errorFile records ("template0").  NULL: "RSYSLOG_FileFormat". */
+    const char *default_template;
+    /* Input: the name of an input's statistics set when it has port= (rsyslog's object
+     * names): %n the input name, %p the first port= value, %a address= or "*", %% a '%';
+     * e.g. "%n(%p)" (imtcp) or "%n(%a/%p/IPv4)" (imudp).  NULL, or no port=: the name. */
+    const char *stats_set;
+    /* Input: counters the core creates in that set after "submitted", always 0 in sluice
+     * but printed by rsyslog (imudp's "disallowed"); NULL-terminated, or NULL. */
+    const char *const *stats_counters;
+    /* Output: a parameter naming a static output file; with privDrop the core checks at
+     * start-up that the dropped user can create or write it (omfile: "file").  NULL: none. */
+    const char *path_param;
 };
+
+/* Does descriptor pl (of any minor) carry field f? */
+#define SL_PLUGIN_HAS(pl, f) \
+    ((pl)->struct_size >= offsetof(struct sl_plugin, f) + sizeof((pl)->f))
 
 /* Every .so exports exactly one descriptor under this name. Built-in plugins (compiled into
  * sluiced with -DSL_BUILTIN_PLUGIN) export sl_builtin_<name> instead. */

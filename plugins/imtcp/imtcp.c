@@ -1246,4 +1246,9 @@ SL_PLUGIN_DEFINE(imtcp) = {
     .inst_size = sizeof(struct imtcp_inst),
     .wrk_size = 0,
     .in = &imtcp_ops,
+#if defined(SL_IMPTCP)
+    .stats_set = "%n(%a/%p/IPv4)",
+#elif !defined(SL_IMTLS)
+    .stats_set = "%n(%p)",
+#endif
 };

@@ -311,6 +311,9 @@ static const struct sl_input_ops imudp_ops = {
     .run_thread = imudp_run_thread,
 };
 
+/* rsyslog's imudp set has "disallowed" (its sender ACLs; sluice has none: always 0) */
+static const char *const imudp_stats_counters[] = { "disallowed", NULL };
+
 SL_PLUGIN_DEFINE(imudp) = {
     SL_PLUGIN_HEADER(imudp),
     .kinds = SL_INPUT,
@@ -321,4 +324,6 @@ SL_PLUGIN_DEFINE(imudp) = {
     .inst_size = sizeof(struct imudp_inst),
     .wrk_size = 0,
     .in = &imudp_ops,
+    .stats_set = "%n(%a/%p/IPv4)",
+    .stats_counters = imudp_stats_counters,
 };

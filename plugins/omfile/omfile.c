@@ -722,7 +722,7 @@ static const struct sl_output_ops omfile_ops = {
 SL_PLUGIN_DEFINE(omfile) = {
     SL_PLUGIN_HEADER(omfile),
     .kinds = SL_OUTPUT,
-    .flags = 0,
+    .flags = SL_PF_REPEAT_REDUCTION,
     .module_params = omfile_mod_params,
     .inst_params = omfile_inst_params,
     .mod_size = sizeof(struct omfile_mod),
@@ -732,4 +732,6 @@ SL_PLUGIN_DEFINE(omfile) = {
     .mod_fini = NULL,
     .in = NULL,
     .out = &omfile_ops,
+    .default_template = "RSYSLOG_FileFormat",
+    .path_param = "file",
 };

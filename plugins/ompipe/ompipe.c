@@ -285,7 +285,7 @@ static const struct sl_output_ops ompipe_ops = {
 SL_PLUGIN_DEFINE(ompipe) = {
     SL_PLUGIN_HEADER(ompipe),
     .kinds = SL_OUTPUT,
-    .flags = 0,
+    .flags = SL_PF_REPEAT_REDUCTION,
     .module_params = ompipe_mod_params,
     .inst_params = ompipe_inst_params,
     .mod_size = sizeof(struct ompipe_mod),
@@ -295,4 +295,5 @@ SL_PLUGIN_DEFINE(ompipe) = {
     .mod_fini = NULL,
     .in = NULL,
     .out = &ompipe_ops,
+    .default_template = "RSYSLOG_FileFormat",
 };

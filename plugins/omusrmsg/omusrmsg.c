@@ -270,7 +270,7 @@ static const struct sl_output_ops omusrmsg_ops = {
 SL_PLUGIN_DEFINE(omusrmsg) = {
     SL_PLUGIN_HEADER(omusrmsg),
     .kinds = SL_OUTPUT,
-    .flags = 0,
+    .flags = SL_PF_REPEAT_REDUCTION,
     .module_params = omusrmsg_mod_params,
     .inst_params = omusrmsg_inst_params,
     .mod_size = sizeof(struct omusrmsg_mod),

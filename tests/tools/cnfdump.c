@@ -12,6 +12,7 @@
 
 #include "conf/ir.h"
 #include "log.h"
+#include "plugin.h"
 
 int main(int argc, char **argv)
 {
@@ -25,8 +26,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: cnfdump [-q] FILE.conf\n");
         return 2;
     }
+    /* plugins' $Directives: the built-ins, and loadable plugins from $SLUICE_PLUGIN_DIR */
+    sl_cnf_set_plugins(sl_plugin_lookup, (void *)sl_plugin_dir(NULL), sl_builtin_plugins);
     struct sl_cnf *c = sl_cnf_load(argv[ai]);
     if (c == NULL) {
+        sl_plugin_lookup_clear();
         return 1;
     }
     if (!quiet) {
@@ -34,5 +38,6 @@ int main(int argc, char **argv)
     }
     int bad = c->nerrors > 0;
     sl_cnf_free(c);
+    sl_plugin_lookup_clear();
     return bad ? 1 : 0;
 }
