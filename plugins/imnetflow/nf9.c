@@ -12,7 +12,8 @@
  * samplerRandomInterval 50, samplingPacketInterval/Space 305/306; per samplerId 48 or
  * selectorId 302, else for the whole source) and systemInitTimeMilliseconds (160); they
  * are counted, not emitted.  Sequence numbers: v9 counts export packets, IPFIX data records
- * (a message with data held for a missing template skips the next check).
+ * (nf_src_seq_ipfix: RFC 7011's convention or softflowd's, learnt per source; a message
+ * with data held for a missing template skips a check).
  *
  * Bad input (counted as malformed, the rest of the datagram dropped, flows before the fault
  * still emitted): a set length below 4 or past the end, a template that does not fit its set,
@@ -166,6 +167,7 @@ int nf9_data_set(struct nf_coll *c, struct nf_src *s, const struct nf_tmpl *t,
     }
     nf_src_count(s, NFC_FLOWS, (uint64_t)flows);
     nf_src_count(s, NFC_OPTIONS, (uint64_t)opts);
+    c->msg_flows += (uint32_t)flows;
     if (bad) {
         nf_src_count(s, NFC_MALFORMED, 1);
         return NF_EMALFORMED;
@@ -298,6 +300,7 @@ int nf_decode_v9(struct nf_coll *c, const struct sockaddr *peer, socklen_t peerl
     }
     nf_src_count(s, NFC_DATAGRAMS, 1);
     int total = 0, held = 0, rc = 0;
+    c->msg_flows = 0;
     while (len - off >= 4) {
         uint16_t sid = nf_be16(buf + off), slen = nf_be16(buf + off + 2);
         if (slen < 4 || slen > len - off) {
@@ -341,7 +344,7 @@ int nf_decode_v9(struct nf_coll *c, const struct sockaddr *peer, socklen_t peerl
         rc = NF_EMALFORMED;
     }
     if (ipfix) {
-        nf_src_seq(s, seq, seq + (uint32_t)total, !held && rc == 0);
+        nf_src_seq_ipfix(s, seq, (uint32_t)total, c->msg_flows, !held && rc == 0);
     } else {
         nf_src_seq(s, seq, seq + 1, 1);
     }

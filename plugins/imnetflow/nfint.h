@@ -63,6 +63,12 @@ struct nf_src {
     uint32_t domain;
     int seq_valid;
     uint32_t seq_next;
+    /* IPFIX: the previous message's sequence number and data records, and which convention
+     * the exporter follows: 0 unknown, 1 RFC 7011 (records before this message), 2 records up
+     * to and including this message's flow records (softflowd) */
+    uint32_t seq_prev;
+    uint32_t prev_records;
+    int seq_mode;
     struct nf_tmpl *tb[NF_TB];
     uint64_t default_rate;  /* options data without a sampler id; v5 header */
     struct nf_sampler samp[NF_MAX_SAMPLERS];
@@ -97,6 +103,7 @@ struct nf_coll {
     size_t ntmpl;
     int dirty;
     int64_t now_ms;
+    uint32_t msg_flows;     /* flows of the message being decoded */
     struct nf_flow fl;      /* scratch for the flow being decoded */
 };
 
@@ -122,6 +129,8 @@ void nf_held_add(struct nf_coll *c, struct nf_src *s, uint16_t tid, const struct
 /* nf9.c: decode the records of one data set; returns flows emitted, or NF_EMALFORMED. */
 int nf9_data_set(struct nf_coll *c, struct nf_src *s, const struct nf_tmpl *t,
                  const struct nf_hctx *h, const uint8_t *p, size_t len);
+void nf_src_seq_ipfix(struct nf_src *s, uint32_t seq, uint32_t records, uint32_t flows,
+                      int valid);
 uint64_t nf_src_rate(const struct nf_src *s, int has_id, uint64_t id);
 
 #endif

@@ -261,6 +261,39 @@ void nf_src_seq(struct nf_src *s, uint32_t seq, uint32_t next, int valid_next)
     s->seq_valid = valid_next;
 }
 
+/* IPFIX sequence numbers: RFC 7011 counts the data records sent before this message, so the
+ * step from the previous message is the previous message's record count.  Some exporters
+ * (softflowd 1.1) count up to and including this message's flow records (options records
+ * left out): the step is this message's flow count.  The first step that matches one of
+ * them fixes the convention for the source; until then nothing is counted. */
+void nf_src_seq_ipfix(struct nf_src *s, uint32_t seq, uint32_t records, uint32_t flows,
+                      int valid)
+{
+    if (s->seq_valid) {
+        uint32_t d = seq - s->seq_prev;
+        if (s->seq_mode == 0 && valid) {
+            if (d == s->prev_records) {
+                s->seq_mode = 1;
+            } else if (d == flows) {
+                s->seq_mode = 2;
+            }
+        }
+        if (s->seq_mode == 1 || (s->seq_mode == 2 && valid)) {
+            int32_t gap = (int32_t)(d - (s->seq_mode == 1 ? s->prev_records : flows));
+            if (gap > 0) {
+                nf_src_count(s, NFC_SEQ_LOST, (uint64_t)gap);
+            } else if (gap < 0) {
+                nf_src_count(s, NFC_SEQ_RESETS, 1);
+            }
+        }
+    }
+    s->seq_prev = seq;
+    s->prev_records = records;
+    /* valid: this message's records are all counted (no held data, not malformed); the RFC
+     * convention needs them for the next check, the other one only the next message's */
+    s->seq_valid = valid || s->seq_mode == 2;
+}
+
 uint64_t nf_src_rate(const struct nf_src *s, int has_id, uint64_t id)
 {
     if (has_id) {

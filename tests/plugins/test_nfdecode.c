@@ -488,6 +488,25 @@ START_TEST(t_ipfix_seq_withdraw)
 }
 END_TEST
 
+/* softflowd's convention: the sequence counts flow records up to and including this message */
+START_TEST(t_ipfix_seq_post)
+{
+    struct nf_coll *c = coll();
+    struct pk p;
+    ipfix_small(&p, 3, 3, 1);
+    feed(c, "127.0.0.1", 4739, p.b, p.n, T0);
+    ipfix_small(&p, 5, 2, 0);          /* step 2 = this message's records: convention learnt */
+    feed(c, "127.0.0.1", 4739, p.b, p.n, T0);
+    ipfix_small(&p, 9, 2, 0);          /* 2 records lost */
+    feed(c, "127.0.0.1", 4739, p.b, p.n, T0);
+    ipfix_small(&p, 10, 1, 0);
+    feed(c, "127.0.0.1", 4739, p.b, p.n, T0);
+    ck_assert_uint_eq(nf_coll_counter(c, "127.0.0.1", 1, NFC_SEQ_LOST), 2);
+    ck_assert_uint_eq(nf_coll_counter(c, "127.0.0.1", 1, NFC_SEQ_RESETS), 0);
+    nf_coll_free(c);
+}
+END_TEST
+
 START_TEST(t_template_bound)
 {
     struct nf_conf cf;
@@ -649,6 +668,7 @@ int main(void)
     tcase_add_test(tc, t_template_lifetime);
     tcase_add_test(tc, t_ipfix_types);
     tcase_add_test(tc, t_ipfix_seq_withdraw);
+    tcase_add_test(tc, t_ipfix_seq_post);
     tcase_add_test(tc, t_template_bound);
     tcase_add_test(tc, t_malformed);
     tcase_add_test(tc, t_persist);
