@@ -35,6 +35,50 @@ static void *input_main(void *arg)
     return NULL;
 }
 
+/* An SL_PF_THREADED input: one of its `threads` threads (ABI 1.4). */
+static void *input_thread_main(void *arg)
+{
+    struct sl_input_thr *t = arg;
+    struct sl_input_ctx *ctx = t->ctx;
+    int rc = ctx->mod->pl->in->run_thread(ctx->inst, t->index, ctx->nthreads);
+    if (rc != 0 && !atomic_load(&ctx->eng->stopping)) {
+        sl_log(SL_LOG_ERR, ctx->mod->pl->name, "input '%s' thread %u stopped with error %d",
+               ctx->inputname, t->index, rc);
+    }
+    return NULL;
+}
+
+/* Starts an input's thread(s); with SL_PF_THREADED all `threads` of them or none (the ones
+ * started are stopped and joined again if one cannot be). */
+static void start_input(struct sl_input_ctx *ctx)
+{
+    if (ctx->nthreads == 0) {
+        if (pthread_create(&ctx->thr, NULL, input_main, ctx) == 0) {
+            ctx->running = 1;
+        }
+        return;
+    }
+    ctx->thrs = sl_xcalloc(ctx->nthreads, sizeof *ctx->thrs);
+    ctx->targs = sl_xcalloc(ctx->nthreads, sizeof *ctx->targs);
+    for (unsigned i = 0; i < ctx->nthreads; i++) {
+        ctx->targs[i] = (struct sl_input_thr){ ctx, i };
+        if (pthread_create(&ctx->thrs[i], NULL, input_thread_main, &ctx->targs[i]) != 0) {
+            sl_log(SL_LOG_ERR, ctx->mod->pl->name, "input '%s': cannot start thread %u of %u",
+                   ctx->inputname, i + 1, ctx->nthreads);
+            if (ctx->mod->pl->in->stop != NULL) {
+                ctx->mod->pl->in->stop(ctx->inst);
+            }
+            for (unsigned k = 0; k < i; k++) {
+                pthread_join(ctx->thrs[k], NULL);
+            }
+            ctx->nrunning = 0;
+            return;
+        }
+        ctx->nrunning = i + 1;
+    }
+    ctx->running = 1;
+}
+
 /* ---------------------------------------------------------------------------------------
  * Start / stop
  * ------------------------------------------------------------------------------------- */
@@ -122,9 +166,7 @@ int sl_engine_start(struct sl_engine *e)
         if (!ctx->opened) {
             continue;
         }
-        if (pthread_create(&ctx->thr, NULL, input_main, ctx) == 0) {
-            ctx->running = 1;
-        }
+        start_input(ctx);
     }
     return 0;
 }
@@ -180,7 +222,12 @@ void sl_engine_stop(struct sl_engine *e, int signo)
     }
     for (size_t i = 0; i < e->ninputs; i++) {
         struct sl_input_ctx *ctx = e->inputs[i];
-        if (ctx->running) {
+        if (ctx->running && ctx->nthreads > 0) {
+            for (unsigned t = 0; t < ctx->nrunning; t++) {
+                join_until(ctx->thrs[t], deadline, e);
+            }
+            ctx->running = 0;
+        } else if (ctx->running) {
             join_until(ctx->thr, deadline, e);
             ctx->running = 0;
         }
@@ -240,6 +287,8 @@ void sl_engine_free(struct sl_engine *e)
         sl_params_free(ctx->mod->pl->inst_params, ctx->inst);
         free(ctx->inst);
         free(ctx->inputname);
+        free(ctx->thrs);
+        free(ctx->targs);
         free(ctx);
     }
     free(e->inputs);

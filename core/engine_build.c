@@ -817,6 +817,50 @@ static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
 
 static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs);
 
+/* SL_PF_THREADED inputs (ABI 1.4): the core binds input(threads=N), 1..SL_INPUT_THREADS_MAX.
+ * Not given: the module's own `threads` parameter if the plugin has one (rsyslog's imudp has
+ * it as a module parameter), else 1.  Sets ctx->nthreads; other inputs keep 0 (one thread
+ * running run()).  Returns the number of errors. */
+#define SL_INPUT_THREADS_MAX 64
+static int bind_input_threads(struct sl_input_ctx *ctx, struct sl_kv *kvs, const char *what,
+                              const struct sl_loc *loc)
+{
+    static const struct sl_param threads_param[] = {
+        { "threads", SL_PT_POSINT, 0, 0, NULL, NULL, NULL,
+          "threads running the input (inputs that support it)" },
+        SL_PARAM_END
+    };
+    const struct sl_plugin *pl = ctx->mod->pl;
+    if (!(pl->flags & SL_PF_THREADED)) {
+        return 0;
+    }
+    if (pl->abi_minor < 4 || pl->in->run_thread == NULL) {
+        sl_cfg_error(loc, "%s: module '%s' is flagged threaded but has no run_thread()", what,
+                     pl->name);
+        return 1;
+    }
+    int64_t n = 0;
+    int errs = sl_params_apply(threads_param, &n, kvs, NULL, what, loc);
+    for (const struct sl_param *p = pl->module_params; n == 0 && p != NULL && p->name != NULL;
+         p++) {
+        if (strcasecmp(p->name, "threads") == 0 && ctx->mod->modconf != NULL &&
+            (p->type == SL_PT_POSINT || p->type == SL_PT_NONNEG || p->type == SL_PT_INT)) {
+            n = *(const int64_t *)(const void *)((const char *)ctx->mod->modconf + p->offset);
+        }
+    }
+    if (n <= 0) {
+        n = 1;
+    }
+    if (n > SL_INPUT_THREADS_MAX) {
+        sl_cfg_error(loc, "%s: threads=%lld is more than %d", what, (long long)n,
+                     SL_INPUT_THREADS_MAX);
+        errs++;
+        n = 1;
+    }
+    ctx->nthreads = (unsigned)n;
+    return errs;
+}
+
 /* Inputs flagged SL_PF_MODULE_INSTANCE run as soon as their module is loaded (rsyslog's
  * imuxsock system socket, imklog): one instance with default parameters, bound to the
  * default ruleset, named after the module. */
@@ -852,6 +896,7 @@ static void build_module_inputs(struct sl_engine *e)
         if (ctx->inst != NULL) {
             errs += sl_params_apply(m->pl->inst_params, ctx->inst, NULL, NULL, what, &m->loc);
         }
+        errs += bind_input_threads(ctx, NULL, what, &m->loc);
         input_counters(e, ctx, NULL);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
@@ -942,6 +987,7 @@ static void build_inputs(struct sl_engine *e)
         if (ctx->inst != NULL) {
             errs += sl_params_apply(m->pl->inst_params, ctx->inst, o->kv, &res, what, &o->loc);
         }
+        errs += bind_input_threads(ctx, o->kv, what, &o->loc);
         errs += sl_params_check_unused(o->kv, what, NULL);
         input_counters(e, ctx, o->kv);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);

@@ -248,6 +248,15 @@ struct sl_input_ctx {
     int created, opened;
     pthread_t thr;
     int running;
+    /* SL_PF_THREADED inputs (ABI 1.4): `threads` run_thread() threads, thrs[0..nrunning)
+     * started (engine.c); 0 for every other input (one thread, thr) */
+    unsigned nthreads;
+    unsigned nrunning;
+    pthread_t *thrs;
+    struct sl_input_thr {
+        struct sl_input_ctx *ctx;
+        unsigned index;
+    } *targs;
     struct sl_loc loc;
     _Atomic uint64_t *c_submitted, *c_dropped;
 };
