@@ -6,11 +6,14 @@
  * rate needed (see nf.h); the decoders (nf5.c, nf9.c, nfstate.c, nfie.c) are pure functions
  * this file feeds with datagrams.
  *
- * open() binds one UDP socket per address the (address, port) pairs resolve to, with a large
- * receive buffer (rcvbufSize, a warning when the kernel grants less) and SO_RXQ_OVFL.  run()
- * waits with epoll on the sockets and an eventfd (stop()), reads with recvmmsg() in batches
- * of batchSize datagrams, drops datagrams from exporters not in allowedExporters (counted),
- * and decodes the rest.  Each flow becomes a message: rawmsg and %msg% the flow as one JSON
+ Receiving is the shared UDP listener (plugins/common/sl_udp.c): open() binds the (address,
+ * port) pairs with a large receive buffer (rcvbufSize, a warning when the kernel grants
+ * less) and SO_RXQ_OVFL, `threads` socket sets with SO_REUSEPORT; each of the core's
+ * run_thread() threads (SL_PF_THREADED) reads its set with recvmmsg() in batches of
+ * batchSize datagrams.  The kernel hashes a sender (address and port) to one socket, so an
+ * exporter's datagrams always reach the same thread, and each thread has its own collector
+ * (template cache, sequence state): no lock on the decoding path.  Datagrams from exporters
+ * not in allowedExporters are dropped (counted), the rest decoded.  Each flow becomes a message: rawmsg and %msg% the flow as one JSON
  * object in the naming profile `format` ("nprobe": numeric IE ids, "nprobe-labels": nProbe's
  * --json-labels names, "ipfix": IANA names; enterprise elements "PEN.ID"), fromhost-ip the
  * exporter, pri facility.severity (local0.notice by default, like imfile), TAG `tag`, and the
@@ -20,23 +23,25 @@
  * (flow_key = hash of the exporter's address and port); the input is SL_PF_NO_DELAY: a full
  * queue drops (counted).
  *
- * Once a second the collector expires templates and held data, and, when templates changed,
- * the cache is saved to workDirectory/imnetflow-PORT.templates (atomically: temp file +
- * rename); open() loads it, so data arriving after a restart decodes with the templates
- * received before it.
+ At most once a second, after a batch, a thread's collector expires templates and held data
+ * and, when templates changed, saves its cache to workDirectory/imnetflow-PORT.templates
+ * (thread 0; imnetflow-PORT.N.templates for thread N) atomically (temp file + rename); it is
+ * saved at stop too, and open() loads every such file into every thread's collector, so data
+ * arriving after a restart decodes with the templates received before it (even if the
+ * kernel hashes the exporter to another thread now).
  *
  * Counters (host->counter): set "imnetflow(PORT)": datagrams, flows, submitted,
  * queue.dropped, malformed, version.unknown, exporter.denied, exporter.refused (table full),
- * kernel.dropped (SO_RXQ_OVFL).  Per exporter address and observation domain, set
+ * kernel.dropped (SO_RXQ_OVFL), empty, truncated.  Per exporter address and observation domain, set
  * "imnetflow(ADDRESS/DOMAIN)": the decoders' counters (nf_counter_names): sequence.lost
  * (v5 flows, v9 export packets, IPFIX data records), sequence.resets, notemplate.*,
  * malformed, templates*, options.records, ...
  *
- * Ownership: the instance block belongs to the core; sockets, buffers and the collector are
- * the instance's, released by destroy().
- * Concurrency & locking: create/open/destroy on the main thread, run() on the input thread
- * (which alone touches the collector and the buffers); stop() only sets an atomic flag and
- * writes the eventfd.  Counters are atomics owned by the host.
+ * Ownership: the instance block belongs to the core; the listener, the per-thread states
+ * (collector, buffers, pending messages) are the instance's, released by destroy().
+ * Concurrency & locking: create/open/destroy on the main thread; run_thread(i) touches only
+ * thread state i (its collector, buffers and messages); stop() only calls sl_udp_stop().
+ * Counters are atomics owned by the host, shared by the threads.
  */
 #include "config.h"
 
@@ -50,28 +55,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
 #include "nf.h"
+#include "sl_udp.h"
 
-#define MAX_SOCKS 16
-#define MAX_BATCH 256
-#define DGRAM_MAX 65536
+#define DGRAM_MAX 65535
 #define NF_MSG_BATCH 256
-#define CTRL_SIZE CMSG_SPACE(sizeof(uint32_t))
+#define MAX_THREADS 64
 
 static const char *const formats[] = { "nprobe", "nprobe-labels", "ipfix", NULL };
 
-struct nsock {
-    int is_stop;
-    int fd;
-    int port;
-    uint32_t last_ovfl;
+struct nf_inst;
+
+/* one receive thread's state */
+struct nf_thr {
+    struct nf_inst *in;
+    unsigned index;
+    struct nf_coll *coll;
+    struct nf_jbuf jb;
+    struct nf_jbuf rawb;        /* fallback: "<PRI>TAG JSON" */
+    struct sl_msg *msgs[NF_MSG_BATCH];
+    size_t nmsgs;
+    uint64_t msgs_key;
+    const struct sockaddr *cur_peer;
+    socklen_t cur_peerlen;
+    int64_t last_tick;
+    char *persist_path;
 };
 
 struct allow {
@@ -99,6 +112,7 @@ struct nf_inst {
     int64_t held_bytes;
     int64_t held_timeout;
     int persist;
+    int64_t threads;
 
     /* ---- runtime ---- */
     const struct sl_host *h;
@@ -108,32 +122,17 @@ struct nf_inst {
     void *flow_handle;
     int pri;
     char label[64];
-    char *persist_path;
-    struct nsock socks[MAX_SOCKS];
-    size_t nsock;
-    struct nsock stop_obj;
-    int epfd;
-    atomic_int stopping;
+    const char *workdir;
     struct allow *allow;
     size_t nallow;
-    struct nf_coll *coll;
     size_t batch;
-    uint8_t *bufs;
-    struct mmsghdr *hdrs;
-    struct iovec *iov;
-    struct sockaddr_storage *addrs;
-    char *ctrl;
-    struct sl_msg *msgs[NF_MSG_BATCH];
-    size_t nmsgs;
-    uint64_t msgs_key;
-    struct nf_jbuf jb;
-    struct nf_jbuf rawb;        /* fallback: "<PRI>TAG JSON" */
-    int64_t last_tick;
-    const struct sockaddr *cur_peer;
-    socklen_t cur_peerlen;
+    unsigned nthreads;
+    struct sl_udp *udp;
+    struct nf_thr *thr;
+    struct nf_conf conf;
 
     _Atomic uint64_t *c_datagrams, *c_flows, *c_submitted, *c_qdropped, *c_malformed,
-        *c_version, *c_denied, *c_refused, *c_kernel;
+        *c_version, *c_denied, *c_refused, *c_kernel, *c_empty, *c_truncated;
 };
 
 #define IOFF(f) offsetof(struct nf_inst, f)
@@ -161,6 +160,8 @@ static const struct sl_param inst_params[] = {
     { "heldDataTimeout", SL_PT_POSINT, 0, IOFF(held_timeout), "60", NULL, NULL, "seconds" },
     { "persistTemplates", SL_PT_BOOL, 0, IOFF(persist), "on", NULL, NULL,
       "keep the template cache in workDirectory" },
+    /* bound by the core for SL_PF_THREADED inputs; read here to bind as many socket sets */
+    { "threads", SL_PT_POSINT, 0, IOFF(threads), NULL, NULL, NULL, "receive threads" },
     SL_PARAM_END
 };
 
@@ -239,14 +240,14 @@ static int prefix_eq(const uint8_t *a, const uint8_t *b, int bits)
     return (a[whole] & m) == (b[whole] & m);
 }
 
-static int allowed(const struct nf_inst *in, const struct sockaddr_storage *sa)
+static int allowed(const struct nf_inst *in, const struct sockaddr *sa)
 {
     if (in->nallow == 0) {
         return 1;
     }
     uint8_t a4[4];
     const uint8_t *a6 = NULL;
-    int fam = sa->ss_family;
+    int fam = sa->sa_family;
     if (fam == AF_INET) {
         memcpy(a4, &((const struct sockaddr_in *)sa)->sin_addr, 4);
     } else if (fam == AF_INET6) {
@@ -272,7 +273,7 @@ static int allowed(const struct nf_inst *in, const struct sockaddr_storage *sa)
 /* per (exporter address, domain) counters of the decoders become host counters */
 static void on_src(void *arg, const char *exporter, uint32_t domain, _Atomic uint64_t *c[NFC_N])
 {
-    struct nf_inst *in = arg;
+    struct nf_inst *in = ((struct nf_thr *)arg)->in;
     char set[96];
     snprintf(set, sizeof set, "imnetflow(%s/%u)", exporter, domain);
     for (int i = 0; i < NFC_N; i++) {
@@ -304,14 +305,15 @@ static uint64_t peer_key(const struct sockaddr *sa)
     return (h ^ port) * 1099511628211ULL;
 }
 
-static void flush_msgs(struct nf_inst *in)
+static void flush_msgs(struct nf_thr *t)
 {
-    if (in->nmsgs == 0) {
+    struct nf_inst *in = t->in;
+    if (t->nmsgs == 0) {
         return;
     }
-    size_t n = in->nmsgs;
-    in->nmsgs = 0;
-    int rc = in->h->submit(in->ctx, in->msgs, n, in->msgs_key);
+    size_t n = t->nmsgs;
+    t->nmsgs = 0;
+    int rc = in->h->submit(in->ctx, t->msgs, n, t->msgs_key);
     if (rc >= 0) {
         atomic_fetch_add(in->c_submitted, (uint64_t)rc);
         if ((size_t)rc < n) {
@@ -380,8 +382,9 @@ static int jb_put(struct nf_jbuf *b, const char *s, size_t n)
 
 static void on_flow(void *arg, const struct nf_flow *fl)
 {
-    struct nf_inst *in = arg;
-    struct nf_jbuf *jb = &in->jb;
+    struct nf_thr *t = arg;
+    struct nf_inst *in = t->in;
+    struct nf_jbuf *jb = &t->jb;
     struct json_object *obj = NULL;
     nf_jbuf_reset(jb);
     if (jb_put(jb, "{", 1) != 0) {
@@ -401,13 +404,13 @@ static void on_flow(void *arg, const struct nf_flow *fl)
     atomic_fetch_add_explicit(in->c_flows, 1, memory_order_relaxed);
 
     /* held data decoded later comes from the same exporter (address and port) */
-    const struct sockaddr *peer = fl->exporter_len > 0 ? fl->exporter : in->cur_peer;
-    socklen_t peerlen = fl->exporter_len > 0 ? fl->exporter_len : in->cur_peerlen;
+    const struct sockaddr *peer = fl->exporter_len > 0 ? fl->exporter : t->cur_peer;
+    socklen_t peerlen = fl->exporter_len > 0 ? fl->exporter_len : t->cur_peerlen;
     uint64_t key = peer_key(peer);
-    if (in->nmsgs > 0 && (key != in->msgs_key || in->nmsgs == NF_MSG_BATCH)) {
-        flush_msgs(in);
+    if (t->nmsgs > 0 && (key != t->msgs_key || t->nmsgs == NF_MSG_BATCH)) {
+        flush_msgs(t);
     }
-    in->msgs_key = key;
+    t->msgs_key = key;
     struct sl_msg *m;
     if (in->has_fields) {
         m = in->h->msg_new(in->ctx, jb->p, jb->len, peer, peerlen);
@@ -423,20 +426,20 @@ static void on_flow(void *arg, const struct nf_flow *fl)
     } else {
         char pre[64];
         int pl = snprintf(pre, sizeof pre, "<%d>%s ", in->pri, in->tag);
-        nf_jbuf_reset(&in->rawb);
-        if (pl < 0 || (size_t)pl >= sizeof pre || jb_put(&in->rawb, pre, (size_t)pl) != 0 ||
-            jb_put(&in->rawb, jb->p, jb->len) != 0) {
+        nf_jbuf_reset(&t->rawb);
+        if (pl < 0 || (size_t)pl >= sizeof pre || jb_put(&t->rawb, pre, (size_t)pl) != 0 ||
+            jb_put(&t->rawb, jb->p, jb->len) != 0) {
             json_object_put(obj);
             return;
         }
-        m = in->h->msg_new(in->ctx, in->rawb.p, in->rawb.len, peer, peerlen);
+        m = in->h->msg_new(in->ctx, t->rawb.p, t->rawb.len, peer, peerlen);
     }
     if (obj != NULL) {
         if (in->h->msg_json_set_ref(m, in->flow_handle, obj) != 0) {
             json_object_put(obj);
         }
     }
-    in->msgs[in->nmsgs++] = m;
+    t->msgs[t->nmsgs++] = m;
 }
 
 static int64_t now_ms(void)
@@ -453,9 +456,6 @@ static int imnetflow_create(void *inst, void *modconf, const struct sl_host *h,
     (void)modconf;
     in->h = h;
     in->ctx = ctx;
-    in->epfd = -1;
-    in->stop_obj.is_stop = 1;
-    in->stop_obj.fd = -1;
     int fac = name_or_num(in->facility ? in->facility : "local0", fac_names, 23);
     int sev = name_or_num(in->severity ? in->severity : "notice", sev_names, 7);
     if (fac < 0 || sev < 0) {
@@ -471,10 +471,17 @@ static int imnetflow_create(void *inst, void *modconf, const struct sl_host *h,
         h->log(SL_LOG_ERR, "imnetflow", "imnetflow: rcvbufSize out of range (0..1G)");
         return SL_ECONFIG;
     }
-    in->batch = (size_t)(in->batch_size > MAX_BATCH ? MAX_BATCH : in->batch_size);
+    in->batch = (size_t)(in->batch_size > SL_UDP_MAX_BATCH ? SL_UDP_MAX_BATCH : in->batch_size);
     if (in->batch == 0) {
         in->batch = 64;
     }
+    int64_t nt = in->threads > 0 ? in->threads : 1;
+    if (nt > MAX_THREADS) {
+        h->log(SL_LOG_ERR, "imnetflow", "imnetflow: threads=%lld is more than %d",
+               (long long)nt, MAX_THREADS);
+        return SL_ECONFIG;
+    }
+    in->nthreads = (unsigned)nt;
     if (in->allowed.n > 0) {
         in->allow = calloc(in->allowed.n, sizeof *in->allow);
         if (in->allow == NULL) {
@@ -517,307 +524,200 @@ static int imnetflow_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_denied = h->counter("imnetflow", in->label, "exporter.denied");
     in->c_refused = h->counter("imnetflow", in->label, "exporter.refused");
     in->c_kernel = h->counter("imnetflow", in->label, "kernel.dropped");
+    in->c_empty = h->counter("imnetflow", in->label, "empty");
+    in->c_truncated = h->counter("imnetflow", in->label, "truncated");
 
-    struct nf_conf conf;
-    nf_conf_defaults(&conf);
-    conf.tmpl_lifetime_ms = in->tmpl_timeout * 1000;
-    conf.opt_lifetime_ms = in->opt_timeout * 1000;
-    conf.max_tmpl_per_exporter = (uint32_t)in->max_tmpl;
-    conf.max_exporters = (uint32_t)in->max_exporters;
-    conf.held_max_bytes = (size_t)in->held_bytes;
-    conf.held_timeout_ms = in->held_timeout * 1000;
-    in->coll = nf_coll_new(&conf, on_flow, on_src, in);
-    if (in->coll == NULL) {
-        return SL_ENOMEM;
-    }
+    nf_conf_defaults(&in->conf);
+    in->conf.tmpl_lifetime_ms = in->tmpl_timeout * 1000;
+    in->conf.opt_lifetime_ms = in->opt_timeout * 1000;
+    in->conf.max_tmpl_per_exporter = (uint32_t)in->max_tmpl;
+    in->conf.max_exporters = (uint32_t)in->max_exporters;
+    in->conf.held_max_bytes = (size_t)in->held_bytes;
+    in->conf.held_timeout_ms = in->held_timeout * 1000;
     if (in->persist) {
-        const char *wd = h->struct_size >= offsetof(struct sl_host, global_str) +
-                                               sizeof h->global_str &&
-                                 h->global_str != NULL
-                             ? h->global_str("workDirectory")
-                             : NULL;
-        if (wd != NULL && wd[0] != '\0') {
-            size_t l = strlen(wd) + 64;
-            in->persist_path = malloc(l);
-            if (in->persist_path == NULL) {
-                return SL_ENOMEM;
-            }
-            snprintf(in->persist_path, l, "%s/imnetflow-%s.templates", wd,
-                     in->port.n > 0 ? in->port.v[0] : "2055");
+        in->workdir = h->struct_size >= offsetof(struct sl_host, global_str) +
+                                            sizeof h->global_str &&
+                              h->global_str != NULL
+                          ? h->global_str("workDirectory")
+                          : NULL;
+        if (in->workdir != NULL && in->workdir[0] == '\0') {
+            in->workdir = NULL;
         }
     }
     return 0;
 }
 
-static void set_rcvbuf(struct nf_inst *in, int fd)
+static char *persist_path(const struct nf_inst *in, unsigned index)
 {
-    if (in->rcvbuf <= 0) {
-        return;
+    size_t l = strlen(in->workdir) + 80;
+    char *p = malloc(l);
+    if (p == NULL) {
+        return NULL;
     }
-    int v = (int)in->rcvbuf;
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) != 0) {
-        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+    const char *port = in->port.n > 0 ? in->port.v[0] : "2055";
+    if (index == 0) {
+        snprintf(p, l, "%s/imnetflow-%s.templates", in->workdir, port);
+    } else {
+        snprintf(p, l, "%s/imnetflow-%s.%u.templates", in->workdir, port, index);
     }
-    int got = 0;
-    socklen_t gl = sizeof got;
-    /* the kernel reports twice what it grants for bookkeeping */
-    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && got / 2 < v) {
-        in->h->log(SL_LOG_WARNING, "imnetflow",
-                   "imnetflow: receive buffer capped by the kernel at %d bytes (asked %d); "
-                   "raise net.core.rmem_max or run with CAP_NET_ADMIN", got / 2, v);
-    }
-}
-
-static int sock_port(int fd)
-{
-    struct sockaddr_storage sa;
-    socklen_t l = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &l) != 0) {
-        return -1;
-    }
-    if (sa.ss_family == AF_INET) {
-        return ntohs(((struct sockaddr_in *)&sa)->sin_port);
-    }
-    return ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
+    return p;
 }
 
 int sl_imnetflow_bound_port(const void *inst, int i);
 int sl_imnetflow_bound_port(const void *inst, int i)
 {
     const struct nf_inst *in = inst;
-    return i >= 0 && (size_t)i < in->nsock ? in->socks[i].port : -1;
+    return i >= 0 && in->udp != NULL ? sl_udp_bound_port(in->udp, (size_t)i) : -1;
 }
 
 static int imnetflow_open(void *inst)
 {
     struct nf_inst *in = inst;
     const struct sl_host *h = in->h;
-    static char *dflt[] = { "2055" };
-    size_t np = in->port.n ? in->port.n : 1;
-    char **ports = in->port.n ? in->port.v : dflt;
-    const char *addr = in->address;
-    if (addr != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
-        addr = NULL;
+    static const char *const dflt[] = { "2055" };
+    in->thr = calloc(in->nthreads, sizeof *in->thr);
+    if (in->thr == NULL) {
+        return SL_ENOMEM;
     }
-    for (size_t p = 0; p < np; p++) {
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_DGRAM;
-        hints.ai_flags = AI_PASSIVE;
-        int rc = getaddrinfo(addr, ports[p], &hints, &res);
-        if (rc != 0) {
-            h->log(SL_LOG_ERR, "imnetflow", "imnetflow: cannot resolve '%s' port %s: %s",
-                   addr ? addr : "*", ports[p], gai_strerror(rc));
-            return SL_EIO;
+    int64_t now = now_ms();
+    for (unsigned i = 0; i < in->nthreads; i++) {
+        struct nf_thr *t = &in->thr[i];
+        t->in = in;
+        t->index = i;
+        t->coll = nf_coll_new(&in->conf, on_flow, on_src, t);
+        if (t->coll == NULL) {
+            return SL_ENOMEM;
         }
-        size_t before = in->nsock;
-        int err = 0;
-        for (struct addrinfo *ai = res; ai != NULL && in->nsock < MAX_SOCKS; ai = ai->ai_next) {
-            int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                err = errno;
-                continue;
+        if (in->workdir != NULL && (t->persist_path = persist_path(in, i)) == NULL) {
+            return SL_ENOMEM;
+        }
+    }
+    /* every file of an earlier run (whatever its thread count) into every collector */
+    for (unsigned f = 0; in->workdir != NULL && f < MAX_THREADS; f++) {
+        char *path = persist_path(in, f);
+        if (path == NULL) {
+            return SL_ENOMEM;
+        }
+        for (unsigned i = 0; i < in->nthreads; i++) {
+            if (nf_coll_load(in->thr[i].coll, path, now) != 0) {
+                if (errno != ENOENT) {
+                    h->log(SL_LOG_WARNING, "imnetflow", "imnetflow: cannot read %s: %s", path,
+                           strerror(errno));
+                }
+                break;
             }
-            int one = 1;
-            if (ai->ai_family == AF_INET6) {
-                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+            if (i == 0) {
+                h->log(SL_LOG_INFO, "imnetflow", "imnetflow: templates loaded from %s "
+                       "(%zu in the cache)", path, nf_coll_templates(in->thr[0].coll));
             }
-            (void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
-            set_rcvbuf(in, fd);
-            if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-                err = errno;
-                close(fd);
-                continue;
-            }
-            in->socks[in->nsock].fd = fd;
-            in->socks[in->nsock].port = sock_port(fd);
-            in->nsock++;
         }
-        freeaddrinfo(res);
-        if (in->nsock == before) {
-            h->log(SL_LOG_ERR, "imnetflow", "imnetflow: cannot listen on %s port %s: %s",
-                   addr ? addr : "*", ports[p], strerror(err));
-            return SL_EIO;
+        free(path);
+    }
+    struct sl_udp_opts o = {
+        .who = "imnetflow",
+        .address = in->address,
+        .ports = in->port.n > 0 ? (const char *const *)in->port.v : dflt,
+        .nports = in->port.n > 0 ? in->port.n : 1,
+        .nsets = in->nthreads,
+        .rcvbuf = in->rcvbuf,
+        .max_msg = DGRAM_MAX,
+        .batch = in->batch,
+        .c_kernel = in->c_kernel,
+        .c_empty = in->c_empty,
+        .c_truncated = in->c_truncated,
+    };
+    return sl_udp_open(&in->udp, h, &o);
+}
+
+static void save_templates(struct nf_thr *t, int64_t now)
+{
+    if (t->persist_path != NULL && nf_coll_dirty(t->coll) &&
+        nf_coll_save(t->coll, t->persist_path, now) != 0) {
+        t->in->h->log(SL_LOG_WARNING, "imnetflow", "imnetflow: cannot write %s: %s",
+                      t->persist_path, strerror(errno));
+    }
+}
+
+static int on_batch(void *arg, const struct sl_udp_dgram *d, size_t n)
+{
+    struct nf_thr *t = arg;
+    struct nf_inst *in = t->in;
+    int64_t now = now_ms();
+    atomic_fetch_add_explicit(in->c_datagrams, n, memory_order_relaxed);
+    for (size_t i = 0; i < n; i++) {
+        if (!allowed(in, d[i].peer)) {
+            atomic_fetch_add(in->c_denied, 1);
+            continue;
+        }
+        t->cur_peer = d[i].peer;
+        t->cur_peerlen = d[i].peerlen;
+        int rc = nf_decode(t->coll, d[i].peer, d[i].peerlen, (const uint8_t *)d[i].data,
+                           d[i].len, now);
+        if (rc == NF_EMALFORMED) {
+            atomic_fetch_add(in->c_malformed, 1);
+        } else if (rc == NF_EVERSION) {
+            atomic_fetch_add(in->c_version, 1);
+        } else if (rc == NF_ELIMIT) {
+            atomic_fetch_add(in->c_refused, 1);
         }
     }
-    size_t b = in->batch;
-    in->bufs = malloc(b * DGRAM_MAX);
-    in->hdrs = calloc(b, sizeof *in->hdrs);
-    in->iov = calloc(b, sizeof *in->iov);
-    in->addrs = calloc(b, sizeof *in->addrs);
-    in->ctrl = calloc(b, CTRL_SIZE);
-    in->epfd = epoll_create1(EPOLL_CLOEXEC);
-    in->stop_obj.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (in->bufs == NULL || in->hdrs == NULL || in->iov == NULL || in->addrs == NULL ||
-        in->ctrl == NULL || in->epfd < 0 || in->stop_obj.fd < 0) {
-        h->log(SL_LOG_ERR, "imnetflow", "imnetflow: cannot set up: %s", strerror(errno));
-        return SL_EIO;
-    }
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &in->stop_obj };
-    if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->stop_obj.fd, &ev) != 0) {
-        return SL_EIO;
-    }
-    for (size_t i = 0; i < in->nsock; i++) {
-        ev.data.ptr = &in->socks[i];
-        if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->socks[i].fd, &ev) != 0) {
-            return SL_EIO;
-        }
-    }
-    if (in->persist_path != NULL) {
-        if (nf_coll_load(in->coll, in->persist_path, now_ms()) == 0) {
-            h->log(SL_LOG_INFO, "imnetflow", "imnetflow: %zu templates loaded from %s",
-                   nf_coll_templates(in->coll), in->persist_path);
-        } else if (errno != ENOENT) {
-            h->log(SL_LOG_WARNING, "imnetflow", "imnetflow: cannot read %s: %s",
-                   in->persist_path, strerror(errno));
-        }
+    flush_msgs(t);
+    if (now - t->last_tick >= 1000 || now < t->last_tick) {
+        t->last_tick = now;
+        nf_coll_tick(t->coll, now);
+        save_templates(t, now);
     }
     return 0;
 }
 
-static void save_templates(struct nf_inst *in, int64_t now)
+static int imnetflow_run_thread(void *inst, unsigned index, unsigned nthreads)
 {
-    if (in->persist_path != NULL && nf_coll_dirty(in->coll) &&
-        nf_coll_save(in->coll, in->persist_path, now) != 0) {
-        in->h->log(SL_LOG_WARNING, "imnetflow", "imnetflow: cannot write %s: %s",
-                   in->persist_path, strerror(errno));
+    struct nf_inst *in = inst;
+    if (index >= in->nthreads) {
+        return SL_EINVAL;
     }
-}
-
-static void tick(struct nf_inst *in)
-{
-    int64_t now = now_ms();
-    if (now - in->last_tick >= 1000 || now < in->last_tick) {
-        in->last_tick = now;
-        nf_coll_tick(in->coll, now);
-        save_templates(in, now);
-    }
-}
-
-/* Read and decode up to 8 batches from one socket. */
-static void drain(struct nf_inst *in, struct nsock *s)
-{
-    for (int round = 0; round < 8; round++) {
-        size_t b = in->batch;
-        for (size_t i = 0; i < b; i++) {
-            in->iov[i].iov_base = in->bufs + i * DGRAM_MAX;
-            in->iov[i].iov_len = DGRAM_MAX;
-            in->hdrs[i].msg_hdr.msg_name = &in->addrs[i];
-            in->hdrs[i].msg_hdr.msg_namelen = sizeof in->addrs[i];
-            in->hdrs[i].msg_hdr.msg_iov = &in->iov[i];
-            in->hdrs[i].msg_hdr.msg_iovlen = 1;
-            in->hdrs[i].msg_hdr.msg_control = in->ctrl + i * CTRL_SIZE;
-            in->hdrs[i].msg_hdr.msg_controllen = CTRL_SIZE;
-            in->hdrs[i].msg_hdr.msg_flags = 0;
-        }
-        int n = recvmmsg(s->fd, in->hdrs, (unsigned)b, MSG_DONTWAIT, NULL);
-        if (n <= 0) {
-            break;
-        }
-        int64_t now = now_ms();
-        for (int i = 0; i < n; i++) {
-            struct msghdr *mh = &in->hdrs[i].msg_hdr;
-            for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
-                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
-                    uint32_t v;
-                    memcpy(&v, CMSG_DATA(cm), sizeof v);
-                    if (v != s->last_ovfl) {
-                        atomic_fetch_add(in->c_kernel, (uint64_t)(uint32_t)(v - s->last_ovfl));
-                        s->last_ovfl = v;
-                    }
-                }
-            }
-            atomic_fetch_add_explicit(in->c_datagrams, 1, memory_order_relaxed);
-            if (!allowed(in, &in->addrs[i])) {
-                atomic_fetch_add(in->c_denied, 1);
-                continue;
-            }
-            in->cur_peer = (const struct sockaddr *)&in->addrs[i];
-            in->cur_peerlen = mh->msg_namelen;
-            int rc = nf_decode(in->coll, in->cur_peer, in->cur_peerlen,
-                               (const uint8_t *)in->iov[i].iov_base, in->hdrs[i].msg_len, now);
-            if (rc == NF_EMALFORMED) {
-                atomic_fetch_add(in->c_malformed, 1);
-            } else if (rc == NF_EVERSION) {
-                atomic_fetch_add(in->c_version, 1);
-            } else if (rc == NF_ELIMIT) {
-                atomic_fetch_add(in->c_refused, 1);
-            }
-        }
-        flush_msgs(in);
-        if ((size_t)n < b) {
-            break;
-        }
-    }
+    struct nf_thr *t = &in->thr[index];
+    t->last_tick = now_ms();
+    int rc = sl_udp_run(in->udp, index, nthreads, on_batch, t);
+    flush_msgs(t);
+    save_templates(t, now_ms());
+    return rc == SL_ESHUTDOWN ? 0 : rc;
 }
 
 static int imnetflow_run(void *inst)
 {
-    struct nf_inst *in = inst;
-    struct epoll_event evs[MAX_SOCKS + 1];
-    in->last_tick = now_ms();
-    while (!atomic_load(&in->stopping)) {
-        int n = epoll_wait(in->epfd, evs, MAX_SOCKS + 1, 1000);
-        if (n < 0 && errno != EINTR) {
-            in->h->log(SL_LOG_ERR, "imnetflow", "imnetflow: epoll_wait: %s", strerror(errno));
-            break;
-        }
-        for (int i = 0; i < n; i++) {
-            struct nsock *s = evs[i].data.ptr;
-            if (s->is_stop) {
-                continue;
-            }
-            drain(in, s);
-        }
-        tick(in);
-    }
-    flush_msgs(in);
-    save_templates(in, now_ms());
-    return 0;
+    return imnetflow_run_thread(inst, 0, 1);
 }
 
 static void imnetflow_stop(void *inst)
 {
     struct nf_inst *in = inst;
-    atomic_store(&in->stopping, 1);
-    if (in->stop_obj.fd >= 0) {
-        uint64_t one = 1;
-        ssize_t w = write(in->stop_obj.fd, &one, sizeof one);
-        (void)w;
+    if (in->udp != NULL) {
+        sl_udp_stop(in->udp);
     }
 }
 
 static void imnetflow_destroy(void *inst)
 {
     struct nf_inst *in = inst;
-    for (size_t i = 0; i < in->nmsgs; i++) {
-        in->h->msg_unref(in->msgs[i]);
+    sl_udp_close(in->udp);
+    in->udp = NULL;
+    for (unsigned i = 0; in->thr != NULL && i < in->nthreads; i++) {
+        struct nf_thr *t = &in->thr[i];
+        for (size_t k = 0; k < t->nmsgs; k++) {
+            in->h->msg_unref(t->msgs[k]);
+        }
+        nf_coll_free(t->coll);
+        nf_jbuf_free(&t->jb);
+        nf_jbuf_free(&t->rawb);
+        free(t->persist_path);
     }
-    in->nmsgs = 0;
-    for (size_t i = 0; i < in->nsock; i++) {
-        close(in->socks[i].fd);
-    }
-    in->nsock = 0;
-    if (in->stop_obj.fd >= 0) {
-        close(in->stop_obj.fd);
-    }
-    if (in->epfd >= 0) {
-        close(in->epfd);
-    }
+    free(in->thr);
+    in->thr = NULL;
     if (in->flow_handle != NULL && in->h->prop_unref != NULL) {
         in->h->prop_unref(in->flow_handle);
     }
-    nf_coll_free(in->coll);
-    nf_jbuf_free(&in->jb);
-    nf_jbuf_free(&in->rawb);
-    free(in->persist_path);
     free(in->allow);
-    free(in->bufs);
-    free(in->hdrs);
-    free(in->iov);
-    free(in->addrs);
-    free(in->ctrl);
 }
 
 static const struct sl_input_ops in_ops = {
@@ -826,12 +726,13 @@ static const struct sl_input_ops in_ops = {
     .run = imnetflow_run,
     .stop = imnetflow_stop,
     .destroy = imnetflow_destroy,
+    .run_thread = imnetflow_run_thread,
 };
 
 SL_PLUGIN_DEFINE(imnetflow) = {
     SL_PLUGIN_HEADER(imnetflow),
     .kinds = SL_INPUT,
-    .flags = SL_PF_NO_DELAY,
+    .flags = SL_PF_NO_DELAY | SL_PF_PRE_PRIVDROP_OPEN | SL_PF_THREADED,
     .module_params = NULL,
     .inst_params = inst_params,
     .mod_size = 0,

@@ -166,6 +166,53 @@ START_TEST(t_labels_and_allow)
 }
 END_TEST
 
+struct thr_arg {
+    void *inst;
+    unsigned index;
+};
+
+static void *run_thr(void *arg)
+{
+    struct thr_arg *a = arg;
+    PLUGIN->in->run_thread(a->inst, a->index, 2);
+    return NULL;
+}
+
+/* threads=2: two socket sets (SO_REUSEPORT), two receive threads, one collector each; 8
+ * exporters (source ports) spread over them, every flow decoded */
+START_TEST(t_threads)
+{
+    void *inst = pt_new_block(PLUGIN->inst_params, PLUGIN->inst_size);
+    pt_set_param(PLUGIN->inst_params, inst, "address", "127.0.0.1");
+    pt_set_param(PLUGIN->inst_params, inst, "port", "0");
+    pt_set_param(PLUGIN->inst_params, inst, "rcvbufSize", "4000000");
+    pt_set_param(PLUGIN->inst_params, inst, "threads", "2");
+    ck_assert_int_eq(PLUGIN->in->create(inst, NULL, &fh_host, NULL), 0);
+    ck_assert_int_eq(PLUGIN->in->open(inst), 0);
+    int port = sl_imnetflow_bound_port(inst, 0);
+    pthread_t th[2];
+    struct thr_arg a[2] = { { inst, 0 }, { inst, 1 } };
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_create(&th[i], NULL, run_thr, &a[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        send_to(port, sf_v10, sizeof sf_v10);
+    }
+    fh_wait_count(40, 5000);
+    ck_assert_uint_eq(fh_count(), 40);
+    PLUGIN->in->stop(inst);
+    for (int i = 0; i < 2; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 5;
+        ck_assert_int_eq(pthread_timedjoin_np(th[i], NULL, &ts), 0);
+    }
+    PLUGIN->in->destroy(inst);
+    free(inst);
+    ck_assert_uint_eq(fh_counter_value("submitted"), 40);
+}
+END_TEST
+
 START_TEST(t_bad_config)
 {
     static const char *const bad[][2] = { { "allowedExporters", "300.1.2.3" },
@@ -262,6 +309,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, t_messages);
     tcase_add_test(tc, t_labels_and_allow);
+    tcase_add_test(tc, t_threads);
     tcase_add_test(tc, t_bad_config);
     tcase_add_test(tc, t_persist_restart);
     suite_add_tcase(s, tc);
