@@ -328,35 +328,42 @@ struct both {
     struct json_object *obj;
 };
 
-static void b_num(void *a, const char *k, uint64_t v)
+/* keys are unique within a flow (nfie.c): no lookup.  They are copied even when constant
+ * (kc): the tree may outlive this module (messages still queued when it is unloaded). */
+static void b_add(struct both *b, const char *k, int kc, struct json_object *v)
 {
-    struct both *b = a;
-    nf_json_sink.num(b->jb, k, v);
-    json_object_object_add(b->obj, k, json_object_new_int64((int64_t)v));
+    (void)kc;
+    json_object_object_add_ex(b->obj, k, v, JSON_C_OBJECT_ADD_KEY_IS_NEW);
 }
-static void b_snum(void *a, const char *k, int64_t v)
+static void b_num(void *a, const char *k, int kc, uint64_t v)
 {
     struct both *b = a;
-    nf_json_sink.snum(b->jb, k, v);
-    json_object_object_add(b->obj, k, json_object_new_int64(v));
+    nf_json_sink.num(b->jb, k, kc, v);
+    b_add(b, k, kc, json_object_new_int64((int64_t)v));
 }
-static void b_dbl(void *a, const char *k, double v)
+static void b_snum(void *a, const char *k, int kc, int64_t v)
 {
     struct both *b = a;
-    nf_json_sink.dbl(b->jb, k, v);
-    json_object_object_add(b->obj, k, json_object_new_double(v));
+    nf_json_sink.snum(b->jb, k, kc, v);
+    b_add(b, k, kc, json_object_new_int64(v));
 }
-static void b_str(void *a, const char *k, const char *s, size_t n)
+static void b_dbl(void *a, const char *k, int kc, double v)
 {
     struct both *b = a;
-    nf_json_sink.str(b->jb, k, s, n);
-    json_object_object_add(b->obj, k, json_object_new_string_len(s, (int)n));
+    nf_json_sink.dbl(b->jb, k, kc, v);
+    b_add(b, k, kc, json_object_new_double(v));
 }
-static void b_bool(void *a, const char *k, int v)
+static void b_str(void *a, const char *k, int kc, const char *s, size_t n)
 {
     struct both *b = a;
-    nf_json_sink.boolean(b->jb, k, v);
-    json_object_object_add(b->obj, k, json_object_new_boolean(v));
+    nf_json_sink.str(b->jb, k, kc, s, n);
+    b_add(b, k, kc, json_object_new_string_len(s, (int)n));
+}
+static void b_bool(void *a, const char *k, int kc, int v)
+{
+    struct both *b = a;
+    nf_json_sink.boolean(b->jb, k, kc, v);
+    b_add(b, k, kc, json_object_new_boolean(v));
 }
 static const struct nf_sink both_sink = { b_num, b_snum, b_dbl, b_str, b_bool };
 
@@ -435,9 +442,7 @@ static void on_flow(void *arg, const struct nf_flow *fl)
         m = in->h->msg_new(in->ctx, t->rawb.p, t->rawb.len, peer, peerlen);
     }
     if (obj != NULL) {
-        if (in->h->msg_json_set_ref(m, in->flow_handle, obj) != 0) {
-            json_object_put(obj);
-        }
+        (void)in->h->msg_json_set_ref(m, in->flow_handle, obj);   /* takes obj, even on error */
     }
     t->msgs[t->nmsgs++] = m;
 }

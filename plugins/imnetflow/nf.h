@@ -144,14 +144,15 @@ int nf_decode_v9(struct nf_coll *c, const struct sockaddr *peer, socklen_t peerl
 /* ---- rendering (nfie.c) ---- */
 enum nf_profile { NF_PROFILE_NPROBE = 0, NF_PROFILE_LABELS = 1, NF_PROFILE_IPFIX = 2 };
 
-/* Sink for the fields of one flow; keys are NUL-terminated, strings are raw bytes (the sink
- * escapes them). */
+/* Sink for the fields of one flow; keys are NUL-terminated and unique within a flow; kc != 0:
+ * the key is a constant string (valid for the program's life), else valid during the call
+ * only.  Strings are raw bytes (the sink escapes them). */
 struct nf_sink {
-    void (*num)(void *a, const char *key, uint64_t v);
-    void (*snum)(void *a, const char *key, int64_t v);
-    void (*dbl)(void *a, const char *key, double v);
-    void (*str)(void *a, const char *key, const char *s, size_t len);
-    void (*boolean)(void *a, const char *key, int v);
+    void (*num)(void *a, const char *key, int kc, uint64_t v);
+    void (*snum)(void *a, const char *key, int kc, int64_t v);
+    void (*dbl)(void *a, const char *key, int kc, double v);
+    void (*str)(void *a, const char *key, int kc, const char *s, size_t len);
+    void (*boolean)(void *a, const char *key, int kc, int v);
 };
 void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_sink *sk,
                void *a);

@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,17 @@ static const struct ie ies[IE_MAX] = {
 static const char *const scope_names[] = { NULL, "scopeSystem", "scopeInterface", "scopeLineCard",
                                            "scopeCache", "scopeTemplate" };
 
+/* "0".."511": the nprobe profile's keys without formatting them per flow */
+static char numkeys[IE_MAX][4];
+static pthread_once_t numkeys_once = PTHREAD_ONCE_INIT;
+
+static void numkeys_init(void)
+{
+    for (int i = 0; i < IE_MAX; i++) {
+        snprintf(numkeys[i], sizeof numkeys[i], "%d", i);
+    }
+}
+
 static uint64_t be_uint(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;
@@ -231,20 +243,20 @@ static uint64_t be_uint(const uint8_t *p, size_t n)
 
 static const char hexd[] = "0123456789abcdef";
 
-static void emit_hex(const struct nf_sink *sk, void *a, const char *key, const uint8_t *p,
-                     size_t n)
+static void emit_hex(const struct nf_sink *sk, void *a, const char *key, int kc,
+                     const uint8_t *p, size_t n)
 {
     char stackbuf[256];
     char *s = n * 2 <= sizeof stackbuf ? stackbuf : malloc(n * 2 + 1);
     if (s == NULL) {
-        sk->str(a, key, "", 0);
+        sk->str(a, key, kc, "", 0);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         s[2 * i] = hexd[p[i] >> 4];
         s[2 * i + 1] = hexd[p[i] & 15];
     }
-    sk->str(a, key, s, n * 2);
+    sk->str(a, key, kc, s, n * 2);
     if (s != stackbuf) {
         free(s);
     }
@@ -280,7 +292,8 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
     int have_ms_start = 0, have_ms_end = 0, have_sampling = 0;
     int64_t upt_start = 0, upt_end = 0;
     int has_upt_start = 0, has_upt_end = 0;
-    char key[48];
+    char kbuf[48];
+    pthread_once(&numkeys_once, numkeys_init);
 
     for (size_t i = 0; i < fl->n; i++) {
         const struct nf_fval *f = &fl->f[i];
@@ -302,23 +315,45 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
                 dup += fl->f[j].pen == f->pen && fl->f[j].id == f->id;
             }
         }
-        /* key */
-        int kl;
+        /* key: a constant string where possible (no formatting, and the JSON tree may keep
+         * the pointer) */
+        const char *key;
+        int kc = 1;
         if (f->pen == NF_SCOPE_PEN) {
             const char *sn = f->id < 6 ? scope_names[f->id] : NULL;
-            kl = sn != NULL ? snprintf(key, sizeof key, "%s", sn)
-                            : snprintf(key, sizeof key, "scope%u", f->id);
+            if (sn != NULL) {
+                key = sn;
+            } else {
+                snprintf(kbuf, sizeof kbuf, "scope%u", f->id);
+                key = kbuf;
+                kc = 0;
+            }
         } else if (f->pen != 0) {
-            kl = snprintf(key, sizeof key, "%u.%u", f->pen, f->id);
+            snprintf(kbuf, sizeof kbuf, "%u.%u", f->pen, f->id);
+            key = kbuf;
+            kc = 0;
         } else if (ie != NULL && prof == NF_PROFILE_IPFIX) {
-            kl = snprintf(key, sizeof key, "%s", ie->iana);
+            key = ie->iana;
         } else if (ie != NULL && prof == NF_PROFILE_LABELS) {
-            kl = snprintf(key, sizeof key, "%s", ie->label);
+            key = ie->label;
+        } else if (f->id < IE_MAX) {
+            key = numkeys[f->id];
         } else {
-            kl = snprintf(key, sizeof key, "%u", f->id);
+            snprintf(kbuf, sizeof kbuf, "%u", f->id);
+            key = kbuf;
+            kc = 0;
         }
-        if (dup > 0 && kl > 0 && (size_t)kl < sizeof key) {
-            snprintf(key + kl, sizeof key - (size_t)kl, "#%d", dup + 1);
+        if (dup > 0) {
+            char tmp[sizeof kbuf];
+            size_t kl = strlen(key);
+            if (kl > sizeof tmp - 8) {
+                kl = sizeof tmp - 8;
+            }
+            memcpy(tmp, key, kl);
+            snprintf(tmp + kl, 8, "#%d", dup + 1 > 999999 ? 999999 : dup + 1);
+            memcpy(kbuf, tmp, sizeof kbuf);
+            key = kbuf;
+            kc = 0;
         }
         if (f->pen == 0 && f->id == 152) have_ms_start = 1;
         if (f->pen == 0 && f->id == 153) have_ms_end = 1;
@@ -333,7 +368,7 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
         case T_SEC:
         case T_MS:
             if (f->len >= 1 && f->len <= 8) {
-                sk->num(a, key, be_uint(f->p, f->len));
+                sk->num(a, key, kc, be_uint(f->p, f->len));
                 continue;
             }
             break;
@@ -343,7 +378,7 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
                 if (f->len < 8 && (v >> (f->len * 8 - 1)) & 1) {
                     v |= ~0ULL << (f->len * 8);
                 }
-                sk->snum(a, key, (int64_t)v);
+                sk->snum(a, key, kc, (int64_t)v);
                 continue;
             }
             break;
@@ -359,9 +394,9 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
                 }
                 if (prof != NF_PROFILE_IPFIX && upt_known(fl)) {
                     int64_t ms = uptime_abs_ms(fl, t);
-                    sk->num(a, key, (uint64_t)(ms >= 0 ? ms / 1000 : 0));
+                    sk->num(a, key, kc, (uint64_t)(ms >= 0 ? ms / 1000 : 0));
                 } else {
-                    sk->num(a, key, t);
+                    sk->num(a, key, kc, t);
                 }
                 continue;
             }
@@ -369,7 +404,7 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
         case T_US:
         case T_NS:
             if (f->len == 8) {
-                sk->snum(a, key, ntp_to(f->p, type == T_US ? 1000000u : 1000000000u));
+                sk->snum(a, key, kc, ntp_to(f->p, type == T_US ? 1000000u : 1000000000u));
                 continue;
             }
             break;
@@ -385,13 +420,13 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
                 } else {
                     memcpy(&d, &v, 8);
                 }
-                sk->dbl(a, key, d);
+                sk->dbl(a, key, kc, d);
                 continue;
             }
             break;
         case T_B:
             if (f->len == 1) {
-                sk->boolean(a, key, f->p[0] == 1);
+                sk->boolean(a, key, kc, f->p[0] == 1);
                 continue;
             }
             break;
@@ -399,7 +434,7 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
             if (f->len == 4) {
                 char s[INET_ADDRSTRLEN];
                 inet_ntop(AF_INET, f->p, s, sizeof s);
-                sk->str(a, key, s, strlen(s));
+                sk->str(a, key, kc, s, strlen(s));
                 continue;
             }
             break;
@@ -407,7 +442,7 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
             if (f->len == 16) {
                 char s[INET6_ADDRSTRLEN];
                 inet_ntop(AF_INET6, f->p, s, sizeof s);
-                sk->str(a, key, s, strlen(s));
+                sk->str(a, key, kc, s, strlen(s));
                 continue;
             }
             break;
@@ -419,7 +454,7 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
                     s[k * 3 + 1] = hexd[f->p[k] & 15];
                     s[k * 3 + 2] = ':';
                 }
-                sk->str(a, key, s, 17);
+                sk->str(a, key, kc, s, 17);
                 continue;
             }
             break;
@@ -428,13 +463,13 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
             while (n > 0 && f->p[n - 1] == '\0') {
                 n--;
             }
-            sk->str(a, key, (const char *)f->p, n);
+            sk->str(a, key, kc, (const char *)f->p, n);
             continue;
         }
         default:
             break;
         }
-        emit_hex(sk, a, key, f->p, f->len);
+        emit_hex(sk, a, key, kc, f->p, f->len);
     }
     /* derived fields */
     if (upt_known(fl)) {
@@ -442,20 +477,20 @@ void nf_render(const struct nf_flow *fl, enum nf_profile prof, const struct nf_s
             int64_t ms = uptime_abs_ms(fl, (uint32_t)upt_start);
             sk->num(a, prof == NF_PROFILE_NPROBE ? "152"
                        : prof == NF_PROFILE_LABELS ? "FLOW_START_MILLISECONDS"
-                                                   : "flowStartMilliseconds",
+                                                   : "flowStartMilliseconds", 1,
                     (uint64_t)(ms > 0 ? ms : 0));
         }
         if (has_upt_end && !have_ms_end) {
             int64_t ms = uptime_abs_ms(fl, (uint32_t)upt_end);
             sk->num(a, prof == NF_PROFILE_NPROBE ? "153"
                        : prof == NF_PROFILE_LABELS ? "FLOW_END_MILLISECONDS"
-                                                   : "flowEndMilliseconds",
+                                                   : "flowEndMilliseconds", 1,
                     (uint64_t)(ms > 0 ? ms : 0));
         }
     }
     if (fl->sampling > 0 && !have_sampling) {
         sk->num(a, prof == NF_PROFILE_NPROBE ? "34"
-                   : prof == NF_PROFILE_LABELS ? "SAMPLING_INTERVAL" : "samplingInterval",
+                   : prof == NF_PROFILE_LABELS ? "SAMPLING_INTERVAL" : "samplingInterval", 1,
                 fl->sampling);
     }
 }
@@ -497,9 +532,10 @@ static void jb_key(struct nf_jbuf *b, const char *key)
     b->p[b->len++] = ':';
 }
 
-static void j_num(void *a, const char *key, uint64_t v)
+static void j_num(void *a, const char *key, int kc, uint64_t v)
 {
     struct nf_jbuf *b = a;
+    (void)kc;
     jb_key(b, key);
     if (jb_reserve(b, 24) == 0) {
         char t[24];
@@ -513,18 +549,20 @@ static void j_num(void *a, const char *key, uint64_t v)
     }
 }
 
-static void j_snum(void *a, const char *key, int64_t v)
+static void j_snum(void *a, const char *key, int kc, int64_t v)
 {
     struct nf_jbuf *b = a;
+    (void)kc;
     jb_key(b, key);
     if (jb_reserve(b, 24) == 0) {
         b->len += (size_t)snprintf(b->p + b->len, 24, "%lld", (long long)v);
     }
 }
 
-static void j_dbl(void *a, const char *key, double v)
+static void j_dbl(void *a, const char *key, int kc, double v)
 {
     struct nf_jbuf *b = a;
+    (void)kc;
     jb_key(b, key);
     if (jb_reserve(b, 32) == 0) {
         if (isfinite(v)) {
@@ -536,9 +574,10 @@ static void j_dbl(void *a, const char *key, double v)
     }
 }
 
-static void j_bool(void *a, const char *key, int v)
+static void j_bool(void *a, const char *key, int kc, int v)
 {
     struct nf_jbuf *b = a;
+    (void)kc;
     jb_key(b, key);
     if (jb_reserve(b, 6) == 0) {
         const char *s = v ? "true" : "false";
@@ -563,9 +602,10 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return l;
 }
 
-static void j_str(void *a, const char *key, const char *s, size_t n)
+static void j_str(void *a, const char *key, int kc, const char *s, size_t n)
 {
     struct nf_jbuf *b = a;
+    (void)kc;
     jb_key(b, key);
     if (jb_reserve(b, n * 6 + 2) != 0) {
         return;
