@@ -213,6 +213,61 @@ START_TEST(t_threads)
 }
 END_TEST
 
+/* an IPv6 exporter (::1), allowed by prefix */
+START_TEST(t_ipv6_exporter)
+{
+    int probe = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 lo = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    if (probe < 0 || bind(probe, (struct sockaddr *)&lo, sizeof lo) != 0) {
+        if (probe >= 0) {
+            close(probe);
+        }
+        return;     /* no IPv6 loopback here */
+    }
+    close(probe);
+    struct tinst t;
+    static const char *const kv[] = { "address", "::1", "allowedExporters", "::1/128", NULL };
+    start_inst(&t, kv);
+    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 to = lo;
+    to.sin6_port = htons((uint16_t)t.port);
+    ck_assert_int_eq(sendto(fd, sf_v10, sizeof sf_v10, 0, (struct sockaddr *)&to, sizeof to),
+                     (ssize_t)sizeof sf_v10);
+    close(fd);
+    ck_assert_int_eq(fh_wait_count(5, 5000), 0);
+    ck_assert_int_eq(fh_get(0)->peer.ss_family, AF_INET6);
+    stop_inst(&t);
+    ck_assert_uint_eq(fh_counter_value("exporter.denied"), 0);
+}
+END_TEST
+
+/* a host older than ABI 1.4 (no msg_set_fields): the message is "<PRI>TAG JSON" for the
+ * parser chain, and no $!flow */
+START_TEST(t_old_host)
+{
+    static struct sl_host old;
+    old = fh_host;
+    old.struct_size = (uint32_t)offsetof(struct sl_host, msg_set_fields);
+    void *inst = pt_new_block(PLUGIN->inst_params, PLUGIN->inst_size);
+    pt_set_param(PLUGIN->inst_params, inst, "address", "127.0.0.1");
+    pt_set_param(PLUGIN->inst_params, inst, "port", "0");
+    pt_set_param(PLUGIN->inst_params, inst, "rcvbufSize", "4000000");
+    ck_assert_int_eq(PLUGIN->in->create(inst, NULL, &old, NULL), 0);
+    ck_assert_int_eq(PLUGIN->in->open(inst), 0);
+    struct tinst t = { .inst = inst, .port = sl_imnetflow_bound_port(inst, 0) };
+    ck_assert_int_eq(pthread_create(&t.th, NULL, run_thread, &t), 0);
+    send_to(t.port, sf_v5, sizeof sf_v5);
+    ck_assert_int_eq(fh_wait_count(4, 5000), 0);
+    struct sl_msg *m = fh_get(0);
+    ck_assert_uint_eq(m->f_set, 0);
+    static const char want[] = "<133>netflow: {\"8\":\"192.0.2.10\",";
+    ck_assert_int_eq(strncmp(m->raw, want, sizeof want - 1), 0);
+    ck_assert_int_eq(m->raw[m->len - 1], '}');
+    ck_assert_str_eq(fh_json_text(m), "{}");
+    stop_inst(&t);
+}
+END_TEST
+
 START_TEST(t_bad_config)
 {
     static const char *const bad[][2] = { { "allowedExporters", "300.1.2.3" },
@@ -310,6 +365,8 @@ int main(void)
     tcase_add_test(tc, t_messages);
     tcase_add_test(tc, t_labels_and_allow);
     tcase_add_test(tc, t_threads);
+    tcase_add_test(tc, t_ipv6_exporter);
+    tcase_add_test(tc, t_old_host);
     tcase_add_test(tc, t_bad_config);
     tcase_add_test(tc, t_persist_restart);
     suite_add_tcase(s, tc);

@@ -428,6 +428,41 @@ START_TEST(t_ipfix_types)
 }
 END_TEST
 
+/* IPFIX sysUptime times (21/22) become absolute with systemInitTimeMilliseconds (160) from
+ * options data; in the ipfix profile they stay uptimes, plus absolute 152/153 */
+START_TEST(t_ipfix_uptime)
+{
+    struct nf_coll *c = coll();
+    struct pk p;
+    ipfix_hdr(&p, 1700000010u, 0, 3);
+    set_begin(&p, 3);
+    u16(&p, 500); u16(&p, 2); u16(&p, 1);
+    u16(&p, 149); u16(&p, 4); u16(&p, 160); u16(&p, 8);
+    set_end(&p);
+    set_begin(&p, 500);
+    u32(&p, 3); u64(&p, 1699999000000ULL);
+    set_end(&p);
+    set_begin(&p, 2);
+    u16(&p, 501); u16(&p, 2); u16(&p, 22); u16(&p, 4); u16(&p, 21); u16(&p, 4);
+    set_end(&p);
+    set_begin(&p, 501);
+    u32(&p, 500000); u32(&p, 700500);
+    set_end(&p);
+    ipfix_end(&p);
+    feed(c, "127.0.0.1", 4739, p.b, p.n, T0);
+    ck_assert_uint_eq(ngot, 1);
+    ck_assert_str_eq(got[0], "{\"22\":1699999500,\"21\":1699999700,"
+                             "\"152\":1699999500000,\"153\":1699999700500}");
+    reset_got();
+    prof = NF_PROFILE_IPFIX;
+    feed(c, "127.0.0.1", 4739, p.b, p.n, T0);
+    ck_assert_str_eq(got[0], "{\"flowStartSysUpTime\":500000,\"flowEndSysUpTime\":700500,"
+                             "\"flowStartMilliseconds\":1699999500000,"
+                             "\"flowEndMilliseconds\":1699999700500}");
+    nf_coll_free(c);
+}
+END_TEST
+
 static void ipfix_small(struct pk *p, uint32_t seq, int nrec, int with_tmpl)
 {
     ipfix_hdr(p, 1700000010u, seq, 1);
@@ -668,6 +703,7 @@ int main(void)
     tcase_add_test(tc, t_template_lifetime);
     tcase_add_test(tc, t_ipfix_types);
     tcase_add_test(tc, t_ipfix_seq_withdraw);
+    tcase_add_test(tc, t_ipfix_uptime);
     tcase_add_test(tc, t_ipfix_seq_post);
     tcase_add_test(tc, t_template_bound);
     tcase_add_test(tc, t_malformed);
