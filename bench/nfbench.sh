@@ -42,13 +42,13 @@ if [ ! -x "$BLAST" ] || [ "$top/bench/nfblast.c" -nt "$BLAST" ]; then
     cc -O2 -o "$BLAST" "$top/bench/nfblast.c" || exit 1
 fi
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done' EXIT
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done' EXIT   # only what this script started
 port() { echo $((21000 + RANDOM % 9000)); }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
 lines() { [ -f "$1" ] && wc -l < "$1" | tr -d ' ' || echo 0; }
-wait_quiet() {   # FILE: until it stops growing for 1 s (at most 30 s)
-    local last=-1 cur i
-    for i in $(seq 60); do
+wait_quiet() {   # FILE: until it stops growing for 0.5 s (at most 30 s)
+    local last=-1 cur
+    for _ in $(seq 60); do
         cur=$(lines "$1")
         [ "$cur" = "$last" ] && return 0
         last=$cur
@@ -96,7 +96,7 @@ CONF
     kill "$SP"; wait "$SP" 2> /dev/null
 
     # ---- nfcapd ----
-    [ "$NFCAPD" = 1 ] && command -v nfcapd > /dev/null || continue
+    if [ "$NFCAPD" != 1 ] || ! command -v nfcapd > /dev/null; then continue; fi
     for r in $RATES; do
         n=$((r * SECS))
         P=$(port)

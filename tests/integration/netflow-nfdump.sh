@@ -4,11 +4,12 @@
 # nfcapd; the flows sluiced writes (%msg%, nprobe profile) and nfdump -o json must agree:
 # the same number of flows and per flow the same addresses, ports, protocol, packets, bytes
 # and first/last times (tests/netflow/nfcompare.py).  v9 is exported with sysUptime-relative
-# times (softflowd's default), IPFIX with absolute milliseconds (-A milli).
+# times (softflowd's default), IPFIX with absolute milliseconds (-A milli).  A second exporter,
+# pmacctd's nfprobe plugin reading the same pcap, sends IPFIX the same two ways.
 . "$(dirname "$0")/lib.sh"
 [ "$DUT" = sluice ] || { echo "imnetflow is sluice's own"; exit 77; }
 setup
-require_cmd softflowd nfcapd nfdump /usr/bin/python3
+require_cmd softflowd pmacctd nfcapd nfdump /usr/bin/python3
 /usr/bin/python3 -c 'import scapy' 2> /dev/null || fail "python3-scapy missing"
 NFDIR=$top_srcdir/tests/netflow
 /usr/bin/python3 "$NFDIR/mkpcap.py" "$T/flows.pcap" > "$T/flows.json" || fail "mkpcap"
@@ -23,17 +24,33 @@ ruleset(name="flows") { action(type="omfile" file="$T/out/flows.json" template="
 CONF
 dut_start "$T/sluice.conf" udp "$P"
 
-export_to()   # VERSION PORT
+export_to()   # VERSION PORT (VERSION pmN: pmacctd, NetFlow/IPFIX version N)
 {
     local extra=''
+    case $1 in pm*) pm_export_to "${1#pm}" "$2"; return ;; esac
     [ "$1" = 10 ] && extra='-A milli'
     # shellcheck disable=SC2086
     timeout 20 softflowd -a -d -6 -r "$T/flows.pcap" -n "127.0.0.1:$2" -v "$1" $extra -c none \
         -p "$T/sf.pid" > "$T/softflowd-$1.log" 2>&1 || fail "softflowd -v $1 failed"
 }
 
+pm_export_to()   # VERSION PORT: pmacctd (nfprobe) reads the pcap and exports; exits at its end
+{
+    cat > "$T/pmacctd.conf" << PMC
+daemonize: false
+pidfile: $T/pmacctd.pid
+logfile: $T/pmacctd.log
+pcap_savefile: $T/flows.pcap
+plugins: nfprobe[np]
+nfprobe_receiver[np]: 127.0.0.1:$2
+nfprobe_version[np]: $1
+aggregate[np]: src_host, dst_host, src_port, dst_port, proto, tos
+PMC
+    timeout 20 pmacctd -f "$T/pmacctd.conf" > /dev/null 2>&1 || fail "pmacctd failed"
+}
+
 total=0
-for v in 5 9 10; do
+for v in 5 9 10 pm10; do
     want=5
     [ "$v" = 5 ] && want=4          # v5 cannot carry the IPv6 flow
     before=$(count_lines "$T/out/flows.json")
