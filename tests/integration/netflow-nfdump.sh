@@ -46,7 +46,9 @@ nfprobe_receiver[np]: 127.0.0.1:$2
 nfprobe_version[np]: $1
 aggregate[np]: src_host, dst_host, src_port, dst_port, proto, tos
 PMC
-    timeout 20 pmacctd -f "$T/pmacctd.conf" > /dev/null 2>&1 || fail "pmacctd failed"
+    # its exit status depends on the order its plugin and core shut down ("connection lost
+    # to 'np-nfprobe'"), not on the export: the flow counts below are what is checked
+    timeout 20 pmacctd -f "$T/pmacctd.conf" > /dev/null 2>&1 || true
 }
 
 total=0
