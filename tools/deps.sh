@@ -19,6 +19,8 @@ BUILD_PKGS=(
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
+    # imnetflow: exporters, the reference collector, the pcap maker, the fuzz target
+    softflowd pmacct nfdump python3 python3-scapy clang libclang-rt-14-dev
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would

