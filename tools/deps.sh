@@ -6,13 +6,14 @@ set -euo pipefail
 BUILD_PKGS=(
     build-essential autoconf automake libtool pkg-config
     libestr-dev libfastjson-dev liblognorm-dev libgnutls28-dev librdkafka-dev
-    check
+    check libcurl4-gnutls-dev
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
 # peer), ss (iproute2), cmp/diff, socat and TLS tools.
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
+    python3-aiosmtpd swaks libnet-ssleay-perl
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would

@@ -65,6 +65,9 @@ struct sl_legacy {
                                   * default template: every following omfile action) */
     struct sl_kv *omfwd;         /* $ActionForwardDefaultTemplate (every omfwd action),
                                   * $ActionSendStreamDriver* (legacy omfwd actions) */
+    struct sl_kv *ommail;        /* $ActionMail*: following legacy ommail actions */
+    struct sl_kv *ommail_to;     /* $ActionMailTo, accumulated: the next legacy ommail action
+                                  * takes the list (rsyslog hands it over) */
     char *udp_address;           /* $UDPServerAddress */
     char *udp_ruleset;           /* $InputUDPServerBindRuleset */
     char *tcp_ruleset;           /* $InputTCPServerBindRuleset */

@@ -325,6 +325,16 @@ void sl_action_finish(struct sl_pstate *ps, struct sl_stmt *st, int legacy)
         add_defaults(&a->kv, ps->leg.omfile, !legacy);
     } else if (strcasecmp(t, "omfwd") == 0) {
         add_defaults(&a->kv, ps->leg.omfwd, !legacy);
+    } else if (legacy && strcasecmp(t, "ommail") == 0) {
+        /* rsyslog's ommail takes its legacy settings in :ommail: actions only, and the
+         * recipient list is handed over: the next one starts without recipients */
+        add_defaults(&a->kv, ps->leg.ommail, 0);
+        if (ps->leg.ommail_to != NULL && sl_kv_find(a->kv, "mailto") == NULL) {
+            sl_kv_append(&a->kv, ps->leg.ommail_to);
+            ps->leg.ommail_to = NULL;
+        }
+        sl_kv_free_list(ps->leg.ommail_to);
+        ps->leg.ommail_to = NULL;
     }
     struct sl_kv *nm = sl_kv_find(a->kv, "name");
     if (nm != NULL && !nm->is_array && nm->str != NULL) {

@@ -550,6 +550,9 @@ enum dkind {
     D_OMFILE_BIN,
     D_OMFWD,
     D_OMFWD_BIN,
+    D_OMMAIL,      /* following legacy ommail actions */
+    D_OMMAIL_BIN,
+    D_OMMAIL_TO,   /* appends a recipient for the next legacy ommail action */
     D_SPECIAL
 };
 
@@ -659,6 +662,13 @@ static const struct directive directives[] = {
     { "ActionSendResendLastMsgOnReconnect", D_OMFWD_BIN, "ResendLastMSGOnReconnect" },
     { "ActionSendTCPRebindInterval", D_OMFWD, "RebindInterval" },
     { "ActionSendUDPRebindInterval", D_OMFWD, "UDP.RebindInterval" },
+    /* ommail (rsyslog keeps these for every following :ommail: action) */
+    { "ActionMailSMTPServer", D_OMMAIL, "server" },
+    { "ActionMailSMTPPort", D_OMMAIL, "port" },
+    { "ActionMailFrom", D_OMMAIL, "mailfrom" },
+    { "ActionMailSubject", D_OMMAIL, "subject.template" },
+    { "ActionMailEnableBody", D_OMMAIL_BIN, "body.enable" },
+    { "ActionMailTo", D_OMMAIL_TO, "mailto" },
     /* handled one by one */
     { "ModLoad", D_SPECIAL, NULL },
     { "IncludeConfig", D_SPECIAL, NULL },
@@ -842,6 +852,8 @@ void sl_legacy_free(struct sl_legacy *l)
     sl_kv_free_list(l->action_all);
     sl_kv_free_list(l->omfile);
     sl_kv_free_list(l->omfwd);
+    sl_kv_free_list(l->ommail);
+    sl_kv_free_list(l->ommail_to);
     free(l->udp_address);
     free(l->udp_ruleset);
     free(l->tcp_ruleset);
@@ -961,7 +973,8 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
     case D_ACTION_ONCE_BIN:
     case D_ACTION_ALL_BIN:
     case D_OMFILE_BIN:
-    case D_OMFWD_BIN: {
+    case D_OMFWD_BIN:
+    case D_OMMAIL_BIN: {
         int b = binval(ps, arg, loc, name);
         if (b < 0) {
             goto out;
@@ -999,6 +1012,20 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
     case D_OMFWD_BIN:
         sl_kv_set_implicit(&ps->leg.omfwd, d->modern, val, loc);
         break;
+    case D_OMMAIL:
+    case D_OMMAIL_BIN:
+        sl_kv_set_implicit(&ps->leg.ommail, d->modern, val, loc);
+        break;
+    case D_OMMAIL_TO: {
+        struct sl_kv *k = ps->leg.ommail_to;
+        if (k == NULL) {
+            k = ps->leg.ommail_to = sl_kv_new(d->modern, NULL, loc, 1);
+            k->is_array = 1;
+        }
+        k->arr.v = sl_xrealloc(k->arr.v, (k->arr.n + 1) * sizeof *k->arr.v);
+        k->arr.v[k->arr.n++] = sl_xstrdup(val);
+        break;
+    }
     case D_SPECIAL:
         special(ps, d, arg, rawargs, loc);
         break;
