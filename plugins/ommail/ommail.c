@@ -656,6 +656,14 @@ static int ommail_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, in->who, "ommail: tls.certFile and tls.keyFile go together");
         return SL_ECONFIG;
     }
+    const char *files[2] = { in->tls_cert_file, in->tls_key_file };
+    for (int i = 0; i < 2 && in->tls != TLS_OFF; i++) {
+        if (files[i] != NULL && access(files[i], R_OK) != 0) {
+            h->log(SL_LOG_ERR, in->who, "ommail: %s '%s': %s",
+                   i == 0 ? "tls.certFile" : "tls.keyFile", files[i], strerror(errno));
+            return SL_ECONFIG;
+        }
+    }
     if (in->tls_allow_unsigned && in->tls != TLS_OFF) {
         h->log(SL_LOG_WARNING, in->who, "ommail: INSECURE: tls.allowUnsignedCerts=\"on\": any "
                "server certificate is accepted");
