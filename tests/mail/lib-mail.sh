@@ -24,7 +24,8 @@ mail_pki()
 }
 
 # sink_start NAME [SINK OPTIONS...]: starts a sink writing to $T/NAME; listeners are given
-# as "--plain" "--starttls" "--smtps" WITHOUT a port (a free one is picked).  Sets
+# as "--plain" "--starttls" "--smtps" WITHOUT a port (a free one is picked) or as
+# "--plain=PORT" (a port picked before, e.g. for a server that comes up late).  Sets
 # SINK_PID and SINK_PLAIN / SINK_STARTTLS / SINK_SMTPS (0 when off).
 sink_start()
 {
@@ -35,6 +36,7 @@ sink_start()
     for a in "$@"; do
         case $a in
             --plain) new_port SINK_PLAIN; args+=(--plain "$SINK_PLAIN") ;;
+            --plain=*) SINK_PLAIN=${a#--plain=}; args+=(--plain "$SINK_PLAIN") ;;
             --starttls) new_port SINK_STARTTLS; args+=(--starttls "$SINK_STARTTLS") ;;
             --smtps) new_port SINK_SMTPS; args+=(--smtps "$SINK_SMTPS") ;;
             *) args+=("$a") ;;
