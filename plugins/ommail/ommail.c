@@ -454,10 +454,10 @@ static int digest_send_locked(struct ommail_inst *in, CURL *c, struct sl_buf *ma
     struct sl_buf text = { 0 };
     char head[128];
     if (k > 0) {
-        snprintf(head, sizeof head, "%llu messages, %llu more suppressed\n\n",
+        snprintf(head, sizeof head, "%llu messages, %llu more suppressed\r\n\r\n",
                  (unsigned long long)n, (unsigned long long)k);
     } else {
-        snprintf(head, sizeof head, "%llu messages\n\n", (unsigned long long)n);
+        snprintf(head, sizeof head, "%llu messages\r\n\r\n", (unsigned long long)n);
     }
     int r = MR_TEMP;
     if (buf_str(in->h, &text, head) == 0 &&
@@ -475,20 +475,26 @@ static int digest_send_locked(struct ommail_inst *in, CURL *c, struct sl_buf *ma
     } else if (r == MR_PERM) {
         atomic_fetch_add(in->c_msgfail, k);
     } else {
-        /* put it back in front of what arrived meanwhile; the cap may be passed by the
-         * new window's share until the digest goes out */
+        /* put it back in front of what arrived meanwhile: the older messages stay, the
+         * new window fills the rest up to the cap (its records are CRLF-terminated, see
+         * digest_add), what does not fit is counted as suppressed */
+        uint64_t cap = (uint64_t)in->digest_max;
+        uint64_t room = n < cap ? cap - n : 0;
+        uint64_t keep = in->dg_n < room ? in->dg_n : room;
+        size_t cut = 0;
+        for (uint64_t rec = 0; rec < keep && cut < in->dg_body.len; rec++) {
+            const char *e = memmem(in->dg_body.p + cut, in->dg_body.len - cut, "\r\n", 2);
+            cut = e != NULL ? (size_t)(e - in->dg_body.p) + 2 : in->dg_body.len;
+        }
         struct sl_buf merged = body;
         body = (struct sl_buf){ 0 };
-        if (in->dg_body.len > 0 &&
-            buf_add(in->h, &merged, in->dg_body.p, in->dg_body.len) != 0) {
-            /* no memory for the bodies: keep the counts, lose the text */
-            in->dg_k += in->dg_n;
-            in->dg_n = 0;
+        if (cut > 0 && buf_add(in->h, &merged, in->dg_body.p, cut) != 0) {
+            keep = 0;    /* no memory for their text: count them as suppressed */
         }
         in->h->buf_free(&in->dg_body);
         in->dg_body = merged;
-        in->dg_n += n;
-        in->dg_k += k;
+        in->dg_k = k + in->dg_k + (in->dg_n - keep);
+        in->dg_n = n + keep;
         free(in->dg_subject);
         in->dg_subject = subject;
         subject = NULL;
@@ -884,11 +890,15 @@ static void digest_add(struct ommail_inst *in, struct ommail_wrk *w)
         if (in->dg_subject == NULL) {
             in->dg_subject = strndup(w->subj.p != NULL ? w->subj.p : "", w->subj.len);
         }
-        if (w->body.len > 0) {
-            ok = buf_add(in->h, &in->dg_body, w->body.p, w->body.len) == 0;
-            if (ok && w->body.p[w->body.len - 1] != '\n') {
-                ok = buf_add(in->h, &in->dg_body, "\n", 1) == 0;
-            }
+        /* one record per line, CRLF-terminated: SMTP servers refuse bare-LF text whose
+         * "line" passes 998 bytes */
+        size_t len = w->body.len;
+        while (len > 0 && (w->body.p[len - 1] == '\n' || w->body.p[len - 1] == '\r')) {
+            len--;
+        }
+        if (in->body_enable) {
+            ok = (len == 0 || buf_add(in->h, &in->dg_body, w->body.p, len) == 0) &&
+                 buf_add(in->h, &in->dg_body, "\r\n", 2) == 0;
         }
         if (ok) {
             in->dg_n++;
