@@ -49,4 +49,5 @@ grep -q '550 5.1.1 no such user' "$DUT_ERR" || fail "the server's 550 reply is n
 [ "$(grep -c '451 4.3.0 try again later' "$DUT_ERR")" -eq 2 ] || fail "the two 451 replies are not logged"
 [ "$(jfield "$T/temp" 1 rcpt_tos)" = '["ops@example.test"]' ] || fail "tempfail mail: wrong recipient"
 dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with status $DUT_STATUS"
 log "PASS: 451 x2 then delivered once; 550 to errorFile once, not retried"

@@ -64,6 +64,7 @@ CONF
     sleep 1   # nothing more may come
     [ "$(mails "$T/$1")" -eq "$NMAILS" ] || fail "$1: $(mails "$T/$1") mails, not $NMAILS"
     dut_stop
+    [ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with status $DUT_STATUS"
     stop_pid "$SINK_PID"
     "$PY3" "$top_srcdir/tests/mail/mailnorm.py" "$T/$1" > "$T/$1.norm" ||
         fail "$1: malformed Date header"

@@ -41,4 +41,5 @@ grep -q '^Subject: \[emerg\] host0 app: *pri-0'$'\r' "$T/sink/000001.eml" || fai
 [ "$(jfield "$T/sink" 1 tls)" = true ] || fail "not over TLS"
 [ "$(jfield "$T/sink" 1 rcpt_tos)" = '["operator@example.org"]' ] || fail "wrong recipient"
 dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with status $DUT_STATUS"
 log "PASS: example accepted; severities 0-2 of 9 messages in one STARTTLS digest"

@@ -118,4 +118,5 @@ if grep -q -e 's3cret-Pw' -e 'Wr0ng-Pw' "$DUT_ERR" "$T/dut.out" "$T/check.err" "
     fail "a password appears in sluiced's output"
 fi
 dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with status $DUT_STATUS"
 log "PASS: 3 transports, AUTH PLAIN/LOGIN, wrong password, 3 TLS refusals, 2 opt-outs, client cert"
