@@ -707,7 +707,8 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     pthread_mutex_init(&a->rep_lock, NULL);
     {
         /* the modules rsyslog reports as compatible with repeated-message reduction */
-        static const char *const rep_mods[] = { "omfile", "omfwd", "ompipe", "omusrmsg", NULL };
+        static const char *const rep_mods[] = { "omfile", "omfwd", "ompipe", "omusrmsg",
+                                                "ommail", NULL };
         for (int i = 0; e->g.reduce_repeated && rep_mods[i] != NULL; i++) {
             a->rep_on |= strcmp(a->pl->name, rep_mods[i]) == 0;
         }

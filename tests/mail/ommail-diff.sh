@@ -4,7 +4,8 @@
 # value aside), the same envelopes.  Covers action() parameters (mailto array, subject.template,
 # subject.text, body.enable, template) and the legacy directives ($ActionMailSMTPServer,
 # $ActionMailSMTPPort, $ActionMailFrom, $ActionMailTo accumulated and handed over,
-# $ActionMailSubject, $ActionMailEnableBody), and dot-stuffing of body lines.
+# $ActionMailSubject, $ActionMailEnableBody), dot-stuffing of body lines, and
+# $RepeatedMsgReduction (rsyslog's ommail supports it: a "repeated" mail).
 . "${top_srcdir:-.}/tests/integration/lib.sh"
 . "$top_srcdir/tests/mail/lib-mail.sh"
 setup
@@ -20,8 +21,12 @@ cat > "$T/input" <<'IN'
 <13>Dec  6 12:00:04 host3 x: case-e legacy, second action, no body
 <14>Dec  6 12:00:05 host3 x: case-f dots
 <10>Dec  6 12:00:06 host1 app[11]: case-a second "quoted" and 8bit: ümlaut
+<9>Dec  6 12:00:07 host1 app[11]: case-b repeated
+<9>Dec  6 12:00:07 host1 app[11]: case-b repeated
+<9>Dec  6 12:00:07 host1 app[11]: case-b repeated
+<9>Dec  6 12:00:08 host1 app[11]: case-b after the repeats
 IN
-NMAILS=7
+NMAILS=10   # 7 + "case-b repeated" + "message repeated 2 times" + "after the repeats"
 
 run_one()   # run_one DUT: the config through that daemon, mails into $T/DUT
 {
@@ -31,6 +36,7 @@ run_one()   # run_one DUT: the config through that daemon, mails into $T/DUT
     new_port in
     cat > "$T/$1.conf" <<CONF
 $(dut_global)
+\$RepeatedMsgReduction on
 module(load="imtcp")
 module(load="ommail")
 input(type="imtcp" address="127.0.0.1" port="$in")
