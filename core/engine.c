@@ -284,6 +284,7 @@ void sl_engine_free(struct sl_engine *e)
             sl_msg_unref(a->rep_prev);
         }
         pthread_mutex_destroy(&a->rep_lock);
+        pthread_mutex_destroy(&a->gate_lock);
         free(a);
     }
     free(e->actions);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "conf/expr_int.h"
 #include "log.h"
@@ -143,14 +144,20 @@ const struct sl_param action_params[] = {
     { "action.errorFile", SL_PT_STRING, 0, AOFF(error_file), NULL, NULL, NULL, NULL },
     { "action.execOnlyWhenPreviousIsSuspended", SL_PT_BOOL, 0, AOFF(exec_when_prev_suspended),
       "off", NULL, "$ActionExecOnlyWhenPreviousIsSuspended", NULL },
-    { "action.execOnlyOnceEveryInterval", SL_PT_NONNEG, 0, AOFF(exec_once_every), "0", NULL, NULL, NULL },
-    { "action.execOnlyEveryNthTime", SL_PT_NONNEG, 0, AOFF(exec_every_nth), "0", NULL, NULL, NULL },
+    /* rsyslog's gate before the action (core/exec_gate.h); integers as in rsyslog, where
+     * a value <= 0 (<= 1 for the Nth) turns the setting off */
+    { "action.execOnlyOnceEveryInterval", SL_PT_INT, 0, AOFF(exec_once_every), "0", NULL,
+      "$ActionExecOnlyOnceEveryInterval", "seconds: at most one message per interval" },
+    { "action.execOnlyEveryNthTime", SL_PT_INT, 0, AOFF(exec_every_nth), "0", NULL,
+      "$ActionExecOnlyEveryNthTime", "only every Nth message reaching the action" },
+    { "action.execOnlyEveryNthTimeTimeout", SL_PT_INT, 0, AOFF(exec_nth_timeout), "0", NULL,
+      "$ActionExecOnlyEveryNthTimeTimeout", "seconds after which the Nth count restarts" },
     { "action.copyMsg", SL_PT_BOOL, 0, AOFF(copy_msg), "off", NULL, NULL, NULL },
     { "action.writeAllMarkMessages", SL_PT_BOOL, 0, AOFF(write_all_marks), "on", NULL, NULL, NULL },
     SL_PARAM_END
 };
 static const char *const action_accepted[] = {
-    "type", "action.reportSuspensionContinuation", "action.execOnlyEveryNthTimeTimeout",
+    "type", "action.reportSuspensionContinuation",
     "action.ratelimit.interval", "action.ratelimit.burst", "action.errorfile.maxsize", NULL
 };
 
@@ -705,6 +712,10 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     queue_defaults(&a->qc, 0);
     apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
     pthread_mutex_init(&a->rep_lock, NULL);
+    pthread_mutex_init(&a->gate_lock, NULL);
+    sl_exec_gate_init(&a->gate, a->ac.exec_every_nth, a->ac.exec_nth_timeout,
+                      a->ac.exec_once_every, (int64_t)time(NULL));
+    a->gate_on = sl_exec_gate_active(&a->gate);
     {
         /* the modules rsyslog reports as compatible with repeated-message reduction */
         static const char *const rep_mods[] = { "omfile", "omfwd", "ompipe", "omusrmsg",

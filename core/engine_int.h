@@ -47,6 +47,7 @@
 
 #include "conf/ir.h"
 #include "engine.h"
+#include "exec_gate.h"
 #include "msg.h"
 #include "params.h"
 #include "parse/chain.h"
@@ -117,6 +118,7 @@ struct sl_action_conf {
     int exec_when_prev_suspended;
     int64_t exec_once_every;
     int64_t exec_every_nth;
+    int64_t exec_nth_timeout;
     int copy_msg;
     int write_all_marks;
 };
@@ -207,6 +209,11 @@ struct sl_action_rt {
     int rep_count;              /* repeats of it held back */
     int64_t rep_time;           /* when the last record of the action was let through (s) */
     int rep_backoff;            /* index into rep_intervals */
+    /* execOnlyEveryNthTime / execOnlyOnceEveryInterval (exec_gate.h); gate under gate_lock,
+     * taken by every ruleset worker that runs the action, only when gate_on */
+    int gate_on;
+    pthread_mutex_t gate_lock;
+    struct sl_exec_gate gate;
 };
 
 /* A disk-assisted (or pure disk) queue: an action queue, or one shard of a ruleset queue.

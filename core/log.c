@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "conf/ir.h"
 #include "log.h"
@@ -134,4 +136,43 @@ void sl_log_set_stderr(int on)
 void sl_log_set_debug(int on)
 {
     debug_on = on;
+}
+
+/* ---- secret redaction (the rule is written in log.h) ---- */
+
+int sl_secret_key(const char *key, size_t len)
+{
+    static const char *const pat[] = { "password", "passwd", "passphrase", "secret",
+                                       "sasl.oauthbearer.config", "ssl.key.pem", "ssl_key",
+                                       NULL };
+    if (len == 3 && strncasecmp(key, "pwd", 3) == 0) {
+        return 1;
+    }
+    for (size_t i = 0; pat[i] != NULL; i++) {
+        size_t pl = strlen(pat[i]);
+        for (size_t off = 0; off + pl <= len; off++) {
+            if (strncasecmp(key + off, pat[i], pl) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+const char *sl_redact(int secret, const char *name, const char *v, char *buf, size_t size)
+{
+    if (v == NULL) {
+        return v;
+    }
+    if (secret || (name != NULL && sl_secret_key(name, strlen(name)))) {
+        return SL_REDACTED;
+    }
+    const char *eq = strchr(v, '=');
+    if (eq != NULL && sl_secret_key(v, (size_t)(eq - v))) {
+        int kl = (int)(eq - v);
+        int room = (int)size - (int)sizeof SL_REDACTED - 2;
+        snprintf(buf, size, "%.*s=%s", kl < room ? kl : room, v, SL_REDACTED);
+        return buf;
+    }
+    return v;
 }

@@ -10,9 +10,31 @@
 #ifndef SLUICE_CORE_LOG_H
 #define SLUICE_CORE_LOG_H
 
+#include <stddef.h>
+
 #include "sluice/sl_plugin.h"
 
 struct sl_loc;
+
+/* Secret redaction.  What is never printed (-N1 --dump, config error messages):
+ *   - every value of a parameter marked secret at bind time (SL_P_SECRET in the core's
+ *     tables or in a loaded plugin's descriptor: conf/ir.h sl_kv.secret);
+ *   - every value of a parameter whose NAME is a secret key (below), bound or not, so that
+ *     a config that fails before binding does not print them either;
+ *   - in any other value, single or array element, of the form KEY=VALUE (librdkafka's
+ *     confParam=["sasl.password=..."] and the like): VALUE, when KEY is a secret key.
+ * A secret key contains, ignoring case, "password", "passwd", "passphrase", "secret",
+ * "sasl.oauthbearer.config", "ssl.key.pem" or "ssl_key", or is "pwd": that covers the
+ * properties librdkafka itself flags sensitive (sasl.password, ssl.key.password,
+ * ssl.keystore.password, ssl.key.pem, ssl_key, sasl.oauthbearer.config,
+ * sasl.oauthbearer.client.secret) and rsyslog's password parameters (pwd=, password=).
+ * Redacted text is printed as SL_REDACTED. */
+#define SL_REDACTED "<redacted>"
+int sl_secret_key(const char *key, size_t len);
+/* The text to show for value v of parameter `name` (secret: marked at bind time): v
+ * itself, SL_REDACTED, or "KEY=" SL_REDACTED formatted into buf (size >= 64; a longer key
+ * is cut). */
+const char *sl_redact(int secret, const char *name, const char *v, char *buf, size_t size);
 
 void sl_log(int severity, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

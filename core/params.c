@@ -159,6 +159,10 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     char *field = (char *)block + p->offset;
     int64_t iv = 0;
     int bv = 0;
+    /* the value as error messages show it: never a secret (see conf/ir.h) */
+    char sb[256];
+    const char *shown = (p->flags & SL_P_SECRET) ? SL_REDACTED
+                                                 : sl_kv_shown(kv, sval, sb, sizeof sb);
 
     if (kv != NULL && kv->is_array && p->type != SL_PT_ARRAY) {
         if (kv->arr.n == 1 && (p->type == SL_PT_PORT || p->type == SL_PT_STRING ||
@@ -174,7 +178,7 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     case SL_PT_BOOL:
         if (sl_param_parse_bool(sval, &bv) != 0) {
             sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a boolean (on/off)", what,
-                         p->name, sval);
+                         p->name, shown);
             return 1;
         }
         *(int *)(void *)field = bv;
@@ -184,7 +188,7 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     case SL_PT_POSINT:
     case SL_PT_PORT:
         if (sl_param_parse_int(sval, &iv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a number", what, p->name, sval);
+            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a number", what, p->name, shown);
             return 1;
         }
         if ((p->type == SL_PT_NONNEG && iv < 0) || (p->type == SL_PT_POSINT && iv <= 0) ||
@@ -197,7 +201,7 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
         return 0;
     case SL_PT_SIZE:
         if (sl_param_parse_size(sval, &iv) != 0 || iv < 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a size", what, p->name, sval);
+            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a size", what, p->name, shown);
             return 1;
         }
         *(int64_t *)(void *)field = iv;
@@ -205,21 +209,21 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     case SL_PT_FILEMODE:
         if (parse_mode(sval, &iv) != 0) {
             sl_cfg_error(loc, "%s: parameter '%s': '%s' is not an octal file mode", what,
-                         p->name, sval);
+                         p->name, shown);
             return 1;
         }
         *(int64_t *)(void *)field = iv;
         return 0;
     case SL_PT_UID:
         if (parse_uid(sval, &iv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': unknown user '%s'", what, p->name, sval);
+            sl_cfg_error(loc, "%s: parameter '%s': unknown user '%s'", what, p->name, shown);
             return 1;
         }
         *(int64_t *)(void *)field = iv;
         return 0;
     case SL_PT_GID:
         if (parse_gid(sval, &iv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': unknown group '%s'", what, p->name, sval);
+            sl_cfg_error(loc, "%s: parameter '%s': unknown group '%s'", what, p->name, shown);
             return 1;
         }
         *(int64_t *)(void *)field = iv;
@@ -227,7 +231,7 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     case SL_PT_WORD:
         if (strpbrk(sval, " \t\r\n") != NULL) {
             sl_cfg_error(loc, "%s: parameter '%s': '%s' must not contain white space", what,
-                         p->name, sval);
+                         p->name, shown);
             return 1;
         }
         /* fall through */
@@ -258,7 +262,7 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
                                                                      : NULL;
         if (t == NULL) {
             sl_cfg_error(loc, "%s: parameter '%s': template '%s' is not defined", what, p->name,
-                         sval);
+                         shown);
             return 1;
         }
         *(const struct sl_template **)(void *)field = t;
@@ -268,7 +272,7 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
         void *r = res != NULL && res->ruleset != NULL ? res->ruleset(res->arg, sval) : NULL;
         if (r == NULL) {
             sl_cfg_error(loc, "%s: parameter '%s': ruleset '%s' is not defined", what, p->name,
-                         sval);
+                         shown);
             return 1;
         }
         *(void **)(void *)field = r;
@@ -286,7 +290,7 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
             for (int i = 0; p->enums != NULL && p->enums[i] != NULL; i++) {
                 sl_buf_printf(&b, "%s%s", i ? ", " : "", p->enums[i]);
             }
-            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not one of: %s", what, p->name, sval,
+            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not one of: %s", what, p->name, shown,
                          b.p ? b.p : "");
             sl_buf_free(&b);
         }
@@ -319,6 +323,9 @@ int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
             if (strcasecmp(kv->name, p->name) == 0) {
                 found = kv; /* the last one wins, as in rsyslog */
                 kv->used = 1;
+                if (p->flags & SL_P_SECRET) {
+                    kv->secret = 1;   /* never printed from now on (dump, messages) */
+                }
             }
         }
         if (found != NULL) {

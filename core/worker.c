@@ -16,6 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_int.h"
 
@@ -221,6 +222,16 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
      * the action run before it for that message was suspended; skipped, it leaves that
      * state as it was.  The answer is known when the previous action has delivered, so
      * the entry remembers which action it depends on (filter_failover). */
+    if (a->gate_on) {
+        /* execOnlyEveryNthTime / execOnlyOnceEveryInterval: a message the gate stops is
+         * gone for this action and leaves the failover state alone (exec_gate.h) */
+        pthread_mutex_lock(&a->gate_lock);
+        int pass = sl_exec_gate_pass(&a->gate, (int64_t)time(NULL));
+        pthread_mutex_unlock(&a->gate_lock);
+        if (!pass) {
+            return;
+        }
+    }
     size_t cond = w->last;
     if (a->ac.exec_when_prev_suspended && cond == 0) {
         return;

@@ -1,15 +1,22 @@
 #!/bin/bash
 # deps.sh - installs (as root, Debian 12) every Debian package that building sluice and
-# running its whole test suite need.  Idempotent; no daemon is started by the install.
+# running its whole test suite need.  Idempotent; no daemon is started by the install, and
+# no package is ever removed (--no-remove: apt fails instead of removing a conflicting one).
+# librdkafka-dev, libcurl4-gnutls-dev, nettle-dev and liblognorm-dev are optional for the
+# build (configure skips the plugins that need them) but installed, so that everything is
+# built and tested.
 set -euo pipefail
 
 BUILD_PKGS=(
     build-essential autoconf automake libtool pkg-config
     libestr-dev libfastjson-dev liblognorm-dev libgnutls28-dev librdkafka-dev
-    check libcurl4-gnutls-dev
+    libcurl4-gnutls-dev
+    nettle-dev
+    check
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
-# peer), ss (iproute2), cmp/diff, socat and TLS tools.
+# peer), ss (iproute2), cmp/diff, socat and TLS tools; the SMTP sink (aiosmtpd) and swaks
+# for the mail tests.
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
@@ -38,7 +45,7 @@ main()
     export DEBIAN_FRONTEND=noninteractive
     created=$(block_service_starts)
     apt-get update -q
-    apt-get install -y -q --no-install-recommends "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
+    apt-get install -y -q --no-install-recommends --no-remove "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
     if [ -n "$created" ]; then
         rm -f "$created"
     fi

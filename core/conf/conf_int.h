@@ -59,8 +59,11 @@ int sl_lx_string(struct sl_lx *lx, int objmode, char **out);
 /* ---- parse state ---- */
 struct sl_legacy {
     struct sl_kv *action_once;   /* $ActionQueue*, $ActionResume*: next legacy action only */
-    struct sl_kv *action_all;    /* $ActionExecOnlyWhenPreviousIsSuspended: every following
-                                  * legacy action (rsyslog does not reset it per action) */
+    struct sl_kv *action_all;    /* $ActionExecOnlyWhenPreviousIsSuspended,
+                                  * $ActionExecOnlyOnceEveryInterval: every following
+                                  * legacy action (rsyslog does not reset them per action) */
+    struct sl_kv *action_next_legacy; /* $ActionExecOnlyEveryNthTime(Timeout): the next
+                                  * legacy action only; action() neither uses nor resets them */
     struct sl_kv *omfile;        /* $FileOwner & co: following legacy omfile actions (the
                                   * default template: every following omfile action) */
     struct sl_kv *omfwd;         /* $ActionForwardDefaultTemplate (every omfwd action),

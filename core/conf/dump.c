@@ -5,7 +5,8 @@
  * Format: one item per line, two spaces of indent per nesting level; objects list their
  * kvs in written order (implicit ones tagged "(implicit)"), rulesets list their statement
  * trees, expressions are fully parenthesised.  Locations are printed as basename:line so
- * the output does not depend on the directory the config was loaded from.
+ * the output does not depend on the directory the config was loaded from.  Secret values
+ * are redacted by the rule written in log.h (sl_secret_key, sl_redact).
  *
  * Ownership: reads the IR only.  Concurrency & locking: none.
  */
@@ -52,6 +53,7 @@ static void loc(FILE *o, const struct sl_loc *l)
 
 static void dump_kvs(FILE *o, const struct sl_kv *kv, int depth)
 {
+    char sb[256];
     for (; kv != NULL; kv = kv->next) {
         ind(o, depth);
         fprintf(o, "%s = ", kv->name);
@@ -61,11 +63,11 @@ static void dump_kvs(FILE *o, const struct sl_kv *kv, int depth)
                 if (i > 0) {
                     fputs(", ", o);
                 }
-                qstr(o, kv->arr.v[i]);
+                qstr(o, sl_kv_shown(kv, kv->arr.v[i], sb, sizeof sb));
             }
             fputc(']', o);
         } else {
-            qstr(o, kv->str);
+            qstr(o, sl_kv_shown(kv, kv->str, sb, sizeof sb));
         }
         if (kv->implicit) {
             fputs(" (implicit)", o);

@@ -318,6 +318,9 @@ void sl_action_finish(struct sl_pstate *ps, struct sl_stmt *st, int legacy)
     if (legacy) {
         add_defaults(&a->kv, ps->leg.action_once, 0);
         add_defaults(&a->kv, ps->leg.action_all, 0);
+        add_defaults(&a->kv, ps->leg.action_next_legacy, 0);
+        sl_kv_free_list(ps->leg.action_next_legacy);
+        ps->leg.action_next_legacy = NULL;
     }
     sl_kv_free_list(ps->leg.action_once);
     ps->leg.action_once = NULL;

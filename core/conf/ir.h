@@ -39,6 +39,8 @@ struct sl_kv {
     struct sl_loc loc;
     int implicit;          /* added by a legacy $Directive: silently ignored where unknown */
     int used;              /* set by parameter binding; unused explicit ones are errors */
+    int secret;            /* set by parameter binding: the parameter is SL_P_SECRET, so the
+                            * value is never printed (dump, error messages) */
     struct sl_kv *next;
 };
 
@@ -162,8 +164,18 @@ struct sl_cnf *sl_cnf_load(const char *path);
 /* Same from a string (tests; include(text=) uses it internally). fname is used in locations. */
 struct sl_cnf *sl_cnf_load_string(const char *text, const char *fname);
 void sl_cnf_free(struct sl_cnf *c);
-/* Stable text dump of the whole IR for golden tests. */
+/* Stable text dump of the whole IR for golden tests.  Secrets are redacted (log.h). */
 void sl_cnf_dump(const struct sl_cnf *c, FILE *out);
+
+/* The text to show for value v of kv (the string or an array element): see log.h for the
+ * redaction rule. */
+const char *sl_redact(int secret, const char *name, const char *v, char *buf, size_t size);
+static inline const char *sl_kv_shown(const struct sl_kv *kv, const char *v, char *buf,
+                                      size_t size)
+{
+    return kv != NULL ? sl_redact(kv->secret, kv->name, v, buf, size)
+                      : sl_redact(0, NULL, v, buf, size);
+}
 
 struct sl_kv *sl_kv_find(struct sl_kv *list, const char *name);  /* case-insensitive */
 struct sl_ruleset_ir *sl_cnf_ruleset(const struct sl_cnf *c, const char *name);

@@ -422,6 +422,8 @@ struct sl_stmt *sl_legacy_action(struct sl_pstate *ps, const char *t, struct sl_
         ps->nactions++;
         sl_kv_free_list(ps->leg.action_once);
         ps->leg.action_once = NULL;
+        sl_kv_free_list(ps->leg.action_next_legacy);
+        ps->leg.action_next_legacy = NULL;
         return sl_stmt_new(SL_ST_STOP, loc);
     }
     if (strcmp(t, "*") == 0) {
@@ -545,7 +547,9 @@ enum dkind {
     D_MAINQ,       /* main_queue() kv */
     D_ACTION_ONCE, /* next legacy action only */
     D_ACTION_ONCE_BIN,
+    D_ACTION_ALL,  /* every following legacy action */
     D_ACTION_ALL_BIN, /* every following legacy action, on/off */
+    D_ACTION_NEXT_LEGACY, /* the next legacy action; action() objects leave it */
     D_OMFILE,
     D_OMFILE_BIN,
     D_OMFWD,
@@ -635,7 +639,10 @@ static const struct directive directives[] = {
     { "ActionResumeRetryCount", D_ACTION_ONCE, "action.resumeRetryCount" },
     { "ActionExecOnlyWhenPreviousIsSuspended", D_ACTION_ALL_BIN,
       "action.execOnlyWhenPreviousIsSuspended" },
-    { "ActionExecOnlyOnceEveryInterval", D_ACTION_ONCE, "action.execOnlyOnceEveryInterval" },
+    { "ActionExecOnlyOnceEveryInterval", D_ACTION_ALL, "action.execOnlyOnceEveryInterval" },
+    { "ActionExecOnlyEveryNthTime", D_ACTION_NEXT_LEGACY, "action.execOnlyEveryNthTime" },
+    { "ActionExecOnlyEveryNthTimeTimeout", D_ACTION_NEXT_LEGACY,
+      "action.execOnlyEveryNthTimeTimeout" },
     /* omfile defaults */
     { "ActionFileDefaultTemplate", D_OMFILE, "template" },
     { "ActionFileEnableSync", D_OMFILE_BIN, "sync" },
@@ -850,6 +857,7 @@ void sl_legacy_free(struct sl_legacy *l)
 {
     sl_kv_free_list(l->action_once);
     sl_kv_free_list(l->action_all);
+    sl_kv_free_list(l->action_next_legacy);
     sl_kv_free_list(l->omfile);
     sl_kv_free_list(l->omfwd);
     sl_kv_free_list(l->ommail);
@@ -904,7 +912,11 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
             k->arr.v[k->arr.n++] = sl_xstrdup(arg);
         }
     } else if (strcasecmp(n, "ResetConfigVariables") == 0) {
+        /* rsyslog's reset leaves $ActionExecOnlyEveryNthTime(Timeout) pending */
+        struct sl_kv *nth = ps->leg.action_next_legacy;
+        ps->leg.action_next_legacy = NULL;
         sl_legacy_free(&ps->leg);
+        ps->leg.action_next_legacy = nth;
     } else if (strcasecmp(n, "UDPServerAddress") == 0) {
         set_str(&ps->leg.udp_address, arg);
     } else if (strcasecmp(n, "InputUDPServerBindRuleset") == 0) {
@@ -1001,8 +1013,12 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
     case D_ACTION_ONCE_BIN:
         sl_kv_set_implicit(&ps->leg.action_once, d->modern, val, loc);
         break;
+    case D_ACTION_ALL:
     case D_ACTION_ALL_BIN:
         sl_kv_set_implicit(&ps->leg.action_all, d->modern, val, loc);
+        break;
+    case D_ACTION_NEXT_LEGACY:
+        sl_kv_set_implicit(&ps->leg.action_next_legacy, d->modern, val, loc);
         break;
     case D_OMFILE:
     case D_OMFILE_BIN:

@@ -334,7 +334,11 @@ static CURL *make_handle(struct ommail_inst *in)
     }
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_URL, in->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, in->mailfrom);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, in->rcpts);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);

@@ -57,6 +57,27 @@ require_cmd()
     done
 }
 
+# plugin_built NAME: true unless DUT=sluice and the plugin is neither built in nor in
+# $SLUICE_PLUGIN_DIR (configure skips optional plugins whose library is missing).
+plugin_built()
+{
+    [ "$DUT" = sluice ] || return 0
+    case $1 in omfile | omfwd | ompipe | omusrmsg | omdiscard | builtin:*) return 0 ;; esac
+    [ -f "$SLUICE_PLUGIN_DIR/$1.so" ]
+}
+
+# require_plugin NAME...: skip the test (exit 77) if one of the plugins was not built.
+require_plugin()
+{
+    local p
+    for p in "$@"; do
+        if ! plugin_built "$p"; then
+            log "skipped: plugin $p was not built (see the summary of ./configure)"
+            exit 77
+        fi
+    done
+}
+
 # --- set-up and cleanup --------------------------------------------------------------------
 
 cleanup()
@@ -74,7 +95,7 @@ cleanup()
         kill -KILL "$pid" 2> /dev/null
         wait "$pid" 2> /dev/null
     done
-    if [ "$rc" -eq 0 ] && [ -n "$T" ] && [ -z "${KEEP_SCRATCH:-}" ]; then
+    if { [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; } && [ -n "$T" ] && [ -z "${KEEP_SCRATCH:-}" ]; then
         rm -rf "$T"
     elif [ -n "$T" ]; then
         printf '%s: scratch kept in %s\n' "$TEST_NAME" "$T" >&2

@@ -7,6 +7,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 setup
+require_plugin mmnormalize
 
 printf 'version=2\nrule=:hello %%name:word%%\n' > "$T/good.rb"
 printf 'version=2\nrule=:hello %%name:word%%\nrule=:bye %%x:nosuchparser%%\n' > "$T/broken.rb"

@@ -7,6 +7,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 setup
+require_plugin mmnormalize
 
 rb=$top_srcdir/rulebase/sshd.rb
 samples=$top_srcdir/rulebase/sshd.samples

@@ -7,6 +7,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 setup
+require_plugin mmnormalize
 
 n=0
 for rb in "$top_srcdir"/rulebase/*.rb; do

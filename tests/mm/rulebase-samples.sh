@@ -10,6 +10,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 setup
+require_plugin mmnormalize
 
 rbdir=$top_srcdir/rulebase
 n_rb=0

@@ -652,6 +652,49 @@ START_TEST(test_legacy_failover_chain)
 }
 END_TEST
 
+/* $ActionExecOnlyEveryNthTime(Timeout): the next legacy action only ("~" included), an
+ * action() in between neither gets nor uses them, $ResetConfigVariables keeps them;
+ * $ActionExecOnlyOnceEveryInterval: every following legacy action until the reset. */
+START_TEST(test_legacy_exec_gate)
+{
+    setup();
+    struct sl_cnf *c = load("$ActionExecOnlyEveryNthTime 3\n"
+                            "$ActionExecOnlyEveryNthTimeTimeout 60\n"
+                            "$ActionExecOnlyOnceEveryInterval 10\n"
+                            "action(type=\"omfile\" file=\"/rs\")\n"
+                            "*.* /a\n"
+                            "*.* /b\n"
+                            "$ActionExecOnlyEveryNthTime 2\n"
+                            "$ResetConfigVariables\n"
+                            "*.* /c\n"
+                            "$ActionExecOnlyEveryNthTime 4\n"
+                            "*.* ~\n"
+                            "*.* /d\n");
+    ck_assert_int_eq(c->nerrors, 0);
+    const struct sl_stmt *s = dflt(c)->stmts;
+    struct sl_kv *a = s->u.act.kv;
+    ck_assert_ptr_null(sl_kv_find(a, "action.execOnlyEveryNthTime"));
+    ck_assert_ptr_null(sl_kv_find(a, "action.execOnlyOnceEveryInterval"));
+    s = s->next;
+    a = s->u.prifilt.then_->u.act.kv;
+    ck_assert_str_eq(kv(a, "action.execOnlyEveryNthTime"), "3");
+    ck_assert_str_eq(kv(a, "action.execOnlyEveryNthTimeTimeout"), "60");
+    ck_assert_str_eq(kv(a, "action.execOnlyOnceEveryInterval"), "10");
+    s = s->next;
+    a = s->u.prifilt.then_->u.act.kv;
+    ck_assert_ptr_null(sl_kv_find(a, "action.execOnlyEveryNthTime"));
+    ck_assert_str_eq(kv(a, "action.execOnlyOnceEveryInterval"), "10");
+    s = s->next;
+    a = s->u.prifilt.then_->u.act.kv;
+    ck_assert_str_eq(kv(a, "action.execOnlyEveryNthTime"), "2");
+    ck_assert_ptr_null(sl_kv_find(a, "action.execOnlyOnceEveryInterval"));
+    s = s->next->next;    /* "~" used up the 4 */
+    a = s->u.prifilt.then_->u.act.kv;
+    ck_assert_ptr_null(sl_kv_find(a, "action.execOnlyEveryNthTime"));
+    sl_cnf_free(c);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- $Directives */
 
 START_TEST(test_directive_state)
@@ -1263,6 +1306,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, test_legacy_actions);
     tcase_add_test(tc, test_ampersand_and_naming);
     tcase_add_test(tc, test_legacy_failover_chain);
+    tcase_add_test(tc, test_legacy_exec_gate);
     tcase_add_test(tc, test_directive_state);
     tcase_add_test(tc, test_directive_trailing_backslash);
     tcase_add_test(tc, test_directive_objects);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conf/ir.h"
+#include "exec_gate.h"
 #include "log.h"
 #include "msg.h"
 #include "params.h"
@@ -353,6 +354,81 @@ START_TEST(params_sizes_follow_rsyslog)
 }
 END_TEST
 
+/* The redaction rule of log.h: secret keys by pattern, KEY=VALUE elements, marked kvs. */
+START_TEST(secrets_are_redacted)
+{
+    char b[64];
+    ck_assert(sl_secret_key("sasl.password", 13));
+    ck_assert(sl_secret_key("SSL.Key.Password", 16));
+    ck_assert(sl_secret_key("sasl.oauthbearer.client.secret", 30));
+    ck_assert(sl_secret_key("ssl_key", 7));
+    ck_assert(sl_secret_key("pwd", 3));
+    ck_assert(!sl_secret_key("ssl.key.location", 16));
+    ck_assert(!sl_secret_key("StreamDriver.KeyFile", 20));
+    ck_assert_str_eq(sl_redact(0, "confParam", "sasl.password=x", b, sizeof b),
+                     "sasl.password=" SL_REDACTED);
+    ck_assert_str_eq(sl_redact(0, "confParam", "bootstrap.servers=a:1", b, sizeof b),
+                     "bootstrap.servers=a:1");
+    ck_assert_str_eq(sl_redact(1, "token", "abc", b, sizeof b), SL_REDACTED);
+    ck_assert_str_eq(sl_redact(0, "Password", "abc", b, sizeof b), SL_REDACTED);
+    ck_assert_str_eq(sl_redact(0, "user", "abc", b, sizeof b), "abc");
+    /* a key longer than the buffer is cut, the value never shown */
+    const char *lk = "a.very.long.key.name.that.goes.on.and.on.and.on.password=topsecret";
+    const char *r = sl_redact(0, "x", lk, b, sizeof b);
+    ck_assert_ptr_null(strstr(r, "topsecret"));
+    ck_assert_ptr_nonnull(strstr(r, SL_REDACTED));
+}
+END_TEST
+
+/* rsyslog's execOnlyEveryNthTime / ...Timeout / execOnlyOnceEveryInterval (exec_gate.h),
+ * with a clock of our own: the timeout counts from the start of the count, not from the
+ * last message, and the interval from the last message let through. */
+START_TEST(exec_gate_follows_rsyslog)
+{
+    struct sl_exec_gate g;
+    int got[12];
+    sl_exec_gate_init(&g, 3, 0, 0, 1000);
+    ck_assert(sl_exec_gate_active(&g));
+    for (int i = 0; i < 9; i++) {
+        got[i] = sl_exec_gate_pass(&g, 1000 + i);
+    }
+    for (int i = 0; i < 9; i++) {
+        ck_assert_int_eq(got[i], i % 3 == 2);
+    }
+    sl_exec_gate_init(&g, 1, 0, 0, 1000);
+    ck_assert(!sl_exec_gate_active(&g));
+    ck_assert(sl_exec_gate_pass(&g, 1000) && sl_exec_gate_pass(&g, 1000));
+
+    /* N=3, timeout 10 s from the start of the count (1000) */
+    sl_exec_gate_init(&g, 3, 10, 0, 1000);
+    ck_assert(!sl_exec_gate_pass(&g, 1001));   /* 1 */
+    ck_assert(!sl_exec_gate_pass(&g, 1009));   /* 2 */
+    ck_assert(sl_exec_gate_pass(&g, 1010));    /* 3: 10 s is not more than 10 */
+    ck_assert(!sl_exec_gate_pass(&g, 1010));   /* 1 */
+    ck_assert(!sl_exec_gate_pass(&g, 1011));   /* 11 s since 1000: restart, then 1 */
+    ck_assert(!sl_exec_gate_pass(&g, 1012));   /* 2 */
+    ck_assert(sl_exec_gate_pass(&g, 1013));    /* 3 */
+
+    /* interval 60 s: the first one, then one per 60 s from the last one let through */
+    sl_exec_gate_init(&g, 0, 0, 60, 1000);
+    ck_assert(sl_exec_gate_pass(&g, 1000));
+    ck_assert(!sl_exec_gate_pass(&g, 1059));
+    ck_assert(sl_exec_gate_pass(&g, 1060));
+    ck_assert(!sl_exec_gate_pass(&g, 1100));
+    ck_assert(sl_exec_gate_pass(&g, 500));     /* clock went back: the last one is forgotten */
+    ck_assert(!sl_exec_gate_pass(&g, 501));
+
+    /* both: the Nth count goes first, the interval then decides */
+    sl_exec_gate_init(&g, 2, 0, 60, 1000);
+    ck_assert(!sl_exec_gate_pass(&g, 1000));
+    ck_assert(sl_exec_gate_pass(&g, 1000));
+    ck_assert(!sl_exec_gate_pass(&g, 1001));
+    ck_assert(!sl_exec_gate_pass(&g, 1001));   /* the 2nd again, but inside the interval */
+    ck_assert(!sl_exec_gate_pass(&g, 1070));
+    ck_assert(sl_exec_gate_pass(&g, 1070));
+}
+END_TEST
+
 START_TEST(plugin_abi_check)
 {
     static const struct sl_output_ops ops = { 0 };
@@ -372,7 +448,7 @@ START_TEST(plugin_abi_check)
         pl.abi_minor = minor;
         ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), 0);
     }
-    ck_assert_int_eq(SL_ABI_MINOR, 3);
+    ck_assert_int_eq(SL_ABI_MINOR, 4);
     pl.abi_minor = SL_ABI_MINOR;
     pl.struct_size = 8;
     ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);
@@ -418,6 +494,8 @@ static Suite *suite(void)
     tcase_add_test(t, params_errors_are_counted);
     tcase_add_test(t, params_sizes_follow_rsyslog);
     tcase_add_test(t, params_aliases_keep_the_value);
+    tcase_add_test(t, secrets_are_redacted);
+    tcase_add_test(t, exec_gate_follows_rsyslog);
     suite_add_tcase(s, t);
     t = tcase_create("plugin");
     tcase_add_test(t, plugin_abi_check);
