@@ -30,6 +30,7 @@
 #include "msg_ser.h"
 
 #include "engine_int.h"
+#include "flight.h"
 
 /* ---------------------------------------------------------------------------------------
  * Delivery
@@ -137,7 +138,7 @@ static size_t deliver_once(struct sl_action_rt *a, void *wrk, struct sl_msg **ms
     memset(bad, 0, n);
     struct sl_batch b = { n, msgs, NULL };
     struct sl_verdict v = { 0, bad };
-    int rc = a->pl->out->deliver(a->inst, wrk, &b, &v);
+    int rc = action_call(a, wrk, &b, &v);
     size_t done = 0;
     if (rc == SL_OK) {
         done = n;
@@ -292,6 +293,170 @@ size_t action_try(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_
     atomic_store(&a->interval, 0);
     action_resumed(a);
     return 0;
+}
+
+/* ---- ABI 1.4: the output lifecycle and deferred acknowledgement --------------------------
+ * connect() runs before a plugin worker's first deliver() and after a suspension; a
+ * failed connect() is a failed attempt without a deliver() (the retry policy backs off).
+ * SL_SUSPEND (a verdict now, or through batch_done) means the connection is gone:
+ * disconnect() releases it and the next attempt connects again.  At shutdown every plugin
+ * worker gets flush(deadline), then disconnect().  The per-worker "connected" flags
+ * (a->wconn) are touched only by the thread that uses that worker block. */
+static int *wrk_conn(struct sl_action_rt *a, void *wrk)
+{
+    size_t n = a->eng->nworkers_max + 1;
+    for (size_t i = 0; a->wrks != NULL && a->wconn != NULL && i < n; i++) {
+        if (a->wrks[i] == wrk) {
+            return &a->wconn[i];
+        }
+    }
+    return NULL;
+}
+
+static int has_lifecycle(const struct sl_action_rt *a)
+{
+    return !a->is_mod && a->pl->abi_minor >= 4;
+}
+
+static void action_disconnect(struct sl_action_rt *a, void *wrk)
+{
+    if (!has_lifecycle(a) || a->pl->out->disconnect == NULL) {
+        return;
+    }
+    int *c = wrk_conn(a, wrk);
+    if (a->pl->out->connect == NULL || (c != NULL && *c)) {
+        a->pl->out->disconnect(a->inst, wrk);
+    }
+    if (c != NULL) {
+        *c = 0;
+    }
+}
+
+int action_call(struct sl_action_rt *a, void *wrk, const struct sl_batch *b, struct sl_verdict *v)
+{
+    const struct sl_output_ops *o = a->pl->out;
+    if (has_lifecycle(a) && o->connect != NULL) {
+        int *c = wrk_conn(a, wrk);
+        if (c != NULL && !*c) {
+            if (o->connect(a->inst, wrk) != 0) {
+                return SL_SUSPEND;  /* not connected: no disconnect() */
+            }
+            *c = 1;
+        }
+    }
+    int rc = o->deliver(a->inst, wrk, b, v);
+    if (rc == SL_SUSPEND) {
+        action_disconnect(a, wrk);
+    }
+    return rc;
+}
+
+static int fl_deliver(void *ctx, void *wrk, const struct sl_batch *b, struct sl_verdict *v)
+{
+    return action_call(ctx, wrk, b, v);
+}
+
+static void fl_bad(void *ctx, struct sl_msg **msgs, const uint8_t *bad, size_t n)
+{
+    struct sl_action_rt *a = ctx;
+    size_t nbad = 0;
+    for (size_t i = 0; i < n; i++) {
+        nbad += bad[i] != 0;
+    }
+    atomic_fetch_add_explicit(a->c_failed, nbad, memory_order_relaxed);
+    error_file_write(a, msgs, bad, n, RS_RET_DATAFAIL);
+}
+
+static void fl_suspend(void *ctx, int64_t interval_ms)
+{
+    action_suspend(ctx, interval_ms);
+}
+
+static void fl_resumed(void *ctx)
+{
+    action_resumed(ctx);
+}
+
+static void fl_discard(void *ctx, struct sl_msg **msgs, size_t n, int attempts)
+{
+    struct sl_action_rt *a = ctx;
+    atomic_fetch_add(a->c_discarded, n);
+    atomic_fetch_add(a->c_failed, n);
+    error_file_write(a, msgs, NULL, n, RS_RET_SUSPENDED);
+    sl_log(SL_LOG_ERR, a->name, "action '%s': %zu message(s) discarded after %d failed "
+           "retries", a->name, n, attempts);
+}
+
+static void fl_lost(void *ctx, void *wrk)
+{
+    action_disconnect(ctx, wrk);
+}
+
+static const struct sl_flight_ops action_flight_ops = {
+    .deliver = fl_deliver,
+    .bad = fl_bad,
+    .release = da_flight_release,
+    .suspend = fl_suspend,
+    .resumed = fl_resumed,
+    .discard = fl_discard,
+    .lost = fl_lost,
+};
+
+/* A queued output action of an ABI 1.4 plugin gets an in-flight window (unless
+ * action.maxInFlight is 0); its counters go to the action's sluice set. */
+void action_flight_setup(struct sl_engine *e, struct sl_action_rt *a)
+{
+    if (!a->queued || !a->created || !has_lifecycle(a) || a->ac.max_inflight <= 0) {
+        return;
+    }
+    struct sl_flight_conf c = {
+        .max_msgs = (size_t)a->ac.max_inflight,
+        .timeout_ms = a->ac.ack_timeout,
+        .resume_interval_ms = a->ac.resume_interval * 1000,
+        .resume_interval_max_ms = a->ac.resume_interval_max * 1000,
+        .resume_retry_count = a->ac.resume_retry_count,
+    };
+    struct sl_flight_counters cnt = {
+        .inflight = sluice_counter(e, a->name, "sluice.action", "ack.inflight"),
+        .confirmed = sluice_counter(e, a->name, "sluice.action", "ack.confirmed"),
+        .pending = sluice_counter(e, a->name, "sluice.action", "ack.pending"),
+        .timeouts = sluice_counter(e, a->name, "sluice.action", "ack.timeouts"),
+        .late = sluice_counter(e, a->name, "sluice.action", "ack.late"),
+        .retried = sluice_counter(e, a->name, "sluice.action", "ack.retried"),
+    };
+    a->flight = sl_flight_new(&c, &action_flight_ops, a, &cnt);
+}
+
+void host_batch_done(struct sl_ack *ack, int verdict, size_t done, const uint8_t *bad)
+{
+    sl_flight_batch_done(ack, verdict, done, bad);
+}
+
+/* Shutdown, after every worker thread ended and before worker_destroy(): flush(deadline)
+ * and disconnect() each plugin worker of a 1.4 output.  Batches still pending after that
+ * stay in their queue's window: not released (a disk queue delivers them again at the
+ * next start), counted as lost for a memory queue by the worker that abandoned them. */
+void action_lifecycle_end(struct sl_engine *e)
+{
+    int64_t deadline = atomic_load(&e->stop_deadline);
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        if (!has_lifecycle(a) || !a->created || a->wrks == NULL) {
+            continue;
+        }
+        for (size_t w = 0; w <= e->nworkers_max; w++) {
+            void *wrk = a->wrks[w];
+            if (wrk == NULL) {
+                continue;
+            }
+            if (a->pl->out->flush != NULL &&
+                a->pl->out->flush(a->inst, wrk, deadline > 0 ? deadline : now_ms()) != 0) {
+                sl_log(SL_LOG_WARNING, a->name, "action '%s': batches still unconfirmed at "
+                       "the shutdown deadline", a->name);
+            }
+            action_disconnect(a, wrk);
+        }
+    }
 }
 
 /* ---- $RepeatedMsgReduction, as rsyslog 8.2302's action layer does it -------------------

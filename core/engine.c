@@ -23,6 +23,7 @@
 #include "log.h"
 
 #include "engine_int.h"
+#include "flight.h"
 
 static void *input_main(void *arg)
 {
@@ -82,6 +83,7 @@ int sl_engine_start(struct sl_engine *e)
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
         a->wrks = sl_xcalloc(e->nworkers_max + 1, sizeof *a->wrks);
+        a->wconn = sl_xcalloc(e->nworkers_max + 1, sizeof *a->wconn);
     }
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
@@ -172,6 +174,7 @@ void sl_engine_stop(struct sl_engine *e, int signo)
 {
     atomic_store(&e->stopping, 1);
     int64_t deadline = now_ms() + (e->nrsqs ? e->rsqs[0]->qc.timeout_shutdown : 10000);
+    atomic_store(&e->stop_deadline, deadline);
     for (size_t i = 0; i < e->ninputs; i++) {
         struct sl_input_ctx *ctx = e->inputs[i];
         if (ctx->running && ctx->mod->pl->in->stop != NULL) {
@@ -225,6 +228,7 @@ void sl_engine_stop(struct sl_engine *e, int signo)
         free(a->thr);
         a->thr = NULL;
     }
+    action_lifecycle_end(e);  /* ABI 1.4: flush(), disconnect() of every plugin worker */
 }
 
 void sl_engine_free(struct sl_engine *e)
@@ -256,6 +260,8 @@ void sl_engine_free(struct sl_engine *e)
             }
         }
         free(a->wrks);
+        free(a->wconn);
+        sl_flight_free(a->flight);  /* after worker_destroy(): no batch_done() can follow */
         void (*destroy)(void *) = a->is_mod ? a->pl->mod->destroy : a->pl->out->destroy;
         if (a->created && destroy != NULL) {
             destroy(a->inst);

@@ -154,6 +154,13 @@ const struct sl_param action_params[] = {
       "$ActionExecOnlyEveryNthTimeTimeout", "seconds after which the Nth count restarts" },
     { "action.copyMsg", SL_PT_BOOL, 0, AOFF(copy_msg), "off", NULL, NULL, NULL },
     { "action.writeAllMarkMessages", SL_PT_BOOL, 0, AOFF(write_all_marks), "on", NULL, NULL, NULL },
+    /* sluice only (ABI 1.4 deferred acknowledgement): messages a queued action may have
+     * delivered but not yet confirmed (0: outputs must answer at once), and how long a
+     * confirmation may take before the batch is delivered again */
+    { "action.maxInFlight", SL_PT_NONNEG, 0, AOFF(max_inflight), "10000", NULL, NULL,
+      "messages delivered but not yet confirmed (deferred acknowledgement)" },
+    { "action.ackTimeout", SL_PT_NONNEG, 0, AOFF(ack_timeout), "60000", NULL, NULL,
+      "ms before an unconfirmed batch is delivered again (0: never)" },
     SL_PARAM_END
 };
 static const char *const action_accepted[] = {
@@ -799,6 +806,7 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     if (a->da != NULL) {
         a->da->c_lost = a->c_discarded;
     }
+    action_flight_setup(e, a);
 }
 
 static void walk_actions(struct sl_engine *e, struct sl_stmt *st)

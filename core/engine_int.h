@@ -121,6 +121,8 @@ struct sl_action_conf {
     int64_t exec_nth_timeout;
     int copy_msg;
     int write_all_marks;
+    int64_t max_inflight;       /* action.maxInFlight: deferred acknowledgement window */
+    int64_t ack_timeout;        /* action.ackTimeout, ms */
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -189,6 +191,9 @@ struct sl_action_rt {
     pthread_mutex_t wrk_lock;
     pthread_mutex_t direct_lock; /* serialises deliveries of a direct action */
     void **wrks;                /* per engine worker id (direct actions: [0] only) */
+    int *wconn;                 /* per engine worker id: connect() succeeded (ABI 1.4) */
+    struct sl_flight *flight;   /* queued action: the in-flight window (deferred
+                                 * acknowledgement, core/flight.c); NULL: maxInFlight 0 */
     int created;
     _Atomic int suspended;
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
@@ -311,6 +316,7 @@ struct sl_engine {
     unsigned stats_gen;
     _Atomic int stopping;       /* inputs are being stopped / queues drain */
     _Atomic int give_up;        /* shutdown deadline passed: suspended actions stop retrying */
+    _Atomic int64_t stop_deadline; /* monotonic ms: the shutdown deadline (flush()) */
     pthread_mutex_t sleep_lock;
     pthread_cond_t sleep_cv;
     _Atomic uint64_t *c_internal_dropped;
@@ -359,6 +365,16 @@ size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, s
                       int keep);
 size_t action_try(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n);
 int rep_filter(struct sl_action_rt *a, struct sl_msg *m, struct sl_msg **emit);
+/* ABI 1.4: deferred acknowledgement and the output lifecycle (action.c, queue_da.c) */
+int action_call(struct sl_action_rt *a, void *wrk, const struct sl_batch *b,
+                struct sl_verdict *v);
+void action_flight_setup(struct sl_engine *e, struct sl_action_rt *a);
+void action_lifecycle_end(struct sl_engine *e);
+void host_batch_done(struct sl_ack *ack, int verdict, size_t done, const uint8_t *bad);
+void *flight_worker_main(struct sl_worker *w);
+struct sl_flight_take;
+void da_flight_release(void *ctx, struct sl_flight_take *t);
+void flight_abandon(void *ctx, struct sl_flight_take *t, struct sl_msg **msgs, size_t n);
 void rep_flush_all(struct sl_engine *e);
 
 #endif

@@ -200,6 +200,7 @@ const struct sl_host host = {
     .msg_set_msg = host_msg_set_msg,
     .msg_set_local = sl_msg_set_local,
     .stats_foreach = host_stats_foreach,
+    .batch_done = host_batch_done,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

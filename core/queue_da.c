@@ -24,6 +24,7 @@
 #include "msg_ser.h"
 
 #include "engine_int.h"
+#include "flight.h"
 
 /* The disk part of a disk-assisted (queue.filename) or disk (queue.type="Disk") queue in front
  * of ring; opened later by da_open (at start, not at -N1).  high is per ring. */
@@ -347,6 +348,133 @@ void *da_worker_main(struct sl_worker *w, struct sl_da *da, size_t max,
     size_t n;
     while ((n = sl_ring_pop(da->ring, batch, max, 0)) > 0) {
         da_done(da, batch, n, n);
+    }
+    free(batch);
+    return NULL;
+}
+
+/* ---- A queued action with deferred acknowledgement (core/flight.c) ---------------------
+ * The worker dequeues only what the in-flight window has room for (memory ring first; for
+ * a disk-assisted queue then the head spool and the spool, without rewinding: records stay
+ * peeked until their take is released), and adds each batch to the window, which delivers
+ * it and keeps it until confirmed.  A take from a spool records the spool and how many
+ * records it peeked; its release acks them, and releases come in dequeue order, so the
+ * spool's read frontier never passes a record whose batch is unconfirmed.  A kill -9 then
+ * loses nothing an output has not confirmed (behind a synced disk queue).
+ * At the end of the queue (closed and empty) the plugin's flush(deadline) runs once, then
+ * the worker waits for its takes; if shutdown gives up first, its unfinished takes are
+ * abandoned: spool records stay (delivered again at the next start), ring messages of a
+ * disk-assisted queue go to the head spool, a memory queue's are discarded and counted. */
+void da_flight_release(void *ctx, struct sl_flight_take *t)
+{
+    struct sl_action_rt *a = ctx;
+    struct sl_da *da = a->da;
+    if (da == NULL || t->src == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&da->lock);
+    if (sl_spool_ack(t->src, t->src_n) != 0) {
+        sl_log(SL_LOG_ERR, da->owner, "disk queue '%s': the read frontier could not be "
+               "written (records may come again after a restart)", da->name);
+    }
+    pthread_mutex_unlock(&da->lock);
+    atomic_fetch_add(da->c_unspooled, t->n);
+}
+
+void flight_abandon(void *ctx, struct sl_flight_take *t, struct sl_msg **msgs, size_t n)
+{
+    struct sl_action_rt *a = ctx;
+    if (a->da != NULL) {
+        if (t->src == NULL) {
+            da_save(a->da, msgs, n);    /* from the ring: to the head spool */
+        }
+        return;                         /* from a spool: the records stay */
+    }
+    atomic_fetch_add(a->c_discarded, n);
+    atomic_fetch_add(a->c_failed, n);
+    sl_log(SL_LOG_ERR, a->name, "action '%s': %zu message(s) not confirmed by the shutdown "
+           "deadline are lost (memory queue)", a->name, n);
+}
+
+void *flight_worker_main(struct sl_worker *w)
+{
+    struct sl_engine *e = w->eng;
+    struct sl_action_rt *a = w->act;
+    struct sl_da *da = a->da;
+    struct sl_ring *ring = da != NULL ? da->ring : &a->ring;
+    struct sl_flight *f = a->flight;
+    size_t max = (size_t)a->qc.batch;
+    struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
+    void *wrk = action_wrk(a, w->id);
+    int flushed = 0;
+    while (!atomic_load(&e->give_up)) {
+        int64_t wait = -1;
+        size_t open = sl_flight_pump(f, wrk, &wait);
+        int bounded = wait >= 0 ? (int)(wait < 20 ? wait : 20) : 100;
+        size_t got = 0;
+        int drained = 0;
+        sl_flight_take_begin(f);
+        size_t room = sl_flight_room(f);
+        if (room > 0) {
+            size_t lim = room < max ? room : max;
+            size_t n = sl_ring_pop(ring, batch, lim, 0);
+            if (n > 0) {
+                sl_flight_add(f, wrk, batch, n, NULL, 0);
+                got = n;
+            } else if (da != NULL) {
+                struct sl_spool *from = NULL;
+                size_t peeked = 0;
+                size_t k = da_take(da, batch, lim, &from, &peeked);
+                if (peeked > 0) {
+                    sl_flight_add(f, wrk, batch, k, from, peeked);
+                    got = peeked;
+                }
+            }
+            if (got == 0) {
+                drained = sl_ring_closed(ring) && sl_ring_len(ring) == 0;
+                if (!drained && bounded > 0) {
+                    /* nothing anywhere: wait for the ring (or our own next event) */
+                    n = sl_ring_pop(ring, batch, lim, bounded);
+                    if (n > 0) {
+                        sl_flight_add(f, wrk, batch, n, NULL, 0);
+                        got = n;
+                    }
+                }
+            }
+        }
+        sl_flight_take_end(f);
+        if (got > 0) {
+            continue;
+        }
+        if (drained && open == 0) {
+            break;
+        }
+        if (drained && !flushed && a->pl->out->flush != NULL) {
+            /* the queue is closed and empty: let the output push out and confirm */
+            flushed = 1;
+            int64_t dl = atomic_load(&e->stop_deadline);
+            a->pl->out->flush(a->inst, wrk, dl > 0 ? dl : now_ms());
+            continue;
+        }
+        if (room == 0 || drained) {
+            sl_flight_wait(f, bounded > 0 ? bounded : 1);
+        }
+    }
+    if (atomic_load(&e->give_up)) {
+        sl_flight_abandon(f, wrk, flight_abandon);
+        /* what is still in the ring: a disk-assisted queue saves it, a memory queue gets one
+         * final try each (no ack: the output answers now) and then discards */
+        size_t n;
+        while ((n = sl_ring_pop(ring, batch, max, 0)) > 0) {
+            if (da != NULL) {
+                da_save(da, batch, n);
+            } else {
+                action_deliver(a, wrk, batch, n, 0);
+            }
+            for (size_t i = 0; i < n; i++) {
+                sl_msg_unref(batch[i]);
+            }
+        }
     }
     free(batch);
     return NULL;

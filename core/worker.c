@@ -390,6 +390,9 @@ void *action_worker_main(void *arg)
 {
     struct sl_worker *w = arg;
     struct sl_action_rt *a = w->act;
+    if (a->flight != NULL) {
+        return flight_worker_main(w);   /* deferred acknowledgement (queue_da.c) */
+    }
     if (a->da != NULL) {
         return da_worker_main(w, a->da, (size_t)a->qc.batch, da_process_action);
     }
