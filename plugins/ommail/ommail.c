@@ -28,14 +28,18 @@
  * loses the 5xx marks.
  *
  * Digest mode (digest.interval > 0): deliver() only renders the message into the open
- * window (at most digest.maxMessages bodies, the rest counted as suppressed) and answers
- * SL_OK; a timer thread owned by the instance sends one mail per window when the window's
- * time is up ("N messages, K more suppressed").  A digest that fails transiently is kept
- * and tried again at the next tick (new messages keep joining it, within the cap); a 5xx
- * drops it (logged and counted); what is pending at shutdown is tried once more, then
- * counted as lost.  The window's messages are acknowledged to the core when they join the
- * window, so a digest in memory does not survive a crash: storm control trades that for
- * bounded mail.
+ * window (at most digest.maxMessages bodies, the rest counted as suppressed); a timer thread
+ * owned by the instance sends one mail per window when the window's time is up ("N
+ * messages, K more suppressed").  When the core offers deferred acknowledgement (ABI 1.4,
+ * queued actions: b->ack), a batch with a message shown in the window answers SL_PENDING
+ * and is confirmed through batch_done() when the digest is settled: mailed (SL_OK), refused
+ * with 5xx (SL_BAD_DATA: errorFile), deferred or unreachable (SL_SUSPEND: the queue keeps
+ * the messages, on disk with a disk-assisted queue, and delivers them again after the
+ * action's back-off); batches of suppressed messages only are done at once.  flush() sends
+ * the open window at shutdown; worker_destroy() ends all batch_done() calls (the core frees
+ * its window after it).  Without deferred acknowledgement (direct actions) the window's
+ * messages are done when they join it: a deferred digest is kept in memory and tried again
+ * at the next tick, one still pending at shutdown is tried once more, then counted as lost.
  *
  * Ownership and lifetime
  *   - Parameter strings, arrays and templates belong to the core.
@@ -50,7 +54,11 @@
  *     the digest window, guarded by inst->dg_lock (held only to append or take the window,
  *     never during SMTP), and the atomic counters.
  *   - The timer thread waits on inst->dg_cond with a deadline; destroy() sets dg_stop,
- *     signals and joins it.  The timer thread calls only log() and counters of the host.
+ *     signals and joins it.  The timer thread calls only log(), counters and batch_done()
+ *     of the host; batch_done() is called with dg_lock held and only while dg_acks_dead is
+ *     clear, so worker_destroy() (which sets it under the lock) is the last point where a
+ *     confirmation can reach the core.  dg_sending counts windows being mailed without the
+ *     lock; flush() waits for them on dg_cond (broadcast after each send).
  *   - curl_global_init runs in mod_init (main thread, before any worker); CURLOPT_NOSIGNAL
  *     keeps libcurl away from signals of the daemon.
  */
@@ -133,6 +141,20 @@ struct ommail_inst {
     uint64_t dg_n;                   /* included */
     uint64_t dg_k;                   /* suppressed (over the cap) */
     int64_t dg_deadline_ms;          /* CLOCK_MONOTONIC; 0: no window open */
+    /* ABI 1.4 deferred acknowledgement: batches with a message in the window answer
+     * SL_PENDING and are confirmed when the digest has gone out */
+    struct ommail_held *dg_acks;
+    size_t dg_nacks, dg_acks_cap;
+    uint64_t dg_n_held;              /* included messages whose batch is held */
+    uint64_t dg_k_held;              /* suppressed messages whose batch is held */
+    int dg_sending;                  /* windows taken and being mailed (lock released) */
+    int dg_acks_dead;                /* set by worker_destroy(): no batch_done() any more */
+};
+
+/* A batch held until its digest is mailed. */
+struct ommail_held {
+    struct sl_ack *ack;
+    size_t n;
 };
 
 /* One remembered outcome of a message of a batch that must be retried. */
@@ -439,20 +461,55 @@ static int smtp_send(struct ommail_inst *in, CURL *c, const struct sl_buf *mail,
 /* ------------------------------------------------------------------------------------- */
 /* Digest window */
 
-/* Called with dg_lock held by the timer thread: take the window, send it without the lock,
- * put it back on a transient failure.  Returns with dg_lock held. */
+/* Confirm the held batches of a window (called with dg_lock held, so that worker_destroy()
+ * cannot pass between the check and the call). */
+static void resolve_held(struct ommail_inst *in, struct ommail_held *held, size_t nheld,
+                         int verdict)
+{
+    uint8_t *bad = NULL;
+    for (size_t i = 0; i < nheld && !in->dg_acks_dead; i++) {
+        if (verdict == SL_BAD_DATA) {
+            uint8_t *nb = realloc(bad, held[i].n > 0 ? held[i].n : 1);
+            if (nb == NULL) {
+                in->h->batch_done(held[i].ack, SL_SUSPEND, 0, NULL);
+                continue;
+            }
+            bad = nb;
+            memset(bad, 1, held[i].n);
+            in->h->batch_done(held[i].ack, SL_BAD_DATA, 0, bad);
+        } else {
+            in->h->batch_done(held[i].ack, verdict, 0, NULL);
+        }
+    }
+    free(bad);
+}
+
+/* Called with dg_lock held (timer thread, flush()): take the window, mail it without the
+ * lock, then settle it.  Without held batches a transient failure puts the window back for
+ * the next tick; with held batches they are given back to the core (SL_SUSPEND: the queue
+ * keeps them and delivers them again after the action's back-off), so a digest that cannot
+ * go out waits in the queue, on disk with a disk-assisted one.  Returns with dg_lock held. */
 static int digest_send_locked(struct ommail_inst *in, CURL *c, struct sl_buf *mail)
 {
     if (in->dg_n == 0) {
+        /* only suppressed ones (their text could not be kept): nothing to mail */
+        atomic_fetch_add(in->c_suppressed, in->dg_k);
+        in->dg_k = 0;
+        in->dg_deadline_ms = 0;
         return MR_OK;
     }
     struct sl_buf body = in->dg_body;
     char *subject = in->dg_subject;
-    uint64_t n = in->dg_n, k = in->dg_k;
+    uint64_t n = in->dg_n, k = in->dg_k, n_held = in->dg_n_held, k_held = in->dg_k_held;
+    struct ommail_held *held = in->dg_acks;
+    size_t nheld = in->dg_nacks;
     in->dg_body = (struct sl_buf){ 0 };
     in->dg_subject = NULL;
-    in->dg_n = in->dg_k = 0;
+    in->dg_n = in->dg_k = in->dg_n_held = in->dg_k_held = 0;
+    in->dg_acks = NULL;
+    in->dg_nacks = in->dg_acks_cap = 0;
     in->dg_deadline_ms = 0;
+    in->dg_sending++;
     pthread_mutex_unlock(&in->dg_lock);
 
     struct sl_buf text = { 0 };
@@ -474,10 +531,24 @@ static int digest_send_locked(struct ommail_inst *in, CURL *c, struct sl_buf *ma
     in->h->buf_free(&text);
 
     pthread_mutex_lock(&in->dg_lock);
+    in->dg_sending--;
     if (r == MR_OK) {
         atomic_fetch_add(in->c_suppressed, k);
+        resolve_held(in, held, nheld, SL_OK);
     } else if (r == MR_PERM) {
         atomic_fetch_add(in->c_msgfail, k);
+        resolve_held(in, held, nheld, SL_BAD_DATA);
+    } else if (nheld > 0) {
+        /* the held batches come back from the queue (all their messages: they are counted
+         * when they are settled); the suppressed ones of other batches are gone (counted),
+         * included ones of batches not held (no ack offered) are lost */
+        resolve_held(in, held, nheld, SL_SUSPEND);
+        atomic_fetch_add(in->c_suppressed, k - k_held);
+        if (n > n_held) {
+            atomic_fetch_add(in->c_lost, n - n_held);
+            in->h->log(SL_LOG_ERR, in->who, "%llu message(s) of a deferred digest were not "
+                       "held by the queue and are lost", (unsigned long long)(n - n_held));
+        }
     } else {
         /* put it back in front of what arrived meanwhile: the older messages stay, the
          * new window fills the rest up to the cap (its records are CRLF-terminated, see
@@ -505,6 +576,8 @@ static int digest_send_locked(struct ommail_inst *in, CURL *c, struct sl_buf *ma
         /* next try at the next tick */
         in->dg_deadline_ms = now_ms() + in->digest_interval * 1000;
     }
+    free(held);
+    pthread_cond_broadcast(&in->dg_cond);   /* flush() may wait for this send */
     in->h->buf_free(&body);
     free(subject);
     return r;
@@ -852,6 +925,17 @@ static void ommail_worker_destroy(void *inst, void *wrk)
 {
     struct ommail_inst *in = inst;
     struct ommail_wrk *w = wrk;
+    if (in->dg_on) {
+        /* the core frees its in-flight window after worker_destroy(): from now on held
+         * batches are the core's business (delivered again from a disk queue) */
+        pthread_mutex_lock(&in->dg_lock);
+        in->dg_acks_dead = 1;
+        free(in->dg_acks);
+        in->dg_acks = NULL;
+        in->dg_nacks = in->dg_acks_cap = 0;
+        in->dg_n_held = in->dg_k_held = 0;
+        pthread_mutex_unlock(&in->dg_lock);
+    }
     if (w->curl != NULL) {
         curl_easy_cleanup(w->curl);
         w->curl = NULL;
@@ -862,6 +946,36 @@ static void ommail_worker_destroy(void *inst, void *wrk)
     free(w->memo);
     w->memo = NULL;
     w->nmemo = w->memo_cap = 0;
+}
+
+/* ABI 1.4, at shutdown (queue closed and empty): the open window goes out now, so that the
+ * held batches are confirmed (or given back to the queue) before the deadline. */
+static int ommail_flush(void *inst, void *wrk, int64_t deadline_ms)
+{
+    struct ommail_inst *in = inst;
+    struct ommail_wrk *w = wrk;
+    if (!in->dg_on) {
+        return 0;
+    }
+    pthread_mutex_lock(&in->dg_lock);
+    for (int pass = 0; pass < 2; pass++) {
+        while (in->dg_sending > 0 && now_ms() < deadline_ms) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 50 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&in->dg_cond, &in->dg_lock, &ts);
+        }
+        if (pass == 0 && in->dg_n + in->dg_k > 0 && w->curl != NULL) {
+            digest_send_locked(in, w->curl, &w->mail);
+        }
+    }
+    int pending = in->dg_nacks > 0 || in->dg_sending > 0;
+    pthread_mutex_unlock(&in->dg_lock);
+    return pending ? SL_EAGAIN : 0;
 }
 
 /* Render body and subject of m into the worker's buffers. */
@@ -881,38 +995,73 @@ static int render_parts(struct ommail_inst *in, struct ommail_wrk *w, struct sl_
     return buf_str(in->h, &w->subj, OMMAIL_DEFAULT_SUBJECT);
 }
 
-/* Digest mode: the message joins the open window. */
-static void digest_add(struct ommail_inst *in, struct ommail_wrk *w)
+/* Digest mode, with dg_lock held: the rendered message joins the open window.  Returns 1
+ * if it is shown in the digest, 0 if it only counts as suppressed. */
+static int digest_add_locked(struct ommail_inst *in, struct ommail_wrk *w, int rendered)
 {
-    pthread_mutex_lock(&in->dg_lock);
     if (in->dg_n + in->dg_k == 0) {
         in->dg_deadline_ms = now_ms() + in->digest_interval * 1000;
-        pthread_cond_signal(&in->dg_cond);
+        pthread_cond_broadcast(&in->dg_cond);
     }
-    if (in->dg_n < (uint64_t)in->digest_max) {
-        int ok = 1;
-        if (in->dg_subject == NULL) {
-            in->dg_subject = strndup(w->subj.p != NULL ? w->subj.p : "", w->subj.len);
-        }
-        /* one record per line, CRLF-terminated: SMTP servers refuse bare-LF text whose
-         * "line" passes 998 bytes */
-        size_t len = w->body.len;
-        while (len > 0 && (w->body.p[len - 1] == '\n' || w->body.p[len - 1] == '\r')) {
-            len--;
-        }
-        if (in->body_enable) {
-            ok = (len == 0 || buf_add(in->h, &in->dg_body, w->body.p, len) == 0) &&
-                 buf_add(in->h, &in->dg_body, "\r\n", 2) == 0;
-        }
-        if (ok) {
-            in->dg_n++;
-        } else {
-            in->dg_k++;
-        }
-    } else {
+    if (!rendered || in->dg_n >= (uint64_t)in->digest_max) {
         in->dg_k++;
+        return 0;
+    }
+    int ok = 1;
+    if (in->dg_subject == NULL) {
+        in->dg_subject = strndup(w->subj.p != NULL ? w->subj.p : "", w->subj.len);
+    }
+    /* one record per line, CRLF-terminated: SMTP servers refuse bare-LF text whose
+     * "line" passes 998 bytes */
+    size_t len = w->body.len;
+    while (len > 0 && (w->body.p[len - 1] == '\n' || w->body.p[len - 1] == '\r')) {
+        len--;
+    }
+    if (in->body_enable) {
+        ok = (len == 0 || buf_add(in->h, &in->dg_body, w->body.p, len) == 0) &&
+             buf_add(in->h, &in->dg_body, "\r\n", 2) == 0;
+    }
+    if (ok) {
+        in->dg_n++;
+        return 1;
+    }
+    in->dg_k++;
+    return 0;
+}
+
+/* Digest mode: the batch joins the open window.  A batch with a message shown in the
+ * digest is held (SL_PENDING) when the core offers deferred acknowledgement; a batch of
+ * suppressed messages only is done at once. */
+static int digest_deliver(struct ommail_inst *in, struct ommail_wrk *w, const struct sl_batch *b)
+{
+    pthread_mutex_lock(&in->dg_lock);
+    uint64_t shown = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        int rendered = in->dg_n < (uint64_t)in->digest_max
+                           ? render_parts(in, w, b->msgs[i]) == 0 : 1;
+        shown += (uint64_t)digest_add_locked(in, w, rendered);
+    }
+    int verdict = SL_OK;
+    if (shown > 0 && b->ack != NULL && !in->dg_acks_dead) {
+        if (in->dg_nacks == in->dg_acks_cap) {
+            size_t cap = in->dg_acks_cap ? in->dg_acks_cap * 2 : 16;
+            struct ommail_held *nh = realloc(in->dg_acks, cap * sizeof *nh);
+            if (nh != NULL) {
+                in->dg_acks = nh;
+                in->dg_acks_cap = cap;
+            }
+        }
+        if (in->dg_nacks < in->dg_acks_cap) {
+            in->dg_acks[in->dg_nacks].ack = b->ack;
+            in->dg_acks[in->dg_nacks].n = b->n;
+            in->dg_nacks++;
+            in->dg_n_held += shown;
+            in->dg_k_held += b->n - shown;
+            verdict = SL_PENDING;
+        }
     }
     pthread_mutex_unlock(&in->dg_lock);
+    return verdict;
 }
 
 static int memo_find(const struct ommail_wrk *w, const struct sl_msg *m)
@@ -930,13 +1079,7 @@ static int ommail_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
     struct ommail_inst *in = inst;
     struct ommail_wrk *w = wrk;
     if (in->dg_on) {
-        for (size_t i = 0; i < b->n; i++) {
-            if (render_parts(in, w, b->msgs[i]) != 0) {
-                return SL_RETRY;
-            }
-            digest_add(in, w);
-        }
-        return SL_OK;
+        return digest_deliver(in, w, b);
     }
     /* remembered outcomes belong to the retry of the same batch only */
     if (w->nmemo > 0 && (b->n == 0 || w->memo[0].m != b->msgs[0])) {
@@ -1020,6 +1163,9 @@ static const struct sl_output_ops ommail_ops = {
     .worker_destroy = ommail_worker_destroy,
     .deliver = ommail_deliver,
     .hup = NULL,
+    .connect = NULL,
+    .disconnect = NULL,
+    .flush = ommail_flush,
 };
 
 SL_PLUGIN_DEFINE(ommail) = {
