@@ -431,6 +431,13 @@ static int smtp_send(struct ommail_inst *in, CURL *c, const struct sl_buf *mail,
     }
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+        rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING) {
+        /* the connection failed or hung: an earlier reply of this dialogue (say a 5xx to
+         * EHLO before HELO) is not the verdict.  (libcurl reports a refused RCPT as
+         * CURLE_SEND_ERROR with its code, so that one is not on this list.) */
+        code = 0;
+    }
     const char *why = err[0] != '\0' ? err : curl_easy_strerror(rc);
     if (code >= 500 && code <= 599 && !is_tls_error(rc)) {
         atomic_fetch_add(in->c_fail5, 1);
