@@ -15,12 +15,14 @@ BUILD_PKGS=(
     check
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
-# peer), ss (iproute2), cmp/diff, socat and TLS tools.
+# peer), ss (iproute2), cmp/diff, socat and TLS tools; the SMTP sink (aiosmtpd) and swaks
+# for the mail tests.
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
     # imnetflow: exporters, the reference collector, the pcap maker, the fuzz target
     softflowd pmacct nfdump python3 python3-scapy clang libclang-rt-14-dev
+    python3-aiosmtpd swaks libnet-ssleay-perl
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would

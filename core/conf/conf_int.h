@@ -74,6 +74,8 @@ struct sl_legacy {
                                   * ($FileOwner & co for omfile, $ActionSendStreamDriver* for
                                   * omfwd): following legacy actions of that module; the
                                   * default template: every following action of it */
+    struct sl_kv *ommail_to;     /* $ActionMailTo, accumulated: the next legacy ommail action
+                                  * takes the list (rsyslog hands it over) */
     char *udp_address;           /* $UDPServerAddress */
     char *udp_ruleset;           /* $InputUDPServerBindRuleset */
     char *tcp_ruleset;           /* $InputTCPServerBindRuleset */

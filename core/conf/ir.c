@@ -325,6 +325,16 @@ void sl_action_finish(struct sl_pstate *ps, struct sl_stmt *st, int legacy)
     sl_kv_free_list(ps->leg.action_once);
     ps->leg.action_once = NULL;
     add_defaults(&a->kv, sl_legacy_mod_defaults(ps, t), !legacy);
+    if (legacy && strcasecmp(t, "ommail") == 0) {
+        /* $ActionMailTo accumulates recipients; the next legacy ommail action takes the
+         * list and the one after starts without (rsyslog hands it over) */
+        if (ps->leg.ommail_to != NULL && sl_kv_find(a->kv, "mailto") == NULL) {
+            sl_kv_append(&a->kv, ps->leg.ommail_to);
+            ps->leg.ommail_to = NULL;
+        }
+        sl_kv_free_list(ps->leg.ommail_to);
+        ps->leg.ommail_to = NULL;
+    }
     struct sl_kv *nm = sl_kv_find(a->kv, "name");
     if (nm != NULL && !nm->is_array && nm->str != NULL) {
         a->name = sl_xstrdup(nm->str);

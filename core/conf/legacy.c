@@ -537,6 +537,7 @@ enum dkind {
     D_ACTION_ALL_BIN, /* every following legacy action, on/off */
     D_ACTION_NEXT_LEGACY, /* the next legacy action; action() objects leave it */
     D_IGNORED,     /* accepted, no effect */
+    D_OMMAIL_TO,   /* $ActionMailTo: appends a recipient for the next legacy ommail action */
     D_SPECIAL
 };
 
@@ -626,6 +627,9 @@ static const struct directive directives[] = {
     /* accepted without effect: sluice's omfwd has one rebindInterval, which
      * $ActionSendTCPRebindInterval (omfwd's descriptor) sets */
     { "ActionSendUDPRebindInterval", D_IGNORED, NULL },
+    /* ommail's recipients accumulate (its other $ActionMail* directives come from its
+     * descriptor) */
+    { "ActionMailTo", D_OMMAIL_TO, "mailto" },
     /* handled one by one */
     { "ModLoad", D_SPECIAL, NULL },
     { "IncludeConfig", D_SPECIAL, NULL },
@@ -941,6 +945,7 @@ void sl_legacy_free(struct sl_legacy *l)
         free(l->mods);
         l->mods = n;
     }
+    sl_kv_free_list(l->ommail_to);
     free(l->udp_address);
     free(l->udp_ruleset);
     free(l->tcp_ruleset);
@@ -1106,6 +1111,16 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
         break;
     case D_IGNORED:
         break;
+    case D_OMMAIL_TO: {
+        struct sl_kv *k = ps->leg.ommail_to;
+        if (k == NULL) {
+            k = ps->leg.ommail_to = sl_kv_new(d->modern, NULL, loc, 1);
+            k->is_array = 1;
+        }
+        k->arr.v = sl_xrealloc(k->arr.v, (k->arr.n + 1) * sizeof *k->arr.v);
+        k->arr.v[k->arr.n++] = sl_xstrdup(val);
+        break;
+    }
     case D_SPECIAL:
         special(ps, d, arg, rawargs, loc);
         break;
