@@ -710,22 +710,12 @@ int64_t sl_engine_global_int(struct sl_engine *e, const char *name, int64_t dflt
 
 static int host_prop_ref(const char *name, void **handle)
 {
-    struct sl_propref *r = sl_xcalloc(1, sizeof *r);
-    if (name == NULL || sl_propref_parse(name, strlen(name), r) != 0) {
-        free(r);
-        *handle = NULL;
-        return SL_ENOENT;
-    }
-    *handle = r;
-    return 0;
+    return sl_prop_handle_new(name, handle);   /* core/msg_fields.c */
 }
 
 static void host_prop_unref(void *handle)
 {
-    if (handle != NULL) {
-        sl_propref_clear(handle);
-        free(handle);
-    }
+    sl_prop_handle_free(handle);
 }
 
 static int host_msg_prop(struct sl_msg *m, const void *handle, struct sl_buf *out)
@@ -766,6 +756,11 @@ static int host_msg_json_set(struct sl_msg *m, const char *var, void *val)
     }
     sl_propref_clear(&r);
     return rc;
+}
+
+static int host_msg_json_set_ref(struct sl_msg *m, const void *handle, void *val)
+{
+    return sl_msg_json_set_ref(m, handle, val);
 }
 
 static void host_msg_set_parse_result(struct sl_msg *m, int ok)
@@ -819,6 +814,10 @@ static const struct sl_host host = {
     .msg_set_msg = host_msg_set_msg,
     .msg_set_local = sl_msg_set_local,
     .stats_foreach = host_stats_foreach,
+    .msg_set_fields = sl_msg_set_fields,           /* ABI 1.4: core/msg_fields.c */
+    .msg_json_set_str = sl_msg_json_set_str,
+    .msg_json_set_int = sl_msg_json_set_int,
+    .msg_json_set_ref = host_msg_json_set_ref,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

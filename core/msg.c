@@ -563,6 +563,7 @@ void sl_msg_unref(struct sl_msg *m)
     if (m->owned[OWNED_UUID_SLOT] != NULL) {
         free(m->owned[OWNED_UUID_SLOT]);
     }
+    free(m->fields_blk);
     while (m->retired != NULL) {
         struct sl_msg_retired *r = m->retired;
         m->retired = r->next;
@@ -616,7 +617,9 @@ void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
     if (lm->rcv != NULL) {
         m->rcv = *lm->rcv;
         set_tgen(m);
-        m->t_reported = m->t_generated;
+        if (!(m->fields_set & SL_MF_TIME)) {
+            m->t_reported = m->t_generated;   /* else msg_set_fields gave the timestamp */
+        }
     }
     if (lm->hostname != NULL) {
         /* imuxsock HostName=: fromhost (and so HOSTNAME) instead of the local host name */
@@ -1230,6 +1233,22 @@ static int json_set(struct sl_msg *m, enum sl_prop root, const char *path, struc
         pthread_mutex_unlock(&global_vars_lock);
     }
     return rc;
+}
+
+struct fjson_object **sl_msg_json_root_lock(struct sl_msg *m, enum sl_prop root)
+{
+    struct fjson_object **rootp = json_root(m, root);
+    if (rootp != NULL && root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_lock(&global_vars_lock);
+    }
+    return rootp;
+}
+
+void sl_msg_json_root_unlock(enum sl_prop root)
+{
+    if (root == SL_PROP_GLOBAL_VAR) {
+        pthread_mutex_unlock(&global_vars_lock);
+    }
 }
 
 int sl_msg_json_set(struct sl_msg *m, enum sl_prop root, const char *path, struct fjson_object *val)

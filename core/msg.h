@@ -183,6 +183,12 @@ struct sl_msg {
 
     uint8_t blk_class;         /* msg.c's block recycling: size class, 0xff = plain malloc */
 
+    /* built by an input with sl_host.msg_set_fields (core/msg_fields.c): the SL_MF_* bits
+     * given so far (0: not built that way) and the one block holding copies of the given
+     * strings (the spans above point into it), freed with the message */
+    uint32_t fields_set;
+    char *fields_blk;
+
     /* last: sl_msg_new clears everything before it, peer only up to peerlen is valid */
     struct sockaddr_storage peer;
 };
@@ -193,7 +199,8 @@ enum {
     SL_MSGF_INTERNAL = 1u << 2, /* emitted by sluiced itself */
     SL_MSGF_UNPARSED = 1u << 3,  /* no parser of the ruleset's chain took it: discard */
     SL_MSGF_RAW_NO_NUL = 1u << 4, /* raw[0..raw_len) holds no NUL (set by the sanitizer) */
-    SL_MSGF_PERMIT_SLASH = 1u << 5 /* parsed with parser.permitSlashInProgramName */
+    SL_MSGF_PERMIT_SLASH = 1u << 5, /* parsed with parser.permitSlashInProgramName */
+    SL_MSGF_FIELDS = 1u << 6     /* built by msg_set_fields: parsed, no parser runs on it */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */
@@ -283,6 +290,31 @@ int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path);
 int sl_msg_json_assign(struct sl_msg *m, enum sl_prop root, const char *path,
                        struct fjson_object *val);
 struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const char *path); /* borrowed */
+
+/* Inputs that build messages themselves (sl_host.msg_set_fields and the typed JSON setters,
+ * ABI 1.4; core/msg_fields.c).  The fields and their defaults are described there. */
+int sl_msg_set_fields(struct sl_msg *m, const struct sl_msg_fields *f);
+/* A property handle for sl_host.prop_ref: starts with a struct sl_propref (so it can be
+ * used wherever a propref is), plus a JSON variable's path split into its components once. */
+int sl_prop_handle_new(const char *name, void **handle);  /* 0 or SL_ENOENT */
+void sl_prop_handle_free(void *handle);
+int sl_msg_json_set_str(struct sl_msg *m, const void *handle, const char *s, size_t len);
+int sl_msg_json_set_int(struct sl_msg *m, const void *handle, int64_t v);
+int sl_msg_json_set_ref(struct sl_msg *m, const void *handle, struct fjson_object *val);
+/* The root pointer of a JSON tree ($!, $. or $/; NULL for another id), for msg_fields.c.
+ * For $/ the process-wide lock is taken: release it with sl_msg_json_root_unlock. */
+struct fjson_object **sl_msg_json_root_lock(struct sl_msg *m, enum sl_prop root);
+void sl_msg_json_root_unlock(enum sl_prop root);
+/* Spool records of built messages (core/msg_ser.c): the header fields of a record restored
+ * as sl_msg_set_fields had left them.  strs[i] NULL: the field was not set (SL_MSG_FSTR_*
+ * order); t the timestamp shown.  0 or SL_EINVAL. */
+enum { SL_MSG_FSTR_HOSTNAME, SL_MSG_FSTR_TAG, SL_MSG_FSTR_APPNAME, SL_MSG_FSTR_PROCID,
+       SL_MSG_FSTR_MSGID, SL_MSG_FSTR_MSG, SL_MSG_FSTR__COUNT };
+int sl_msg_fields_restore(struct sl_msg *m, uint32_t set, int pri, const struct sl_time *t,
+                          const char *const strs[SL_MSG_FSTR__COUNT],
+                          const size_t lens[SL_MSG_FSTR__COUNT]);
+/* The spans of a built message in SL_MSG_FSTR_* order (NULL: default), for serialising. */
+void sl_msg_fields_spans(const struct sl_msg *m, struct sl_str out[SL_MSG_FSTR__COUNT]);
 
 /* Property name -> ref ("msg", "HOSTNAME", "$!a!b", "$.x", "$now", "timestamp", ...),
  * case-insensitive like rsyslog.  Returns 0, or SL_ENOENT for an unknown name. path is

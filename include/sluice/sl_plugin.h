@@ -169,7 +169,9 @@ enum {
     SL_LOCAL_SYS_TS = 1u << 2,    /* rcv is the kernel's receive time (UseSysTimeStamp): the
                                    * message's timestamp is skipped as rsyslog does then */
     SL_LOCAL_PID = 1u << 3,       /* tag rewritten with pid (UsePIDFromSystem) */
-    SL_LOCAL_KERNEL = 1u << 4     /* imklog: raw is the text; pri and tag as given; no parsing */
+    SL_LOCAL_KERNEL = 1u << 4     /* imklog: raw is the text; pri and tag as given; no parsing.
+                                   * Deprecated since ABI 1.4 (kept for older plugins): use
+                                   * msg_set_fields, which gives the same message */
 };
 struct timespec;
 struct sl_local_meta {

@@ -19,9 +19,10 @@
  *     lines starting with SP (dropped): each text line becomes the line /proc/kmsg would show
  *     for it ("<pri>[%5lu.%06lu] text", without the stamp when printk.time is off) and is
  *     then processed as above, so both paths give what rsyslog gives for /proc/kmsg.
- * Each message: raw = the text after the PRI, facility/severity from the PRI, tag
- * "kernel:", HOSTNAME/fromhost the local host (sl_host.msg_set_local, SL_LOCAL_KERNEL: no
- * parsing, as rsyslog's imklog).  rsyslog's flow control class for imklog is "light delay",
+ * Each message: raw = MSG = the text after the PRI, facility/severity from the PRI, tag
+ * "kernel:", HOSTNAME/fromhost the local host, no parsing, as rsyslog's imklog: built with
+ * sl_host.msg_set_fields (ABI 1.4) after msg_set_local has set the receive time (both
+ * timestamps); on an older core with SL_LOCAL_KERNEL (deprecated, same result).  rsyslog's flow control class for imklog is "light delay",
  * so submit() blocks when the queue is full (the kernel buffers meanwhile).
  *
  * Readability is checked in create() (so `sluiced -N1` reports an unreadable LogPath) and
@@ -84,6 +85,7 @@ struct imklog_inst {
     size_t len;
     char *line;                 /* scratch for converted /dev/kmsg lines */
     int can_set_local;
+    int can_set_fields;         /* ABI 1.4 host: msg_set_fields instead of SL_LOCAL_KERNEL */
     /* rate limiter (RatelimitInterval > 0) */
     time_t rl_begin;
     uint64_t rl_done, rl_missed;
@@ -153,6 +155,9 @@ static int imklog_create(void *inst, void *modconf, const struct sl_host *h,
     in->can_set_local = h->struct_size >= offsetof(struct sl_host, msg_set_local) +
                                            sizeof h->msg_set_local &&
                         h->msg_set_local != NULL;
+    in->can_set_fields = h->struct_size >= offsetof(struct sl_host, msg_set_fields) +
+                                            sizeof h->msg_set_fields &&
+                         h->msg_set_fields != NULL;
     in->max_line = h->max_message_size();
     if (in->max_line < 64) {
         in->max_line = 8096;
@@ -355,11 +360,23 @@ static int submit_line(struct imklog_inst *in, char *b, size_t n)
     if (in->can_set_local) {
         struct sl_local_meta lm;
         memset(&lm, 0, sizeof lm);
-        lm.flags = SL_LOCAL_KERNEL;
+        lm.flags = in->can_set_fields ? 0 : SL_LOCAL_KERNEL;
         lm.pri = pri;
         lm.tag = "kernel:";
-        lm.rcv = &ts;
+        lm.rcv = &ts;      /* timegenerated and (no SL_MF_TIME) timereported */
         in->h->msg_set_local(msg, &lm);
+    }
+    if (in->can_set_fields) {
+        struct sl_msg_fields f;
+        memset(&f, 0, sizeof f);
+        f.set = SL_MF_PRI | SL_MF_TAG;   /* MSG: the raw text; HOSTNAME: the local host */
+        f.pri = pri;
+        f.tag = "kernel:";
+        f.tag_len = 7;
+        if (in->h->msg_set_fields(msg, &f) != 0) {
+            in->h->msg_unref(msg);
+            return 0;
+        }
     }
     int rc = in->h->submit(in->ctx, &msg, 1, 0);
     if (rc < 0) {

@@ -13,7 +13,9 @@
  * bracketing="on" a "BEGIN" line first and an "END" line last.
  * log.syslog="on": each line becomes a message through the rules, as rsyslog's impstats
  * makes it: MSG = the line, tag "rsyslogd-pstats:", PRI = facility*8+severity, the local
- * host; the core binds it to the module's ruleset= (default ruleset otherwise).
+ * host, both timestamps the time of emission (sl_host.msg_set_fields, ABI 1.4; on an older
+ * core msg_set_local with SL_LOCAL_KERNEL, deprecated); the core binds it to the module's
+ * ruleset= (default ruleset otherwise).
  * log.file: each line is appended as "<ctime>: line" (rsyslog's file format).
  *
  * Ownership: the instance block belongs to the core; the line buffer and the log file
@@ -68,6 +70,7 @@ struct impstats_inst {
     struct sl_buf lines;        /* this interval's lines, '\0'-separated */
     size_t nlines;
     int queues_seen;            /* resource-usage goes before the first queue set */
+    int can_set_fields;         /* ABI 1.4 host: msg_set_fields instead of SL_LOCAL_KERNEL */
 };
 
 #define MO(f) offsetof(struct impstats_mod, f)
@@ -99,6 +102,9 @@ static int impstats_create(void *inst, void *modconf, const struct sl_host *h,
     in->h = h;
     in->ctx = ctx;
     in->m = modconf;
+    in->can_set_fields = h->struct_size >= offsetof(struct sl_host, msg_set_fields) +
+                                            sizeof h->msg_set_fields &&
+                         h->msg_set_fields != NULL;
     if (in->m == NULL || !has_stats(h)) {
         h->log(SL_LOG_ERR, "impstats", "impstats: this sluiced has no statistics interface");
         return SL_ECONFIG;
@@ -309,14 +315,27 @@ void sl_impstats_emit(struct impstats_inst *in)
                            in->m->log_file);
             }
         }
-        if (in->m->log_syslog && in->h->msg_set_local != NULL) {
+        if (in->m->log_syslog && (in->can_set_fields || in->h->msg_set_local != NULL)) {
             struct sl_msg *m = in->h->msg_new(in->ctx, p, len, NULL, 0);
-            struct sl_local_meta lm;
-            memset(&lm, 0, sizeof lm);
-            lm.flags = SL_LOCAL_KERNEL;
-            lm.pri = (int)(in->m->facility * 8 + in->m->severity);
-            lm.tag = "rsyslogd-pstats:";
-            in->h->msg_set_local(m, &lm);
+            int pri = (int)(in->m->facility * 8 + in->m->severity);
+            if (in->can_set_fields) {
+                /* ABI 1.4: the header fields as rsyslog's impstats sets them; MSG is the
+                 * line, HOSTNAME the local host, both timestamps now */
+                struct sl_msg_fields f;
+                memset(&f, 0, sizeof f);
+                f.set = SL_MF_PRI | SL_MF_TAG;
+                f.pri = pri;
+                f.tag = "rsyslogd-pstats:";
+                f.tag_len = strlen(f.tag);
+                in->h->msg_set_fields(m, &f);
+            } else {
+                struct sl_local_meta lm;   /* older core: SL_LOCAL_KERNEL (deprecated) */
+                memset(&lm, 0, sizeof lm);
+                lm.flags = SL_LOCAL_KERNEL;
+                lm.pri = pri;
+                lm.tag = "rsyslogd-pstats:";
+                in->h->msg_set_local(m, &lm);
+            }
             if (in->h->submit(in->ctx, &m, 1, 0) < 0) {
                 break;
             }

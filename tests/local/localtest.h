@@ -165,6 +165,13 @@ static struct lt_meta lt_meta_of(size_t i)
     }
     pthread_mutex_unlock(&lt_lock);
     ck_assert_msg(found, "no local metadata for message %zu", i);
+    /* ABI 1.4 inputs give pri and tag through msg_set_fields (imklog) */
+    if (m->f_set & SL_MF_PRI) {
+        r.pri = m->f_pri;
+    }
+    if ((m->f_set & SL_MF_TAG) && m->f_tag != NULL) {
+        snprintf(r.tag, sizeof r.tag, "%s", m->f_tag);
+    }
     return r;
 }
 

@@ -139,7 +139,8 @@ START_TEST(test_proc_kmsg_lines)
         ck_assert_str_eq(lt_raw(i), want[i].raw);
         ck_assert_int_eq(m.pri, want[i].pri);
         ck_assert_str_eq(m.tag, "kernel:");
-        ck_assert_uint_eq(m.flags, SL_LOCAL_KERNEL);
+        ck_assert_uint_eq(m.flags, 0);   /* ABI 1.4: pri and tag by msg_set_fields */
+        ck_assert_uint_eq(fh_get(i)->f_set, SL_MF_PRI | SL_MF_TAG);
         /* without ParseKernelTimestamp the time is the reception time */
         ck_assert(m.have_rcv && m.rcv.tv_sec >= before.tv_sec && m.rcv.tv_sec <= after.tv_sec);
     }

@@ -68,8 +68,11 @@ START_TEST(legacy_lines_and_message)
     ck_assert(strncmp(fh_get(1)->raw, "resource-usage: origin=impstats utime=", 38) == 0);
     ck_assert(strstr(fh_get(1)->raw, " openfiles=") != NULL);
     ck_assert_str_eq(fh_get(2)->raw, "main Q: origin=core.queue size=1 enqueued=2 discarded.full=0 ");
-    ck_assert_int_eq(fh_get(0)->local_pri, 5 * 8 + 6);
-    ck_assert_str_eq(fh_get(0)->local_tag, "rsyslogd-pstats:");
+    /* ABI 1.4: built with msg_set_fields (SL_LOCAL_KERNEL only on older hosts) */
+    ck_assert_int_eq(fh_get(0)->local_pri, -1);
+    ck_assert_uint_eq(fh_get(0)->f_set, SL_MF_PRI | SL_MF_TAG);
+    ck_assert_int_eq(fh_get(0)->f_pri, 5 * 8 + 6);
+    ck_assert_str_eq(fh_get(0)->f_tag, "rsyslogd-pstats:");
     ck_assert_uint_eq(atomic_load(processed), 5);   /* resetCounters is off */
     FILE *f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
