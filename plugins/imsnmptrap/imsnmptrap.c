@@ -21,7 +21,7 @@
  * (format="snmptrapd", byte-compatible with `snmptrapd -n -On -Lf FILE`, its final newline
  * dropped as an output adds one) or the JSON tree (format="json", spaced as %$!snmp%).
  *
- * Counters (owner "imsnmptrap", instance "port N"): datagrams, traps, informs.answered,
+ * Counters (owner "imsnmptrap", instance "imsnmptrap(PORT)"): datagrams, traps, informs.answered,
  * submitted, dropped (queue full), malformed, bad.version, bad.pdu, bad.community,
  * unknown.user, wrong.level, auth.failure, decrypt.failure, not.in.time.window,
  * unknown.engine (Reports sent for discovery), kernel.dropped.
@@ -230,7 +230,8 @@ static int trap_create(void *inst, void *modconf, const struct sl_host *h,
             in->any_community = 1;
         }
     }
-    snprintf(in->label, sizeof in->label, "port %s", in->port.n > 0 ? in->port.v[0] : "162");
+    snprintf(in->label, sizeof in->label, "imsnmptrap(%s)",
+             in->port.n > 0 ? in->port.v[0] : "162");
 #define C(field, name) in->field = h->counter("imsnmptrap", in->label, name)
     C(c_datagrams, "datagrams");
     C(c_traps, "traps");

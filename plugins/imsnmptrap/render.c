@@ -210,7 +210,7 @@ int snmp_render_value(struct sl_buf *b, const struct snmp_vb *vb)
     case SNMP_GAUGE32:
         return putf(b, "Gauge32: %" PRIu64, vb->u);
     case SNMP_UINTEGER32:
-        return putf(b, "UInteger32: %" PRIu64, vb->u);
+        return putf(b, "%" PRIu64, vb->u);   /* net-snmp prints no type for UInteger32 */
     case SNMP_TIMETICKS:
         uptime_str(t, sizeof t, (uint32_t)vb->u);
         return putf(b, "Timeticks: (%" PRIu64 ") %s", vb->u, t);
@@ -233,7 +233,7 @@ int snmp_render_value(struct sl_buf *b, const struct snmp_vb *vb)
     case SNMP_OPAQUE_FLOAT:
         return putf(b, "Opaque: Float: %f", vb->d);
     case SNMP_OPAQUE_DOUBLE:
-        return putf(b, "Opaque: Double: %f", vb->d);
+        return putf(b, "Opaque: Float: %f", vb->d);   /* sic: net-snmp 5.9 says Float */
     case SNMP_OPAQUE_I64:
         return putf(b, "Opaque: Int64: %" PRId64, vb->i);
     case SNMP_OPAQUE_U64:
