@@ -20,8 +20,17 @@ export SNMP_PERSISTENT_DIR=$T/sender MIBS='' MIBDIRS='' SNMPCONFPATH=$T/sender
 mkdir -p "$T/sender/cert_indexes" "$T/ref/persist/cert_indexes"   # else snmptrapd logs "Created directory"
 
 # --- the reference: snmptrapd with its default output format --------------------------------
+# sluiced reads the same file (snmptrapdConf=): communities and v3 users come from it
 cat > "$T/ref/snmptrapd.conf" <<EOF
 authCommunity log public
+createUser -e 0x80001f8880c0ffee0001 trapuser SHA authpass123 AES privpass123
+createUser -e 0x80001f8880c0ffee0001 trap256 SHA-256 authpass123 AES-256 privpass123
+createUser -e 0x80001f8880c0ffee0001 md5des MD5 authpass123 DES privpass123
+createUser informuser SHA authpass123 AES privpass123
+authUser log trapuser
+authUser log trap256
+authUser log md5des priv
+authUser log informuser
 doNotRetainNotificationLogs yes
 EOF
 SNMP_PERSISTENT_DIR=$T/ref/persist SNMPCONFPATH=$T/ref \
@@ -36,7 +45,7 @@ $(dut_global)
 module(load="imsnmptrap")
 template(name="text" type="string" string="%msg%\n")
 template(name="fields" type="string" string="%syslogtag% %pri% %fromhost-ip% %\$!snmp!version% %\$!snmp!trap_oid% %\$!snmp!varbinds%\n")
-input(type="imsnmptrap" address="127.0.0.1" port="$PDUT" community=["public"])
+input(type="imsnmptrap" address="127.0.0.1" port="$PDUT" snmptrapdConf="$T/ref/snmptrapd.conf")
 action(type="omfile" file="$T/out/traps.log" template="text")
 action(type="omfile" file="$T/out/fields.log" template="fields")
 EOF
@@ -123,6 +132,23 @@ raw_both "$(printf '30%02x' "$mlen")$MSG"
 for port in "$PREF" "$PDUT"; do
     timeout 10 snmptrap -v 2c -c wrong "127.0.0.1:$port" 5 $E.0.3 > /dev/null 2>&1
 done
+# v3 traps (authPriv; the sender is the authoritative engine) and v3/v2c informs
+V3="-v 3 -e 0x80001f8880c0ffee0001 -l authPriv -A authpass123 -X privpass123"
+# shellcheck disable=SC2086
+send_both $V3 -u trapuser -a SHA -x AES TARGET 300 $E.0.5 $E.2.1 s "v3 aes"
+# shellcheck disable=SC2086
+send_both $V3 -u trap256 -a SHA-256 -x AES-256 TARGET 301 $E.0.6 $E.2.1 x 00FF
+# shellcheck disable=SC2086
+send_both $V3 -u md5des -a MD5 -x DES TARGET 302 $E.0.7 $E.2.1 i 1
+for port in "$PREF" "$PDUT"; do
+    timeout 20 snmpinform -v 3 -u informuser -l authPriv -a SHA -A authpass123 -x AES \
+        -X privpass123 -r 1 -t 3 "127.0.0.1:$port" 303 $E.0.8 $E.2.1 s "v3 inform" \
+        > /dev/null 2>> "$T/sender.err" || fail "snmpinform -v 3 to port $port not acknowledged"
+    timeout 20 snmpinform -v 2c -c public -r 1 -t 3 "127.0.0.1:$port" 304 $E.0.9 \
+        > /dev/null 2>> "$T/sender.err" || fail "snmpinform -v 2c to port $port not acknowledged"
+done
+N=$((N + 2))
+wait_records "$N"
 send_both -v 2c -c public TARGET 77 $E.0.4 $E.2.1 s "last"
 sleep 0.5
 
@@ -157,6 +183,9 @@ stats_dump
 [ "$(stat_val "imsnmptrap($PDUT)" traps)" = "$N" ] || fail "traps counter: $(grep imsnmptrap "$T/stats")"
 [ "$(stat_val "imsnmptrap($PDUT)" bad.community)" = 1 ] || fail "bad.community counter wrong"
 [ "$(stat_val "imsnmptrap($PDUT)" malformed)" = 0 ] || fail "malformed counter wrong"
+[ "$(stat_val "imsnmptrap($PDUT)" informs.answered)" = 2 ] || fail "informs.answered wrong"
+grep -q '^snmptrapd: 30 127.0.0.1 3 .1.3.6.1.4.1.8072.2.3.0.6 ' "$T/out/fields.log" ||
+    fail "v3 fields wrong"
 dut_stop
 stop_pid "$REF_PID"
 log "PASS"

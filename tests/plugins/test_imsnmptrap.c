@@ -449,6 +449,227 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+
+/* ---- SNMPv3 ---- */
+
+static const char *const auths[] = { "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512" };
+static const char *const privs[] = { "DES", "AES", "AES-192", "AES-256", "AES-192-C", "AES-256-C" };
+#define NA (sizeof auths / sizeof auths[0])
+#define NP (sizeof privs / sizeof privs[0])
+
+static int send_v3(int port, const char *engine, const char *user, const char *level,
+                   const char *a, const char *apass, const char *x, const char *xpass,
+                   const char *trapoid)
+{
+    char tgt[64];
+    snprintf(tgt, sizeof tgt, "127.0.0.1:%d", port);
+    const char *argv[32];
+    size_t k = 0;
+    argv[k++] = "snmptrap";
+    argv[k++] = "-v";
+    argv[k++] = "3";
+    argv[k++] = "-e";
+    argv[k++] = engine;
+    argv[k++] = "-u";
+    argv[k++] = user;
+    argv[k++] = "-l";
+    argv[k++] = level;
+    if (a != NULL) {
+        argv[k++] = "-a";
+        argv[k++] = a;
+        argv[k++] = "-A";
+        argv[k++] = apass;
+    }
+    if (x != NULL) {
+        argv[k++] = "-x";
+        argv[k++] = x;
+        argv[k++] = "-X";
+        argv[k++] = xpass;
+    }
+    argv[k++] = tgt;
+    argv[k++] = "";
+    argv[k++] = trapoid;
+    argv[k++] = "1.3.6.1.2.1.1.5.0";
+    argv[k++] = "s";
+    argv[k++] = user;
+    argv[k] = NULL;
+    return run_tool(argv);
+}
+
+/* every auth x priv combination net-snmp 5.9 offers, authNoPriv for every auth, and
+ * noAuthNoPriv; one user definition shared by two sender engine IDs */
+START_TEST(test_v3_matrix)
+{
+    if (!have_snmptrap()) {
+        return;
+    }
+    static char lines[NA * (NP + 1) + 1][128];
+    static char all[sizeof lines];
+    size_t n = 0;
+    all[0] = '\0';
+    for (size_t a = 0; a < NA; a++) {
+        for (size_t p = 0; p <= NP; p++) {
+            if (p < NP) {
+                snprintf(lines[n], sizeof lines[n], "u%zu_%zu %s authpass%zu %s privpass%zu%zu", a,
+                         p, auths[a], a, privs[p], a, p);
+            } else {
+                snprintf(lines[n], sizeof lines[n], "u%zu_auth %s authpass%zu", a, auths[a], a);
+            }
+            strcat(all, n ? "," : "");
+            strcat(all, lines[n]);
+            n++;
+        }
+    }
+    strcat(all, ",nobody");
+    struct tinst t;
+    const char *kv[] = { "usmUser", all, NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    size_t sent = 0;
+    const char *engines[] = { "0x80001f8880c0ffee0001", "0x80001f8880c0ffee0002" };
+    for (size_t a = 0; a < NA; a++) {
+        char user[32], ap[32], xp[32];
+        snprintf(ap, sizeof ap, "authpass%zu", a);
+        for (size_t p = 0; p < NP; p++) {
+            snprintf(user, sizeof user, "u%zu_%zu", a, p);
+            snprintf(xp, sizeof xp, "privpass%zu%zu", a, p);
+            ck_assert_int_eq(send_v3(t.port, engines[(a + p) % 2], user, "authPriv", auths[a], ap,
+                                     privs[p], xp, "1.3.6.1.4.1.1.0.1"), 0);
+            sent++;
+        }
+        snprintf(user, sizeof user, "u%zu_auth", a);
+        ck_assert_int_eq(send_v3(t.port, engines[0], user, "authNoPriv", auths[a], ap, NULL, NULL,
+                                 "1.3.6.1.4.1.1.0.2"), 0);
+        ck_assert_int_eq(send_v3(t.port, engines[1], user, "authNoPriv", auths[a], ap, NULL, NULL,
+                                 "1.3.6.1.4.1.1.0.2"), 0);
+        sent += 2;
+    }
+    ck_assert_int_eq(send_v3(t.port, engines[0], "nobody", "noAuthNoPriv", NULL, NULL, NULL, NULL,
+                             "1.3.6.1.4.1.1.0.3"), 0);
+    sent++;
+    ck_assert_msg(fh_wait_count(sent, 10000) == 0, "got %zu of %zu (auth.failure %llu, "
+                  "decrypt.failure %llu, wrong.level %llu)", fh_count(), sent,
+                  (unsigned long long)fh_counter_value("auth.failure"),
+                  (unsigned long long)fh_counter_value("decrypt.failure"),
+                  (unsigned long long)fh_counter_value("wrong.level"));
+    /* the messages carry the user and the decoded PDU */
+    size_t seen_priv = 0;
+    for (size_t i = 0; i < sent; i++) {
+        struct json_object *s = snmp_tree(fh_get(i));
+        ck_assert_str_eq(jstr(s, "version"), "3");
+        struct json_object *vbs = jget(s, "varbinds");
+        ck_assert_int_eq(json_object_array_length(vbs), 3);
+        ck_assert_str_eq(jstr(json_object_array_get_idx(vbs, 2), "value"), jstr(s, "user"));
+        if (strcmp(jstr(s, "security_level"), "authPriv") == 0) {
+            seen_priv++;
+        }
+    }
+    ck_assert_uint_eq(seen_priv, NA * NP);
+    ck_assert_uint_eq(fh_counter_value("traps"), sent);
+    stop_inst(&t);
+}
+END_TEST
+
+/* wrong passphrases, unknown user, wrong level, pinned engine: dropped and counted */
+START_TEST(test_v3_refused)
+{
+    if (!have_snmptrap()) {
+        return;
+    }
+    struct tinst t;
+    const char *kv[] = { "usmUser", "-e 0x80001f8880c0ffee0001 pinned SHA authpass123 AES "
+                                    "privpass123,trapuser SHA-256 authpass123 AES-256 privpass123,"
+                                    "authonly SHA authpass123", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    const char *e1 = "0x80001f8880c0ffee0001", *e2 = "0x80001f8880c0ffee0002";
+    const char *oid = "1.3.6.1.4.1.1.0.1";
+    ck_assert_int_eq(send_v3(t.port, e1, "trapuser", "authPriv", "SHA-256", "wrongpass1", "AES-256",
+                             "privpass123", oid), 0);
+    ck_assert_int_eq(send_v3(t.port, e1, "trapuser", "authPriv", "SHA-256", "authpass123",
+                             "AES-256", "wrongpass2", oid), 0);
+    ck_assert_int_eq(send_v3(t.port, e1, "trapuser", "authNoPriv", "SHA-256", "authpass123", NULL,
+                             NULL, oid), 0);
+    ck_assert_int_eq(send_v3(t.port, e1, "trapuser", "authPriv", "SHA", "authpass123", "AES-256",
+                             "privpass123", oid), 0);     /* wrong auth protocol */
+    ck_assert_int_eq(send_v3(t.port, e1, "stranger", "authPriv", "SHA", "authpass123", "AES",
+                             "privpass123", oid), 0);
+    ck_assert_int_eq(send_v3(t.port, e2, "pinned", "authPriv", "SHA", "authpass123", "AES",
+                             "privpass123", oid), 0);     /* not its engine */
+    ck_assert_int_eq(send_v3(t.port, e1, "authonly", "noAuthNoPriv", NULL, NULL, NULL, NULL, oid),
+                     0);
+    ck_assert_int_eq(send_v3(t.port, e1, "pinned", "authPriv", "SHA", "authpass123", "AES",
+                             "privpass123", oid), 0);     /* the good one, last */
+    ck_assert_int_eq(fh_wait_count(1, 5000), 0);
+    usleep(200000);
+    ck_assert_uint_eq(fh_count(), 1);
+    ck_assert_str_eq(jstr(snmp_tree(fh_get(0)), "user"), "pinned");
+    ck_assert_uint_eq(fh_counter_value("auth.failure"), 2);
+    ck_assert_uint_eq(fh_counter_value("decrypt.failure"), 1);
+    ck_assert_uint_eq(fh_counter_value("wrong.level"), 2);
+    ck_assert_uint_eq(fh_counter_value("unknown.user"), 2);
+    stop_inst(&t);
+}
+END_TEST
+
+/* v3 informs: discovery Report, then an authenticated (and encrypted) Response */
+START_TEST(test_v3_inform)
+{
+    if (!have_snmptrap()) {
+        return;
+    }
+    struct tinst t;
+    char wd[] = "/tmp/sl-snmpwd-XXXXXX";
+    ck_assert(mkdtemp(wd) != NULL);
+    const char *globals[] = { "workDirectory", wd, NULL };
+    fh_globals = globals;
+    const char *kv[] = { "usmUser", "informuser SHA authpass123 AES privpass123,"
+                                    "desuser MD5 authpass123 DES privpass123", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    char tgt[64];
+    snprintf(tgt, sizeof tgt, "127.0.0.1:%d", t.port);
+    const char *a[] = { "snmpinform", "-v", "3", "-u", "informuser", "-l", "authPriv", "-a", "SHA",
+                        "-A", "authpass123", "-x", "AES", "-X", "privpass123", "-r", "1", "-t", "3",
+                        tgt, "", "1.3.6.1.4.1.8072.2.3.0.3", "1.3.6.1.2.1.1.5.0", "s", "v3 inform",
+                        NULL };
+    ck_assert_int_eq(run_tool(a), 0);
+    const char *b[] = { "snmpinform", "-v", "3", "-u", "desuser", "-l", "authPriv", "-a", "MD5",
+                        "-A", "authpass123", "-x", "DES", "-X", "privpass123", "-r", "1", "-t", "3",
+                        tgt, "", "1.3.6.1.4.1.8072.2.3.0.3", NULL };
+    ck_assert_int_eq(run_tool(b), 0);
+    const char *c[] = { "snmpinform", "-v", "3", "-u", "informuser", "-l", "authNoPriv", "-a",
+                        "SHA", "-A", "authpass123", "-r", "0", "-t", "3", tgt, "",
+                        "1.3.6.1.4.1.8072.2.3.0.3", NULL };
+    ck_assert_int_ne(run_tool(c), 0);      /* below the user's level: no answer */
+    ck_assert_int_eq(fh_wait_count(2, 5000), 0);
+    ck_assert_uint_eq(fh_count(), 2);
+    ck_assert_uint_eq(fh_counter_value("informs.answered"), 2);
+    ck_assert_uint_ge(fh_counter_value("unknown.engine"), 2);
+    ck_assert_str_eq(jstr(snmp_tree(fh_get(0)), "pdu"), "inform");
+    /* the engine state is kept: engineBoots 1 now, 2 after a restart, same engine ID */
+    char path[128], line1[128], line2[128];
+    snprintf(path, sizeof path, "%s/imsnmptrap-0.engine", wd);
+    FILE *f = fopen(path, "r");
+    ck_assert(f != NULL);
+    ck_assert(fgets(line1, sizeof line1, f) != NULL);
+    ck_assert(fgets(line2, sizeof line2, f) != NULL);
+    fclose(f);
+    ck_assert_str_eq(line2, "engineBoots 1\n");
+    stop_inst(&t);
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    f = fopen(path, "r");
+    char l1[128], l2[128];
+    ck_assert(fgets(l1, sizeof l1, f) != NULL && fgets(l2, sizeof l2, f) != NULL);
+    fclose(f);
+    ck_assert_str_eq(l1, line1);
+    ck_assert_str_eq(l2, "engineBoots 2\n");
+    snprintf(tgt, sizeof tgt, "127.0.0.1:%d", t.port);
+    ck_assert_int_eq(run_tool(a), 0);
+    stop_inst(&t);
+    fh_globals = NULL;
+    unlink(path);
+    rmdir(wd);
+}
+END_TEST
+
 static Suite *trap_suite(void)
 {
     Suite *s = suite_create("imsnmptrap");
@@ -460,6 +681,9 @@ static Suite *trap_suite(void)
     tcase_add_test(tc, test_community_fail_closed);
     tcase_add_test(tc, test_v2c_inform);
     tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_v3_matrix);
+    tcase_add_test(tc, test_v3_refused);
+    tcase_add_test(tc, test_v3_inform);
     suite_add_tcase(s, tc);
     return s;
 }
