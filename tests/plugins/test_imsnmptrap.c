@@ -670,6 +670,96 @@ START_TEST(test_v3_inform)
 }
 END_TEST
 
+
+/* TLV helper for crafted messages: out = tag len content; returns the length */
+static size_t tlv(uint8_t *out, uint8_t tag, const uint8_t *c, size_t n)
+{
+    uint8_t *p = ber_put_hdr(out, tag, n);
+    memmove(p, c, n);
+    return (size_t)(p - out) + n;
+}
+
+/* A v1 Trap-PDU inside a v3 noAuthNoPriv message (devices send it; net-snmp refuses it) */
+START_TEST(test_v1_inside_v3)
+{
+    struct tinst t;
+    const char *kv[] = { "usmUser", "nobody", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    uint8_t pdu[256], vbl[64], tmp[256], usm[128], hdr[64], sc[300], msg[512];
+    size_t n = 0, k;
+    static const uint8_t ent[] = { 0x06, 0x07, 0x2b, 6, 1, 4, 1, 0xbf, 0x08 };   /* .1.3.6.1.4.1.8072 */
+    memcpy(tmp, ent, sizeof ent);
+    n = sizeof ent;
+    static const uint8_t rest[] = { 0x40, 4, 192, 0, 2, 5, 0x02, 1, 6, 0x02, 1, 42, 0x43, 2, 0x30, 0x39 };
+    memcpy(tmp + n, rest, sizeof rest);
+    n += sizeof rest;
+    static const uint8_t vb[] = { 0x30, 0x0a, 0x06, 0x05, 0x2b, 6, 1, 4, 1, 0x02, 0x01, 0x07 };
+    k = tlv(vbl, 0x30, vb, sizeof vb);
+    memcpy(tmp + n, vbl, k);
+    n += k;
+    size_t pl = tlv(pdu, SNMP_PDU_TRAP_V1, tmp, n);
+    /* scopedPDU */
+    static const uint8_t eid[] = { 0x80, 0x00, 0x1f, 0x88, 0x80, 0xc0, 0xff, 0xee, 0x00, 0x09 };
+    n = tlv(tmp, 0x04, eid, sizeof eid);
+    n += tlv(tmp + n, 0x04, (const uint8_t *)"", 0);
+    memcpy(tmp + n, pdu, pl);
+    n += pl;
+    size_t scl = tlv(sc, 0x30, tmp, n);
+    /* USM parameters */
+    n = tlv(tmp, 0x04, eid, sizeof eid);
+    n += tlv(tmp + n, 0x02, (const uint8_t *)"\x01", 1);
+    n += tlv(tmp + n, 0x02, (const uint8_t *)"\x10", 1);
+    n += tlv(tmp + n, 0x04, (const uint8_t *)"nobody", 6);
+    n += tlv(tmp + n, 0x04, (const uint8_t *)"", 0);
+    n += tlv(tmp + n, 0x04, (const uint8_t *)"", 0);
+    k = tlv(usm, 0x30, tmp, n);
+    size_t ul = tlv(tmp, 0x04, usm, k);
+    memcpy(usm, tmp, ul);
+    /* header */
+    n = tlv(tmp, 0x02, (const uint8_t *)"\x05", 1);
+    n += tlv(tmp + n, 0x02, (const uint8_t *)"\x00\xff\xe3", 3);
+    n += tlv(tmp + n, 0x04, (const uint8_t *)"\x00", 1);
+    n += tlv(tmp + n, 0x02, (const uint8_t *)"\x03", 1);
+    size_t hl = tlv(hdr, 0x30, tmp, n);
+    /* message */
+    n = tlv(tmp, 0x02, (const uint8_t *)"\x03", 1);
+    memcpy(tmp + n, hdr, hl);
+    n += hl;
+    memcpy(tmp + n, usm, ul);
+    n += ul;
+    memcpy(tmp + n, sc, scl);
+    n += scl;
+    size_t ml = tlv(msg, 0x30, tmp, n);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(40000) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct sockaddr_in da = sa;
+    da.sin_port = htons(162);
+    sl_imsnmptrap_datagram(t.inst, msg, ml, (struct sockaddr *)&sa, sizeof sa,
+                           (struct sockaddr *)&da);
+    ck_assert_uint_eq(fh_count(), 1);
+    struct sl_msg *m = fh_get(0);
+    ck_assert_msg(strcmp(m->f_msg + 20, "192.0.2.5 [192.0.2.5] (via UDP: [127.0.0.1]:40000->"
+                         "[127.0.0.1]:162) TRAP, SNMP v3, user nobody, context \n\t"
+                         ".1.3.6.1.4.1.8072 Enterprise Specific Trap (42) Uptime: 0:02:03.45\n\t"
+                         ".1.3.6.1.4.1 = INTEGER: 7") == 0, "got <%s>", m->f_msg);
+    struct json_object *s = snmp_tree(m);
+    ck_assert_str_eq(jstr(s, "version"), "3");
+    ck_assert_str_eq(jstr(s, "pdu"), "trap");
+    ck_assert_str_eq(jstr(s, "user"), "nobody");
+    ck_assert_str_eq(jstr(s, "engine_id"), "80001f8880c0ffee0009");
+    ck_assert_str_eq(jstr(s, "trap_oid"), ".1.3.6.1.4.1.8072.0.42");
+    /* the same with a user that must authenticate: wrong level */
+    stop_inst(&t);
+    fh_reset();
+    const char *kv2[] = { "usmUser", "nobody SHA authpass123", NULL };
+    ck_assert_int_eq(start_inst(&t, kv2), 0);
+    sl_imsnmptrap_datagram(t.inst, msg, ml, (struct sockaddr *)&sa, sizeof sa, NULL);
+    ck_assert_uint_eq(fh_count(), 0);
+    ck_assert_uint_eq(fh_counter_value("wrong.level"), 1);
+    stop_inst(&t);
+}
+END_TEST
+
 static Suite *trap_suite(void)
 {
     Suite *s = suite_create("imsnmptrap");
@@ -684,6 +774,7 @@ static Suite *trap_suite(void)
     tcase_add_test(tc, test_v3_matrix);
     tcase_add_test(tc, test_v3_refused);
     tcase_add_test(tc, test_v3_inform);
+    tcase_add_test(tc, test_v1_inside_v3);
     suite_add_tcase(s, tc);
     return s;
 }
