@@ -7,12 +7,16 @@ BUILD_PKGS=(
     build-essential autoconf automake libtool pkg-config
     libestr-dev libfastjson-dev liblognorm-dev libgnutls28-dev librdkafka-dev
     check
+    nettle-dev
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
-# peer), ss (iproute2), cmp/diff, socat and TLS tools.
+# peer), ss (iproute2), cmp/diff, socat and TLS tools; net-snmp's snmptrap/snmpinform/
+# snmptrapd (imsnmptrap's peers) and clang's libFuzzer (bounded fuzz runs).
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
+    snmp snmptrapd
+    clang libclang-rt-14-dev
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would

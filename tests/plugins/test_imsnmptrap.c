@@ -760,6 +760,42 @@ START_TEST(test_v1_inside_v3)
 }
 END_TEST
 
+
+/* IPv6: snmptrap over udp6 to [::1]; the transport shows as snmptrapd's "UDP/IPv6: [::1]:P" */
+START_TEST(test_ipv6)
+{
+    if (!have_snmptrap()) {
+        return;
+    }
+    int probe = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    int ok = probe >= 0 && bind(probe, (struct sockaddr *)&s6, sizeof s6) == 0;
+    if (probe >= 0) {
+        close(probe);
+    }
+    if (!ok) {
+        return;     /* no IPv6 loopback here */
+    }
+    struct tinst t;
+    const char *kv[] = { "community", "public", "address", "::1", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    char tgt[64];
+    snprintf(tgt, sizeof tgt, "udp6:[::1]:%d", t.port);
+    const char *a[] = { "snmptrap", "-v", "2c", "-c", "public", tgt, "1", "1.3.6.1.4.1.1.0.1",
+                        NULL };
+    ck_assert_int_eq(run_tool(a), 0);
+    ck_assert_int_eq(fh_wait_count(1, 5000), 0);
+    struct sl_msg *m = fh_get(0);
+    const struct sockaddr_in6 *src = (const struct sockaddr_in6 *)&m->peer;
+    ck_assert_int_eq(src->sin6_family, AF_INET6);
+    char expect[256];
+    snprintf(expect, sizeof expect, "UDP/IPv6: [::1]:%d [UDP/IPv6: [::1]:%d]:\n", ntohs(src->sin6_port),
+             ntohs(src->sin6_port));
+    ck_assert_msg(strncmp(m->f_msg + 20, expect, strlen(expect)) == 0, "got <%s>", m->f_msg);
+    stop_inst(&t);
+}
+END_TEST
+
 static Suite *trap_suite(void)
 {
     Suite *s = suite_create("imsnmptrap");
@@ -775,6 +811,7 @@ static Suite *trap_suite(void)
     tcase_add_test(tc, test_v3_refused);
     tcase_add_test(tc, test_v3_inform);
     tcase_add_test(tc, test_v1_inside_v3);
+    tcase_add_test(tc, test_ipv6);
     suite_add_tcase(s, tc);
     return s;
 }
