@@ -463,14 +463,12 @@ static void emit(struct trap_inst *in, const struct snmp_msg *m, const struct so
         return;
     }
     struct sl_msg *msg = h->msg_new(in->ctx, in->text.p, in->text.len, src, srclen);
-    struct tm tm;
-    localtime_r(&now.tv_sec, &tm);
     struct sl_msg_fields f = {
         .set = SL_MF_PRI | SL_MF_TIME | SL_MF_TAG | SL_MF_MSG,
         .pri = in->pri,
         .ts_sec = now.tv_sec,
         .ts_nsec = (int32_t)now.tv_nsec,
-        .ts_tzoff_min = (int16_t)(tm.tm_gmtoff / 60),
+        .ts_tzoff_min = snmp_tz_offset(now.tv_sec),
         .tag = in->tag ? in->tag : "",
         .tag_len = in->tag ? strlen(in->tag) : 0,
         .msg = in->text.p,

@@ -278,17 +278,39 @@ static const char *generic_descr(int32_t g)
     return g >= 0 && g <= 6 ? d[g] : "Unknown Type";
 }
 
+/* localtime once per second and thread (the receive path calls this per trap) */
+static __thread time_t lt_sec = -1;
+static __thread char lt_text[64];
+static __thread int16_t lt_off;
+
+static void local_time(time_t now)
+{
+    if (now == lt_sec) {
+        return;
+    }
+    struct tm tm;
+    if (localtime_r(&now, &tm) != NULL) {
+        snprintf(lt_text, sizeof lt_text, "%.4d-%.2d-%.2d %.2d:%.2d:%.2d ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        lt_off = (int16_t)(tm.tm_gmtoff / 60);
+    } else {
+        snprintf(lt_text, sizeof lt_text, "(unknown)");
+        lt_off = 0;
+    }
+    lt_sec = now;
+}
+
+int16_t snmp_tz_offset(time_t now)
+{
+    local_time(now);
+    return lt_off;
+}
+
 int snmp_render_text(struct sl_buf *b, const struct snmp_msg *m, const char *transport,
                      time_t now)
 {
-    struct tm tm;
-    char ts[64];
-    if (localtime_r(&now, &tm) != NULL) {
-        snprintf(ts, sizeof ts, "%.4d-%.2d-%.2d %.2d:%.2d:%.2d ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    } else {
-        snprintf(ts, sizeof ts, "(unknown)");
-    }
+    local_time(now);
+    const char *ts = lt_text;
     const struct snmp_pdu *p = &m->pdu;
     if (puts_(b, ts) != 0) {
         return -1;
@@ -350,6 +372,11 @@ int snmp_render_text(struct sl_buf *b, const struct snmp_msg *m, const char *tra
 
 /* ---- JSON ---- */
 
+/* every key here is a literal added once: no copy, no duplicate search */
+#define JADD(o, k, v) \
+    json_object_object_add_ex((o), (k), (v), JSON_C_OBJECT_ADD_KEY_IS_NEW | \
+                              JSON_C_OBJECT_KEY_IS_CONSTANT)
+
 static int utf8_printable(const uint8_t *s, size_t n)
 {
     size_t i = 0;
@@ -397,41 +424,48 @@ static int utf8_printable(const uint8_t *s, size_t n)
     return 1;
 }
 
-static struct json_object *jstr_buf(const struct sl_buf *b)
-{
-    return json_object_new_string_len(b->p != NULL ? b->p : "", (int)b->len);
-}
-
 static struct json_object *joid(const uint32_t *oid, size_t n)
 {
-    struct sl_buf b = { 0 };
-    if (snmp_render_oid(&b, oid, n) != 0) {
-        free(b.p);
-        return NULL;
+    char t[SNMP_MAX_OID * 11 + 4];    /* ".4294967295" per sub-identifier */
+    char *p = t;
+    t[0] = '\0';
+    for (size_t i = 0; i < n && i < SNMP_MAX_OID + 2; i++) {
+        char d[12];
+        char *e = d + sizeof d, *q = e;
+        uint32_t v = oid[i];
+        do {
+            *--q = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        *p++ = '.';
+        memcpy(p, q, (size_t)(e - q));
+        p += e - q;
     }
-    struct json_object *o = jstr_buf(&b);
-    free(b.p);
-    return o;
+    return json_object_new_string_len(t, (int)(p - t));
 }
 
 static struct json_object *jhex(const uint8_t *s, size_t n)
 {
-    struct sl_buf b = { 0 };
-    if (hexstring(&b, s, n) != 0) {
-        free(b.p);
+    static const char hx[] = "0123456789ABCDEF";
+    char small[512];
+    small[0] = '\0';
+    char *t = n * 3 <= sizeof small ? small : malloc(n * 3 + 1);
+    if (t == NULL) {
         return NULL;
     }
-    /* one line, no trailing space */
-    for (size_t i = 0; i < b.len; i++) {
-        if (b.p[i] == '\n') {
-            b.p[i] = ' ';
+    t[0] = '\0';
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {     /* "DE AD BE EF": one line, no trailing space */
+        if (i > 0) {
+            t[k++] = ' ';
         }
+        t[k++] = hx[s[i] >> 4];
+        t[k++] = hx[s[i] & 15];
     }
-    if (b.len > 0) {
-        b.len--;
+    struct json_object *o = json_object_new_string_len(t, (int)k);
+    if (t != small) {
+        free(t);
     }
-    struct json_object *o = jstr_buf(&b);
-    free(b.p);
     return o;
 }
 
@@ -535,8 +569,8 @@ static void vb_json(struct json_object *o, const struct snmp_vb *vb)
         type = "unknown";
         break;
     }
-    json_object_object_add(o, "type", json_object_new_string(type));
-    json_object_object_add(o, "value", val);
+    JADD(o, "type", json_object_new_string(type));
+    JADD(o, "value", val);
 }
 
 static struct json_object *jbytes(const uint8_t *s, size_t n)
@@ -554,37 +588,37 @@ void *snmp_json(const struct snmp_msg *m)
     if (o == NULL) {
         return NULL;
     }
-    json_object_object_add(o, "version", json_object_new_string(
+    JADD(o, "version", json_object_new_string(
                                m->version == SNMP_V1 ? "1" : m->version == SNMP_V2C ? "2c" : "3"));
-    json_object_object_add(o, "pdu", json_object_new_string(
+    JADD(o, "pdu", json_object_new_string(
                                p->type == SNMP_PDU_TRAP_V1 ? "trap" :
                                p->type == SNMP_PDU_INFORM ? "inform" : "trap2"));
     if (m->version == SNMP_V3) {
-        json_object_object_add(o, "user", jbytes(m->user, m->user_len));
-        json_object_object_add(o, "context", jbytes(m->ctx_name, m->ctx_name_len));
+        JADD(o, "user", jbytes(m->user, m->user_len));
+        JADD(o, "context", jbytes(m->ctx_name, m->ctx_name_len));
         char eid[80];
         size_t k = 0;
         for (size_t i = 0; i < m->engine_id_len && k + 3 < sizeof eid; i++) {
             k += (size_t)snprintf(eid + k, sizeof eid - k, "%02x", m->engine_id[i]);
         }
         eid[k] = '\0';
-        json_object_object_add(o, "engine_id", json_object_new_string(eid));
-        json_object_object_add(o, "security_level", json_object_new_string(
+        JADD(o, "engine_id", json_object_new_string(eid));
+        JADD(o, "security_level", json_object_new_string(
                                    (m->flags & 2) ? "authPriv" :
                                    (m->flags & 1) ? "authNoPriv" : "noAuthNoPriv"));
     } else {
-        json_object_object_add(o, "community", jbytes(m->community, m->community_len));
+        JADD(o, "community", jbytes(m->community, m->community_len));
     }
     size_t first = 0;
     if (p->type == SNMP_PDU_TRAP_V1) {
         char t[32];
-        json_object_object_add(o, "enterprise", joid(p->enterprise, p->enterprise_len));
+        JADD(o, "enterprise", joid(p->enterprise, p->enterprise_len));
         snprintf(t, sizeof t, "%u.%u.%u.%u", p->agent_addr[0], p->agent_addr[1],
                  p->agent_addr[2], p->agent_addr[3]);
-        json_object_object_add(o, "agent_addr", json_object_new_string(t));
-        json_object_object_add(o, "generic", json_object_new_int(p->generic));
-        json_object_object_add(o, "specific", json_object_new_int(p->specific));
-        json_object_object_add(o, "uptime", json_object_new_int64(p->timestamp));
+        JADD(o, "agent_addr", json_object_new_string(t));
+        JADD(o, "generic", json_object_new_int(p->generic));
+        JADD(o, "specific", json_object_new_int(p->specific));
+        JADD(o, "uptime", json_object_new_int64(p->timestamp));
         /* RFC 3584 3.1: the v2 snmpTrapOID of a v1 trap */
         uint32_t toid[SNMP_MAX_OID + 2];
         size_t n;
@@ -599,30 +633,30 @@ void *snmp_json(const struct snmp_msg *m)
             toid[n++] = 0;
             toid[n++] = (uint32_t)p->specific;
         }
-        json_object_object_add(o, "trap_oid", joid(toid, n));
+        JADD(o, "trap_oid", joid(toid, n));
     } else {
         /* sysUpTime.0 and snmpTrapOID.0 are the first two varbinds (RFC 3416 4.2.6) */
         static const uint32_t up_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
         static const uint32_t trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
         if (p->nvb > 0 && p->vbs[0].type == SNMP_TIMETICKS && p->vbs[0].oid_len == 9 &&
             memcmp(p->vbs[0].oid, up_oid, sizeof up_oid) == 0) {
-            json_object_object_add(o, "uptime", json_object_new_int64((int64_t)p->vbs[0].u));
+            JADD(o, "uptime", json_object_new_int64((int64_t)p->vbs[0].u));
             first = 1;
         }
         if (p->nvb > first && p->vbs[first].type == BER_OID && p->vbs[first].oid_len == 11 &&
             memcmp(p->vbs[first].oid, trap_oid, sizeof trap_oid) == 0) {
-            json_object_object_add(o, "trap_oid",
+            JADD(o, "trap_oid",
                                    joid(p->vbs[first].oidval, p->vbs[first].oidval_len));
         }
-        json_object_object_add(o, "request_id", json_object_new_int(p->request_id));
+        JADD(o, "request_id", json_object_new_int(p->request_id));
     }
     struct json_object *arr = json_object_new_array();
     for (size_t i = 0; i < p->nvb; i++) {
         struct json_object *v = json_object_new_object();
-        json_object_object_add(v, "oid", joid(p->vbs[i].oid, p->vbs[i].oid_len));
+        JADD(v, "oid", joid(p->vbs[i].oid, p->vbs[i].oid_len));
         vb_json(v, &p->vbs[i]);
         json_object_array_add(arr, v);
     }
-    json_object_object_add(o, "varbinds", arr);
+    JADD(o, "varbinds", arr);
     return o;
 }

@@ -28,6 +28,9 @@ void snmp_transport_str(char *out, size_t cap, const struct sockaddr *src,
 int snmp_render_text(struct sl_buf *b, const struct snmp_msg *m, const char *transport,
                      time_t now);
 
+/* The local time zone's offset from UTC in minutes at `now` (cached per second). */
+int16_t snmp_tz_offset(time_t now);
+
 /* One varbind value as net-snmp prints it ("INTEGER: 5", "STRING: \"x\"", ...). */
 int snmp_render_value(struct sl_buf *b, const struct snmp_vb *vb);
 /* ".1.3.6..." */

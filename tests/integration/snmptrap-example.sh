@@ -7,8 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 setup
 [ "$DUT" = sluice ] || { log "sluice-only test"; exit 77; }
-command -v snmptrap > /dev/null 2>&1 && command -v snmptrapd > /dev/null 2>&1 || {
-    log "net-snmp snmptrap/snmptrapd not installed: skipped"; exit 77; }
+if ! command -v snmptrap > /dev/null 2>&1 || ! command -v snmptrapd > /dev/null 2>&1; then
+    log "net-snmp snmptrap/snmptrapd not installed: skipped"
+    exit 77
+fi
 new_port PREF
 new_port PDUT
 export SNMP_PERSISTENT_DIR=$T/sender MIBS='' MIBDIRS='' SNMPCONFPATH=$T/sender

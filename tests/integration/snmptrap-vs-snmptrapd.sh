@@ -11,8 +11,10 @@
 . "$(dirname "$0")/lib.sh"
 setup
 [ "$DUT" = sluice ] || { log "sluice-only test"; exit 77; }
-command -v snmptrap > /dev/null 2>&1 && command -v snmptrapd > /dev/null 2>&1 || {
-    log "net-snmp snmptrap/snmptrapd not installed: skipped"; exit 77; }
+if ! command -v snmptrap > /dev/null 2>&1 || ! command -v snmptrapd > /dev/null 2>&1; then
+    log "net-snmp snmptrap/snmptrapd not installed: skipped"
+    exit 77
+fi
 
 new_port PREF
 new_port PDUT
@@ -179,6 +181,7 @@ grep -q '"oid": ".1.3.6.1.4.1.8072.2.3.2.12", "type": "Hex-STRING", "value": "DE
     "$T/out/fields.log" || fail "Hex-STRING varbind wrong in \$!snmp"
 grep -q '"type": "Counter64", "value": "18446744073709551615"' "$T/out/fields.log" ||
     fail "Counter64 above 2^63 wrong in \$!snmp"
+# shellcheck disable=SC2119  # default file
 stats_dump
 [ "$(stat_val "imsnmptrap($PDUT)" traps)" = "$N" ] || fail "traps counter: $(grep imsnmptrap "$T/stats")"
 [ "$(stat_val "imsnmptrap($PDUT)" bad.community)" = 1 ] || fail "bad.community counter wrong"
