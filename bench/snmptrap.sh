@@ -80,7 +80,11 @@ CONF
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
 
-records() { grep -c '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] ' "$1" 2> /dev/null || echo 0; }
+records()   # FILE: notifications logged (lines starting with the date; not snmptrapd's own)
+{
+    grep -v 'NET-SNMP version' "$1" 2> /dev/null | grep -c '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] '
+    return 0
+}
 
 start_daemon()   # DAEMON DIR -> PID in DPID, output file in DOUT
 {
