@@ -439,6 +439,108 @@ START_TEST(test_kernel_drops_counted)
 }
 END_TEST
 
+/* ABI 1.4 threads: module threads=4 makes 4 SO_REUSEPORT socket sets on the one port, the
+ * core runs run_thread() 4 times; input(threads=) overrides the module's.  Eight senders:
+ * everything arrives, each sender's datagrams in order with one flow key, and stop() ends
+ * every thread. */
+struct thr_arg {
+    void *inst;
+    unsigned index, n;
+};
+
+static void *run_one(void *arg)
+{
+    struct thr_arg *a = arg;
+    PLUGIN->in->run_thread(a->inst, a->index, a->n);
+    return NULL;
+}
+
+START_TEST(test_threads)
+{
+    enum { NT = 4, NS = 8, N = 250 };
+    ck_assert(PLUGIN->flags & SL_PF_THREADED);
+    ck_assert_ptr_nonnull(PLUGIN->in->run_thread);
+    struct tinst t = { .no_thread = 1 };
+    const char *kv[] = { "mod:threads", "4", "rcvbufSize", "4194304", NULL };
+    ck_assert_int_eq(start_inst(&t, kv, NULL), 0);
+    ck_assert_uint_eq(sl_imudp_threads(t.inst), NT);
+    ck_assert_int_eq(sl_imudp_socket_count(t.inst), 1);   /* listeners per set */
+    pthread_t th[NT];
+    struct thr_arg a[NT];
+    for (unsigned i = 0; i < NT; i++) {
+        a[i] = (struct thr_arg){ t.inst, i, NT };
+        ck_assert_int_eq(pthread_create(&th[i], NULL, run_one, &a[i]), 0);
+    }
+    int fds[NS];
+    for (int s = 0; s < NS; s++) {
+        fds[s] = udp_sock();
+    }
+    char buf[64];
+    for (int i = 0; i < N; i++) {
+        for (int s = 0; s < NS; s++) {
+            int n = snprintf(buf, sizeof buf, "s%d %d", s, i);
+            send_to(fds[s], t.port, buf, (size_t)n);
+        }
+        if (i % 50 == 49) {
+            usleep(2000);
+        }
+    }
+    ck_assert_int_eq(fh_wait_count(NS * N, 10000), 0);
+    usleep(50000);
+    ck_assert_int_eq(fh_count(), NS * N);
+    int next[NS] = { 0 };
+    uint64_t key[NS] = { 0 };
+    for (size_t i = 0; i < fh_count(); i++) {
+        struct sl_msg *m = fh_get(i);
+        int s = m->raw[1] - '0';
+        ck_assert(s >= 0 && s < NS);
+        ck_assert_int_eq(atoi(m->raw + 3), next[s]);
+        next[s]++;
+        if (key[s] == 0) {
+            key[s] = m->flow_key;
+        }
+        ck_assert(key[s] == m->flow_key);
+    }
+    ck_assert_uint_eq(fh_counter_value("received"), NS * N);
+    PLUGIN->in->stop(t.inst);
+    for (unsigned i = 0; i < NT; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 5;
+        ck_assert_int_eq(pthread_timedjoin_np(th[i], NULL, &ts), 0);
+    }
+    for (int s = 0; s < NS; s++) {
+        close(fds[s]);
+    }
+    PLUGIN->in->destroy(t.inst);
+    free(t.inst);
+    free(t.mod);
+
+    /* input(threads=2) wins over the module's 4; run() alone still serves both sets */
+    fh_reset();
+    struct tinst t2 = { 0 };
+    const char *kv2[] = { "mod:threads", "4", "threads", "2", NULL };
+    ck_assert_int_eq(start_inst(&t2, kv2, NULL), 0);
+    ck_assert_uint_eq(sl_imudp_threads(t2.inst), 2);
+    int fd = udp_sock();
+    for (int i = 0; i < 20; i++) {
+        int n = snprintf(buf, sizeof buf, "x %d", i);
+        send_to(fd, t2.port, buf, (size_t)n);
+    }
+    ck_assert_int_eq(fh_wait_count(20, 5000), 0);
+    close(fd);
+    stop_inst(&t2);
+
+    /* more threads than the 64 the listener takes: a config error */
+    struct tinst t3 = { 0 };
+    const char *kv3[] = { "threads", "65", NULL };
+    ck_assert_int_eq(start_inst(&t3, kv3, NULL), SL_ECONFIG);
+    PLUGIN->in->destroy(t3.inst);
+    free(t3.inst);
+    free(t3.mod);
+}
+END_TEST
+
 static Suite *imudp_suite(void)
 {
     Suite *s = suite_create("imudp");
@@ -454,6 +556,7 @@ static Suite *imudp_suite(void)
     tcase_add_test(tc, test_senders_keep_order);
     tcase_add_test(tc, test_bad_port_and_busy_port);
     tcase_add_test(tc, test_kernel_drops_counted);
+    tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
     return s;
 }
