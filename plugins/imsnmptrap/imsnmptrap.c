@@ -474,7 +474,13 @@ static void emit(struct trap_inst *in, const struct snmp_msg *m, const struct so
         .msg = in->text.p,
         .msg_len = in->text.len,
     };
-    if (h->msg_set_fields(msg, &f) != 0 || h->msg_json_set_ref(msg, in->h_snmp, tree) != 0) {
+    if (h->msg_set_fields(msg, &f) != 0) {
+        json_object_put(tree);
+        h->msg_unref(msg);
+        atomic_fetch_add(in->c_dropped, 1);
+        return;
+    }
+    if (h->msg_json_set_ref(msg, in->h_snmp, tree) != 0) {   /* tree is the host's now */
         h->msg_unref(msg);
         atomic_fetch_add(in->c_dropped, 1);
         return;
