@@ -26,6 +26,12 @@
  * unknown.user, wrong.level, auth.failure, decrypt.failure, not.in.time.window,
  * unknown.engine (Reports sent for discovery), kernel.dropped.
  *
+ * The sockets are this file's own rather than plugins/common/sl_udp.c's: snmptrapd's
+ * transport string needs each datagram's local address (IP_PKTINFO / IPV6_PKTINFO), and an
+ * inform must be answered from the socket (port 162) it arrived on; sl_udp hands over
+ * neither.  One receive thread per instance (not SL_PF_THREADED: the USM key cache and the
+ * remote engines' clocks are per instance, unlocked).
+ *
  * Ownership: the instance block belongs to the core; sockets, buffers, the arena and the
  * USM state are owned by the instance and released by destroy().
  *
