@@ -912,6 +912,18 @@ static int decrypt_scoped(const struct user *us, const struct keys *k, const str
     return 0;
 }
 
+/* RFC 3414 3.2: errors on messages to our engine (informs) are reported to the sender,
+ * unauthenticated, so snmpinform fails at once instead of timing out:
+ * 1 unsupportedSecLevels, 3 unknownUserNames, 5 wrongDigests, 6 decryptionErrors. */
+static int fail_report(struct usm *u, struct snmp_msg *m, int ours, int reportable, int which,
+                       int result, uint8_t *out, size_t outcap, size_t *outlen)
+{
+    if (ours && reportable) {
+        *outlen = encode_report(u, m, which, 0, L_NOAUTH, NULL, NULL, out, outcap);
+    }
+    return result;
+}
+
 int usm_process(struct usm *u, struct snmp_msg *m, const uint8_t *dgram, size_t len,
                 uint8_t *plain, size_t plaincap, struct snmp_arena *a, uint8_t *out,
                 size_t outcap, size_t *outlen)
@@ -939,19 +951,19 @@ int usm_process(struct usm *u, struct snmp_msg *m, const uint8_t *dgram, size_t 
     }
     int ui = find_user(u, m);
     if (ui < 0) {
-        return USM_UNKNOWN_USER;
+        return fail_report(u, m, ours, reportable, 3, USM_UNKNOWN_USER, out, outcap, outlen);
     }
     const struct user *us = &u->users[ui];
     if (level < us->min_level || (level >= L_AUTH && us->auth == A_NONE) ||
         (level == L_PRIV && us->priv == P_NONE)) {
-        return USM_WRONG_LEVEL;
+        return fail_report(u, m, ours, reportable, 1, USM_WRONG_LEVEL, out, outcap, outlen);
     }
     struct keys *k = NULL;
     if (level >= L_AUTH) {
         k = get_keys(u, (size_t)ui, m->engine_id, m->engine_id_len);
         size_t ml = mac_len(us->auth);
         if (m->auth_params_len != ml || len > SCRATCH) {
-            return USM_AUTH_FAILURE;
+            return fail_report(u, m, ours, reportable, 5, USM_AUTH_FAILURE, out, outcap, outlen);
         }
         uint8_t *copy = u->scratch;
         memcpy(copy, dgram, len);
@@ -960,7 +972,7 @@ int usm_process(struct usm *u, struct snmp_msg *m, const uint8_t *dgram, size_t 
         union hctx state;
         hmac(us, k, &state, copy, len, mac);
         if (!memeql_sec(mac, m->auth_params, ml)) {
-            return USM_AUTH_FAILURE;
+            return fail_report(u, m, ours, reportable, 5, USM_AUTH_FAILURE, out, outcap, outlen);
         }
         /* timeliness (RFC 3414 3.2 step 7) */
         if (ours) {
@@ -992,11 +1004,13 @@ int usm_process(struct usm *u, struct snmp_msg *m, const uint8_t *dgram, size_t 
     int rc;
     if (level == L_PRIV) {
         if (!m->encrypted || decrypt_scoped(us, k, m, plain, plaincap) != 0) {
-            return USM_DECRYPT_FAILURE;
+            return fail_report(u, m, ours, reportable, 6, USM_DECRYPT_FAILURE, out, outcap,
+                               outlen);
         }
         rc = snmp_decode_scoped(plain, m->scoped_len, m, a);
-        if (rc == SNMP_E_MALFORMED) {
-            return USM_DECRYPT_FAILURE;     /* garbage: the wrong privacy key */
+        if (rc == SNMP_E_MALFORMED) {      /* garbage: the wrong privacy key */
+            return fail_report(u, m, ours, reportable, 6, USM_DECRYPT_FAILURE, out, outcap,
+                               outlen);
         }
     } else {
         if (m->encrypted) {

@@ -638,7 +638,24 @@ START_TEST(test_v3_inform)
     const char *c[] = { "snmpinform", "-v", "3", "-u", "informuser", "-l", "authNoPriv", "-a",
                         "SHA", "-A", "authpass123", "-r", "0", "-t", "3", tgt, "",
                         "1.3.6.1.4.1.8072.2.3.0.3", NULL };
-    ck_assert_int_ne(run_tool(c), 0);      /* below the user's level: no answer */
+    /* below the user's level, unknown user, wrong passphrase: a Report each, so snmpinform
+     * fails at once (no retries, well under its 3 s timeout) */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_ne(run_tool(c), 0);
+    const char *d[] = { "snmpinform", "-v", "3", "-u", "stranger", "-l", "authNoPriv", "-a",
+                        "SHA", "-A", "authpass123", "-r", "0", "-t", "3", tgt, "",
+                        "1.3.6.1.4.1.8072.2.3.0.3", NULL };
+    ck_assert_int_ne(run_tool(d), 0);
+    const char *e[] = { "snmpinform", "-v", "3", "-u", "informuser", "-l", "authPriv", "-a", "SHA",
+                        "-A", "wrongpass9", "-x", "AES", "-X", "privpass123", "-r", "0", "-t", "3",
+                        tgt, "", "1.3.6.1.4.1.8072.2.3.0.3", NULL };
+    ck_assert_int_ne(run_tool(e), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 8);
+    ck_assert_uint_eq(fh_counter_value("wrong.level"), 1);
+    ck_assert_uint_eq(fh_counter_value("unknown.user"), 1);
+    ck_assert_uint_eq(fh_counter_value("auth.failure"), 1);
     ck_assert_int_eq(fh_wait_count(2, 5000), 0);
     ck_assert_uint_eq(fh_count(), 2);
     ck_assert_uint_eq(fh_counter_value("informs.answered"), 2);
