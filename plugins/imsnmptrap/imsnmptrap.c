@@ -103,7 +103,8 @@ struct trap_inst {
     int epfd;
     atomic_int stopping;
     void *h_snmp;           /* prop_ref("$!snmp") */
-    struct usm *usm;
+    struct usm *usm;        /* the input thread's */
+    struct usm *_Atomic pending;   /* re-read by hup(), taken over by the input thread */
 
     uint8_t *bufs;          /* BATCH * DGRAM_MAX */
     struct mmsghdr hdrs[BATCH];
@@ -173,6 +174,29 @@ static const char *const fac_names[] = { "kern", "user", "mail", "daemon", "auth
 static const char *const sev_names[] = { "emerg", "alert", "crit", "err", "warning", "notice",
                                          "info", "debug", NULL };
 
+/* The USM state from usmUser and snmptrapdConf (createUser/authUser lines; authCommunity
+ * lines add accepted communities, "disableAuthorization yes" accepts any).  NULL after
+ * logging the error. */
+static struct usm *load_usm(struct trap_inst *in)
+{
+    struct usm *u = usm_new(in->h);
+    if (u == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < in->usm_users.n; i++) {
+        if (usm_add_user_line(u, in->usm_users.v[i], "usmUser", (int)i + 1) != 0) {
+            usm_free(u);
+            return NULL;
+        }
+    }
+    if (in->snmptrapd_conf != NULL && in->snmptrapd_conf[0] != '\0' &&
+        usm_read_snmptrapd_conf(u, in->snmptrapd_conf) != 0) {
+        usm_free(u);
+        return NULL;
+    }
+    return u;
+}
+
 static int trap_create(void *inst, void *modconf, const struct sl_host *h,
                        struct sl_input_ctx *ctx)
 {
@@ -216,25 +240,9 @@ static int trap_create(void *inst, void *modconf, const struct sl_host *h,
         h->log(SL_LOG_ERR, "imsnmptrap", "imsnmptrap: cannot resolve $!snmp");
         return SL_ECONFIG;
     }
-    in->usm = usm_new(h);
+    in->usm = load_usm(in);
     if (in->usm == NULL) {
-        return SL_ENOMEM;
-    }
-    for (size_t i = 0; i < in->usm_users.n; i++) {
-        if (usm_add_user_line(in->usm, in->usm_users.v[i], "usmUser", (int)i + 1) != 0) {
-            return SL_ECONFIG;
-        }
-    }
-    if (in->snmptrapd_conf != NULL && in->snmptrapd_conf[0] != '\0') {
-        /* createUser/authUser lines go to the USM state, authCommunity lines add to the
-         * accepted communities, disableAuthorization yes accepts any community */
-        int any = 0;
-        if (usm_read_snmptrapd_conf(in->usm, in->snmptrapd_conf, &any) != 0) {
-            return SL_ECONFIG;
-        }
-        if (any) {
-            in->any_community = 1;
-        }
+        return SL_ECONFIG;
     }
     snprintf(in->label, sizeof in->label, "imsnmptrap(%s)",
              in->port.n > 0 ? in->port.v[0] : "162");
@@ -405,7 +413,7 @@ static uint64_t peer_key(const struct sockaddr *sa)
 
 static int community_ok(const struct trap_inst *in, const struct snmp_msg *m)
 {
-    if (in->any_community) {
+    if (in->any_community || usm_any_community(in->usm)) {
         return 1;
     }
     for (size_t i = 0; i < in->community.n; i++) {
@@ -561,6 +569,12 @@ static void datagram(struct trap_inst *in, int fd, const uint8_t *buf, size_t le
                      const struct sockaddr *src, socklen_t srclen, const struct sockaddr *dst)
 {
     struct snmp_msg m;
+    struct usm *fresh = atomic_exchange(&in->pending, NULL);
+    if (fresh != NULL) {       /* SIGHUP re-read the users: same engine, new users */
+        usm_adopt_engine(fresh, in->usm);
+        usm_free(in->usm);
+        in->usm = fresh;
+    }
     atomic_fetch_add(in->c_datagrams, 1);
     int rc = snmp_decode(buf, len, &m, in->arena, 1);
     if (rc == SNMP_OK && m.version == SNMP_V3) {
@@ -757,6 +771,7 @@ static void trap_destroy(void *inst)
     }
     usm_free(in->usm);
     in->usm = NULL;
+    usm_free(atomic_exchange(&in->pending, NULL));
     free(in->bufs);
     free(in->arena);
     free(in->plain);
@@ -769,12 +784,27 @@ static void trap_destroy(void *inst)
     in->text.p = NULL;
 }
 
+/* SIGHUP (main thread): re-read usmUser/snmptrapdConf; the input thread takes the new
+ * state over at its next datagram.  A file that does not parse keeps the old users. */
+static void trap_hup(void *inst)
+{
+    struct trap_inst *in = inst;
+    struct usm *fresh = load_usm(in);
+    if (fresh == NULL) {
+        in->h->log(SL_LOG_ERR, "imsnmptrap", "imsnmptrap: SNMPv3 users/communities not "
+                   "reloaded; the previous ones stay");
+        return;
+    }
+    usm_free(atomic_exchange(&in->pending, fresh));
+}
+
 static const struct sl_input_ops trap_ops = {
     .create = trap_create,
     .open = trap_open,
     .run = trap_run,
     .stop = trap_stop,
     .destroy = trap_destroy,
+    .hup = trap_hup,
 };
 
 SL_PLUGIN_DEFINE(imsnmptrap) = {

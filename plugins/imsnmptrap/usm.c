@@ -126,7 +126,7 @@ struct usm {
     size_t nusers;
     char **communities;
     size_t ncommunities;
-    int conf_authz;            /* users from snmptrapd.conf need authUser */
+    int any_community;         /* disableAuthorization yes */
     struct keys cache[KEYCACHE];
     /* sluice's engine */
     uint8_t engine[32];
@@ -498,7 +498,7 @@ int usm_add_user_line(struct usm *u, const char *line, const char *where, int li
     return rc;
 }
 
-int usm_read_snmptrapd_conf(struct usm *u, const char *path, int *any_community)
+int usm_read_snmptrapd_conf(struct usm *u, const char *path)
 {
     const struct sl_host *h = u->h;
     FILE *f = fopen(path, "r");
@@ -556,7 +556,7 @@ int usm_read_snmptrapd_conf(struct usm *u, const char *path, int *any_community)
     fclose(f);
     wipe(line, sizeof line);
     if (disable) {
-        *any_community = 1;
+        u->any_community = 1;
     }
     for (size_t i = 0; i < u->nusers; i++) {
         if (u->users[i].authorized) {
@@ -578,6 +578,20 @@ int usm_read_snmptrapd_conf(struct usm *u, const char *path, int *any_community)
         }
     }
     return rc;
+}
+
+int usm_any_community(const struct usm *u)
+{
+    return u->any_community;
+}
+
+void usm_adopt_engine(struct usm *u, const struct usm *old)
+{
+    memcpy(u->engine, old->engine, sizeof u->engine);
+    u->engine_len = old->engine_len;
+    u->boots = old->boots;
+    u->start = old->start;
+    u->salt = old->salt;
 }
 
 int usm_community_ok(const struct usm *u, const uint8_t *c, size_t len)

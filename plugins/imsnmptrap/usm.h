@@ -39,8 +39,12 @@ void usm_free(struct usm *u);
  * errors, which never show the passphrases.  0 or -1 (logged). */
 int usm_add_user_line(struct usm *u, const char *line, const char *where, int lineno);
 /* Read createUser, authUser, authCommunity and disableAuthorization from an snmptrapd.conf.
- * *any_community is set by "disableAuthorization yes".  0 or -1 (logged). */
-int usm_read_snmptrapd_conf(struct usm *u, const char *path, int *any_community);
+ * 0 or -1 (logged). */
+int usm_read_snmptrapd_conf(struct usm *u, const char *path);
+/* "disableAuthorization yes" was read: any community is accepted. */
+int usm_any_community(const struct usm *u);
+/* Take over old's engine (ID, boots, clock, salt): a reload keeps sluice's identity. */
+void usm_adopt_engine(struct usm *u, const struct usm *old);
 /* A community from authCommunity lines? */
 int usm_community_ok(const struct usm *u, const uint8_t *c, size_t len);
 /* Before the first message: sluice's engine ID (hex "0x80..." or NULL: made once and kept

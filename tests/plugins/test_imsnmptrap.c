@@ -813,6 +813,67 @@ START_TEST(test_ipv6)
 }
 END_TEST
 
+
+/* snmptrapdConf read at start and again at SIGHUP (hup()); a broken file keeps the users */
+START_TEST(test_conf_and_hup)
+{
+    if (!have_snmptrap()) {
+        return;
+    }
+    char path[] = "/tmp/sl-snmptrapdconf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# snmptrapd.conf\nauthCommunity log,execute,net public\n"
+               "createUser -e 0x80001f8880c0ffee0001 usera SHA authpass123 AES privpass123\n"
+               "createUser userb SHA authpass123\nauthUser log,execute usera\n"
+               "traphandle default /bin/true\n");
+    fclose(f);
+    struct tinst t;
+    const char *kv[] = { "snmptrapdConf", path, NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    char tgt[64];
+    snprintf(tgt, sizeof tgt, "127.0.0.1:%d", t.port);
+    const char *e1 = "0x80001f8880c0ffee0001";
+    const char *oid = "1.3.6.1.4.1.1.0.1";
+    const char *c1[] = { "snmptrap", "-v", "2c", "-c", "public", tgt, "1", oid, NULL };
+    const char *c2[] = { "snmptrap", "-v", "2c", "-c", "other", tgt, "1", oid, NULL };
+    ck_assert_int_eq(send_v3(t.port, e1, "usera", "authPriv", "SHA", "authpass123", "AES",
+                             "privpass123", oid), 0);
+    ck_assert_int_eq(send_v3(t.port, e1, "userb", "authNoPriv", "SHA", "authpass123", NULL, NULL,
+                             oid), 0);   /* created but not in authUser: refused */
+    ck_assert_int_eq(run_tool(c1), 0);
+    ck_assert_int_eq(run_tool(c2), 0);
+    ck_assert_int_eq(fh_wait_count(2, 5000), 0);
+    usleep(200000);
+    ck_assert_uint_eq(fh_count(), 2);
+    ck_assert_uint_eq(fh_counter_value("unknown.user"), 1);
+    ck_assert_uint_eq(fh_counter_value("bad.community"), 1);
+    /* authorise userb and the community "other", then SIGHUP */
+    f = fopen(path, "a");
+    fprintf(f, "authUser log userb auth\nauthCommunity log other\n");
+    fclose(f);
+    PLUGIN->in->hup(t.inst);
+    ck_assert_int_eq(send_v3(t.port, e1, "userb", "authNoPriv", "SHA", "authpass123", NULL, NULL,
+                             oid), 0);
+    ck_assert_int_eq(run_tool(c2), 0);
+    ck_assert_int_eq(fh_wait_count(4, 5000), 0);
+    /* a broken file: the error is logged, the users stay */
+    f = fopen(path, "a");
+    fprintf(f, "createUser broken NOPE authpass123\n");
+    fclose(f);
+    int errs = fh_log_count[SL_LOG_ERR];
+    PLUGIN->in->hup(t.inst);
+    ck_assert_int_gt(fh_log_count[SL_LOG_ERR], errs);
+    ck_assert_int_eq(send_v3(t.port, e1, "userb", "authNoPriv", "SHA", "authpass123", NULL, NULL,
+                             oid), 0);
+    ck_assert_int_eq(fh_wait_count(5, 5000), 0);
+    ck_assert_uint_eq(fh_counter_value("unknown.user"), 1);
+    stop_inst(&t);
+    unlink(path);
+}
+END_TEST
+
 static Suite *trap_suite(void)
 {
     Suite *s = suite_create("imsnmptrap");
@@ -829,6 +890,7 @@ static Suite *trap_suite(void)
     tcase_add_test(tc, test_v3_inform);
     tcase_add_test(tc, test_v1_inside_v3);
     tcase_add_test(tc, test_ipv6);
+    tcase_add_test(tc, test_conf_and_hup);
     suite_add_tcase(s, tc);
     return s;
 }
