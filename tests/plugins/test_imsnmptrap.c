@@ -617,9 +617,11 @@ START_TEST(test_v3_inform)
         return;
     }
     struct tinst t;
-    char wd[] = "/tmp/sl-snmpwd-XXXXXX";
+    static char wd[32];
+    snprintf(wd, sizeof wd, "/tmp/sl-snmpwd-XXXXXX");
     ck_assert(mkdtemp(wd) != NULL);
-    const char *globals[] = { "workDirectory", wd, NULL };
+    static const char *globals[] = { "workDirectory", NULL, NULL };   /* outlives the test */
+    globals[1] = wd;
     fh_globals = globals;
     const char *kv[] = { "usmUser", "informuser SHA authpass123 AES privpass123,"
                                     "desuser MD5 authpass123 DES privpass123", NULL };
