@@ -50,6 +50,8 @@ template(name="fields" type="string" string="%syslogtag% %pri% %fromhost-ip% %\$
 input(type="imsnmptrap" address="127.0.0.1" port="$PDUT" snmptrapdConf="$T/ref/snmptrapd.conf")
 action(type="omfile" file="$T/out/traps.log" template="text")
 action(type="omfile" file="$T/out/fields.log" template="fields")
+template(name="json" type="string" string="%\$!snmp%\n")
+action(type="omfile" file="$T/out/trees.json" template="json")
 EOF
 dut_start "$T/sluice.conf" udp "$PDUT"
 wait_port udp "$PREF" 15 || fail "snmptrapd does not listen"
@@ -173,6 +175,14 @@ grep -q 'wrong\|\.0\.3$' "$T/dut.norm" && fail "the wrong community was logged"
 log "$N notifications: sluiced's text equals snmptrapd's ($(wc -c < "$T/dut.norm") bytes normalised)"
 
 # --- fields and counters ---------------------------------------------------------------------
+# every field of every $!snmp tree against snmptrapd's decoding of the same notification
+if command -v python3 > /dev/null 2>&1; then
+    python3 "$(dirname "$0")/snmptrap-fields.py" "$T/ref/traps.log" "$T/out/trees.json" > "$T/fields.out" ||
+        fail "\$!snmp differs from snmptrapd: $(cat "$T/fields.out")"
+    log "$(cat "$T/fields.out")"
+else
+    log "no python3: the field-by-field check of \$!snmp is skipped"
+fi
 grep -q '^snmptrapd: 30 127.0.0.1 1 .1.3.6.1.4.1.8072.2.3.0.17 ' "$T/out/fields.log" ||
     fail "v1 fields wrong: $(sed -n 3p "$T/out/fields.log")"
 grep -q '^snmptrapd: 30 127.0.0.1 2c .1.3.6.1.6.3.1.1.5.3 ' "$T/out/fields.log" ||
