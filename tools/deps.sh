@@ -7,7 +7,7 @@ BUILD_PKGS=(
     build-essential autoconf automake libtool pkg-config
     libestr-dev libfastjson-dev liblognorm-dev libgnutls28-dev librdkafka-dev
     check
-    nettle-dev
+    nettle-dev libsnmp-dev
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
 # peer), ss (iproute2), cmp/diff, socat and TLS tools; net-snmp's snmptrap/snmpinform/

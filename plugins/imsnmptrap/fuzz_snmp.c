@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     free(b.p);
-    struct json_object *j = snmp_json(&m);
+    struct json_object *j = snmp_json(&m, NULL);
     if (j == NULL) {
         abort();
     }

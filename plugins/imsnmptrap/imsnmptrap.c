@@ -62,6 +62,7 @@
 #include "ber.h"
 #include "imsnmptrap.h"
 #include "render.h"
+#include "trapmib.h"
 #include "usm.h"
 
 #define MAX_SOCKS 16
@@ -91,6 +92,8 @@ struct trap_inst {
     struct sl_strarr usm_users;
     char *engine_id;
     int64_t rcvbuf;
+    int mibs;
+    char *mib_dirs;
 
     /* ---- runtime ---- */
     const struct sl_host *h;
@@ -105,6 +108,7 @@ struct trap_inst {
     void *h_snmp;           /* prop_ref("$!snmp") */
     struct usm *usm;        /* the input thread's */
     struct usm *_Atomic pending;   /* re-read by hup(), taken over by the input thread */
+    int mibs_held;          /* trapmib_acquire() done */
 
     uint8_t *bufs;          /* BATCH * DGRAM_MAX */
     struct mmsghdr hdrs[BATCH];
@@ -145,6 +149,12 @@ static const struct sl_param inst_params[] = {
       "createUser lines: [-e ENGINEID] NAME [AUTHPROTO AUTHPASS [PRIVPROTO PRIVPASS]]" },
     { "engineID", SL_PT_WORD, 0, IOFF(engine_id), NULL, NULL, NULL, NULL },
     { "rcvbufSize", SL_PT_SIZE, 0, IOFF(rcvbuf), "0", NULL, NULL, NULL },
+    { "mibs", SL_PT_BOOL, 0, IOFF(mibs), "off", NULL, NULL,
+      "MIB names and enum labels in $!snmp (libsnmp's MIB reader)" },
+    { "mibDirs", SL_PT_STRING, 0, IOFF(mib_dirs),
+      "/usr/share/snmp/mibs:/usr/share/snmp/mibs/iana:/usr/share/snmp/mibs/ietf:"
+      "/var/lib/mibs/ietf:/var/lib/mibs/iana:/var/lib/snmp/mibs/ietf:/var/lib/snmp/mibs/iana",
+      NULL, NULL, NULL },
     SL_PARAM_END
 };
 
@@ -243,6 +253,12 @@ static int trap_create(void *inst, void *modconf, const struct sl_host *h,
     in->usm = load_usm(in);
     if (in->usm == NULL) {
         return SL_ECONFIG;
+    }
+    if (in->mibs) {
+        if (trapmib_acquire(in->mib_dirs != NULL ? in->mib_dirs : "") != 0) {
+            return SL_ENOMEM;
+        }
+        in->mibs_held = 1;
     }
     snprintf(in->label, sizeof in->label, "imsnmptrap(%s)",
              in->port.n > 0 ? in->port.v[0] : "162");
@@ -453,7 +469,7 @@ static void emit(struct trap_inst *in, const struct snmp_msg *m, const struct so
     const struct sl_host *h = in->h;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    struct json_object *tree = snmp_json(m);
+    struct json_object *tree = snmp_json(m, in->mibs_held ? trapmib_name : NULL);
     if (tree == NULL) {
         atomic_fetch_add(in->c_dropped, 1);
         return;
@@ -772,6 +788,10 @@ static void trap_destroy(void *inst)
     usm_free(in->usm);
     in->usm = NULL;
     usm_free(atomic_exchange(&in->pending, NULL));
+    if (in->mibs_held) {
+        trapmib_release();
+        in->mibs_held = 0;
+    }
     free(in->bufs);
     free(in->arena);
     free(in->plain);
@@ -789,6 +809,9 @@ static void trap_destroy(void *inst)
 static void trap_hup(void *inst)
 {
     struct trap_inst *in = inst;
+    if (in->mibs_held) {
+        trapmib_reload();
+    }
     struct usm *fresh = load_usm(in);
     if (fresh == NULL) {
         in->h->log(SL_LOG_ERR, "imsnmptrap", "imsnmptrap: SNMPv3 users/communities not "

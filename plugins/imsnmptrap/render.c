@@ -479,7 +479,7 @@ static struct json_object *ju64(uint64_t v)
     return json_object_new_string(t);
 }
 
-static void vb_json(struct json_object *o, const struct snmp_vb *vb)
+static void vb_json(struct json_object *o, const struct snmp_vb *vb, snmp_namer namer)
 {
     const char *type;
     struct json_object *val = NULL;
@@ -571,6 +571,26 @@ static void vb_json(struct json_object *o, const struct snmp_vb *vb)
     }
     JADD(o, "type", json_object_new_string(type));
     JADD(o, "value", val);
+    if (namer != NULL) {
+        char name[512], lab[128];
+        size_t n = namer(vb->oid, vb->oid_len, name, sizeof name, vb->type == BER_INTEGER,
+                         vb->i, lab, sizeof lab);
+        if (n > 0) {
+            JADD(o, "name", json_object_new_string_len(name, (int)n));
+            if (lab[0] != '\0') {
+                JADD(o, "label", json_object_new_string(lab));
+            }
+        }
+    }
+}
+
+static void trap_name(struct json_object *o, const uint32_t *oid, size_t n, snmp_namer namer)
+{
+    char name[512];
+    size_t l = namer != NULL ? namer(oid, n, name, sizeof name, 0, 0, NULL, 0) : 0;
+    if (l > 0) {
+        JADD(o, "trap_name", json_object_new_string_len(name, (int)l));
+    }
 }
 
 static struct json_object *jbytes(const uint8_t *s, size_t n)
@@ -581,7 +601,7 @@ static struct json_object *jbytes(const uint8_t *s, size_t n)
     return jhex(s, n);
 }
 
-void *snmp_json(const struct snmp_msg *m)
+void *snmp_json(const struct snmp_msg *m, snmp_namer namer)
 {
     const struct snmp_pdu *p = &m->pdu;
     struct json_object *o = json_object_new_object();
@@ -634,6 +654,7 @@ void *snmp_json(const struct snmp_msg *m)
             toid[n++] = (uint32_t)p->specific;
         }
         JADD(o, "trap_oid", joid(toid, n));
+        trap_name(o, toid, n, namer);
     } else {
         /* sysUpTime.0 and snmpTrapOID.0 are the first two varbinds (RFC 3416 4.2.6) */
         static const uint32_t up_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
@@ -645,8 +666,8 @@ void *snmp_json(const struct snmp_msg *m)
         }
         if (p->nvb > first && p->vbs[first].type == BER_OID && p->vbs[first].oid_len == 11 &&
             memcmp(p->vbs[first].oid, trap_oid, sizeof trap_oid) == 0) {
-            JADD(o, "trap_oid",
-                                   joid(p->vbs[first].oidval, p->vbs[first].oidval_len));
+            JADD(o, "trap_oid", joid(p->vbs[first].oidval, p->vbs[first].oidval_len));
+            trap_name(o, p->vbs[first].oidval, p->vbs[first].oidval_len, namer);
         }
         JADD(o, "request_id", json_object_new_int(p->request_id));
     }
@@ -654,7 +675,7 @@ void *snmp_json(const struct snmp_msg *m)
     for (size_t i = 0; i < p->nvb; i++) {
         struct json_object *v = json_object_new_object();
         JADD(v, "oid", joid(p->vbs[i].oid, p->vbs[i].oid_len));
-        vb_json(v, &p->vbs[i]);
+        vb_json(v, &p->vbs[i], namer);
         json_object_array_add(arr, v);
     }
     JADD(o, "varbinds", arr);

@@ -36,7 +36,14 @@ int snmp_render_value(struct sl_buf *b, const struct snmp_vb *vb);
 /* ".1.3.6..." */
 int snmp_render_oid(struct sl_buf *b, const uint32_t *oid, size_t n);
 
-/* The $!snmp tree (a struct json_object *).  NULL on out of memory. */
-void *snmp_json(const struct snmp_msg *m);
+/* MIB names (trapmib_name's signature): "MODULE::name.suffix" into out, its length or 0;
+ * the enum label of an INTEGER value into lab. */
+typedef size_t (*snmp_namer)(const uint32_t *sub, size_t n, char *out, size_t cap,
+                             int has_int, int64_t ival, char *lab, size_t labcap);
+
+/* The $!snmp tree (a struct json_object *).  With a namer, OIDs a MIB names get "name"
+ * (and "label" for enumerated INTEGERs), the trap OID "trap_name".  NULL on out of
+ * memory. */
+void *snmp_json(const struct snmp_msg *m, snmp_namer namer);
 
 #endif

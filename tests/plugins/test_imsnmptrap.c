@@ -876,6 +876,46 @@ START_TEST(test_conf_and_hup)
 }
 END_TEST
 
+
+/* mibs="on": names from the MIB files in mibDirs (read once, again at hup()), enum labels */
+START_TEST(test_mib_names)
+{
+    if (!have_snmptrap()) {
+        return;
+    }
+    const char *src = getenv("top_srcdir");
+    static char dir[4096];
+    snprintf(dir, sizeof dir, "%s/tests/plugins/mibs", src != NULL ? src : ".");
+    struct tinst t;
+    const char *kv[] = { "community", "public", "mibs", "on", "mibDirs", dir, NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    char tgt[64];
+    snprintf(tgt, sizeof tgt, "127.0.0.1:%d", t.port);
+    const char *a[] = { "snmptrap", "-v", "2c", "-c", "public", tgt, "1",
+                        "1.3.6.1.4.1.8072.2.3.0.1", "1.3.6.1.4.1.8072.2.3.2.1", "i", "2",
+                        "1.3.6.1.4.1.8072.2.3.2.1", "i", "9", NULL };
+    ck_assert_int_eq(run_tool(a), 0);
+    ck_assert_int_eq(fh_wait_count(1, 5000), 0);
+    struct json_object *s = snmp_tree(fh_get(0));
+    ck_assert_str_eq(jstr(s, "trap_name"), "SLUICE-TEST-MIB::sluiceTestEvent");
+    struct json_object *vbs = jget(s, "varbinds");
+    struct json_object *v = json_object_array_get_idx(vbs, 2);
+    ck_assert_str_eq(jstr(v, "name"), "SLUICE-TEST-MIB::sluiceTestState");
+    ck_assert_str_eq(jstr(v, "label"), "down");
+    v = json_object_array_get_idx(vbs, 3);     /* 9 is not in the enumeration */
+    ck_assert(!json_object_object_get_ex(v, "label", NULL));
+    v = json_object_array_get_idx(vbs, 0);     /* sysUpTime.0: no SNMPv2-MIB here */
+    ck_assert_msg(!json_object_object_get_ex(v, "name", NULL), "%s", jstr(v, "name"));
+    /* the text stays snmptrapd -On's */
+    ck_assert(strstr(fh_get(0)->f_msg, ".1.3.6.1.4.1.8072.2.3.2.1 = INTEGER: 2") != NULL);
+    PLUGIN->in->hup(t.inst);
+    ck_assert_int_eq(run_tool(a), 0);
+    ck_assert_int_eq(fh_wait_count(2, 5000), 0);
+    ck_assert_str_eq(jstr(snmp_tree(fh_get(1)), "trap_name"), "SLUICE-TEST-MIB::sluiceTestEvent");
+    stop_inst(&t);
+}
+END_TEST
+
 static Suite *trap_suite(void)
 {
     Suite *s = suite_create("imsnmptrap");
@@ -893,6 +933,7 @@ static Suite *trap_suite(void)
     tcase_add_test(tc, test_v1_inside_v3);
     tcase_add_test(tc, test_ipv6);
     tcase_add_test(tc, test_conf_and_hup);
+    tcase_add_test(tc, test_mib_names);
     suite_add_tcase(s, tc);
     return s;
 }
