@@ -12,17 +12,19 @@ BUILD_PKGS=(
     libestr-dev libfastjson-dev liblognorm-dev libgnutls28-dev librdkafka-dev
     libcurl4-gnutls-dev
     nettle-dev
+    libsnmp-dev
     check
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
 # peer), ss (iproute2), cmp/diff, socat and TLS tools; the SMTP sink (aiosmtpd) and swaks
-# for the mail tests.
+# for the mail tests; net-snmp's snmptrap/snmpinform/snmptrapd (imsnmptrap's peers).
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
     # imnetflow: exporters, the reference collector, the pcap maker, the fuzz target
     softflowd pmacct nfdump python3 python3-scapy clang libclang-rt-14-dev
     python3-aiosmtpd swaks libnet-ssleay-perl
+    snmp snmptrapd
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would
