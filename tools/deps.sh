@@ -13,6 +13,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
+    rsyslog-kafka kcat
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would
