@@ -442,8 +442,8 @@ static void omk_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaq
         atomic_store(&in->fatal, 1);
         return;
     }
-    in->h->log(SL_LOG_INFO, in->who, "librdkafka: %s: %s",
-               rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+    /* everything else is in librdkafka's own log lines already (sl_kafka_log_cb) */
+    (void)reason;
 }
 
 static int omk_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)

@@ -47,14 +47,14 @@ mk_cmd()
 # record per line (default format: the value).
 kc_consume()
 {
-    timeout 60 "$KCAT" -C -b "$KB" -t "$1" -o beginning -e -q -f "${3:-%s\\n}" > "$2" \
+    timeout 60 "$KCAT" -C -b "$KB" -t "$1" -o beginning -e -q -f "${3:-%s}" > "$2" \
         2>> "$T/kcat.err" || fail "kcat could not consume $1"
 }
 
 # kc_wait TOPIC N OUT [TIMEOUT] [FORMAT]: consumes until TOPIC holds at least N records.
 kc_wait()
 {
-    local topic=$1 want=$2 out=$3 timeout=${4:-30} fmt=${5:-%s\\n} end
+    local topic=$1 want=$2 out=$3 timeout=${4:-30} fmt=${5:-%s} end
     end=$((SECONDS + timeout))
     while :; do
         timeout 60 "$KCAT" -C -b "$KB" -t "$topic" -o beginning -e -q -f "$fmt" > "$out" \
