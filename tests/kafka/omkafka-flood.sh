@@ -25,6 +25,7 @@ flood -p "$tcp" -t tcp -n "$N" -c "$C" || fail "slflood failed"
 kc_wait flood "$N" "$T/topic.txt" 60 '%p %k %s' || fail "topic incomplete"
 sleep 1
 kc_consume flood "$T/topic.txt" '%p %k %s'
+kc_untruncated flood 4
 verify -n "$N" -c "$C" "$T/topic.txt" || fail "loss, duplicates or reordering in the topic"
 # one partition per key, and the key is the connection of the seq
 awk '{ split($0, a, "seq="); split(a[2], b, ":"); if (b[1] != $2) bad++; part[$2] = part[$2] " " $1 }

@@ -13,14 +13,14 @@ N=${KAFKA_OUTAGE_N:-200000}
 OUTAGE=${KAFKA_OUTAGE_SECS:-30}
 RATE=${KAFKA_OUTAGE_RATE:-10000}
 C=4
-mk_start 3
+mk_start 3 -T outage:4
 new_port tcp
 {
     dut_global
     printf 'module(load="imtcp")\nmodule(load="omkafka")\n'
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$tcp"
-    printf 'action(type="omkafka" broker=["%s"] topic="outage" template="RSYSLOG_TraditionalFileFormat"\n' "$KB"
-    printf '       errorFile="%s/err.json"\n' "$T"
+    printf 'action(type="omkafka" broker=["%s"] topic="outage" partitions.number="4"\n' "$KB"
+    printf '       template="RSYSLOG_TraditionalFileFormat" errorFile="%s/err.json"\n' "$T"
     printf '       action.resumeRetryCount="-1" action.resumeInterval="1" action.resumeIntervalMax="2"\n'
     printf '       queue.type="LinkedList" queue.size="20000" queue.filename="kq"\n'
     printf '       queue.highWatermark="10000" queue.lowWatermark="2000" queue.maxDiskSpace="1g"\n'
@@ -44,6 +44,7 @@ wait "$FL" || fail "slflood failed"
 # wait until the topic holds N records (bounded), then check
 kc_wait outage "$N" "$T/topic.txt" 90 || true
 dut_stop 30
+kc_untruncated outage 4
 got=$(count_lines "$T/topic.txt")
 res=$(verify -n "$N" -c "$C" -d -o -m -q "$T/topic.txt" 2>&1)
 log "$DUT: $res (records in topic: $got)"
