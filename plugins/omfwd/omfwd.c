@@ -26,11 +26,21 @@
  * alert = refused) instead of losing the first batch in a connection it drops.  At HUP
  * the certificates and keys are read again (bad files: logged, the old ones kept).
  *
- * Plain TCP keeps every record until the peer's TCP acknowledged it (SIOCOUTQ) and sends
- * the unacknowledged ones first on the next connection.  When the peer RESET the
- * connection (it closed its socket with data unread, e.g. rsyslogd on SIGTERM), the last
- * OMFWD_REPLAY_MAX bytes it had acknowledged are sent again too: duplicates, not loss.
- * An orderly close (FIN: the peer read everything) replays only the unacknowledged.
+ * Plain TCP uses deferred acknowledgement (ABI 1.4) when the core offers it (a queued
+ * action: b->ack != NULL): deliver() writes the batch and answers SL_PENDING; the batch is
+ * confirmed (host->batch_done, SL_OK) once SIOCOUTQ shows that the peer's TCP acknowledged
+ * its last byte, by the next deliver() or by the worker's confirmation thread (ackpoll,
+ * every OMFWD_ACKPOLL_MS while batches are pending).  When the connection is lost, the
+ * pending batches are answered SL_RETRY and the core delivers them again, in order, from
+ * its queue: the queue lets go of a record only once the peer's TCP acknowledged it, so a
+ * kill -9 behind a synced disk queue loses nothing the peer did not acknowledge.
+ * Without an ack (direct actions, older cores) the plugin keeps every record until the
+ * peer's TCP acknowledged it (SIOCOUTQ) and sends the unacknowledged ones first on the next
+ * connection.  Either way, when the peer RESET the connection (it closed its socket with
+ * data unread, e.g. rsyslogd on SIGTERM), the last OMFWD_REPLAY_MAX bytes it had
+ * acknowledged are sent again first: duplicates, not loss.  That small replay window is
+ * the only data omfwd keeps of its own with deferred acknowledgement.  An orderly close
+ * (FIN: the peer read everything) replays only the unacknowledged.
  *
  * Ownership and lifetime
  *   - Parameter strings and templates in struct omfwd_inst belong to the core.
@@ -38,6 +48,13 @@
  *     each rsyslog worker has its own connection; all are released in worker_destroy().
  *
  * Concurrency & locking
+ *   - Each TCP worker has a confirmation thread (ackpoll, started in worker_create, joined
+ *     in worker_destroy).  wrk->lock guards what it shares with deliver(): the socket
+ *     (closed and replaced only under the lock), conn_sent and the FIFO of pending
+ *     batches.  The blocking write itself runs without the lock; conn_sent is raised
+ *     after it, so while a write is under way the acknowledged offset is underestimated
+ *     (a confirmation comes later), never overestimated.  batch_done() is called without
+ *     the lock.
  *   - deliver() touches only its own wrk plus read-only instance configuration; the
  *     shared mutable state is the error-message budget and the counters (atomic) and the
  *     TLS credentials pointer, which hup() replaces: it is read and swapped under
@@ -132,7 +149,9 @@ struct omfwd_inst {
 };
 
 struct omfwd_wrk {
-    int fd;                      /* TCP connection or UDP socket, -1 if none */
+    struct omfwd_inst *in;
+    int fd;                      /* TCP connection or UDP socket, -1 if none; changed under
+                                  * lock (the ackpoll thread reads it) */
     struct sl_tls_conn *tls;     /* TLS session on fd, or NULL */
     unsigned tls_gen;            /* credentials generation of that session */
     struct addrinfo *ai;         /* UDP: resolved target addresses */
@@ -163,7 +182,24 @@ struct omfwd_wrk {
      * unless sent again. */
     size_t replay_first, replay_start;
     int reset;                   /* the connection was reset: replay the tail as well */
+    uint8_t *held_core;          /* per held record: its batch is pending in the core
+                                  * (deferred acknowledgement): the core sends it again */
+    /* Deferred acknowledgement (plain TCP, b->ack != NULL), under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int lock_ok;
+    pthread_t poll_thr;
+    int poll_ok, poll_stop;
+    uint64_t conn_sent;          /* bytes written on this connection */
+    struct omfwd_pend {
+        struct sl_ack *ack;
+        uint64_t end;            /* conn_sent after its last byte */
+    } *pend;
+    size_t npend, pend_cap;
+    int core_acks;               /* a batch came with an ack: the core keeps unconfirmed ones */
 };
+
+#define OMFWD_ACKPOLL_MS 5
 
 /* Holding is bounded: past this many bytes the oldest records are let go (they sit in a
  * socket buffer far larger than any real window, and the peer is not reading). */
@@ -245,8 +281,14 @@ static void omfwd_close(struct omfwd_wrk *w)
         w->tls = NULL;
     }
     if (w->fd >= 0) {
+        if (w->lock_ok) {
+            pthread_mutex_lock(&w->lock);
+        }
         close(w->fd);
         w->fd = -1;
+        if (w->lock_ok) {
+            pthread_mutex_unlock(&w->lock);
+        }
     }
     if (w->ai != NULL) {
         freeaddrinfo(w->ai);
@@ -466,7 +508,14 @@ static int omfwd_tcp_connect(struct omfwd_inst *in, struct omfwd_wrk *w)
             }
         }
         freeaddrinfo(res);
+        if (w->lock_ok) {
+            pthread_mutex_lock(&w->lock);
+        }
         w->fd = fd;
+        w->conn_sent = 0;
+        if (w->lock_ok) {
+            pthread_mutex_unlock(&w->lock);
+        }
         w->since_bind = 0;
         if (w->down_logged) {
             in->h->log(SL_LOG_INFO, in->who, "connection to %s:%s re-established",
@@ -535,6 +584,7 @@ static void omfwd_held_ack(struct omfwd_wrk *w)
         w->replay_start = 0;
         size_t k = 0;
         for (size_t i = w->replay_first; i < w->nheld; i++) {
+            w->held_core[k] = w->held_core[i];
             w->held_ends[k++] = w->held_ends[i] - cut;
         }
         w->held_first -= w->replay_first;
@@ -543,8 +593,9 @@ static void omfwd_held_ack(struct omfwd_wrk *w)
     }
 }
 
-/* Remember the batch just written (w->out with w->ends[0..n)). */
-static int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
+/* Remember the batch just written (w->out with w->ends[0..n)); core: its batch is pending
+ * in the core, which sends it again if the connection is lost. */
+static int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int core)
 {
     if (w->held.len - w->held_start + w->out.len > OMFWD_HELD_MAX) {
         omfwd_held_clear(w);    /* not reading: stop holding rather than grow */
@@ -563,11 +614,17 @@ static int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
             return SL_ENOMEM;
         }
         w->held_ends = ne;
+        uint8_t *nc = realloc(w->held_core, cap);
+        if (nc == NULL) {
+            return SL_ENOMEM;
+        }
+        w->held_core = nc;
         w->held_cap = cap;
     }
     memcpy(w->held.p + base, w->out.p, w->out.len);
     w->held.len += w->out.len;
     for (size_t i = 0; i < n; i++) {
+        w->held_core[w->nheld] = (uint8_t)core;
         w->held_ends[w->nheld++] = base + w->ends[i];
     }
     w->stream_sent += w->out.len;
@@ -592,41 +649,181 @@ static int omfwd_write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* On a new connection: first the records the old one did not get acknowledged, and after a
- * reset also the acknowledged tail (duplicates rather than loss). */
+/* On a new connection: first the records the old one did not get acknowledged (except
+ * those whose batches are pending in the core: it sends them again itself), and after a
+ * reset also the acknowledged tail (duplicates rather than loss).  The held buffer is
+ * compacted to what is sent, which becomes the new connection's stream. */
 static int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
 {
     size_t first = w->reset ? w->replay_first : w->held_first;
-    size_t start = w->reset ? w->replay_start : w->held_start;
-    size_t n = w->nheld - first, acked = w->held_first - first;
-    if (!w->resend || n == 0) {
+    if (!w->resend || w->nheld == first) {
         w->resend = w->reset = 0;
         return 0;
     }
-    int rc = omfwd_write_all(w->fd, w->held.p + start, w->held.len - start);
+    size_t k = 0, out = 0, acked = 0;
+    for (size_t i = first; i < w->nheld; i++) {
+        size_t st = i == 0 ? 0 : w->held_ends[i - 1];
+        size_t en = w->held_ends[i];
+        if (i >= w->held_first && w->held_core[i]) {
+            continue;
+        }
+        memmove(w->held.p + out, w->held.p + st, en - st);
+        out += en - st;
+        w->held_ends[k] = out;
+        w->held_core[k++] = 0;
+        acked += i < w->held_first;
+    }
+    w->held.len = out;
+    w->nheld = k;
+    w->held_base = 0;
+    w->stream_sent = 0;
+    w->held_first = w->replay_first = 0;
+    w->held_start = w->replay_start = 0;
+    w->resend = w->reset = 0;
+    if (k == 0) {
+        return 0;
+    }
+    int rc = omfwd_write_all(w->fd, w->held.p, out);
     if (rc != 0) {
         return rc;
     }
     /* the new connection's stream starts with them, all unacknowledged again */
-    uint64_t len = w->held.len - start;
-    w->held_base = 0 - (uint64_t)start;  /* stream offset of held.p[0] */
-    w->stream_sent = len;
-    w->held_first = w->replay_first = first;
-    w->held_start = w->replay_start = start;
-    w->resend = w->reset = 0;
+    w->stream_sent = out;
+    pthread_mutex_lock(&w->lock);
+    w->conn_sent += out;
+    pthread_mutex_unlock(&w->lock);
     if (in->c_resent != NULL) {
-        atomic_fetch_add(in->c_resent, n);
+        atomic_fetch_add(in->c_resent, k);
     }
     if (acked > 0) {
         in->h->log(SL_LOG_INFO, in->who, "sent %zu record(s) again after %s:%s reset the "
                    "connection: %zu it had not acknowledged, %zu its TCP had acknowledged "
-                   "but it may not have read", n, in->target, in->portstr, n - acked, acked);
+                   "but it may not have read", k, in->target, in->portstr, k - acked, acked);
     } else {
         in->h->log(SL_LOG_INFO, in->who, "sent %zu record(s) again that %s:%s had not "
-                   "acknowledged before the connection was lost", n, in->target,
+                   "acknowledged before the connection was lost", k, in->target,
                    in->portstr);
     }
     return 0;
+}
+
+/* ---- deferred acknowledgement ------------------------------------------------------- */
+
+/* Does the host take SL_PENDING (ABI 1.4 batch_done)? */
+static int omfwd_host_acks(const struct sl_host *h)
+{
+    return h->struct_size >= offsetof(struct sl_host, batch_done) + sizeof h->batch_done &&
+           h->batch_done != NULL;
+}
+
+/* With w->lock held: move the pending batches whose last byte the peer's TCP acknowledged
+ * (SIOCOUTQ: bytes not yet acknowledged) to out[0..max); returns how many. */
+static size_t omfwd_pend_acked(struct omfwd_wrk *w, struct sl_ack **out, size_t max)
+{
+    int outq = 0;
+    if (w->npend == 0 || w->fd < 0 || ioctl(w->fd, SIOCOUTQ, &outq) != 0 || outq < 0) {
+        return 0;
+    }
+    uint64_t acked = w->conn_sent > (uint64_t)outq ? w->conn_sent - (uint64_t)outq : 0;
+    size_t k = 0;
+    while (k < w->npend && k < max && w->pend[k].end <= acked) {
+        out[k] = w->pend[k].ack;
+        k++;
+    }
+    memmove(w->pend, w->pend + k, (w->npend - k) * sizeof *w->pend);
+    w->npend -= k;
+    return k;
+}
+
+/* Confirm what the peer acknowledged (without the lock held). */
+static void omfwd_confirm(struct omfwd_inst *in, struct omfwd_wrk *w)
+{
+    struct sl_ack *done[64];
+    size_t k;
+    do {
+        pthread_mutex_lock(&w->lock);
+        k = omfwd_pend_acked(w, done, 64);
+        pthread_mutex_unlock(&w->lock);
+        for (size_t i = 0; i < k; i++) {
+            in->h->batch_done(done[i], SL_OK, 0, NULL);
+        }
+    } while (k == 64);
+}
+
+/* The connection is lost: every pending batch goes back to the core (SL_RETRY), which
+ * delivers them again in order.  Returns how many there were. */
+static size_t omfwd_pend_fail(struct omfwd_inst *in, struct omfwd_wrk *w)
+{
+    pthread_mutex_lock(&w->lock);
+    struct omfwd_pend *v = w->pend;
+    size_t n = w->npend;
+    w->pend = NULL;
+    w->npend = w->pend_cap = 0;
+    pthread_mutex_unlock(&w->lock);
+    for (size_t i = 0; i < n; i++) {
+        in->h->batch_done(v[i].ack, SL_RETRY, 0, NULL);
+    }
+    free(v);
+    return n;
+}
+
+/* Remember a batch just written (its last byte is at conn_sent).  0 or SL_ENOMEM. */
+static int omfwd_pend_add(struct omfwd_wrk *w, struct sl_ack *ack)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->npend == w->pend_cap) {
+        size_t cap = w->pend_cap ? w->pend_cap * 2 : 64;
+        struct omfwd_pend *np = realloc(w->pend, cap * sizeof *np);
+        if (np == NULL) {
+            pthread_mutex_unlock(&w->lock);
+            return SL_ENOMEM;
+        }
+        w->pend = np;
+        w->pend_cap = cap;
+    }
+    w->pend[w->npend].ack = ack;
+    w->pend[w->npend++].end = w->conn_sent;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+/* The worker's confirmation thread: while batches are pending, look at SIOCOUTQ every
+ * OMFWD_ACKPOLL_MS and confirm; a connection the peer closed or reset fails them. */
+static void *omfwd_ackpoll(void *arg)
+{
+    struct omfwd_wrk *w = arg;
+    struct omfwd_inst *in = w->in;
+    pthread_mutex_lock(&w->lock);
+    while (!w->poll_stop) {
+        if (w->npend == 0) {
+            pthread_cond_wait(&w->cv, &w->lock);
+            continue;
+        }
+        struct sl_ack *done[64];
+        size_t k = omfwd_pend_acked(w, done, 64);
+        int dead = k == 0 && w->fd >= 0 && omfwd_tcp_dead(w->fd) != 0;
+        pthread_mutex_unlock(&w->lock);
+        for (size_t i = 0; i < k; i++) {
+            in->h->batch_done(done[i], SL_OK, 0, NULL);
+        }
+        if (dead) {
+            omfwd_pend_fail(in, w);     /* deliver() notices the dead socket and reconnects */
+        }
+        pthread_mutex_lock(&w->lock);
+        if (k == 0 && !w->poll_stop) {
+            struct timespec dl;
+            clock_gettime(CLOCK_MONOTONIC, &dl);
+            dl.tv_nsec += OMFWD_ACKPOLL_MS * 1000000L;
+            if (dl.tv_nsec >= 1000000000L) {
+                dl.tv_sec++;
+                dl.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&w->cv, &w->lock, &dl);
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
 }
 
 static int omfwd_udp_open(const struct omfwd_inst *in, struct omfwd_wrk *w)
@@ -980,8 +1177,9 @@ static void omfwd_hup(void *inst)
 
 static int omfwd_worker_create(void *inst, void *wrk)
 {
-    (void)inst;
+    struct omfwd_inst *in = inst;
     struct omfwd_wrk *w = wrk;
+    w->in = in;
     w->fd = -1;
     w->mm = calloc(OMFWD_UDP_CHUNK, sizeof *w->mm);
     w->iov = calloc(OMFWD_UDP_CHUNK, sizeof *w->iov);
@@ -992,6 +1190,17 @@ static int omfwd_worker_create(void *inst, void *wrk)
         w->iov = NULL;
         return SL_ENOMEM;
     }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->lock_ok = 1;
+    /* plain TCP with a core that confirms later: the confirmation thread */
+    if (in->protocol == OMFWD_TCP && in->tls == NULL && omfwd_host_acks(in->h)) {
+        w->poll_ok = pthread_create(&w->poll_thr, NULL, omfwd_ackpoll, w) == 0;
+    }
     return 0;
 }
 
@@ -999,11 +1208,27 @@ static void omfwd_worker_destroy(void *inst, void *wrk)
 {
     struct omfwd_inst *in = inst;
     struct omfwd_wrk *w = wrk;
+    if (w->poll_ok) {
+        pthread_mutex_lock(&w->lock);
+        w->poll_stop = 1;
+        pthread_cond_signal(&w->cv);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->poll_thr, NULL);
+        w->poll_ok = 0;
+    }
+    if (w->lock_ok) {
+        omfwd_pend_fail(in, w);   /* not confirmed: the core keeps them (after flush()) */
+    }
     omfwd_close(w);
     in->h->buf_free(&w->out);
     in->h->buf_free(&w->tmp);
     in->h->buf_free(&w->held);
     free(w->held_ends);
+    free(w->held_core);
+    if (w->lock_ok) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->lock);
+    }
     free(w->ends);
     free(w->mm);
     free(w->iov);
@@ -1072,6 +1297,38 @@ static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct 
     return 0;
 }
 
+/* A (re)connection: connect, then send what the old connection did not get acknowledged.
+ * 0, or SL_SUSPEND after logging. */
+static int omfwd_reconnect(struct omfwd_inst *in, struct omfwd_wrk *w)
+{
+    if (omfwd_tcp_connect(in, w) != 0) {
+        return SL_SUSPEND;
+    }
+    if (!w->resend) {
+        omfwd_held_clear(w);
+    }
+    int rrc = w->tls == NULL ? omfwd_held_resend(in, w) : 0;
+    if (rrc != 0) {
+        omfwd_log_down(in, w, "sending to", -rrc);
+        w->resend = 1;
+        omfwd_close(w);
+        return SL_SUSPEND;
+    }
+    return 0;
+}
+
+/* The connection is gone: what the peer did not acknowledge is sent again (the core's
+ * pending batches by the core, the rest from the held records). */
+static void omfwd_lost(struct omfwd_inst *in, struct omfwd_wrk *w, int reset)
+{
+    w->resend = w->tls == NULL;
+    w->reset = w->tls == NULL && reset;
+    omfwd_close(w);
+    if (w->lock_ok) {
+        omfwd_pend_fail(in, w);
+    }
+}
+
 static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct sl_verdict *v)
 {
     struct omfwd_inst *in = inst;
@@ -1089,49 +1346,114 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
         omfwd_udp_send(in, w, b->n);
         return SL_OK;
     }
+    /* deferred acknowledgement: plain TCP, the core offers it, the worker has its thread */
+    int core = b->ack != NULL && in->tls == NULL && w->poll_ok;
     if (w->tls != NULL && w->tls_gen != atomic_load(&in->tls_gen)) {
         omfwd_close(w);   /* credentials reloaded at HUP: reconnect with them */
     }
     if (w->fd >= 0) {
         omfwd_held_ack(w);
+        if (w->lock_ok) {
+            omfwd_confirm(in, w);
+        }
     }
     int dead = w->fd < 0 ? 0 : w->tls != NULL ? sl_tls_peer_gone(w->tls) : omfwd_tcp_dead(w->fd);
     if (dead) {
-        w->resend = w->tls == NULL;   /* what the peer did not acknowledge goes again */
-        w->reset = w->tls == NULL && dead == 2;
-        omfwd_close(w);
+        size_t failed = 0;
+        if (w->lock_ok) {
+            pthread_mutex_lock(&w->lock);
+            failed = w->npend;
+            pthread_mutex_unlock(&w->lock);
+        }
+        omfwd_lost(in, w, dead == 2);
+        if (core && failed > 0) {
+            /* the earlier batches go again first: this one after them (order) */
+            return SL_RETRY;
+        }
     }
     if (w->fd < 0) {
-        if (omfwd_tcp_connect(in, w) != 0) {
-            return SL_SUSPEND;
-        }
-        if (!w->resend) {
-            omfwd_held_clear(w);
-        }
-        int rrc = w->tls == NULL ? omfwd_held_resend(in, w) : 0;
-        if (rrc != 0) {
-            omfwd_log_down(in, w, "sending to", -rrc);
-            w->resend = 1;
-            omfwd_close(w);
-            return SL_SUSPEND;
+        int rc = omfwd_reconnect(in, w);
+        if (rc != 0) {
+            return rc;
         }
     }
     int rc = omfwd_tcp_send(in, w, b->n);
     if (rc != 0) {
         omfwd_log_down(in, w, "sending to", -rc);
-        w->resend = w->tls == NULL;
-        w->reset = w->tls == NULL && rc == -ECONNRESET;
-        omfwd_close(w);
+        omfwd_lost(in, w, rc == -ECONNRESET);
         return SL_SUSPEND;
     }
-    if (w->tls == NULL && omfwd_held_add(in, w, b->n) == 0) {
+    if (w->lock_ok) {
+        pthread_mutex_lock(&w->lock);
+        w->conn_sent += w->out.len;
+        pthread_mutex_unlock(&w->lock);
+    }
+    if (w->tls == NULL && omfwd_held_add(in, w, b->n, core) == 0) {
         omfwd_held_ack(w);
     }
+    int verdict = SL_OK;
+    if (core) {
+        if (omfwd_pend_add(w, b->ack) != 0) {
+            return SL_RETRY;    /* nothing recorded: the core sends it again (duplicate) */
+        }
+        verdict = SL_PENDING;
+        omfwd_confirm(in, w);
+    }
     if (in->rebind_interval > 0 && w->since_bind >= (uint64_t)in->rebind_interval) {
+        if (w->lock_ok) {
+            omfwd_pend_fail(in, w); /* cannot be confirmed on a closed socket: again */
+        }
         omfwd_held_clear(w);   /* a clean close: the kernel delivers what it queued */
         omfwd_close(w);        /* reconnect on the next batch */
     }
-    return SL_OK;
+    return verdict;
+}
+
+/* ABI 1.4 lifecycle ------------------------------------------------------------------ */
+static int omfwd_connect(void *inst, void *wrk)
+{
+    struct omfwd_inst *in = inst;
+    struct omfwd_wrk *w = wrk;
+    if (in->protocol == OMFWD_UDP || w->fd >= 0) {
+        return 0;               /* UDP opens its socket at the first batch */
+    }
+    return omfwd_reconnect(in, w) == 0 ? 0 : SL_EAGAIN;
+}
+
+static void omfwd_disconnect(void *inst, void *wrk)
+{
+    struct omfwd_inst *in = inst;
+    struct omfwd_wrk *w = wrk;
+    if (in->protocol == OMFWD_TCP && w->fd >= 0) {
+        omfwd_lost(in, w, 0);
+    }
+}
+
+/* Shutdown: wait until the peer's TCP acknowledged every pending batch, or the deadline. */
+static int omfwd_flush(void *inst, void *wrk, int64_t deadline_ms)
+{
+    struct omfwd_inst *in = inst;
+    struct omfwd_wrk *w = wrk;
+    if (!w->lock_ok) {
+        return 0;
+    }
+    for (;;) {
+        omfwd_confirm(in, w);
+        pthread_mutex_lock(&w->lock);
+        size_t left = w->npend;
+        pthread_mutex_unlock(&w->lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        if (left == 0) {
+            return 0;
+        }
+        if (now >= deadline_ms) {
+            return SL_EAGAIN;
+        }
+        struct timespec d = { 0, OMFWD_ACKPOLL_MS * 1000000L };
+        nanosleep(&d, NULL);
+    }
 }
 
 static const struct sl_output_ops omfwd_ops = {
@@ -1141,6 +1463,9 @@ static const struct sl_output_ops omfwd_ops = {
     .worker_destroy = omfwd_worker_destroy,
     .deliver = omfwd_deliver,
     .hup = omfwd_hup,
+    .connect = omfwd_connect,
+    .disconnect = omfwd_disconnect,
+    .flush = omfwd_flush,
 };
 
 SL_PLUGIN_DEFINE(omfwd) = {

@@ -5,7 +5,7 @@
 # The forward target is down (omfwd to a closed port).  For each of REPS repetitions,
 # sluiced is started, a paced single-connection TCP flood runs with the tag "repN", at a
 # random moment SIGUSR1 makes the daemon print its counters -- "fwd disk.enqueued=K" counts
-# records appended AND fdatasync'ed (core/engine.c da_append) -- and a few random ms later
+# records appended AND fdatasync'ed (core/queue_da.c da_append) -- and a few random ms later
 # the daemon is killed with SIGKILL.  The next repetition restarts it on the same spool.
 # Finally an rsyslog receiver comes up, sluiced drains the spool (killed once more with
 # SIGKILL half-way, so records delivered but not checkpointed come again), and the test

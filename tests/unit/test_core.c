@@ -372,7 +372,7 @@ START_TEST(plugin_abi_check)
         pl.abi_minor = minor;
         ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), 0);
     }
-    ck_assert_int_eq(SL_ABI_MINOR, 3);
+    ck_assert_int_eq(SL_ABI_MINOR, 4);
     pl.abi_minor = SL_ABI_MINOR;
     pl.struct_size = 8;
     ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);

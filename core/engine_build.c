@@ -1,0 +1,998 @@
+/*
+ * engine_build.c - sl_engine_build: the IR (conf/ir.h) turned into a runtime.  The core's
+ * own parameter tables (global(), queue.*, action.*), then in order: globals, templates,
+ * modules (loaded and mod_init()ed), ruleset queues and rulesets, actions (each bound to its
+ * plugin, with its own queue when it asks for one), inputs.  Every problem is reported with
+ * file:line through sl_cfg_error(); the caller checks sl_cfg_error_count() (that is -N1).
+ *
+ * Ownership and lifetime
+ *   Everything built here belongs to the engine and is released by sl_engine_free
+ *   (engine.c).  Actions keep pointers into the IR (ai->rt points back), which must outlive
+ *   the engine.
+ *
+ * Concurrency & locking
+ *   Runs on the main thread before any engine thread exists; plugins' create()/mod_init()
+ *   are called from here.  cur_engine (host.c) is set here for the host functions.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf/expr_int.h"
+#include "log.h"
+
+#include "engine_int.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Core parameter tables: global(), queue.*, action.*
+ * ------------------------------------------------------------------------------------- */
+#define GOFF(f) offsetof(struct sl_global_conf, f)
+static const char *const unknown_module_modes[] = { "error", "warn", NULL };
+const struct sl_param global_params[] = {
+    { "workDirectory", SL_PT_STRING, 0, GOFF(work_directory), NULL, NULL, "$WorkDirectory", NULL },
+    { "maxMessageSize", SL_PT_SIZE, 0, GOFF(max_message_size), "8096", NULL, "$MaxMessageSize", NULL },
+    { "localHostname", SL_PT_STRING, 0, GOFF(local_hostname), NULL, NULL, "$LocalHostName", NULL },
+    { "preserveFQDN", SL_PT_BOOL, 0, GOFF(preserve_fqdn), "off", NULL, "$PreserveFQDN", NULL },
+    { "net.enableDNS", SL_PT_BOOL, 0, GOFF(enable_dns), "on", NULL, NULL, NULL },
+    { "parser.escapeControlCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_cc), "on", NULL,
+      "$EscapeControlCharactersOnReceive", NULL },
+    { "parser.controlCharacterEscapePrefix", SL_PT_STRING, 0, GOFF(cc_prefix), "#", NULL,
+      "$ControlCharacterEscapePrefix", NULL },
+    { "parser.dropTrailingLFOnReception", SL_PT_BOOL, 0, GOFF(drop_trailing_lf), "on", NULL,
+      "$DropTrailingLFOnReception", NULL },
+    { "parser.spaceLFOnReceive", SL_PT_BOOL, 0, GOFF(space_lf), "off", NULL, NULL, NULL },
+    { "parser.escapeControlCharacterTab", SL_PT_BOOL, 0, GOFF(escape_tab), "on", NULL,
+      "$EscapeControlCharacterTab", NULL },
+    { "parser.escape8BitCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_8bit), "off", NULL,
+      "$Escape8BitCharactersOnReceive", NULL },
+    { "variables.caseSensitive", SL_PT_BOOL, 0, GOFF(vars_case_sensitive), "off", NULL, NULL,
+      NULL },
+    /* $RepeatedMsgReduction (the legacy directive only; rsyslog has no global() name for
+     * it): its last value applies to every action, as in rsyslog */
+    { "reduceRepeatMsgs", SL_PT_BOOL, 0, GOFF(reduce_repeated), "off", NULL,
+      "$RepeatedMsgReduction", NULL },
+    { "parser.permitSlashInProgramName", SL_PT_BOOL, 0, GOFF(permit_slash), "off", NULL, NULL,
+      NULL },
+    { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
+    { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
+    { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
+    { "defaultNetstreamDriver", SL_PT_STRING, 0, GOFF(default_netstream_driver), NULL, NULL,
+      "$DefaultNetstreamDriver", NULL },
+    { "defaultNetstreamDriverCAFile", SL_PT_STRING, 0, GOFF(ns_ca), NULL, NULL, NULL, NULL },
+    { "defaultNetstreamDriverCertFile", SL_PT_STRING, 0, GOFF(ns_cert), NULL, NULL, NULL, NULL },
+    { "defaultNetstreamDriverKeyFile", SL_PT_STRING, 0, GOFF(ns_key), NULL, NULL, NULL, NULL },
+    { "abortOnUncleanConfig", SL_PT_BOOL, 0, GOFF(abort_on_unclean), "off", NULL, NULL, NULL },
+    { "privDrop.user.name", SL_PT_STRING, 0, GOFF(privdrop_user), NULL, NULL, "$PrivDropToUser", NULL },
+    { "privDrop.group.name", SL_PT_STRING, 0, GOFF(privdrop_group), NULL, NULL, "$PrivDropToGroup", NULL },
+    { "privDrop.user.id", SL_PT_INT, 0, GOFF(privdrop_uid), "-1", NULL, "$PrivDropToUserID", NULL },
+    { "privDrop.group.id", SL_PT_INT, 0, GOFF(privdrop_gid), "-1", NULL, "$PrivDropToGroupID", NULL },
+    { "privDrop.group.keepSupplemental", SL_PT_BOOL, 0, GOFF(privdrop_keep_supplemental), "off",
+      NULL, NULL, NULL },
+    /* sluice's own: a module sluice does not have (imjournal, omrelp, ...) is a config error
+     * by default; "warn" loads the rest of the config and skips the module, the inputs and
+     * actions that use it, each with a warning naming file:line. */
+    { "sluice.unknownModules", SL_PT_ENUM, 0, GOFF(unknown_modules), "error", unknown_module_modes,
+      NULL, NULL },
+    SL_PARAM_END
+};
+/* global() parameters rsyslog knows that sluice accepts without acting on them (yet). */
+static const char *const global_accepted[] = {
+    "debug.gnutls", "debug.unloadModules", "debug.files", "debug.whitelist",
+    "dropMsgsWithMaliciousDnsPTRRecords", "errorMessagesToStderr.maxNumber",
+    "internalmsg.ratelimit.interval", "internalmsg.ratelimit.burst", "internalmsg.severity",
+    "stdlog.channelspec", "senders.keepTrack", "senders.timeoutAfter", "senders.reportGoneAway",
+    "senders.reportNew", "shutdown.enable.ctlc",
+    "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
+    "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
+    "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
+    "oversizemsg.input.mode", "net.aclAddHostnameOnFail",
+    "net.aclResolveHostname", "net.ipprotocol", "net.permitACLWarning",
+    "netstreamDriverCaExtraFiles", "janitor.interval", "debug.onShutdown", "debug.logFile", "jsonmesg.includeOnlyInput",
+    "shutdown.queue.doublesize", "repeatedMsgReduction", "repeatedMsgContainsOriginalMsg",
+    "actionFileDefaultTemplate", "actionForwardDefaultTemplate", NULL
+};
+const char *const queue_types[] = { "FixedArray", "LinkedList", "Direct", "Disk", NULL };
+
+#define QOFF(f) offsetof(struct sl_queue_conf, f)
+/* Defaults differ by queue: filled in by the caller before sl_params_apply (def NULL). */
+const struct sl_param queue_params[] = {
+    { "queue.type", SL_PT_ENUM, 0, QOFF(type), NULL, queue_types, "$ActionQueueType", NULL },
+    { "queue.size", SL_PT_POSINT, 0, QOFF(size), NULL, NULL, "$ActionQueueSize", NULL },
+    { "queue.workerThreads", SL_PT_POSINT, 0, QOFF(workers), NULL, NULL, NULL, NULL },
+    { "queue.dequeueBatchSize", SL_PT_POSINT, 0, QOFF(batch), NULL, NULL, NULL, NULL },
+    { "queue.filename", SL_PT_STRING, 0, QOFF(filename), NULL, NULL, NULL, NULL },
+    { "queue.spoolDirectory", SL_PT_STRING, 0, QOFF(spool_dir), NULL, NULL, NULL, NULL },
+    { "queue.maxDiskSpace", SL_PT_SIZE, 0, QOFF(max_disk), NULL, NULL, NULL, NULL },
+    { "queue.maxFileSize", SL_PT_SIZE, 0, QOFF(max_file_size), NULL, NULL, NULL, NULL },
+    { "queue.timeoutShutdown", SL_PT_NONNEG, 0, QOFF(timeout_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.timeoutEnqueue", SL_PT_NONNEG, 0, QOFF(timeout_enqueue), NULL, NULL, NULL, NULL },
+    { "queue.timeoutActionCompletion", SL_PT_NONNEG, 0, QOFF(timeout_action_completion), NULL, NULL, NULL, NULL },
+    { "queue.timeoutWorkerThreadShutdown", SL_PT_NONNEG, 0, QOFF(timeout_worker_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.saveOnShutdown", SL_PT_BOOL, 0, QOFF(save_on_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.highWatermark", SL_PT_NONNEG, 0, QOFF(high_wm), NULL, NULL, NULL, NULL },
+    { "queue.lowWatermark", SL_PT_NONNEG, 0, QOFF(low_wm), NULL, NULL, NULL, NULL },
+    { "queue.discardMark", SL_PT_NONNEG, 0, QOFF(discard_mark), NULL, NULL, NULL, NULL },
+    { "queue.discardSeverity", SL_PT_NONNEG, 0, QOFF(discard_sev), NULL, NULL, NULL, NULL },
+    { "queue.checkpointInterval", SL_PT_NONNEG, 0, QOFF(checkpoint), NULL, NULL, NULL, NULL },
+    { "queue.syncQueueFiles", SL_PT_BOOL, 0, QOFF(sync_files), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize", SL_PT_NONNEG, 0, QOFF(min_batch), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize.timeout", SL_PT_NONNEG, 0, QOFF(min_batch_timeout), NULL, NULL, NULL, NULL },
+    { "queue.lightDelayMark", SL_PT_NONNEG, 0, QOFF(light_delay), NULL, NULL, NULL, NULL },
+    { "queue.fullDelayMark", SL_PT_NONNEG, 0, QOFF(full_delay), NULL, NULL, NULL, NULL },
+    { "queue.dequeueSlowdown", SL_PT_NONNEG, 0, QOFF(slowdown), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeBegin", SL_PT_NONNEG, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeEnd", SL_PT_NONNEG, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
+    { "queue.workerThreadMinimumMessages", SL_PT_NONNEG, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
+    SL_PARAM_END
+};
+static const char *const queue_accepted[] = { "queue.cry.provider", "queue.samplingInterval",
+                                             "queue.takeFlowCtlFromMsg", "queue.spoolDirectory",
+                                             NULL };
+
+#define AOFF(f) offsetof(struct sl_action_conf, f)
+const struct sl_param action_params[] = {
+    { "name", SL_PT_STRING, 0, AOFF(name), NULL, NULL, NULL, NULL },
+    { "action.resumeInterval", SL_PT_POSINT, 0, AOFF(resume_interval), "30", NULL,
+      "$ActionResumeInterval", NULL },
+    { "action.resumeIntervalMax", SL_PT_POSINT, 0, AOFF(resume_interval_max), "1800", NULL, NULL, NULL },
+    /* rsyslog's default is 0 (give up and discard after one failed retry).  sluice keeps
+     * retrying by default (-1): a message accepted must survive an output outage. */
+    { "action.resumeRetryCount", SL_PT_INT, 0, AOFF(resume_retry_count), "-1", NULL,
+      "$ActionResumeRetryCount", NULL },
+    { "action.reportSuspension", SL_PT_BOOL, 0, AOFF(report_suspension), "on", NULL, NULL, NULL },
+    { "action.errorFile", SL_PT_STRING, 0, AOFF(error_file), NULL, NULL, NULL, NULL },
+    { "action.execOnlyWhenPreviousIsSuspended", SL_PT_BOOL, 0, AOFF(exec_when_prev_suspended),
+      "off", NULL, "$ActionExecOnlyWhenPreviousIsSuspended", NULL },
+    { "action.execOnlyOnceEveryInterval", SL_PT_NONNEG, 0, AOFF(exec_once_every), "0", NULL, NULL, NULL },
+    { "action.execOnlyEveryNthTime", SL_PT_NONNEG, 0, AOFF(exec_every_nth), "0", NULL, NULL, NULL },
+    { "action.copyMsg", SL_PT_BOOL, 0, AOFF(copy_msg), "off", NULL, NULL, NULL },
+    { "action.writeAllMarkMessages", SL_PT_BOOL, 0, AOFF(write_all_marks), "on", NULL, NULL, NULL },
+    /* sluice only (ABI 1.4 deferred acknowledgement): messages a queued action may have
+     * delivered but not yet confirmed (0: outputs must answer at once), and how long a
+     * confirmation may take before the batch is delivered again */
+    { "action.maxInFlight", SL_PT_NONNEG, 0, AOFF(max_inflight), "10000", NULL, NULL,
+      "messages delivered but not yet confirmed (deferred acknowledgement)" },
+    { "action.ackTimeout", SL_PT_NONNEG, 0, AOFF(ack_timeout), "60000", NULL, NULL,
+      "ms before an unconfirmed batch is delivered again (0: never)" },
+    SL_PARAM_END
+};
+static const char *const action_accepted[] = {
+    "type", "action.reportSuspensionContinuation", "action.execOnlyEveryNthTimeTimeout",
+    "action.ratelimit.interval", "action.ratelimit.burst", "action.errorfile.maxsize", NULL
+};
+
+/* global() string settings by name (privDrop.*, the netstream driver defaults, ...). */
+const char *sl_engine_global_str(struct sl_engine *e, const char *name)
+{
+    if (e == NULL || name == NULL) {
+        return NULL;
+    }
+    for (const struct sl_param *p = global_params; p->name != NULL; p++) {
+        if ((p->type == SL_PT_STRING || p->type == SL_PT_WORD) && strcasecmp(p->name, name) == 0) {
+            return *(char *const *)(const void *)((const char *)&e->g + p->offset);
+        }
+    }
+    return NULL;
+}
+
+int64_t sl_engine_global_int(struct sl_engine *e, const char *name, int64_t dflt)
+{
+    if (e == NULL || name == NULL) {
+        return dflt;
+    }
+    for (const struct sl_param *p = global_params; p->name != NULL; p++) {
+        if (strcasecmp(p->name, name) != 0) {
+            continue;
+        }
+        const void *f = (const char *)&e->g + p->offset;
+        if (p->type == SL_PT_BOOL) {
+            return *(const int *)f;
+        }
+        if (p->type != SL_PT_STRING && p->type != SL_PT_WORD && p->type != SL_PT_ARRAY) {
+            return *(const int64_t *)f;
+        }
+    }
+    return dflt;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Build: globals, templates, modules
+ * ------------------------------------------------------------------------------------- */
+static const struct sl_template *resolve_tpl(void *arg, const char *name)
+{
+    struct sl_engine *e = arg;
+    return sl_tpl_find(e->tpls, name);
+}
+
+struct sl_ruleset_rt *find_ruleset(struct sl_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->nrulesets; i++) {
+        if (strcmp(e->rulesets[i]->ir->name, name) == 0) {
+            return e->rulesets[i];
+        }
+    }
+    return NULL;
+}
+
+static void *resolve_ruleset(void *arg, const char *name)
+{
+    return find_ruleset(arg, name);
+}
+
+static const char *kv_str(struct sl_kv *kvs, const char *name)
+{
+    struct sl_kv *kv = sl_kv_find(kvs, name);
+    if (kv == NULL) {
+        return NULL;
+    }
+    kv->used = 1;
+    return kv->is_array ? (kv->arr.n ? kv->arr.v[0] : "") : kv->str;
+}
+
+static void build_globals(struct sl_engine *e)
+{
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    int first = 1;
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_GLOBAL) {
+            continue;
+        }
+        /* every global() sets only what it names: apply the table to a scratch block and
+         * copy the named fields over the running values */
+        struct sl_global_conf tmp;
+        memset(&tmp, 0, sizeof tmp);
+        sl_params_apply(global_params, &tmp, o->kv, &res, "global()", &o->loc);
+        for (const struct sl_param *p = global_params; p->name != NULL; p++) {
+            struct sl_kv *kv = sl_kv_find(o->kv, p->name);
+            if (kv == NULL && !first) {
+                continue;
+            }
+            size_t sz = (p->type == SL_PT_BOOL) ? sizeof(int)
+                        : (p->type == SL_PT_STRING || p->type == SL_PT_WORD) ? sizeof(char *)
+                                                                               : sizeof(int64_t);
+            if (p->type == SL_PT_STRING || p->type == SL_PT_WORD) {
+                char **dst = (char **)(void *)((char *)&e->g + p->offset);
+                char **src = (char **)(void *)((char *)&tmp + p->offset);
+                free(*dst);
+                *dst = *src;
+                *src = NULL;
+            } else {
+                memcpy((char *)&e->g + p->offset, (char *)&tmp + p->offset, sz);
+            }
+        }
+        sl_params_free(global_params, &tmp);
+        sl_params_check_unused(o->kv, "global()", global_accepted);
+        first = 0;
+    }
+    if (first) {
+        struct sl_loc none = { "", 0 };
+        sl_params_apply(global_params, &e->g, NULL, NULL, "global()", &none);
+    }
+    if (e->g.local_hostname != NULL) {
+        sl_set_local_hostname(e->g.local_hostname);
+    }
+    sl_msg_set_dns(e->g.enable_dns);
+    sl_msg_set_vars_case_sensitive(e->g.vars_case_sensitive);
+    sl_parse_opts_default(&e->popts);
+    e->popts.escape_cc_on_receive = e->g.escape_cc;
+    e->popts.cc_escape_prefix = e->g.cc_prefix && e->g.cc_prefix[0] ? e->g.cc_prefix[0] : '#';
+    e->popts.drop_trailing_lf = e->g.drop_trailing_lf;
+    e->popts.space_lf_on_receive = e->g.space_lf;
+    e->popts.escape_tab = e->g.escape_tab;
+    e->popts.escape_8bit = e->g.escape_8bit;
+    e->popts.permit_slash_progname = e->g.permit_slash;
+}
+
+static void build_templates(struct sl_engine *e)
+{
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_TEMPLATE) {
+            continue;
+        }
+        const char *name = kv_str(o->kv, "name");
+        const char *type = kv_str(o->kv, "type");
+        struct sl_tpl_err err = { { 0 } };
+        if (name == NULL) {
+            sl_cfg_error(&o->loc, "template(): parameter 'name' is missing");
+            continue;
+        }
+        if (sl_tpl_find(e->tpls, name) != NULL && strncmp(name, "RSYSLOG_", 8) != 0) {
+            sl_cfg_error(&o->loc, "template '%s' is defined twice", name);
+            continue;
+        }
+        const char *option = kv_str(o->kv, "option");
+        static const char *const opts[] = { "sql", "stdsql", "json", "jsonf", NULL };
+        for (int i = 0; opts[i] != NULL; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "option.%s", opts[i]);
+            const char *v = kv_str(o->kv, key);
+            int on = 0;
+            if (v != NULL && sl_param_parse_bool(v, &on) == 0 && on) {
+                option = opts[i];
+            }
+        }
+        const char *cs = kv_str(o->kv, "option.casesensitive");
+        int cs_on = 0;
+        if (cs != NULL && sl_param_parse_bool(cs, &cs_on) == 0 && cs_on && option == NULL) {
+            option = "casesensitive";
+        }
+        const char *legacy = kv_str(o->kv, "legacy_line");
+        const struct sl_template *t = NULL;
+        if (legacy != NULL) {
+            /* $template name,"...",opt: rsyslog's legacy escapes apply to the raw text */
+            kv_str(o->kv, "string");
+            t = sl_tpl_add_legacy(e->tpls, name, legacy, &err);
+        } else if (type == NULL || strcasecmp(type, "string") == 0) {
+            const char *str = kv_str(o->kv, "string");
+            if (str == NULL) {
+                sl_cfg_error(&o->loc, "template '%s': parameter 'string' is missing", name);
+                continue;
+            }
+            t = sl_tpl_add_string(e->tpls, name, str, option, &err);
+        } else if (strcasecmp(type, "list") == 0) {
+            struct sl_tpl_builder *b = sl_tpl_list_begin(e->tpls, name, option);
+            int bad = 0;
+            for (struct sl_obj *c = o->children; c != NULL && !bad; c = c->next) {
+                const char *keys[64], *vals[64];
+                size_t n = 0;
+                for (struct sl_kv *kv = c->kv; kv != NULL && n < 64; kv = kv->next) {
+                    keys[n] = kv->name;
+                    vals[n] = kv->is_array ? (kv->arr.n ? kv->arr.v[0] : "") : kv->str;
+                    n++;
+                }
+                int rc = c->type == SL_OBJ_TPL_CONSTANT
+                             ? sl_tpl_list_constant(b, keys, vals, n, &err)
+                             : sl_tpl_list_property(b, keys, vals, n, &err);
+                if (rc != 0) {
+                    sl_cfg_error(&c->loc, "template '%s': %s", name, err.text);
+                    bad = 1;
+                }
+            }
+            t = sl_tpl_list_end(b, &err);
+            if (bad) {
+                continue;
+            }
+        } else if (strcasecmp(type, "subtree") == 0) {
+            const char *st = kv_str(o->kv, "subtree");
+            t = sl_tpl_add_subtree(e->tpls, name, st ? st : "", &err);
+        } else if (strcasecmp(type, "plugin") == 0) {
+            sl_cfg_error(&o->loc, "template '%s': type=\"plugin\" is not supported", name);
+            continue;
+        } else {
+            sl_cfg_error(&o->loc, "template '%s': unknown type '%s'", name, type);
+            continue;
+        }
+        if (t == NULL) {
+            sl_cfg_error(&o->loc, "template '%s': %s", name, err.text);
+        }
+        static const char *const tpl_known[] = { "name", "type", "string", "subtree",
+                                                 "plugin", "option", NULL };
+        sl_params_check_unused(o->kv, "template()", tpl_known);
+    }
+}
+
+static struct sl_module_rt *find_module(struct sl_engine *e, const char *name)
+{
+    const char *bare = strncasecmp(name, "builtin:", 8) == 0 ? name + 8 : name;
+    for (struct sl_module_rt *m = e->modules; m != NULL; m = m->next) {
+        if (strcasecmp(m->pl->name, bare) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
+                                        const struct sl_loc *loc)
+{
+    const struct sl_plugin *pl;
+    void *dl;
+    char err[1024];
+    int rc = sl_plugin_open(name, sl_plugin_dir(e->opts.plugin_dir), &pl, &dl, err, sizeof err);
+    if (rc == SL_ENOENT && e->g.unknown_modules == 1) {
+        sl_cfg_warn(loc, "%s; skipped with everything that uses it "
+                         "(global sluice.unknownModules=\"warn\")", err);
+        e->skipped = sl_xrealloc(e->skipped, (e->nskipped + 1) * sizeof *e->skipped);
+        e->skipped[e->nskipped++] = sl_xstrdup(strncasecmp(name, "builtin:", 8) == 0 ? name + 8
+                                                                                  : name);
+        return NULL;
+    }
+    if (rc != 0) {
+        sl_cfg_error(loc, "%s", err);
+        return NULL;
+    }
+    struct sl_module_rt *m = sl_xcalloc(1, sizeof *m);
+    m->name = sl_xstrdup(pl->name);
+    m->pl = pl;
+    m->dl = dl;
+    m->loc = *loc;
+    m->modconf = pl->mod_size ? sl_xcalloc(1, pl->mod_size) : NULL;
+    m->next = e->modules;
+    e->modules = m;
+    return m;
+}
+
+static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv *kvs,
+                       const struct sl_loc *loc)
+{
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    char what[128];
+    snprintf(what, sizeof what, "module '%s'", m->pl->name);
+    int errs = 0;
+    if (m->modconf != NULL) {
+        errs += sl_params_apply(m->pl->module_params, m->modconf, kvs, &res, what, loc);
+    }
+    static const char *const mod_known[] = { "load", NULL };
+    errs += sl_params_check_unused(kvs, what, mod_known);
+    if (errs == 0 && m->pl->mod_init != NULL && m->pl->mod_init(&host, m->modconf) != 0) {
+        sl_cfg_error(loc, "%s: initialisation failed", what);
+        errs++;
+    }
+    m->inited = 1;
+    return errs;
+}
+
+static int is_skipped(struct sl_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->nskipped; i++) {
+        if (strcasecmp(e->skipped[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void mark_all_used(struct sl_kv *kvs)
+{
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        kv->used = 1;
+    }
+}
+
+static void build_modules(struct sl_engine *e)
+{
+    /* explicit module() objects, in order */
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_MODULE) {
+            continue;
+        }
+        const char *name = kv_str(o->kv, "load");
+        if (name == NULL) {
+            sl_cfg_error(&o->loc, "module(): parameter 'load' is missing");
+            continue;
+        }
+        struct sl_module_rt *m = find_module(e, name);
+        if (m != NULL) {
+            if (strncasecmp(name, "builtin:", 8) != 0) {
+                /* rsyslog: "module already in this config, cannot be added", and runs
+                 * with the first load */
+                sl_cfg_error_soft(&o->loc, "module '%s' is loaded twice; this load and "
+                                  "its parameters are ignored", name);
+            }
+            continue;
+        }
+        m = load_module(e, name, &o->loc);
+        if (m != NULL) {
+            init_module(e, m, o->kv, &o->loc);
+        }
+    }
+    /* built-in outputs are always there */
+    for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
+        if (find_module(e, sl_builtin_plugins[i]->name) == NULL) {
+            struct sl_loc none = { "", 0 };
+            struct sl_module_rt *m = load_module(e, sl_builtin_plugins[i]->name, &none);
+            if (m != NULL) {
+                init_module(e, m, NULL, &none);
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Build: queues, rulesets, actions, inputs
+ * ------------------------------------------------------------------------------------- */
+static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
+{
+    memset(qc, 0, sizeof *qc);
+    qc->type = main_queue ? SL_QT_FIXEDARRAY : SL_QT_DIRECT;
+    qc->size = main_queue ? 100000 : 1000;
+    /* rsyslog starts one main-queue worker; sluice starts two shards: messages keep their
+     * per-connection order (sharding by flow) and parsing/rules use both cores. */
+    qc->workers = main_queue ? 2 : 1;
+    qc->batch = main_queue ? 256 : 128;
+    qc->timeout_shutdown = main_queue ? 10000 : 0;
+    qc->timeout_enqueue = 2000;
+    qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
+    qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
+    qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
+}
+
+static int has_queue_params(struct sl_kv *kvs)
+{
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        if (strncasecmp(kv->name, "queue.", 6) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
+                               const char *what, const struct sl_loc *loc)
+{
+    sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        for (int i = 0; queue_accepted[i] != NULL; i++) {
+            if (strcasecmp(kv->name, queue_accepted[i]) == 0) {
+                kv->used = 1;
+            }
+        }
+    }
+    if (qc->workers > 64) {
+        qc->workers = 64;
+    }
+    (void)e;
+}
+
+/* queue.discardMark / queue.discardSeverity on one of nshards rings (a sharded queue's mark
+ * is shared out like its size).  rsyslog's defaults: the mark at 80% of queue.size,
+ * severity 8 (nothing is discarded). */
+static void ring_discard_setup(struct sl_ring *r, const struct sl_queue_conf *qc, size_t nshards,
+                               _Atomic uint64_t *c_nf)
+{
+    r->c_discard_nf = c_nf;
+    if (qc->discard_sev >= 8) {
+        return;                 /* off: the push fast path stays one compare */
+    }
+    int64_t mark = qc->discard_mark >= 0 ? qc->discard_mark : qc->size * 8 / 10;
+    r->discard_mark = (size_t)mark / nshards;
+    r->discard_sev = (int)qc->discard_sev;
+}
+
+static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struct sl_queue_conf *qc,
+                              const struct sl_loc *loc)
+{
+    struct sl_rsq *q = sl_xcalloc(1, sizeof *q);
+    q->name = sl_xstrdup(name);
+    q->qc = *qc;
+    if (q->qc.type == SL_QT_DIRECT) {
+        /* a "direct" ruleset queue still needs a hand-off from the input threads: one
+         * small shard, one worker */
+        q->qc.workers = 1;
+    }
+    q->nshards = (size_t)q->qc.workers;
+    q->shards = sl_xcalloc(q->nshards, sizeof *q->shards);
+    size_t per = (size_t)q->qc.size / q->nshards;
+    _Atomic uint64_t *c_nf = &q->q_nf;
+    q->c_discard_full = &q->q_full;
+    for (size_t i = 0; i < q->nshards; i++) {
+        sl_ring_init(&q->shards[i], per ? per : 1);
+        ring_discard_setup(&q->shards[i], &q->qc, q->nshards, c_nf);
+    }
+    if (q->qc.type == SL_QT_DISK || q->qc.filename != NULL) {
+        /* disk-assisted: one spool per shard (flow order holds per shard), shard 0 named
+         * queue.filename, shard N queue.filename.wN */
+        const char *dir = q->qc.spool_dir != NULL ? q->qc.spool_dir : e->g.work_directory;
+        if (q->qc.filename == NULL) {
+            sl_cfg_error(loc, "queue '%s': queue.type=\"Disk\" needs queue.filename", name);
+        } else if (dir == NULL) {
+            sl_cfg_error(loc, "queue '%s': queue.filename needs a directory: set "
+                              "global(workDirectory=...) or queue.spoolDirectory", name);
+        } else {
+            q->da = sl_xcalloc(q->nshards, sizeof *q->da);
+            for (size_t i = 0; i < q->nshards; i++) {
+                char fn[1100];
+                if (i == 0) {
+                    snprintf(fn, sizeof fn, "%s", q->qc.filename);
+                } else {
+                    snprintf(fn, sizeof fn, "%s.w%zu", q->qc.filename, i);
+                }
+                q->da[i] = da_new(e, &q->qc, dir, fn, q->name, &q->shards[i], q->nshards);
+                q->da[i]->rsq = 1;
+                q->da[i]->c_lost = q->c_discard_full;
+            }
+            q->c_spooled = sluice_counter(e, q->name, "sluice.queue", "disk.enqueued");
+            q->c_unspooled = sluice_counter(e, q->name, "sluice.queue", "disk.dequeued");
+        }
+    }
+    q->thr = sl_xcalloc(q->nshards, sizeof *q->thr);
+    q->workers = sl_xcalloc(q->nshards, sizeof *q->workers);
+    e->rsqs = sl_xrealloc(e->rsqs, (e->nrsqs + 1) * sizeof *e->rsqs);
+    e->rsqs[e->nrsqs++] = q;
+    e->nworkers_max += q->nshards;
+    return q;
+}
+
+static void build_rulesets(struct sl_engine *e)
+{
+    struct sl_queue_conf mqc;
+    queue_defaults(&mqc, 1);
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type == SL_OBJ_MAIN_QUEUE) {
+            apply_queue_params(e, &mqc, o->kv, "main_queue()", &o->loc);
+            sl_params_check_unused(o->kv, "main_queue()", NULL);
+        }
+    }
+    struct sl_loc mloc = { "", 0 };
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type == SL_OBJ_MAIN_QUEUE) {
+            mloc = o->loc;
+        }
+    }
+    struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc, &mloc);
+    sl_parser_objs_check(e->cnf);
+    for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {
+        struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
+        rt->ir = r;
+        r->rt = rt;
+        rt->q = mainq;
+        if (has_queue_params(r->kv)) {
+            struct sl_queue_conf qc;
+            queue_defaults(&qc, 1);
+            char what[300];
+            snprintf(what, sizeof what, "ruleset '%s'", r->name);
+            apply_queue_params(e, &qc, r->kv, what, &r->loc);
+            rt->q = rsq_new(e, r->name, &qc, &r->loc);
+        }
+        static const char *const rs_known[] = { "name", "parser", NULL };
+        char what[300];
+        snprintf(what, sizeof what, "ruleset '%s'", r->name);
+        rt->popts = e->popts;
+        sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &rt->chain);
+        rt->popts.chain = rt->chain;
+        sl_params_check_unused(r->kv, what, rs_known);
+        e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);
+        e->rulesets[e->nrulesets++] = rt;
+    }
+    e->default_rs = e->nrulesets > 0 ? e->rulesets[0] : NULL;
+    if (e->default_rs == NULL) {
+        /* an empty config still has the default ruleset */
+        static struct sl_ruleset_ir empty = { .name = "RSYSLOG_DefaultRuleset" };
+        struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
+        rt->ir = &empty;
+        rt->q = mainq;
+        rt->popts = e->popts;
+        e->rulesets = sl_xrealloc(e->rulesets, sizeof *e->rulesets);
+        e->rulesets[e->nrulesets++] = rt;
+        e->default_rs = rt;
+    }
+}
+
+/* Action types that stock configs use and sluice does not provide yet: accepted with a
+ * warning (the action does nothing) so a distribution config still loads. */
+static const char *const unsupported_actions[] = { NULL };   /* none at the moment */
+
+static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
+{
+    const char *type = kv_str(ai->kv, "type");
+    if (type == NULL) {
+        sl_cfg_error(&ai->loc, "action(): parameter 'type' is missing");
+        return;
+    }
+    struct sl_module_rt *m = find_module(e, type);
+    if (m == NULL && is_skipped(e, type)) {
+        sl_cfg_warn(&ai->loc, "action of skipped module '%s' ignored", type);
+        mark_all_used(ai->kv);
+        return;
+    }
+    if (m == NULL) {
+        for (int i = 0; unsupported_actions[i] != NULL; i++) {
+            if (strcasecmp(type, unsupported_actions[i]) == 0) {
+                sl_cfg_warn(&ai->loc, "action type '%s' is not supported yet: action ignored",
+                            type);
+                for (struct sl_kv *kv = ai->kv; kv != NULL; kv = kv->next) {
+                    kv->used = 1;
+                }
+                return;
+            }
+        }
+        sl_cfg_error(&ai->loc, "action type '%s' is unknown: module not loaded or not a "
+                               "sluice module (add module(load=\"%s\")?)", type, type);
+        return;
+    }
+    if (!(m->pl->kinds & (SL_OUTPUT | SL_MODIFIER))) {
+        sl_cfg_error(&ai->loc, "module '%s' is neither an output nor a message modification "
+                               "module", type);
+        return;
+    }
+    struct sl_action_rt *a = sl_xcalloc(1, sizeof *a);
+    a->eng = e;
+    a->ir = ai;
+    a->mod = m;
+    a->pl = m->pl;
+    a->index = e->nactions;
+    pthread_mutex_init(&a->wrk_lock, NULL);
+    pthread_mutex_init(&a->direct_lock, NULL);
+    pthread_mutex_init(&a->err_lock, NULL);
+    a->err_fd = -1;
+    char what[256];
+    snprintf(what, sizeof what, "action '%s'", type);
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    int errs = sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
+    queue_defaults(&a->qc, 0);
+    apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
+    pthread_mutex_init(&a->rep_lock, NULL);
+    {
+        /* the modules rsyslog reports as compatible with repeated-message reduction */
+        static const char *const rep_mods[] = { "omfile", "omfwd", "ompipe", "omusrmsg", NULL };
+        for (int i = 0; e->g.reduce_repeated && rep_mods[i] != NULL; i++) {
+            a->rep_on |= strcmp(a->pl->name, rep_mods[i]) == 0;
+        }
+    }
+    a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
+    if (a->inst != NULL) {
+        errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
+    }
+    errs += sl_params_check_unused(ai->kv, what, action_accepted);
+    char nm[300];
+    if (a->ac.name != NULL) {
+        snprintf(nm, sizeof nm, "%s", a->ac.name);
+    } else if (ai->name != NULL) {
+        snprintf(nm, sizeof nm, "%s", ai->name);
+    } else {
+        snprintf(nm, sizeof nm, "action-%zu-%s", e->nactions, a->pl->name);
+    }
+    a->name = sl_xstrdup(nm);
+    ai->rt = a;
+    e->actions = sl_xrealloc(e->actions, (e->nactions + 1) * sizeof *e->actions);
+    e->actions[e->nactions++] = a;
+    a->is_mod = !(a->pl->kinds & SL_OUTPUT);
+    int (*create)(void *, void *, const struct sl_host *) =
+        a->is_mod ? a->pl->mod->create : a->pl->out->create;
+    if (errs == 0 && create != NULL) {
+        if (create(a->inst, m->modconf, &host) != 0) {
+            sl_cfg_error(&ai->loc, "%s: the action could not be created", what);
+            return;
+        }
+    }
+    a->created = errs == 0;
+    if (a->is_mod && a->qc.type != SL_QT_DIRECT) {
+        sl_cfg_warn(&ai->loc, "%s: a message modification module runs inline; its queue "
+                              "settings are ignored", what);
+        a->qc.type = SL_QT_DIRECT;
+    }
+    a->queued = a->qc.type != SL_QT_DIRECT;
+    if (a->queued && (a->qc.type == SL_QT_DISK || a->qc.filename != NULL)) {
+        const char *dir = a->qc.spool_dir != NULL ? a->qc.spool_dir : e->g.work_directory;
+        if (a->qc.filename == NULL) {
+            sl_cfg_error(&ai->loc, "%s: queue.type=\"Disk\" needs queue.filename", what);
+        } else if (dir == NULL) {
+            sl_cfg_error(&ai->loc, "%s: queue.filename needs a directory: set "
+                                   "global(workDirectory=...) or queue.spoolDirectory", what);
+        } else {
+            a->da = da_new(e, &a->qc, dir, a->qc.filename, a->name, &a->ring, 1);
+        }
+    }
+    if (a->queued) {
+        sl_ring_init(&a->ring, (size_t)a->qc.size);
+        char qn[320];
+        snprintf(qn, sizeof qn, "%s queue", a->name);
+        ring_discard_setup(&a->ring, &a->qc, 1, &a->q_nf);
+        a->c_discard_full = &a->q_full;
+        a->nthr = (size_t)a->qc.workers;
+        a->thr = sl_xcalloc(a->nthr, sizeof *a->thr);
+        e->nworkers_max += a->nthr;
+    }
+    /* rsyslog's core.action set, in its order; sluice's own counters in a set of their own
+     * so the rsyslog line keeps rsyslog's keys */
+    a->c_processed = counter_in_set(e, a->name, "core.action", "processed");
+    a->c_failed = counter_in_set(e, a->name, "core.action", "failed");
+    a->c_suspended = counter_in_set(e, a->name, "core.action", "suspended");
+    a->c_susp_dur = counter_in_set(e, a->name, "core.action", "suspended.duration");
+    a->c_resumed = counter_in_set(e, a->name, "core.action", "resumed");
+    a->c_discarded = sluice_counter(e, a->name, "sluice.action", "discarded");
+    if (a->ac.error_file != NULL && !a->is_mod) {
+        /* the record's "template0" is the action's template as rsyslog renders it; sluice
+         * takes it from template= (or the legacy default) and the module's default */
+        const char *tn = kv_str(ai->kv, "template");
+        if (tn == NULL) {
+            tn = strcasecmp(a->pl->name, "omfwd") == 0 ? "RSYSLOG_TraditionalForwardFormat"
+                                                       : "RSYSLOG_FileFormat";
+        }
+        a->err_tpl = sl_tpl_find(e->tpls, tn);
+    }
+    if (a->da != NULL) {
+        a->da->c_lost = a->c_discarded;
+    }
+    action_flight_setup(e, a);
+}
+
+static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
+{
+    for (; st != NULL; st = st->next) {
+        switch (st->type) {
+        case SL_ST_ACTION:
+            build_action(e, &st->u.act);
+            break;
+        case SL_ST_IF:
+            walk_actions(e, st->u.cond.then_);
+            walk_actions(e, st->u.cond.else_);
+            break;
+        case SL_ST_PRIFILT:
+            walk_actions(e, st->u.prifilt.then_);
+            break;
+        case SL_ST_PROPFILT:
+            walk_actions(e, st->u.propfilt.then_);
+            break;
+        case SL_ST_FOREACH:
+            walk_actions(e, st->u.foreach_.body);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs);
+
+/* Inputs flagged SL_PF_MODULE_INSTANCE run as soon as their module is loaded (rsyslog's
+ * imuxsock system socket, imklog): one instance with default parameters, bound to the
+ * default ruleset, named after the module. */
+static void build_module_inputs(struct sl_engine *e)
+{
+    for (struct sl_module_rt *m = e->modules; m != NULL; m = m->next) {
+        if (!(m->pl->kinds & SL_INPUT) || !(m->pl->flags & SL_PF_MODULE_INSTANCE) ||
+            m->pl->in == NULL) {
+            continue;
+        }
+        struct sl_input_ctx *ctx = sl_xcalloc(1, sizeof *ctx);
+        ctx->eng = e;
+        ctx->mod = m;
+        ctx->loc = m->loc;
+        ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
+        ctx->rs = e->default_rs;
+        /* the module's ruleset= (impstats) binds the instance's messages */
+        for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+            const char *ld = o->type == SL_OBJ_MODULE ? kv_str(o->kv, "load") : NULL;
+            const char *rsn = ld != NULL && strcasecmp(ld, m->pl->name) == 0
+                                  ? kv_str(o->kv, "ruleset") : NULL;
+            if (rsn != NULL && find_ruleset(e, rsn) != NULL) {
+                ctx->rs = find_ruleset(e, rsn);
+            } else if (rsn != NULL) {
+                sl_cfg_error(&o->loc, "module '%s': ruleset '%s' is not defined", ld, rsn);
+            }
+        }
+        ctx->inputname = sl_xstrdup(m->pl->name);
+        char what[256];
+        snprintf(what, sizeof what, "module '%s'", m->pl->name);
+        int errs = 0;
+        ctx->inst = m->pl->inst_size ? sl_xcalloc(1, m->pl->inst_size) : NULL;
+        if (ctx->inst != NULL) {
+            errs += sl_params_apply(m->pl->inst_params, ctx->inst, NULL, NULL, what, &m->loc);
+        }
+        input_counters(e, ctx, NULL);
+        e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
+        e->inputs[e->ninputs++] = ctx;
+        if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
+            sl_cfg_error(&m->loc, "%s: the input could not be created", what);
+            continue;
+        }
+        ctx->created = errs == 0;
+    }
+}
+
+/* rsyslog's statistics object names for inputs: "NAME(514)" for imtcp, "NAME(ADDR/514/IPv4)"
+ * for imudp and imptcp, with ADDR "*" when unset (its listener per address family is one set here), else the input
+ * name. */
+static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs)
+{
+    const char *mod = ctx->mod->pl->name;
+    struct sl_kv *pk = sl_kv_find(kvs, "port");
+    const char *port = pk == NULL ? NULL : pk->is_array ? (pk->arr.n ? pk->arr.v[0] : NULL)
+                                                       : pk->str;
+    struct sl_kv *ak = sl_kv_find(kvs, "address");
+    const char *addr = ak != NULL && !ak->is_array && ak->str != NULL ? ak->str : "*";
+    char set[512];
+    if (port != NULL && (strcasecmp(mod, "imudp") == 0 || strcasecmp(mod, "imptcp") == 0)) {
+        snprintf(set, sizeof set, "%s(%s/%s/IPv4)", ctx->inputname, addr, port);
+    } else if (port != NULL && strcasecmp(mod, "imtcp") == 0) {
+        snprintf(set, sizeof set, "%s(%s)", ctx->inputname, port);
+    } else {
+        snprintf(set, sizeof set, "%s", ctx->inputname);
+    }
+    ctx->c_submitted = counter_in_set(e, set, mod, "submitted");
+    if (strcasecmp(mod, "imudp") == 0) {
+        counter_in_set(e, set, mod, "disallowed");   /* rsyslog's key; sluice has no ACLs */
+    }
+    ctx->c_dropped = sluice_counter(e, set, "sluice.input", "dropped.queue_full");
+}
+
+static void build_inputs(struct sl_engine *e)
+{
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    build_module_inputs(e);
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_INPUT) {
+            continue;
+        }
+        const char *type = kv_str(o->kv, "type");
+        if (type == NULL) {
+            sl_cfg_error(&o->loc, "input(): parameter 'type' is missing");
+            continue;
+        }
+        struct sl_module_rt *m = find_module(e, type);
+        if (m == NULL && is_skipped(e, type)) {
+            sl_cfg_warn(&o->loc, "input of skipped module '%s' ignored", type);
+            mark_all_used(o->kv);
+            continue;
+        }
+        if (m == NULL) {
+            sl_cfg_error(&o->loc, "input module '%s' is not loaded (add module(load=\"%s\") "
+                                  "before the input)", type, type);
+            continue;
+        }
+        if (!(m->pl->kinds & SL_INPUT)) {
+            sl_cfg_error(&o->loc, "module '%s' is not an input module", type);
+            continue;
+        }
+        struct sl_input_ctx *ctx = sl_xcalloc(1, sizeof *ctx);
+        ctx->eng = e;
+        ctx->mod = m;
+        ctx->loc = o->loc;
+        ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
+        const char *rsname = kv_str(o->kv, "ruleset");
+        ctx->rs = e->default_rs;
+        int errs = 0;
+        if (rsname != NULL) {
+            ctx->rs = find_ruleset(e, rsname);
+            if (ctx->rs == NULL) {
+                sl_cfg_error(&o->loc, "input '%s': ruleset '%s' is not defined", type, rsname);
+                errs++;
+                ctx->rs = e->default_rs;
+            }
+        }
+        const char *iname = kv_str(o->kv, "name");
+        /* rsyslog's inputname is the module name unless name= is given */
+        ctx->inputname = sl_xstrdup(iname != NULL ? iname : m->pl->name);
+        char what[256];
+        snprintf(what, sizeof what, "input '%s'", type);
+        ctx->inst = m->pl->inst_size ? sl_xcalloc(1, m->pl->inst_size) : NULL;
+        if (ctx->inst != NULL) {
+            errs += sl_params_apply(m->pl->inst_params, ctx->inst, o->kv, &res, what, &o->loc);
+        }
+        errs += sl_params_check_unused(o->kv, what, NULL);
+        input_counters(e, ctx, o->kv);
+        e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
+        e->inputs[e->ninputs++] = ctx;
+        if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
+            sl_cfg_error(&o->loc, "%s: the input could not be created", what);
+            continue;
+        }
+        ctx->created = errs == 0;
+    }
+}
+
+struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opts *o)
+{
+    struct sl_engine *e = sl_xcalloc(1, sizeof *e);
+    e->cnf = cnf;
+    e->opts = *o;
+    pthread_mutex_init(&e->counters_lock, NULL);
+    pthread_mutex_init(&e->sleep_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->sleep_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    cur_engine = e;
+    e->c_internal_dropped = counter_new(e, "sluiced", "", "internal.dropped");
+    e->tpls = sl_tpl_registry_new();
+    sl_expr_bind_lookups(cnf);   /* lookup_table() files are read and checked at load time */
+    build_globals(e);
+    build_templates(e);
+    sl_expr_bind_templates(cnf, e->tpls, sl_tpl_find, sl_template_render);   /* exec_template() */
+    build_modules(e);
+    build_rulesets(e);
+    for (size_t i = 0; i < e->nrulesets; i++) {
+        walk_actions(e, e->rulesets[i]->ir->stmts);
+    }
+    /* action.execOnlyWhenPreviousIsSuspended: the action before a failover action must not
+     * stall on failure (see action_try) */
+    for (size_t i = 1; i < e->nactions; i++) {
+        if (e->actions[i]->ac.exec_when_prev_suspended) {
+            e->actions[i - 1]->has_backup = 1;
+        }
+    }
+    build_inputs(e);
+    return e;
+}

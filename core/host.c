@@ -1,0 +1,232 @@
+/*
+ * host.c - the sl_host table the plugins call (sluice/sl_plugin.h), and the sinks of the
+ * core's own log lines (processInternalMessages).  Host functions that carry no context
+ * find the engine through cur_engine (a process singleton, set by sl_engine_build and
+ * cleared by sl_engine_free).
+ *
+ * Ownership and lifetime
+ *   Messages made by msg_new belong to the input until submitted; submit takes them all
+ *   (those it could not queue are unreferenced and counted).
+ *
+ * Concurrency & locking
+ *   Host calls come from any plugin thread: they touch only atomics, rings (locked by
+ *   queue.c) and the counter registry (counters_lock).  The internal-message sink pushes
+ *   straight into the main queue's ring, never the spool (the disk queue's lock may be held
+ *   by the thread logging).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <json.h>
+
+#include "log.h"
+
+#include "engine_int.h"
+
+struct sl_engine *cur_engine;
+
+/* ---------------------------------------------------------------------------------------
+ * Host table
+ * ------------------------------------------------------------------------------------- */
+static struct sl_msg *host_msg_new(struct sl_input_ctx *ctx, const char *raw, size_t len,
+                                   const struct sockaddr *peer, socklen_t peerlen)
+{
+    struct sl_msg *m = sl_msg_new(raw, len);
+    if (peer != NULL && peerlen > 0) {
+        sl_msg_set_peer(m, peer, peerlen);
+    }
+    if (ctx != NULL) {
+        m->inputname = ctx->inputname;
+        m->ruleset = ctx->rs;
+    }
+    return m;
+}
+
+static void host_msg_unref(struct sl_msg *m)
+{
+    sl_msg_unref(m);
+}
+
+static int host_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, uint64_t key)
+{
+    /* Inputs that can be paused (TCP, unix sockets) wait for room as long as it takes: what
+     * was accepted from a sender is never dropped.  UDP (SL_PF_NO_DELAY) waits at most
+     * queue.timeoutEnqueue, then drops (counted). */
+    struct sl_rsq *q = ctx->rs->q;
+    size_t done = rsq_push(q, msgs, n, key, ctx->no_delay ? q->qc.timeout_enqueue : -1);
+    atomic_fetch_add_explicit(ctx->c_submitted, done, memory_order_relaxed);
+    if (done < n) {
+        atomic_fetch_add_explicit(ctx->c_dropped, n - done, memory_order_relaxed);
+        atomic_fetch_add_explicit(q->c_discard_full, n - done, memory_order_relaxed);
+        for (size_t i = done; i < n; i++) {
+            sl_msg_unref(msgs[i]);
+        }
+        if (!ctx->no_delay) {
+            return SL_ESHUTDOWN;
+        }
+    }
+    return (int)done;
+}
+
+static _Atomic uint64_t *host_counter(const char *owner, const char *inst, const char *name)
+{
+    return counter_new(cur_engine, owner, inst, name);
+}
+
+static size_t host_max_message_size(void)
+{
+    return cur_engine != NULL ? (size_t)cur_engine->g.max_message_size : 8096;
+}
+
+static int host_render(const struct sl_template *tpl, struct sl_msg *m, struct sl_buf *out)
+{
+    return sl_template_render(tpl, m, out);
+}
+
+static const struct sl_template *host_template_find(const char *name)
+{
+    return cur_engine != NULL && name != NULL ? sl_tpl_find(cur_engine->tpls, name) : NULL;
+}
+
+static int host_prop_ref(const char *name, void **handle)
+{
+    struct sl_propref *r = sl_xcalloc(1, sizeof *r);
+    if (name == NULL || sl_propref_parse(name, strlen(name), r) != 0) {
+        free(r);
+        *handle = NULL;
+        return SL_ENOENT;
+    }
+    *handle = r;
+    return 0;
+}
+
+static void host_prop_unref(void *handle)
+{
+    if (handle != NULL) {
+        sl_propref_clear(handle);
+        free(handle);
+    }
+}
+
+static int host_msg_prop(struct sl_msg *m, const void *handle, struct sl_buf *out)
+{
+    char tmp[SL_PROP_TMP];
+    char *to_free = NULL;
+    size_t len = 0;
+    const char *v = sl_msg_prop(m, handle, &len, tmp, &to_free);
+    int rc = sl_buf_append(out, v, len);
+    free(to_free);
+    return rc;
+}
+
+static int host_msg_json_set(struct sl_msg *m, const char *var, void *val)
+{
+    struct sl_propref r;
+    if (var == NULL || sl_propref_parse(var, strlen(var), &r) != 0 ||
+        (r.id != SL_PROP_CEE && r.id != SL_PROP_LOCAL_VAR && r.id != SL_PROP_GLOBAL_VAR)) {
+        fjson_object_put(val);
+        return SL_EINVAL;
+    }
+    /* rsyslog's msgAddJSON (as the mm* modules call it): the root is merged into; below
+     * it a new key is added, but when the key exists already an object is merged into the
+     * ROOT (not into the key - so it is in rsyslog 8.2302), and a non-object must not
+     * replace an object. */
+    int rc;
+    struct fjson_object *leaf = NULL;
+    if (r.path != NULL && *r.path != '\0') {
+        leaf = sl_msg_json_get(m, r.id, r.path);
+    }
+    if (leaf != NULL && fjson_object_is_type(val, fjson_type_object)) {
+        rc = sl_msg_json_set(m, r.id, "", val);
+    } else if (leaf != NULL && fjson_object_is_type(leaf, fjson_type_object)) {
+        fjson_object_put(val);
+        rc = SL_EINVAL;
+    } else {
+        rc = sl_msg_json_set(m, r.id, r.path != NULL ? r.path : "", val);
+    }
+    sl_propref_clear(&r);
+    return rc;
+}
+
+static void host_msg_set_parse_result(struct sl_msg *m, int ok)
+{
+    m->parse_result = ok ? 1 : 2;
+}
+
+static int host_msg_set_msg(struct sl_msg *m, const char *text, size_t len)
+{
+    return sl_msg_replace_msg(m, text, len);
+}
+
+static void host_stats_foreach(sl_stats_cb cb, void *arg, int reset)
+{
+    if (cur_engine != NULL) {
+        sl_engine_stats_foreach(cur_engine, cb, arg, reset);
+    }
+}
+
+static const char *host_global_str(const char *name)
+{
+    return sl_engine_global_str(cur_engine, name);
+}
+
+static const char *host_legacy_default(const char *key)
+{
+    (void)key;
+    return NULL; /* legacy defaults arrive as implicit action parameters (see conf/ir.h) */
+}
+
+const struct sl_host host = {
+    .version = SL_HOST_VERSION,
+    .struct_size = sizeof(struct sl_host),
+    .log = sl_log,
+    .msg_new = host_msg_new,
+    .msg_unref = host_msg_unref,
+    .submit = host_submit,
+    .counter = host_counter,
+    .max_message_size = host_max_message_size,
+    .render = host_render,
+    .template_find = host_template_find,
+    .legacy_default = host_legacy_default,
+    .buf_reserve = sl_buf_reserve,
+    .buf_free = sl_buf_free,
+    .global_str = host_global_str,
+    .prop_ref = host_prop_ref,
+    .prop_unref = host_prop_unref,
+    .msg_prop = host_msg_prop,
+    .msg_json_set = host_msg_json_set,
+    .msg_set_parse_result = host_msg_set_parse_result,
+    .msg_set_msg = host_msg_set_msg,
+    .msg_set_local = sl_msg_set_local,
+    .stats_foreach = host_stats_foreach,
+    .batch_done = host_batch_done,
+};
+
+/* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the
+ * system log through syslog(3) - when sluiced is the system log daemon they come back in
+ * through imuxsock, as rsyslog's do. */
+void log_sink_syslog(int severity, const char *text)
+{
+    syslog(LOG_SYSLOG | (severity & 7), "%s", text);
+}
+
+/* Internal messages with processInternalMessages="on": into the main queue, never blocking
+ * (a full queue drops them). */
+void log_sink(int severity, const char *text)
+{
+    struct sl_engine *e = cur_engine;
+    if (e == NULL || e->nrsqs == 0) {
+        return;
+    }
+    struct sl_msg *m = sl_msg_new_internal(5 /* syslog */, severity, text);
+    m->inputname = "rsyslogd";
+    m->ruleset = e->default_rs;
+    /* straight into the ring, never the spool: the disk queue's lock may be held by the
+     * thread logging this */
+    struct sl_rsq *q = e->rsqs[0];
+    if (sl_ring_push(&q->shards[rsq_shard(q, 0)], &m, 1, 0) != 1) {
+        atomic_fetch_add_explicit(e->c_internal_dropped, 1, memory_order_relaxed);
+        sl_msg_unref(m);
+    }
+}

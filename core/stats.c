@@ -1,0 +1,168 @@
+/*
+ * stats.c - the engine's counter registry and statistics: counters by set and origin as
+ * rsyslog's statistics objects name them (what impstats prints, one line per set), the
+ * queue sets read from the rings, and the SIGUSR1 dump.
+ *
+ * Ownership and lifetime
+ *   Counters belong to the engine (freed by sl_engine_free); a pointer handed out stays
+ *   valid for the engine's lifetime.
+ *
+ * Concurrency & locking
+ *   The registry (e->counters) is appended to and walked under e->counters_lock; counter
+ *   values are atomics, updated without it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Counters
+ * ------------------------------------------------------------------------------------- */
+/* A counter in set `set` (origin `origin`; NULL: the set's origin if it exists, else
+ * `set`).  Asking twice for the same set and name returns the same counter. */
+_Atomic uint64_t *counter_in_set(struct sl_engine *e, const char *set, const char *origin,
+                                 const char *name)
+{
+    set = set ? set : "";
+    name = name ? name : "";
+    pthread_mutex_lock(&e->counters_lock);
+    for (struct sl_counter *o = e->counters; o != NULL; o = o->next) {
+        if (strcmp(o->set, set) == 0) {
+            if (strcmp(o->name, name) == 0) {
+                pthread_mutex_unlock(&e->counters_lock);
+                return &o->v;
+            }
+            if (origin == NULL) {
+                origin = o->origin;
+            }
+        }
+    }
+    struct sl_counter *c = sl_xcalloc(1, sizeof *c);
+    c->name = sl_xstrdup(name);
+    c->set = sl_xstrdup(set);
+    c->origin = sl_xstrdup(origin ? origin : set);
+    atomic_init(&c->v, 0);
+    if (e->counters_tail == NULL) {
+        e->counters_tail = &e->counters;
+    }
+    *e->counters_tail = c;
+    e->counters_tail = &c->next;
+    pthread_mutex_unlock(&e->counters_lock);
+    return &c->v;
+}
+
+/* A counter of sluice's own in the set "OWNER sluice" (origin `origin`): keeps rsyslog's sets
+ * (OWNER with origin core.action, core.queue, imtcp, ...) to rsyslog's keys. */
+_Atomic uint64_t *sluice_counter(struct sl_engine *e, const char *owner,
+                                 const char *origin, const char *name)
+{
+    char set[640];
+    snprintf(set, sizeof set, "%s sluice", owner);
+    return counter_in_set(e, set, origin, name);
+}
+
+/* The older (owner, instance, name) form: the set is the instance (or the owner), the
+ * origin the owner. */
+_Atomic uint64_t *counter_new(struct sl_engine *e, const char *owner, const char *inst,
+                              const char *name)
+{
+    return counter_in_set(e, inst != NULL && *inst != '\0' ? inst : owner, owner, name);
+}
+
+/* Queue counters are read from the rings (rsyslog's core.queue set): size, enqueued, full,
+ * discarded.full, discarded.nf, maxqsize. */
+static void ring_stats(struct sl_ring *r, size_t nr, const _Atomic uint64_t *full,
+                       const _Atomic uint64_t *nf, struct sl_stat *st)
+{
+    static const char *const names[] = { "size", "enqueued", "full", "discarded.full",
+                                          "discarded.nf", "maxqsize" };
+    uint64_t v[6] = { 0 };
+    for (size_t i = 0; i < nr; i++) {
+        pthread_mutex_lock(&r[i].lock);
+        v[0] += r[i].count;
+        v[5] += r[i].max_seen;
+        pthread_mutex_unlock(&r[i].lock);
+        v[1] += atomic_load_explicit(&r[i].enqueued, memory_order_relaxed);
+        v[2] += atomic_load_explicit(&r[i].full_waits, memory_order_relaxed);
+        v[3] += atomic_load_explicit(&r[i].dropped, memory_order_relaxed);
+    }
+    v[3] += atomic_load_explicit(full, memory_order_relaxed);
+    v[4] += atomic_load_explicit(nf, memory_order_relaxed);
+    for (int i = 0; i < 6; i++) {
+        st[i].name = names[i];
+        st[i].value = v[i];
+    }
+}
+
+/* Every counter set, in creation order, then the queues (as rsyslog's impstats lists
+ * them: actions and inputs, then action queues, then the ruleset queues).  reset != 0
+ * zeroes the registry counters as they are read (impstats resetCounters="on"). */
+void sl_engine_stats_foreach(struct sl_engine *e, sl_stats_cb cb, void *arg, int reset)
+{
+    struct sl_stat st[64];
+    pthread_mutex_lock(&e->counters_lock);
+    unsigned gen = ++e->stats_gen;
+    for (struct sl_counter *c = e->counters; c != NULL; c = c->next) {
+        if (c->gen == gen) {
+            continue;
+        }
+        size_t n = 0;
+        for (struct sl_counter *d = c; d != NULL && n < 64; d = d->next) {
+            if (d->gen != gen && strcmp(d->set, c->set) == 0 && strcmp(d->origin, c->origin) == 0) {
+                d->gen = gen;
+                st[n].name = d->name;
+                st[n].value = reset ? atomic_exchange_explicit(&d->v, 0, memory_order_relaxed)
+                                    : atomic_load_explicit(&d->v, memory_order_relaxed);
+                n++;
+            }
+        }
+        cb(arg, c->set, c->origin, st, n);
+    }
+    pthread_mutex_unlock(&e->counters_lock);
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        if (a->queued && a->ring.v != NULL) {
+            char nm[320];
+            snprintf(nm, sizeof nm, "%s queue", a->name);
+            ring_stats(&a->ring, 1, &a->q_full, &a->q_nf, st);
+            cb(arg, nm, "core.queue", st, 6);
+        }
+    }
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        ring_stats(e->rsqs[i]->shards, e->rsqs[i]->nshards, &e->rsqs[i]->q_full,
+                   &e->rsqs[i]->q_nf, st);
+        cb(arg, e->rsqs[i]->name, "core.queue", st, 6);
+    }
+}
+
+static void stats_print(void *arg, const char *set, const char *origin, const struct sl_stat *v,
+                        size_t n)
+{
+    FILE *out = arg;
+    fprintf(out, "%s: origin=%s", set, origin);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, " %s=%llu", v[i].name, (unsigned long long)v[i].value);
+    }
+    fputc('\n', out);
+}
+
+/* SIGUSR1: every set as an impstats legacy line, without the time stamp.  The dump is
+ * built in memory and written with one call, so a reader of the log never sees half of it
+ * (the first line is always the "sluiced" set). */
+void sl_engine_stats(struct sl_engine *e, FILE *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        sl_engine_stats_foreach(e, stats_print, out, 0);
+        return;
+    }
+    sl_engine_stats_foreach(e, stats_print, mem, 0);
+    fclose(mem);
+    fwrite(text, 1, len, out);
+    fflush(out);
+    free(text);
+}

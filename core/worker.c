@@ -1,0 +1,403 @@
+/*
+ * worker.c - the ruleset side of the engine: pushing into ruleset queues (sharded by flow
+ * key), the ruleset queue workers (parse, run the rules, collect per action), the per-worker
+ * pending lists flushed to direct actions or action queues, execOnlyWhenPreviousIsSuspended
+ * failover, and the action queue workers.
+ *
+ * Ownership and lifetime
+ *   A worker (struct sl_worker) belongs to one thread; its pending lists hold a reference
+ *   per entry until flushed, its failover lists point into the current batch (which holds
+ *   the references) and are forgotten at the end of the batch.
+ *
+ * Concurrency & locking
+ *   Pending and failover lists are the worker's own, no lock.  A direct action is delivered
+ *   under its direct_lock: several ruleset workers share its one plugin worker block.
+ *   Rings and disk-assisted queues lock themselves (queue.c, queue_da.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* The shard of a flow key. */
+size_t rsq_shard(const struct sl_rsq *q, uint64_t key)
+{
+    /* splitmix-style mix so sequential keys spread over shards */
+    uint64_t h = key + 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return (size_t)(h % q->nshards);
+}
+
+/* Push msgs into a ruleset queue, keeping flow order, waiting for room up to wait_ms (< 0:
+ * no limit); returns how many were taken (queued, spooled or discarded by the discard mark). */
+size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key,
+                int64_t wait_ms)
+{
+    size_t s = rsq_shard(q, key);
+    if (q->da != NULL) {
+        return da_push(q->da[s], msgs, n, wait_ms);
+    }
+    return sl_ring_push_timed(&q->shards[s], msgs, n, wait_ms);
+}
+
+/* Shutdown gave up while direct action a still held m (a disk-assisted ruleset queue's
+ * worker): the batch is kept from m on (saved to disk by the worker, and run again after the
+ * restart: other actions may see some messages twice - duplicates, not loss). */
+static void keep_unsent(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg *m)
+{
+    for (size_t i = 0; i < w->ncur; i++) {
+        if (w->cur[i] == m) {
+            if (i < w->save_from) {
+                w->save_from = i;
+            }
+            return;
+        }
+    }
+    atomic_fetch_add(a->c_discarded, 1);    /* not of this batch: cannot be kept */
+}
+
+static void flush_action(struct sl_worker *w, size_t idx);
+
+/* Is m among the messages action idx could not take in this batch?  Both lists are in
+ * message order, so a cursor makes the usual lookups O(1). */
+static int in_failed(struct sl_worker *w, size_t idx, struct sl_msg *m)
+{
+    struct sl_failed *f = &w->failed[idx];
+    for (size_t k = 0; k < f->n; k++) {
+        size_t i = (f->cur + k) % f->n;
+        if (f->v[i] == m) {
+            f->cur = i + 1;
+            f->taken[i] = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void note_failed(struct sl_worker *w, size_t idx, struct sl_msg **v, size_t n)
+{
+    struct sl_failed *f = &w->failed[idx];
+    if (f->n + n > f->cap) {
+        f->cap = f->n + n + 64;
+        f->v = sl_xrealloc(f->v, f->cap * sizeof *f->v);
+        f->taken = sl_xrealloc(f->taken, f->cap);
+    }
+    memcpy(f->v + f->n, v, n * sizeof *v);   /* the batch holds a reference until it ends */
+    memset(f->taken + f->n, 0, n);
+    f->n += n;
+    w->any_failed = 1;
+}
+
+/* execOnlyWhenPreviousIsSuspended: keep the pending messages whose previous action could
+ * not take them (that action is delivered first if it still holds messages). */
+static void filter_failover(struct sl_worker *w, size_t idx)
+{
+    struct sl_pending *p = &w->pend[idx];
+    for (size_t i = 0; i < p->n; i++) {
+        size_t c = p->cond[i] - 1;
+        if (c != idx && w->pend[c].n > 0) {
+            flush_action(w, c);
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        if (in_failed(w, p->cond[i] - 1, p->v[i])) {
+            p->v[k++] = p->v[i];
+        } else {
+            sl_msg_unref(p->v[i]);
+        }
+    }
+    p->n = k;
+}
+
+static void flush_action(struct sl_worker *w, size_t idx)
+{
+    struct sl_action_rt *a = w->eng->actions[idx];
+    struct sl_pending *p = &w->pend[idx];
+    if (p->n > 0 && a->ac.exec_when_prev_suspended) {
+        filter_failover(w, idx);
+    }
+    if (p->n == 0) {
+        return;
+    }
+    atomic_fetch_add_explicit(a->c_processed, p->n, memory_order_relaxed);
+    if (a->queued) {
+        /* a full action queue: wait queue.timeoutEnqueue, then discard (counted); a
+         * disk-assisted one spills instead and waits only when the disk is full */
+        size_t pushed = a->da != NULL ? da_push(a->da, p->v, p->n, -1)
+                                      : sl_ring_push_timed(&a->ring, p->v, p->n,
+                                                           a->qc.timeout_enqueue);
+        if (pushed < p->n) {
+            atomic_fetch_add(a->c_discarded, p->n - pushed);
+            if (a->da == NULL) {
+                atomic_fetch_add(a->c_discard_full, p->n - pushed);
+            }
+        }
+        for (size_t i = pushed; i < p->n; i++) {
+            sl_msg_unref(p->v[i]);
+        }
+    } else {
+        /* A direct action has one plugin worker, shared by every ruleset worker that runs
+         * it (rsyslog's default single main-queue worker: one forwarding connection, one
+         * writer per file).  Parallel outputs are what action queues with
+         * queue.workerThreads are for. */
+        pthread_mutex_lock(&a->direct_lock);
+        size_t rem = 0;
+        if (a->has_backup) {
+            size_t nt = action_try(a, action_wrk(a, 0), p->v, p->n);
+            note_failed(w, idx, p->v + (p->n - nt), nt);
+        } else {
+            rem = action_deliver(a, action_wrk(a, 0), p->v, p->n, w->rsda != NULL);
+        }
+        pthread_mutex_unlock(&a->direct_lock);
+        if (rem > 0) {
+            keep_unsent(w, a, p->v[p->n - rem]);
+        }
+        for (size_t i = 0; i < p->n; i++) {
+            sl_msg_unref(p->v[i]);
+        }
+    }
+    p->n = 0;
+}
+
+static int cmp_size(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static void flush_all(struct sl_worker *w)
+{
+    w->pend_cur = NULL;
+    qsort(w->touched, w->ntouched, sizeof *w->touched, cmp_size);
+    for (size_t i = 0; i < w->ntouched; i++) {
+        flush_action(w, w->touched[i]);
+    }
+    w->ntouched = 0;
+}
+
+#define SL_PENDING_MAX 1024
+
+/* Add m (the caller's reference passes) to the worker's pending list for action a; cond is
+ * index+1 of the action it fails over from (execOnlyWhenPreviousIsSuspended), else unused. */
+static void pend_push(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg *m, size_t cond)
+{
+    struct sl_pending *p = &w->pend[a->index];
+    if (p->n == 0) {
+        int seen = 0;
+        for (size_t i = 0; i < w->ntouched; i++) {
+            seen |= w->touched[i] == a->index;
+        }
+        if (!seen) {
+            w->touched[w->ntouched++] = a->index;
+        }
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->v = sl_xrealloc(p->v, p->cap * sizeof *p->v);
+        if (a->ac.exec_when_prev_suspended) {
+            p->cond = sl_xrealloc(p->cond, p->cap * sizeof *p->cond);
+        }
+    }
+    if (a->ac.exec_when_prev_suspended) {
+        p->cond[p->n] = (uint32_t)cond;
+    }
+    p->v[p->n++] = m;
+    if (p->n >= SL_PENDING_MAX) {
+        flush_action(w, a->index);
+    }
+}
+
+static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
+{
+    struct sl_worker *w = ctx;
+    struct sl_action_rt *a = ai->rt;
+    if (a == NULL || !a->created) {
+        return;
+    }
+    /* rsyslog: an action with execOnlyWhenPreviousIsSuspended runs for a message only if
+     * the action run before it for that message was suspended; skipped, it leaves that
+     * state as it was.  The answer is known when the previous action has delivered, so
+     * the entry remembers which action it depends on (filter_failover). */
+    size_t cond = w->last;
+    if (a->ac.exec_when_prev_suspended && cond == 0) {
+        return;
+    }
+    w->last = a->index + 1;
+    if (a->is_mod) {
+        /* actions before this one see the message as it was (as after set/unset): what they
+         * hold of m is delivered first.  Entries of earlier messages of the batch are not
+         * affected, so when m is not pending nothing is flushed: a flush per message made
+         * every direct action after a modifier deliver batches of one (and the ruleset
+         * workers contend for its lock). */
+        if (w->pend_cur == m || a->ac.exec_when_prev_suspended) {
+            flush_all(w);
+        }
+        if (a->ac.exec_when_prev_suspended && !in_failed(w, cond - 1, m)) {
+            return;
+        }
+        a->pl->mod->process(a->inst, action_wrk(a, w->id), m);
+        atomic_fetch_add_explicit(a->c_processed, 1, memory_order_relaxed);
+        return;
+    }
+    if (a->rep_on) {
+        struct sl_msg *emit;
+        int held = rep_filter(a, m, &emit);
+        if (emit != NULL) {
+            pend_push(w, a, emit, cond);
+        }
+        if (held) {
+            return;
+        }
+    }
+    pend_push(w, a, sl_msg_ref(m), cond);
+    w->pend_cur = m;
+}
+
+/* set/unset (or a new foreach value) is about to change m: if direct actions hold m, deliver
+ * what they collected so far, so they render the values of the moment they ran.  (Queued actions still share the message;
+ * see the note at the top of engine_int.h.) */
+static void exec_modify(void *ctx, struct sl_msg *m)
+{
+    struct sl_worker *w = ctx;
+    if (m == NULL || w->pend_cur == m) {   /* NULL: a $/ variable, shared by all messages */
+        flush_all(w);
+    }
+}
+
+static const struct sl_exec_ops exec_ops = { .action = exec_action, .modify = exec_modify };
+
+struct sl_worker *worker_new(struct sl_engine *e)
+{
+    struct sl_worker *w = sl_xcalloc(1, sizeof *w);
+    w->eng = e;
+    w->id = e->nworkers++;
+    w->pend = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->pend);
+    w->failed = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->failed);
+    w->touched = sl_xcalloc(e->nactions ? e->nactions : 1, sizeof *w->touched);
+    return w;
+}
+
+void worker_free(struct sl_worker *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < w->eng->nactions; i++) {
+        free(w->pend[i].v);
+        free(w->pend[i].cond);
+        free(w->failed[i].v);
+        free(w->failed[i].taken);
+    }
+    free(w->pend);
+    free(w->failed);
+    free(w->touched);
+    free(w);
+}
+
+/* End of a batch.  Messages an action handed on that no failover action took (its filter
+ * did not match them, or the flag sits on an action of another list) go back to that action
+ * with its normal retry policy: handing on must never lose a message.  Then the lists,
+ * which point into the batch, are forgotten. */
+static void batch_end_failover(struct sl_worker *w)
+{
+    if (!w->any_failed) {
+        return;
+    }
+    for (size_t i = 0; i < w->eng->nactions; i++) {
+        struct sl_failed *f = &w->failed[i];
+        size_t k = 0;
+        for (size_t j = 0; j < f->n; j++) {
+            if (!f->taken[j]) {
+                f->v[k++] = f->v[j];
+            }
+        }
+        if (k > 0) {
+            struct sl_action_rt *a = w->eng->actions[i];
+            atomic_fetch_sub_explicit(a->c_failed, k, memory_order_relaxed);
+            pthread_mutex_lock(&a->direct_lock);
+            action_deliver(a, action_wrk(a, 0), f->v, k, 0);
+            pthread_mutex_unlock(&a->direct_lock);
+        }
+        f->n = 0;
+        f->cur = 0;
+    }
+    w->any_failed = 0;
+}
+
+/* Parse and run a batch through its rulesets; returns how many trailing messages a direct
+ * action kept at shutdown (disk-assisted ruleset queues only; see keep_unsent). */
+static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
+{
+    struct sl_engine *e = w->eng;
+    w->cur = batch;
+    w->ncur = w->save_from = n;
+    for (size_t i = 0; i < n; i++) {
+        struct sl_msg *m = batch[i];
+        struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
+        sl_msg_parse(m, &rs->popts);
+        if (!(m->flags & SL_MSGF_UNPARSED)) {   /* no parser of the chain took it */
+            w->last = 0;
+            sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+        }
+    }
+    flush_all(w);
+    batch_end_failover(w);
+    w->ncur = 0;
+    return n - w->save_from;
+}
+
+void *rsq_worker_main(void *arg)
+{
+    struct sl_worker *w = arg;
+    size_t max = (size_t)w->q->qc.batch;
+    if (w->rsda != NULL) {
+        return da_worker_main(w, w->rsda, max, rsq_process);
+    }
+    struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
+    size_t n;
+    while ((n = sl_ring_pop(w->ring, batch, max, -1)) > 0) {
+        rsq_process(w, batch, n);
+        for (size_t i = 0; i < n; i++) {
+            sl_msg_unref(batch[i]);
+        }
+    }
+    free(batch);
+    return NULL;
+}
+
+/* A queued action's batch through its output; returns how many trailing messages were not
+ * delivered because shutdown gave up. */
+static size_t da_process_action(struct sl_worker *w, struct sl_msg **batch, size_t n)
+{
+    return action_deliver(w->act, action_wrk(w->act, w->id), batch, n, 1);
+}
+
+void *action_worker_main(void *arg)
+{
+    struct sl_worker *w = arg;
+    struct sl_action_rt *a = w->act;
+    if (a->flight != NULL) {
+        return flight_worker_main(w);   /* deferred acknowledgement (queue_da.c) */
+    }
+    if (a->da != NULL) {
+        return da_worker_main(w, a->da, (size_t)a->qc.batch, da_process_action);
+    }
+    size_t max = (size_t)a->qc.batch;
+    struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
+    size_t n;
+    void *wrk = NULL;
+    while ((n = sl_ring_pop(&a->ring, batch, max, -1)) > 0) {
+        if (wrk == NULL) {
+            wrk = action_wrk(a, w->id);
+        }
+        action_deliver(a, wrk, batch, n, 0);
+        for (size_t i = 0; i < n; i++) {
+            sl_msg_unref(batch[i]);
+        }
+    }
+    free(batch);
+    return NULL;
+}
