@@ -122,6 +122,8 @@ struct omk_inst {
     rd_kafka_conf_t *conf;       /* validated at create(); duplicated for each producer */
     pthread_rwlock_t plock;
     pthread_mutex_t blk, flk, start_lk;
+    pthread_mutex_t ack_lk;      /* batch_done() calls vs. acks_dead */
+    int acks_dead;               /* worker_destroy() ran: the core's acks are gone */
     int locks;
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;       /* static topic */
@@ -413,7 +415,11 @@ static void omk_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
             struct sl_ack *ack = b->ack;
             b->ack = NULL;
             pthread_mutex_unlock(&b->mu);
-            in->h->batch_done(ack, v, done, bad);
+            pthread_mutex_lock(&in->ack_lk);
+            if (!in->acks_dead) {
+                in->h->batch_done(ack, v, done, bad);
+            }
+            pthread_mutex_unlock(&in->ack_lk);
             free(bad);
             pthread_mutex_lock(&b->mu);
         }
@@ -471,14 +477,23 @@ static int omk_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     return 0;
 }
 
-/* The poll thread: serves the callbacks; while all brokers are down, probes with a
- * metadata request once a second and clears the state when a broker answers. */
+/* The poll thread: serves the callbacks; while all brokers are down, gives the queued
+ * messages back (purge: their batches complete as not delivered, the core keeps them)
+ * once the outage is older than OMK_SUSPEND_GRACE_MS, and probes with a metadata request
+ * once a second, clearing the state when a broker answers. */
 static void *omk_poll_main(void *arg)
 {
     struct omk_inst *in = arg;
-    int64_t last_probe = 0;
+    int64_t last_probe = 0, last_purge = 0;
     while (!atomic_load(&in->stop)) {
         rd_kafka_poll(in->rk, 100);
+        int64_t now = now_ms();
+        if (atomic_load(&in->brokers_down) &&
+            now - atomic_load(&in->down_since) >= OMK_SUSPEND_GRACE_MS &&
+            now - last_purge >= OMK_SUSPEND_GRACE_MS && rd_kafka_outq_len(in->rk) > 0) {
+            last_purge = now;
+            rd_kafka_purge(in->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
+        }
         if (atomic_load(&in->brokers_down) && now_ms() - last_probe >= OMK_PROBE_MS) {
             const struct rd_kafka_metadata *md = NULL;
             last_probe = now_ms();
@@ -674,6 +689,7 @@ static int omk_create(void *inst, void *modconf, const struct sl_host *h)
     pthread_mutex_init(&in->flk, NULL);
     pthread_mutex_init(&in->clk, NULL);
     pthread_mutex_init(&in->start_lk, NULL);
+    pthread_mutex_init(&in->ack_lk, NULL);
     in->locks = 1;
 
     in->c_submitted = h->counter("omkafka", in->set, "submitted");
@@ -728,6 +744,7 @@ static void omk_destroy(void *inst)
     pthread_mutex_destroy(&in->flk);
     pthread_mutex_destroy(&in->clk);
     pthread_mutex_destroy(&in->start_lk);
+    pthread_mutex_destroy(&in->ack_lk);
     in->locks = 0;
 }
 
@@ -745,6 +762,10 @@ static void omk_worker_destroy(void *inst, void *wrk)
 {
     struct omk_inst *in = inst;
     struct omk_wrk *w = wrk;
+    /* the core frees its in-flight window after this: no batch_done() from now on */
+    pthread_mutex_lock(&in->ack_lk);
+    in->acks_dead = 1;
+    pthread_mutex_unlock(&in->ack_lk);
     in->h->buf_free(&w->val);
     in->h->buf_free(&w->key);
     in->h->buf_free(&w->topic);
@@ -880,14 +901,14 @@ static int omk_deliver(void *inst, void *wrk, const struct sl_batch *b0, struct 
     (void)refused;
 
     pthread_mutex_lock(&b->mu);
-    if (b->ack != NULL) {
-        if (b->left > 0) {
-            /* deferred: the last delivery report calls batch_done() */
+    if (ack != NULL) {
+        if (b->left > 0 || b->ack == NULL) {
+            /* deferred: the last delivery report calls (or called) batch_done() */
             batch_unref_locked(b);
             pthread_rwlock_unlock(&in->plock);
             return SL_PENDING;
         }
-        b->ack = NULL;   /* every message refused: answer now */
+        b->ack = NULL;   /* no report will come (all refused at once): answer now */
     }
     int purged = 0;
     int64_t purge_at = 0;
@@ -928,6 +949,28 @@ static int omk_deliver(void *inst, void *wrk, const struct sl_batch *b0, struct 
     return verdict;
 }
 
+/* Shutdown (ABI 1.4): push out what librdkafka holds and wait for the delivery reports
+ * (the poll thread serves them, batch_done() follows) until deadline_ms. */
+static int omk_flush(void *inst, void *wrk, int64_t deadline_ms)
+{
+    struct omk_inst *in = inst;
+    (void)wrk;
+    int rc = 0;
+    pthread_rwlock_rdlock(&in->plock);
+    if (in->rk != NULL) {
+        while (rd_kafka_outq_len(in->rk) > 0 && !atomic_load(&in->fatal)) {
+            int64_t left = deadline_ms - now_ms();
+            if (left <= 0) {
+                break;
+            }
+            rd_kafka_flush(in->rk, left > 200 ? 200 : (int)left);
+        }
+        rc = rd_kafka_outq_len(in->rk) > 0 ? SL_EAGAIN : 0;
+    }
+    pthread_rwlock_unlock(&in->plock);
+    return rc;
+}
+
 /* HUP: errorFile and statsFile are reopened at the next write (logrotate). */
 static void omk_hup(void *inst)
 {
@@ -954,6 +997,7 @@ static const struct sl_output_ops omk_ops = {
     .worker_destroy = omk_worker_destroy,
     .deliver = omk_deliver,
     .hup = omk_hup,
+    .flush = omk_flush,
 };
 
 SL_PLUGIN_DEFINE(omkafka) = {

@@ -3,7 +3,9 @@
 # with the connection's number as the key (dynaKey) and librdkafka's partitioner
 # (partitions.auto): consumed with kcat, none lost, none duplicated, and each key's
 # messages in order within its partition (slverify's per-connection order check: one key
-# is one partition).  The counters must add up: submitted = acked = N, inflight 0.
+# is one partition).  The counters must add up: submitted = acked = N, inflight 0.  The
+# action has a queue, so the core takes deferred acknowledgements (SL_PENDING, the
+# delivery reports confirm batches through batch_done).
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/lib-kafka.sh"
 setup
@@ -18,7 +20,7 @@ new_port tcp
     printf 'template(name="conn" type="string" string="%%msg:R,ERE,1,FIELD:seq=([0-9]+):--end%%")\n'
     printf 'action(type="omkafka" name="kafka" broker=["%s"] topic="flood" key="conn" dynaKey="on"\n' "$KB"
     printf '       partitions.auto="on" template="RSYSLOG_TraditionalFileFormat" statsName="kflood"\n'
-    printf '       action.resumeInterval="1")\n'
+    printf '       action.resumeInterval="1" queue.type="LinkedList" queue.size="50000")\n'
 } > "$T/dut.conf"
 dut_start "$T/dut.conf" tcp "$tcp"
 flood -p "$tcp" -t tcp -n "$N" -c "$C" || fail "slflood failed"
@@ -38,6 +40,8 @@ for k in submitted acked; do
 done
 [ "$(stat_val kflood inflight)" = 0 ] || fail "inflight=$(stat_val kflood inflight)"
 [ "$(stat_val kflood failures)" = 0 ] || fail "failures=$(stat_val kflood failures)"
+[ "$(stat_val "kafka sluice" ack.confirmed)" = "$N" ] ||
+    fail "core: ack.confirmed=$(stat_val "kafka sluice" ack.confirmed), expected $N (deferred path)"
 dut_stop
 [ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with $DUT_STATUS"
 log "ok: $N messages over $C connections: none lost or duplicated, per-key order kept"
