@@ -27,6 +27,11 @@ printf 'module(load="omkafka")\naction(type="omkafka" topic="t" confParam="noval
 dut_check "$T/bad2.conf" && fail "-N1 accepted a confParam without '='"
 grep -q 'missing equal sign' "$T/check.err" || fail "no 'missing equal sign': $(cat "$T/check.err")"
 log "ok: unknown confParam rejected at -N1 with file:line and librdkafka's text"
+# the scale-out examples of conf.d pass the check (paths moved into the scratch dir)
+for f in kafka-edge kafka-central; do
+    sed "s|/var/lib/sluice|$T|; s|/var/log|$T|g" "$top_srcdir/conf.d/$f.conf" > "$T/$f.conf"
+    dut_check "$T/$f.conf" || fail "conf.d/$f.conf: $(cat "$T/check.err")"
+done
 
 # --- 4. unreachable brokers at start -------------------------------------------------------
 mk_start 3 -T perm:1
