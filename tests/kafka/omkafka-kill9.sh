@@ -3,7 +3,9 @@
 # queue (queue.type="Disk", syncQueueFiles): after a restart with the brokers up, every
 # message that sluiced had accepted and synced (the "NAME sluice" counter disk.enqueued,
 # read before the kill) reaches the topic; per connection the topic holds a hole-free
-# prefix of what was sent; duplicates are reported (allowed).
+# prefix of what was sent; duplicates are reported (allowed).  Then the same with the
+# brokers up, kill -9 in the middle of a paced flood while omkafka is delivering (the
+# deferred acknowledgement keeps every record in the spool until its delivery report).
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/lib-kafka.sh"
 setup
@@ -49,3 +51,29 @@ uniq=$(echo "$res" | sed -n 's/.*unique=\([0-9]*\).*/\1/p')
 [ "$uniq" -ge "$k" ] || fail "only $uniq unique messages in the topic, $k were synced: $res"
 dut_stop
 log "ok: kill -9 with brokers down: $k synced, all in the topic after restart ($res)"
+
+# --- kill -9 while delivering ------------------------------------------------------------
+N2=${KAFKA_KILL9_N2:-40000}
+sed 's/topic="k9"/topic="k9b"/; s/queue.filename="k9q"/queue.filename="k9bq"/' "$T/dut.conf" > "$T/dut2.conf"
+dut_start "$T/dut2.conf" tcp "$tcp"
+"$SLFLOOD" -p "$tcp" -t tcp -n "$N2" -c "$C" -r 10000 2>> "$T/slflood.err" &
+FL=$!
+track_pid "$FL"
+sleep 2
+stats_dump
+k=$(stat_val "k sluice" disk.enqueued)
+kill -KILL "$DUT_PID"
+wait "$DUT_PID" 2> /dev/null
+DUT_PID=
+wait "$FL" 2> /dev/null   # its connections end with the daemon
+[ -n "$k" ] && [ "$k" -gt 0 ] || fail "no disk.enqueued counter before the second kill"
+log "killed while delivering, $k synced"
+dut_start "$T/dut2.conf" tcp "$tcp"
+kc_wait k9b "$k" "$T/topic2.txt" 60 || fail "after restart fewer than the $k synced messages in k9b"
+sleep 2
+kc_consume k9b "$T/topic2.txt"
+res=$(verify -n "$N2" -c "$C" -p -d -o -q "$T/topic2.txt" 2>&1) || fail "holes after kill -9 while delivering: $res"
+uniq=$(echo "$res" | sed -n 's/.*unique=\([0-9]*\).*/\1/p')
+[ "$uniq" -ge "$k" ] || fail "only $uniq unique messages in k9b, $k were synced: $res"
+dut_stop
+log "ok: kill -9 while delivering: $k synced before the kill, all in the topic ($res)"
