@@ -779,7 +779,7 @@ static int32_t produce_one(struct omk_inst *in, struct omk_wrk *w, struct omk_ba
 {
     int32_t part = in->part_auto ? RD_KAFKA_PARTITION_UA
                    : in->part_fixed >= 0 ? (int32_t)in->part_fixed
-                   : (int32_t)((atomic_fetch_add(&in->cur_part, 1) + 1) %
+                   : (int32_t)(atomic_fetch_add(&in->cur_part, 1) %
                                (unsigned)in->part_number);
     for (;;) {
         rd_kafka_resp_err_t r;

@@ -1,9 +1,10 @@
 #!/bin/bash
 # omkafka-diff.sh - the same config and input through rsyslogd 8.2302's omkafka
 # (rsyslog-kafka) and sluiced's, into one mock cluster: the topics must hold the same
-# values byte for byte and the same keys, in the same order.  Three actions: the default
+# values byte for byte and the same keys, in the same order.  Four actions: the default
 # template with a static key; dynaTopic + dynaKey templates; a list template with a fixed
-# partition.  The two daemons write to topics with their own prefix (a constant in the
+# partition; round robin over partitions.number=3 (rsyslog starts at partition 0).  The
+# two daemons write to topics with their own prefix (a constant in the
 # topic template), everything else is the same text.
 source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/lib-kafka.sh"
@@ -12,7 +13,7 @@ setup
 [ -f /usr/lib/x86_64-linux-gnu/rsyslog/omkafka.so ] || ls /usr/lib/*/rsyslog/omkafka.so > /dev/null 2>&1 ||
     fail "rsyslog's omkafka not installed (package rsyslog-kafka, tools/deps.sh)"
 INPUT=$top_srcdir/tests/kafka/data/diff-input.txt
-mk_start 3 -T s-static:1 -T r-static:1 -T s-fixed:3 -T r-fixed:3
+mk_start 3 -T s-static:1 -T r-static:1 -T s-fixed:3 -T r-fixed:3 -T s-rr:3 -T r-rr:3
 
 # conf PFX PORT: the config, identical but for the topic prefix and the port
 conf()
@@ -29,6 +30,7 @@ conf()
     printf '       template="RSYSLOG_SyslogProtocol23Format")\n'
     printf 'action(type="omkafka" broker="%s" topic="%s-fixed" partitions.useFixed="2" template="js"\n' "$KB" "$1"
     printf '       confParam=["compression.codec=gzip", "linger.ms=5"] topicConfParam=["message.timeout.ms=60000"])\n'
+    printf 'action(type="omkafka" broker=["%s"] topic="%s-rr" partitions.number="3" template="RSYSLOG_TraditionalFileFormat")\n' "$KB" "$1"
 }
 
 run_one()
@@ -55,10 +57,15 @@ run_one rsyslog r
 run_one sluice s
 n=$(count_lines "$INPUT")
 # what each topic holds: partition, key and value, framed so that any byte shows
-for t in static fixed app sshd myapp ftpd kernel prog local7; do
+# (one partition at a time: kcat interleaves partitions as they come)
+for t in static fixed rr app sshd myapp ftpd kernel prog local7; do
+    case $t in static) np=1 ;; fixed|rr) np=3 ;; *) np=4 ;; esac
     for p in r s; do
-        timeout 30 "$KCAT" -C -b "$KB" -t "$p-$t" -o beginning -e -q \
-            -f 'p=%p key(%K)=%k value(%S)=%s\n' > "$T/$p-$t.txt" 2>> "$T/kcat.err" || true
+        : > "$T/$p-$t.txt"
+        for part in $(seq 0 $((np - 1))); do
+            timeout 30 "$KCAT" -C -b "$KB" -t "$p-$t" -p "$part" -o beginning -e -q \
+                -f 'p=%p key(%K)=%k value(%S)=%s\n' >> "$T/$p-$t.txt" 2>> "$T/kcat.err" || true
+        done
     done
     [ -s "$T/s-$t.txt" ] || fail "topic s-$t is empty"
     cmp "$T/r-$t.txt" "$T/s-$t.txt" ||
@@ -66,4 +73,5 @@ for t in static fixed app sshd myapp ftpd kernel prog local7; do
 done
 [ "$(grep -c '^p=' "$T/s-static.txt")" -eq "$n" ] || fail "s-static does not hold $n records"
 grep -q '^p=2 ' "$T/s-fixed.txt" || fail "partitions.useFixed=2 not honoured"
-log "ok: $n messages, 3 actions: rsyslog's and sluice's topics are identical (values, keys, partitions)"
+[ "$(grep '^p=' "$T/s-rr.txt" | cut -d' ' -f1 | sort -u | wc -l)" -eq 3 ] || fail "partitions.number=3: not 3 partitions used"
+log "ok: $n messages, 4 actions: rsyslog's and sluice's topics are identical (values, keys, partitions)"
