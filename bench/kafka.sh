@@ -134,6 +134,8 @@ run_kafka_to_file()   # DAEMON DIR
     awk -v n="$N" -v c="$C" 'BEGIN { for (i = 1; i <= n / c; i++) for (k = 0; k < c; k++)
         printf "<13>Dec  6 10:00:00 kafkahost app: seq=%d:%d\n", k, i }' > "$dir/in.txt"
     timeout 120 kcat -P -b "$KB" -t bench -l "$dir/in.txt" 2> /dev/null
+    n=$(topic_count)
+    [ "$n" -eq "$N" ] || echo "kafka.sh: preload put $n of $N messages into the topic" >&2
     {
         printf 'global(workDirectory="%s")\n' "$dir"
         [ "$d" = rsyslog ] && printf 'main_queue(queue.workerThreads="1")\n'
