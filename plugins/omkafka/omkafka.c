@@ -38,7 +38,10 @@
  *     `plock` (rwlock) is held for reading during deliver() and for writing while the
  *     producer is created or replaced (after a fatal librdkafka error) and at destroy().
  *   - Delivery reports, error and stats callbacks run on the poll thread (the only
- *     caller of rd_kafka_poll while running).  A batch's fields are guarded by its `mu`;
+ *     caller of rd_kafka_poll while running).  A batch is lock-free on the hot path:
+ *     per-message results are stored, then `left` is decremented (acq_rel); the one who
+ *     takes it to 0 sees every result and completes the batch; its `mu`/`cv` only wake a
+ *     blocking deliver();
  *     `blk` guards the live list; `flk` guards the errorFile/statsFile descriptors (hup()
  *     closes them from the main thread).  Counters are atomics from host->counter().
  *   - brokers_down/down_since are atomics written by the error callback (set) and the
@@ -79,14 +82,17 @@ struct omk_slot {
 
 struct omk_batch {
     struct omk_inst *in;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu;          /* with cv: only for the blocking waiter's wake-up */
     pthread_cond_t cv;
     size_t n;
-    size_t left;                 /* delivery reports still to come */
-    size_t refs;                 /* deliverer + messages inside librdkafka */
-    struct sl_ack *ack;          /* deferred mode: batch_done() at the last report */
+    _Atomic size_t left;         /* delivery reports still to come; whoever takes it to 0
+                                  * ("last") completes the batch */
+    _Atomic size_t refs;         /* deliverer + messages inside librdkafka */
+    _Atomic(struct sl_ack *) ack;    /* deferred mode: taken (exchanged for NULL) by the
+                                      * one who answers: the last report or deliver() */
     struct omk_batch *prev, *next;   /* in->live, under in->blk */
-    int32_t *err;                /* per message: OMK_NOREPORT, 0 or an rd_kafka error */
+    _Atomic int32_t *err;        /* per message: OMK_NOREPORT, 0 or an rd_kafka error;
+                                  * written before the release of `left` */
     struct omk_slot slots[];
 };
 
@@ -279,19 +285,21 @@ static void error_file_write(struct omk_inst *in, const char *data, size_t len, 
 
 static struct omk_batch *batch_new(struct omk_inst *in, size_t n, struct sl_ack *ack)
 {
-    struct omk_batch *b = calloc(1, sizeof *b + n * sizeof b->slots[0] + n * sizeof(int32_t));
+    struct omk_batch *b = calloc(1, sizeof *b + n * sizeof b->slots[0] +
+                                        n * sizeof(_Atomic int32_t));
     if (b == NULL) {
         return NULL;
     }
     b->in = in;
     b->n = n;
-    b->refs = 1;
-    b->ack = ack;
-    b->err = (int32_t *)(void *)&b->slots[n];
+    atomic_init(&b->refs, 1 + n);    /* the deliverer, and each message (see deliver) */
+    atomic_init(&b->left, n);
+    atomic_init(&b->ack, ack);
+    b->err = (_Atomic int32_t *)(void *)&b->slots[n];
     for (size_t i = 0; i < n; i++) {
         b->slots[i].b = b;
         b->slots[i].i = i;
-        b->err[i] = OMK_NOREPORT;
+        atomic_init(&b->err[i], OMK_NOREPORT);
     }
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
@@ -323,22 +331,33 @@ static void batch_free(struct omk_batch *b)
     free(b);
 }
 
-/* Drops one reference; the caller holds b->mu, which is released. */
-static void batch_unref_locked(struct omk_batch *b)
+static void batch_unref(struct omk_batch *b)
 {
-    size_t r = --b->refs;
-    pthread_mutex_unlock(&b->mu);
-    if (r == 0) {
+    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
         batch_free(b);
     }
 }
 
-/* The verdict for b from its per-message results (b->mu held or no report can come). */
+/* Message i is settled with err (a report, or refused at once); returns 1 for the last. */
+static int batch_settle(struct omk_batch *b, size_t i, int32_t err)
+{
+    atomic_store_explicit(&b->err[i], err, memory_order_relaxed);
+    if (atomic_fetch_sub_explicit(&b->left, 1, memory_order_acq_rel) != 1) {
+        return 0;
+    }
+    pthread_mutex_lock(&b->mu);      /* a blocking deliver() may be waiting */
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    return 1;
+}
+
+/* The verdict for b from its per-message results (after the last settle, or when the
+ * deliverer gives up waiting: results still missing count as not delivered). */
 static int batch_verdict(struct omk_inst *in, struct omk_batch *b, uint8_t *bad, size_t *done)
 {
     size_t first_retry = b->n, nbad = 0;
     for (size_t i = 0; i < b->n; i++) {
-        int32_t e = b->err[i];
+        int32_t e = atomic_load_explicit(&b->err[i], memory_order_relaxed);
         if (e == 0) {
             continue;
         }
@@ -360,7 +379,7 @@ static int batch_verdict(struct omk_inst *in, struct omk_batch *b, uint8_t *bad,
     /* delivered after the first retriable failure: they go again with it */
     size_t dups = 0;
     for (size_t i = first_retry + 1; i < b->n; i++) {
-        dups += b->err[i] == 0;
+        dups += atomic_load_explicit(&b->err[i], memory_order_relaxed) == 0;
     }
     cadd(in->c_dups, dups);
     cadd(in->c_retried, b->n - first_retry);
@@ -403,28 +422,21 @@ static void omk_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     }
     struct omk_batch *b = s->b;
-    pthread_mutex_lock(&b->mu);
-    b->err[s->i] = m->err;
-    int last = --b->left == 0;
-    if (last) {
-        pthread_cond_broadcast(&b->cv);
-        if (b->ack != NULL) {
+    if (batch_settle(b, s->i, m->err)) {
+        struct sl_ack *ack = atomic_exchange(&b->ack, NULL);
+        if (ack != NULL) {
             uint8_t *bad = calloc(b->n, 1);
             size_t done = 0;
             int v = batch_verdict(in, b, bad, &done);
-            struct sl_ack *ack = b->ack;
-            b->ack = NULL;
-            pthread_mutex_unlock(&b->mu);
             pthread_mutex_lock(&in->ack_lk);
             if (!in->acks_dead) {
                 in->h->batch_done(ack, v, done, bad);
             }
             pthread_mutex_unlock(&in->ack_lk);
             free(bad);
-            pthread_mutex_lock(&b->mu);
         }
     }
-    batch_unref_locked(b);
+    batch_unref(b);
 }
 
 static void omk_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -837,11 +849,8 @@ static int omk_deliver(void *inst, void *wrk, const struct sl_batch *b0, struct 
     }
     int64_t start = now_ms();
     int64_t deadline = start + OMK_WAIT_CAP_MS;
-    pthread_mutex_lock(&b->mu);
-    b->left = n;          /* reports to come; lowered for messages librdkafka refused */
-    b->refs += n;
-    pthread_mutex_unlock(&b->mu);
     size_t refused = 0;
+    cadd(in->c_inflight, n);          /* lowered by each report and each refusal */
     for (size_t i = 0; i < n; i++) {
         struct sl_msg *m = b0->msgs[i];
         int32_t r;
@@ -879,12 +888,11 @@ static int omk_deliver(void *inst, void *wrk, const struct sl_batch *b0, struct 
         }
         r = produce_one(in, w, b, i, key, keylen, topic, deadline);
         if (r == 0) {
-            cadd(in->c_submitted, 1);
-            cadd(in->c_inflight, 1);
             continue;
         }
     refused:
         refused++;
+        csub(in->c_inflight, 1);
         cadd(in->c_failed, 1);
         count_code(in, r);
         if (r == OMK_ERR_TOPIC_EMPTY || sl_kafka_err_permanent((rd_kafka_resp_err_t)r)) {
@@ -892,27 +900,24 @@ static int omk_deliver(void *inst, void *wrk, const struct sl_batch *b0, struct 
             h->log(SL_LOG_ERR, in->who, "message not produced: %s", err_text(r));
             error_file_write(in, w->val.p != NULL ? w->val.p : "", w->val.len, r);
         }
-        pthread_mutex_lock(&b->mu);
-        b->err[i] = r;
-        b->left--;
-        b->refs--;
-        pthread_mutex_unlock(&b->mu);
+        batch_settle(b, i, r);   /* no report will come for it */
+        batch_unref(b);
     }
-    (void)refused;
+    cadd(in->c_submitted, n - refused);
 
-    pthread_mutex_lock(&b->mu);
     if (ack != NULL) {
-        if (b->left > 0 || b->ack == NULL) {
+        if (atomic_load(&b->left) > 0 || atomic_exchange(&b->ack, NULL) == NULL) {
             /* deferred: the last delivery report calls (or called) batch_done() */
-            batch_unref_locked(b);
+            batch_unref(b);
             pthread_rwlock_unlock(&in->plock);
             return SL_PENDING;
         }
-        b->ack = NULL;   /* no report will come (all refused at once): answer now */
+        /* every message settled here (refused at once): the answer is ours */
     }
     int purged = 0;
+    pthread_mutex_lock(&b->mu);
     int64_t purge_at = 0;
-    while (b->left > 0) {
+    while (atomic_load(&b->left) > 0) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 100 * 1000000L;
@@ -921,7 +926,7 @@ static int omk_deliver(void *inst, void *wrk, const struct sl_batch *b0, struct 
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&b->cv, &b->mu, &ts);
-        if (b->left == 0) {
+        if (atomic_load(&b->left) == 0) {
             break;
         }
         int64_t now = now_ms();
@@ -940,8 +945,9 @@ static int omk_deliver(void *inst, void *wrk, const struct sl_batch *b0, struct 
             break;   /* in flight to a broker that does not answer: not confirmed */
         }
     }
+    pthread_mutex_unlock(&b->mu);
     int verdict = batch_verdict(in, b, v->bad, &v->done);
-    batch_unref_locked(b);
+    batch_unref(b);
     pthread_rwlock_unlock(&in->plock);
     if (verdict == SL_SUSPEND) {
         cadd(in->c_suspended, 1);
