@@ -25,6 +25,8 @@ TEST_PKGS=(
     softflowd pmacct nfdump python3 python3-scapy clang libclang-rt-14-dev
     python3-aiosmtpd swaks libnet-ssleay-perl
     snmp snmptrapd
+    # omkafka/imkafka: consumer and rsyslog's omkafka (the reference)
+    rsyslog-kafka kcat
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would
