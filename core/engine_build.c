@@ -911,7 +911,8 @@ static void build_module_inputs(struct sl_engine *e)
             if (rsn != NULL && find_ruleset(e, rsn) != NULL) {
                 ctx->rs = find_ruleset(e, rsn);
             } else if (rsn != NULL) {
-                sl_cfg_error(&o->loc, "module '%s': ruleset '%s' is not defined", ld, rsn);
+                sl_cfg_error_soft(&o->loc, "module '%s': ruleset '%s' is not defined, "
+                                  "using the default ruleset", ld, rsn);
             }
         }
         ctx->inputname = sl_xstrdup(m->pl->name);
@@ -1020,8 +1021,9 @@ static void build_inputs(struct sl_engine *e)
         if (rsname != NULL) {
             ctx->rs = find_ruleset(e, rsname);
             if (ctx->rs == NULL) {
-                sl_cfg_error(&o->loc, "input '%s': ruleset '%s' is not defined", type, rsname);
-                errs++;
+                /* rsyslog 8.2302 logs this and binds the input to the default ruleset */
+                sl_cfg_error_soft(&o->loc, "input '%s': ruleset '%s' is not defined, "
+                                  "using the default ruleset", type, rsname);
                 ctx->rs = e->default_rs;
             }
         }
