@@ -702,6 +702,15 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                                "module", type);
         return;
     }
+    /* rsyslog 8.2302 reports an undefined template= and disables the action; the rest of
+     * the configuration runs (soft error: -N1 still fails) */
+    const char *tn_use = kv_str(ai->kv, "template");
+    if (tn_use != NULL && sl_tpl_find(e->tpls, tn_use) == NULL) {
+        sl_cfg_error_soft(&ai->loc, "action '%s': template '%s' is not defined, action "
+                                    "disabled", type, tn_use);
+        mark_all_used(ai->kv);
+        return;
+    }
     struct sl_action_rt *a = sl_xcalloc(1, sizeof *a);
     a->eng = e;
     a->ir = ai;
