@@ -1051,7 +1051,10 @@ static void build_inputs(struct sl_engine *e)
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
         if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
-            sl_cfg_error(&o->loc, "%s: the input could not be created", what);
+            /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS
+             * files) and runs without it */
+            sl_cfg_error_soft(&o->loc, "%s: the input could not be created, running "
+                                       "without it", what);
             continue;
         }
         ctx->created = errs == 0;
