@@ -85,20 +85,27 @@ static void start_input(struct sl_input_ctx *ctx)
  * ------------------------------------------------------------------------------------- */
 int sl_engine_open_inputs(struct sl_engine *e)
 {
-    int errs = 0;
+    size_t tried = 0, opened = 0;
     for (size_t i = 0; i < e->ninputs; i++) {
         struct sl_input_ctx *ctx = e->inputs[i];
         if (!ctx->created) {
             continue;
         }
+        tried++;
         if (ctx->mod->pl->in->open != NULL && ctx->mod->pl->in->open(ctx->inst) != 0) {
-            sl_cfg_error(&ctx->loc, "input '%s' could not be opened", ctx->mod->pl->name);
-            errs++;
+            /* rsyslog 8.2302 logs a listener it cannot bind (port in use, no privilege,
+             * missing TLS files) and runs without it: one broken remote listener must not
+             * stop local logging */
+            sl_cfg_error_soft(&ctx->loc, "input '%s' could not be opened, running without it",
+                              ctx->mod->pl->name);
             continue;
         }
         ctx->opened = 1;
+        opened++;
     }
-    return errs ? SL_EIO : 0;
+    /* sluice-only: when not one input could be opened there is nothing to run (a daemon
+     * that can never receive a message); start-up fails then, as before */
+    return tried > 0 && opened == 0 ? SL_EIO : 0;
 }
 
 int sl_engine_start(struct sl_engine *e)

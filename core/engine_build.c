@@ -702,6 +702,15 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                                "module", type);
         return;
     }
+    /* rsyslog 8.2302 reports an undefined template= and disables the action; the rest of
+     * the configuration runs (soft error: -N1 still fails) */
+    const char *tn_use = kv_str(ai->kv, "template");
+    if (tn_use != NULL && sl_tpl_find(e->tpls, tn_use) == NULL) {
+        sl_cfg_error_soft(&ai->loc, "action '%s': template '%s' is not defined, action "
+                                    "disabled", type, tn_use);
+        mark_all_used(ai->kv);
+        return;
+    }
     struct sl_action_rt *a = sl_xcalloc(1, sizeof *a);
     a->eng = e;
     a->ir = ai;
@@ -911,7 +920,8 @@ static void build_module_inputs(struct sl_engine *e)
             if (rsn != NULL && find_ruleset(e, rsn) != NULL) {
                 ctx->rs = find_ruleset(e, rsn);
             } else if (rsn != NULL) {
-                sl_cfg_error(&o->loc, "module '%s': ruleset '%s' is not defined", ld, rsn);
+                sl_cfg_error_soft(&o->loc, "module '%s': ruleset '%s' is not defined, "
+                                  "using the default ruleset", ld, rsn);
             }
         }
         ctx->inputname = sl_xstrdup(m->pl->name);
@@ -1020,8 +1030,9 @@ static void build_inputs(struct sl_engine *e)
         if (rsname != NULL) {
             ctx->rs = find_ruleset(e, rsname);
             if (ctx->rs == NULL) {
-                sl_cfg_error(&o->loc, "input '%s': ruleset '%s' is not defined", type, rsname);
-                errs++;
+                /* rsyslog 8.2302 logs this and binds the input to the default ruleset */
+                sl_cfg_error_soft(&o->loc, "input '%s': ruleset '%s' is not defined, "
+                                  "using the default ruleset", type, rsname);
                 ctx->rs = e->default_rs;
             }
         }
@@ -1040,7 +1051,10 @@ static void build_inputs(struct sl_engine *e)
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
         if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
-            sl_cfg_error(&o->loc, "%s: the input could not be created", what);
+            /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS
+             * files) and runs without it */
+            sl_cfg_error_soft(&o->loc, "%s: the input could not be created, running "
+                                       "without it", what);
             continue;
         }
         ctx->created = errs == 0;

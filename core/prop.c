@@ -102,6 +102,12 @@ int sl_propref_parse(const char *name, size_t len, struct sl_propref *ref)
         ref->id = SL_PROP_CEE_ALL_JSON_PLAIN;
         return 0;
     }
+    /* rsyslog reads "!name" (no '$') as "$!name" in template properties */
+    if (len >= 2 && name[0] == '!' && name[1] != '!') {
+        ref->id = SL_PROP_CEE;
+        ref->path = sl_xstrndup(name + 1, len - 1);
+        return 0;
+    }
     if (len >= 2 && name[0] == '$' && (name[1] == '!' || name[1] == '.' || name[1] == '/')) {
         ref->id = name[1] == '!' ? SL_PROP_CEE
                   : name[1] == '.' ? SL_PROP_LOCAL_VAR : SL_PROP_GLOBAL_VAR;
