@@ -1103,12 +1103,6 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
     if (in->tpl_eff == NULL && mod != NULL) {
         in->tpl_eff = mod->tpl;
     }
-    if (in->tpl_eff == NULL && h->legacy_default != NULL) {
-        const char *n = h->legacy_default("actionforwarddefaulttemplate");
-        if (n != NULL) {
-            in->tpl_eff = h->template_find(n);
-        }
-    }
     if (in->tpl_eff == NULL) {
         in->tpl_eff = h->template_find("RSYSLOG_TraditionalForwardFormat");
     }

@@ -107,12 +107,6 @@ static int ompipe_create(void *inst, void *modconf, const struct sl_host *h)
     if (in->tpl_eff == NULL && mod != NULL) {
         in->tpl_eff = mod->tpl;
     }
-    if (in->tpl_eff == NULL && h->legacy_default != NULL) {
-        const char *n = h->legacy_default("actionfiledefaulttemplate");
-        if (n != NULL) {
-            in->tpl_eff = h->template_find(n);
-        }
-    }
     if (in->tpl_eff == NULL) {
         in->tpl_eff = h->template_find("RSYSLOG_FileFormat");
     }
