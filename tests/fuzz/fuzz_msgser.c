@@ -42,6 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (sl_msg_serialize(m2, rs2, &b) != 0 || a.len != b.len ||
             memcmp(a.p, b.p, a.len) != 0 || strcmp(rs, rs2) != 0) {
+            if (getenv("FUZZ_VERBOSE") != NULL) {
+                for (size_t i = 0; i < a.len || i < b.len; i++) {
+                    fprintf(stderr, "%4zu %02x %02x%s\n", i,
+                            i < a.len ? (unsigned char)a.p[i] : 0,
+                            i < b.len ? (unsigned char)b.p[i] : 0,
+                            i < a.len && i < b.len && a.p[i] == b.p[i] ? "" : " <");
+                }
+            }
             abort();    /* not a fixed point */
         }
         sl_msg_unref(m2);
