@@ -228,7 +228,7 @@ static int get_local(struct reader *r, struct sl_msg *m)
     uint64_t flags, pid, tl, fl;
     unsigned char pri;
     if (get_uint(r, 4, &flags) != 0 || get_uint(r, 8, &pid) != 0 || get(r, &pri, 1) != 0 ||
-        get_uint(r, 2, &tl) != 0 || tl > r->left) {
+        pri > 191 || get_uint(r, 2, &tl) != 0 || tl > r->left) {
         return SL_EINVAL;
     }
     char *tag = sl_xstrndup((const char *)r->p, (size_t)tl);
@@ -352,6 +352,9 @@ struct sl_msg *sl_msg_deserialize(const void *p, size_t len, char *ruleset, size
         return NULL;
     }
     struct sl_msg *m;
+    if (head[3] > 191) {
+        return NULL;    /* no PRI sluice writes (found by tests/fuzz/fuzz_msgser) */
+    }
     if (head[1] & 1) {
         char *txt = sl_xstrndup((const char *)r.p, (size_t)rawlen);
         m = sl_msg_new_internal(head[3] / 8, head[3] % 8, txt);

@@ -24,7 +24,7 @@ mkdir -p "$T/corpus"
 "$T/seeds" "$T/corpus" || fail "seeds"
 cd "$T" || fail "cd"
 rc=0
-timeout 120 ./fuzz_nf -max_total_time=20 -rss_limit_mb=512 -print_final_stats=1 \
+timeout $((${FUZZ_SECONDS:-20} + 100)) ./fuzz_nf -max_total_time=${FUZZ_SECONDS:-20} -rss_limit_mb=512 -print_final_stats=1 \
     -artifact_prefix="$T/" corpus > fuzz.log 2>&1 || rc=$?
 grep -E 'stat::(number_of_executed_units|peak_rss_mb)' fuzz.log | while read -r l; do log "$l"; done
 [ "$rc" -eq 0 ] || { tail -30 fuzz.log >&2; fail "fuzzer exit $rc"; }

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""mkcorpus.py - (re)write the seed corpora under tests/fuzz/corpus/ from the tree's own
+test data: syslog lines (tests/diff/data, tests/data/odd-syslog-lines), the differential
+cases' configs, the template definitions, and hand-made framing/JSON/spool inputs.  Seeds
+are named seed-*; reproducers of fixed crashes (crash-*) are kept as they are.  The
+msgser seeds are records written by sluice itself: tests/fuzz/replay_msgser -w DIR.
+Run from the top of the source tree:  python3 tests/fuzz/mkcorpus.py"""
+import glob, hashlib, os, re, struct, subprocess, sys
+
+top = os.getcwd()
+out = os.path.join(top, 'tests/fuzz/corpus')
+
+def put(name, data):
+    d = os.path.join(out, name)
+    os.makedirs(d, exist_ok=True)
+    h = hashlib.sha1(data).hexdigest()[:16]
+    with open(os.path.join(d, 'seed-' + h), 'wb') as f:
+        f.write(data)
+
+def clean(name):
+    for p in glob.glob(os.path.join(out, name, 'seed-*')):
+        os.unlink(p)
+
+lines = []
+for p in sorted(glob.glob('tests/diff/data/*.txt')) + ['tests/data/odd-syslog-lines/lines.txt']:
+    with open(p, 'rb') as f:
+        ls = [l.rstrip(b'\n') for l in f if l.strip()]
+    lines += ls[:12]
+
+clean('parse')
+for i, l in enumerate(lines):
+    put('parse', bytes([0 if i % 5 else 16]) + l)
+for l in lines[:10]:
+    put('parse', bytes([64]) + l)          # the local (imuxsock) parser
+    put('parse', bytes([64 | 128]) + l)
+
+clean('framing')
+for opt, chunk, s in [
+        (0, 3, b'5 hello3 abc\nplain line\n12 <13>hi there'),
+        (0, 1, b'<13>one\n<13>two\n<13>three'),
+        (4, 7, b'a\x00b\x00c\nd'),
+        (8 | (1 << 5), 5, b'300000 x\n0 y\n2147483648 z\n' + b'A' * 100 + b'\n'),
+        (16, 2, b' 4 abcd 3 xyz\n'),
+        (2, 9, b'7 abcdefg8 hijklmno'),
+        (1, 4, b'no octets 5 here\n'),
+        ((3 << 5), 11, b'99 short\n' + b'B' * 200)]:
+    put('framing', bytes([opt, chunk]) + s)
+
+clean('conf')
+for p in sorted(glob.glob('tests/diff/cases/*/conf.in')) + sorted(glob.glob('tests/configs/*.conf')):
+    with open(p, 'rb') as f:
+        data = f.read()
+    if re.search(rb'(?i)include', data) or len(data) > 16384:
+        continue
+    put('conf', data)
+
+clean('template')
+with open('tests/data/template/templates.def', 'rb') as f:
+    defs = f.read().split(b'\n')
+for i, l in enumerate(defs):
+    m = re.match(rb'(string|legacy) (\S+)', l)
+    if not m or i + 1 >= len(defs):
+        continue
+    body = defs[i + 1]
+    if m.group(1) == b'string':
+        body = body.decode('unicode_escape').encode('latin-1')
+        put('template', bytes([0]) + body)
+        put('template', bytes([6]) + body)  # json option
+    else:
+        put('template', bytes([1]) + body)
+
+clean('json')
+for sel, path, js in [
+        (0, b'', b'{"a":1,"b":{"c":[1,2,{"d":null}]}}'),
+        (2, b'a!b', b'{"x":"y"}'),
+        (1, b'l!m', b'"str\\u00e9"'),
+        (4, b'a!b!c!d', b'[1,2,3]'),
+        (6, b'', b'{"\\u0000k":true,"e":1e308,"f":-0.0}'),
+        (0, b'x[1]!y', b'{"n":{}}'),
+        (2, b'deep', b'[' * 40 + b']' * 40)]:
+    put('json', bytes([sel + 0x30]) + path + b'\n' + js)
+
+clean('spool')
+for b0, b1, flips, recs in [
+        (0, 0, [], [b'r1', b'r2', b'r3']),
+        (1, 0, [(40, 0xff)], [b'x' * 100] * 8),
+        (8, 10, [], [b'y' * 60] * 20),
+        (16 | 2, 3, [(5, 1), (600, 0x80)], [b'z' * 200] * 10),
+        ((2 << 5) | 3, 0, [(100, 1), (700, 2), (1300, 4)], [b'w' * 90] * 30)]:
+    hdr = bytes([b0, b1]) + b''.join(struct.pack('<HB', o & 0xffff, x) for o, x in flips)
+    put('spool', hdr + b'\n'.join(recs))
+
+rep = os.path.join(os.environ.get('top_builddir', top), 'tests/fuzz/replay_msgser')
+if os.access(rep, os.X_OK):
+    clean('msgser')
+    subprocess.check_call([rep, '-w', os.path.join(out, 'msgser')])
+else:
+    print('mkcorpus: %s not built: msgser seeds left as they are' % rep, file=sys.stderr)
