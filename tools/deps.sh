@@ -27,6 +27,8 @@ TEST_PKGS=(
     snmp snmptrapd
     # omkafka/imkafka: consumer and rsyslog's omkafka (the reference)
     rsyslog-kafka kcat
+    # the Debian packages (tools/deb-ci.sh): dpkg-buildpackage, debhelper, lintian
+    dpkg-dev debhelper fakeroot lintian
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would
