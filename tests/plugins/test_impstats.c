@@ -121,6 +121,35 @@ START_TEST(json_formats)
 }
 END_TEST
 
+/* format="prometheus": one entry per counter, named as rsyslog names them (a legal classic
+ * name as is, anything else U__-encoded), with HELP and TYPE lines. */
+START_TEST(prometheus_format)
+{
+    const char *kv[] = { "format", "prometheus", NULL };
+    struct inst t = mk(kv);
+    atomic_store(processed, 9);
+    sl_impstats_emit(t.inst);
+    /* fakehost: 1 counter; resource-usage: 10; main Q: 3 */
+    ck_assert_uint_eq(fh_count(), 14);
+    ck_assert_str_eq(fh_get(0)->raw,
+                     "# HELP fakehost_processed_total rsyslog stats: origin=\"fake\" "
+                     "object=\"fakehost\", counter=\"processed\"\n"
+                     "# TYPE fakehost_processed_total counter\n"
+                     "fakehost_processed_total 9\n");
+    static const char ru[] = "# HELP U__resource_2D_usage__utime__total rsyslog stats: "
+                             "origin=\"impstats\" object=\"resource-usage\", counter=\"utime\"\n"
+                             "# TYPE U__resource_2D_usage__utime__total counter\n"
+                             "U__resource_2D_usage__utime__total ";   /* the value varies */
+    ck_assert_msg(strncmp(fh_get(1)->raw, ru, sizeof ru - 1) == 0, "%s", fh_get(1)->raw);
+    ck_assert_str_eq(fh_get(13)->raw,
+                     "# HELP U__main_20_Q__discarded_2E_full__total rsyslog stats: "
+                     "origin=\"core.queue\" object=\"main Q\", counter=\"discarded.full\"\n"
+                     "# TYPE U__main_20_Q__discarded_2E_full__total counter\n"
+                     "U__main_20_Q__discarded_2E_full__total 0\n");
+    rm(t);
+}
+END_TEST
+
 START_TEST(bracketing)
 {
     const char *kv[] = { "bracketing", "on", "format", "json", NULL };
@@ -209,6 +238,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, legacy_lines_and_message);
     tcase_add_test(tc, json_formats);
+    tcase_add_test(tc, prometheus_format);
     tcase_add_test(tc, bracketing);
     tcase_add_test(tc, no_syslog);
     tcase_add_test(tc, older_host_local_kernel);
