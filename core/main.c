@@ -546,7 +546,17 @@ int main(int argc, char **argv)
         case 'n': foreground = 1; break;
         case 'f': conf = optarg; break;
         case 'i': pidfile = optarg; break;
-        case 'N': check_level = atoi(optarg); break;
+        case 'N': {
+            char *end = NULL;
+            long lv = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || lv < 1 || lv > 9) {
+                fprintf(stderr, "sluiced: -N takes a check level of 1 or more (e.g. -N1), "
+                        "not '%s'\n", optarg);
+                return 2;
+            }
+            check_level = (int)lv;
+            break;
+        }
         case 'M': plugin_dir = optarg; break;
         case 'd': debug = 1; foreground = 1; break;
         case 'D': dump = 1; break;
@@ -556,6 +566,10 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+    }
+    if (dump && check_level < 0) {
+        fprintf(stderr, "sluiced: --dump needs -N (e.g. sluiced -N1 --dump -f FILE)\n");
+        return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "sluiced: unexpected argument '%s'\n", argv[optind]);

@@ -27,4 +27,14 @@ grep -q -F "(default $conf)" "$T/help.out" || fail "-h does not name $conf"
 dm_run badopt 10 --no-such-option
 [ "$DM_RC" -eq 2 ] || fail "unknown option: exit $DM_RC, expected 2"
 grep -q '^usage: sluiced' "$T/badopt.err" || fail "unknown option: no usage on stderr"
-log "ok: -v/--version print $want and the default paths; -h 0; bad option 2"
+# a bad -N level and --dump without -N are refused (exit 2, nothing started), not run as a
+# daemon (atoi("x") used to be level 0)
+for args in "-N x" "-N 0" "-N1x" "--dump"; do
+    # shellcheck disable=SC2086  # split on purpose
+    dm_run "badcheck" 10 $args -f /dev/null
+    [ "$DM_RC" -eq 2 ] || fail "sluiced $args: exit $DM_RC, expected 2"
+    grep -q -E -- "-N takes a check level|--dump needs -N" "$T/badcheck.err" ||
+        fail "sluiced $args: no explanation: $(head -n 2 "$T/badcheck.err")"
+done
+log "ok: -v/--version print $want and the default paths; -h 0; bad option 2;" \
+    "bad -N level and --dump without -N 2"
