@@ -58,6 +58,7 @@
 #include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,7 +123,8 @@ struct imf_inst {
     struct imf_file *cur;       /* file whose messages are in the batch */
     struct sl_msg **batch;
     size_t nbatch;
-    void *h_fname, *h_foffs;
+    void *h_fname, *h_foffs, *h_hostname;
+    char *hostname;             /* the local host name, as the core gives local inputs */
     int64_t lines_pass;
     _Atomic uint64_t *c_lines, *c_bytes, *c_trunc, *c_toolong, *c_state_err;
 };
@@ -535,6 +537,39 @@ static int flush(struct imf_inst *in)
     return 0;
 }
 
+/* rsyslog's imfile messages have no sender: fromhost and fromhost-ip are empty, HOSTNAME
+ * the local host name.  The core gives a message without a peer the local host name and
+ * 127.0.0.1, and one with a peer address of family AF_UNSPEC (which no name or number
+ * lookup resolves) empty strings; HOSTNAME is then set explicitly to what the core gives
+ * local inputs (read once from a probe message, see local_hostname). */
+static struct sl_msg *new_msg(struct imf_inst *in, const char *s, size_t len)
+{
+    if (in->hostname == NULL) {
+        return in->h->msg_new(in->ctx, s, len, NULL, 0);
+    }
+    struct sockaddr_storage none;
+    memset(&none, 0, sizeof none);
+    none.ss_family = AF_UNSPEC;
+    return in->h->msg_new(in->ctx, s, len, (const struct sockaddr *)&none,
+                          (socklen_t)sizeof none);
+}
+
+static void local_hostname(struct imf_inst *in)
+{
+    const struct sl_host *h = in->h;
+    if (h->msg_prop == NULL || h->prop_ref("hostname", &in->h_hostname) != 0) {
+        return;
+    }
+    struct sl_msg *m = h->msg_new(in->ctx, "", 0, NULL, 0);
+    struct sl_buf b = { 0 };
+    if (h->msg_prop(m, in->h_hostname, &b) == 0 && h->buf_reserve(&b, 1) == 0) {
+        b.p[b.len] = '\0';
+        in->hostname = strdup(b.p);
+    }
+    h->buf_free(&b);
+    h->msg_unref(m);
+}
+
 static int emit(void *arg, const char *s, size_t len, int64_t offset)
 {
     struct imf_inst *in = arg;
@@ -552,10 +587,10 @@ static int emit(void *arg, const char *s, size_t len, int64_t offset)
         memcpy(b, "@cee:", 5);
         memcpy(b + 5, s, len);
         b[len + 5] = '\0';
-        m = h->msg_new(in->ctx, b, len + 6, NULL, 0);
+        m = new_msg(in, b, len + 6);
         free(b);
     } else {
-        m = h->msg_new(in->ctx, s, len, NULL, 0);
+        m = new_msg(in, s, len);
     }
     if (!in->need_parse) {
         struct sl_msg_fields fl = { 0 };
@@ -563,6 +598,11 @@ static int emit(void *arg, const char *s, size_t len, int64_t offset)
         fl.pri = in->pri;
         fl.tag = in->tag;
         fl.tag_len = in->taglen;
+        if (in->hostname != NULL) {
+            fl.set |= SL_MF_HOSTNAME;
+            fl.hostname = in->hostname;
+            fl.hostname_len = strlen(in->hostname);
+        }
         h->msg_set_fields(m, &fl);
     }
     if (in->add_metadata && in->cur != NULL) {
@@ -643,6 +683,7 @@ static int read_file(struct imf_inst *in, struct imf_file *f, char *buf)
     while (!atomic_load(&in->stop)) {
         ssize_t n = pread(f->fd, buf, IMF_READ_BUF, f->rd.curr_offs);
         if (n <= 0) {
+            imf_rd_eof(&f->rd);
             break;
         }
         had = 1;
@@ -890,6 +931,7 @@ static int imf_run(void *inst)
     if (buf == NULL) {
         return SL_ENOMEM;
     }
+    local_hostname(in);
     scan(in, 1, buf);
     int64_t last_scan = mono_ms();
     int had = 0;
@@ -977,6 +1019,10 @@ static void imf_destroy(void *inst)
     if (in->h_foffs != NULL) {
         in->h->prop_unref(in->h_foffs);
     }
+    if (in->h_hostname != NULL) {
+        in->h->prop_unref(in->h_hostname);
+    }
+    free(in->hostname);
     if (in->efd >= 0) {
         close(in->efd);
     }

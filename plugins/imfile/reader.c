@@ -18,6 +18,10 @@
  *               discarded up to the next start/end line with discardTruncatedMsg); with
  *               readTimeout a pending message goes out after that many seconds without
  *               new data.
+ * rsyslog's readMode 1 and 2 update their "previous character was a LF" flag after reading
+ * the next character; when that read finds the end of the data the update is lost (and the
+ * state file shows it).  reader.c does the same (imf_rd_eof), so a paragraph split by the
+ * end of the data at that time comes out as rsyslog's does.
  * Offsets are rsyslog's: a message's offset is where the previous message ended (for the
  * regex modes: after the line that completed the previous one).
  *
@@ -84,6 +88,12 @@ void imf_rd_init(struct imf_rd *r, const struct imf_rd_conf *c)
 {
     memset(r, 0, sizeof *r);
     r->c = c;
+    r->pend = -1;
+}
+
+void imf_rd_eof(struct imf_rd *r)
+{
+    r->pend = -1;
 }
 
 void imf_rd_free(struct imf_rd *r)
@@ -131,7 +141,7 @@ static int mode1_char(struct imf_rd *r, char c, imf_emit_fn emit, void *arg)
 {
     if (c != '\n') {
         db_addc(&r->line, c);
-        r->prev_was_nl = 0;
+        r->pend = 0;
         return 0;
     }
     if (r->line.len > 0) {
@@ -145,7 +155,7 @@ static int mode1_char(struct imf_rd *r, char c, imf_emit_fn emit, void *arg)
         } else {
             db_addc(&r->line, '\n');
         }
-        r->prev_was_nl = 1;
+        r->pend = 1;
         return 0;
     }
     r->prev_was_nl = 0;
@@ -167,7 +177,7 @@ static int mode2_char(struct imf_rd *r, char c, int *unread)
     if (r->prev_was_nl) {
         if (c == ' ' || c == '\t') {
             db_addc(&r->line, c);
-            r->prev_was_nl = 0;
+            r->pend = 0;
             return 0;
         }
         *unread = 1;
@@ -291,6 +301,10 @@ size_t imf_rd_feed(struct imf_rd *r, const char *p, size_t n, time_t now, imf_em
     while (i < n) {
         char ch = p[i++];
         r->curr_offs++;
+        if (r->pend >= 0) {
+            r->prev_was_nl = r->pend;
+            r->pend = -1;
+        }
         int stop = 0;
         if (c->mode == 1) {
             stop = mode1_char(r, ch, emit, arg);
@@ -372,6 +386,7 @@ int imf_rd_state_load(struct imf_rd *r, const char *text)
     if (r->curr_offs < 0) {
         r->curr_offs = 0;
     }
+    r->strt_offs = r->curr_offs;   /* rsyslog's seek to curr_offs sets both */
     r->line.len = 0;
     r->have_msg = 0;
     if (json_object_object_get_ex(j, "prev_line_segment", &v) && v != NULL) {

@@ -45,6 +45,7 @@ struct imf_rd {
     int64_t curr_offs;          /* bytes consumed */
     int64_t strt_offs;          /* where the next message begins */
     int prev_was_nl;
+    int pend;                   /* rsyslog's flag update after its read-ahead: -1 none */
     struct imf_dbuf line;       /* rsyslog's prev_line_segment: the unfinished line / text */
     struct imf_dbuf msg;        /* prev_msg_segment (regex modes) */
     int have_msg;
@@ -58,6 +59,9 @@ void imf_rd_free(struct imf_rd *r);
  * consumed: n, or fewer when emit asked to stop. */
 size_t imf_rd_feed(struct imf_rd *r, const char *p, size_t n, time_t now, imf_emit_fn emit,
                    imf_toolong_fn toolong, void *arg);
+/* The file has no more data now (a read returned 0): rsyslog's stream loses the flag
+ * update it would have made after reading the next character. */
+void imf_rd_eof(struct imf_rd *r);
 /* readTimeout: emits the pending multi-line message if nothing was read for longer than
  * read_timeout.  Returns 1 if one was emitted. */
 int imf_rd_timeout(struct imf_rd *r, time_t now, imf_emit_fn emit, void *arg);

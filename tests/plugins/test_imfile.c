@@ -80,7 +80,7 @@ START_TEST(test_mode0)
         feed(&r2, "ee\n", step);
         ck_assert_int_eq(ngot, 3);
         ck_assert_str_eq(got[2], "three");
-        ck_assert_int_eq(got_off[2], 9);
+        ck_assert_int_eq(got_off[2], 12);   /* rsyslog: the seek to curr_offs sets both */
         imf_rd_free(&r);
         imf_rd_free(&r2);
     }
@@ -97,6 +97,22 @@ START_TEST(test_trim)
     ck_assert_int_eq(ngot, 2);
     ck_assert_str_eq(got[0], "abcd\n");   /* rsyslog appends a LF to a trimmed line */
     ck_assert_str_eq(got[1], "abcd");
+    imf_rd_free(&r);
+}
+END_TEST
+
+START_TEST(test_mode1_eof)
+{
+    /* rsyslog loses the flag update after a LF when its read-ahead hits the end */
+    struct imf_rd_conf c = { .mode = 1, .escape_lf = 1, .max_msg = 8096 };
+    struct imf_rd r;
+    imf_rd_init(&r, &c);
+    ngot = 0;
+    feed(&r, "p\n", 1);
+    imf_rd_eof(&r);
+    feed(&r, "\nq\n\n", 1);
+    ck_assert_int_eq(ngot, 1);
+    ck_assert_str_eq(got[0], "p#012#012q");
     imf_rd_free(&r);
 }
 END_TEST
@@ -481,6 +497,7 @@ static Suite *imfile_suite(void)
     tcase_add_test(r, test_mode0);
     tcase_add_test(r, test_trim);
     tcase_add_test(r, test_mode1);
+    tcase_add_test(r, test_mode1_eof);
     tcase_add_test(r, test_mode2);
     tcase_add_test(r, test_regex);
     tcase_add_test(r, test_file_id);
