@@ -196,7 +196,8 @@ static const struct sl_param imf_params[] = {
     { "addCeeTag", SL_PT_BOOL, 0, IO(add_cee), "off", NULL, NULL,
       "prefix the message with @cee:" },
     { "stateFile", SL_PT_STRING, SL_P_DEPRECATED, IO(statefile), NULL, NULL,
-      "$InputFileStateFile", "deprecated and ignored (state files are named by inode)" },
+      "$InputFileStateFile", "deprecated and ignored (the core warns): state files are "
+      "named by inode" },
     { "readTimeout", SL_PT_INT, 0, IO(read_timeout), "-1", NULL, NULL,
       "seconds after which a pending multi-line message is sent (default: module's)" },
     { "freshStartTail", SL_PT_BOOL, 0, IO(fresh_tail), "off", NULL, NULL,
@@ -317,10 +318,6 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
     if (in->max_bytes_min > 0 || in->max_lines_min > 0 || in->delay_msg > 0) {
         h->log(SL_LOG_WARNING, "imfile", "imfile: maxBytesPerMinute, maxLinesPerMinute and "
                "delay.message are accepted but not acted on by sluice");
-    }
-    if (in->statefile != NULL) {
-        h->log(SL_LOG_WARNING, "imfile", "imfile: stateFile is deprecated and ignored: state "
-               "files are named after the file's inode");
     }
     /* normalizePath: "./x" -> "x", relative -> absolute */
     const char *f = in->file;

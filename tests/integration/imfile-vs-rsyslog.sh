@@ -4,12 +4,15 @@
 # every output file and every state file must be equal byte for byte.  Covered: plain
 # lines (tab, empty lines, UTF-8, an unfinished last line kept in the state), readMode 1
 # and 2, startmsg.regex, endmsg.regex with escapeLF.replacement, trimLineOverBytes,
-# facility/severity names and numbers, tag with and without colon, addMetadata default (on)
+# facility/severity names and numbers, addCeeTag, freshStartTail, tag with and without colon, addMetadata default (on)
 # and off, ruleset=, wildcards in directory and file names, a file longer than 512 bytes
 # (state name with rsyslog's file id).  Then both are restarted after more lines are
 # appended: the second part must again be equal, with nothing repeated.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# IMFILE_MODE=polling: the same in polling mode (imfile-vs-rsyslog-polling.sh)
+MODE=${IMFILE_MODE:-inotify}
+[ "$MODE" = inotify ] || TEST_NAME=imfile-vs-rsyslog-$MODE
 setup
 require_plugin imfile
 [ -x "$RSYSLOGD" ] || { log "skipped: $RSYSLOGD not installed"; exit 77; }
@@ -26,6 +29,8 @@ printf 'e1\n  at one\n\tat two\ne2\ne3\n more\ne4\n' > "$IN/indent.log"
 printf '2024-01-01 first\n  cont 1\n  cont 2\n2024-01-02 second\n2024-01-03 third\nx\n' > "$IN/start.log"
 printf 'a\nb END\nc END\nd\ne\nf END\ng\n' > "$IN/end.log"
 printf 'short\n0123456789abcdef\n0123456789\n' > "$IN/trim.log"
+printf '{"a":1}\nplain\n' > "$IN/cee.log"
+printf 'old 1\nold 2\n' > "$IN/fresh.log"
 printf 'wa1\nwa2\n' > "$IN/w/a/x1.log"
 printf 'wb1\n' > "$IN/w/b/x2.log"
 printf 'not matched\n' > "$IN/w/c/y.log"
@@ -38,7 +43,7 @@ conf()
     cat << EOF
 global(workDirectory="$d")
 main_queue(queue.workerThreads="1")
-module(load="imfile" mode="inotify")
+module(load="imfile" mode="$MODE" pollingInterval="1")
 template(name="t" type="string" string="%pri%|%syslogfacility-text%|%syslogseverity-text%|%hostname%|%fromhost%|%fromhost-ip%|%syslogtag%|%programname%|%app-name%|%procid%|%msgid%|%inputname%|%protocol-version%|%structured-data%|%\$!%|%msg%|%rawmsg%|%msg:::drop-last-lf%\n")
 template(name="trad" type="string" string="%HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\n")
 ruleset(name="plain") { action(type="omfile" file="$d/out/plain" template="t") action(type="omfile" file="$d/out/plain.trad" template="trad") }
@@ -47,6 +52,9 @@ ruleset(name="indent") { action(type="omfile" file="$d/out/indent" template="t")
 ruleset(name="start") { action(type="omfile" file="$d/out/start" template="t") }
 ruleset(name="end") { action(type="omfile" file="$d/out/end" template="t") }
 ruleset(name="trim") { action(type="omfile" file="$d/out/trim" template="t") }
+template(name="tc" type="string" string="%syslogtag%|%\$!%|%msg%|%rawmsg%\n")
+ruleset(name="cee") { action(type="omfile" file="$d/out/cee" template="tc") }
+ruleset(name="fresh") { action(type="omfile" file="$d/out/fresh" template="t") }
 ruleset(name="wild") { action(type="omfile" file="$d/out/wild" template="t") }
 input(type="imfile" file="$IN/plain.log" tag="plain" ruleset="plain")
 input(type="imfile" file="$IN/para.log" tag="para:" readMode="1" ruleset="para" facility="user" severity="info")
@@ -55,6 +63,8 @@ input(type="imfile" file="$IN/start.log" tag="start" startmsg.regex="^[0-9]{4}-"
 input(type="imfile" file="$IN/end.log" tag="end[42]:" endmsg.regex="END\$" escapeLF.replacement=" | " ruleset="end")
 input(type="imfile" file="$IN/trim.log" tag="trim:" trimLineOverBytes="10" facility="mail" severity="err" addMetadata="off" ruleset="trim")
 input(type="imfile" file="$IN/w/*/x*.log" tag="wild" ruleset="wild")
+input(type="imfile" file="$IN/cee.log" tag="cee" addCeeTag="on" ruleset="cee")
+input(type="imfile" file="$IN/fresh.log" tag="fresh" freshStartTail="on" ruleset="fresh")
 EOF
 }
 
@@ -73,17 +83,20 @@ start_both()
     track_pid "$SL"
 }
 
-# wait until both output trees stopped changing (at most 15 s)
+# wait until both output trees stopped changing for QUIET tenths of a second (at most 15 s;
+# longer than the polling interval in polling mode)
+QUIET=5
+[ "$MODE" = polling ] && QUIET=15
 wait_quiet()
 {
     local prev='' cur i
     for i in $(seq 150); do
         sleep 0.1
         cur=$(cat "$T"/rsyslog/out/* "$T"/sluice/out/* 2> /dev/null | md5sum)
-        if [ "$cur" = "$prev" ] && [ "$i" -gt 10 ]; then
+        if [ "$cur" = "$prev" ] && [ "$i" -gt $((2 * QUIET)) ]; then
             return 0
         fi
-        [ $((i % 5)) -eq 0 ] && prev=$cur
+        [ $((i % QUIET)) -eq 0 ] && prev=$cur
     done
     return 0
 }
@@ -97,7 +110,7 @@ stop_both()
 compare()
 {
     local f bad=0
-    for f in plain plain.trad para indent start end trim; do
+    for f in plain plain.trad para indent start end trim cee $2; do
         [ -s "$T/rsyslog/out/$f" ] || fail "rsyslogd wrote no $f"
         if ! cmp -s "$T/rsyslog/out/$f" "$T/sluice/out/$f"; then
             log "$1: output $f differs:"
@@ -134,7 +147,8 @@ compare()
 start_both
 wait_quiet
 stop_both
-compare "first run"
+compare "first run" ''
+[ -e "$T/sluice/out/fresh" ] && fail "freshStartTail: old lines were read"
 n1=$(wc -l < "$T/sluice/out/plain")
 [ "$n1" -eq 44 ] || fail "expected 44 lines from plain.log, got $n1"
 
@@ -148,13 +162,15 @@ start_both
 wait_quiet
 printf 'while running\n' >> "$IN/plain.log"
 printf 'wb2\n' >> "$IN/w/b/x2.log"
+printf 'new 1\n' >> "$IN/fresh.log"
 mkdir -p "$IN/w/d"
 printf 'wd1\n' > "$IN/w/d/x3.log"
 wait_quiet
 stop_both
-compare "after restart"
+compare "after restart" fresh
+[ "$(cat "$T/sluice/out/fresh" | wc -l)" -eq 1 ] || fail "freshStartTail: want only the new line"
 n2=$(wc -l < "$T/sluice/out/plain")
 [ "$n2" -eq $((n1 + 3)) ] || fail "expected 3 more lines from plain.log after the restart, got $((n2 - n1))"
 grep -q 'unfinished finished' "$T/sluice/out/plain" || fail "the line unfinished at the restart is not whole"
-log "ok: outputs and state files equal to rsyslogd's ($n2 plain lines, 2 runs)"
+log "ok ($MODE): outputs and state files equal to rsyslogd's ($n2 plain lines, 2 runs)"
 exit 0
