@@ -309,7 +309,9 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
                "mode - ignored");
         in->max_lines = 0;
     }
-    if (in->max_submit <= 0) {
+    if (in->max_submit <= 0 || in->max_submit > 65536) {
+        h->log(SL_LOG_WARNING, "imfile", "imfile: maxSubmitAtOnce %lld out of range 1..65536, "
+               "using 1024", (long long)in->max_submit);
         in->max_submit = 1024;
     }
     if (!in->rm_state_old) {

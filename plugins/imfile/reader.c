@@ -276,9 +276,26 @@ size_t imf_rd_feed(struct imf_rd *r, const char *p, size_t n, time_t now, imf_em
         int regex = c->start_re != NULL || c->end_re != NULL;
         while (i < n) {
             const char *nl = memchr(p + i, '\n', n - i);
-            if (nl == NULL) {
-                db_add(&r->line, p + i, n - i);
-                r->curr_offs += (int64_t)(n - i);
+            if (nl == NULL || r->line.len + (size_t)(nl - (p + i)) >= IMF_MAX_LINE) {
+                size_t k = n - i;
+                if (r->line.len + k >= IMF_MAX_LINE) {
+                    /* no line end within the limit: what is there goes out as a line */
+                    k = IMF_MAX_LINE - r->line.len;
+                    db_add(&r->line, p + i, k);
+                    i += k;
+                    r->curr_offs += (int64_t)k;
+                    if (toolong != NULL) {
+                        toolong(arg, 0);
+                    }
+                    int stop = regex ? regex_line(r, emit, toolong, arg)
+                                     : finish_line(r, emit, arg);
+                    if (stop) {
+                        return i;
+                    }
+                    continue;
+                }
+                db_add(&r->line, p + i, k);
+                r->curr_offs += (int64_t)k;
                 return n;
             }
             size_t len = (size_t)(nl - (p + i));
@@ -306,8 +323,15 @@ size_t imf_rd_feed(struct imf_rd *r, const char *p, size_t n, time_t now, imf_em
             r->pend = -1;
         }
         int stop = 0;
+        if (r->line.len >= IMF_MAX_LINE) {
+            if (toolong != NULL) {
+                toolong(arg, 0);
+            }
+            r->prev_was_nl = 0;
+            stop = finish_line(r, emit, arg);
+        }
         if (c->mode == 1) {
-            stop = mode1_char(r, ch, emit, arg);
+            stop |= mode1_char(r, ch, emit, arg);
         } else {
             int unread = 0;
             if (mode2_char(r, ch, &unread)) {
@@ -317,7 +341,7 @@ size_t imf_rd_feed(struct imf_rd *r, const char *p, size_t n, time_t now, imf_em
                 }
                 trim_line(r);
                 r->prev_was_nl = 0;
-                stop = finish_line(r, emit, arg);
+                stop |= finish_line(r, emit, arg);
             }
         }
         if (stop) {

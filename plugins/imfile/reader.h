@@ -21,6 +21,10 @@ struct imf_dbuf {
     size_t len, cap;
 };
 
+/* A line (or readMode 1/2 text) still without its end is sent as it is once it reaches this
+ * many bytes (rsyslog has no limit: memory would grow with a file without line ends). */
+#define IMF_MAX_LINE (16u << 20)
+
 struct imf_rd_conf {
     int mode;                   /* readMode 0 (lines), 1 (paragraphs), 2 (indented) */
     const regex_t *start_re;    /* startmsg.regex or NULL */

@@ -207,6 +207,43 @@ START_TEST(test_regex)
 }
 END_TEST
 
+static size_t lens[8];
+static int nlens;
+
+static int collect_len(void *arg, const char *s, size_t len, int64_t off)
+{
+    (void)arg;
+    (void)s;
+    (void)off;
+    if (nlens < 8) {
+        lens[nlens++] = len;
+    }
+    return 0;
+}
+
+START_TEST(test_line_cap)
+{
+    struct imf_rd_conf c = { .mode = 0, .escape_lf = 1, .max_msg = 8096 };
+    struct imf_rd r;
+    imf_rd_init(&r, &c);
+    size_t chunk = 1u << 20;
+    char *x = malloc(chunk);
+    ck_assert_ptr_nonnull(x);
+    memset(x, 'x', chunk);
+    nlens = 0;
+    for (int i = 0; i < 16; i++) {
+        ck_assert_uint_eq(imf_rd_feed(&r, x, chunk, 1, collect_len, NULL, NULL), chunk);
+    }
+    ck_assert_uint_eq(imf_rd_feed(&r, "abc\n", 4, 1, collect_len, NULL, NULL), 4);
+    ck_assert_int_eq(nlens, 2);
+    ck_assert_uint_eq(lens[0], IMF_MAX_LINE);
+    ck_assert_uint_eq(lens[1], 3);
+    ck_assert_int_eq(r.curr_offs, (int64_t)IMF_MAX_LINE + 4);
+    free(x);
+    imf_rd_free(&r);
+}
+END_TEST
+
 START_TEST(test_file_id)
 {
     char id[17];
@@ -501,6 +538,7 @@ static Suite *imfile_suite(void)
     tcase_add_test(r, test_mode2);
     tcase_add_test(r, test_regex);
     tcase_add_test(r, test_file_id);
+    tcase_add_test(r, test_line_cap);
     suite_add_tcase(s, r);
     TCase *p = tcase_create("plugin");
     tcase_add_checked_fixture(p, setup, teardown);
