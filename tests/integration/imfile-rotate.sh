@@ -35,6 +35,17 @@ EOF
 conf rsyslog > "$T/rsyslog.conf"
 conf sluice > "$T/sluice.conf"
 
+# stop_sluiced: SIGTERM; it must exit within 20 s with status 0 and no sanitizer report
+stop_sluiced()
+{
+    local st=0
+    kill -TERM "$SL" 2> /dev/null
+    wait_pid_exit "$SL" 20 || fail "sluiced did not exit within 20 s of SIGTERM"
+    wait "$SL" || st=$?
+    [ "$st" -eq 0 ] || fail "sluiced exited with status $st"
+    ! grep -q 'Sanitizer\|runtime error' "$T/sluice.err" || fail "sanitizer report in sluice.err"
+}
+
 start_both()
 {
     "$RSYSLOGD" -n -iNONE -f "$T/rsyslog.conf" < /dev/null > /dev/null 2>> "$T/rsyslog.err" &
@@ -70,7 +81,7 @@ done
 [ "$(progress)" -ge $((N / 2)) ] || fail "the writer did not get to line $((N / 2))"
 log "restart at line $(progress)"
 stop_pid "$RS" 20
-stop_pid "$SL" 20
+stop_sluiced
 start_both
 
 wait "$W" || fail "the writer failed: $(cat "$T/writer.err")"
@@ -81,7 +92,7 @@ for i in $(seq 150); do
 done
 sleep 0.5
 stop_pid "$RS" 20
-stop_pid "$SL" 20
+stop_sluiced
 
 # check_seq FILE: exactly the lines 1..N in order
 check_seq()

@@ -72,6 +72,17 @@ conf rsyslog > "$T/rsyslog.conf"
 conf sluice > "$T/sluice.conf"
 DUT=sluice dut_check "$T/sluice.conf" || { cat "$T/check.err" >&2; fail "sluiced -N1 rejects the config"; }
 
+# stop_sluiced: SIGTERM; it must exit within 20 s with status 0 and no sanitizer report
+stop_sluiced()
+{
+    local st=0
+    kill -TERM "$SL" 2> /dev/null
+    wait_pid_exit "$SL" 20 || fail "sluiced did not exit within 20 s of SIGTERM"
+    wait "$SL" || st=$?
+    [ "$st" -eq 0 ] || fail "sluiced exited with status $st"
+    ! grep -q 'Sanitizer\|runtime error' "$T/sluice.err" || fail "sanitizer report in sluice.err"
+}
+
 start_both()
 {
     "$RSYSLOGD" -n -iNONE -f "$T/rsyslog.conf" < /dev/null > /dev/null 2>> "$T/rsyslog.err" &
@@ -104,7 +115,7 @@ wait_quiet()
 stop_both()
 {
     stop_pid "$RS" 20
-    stop_pid "$SL" 20
+    stop_sluiced
 }
 
 compare()
