@@ -24,7 +24,9 @@
  *     core accepted, so a restart neither repeats nor loses lines.
  *   - Rotation: files are tracked by inode.  A file whose name now leads to another inode
  *     (rename rotation) or to none is read to its end, its state saved (or removed, with
- *     deleteStateOnFileDelete, when the file is gone), then the new file is opened.  A file
+ *     deleteStateOnFileDelete, when the file is gone: at once, where rsyslogd reads a
+ *     deleted file for 5 s more; and a renamed file keeps its state in polling mode too,
+ *     where rsyslogd's removes it), then the new file is opened.  A file
  *     that shrank below the read offset, or whose last block read changed (copytruncate),
  *     is read again from the start with reopenOnTruncate, as rsyslog's stream does.
  *   - inotify mode watches the directories (and, for wildcard directories, every level of

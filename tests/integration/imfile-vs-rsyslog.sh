@@ -4,9 +4,10 @@
 # every output file and every state file must be equal byte for byte.  Covered: plain
 # lines (tab, empty lines, UTF-8, an unfinished last line kept in the state), readMode 1
 # and 2, startmsg.regex, endmsg.regex with escapeLF.replacement, trimLineOverBytes,
-# facility/severity names and numbers, addCeeTag, freshStartTail, tag with and without colon, addMetadata default (on)
-# and off, ruleset=, wildcards in directory and file names, a file longer than 512 bytes
-# (state name with rsyslog's file id).  Then both are restarted after more lines are
+# facility/severity names and numbers, addCeeTag, freshStartTail, tag with and without
+# colon, addMetadata default (on) and off, ruleset=, wildcards in directory and file names
+# (a directory made while running), a file longer than 512 bytes (state name with
+# rsyslog's file id), a file deleted while running (its state file goes).  Then both are restarted after more lines are
 # appended: the second part must again be equal, with nothing repeated.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -136,8 +137,8 @@ compare()
         bad=1
     fi
     # state files: same names (inode, file id) and contents
-    (cd "$T/rsyslog" && ls imfile-state:* 2> /dev/null | sort) > "$T/rs.states"
-    (cd "$T/sluice" && ls imfile-state:* 2> /dev/null | sort) > "$T/sl.states"
+    (cd "$T/rsyslog" && ls imfile-state:* 2> /dev/null | grep -vx "${DELETED:-none}" | sort) > "$T/rs.states"
+    (cd "$T/sluice" && ls imfile-state:* 2> /dev/null | grep -vx "${DELETED:-none}" | sort) > "$T/sl.states"
     [ -s "$T/rs.states" ] || fail "rsyslogd wrote no state files"
     if ! cmp -s "$T/rs.states" "$T/sl.states"; then
         log "$1: state file names differ:"
@@ -177,6 +178,13 @@ printf 'new 1\n' >> "$IN/fresh.log"
 mkdir -p "$IN/w/d"
 printf 'wd1\n' > "$IN/w/d/x3.log"
 wait_quiet
+# a deleted file's state file goes (deleteStateOnFileDelete, default on).  rsyslogd keeps
+# reading a deleted file for 5 s and removes its state only at a later directory event:
+# that state file is left out of the comparison.
+DELETED=imfile-state:$(stat -c %i "$IN/w/b/x2.log")
+rm -f "$IN/w/b/x2.log"
+sleep 1.5
+[ -e "$T/sluice/$DELETED" ] && fail "the state file of the deleted file is still there"
 stop_both
 compare "after restart" fresh
 [ "$(cat "$T/sluice/out/fresh" | wc -l)" -eq 1 ] || fail "freshStartTail: want only the new line"
