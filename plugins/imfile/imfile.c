@@ -358,6 +358,12 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
     in->rc.max_msg = h->max_message_size();
     in->rc.read_timeout = in->read_timeout >= 0 ? in->read_timeout : m->read_timeout;
     in->statedir = m->statedir != NULL ? m->statedir : h->global_str("workDirectory");
+    static atomic_int warned;
+    if (in->statedir == NULL && atomic_exchange(&warned, 1) == 0) {
+        h->log(SL_LOG_ERR, "imfile", "imfile: no working or state file directory set, imfile "
+               "will create state files in the current working directory (probably the root "
+               "dir). Use global(workDirectory=\"/some/path\") to set the working directory");
+    }
     if (h->prop_ref("$!metadata!filename", &in->h_fname) != 0 ||
         h->prop_ref("$!metadata!fileoffset", &in->h_foffs) != 0) {
         return SL_ECONFIG;
@@ -749,8 +755,10 @@ static struct imf_file *open_file(struct imf_inst *in, const char *path, int ini
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        in->h->log(SL_LOG_ERR, "imfile", "imfile: error accessing file '%s': %s", path,
-                   strerror(errno));
+        if (errno != ENOENT || in->not_found_err) {
+            in->h->log(SL_LOG_ERR, "imfile", "imfile: error accessing file '%s': %s", path,
+                       strerror(errno));
+        }
         return NULL;
     }
     struct stat st;
@@ -885,10 +893,11 @@ static int scan(struct imf_inst *in, int initial, char *buf)
             changed = 1;
         }
     }
-    if (initial && n == 0 && !in->has_wild && in->not_found_err) {
-        in->h->log(SL_LOG_ERR, "imfile", "imfile: file '%s' could not be accessed: %s - "
-                   "it is monitored and read once it exists", in->pattern,
-                   strerror(ENOENT));
+    if (initial && !in->has_wild && access(in->pattern, R_OK) != 0) {
+        in->h->log(SL_LOG_ERR, "imfile", "imfile: on startup file '%s' does not exist but is "
+                   "configured in static file monitor - this may indicate a misconfiguration. "
+                   "If the file appears at a later time, it will automatically be processed. "
+                   "Reason: %s", in->pattern, strerror(errno));
     }
     free(isnew);
     if (grc == 0) {

@@ -505,6 +505,22 @@ START_TEST(test_fresh_start_tail)
 }
 END_TEST
 
+/* a file that appears later, in a directory that appears later: read from its start */
+START_TEST(test_appears_later)
+{
+    struct tinst t;
+    const char *kv[] = { "file", path("later/l.log"), "tag", "l", "freshStartTail", "on",
+                         NULL };
+    start_inst(&t, kv);
+    usleep(200000);
+    ck_assert_int_eq(mkdir(path("later"), 0755), 0);
+    append("later/l.log", "a\nb\n");
+    ck_assert_int_eq(fh_wait_count(2, 5000), 0);
+    ck_assert_str_eq(msg_text(0), "a");
+    stop_inst(&t);
+}
+END_TEST
+
 START_TEST(test_bad_config)
 {
     void *mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
@@ -549,6 +565,7 @@ static Suite *imfile_suite(void)
     tcase_add_test(p, test_truncate);
     tcase_add_test(p, test_wildcards);
     tcase_add_test(p, test_fresh_start_tail);
+    tcase_add_test(p, test_appears_later);
     tcase_add_test(p, test_bad_config);
     suite_add_tcase(s, p);
     return s;
