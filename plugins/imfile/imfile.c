@@ -128,7 +128,10 @@ struct imf_inst {
     void *h_fname, *h_foffs, *h_hostname;
     char *hostname;             /* the local host name, as the core gives local inputs */
     int64_t lines_pass;
-    _Atomic uint64_t *c_lines, *c_bytes, *c_trunc, *c_toolong, *c_state_err;
+    time_t rl_minute;           /* maxBytesPerMinute / maxLinesPerMinute, as rsyslog's */
+    int64_t rl_bytes, rl_lines;
+    _Atomic uint64_t *c_lines, *c_bytes, *c_trunc, *c_toolong, *c_state_err,
+        *c_ratelimited;
 };
 
 
@@ -192,7 +195,7 @@ static const struct sl_param imf_params[] = {
     { "deleteStateOnFileDelete", SL_PT_BOOL, 0, IO(rm_state), "on", NULL, NULL,
       "remove the state file when the file is deleted" },
     { "delay.message", SL_PT_NONNEG, 0, IO(delay_msg), "0", NULL, NULL,
-      "microseconds to wait after each message" },
+      "microseconds to wait before each message" },
     { "addMetadata", SL_PT_BOOL, 0, IO(add_metadata), "on", NULL, NULL,
       "$!metadata!filename and $!metadata!fileoffset" },
     { "addCeeTag", SL_PT_BOOL, 0, IO(add_cee), "off", NULL, NULL,
@@ -319,10 +322,6 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
     if (!in->rm_state_old) {
         in->rm_state = 0;
     }
-    if (in->max_bytes_min > 0 || in->max_lines_min > 0 || in->delay_msg > 0) {
-        h->log(SL_LOG_WARNING, "imfile", "imfile: maxBytesPerMinute, maxLinesPerMinute and "
-               "delay.message are accepted but not acted on by sluice");
-    }
     /* normalizePath: "./x" -> "x", relative -> absolute */
     const char *f = in->file;
     if (m->normalize_path && f[0] == '.' && f[1] == '/') {
@@ -377,6 +376,7 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_trunc = h->counter("imfile", in->pattern, "truncations");
     in->c_toolong = h->counter("imfile", in->pattern, "messages.cut");
     in->c_state_err = h->counter("imfile", in->pattern, "state.errors");
+    in->c_ratelimited = h->counter("imfile", in->pattern, "ratelimit.discarded");
     return 0;
 }
 
@@ -577,11 +577,49 @@ static void local_hostname(struct imf_inst *in)
     h->msg_unref(m);
 }
 
+/* maxBytesPerMinute / maxLinesPerMinute, rule for rule as rsyslog 8.2302's
+ * checkPerMinuteRateLimits (one minute window per input(); with both limits the byte check
+ * moves the window first).  Returns 1 when the message is to be dropped. */
+static int rate_limited(struct imf_inst *in, size_t len)
+{
+    time_t minute = time(NULL) / 60;
+    if (in->max_bytes_min > 0) {
+        if (in->rl_minute == minute) {
+            in->rl_bytes += (int64_t)len;
+            if (in->rl_bytes > in->max_bytes_min) {
+                return 1;
+            }
+        } else {
+            in->rl_minute = minute;
+            in->rl_bytes = (int64_t)len;
+        }
+    }
+    if (in->max_lines_min > 0) {
+        if (in->rl_minute == minute) {
+            in->rl_lines++;
+            if (in->rl_lines > in->max_lines_min) {
+                return 1;
+            }
+        } else {
+            in->rl_minute = minute;
+            in->rl_lines = 1;
+        }
+    }
+    return 0;
+}
+
 static int emit(void *arg, const char *s, size_t len, int64_t offset)
 {
     struct imf_inst *in = arg;
     if (len == 0) {
         return 0;   /* rsyslog does not process empty lines */
+    }
+    if ((in->max_bytes_min > 0 || in->max_lines_min > 0) && rate_limited(in, len)) {
+        atomic_fetch_add(in->c_ratelimited, 1);
+        return 0;
+    }
+    if (in->delay_msg > 0) {
+        usleep((useconds_t)in->delay_msg);   /* delay.message, microseconds (a test aid) */
     }
     const struct sl_host *h = in->h;
     struct sl_msg *m;
@@ -600,6 +638,8 @@ static int emit(void *arg, const char *s, size_t len, int64_t offset)
         m = new_msg(in, s, len);
     }
     if (!in->need_parse) {
+        /* (needParse: the ruleset's parser chain runs; it takes a HOSTNAME from the line,
+         * where rsyslog's, without PARSE_HOSTNAME for imfile, takes the TAG there) */
         struct sl_msg_fields fl = { 0 };
         fl.set = SL_MF_PRI | SL_MF_TAG;
         fl.pri = in->pri;

@@ -521,6 +521,20 @@ START_TEST(test_appears_later)
 }
 END_TEST
 
+START_TEST(test_ratelimit)
+{
+    struct tinst t;
+    const char *kv[] = { "file", path("rl.log"), "tag", "rl", "maxLinesPerMinute", "2", NULL };
+    append("rl.log", "1\n2\n3\n4\n5\n");
+    start_inst(&t, kv);
+    ck_assert_int_eq(fh_wait_count(2, 5000), 0);
+    usleep(300000);
+    ck_assert_uint_eq(fh_count(), 2);
+    ck_assert_uint_eq(fh_counter_value("ratelimit.discarded"), 3);
+    stop_inst(&t);
+}
+END_TEST
+
 START_TEST(test_bad_config)
 {
     void *mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
@@ -566,6 +580,7 @@ static Suite *imfile_suite(void)
     tcase_add_test(p, test_wildcards);
     tcase_add_test(p, test_fresh_start_tail);
     tcase_add_test(p, test_appears_later);
+    tcase_add_test(p, test_ratelimit);
     tcase_add_test(p, test_bad_config);
     suite_add_tcase(s, p);
     return s;
