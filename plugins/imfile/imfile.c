@@ -71,6 +71,8 @@
 #include "reader.h"
 
 #define IMF_READ_BUF 65536
+#define IMF_WATCH_MASK (IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
+                        IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 #define IMF_ID_BYTES 512
 
 struct imf_mod {
@@ -96,6 +98,8 @@ struct imf_file {
     unsigned char last[IMF_ID_BYTES]; /* the last bytes read (truncation check) */
     size_t last_len;
     int seen;
+    int dir_wd;                 /* inotify watch of its directory, -1 none */
+    int dirty;                  /* an IN_MODIFY named it since it was last read */
 };
 
 struct imf_inst {
@@ -755,7 +759,9 @@ static int read_file(struct imf_inst *in, struct imf_file *f, char *buf)
             break;
         }
     }
-    flush(in);
+    if (had || in->nbatch > 0) {
+        flush(in);   /* (nothing read: the state is what it was) */
+    }
     return had;
 }
 
@@ -783,6 +789,31 @@ static void close_file(struct imf_inst *in, struct imf_file *f, int drain, char 
     free(f->good);
     free(f->path);
     free(f);
+}
+
+/* The watch of f's directory (the same the pattern's watches use: inotify gives one
+ * descriptor per directory), so IN_MODIFY events can name f. */
+static void watch_dir(struct imf_inst *in, struct imf_file *f)
+{
+    f->dir_wd = -1;
+    const char *slash = strrchr(f->path, '/');
+    if (in->ifd < 0 || slash == NULL) {
+        return;
+    }
+    char dir[PATH_MAX];
+    size_t n = slash == f->path ? 1 : (size_t)(slash - f->path);
+    if (n >= sizeof dir) {
+        return;
+    }
+    memcpy(dir, f->path, n);
+    dir[n] = '\0';
+    f->dir_wd = inotify_add_watch(in->ifd, dir, IMF_WATCH_MASK);
+}
+
+static const char *base_name(const struct imf_file *f)
+{
+    const char *slash = strrchr(f->path, '/');
+    return slash != NULL ? slash + 1 : f->path;
 }
 
 static struct imf_file *open_file(struct imf_inst *in, const char *path, int initial)
@@ -815,6 +846,7 @@ static struct imf_file *open_file(struct imf_inst *in, const char *path, int ini
     f->fd = fd;
     f->dev = st.st_dev;
     f->ino = st.st_ino;
+    watch_dir(in, f);
     imf_rd_init(&f->rd, &in->rc);
     if (!load_state(in, f) && initial && in->fresh_tail) {
         f->rd.curr_offs = f->rd.strt_offs = st.st_size;
@@ -830,8 +862,7 @@ static void add_watches(struct imf_inst *in)
     if (in->ifd < 0) {
         return;
     }
-    const uint32_t mask = IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                          IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+    const uint32_t mask = IMF_WATCH_MASK;
     char *dir = strdup(in->pattern);
     if (dir == NULL) {
         return;
@@ -908,6 +939,7 @@ static int scan(struct imf_inst *in, int initial, char *buf)
             if (p != NULL) {
                 free(f->path);
                 f->path = p;
+                watch_dir(in, f);
             }
         }
     }
@@ -960,6 +992,15 @@ static int drain_inotify(struct imf_inst *in)
             const struct inotify_event *ev = (const struct inotify_event *)(void *)p;
             if (ev->mask & ~(uint32_t)(IN_MODIFY | IN_CLOSE_WRITE)) {
                 rescan = 1;
+            } else if (ev->len > 0) {
+                /* a change of one file: read that one (others in the directory: nothing
+                 * to do; a file not opened yet is found by the next scan) */
+                for (struct imf_file *f = in->files; f != NULL; f = f->next) {
+                    if (f->dir_wd == ev->wd && strcmp(base_name(f), ev->name) == 0) {
+                        f->dirty = 1;
+                        break;
+                    }
+                }
             }
             p += sizeof *ev + ev->len;
         }
@@ -1010,14 +1051,20 @@ static int imf_run(void *inst)
         if (in->ifd >= 0 && (pf[1].revents & POLLIN)) {
             rescan |= drain_inotify(in);
         }
+        int all = rescan;
         if (rescan || mono_ms() - last_scan >= 1000) {
             scan(in, 0, buf);
             last_scan = mono_ms();
+            all = 1;
         }
+        /* every file after a scan (at least once a second), else those events named */
         had = 0;
         for (struct imf_file *f = in->files; f != NULL && !atomic_load(&in->stop);
              f = f->next) {
-            had |= read_file(in, f, buf);
+            if (all || f->dirty) {
+                f->dirty = 0;
+                had |= read_file(in, f, buf);
+            }
         }
         if (timeouts) {
             time_t now = time(NULL);
