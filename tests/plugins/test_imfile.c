@@ -535,6 +535,28 @@ START_TEST(test_ratelimit)
 }
 END_TEST
 
+/* polling mode, maxLinesAtOnce: two lines of one file, then the other file's */
+START_TEST(test_max_lines_at_once)
+{
+    struct tinst t;
+    char p[256];
+    snprintf(p, sizeof p, "%s/m*.log", dir);
+    append("m1.log", "a1\na2\na3\na4\n");
+    append("m2.log", "b1\nb2\nb3\nb4\n");
+    const char *kv[] = { "mod:mode", "polling", "file", p, "tag", "m", "maxLinesAtOnce", "2",
+                         NULL };
+    start_inst(&t, kv);
+    ck_assert_int_eq(fh_wait_count(8, 5000), 0);
+    char first = msg_text(0)[0];
+    ck_assert_int_eq(msg_text(1)[0], first);
+    ck_assert_int_ne(msg_text(2)[0], first);
+    ck_assert_int_ne(msg_text(3)[0], first);
+    ck_assert_int_eq(msg_text(4)[0], first);
+    ck_assert_str_eq(msg_text(4) + 1, "3");
+    stop_inst(&t);
+}
+END_TEST
+
 START_TEST(test_bad_config)
 {
     void *mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
@@ -581,6 +603,7 @@ static Suite *imfile_suite(void)
     tcase_add_test(p, test_fresh_start_tail);
     tcase_add_test(p, test_appears_later);
     tcase_add_test(p, test_ratelimit);
+    tcase_add_test(p, test_max_lines_at_once);
     tcase_add_test(p, test_bad_config);
     suite_add_tcase(s, p);
     return s;
