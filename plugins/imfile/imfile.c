@@ -134,8 +134,9 @@ struct imf_inst {
     int64_t lines_pass;
     time_t rl_minute;           /* maxBytesPerMinute / maxLinesPerMinute, as rsyslog's */
     int64_t rl_bytes, rl_lines;
+    time_t open_err_logged;
     _Atomic uint64_t *c_lines, *c_bytes, *c_trunc, *c_toolong, *c_state_err,
-        *c_ratelimited;
+        *c_ratelimited, *c_open_err;
 };
 
 
@@ -381,6 +382,7 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_toolong = h->counter("imfile", in->pattern, "messages.cut");
     in->c_state_err = h->counter("imfile", in->pattern, "state.errors");
     in->c_ratelimited = h->counter("imfile", in->pattern, "ratelimit.discarded");
+    in->c_open_err = h->counter("imfile", in->pattern, "open.errors");
     return 0;
 }
 
@@ -824,9 +826,14 @@ static struct imf_file *open_file(struct imf_inst *in, const char *path, int ini
             return NULL;
         }
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a name that became a FIFO since the scan's stat() must not block */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        if (errno != ENOENT || in->not_found_err) {
+        atomic_fetch_add(in->c_open_err, 1);
+        /* tried again at every scan: logged at most once a minute */
+        time_t now = time(NULL);
+        if ((errno != ENOENT || in->not_found_err) && now - in->open_err_logged >= 60) {
+            in->open_err_logged = now;
             in->h->log(SL_LOG_ERR, "imfile", "imfile: error accessing file '%s': %s", path,
                        strerror(errno));
         }
