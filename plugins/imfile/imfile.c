@@ -557,7 +557,9 @@ static int flush(struct imf_inst *in)
  * local inputs (read once from a probe message, see local_hostname). */
 static struct sl_msg *new_msg(struct imf_inst *in, const char *s, size_t len)
 {
-    if (in->hostname == NULL) {
+    if (in->hostname == NULL || in->need_parse) {
+        /* (needParse: a line without a HOSTNAME gets the local host's, as from the core's
+         * other local inputs) */
         return in->h->msg_new(in->ctx, s, len, NULL, 0);
     }
     struct sockaddr_storage none;
