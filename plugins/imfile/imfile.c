@@ -134,7 +134,7 @@ struct imf_inst {
     int64_t lines_pass;
     time_t rl_minute;           /* maxBytesPerMinute / maxLinesPerMinute, as rsyslog's */
     int64_t rl_bytes, rl_lines;
-    time_t open_err_logged;
+    time_t open_err_logged, state_err_logged;
     _Atomic uint64_t *c_lines, *c_bytes, *c_trunc, *c_toolong, *c_state_err,
         *c_ratelimited, *c_open_err;
 };
@@ -452,9 +452,13 @@ static void persist(struct imf_inst *in, struct imf_file *f)
             unlink(tmp);
         }
         atomic_fetch_add(in->c_state_err, 1);
-        in->h->log(SL_LOG_ERR, "imfile", "imfile: could not persist state file %s - data "
-                   "may be repeated on next startup. Is WorkDirectory set? (%s)", name,
-                   strerror(e));
+        time_t now = time(NULL);
+        if (now - in->state_err_logged >= 60) {   /* per batch at worst: once a minute */
+            in->state_err_logged = now;
+            in->h->log(SL_LOG_ERR, "imfile", "imfile: could not persist state file %s - "
+                       "data may be repeated on next startup. Is WorkDirectory set? (%s)",
+                       name, strerror(e));
+        }
         return;
     }
     if (strcmp(f->file_id, id) != 0) {

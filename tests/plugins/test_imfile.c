@@ -646,6 +646,26 @@ START_TEST(test_max_lines_at_once)
 }
 END_TEST
 
+/* a work directory that cannot be written: counted and logged, reading goes on */
+START_TEST(test_state_error)
+{
+    static const char *bad[] = { "workDirectory", "/nonexistent/sluice-imfile", NULL };
+    fh_globals = bad;
+    struct tinst t;
+    const char *kv[] = { "file", path("s.log"), "tag", "s", "persistStateAfterSubmission",
+                         "on", NULL };
+    append("s.log", "1\n");
+    start_inst(&t, kv);
+    ck_assert_int_eq(fh_wait_count(1, 5000), 0);
+    append("s.log", "2\n");
+    ck_assert_int_eq(fh_wait_count(2, 5000), 0);
+    stop_inst(&t);
+    ck_assert_uint_ge(fh_counter_value("state.errors"), 2);
+    ck_assert_ptr_nonnull(strstr(fh_last_log, "could not persist state file"));
+    fh_globals = globals;
+}
+END_TEST
+
 START_TEST(test_bad_config)
 {
     void *mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
@@ -693,6 +713,7 @@ static Suite *imfile_suite(void)
     tcase_add_test(p, test_fresh_start_tail);
     tcase_add_test(p, test_appears_later);
     tcase_add_test(p, test_ratelimit);
+    tcase_add_test(p, test_state_error);
     tcase_add_test(p, test_max_lines_at_once);
     tcase_add_test(p, test_bad_config);
     suite_add_tcase(s, p);
