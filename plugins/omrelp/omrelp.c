@@ -31,6 +31,10 @@
  *   stays suspended and is retried (rsyslog disables the action for good and discards
  *   its messages; sluice keeps them in the queue).
  *   A record is sent up to its first NUL and cut to global maxMessageSize, as rsyslog does.
+ *   Unlike rsyslog's omrelp, a batch is not corked (relpCltHintBurstBegin/End, TCP_CORK):
+ *   when the window is full librelp waits for rsps to frames the kernel still holds back,
+ *   until the cork's 200 ms timer.  Measured on loopback, 100,000 messages into rsyslogd's
+ *   imrelp: 35 s corked (rsyslogd's own omrelp also takes 37 s), 3 s without.
  *
  * Threads (who owns what)
  *   - create()/destroy() run on the main thread and touch no librelp object (-N1 does not
@@ -395,7 +399,6 @@ static int omrelp_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
     if (!w->connected && do_connect(w) != 0) {
         return SL_SUSPEND;
     }
-    relpCltHintBurstBegin(w->clt);
     for (i = 0; i < b->n; i++) {
         w->buf.len = 0;
         if (h->render(in->tpl_eff, b->msgs[i], &w->buf) != 0) {
@@ -424,9 +427,6 @@ static int omrelp_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
         }
         atomic_fetch_add(in->c_sent, 1);
         w->nsent++;
-    }
-    if (w->connected) {
-        relpCltHintBurstEnd(w->clt);
     }
     if (i == b->n) {
         if (in->rebind > 0 && w->nsent >= in->rebind) {

@@ -90,3 +90,55 @@ relp_send_file()
     timeout 20 socat -u "OPEN:$2" "TCP:127.0.0.1:$1" 2>> "$T/socat.err" ||
         fail "sending $2 to port $1 failed"
 }
+
+# relp_restart_case SENDER RECEIVER SIGNAL [ACTION-PARAMS...]: 100,000 numbered messages (slflood) into
+# SENDER's imtcp, forwarded with omrelp to RECEIVER's imrelp; when a third has arrived
+# the receiver gets SIGNAL (TERM or KILL) and is started again 1 s after it exited.
+# None may be lost; duplicates (RELP re-sends what was not confirmed) are counted and
+# reported.  With KILL an rsyslogd receiver runs its rules on the input thread
+# (main_queue Direct) so that nothing it confirmed is still in memory: what is lost then
+# is lost by the protocol, not by the receiver's queue.
+relp_restart_case()
+{
+    local snd=$1 rcv=$2 sig=$3 total=100000 pin prelp rpid spid fpid got
+    shift 3
+    new_port pin
+    new_port prelp
+    relp_recv_conf "$T/recv" "$prelp" '%msg%\n'
+    if [ "$sig" = KILL ]; then
+        [ "$rcv" = rsyslog ] || fail "relp_restart_case: KILL needs an rsyslogd receiver"
+        sed -i 's/^main_queue(.*/main_queue(queue.type="Direct")/' "$T/recv/recv.conf"
+    fi
+    relp_send_conf "$T/send" "$pin" "$prelp" "$@"
+    relp_start "$rcv" "$T/recv/recv.conf" recv
+    rpid=$STARTED_PID
+    wait_port tcp "$prelp" 15 || fail "$rcv receiver does not listen on $prelp"
+    relp_start "$snd" "$T/send/send.conf" send
+    spid=$STARTED_PID
+    wait_port tcp "$pin" 15 || fail "$snd sender does not listen on $pin"
+    [ -x "$SLFLOOD" ] || fail "$SLFLOOD not built"
+    timeout 60 "$SLFLOOD" -p "$pin" -t tcp -n "$total" -c 1 2>> "$T/slflood.err" &
+    fpid=$!
+    track_pid "$fpid"
+    wait_lines "$T/recv/out.log" $((total / 3)) 30 || fail "a third did not arrive within 30 s"
+    kill -"$sig" "$rpid"
+    wait_pid_exit "$rpid" 20 || fail "receiver did not exit after SIG$sig"
+    wait "$rpid" 2> /dev/null
+    got=$(count_lines "$T/recv/out.log")
+    log "receiver ($rcv) got SIG$sig after $got messages"
+    sleep 1
+    relp_start "$rcv" "$T/recv/recv.conf" recv
+    rpid=$STARTED_PID
+    wait_port tcp "$prelp" 15 || fail "$rcv receiver did not listen again on $prelp"
+    wait "$fpid" || fail "slflood failed"
+    wait_lines "$T/recv/out.log" "$total" 40 || true
+    wait_stable "$T/recv/out.log" 2 20 || true
+    relp_stop "$spid" "sender ($snd)"
+    relp_stop "$rpid" "receiver ($rcv)"
+    [ -x "$SLVERIFY" ] || fail "$SLVERIFY not built"
+    "$SLVERIFY" -n "$total" -c 1 -d -o "$T/recv/out.log" > "$T/verify.out" 2>&1
+    local rc=$?
+    cat "$T/verify.out" | tail -n 3
+    [ "$rc" -eq 0 ] || fail "$snd -> $rcv: messages lost across the receiver's restart"
+    log "$snd -> $rcv, receiver SIG$sig mid-stream: $(tail -n 1 "$T/verify.out")"
+}
