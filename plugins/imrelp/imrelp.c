@@ -277,7 +277,7 @@ static int imrelp_create(void *inst, void *modconf, const struct sl_host *h,
     in->ctx = ctx;
     in->mod = modconf;
     g_host = h;
-    snprintf(in->who, sizeof in->who, "imrelp[%s]", in->port != NULL ? in->port : "?");
+    snprintf(in->who, sizeof in->who, "imrelp");
     if (in->port == NULL || in->port[0] == '\0') {
         h->log(SL_LOG_ERR, "imrelp", "imrelp: parameter \"port\" must not be empty");
         return SL_ECONFIG;

@@ -174,6 +174,9 @@ static void on_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code
     }
     w->auth_failed = 1;
     atomic_fetch_add(w->in->c_auth, 1);
+    if (w->suspended_logged) {
+        return;   /* once per suspension; counted every time */
+    }
     w->in->h->log(SL_LOG_ERR, w->in->who, "omrelp[%s:%s]: authentication error '%s', peer "
                   "is '%s' - suspending action", w->in->target, w->in->port, errmsg, authinfo);
 }
@@ -297,7 +300,7 @@ static int omrelp_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, "omrelp", "omrelp: parameter \"target\" must not be empty");
         return SL_ECONFIG;
     }
-    snprintf(in->who, sizeof in->who, "omrelp[%s:%s]", in->target, in->port);
+    snprintf(in->who, sizeof in->who, "omrelp");
     in->tpl_eff = in->tpl != NULL ? in->tpl : h->template_find("RSYSLOG_ForwardFormat");
     if (in->tpl_eff == NULL) {
         h->log(SL_LOG_ERR, in->who, "omrelp: template RSYSLOG_ForwardFormat not found");
