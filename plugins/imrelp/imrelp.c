@@ -32,7 +32,9 @@
  *     epoll loop, the sessions, TLS handshakes and every callback (syslog receive, errors,
  *     authentication errors) run on that thread.  librelp starts no thread of its own for
  *     a server.
- *   - stop() (another thread) sets librelp's stop flag and interrupts epoll_wait() with
+ *   - stop() (another thread) sets librelp's stop flags (relpEngineSetStop and the
+ *     "shutdown immediately" flag, which relpEngineRun does not reset when it starts, so a
+ *     stop before run() reached it is kept) and interrupts epoll_wait() with
  *     SIGTTIN sent to the run() thread (a no-op handler, installed once, without
  *     SA_RESTART; rsyslog's imrelp uses the same signal), repeated every 20 ms (at most 2 s)
  *     until run() has returned, because the signal may land just before epoll_wait().
@@ -101,6 +103,8 @@ struct imrelp_inst {
     atomic_int run_tid_set;
     atomic_int running;
     atomic_int stopping;
+    int shutdown_immdt;            /* librelp's "shut down immediately" flag (read by
+                                    * relpEngineRun; written with __atomic_store_n) */
     _Atomic uint64_t *c_received, *c_errors, *c_auth, *c_lost;
 };
 
@@ -359,6 +363,9 @@ static int imrelp_open(void *inst)
     (void)relpEngineSetOnAuthErr(in->eng, on_auth_err);
     /* the core resolves fromhost from the address (its DNS cache and settings) */
     (void)relpEngineSetDnsLookupMode(in->eng, 0);
+    /* relpEngineRun() clears the stop flag when it starts; this one it never clears, so a
+     * stop() that comes before run() reached relpEngineRun() is not lost */
+    relpEngineSetShutdownImmdtPtr(in->eng, &in->shutdown_immdt);
     if (in->mod != NULL && in->mod->tlslib != NULL &&
         relpEngineSetTLSLibByName(in->eng, in->mod->tlslib) != RELP_RET_OK) {
         h->log(SL_LOG_WARNING, in->who, "imrelp: tlslib '%s' not accepted as valid by "
@@ -442,6 +449,7 @@ static void imrelp_stop(void *inst)
 {
     struct imrelp_inst *in = inst;
     atomic_store(&in->stopping, 1);
+    __atomic_store_n(&in->shutdown_immdt, 1, __ATOMIC_SEQ_CST);
     if (in->eng != NULL) {
         relpEngineSetStop(in->eng);
     }
