@@ -3,6 +3,7 @@
 # both sides (each checks the other's certificate name against tls.permittedPeer).
 #  1. rsyslogd -> rsyslogd (reference), sluiced -> sluiced, rsyslogd omrelp -> sluiced
 #     imrelp, sluiced omrelp -> rsyslogd imrelp: the same 20 records, byte for byte.
+#     And sluiced -> sluiced with authMode "fingerprint" (SHA1 fingerprints permitted).
 #  2. tls.permittedPeer refusal: sluiced imrelp that permits only "someone-else" refuses
 #     rsyslogd's omrelp (certificate sluice-client): nothing arrives, the refusal is logged;
 #     sluiced omrelp that permits only "wrong.invalid" refuses rsyslogd's imrelp
@@ -13,7 +14,7 @@
 # shellcheck source=tests/relp/lib-relp.sh
 . "$(dirname "$0")/lib-relp.sh"
 setup
-require_cmd socat certtool
+require_cmd socat certtool openssl
 relp_require
 
 P=$T/pki
@@ -56,8 +57,22 @@ for p in "ref rsyslog rsyslog" "s2s $S $S" "r2s rsyslog $S" "s2r $S rsyslog"; do
     wait_lines "$T/$1/recv/out.log" "$N" 20 || fail "$1 ($2 -> $3): not every line arrived over TLS"
     finish "$1"
 done
+# authMode fingerprint: each side permits the other's certificate by its SHA1 fingerprint
+fp() { openssl x509 -in "$1" -noout -fingerprint -sha1 | sed 's/^[^=]*=/SHA1:/'; }
+FP_CLIENT=$(fp "$P/client.pem")
+FP_SERVER=$(fp "$P/server.pem")
+NAME_RECV_TLS=$RECV_TLS
+NAME_SEND_TLS=$SEND_TLS
+RECV_TLS=${RECV_TLS/tls.authMode=\"name\"/tls.authMode=\"fingerprint\"}
+SEND_TLS=${SEND_TLS/tls.authMode=\"name\"/tls.authMode=\"fingerprint\"}
+pipeline fp "$S" "$S" "$FP_CLIENT" "$FP_SERVER"
+RECV_TLS=$NAME_RECV_TLS
+SEND_TLS=$NAME_SEND_TLS
+wait_lines "$T/fp/recv/out.log" "$N" 20 || fail "fp ($S -> $S): authMode fingerprint failed"
+finish fp
+
 bad=0
-for p in s2s r2s s2r; do
+for p in s2s r2s s2r fp; do
     if ! cmp -s "$T/ref/recv/out.log" "$T/$p/recv/out.log"; then
         log "$p differs from rsyslog -> rsyslog over TLS:"
         diff "$T/ref/recv/out.log" "$T/$p/recv/out.log" | head -n 20
@@ -65,7 +80,7 @@ for p in s2s r2s s2r; do
     fi
 done
 [ "$bad" -eq 0 ] || fail "TLS outputs differ from the rsyslog -> rsyslog reference"
-log "TLS: four pipelines, identical output ($N lines)"
+log "TLS: five pipelines (one with authMode fingerprint), identical output ($N lines)"
 
 # refusals: wait 3 s, nothing may arrive, the refusing side logs it
 pipeline refuse-in rsyslog "$S" someone-else localhost
