@@ -10,8 +10,8 @@
  * chain like imtcp's (raw bytes as received, PARSE_HOSTNAME, fromhost/fromhost-ip from
  * the peer's address).
  *
- * Parameters (rsyslog's names and defaults).  Module: ruleset (accepted; bind with the
- * input's ruleset=, see the warning), tls.tlslib ("gnutls" / "openssl", librelp's
+ * Parameters (rsyslog's names and defaults).  Module: ruleset (the default of the inputs;
+ * the core binds it), tls.tlslib ("gnutls" / "openssl", librelp's
  * default otherwise).  Input: port (required), address, name, ruleset (the last two are
  * bound by the core), maxDataSize (0: global maxMessageSize; a smaller value is raised to
  * it with rsyslog's error), oversizeMode (truncate | abort | accept; truncate), flowControl
@@ -110,7 +110,7 @@ struct imrelp_inst {
 
 static const struct sl_param mod_params[] = {
     { "ruleset", SL_PT_WORD, 0, offsetof(struct imrelp_mod, ruleset), NULL, NULL, NULL,
-      "default ruleset of imrelp inputs (rsyslog); sluice: set ruleset= on the input" },
+      "ruleset of the imrelp inputs that set none (bound by the core)" },
     { "tls.tlslib", SL_PT_STRING, 0, offsetof(struct imrelp_mod, tlslib), NULL, NULL, NULL,
       "TLS library librelp uses: gnutls or openssl" },
     SL_PARAM_END
@@ -285,11 +285,6 @@ static int imrelp_create(void *inst, void *modconf, const struct sl_host *h,
     if (in->port == NULL || in->port[0] == '\0') {
         h->log(SL_LOG_ERR, "imrelp", "imrelp: parameter \"port\" must not be empty");
         return SL_ECONFIG;
-    }
-    if (in->mod != NULL && in->mod->ruleset != NULL) {
-        h->log(SL_LOG_WARNING, in->who, "imrelp: module parameter ruleset=\"%s\" is not "
-               "acted on by sluice: give ruleset= on each input() (this one uses its own or "
-               "the default ruleset)", in->mod->ruleset);
     }
     in->oversize = RELP_OVERSIZE_TRUNCATE;
     if (in->oversize_mode != NULL) {

@@ -6,6 +6,7 @@
 #  2. tls.mycert without tls.myprivkey on one imrelp input, a good input beside it: as
 #     rsyslogd 8.2302, the daemon logs "certificate file given but no corresponding private
 #     key file" and runs; the good input receives (sent by rsyslogd's omrelp).
+#  3. module(load="imrelp" ruleset="in") is the ruleset of an input without ruleset=.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 # shellcheck source=tests/relp/lib-relp.sh
@@ -53,4 +54,25 @@ grep -q 'certificate file given but no corresponding private key file' "$T/broke
     fail "no error about the certificate without key"
 if port_in_use "$pbad"; then fail "the broken listener listens"; fi
 log "broken listener reported, the good one received: $(cat "$T/broken/out.log")"
+
+# 3. module(load="imrelp" ruleset="in"): an input without ruleset= uses it, as rsyslogd
+new_port pmod
+relp_recv_conf "$T/modrs" "$pmod" '%msg%\n'
+sed -i "s/^module(load=\"imrelp\")/module(load=\"imrelp\" ruleset=\"in\")/; s/ ruleset=\"in\" )/ )/" "$T/modrs/recv.conf"
+printf '*.* %s\n' "$T/modrs/default.log" >> "$T/modrs/recv.conf"
+grep -q 'module(load="imrelp" ruleset="in")' "$T/modrs/recv.conf" || fail "module ruleset conf not made"
+relp_start "$DUT" "$T/modrs/recv.conf" modrs
+rpid=$STARTED_PID
+wait_port tcp "$pmod" 15 || fail "module-ruleset input does not listen"
+new_port pin2
+relp_send_conf "$T/msend" "$pin2" "$pmod"
+relp_start rsyslog "$T/msend/send.conf" msend
+spid=$STARTED_PID
+wait_port tcp "$pin2" 15 || fail "rsyslogd sender does not listen"
+relp_send_file "$pin2" "$T/one.txt"
+wait_lines "$T/modrs/out.log" 1 15 || fail "module(ruleset=) not used by the imrelp input"
+relp_stop "$spid" "rsyslogd sender"
+relp_stop "$rpid" "$DUT receiver"
+[ "$(count_lines "$T/modrs/default.log")" -eq 0 ] || fail "message also went to the default ruleset"
+log "module(load=\"imrelp\" ruleset=\"in\") binds the input without ruleset="
 exit 0
