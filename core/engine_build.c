@@ -70,8 +70,8 @@ const struct sl_param global_params[] = {
     { "privDrop.group.keepSupplemental", SL_PT_BOOL, 0, GOFF(privdrop_keep_supplemental), "off",
       NULL, NULL, NULL },
     /* sluice's own: a module sluice does not have (imjournal, omelasticsearch, ...) is a
-     * config error by default; "warn" loads the rest of the config and skips the module, the inputs and
-     * actions that use it, each with a warning naming file:line. */
+     * config error by default; "warn" loads the rest of the config and skips the module,
+     * the inputs and actions that use it, each with a warning naming file:line. */
     { "sluice.unknownModules", SL_PT_ENUM, 0, GOFF(unknown_modules), "error", unknown_module_modes,
       NULL, NULL },
     SL_PARAM_END
