@@ -40,7 +40,8 @@ relp_recv_conf()
 
 # relp_send_conf DIR IN_PORT TO_PORT [ACTION-PARAMS...]: sender config DIR/send.conf:
 # imtcp on IN_PORT (LF framing), omrelp to 127.0.0.1:TO_PORT with its default template,
-# retried every second without end, in a queue big enough for every test.
+# retried every second without end, in a queue big enough for every test (unless the
+# parameters give queue.type).
 relp_send_conf()
 {
     local dir=$1 in=$2 to=$3
@@ -53,8 +54,11 @@ relp_send_conf()
         printf 'module(load="omrelp")\n'
         printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$in"
         printf 'action(type="omrelp" target="127.0.0.1" port="%s" %s\n' "$to" "$*"
-        printf '  action.resumeRetryCount="-1" action.resumeInterval="1"\n'
-        printf '  queue.type="LinkedList" queue.size="200000")\n'
+        printf '  action.resumeRetryCount="-1" action.resumeInterval="1"'
+        case "$*" in
+            *queue.type=*) printf ')\n' ;;
+            *) printf '\n  queue.type="LinkedList" queue.size="200000")\n' ;;
+        esac
     } > "$dir/send.conf"
 }
 
