@@ -141,7 +141,7 @@ static const struct sl_param inst_params[] = {
       "name, fingerprint or certvalid" },
     { "tls.cacert", SL_PT_STRING, 0, IOFF(tls_cacert), NULL, NULL, NULL, NULL },
     { "tls.mycert", SL_PT_STRING, 0, IOFF(tls_mycert), NULL, NULL, NULL, NULL },
-    { "tls.myprivkey", SL_PT_STRING, SL_P_SECRET, IOFF(tls_myprivkey), NULL, NULL, NULL,
+    { "tls.myprivkey", SL_PT_STRING, 0, IOFF(tls_myprivkey), NULL, NULL, NULL,
       NULL },
     { "tls.prioritystring", SL_PT_STRING, 0, IOFF(tls_prio), NULL, NULL, NULL, NULL },
     { "tls.tlscfgcmd", SL_PT_STRING, 0, IOFF(tls_cfgcmd), NULL, NULL, NULL, NULL },

@@ -134,7 +134,7 @@ static const struct sl_param inst_params[] = {
     { "tls.prioritystring", SL_PT_STRING, 0, OI(tls_prio), NULL, NULL, NULL, NULL },
     { "tls.cacert", SL_PT_STRING, 0, OI(tls_cacert), NULL, NULL, NULL, NULL },
     { "tls.mycert", SL_PT_STRING, 0, OI(tls_mycert), NULL, NULL, NULL, NULL },
-    { "tls.myprivkey", SL_PT_STRING, SL_P_SECRET, OI(tls_myprivkey), NULL, NULL, NULL, NULL },
+    { "tls.myprivkey", SL_PT_STRING, 0, OI(tls_myprivkey), NULL, NULL, NULL, NULL },
     { "tls.authMode", SL_PT_STRING, 0, OI(tls_authmode), NULL, NULL, NULL,
       "name, fingerprint or certvalid" },
     { "tls.tlscfgcmd", SL_PT_STRING, 0, OI(tls_cfgcmd), NULL, NULL, NULL, NULL },
