@@ -69,9 +69,9 @@ const struct sl_param global_params[] = {
     { "privDrop.group.id", SL_PT_INT, 0, GOFF(privdrop_gid), "-1", NULL, "$PrivDropToGroupID", NULL },
     { "privDrop.group.keepSupplemental", SL_PT_BOOL, 0, GOFF(privdrop_keep_supplemental), "off",
       NULL, NULL, NULL },
-    /* sluice's own: a module sluice does not have (imjournal, omrelp, ...) is a config error
-     * by default; "warn" loads the rest of the config and skips the module, the inputs and
-     * actions that use it, each with a warning naming file:line. */
+    /* sluice's own: a module sluice does not have (imjournal, omelasticsearch, ...) is a
+     * config error by default; "warn" loads the rest of the config and skips the module,
+     * the inputs and actions that use it, each with a warning naming file:line. */
     { "sluice.unknownModules", SL_PT_ENUM, 0, GOFF(unknown_modules), "error", unknown_module_modes,
       NULL, NULL },
     SL_PARAM_END
@@ -1025,6 +1025,14 @@ static void build_inputs(struct sl_engine *e)
         ctx->loc = o->loc;
         ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
         const char *rsname = kv_str(o->kv, "ruleset");
+        /* no ruleset= on the input: the module's ruleset= (rsyslog's imrelp takes its
+         * inputs' default ruleset from module(load="imrelp" ruleset="...")) */
+        for (struct sl_obj *mo = e->cnf->objs; rsname == NULL && mo != NULL; mo = mo->next) {
+            const char *ld = mo->type == SL_OBJ_MODULE ? kv_str(mo->kv, "load") : NULL;
+            if (ld != NULL && strcasecmp(ld, type) == 0) {
+                rsname = kv_str(mo->kv, "ruleset");
+            }
+        }
         ctx->rs = e->default_rs;
         int errs = 0;
         if (rsname != NULL) {

@@ -2,9 +2,9 @@
 # deps.sh - installs (as root, Debian 12) every Debian package that building sluice and
 # running its whole test suite need.  Idempotent; no daemon is started by the install, and
 # no package is ever removed (--no-remove: apt fails instead of removing a conflicting one).
-# librdkafka-dev, libcurl4-gnutls-dev, nettle-dev and liblognorm-dev are optional for the
-# build (configure skips the plugins that need them) but installed, so that everything is
-# built and tested.
+# librdkafka-dev, libcurl4-gnutls-dev, nettle-dev, liblognorm-dev and librelp-dev are
+# optional for the build (configure skips the plugins that need them) but installed, so that
+# everything is built and tested.
 set -euo pipefail
 
 BUILD_PKGS=(
@@ -13,6 +13,7 @@ BUILD_PKGS=(
     libcurl4-gnutls-dev
     nettle-dev
     libsnmp-dev
+    librelp-dev
     check
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
@@ -29,6 +30,8 @@ TEST_PKGS=(
     rsyslog-kafka kcat
     # the Debian packages (tools/deb-ci.sh): dpkg-buildpackage, debhelper, lintian
     dpkg-dev debhelper fakeroot lintian
+    # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
+    rsyslog-relp
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would

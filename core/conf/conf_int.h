@@ -79,6 +79,7 @@ struct sl_legacy {
     char *udp_address;           /* $UDPServerAddress */
     char *udp_ruleset;           /* $InputUDPServerBindRuleset */
     char *tcp_ruleset;           /* $InputTCPServerBindRuleset */
+    char *relp_ruleset;          /* $InputRELPServerBindRuleset */
 };
 
 struct sl_pstate {

@@ -492,6 +492,37 @@ struct sl_stmt *sl_legacy_action(struct sl_pstate *ps, const char *t, struct sl_
             }
             st = new_action("omusrmsg", loc);
             act_kv(st, "users", p, (size_t)(e - p));
+        } else if (strcasecmp(mod, "omrelp") == 0) {
+            /* rsyslog's omrelp selector: ":omrelp:HOST[:PORT][;TEMPLATE]", HOST may be
+             * "[IPv6]" */
+            const char *h = p, *he;
+            if (*p == '[') {
+                h = p + 1;
+                he = strchr(h, ']');
+                e = he != NULL ? he + 1 : NULL;
+            } else {
+                for (he = p; *he != '\0' && *he != ';' && *he != ':' && *he != '#' &&
+                             !isspace((unsigned char)*he); he++) {
+                }
+                e = he;
+            }
+            if (e == NULL || he == h) {
+                sl_perr(ps, &loc, ":omrelp: needs a target host");
+                free(mod);
+                return NULL;
+            }
+            st = new_action("omrelp", loc);
+            act_kv(st, "target", h, (size_t)(he - h));
+            if (*e == ':') {
+                const char *pp = ++e;
+                while (isdigit((unsigned char)*e)) {
+                    e++;
+                }
+                if (e > pp) {
+                    act_kv(st, "port", pp, (size_t)(e - pp));
+                }
+            }
+            e = skip_blanks(e);
         } else if (*skip_blanks(p) == '\0' || *skip_blanks(p) == ';') {
             st = new_action(mod, loc);
             e = skip_blanks(p);
@@ -648,6 +679,8 @@ static const struct directive directives[] = {
     { "InputUDPServerBindRuleset", D_SPECIAL, NULL },
     { "InputTCPServerRun", D_SPECIAL, NULL },
     { "InputTCPServerBindRuleset", D_SPECIAL, NULL },
+    { "InputRELPServerRun", D_SPECIAL, NULL },
+    { "InputRELPServerBindRuleset", D_SPECIAL, NULL },
     { NULL, 0, NULL }
 };
 
@@ -954,6 +987,7 @@ void sl_legacy_free(struct sl_legacy *l)
     free(l->udp_address);
     free(l->udp_ruleset);
     free(l->tcp_ruleset);
+    free(l->relp_ruleset);
     memset(l, 0, sizeof *l);
 }
 
@@ -1020,6 +1054,10 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         add_input(ps, "imudp", arg, addr, ps->leg.udp_ruleset, loc);
     } else if (strcasecmp(n, "InputTCPServerRun") == 0) {
         add_input(ps, "imtcp", arg, NULL, ps->leg.tcp_ruleset, loc);
+    } else if (strcasecmp(n, "InputRELPServerBindRuleset") == 0) {
+        set_str(&ps->leg.relp_ruleset, arg);
+    } else if (strcasecmp(n, "InputRELPServerRun") == 0) {
+        add_input(ps, "imrelp", arg, NULL, ps->leg.relp_ruleset, loc);
     }
 }
 
