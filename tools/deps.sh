@@ -13,6 +13,7 @@ BUILD_PKGS=(
     libcurl4-gnutls-dev
     nettle-dev
     libsnmp-dev
+    libsystemd-dev
     check
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
@@ -27,6 +28,8 @@ TEST_PKGS=(
     snmp snmptrapd
     # omkafka/imkafka: consumer and rsyslog's omkafka (the reference)
     rsyslog-kafka kcat
+    # imjournal: builds the private journals its tests read
+    systemd-journal-remote
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would
