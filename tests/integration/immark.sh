@@ -1,7 +1,8 @@
 #!/bin/bash
 # immark: sluiced and rsyslogd (the reference) each load immark with interval 1 s and run
-# 3.5 s; the mark lines they write (priority, tag, programname, hostname, fromhost,
-# fromhost-ip, msg, rawmsg) must be the same bytes, 2 to 4 of them.  Three configurations:
+# 4.5 s; the mark lines they write (priority, tag, programname, hostname, fromhost,
+# fromhost-ip, msg, rawmsg) must be the same bytes, 2 to 5 of them (start-up time on a
+# loaded machine varies).  Three configurations:
 # module parameters with the defaults (use.syslogCall on, "-- MARK --"), the legacy
 # $MarkMessagePeriod; then use.syslogCall="off" with markMessageText and a ruleset (that one
 # is sluice only: rsyslogd 8.2302 writes no marks in that mode).  rsyslogd sends its marks
@@ -52,11 +53,11 @@ for c in params legacy ruleset; do
         pids+=($!)
         track_pid $!
     done
-    sleep 3.5
+    sleep 4.5
     for p in "${pids[@]}"; do stop_pid "$p" 20; done
     for who in $whos; do
         n=$(count_lines "$T/$who/$c.log")
-        [ "$n" -ge 2 ] && [ "$n" -le 4 ] || fail "$c: $who wrote $n marks in 3.5 s (interval 1 s)"
+        [ "$n" -ge 2 ] && [ "$n" -le 5 ] || fail "$c: $who wrote $n marks in 4.5 s (interval 1 s)"
         sort -u "$T/$who/$c.log" > "$T/$who/$c.u"
         [ "$(count_lines "$T/$who/$c.u")" -eq 1 ] || fail "$c: $who's marks differ from each other"
     done
