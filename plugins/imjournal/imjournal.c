@@ -315,12 +315,18 @@ static int imjournal_create(void *inst, void *modconf, const struct sl_host *h,
         h->log(SL_LOG_ERR, WHO, "imjournal: cannot resolve $!");
         return SL_ECONFIG;
     }
-    if (gethostname(in->host, sizeof in->host - 1) != 0) {
-        snprintf(in->host, sizeof in->host, "localhost");
-    }
-    char *dot = strchr(in->host, '.');
-    if (dot != NULL) {
-        *dot = '\0';
+    /* the HOSTNAME of the messages, for the rate limiter's report (as rsyslog's) */
+    const char *lh = h->global_str != NULL ? h->global_str("localHostname") : NULL;
+    if (lh != NULL && lh[0] != '\0') {
+        snprintf(in->host, sizeof in->host, "%s", lh);
+    } else {
+        if (gethostname(in->host, sizeof in->host - 1) != 0) {
+            snprintf(in->host, sizeof in->host, "localhost");
+        }
+        char *dot = strchr(in->host, '.');
+        if (dot != NULL) {
+            *dot = '\0';
+        }
     }
     in->c_submitted = h->counter("imjournal", "imjournal", "submitted");
     in->c_read = h->counter("imjournal", "imjournal", "read");

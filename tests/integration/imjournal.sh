@@ -12,7 +12,8 @@
 #   2. following and the cursor: entries appended while sluiced runs arrive; after a stop,
 #      entries appended meanwhile arrive after the restart; each "seq N" exactly once, in
 #      order (the state file in workDirectory carries the position).
-#   3. IgnorePreviousMessages without a state file: only entries appended after the start.
+#   3. IgnorePreviousMessages without a state file: only entries appended after the start;
+#      Ratelimit.Burst, UsePid="system", DefaultSeverity and DefaultFacility.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -89,6 +90,22 @@ dut_stop
 [ "$(count_lines "$T/out/c.log")" -eq 5 ] || fail "IgnorePreviousMessages: $(count_lines "$T/out/c.log") lines, only the 5 new ones expected"
 grep -q '^30|seqd\[1100\]:|seqd|.*|seq 100|' "$T/out/c.log" || fail "IgnorePreviousMessages: first new entry missing"
 log "ok: IgnorePreviousMessages reads only what was appended after the start"
+
+# --- 3b. rate limit, UsePid, DefaultSeverity/DefaultFacility ------------------------------------
+conf "$T/d.conf" "$T/out/d.log" "JournalPath=\"$T/j\" Ratelimit.Burst=\"5\" Ratelimit.Interval=\"600\" UsePid=\"system\" DefaultSeverity=\"debug\" DefaultFacility=\"local3\""
+dut_start "$T/d.conf"
+wait_lines "$T/out/d.log" 5 15 || fail "rate limit: $(count_lines "$T/out/d.log") of 5 lines"
+for i in $(seq 50); do
+    grep -q 'begin to drop messages due to rate-limiting' "$DUT_ERR" && break
+    sleep 0.1
+done
+wait_stable "$T/out/d.log" 1 10
+dut_stop
+[ "$(count_lines "$T/out/d.log")" -eq 5 ] || fail "Ratelimit.Burst=5: $(count_lines "$T/out/d.log") lines"
+grep -q 'imjournal from <jtesthost:long>: begin to drop messages due to rate-limiting' "$DUT_ERR" || fail "the rate limit was not reported"
+[ "$(sed -n 1p "$T/out/d.log" | cut -d'|' -f2)" = "sshd[124]:" ] || fail "UsePid=system: tag $(sed -n 1p "$T/out/d.log" | cut -d'|' -f2)"
+[ "$(sed -n 3p "$T/out/d.log" | cut -d'|' -f1,2)" = "159|journal:" ] || fail "DefaultSeverity/DefaultFacility: $(sed -n 3p "$T/out/d.log" | cut -d'|' -f1,2)"
+log "ok: Ratelimit.Burst, UsePid=system, DefaultSeverity and DefaultFacility"
 
 # --- 4. rsyslogd's imjournal on the same journal (needs a private mount namespace) -------------
 if [ "$(id -u)" -ne 0 ] || ! [ -x "$RSYSLOGD" ] || ! [ -f /etc/machine-id ] ||
