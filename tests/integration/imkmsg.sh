@@ -60,6 +60,28 @@ if [ -n "$boot" ] && [ -n "$t" ]; then
 fi
 log "ok: 5 records map as rsyslog's imkmsg does (pri, tag, msg, \$! with properties)"
 
+# bad records: no ';' (counted, dropped), priority above 191 (191), a 9000-byte text (cut at
+# 1023 bytes as rsyslog's buffer), continuation lines without '=' - then a good one
+{
+    printf '6,1,2,-no semicolon here\n'
+    printf '999,2,3,-;pri too big\n'
+    printf '6,3,4,-;'; head -c 9000 /dev/zero | tr '\0' 'x'; printf '\n'
+    printf '6,4,5,-;odd properties\n NOEQUALS\n =\n'
+    printf '6,5,6,-;the end\n'
+} > "$T/bad"
+conf sluice "$T/out/bad.log" "Path=\"$T/bad\"" > "$T/bad.conf"
+dut_start "$T/bad.conf"
+wait_lines "$T/out/bad.log" 4 15 || fail "bad records: $(count_lines "$T/out/bad.log") of 4 lines"
+wait_stable "$T/out/bad.log" 1 5
+dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "sluiced exited with status $DUT_STATUS after bad records"
+[ "$(count_lines "$T/out/bad.log")" -eq 4 ] || fail "bad records: $(count_lines "$T/out/bad.log") lines, 4 expected"
+grep -q '^191|kernel:|.*|pri too big|' "$T/out/bad.log" || fail "priority 999 not mapped to 191"
+[ "$(sed -n 2p "$T/out/bad.log" | cut -d'|' -f7 | wc -c)" -eq 1024 ] || fail "the long text is not cut at 1023 bytes"
+grep -q '"NOEQUALS": ""' "$T/out/bad.log" || fail "a property without '=' is not kept with an empty value (rsyslog reads on into the next line there)"
+grep -q '|the end|' "$T/out/bad.log" || fail "the record after the bad ones is missing"
+log "ok: malformed, oversized and odd records are counted or cut, the input runs on"
+
 if [ "$(id -u)" -ne 0 ] || ! [ -x "$RSYSLOGD" ] || ! unshare --mount --propagation private true 2> /dev/null; then
     log "rsyslogd comparison skipped (needs root and unshare)"
     exit 0
