@@ -6,6 +6,7 @@
 #   bad: reply "not json" for every 3rd line, {} otherwise
 #   slow: never replies to a line containing "hang", else {}
 #   tag: reply {"syslogtag": "x:"} (a key sluice does not support yet)
+#   die3: like upper, but exits without replying when it reads its 3rd line
 import json
 import sys
 
@@ -16,7 +17,9 @@ for line in sys.stdin:
     n += 1
     if mode == "echo":
         r = {"$!": {"in": line}}
-    elif mode == "upper":
+    elif mode == "die3" and n == 3:
+        sys.exit(0)
+    elif mode in ("upper", "die3"):
         r = {"msg": line.upper(), "$!": {"n": n}}
     elif mode == "bad":
         if n % 3 == 0:

@@ -5,7 +5,8 @@
 # shows byte for byte what each daemon sent the program), and replies changing msg and
 # adding $! fields.  The lines written must be the same bytes.  Then sluice alone: invalid
 # replies are reported and the message goes on; a program that does not answer is
-# restarted after replyTimeout (sluice only) and the message goes on unchanged.
+# restarted after replyTimeout (sluice only) and the message goes on unchanged; a program
+# that exits is restarted with the next message.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -85,18 +86,30 @@ new_port uport
     printf 'action(type="mmexternal" binary="%s bad")\n' "$PROG"
     printf 'action(type="mmexternal" binary="%s slow" replyTimeout="500")\n' "$PROG"
     printf 'action(type="mmexternal" binary="%s tag")\n' "$PROG"
+    printf 'action(type="mmexternal" binary="%s die3")\n' "$PROG"
     printf 'action(type="omfile" file="%s/out/after.log" template="RSYSLOG_FileFormat")\n' "$T"
 } > "$T/bad.conf"
 dut_start "$T/bad.conf" udp "$uport"
+# one sender (one flow: one ruleset worker, one program per action, in order)
 for i in 1 2 3 4 5 6; do
     w=ok; [ $i = 4 ] && w=hang
-    printf '<13>Jan  5 10:00:00 h app: line %s %s' "$i" "$w" > "$T/one"
-    flood -p "$uport" -t udp -n 1 -i "$T/one" || fail "sending failed"
-done
+    printf '<13>Jan  5 10:00:00 h app: line %s %s\n' "$i" "$w"
+done > "$T/six"
+flood -p "$uport" -t udp -r 100 -i "$T/six" || fail "sending failed"
 wait_lines "$T/out/after.log" 6 20 || fail "$(count_lines "$T/out/after.log") of 6 messages got through"
 dut_stop
 grep -q "invalid reply 'not json'" "$DUT_ERR" || fail "the invalid reply was not reported"
 grep -q 'did not reply within 500 ms' "$DUT_ERR" || fail "the silent program was not reported"
 grep -q "reply key 'syslogtag'" "$DUT_ERR" || fail "the unsupported key was not reported"
-grep -q 'app: line 4 hang' "$T/out/after.log" || fail "the unanswered message was lost"
-log "ok: invalid replies, a silent program (restarted) and unsupported keys leave messages unchanged"
+grep -q 'app: LINE 4 HANG' "$T/out/after.log" || fail "the unanswered message was lost"
+# die3: each program exits on its 3rd message (no reply: unchanged, as rsyslog); the next
+# message finds it gone and restarts it: 1 2 changed, 3 not, 4 5 changed, 6 not
+grep -q 'terminated; will be restarted' "$DUT_ERR" || fail "the program's exit was not reported"
+for i in 1 2 4 5; do
+    grep -q "app: LINE $i " "$T/out/after.log" || fail "message $i not changed by the (restarted) program"
+done
+for i in 3 6; do
+    grep -q "app: line $i ok" "$T/out/after.log" || fail "message $i (no reply) not passed on unchanged"
+done
+log "ok: invalid replies, a silent program (restarted), a program that exits and unsupported keys"
+
