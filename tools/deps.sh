@@ -28,7 +28,8 @@ TEST_PKGS=(
     snmp snmptrapd
     # omkafka/imkafka: consumer and rsyslog's omkafka (the reference)
     rsyslog-kafka kcat
-    # imjournal: builds the private journals its tests read
+    # imjournal/omjournal: systemd-journal-remote builds the private journals the tests
+    # read; it depends on systemd, whose journald the omjournal test runs privately
     systemd-journal-remote
 )
 
