@@ -14,6 +14,7 @@ BUILD_PKGS=(
     nettle-dev
     libsnmp-dev
     librelp-dev
+    libsystemd-dev
     check
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
@@ -32,6 +33,9 @@ TEST_PKGS=(
     dpkg-dev debhelper fakeroot lintian
     # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
     rsyslog-relp
+    # imjournal/omjournal: systemd-journal-remote builds the private journals the tests
+    # read; it depends on systemd, whose journald the omjournal test runs privately
+    systemd-journal-remote
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would
