@@ -376,6 +376,7 @@ void sl_engine_free(struct sl_engine *e)
         free(e->rulesets[i]);
     }
     free(e->rulesets);
+    sl_parser_reg_free(&e->parsers);   /* before the modules that hold their code */
     while (e->modules != NULL) {
         struct sl_module_rt *m = e->modules;
         e->modules = m->next;

@@ -48,6 +48,12 @@ int sl_plugin_check(const struct sl_plugin *pl, const char *expected_name, char 
                  "operations", expected_name);
         return SL_EABI;
     }
+    if ((pl->kinds & SL_PARSER) && (!SL_PLUGIN_HAS(pl, parser_name) || pl->parser == NULL ||
+                                     pl->parser->parse == NULL)) {
+        snprintf(err, errlen, "plugin '%s': a parser needs plugin ABI 1.5 and parser "
+                 "operations", expected_name);
+        return SL_EABI;
+    }
     if (((pl->kinds & SL_INPUT) && pl->in == NULL) || ((pl->kinds & SL_OUTPUT) && pl->out == NULL)) {
         snprintf(err, errlen, "plugin '%s': kinds and operation tables do not agree",
                  expected_name);
