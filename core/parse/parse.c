@@ -355,10 +355,44 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     size_t after = 0;
     int r = parse_pri(m->raw, m->raw_len, &pri, &after);
     if (r < 0) {
-        /* rsyslog: invalid PRI -> facility "invld", severity debug, nothing parsed */
+        /* rsyslog: invalid PRI -> facility "invld", severity debug, nothing parsed by its
+         * RFC 3164/5424 parsers; parser plugins before them in the chain still run (with
+         * no PRI: after-PRI offset 0), as rsyslog's pm* modules do */
         m->pri = SL_PRI_INVALID;
         m->pri_from_msg = 0;
         m->after_pri = 0;
+        if (o->chain != NULL) {
+            size_t i;
+            for (i = 0; i < o->chain->n; i++) {
+                int kind = o->chain->e[i].kind;
+                if (kind == SL_PARSER_RFC3164) {
+                    break;
+                }
+                if (kind != SL_PARSER_PLUGIN) {
+                    continue;   /* RFC 5424 needs "<PRI>1 " */
+                }
+                int rc = run_plugin(m, o->chain->e[i].ops, o->chain->e[i].inst);
+                if (rc == SL_PARSE_NOT_MINE) {
+                    continue;
+                }
+                if (rc == SL_PARSE_DONE) {
+                    if (o->permit_slash_progname) {
+                        m->flags |= SL_MSGF_PERMIT_SLASH;
+                    }
+                    m->flags |= SL_MSGF_PARSED;
+                    return;
+                }
+                i = o->chain->n;    /* an error: discarded */
+                break;
+            }
+            if (i == o->chain->n) {
+                m->flags |= SL_MSGF_UNPARSED | SL_MSGF_PARSED;
+                m->msg.p = m->raw;
+                m->msg.len = m->raw_len;
+                m->tag = (struct sl_str){ "", 0 };
+                return;
+            }
+        }
         m->msg.p = m->raw;
         m->msg.len = m->raw_len;
         m->tag = (struct sl_str){ "", 0 };
