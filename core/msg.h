@@ -289,6 +289,9 @@ int sl_msg_set_fields(struct sl_msg *m, const struct sl_msg_fields *f);
 void sl_msg_parse_raw(struct sl_msg *m, const char **raw, size_t *len, size_t *after_pri);
 int sl_msg_parse_set_raw(struct sl_msg *m, const char *text, size_t len);
 int sl_msg_parse_ts3164(struct sl_msg *m, const char **p, size_t *len, unsigned flags);
+int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len);
+/* A copy of s[0..len) (NUL-terminated) freed with the message; NULL when out of memory. */
+char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len);
 /* A property handle for sl_host.prop_ref: starts with a struct sl_propref (so it can be
  * used wherever a propref is), plus a JSON variable's path split into its components once. */
 int sl_prop_handle_new(const char *name, void **handle);  /* 0 or SL_ENOENT */

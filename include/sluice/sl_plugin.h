@@ -387,6 +387,12 @@ struct sl_host {
      * unless given), *p and *len move past it (one following SP or ':' included) and 1 is
      * returned; else 0 and nothing changes. */
     int (*msg_parse_ts3164)(struct sl_msg *m, const char **p, size_t *len, unsigned flags);
+    /* What msg_set_fields cannot set, by rsyslog property name, as rsyslog's
+     * msgSetPropViaJSON (pmnormalize): "fromhost", "fromhost-ip", "structured-data" (the
+     * text, copied) and "pri" (> 191: invalid, facility "invld"), "syslogfacility" (0..24),
+     * "syslogseverity" (0..7) as decimal text (other values ignored, as rsyslog).  0,
+     * SL_ENOENT (another name), SL_EINVAL or SL_ENOMEM. */
+    int (*msg_parse_set_prop)(struct sl_msg *m, const char *name, const char *val, size_t len);
 };
 
 /* msg_parse_ts3164 flags */

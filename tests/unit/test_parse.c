@@ -936,6 +936,55 @@ START_TEST(test_parse_chain_plugins)
 }
 END_TEST
 
+/* msg_parse_set_prop (pmnormalize's properties): fromhost-ip, structured-data, facility
+ * in range and out of range, pri out of range; and procid without a tag makes no tag. */
+static int props_parse(void *inst, struct sl_msg *m)
+{
+    (void)inst;
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "fromhost-ip", "192.0.2.1", 9), 0);
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "structured-data", "[a@1 b=\"c\"]", 12), 0);
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "syslogfacility", "3", 1), 0);
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "syslogseverity", "9", 1), 0);   /* ignored */
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "nosuch", "x", 1), SL_ENOENT);
+    struct sl_msg_fields f = { .set = SL_MF_PROCID, .procid = "77", .procid_len = 2 };
+    ck_assert_int_eq(sl_msg_set_fields(m, &f), 0);
+    return SL_PARSE_DONE;
+}
+
+static const struct sl_parser_ops props_ops = { .parse = props_parse };
+
+START_TEST(test_parse_plugin_props)
+{
+    struct sl_parse_opts o;
+    struct sl_parser_chain c;
+    sl_parse_opts_default(&o);
+    memset(&c, 0, sizeof c);
+    c.n = 1;
+    c.e[0].kind = SL_PARSER_PLUGIN;
+    c.e[0].ops = &props_ops;
+    o.chain = &c;
+    const char *l = "<14>anything";
+    struct sl_msg *m = sl_msg_new(l, strlen(l));
+    sl_msg_parse(m, &o);
+    ck_assert(!(m->flags & SL_MSGF_UNPARSED));
+    ck_assert_int_eq(m->pri, 3 * 8 + 6);
+    ck_assert_int_eq((int)m->tag.len, 0);
+    ck_assert_int_eq((int)m->procid.len, 2);
+    ck_assert_int_eq((int)m->sd.len, 12);
+    ck_assert(memcmp(m->sd.p, "[a@1 b=\"c\"]", 12) == 0);
+    ck_assert_int_eq((int)m->msg.len, 8);
+    struct sl_propref r = { SL_PROP_FROMHOST_IP, NULL };
+    char tmp[SL_PROP_TMP];
+    char *tf = NULL;
+    size_t len;
+    const char *v = sl_msg_prop(m, &r, &len, tmp, &tf);
+    ck_assert_int_eq((int)len, 9);
+    ck_assert(memcmp(v, "192.0.2.1", 9) == 0);
+    free(tf);
+    sl_msg_unref(m);
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
     Suite *s = suite_create("parse");
@@ -960,6 +1009,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_pm3164_options);
     tcase_add_test(tc, test_parse_chain);
     tcase_add_test(tc, test_parse_chain_plugins);
+    tcase_add_test(tc, test_parse_plugin_props);
     suite_add_tcase(s, tc);
     return s;
 }
