@@ -187,9 +187,12 @@ enum {
     SL_MSGF_RAW_NO_NUL = 1u << 4, /* raw[0..raw_len) holds no NUL (set by the sanitizer) */
     SL_MSGF_PERMIT_SLASH = 1u << 5, /* parsed with parser.permitSlashInProgramName */
     SL_MSGF_FIELDS = 1u << 6,    /* built by msg_set_fields: parsed, no parser runs on it */
-    SL_MSGF_IN_PARSE = 1u << 7   /* a parser plugin's parse() runs on it (ABI 1.5): the
+    SL_MSGF_IN_PARSE = 1u << 7,  /* a parser plugin's parse() runs on it (ABI 1.5): the
                                   * msg_parse_* host calls work, msg_set_fields keeps the
                                   * PRI and timestamp (core/msg_fields.c) */
+    SL_MSGF_RAW_EDITED = 1u << 8 /* a parser plugin repaired raw (msg_parse_set_raw): when
+                                  * parsed again (after a disk queue) no plugin runs, so
+                                  * the repair is not applied twice (core/msg_ser.c) */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */

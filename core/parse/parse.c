@@ -289,6 +289,7 @@ int sl_msg_parse_set_raw(struct sl_msg *m, const char *text, size_t len)
     m->raw = out;
     m->raw_len = ap + len;
     m->msg = (struct sl_str){ out + ap, len };
+    m->flags |= SL_MSGF_RAW_EDITED;
     return 0;
 }
 
@@ -312,6 +313,8 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         sl_parse_opts_default(&dflt);
         o = &dflt;
     }
+    /* repaired by a parser plugin before a disk queue stored it: no plugin runs again */
+    const int repaired = (m->flags & SL_MSGF_RAW_EDITED) != 0;
     if (m->local_flags & SL_LOCAL_KERNEL) {
         /* rsyslog's imklog: no sanitizing, no parser; pri and tag were set by the input */
         sl_msg_set_tgen(m);
@@ -368,8 +371,9 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
                 if (kind == SL_PARSER_RFC3164) {
                     break;
                 }
-                if (kind != SL_PARSER_PLUGIN) {
-                    continue;   /* RFC 5424 needs "<PRI>1 " */
+                if (kind != SL_PARSER_PLUGIN || repaired) {
+                    continue;   /* RFC 5424 needs "<PRI>1 "; a repaired raw is not
+                                 * repaired again (parsed after a disk queue) */
                 }
                 int rc = run_plugin(m, o->chain->e[i].ops, o->chain->e[i].inst);
                 if (rc == SL_PARSE_NOT_MINE) {
@@ -414,6 +418,9 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         for (i = 0; i < o->chain->n; i++) {
             const struct sl_parse_opts *eo = &o->chain->e[i].opts;
             if (o->chain->e[i].kind == SL_PARSER_PLUGIN) {
+                if (repaired) {
+                    continue;   /* repaired before it was spooled: not again */
+                }
                 int rc = run_plugin(m, o->chain->e[i].ops, o->chain->e[i].inst);
                 if (rc == SL_PARSE_NOT_MINE) {
                     continue;
