@@ -650,6 +650,9 @@ static void build_rulesets(struct sl_engine *e)
             .escape_8bit = e->popts.escape_8bit,
         };
         sl_parser_objs_check(e->cnf, pms, n, &host, &env, &e->parsers);
+        /* timezone() objects: zone names in RFC 3164 timestamps (pmciscoios) */
+        sl_timezones_build(e->cnf, &e->tz, &e->ntz);
+        sl_parse_set_timezones(e->tz, e->ntz);
         free(pms);
     }
     for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {

@@ -32,6 +32,7 @@
 #include "params.h"
 #include "sluice/sl_plugin.h"
 #include "parse/chain.h"
+#include "parse/parse.h"
 
 struct pm3164_conf {
     char *name;
@@ -306,4 +307,89 @@ int sl_parser_chain_build(struct sl_cnf *cnf, struct sl_kv *parser_kv,
     }
     *out = c;
     return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * timezone() objects (used by RFC 3164 timestamps with a zone name: pmciscoios)
+ * ------------------------------------------------------------------------------------- */
+struct tz_conf {
+    char *id;
+    char *offset;
+};
+#define TOFF(f) offsetof(struct tz_conf, f)
+static const struct sl_param tz_params[] = {
+    { "id", SL_PT_STRING, SL_P_REQUIRED, TOFF(id), NULL, NULL, NULL, NULL },
+    { "offset", SL_PT_STRING, SL_P_REQUIRED, TOFF(offset), NULL, NULL, NULL, NULL },
+    SL_PARAM_END
+};
+
+static int tz_sort_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct sl_tzinfo *)a)->id, ((const struct sl_tzinfo *)b)->id);
+}
+
+int sl_timezones_build(struct sl_cnf *cnf, struct sl_tzinfo **tab, size_t *n)
+{
+    int errs = 0;
+    size_t cap = 0;
+    *tab = NULL;
+    *n = 0;
+    for (struct sl_obj *o = cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_TIMEZONE) {
+            continue;
+        }
+        struct tz_conf tc;
+        memset(&tc, 0, sizeof tc);
+        int e = sl_params_apply(tz_params, &tc, o->kv, NULL, "timezone()", &o->loc);
+        e += sl_params_check_unused(o->kv, "timezone()", NULL);
+        const char *off = tc.offset;
+        if (e == 0 && (strlen(off) != 6 || (off[0] != '+' && off[0] != '-') ||
+                       off[1] < '0' || off[1] > '9' || off[2] < '0' || off[2] > '9' ||
+                       off[3] != ':' || off[4] < '0' || off[4] > '9' || off[5] < '0' ||
+                       off[5] > '9')) {
+            sl_cfg_error(&o->loc, "timezone offset has invalid format. Must be +/-hh:mm, "
+                                  "e.g. \"-07:00\".");
+            e++;
+        }
+        int hh = e == 0 ? (off[1] - '0') * 10 + (off[2] - '0') : 0;
+        int mm = e == 0 ? (off[4] - '0') * 10 + (off[5] - '0') : 0;
+        if (e == 0 && (hh > 12 || mm > 59)) {
+            sl_cfg_error(&o->loc, "timezone offset outside of supported range (hours 0..12, "
+                                  "minutes 0..59)");
+            e++;
+        }
+        if (e == 0) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 8;
+                struct sl_tzinfo *nt = realloc(*tab, cap * sizeof **tab);
+                if (nt == NULL) {
+                    sl_params_free(tz_params, &tc);
+                    sl_cfg_error(&o->loc, "out of memory");
+                    return errs + 1;
+                }
+                *tab = nt;
+            }
+            char *id = strdup(tc.id);
+            if (id == NULL) {
+                sl_params_free(tz_params, &tc);
+                sl_cfg_error(&o->loc, "out of memory");
+                return errs + 1;
+            }
+            (*tab)[(*n)++] = (struct sl_tzinfo){ id, off[0], (uint8_t)hh, (uint8_t)mm };
+        }
+        sl_params_free(tz_params, &tc);
+        errs += e;
+    }
+    if (*n > 1) {
+        qsort(*tab, *n, sizeof **tab, tz_sort_cmp);
+    }
+    return errs;
+}
+
+void sl_timezones_free(struct sl_tzinfo *tab, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(tab[i].id);
+    }
+    free(tab);
 }

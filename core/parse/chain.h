@@ -7,6 +7,8 @@
 #ifndef SLUICE_CORE_PARSE_CHAIN_H
 #define SLUICE_CORE_PARSE_CHAIN_H
 
+#include <stdint.h>
+
 #include "msg.h"
 
 struct sl_cnf;
@@ -46,5 +48,21 @@ void sl_parser_reg_free(struct sl_parser_reg *reg);
 int sl_parser_chain_build(struct sl_cnf *cnf, struct sl_kv *parser_kv,
                           const struct sl_parse_opts *base, const struct sl_parser_reg *reg,
                           struct sl_parser_chain **out);
+
+/* timezone(id= offset=) objects: zone names a 3164 timestamp may carry (pmciscoios). */
+struct sl_tzinfo {
+    char *id;
+    char mode;              /* '+' or '-' */
+    uint8_t hour, minute;
+};
+/* The table the zone names are looked up in (sorted by id, strcmp), set at config time
+ * before any worker runs and left alone until they stopped; NULL/0: none. */
+void sl_parse_set_timezones(const struct sl_tzinfo *tab, size_t n);
+
+/* The timezone(id= offset=) objects of the config (rsyslog's format "+hh:mm", hours 0..12),
+ * sorted for sl_parse_set_timezones(); errors are reported and those objects left out.
+ * *tab is malloc'd (free with sl_timezones_free); returns the number of errors. */
+int sl_timezones_build(struct sl_cnf *cnf, struct sl_tzinfo **tab, size_t *n);
+void sl_timezones_free(struct sl_tzinfo *tab, size_t n);
 
 #endif

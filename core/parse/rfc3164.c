@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "parse/chain.h"
 #include "parse/parse.h"
 
 #if defined(__SSE2__)
@@ -112,6 +113,25 @@ static int month_of(const char *p)
     default: return 0;
     }
 #undef M3
+}
+
+static const struct sl_tzinfo *tz_tab;
+static size_t tz_n;
+
+void sl_parse_set_timezones(const struct sl_tzinfo *tab, size_t n)
+{
+    tz_tab = tab;
+    tz_n = tab != NULL ? n : 0;
+}
+
+static int tz_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const struct sl_tzinfo *)elem)->id);
+}
+
+static const struct sl_tzinfo *find_tz(const char *name)
+{
+    return tz_n > 0 ? bsearch(name, tz_tab, tz_n, sizeof *tz_tab, tz_cmp) : NULL;
 }
 
 /* On success updates *t and returns the new parse position with *len updated; on failure
@@ -214,14 +234,20 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
         prec = (int)(p - fs);
     }
     /* a zone name after the time (pmciscoios): rsyslog reads up to 15 bytes to ':' or SP
-     * and applies the zone if a timezone() object defines it; sluice has none of those
-     * yet, so the name is skipped, as rsyslog does with an unknown one */
+     * and applies the zone if a timezone() object defines it (else it is skipped) */
+    const struct sl_tzinfo *tz = NULL;
     if (tzstr && len > 2 && *p == ' ') {
+        char name[16];
+        int i = 0;
         p++;
         len--;
-        for (int i = 0; len > 0 && i < 15 && *p != ':' && *p != ' '; i++) {
-            p++;
+        for (; len > 0 && i < 15 && *p != ':' && *p != ' '; i++) {
+            name[i] = *p++;
             len--;
+        }
+        name[i] = '\0';
+        if (i > 0) {
+            tz = find_tz(name);
         }
     }
     /* detect.YearAfterTimestamp: " yyyy" (2000..2099) right after the time, as rsyslog:
@@ -266,6 +292,12 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
     t->second = (uint8_t)second;
     t->secfrac = (uint32_t)secfrac;
     t->secfrac_precision = (uint8_t)prec;
+    if (tz != NULL) {
+        t->offset_mode = tz->mode;
+        t->offset_hour = tz->hour;
+        t->offset_minute = tz->minute;
+        t->in_utc = 0;
+    }
     *lenp = len;
     return p;
 }
