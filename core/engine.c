@@ -376,6 +376,12 @@ void sl_engine_free(struct sl_engine *e)
         free(e->rulesets[i]);
     }
     free(e->rulesets);
+    sl_parser_reg_free(&e->parsers);   /* before the modules that hold their code */
+    if (e->tz != NULL) {
+        sl_parse_set_timezones(NULL, 0);
+        sl_timezones_free(e->tz, e->ntz);
+        e->tz = NULL;
+    }
     while (e->modules != NULL) {
         struct sl_module_rt *m = e->modules;
         e->modules = m->next;

@@ -627,7 +627,34 @@ static void build_rulesets(struct sl_engine *e)
         }
     }
     struct sl_rsq *mainq = rsq_new(e, "main Q", &mqc, &mloc);
-    sl_parser_objs_check(e->cnf);
+    {
+        /* parser plugins (ABI 1.5): the loaded ones, in load order (e->modules is newest
+         * first), and the global settings their instances may read */
+        size_t n = 0;
+        for (struct sl_module_rt *m = e->modules; m != NULL; m = m->next) {
+            n += sl_module_is_parser(m->pl);
+        }
+        struct sl_parser_mod *pms = sl_xcalloc(n > 0 ? n : 1, sizeof *pms);
+        size_t i = n;
+        for (struct sl_module_rt *m = e->modules; m != NULL; m = m->next) {
+            if (sl_module_is_parser(m->pl)) {
+                pms[--i] = (struct sl_parser_mod){ m->pl, m->modconf };
+            }
+        }
+        struct sl_parser_env env = {
+            .struct_size = sizeof env,
+            .escape_cc_on_receive = e->popts.escape_cc_on_receive,
+            .escape_tab = e->popts.escape_tab,
+            .escape_cstyle = (int)sl_engine_global_int(e, "parser.escapeControlCharactersCStyle", 0),
+            .cc_escape_prefix = e->popts.cc_escape_prefix,
+            .escape_8bit = e->popts.escape_8bit,
+        };
+        sl_parser_objs_check(e->cnf, pms, n, &host, &env, &e->parsers);
+        /* timezone() objects: zone names in RFC 3164 timestamps (pmciscoios) */
+        sl_timezones_build(e->cnf, &e->tz, &e->ntz);
+        sl_parse_set_timezones(e->tz, e->ntz);
+        free(pms);
+    }
     for (struct sl_ruleset_ir *r = e->cnf->rulesets; r != NULL; r = r->next) {
         struct sl_ruleset_rt *rt = sl_xcalloc(1, sizeof *rt);
         rt->ir = r;
@@ -645,7 +672,8 @@ static void build_rulesets(struct sl_engine *e)
         char what[300];
         snprintf(what, sizeof what, "ruleset '%s'", r->name);
         rt->popts = e->popts;
-        sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &rt->chain);
+        sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &e->parsers,
+                              &rt->chain);
         rt->popts.chain = rt->chain;
         sl_params_check_unused(r->kv, what, rs_known);
         e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);

@@ -307,6 +307,9 @@ struct sl_worker {
 
 struct sl_engine {
     struct sl_cnf *cnf;
+    struct sl_parser_reg parsers; /* parser plugin instances (ABI 1.5, parse/chain.c) */
+    struct sl_tzinfo *tz;       /* timezone() objects, sorted (parse/chain.c) */
+    size_t ntz;
     struct sl_engine_opts opts;
     struct sl_global_conf g;
     struct sl_parse_opts popts;

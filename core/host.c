@@ -200,6 +200,10 @@ const struct sl_host host = {
     .msg_json_set_int = sl_msg_json_set_int,
     .msg_json_set_ref = host_msg_json_set_ref,
     .batch_done = host_batch_done,
+    .msg_parse_raw = sl_msg_parse_raw,             /* ABI 1.5: core/parse/parse.c */
+    .msg_parse_set_raw = sl_msg_parse_set_raw,
+    .msg_parse_ts3164 = sl_msg_parse_ts3164,
+    .msg_parse_set_prop = sl_msg_parse_set_prop,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

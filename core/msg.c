@@ -310,6 +310,84 @@ struct sl_msg_retired {
     char *raw;   /* NULL when the retired buffer was the inline one */
 };
 
+char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
+{
+    char *c = malloc(len + 1);
+    struct sl_msg_retired *r = malloc(sizeof(*r));
+    if (c == NULL || r == NULL) {
+        free(c);
+        free(r);
+        return NULL;
+    }
+    if (len > 0) {
+        memcpy(c, s, len);
+    }
+    c[len] = '\0';
+    r->raw = c;
+    r->next = m->retired;
+    m->retired = r;
+    return c;
+}
+
+int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+{
+    if (m == NULL || name == NULL || (val == NULL && len > 0) || !(m->flags & SL_MSGF_IN_PARSE)) {
+        return SL_EINVAL;
+    }
+    if (val == NULL) {
+        val = "";
+    }
+    if (strcmp(name, "fromhost") == 0 || strcmp(name, "fromhost-ip") == 0) {
+        char *c = malloc(len + 1);
+        if (c == NULL) {
+            return SL_ENOMEM;
+        }
+        memcpy(c, val, len);
+        c[len] = '\0';
+        char **slot = name[8] == '\0' ? &m->fromhost : &m->fromhost_ip;
+        free(*slot);        /* the worker owns the message: nobody else reads it yet */
+        *slot = c;
+        return 0;
+    }
+    if (strcmp(name, "structured-data") == 0) {
+        char *c = sl_msg_keep(m, val, len);
+        if (c == NULL) {
+            return SL_ENOMEM;
+        }
+        m->sd = (struct sl_str){ c, len };
+        return 0;
+    }
+    /* numbers: as rsyslog's msgSetPRI and its facility/severity setters */
+    int neg = len > 0 && val[0] == '-';
+    long v = 0;
+    for (size_t i = neg ? 1 : 0; i < len && val[i] >= '0' && val[i] <= '9'; i++) {
+        v = v < 100000 ? v * 10 + (val[i] - '0') : v;
+    }
+    if (neg) {
+        v = -v;
+    }
+    int fac = m->pri >> 3, sev = m->pri & 7;
+    if (strcmp(name, "pri") == 0) {
+        if (v > 191 || v < 0) {
+            v = SL_PRI_INVALID;     /* rsyslog: > LOG_MAXPRI is invalid (and a negative
+                                     * one is huge as its unsigned type) */
+        }
+        m->pri = (int)v;
+    } else if (strcmp(name, "syslogfacility") == 0) {
+        if (v >= 0 && v <= 24) {
+            m->pri = (int)v * 8 + sev;
+        }
+    } else if (strcmp(name, "syslogseverity") == 0) {
+        if (v >= 0 && v <= 7) {
+            m->pri = fac * 8 + (int)v;
+        }
+    } else {
+        return SL_ENOENT;
+    }
+    m->fields_set |= SL_MF_PRI;
+    return 0;
+}
+
 void sl_msg_unref(struct sl_msg *m)
 {
     if (m == NULL) {

@@ -186,7 +186,13 @@ enum {
     SL_MSGF_UNPARSED = 1u << 3,  /* no parser of the ruleset's chain took it: discard */
     SL_MSGF_RAW_NO_NUL = 1u << 4, /* raw[0..raw_len) holds no NUL (set by the sanitizer) */
     SL_MSGF_PERMIT_SLASH = 1u << 5, /* parsed with parser.permitSlashInProgramName */
-    SL_MSGF_FIELDS = 1u << 6     /* built by msg_set_fields: parsed, no parser runs on it */
+    SL_MSGF_FIELDS = 1u << 6,    /* built by msg_set_fields: parsed, no parser runs on it */
+    SL_MSGF_IN_PARSE = 1u << 7,  /* a parser plugin's parse() runs on it (ABI 1.5): the
+                                  * msg_parse_* host calls work, msg_set_fields keeps the
+                                  * PRI and timestamp (core/msg_fields.c) */
+    SL_MSGF_RAW_EDITED = 1u << 8 /* a parser plugin repaired raw (msg_parse_set_raw): when
+                                  * parsed again (after a disk queue) no plugin runs, so
+                                  * the repair is not applied twice (core/msg_ser.c) */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */
@@ -213,13 +219,15 @@ struct sl_parse_opts {
 /* A ruleset's parser chain: each entry is RFC 5424 (takes only RFC 5424 messages) or RFC
  * 3164 (takes every message) with its own instance options.  A message no entry takes gets
  * SL_MSGF_UNPARSED (rsyslog discards it). */
-enum { SL_PARSER_RFC5424 = 1, SL_PARSER_RFC3164 };
+enum { SL_PARSER_RFC5424 = 1, SL_PARSER_RFC3164, SL_PARSER_PLUGIN };
 #define SL_PARSER_CHAIN_MAX 16
 struct sl_parser_chain {
     size_t n;
     struct {
         int kind;                  /* SL_PARSER_* */
         struct sl_parse_opts opts; /* the global options plus the instance's (chain NULL) */
+        const struct sl_parser_ops *ops;  /* SL_PARSER_PLUGIN: the plugin (ABI 1.5) */
+        void *inst;                /*   and its instance (owned by the engine) */
     } e[SL_PARSER_CHAIN_MAX];
 };
 void sl_parse_opts_default(struct sl_parse_opts *o);
@@ -280,6 +288,13 @@ struct fjson_object *sl_msg_json_get(struct sl_msg *m, enum sl_prop root, const 
 /* Inputs that build messages themselves (sl_host.msg_set_fields and the typed JSON setters,
  * ABI 1.4; core/msg_fields.c).  The fields and their defaults are described there. */
 int sl_msg_set_fields(struct sl_msg *m, const struct sl_msg_fields *f);
+/* ABI 1.5 host calls for parser plugins (core/parse/parse.c), valid inside parse() only */
+void sl_msg_parse_raw(struct sl_msg *m, const char **raw, size_t *len, size_t *after_pri);
+int sl_msg_parse_set_raw(struct sl_msg *m, const char *text, size_t len);
+int sl_msg_parse_ts3164(struct sl_msg *m, const char **p, size_t *len, unsigned flags);
+int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len);
+/* A copy of s[0..len) (NUL-terminated) freed with the message; NULL when out of memory. */
+char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len);
 /* A property handle for sl_host.prop_ref: starts with a struct sl_propref (so it can be
  * used wherever a propref is), plus a JSON variable's path split into its components once. */
 int sl_prop_handle_new(const char *name, void **handle);  /* 0 or SL_ENOENT */

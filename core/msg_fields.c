@@ -113,6 +113,25 @@ static void fields_defaults(struct sl_msg *m)
     m->flags |= SL_MSGF_PARSED | SL_MSGF_FIELDS;
 }
 
+/* The first call inside a parser plugin's parse() (SL_MSGF_IN_PARSE, ABI 1.5): the PRI the
+ * core read, the timestamp (receive time or msg_parse_ts3164's) and rawmsg-after-pri stay;
+ * MSG is everything after the PRI, TAG "", no hostname - what rsyslog's parsers start from. */
+static void parse_defaults(struct sl_msg *m)
+{
+    m->protocol_version = 0;
+    m->hostname = (struct sl_str){ NULL, 0 };
+    m->tag = (struct sl_str){ "", 0 };
+    /* (sd stays: the driver cleared it, msg_parse_set_prop may have set it) */
+    m->appname = m->procid = m->msgid = (struct sl_str){ NULL, 0 };
+    m->msg = (struct sl_str){ m->raw + m->after_pri, m->raw_len - m->after_pri };
+    m->programname = (struct sl_str){ NULL, 0 };
+    m->flags &= ~(uint32_t)(SL_MSGF_PROGNAME_DONE | SL_MSGF_UNPARSED | SL_MSGF_PERMIT_SLASH);
+    m->flags |= SL_MSGF_FIELDS;
+    /* the tag counts as given (""): rsyslog's parsers set procid/app-name without making
+     * a tag of them */
+    m->fields_set |= SL_MF_PRI | SL_MF_TIME | SL_MF_TAG;
+}
+
 static struct sl_str *fstr_span(struct sl_msg *m, int i)
 {
     switch (i) {
@@ -214,7 +233,11 @@ int sl_msg_set_fields(struct sl_msg *m, const struct sl_msg_fields *f)
         return SL_EINVAL;
     }
     if (!(m->flags & SL_MSGF_FIELDS)) {
-        fields_defaults(m);
+        if (m->flags & SL_MSGF_IN_PARSE) {
+            parse_defaults(m);
+        } else {
+            fields_defaults(m);
+        }
     }
     if (f->set & SL_MF_PRI) {
         m->pri = f->pri;
@@ -229,8 +252,24 @@ int sl_msg_set_fields(struct sl_msg *m, const struct sl_msg_fields *f)
     uint32_t given = f->set & (SL_MF_HOSTNAME | SL_MF_TAG | SL_MF_APPNAME | SL_MF_PROCID |
                                SL_MF_MSGID | SL_MF_MSG);
     int rc = 0;
+    /* inside parse(): an MSG that is a span of rawmsg stays one (set_strings would copy
+     * it), so that msg_set_msg still replaces rawmsg from MSG on, as rsyslog's
+     * MsgReplaceMSG does */
+    struct sl_str old_msg = m->msg;
+    int keep_span = (m->flags & SL_MSGF_IN_PARSE) && !(given & SL_MF_MSG) &&
+                    old_msg.p != NULL && old_msg.p >= m->raw &&
+                    old_msg.p <= m->raw + m->raw_len;
     if (given != 0) {
         rc = set_strings(m, given, nv, nl);
+    }
+    if (rc == 0 && keep_span) {
+        m->msg = old_msg;
+    }
+    /* a parser's MSG inside rawmsg stays a span of it (rsyslog's MSG offset) */
+    if (rc == 0 && (m->flags & SL_MSGF_IN_PARSE) && (f->set & SL_MF_MSG) && f->msg != NULL &&
+        f->msg >= m->raw && f->msg_len <= m->raw_len &&
+        (size_t)(f->msg - m->raw) <= m->raw_len - f->msg_len) {
+        m->msg = (struct sl_str){ f->msg, f->msg_len };
     }
     m->fields_set |= f->set & (SL_MF_PRI | SL_MF_TIME);
     return rc;

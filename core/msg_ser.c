@@ -4,7 +4,9 @@
  * Record format (version 1, or 2 with flags bit 2), all integers little-endian:
  *   u8  version (1; 2 for a message built with msg_set_fields, so that an older sluiced
  *       refuses such a record instead of parsing its raw bytes as a syslog line)
- *   u8  flags (bit 0: internal message, bit 1: local metadata, bit 2: built fields)
+ *   u8  flags (bit 0: internal message, bit 1: local metadata, bit 2: built fields,
+ *       bit 3: raw bytes already repaired by a parser plugin (pmsnare, ...): no parser
+ *       plugin runs on them again when they are parsed after restore; version 2)
  *   u8  parse_result ($parsesuccess)
  *   u8  PRI of an internal message (they are built, not parsed), else 0
  *   u64 receive time, seconds;  u32 nanoseconds
@@ -123,9 +125,10 @@ int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *
     int internal = (m->flags & SL_MSGF_INTERNAL) != 0;
     int local = !internal && m->local_flags != 0;
     int fields = !internal && (m->flags & SL_MSGF_FIELDS) != 0;
-    unsigned char head[4] = { fields ? SER_VERSION_FIELDS : SER_VERSION,
+    int edited = !internal && !fields && (m->flags & SL_MSGF_RAW_EDITED) != 0;
+    unsigned char head[4] = { (fields || edited) ? SER_VERSION_FIELDS : SER_VERSION,
                               (unsigned char)((internal ? 1 : 0) | (local ? 2 : 0) |
-                                              (fields ? 4 : 0)),
+                                              (fields ? 4 : 0) | (edited ? 8 : 0)),
                               m->parse_result, internal ? (unsigned char)m->pri : 0 };
     const char *in = m->inputname != NULL ? m->inputname : "";
     const char *rs = ruleset_name != NULL ? ruleset_name : "";
@@ -324,6 +327,7 @@ struct sl_msg *sl_msg_deserialize(const void *p, size_t len, char *ruleset, size
     uint64_t sec, nsec, peerlen, inl, rsl, rawlen;
     if (get(&r, head, 4) != 0 || (head[0] != SER_VERSION && head[0] != SER_VERSION_FIELDS) ||
         ((head[1] & 4) && (head[0] != SER_VERSION_FIELDS || (head[1] & 1))) ||
+        ((head[1] & 8) && (head[0] != SER_VERSION_FIELDS || (head[1] & 5))) ||
         get_uint(&r, 8, &sec) != 0 ||
         get_uint(&r, 4, &nsec) != 0 || nsec >= 1000000000u || get_uint(&r, 2, &peerlen) != 0 ||
         peerlen > sizeof(struct sockaddr_storage) || peerlen > r.left) {
@@ -372,6 +376,9 @@ struct sl_msg *sl_msg_deserialize(const void *p, size_t len, char *ruleset, size
         m->inputname = intern != NULL ? intern(arg, name) : NULL;
     }
     m->parse_result = head[2];
+    if (head[1] & 8) {
+        m->flags |= SL_MSGF_RAW_EDITED;
+    }
     if (get_json(&r, &m->json) != 0 || get_json(&r, &m->localvars) != 0 ||
         ((head[1] & 2) && get_local(&r, m) != 0) ||
         ((head[1] & 4) && get_fields(&r, m) != 0) || r.left != 0) {

@@ -48,6 +48,12 @@ int sl_plugin_check(const struct sl_plugin *pl, const char *expected_name, char 
                  "operations", expected_name);
         return SL_EABI;
     }
+    if ((pl->kinds & SL_PARSER) && (!SL_PLUGIN_HAS(pl, parser_name) || pl->parser == NULL ||
+                                     pl->parser->parse == NULL)) {
+        snprintf(err, errlen, "plugin '%s': a parser needs plugin ABI 1.5 and parser "
+                 "operations", expected_name);
+        return SL_EABI;
+    }
     if (((pl->kinds & SL_INPUT) && pl->in == NULL) || ((pl->kinds & SL_OUTPUT) && pl->out == NULL)) {
         snprintf(err, errlen, "plugin '%s': kinds and operation tables do not agree",
                  expected_name);
@@ -296,9 +302,14 @@ int sl_plugin_describe(const char *name, const char *dir, FILE *out)
     if (SL_PLUGIN_HAS(pl, default_template) && pl->default_template != NULL) {
         fprintf(out, "default template: %s\n", pl->default_template);
     }
+    if (sl_module_is_parser(pl) && SL_PLUGIN_HAS(pl, parser_name) && pl->parser_name != NULL) {
+        fprintf(out, "parser name (for ruleset parser= lists): %s\n", pl->parser_name);
+    }
     describe_params(out, "module parameters (module(load=\"NAME\" ...))", pl->module_params);
     describe_params(out, (pl->kinds & SL_INPUT) ? "input parameters (input(type=\"NAME\" ...))"
-                                                : "action parameters (action(type=\"NAME\" ...))",
+                         : (pl->kinds & SL_PARSER)
+                             ? "parser parameters (parser(name=\"...\" type=\"NAME\" ...))"
+                             : "action parameters (action(type=\"NAME\" ...))",
                     pl->inst_params);
     if (dl != NULL) {
         dlclose(dl);

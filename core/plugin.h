@@ -43,6 +43,12 @@ void sl_plugin_lookup_clear(void);
  * flags with secrets marked, legacy directive, help).  0, or SL_ENOENT with a message. */
 int sl_plugin_describe(const char *name, const char *dir, FILE *out);
 
+/* Is pl a parser plugin (ABI 1.5, kind SL_PARSER with parser operations)? */
+static inline int sl_module_is_parser(const struct sl_plugin *pl)
+{
+    return (pl->kinds & SL_PARSER) && SL_PLUGIN_HAS(pl, parser) && pl->parser != NULL;
+}
+
 /* --list-plugins: every built-in and every *.so in dir, with ABI, kinds and status. */
 void sl_plugin_list(const char *dir, FILE *out);
 

@@ -9,7 +9,14 @@
  * error.  A ruleset without parser= uses the default chain (chain NULL).  Unlike rsyslog,
  * a parser() object may be defined after the ruleset that names it.
  *
- * Ownership: chains are malloc'd and owned by the caller (the engine's ruleset runtime).
+ * Parser plugins (ABI 1.5, rsyslog's pm* modules): loading one makes an instance named by
+ * its descriptor's parser_name ("rsyslog.lastline"), created with default parameters;
+ * parser(name= type="pmsnare" ...) makes another with the object's parameters (the
+ * module must be loaded, as in rsyslog).  Chains name them like the built-ins; the parse
+ * driver (parse.c) calls them in order and goes on to the next on "not mine".
+ *
+ * Ownership: chains are malloc'd and owned by the caller (the engine's ruleset runtime);
+ * plugin instances live in the engine's struct sl_parser_reg until sl_parser_reg_free().
  * Concurrency: config time only (main thread); a built chain is read-only afterwards.
  */
 #include "config.h"
@@ -23,7 +30,9 @@
 #include "log.h"
 #include "msg.h"
 #include "params.h"
+#include "sluice/sl_plugin.h"
 #include "parse/chain.h"
+#include "parse/parse.h"
 
 struct pm3164_conf {
     char *name;
@@ -50,50 +59,172 @@ static const char *kv_str(struct sl_kv *kvs, const char *name)
     return (k != NULL && !k->is_array) ? k->str : NULL;
 }
 
-int sl_parser_objs_check(struct sl_cnf *cnf)
+static struct sl_parser_inst *reg_find(const struct sl_parser_reg *reg, const char *name)
+{
+    for (struct sl_parser_inst *pi = reg != NULL ? reg->head : NULL; pi != NULL; pi = pi->next) {
+        if (strcmp(pi->name, name) == 0) {
+            return pi;
+        }
+    }
+    return NULL;
+}
+
+static const struct sl_parser_mod *mod_find(const struct sl_parser_mod *mods, size_t n,
+                                            const char *type)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(mods[i].pl->name, type) == 0) {
+            return &mods[i];
+        }
+    }
+    return NULL;
+}
+
+/* A plugin instance: parameters from kvs (NULL: defaults), then create().  0 or 1 after
+ * reporting. */
+static int inst_new(const struct sl_parser_mod *pm, const char *name, struct sl_kv *kvs,
+                    const struct sl_loc *loc, const struct sl_host *h,
+                    const struct sl_parser_env *env, struct sl_parser_reg *reg)
+{
+    const struct sl_plugin *pl = pm->pl;
+    struct sl_parser_inst *pi = calloc(1, sizeof *pi);
+    void *inst = calloc(1, pl->inst_size > 0 ? pl->inst_size : 1);
+    char *nm = strdup(name);
+    if (pi == NULL || inst == NULL || nm == NULL) {
+        free(pi);
+        free(inst);
+        free(nm);
+        sl_cfg_error(loc, "out of memory");
+        return 1;
+    }
+    pi->name = nm;
+    pi->pl = pl;
+    pi->inst = inst;
+    pi->next = reg->head;
+    reg->head = pi;
+    int e = 0;
+    if (pl->inst_params != NULL) {
+        e += sl_params_apply(pl->inst_params, inst, kvs, NULL, "parser()", loc);
+    }
+    if (kvs != NULL) {
+        static const char *const known[] = { "name", "type", NULL };
+        e += sl_params_check_unused(kvs, "parser()", known);
+    }
+    if (e != 0) {
+        return e;
+    }
+    if (pl->parser->create != NULL &&
+        pl->parser->create(inst, pm->modconf, h, env, name) != 0) {
+        sl_cfg_error(loc, "parser '%s' (%s): initialisation failed", name, pl->name);
+        return 1;
+    }
+    pi->created = 1;
+    return 0;
+}
+
+static void mark_used(struct sl_kv *kvs)
+{
+    for (struct sl_kv *k = kvs; k != NULL; k = k->next) {
+        k->used = 1;
+    }
+}
+
+static int builtin_name(const char *name)
+{
+    return strcmp(name, "rsyslog.rfc5424") == 0 || strcmp(name, "rsyslog.rfc3164") == 0;
+}
+
+int sl_parser_objs_check(struct sl_cnf *cnf, const struct sl_parser_mod *mods, size_t nmods,
+                         const struct sl_host *h, const struct sl_parser_env *env,
+                         struct sl_parser_reg *reg)
 {
     int errs = 0;
 
+    /* the modules' default instances, in load order */
+    for (size_t i = 0; reg != NULL && i < nmods; i++) {
+        const char *dn = mods[i].pl->parser_name;
+        if (dn == NULL || reg_find(reg, dn) != NULL) {
+            continue;
+        }
+        struct sl_loc none = { "", 0 };
+        errs += inst_new(&mods[i], dn, NULL, &none, h, env, reg);
+    }
     for (struct sl_obj *o = cnf->objs; o != NULL; o = o->next) {
         if (o->type != SL_OBJ_PARSER) {
             continue;
         }
-        struct pm3164_conf pc;
-        memset(&pc, 0, sizeof pc);
         const char *type = kv_str(o->kv, "type");
         const char *name = kv_str(o->kv, "name");
+        const struct sl_parser_mod *pm = NULL;
         if (type != NULL && strcmp(type, "pmrfc3164") != 0) {
-            sl_cfg_error(&o->loc, "parser module name '%s' is unknown", type);
+            pm = mod_find(mods, nmods, type);
+            if (pm == NULL) {
+                sl_cfg_error(&o->loc, "parser module name '%s' is unknown", type);
+                errs++;
+                continue;
+            }
+        }
+        if (pm == NULL) {
+            struct pm3164_conf pc;
+            memset(&pc, 0, sizeof pc);
+            int e = sl_params_apply(pm3164_params, &pc, o->kv, NULL, "parser()", &o->loc);
+            e += sl_params_check_unused(o->kv, "parser()", NULL);
+            sl_params_free(pm3164_params, &pc);
+            errs += e;
+            if (e != 0 || name == NULL) {
+                continue;
+            }
+        } else if (name == NULL) {
+            sl_cfg_error(&o->loc, "parser(): parameter 'name' is missing");
             errs++;
             continue;
         }
-        int e = sl_params_apply(pm3164_params, &pc, o->kv, NULL, "parser()", &o->loc);
-        e += sl_params_check_unused(o->kv, "parser()", NULL);
-        sl_params_free(pm3164_params, &pc);
-        errs += e;
-        if (e != 0 || name == NULL) {
-            continue;
+        int dup = builtin_name(name) || (reg != NULL && reg_find(reg, name) != NULL);
+        for (struct sl_obj *p = cnf->objs; !dup && p != o; p = p->next) {
+            const char *pn = p->type == SL_OBJ_PARSER ? kv_str(p->kv, "name") : NULL;
+            dup = pn != NULL && strcmp(pn, name) == 0;
         }
-        if (strcmp(name, "rsyslog.rfc5424") == 0 || strcmp(name, "rsyslog.rfc3164") == 0) {
+        if (dup) {
             sl_cfg_error(&o->loc, "parser module name '%s' already exists", name);
             errs++;
+            if (pm != NULL) {
+                mark_used(o->kv);
+            }
             continue;
         }
-        for (struct sl_obj *p = cnf->objs; p != o; p = p->next) {
-            const char *pn = p->type == SL_OBJ_PARSER ? kv_str(p->kv, "name") : NULL;
-            if (pn != NULL && strcmp(pn, name) == 0) {
-                sl_cfg_error(&o->loc, "parser module name '%s' already exists", name);
-                errs++;
-                break;
-            }
+        if (pm != NULL && reg != NULL) {
+            errs += inst_new(pm, name, o->kv, &o->loc, h, env, reg);
         }
     }
     return errs;
 }
 
+void sl_parser_reg_free(struct sl_parser_reg *reg)
+{
+    if (reg == NULL) {
+        return;
+    }
+    struct sl_parser_inst *pi = reg->head;
+    while (pi != NULL) {
+        struct sl_parser_inst *next = pi->next;
+        if (pi->created && pi->pl->parser->destroy != NULL) {
+            pi->pl->parser->destroy(pi->inst);
+        }
+        if (pi->pl->inst_params != NULL) {
+            sl_params_free(pi->pl->inst_params, pi->inst);
+        }
+        free(pi->inst);
+        free(pi->name);
+        free(pi);
+        pi = next;
+    }
+    reg->head = NULL;
+}
+
 /* One entry for the parser called name; 0, or 1 after reporting it unknown. */
 static int chain_add(struct sl_cnf *cnf, struct sl_parser_chain *c, const char *name,
-                     const struct sl_parse_opts *base, const struct sl_loc *loc)
+                     const struct sl_parse_opts *base, const struct sl_parser_reg *reg,
+                     const struct sl_loc *loc)
 {
     if (c->n >= SL_PARSER_CHAIN_MAX) {
         sl_cfg_error(loc, "more than %d parsers in one parser chain", SL_PARSER_CHAIN_MAX);
@@ -104,6 +235,16 @@ static int chain_add(struct sl_cnf *cnf, struct sl_parser_chain *c, const char *
     po->chain = NULL;
     if (strcmp(name, "rsyslog.rfc5424") == 0) {
         c->e[c->n++].kind = SL_PARSER_RFC5424;
+        return 0;
+    }
+    struct sl_parser_inst *pi = reg_find(reg, name);
+    if (pi != NULL) {
+        if (!pi->created) {
+            return 1;   /* its error is reported already */
+        }
+        c->e[c->n].ops = pi->pl->parser;
+        c->e[c->n].inst = pi->inst;
+        c->e[c->n++].kind = SL_PARSER_PLUGIN;
         return 0;
     }
     po->permit_squared_tag = 0;
@@ -138,7 +279,8 @@ static int chain_add(struct sl_cnf *cnf, struct sl_parser_chain *c, const char *
 }
 
 int sl_parser_chain_build(struct sl_cnf *cnf, struct sl_kv *parser_kv,
-                          const struct sl_parse_opts *base, struct sl_parser_chain **out)
+                          const struct sl_parse_opts *base, const struct sl_parser_reg *reg,
+                          struct sl_parser_chain **out)
 {
     int errs = 0;
 
@@ -154,10 +296,10 @@ int sl_parser_chain_build(struct sl_cnf *cnf, struct sl_kv *parser_kv,
     }
     if (parser_kv->is_array) {
         for (size_t i = 0; i < parser_kv->arr.n; i++) {
-            errs += chain_add(cnf, c, parser_kv->arr.v[i], base, &parser_kv->loc);
+            errs += chain_add(cnf, c, parser_kv->arr.v[i], base, reg, &parser_kv->loc);
         }
     } else if (parser_kv->str != NULL) {
-        errs += chain_add(cnf, c, parser_kv->str, base, &parser_kv->loc);
+        errs += chain_add(cnf, c, parser_kv->str, base, reg, &parser_kv->loc);
     }
     if (errs != 0 || c->n == 0) {
         free(c);
@@ -165,4 +307,89 @@ int sl_parser_chain_build(struct sl_cnf *cnf, struct sl_kv *parser_kv,
     }
     *out = c;
     return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * timezone() objects (used by RFC 3164 timestamps with a zone name: pmciscoios)
+ * ------------------------------------------------------------------------------------- */
+struct tz_conf {
+    char *id;
+    char *offset;
+};
+#define TOFF(f) offsetof(struct tz_conf, f)
+static const struct sl_param tz_params[] = {
+    { "id", SL_PT_STRING, SL_P_REQUIRED, TOFF(id), NULL, NULL, NULL, NULL },
+    { "offset", SL_PT_STRING, SL_P_REQUIRED, TOFF(offset), NULL, NULL, NULL, NULL },
+    SL_PARAM_END
+};
+
+static int tz_sort_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct sl_tzinfo *)a)->id, ((const struct sl_tzinfo *)b)->id);
+}
+
+int sl_timezones_build(struct sl_cnf *cnf, struct sl_tzinfo **tab, size_t *n)
+{
+    int errs = 0;
+    size_t cap = 0;
+    *tab = NULL;
+    *n = 0;
+    for (struct sl_obj *o = cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_TIMEZONE) {
+            continue;
+        }
+        struct tz_conf tc;
+        memset(&tc, 0, sizeof tc);
+        int e = sl_params_apply(tz_params, &tc, o->kv, NULL, "timezone()", &o->loc);
+        e += sl_params_check_unused(o->kv, "timezone()", NULL);
+        const char *off = tc.offset;
+        if (e == 0 && (strlen(off) != 6 || (off[0] != '+' && off[0] != '-') ||
+                       off[1] < '0' || off[1] > '9' || off[2] < '0' || off[2] > '9' ||
+                       off[3] != ':' || off[4] < '0' || off[4] > '9' || off[5] < '0' ||
+                       off[5] > '9')) {
+            sl_cfg_error(&o->loc, "timezone offset has invalid format. Must be +/-hh:mm, "
+                                  "e.g. \"-07:00\".");
+            e++;
+        }
+        int hh = e == 0 ? (off[1] - '0') * 10 + (off[2] - '0') : 0;
+        int mm = e == 0 ? (off[4] - '0') * 10 + (off[5] - '0') : 0;
+        if (e == 0 && (hh > 12 || mm > 59)) {
+            sl_cfg_error(&o->loc, "timezone offset outside of supported range (hours 0..12, "
+                                  "minutes 0..59)");
+            e++;
+        }
+        if (e == 0) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 8;
+                struct sl_tzinfo *nt = realloc(*tab, cap * sizeof **tab);
+                if (nt == NULL) {
+                    sl_params_free(tz_params, &tc);
+                    sl_cfg_error(&o->loc, "out of memory");
+                    return errs + 1;
+                }
+                *tab = nt;
+            }
+            char *id = strdup(tc.id);
+            if (id == NULL) {
+                sl_params_free(tz_params, &tc);
+                sl_cfg_error(&o->loc, "out of memory");
+                return errs + 1;
+            }
+            (*tab)[(*n)++] = (struct sl_tzinfo){ id, off[0], (uint8_t)hh, (uint8_t)mm };
+        }
+        sl_params_free(tz_params, &tc);
+        errs += e;
+    }
+    if (*n > 1) {
+        qsort(*tab, *n, sizeof **tab, tz_sort_cmp);
+    }
+    return errs;
+}
+
+void sl_timezones_free(struct sl_tzinfo *tab, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(tab[i].id);
+    }
+    free(tab);
 }

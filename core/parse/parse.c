@@ -217,6 +217,92 @@ static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
 }
 
 
+/* ---------------------------------------------------------------------------------------
+ * Parser plugins (ABI 1.5)
+ * ------------------------------------------------------------------------------------- */
+
+/* One parser plugin on m: SL_PARSE_DONE, SL_PARSE_NOT_MINE or an error.  A plugin that
+ * answers "not mine" after msg_set_fields has its fields undone: the next parser starts
+ * from the message as the core parsed its PRI - except for its edits of the raw message
+ * and a timestamp it read (msg_parse_ts3164), which stay, as in rsyslog (whose pmciscoios
+ * writes the timestamp before it fails; pmrfc3164 keeps it when it finds none). */
+static int run_plugin(struct sl_msg *m, const struct sl_parser_ops *ops, void *inst)
+{
+    int pri = m->pri;
+    m->flags |= SL_MSGF_IN_PARSE;
+    int rc = ops->parse(inst, m);
+    m->flags &= ~(uint32_t)SL_MSGF_IN_PARSE;
+    if (rc == SL_PARSE_DONE) {
+        if (!(m->flags & SL_MSGF_FIELDS)) {
+            /* nothing set: rsyslog's empty header, MSG after the PRI */
+            m->protocol_version = 0;
+            m->tag = (struct sl_str){ "", 0 };
+            m->msg = (struct sl_str){ m->raw + m->after_pri, m->raw_len - m->after_pri };
+            m->programname = (struct sl_str){ NULL, 0 };
+        }
+        return rc;
+    }
+    if (m->flags & SL_MSGF_FIELDS) {
+        free(m->fields_blk);
+        m->fields_blk = NULL;
+        m->fields_set = 0;
+        m->flags &= ~(uint32_t)SL_MSGF_FIELDS;
+    }
+    m->pri = pri;
+    m->hostname = (struct sl_str){ NULL, 0 };
+    m->tag = (struct sl_str){ NULL, 0 };
+    m->appname = m->procid = m->msgid = m->sd = (struct sl_str){ NULL, 0 };
+    m->protocol_version = 0;
+    return rc == SL_PARSE_NOT_MINE ? rc : (rc < 0 ? rc : SL_EINVAL);
+}
+
+void sl_msg_parse_raw(struct sl_msg *m, const char **raw, size_t *len, size_t *after_pri)
+{
+    *raw = m->raw;
+    *len = m->raw_len;
+    *after_pri = m->after_pri;
+}
+
+int sl_msg_parse_set_raw(struct sl_msg *m, const char *text, size_t len)
+{
+    if (m == NULL || (text == NULL && len > 0) || !(m->flags & SL_MSGF_IN_PARSE) ||
+        (m->flags & SL_MSGF_FIELDS)) {
+        return SL_EINVAL;
+    }
+    size_t ap = m->after_pri;
+    char *out = malloc(ap + len + 1);
+    if (out == NULL) {
+        return SL_ENOMEM;
+    }
+    memcpy(out, m->raw, ap);
+    if (len > 0) {
+        memcpy(out + ap, text, len);
+    }
+    out[ap + len] = '\0';
+    if (!(m->flags & MSGF_RAW_INLINE)) {
+        free(m->raw);
+    }
+    m->flags &= ~MSGF_RAW_INLINE;
+    if (memchr(out, '\0', ap + len) != NULL) {
+        m->flags &= ~(uint32_t)SL_MSGF_RAW_NO_NUL;
+    }
+    m->raw = out;
+    m->raw_len = ap + len;
+    m->msg = (struct sl_str){ out + ap, len };
+    m->flags |= SL_MSGF_RAW_EDITED;
+    return 0;
+}
+
+int sl_msg_parse_ts3164(struct sl_msg *m, const char **p, size_t *len, unsigned flags)
+{
+    if (m == NULL || p == NULL || *p == NULL || len == NULL || !(m->flags & SL_MSGF_IN_PARSE) ||
+        *p < m->raw || *p > m->raw + m->raw_len || *len > (size_t)(m->raw + m->raw_len - *p)) {
+        return 0;
+    }
+    return sl_parse_ts3164_at(m, p, len, (flags & SL_TS3164_YEAR_AFTER) != 0,
+                              (flags & SL_TS3164_TZSTRING) != 0);
+}
+
 void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
 {
     struct sl_parse_opts dflt;
@@ -227,6 +313,8 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
         sl_parse_opts_default(&dflt);
         o = &dflt;
     }
+    /* repaired by a parser plugin before a disk queue stored it: no plugin runs again */
+    const int repaired = (m->flags & SL_MSGF_RAW_EDITED) != 0;
     if (m->local_flags & SL_LOCAL_KERNEL) {
         /* rsyslog's imklog: no sanitizing, no parser; pri and tag were set by the input */
         sl_msg_set_tgen(m);
@@ -270,10 +358,45 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     size_t after = 0;
     int r = parse_pri(m->raw, m->raw_len, &pri, &after);
     if (r < 0) {
-        /* rsyslog: invalid PRI -> facility "invld", severity debug, nothing parsed */
+        /* rsyslog: invalid PRI -> facility "invld", severity debug, nothing parsed by its
+         * RFC 3164/5424 parsers; parser plugins before them in the chain still run (with
+         * no PRI: after-PRI offset 0), as rsyslog's pm* modules do */
         m->pri = SL_PRI_INVALID;
         m->pri_from_msg = 0;
         m->after_pri = 0;
+        if (o->chain != NULL) {
+            size_t i;
+            for (i = 0; i < o->chain->n; i++) {
+                int kind = o->chain->e[i].kind;
+                if (kind == SL_PARSER_RFC3164) {
+                    break;
+                }
+                if (kind != SL_PARSER_PLUGIN || repaired) {
+                    continue;   /* RFC 5424 needs "<PRI>1 "; a repaired raw is not
+                                 * repaired again (parsed after a disk queue) */
+                }
+                int rc = run_plugin(m, o->chain->e[i].ops, o->chain->e[i].inst);
+                if (rc == SL_PARSE_NOT_MINE) {
+                    continue;
+                }
+                if (rc == SL_PARSE_DONE) {
+                    if (o->permit_slash_progname) {
+                        m->flags |= SL_MSGF_PERMIT_SLASH;
+                    }
+                    m->flags |= SL_MSGF_PARSED;
+                    return;
+                }
+                i = o->chain->n;    /* an error: discarded */
+                break;
+            }
+            if (i == o->chain->n) {
+                m->flags |= SL_MSGF_UNPARSED | SL_MSGF_PARSED;
+                m->msg.p = m->raw;
+                m->msg.len = m->raw_len;
+                m->tag = (struct sl_str){ "", 0 };
+                return;
+            }
+        }
         m->msg.p = m->raw;
         m->msg.len = m->raw_len;
         m->tag = (struct sl_str){ "", 0 };
@@ -291,8 +414,27 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
     } else {
         /* the ruleset's chain, in order, up to the first parser that takes the message */
         size_t i;
+        int failed = 0;
         for (i = 0; i < o->chain->n; i++) {
             const struct sl_parse_opts *eo = &o->chain->e[i].opts;
+            if (o->chain->e[i].kind == SL_PARSER_PLUGIN) {
+                if (repaired) {
+                    continue;   /* repaired before it was spooled: not again */
+                }
+                int rc = run_plugin(m, o->chain->e[i].ops, o->chain->e[i].inst);
+                if (rc == SL_PARSE_NOT_MINE) {
+                    continue;
+                }
+                if (rc == SL_PARSE_DONE) {
+                    if (o->permit_slash_progname) {
+                        m->flags |= SL_MSGF_PERMIT_SLASH;
+                    }
+                    m->flags |= SL_MSGF_PARSED;
+                    return;
+                }
+                failed = 1;     /* a parser's error: rsyslog discards the message */
+                break;
+            }
             if (o->chain->e[i].kind == SL_PARSER_RFC5424) {
                 if (sl_parse_rfc5424(m, eo)) {
                     break;
@@ -302,7 +444,7 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
                 break;
             }
         }
-        if (i == o->chain->n) {
+        if (i == o->chain->n || failed) {
             m->flags |= SL_MSGF_UNPARSED;
             m->msg.p = m->raw + after;
             m->msg.len = m->raw_len - after;

@@ -36,4 +36,10 @@ void sl_parse_uxsock(struct sl_msg *m);
  * leaves *t alone. */
 size_t sl_parse_ts3339(const char *p, size_t len, struct sl_time *t);
 
+/* RFC 3164 timestamp at *pp (at most *lenp bytes) into m->t_reported, as rsyslog's
+ * ParseTIMESTAMP3164 with its bDetectYearAfterTime and bParseTZ switches; 1 and *pp, *lenp
+ * moved past it, or 0 and nothing changed.  (*pp)[*lenp] must be readable (the NUL). */
+int sl_parse_ts3164_at(struct sl_msg *m, const char **pp, size_t *lenp, int year_after,
+                       int tzstr);
+
 #endif

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "parse/chain.h"
 #include "parse/parse.h"
 
 #if defined(__SSE2__)
@@ -114,10 +115,30 @@ static int month_of(const char *p)
 #undef M3
 }
 
+static const struct sl_tzinfo *tz_tab;
+static size_t tz_n;
+
+void sl_parse_set_timezones(const struct sl_tzinfo *tab, size_t n)
+{
+    tz_tab = tab;
+    tz_n = tab != NULL ? n : 0;
+}
+
+static int tz_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const struct sl_tzinfo *)elem)->id);
+}
+
+static const struct sl_tzinfo *find_tz(const char *name)
+{
+    return tz_n > 0 ? bsearch(name, tz_tab, tz_n, sizeof *tz_tab, tz_cmp) : NULL;
+}
+
 /* On success updates *t and returns the new parse position with *len updated; on failure
  * returns NULL and leaves *t and *len alone.  p[...] up to the raw buffer's NUL is
  * readable. */
-static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, int year_after)
+static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, int year_after,
+                                int tzstr)
 {
     long len = *lenp;
     int year = 0;
@@ -129,7 +150,7 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
      * one go; anything else (and values out of range) takes the general path below, which
      * gives the same result for this form (detect.YearAfterTimestamp looks past the time:
      * general path). */
-    if (!year_after && len >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' &&
+    if (!year_after && !tzstr && len >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' &&
         p[15] == ' ' && (p[4] == ' ' || is_digit(p[4])) && is_digit(p[5]) && is_digit(p[7]) &&
         is_digit(p[8]) && is_digit(p[10]) && is_digit(p[11]) && is_digit(p[13]) &&
         is_digit(p[14])) {
@@ -212,6 +233,23 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
         secfrac = read_int(&p, &len);
         prec = (int)(p - fs);
     }
+    /* a zone name after the time (pmciscoios): rsyslog reads up to 15 bytes to ':' or SP
+     * and applies the zone if a timezone() object defines it (else it is skipped) */
+    const struct sl_tzinfo *tz = NULL;
+    if (tzstr && len > 2 && *p == ' ') {
+        char name[16];
+        int i = 0;
+        p++;
+        len--;
+        for (; len > 0 && i < 15 && *p != ':' && *p != ' '; i++) {
+            name[i] = *p++;
+            len--;
+        }
+        name[i] = '\0';
+        if (i > 0) {
+            tz = find_tz(name);
+        }
+    }
     /* detect.YearAfterTimestamp: " yyyy" (2000..2099) right after the time, as rsyslog:
      * up to four digits are read, and a fifth character that is not SP (when the text goes
      * on) means no year */
@@ -254,8 +292,29 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
     t->second = (uint8_t)second;
     t->secfrac = (uint32_t)secfrac;
     t->secfrac_precision = (uint8_t)prec;
+    if (tz != NULL) {
+        t->offset_mode = tz->mode;
+        t->offset_hour = tz->hour;
+        t->offset_minute = tz->minute;
+        t->in_utc = 0;
+    }
     *lenp = len;
     return p;
+}
+
+int sl_parse_ts3164_at(struct sl_msg *m, const char **pp, size_t *lenp, int year_after,
+                       int tzstr)
+{
+    long len = (long)*lenp;
+    struct sl_time t = m->t_reported;
+    const char *q = parse_ts3164(*pp, &len, &t, year_after, tzstr);
+    if (q == NULL) {
+        return 0;
+    }
+    m->t_reported = t;
+    *pp = q;
+    *lenp = len > 0 ? (size_t)len : 0;
+    return 1;
 }
 
 /* [A-Za-z0-9._-] by table */
@@ -299,11 +358,11 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
         (n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
         p += n;
         len -= (long)n;
-    } else if ((q = parse_ts3164(p, &len, &m->t_reported, year_after)) != NULL) {
+    } else if ((q = parse_ts3164(p, &len, &m->t_reported, year_after, 0)) != NULL) {
         p = q;
     } else if (len > 1 && *p == ' ') {
         long l2 = len - 1;
-        if ((q = parse_ts3164(p + 1, &l2, &m->t_reported, year_after)) != NULL) {
+        if ((q = parse_ts3164(p + 1, &l2, &m->t_reported, year_after, 0)) != NULL) {
             p = q;
             len = l2;
         }
@@ -488,7 +547,7 @@ void sl_parse_uxsock(struct sl_msg *m)
         if ((n = sl_parse_ts3339(p, (size_t)len, &dummy)) > 0) {
             len -= (long)n;
             p += 16;
-        } else if (parse_ts3164(p, &l2, &dummy, 0) != NULL) {
+        } else if (parse_ts3164(p, &l2, &dummy, 0, 0) != NULL) {
             len = l2;
             p += 16;
         }
@@ -497,7 +556,7 @@ void sl_parse_uxsock(struct sl_msg *m)
         if ((n = sl_parse_ts3339(p, (size_t)len, t)) > 0) {
             p += n;
             len -= (long)n;
-        } else if ((q = parse_ts3164(p, &len, t, 0)) != NULL) {
+        } else if ((q = parse_ts3164(p, &len, t, 0, 0)) != NULL) {
             p = q;
         }
     }

@@ -39,6 +39,32 @@
  *   not confirmed when sluiced stops (after flush()) is delivered again at the next start:
  *   duplicates are possible, loss is not.
  *
+ * Parsers (ABI 1.5)
+ *   A parser plugin (kind SL_PARSER, ops `parser`) is rsyslog's pm* module.  Loading it
+ *   makes one instance with default parameters named `parser_name` ("rsyslog.lastline");
+ *   parser(name= type=MODULE ...) makes more, with `inst_params`.  A ruleset's parser chain
+ *   (ruleset(parser=[...]), $RulesetParser) names instances; the default chain is still
+ *   rsyslog.rfc5424 then rsyslog.rfc3164.  For each message the core first sanitises it
+ *   (control characters) and reads the PRI, then calls parse() of each parser of the chain
+ *   in order on the ruleset worker that owns the message:
+ *     SL_PARSE_NOT_MINE  the next parser is tried (the raw message may have been edited
+ *                        with msg_parse_set_raw(): the next parser sees the edit; a
+ *                        timestamp msg_parse_ts3164() read stays too, as in rsyslog;
+ *                        fields set with msg_set_fields() are undone);
+ *     SL_PARSE_DONE      the message is parsed: header fields are what the parser set with
+ *                        msg_set_fields() (and msg_parse_ts3164()); fields not set are
+ *                        rsyslog's for a message without them (below);
+ *     negative SL_E*     the message is discarded (counted), as rsyslog does when a parser
+ *                        fails; so is a message no parser of the chain takes.
+ *   During parse(), msg_set_fields() differs from its input use: a field not given keeps
+ *   the PRI the core read (SL_MF_PRI overrides it), timereported stays the receive time
+ *   unless msg_parse_ts3164() or SL_MF_TIME set it, rawmsg-after-pri stays, and a `msg`
+ *   pointing into the bytes msg_parse_raw() returned is kept as a span of rawmsg (rsyslog's
+ *   MSG offset) instead of being copied.  Without any msg_set_fields() call, SL_PARSE_DONE
+ *   gives TAG "", no hostname (fromhost is shown), MSG = everything after the PRI.
+ *   parse() runs concurrently on several workers with the same inst: inst is read-only
+ *   after create() unless the plugin locks.
+ *
  * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
  * core's; fields are only ever appended, and struct_size tells the core how much the plugin
  * knows about.
@@ -56,7 +82,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 4
+#define SL_ABI_MINOR 5
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -343,6 +369,37 @@ struct sl_host {
      * after back-off, SL_SUSPEND also suspends the action).  The messages of b stay valid
      * until this call returns; the plugin must not touch them afterwards. */
     void (*batch_done)(struct sl_ack *ack, int verdict, size_t done, const uint8_t *bad);
+
+    /* ABI 1.5 (check struct_size): parser plugins, only inside sl_parser_ops.parse() -------- */
+
+    /* The message as the parser sees it: *raw the whole raw message after sanitising (and
+     * after the edits of earlier parsers of the chain), NUL-terminated, *len its length
+     * without the NUL, *after_pri the offset of the first byte after "<PRI>" (0 without
+     * one).  The bytes stay valid until msg_parse_set_raw() or the end of parse(). */
+    void (*msg_parse_raw)(struct sl_msg *m, const char **raw, size_t *len, size_t *after_pri);
+    /* Replaces the bytes after the PRI with a copy of text[0..len) (the PRI stays): what
+     * rsyslog's pmsnare, pmaixforwardedfrom and pmcisconames do in place before they answer
+     * "not mine".  rawmsg shows the edit.  0 or SL_ENOMEM. */
+    int (*msg_parse_set_raw)(struct sl_msg *m, const char *text, size_t len);
+    /* An RFC 3164 timestamp at *p (at most *len bytes), as rsyslog's date parser reads it
+     * ("[yyyy ]Mmm [d]d [yyyy ]hh:mm:ss[.frac][ TZ][:] ", month case-insensitive; flags
+     * SL_TS3164_*); on success it becomes timereported (year and zone of the receive time
+     * unless given), *p and *len move past it (one following SP or ':' included) and 1 is
+     * returned; else 0 and nothing changes. */
+    int (*msg_parse_ts3164)(struct sl_msg *m, const char **p, size_t *len, unsigned flags);
+    /* What msg_set_fields cannot set, by rsyslog property name, as rsyslog's
+     * msgSetPropViaJSON (pmnormalize): "fromhost", "fromhost-ip", "structured-data" (the
+     * text, copied) and "pri" (> 191: invalid, facility "invld"), "syslogfacility" (0..24),
+     * "syslogseverity" (0..7) as decimal text (other values ignored, as rsyslog).  0,
+     * SL_ENOENT (another name), SL_EINVAL or SL_ENOMEM. */
+    int (*msg_parse_set_prop)(struct sl_msg *m, const char *name, const char *val, size_t len);
+};
+
+/* msg_parse_ts3164 flags */
+enum {
+    SL_TS3164_TZSTRING = 1u << 0,   /* a zone name after the time (" UTC", " CET:"), applied
+                                     * when a timezone() object defines it, else skipped */
+    SL_TS3164_YEAR_AFTER = 1u << 1  /* " yyyy" after the time is the year */
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -408,6 +465,30 @@ struct sl_output_ops {
     int (*flush)(void *inst, void *wrk, int64_t deadline_ms);
 };
 
+/* ABI 1.5: parsers (rsyslog's pm* modules); see "Parsers" at the top. */
+enum { SL_PARSE_DONE = 0, SL_PARSE_NOT_MINE = 1 };
+
+/* Global settings a parser may need, as the config set them (read during create()). */
+struct sl_parser_env {
+    uint32_t struct_size;           /* sizeof(struct sl_parser_env) of the core */
+    int escape_cc_on_receive;       /* parser.escapeControlCharactersOnReceive */
+    int escape_tab;                 /* parser.escapeControlCharacterTab */
+    int escape_cstyle;              /* parser.escapeControlCharactersCStyle */
+    char cc_escape_prefix;          /* parser.controlCharacterEscapePrefix ('#') */
+    int escape_8bit;                /* parser.escape8BitCharactersOnReceive */
+};
+
+struct sl_parser_ops {
+    /* One instance: the module's default one (parameters at their defaults) or a
+     * parser(name= type=...) object's.  `name` is the instance's name (for messages).
+     * Return 0 or SL_ECONFIG after logging. */
+    int (*create)(void *inst, void *modconf, const struct sl_host *h,
+                  const struct sl_parser_env *env, const char *name);
+    void (*destroy)(void *inst);    /* may be NULL */
+    /* SL_PARSE_DONE, SL_PARSE_NOT_MINE or a negative SL_E* (message discarded). */
+    int (*parse)(void *inst, struct sl_msg *m);
+};
+
 enum sl_kind { SL_INPUT = 1, SL_OUTPUT = 2, SL_PARSER = 4, SL_MODIFIER = 8 };
 
 enum {
@@ -455,6 +536,12 @@ struct sl_plugin {
     /* Output: a parameter naming a static output file; with privDrop the core checks at
      * start-up that the dropped user can create or write it (omfile: "file").  NULL: none. */
     const char *path_param;
+
+    /* ABI 1.5: parsers (SL_PARSER) */
+    const struct sl_parser_ops *parser;
+    /* The name of the instance that loading the module makes, for parser chains:
+     * "rsyslog.lastline".  NULL: no default instance (parser() objects only). */
+    const char *parser_name;
 };
 
 /* Does descriptor pl (of any minor) carry field f? */

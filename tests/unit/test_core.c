@@ -429,6 +429,13 @@ START_TEST(exec_gate_follows_rsyslog)
 }
 END_TEST
 
+static int nop_parse(void *inst, struct sl_msg *m)
+{
+    (void)inst;
+    (void)m;
+    return SL_PARSE_NOT_MINE;
+}
+
 START_TEST(plugin_abi_check)
 {
     static const struct sl_output_ops ops = { 0 };
@@ -443,12 +450,25 @@ START_TEST(plugin_abi_check)
     pl.abi_major = SL_ABI_MAJOR;
     pl.abi_minor = SL_ABI_MINOR + 1;
     ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);
-    /* plugins built for older minors (1.0 to 1.3) still load */
+    /* plugins built for older minors (1.0 to 1.4) still load */
     for (uint16_t minor = 0; minor < SL_ABI_MINOR; minor++) {
         pl.abi_minor = minor;
         ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), 0);
     }
-    ck_assert_int_eq(SL_ABI_MINOR, 4);
+    ck_assert_int_eq(SL_ABI_MINOR, 5);
+    /* ABI 1.5: a parser needs its operations and a descriptor that has them */
+    {
+        struct sl_plugin pp = pl;
+        pp.kinds = SL_PARSER;
+        pp.parser = NULL;
+        ck_assert_int_eq(sl_plugin_check(&pp, "omx", err, sizeof err), SL_EABI);
+        ck_assert_ptr_nonnull(strstr(err, "parser"));
+        static const struct sl_parser_ops pops = { .parse = nop_parse };
+        pp.parser = &pops;
+        ck_assert_int_eq(sl_plugin_check(&pp, "omx", err, sizeof err), 0);
+        pp.struct_size = offsetof(struct sl_plugin, parser);
+        ck_assert_int_eq(sl_plugin_check(&pp, "omx", err, sizeof err), SL_EABI);
+    }
     pl.abi_minor = SL_ABI_MINOR;
     pl.struct_size = 8;
     ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), SL_EABI);

@@ -142,6 +142,66 @@ START_TEST(malformed_records_are_refused)
 }
 END_TEST
 
+/* A raw message a parser plugin repaired (pmsnare) is stored as repaired and not repaired
+ * again when it is parsed after restore; plugins that would run again see nothing. */
+static int plugin_runs;
+static int drop_x(void *inst, struct sl_msg *m)
+{
+    const char *raw;
+    size_t len, ap;
+    (void)inst;
+    plugin_runs++;
+    sl_msg_parse_raw(m, &raw, &len, &ap);
+    const char *x = memchr(raw + ap, 'X', len - ap);
+    if (x != NULL) {
+        char buf[256];
+        size_t a = (size_t)(x - (raw + ap)), rest = len - ap - a - 1;
+        memcpy(buf, raw + ap, a);
+        memcpy(buf + a, x + 1, rest);
+        ck_assert_int_eq(sl_msg_parse_set_raw(m, buf, a + rest), 0);
+    }
+    return SL_PARSE_NOT_MINE;
+}
+static const struct sl_parser_ops drop_x_ops = { .parse = drop_x };
+
+START_TEST(repaired_raw_is_not_repaired_twice)
+{
+    struct sl_parse_opts o;
+    struct sl_parser_chain c;
+    sl_parse_opts_default(&o);
+    memset(&c, 0, sizeof c);
+    c.n = 2;
+    c.e[0].kind = SL_PARSER_PLUGIN;
+    c.e[0].ops = &drop_x_ops;
+    c.e[1].kind = SL_PARSER_RFC3164;
+    c.e[1].opts = o;
+    o.chain = &c;
+    struct sl_msg *m = sample("<13>Mar  1 00:00:00 hXXost app: XmsgX");
+    sl_msg_parse(m, &o);
+    ck_assert_int_eq(plugin_runs, 1);
+    char *raw = prop(m, "rawmsg");
+    ck_assert_str_eq(raw, "<13>Mar  1 00:00:00 hXost app: XmsgX");
+    struct sl_buf b = { 0 };
+    ck_assert_int_eq(sl_msg_serialize(m, "rs", &b), 0);
+    char rs[64];
+    struct sl_msg *c2 = sl_msg_deserialize(b.p, b.len, rs, sizeof rs, intern, NULL);
+    ck_assert_ptr_nonnull(c2);
+    sl_msg_parse(c2, &o);
+    ck_assert_int_eq(plugin_runs, 1);
+    const char *names[] = { "rawmsg", "hostname", "syslogtag", "msg" };
+    for (size_t i = 0; i < 4; i++) {
+        char *a = prop(m, names[i]), *d = prop(c2, names[i]);
+        ck_assert_str_eq(a, d);
+        free(a);
+        free(d);
+    }
+    free(raw);
+    sl_buf_free(&b);
+    sl_msg_unref(c2);
+    sl_msg_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("msg_ser");
@@ -150,6 +210,7 @@ int main(void)
     tcase_add_test(t, round_trip_keeps_every_property);
     tcase_add_test(t, internal_messages_keep_their_priority);
     tcase_add_test(t, malformed_records_are_refused);
+    tcase_add_test(t, repaired_raw_is_not_repaired_twice);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -826,6 +826,165 @@ START_TEST(test_parse_chain)
 }
 END_TEST
 
+/* Parser plugins in a chain (ABI 1.5): "not mine" goes on to the next parser, which sees
+ * the raw edits made before it; fields set before "not mine" are undone; "done" ends the
+ * chain with the fields the plugin set; an error, or no taker, marks the message unparsed. */
+static int edit_parse(void *inst, struct sl_msg *m)
+{
+    const char *raw;
+    size_t len, ap;
+    (void)inst;
+    sl_msg_parse_raw(m, &raw, &len, &ap);
+    const char *x = memchr(raw + ap, 'X', len - ap);
+    if (x != NULL) {
+        /* drop the X, as pmsnare drops a tab */
+        char buf[256];
+        size_t a = (size_t)(x - (raw + ap)), rest = len - ap - a - 1;
+        memcpy(buf, raw + ap, a);
+        memcpy(buf + a, x + 1, rest);
+        ck_assert_int_eq(sl_msg_parse_set_raw(m, buf, a + rest), 0);
+    }
+    /* fields set and then "not mine": undone by the core */
+    struct sl_msg_fields f = { .set = SL_MF_TAG | SL_MF_HOSTNAME, .tag = "junk:", .tag_len = 5,
+                               .hostname = "junkhost", .hostname_len = 8 };
+    ck_assert_int_eq(sl_msg_set_fields(m, &f), 0);
+    return SL_PARSE_NOT_MINE;
+}
+
+static int take_parse(void *inst, struct sl_msg *m)
+{
+    const char *raw;
+    size_t len, ap;
+    (void)inst;
+    sl_msg_parse_raw(m, &raw, &len, &ap);
+    if (len - ap < 4 || memcmp(raw + ap, "take", 4) != 0) {
+        return SL_PARSE_NOT_MINE;
+    }
+    if (len - ap >= 9 && memcmp(raw + ap, "take fail", 9) == 0) {
+        return SL_EINVAL;
+    }
+    struct sl_msg_fields f = { .set = SL_MF_TAG | SL_MF_MSG, .tag = "took:", .tag_len = 5,
+                               .msg = raw + ap + 4, .msg_len = len - ap - 4 };
+    ck_assert_int_eq(sl_msg_set_fields(m, &f), 0);
+    return SL_PARSE_DONE;
+}
+
+static const struct sl_parser_ops edit_ops = { .parse = edit_parse };
+static const struct sl_parser_ops take_ops = { .parse = take_parse };
+
+START_TEST(test_parse_chain_plugins)
+{
+    struct sl_parse_opts base, o;
+    struct sl_parser_chain c;
+    sl_parse_opts_default(&base);
+    memset(&c, 0, sizeof c);
+    c.n = 3;
+    c.e[0].kind = SL_PARSER_PLUGIN;
+    c.e[0].ops = &edit_ops;
+    c.e[1].kind = SL_PARSER_PLUGIN;
+    c.e[1].ops = &take_ops;
+    c.e[2].kind = SL_PARSER_RFC3164;
+    c.e[2].opts = base;
+    o = base;
+    o.chain = &c;
+
+    /* the first edits, the second takes what the edit left */
+    const char *l1 = "<14>tXake it";
+    struct sl_msg *m = sl_msg_new(l1, strlen(l1));
+    sl_msg_parse(m, &o);
+    ck_assert(!(m->flags & SL_MSGF_UNPARSED));
+    ck_assert_int_eq(m->pri, 14);
+    ck_assert_int_eq((int)m->tag.len, 5);
+    ck_assert(memcmp(m->tag.p, "took:", 5) == 0);
+    ck_assert_int_eq((int)m->msg.len, 3);
+    ck_assert(memcmp(m->msg.p, " it", 3) == 0);
+    ck_assert_int_eq((int)m->raw_len, 11);
+    ck_assert_str_eq(m->raw, "<14>take it");
+    ck_assert_int_eq((int)m->after_pri, 4);
+    ck_assert(m->hostname.p == NULL);
+    sl_msg_unref(m);
+
+    /* neither plugin: RFC 3164 gets it, without the first plugin's fields */
+    const char *l2 = "<13>Mar  1 00:00:00 h app: hello";
+    m = sl_msg_new(l2, strlen(l2));
+    sl_msg_parse(m, &o);
+    ck_assert(!(m->flags & SL_MSGF_UNPARSED));
+    ck_assert(!(m->flags & SL_MSGF_FIELDS));
+    ck_assert_int_eq((int)m->hostname.len, 1);
+    ck_assert_int_eq((int)m->tag.len, 4);
+    ck_assert(memcmp(m->tag.p, "app:", 4) == 0);
+    sl_msg_unref(m);
+
+    /* a plugin's error: discarded, the next parser is not tried */
+    const char *l3 = "<13>take fail";
+    m = sl_msg_new(l3, strlen(l3));
+    sl_msg_parse(m, &o);
+    ck_assert(m->flags & SL_MSGF_UNPARSED);
+    sl_msg_unref(m);
+
+    /* no parser takes it: discarded */
+    c.n = 2;
+    m = sl_msg_new(l2, strlen(l2));
+    sl_msg_parse(m, &o);
+    ck_assert(m->flags & SL_MSGF_UNPARSED);
+    sl_msg_unref(m);
+
+    /* the host calls refuse to work outside parse() */
+    m = sl_msg_new(l2, strlen(l2));
+    ck_assert_int_eq(sl_msg_parse_set_raw(m, "x", 1), SL_EINVAL);
+    sl_msg_unref(m);
+}
+END_TEST
+
+/* msg_parse_set_prop (pmnormalize's properties): fromhost-ip, structured-data, facility
+ * in range and out of range, pri out of range; and procid without a tag makes no tag. */
+static int props_parse(void *inst, struct sl_msg *m)
+{
+    (void)inst;
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "fromhost-ip", "192.0.2.1", 9), 0);
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "structured-data", "[a@1 b=\"c\"]", 12), 0);
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "syslogfacility", "3", 1), 0);
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "syslogseverity", "9", 1), 0);   /* ignored */
+    ck_assert_int_eq(sl_msg_parse_set_prop(m, "nosuch", "x", 1), SL_ENOENT);
+    struct sl_msg_fields f = { .set = SL_MF_PROCID, .procid = "77", .procid_len = 2 };
+    ck_assert_int_eq(sl_msg_set_fields(m, &f), 0);
+    return SL_PARSE_DONE;
+}
+
+static const struct sl_parser_ops props_ops = { .parse = props_parse };
+
+START_TEST(test_parse_plugin_props)
+{
+    struct sl_parse_opts o;
+    struct sl_parser_chain c;
+    sl_parse_opts_default(&o);
+    memset(&c, 0, sizeof c);
+    c.n = 1;
+    c.e[0].kind = SL_PARSER_PLUGIN;
+    c.e[0].ops = &props_ops;
+    o.chain = &c;
+    const char *l = "<14>anything";
+    struct sl_msg *m = sl_msg_new(l, strlen(l));
+    sl_msg_parse(m, &o);
+    ck_assert(!(m->flags & SL_MSGF_UNPARSED));
+    ck_assert_int_eq(m->pri, 3 * 8 + 6);
+    ck_assert_int_eq((int)m->tag.len, 0);
+    ck_assert_int_eq((int)m->procid.len, 2);
+    ck_assert_int_eq((int)m->sd.len, 12);
+    ck_assert(memcmp(m->sd.p, "[a@1 b=\"c\"]", 12) == 0);
+    ck_assert_int_eq((int)m->msg.len, 8);
+    struct sl_propref r = { SL_PROP_FROMHOST_IP, NULL };
+    char tmp[SL_PROP_TMP];
+    char *tf = NULL;
+    size_t len;
+    const char *v = sl_msg_prop(m, &r, &len, tmp, &tf);
+    ck_assert_int_eq((int)len, 9);
+    ck_assert(memcmp(v, "192.0.2.1", 9) == 0);
+    free(tf);
+    sl_msg_unref(m);
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
     Suite *s = suite_create("parse");
@@ -849,6 +1008,8 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_square_brackets);
     tcase_add_test(tc, test_parse_pm3164_options);
     tcase_add_test(tc, test_parse_chain);
+    tcase_add_test(tc, test_parse_chain_plugins);
+    tcase_add_test(tc, test_parse_plugin_props);
     suite_add_tcase(s, tc);
     return s;
 }
