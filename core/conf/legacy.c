@@ -148,7 +148,7 @@ int sl_legacy_prifilt(struct sl_pstate *ps, const char *text, struct sl_loc loc,
                 if (fac < 0) {
                     sl_perr(ps, &loc, "bad selector: unknown facility name '%.*s'", (int)flen, f);
                     bad = 1;
-                } else {
+                } else if (fac < 25) {  /* "mark" (SL_FAC_MARK) matches nothing */
                     apply_pri(&pmask[fac], pri, ignore, single);
                 }
             }
