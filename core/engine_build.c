@@ -298,7 +298,7 @@ static void build_templates(struct sl_engine *e)
         }
         const char *name = kv_str(o->kv, "name");
         const char *type = kv_str(o->kv, "type");
-        struct sl_tpl_err err = { { 0 } };
+        struct sl_tpl_err err = { { 0 }, { 0 } };
         if (name == NULL) {
             sl_cfg_error(&o->loc, "template(): parameter 'name' is missing");
             continue;
@@ -350,6 +350,12 @@ static void build_templates(struct sl_engine *e)
                 int rc = c->type == SL_OBJ_TPL_CONSTANT
                              ? sl_tpl_list_constant(b, keys, vals, n, &err)
                              : sl_tpl_list_property(b, keys, vals, n, &err);
+                if (rc == SL_TPL_SOFT) {
+                    /* rsyslog: error, the list ends here, the template is used */
+                    sl_cfg_error_soft(&c->loc, "template '%s': %s; the template ends with "
+                                      "this element", name, err.text);
+                    break;
+                }
                 if (rc != 0) {
                     sl_cfg_error(&c->loc, "template '%s': %s", name, err.text);
                     bad = 1;
@@ -371,6 +377,8 @@ static void build_templates(struct sl_engine *e)
         }
         if (t == NULL) {
             sl_cfg_error(&o->loc, "template '%s': %s", name, err.text);
+        } else if (err.warn[0] != '\0') {
+            sl_cfg_warn(&o->loc, "template '%s': %s", name, err.warn);
         }
         static const char *const tpl_known[] = { "name", "type", "string", "subtree",
                                                  "plugin", "option", NULL };

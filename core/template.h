@@ -27,7 +27,15 @@ struct sl_tpl_registry;
  * (the caller prefixes file:line). */
 struct sl_tpl_err {
     char text[256];
+    /* a warning for a template that is kept (empty: none); the caller logs it with the
+     * template's FILE:LINE */
+    char warn[256];
 };
+
+/* sl_tpl_list_property()'s soft error: err->text says what, the element is kept (it
+ * renders as rsyslog renders it) but no further element may be added: rsyslog logs the
+ * error, stops building the list there and uses the template as it stands. */
+#define SL_TPL_SOFT 1
 
 /* The registry starts with every built-in RSYSLOG_* template of rsyslog 8.2302. */
 struct sl_tpl_registry *sl_tpl_registry_new(void);

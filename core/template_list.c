@@ -106,6 +106,9 @@ static char *unescape_c(const char *s, size_t *lenp)
 int sl_tpl_list_constant(struct sl_tpl_builder *b, const char *const *keys,
                          const char *const *vals, size_t n, struct sl_tpl_err *err)
 {
+    if (b != NULL && b->closed) {
+        return 0;  /* after a soft error (see SL_TPL_SOFT): ignored, as in rsyslog */
+    }
     const char *value = NULL, *outname = NULL;
     int jsonf = 0;
     for (size_t i = 0; i < n; i++) {
@@ -176,6 +179,9 @@ static int enum_val(const char *v, const char *const *names, const int *values, 
 int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
                          const char *const *vals, size_t n, struct sl_tpl_err *err)
 {
+    if (b != NULL && b->closed) {
+        return 0;  /* after a soft error (see SL_TPL_SOFT): ignored, as in rsyslog */
+    }
     const char *name = "", *outname = NULL, *re_expr = NULL;
     int frompos = -1, topos = -1, fieldnum = -1, fielddelim = 9, rel = 0;
     int re_ere = 0, re_nm = TPL_NM_DFLT, re_match = 0, re_sub = 0;
@@ -359,10 +365,14 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
         e->re_submatch = re_sub;
         e->re = sl_tpl_re_pool_new(re_expr, re_ere, ebuf, sizeof(ebuf));
         if (e->re == NULL) {
+            /* rsyslog 8.2302 logs an error, keeps the element (it renders "**NO MATCH**
+             * **BAD REGULAR EXPRESSION**") and stops building the list there: the
+             * template is used with the elements up to this one */
             set_err(err, "error compiling regex '%s': %s", re_expr, ebuf);
-            el_clear(e);
-            b->t->n--;
-            goto fail;
+            e->re_bad = 1;
+            e->complex = 1;
+            b->closed = 1;
+            return SL_TPL_SOFT;
         }
     }
     return 0;

@@ -305,7 +305,7 @@ static void do_regex(const struct tpl_el *e, struct val *v)
         re = &e->re->re[slot];
     } else {
         if (regcomp(&tmp, e->re->src, e->re->cflags) != 0) {
-            set_const(v, "**NO MATCH** **BAD REGULAR EXPRESSION**");
+            set_const(v, TPL_BAD_REGEX);
             return;
         }
         re = &tmp;
@@ -566,6 +566,9 @@ static void replace(const struct tpl_el *e, struct val *v, int no_nul)
             set_const(v, "**FIELD NOT FOUND**");
             return;
         }
+    } else if (e->re_bad) {
+        set_const(v, TPL_BAD_REGEX);
+        return;  /* rsyslog returns the marker as it is: no further option applies */
     } else if (e->re != NULL) {
         do_regex(e, v);
     }
