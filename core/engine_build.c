@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "conf/expr_bind.h"
+#include "expr/expr.h"
 #include "log.h"
 
 #include "engine_int.h"
@@ -474,6 +475,12 @@ static void build_modules(struct sl_engine *e)
         const char *name = kv_str(o->kv, "load");
         if (name == NULL) {
             sl_cfg_error(&o->loc, "module(): parameter 'load' is missing");
+            continue;
+        }
+        if (sl_expr_is_fmod(name)) {
+            /* a function module the core provides (fmhash): no plugin, no parameters */
+            static const char *const fmod_known[] = { "load", NULL };
+            sl_params_check_unused(o->kv, "module()", fmod_known);
             continue;
         }
         struct sl_module_rt *m = find_module(e, name);
