@@ -183,7 +183,9 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
         return 0;  /* after a soft error (see SL_TPL_SOFT): ignored, as in rsyslog */
     }
     const char *name = "", *outname = NULL, *re_expr = NULL;
-    int frompos = -1, topos = -1, fieldnum = -1, fielddelim = 9, rel = 0;
+    /* as rsyslog: from -1 is "not given"; to has its own flag (a negative to counts from
+     * the end) */
+    int frompos = -1, topos = 0, topos_set = 0, fieldnum = -1, fielddelim = 9, rel = 0;
     int re_ere = 0, re_nm = TPL_NM_DFLT, re_match = 0, re_sub = 0;
     int fmt = TPL_FMT_NONE, cc = TPL_CC_NONE, sp = TPL_SP_NONE, casec = TPL_CASE_NONE;
     int datefmt = SL_DATE_DEFAULT, date_set = 0, utc = 0, compress = 0;
@@ -231,6 +233,7 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
             complex = 1;
         } else if (strcasecmp(k, "position.to") == 0) {
             rc = parse_int(v, &topos);
+            topos_set = 1;
             complex = 1;
         } else if (strcasecmp(k, "position.relativetoend") == 0) {
             rc = parse_bool(v, &rel);
@@ -298,10 +301,10 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
         }
     }
 
-    if (topos == -1 && frompos != -1) {
+    if (!topos_set && frompos != -1) {
         topos = 2000000000;
     }
-    if (frompos == -1 && topos != -1) {
+    if (frompos == -1 && topos_set) {
         frompos = 0;
     }
     if (rel) {
@@ -310,7 +313,7 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
                     topos, frompos);
             goto fail;
         }
-    } else if (topos < frompos) {
+    } else if (topos >= 0 && topos < frompos) {
         set_err(err, "position.to=%d is lower than postion.from=%d", topos, frompos);
         goto fail;
     }

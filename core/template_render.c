@@ -359,6 +359,9 @@ static void do_substring(const struct tpl_el *e, struct val *v)
         }
         if (to > 0) {
             to--;
+        } else if (to < 0) {
+            /* rsyslog 8.2302: position.to="-N" ends N characters before the end */
+            to = len - 1 + to < 0 ? 0 : len - 1 + to;
         }
     }
     if (from >= len) {
@@ -373,10 +376,19 @@ static void do_substring(const struct tpl_el *e, struct val *v)
     }
     long want = to - from + 1;
     if (want <= 0) {
-        set_const(v, "");
+        set_const(v, "");  /* rsyslog: "" for 0, a crash below */
         return;
     }
     struct sl_buf *b = scratch_begin(v);
+    if (from < 0) {
+        /* rsyslog skips -from characters that never reach 0 (to the end of the value),
+         * then pads: the result is as many spaces as the span is long */
+        for (long i = 0; i < want; i++) {
+            sl_buf_putc(b, ' ');
+        }
+        scratch_end(v, b);
+        return;
+    }
     long have = len - from;
     if (have > want) {
         have = want;
