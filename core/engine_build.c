@@ -15,6 +15,7 @@
  *   are called from here.  cur_engine (host.c) is set here for the host functions.
  */
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -47,6 +48,8 @@ const struct sl_param global_params[] = {
       "$EscapeControlCharacterTab", NULL },
     { "parser.escape8BitCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_8bit), "off", NULL,
       "$Escape8BitCharactersOnReceive", NULL },
+    { "parser.escapeControlCharactersCStyle", SL_PT_BOOL, 0, GOFF(escape_cc_cstyle), "off", NULL,
+      NULL, NULL },
     { "variables.caseSensitive", SL_PT_BOOL, 0, GOFF(vars_case_sensitive), "off", NULL, NULL,
       NULL },
     /* $RepeatedMsgReduction (the legacy directive only; rsyslog has no global() name for
@@ -84,7 +87,7 @@ static const char *const global_accepted[] = {
     "internalmsg.ratelimit.interval", "internalmsg.ratelimit.burst", "internalmsg.severity",
     "stdlog.channelspec", "senders.keepTrack", "senders.timeoutAfter", "senders.reportGoneAway",
     "senders.reportNew", "shutdown.enable.ctlc",
-    "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
+    "parser.parseHostnameAndTag", "parser.supportCompressionExtension",
     "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
     "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
     "oversizemsg.input.mode", "net.aclAddHostnameOnFail",
@@ -237,6 +240,35 @@ static const char *kv_str(struct sl_kv *kvs, const char *name)
     return kv->is_array ? (kv->arr.n ? kv->arr.v[0] : "") : kv->str;
 }
 
+/* global(environment=["NAME=value", ...]): set when the config is loaded, as rsyslog's
+ * do_setenv() (so getenv() and programs started later see them).  A malformed entry is an
+ * error rsyslog runs past; rsyslog's name check rejects names of 64 characters or more. */
+static void set_environment(struct sl_kv *kv)
+{
+    size_t n = kv->is_array ? kv->arr.n : 1;
+    kv->used = 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *var = kv->is_array ? kv->arr.v[i] : kv->str;
+        const char *eq = var != NULL ? strchr(var, '=') : NULL;
+        if (eq == NULL) {
+            sl_cfg_error_soft(&kv->loc, "environment variable entry is missing equal sign "
+                              "(for value): '%s'", var != NULL ? var : "");
+            continue;
+        }
+        if (eq - var >= 64) {
+            sl_cfg_error_soft(&kv->loc, "environment variable name too long [max 127 chars] "
+                              "or malformed entry: '%s'", var);
+            continue;
+        }
+        char *name = sl_xstrndup(var, (size_t)(eq - var));
+        if (setenv(name, eq + 1, 1) != 0) {
+            sl_cfg_error_soft(&kv->loc, "error setting environment variable '%s' to '%s': %s",
+                              name, eq + 1, strerror(errno));
+        }
+        free(name);
+    }
+}
+
 static void build_globals(struct sl_engine *e)
 {
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
@@ -269,6 +301,10 @@ static void build_globals(struct sl_engine *e)
             }
         }
         sl_params_free(global_params, &tmp);
+        struct sl_kv *env = sl_kv_find(o->kv, "environment");
+        if (env != NULL) {
+            set_environment(env);
+        }
         sl_params_check_unused(o->kv, "global()", global_accepted);
         first = 0;
     }
@@ -288,6 +324,7 @@ static void build_globals(struct sl_engine *e)
     e->popts.space_lf_on_receive = e->g.space_lf;
     e->popts.escape_tab = e->g.escape_tab;
     e->popts.escape_8bit = e->g.escape_8bit;
+    e->popts.escape_cc_cstyle = e->g.escape_cc_cstyle;
     e->popts.permit_slash_progname = e->g.permit_slash;
 }
 

@@ -76,6 +76,7 @@ struct sl_global_conf {
     int space_lf;
     int escape_tab;
     int escape_8bit;
+    int escape_cc_cstyle;
     int vars_case_sensitive;
     int reduce_repeated;
     int permit_slash;
