@@ -692,6 +692,7 @@ static void build_rulesets(struct sl_engine *e)
             snprintf(what, sizeof what, "ruleset '%s'", r->name);
             apply_queue_params(e, &qc, r->kv, what, &r->loc);
             rt->q = rsq_new(e, r->name, &qc, &r->loc);
+            rt->own_queue = 1;
         }
         static const char *const rs_known[] = { "name", "parser", NULL };
         char what[300];
