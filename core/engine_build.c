@@ -808,9 +808,17 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     int (*create)(void *, void *, const struct sl_host *) =
         a->is_mod ? a->pl->mod->create : a->pl->out->create;
     if (errs == 0 && create != NULL) {
+        int logged = sl_log_errors_logged();
         if (create(a->inst, m->modconf, &host) != 0) {
             sl_cfg_error(&ai->loc, "%s: the action could not be created", what);
             return;
+        }
+        if (a->is_mod && sl_log_errors_logged() != logged) {
+            /* a modifier that reported errors and still created itself corrected its
+             * configuration, as rsyslog's mm* modules do with parser_errmsg(): an error
+             * the daemon runs past (-N1 exits 1) */
+            sl_cfg_error_soft(&ai->loc, "%s: configuration corrected (see above); the action "
+                              "runs with the corrected values", what);
         }
     }
     a->created = errs == 0;

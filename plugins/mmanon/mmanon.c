@@ -31,8 +31,10 @@
  *     always gets the same replacement for the life of the action (not comparable with
  *     rsyslog byte for byte, by nature).
  * Configuration values rsyslog "corrects" with an error message (bits out of range, an
- * unknown mode, simple mode with bits not a multiple of 8) fail the action here, so -N1
- * fails as rsyslog's does.  The legacy names mode= and replacementChar= are accepted for
+ * unknown mode, simple mode with bits not a multiple of 8) are corrected the same way and
+ * logged as errors from create(), which still succeeds: the core counts an error logged by
+ * a modifier's create() as one rsyslog runs past, so -N1 exits 1 and the daemon runs, as
+ * rsyslogd does.  The legacy names mode= and replacementChar= are accepted for
  * ipv4.mode= and ipv4.replaceChar=.
  *
  * Ownership and lifetime
@@ -137,22 +139,26 @@ static int parse_mode(const struct sl_host *h, const char *pname, const char *v,
     } else if (strcmp(v, "random-consistent") == 0) {
         *out = AM_RANDOM_CONSISTENT;
     } else {
-        h->log(SL_LOG_ERR, "mmanon", "configuration error, unknown option for %s: '%s' "
-               "(rsyslog would use \"zero\")", pname, v);
-        return SL_ECONFIG;
+        /* an error rsyslog runs past (the core counts it, see the file comment) */
+        h->log(SL_LOG_ERR, "mmanon", "mmanon: configuration error, unknown option for %s, "
+               "will use \"zero\"", pname);
+        *out = AM_ZERO;
     }
     return 0;
 }
 
-static int check_bits(const struct sl_host *h, const char *pname, int64_t v, int64_t max)
+/* rsyslog 8.2302 stores ipv4.bits in an int8_t and the IPv6 ones in a uint8_t before its
+ * range check: 33..127 (IPv4) and 129..255 (IPv6) are corrected to the maximum with an
+ * error, larger values wrap as they do there.  Returns the value to use. */
+static int64_t fix_bits(const struct sl_host *h, const char *pname, int64_t v, int64_t max)
 {
-    if (v > max) {
-        h->log(SL_LOG_ERR, "mmanon", "invalid number of %s (%lld), must be at most %lld "
-               "(rsyslog would correct it to %lld)", pname, (long long)v, (long long)max,
-               (long long)max);
-        return SL_ECONFIG;
+    int64_t w = max == 32 ? (int64_t)(int8_t)v : (int64_t)(uint8_t)v;
+    if (w > max) {
+        h->log(SL_LOG_ERR, "mmanon", "warning: invalid number of %s (%d), corrected to %d",
+               pname, (int)v, (int)max);
+        return max;
     }
-    return 0;
+    return w;
 }
 
 static void amap_free(struct amap *m)
@@ -196,18 +202,21 @@ static int mmanon_create(void *inst, void *modconf, const struct sl_host *h)
         return SL_ECONFIG;
     }
     const char *m4 = in->v4_mode != NULL ? in->v4_mode : in->legacy_mode;
-    if (parse_mode(h, "ipv4.mode", m4, 1, &in->v4_am) != 0 ||
-        parse_mode(h, "ipv6.anonmode", in->v6_mode, 0, &in->v6_am) != 0 ||
-        parse_mode(h, "embeddedipv4.anonmode", in->emb_mode, 0, &in->emb_am) != 0 ||
-        check_bits(h, "ipv4.bits", in->v4_bits, 32) != 0 ||
-        check_bits(h, "ipv6.bits", in->v6_bits, 128) != 0 ||
-        check_bits(h, "embeddedipv4.bits", in->emb_bits, 128) != 0) {
-        return SL_ECONFIG;
+    parse_mode(h, "ipv4.mode", m4, 1, &in->v4_am);
+    parse_mode(h, "ipv6.anonmode", in->v6_mode, 0, &in->v6_am);
+    parse_mode(h, "embeddedipv4.anonmode", in->emb_mode, 0, &in->emb_am);
+    in->v4_bits = fix_bits(h, "ipv4.bits", in->v4_bits, 32);
+    in->v6_bits = fix_bits(h, "ipv6.bits", in->v6_bits, 128);
+    in->emb_bits = fix_bits(h, "embeddedipv4.bits", in->emb_bits, 128);
+    if (in->v4_am == AM_SIMPLE && (in->v4_bits % 8 != 0 || in->v4_bits < 0)) {
+        /* rsyslog rounds up to a whole octet (a negative value, from the int8_t, to 32) */
+        int64_t b = in->v4_bits < 0 ? 32 : (in->v4_bits + 7) / 8 * 8;
+        h->log(SL_LOG_ERR, "mmanon", "mmanon: invalid number of ipv4 bits in simple mode, "
+               "corrected to %d", (int)b);
+        in->v4_bits = b;
     }
-    if (in->v4_am == AM_SIMPLE && in->v4_bits % 8 != 0) {
-        h->log(SL_LOG_ERR, "mmanon", "invalid number of ipv4 bits in simple mode (%lld), must be "
-               "a multiple of 8 (rsyslog would correct it to 16)", (long long)in->v4_bits);
-        return SL_ECONFIG;
+    if (in->v4_bits < 0) {
+        in->v4_bits = 0;   /* (rsyslog shifts by a negative count: undefined) */
     }
     const char *r = in->v4_repl != NULL ? in->v4_repl : in->legacy_repl;
     if (r == NULL) {
