@@ -26,7 +26,10 @@
  *     zeros, IPv6 as 8 (embedded: 6) lower-case hex groups without leading zeros and
  *     without "::", the embedded IPv4 part dotted;
  *   - ipv4.mode="simple": each digit of the last ipv4.bits/8 octets becomes ipv4.replaceChar
- *     ("x"), so the length never changes (ipv4.bits must be a multiple of 8);
+ *     ("x"), so the length never changes (ipv4.bits is rounded up to a multiple of 8); with
+ *     all four octets, digits right before the address go too, as in rsyslog;
+ *   - as rsyslog's ipv62num(), a single character after "::" (the last group of
+ *     "2001:db8::2") is read as 0;
  *   - random: the low bits become random; random-consistent: the same, but one address
  *     always gets the same replacement for the life of the action (not comparable with
  *     rsyslog byte for byte, by nature).
@@ -328,12 +331,13 @@ static size_t syntax_v6(const char *s, size_t len, int embedded, struct u128 *ou
 {
     uint16_t head[8], tail[8];
     int nh = 0, nt = 0, abbrev = 0;
-    size_t i = 0;
+    size_t i = 0, after_abbrev = 0;
     uint32_t v4 = 0;
     int have_v4 = 0;
     if (len >= 2 && s[0] == ':' && s[1] == ':') {
         abbrev = 1;
         i = 2;
+        after_abbrev = 2;
         if (i < len && s[i] == ':') {
             return 0;
         }
@@ -383,6 +387,7 @@ static size_t syntax_v6(const char *s, size_t len, int embedded, struct u128 *ou
                 }
                 abbrev = 1;
                 i += 2;
+                after_abbrev = i;
                 if (i < len && s[i] == ':') {
                     return 0;
                 }
@@ -401,6 +406,12 @@ static size_t syntax_v6(const char *s, size_t len, int embedded, struct u128 *ou
     }
     if (embedded && !have_v4) {
         return 0;
+    }
+    if (!embedded && abbrev && i - after_abbrev <= 1) {
+        /* rsyslog 8.2302's ipv62num() reads the groups after "::" only when at least two
+         * characters follow it: a single-digit last group ("2001:db8::2", "::1") counts
+         * as 0 */
+        nt = 0;
     }
     /* assemble the 8 groups */
     uint16_t g8[8];
@@ -569,6 +580,14 @@ static int emit_v4(struct mmanon_inst *in, struct mmanon_wrk *w, const char *s, 
                 oct++;
             } else if (oct >= keep) {
                 w->out.p[start + k] = in->repl;
+            }
+        }
+        if (keep <= 0) {
+            /* rsyslog's simpleAnon() goes on to the left while it finds digits: with all
+             * four octets replaced, digits just before the address go too ("256.1.1.1",
+             * whose address starts at "56", becomes "xxx.x.x.x") */
+            for (size_t k = start; k > 0 && isdigit((unsigned char)w->out.p[k - 1]); k--) {
+                w->out.p[k - 1] = in->repl;
             }
         }
         return 0;
