@@ -15,6 +15,7 @@
  *   are called from here.  cur_engine (host.c) is set here for the host functions.
  */
 #include <stdlib.h>
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -363,7 +364,34 @@ static void build_templates(struct sl_engine *e)
         }
         const char *legacy = kv_str(o->kv, "legacy_line");
         const struct sl_template *t = NULL;
-        if (legacy != NULL) {
+        const char *lp = legacy;
+        while (lp != NULL && (*lp == ' ' || *lp == '\t')) {
+            lp++;
+        }
+        if ((lp != NULL && *lp == '=') ||
+            (legacy == NULL && type != NULL && strcasecmp(type, "plugin") == 0)) {
+            /* a string generator (rsyslog: the name runs to the first white space); a
+             * failure leaves the template undefined, an error rsyslog runs past */
+            char sg[256] = "";
+            const char *src = lp != NULL ? lp + 1 : kv_str(o->kv, "plugin");
+            if (src == NULL) {
+                sl_cfg_error_soft(&o->loc, "template '%s' of type plugin needs plugin "
+                                  "parameter", name);
+                continue;
+            }
+            kv_str(o->kv, "string");
+            size_t k = 0;
+            while (src[k] != '\0' && !isspace((unsigned char)src[k]) && k < sizeof sg - 1) {
+                sg[k] = src[k];
+                k++;
+            }
+            sg[k] = '\0';
+            t = sl_tpl_add_strgen(e->tpls, name, sg, &err);
+            if (t == NULL) {
+                sl_cfg_error_soft(&o->loc, "template '%s': %s", name, err.text);
+                continue;
+            }
+        } else if (legacy != NULL) {
             /* $template name,"...",opt: rsyslog's legacy escapes apply to the raw text */
             kv_str(o->kv, "string");
             t = sl_tpl_add_legacy(e->tpls, name, legacy, &err);
@@ -406,9 +434,6 @@ static void build_templates(struct sl_engine *e)
         } else if (strcasecmp(type, "subtree") == 0) {
             const char *st = kv_str(o->kv, "subtree");
             t = sl_tpl_add_subtree(e->tpls, name, st ? st : "", &err);
-        } else if (strcasecmp(type, "plugin") == 0) {
-            sl_cfg_error(&o->loc, "template '%s': type=\"plugin\" is not supported", name);
-            continue;
         } else {
             sl_cfg_error(&o->loc, "template '%s': unknown type '%s'", name, type);
             continue;

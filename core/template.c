@@ -836,6 +836,32 @@ static const struct {
     { "RSYSLOG_omudpspoofDfltSourceTpl", "\"%fromhost-ip%\"", 0 },
 };
 
+/* template(type="plugin" plugin="NAME") and "$template name,=NAME": a template bound to
+ * one of rsyslog's string generators, which are exactly the four built-ins flagged strgen
+ * above (rsyslog compares the name case-sensitively; no options). */
+const struct sl_template *sl_tpl_add_strgen(struct sl_tpl_registry *r, const char *name,
+                                            const char *strgen, struct sl_tpl_err *err)
+{
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+        if (!builtins[i].strgen || strcmp(builtins[i].name, strgen) != 0) {
+            continue;
+        }
+        const struct sl_template *t = sl_tpl_add_legacy(r, name, builtins[i].def, err);
+        if (t != NULL) {
+            struct sl_template *mt = r->tail;
+            for (size_t j = 0; j < mt->n; j++) {
+                if (mt->els[j].sp_if_no_1st_sp) {
+                    mt->els[j].sp_always = 1;
+                }
+            }
+        }
+        return t;
+    }
+    /* rsyslog's RS_RET_PARSER_NOT_FOUND */
+    set_err(err, "error -2159 defining template via plugin (strgen) module '%s'", strgen);
+    return NULL;
+}
+
 struct sl_tpl_registry *sl_tpl_registry_new(void)
 {
     struct sl_tpl_registry *r = sl_xcalloc(1, sizeof(*r));

@@ -61,6 +61,12 @@ int sl_tpl_list_constant(struct sl_tpl_builder *b, const char *const *keys,
                          const char *const *vals, size_t n, struct sl_tpl_err *err);
 const struct sl_template *sl_tpl_list_end(struct sl_tpl_builder *b, struct sl_tpl_err *err);
 
+/* template(type="plugin" plugin="NAME") / "$template name,=NAME": bound to one of rsyslog's
+ * string generators (RSYSLOG_FileFormat, RSYSLOG_TraditionalFileFormat,
+ * RSYSLOG_ForwardFormat, RSYSLOG_TraditionalForwardFormat); NULL with err otherwise. */
+const struct sl_template *sl_tpl_add_strgen(struct sl_tpl_registry *r, const char *name,
+                                            const char *strgen, struct sl_tpl_err *err);
+
 /* template(type="subtree" subtree="$!..."). */
 const struct sl_template *sl_tpl_add_subtree(struct sl_tpl_registry *r, const char *name,
                                              const char *subtree, struct sl_tpl_err *err);

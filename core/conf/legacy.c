@@ -851,6 +851,16 @@ static void legacy_template(struct sl_pstate *ps, const char *args, struct sl_lo
     }
     char *name = sl_xstrndup(args, (size_t)(ne - args));
     const char *p = skip_blanks(comma + 1);
+    if (*p == '=') {
+        /* "$template name,=STRGEN": bound to a string generator (engine_build.c) */
+        struct sl_obj *o = sl_obj_new(SL_OBJ_TEMPLATE, loc);
+        sl_kv_append(&o->kv, sl_kv_new("name", name, loc, 0));
+        sl_kv_append(&o->kv, sl_kv_new("type", "plugin", loc, 0));
+        sl_kv_append(&o->kv, sl_kv_new("legacy_line", p, loc, 1));
+        sl_cnf_add_obj(ps, o);
+        free(name);
+        return;
+    }
     if (*p != '"') {
         sl_perr(ps, &loc, "$template %s: template string must be in double quotes", name);
         free(name);
