@@ -15,11 +15,14 @@
  *   are called from here.  cur_engine (host.c) is set here for the host functions.
  */
 #include <stdlib.h>
+#include <ctype.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "conf/expr_bind.h"
+#include "expr/expr.h"
 #include "log.h"
 
 #include "engine_int.h"
@@ -46,6 +49,8 @@ const struct sl_param global_params[] = {
       "$EscapeControlCharacterTab", NULL },
     { "parser.escape8BitCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_8bit), "off", NULL,
       "$Escape8BitCharactersOnReceive", NULL },
+    { "parser.escapeControlCharactersCStyle", SL_PT_BOOL, 0, GOFF(escape_cc_cstyle), "off", NULL,
+      NULL, NULL },
     { "variables.caseSensitive", SL_PT_BOOL, 0, GOFF(vars_case_sensitive), "off", NULL, NULL,
       NULL },
     /* $RepeatedMsgReduction (the legacy directive only; rsyslog has no global() name for
@@ -83,7 +88,7 @@ static const char *const global_accepted[] = {
     "internalmsg.ratelimit.interval", "internalmsg.ratelimit.burst", "internalmsg.severity",
     "stdlog.channelspec", "senders.keepTrack", "senders.timeoutAfter", "senders.reportGoneAway",
     "senders.reportNew", "shutdown.enable.ctlc",
-    "parser.parseHostnameAndTag", "parser.supportCompressionExtension", "environment",
+    "parser.parseHostnameAndTag", "parser.supportCompressionExtension",
     "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
     "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
     "oversizemsg.input.mode", "net.aclAddHostnameOnFail",
@@ -236,6 +241,35 @@ static const char *kv_str(struct sl_kv *kvs, const char *name)
     return kv->is_array ? (kv->arr.n ? kv->arr.v[0] : "") : kv->str;
 }
 
+/* global(environment=["NAME=value", ...]): set when the config is loaded, as rsyslog's
+ * do_setenv() (so getenv() and programs started later see them).  A malformed entry is an
+ * error rsyslog runs past; rsyslog's name check rejects names of 64 characters or more. */
+static void set_environment(struct sl_kv *kv)
+{
+    size_t n = kv->is_array ? kv->arr.n : 1;
+    kv->used = 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *var = kv->is_array ? kv->arr.v[i] : kv->str;
+        const char *eq = var != NULL ? strchr(var, '=') : NULL;
+        if (eq == NULL) {
+            sl_cfg_error_soft(&kv->loc, "environment variable entry is missing equal sign "
+                              "(for value): '%s'", var != NULL ? var : "");
+            continue;
+        }
+        if (eq - var >= 64) {
+            sl_cfg_error_soft(&kv->loc, "environment variable name too long [max 127 chars] "
+                              "or malformed entry: '%s'", var);
+            continue;
+        }
+        char *name = sl_xstrndup(var, (size_t)(eq - var));
+        if (setenv(name, eq + 1, 1) != 0) {
+            sl_cfg_error_soft(&kv->loc, "error setting environment variable '%s' to '%s': %s",
+                              name, eq + 1, strerror(errno));
+        }
+        free(name);
+    }
+}
+
 static void build_globals(struct sl_engine *e)
 {
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
@@ -268,6 +302,10 @@ static void build_globals(struct sl_engine *e)
             }
         }
         sl_params_free(global_params, &tmp);
+        struct sl_kv *env = sl_kv_find(o->kv, "environment");
+        if (env != NULL) {
+            set_environment(env);
+        }
         sl_params_check_unused(o->kv, "global()", global_accepted);
         first = 0;
     }
@@ -287,6 +325,7 @@ static void build_globals(struct sl_engine *e)
     e->popts.space_lf_on_receive = e->g.space_lf;
     e->popts.escape_tab = e->g.escape_tab;
     e->popts.escape_8bit = e->g.escape_8bit;
+    e->popts.escape_cc_cstyle = e->g.escape_cc_cstyle;
     e->popts.permit_slash_progname = e->g.permit_slash;
 }
 
@@ -298,7 +337,7 @@ static void build_templates(struct sl_engine *e)
         }
         const char *name = kv_str(o->kv, "name");
         const char *type = kv_str(o->kv, "type");
-        struct sl_tpl_err err = { { 0 } };
+        struct sl_tpl_err err = { { 0 }, { 0 } };
         if (name == NULL) {
             sl_cfg_error(&o->loc, "template(): parameter 'name' is missing");
             continue;
@@ -325,7 +364,34 @@ static void build_templates(struct sl_engine *e)
         }
         const char *legacy = kv_str(o->kv, "legacy_line");
         const struct sl_template *t = NULL;
-        if (legacy != NULL) {
+        const char *lp = legacy;
+        while (lp != NULL && (*lp == ' ' || *lp == '\t')) {
+            lp++;
+        }
+        if ((lp != NULL && *lp == '=') ||
+            (legacy == NULL && type != NULL && strcasecmp(type, "plugin") == 0)) {
+            /* a string generator (rsyslog: the name runs to the first white space); a
+             * failure leaves the template undefined, an error rsyslog runs past */
+            char sg[256] = "";
+            const char *src = lp != NULL ? lp + 1 : kv_str(o->kv, "plugin");
+            if (src == NULL) {
+                sl_cfg_error_soft(&o->loc, "template '%s' of type plugin needs plugin "
+                                  "parameter", name);
+                continue;
+            }
+            kv_str(o->kv, "string");
+            size_t k = 0;
+            while (src[k] != '\0' && !isspace((unsigned char)src[k]) && k < sizeof sg - 1) {
+                sg[k] = src[k];
+                k++;
+            }
+            sg[k] = '\0';
+            t = sl_tpl_add_strgen(e->tpls, name, sg, &err);
+            if (t == NULL) {
+                sl_cfg_error_soft(&o->loc, "template '%s': %s", name, err.text);
+                continue;
+            }
+        } else if (legacy != NULL) {
             /* $template name,"...",opt: rsyslog's legacy escapes apply to the raw text */
             kv_str(o->kv, "string");
             t = sl_tpl_add_legacy(e->tpls, name, legacy, &err);
@@ -350,6 +416,12 @@ static void build_templates(struct sl_engine *e)
                 int rc = c->type == SL_OBJ_TPL_CONSTANT
                              ? sl_tpl_list_constant(b, keys, vals, n, &err)
                              : sl_tpl_list_property(b, keys, vals, n, &err);
+                if (rc == SL_TPL_SOFT) {
+                    /* rsyslog: error, the list ends here, the template is used */
+                    sl_cfg_error_soft(&c->loc, "template '%s': %s; the template ends with "
+                                      "this element", name, err.text);
+                    break;
+                }
                 if (rc != 0) {
                     sl_cfg_error(&c->loc, "template '%s': %s", name, err.text);
                     bad = 1;
@@ -362,15 +434,14 @@ static void build_templates(struct sl_engine *e)
         } else if (strcasecmp(type, "subtree") == 0) {
             const char *st = kv_str(o->kv, "subtree");
             t = sl_tpl_add_subtree(e->tpls, name, st ? st : "", &err);
-        } else if (strcasecmp(type, "plugin") == 0) {
-            sl_cfg_error(&o->loc, "template '%s': type=\"plugin\" is not supported", name);
-            continue;
         } else {
             sl_cfg_error(&o->loc, "template '%s': unknown type '%s'", name, type);
             continue;
         }
         if (t == NULL) {
             sl_cfg_error(&o->loc, "template '%s': %s", name, err.text);
+        } else if (err.warn[0] != '\0') {
+            sl_cfg_warn(&o->loc, "template '%s': %s", name, err.warn);
         }
         static const char *const tpl_known[] = { "name", "type", "string", "subtree",
                                                  "plugin", "option", NULL };
@@ -466,6 +537,12 @@ static void build_modules(struct sl_engine *e)
         const char *name = kv_str(o->kv, "load");
         if (name == NULL) {
             sl_cfg_error(&o->loc, "module(): parameter 'load' is missing");
+            continue;
+        }
+        if (sl_expr_is_fmod(name)) {
+            /* a function module the core provides (fmhash): no plugin, no parameters */
+            static const char *const fmod_known[] = { "load", NULL };
+            sl_params_check_unused(o->kv, "module()", fmod_known);
             continue;
         }
         struct sl_module_rt *m = find_module(e, name);
@@ -667,6 +744,7 @@ static void build_rulesets(struct sl_engine *e)
             snprintf(what, sizeof what, "ruleset '%s'", r->name);
             apply_queue_params(e, &qc, r->kv, what, &r->loc);
             rt->q = rsq_new(e, r->name, &qc, &r->loc);
+            rt->own_queue = 1;
         }
         static const char *const rs_known[] = { "name", "parser", NULL };
         char what[300];
@@ -783,9 +861,17 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     int (*create)(void *, void *, const struct sl_host *) =
         a->is_mod ? a->pl->mod->create : a->pl->out->create;
     if (errs == 0 && create != NULL) {
+        int logged = sl_log_errors_logged();
         if (create(a->inst, m->modconf, &host) != 0) {
             sl_cfg_error(&ai->loc, "%s: the action could not be created", what);
             return;
+        }
+        if (a->is_mod && sl_log_errors_logged() != logged) {
+            /* a modifier that reported errors and still created itself corrected its
+             * configuration, as rsyslog's mm* modules do with parser_errmsg(): an error
+             * the daemon runs past (-N1 exits 1) */
+            sl_cfg_error_soft(&ai->loc, "%s: configuration corrected (see above); the action "
+                              "runs with the corrected values", what);
         }
     }
     a->created = errs == 0;

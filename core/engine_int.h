@@ -35,10 +35,12 @@
  *   - Back-off sleeps wait on eng->sleep_cv so shutdown can cut them short.
  *   - Counters are atomics in a registry that only grows at config time; plugins may add
  *     counters from create()/open() (main thread) and, rarely, later (under counters_lock).
- *   - Known gap: a message handed to a *queued* action is shared by reference; a later
- *     set/unset in the same ruleset changes $! while the action's worker may render it.
- *     rsyslog shares it the same way (action.copyMsg="off"); copy-on-write is to come with
- *     the rest of the RainerScript work.  Direct actions are safe (exec_modify).
+ *   - A message handed to a *queued* action with action.copyMsg="on", or one that has
+ *     local variables ($.), is copied at hand-off (worker.c msg_snapshot, rsyslog's
+ *     MsgDup), and so is one handed to a ruleset with its own queue by call (exec_call).
+ *     Known gap: without copyMsg and without $., the queued action shares the message; a
+ *     later set/unset of $! may change it while the action's worker renders it (rsyslog
+ *     shares it the same way).  Direct actions are safe (exec_modify).
  */
 #ifndef SLUICE_CORE_ENGINE_INT_H
 #define SLUICE_CORE_ENGINE_INT_H
@@ -76,6 +78,7 @@ struct sl_global_conf {
     int space_lf;
     int escape_tab;
     int escape_8bit;
+    int escape_cc_cstyle;
     int vars_case_sensitive;
     int reduce_repeated;
     int permit_slash;
@@ -160,6 +163,7 @@ struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset'
 struct sl_ruleset_rt {
     struct sl_ruleset_ir *ir;
     struct sl_rsq *q;           /* where messages bound to this ruleset are queued */
+    int own_queue;              /* q is its own (ruleset(queue.*)), not the main queue */
     struct sl_parse_opts popts; /* the engine's, with this ruleset's parser= chain */
     struct sl_parser_chain *chain;
 };

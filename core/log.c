@@ -55,8 +55,18 @@ static void emit(int sev, const char *where, const char *body)
     }
 }
 
+static _Thread_local int tl_errors_logged;
+
+int sl_log_errors_logged(void)
+{
+    return tl_errors_logged;
+}
+
 void sl_log(int severity, const char *who, const char *fmt, ...)
 {
+    if (severity <= SL_LOG_ERR) {
+        tl_errors_logged++;
+    }
     char body[2048];
     va_list ap;
     va_start(ap, fmt);

@@ -51,6 +51,9 @@ void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)
 void sl_cfg_error_soft(const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sl_cfg_error_count(void);       /* errors that stop the daemon */
+/* How many errors this thread has logged with sl_log() (plugins' host->log) so far: the
+ * engine compares it around a modifier's create() to notice errors it runs past. */
+int sl_log_errors_logged(void);
 int sl_cfg_soft_error_count(void);  /* errors it runs past */
 int sl_cfg_warn_count(void);
 void sl_cfg_reset_counts(void);

@@ -204,6 +204,7 @@ struct sl_parse_opts {
     int permit_squared_tag;    /* pmrfc3164 permit.squareBracketsInHostname, default off */
     int escape_tab;            /* parser.escapeControlCharacterTab, default on */
     int escape_8bit;           /* parser.escape8BitCharactersOnReceive, default off */
+    int escape_cc_cstyle;      /* parser.escapeControlCharactersCStyle, default off */
     /* pmrfc3164 instance options (parser(type="pmrfc3164" ...)), all default off */
     int permit_slashes;        /* permit.slashesInHostname */
     int permit_atsigns;        /* permit.AtSignsInHostname */

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,44 @@ static size_t path_component(const char *p, const char **next)
     return (size_t)(e - p);
 }
 
+/* One path component in an object, as rsyslog 8.2302's jsonVarExtract(): "name[N]" (the
+ * ']' last, N as strtol reads it: "[]" is 0) is element N of the array "name"; N past the
+ * end or negative finds nothing (rsyslogd crashes on a negative N).  When "name" is not
+ * an array (or missing), or the subscript is not a number, the whole text is a plain
+ * key.  Returns 1 with *value set (possibly NULL for a JSON null), 0 if not found. */
+static int json_var_extract(struct fjson_object *obj, const char *key, struct fjson_object **value)
+{
+    const char *lb = strchr(key, '[');
+    *value = NULL;
+    if (obj == NULL || !fjson_object_is_type(obj, fjson_type_object)) {
+        return 0;
+    }
+    if (lb != NULL) {
+        const char *rb = strchr(lb, ']');
+        size_t klen = strlen(key);
+        if (rb != NULL && (size_t)(rb - key) + 1 == klen && (size_t)(lb - key) < 512) {
+            char *end = NULL;
+            errno = 0;
+            long idx = strtol(lb + 1, &end, 10);
+            if (errno == 0 && end == rb) {
+                char name[512];
+                struct fjson_object *arr = NULL;
+                memcpy(name, key, (size_t)(lb - key));
+                name[lb - key] = '\0';
+                if (fjson_object_object_get_ex(obj, name, &arr) &&
+                    fjson_object_is_type(arr, fjson_type_array)) {
+                    if (idx < 0 || idx >= (long)fjson_object_array_length(arr)) {
+                        return 0;
+                    }
+                    *value = fjson_object_array_get_idx(arr, (int)idx);
+                    return *value != NULL;
+                }
+            }
+        }
+    }
+    return fjson_object_object_get_ex(obj, key, value) ? 1 : 0;
+}
+
 static struct fjson_object *json_lookup(struct fjson_object *root, const char *path)
 {
     struct fjson_object *cur = root;
@@ -95,8 +134,7 @@ static struct fjson_object *json_lookup(struct fjson_object *root, const char *p
         memcpy(key, p, n);
         key[n] = '\0';
         struct fjson_object *child = NULL;
-        if (!fjson_object_is_type(cur, fjson_type_object) ||
-            !fjson_object_object_get_ex(cur, key, &child)) {
+        if (!json_var_extract(cur, key, &child)) {
             return NULL;
         }
         cur = child;
@@ -151,7 +189,9 @@ static int json_set_locked(struct fjson_object **rootp, const char *path, struct
         key[n] = '\0';
         if (next == NULL || *next == '\0') {
             struct fjson_object *leaf = NULL;
-            if (keep && fjson_object_object_get_ex(cur, key, &leaf) && leaf != NULL) {
+            /* the leaf is written as the literal key ("a[1]"), but found as rsyslog finds
+             * it (an array element) for the merge / container checks */
+            if (keep && json_var_extract(cur, key, &leaf) && leaf != NULL) {
                 if (fjson_object_is_type(val, fjson_type_object)) {
                     /* rsyslog merges it into the root of the tree, not into the variable */
                     json_merge(*rootp, val);
@@ -168,7 +208,7 @@ static int json_set_locked(struct fjson_object **rootp, const char *path, struct
             return 0;
         }
         struct fjson_object *child = NULL;
-        if (!fjson_object_object_get_ex(cur, key, &child)) {
+        if (!json_var_extract(cur, key, &child) || child == NULL) {
             child = fjson_object_new_object();
             fjson_object_object_add(cur, key, child);
         } else if (!fjson_object_is_type(child, fjson_type_object)) {
@@ -257,7 +297,7 @@ int sl_msg_json_unset(struct sl_msg *m, enum sl_prop root, const char *path)
         }
         struct fjson_object *tmp = NULL;
         if (parent == NULL || !fjson_object_is_type(parent, fjson_type_object) ||
-            !fjson_object_object_get_ex(parent, leaf, &tmp)) {
+            !json_var_extract(parent, leaf, &tmp) || tmp == NULL) {
             rc = SL_ENOENT;
         } else {
             fjson_object_object_del(parent, leaf);

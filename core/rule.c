@@ -175,7 +175,9 @@ static int exec_indirect(const struct sl_stmt *st, struct sl_msg *m,
         }
     }
     if (rs != NULL) {
-        rc = exec_list(rs->stmts, m, ops, ctx, depth + 1);
+        if (ops == NULL || ops->call == NULL || !ops->call(ctx, rs, m)) {
+            rc = exec_list(rs->stmts, m, ops, ctx, depth + 1);
+        }
     } else {
         sl_log(SL_LOG_ERR, "rules",
                "CALL_INDIRECT: ruleset '%s' cannot be found, treating as NOP",
@@ -226,7 +228,9 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
             break;
         case SL_ST_CALL:
             if (st->u.call.target != NULL) {
-                rc = exec_list(st->u.call.target->stmts, m, ops, ctx, depth + 1);
+                if (ops == NULL || ops->call == NULL || !ops->call(ctx, st->u.call.target, m)) {
+                    rc = exec_list(st->u.call.target->stmts, m, ops, ctx, depth + 1);
+                }
             } else if (st->u.call.expr != NULL) {
                 rc = exec_indirect(st, m, ops, ctx, depth);
             }

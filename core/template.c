@@ -111,7 +111,7 @@ static void classify_fast(struct sl_template *t)
         struct tpl_el *e = &t->els[i];
         e->fast = TPL_FAST_NONE;
         if (e->kind != TPL_EL_PROP || e->ref.id != SL_PROP_MSG || e->date_set || e->date_utc ||
-            e->has_field || e->re != NULL || e->from != 0 || e->to != 0 ||
+            e->has_field || e->re != NULL || e->re_bad || e->from != 0 || e->to != 0 ||
             e->casec != TPL_CASE_NONE || e->cc != TPL_CC_NONE || e->compress_sp ||
             e->secpath != TPL_SP_NONE || e->format != TPL_FMT_NONE) {
             continue;
@@ -556,9 +556,14 @@ static const char *parse_parameter(struct sl_template *t, const char *p, struct 
             char ebuf[160];
             e->re = sl_tpl_re_pool_new(src, e->re_ere, ebuf, sizeof(ebuf));
             if (e->re == NULL) {
-                set_err(err, "error in regular expression '%s': %s", src, ebuf);
-                free(src);
-                return NULL;
+                /* rsyslog 8.2302 keeps the template (silently, even in -N1) and renders
+                 * the property as "**NO MATCH** **BAD REGULAR EXPRESSION**"; sluice does
+                 * the same and warns */
+                e->re_bad = 1;
+                if (err != NULL && err->warn[0] == '\0') {  /* the first one */
+                    snprintf(err->warn, sizeof(err->warn), "error in regular expression "
+                             "'%s': %s; the property renders \"" TPL_BAD_REGEX "\"", src, ebuf);
+                }
             }
             free(src);
             p = end + 5;
@@ -654,6 +659,9 @@ const struct sl_template *sl_tpl_add_string(struct sl_tpl_registry *r, const cha
                                             const char *str, const char *option,
                                             struct sl_tpl_err *err)
 {
+    if (err != NULL) {
+        err->warn[0] = '\0';
+    }
     if (r == NULL || name == NULL || str == NULL) {
         set_err(err, "template without name or string");
         return NULL;
@@ -670,6 +678,9 @@ const struct sl_template *sl_tpl_add_string(struct sl_tpl_registry *r, const cha
 const struct sl_template *sl_tpl_add_legacy(struct sl_tpl_registry *r, const char *name,
                                             const char *line, struct sl_tpl_err *err)
 {
+    if (err != NULL) {
+        err->warn[0] = '\0';
+    }
     if (r == NULL || name == NULL || line == NULL) {
         set_err(err, "template without name or string");
         return NULL;
@@ -824,6 +835,32 @@ static const struct {
       "'%timereported:::date-unixtimestamp%', '%hostname%', '%syslogtag%', '%msg%')\",STDSQL", 0 },
     { "RSYSLOG_omudpspoofDfltSourceTpl", "\"%fromhost-ip%\"", 0 },
 };
+
+/* template(type="plugin" plugin="NAME") and "$template name,=NAME": a template bound to
+ * one of rsyslog's string generators, which are exactly the four built-ins flagged strgen
+ * above (rsyslog compares the name case-sensitively; no options). */
+const struct sl_template *sl_tpl_add_strgen(struct sl_tpl_registry *r, const char *name,
+                                            const char *strgen, struct sl_tpl_err *err)
+{
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+        if (!builtins[i].strgen || strcmp(builtins[i].name, strgen) != 0) {
+            continue;
+        }
+        const struct sl_template *t = sl_tpl_add_legacy(r, name, builtins[i].def, err);
+        if (t != NULL) {
+            struct sl_template *mt = r->tail;
+            for (size_t j = 0; j < mt->n; j++) {
+                if (mt->els[j].sp_if_no_1st_sp) {
+                    mt->els[j].sp_always = 1;
+                }
+            }
+        }
+        return t;
+    }
+    /* rsyslog's RS_RET_PARSER_NOT_FOUND */
+    set_err(err, "error -2159 defining template via plugin (strgen) module '%s'", strgen);
+    return NULL;
+}
 
 struct sl_tpl_registry *sl_tpl_registry_new(void)
 {

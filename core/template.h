@@ -27,7 +27,15 @@ struct sl_tpl_registry;
  * (the caller prefixes file:line). */
 struct sl_tpl_err {
     char text[256];
+    /* a warning for a template that is kept (empty: none); the caller logs it with the
+     * template's FILE:LINE */
+    char warn[256];
 };
+
+/* sl_tpl_list_property()'s soft error: err->text says what, the element is kept (it
+ * renders as rsyslog renders it) but no further element may be added: rsyslog logs the
+ * error, stops building the list there and uses the template as it stands. */
+#define SL_TPL_SOFT 1
 
 /* The registry starts with every built-in RSYSLOG_* template of rsyslog 8.2302. */
 struct sl_tpl_registry *sl_tpl_registry_new(void);
@@ -52,6 +60,12 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
 int sl_tpl_list_constant(struct sl_tpl_builder *b, const char *const *keys,
                          const char *const *vals, size_t n, struct sl_tpl_err *err);
 const struct sl_template *sl_tpl_list_end(struct sl_tpl_builder *b, struct sl_tpl_err *err);
+
+/* template(type="plugin" plugin="NAME") / "$template name,=NAME": bound to one of rsyslog's
+ * string generators (RSYSLOG_FileFormat, RSYSLOG_TraditionalFileFormat,
+ * RSYSLOG_ForwardFormat, RSYSLOG_TraditionalForwardFormat); NULL with err otherwise. */
+const struct sl_template *sl_tpl_add_strgen(struct sl_tpl_registry *r, const char *name,
+                                            const char *strgen, struct sl_tpl_err *err);
 
 /* template(type="subtree" subtree="$!..."). */
 const struct sl_template *sl_tpl_add_subtree(struct sl_tpl_registry *r, const char *name,

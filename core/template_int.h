@@ -37,6 +37,7 @@ enum tpl_dtype { TPL_DT_STRING = 0, TPL_DT_NUMBER, TPL_DT_AUTO, TPL_DT_BOOL };
 enum tpl_onempty { TPL_OE_KEEP = 0, TPL_OE_SKIP, TPL_OE_NULL };
 
 #define TPL_RE_POOL 16
+#define TPL_BAD_REGEX "**NO MATCH** **BAD REGULAR EXPRESSION**"  /* rsyslog's marker */
 
 /* Compiled copies of one regex, handed out to concurrent renderers. */
 struct tpl_re_pool {
@@ -68,6 +69,7 @@ struct tpl_el {
     int field_nr;
     int field_delim;
     struct tpl_re_pool *re;     /* NULL: no regex */
+    int re_bad;                 /* the regex does not compile: renders rsyslog's marker */
     int re_ere;
     int re_match, re_submatch;
     enum tpl_regex_nomatch re_nomatch;
@@ -108,6 +110,7 @@ struct sl_tpl_builder {
     struct sl_tpl_registry *reg;
     struct sl_template *t;
     int failed;
+    int closed;                 /* a soft error ended the list: further elements ignored */
 };
 
 /* template_render.c */

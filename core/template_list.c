@@ -106,6 +106,9 @@ static char *unescape_c(const char *s, size_t *lenp)
 int sl_tpl_list_constant(struct sl_tpl_builder *b, const char *const *keys,
                          const char *const *vals, size_t n, struct sl_tpl_err *err)
 {
+    if (b != NULL && b->closed) {
+        return 0;  /* after a soft error (see SL_TPL_SOFT): ignored, as in rsyslog */
+    }
     const char *value = NULL, *outname = NULL;
     int jsonf = 0;
     for (size_t i = 0; i < n; i++) {
@@ -176,8 +179,13 @@ static int enum_val(const char *v, const char *const *names, const int *values, 
 int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
                          const char *const *vals, size_t n, struct sl_tpl_err *err)
 {
+    if (b != NULL && b->closed) {
+        return 0;  /* after a soft error (see SL_TPL_SOFT): ignored, as in rsyslog */
+    }
     const char *name = "", *outname = NULL, *re_expr = NULL;
-    int frompos = -1, topos = -1, fieldnum = -1, fielddelim = 9, rel = 0;
+    /* as rsyslog: from -1 is "not given"; to has its own flag (a negative to counts from
+     * the end) */
+    int frompos = -1, topos = 0, topos_set = 0, fieldnum = -1, fielddelim = 9, rel = 0;
     int re_ere = 0, re_nm = TPL_NM_DFLT, re_match = 0, re_sub = 0;
     int fmt = TPL_FMT_NONE, cc = TPL_CC_NONE, sp = TPL_SP_NONE, casec = TPL_CASE_NONE;
     int datefmt = SL_DATE_DEFAULT, date_set = 0, utc = 0, compress = 0;
@@ -225,6 +233,7 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
             complex = 1;
         } else if (strcasecmp(k, "position.to") == 0) {
             rc = parse_int(v, &topos);
+            topos_set = 1;
             complex = 1;
         } else if (strcasecmp(k, "position.relativetoend") == 0) {
             rc = parse_bool(v, &rel);
@@ -292,10 +301,10 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
         }
     }
 
-    if (topos == -1 && frompos != -1) {
+    if (!topos_set && frompos != -1) {
         topos = 2000000000;
     }
-    if (frompos == -1 && topos != -1) {
+    if (frompos == -1 && topos_set) {
         frompos = 0;
     }
     if (rel) {
@@ -304,7 +313,7 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
                     topos, frompos);
             goto fail;
         }
-    } else if (topos < frompos) {
+    } else if (topos >= 0 && topos < frompos) {
         set_err(err, "position.to=%d is lower than postion.from=%d", topos, frompos);
         goto fail;
     }
@@ -359,10 +368,14 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
         e->re_submatch = re_sub;
         e->re = sl_tpl_re_pool_new(re_expr, re_ere, ebuf, sizeof(ebuf));
         if (e->re == NULL) {
+            /* rsyslog 8.2302 logs an error, keeps the element (it renders "**NO MATCH**
+             * **BAD REGULAR EXPRESSION**") and stops building the list there: the
+             * template is used with the elements up to this one */
             set_err(err, "error compiling regex '%s': %s", re_expr, ebuf);
-            el_clear(e);
-            b->t->n--;
-            goto fail;
+            e->re_bad = 1;
+            e->complex = 1;
+            b->closed = 1;
+            return SL_TPL_SOFT;
         }
     }
     return 0;

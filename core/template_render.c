@@ -305,7 +305,7 @@ static void do_regex(const struct tpl_el *e, struct val *v)
         re = &e->re->re[slot];
     } else {
         if (regcomp(&tmp, e->re->src, e->re->cflags) != 0) {
-            set_const(v, "**NO MATCH** **BAD REGULAR EXPRESSION**");
+            set_const(v, TPL_BAD_REGEX);
             return;
         }
         re = &tmp;
@@ -359,6 +359,9 @@ static void do_substring(const struct tpl_el *e, struct val *v)
         }
         if (to > 0) {
             to--;
+        } else if (to < 0) {
+            /* rsyslog 8.2302: position.to="-N" ends N characters before the end */
+            to = len - 1 + to < 0 ? 0 : len - 1 + to;
         }
     }
     if (from >= len) {
@@ -373,10 +376,19 @@ static void do_substring(const struct tpl_el *e, struct val *v)
     }
     long want = to - from + 1;
     if (want <= 0) {
-        set_const(v, "");
+        set_const(v, "");  /* rsyslog: "" for 0, a crash below */
         return;
     }
     struct sl_buf *b = scratch_begin(v);
+    if (from < 0) {
+        /* rsyslog skips -from characters that never reach 0 (to the end of the value),
+         * then pads: the result is as many spaces as the span is long */
+        for (long i = 0; i < want; i++) {
+            sl_buf_putc(b, ' ');
+        }
+        scratch_end(v, b);
+        return;
+    }
     long have = len - from;
     if (have > want) {
         have = want;
@@ -566,6 +578,9 @@ static void replace(const struct tpl_el *e, struct val *v, int no_nul)
             set_const(v, "**FIELD NOT FOUND**");
             return;
         }
+    } else if (e->re_bad) {
+        set_const(v, TPL_BAD_REGEX);
+        return;  /* rsyslog returns the marker as it is: no further option applies */
     } else if (e->re != NULL) {
         do_regex(e, v);
     }

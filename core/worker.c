@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "engine_int.h"
+#include "msg_ser.h"
 
 /* The shard of a flow key. */
 size_t rsq_shard(const struct sl_rsq *q, uint64_t key)
@@ -214,6 +215,48 @@ static void pend_push(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg
     }
 }
 
+/* A copy of m as it is now (rsyslog's MsgDup): the record the disk queue stores, read back
+ * and parsed with the parsers of the ruleset m came through, so it has m's properties and
+ * its $!, $. at this moment.  NULL if m cannot be copied. */
+static struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m)
+{
+    struct sl_buf ser = { NULL, 0, 0 };
+    struct sl_msg *c = NULL;
+    if (sl_msg_serialize(m, "", &ser) == 0) {
+        c = sl_msg_deserialize(ser.p, ser.len, NULL, 0, intern_input, e);
+    }
+    free(ser.p);
+    if (c == NULL) {
+        return NULL;
+    }
+    struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
+    c->ruleset = m->ruleset;
+    sl_msg_parse(c, &rs->popts);
+    return c;
+}
+
+/* call of a ruleset with its own queue: as rsyslog, a copy of the message (with the values
+ * of this moment) goes to that queue and this ruleset goes on.  One shard (key 0), so the
+ * copies keep their order. */
+static int exec_call(void *ctx, const struct sl_ruleset_ir *ir, struct sl_msg *m)
+{
+    struct sl_worker *w = ctx;
+    struct sl_ruleset_rt *rs = ir != NULL ? ir->rt : NULL;
+    if (rs == NULL || !rs->own_queue) {
+        return 0;
+    }
+    struct sl_msg *c = msg_snapshot(w->eng, m);
+    if (c == NULL) {
+        return 0;   /* cannot copy: run it here rather than lose it */
+    }
+    c->ruleset = rs;
+    if (rsq_push(rs->q, &c, 1, 0, rs->q->qc.timeout_enqueue) < 1) {
+        atomic_fetch_add(rs->q->c_discard_full, 1);
+        sl_msg_unref(c);
+    }
+    return 1;
+}
+
 static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
 {
     struct sl_worker *w = ctx;
@@ -266,6 +309,17 @@ static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
             return;
         }
     }
+    if (a->queued && (a->ac.copy_msg || m->localvars != NULL)) {
+        /* action.copyMsg (rsyslog's MsgDup), and any queued action of a message with
+         * local variables: the action gets the values of this moment, not those of a later
+         * set or foreach iteration (rsyslog shares the message there and its output
+         * depends on timing; sluice gives what rsyslog gives with copyMsg) */
+        struct sl_msg *c = msg_snapshot(w->eng, m);
+        if (c != NULL) {
+            pend_push(w, a, c, cond);
+            return;
+        }
+    }
     pend_push(w, a, sl_msg_ref(m), cond);
     w->pend_cur = m;
 }
@@ -281,7 +335,8 @@ static void exec_modify(void *ctx, struct sl_msg *m)
     }
 }
 
-static const struct sl_exec_ops exec_ops = { .action = exec_action, .modify = exec_modify };
+static const struct sl_exec_ops exec_ops = { .action = exec_action, .modify = exec_modify,
+                                             .call = exec_call };
 
 struct sl_worker *worker_new(struct sl_engine *e)
 {

@@ -218,7 +218,9 @@ static int resolve_cmp_text(struct sl_expr *e)
             return 1;
         }
         cm = sl_xcalloc(1, sizeof(*cm));
-        cm->pmask[v] = PRI_ALL;
+        if (v < 25) {  /* "mark" (SL_FAC_MARK): no received message has it */
+            cm->pmask[v] = PRI_ALL;
+        }
     } else if (l->prop.id == SL_PROP_SYSLOGSEVERITY_TEXT) {
         v = strcmp(r->str, "*") == 0 ? -1 : name_lookup(r->str, strlen(r->str), 0);
         if (v < 0) {

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "conf/conf_int.h"
+#include "expr/expr.h"
 #include "log.h"
 #include "util/buf.h"
 
@@ -167,6 +168,7 @@ static void pstate_init(struct sl_pstate *ps, struct sl_cnf *c)
 {
     memset(ps, 0, sizeof *ps);
     ps->cnf = c;
+    sl_expr_fmods_reset();
     struct sl_loc l0 = { "", 0 };
     ps->cur_rs = sl_ruleset_get(ps, "RSYSLOG_DefaultRuleset", l0, 1);
 }

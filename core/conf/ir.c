@@ -174,6 +174,13 @@ void sl_obj_free(struct sl_obj *o)
 
 void sl_cnf_add_obj(struct sl_pstate *ps, struct sl_obj *o)
 {
+    if (o->type == SL_OBJ_MODULE) {
+        /* function modules (fmhash) make their functions known from here on */
+        struct sl_kv *l = sl_kv_find(o->kv, "load");
+        if (l != NULL && l->str != NULL) {
+            sl_expr_fmod_load(l->str);
+        }
+    }
     if (ps->obj_tail == NULL) {
         struct sl_obj **p = &ps->cnf->objs;
         while (*p != NULL) {

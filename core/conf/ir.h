@@ -199,6 +199,10 @@ struct sl_exec_ops {
      * engine delivers what it collected of m.  m is NULL when state every message shares
      * changes (a $/ global variable): then everything collected is delivered. */
     void (*modify)(void *ctx, struct sl_msg *m);
+    /* call / call_indirect of rs (may be NULL): returns 1 when the engine handed a copy of m
+     * to rs's own queue (rsyslog's asynchronous call: the rest of this ruleset goes on, a
+     * stop there does not end it), 0 to run rs's statements here. */
+    int (*call)(void *ctx, const struct sl_ruleset_ir *rs, struct sl_msg *m);
 };
 
 /* Run the statements of rs for m (parsed already).  Returns SL_EXEC_STOP if a "stop"

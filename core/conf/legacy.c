@@ -148,7 +148,7 @@ int sl_legacy_prifilt(struct sl_pstate *ps, const char *text, struct sl_loc loc,
                 if (fac < 0) {
                     sl_perr(ps, &loc, "bad selector: unknown facility name '%.*s'", (int)flen, f);
                     bad = 1;
-                } else {
+                } else if (fac < 25) {  /* "mark" (SL_FAC_MARK) matches nothing */
                     apply_pri(&pmask[fac], pri, ignore, single);
                 }
             }
@@ -884,6 +884,16 @@ static void legacy_template(struct sl_pstate *ps, const char *args, struct sl_lo
     }
     char *name = sl_xstrndup(args, (size_t)(ne - args));
     const char *p = skip_blanks(comma + 1);
+    if (*p == '=') {
+        /* "$template name,=STRGEN": bound to a string generator (engine_build.c) */
+        struct sl_obj *o = sl_obj_new(SL_OBJ_TEMPLATE, loc);
+        sl_kv_append(&o->kv, sl_kv_new("name", name, loc, 0));
+        sl_kv_append(&o->kv, sl_kv_new("type", "plugin", loc, 0));
+        sl_kv_append(&o->kv, sl_kv_new("legacy_line", p, loc, 1));
+        sl_cnf_add_obj(ps, o);
+        free(name);
+        return;
+    }
     if (*p != '"') {
         sl_perr(ps, &loc, "$template %s: template string must be in double quotes", name);
         free(name);

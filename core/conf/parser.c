@@ -197,6 +197,19 @@ static const struct objname objnames[] = {
     { "timezone", SL_OBJ_TIMEZONE }, { NULL, 0 }
 };
 
+/* rsyslog's nvlstChkDisabled(): config.enabled= other than exactly "on" disables the
+ * object, action() or include(); the parameter itself is consumed either way. */
+static int config_disabled(struct sl_kv **kv)
+{
+    struct sl_kv *ce = sl_kv_find(*kv, "config.enabled");
+    if (ce == NULL) {
+        return 0;
+    }
+    int off = ce->is_array || ce->str == NULL || strcmp(ce->str, "on") != 0;
+    sl_kv_remove(kv, "config.enabled");
+    return off;
+}
+
 static void check_dup_template(struct sl_pstate *ps, struct sl_obj *o)
 {
     struct sl_kv *nm = sl_kv_find(o->kv, "name");
@@ -352,6 +365,12 @@ static struct sl_stmt *parse_action_obj(struct sl_pstate *ps, struct sl_loc loc)
     if (parse_nvlst(ps, &st->u.act.kv, "action", loc) != 0) {
         sl_stmt_free_list(st);
         return NULL;
+    }
+    if (config_disabled(&st->u.act.kv)) {
+        /* rsyslog builds the action (its number is used up) and keeps a no-op statement */
+        ps->nactions++;
+        sl_stmt_free_list(st);
+        return sl_stmt_new(SL_ST_NOP, loc);
     }
     struct sl_kv **pp = &st->u.act.kv;
     while (*pp != NULL && strcasecmp((*pp)->name, "type") != 0) {
@@ -972,6 +991,10 @@ static void parse_include_obj(struct sl_pstate *ps, struct sl_loc loc)
         sl_kv_free_list(kv);
         return;
     }
+    if (config_disabled(&kv)) {
+        sl_kv_free_list(kv);
+        return;
+    }
     struct sl_kv *file = sl_kv_find(kv, "file");
     struct sl_kv *text = sl_kv_find(kv, "text");
     struct sl_kv *mode = sl_kv_find(kv, "mode");
@@ -1040,6 +1063,12 @@ static void parse_top(struct sl_pstate *ps)
                     lx->i = save_i;
                     lx->line = save_line;
                 }
+            }
+            if (config_disabled(&o->kv)) {
+                sl_obj_free(o);
+                return;
+            }
+            if (o->type == SL_OBJ_TEMPLATE) {
                 check_dup_template(ps, o);
             }
             sl_cnf_add_obj(ps, o);

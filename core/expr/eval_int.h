@@ -12,6 +12,7 @@
  *   regex.c       the per-thread regex cache (sl_re_exec), re_match, re_extract
  *   prifilt.c     prifilt() and the selector decoder
  *   lookup.c      lookup tables (loaded at bind time) and lookup()
+ *   fn_hash.c     fmhash's hash32/hash32mod/hash64/hash64mod
  *
  * Ownership: values live on the caller's stack and are released with val_free(); fdata of a
  * function node belongs to the node (released through its table entry's destroy).
@@ -155,6 +156,11 @@ struct sl_lookup *lookup_load(const char *name, const char *file, const struct s
 int init_lookup(struct sl_expr *e);
 void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
 void f_exec_template(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
+int init_fmhash(struct sl_expr *e);
+void f_hash32(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
+void f_hash32mod(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
+void f_hash64(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
+void f_hash64mod(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
 extern const struct sl_func sl_expr_functions[];
 
 #endif

@@ -53,6 +53,14 @@ struct sl_expr {
 int sl_expr_resolve(struct sl_expr *e);
 void sl_expr_free(struct sl_expr *e);
 
+/* Function modules the core provides (rsyslog's fmhash; expr/fn_hash.c): their functions
+ * resolve only after the config loaded the module.  The parser resets the state per
+ * config and reports every module() load; the engine skips these names when it loads
+ * plugins.  Main thread only. */
+void sl_expr_fmods_reset(void);
+void sl_expr_fmod_load(const char *name);
+int sl_expr_is_fmod(const char *name);
+
 /* Evaluate as a condition (rsyslog's truth rules: non-empty non-"0" string, non-zero
  * number). */
 int sl_expr_eval_bool(const struct sl_expr *e, struct sl_msg *m);

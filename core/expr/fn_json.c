@@ -95,9 +95,10 @@ void f_get_property(const struct sl_expr *e, struct sl_msg *m, struct sl_val *ou
 {
     struct sl_val a, k;
     struct fjson_object *el = NULL;
-    int found = 0, ok = 1;
+    int ok = 1;
     enum sl_expr_op op0 = e->args[0]->op;
 
+    /* as rsyslog 8.2302's doFunc_get_property() */
     tls_script_errno = 0;
     if (op0 == SL_E_STR || op0 == SL_E_NUM) {
         tls_script_errno = op0 == SL_E_STR;
@@ -106,29 +107,49 @@ void f_get_property(const struct sl_expr *e, struct sl_msg *m, struct sl_val *ou
     }
     fn_arg(e, 0, m, &a);
     fn_arg(e, 1, m, &k);
-    if (a.type == V_JSON && a.json != NULL && fjson_object_is_type(a.json, fjson_type_array)) {
-        int64_t idx = val_to_num(&k, &ok);
-        if (!ok || idx < 0) {
-            tls_script_errno = 1;
-        } else if (idx < fjson_object_array_length(a.json)) {
-            el = fjson_object_array_get_idx(a.json, (int)idx);
-            found = 1;
-        }
-    } else if (a.type == V_JSON && a.json != NULL
-               && fjson_object_is_type(a.json, fjson_type_object)) {
-        char *key = val_cstr(&k, NULL);
-        found = fjson_object_object_get_ex(a.json, key, &el);
-        tls_script_errno = !found;
-        free(key);
-    } else if (a.type == V_NUM) {
-        val_num(out, a.n);
+    if (a.type == V_STR) {
+        val_copy_str(out, a.s, a.len);   /* a string: itself, whatever the key */
+    } else if (a.type != V_JSON || a.json == NULL) {
+        val_copy_str(out, "", 0);        /* a number (rsyslog: a 1-byte NUL string) */
     } else {
-        size_t len;
-        const char *s = val_to_str(&a, &len);
-        val_copy_str(out, s, len);
-    }
-    if (a.type == V_JSON && a.json != NULL) {
-        if (!found || el == NULL) {
+        switch (fjson_object_get_type(a.json)) {
+        case fjson_type_object: {
+            char *key = val_cstr(&k, NULL);
+            if (key[0] == '\0') {
+                el = a.json;             /* the empty key: the object itself */
+            } else if (!fjson_object_object_get_ex(a.json, key, &el)) {
+                tls_script_errno = 1;
+                el = NULL;
+            }
+            free(key);
+            break;
+        }
+        case fjson_type_array: {
+            int64_t idx = val_to_num(&k, &ok);
+            /* rsyslog compares the index with sizeof(size_t): 8 and above are errors */
+            if (!ok || idx < 0 || idx >= (int64_t)sizeof(size_t)) {
+                tls_script_errno = 1;
+            } else if (idx < fjson_object_array_length(a.json)) {
+                el = fjson_object_array_get_idx(a.json, (int)idx);
+            }
+            break;
+        }
+        case fjson_type_boolean:
+        case fjson_type_int:
+            val_num(out, fjson_object_get_int64(a.json));
+            val_free(&a);
+            val_free(&k);
+            return;
+        case fjson_type_double:
+            val_num(out, (int64_t)fjson_object_get_double(a.json));
+            val_free(&a);
+            val_free(&k);
+            return;
+        default:
+            el = NULL;
+            break;
+        }
+        if (el == NULL) {
             val_copy_str(out, "", 0);
         } else if (fjson_object_is_type(el, fjson_type_string)) {
             val_copy_str(out, fjson_object_get_string(el),
@@ -137,8 +158,6 @@ void f_get_property(const struct sl_expr *e, struct sl_msg *m, struct sl_val *ou
             out->type = V_JSON;
             out->json = fjson_object_get(el);
         }
-    } else if (a.type == V_JSON) {
-        val_copy_str(out, "", 0);
     }
     val_free(&a);
     val_free(&k);

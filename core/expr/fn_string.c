@@ -96,19 +96,30 @@ void f_substring(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
     struct sl_val a, b, c;
     size_t len;
     const char *s;
-    uint32_t start, n;
+    int64_t start, n, l;
 
     fn_arg(e, 0, m, &a);
     fn_arg(e, 1, m, &b);
     fn_arg(e, 2, m, &c);
     s = val_to_str(&a, &len);
-    /* rsyslog passes int values as unsigned 32-bit start/length */
-    start = (uint32_t)(int32_t)val_to_num(&b, NULL);
-    n = (uint32_t)(int32_t)val_to_num(&c, NULL);
-    if ((uint64_t)start + n > len) {
-        n = start > len ? 0 : (uint32_t)(len - start);
+    /* rsyslog 8.2302: int start and length; a negative length counts from the end of the
+     * whole string (not from start), then the length is cut to what follows start.  A
+     * negative start gives "" (rsyslog: "" or, when start + length wraps as unsigned
+     * 32-bit, a crash). */
+    l = (int64_t)len;
+    start = (int32_t)val_to_num(&b, NULL);
+    n = (int32_t)val_to_num(&c, NULL);
+    if (start < 0 || start >= l) {
+        start = n = 0;
+    } else {
+        if (n < 0) {
+            n = l + n < 0 ? 0 : l + n;
+        }
+        if (n > l - start) {
+            n = l - start;
+        }
     }
-    val_copy_str(out, start > len ? "" : s + start, start > len ? 0 : n);
+    val_copy_str(out, s + start, (size_t)n);
     val_free(&a);
     val_free(&b);
     val_free(&c);

@@ -82,6 +82,11 @@ const struct sl_func sl_expr_functions[] = {
     { "lookup", 2, 2, f_lookup, init_lookup, lookup_unref },
     { "script_error", 0, 0, f_script_error, NULL, NULL },
     { "previous_action_suspended", 0, 0, f_prev_suspended, NULL, NULL },
+    /* fmhash's (fn_hash.c): known only after module(load="fmhash") */
+    { "hash32", 1, 2, f_hash32, init_fmhash, NULL },
+    { "hash32mod", 2, 3, f_hash32mod, init_fmhash, NULL },
+    { "hash64", 1, 2, f_hash64, init_fmhash, NULL },
+    { "hash64mod", 2, 3, f_hash64mod, init_fmhash, NULL },
     /* known to rsyslog 8.2302 but not implemented here: rejected at load time */
     { "exec_template", 1, 1, f_exec_template, init_exec_template, free },
     { "dyn_inc", 2, 2, f_zero, init_unsupported, NULL },

@@ -108,7 +108,9 @@ static int decode_selector(const char *text, uint8_t pmask[25], char *err, size_
                     snprintf(err, errlen, "unknown facility name \"%.*s\"", (int)fl, q);
                     return -1;
                 }
-                apply_sel(&pmask[fac], pri, negate, single);
+                if (fac < 25) {  /* "mark" (SL_FAC_MARK) matches nothing */
+                    apply_sel(&pmask[fac], pri, negate, single);
+                }
             }
             q += fl + (c ? 1 : 0);
         }

@@ -138,6 +138,20 @@ static void sanitize(struct sl_msg *m, const struct sl_parse_opts *o)
             out[n++] = ' ';
         } else if (c == '\t' && !o->escape_tab) {
             out[n++] = (char)c;
+        } else if (o->escape_cc_on_receive && o->escape_cc_cstyle) {
+            /* parser.escapeControlCharactersCStyle: \n, \t, ..., else \xHH */
+            static const char hex[] = "0123456789ABCDEF";
+            static const char named[] = { ['\0'] = '0', ['\a'] = 'a', ['\b'] = 'b',
+                                          ['\x1b'] = 'e', ['\f'] = 'f', ['\n'] = 'n',
+                                          ['\r'] = 'r', ['\t'] = 't', ['\v'] = 'v' };
+            out[n++] = '\\';
+            if (c < sizeof named && named[c] != 0) {
+                out[n++] = named[c];
+            } else {
+                out[n++] = 'x';
+                out[n++] = hex[c >> 4];
+                out[n++] = hex[c & 15];
+            }
         } else if (o->escape_cc_on_receive) {
             out[n++] = o->cc_escape_prefix ? o->cc_escape_prefix : '#';
             out[n++] = (char)('0' + ((c >> 6) & 7));

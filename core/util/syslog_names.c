@@ -36,7 +36,10 @@ static const struct syslog_name {
     { "clock", 15, SL_NAMES_LEGACY }, { "console", 14, SL_NAMES_SCRIPT },
     { "local0", 16, BOTH }, { "local1", 17, BOTH }, { "local2", 18, BOTH },
     { "local3", 19, BOTH }, { "local4", 20, BOTH }, { "local5", 21, BOTH },
-    { "local6", 22, BOTH }, { "local7", 23, BOTH }, { "mark", 24, BOTH }, { NULL, 0, 0 }
+    { "local6", 22, BOTH }, { "local7", 23, BOTH },
+    /* rsyslog's own two: "invld" (24) is the facility of a PRI above 191 or one that does
+     * not parse; "mark" (25) is a selector slot no received message ever has */
+    { "invld", 24, BOTH }, { "mark", SL_FAC_MARK, BOTH }, { NULL, 0, 0 }
 }, sev_names[] = {
     { "emerg", 0, BOTH }, { "panic", 0, BOTH }, { "alert", 1, BOTH }, { "crit", 2, BOTH },
     { "err", 3, BOTH }, { "error", 3, BOTH }, { "warning", 4, BOTH }, { "warn", 4, BOTH },

@@ -25,9 +25,10 @@ extern const char *const sl_severity_text[8];
 
 #define SL_NAMES_LEGACY 1u      /* selector lines of the legacy format */
 #define SL_NAMES_SCRIPT 2u      /* RainerScript: prifilt(), $syslog*-text comparisons */
+#define SL_FAC_MARK 25          /* "mark": a selector slot beyond the 25-entry masks */
 
 /* s[0..len), case-insensitively, among the facility (is_fac) or severity names the dialect
- * accepts; the value (facility 0..24, severity 0..7) or -1. */
+ * accepts; the value (facility 0..24 or SL_FAC_MARK, severity 0..7) or -1. */
 int sl_syslog_name_value(const char *s, size_t len, int is_fac, unsigned dialect);
 
 #endif

@@ -26,13 +26,18 @@
  *     zeros, IPv6 as 8 (embedded: 6) lower-case hex groups without leading zeros and
  *     without "::", the embedded IPv4 part dotted;
  *   - ipv4.mode="simple": each digit of the last ipv4.bits/8 octets becomes ipv4.replaceChar
- *     ("x"), so the length never changes (ipv4.bits must be a multiple of 8);
+ *     ("x"), so the length never changes (ipv4.bits is rounded up to a multiple of 8); with
+ *     all four octets, digits right before the address go too, as in rsyslog;
+ *   - as rsyslog's ipv62num(), a single character after "::" (the last group of
+ *     "2001:db8::2") is read as 0;
  *   - random: the low bits become random; random-consistent: the same, but one address
  *     always gets the same replacement for the life of the action (not comparable with
  *     rsyslog byte for byte, by nature).
  * Configuration values rsyslog "corrects" with an error message (bits out of range, an
- * unknown mode, simple mode with bits not a multiple of 8) fail the action here, so -N1
- * fails as rsyslog's does.  The legacy names mode= and replacementChar= are accepted for
+ * unknown mode, simple mode with bits not a multiple of 8) are corrected the same way and
+ * logged as errors from create(), which still succeeds: the core counts an error logged by
+ * a modifier's create() as one rsyslog runs past, so -N1 exits 1 and the daemon runs, as
+ * rsyslogd does.  The legacy names mode= and replacementChar= are accepted for
  * ipv4.mode= and ipv4.replaceChar=.
  *
  * Ownership and lifetime
@@ -137,22 +142,26 @@ static int parse_mode(const struct sl_host *h, const char *pname, const char *v,
     } else if (strcmp(v, "random-consistent") == 0) {
         *out = AM_RANDOM_CONSISTENT;
     } else {
-        h->log(SL_LOG_ERR, "mmanon", "configuration error, unknown option for %s: '%s' "
-               "(rsyslog would use \"zero\")", pname, v);
-        return SL_ECONFIG;
+        /* an error rsyslog runs past (the core counts it, see the file comment) */
+        h->log(SL_LOG_ERR, "mmanon", "mmanon: configuration error, unknown option for %s, "
+               "will use \"zero\"", pname);
+        *out = AM_ZERO;
     }
     return 0;
 }
 
-static int check_bits(const struct sl_host *h, const char *pname, int64_t v, int64_t max)
+/* rsyslog 8.2302 stores ipv4.bits in an int8_t and the IPv6 ones in a uint8_t before its
+ * range check: 33..127 (IPv4) and 129..255 (IPv6) are corrected to the maximum with an
+ * error, larger values wrap as they do there.  Returns the value to use. */
+static int64_t fix_bits(const struct sl_host *h, const char *pname, int64_t v, int64_t max)
 {
-    if (v > max) {
-        h->log(SL_LOG_ERR, "mmanon", "invalid number of %s (%lld), must be at most %lld "
-               "(rsyslog would correct it to %lld)", pname, (long long)v, (long long)max,
-               (long long)max);
-        return SL_ECONFIG;
+    int64_t w = max == 32 ? (int64_t)(int8_t)v : (int64_t)(uint8_t)v;
+    if (w > max) {
+        h->log(SL_LOG_ERR, "mmanon", "warning: invalid number of %s (%d), corrected to %d",
+               pname, (int)v, (int)max);
+        return max;
     }
-    return 0;
+    return w;
 }
 
 static void amap_free(struct amap *m)
@@ -196,18 +205,21 @@ static int mmanon_create(void *inst, void *modconf, const struct sl_host *h)
         return SL_ECONFIG;
     }
     const char *m4 = in->v4_mode != NULL ? in->v4_mode : in->legacy_mode;
-    if (parse_mode(h, "ipv4.mode", m4, 1, &in->v4_am) != 0 ||
-        parse_mode(h, "ipv6.anonmode", in->v6_mode, 0, &in->v6_am) != 0 ||
-        parse_mode(h, "embeddedipv4.anonmode", in->emb_mode, 0, &in->emb_am) != 0 ||
-        check_bits(h, "ipv4.bits", in->v4_bits, 32) != 0 ||
-        check_bits(h, "ipv6.bits", in->v6_bits, 128) != 0 ||
-        check_bits(h, "embeddedipv4.bits", in->emb_bits, 128) != 0) {
-        return SL_ECONFIG;
+    parse_mode(h, "ipv4.mode", m4, 1, &in->v4_am);
+    parse_mode(h, "ipv6.anonmode", in->v6_mode, 0, &in->v6_am);
+    parse_mode(h, "embeddedipv4.anonmode", in->emb_mode, 0, &in->emb_am);
+    in->v4_bits = fix_bits(h, "ipv4.bits", in->v4_bits, 32);
+    in->v6_bits = fix_bits(h, "ipv6.bits", in->v6_bits, 128);
+    in->emb_bits = fix_bits(h, "embeddedipv4.bits", in->emb_bits, 128);
+    if (in->v4_am == AM_SIMPLE && (in->v4_bits % 8 != 0 || in->v4_bits < 0)) {
+        /* rsyslog rounds up to a whole octet (a negative value, from the int8_t, to 32) */
+        int64_t b = in->v4_bits < 0 ? 32 : (in->v4_bits + 7) / 8 * 8;
+        h->log(SL_LOG_ERR, "mmanon", "mmanon: invalid number of ipv4 bits in simple mode, "
+               "corrected to %d", (int)b);
+        in->v4_bits = b;
     }
-    if (in->v4_am == AM_SIMPLE && in->v4_bits % 8 != 0) {
-        h->log(SL_LOG_ERR, "mmanon", "invalid number of ipv4 bits in simple mode (%lld), must be "
-               "a multiple of 8 (rsyslog would correct it to 16)", (long long)in->v4_bits);
-        return SL_ECONFIG;
+    if (in->v4_bits < 0) {
+        in->v4_bits = 0;   /* (rsyslog shifts by a negative count: undefined) */
     }
     const char *r = in->v4_repl != NULL ? in->v4_repl : in->legacy_repl;
     if (r == NULL) {
@@ -319,12 +331,13 @@ static size_t syntax_v6(const char *s, size_t len, int embedded, struct u128 *ou
 {
     uint16_t head[8], tail[8];
     int nh = 0, nt = 0, abbrev = 0;
-    size_t i = 0;
+    size_t i = 0, after_abbrev = 0;
     uint32_t v4 = 0;
     int have_v4 = 0;
     if (len >= 2 && s[0] == ':' && s[1] == ':') {
         abbrev = 1;
         i = 2;
+        after_abbrev = 2;
         if (i < len && s[i] == ':') {
             return 0;
         }
@@ -374,6 +387,7 @@ static size_t syntax_v6(const char *s, size_t len, int embedded, struct u128 *ou
                 }
                 abbrev = 1;
                 i += 2;
+                after_abbrev = i;
                 if (i < len && s[i] == ':') {
                     return 0;
                 }
@@ -392,6 +406,12 @@ static size_t syntax_v6(const char *s, size_t len, int embedded, struct u128 *ou
     }
     if (embedded && !have_v4) {
         return 0;
+    }
+    if (!embedded && abbrev && i - after_abbrev <= 1) {
+        /* rsyslog 8.2302's ipv62num() reads the groups after "::" only when at least two
+         * characters follow it: a single-digit last group ("2001:db8::2", "::1") counts
+         * as 0 */
+        nt = 0;
     }
     /* assemble the 8 groups */
     uint16_t g8[8];
@@ -560,6 +580,14 @@ static int emit_v4(struct mmanon_inst *in, struct mmanon_wrk *w, const char *s, 
                 oct++;
             } else if (oct >= keep) {
                 w->out.p[start + k] = in->repl;
+            }
+        }
+        if (keep <= 0) {
+            /* rsyslog's simpleAnon() goes on to the left while it finds digits: with all
+             * four octets replaced, digits just before the address go too ("256.1.1.1",
+             * whose address starts at "56", becomes "xxx.x.x.x") */
+            for (size_t k = start; k > 0 && isdigit((unsigned char)w->out.p[k - 1]); k--) {
+                w->out.p[k - 1] = in->repl;
             }
         }
         return 0;

@@ -12,8 +12,9 @@
  * rsyslog 8.2506+ and are rejected as unknown, as 8.2302 does.
  *
  * Ownership and lifetime
- *   - Parameter strings belong to the core.  The instance owns its property handle
- *     (released in destroy()).  Each worker owns a libfastjson tokener and a text buffer.
+ *   - Parameter strings belong to the core.  The instance owns its property handle and its
+ *     normalised container name (both released in destroy()).  Each worker owns a
+ *     libfastjson tokener and a text buffer.
  *   - Parsed objects pass to the message through host->msg_json_set().
  *
  * Concurrency & locking
@@ -40,6 +41,7 @@ struct mmjp_inst {
     const struct sl_host *h;
     void *prop;          /* "msg" or "rawmsg" */
     size_t cookie_len;
+    char *cont;          /* the container as a variable name ("$!cim"), owned */
 };
 
 struct mmjp_wrk {
@@ -64,12 +66,23 @@ static int mmjp_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, "mmjsonparse", "the core is too old for modifier plugins");
         return SL_ECONFIG;
     }
+    /* as rsyslog: the leading '$' is optional ("!cim" is "$!cim", the pre-8.35 form) */
     const char *cont = in->container != NULL ? in->container : "$!";
-    if (cont[0] != '$' || (cont[1] != '!' && cont[1] != '.' && cont[1] != '/')) {
-        h->log(SL_LOG_ERR, "mmjsonparse", "container '%s' is not a variable ($!, $. or $/)",
-               cont);
+    if (cont[0] == '$') {
+        cont++;
+    }
+    if (cont[0] != '!' && cont[0] != '.' && cont[0] != '/') {
+        h->log(SL_LOG_ERR, "mmjsonparse", "invalid container name '%s', name must start with "
+               "either '$!', '$.', or '$/'", cont);
         return SL_ECONFIG;
     }
+    size_t clen = strlen(cont);
+    in->cont = malloc(clen + 2);
+    if (in->cont == NULL) {
+        return SL_ENOMEM;
+    }
+    in->cont[0] = '$';
+    memcpy(in->cont + 1, cont, clen + 1);
     in->cookie_len = in->cookie != NULL ? strlen(in->cookie) : 0;
     if (h->prop_ref(in->use_raw_msg ? "rawmsg" : "msg", &in->prop) != 0) {
         h->log(SL_LOG_ERR, "mmjsonparse", "cannot resolve the message property");
@@ -85,6 +98,8 @@ static void mmjp_destroy(void *inst)
         in->h->prop_unref(in->prop);
         in->prop = NULL;
     }
+    free(in->cont);
+    in->cont = NULL;
 }
 
 static int mmjp_worker_create(void *inst, void *wrk)
@@ -132,7 +147,7 @@ static int mmjp_process(void *inst, void *wrk, struct sl_msg *m)
     struct mmjp_inst *in = inst;
     struct mmjp_wrk *w = wrk;
     const struct sl_host *h = in->h;
-    const char *cont = in->container != NULL ? in->container : "$!";
+    const char *cont = in->cont;
 
     w->text.len = 0;
     if (h->msg_prop(m, in->prop, &w->text) != 0 || h->buf_reserve(&w->text, 1) != 0) {

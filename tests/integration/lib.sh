@@ -62,7 +62,7 @@ require_cmd()
 plugin_built()
 {
     [ "$DUT" = sluice ] || return 0
-    case $1 in omfile | omfwd | ompipe | omusrmsg | omdiscard | builtin:*) return 0 ;; esac
+    case $1 in omfile | omfwd | ompipe | omusrmsg | omdiscard | fmhash | builtin:*) return 0 ;; esac
     [ -f "$SLUICE_PLUGIN_DIR/$1.so" ]
 }
 

@@ -291,7 +291,7 @@ static size_t load_defs(struct sl_tpl_registry *r, struct tdef *defs, size_t max
         }
         char kind[32] = "", name[64] = "", opt[32] = "";
         ck_assert_int_ge(sscanf(l, "%31s %63s %31s", kind, name, opt), 2);
-        struct sl_tpl_err err = { "" };
+        struct sl_tpl_err err = { "", "" };
         const struct sl_template *t = NULL;
         if (strcmp(kind, "builtin") == 0) {
             t = sl_tpl_find(r, name);
@@ -433,7 +433,7 @@ static struct sl_msg *hand_msg(const char *msgtext)
 static char *render_str(struct sl_tpl_registry *r, const char *tpl, const char *opt,
                         struct sl_msg *m)
 {
-    struct sl_tpl_err err = { "" };
+    struct sl_tpl_err err = { "", "" };
     static int seq;
     char name[32];
     snprintf(name, sizeof(name), "t%d", seq++);
@@ -551,7 +551,7 @@ END_TEST
 static void add_prop(struct sl_tpl_builder *b, const char *const *kv, size_t n)
 {
     const char *k[8], *v[8];
-    struct sl_tpl_err err = { "" };
+    struct sl_tpl_err err = { "", "" };
     for (size_t i = 0; i < n && i < 8; i++) {
         k[i] = kv[2 * i];
         v[i] = kv[2 * i + 1];
@@ -563,7 +563,7 @@ static void add_prop(struct sl_tpl_builder *b, const char *const *kv, size_t n)
 START_TEST(test_jsonf_datatype)
 {
     struct sl_tpl_registry *r = sl_tpl_registry_new();
-    struct sl_tpl_err err = { "" };
+    struct sl_tpl_err err = { "", "" };
     struct sl_tpl_builder *b = sl_tpl_list_begin(r, "dt", "jsonf");
     static const char *const p1[] = { "outname", "n", "name", "msg", "format", "jsonf",
                                       "dataType", "number" };
@@ -615,7 +615,6 @@ START_TEST(test_compile_errors)
     static const char *const bad[] = {
         "%nosuchproperty%",
         "100%%",                         /* no %% escape: empty property name */
-        "%msg:R,ERE,0,DFLT:([a-z]--end%", /* bad regex */
         "%msg:R,ERE,0,DFLT:abc%",        /* regex without --end */
         "%msg:R,XRE:abc--end%",          /* bad regex type */
         "%msg:F,5x:2%",                  /* non-decimal delimiter */
@@ -630,6 +629,33 @@ START_TEST(test_compile_errors)
     ck_assert_ptr_null(sl_tpl_add_subtree(r, "bad", "$.x", &err));
     ck_assert_ptr_null(sl_tpl_add_legacy(r, "bad", "no quote", &err));
 
+    /* a regex that does not compile: rsyslog keeps the template (a warning here) and
+     * renders its marker, no option applied; in a list the element ends the template */
+    err.warn[0] = 'x';
+    const struct sl_template *bt =
+        sl_tpl_add_string(r, "badre", "[%msg:R,ERE,0,DFLT:([a-z]--end:uppercase,json%]", NULL,
+                          &err);
+    ck_assert_ptr_nonnull(bt);
+    ck_assert_ptr_nonnull(strstr(err.warn, "([a-z]"));
+    struct sl_tpl_builder *lb = sl_tpl_list_begin(r, "badrel", NULL);
+    const char *bk[] = { "name", "regex.expression" }, *bv[] = { "msg", "\\(" };
+    const char *vk[] = { "value" }, *vv[] = { ">" };
+    ck_assert_int_eq(sl_tpl_list_constant(lb, vk, vv, 1, &err), 0);
+    ck_assert_int_eq(sl_tpl_list_property(lb, bk, bv, 2, &err), SL_TPL_SOFT);
+    ck_assert_int_eq(sl_tpl_list_constant(lb, vk, vv, 1, &err), 0);
+    const struct sl_template *blt = sl_tpl_list_end(lb, &err);
+    ck_assert_ptr_nonnull(blt);
+    struct sl_msg *bm = sl_msg_new("<13>Nov 22 10:00:00 h t: abc", 28);
+    struct sl_buf bo = { 0 };
+    ck_assert_int_eq(sl_template_render(bt, bm, &bo), 0);
+    ck_assert_int_eq(sl_template_render(blt, bm, &bo), 0);
+    static const char want_bad[] = "[**NO MATCH** **BAD REGULAR EXPRESSION**]"
+                                   ">**NO MATCH** **BAD REGULAR EXPRESSION**";
+    ck_assert_int_eq(bo.len, sizeof(want_bad) - 1);
+    ck_assert_int_eq(memcmp(bo.p, want_bad, bo.len), 0);
+    sl_buf_free(&bo);
+    sl_msg_unref(bm);
+
     /* list templates: what rsyslog rejects */
     struct {
         const char *k[3];
@@ -639,7 +665,6 @@ START_TEST(test_compile_errors)
         { { "name", "position.from", "position.to" }, { "msg", "5", "2" }, 3 },
         { { "name", "position.from", "position.to" }, { "msg", "5", "2" }, 3 },
         { { "name", "field.number", "regex.expression" }, { "msg", "2", "a" }, 3 },
-        { { "name", "regex.expression", "" }, { "msg", "\\(", "" }, 2 },
         { { "name", "format", "" }, { "msg", "xml", "" }, 2 },
         { { "name", "nosuchparam", "" }, { "msg", "1", "" }, 2 },
         { { "name", "", "" }, { "nosuchprop", "", "" }, 1 },
