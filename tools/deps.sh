@@ -22,14 +22,14 @@ BUILD_PKGS=(
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
+    # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
+    rsyslog-relp
     # imnetflow: exporters, the reference collector, the pcap maker, the fuzz target
     softflowd pmacct nfdump python3 python3-scapy clang libclang-rt-14-dev
     python3-aiosmtpd swaks libnet-ssleay-perl
     snmp snmptrapd
     # omkafka/imkafka: consumer and rsyslog's omkafka (the reference)
     rsyslog-kafka kcat
-    # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
-    rsyslog-relp
 )
 
 # block_service_starts: make apt's maintainer scripts leave services alone (rsyslog would
