@@ -23,6 +23,8 @@ BUILD_PKGS=(
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
+    # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
+    rsyslog-relp
     # imnetflow: exporters, the reference collector, the pcap maker, the fuzz target
     softflowd pmacct nfdump python3 python3-scapy clang libclang-rt-14-dev
     python3-aiosmtpd swaks libnet-ssleay-perl
@@ -31,8 +33,6 @@ TEST_PKGS=(
     rsyslog-kafka kcat
     # the Debian packages (tools/deb-ci.sh): dpkg-buildpackage, debhelper, lintian
     dpkg-dev debhelper fakeroot lintian
-    # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
-    rsyslog-relp
     # imjournal/omjournal: systemd-journal-remote builds the private journals the tests
     # read; it depends on systemd, whose journald the omjournal test runs privately
     systemd-journal-remote
