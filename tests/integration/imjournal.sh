@@ -13,7 +13,8 @@
 #      entries appended meanwhile arrive after the restart; each "seq N" exactly once, in
 #      order (the state file in workDirectory carries the position).
 #   3. IgnorePreviousMessages without a state file: only entries appended after the start;
-#      Ratelimit.Burst, UsePid="system", DefaultSeverity and DefaultFacility.
+#      Ratelimit.Burst, UsePid="system", DefaultSeverity and DefaultFacility; an invalid
+#      state file.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -106,6 +107,16 @@ grep -q 'imjournal from <jtesthost:long>: begin to drop messages due to rate-lim
 [ "$(sed -n 1p "$T/out/d.log" | cut -d'|' -f2)" = "sshd[124]:" ] || fail "UsePid=system: tag $(sed -n 1p "$T/out/d.log" | cut -d'|' -f2)"
 [ "$(sed -n 3p "$T/out/d.log" | cut -d'|' -f1,2)" = "159|journal:" ] || fail "DefaultSeverity/DefaultFacility: $(sed -n 3p "$T/out/d.log" | cut -d'|' -f1,2)"
 log "ok: Ratelimit.Burst, UsePid=system, DefaultSeverity and DefaultFacility"
+
+# --- 3c. an invalid state file: reported and ignored (IgnoreNonValidStatefile, default on) ----
+printf 'garbage\n' > "$T/bad.state"
+conf "$T/e.conf" "$T/out/e.log" "JournalPath=\"$T/j\" StateFile=\"bad.state\" Ratelimit.Interval=\"0\""
+dut_start "$T/e.conf"
+wait_lines "$T/out/e.log" 119 15 || fail "invalid state file: $(count_lines "$T/out/e.log") of 119 entries"
+dut_stop
+grep -q "ignoring invalid state file" "$DUT_ERR" || fail "the invalid state file was not reported"
+grep -q '^s=' "$T/bad.state" || fail "the invalid state file was not replaced by a cursor"
+log "ok: an invalid state file is reported, ignored and replaced"
 
 # --- 4. rsyslogd's imjournal on the same journal (needs a private mount namespace) -------------
 if [ "$(id -u)" -ne 0 ] || ! [ -x "$RSYSLOGD" ] || ! [ -f /etc/machine-id ] ||
