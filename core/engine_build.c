@@ -56,6 +56,10 @@ const struct sl_param global_params[] = {
       NULL },
     { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
     { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
+    /* $AllowedSender's lists (core/conf/acl.c), read by imudp and imtcp through
+     * host->global_str(); no global() statement can name them */
+    { "$AllowedSender.UDP", SL_PT_STRING, 0, GOFF(acl_udp), NULL, NULL, NULL, NULL },
+    { "$AllowedSender.TCP", SL_PT_STRING, 0, GOFF(acl_tcp), NULL, NULL, NULL, NULL },
     { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
     { "defaultNetstreamDriver", SL_PT_STRING, 0, GOFF(default_netstream_driver), NULL, NULL,
       "$DefaultNetstreamDriver", NULL },

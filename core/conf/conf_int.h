@@ -98,6 +98,10 @@ struct sl_pstate {
 void sl_perr(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* an error rsyslog runs past (see sl_cfg_error_soft in core/log.h) */
+/* $AllowedSender (core/conf/acl.c); the global() object legacy directives fill */
+void sl_legacy_allowed_sender(struct sl_pstate *ps, const char *args, struct sl_loc loc);
+struct sl_obj *sl_legacy_global_obj(struct sl_pstate *ps, struct sl_loc loc);
+
 void sl_perr_soft(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sl_pwarn(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)

@@ -648,6 +648,7 @@ static const struct directive directives[] = {
     { "InputUDPServerBindRuleset", D_SPECIAL, NULL },
     { "InputTCPServerRun", D_SPECIAL, NULL },
     { "InputTCPServerBindRuleset", D_SPECIAL, NULL },
+    { "AllowedSender", D_SPECIAL, NULL },   /* core/conf/acl.c */
     { NULL, 0, NULL }
 };
 
@@ -661,6 +662,11 @@ static struct sl_obj *find_or_add_obj(struct sl_pstate *ps, enum sl_obj_type t, 
     struct sl_obj *o = sl_obj_new(t, loc);
     sl_cnf_add_obj(ps, o);
     return o;
+}
+
+struct sl_obj *sl_legacy_global_obj(struct sl_pstate *ps, struct sl_loc loc)
+{
+    return find_or_add_obj(ps, SL_OBJ_GLOBAL, loc);
 }
 
 static struct sl_obj *find_module(struct sl_pstate *ps, const char *name)
@@ -1020,6 +1026,8 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         add_input(ps, "imudp", arg, addr, ps->leg.udp_ruleset, loc);
     } else if (strcasecmp(n, "InputTCPServerRun") == 0) {
         add_input(ps, "imtcp", arg, NULL, ps->leg.tcp_ruleset, loc);
+    } else if (strcasecmp(n, "AllowedSender") == 0) {
+        sl_legacy_allowed_sender(ps, rawargs, loc);
     }
 }
 

@@ -84,6 +84,7 @@
 #include "framing.h"
 #include "imtcp.h"
 #include "../common/sl_tls.h"
+#include "../common/sl_acl.h"
 
 #ifdef SL_IMTLS
 #define IM_NAME "imtls"
@@ -234,7 +235,8 @@ struct imtcp_inst {
     struct sess *cur;           /* session whose frames are being collected */
 
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
-                     *c_framing_err, *c_drained, *c_partial;
+                     *c_framing_err, *c_drained, *c_partial, *c_disallowed;
+    struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
 
     /* ---- TLS ---- */
     struct sl_tls_cred *tls;    /* NULL: plain TCP; swapped by hup() under tls_lock */
@@ -566,6 +568,14 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_framing_err = h->counter(IM_NAME, in->label, "framing.errors");
     in->c_drained = h->counter(IM_NAME, in->label, "shutdown.drained.bytes");
     in->c_partial = h->counter(IM_NAME, in->label, "shutdown.partial.frames");
+#ifndef SL_IMPTCP
+    /* rsyslog's imtcp checks $AllowedSender TCP; its imptcp does not */
+    if (h->struct_size >= offsetof(struct sl_host, global_str) + sizeof h->global_str &&
+        h->global_str != NULL) {
+        in->acl = sl_acl_new(h->global_str("$AllowedSender.TCP"));
+    }
+    in->c_disallowed = h->counter(IM_NAME, in->label, "sessions.disallowed");
+#endif
     if (in->tls != NULL) {
         in->c_tls_ok = h->counter(IM_NAME, in->label, "tls.sessions.ok");
         in->c_tls_hs_failed = h->counter(IM_NAME, in->label, "tls.handshake.failed");
@@ -830,6 +840,34 @@ static void set_keepalive(const struct imtcp_inst *in, int fd)
     }
 }
 
+/* $AllowedSender TCP at accept, as rsyslog's tcpsrv: name entries match the sender's
+ * resolved name; a refused connection is closed, counted and logged with that name (the
+ * address when it has none). */
+static int permitted(struct imtcp_inst *in, const struct sockaddr *peer, socklen_t pl)
+{
+    char host[NI_MAXHOST] = "";
+    int ok = sl_acl_check(in->acl, peer, NULL);
+    if (ok == 1) {
+        return 1;
+    }
+    if (getnameinfo(peer, pl, host, sizeof host, NULL, 0, NI_NAMEREQD) != 0) {
+        host[0] = '\0';
+    }
+    if (ok == 2 && host[0] != '\0' && sl_acl_check(in->acl, peer, host) == 1) {
+        return 1;
+    }
+    if (host[0] == '\0') {
+        (void)getnameinfo(peer, pl, host, sizeof host, NULL, 0, NI_NUMERICHOST);
+    }
+    atomic_fetch_add(in->c_disallowed, 1);
+    in->h->log(SL_LOG_ERR, IM_NAME, "connection request from disallowed sender %s discarded",
+               host);
+    /* rsyslog's tcpsrv follows it with this (-2063: RS_RET_HOST_NOT_PERMITTED) */
+    in->h->log(SL_LOG_ERR, IM_NAME, "tcpsrv listener (inputname: '%s') failed to process "
+               "incoming connection with error -2063", IM_NAME);
+    return 0;
+}
+
 static void accept_ready(struct imtcp_inst *in, int lfd)
 {
     for (int k = 0; k < ACCEPTS_PER_ROUND; k++) {
@@ -872,6 +910,10 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             continue;
         }
         in->refusing = 0;
+        if (in->acl != NULL && !permitted(in, (struct sockaddr *)&peer, pl)) {
+            close(fd);
+            continue;
+        }
         struct sess *s = calloc(1, sizeof *s);
         if (s == NULL) {
             close(fd);
@@ -1181,6 +1223,8 @@ static void imtcp_stop(void *inst)
 static void imtcp_destroy(void *inst)
 {
     struct imtcp_inst *in = inst;
+    sl_acl_free(in->acl);
+    in->acl = NULL;
     if (in->sess != NULL) {
         for (size_t i = 0; i < in->max_sess; i++) {
             if (in->sess[i] != NULL) {
