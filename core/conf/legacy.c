@@ -629,6 +629,8 @@ static const struct directive directives[] = {
     { "ActionExecOnlyEveryNthTime", D_ACTION_NEXT_LEGACY, "action.execOnlyEveryNthTime" },
     { "ActionExecOnlyEveryNthTimeTimeout", D_ACTION_NEXT_LEGACY,
       "action.execOnlyEveryNthTimeTimeout" },
+    /* the next legacy action only, as rsyslog (it resets it to on after each one) */
+    { "ActionWriteAllMarkMessages", D_ACTION_NEXT_LEGACY, "action.writeAllMarkMessages" },
     /* accepted without effect: sluice's omfwd has one rebindInterval, which
      * $ActionSendTCPRebindInterval (omfwd's descriptor) sets */
     { "ActionSendUDPRebindInterval", D_IGNORED, NULL },
