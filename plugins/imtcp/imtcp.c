@@ -77,6 +77,7 @@
 #include <sys/ioctl.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <regex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,6 +206,8 @@ struct imtcp_inst {
     int ptcp_unlink, ptcp_multiline, ptcp_fail_chown;
     char *ptcp_compression, *ptcp_rl_name, *ptcp_delim_regex;
     int64_t ptcp_uid, ptcp_gid, ptcp_mode;
+    regex_t ptcp_re;                /* framing.delimiter.regex, compiled */
+    int ptcp_re_ok;
 #endif
 
     /* ---- runtime ---- */
@@ -535,12 +538,23 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->fcfg.max_frame = m->max_frame_size > 0 ? m->max_frame_size : 200000;
 #ifdef SL_IMPTCP
     in->fcfg.max_frame = in->ptcp_max_frame > 0 ? in->ptcp_max_frame : 200000;
-    if (in->ptcp_path != NULL || in->ptcp_multiline || mode != 0
-        || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)
-        || in->ptcp_delim_regex != NULL) {
-        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, multiLine, compression.mode, "
-               "framing.delimiter.regex and TLS are not supported");
+    if (in->ptcp_path != NULL || mode != 0
+        || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, compression.mode and TLS are not supported");
         return SL_ECONFIG;
+    }
+    in->fcfg.multiline = in->ptcp_multiline;
+    if (in->ptcp_delim_regex != NULL) {
+        int ec = regcomp(&in->ptcp_re, in->ptcp_delim_regex, REG_EXTENDED);
+        if (ec != 0) {
+            char eb[512];
+            regerror(ec, &in->ptcp_re, eb, sizeof eb);
+            h->log(SL_LOG_ERR, IM_NAME, "imptcp: error in framing.delimiter.regex expansion: %s",
+                   eb);
+            return SL_ECONFIG;
+        }
+        in->ptcp_re_ok = 1;
+        in->fcfg.start_re = &in->ptcp_re;
     }
 #endif
     in->fcfg.octet_counting = in->octet_framing;
@@ -783,6 +797,13 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
         break;
     case SL_FRAMING_EV_SPLIT:
         atomic_fetch_add(in->c_truncated, 1);
+#ifdef SL_IMPTCP
+        if (in->fcfg.start_re != NULL) {
+            h->log(SL_LOG_ERR, IM_NAME, "imptcp: more then double max message size (%lld) "
+                   "received without finding frame terminator via regex - assuming end of "
+                   "frame now.", v + 1);
+        }
+#endif
         break;
     }
 }
@@ -791,11 +812,15 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
 
 static void close_session(struct imtcp_inst *in, struct sess *s, int orderly)
 {
+#ifndef SL_IMPTCP
     if (orderly) {
         in->cur = s;
         (void)sl_framing_close(&s->fr);
         (void)flush_batch(in);
     }
+#endif
+    /* rsyslog's imptcp drops a partial frame at the end of a connection (its closeSess
+     * submits nothing); imtcp emits it (above) */
     if (orderly && in->notify_close_on) {
         in->h->log(SL_LOG_INFO, IM_NAME, "Netstream session %p closed by remote peer %s.",
                    (void *)s, s->peer_ip);
@@ -1223,6 +1248,12 @@ static void imtcp_stop(void *inst)
 static void imtcp_destroy(void *inst)
 {
     struct imtcp_inst *in = inst;
+#ifdef SL_IMPTCP
+    if (in->ptcp_re_ok) {
+        regfree(&in->ptcp_re);
+        in->ptcp_re_ok = 0;
+    }
+#endif
     sl_acl_free(in->acl);
     in->acl = NULL;
     if (in->sess != NULL) {
