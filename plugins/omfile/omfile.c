@@ -617,21 +617,18 @@ static int omfile_write_chain(struct omfile_wrk *w, int fd, size_t from, size_t 
     size_t r = from;
     while (r != SIZE_MAX) {
         int n = 0;
-        size_t last = SIZE_MAX;
         while (r != SIZE_MAX && n < IOV_MAX) {
             if (w->recs[r].len > 0) {
                 w->iov[n].iov_base = w->data.p + w->recs[r].off;
                 w->iov[n].iov_len = w->recs[r].len;
                 n++;
             }
-            last = r;
             r = r == to ? SIZE_MAX : w->recs[r].next;
         }
         int rc = omfile_writev_all(fd, w->iov, n);
         if (rc != 0) {
             return rc;
         }
-        (void)last;
     }
     return 0;
 }
