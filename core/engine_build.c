@@ -61,6 +61,10 @@ const struct sl_param global_params[] = {
       NULL },
     { "umask", SL_PT_FILEMODE, 0, GOFF(umask), NULL, NULL, "$Umask", NULL },
     { "processInternalMessages", SL_PT_BOOL, 0, GOFF(process_internal), "off", NULL, NULL, NULL },
+    /* $AllowedSender's lists (core/conf/acl.c), read by imudp and imtcp through
+     * host->global_str(); no global() statement can name them */
+    { "$AllowedSender.UDP", SL_PT_STRING, 0, GOFF(acl_udp), NULL, NULL, NULL, NULL },
+    { "$AllowedSender.TCP", SL_PT_STRING, 0, GOFF(acl_tcp), NULL, NULL, NULL, NULL },
     { "action.reportSuspension", SL_PT_BOOL, 0, GOFF(report_suspension), "on", NULL, NULL, NULL },
     { "defaultNetstreamDriver", SL_PT_STRING, 0, GOFF(default_netstream_driver), NULL, NULL,
       "$DefaultNetstreamDriver", NULL },
@@ -845,6 +849,11 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
     }
     errs += sl_params_check_unused(ai->kv, what, action_accepted);
+    if (!a->ac.write_all_marks) {
+        /* sluice's messages carry no mark flag (immark's marks are ordinary messages) */
+        sl_cfg_warn(&ai->loc, "%s: action.writeAllMarkMessages=\"off\" is not acted on: "
+                    "the action writes every mark message", what);
+    }
     char nm[300];
     if (a->ac.name != NULL) {
         snprintf(nm, sizeof nm, "%s", a->ac.name);

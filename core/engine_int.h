@@ -92,6 +92,7 @@ struct sl_global_conf {
     int64_t privdrop_uid, privdrop_gid;
     int privdrop_keep_supplemental;
     int64_t unknown_modules;    /* 0: error (default), 1: warn and skip */
+    char *acl_udp, *acl_tcp;    /* $AllowedSender UDP / TCP lists (core/conf/acl.c) */
 };
 
 enum { SL_QT_FIXEDARRAY = 0, SL_QT_LINKEDLIST, SL_QT_DIRECT, SL_QT_DISK };

@@ -82,8 +82,19 @@ struct sl_legacy {
     char *relp_ruleset;          /* $InputRELPServerBindRuleset */
 };
 
+/* $outchannel (core/conf/outchannel.c) */
+struct sl_outchannel {
+    char *name;
+    char *file;                  /* NULL: none given */
+    long long size;              /* 0: no limit */
+    char *cmd;                   /* NULL: none */
+    struct sl_loc loc;
+    struct sl_outchannel *next;
+};
+
 struct sl_pstate {
     struct sl_cnf *cnf;
+    struct sl_outchannel *och;   /* $outchannel definitions, in order */
     struct sl_lx *lx;
     char **incstack;             /* real paths of files being read (recursion check) */
     size_t nincstack;
@@ -99,6 +110,15 @@ struct sl_pstate {
 void sl_perr(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* an error rsyslog runs past (see sl_cfg_error_soft in core/log.h) */
+void sl_legacy_outchannel(struct sl_pstate *ps, const char *args, struct sl_loc loc);
+const struct sl_outchannel *sl_outchannel_find(const struct sl_pstate *ps, const char *name,
+                                               size_t len);
+void sl_outchannel_free_all(struct sl_pstate *ps);
+
+/* $AllowedSender (core/conf/acl.c); the global() object legacy directives fill */
+void sl_legacy_allowed_sender(struct sl_pstate *ps, const char *args, struct sl_loc loc);
+struct sl_obj *sl_legacy_global_obj(struct sl_pstate *ps, struct sl_loc loc);
+
 void sl_perr_soft(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sl_pwarn(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)

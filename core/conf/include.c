@@ -223,6 +223,7 @@ static void finish(struct sl_pstate *ps, int errs_before)
     }
     free(ps->incstack);
     sl_legacy_free(&ps->leg);
+    sl_outchannel_free_all(ps);
     ps->cnf->nerrors = all_errors() - errs_before;
     if (ps->cnf->nerrors < 0) {
         ps->cnf->nerrors = 0;

@@ -423,6 +423,46 @@ struct sl_stmt *sl_legacy_action(struct sl_pstate *ps, const char *t, struct sl_
         sl_action_finish(ps, st, 1);
         return st;
     }
+    /* omfile's own prefix, then its forms as without it (rsyslog's parseSelectorAct) */
+    if (strncmp(t, ":omfile:", 8) == 0 &&
+        (t[8] == '$' || t[8] == '?' || t[8] == '/' || t[8] == '.' || t[8] == '-')) {
+        t += 8;
+    }
+    if (t[0] == '$') {
+        /* an output channel ($outchannel): omfile with its file and size limit */
+        p = t + 1;
+        e = p;
+        while (*e != '\0' && *e != ';' && *e != ' ') {
+            e++;
+        }
+        const struct sl_outchannel *o = sl_outchannel_find(ps, p, (size_t)(e - p));
+        if (o == NULL) {
+            sl_perr_soft(ps, &loc, "outchannel '%.*s' not found - ignoring action line",
+                         (int)(e - p), p);
+            return NULL;
+        }
+        if (o->file == NULL) {
+            sl_perr_soft(ps, &loc, "outchannel '%.*s' has no file name template - ignoring "
+                         "action line", (int)(e - p), p);
+            return NULL;
+        }
+        st = new_action("omfile", loc);
+        act_kv(st, "file", o->file, strlen(o->file));
+        if (o->size > 0) {
+            char num[32];
+            int nl = snprintf(num, sizeof num, "%lld", o->size);
+            act_kv(st, "rotation.sizeLimit", num, (size_t)nl);
+        }
+        if (o->cmd != NULL) {
+            act_kv(st, "rotation.sizeLimitCommand", o->cmd, strlen(o->cmd));
+        }
+        if (tpl_suffix(ps, st, e, loc) != 0) {
+            sl_stmt_free_list(st);
+            return NULL;
+        }
+        sl_action_finish(ps, st, 1);
+        return st;
+    }
     if (t[0] == '/' || (t[0] == '-' && (t[1] == '/' || t[1] == '?')) || t[0] == '?') {
         int nosync = t[0] == '-';
         p = t + nosync;
@@ -660,6 +700,8 @@ static const struct directive directives[] = {
     { "ActionExecOnlyEveryNthTime", D_ACTION_NEXT_LEGACY, "action.execOnlyEveryNthTime" },
     { "ActionExecOnlyEveryNthTimeTimeout", D_ACTION_NEXT_LEGACY,
       "action.execOnlyEveryNthTimeTimeout" },
+    /* the next legacy action only, as rsyslog (it resets it to on after each one) */
+    { "ActionWriteAllMarkMessages", D_ACTION_NEXT_LEGACY, "action.writeAllMarkMessages" },
     /* accepted without effect: sluice's omfwd has one rebindInterval, which
      * $ActionSendTCPRebindInterval (omfwd's descriptor) sets */
     { "ActionSendUDPRebindInterval", D_IGNORED, NULL },
@@ -681,6 +723,8 @@ static const struct directive directives[] = {
     { "InputTCPServerBindRuleset", D_SPECIAL, NULL },
     { "InputRELPServerRun", D_SPECIAL, NULL },
     { "InputRELPServerBindRuleset", D_SPECIAL, NULL },
+    { "AllowedSender", D_SPECIAL, NULL },   /* core/conf/acl.c */
+    { "OutChannel", D_SPECIAL, NULL },      /* core/conf/outchannel.c */
     { NULL, 0, NULL }
 };
 
@@ -694,6 +738,11 @@ static struct sl_obj *find_or_add_obj(struct sl_pstate *ps, enum sl_obj_type t, 
     struct sl_obj *o = sl_obj_new(t, loc);
     sl_cnf_add_obj(ps, o);
     return o;
+}
+
+struct sl_obj *sl_legacy_global_obj(struct sl_pstate *ps, struct sl_loc loc)
+{
+    return find_or_add_obj(ps, SL_OBJ_GLOBAL, loc);
 }
 
 static struct sl_obj *find_module(struct sl_pstate *ps, const char *name)
@@ -1068,6 +1117,10 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         set_str(&ps->leg.relp_ruleset, arg);
     } else if (strcasecmp(n, "InputRELPServerRun") == 0) {
         add_input(ps, "imrelp", arg, NULL, ps->leg.relp_ruleset, loc);
+    } else if (strcasecmp(n, "AllowedSender") == 0) {
+        sl_legacy_allowed_sender(ps, rawargs, loc);
+    } else if (strcasecmp(n, "OutChannel") == 0) {
+        sl_legacy_outchannel(ps, rawargs, loc);
     }
 }
 

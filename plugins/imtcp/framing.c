@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
 
 #include "sluice/sl_plugin.h"
@@ -37,6 +38,8 @@ void sl_framing_free(struct sl_framing *f)
 {
     free(f->buf);
     f->buf = NULL;
+    free(f->save);
+    f->save = NULL;
     f->len = 0;
     f->state = ST_START;
 }
@@ -56,7 +59,9 @@ static void event(struct sl_framing *f, enum sl_framing_event ev, int64_t value)
 static int ensure_buf(struct sl_framing *f)
 {
     if (f->buf == NULL) {
-        f->buf = malloc(f->cfg->max_msg);
+        /* one byte more than a frame: multiLine keeps a delimiter at max_msg (rsyslog's
+         * message buffer has that byte too) */
+        f->buf = malloc(f->cfg->max_msg + 1);
         if (f->buf == NULL) {
             return SL_ENOMEM;
         }
@@ -125,8 +130,11 @@ static int msg_lf(struct sl_framing *f, const char *data, size_t n, size_t *pi)
     size_t avail = n - *pi;
     size_t k = find_delim(cfg, p, avail);
     int rc;
+    /* imptcp multiLine (rsyslog's processDataRcvd): the delimiter ends the frame only as
+     * the last byte of this data or before a '<'; otherwise it is kept as content */
+    int inner = cfg->multiline && k < avail && k + 1 < avail && p[k + 1] != '<';
 
-    if (k < avail && f->len == 0 && k <= cfg->max_msg) {
+    if (!inner && k < avail && f->len == 0 && k <= cfg->max_msg) {
         /* the whole frame is in the caller's data */
         *pi += k + 1;
         f->state = ST_START;
@@ -163,10 +171,85 @@ static int msg_lf(struct sl_framing *f, const char *data, size_t n, size_t *pi)
         }
     }
     *pi += k;
+    if (inner) {
+        (*pi)++;
+        rc = ensure_buf(f);
+        if (rc == 0 && f->len < cfg->max_msg) {
+            f->buf[f->len++] = p[k];
+        }
+        return rc;
+    }
     if (k < avail) {
         (*pi)++;
         f->state = ST_START;
         return emit(f);
+    }
+    return 0;
+}
+
+/* imptcp's framing.delimiter.regex, as rsyslog 8.2302 (processDataRcvd_regexFraming), byte
+ * by byte: each byte is appended (the buffer holds 2 * max_msg); at 2 * max_msg the buffer
+ * is emitted as it is (event SPLIT) and the line restarts at 0.  After an LF the current
+ * line starts behind it; any other byte runs the regex over the current line so far (as a
+ * C string), and a match emits what lies before the LF that began the line and starts the
+ * next frame with that line.  An emitted frame keeps max_msg bytes at most (rsyslog
+ * truncates the raw message to maxMessageSize).  The first line of a connection, and the line that just
+ * started a frame, are matched from their second byte (rsyslog's line index starts at 1),
+ * so a frame's own first line never matches again, and a match inside the first line drops
+ * the bytes before it.  At the end of the connection imptcp drops what is pending. */
+static int regex_feed(struct sl_framing *f, const char *data, size_t n)
+{
+    const struct sl_framing_cfg *cfg = f->cfg;
+    const size_t cap = 2 * cfg->max_msg;
+    if (f->buf == NULL) {
+        f->buf = malloc(cap + 2);
+        f->save = malloc(cap + 2);
+        if (f->buf == NULL || f->save == NULL) {
+            free(f->buf);
+            free(f->save);
+            f->buf = f->save = NULL;
+            return SL_ENOMEM;
+        }
+        f->len = 0;
+        f->cur_line = 1;
+        f->buf[0] = f->buf[1] = '\0';
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = data[i];
+        f->buf[f->len++] = c;
+        f->buf[f->len] = '\0';
+        f->state = ST_MSG;
+        if (f->len == cap) {
+            event(f, SL_FRAMING_EV_SPLIT, (int64_t)cap);
+            size_t m = f->len;
+            f->len = 0;
+            f->cur_line = 1;
+            /* rsyslog keeps maxMessageSize bytes of such a frame */
+            int rc = f->on_frame(f->arg, f->buf, m < cfg->max_msg ? m : cfg->max_msg);
+            f->buf[0] = f->buf[1] = '\0';
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        if (c == '\n') {
+            f->cur_line = f->len;
+        } else {
+            const char *line = f->cur_line <= f->len ? f->buf + f->cur_line : "";
+            if (regexec((const regex_t *)cfg->start_re, line, 0, NULL, 0) == 0) {
+                size_t sl = strlen(line);
+                memmove(f->save, line, sl + 1);
+                size_t m = f->cur_line > 0 ? f->cur_line - 1 : 0;
+                int rc = m > 0 ? f->on_frame(f->arg, f->buf, m < cfg->max_msg ? m : cfg->max_msg)
+                               : 0;
+                memcpy(f->buf, f->save, sl + 1);
+                f->buf[sl + 1] = '\0';
+                f->len = sl;
+                f->cur_line = 1;
+                if (rc != 0) {
+                    return rc;
+                }
+            }
+        }
     }
     return 0;
 }
@@ -229,6 +312,10 @@ int sl_framing_feed(struct sl_framing *f, const char *data, size_t n)
     const struct sl_framing_cfg *cfg = f->cfg;
     size_t i = 0;
     int rc = 0;
+
+    if (cfg->start_re != NULL) {
+        return regex_feed(f, data, n);
+    }
 
     while (i < n && rc == 0) {
         unsigned char c = (unsigned char)data[i];

@@ -19,6 +19,9 @@
  *   - Empty frames are never emitted.
  *   - At an orderly close (sl_framing_close) a partial LF frame is emitted, a partial
  *     octet-counted one is dropped with SL_FRAMING_EV_INCOMPLETE.
+ *   - imptcp's multiLine: an LF (or the additional delimiter) ends an LF frame only if it
+ *     is the last byte of the data fed in one call or the next byte is '<'; else it is
+ *     part of the frame.  imptcp's framing.delimiter.regex: see framing.c.
  *
  * Ownership: struct sl_framing owns its buffer (allocated lazily on the first partial
  * frame, max_msg bytes, kept until sl_framing_free).  Frame pointers passed to the callback
@@ -40,6 +43,11 @@ struct sl_framing_cfg {
     int addtl_delim;        /* AddtlFrameDelimiter: byte value 0..255, or -1 for none */
     int discard_truncated;  /* discardTruncatedMsg */
     int sp_framing_fix;     /* framingfix.cisco.asa */
+    /* imptcp only (rsyslog 8.2302's imptcp, see framing.c): */
+    int multiline;          /* multiLine: a delimiter ends the frame only when it is the
+                             * last byte of the data fed at once or the next byte is '<' */
+    const void *start_re;   /* framing.delimiter.regex, a compiled regex_t (NULL: none):
+                             * frames start where a line matches it (replaces the above) */
 };
 
 enum sl_framing_event {
@@ -65,6 +73,8 @@ struct sl_framing {
     int64_t remain;         /* octets left in the current counted frame */
     int state;              /* internal */
     int octet;              /* current frame is octet-counted */
+    size_t cur_line;        /* regex framing: where the current line starts in buf */
+    char *save;             /* regex framing: the matching line, moved to the next frame */
 };
 
 void sl_framing_init(struct sl_framing *f, const struct sl_framing_cfg *cfg,

@@ -77,6 +77,7 @@
 #include <sys/ioctl.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <regex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +85,7 @@
 #include "framing.h"
 #include "imtcp.h"
 #include "../common/sl_tls.h"
+#include "../common/sl_acl.h"
 
 #ifdef SL_IMTLS
 #define IM_NAME "imtls"
@@ -204,6 +206,8 @@ struct imtcp_inst {
     int ptcp_unlink, ptcp_multiline, ptcp_fail_chown;
     char *ptcp_compression, *ptcp_rl_name, *ptcp_delim_regex;
     int64_t ptcp_uid, ptcp_gid, ptcp_mode;
+    regex_t ptcp_re;                /* framing.delimiter.regex, compiled */
+    int ptcp_re_ok;
 #endif
 
     /* ---- runtime ---- */
@@ -234,7 +238,8 @@ struct imtcp_inst {
     struct sess *cur;           /* session whose frames are being collected */
 
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
-                     *c_framing_err, *c_drained, *c_partial;
+                     *c_framing_err, *c_drained, *c_partial, *c_disallowed;
+    struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
 
     /* ---- TLS ---- */
     struct sl_tls_cred *tls;    /* NULL: plain TCP; swapped by hup() under tls_lock */
@@ -533,12 +538,23 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->fcfg.max_frame = m->max_frame_size > 0 ? m->max_frame_size : 200000;
 #ifdef SL_IMPTCP
     in->fcfg.max_frame = in->ptcp_max_frame > 0 ? in->ptcp_max_frame : 200000;
-    if (in->ptcp_path != NULL || in->ptcp_multiline || mode != 0
-        || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)
-        || in->ptcp_delim_regex != NULL) {
-        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, multiLine, compression.mode, "
-               "framing.delimiter.regex and TLS are not supported");
+    if (in->ptcp_path != NULL || mode != 0
+        || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, compression.mode and TLS are not supported");
         return SL_ECONFIG;
+    }
+    in->fcfg.multiline = in->ptcp_multiline;
+    if (in->ptcp_delim_regex != NULL) {
+        int ec = regcomp(&in->ptcp_re, in->ptcp_delim_regex, REG_EXTENDED);
+        if (ec != 0) {
+            char eb[512];
+            regerror(ec, &in->ptcp_re, eb, sizeof eb);
+            h->log(SL_LOG_ERR, IM_NAME, "imptcp: error in framing.delimiter.regex expansion: %s",
+                   eb);
+            return SL_ECONFIG;
+        }
+        in->ptcp_re_ok = 1;
+        in->fcfg.start_re = &in->ptcp_re;
     }
 #endif
     in->fcfg.octet_counting = in->octet_framing;
@@ -566,6 +582,14 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_framing_err = h->counter(IM_NAME, in->label, "framing.errors");
     in->c_drained = h->counter(IM_NAME, in->label, "shutdown.drained.bytes");
     in->c_partial = h->counter(IM_NAME, in->label, "shutdown.partial.frames");
+#ifndef SL_IMPTCP
+    /* rsyslog's imtcp checks $AllowedSender TCP; its imptcp does not */
+    if (h->struct_size >= offsetof(struct sl_host, global_str) + sizeof h->global_str &&
+        h->global_str != NULL) {
+        in->acl = sl_acl_new(h->global_str("$AllowedSender.TCP"));
+    }
+    in->c_disallowed = h->counter(IM_NAME, in->label, "sessions.disallowed");
+#endif
     if (in->tls != NULL) {
         in->c_tls_ok = h->counter(IM_NAME, in->label, "tls.sessions.ok");
         in->c_tls_hs_failed = h->counter(IM_NAME, in->label, "tls.handshake.failed");
@@ -773,6 +797,13 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
         break;
     case SL_FRAMING_EV_SPLIT:
         atomic_fetch_add(in->c_truncated, 1);
+#ifdef SL_IMPTCP
+        if (in->fcfg.start_re != NULL) {
+            h->log(SL_LOG_ERR, IM_NAME, "imptcp: more then double max message size (%lld) "
+                   "received without finding frame terminator via regex - assuming end of "
+                   "frame now.", v + 1);
+        }
+#endif
         break;
     }
 }
@@ -781,11 +812,15 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
 
 static void close_session(struct imtcp_inst *in, struct sess *s, int orderly)
 {
+#ifndef SL_IMPTCP
     if (orderly) {
         in->cur = s;
         (void)sl_framing_close(&s->fr);
         (void)flush_batch(in);
     }
+#endif
+    /* rsyslog's imptcp drops a partial frame at the end of a connection (its closeSess
+     * submits nothing); imtcp emits it (above) */
     if (orderly && in->notify_close_on) {
         in->h->log(SL_LOG_INFO, IM_NAME, "Netstream session %p closed by remote peer %s.",
                    (void *)s, s->peer_ip);
@@ -830,6 +865,34 @@ static void set_keepalive(const struct imtcp_inst *in, int fd)
     }
 }
 
+/* $AllowedSender TCP at accept, as rsyslog's tcpsrv: name entries match the sender's
+ * resolved name; a refused connection is closed, counted and logged with that name (the
+ * address when it has none). */
+static int permitted(struct imtcp_inst *in, const struct sockaddr *peer, socklen_t pl)
+{
+    char host[NI_MAXHOST] = "";
+    int ok = sl_acl_check(in->acl, peer, NULL);
+    if (ok == 1) {
+        return 1;
+    }
+    if (getnameinfo(peer, pl, host, sizeof host, NULL, 0, NI_NAMEREQD) != 0) {
+        host[0] = '\0';
+    }
+    if (ok == 2 && host[0] != '\0' && sl_acl_check(in->acl, peer, host) == 1) {
+        return 1;
+    }
+    if (host[0] == '\0') {
+        (void)getnameinfo(peer, pl, host, sizeof host, NULL, 0, NI_NUMERICHOST);
+    }
+    atomic_fetch_add(in->c_disallowed, 1);
+    in->h->log(SL_LOG_ERR, IM_NAME, "connection request from disallowed sender %s discarded",
+               host);
+    /* rsyslog's tcpsrv follows it with this (-2063: RS_RET_HOST_NOT_PERMITTED) */
+    in->h->log(SL_LOG_ERR, IM_NAME, "tcpsrv listener (inputname: '%s') failed to process "
+               "incoming connection with error -2063", IM_NAME);
+    return 0;
+}
+
 static void accept_ready(struct imtcp_inst *in, int lfd)
 {
     for (int k = 0; k < ACCEPTS_PER_ROUND; k++) {
@@ -872,6 +935,10 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             continue;
         }
         in->refusing = 0;
+        if (in->acl != NULL && !permitted(in, (struct sockaddr *)&peer, pl)) {
+            close(fd);
+            continue;
+        }
         struct sess *s = calloc(1, sizeof *s);
         if (s == NULL) {
             close(fd);
@@ -1181,6 +1248,14 @@ static void imtcp_stop(void *inst)
 static void imtcp_destroy(void *inst)
 {
     struct imtcp_inst *in = inst;
+#ifdef SL_IMPTCP
+    if (in->ptcp_re_ok) {
+        regfree(&in->ptcp_re);
+        in->ptcp_re_ok = 0;
+    }
+#endif
+    sl_acl_free(in->acl);
+    in->acl = NULL;
     if (in->sess != NULL) {
         for (size_t i = 0; i < in->max_sess; i++) {
             if (in->sess[i] != NULL) {

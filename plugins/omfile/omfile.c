@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +52,7 @@ struct omfile_mod {
 struct omfile_ent {
     char *name;            /* NULL: slot free */
     int fd;
+    int fresh;             /* opened, nothing written yet (rsyslog's stream has no fd yet) */
     uint64_t last_used;    /* LRU tick */
     time_t last_time;      /* wall clock of last write (closeTimeout) */
 };
@@ -76,8 +79,12 @@ struct omfile_inst {
     int veryrobust_zip;
     char *sig_provider;
     char *cry_provider;
+    int64_t size_limit;    /* rotation.sizeLimit, 0: none */
+    char *size_cmd;        /* rotation.sizeLimitCommand */
 
     /* runtime */
+    int disabled;          /* the size limit command did not resolve it: rsyslog's stream
+                            * is disabled for good, so is this action's file */
     const struct sl_host *h;
     const struct sl_template *tpl_eff;
     mode_t fmode, dmode;
@@ -183,6 +190,10 @@ static const struct sl_param omfile_inst_params[] = {
     { "veryRobustZip", SL_PT_BOOL, 0, OI(veryrobust_zip), "on", NULL, NULL, "accepted" },
     { "sig.provider", SL_PT_WORD, 0, OI(sig_provider), NULL, NULL, NULL, "not supported" },
     { "cry.provider", SL_PT_WORD, 0, OI(cry_provider), NULL, NULL, NULL, "not supported" },
+    { "rotation.sizeLimit", SL_PT_SIZE, 0, OI(size_limit), "0", NULL, NULL,
+      "bytes after which rotation.sizeLimitCommand runs" },
+    { "rotation.sizeLimitCommand", SL_PT_STRING, 0, OI(size_cmd), NULL, NULL, NULL,
+      "program (and one argument after the first blank) run at the size limit" },
     SL_PARAM_END
 };
 
@@ -320,6 +331,7 @@ static struct omfile_ent *omfile_get(struct omfile_inst *in, const char *name, i
     }
     slot->name = copy;
     slot->fd = fd;
+    slot->fresh = 1;
     slot->last_used = ++in->tick;
     slot->last_time = time(NULL);
     return slot;
@@ -556,15 +568,146 @@ static int omfile_group_of(const struct sl_host *h, struct omfile_wrk *w, size_t
 
 /* Write the records of one group to its file.  Caller holds in->lock.  Returns 0,
  * -errno of the open (file could not be opened) or SL_EIO (write failed, file closed). */
+/* rsyslog's execProg(): PROGRAM [ARG], ARG being everything after the first blank, run
+ * through PATH with default signal handling, waited for.  0, or -1 if it could not start. */
+static int omfile_run_cmd(const char *cmdline)
+{
+    char *cmd = strdup(cmdline);
+    if (cmd == NULL) {
+        return -1;
+    }
+    char *arg = strchr(cmd, ' ');
+    if (arg != NULL) {
+        *arg++ = '\0';
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(cmd);
+        return -1;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_DFL;
+        for (int sig = 1; sig < NSIG; sig++) {
+            (void)sigaction(sig, &sa, NULL);
+        }
+        execlp(cmd, cmd, arg, (char *)NULL);
+        _exit(1);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    free(cmd);
+    return 0;
+}
+
+/* Write records from..to (inclusive, following the chain).  0 or -errno. */
+static int omfile_write_chain(struct omfile_wrk *w, int fd, size_t from, size_t to)
+{
+    size_t r = from;
+    while (r != SIZE_MAX) {
+        int n = 0;
+        while (r != SIZE_MAX && n < IOV_MAX) {
+            if (w->recs[r].len > 0) {
+                w->iov[n].iov_base = w->data.p + w->recs[r].off;
+                w->iov[n].iov_len = w->recs[r].len;
+                n++;
+            }
+            r = r == to ? SIZE_MAX : w->recs[r].next;
+        }
+        int rc = omfile_writev_all(fd, w->iov, n);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* A group with rotation.sizeLimit, as rsyslog's stream layer: after each record is added,
+ * if the file was already open and what has reached the file (its size when the batch
+ * began plus the full ioBufferSize chunks written since) is at the limit, the file is
+ * closed (the record included), the command runs and is waited for, and the next record
+ * reopens the file; if the command left it at the limit or there is none, the error is
+ * rsyslog's and the file is written no more.  Caller holds in->lock. */
+static int omfile_write_limited(struct omfile_inst *in, struct omfile_wrk *w,
+                                const struct omfile_group *g, const char *name)
+{
+    const int64_t chunk = in->io_buffer_size > 0 ? in->io_buffer_size : 4096;
+    size_t r = g->first, from = g->first;
+    struct omfile_ent *e = NULL;
+    int64_t base = 0, acc = 0;
+    while (r != SIZE_MAX) {
+        if (in->disabled) {
+            return 0;
+        }
+        if (e == NULL) {
+            int err = 0;
+            e = omfile_get(in, name, &err);
+            if (e == NULL) {
+                return err;
+            }
+            struct stat st;
+            base = fstat(e->fd, &st) == 0 ? (int64_t)st.st_size : 0;
+            acc = 0;
+            from = r;
+        }
+        int check = !e->fresh;   /* rsyslog opens its stream on the first write */
+        e->fresh = 0;
+        acc += (int64_t)w->recs[r].len;
+        size_t next = w->recs[r].next;
+        if (check && base + (acc / chunk) * chunk >= in->size_limit) {
+            int rc = omfile_write_chain(w, e->fd, from, r);
+            omfile_close_ent(e);
+            e = NULL;
+            if (rc != 0) {
+                in->h->log(SL_LOG_ERR, in->who, "write to '%s' failed: %s; file closed", name,
+                           strerror(-rc));
+                return SL_EIO;
+            }
+            struct stat st;
+            if (in->size_cmd == NULL) {
+                in->h->log(SL_LOG_ERR, in->who, "file size limit cmd for file '%s' failed "
+                           "with code -2125.", name);
+                in->disabled = 1;
+            } else if (omfile_run_cmd(in->size_cmd) == 0 && stat(name, &st) == 0 &&
+                       (int64_t)st.st_size >= in->size_limit) {
+                in->h->log(SL_LOG_ERR, in->who, "file size limit cmd for file '%s' did no "
+                           "resolve situation", name);
+                in->disabled = 1;
+            }
+        }
+        r = next;
+    }
+    if (e != NULL) {
+        int rc = omfile_write_chain(w, e->fd, from, g->last);
+        if (rc != 0) {
+            in->h->log(SL_LOG_ERR, in->who, "write to '%s' failed: %s; file closed", name,
+                       strerror(-rc));
+            omfile_close_ent(e);
+            return SL_EIO;
+        }
+        e->last_time = time(NULL);
+    }
+    return 0;
+}
+
 static int omfile_write_group(struct omfile_inst *in, struct omfile_wrk *w,
                               const struct omfile_group *g)
 {
     const char *name = w->names.p + g->name_off;
     int err = 0;
+    if (in->size_limit > 0) {
+        return omfile_write_limited(in, w, g, name);
+    }
     struct omfile_ent *e = omfile_get(in, name, &err);
     if (e == NULL) {
         return err;
     }
+    e->fresh = 0;
     size_t r = g->first;
     while (r != SIZE_MAX) {
         int n = 0;
