@@ -71,6 +71,7 @@ struct omfile_inst {
     int64_t io_buffer_size;
     int64_t flush_interval;
     int64_t dyna_cache_size;
+    int dyna_confine;      /* read by the core, which confines the dynaFile template */
     int64_t close_timeout; /* minutes; -1: rsyslog default (0 static, 10 dynaFile) */
     int64_t zip_level;
     int veryrobust_zip;
@@ -176,6 +177,9 @@ static const struct sl_param omfile_inst_params[] = {
       "$OMFileFlushInterval", "accepted; nothing stays buffered after a batch" },
     { "dynaFileCacheSize", SL_PT_POSINT, 0, OI(dyna_cache_size), "10", NULL,
       "$DynaFileCacheSize", "open dynaFiles kept" },
+    { "dynaFileConfine", SL_PT_BOOL, 0, OI(dyna_confine), "on", NULL, NULL,
+      "sluice: property values in the dynaFile template cannot leave its directory "
+      "(secpath-replace); off: rsyslog 8.2302's unconfined names" },
     { "closeTimeout", SL_PT_INT, 0, OI(close_timeout), "-1", NULL, NULL,
       "minutes of inactivity before a file is closed" },
     { "zipLevel", SL_PT_NONNEG, 0, OI(zip_level), "0", NULL, "$OMFileZipLevel",
