@@ -281,6 +281,21 @@ static int omfile_open(struct omfile_inst *in, const char *name)
     return fd;
 }
 
+/* An open failure (-errno) that can pass without the name changing: the file system is
+ * read-only or full, permissions or ownership are being fixed, descriptors or memory are
+ * short.  The action suspends and retries.  Anything else (ENAMETOOLONG, EISDIR, ENOTDIR,
+ * ELOOP, EINVAL, ENOENT with createDirs off) depends on the name alone: dropped. */
+static int omfile_open_transient(int err)
+{
+    switch (-err) {
+    case EROFS: case ENOSPC: case EDQUOT: case EACCES: case EPERM: case EMFILE: case ENFILE:
+    case EIO: case ENOMEM: case EAGAIN: case EBUSY: case ETXTBSY: case EINTR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Find name in the cache or open it, evicting the least recently used entry.  Caller
  * holds in->lock.  Returns the entry or NULL with *err = -errno. */
 static struct omfile_ent *omfile_get(struct omfile_inst *in, const char *name, int *err)
@@ -678,6 +693,21 @@ static int omfile_deliver(void *inst, void *wrk, const struct sl_batch *b,
     pthread_mutex_lock(&in->lock);
     if (in->dynafile != NULL) {
         omfile_expire(in, time(NULL));
+        /* 2a. open every dynaFile of the batch before writing any: when one cannot be
+         * opened for a reason that can pass (read-only or full file system, permissions,
+         * descriptors), the action suspends and the whole batch is retried later, as for a
+         * static file, with nothing of it written yet (no loss, no duplicates).  A name
+         * that can never be opened (too long, a directory, ...) drops its records. */
+        for (size_t g = 0; g < ngroups && ngroups > 1; g++) {
+            int err = 0;
+            if (omfile_get(in, w->names.p + w->groups[g].name_off, &err) == NULL
+                && omfile_open_transient(err)) {
+                h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s; action suspended, the "
+                       "batch is retried", w->names.p + w->groups[g].name_off, strerror(-err));
+                pthread_mutex_unlock(&in->lock);
+                return SL_SUSPEND;
+            }
+        }
     }
     for (size_t g = 0; g < ngroups; g++) {
         int rc = omfile_write_group(in, w, &w->groups[g]);
@@ -687,12 +717,15 @@ static int omfile_deliver(void *inst, void *wrk, const struct sl_batch *b,
         }
         if (rc != 0) {
             const char *name = w->names.p + w->groups[g].name_off;
-            h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s", name, strerror(-rc));
-            if (in->dynafile == NULL) {
+            if (in->dynafile == NULL || omfile_open_transient(rc)) {
+                h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s; action suspended, the "
+                       "batch is retried", name, strerror(-rc));
                 verdict = SL_SUSPEND;
                 break;
             }
-            /* a dynaFile that cannot be opened: its records are dropped, others go on */
+            h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s; its records are dropped", name,
+                   strerror(-rc));
+            /* a dynaFile name that can never be opened: its records are dropped */
             w->groups[g].failed = 1;
             any_bad = 1;
         }
