@@ -116,6 +116,8 @@
 #define HOUSEKEEPING_MS 1000      /* session timeouts are checked about once a second */
 #define ABUSE_LOG_WINDOW_MS 10000 /* refusals/evictions/timeouts: one line, then a summary */
 #define BACKPRESSURE_MS 500       /* a submit that blocked this long restarts the clocks */
+#define FRAMING_LOG_PER_SESSION 3 /* framing/oversize lines logged per session ... */
+#define FRAMING_LOG_PER_WINDOW 20 /* ... and per input and 10 s window; the rest: a summary */
 
 /* Tri-state switches of input() that default to the module's value. */
 static const char *const tri_enum[] = { "inherit", "off", "on", "no", "yes", "0", "1", NULL };
@@ -156,6 +158,7 @@ struct imtcp_mod {
     int64_t sess_frame_timeout;     /* s; 0: off */
     int64_t sess_max_per_addr;      /* 0: no cap */
     int64_t sess_evict_after;       /* s; 0: never evict (refuse as rsyslog) */
+    int64_t sess_max_framing_err;   /* close a session after that many; 0: never */
 };
 
 enum { OBJ_LISTENER = 1, OBJ_SESSION, OBJ_STOP };
@@ -188,6 +191,8 @@ struct sess {
     int64_t frame_start_ms;     /* an incomplete frame is pending since; 0: none */
     uint64_t nframes;           /* complete frames so far */
     unsigned framing_errs;      /* framing errors in this session */
+    unsigned framing_logged;    /* framing/oversize lines logged for this session */
+    int kill;                   /* session.maxFramingErrors reached: close after this read */
 };
 
 struct imtcp_inst {
@@ -216,6 +221,7 @@ struct imtcp_inst {
     char *sd_ca_file, *sd_cert_file, *sd_key_file;
     int64_t sd_permit_expired;      /* -1: module's */
     int64_t sess_idle_timeout, sess_frame_timeout, sess_max_per_addr, sess_evict_after; /* -1 */
+    int64_t sess_max_framing_err;   /* -1: module's */
 #ifdef SL_IMPTCP
     /* imptcp's input-only parameters */
     int64_t ptcp_max_frame;         /* input maxFrameSize */
@@ -263,6 +269,8 @@ struct imtcp_inst {
     int64_t last_hk_ms;
     int64_t abuse_window_ms;    /* start of the current log window; 0: none */
     uint64_t abuse_evicted, abuse_refused, abuse_timedout, abuse_framing; /* in the window */
+    uint64_t framing_logged;    /* framing/oversize lines logged in the window */
+    unsigned max_framing_err;   /* 0: never close for framing errors */
     _Atomic uint64_t *c_evicted, *c_refused_addr, *c_idle_timeout, *c_frame_timeout,
                      *c_framing_closed;
 
@@ -333,6 +341,8 @@ static const struct sl_param mod_params[] = {
     { "session.maxPerAddress", SL_PT_NONNEG, 0, MOFF(sess_max_per_addr), "0", NULL, NULL,
       NULL },
     { "session.evictAfter", SL_PT_NONNEG, 0, MOFF(sess_evict_after), "5", NULL, NULL, NULL },
+    { "session.maxFramingErrors", SL_PT_NONNEG, 0, MOFF(sess_max_framing_err), "100", NULL,
+      NULL, NULL },
 #ifdef SL_IMPTCP
     { "threads", SL_PT_POSINT, 0, MOFF(worker_threads), "2", NULL, NULL, NULL },
     { "processOnPoller", SL_PT_BOOL, 0, MOFF(process_on_poller), "on", NULL, NULL, NULL },
@@ -395,6 +405,8 @@ static const struct sl_param inst_params[] = {
     { "session.frameTimeout", SL_PT_INT, 0, IOFF(sess_frame_timeout), "-1", NULL, NULL, NULL },
     { "session.maxPerAddress", SL_PT_INT, 0, IOFF(sess_max_per_addr), "-1", NULL, NULL, NULL },
     { "session.evictAfter", SL_PT_INT, 0, IOFF(sess_evict_after), "-1", NULL, NULL, NULL },
+    { "session.maxFramingErrors", SL_PT_INT, 0, IOFF(sess_max_framing_err), "-1", NULL, NULL,
+      NULL },
 #ifdef SL_IMPTCP
     { "maxFrameSize", SL_PT_POSINT, 0, IOFF(ptcp_max_frame), "200000", NULL, NULL, NULL },
     { "path", SL_PT_STRING, 0, IOFF(ptcp_path), NULL, NULL, NULL, NULL },
@@ -531,7 +543,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
 {
     static const struct imtcp_mod mod_defaults = {
         .max_sessions = 200, .max_frame_size = 200000, .addtl_delim = -1, .flow_control = 1,
-        .sess_frame_timeout = 60, .sess_evict_after = 5,
+        .sess_frame_timeout = 60, .sess_evict_after = 5, .sess_max_framing_err = 100,
 #ifdef SL_IMTLS
         .sd_mode = 1,
 #endif
@@ -576,6 +588,8 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->evict_ms = v > 0 ? v * 1000 : 0;
     v = in->sess_max_per_addr >= 0 ? in->sess_max_per_addr : m->sess_max_per_addr;
     in->max_per_addr = v > 0 ? (size_t)v : 0;
+    v = in->sess_max_framing_err >= 0 ? in->sess_max_framing_err : m->sess_max_framing_err;
+    in->max_framing_err = v > 0 ? (unsigned)(v < 1000000000 ? v : 1000000000) : 0;
 
     size_t maxmsg = h->max_message_size();
     in->fcfg.max_msg = maxmsg > 0 ? maxmsg : 8096;
@@ -786,6 +800,9 @@ static int on_frame(void *arg, const char *p, size_t n)
 {
     struct sess *s = arg;
     struct imtcp_inst *in = s->in;
+    if (s->kill) {
+        return 2;   /* session.maxFramingErrors reached: the rest of the read is dropped */
+    }
     s->nframes++;
     s->last_frame_ms = in->now_ms;
     in->batch[in->nbatch++] = in->h->msg_new(in->ctx, p, n, (struct sockaddr *)&s->peer,
@@ -804,15 +821,45 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
     const char *ip = s->peer_ip;
     long long v = (long long)value;
 
+    if (ev == SL_FRAMING_EV_SPLIT) {
+        atomic_fetch_add(in->c_truncated, 1);
+        return;
+    }
+    int is_err = ev != SL_FRAMING_EV_OVERSIZE;
+    if (is_err) {
+        atomic_fetch_add(in->c_framing_err, 1);
+        s->framing_errs++;
+    }
+    /* rsyslog logs every one (the probe: ~170 lines per MiB of garbage): sluice logs the
+     * first few per session and per 10 s window, the rest go into the window's summary */
+    if (in->abuse_window_ms == 0) {
+        in->abuse_window_ms = in->now_ms > 0 ? in->now_ms : mono_ms();
+    }
+    in->abuse_framing++;
+    int say = s->framing_logged < FRAMING_LOG_PER_SESSION
+              && in->framing_logged < FRAMING_LOG_PER_WINDOW;
+    if (say) {
+        s->framing_logged++;
+        in->framing_logged++;
+    }
+    if (is_err && in->max_framing_err > 0 && s->framing_errs >= in->max_framing_err
+        && !s->kill) {
+        s->kill = 1;
+        atomic_fetch_add(in->c_framing_closed, 1);
+        h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: closing the session from %s:%s "
+               "after %u framing errors (session.maxFramingErrors)", (long long)in->port, ip,
+               s->peer_port, s->framing_errs);
+    }
+    if (!say) {
+        return;
+    }
     switch (ev) {
     case SL_FRAMING_EV_BAD_DELIM:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: delimiter is not SP but has ASCII value %lld.", ip, ip, v);
         break;
     case SL_FRAMING_EV_BAD_COUNT:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: invalid octet count %lld.", ip, ip, v);
@@ -824,20 +871,24 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
                in->fcfg.max_msg);
         break;
     case SL_FRAMING_EV_FRAME_TOO_LARGE:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: frame too large: %lld, change to octet stuffing", ip, ip, v);
         break;
     case SL_FRAMING_EV_INCOMPLETE:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "Incomplete frame at end of stream in session %p - ignoring extra data "
                "(a message may be lost).", (void *)s);
         break;
     case SL_FRAMING_EV_SPLIT:
-        atomic_fetch_add(in->c_truncated, 1);
         break;
+    }
+    if (s->framing_logged == FRAMING_LOG_PER_SESSION || in->framing_logged
+        == FRAMING_LOG_PER_WINDOW) {
+        h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: further framing errors and "
+               "oversize messages %s are counted, not logged, for 10 s (framing.errors)",
+               (long long)in->port, s->framing_logged == FRAMING_LOG_PER_SESSION
+               ? "of this session" : "on this input");
     }
 }
 
@@ -945,6 +996,7 @@ static void abuse_summary(struct imtcp_inst *in, int force)
     }
     in->abuse_window_ms = 0;
     in->abuse_evicted = in->abuse_refused = in->abuse_timedout = in->abuse_framing = 0;
+    in->framing_logged = 0;
 }
 
 static size_t sessions_from(const struct imtcp_inst *in, const char *ip)
@@ -1172,6 +1224,11 @@ static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
         s->frame_start_ms = in->now_ms;   /* a new incomplete frame begins in this read */
     }
     int frc = flush_batch(in);
+    if (s->kill) {
+        rst_linger(s->ep.fd);
+        close_session(in, s, 0);
+        return 1;
+    }
     if (rc == SL_ENOMEM) {
         in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: out of memory, closing session from %s",
                    s->peer_ip);

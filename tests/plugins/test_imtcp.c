@@ -584,6 +584,66 @@ START_TEST(test_session_timeouts)
 }
 END_TEST
 
+/* 1 MiB of random bytes (xorshift, fixed seed): framing errors galore. */
+static char *garbage_mib(void)
+{
+    size_t n = 1024 * 1024;
+    char *g = malloc(n);
+    ck_assert_ptr_nonnull(g);
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        g[i] = (char)(x >> 24);
+    }
+    return g;
+}
+
+/* Framing errors (issue 19): rsyslog logs each one (~170 lines per MiB of garbage); sluice
+ * logs the first three of a session, says that the rest are only counted, and closes the
+ * session after session.maxFramingErrors. */
+START_TEST(test_framing_error_limits)
+{
+    char *g = garbage_mib();
+    struct tinst t;
+    const char *kv[] = { "session.maxFramingErrors", "0", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    int before = fh_log_count[SL_LOG_ERR] + fh_log_count[SL_LOG_WARNING];
+    int c = connect_port(t.port);
+    send_all(c, g, 1024 * 1024);
+    send_all(c, "\n<13>after garbage\n", 20);
+    for (int w = 0; w < 1000; w++) {
+        if (fh_count() > 0 && ends_with(fh_get(fh_count() - 1), "after garbage")) {
+            break;
+        }
+        sleep_ms(10);
+    }
+    ck_assert(ends_with(fh_get(fh_count() - 1), "after garbage"));
+    uint64_t errs = fh_counter_value("framing.errors");
+    int lines = fh_log_count[SL_LOG_ERR] + fh_log_count[SL_LOG_WARNING] - before;
+    ck_assert_msg(errs >= 50, "only %llu framing errors in 1 MiB of garbage",
+                  (unsigned long long)errs);
+    ck_assert_msg(lines <= 4, "%d log lines for %llu framing errors", lines,
+                  (unsigned long long)errs);
+    ck_assert(!closed_by_server(c, 20));
+    close(c);
+    stop_inst(&t);
+
+    /* the default closes the session after 100 framing errors */
+    uint64_t errs0 = fh_counter_value("framing.errors");
+    ck_assert_int_eq(start_inst(&t, NULL), 0);
+    c = connect_port(t.port);
+    (void)send(c, g, 1024 * 1024, MSG_NOSIGNAL);
+    ck_assert(closed_by_server(c, 5000));
+    ck_assert_uint_eq(fh_counter_value("sessions.closed.framing"), 1);
+    ck_assert_uint_eq(fh_counter_value("framing.errors") - errs0, 100);
+    close(c);
+    stop_inst(&t);
+    free(g);
+}
+END_TEST
+
 START_TEST(test_tls_refused)
 {
     struct tinst t;
@@ -796,6 +856,7 @@ static Suite *imtcp_suite(void)
     tcase_add_test(tc, test_session_eviction);
     tcase_add_test(tc, test_session_per_address);
     tcase_add_test(tc, test_session_timeouts);
+    tcase_add_test(tc, test_framing_error_limits);
     tcase_add_test(tc, test_tls_refused);
     tcase_add_test(tc, test_stop_while_idle_sessions);
     tcase_add_test(tc, test_stop_drains_socket_buffers);
