@@ -32,7 +32,8 @@
  * a read are served in the next loop round without waiting for epoll.
  *
  * Built with -DSL_IMTLS the same code is the "imtls" plugin: imtcp with the TLS driver
- * preset (StreamDriver.Mode 1, port 6514 by default).
+ * preset (StreamDriver.Mode 1, port 6514 by default, driver gtls unless the input, the
+ * module or global DefaultNetstreamDriver names another TLS driver).
  *
  * notifyOnConnectionClose logs "Netstream session %p closed by remote peer IP." at an
  * orderly close by the peer, as rsyslog 8.2302 does; notifyOnConnectionOpen is accepted but,
@@ -460,6 +461,14 @@ static int tls_setup(struct imtcp_inst *in, const struct imtcp_mod *m)
     const struct sl_host *h = in->h;
     const char *drv = first_set(first_set(in->sd_name, m->sd_name),
                                 global_setting(h, "defaultNetstreamDriver"));
+#ifdef SL_IMTLS
+    /* imtls is TLS only: without a driver of its own it takes the global default if that
+     * is a TLS driver, else gtls (a global "ptcp", rsyslog's default, is for imtcp) */
+    if (first_set(in->sd_name, m->sd_name) == NULL
+        && (drv == NULL || strcasecmp(drv, "ptcp") == 0)) {
+        drv = "gtls";
+    }
+#endif
     if (drv == NULL || strcasecmp(drv, "ptcp") == 0) {
         h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": streamDriver.mode=1 needs a TLS stream driver "
                "(streamDriver.name=\"gtls\" or global DefaultNetstreamDriver=\"gtls\"), "
