@@ -207,7 +207,11 @@ const struct sl_template *sl_tpl_confined(struct sl_tpl_registry *r, const struc
     v->next = NULL;
     v->view_of = t;
     /* appended directly: reg_add would reclassify the shared elements */
-    r->tail->next = v;
+    if (r->tail == NULL) {
+        r->head = v;
+    } else {
+        r->tail->next = v;
+    }
     r->tail = v;
     return v;
 }
