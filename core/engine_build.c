@@ -779,6 +779,48 @@ static void build_rulesets(struct sl_engine *e)
  * warning (the action does nothing) so a distribution config still loads. */
 static const char *const unsupported_actions[] = { NULL };   /* none at the moment */
 
+/* dynaFile confinement (issue 19; rsyslog 8.2302 has the traversal too, 8.2608 applies the
+ * same rule under global(compatibility.defaults.secure="strict")): a template parameter
+ * named "dynaFile" names files, so by default its property values cannot add path segments
+ * or climb out of the directory the template's constant text names (sl_tpl_confined).  The
+ * plugin's boolean "dynaFileConfine" (omfile: on by default) turns that off, with a
+ * warning when a property of the template could then escape. */
+static void confine_dynafile(struct sl_engine *e, struct sl_action_rt *a, struct sl_action_ir *ai,
+                             const char *what)
+{
+    const struct sl_param *tp = NULL;
+    const struct sl_param *cp = NULL;
+    for (const struct sl_param *p = a->pl->inst_params; p != NULL && p->name != NULL; p++) {
+        if (p->type == SL_PT_TEMPLATE && strcasecmp(p->name, "dynaFile") == 0) {
+            tp = p;
+        } else if (p->type == SL_PT_BOOL && strcasecmp(p->name, "dynaFileConfine") == 0) {
+            cp = p;
+        }
+    }
+    if (tp == NULL) {
+        return;
+    }
+    const struct sl_template **slot =
+        (const struct sl_template **)(void *)((char *)a->inst + tp->offset);
+    if (*slot == NULL) {
+        return;
+    }
+    int confine = cp == NULL || *(const int *)(const void *)((const char *)a->inst + cp->offset);
+    const char *first = NULL;
+    size_t n = sl_tpl_unconfined(*slot, &first);
+    if (n == 0) {
+        return;
+    }
+    if (confine) {
+        *slot = sl_tpl_confined(e->tpls, *slot);
+        return;
+    }
+    sl_cfg_warn(&ai->loc, "%s: dynaFile template '%s' is not confined (dynaFileConfine=\"off\"): "
+                          "%zu propert%s without secpath-replace (first: '%s') can make it write "
+                          "outside its directory (a value such as \"../x\")", what,
+                sl_template_name(*slot), n, n == 1 ? "y" : "ies", first != NULL ? first : "?");
+}
+
 static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
 {
     const char *type = kv_str(ai->kv, "type");
@@ -847,6 +889,9 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
     if (a->inst != NULL) {
         errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
+        if (errs == 0) {
+            confine_dynafile(e, a, ai, what);
+        }
     }
     errs += sl_params_check_unused(ai->kv, what, action_accepted);
     if (!a->ac.write_all_marks) {

@@ -58,6 +58,7 @@
 #include "conf/ir.h"
 #include "engine.h"
 #include "log.h"
+#include "msg.h"
 #include "plugin.h"
 
 #define SL_DEFAULT_CONF SL_SYSCONFDIR "/sluice.conf"
@@ -690,7 +691,14 @@ int main(int argc, char **argv)
 
     int signo = 0;
     for (;;) {
-        if (sigwait(&set, &signo) != 0) {
+        /* every 10 s without a signal: give back the message blocks that bursts left in the
+         * pool once the queues stopped using them (core/msg.c, doc/limits.md) */
+        struct timespec tick = { 10, 0 };
+        signo = sigtimedwait(&set, NULL, &tick);
+        if (signo < 0) {
+            if (errno == EAGAIN) {
+                (void)sl_msg_pool_trim(0);
+            }
             continue;
         }
         if (signo == SIGHUP) {

@@ -307,6 +307,13 @@ int sl_msg_json_set_ref(struct sl_msg *m, const void *handle, struct fjson_objec
  * For $/ the process-wide lock is taken: release it with sl_msg_json_root_unlock. */
 struct fjson_object **sl_msg_json_root_lock(struct sl_msg *m, enum sl_prop root);
 void sl_msg_json_root_unlock(enum sl_prop root);
+/* The message-block pool (core/msg.c): bytes kept in its global stacks (0 in sanitizer
+ * builds, which do not pool), and a trim: frees the stacks of every size class not used
+ * since the previous call (all with force), then malloc_trim(); returns the bytes freed.
+ * Any thread; the main thread calls it every few seconds. */
+size_t sl_msg_pool_bytes(void);
+size_t sl_msg_pool_trim(int force);
+
 /* Spool records of built messages (core/msg_ser.c): the header fields of a record restored
  * as sl_msg_set_fields had left them.  strs[i] NULL: the field was not set (SL_MSG_FSTR_*
  * order); t the timestamp shown.  0 or SL_EINVAL. */

@@ -92,6 +92,12 @@ void tpl_free(struct sl_template *t)
     if (t == NULL) {
         return;
     }
+    if (t->view_of != NULL) {
+        /* a confined view: the elements and the subtree belong to the template it views */
+        free(t->name);
+        free(t);
+        return;
+    }
     for (size_t i = 0; i < t->n; i++) {
         el_clear(&t->els[i]);
     }
@@ -142,7 +148,7 @@ const struct sl_template *sl_tpl_find(const struct sl_tpl_registry *r, const cha
     }
     /* rsyslog keeps the first definition of a name; find the first one too. */
     for (const struct sl_template *t = r->head; t != NULL; t = t->next) {
-        if (strcmp(t->name, name) == 0) {
+        if (t->view_of == NULL && strcmp(t->name, name) == 0) {
             return t;
         }
     }
@@ -166,6 +172,48 @@ void sl_tpl_registry_free(struct sl_tpl_registry *r)
         t = nx;
     }
     free(r);
+}
+
+size_t sl_tpl_unconfined(const struct sl_template *t, const char **first)
+{
+    size_t n = 0;
+    if (first != NULL) {
+        *first = NULL;
+    }
+    for (size_t i = 0; t != NULL && i < t->n; i++) {
+        const struct tpl_el *e = &t->els[i];
+        if (e->kind == TPL_EL_PROP && e->secpath == TPL_SP_NONE) {
+            if (n++ == 0 && first != NULL) {
+                *first = e->ref.path != NULL ? e->ref.path : sl_prop_name(e->ref.id);
+            }
+        }
+    }
+    return n;
+}
+
+const struct sl_template *sl_tpl_confined(struct sl_tpl_registry *r, const struct sl_template *t)
+{
+    if (r == NULL || t == NULL || t->view_of != NULL || sl_tpl_unconfined(t, NULL) == 0) {
+        return t;
+    }
+    for (struct sl_template *v = r->head; v != NULL; v = v->next) {
+        if (v->view_of == t) {
+            return v;
+        }
+    }
+    struct sl_template *v = sl_xcalloc(1, sizeof *v);
+    *v = *t;
+    v->name = sl_xstrdup(t->name);
+    v->next = NULL;
+    v->view_of = t;
+    /* appended directly: reg_add would reclassify the shared elements */
+    if (r->tail == NULL) {
+        r->head = v;
+    } else {
+        r->tail->next = v;
+    }
+    r->tail = v;
+    return v;
 }
 
 static int is_json_prop(enum sl_prop id)
@@ -916,7 +964,7 @@ void sl_template_dump(const struct sl_template *t, struct sl_buf *out)
                                        " option=jsonf" };
     static const char *const fmts[] = { "", "csv", "json", "jsonf", "jsonr", "jsonfr" };
     static const char *const ccs[] = { "", "escape", "space", "drop" };
-    static const char *const sps[] = { "", "drop", "replace" };
+    static const char *const sps[] = { "", "drop", "replace", "confine" };
     static const char *const nms[] = { "DFLT", "BLANK", "ZERO", "FIELD" };
     if (t == NULL) {
         return;

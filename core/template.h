@@ -71,6 +71,17 @@ const struct sl_template *sl_tpl_add_strgen(struct sl_tpl_registry *r, const cha
 const struct sl_template *sl_tpl_add_subtree(struct sl_tpl_registry *r, const char *name,
                                              const char *subtree, struct sl_tpl_err *err);
 
+/* dynaFile confinement (sluice; rsyslog 8.2608 does the like with secpath-replace under
+ * global(compatibility.defaults.secure="strict")): a view of t in which every property
+ * element that has neither secpath-drop nor secpath-replace is confined: each '/' becomes
+ * '_' and a value "." or ".." becomes "_" (an empty value stays empty, unlike secpath-replace,
+ * so names built from empty properties stay rsyslog's), so no property value can add a path
+ * segment or climb out of the directory the template's constant text names.  The view is owned by r (one per template,
+ * reused), shares t's elements and is not found by name.  sl_tpl_unconfined() counts the
+ * property elements the view changes and names the first one (for load-time warnings). */
+const struct sl_template *sl_tpl_confined(struct sl_tpl_registry *r, const struct sl_template *t);
+size_t sl_tpl_unconfined(const struct sl_template *t, const char **first);
+
 /* Render: append the template's output for m to out.  Returns 0 or SL_ENOMEM. */
 int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out);
 const char *sl_template_name(const struct sl_template *t);

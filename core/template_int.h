@@ -29,7 +29,10 @@ enum tpl_escape { TPL_ESC_NONE = 0, TPL_ESC_SQL, TPL_ESC_STDSQL, TPL_ESC_JSON, T
 enum tpl_regex_nomatch { TPL_NM_DFLT = 0, TPL_NM_BLANK, TPL_NM_ZERO, TPL_NM_FIELD };
 enum tpl_case { TPL_CASE_NONE = 0, TPL_CASE_LOWER, TPL_CASE_UPPER };
 enum tpl_cc { TPL_CC_NONE = 0, TPL_CC_ESCAPE, TPL_CC_SPACE, TPL_CC_DROP };
-enum tpl_secpath { TPL_SP_NONE = 0, TPL_SP_DROP, TPL_SP_REPLACE };
+/* TPL_SP_CONFINE: dynaFile confinement (confined views only, never parsed from a config):
+ * every '/' becomes '_', a value "." or ".." becomes "_", an empty value stays empty (so
+ * names rsyslog builds from empty properties do not change) */
+enum tpl_secpath { TPL_SP_NONE = 0, TPL_SP_DROP, TPL_SP_REPLACE, TPL_SP_CONFINE };
 enum tpl_format { TPL_FMT_NONE = 0, TPL_FMT_CSV, TPL_FMT_JSON, TPL_FMT_JSONF, TPL_FMT_JSONR,
                   TPL_FMT_JSONFR };
 /* list-template dataType= and onEmpty=: only format="jsonf"/"jsonfr" looks at them */
@@ -100,6 +103,9 @@ struct sl_template {
     struct tpl_el *els;
     size_t n, cap;
     struct sl_template *next;
+    /* a confined view (sl_tpl_confined): shares view_of's elements, renders every property
+     * element without a secpath option as secpath-replace; not found by sl_tpl_find */
+    const struct sl_template *view_of;
 };
 
 struct sl_tpl_registry {

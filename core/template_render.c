@@ -455,8 +455,26 @@ static void do_compress(struct val *v)
     scratch_end(v, b);
 }
 
+static void do_confine(struct val *v)
+{
+    if (memchr(v->p, '/', v->n) != NULL) {
+        struct sl_buf *b = scratch_begin(v);
+        for (size_t i = 0; i < v->n; i++) {
+            sl_buf_putc(b, v->p[i] == '/' ? '_' : v->p[i]);
+        }
+        scratch_end(v, b);
+    }
+    if ((v->n == 1 && v->p[0] == '.') || (v->n == 2 && v->p[0] == '.' && v->p[1] == '.')) {
+        set_const(v, "_");
+    }
+}
+
 static void do_secpath(const struct tpl_el *e, struct val *v)
 {
+    if (e->secpath == TPL_SP_CONFINE) {
+        do_confine(v);
+        return;
+    }
     if (memchr(v->p, '/', v->n) != NULL) {
         int skip_after_slash = e->secpath == TPL_SP_REPLACE && v->priv;
         struct sl_buf *b = scratch_begin(v);
@@ -761,6 +779,13 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
         const struct sl_str *fs;
         if (e->kind == TPL_EL_CONST) {
             rc |= sl_buf_append(out, e->text, e->len);
+        } else if (t->view_of != NULL && e->secpath == TPL_SP_NONE) {
+            /* a confined view (dynaFile): the element as it is, then confined */
+            struct tpl_el ce = *e;
+            ce.secpath = TPL_SP_CONFINE;
+            ce.complex = 1;
+            ce.fast = TPL_FAST_NONE;
+            rc |= render_prop(t, &ce, m, out, scratch);
         } else if (!e->complex && (fs = plain_span(m, e->ref.id)) != NULL) {
             /* fast path: a message field without options, copied as it is */
             if (fs->p != NULL) {

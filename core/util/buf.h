@@ -19,8 +19,8 @@ static inline int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
     }
     if (n == 1) {
         b->p[b->len] = *(const char *)p;   /* separators: no memcpy call */
-    } else {
-        memcpy(b->p + b->len, p, n);
+    } else if (n > 0) {
+        memcpy(b->p + b->len, p, n);       /* never (NULL, 0): undefined for memcpy */
     }
     b->len += n;
     b->p[b->len] = '\0';

@@ -32,7 +32,8 @@
  * a read are served in the next loop round without waiting for epoll.
  *
  * Built with -DSL_IMTLS the same code is the "imtls" plugin: imtcp with the TLS driver
- * preset (StreamDriver.Mode 1, port 6514 by default).
+ * preset (StreamDriver.Mode 1, port 6514 by default, driver gtls unless the input, the
+ * module or global DefaultNetstreamDriver names another TLS driver).
  *
  * notifyOnConnectionClose logs "Netstream session %p closed by remote peer IP." at an
  * orderly close by the peer, as rsyslog 8.2302 does; notifyOnConnectionOpen is accepted but,
@@ -40,8 +41,12 @@
  *
  * Differences to rsyslog 8.2302 (checked with rsyslogd): peers are never resolved by DNS
  * (the IP is shown where rsyslog shows the host name in error messages); maxSessions is
- * enforced (8.2302 accepts and serves connections beyond it): extra connections are
- * accepted and closed at once, logged once per burst ("too many tcp sessions").
+ * enforced (8.2302 accepts and serves connections beyond it): a new connection at the limit
+ * evicts the session without a complete frame for the longest time (session.evictAfter),
+ * else it is reset at once; sluice-only session.maxPerAddress, session.idleTimeout and
+ * session.frameTimeout bound what idle and slowloris peers hold (see "session limits"
+ * below and doc/limits.md); refusals, evictions and timeouts are counted and logged once
+ * per 10 s window plus a summary.
  *
  * Shutdown (stop(), SIGTERM): the listen backlog is accepted and the listeners closed, then
  * every plain-TCP session is read once up to what its receive buffer held (FIONREAD: bytes
@@ -111,6 +116,11 @@
 #define READ_BUF_SIZE (256 * 1024)
 #define BATCH_MAX 1024
 #define ACCEPTS_PER_ROUND 64
+#define HOUSEKEEPING_MS 1000      /* session timeouts are checked about once a second */
+#define ABUSE_LOG_WINDOW_MS 10000 /* refusals/evictions/timeouts: one line, then a summary */
+#define BACKPRESSURE_MS 500       /* a submit that blocked this long restarts the clocks */
+#define FRAMING_LOG_PER_SESSION 3 /* framing/oversize lines logged per session ... */
+#define FRAMING_LOG_PER_WINDOW 20 /* ... and per input and 10 s window; the rest: a summary */
 
 /* Tri-state switches of input() that default to the module's value. */
 static const char *const tri_enum[] = { "inherit", "off", "on", "no", "yes", "0", "1", NULL };
@@ -146,6 +156,12 @@ struct imtcp_mod {
 #ifdef SL_IMPTCP
     int process_on_poller;          /* imptcp: accepted */
 #endif
+    /* sluice only: session limits (doc/limits.md) */
+    int64_t sess_idle_timeout;      /* s; 0: off */
+    int64_t sess_frame_timeout;     /* s; 0: off */
+    int64_t sess_max_per_addr;      /* 0: no cap */
+    int64_t sess_evict_after;       /* s; 0: never evict (refuse as rsyslog) */
+    int64_t sess_max_framing_err;   /* close a session after that many; 0: never */
 };
 
 enum { OBJ_LISTENER = 1, OBJ_SESSION, OBJ_STOP };
@@ -172,6 +188,14 @@ struct sess {
     int want_out;               /* registered for EPOLLOUT (handshake wants to write) */
     int pending;                /* GnuTLS holds decrypted bytes not yet read */
     int64_t hs_deadline;        /* CLOCK_MONOTONIC ms */
+    /* CLOCK_MONOTONIC ms (in->now_ms), for the session limits */
+    int64_t last_rx_ms;         /* last bytes received (accept time before) */
+    int64_t last_frame_ms;      /* last complete frame (accept time before) */
+    int64_t frame_start_ms;     /* an incomplete frame is pending since; 0: none */
+    uint64_t nframes;           /* complete frames so far */
+    unsigned framing_errs;      /* framing errors in this session */
+    unsigned framing_logged;    /* framing/oversize lines logged for this session */
+    int kill;                   /* session.maxFramingErrors reached: close after this read */
 };
 
 struct imtcp_inst {
@@ -199,6 +223,8 @@ struct imtcp_inst {
     char *gnutls_prio;
     char *sd_ca_file, *sd_cert_file, *sd_key_file;
     int64_t sd_permit_expired;      /* -1: module's */
+    int64_t sess_idle_timeout, sess_frame_timeout, sess_max_per_addr, sess_evict_after; /* -1 */
+    int64_t sess_max_framing_err;   /* -1: module's */
 #ifdef SL_IMPTCP
     /* imptcp's input-only parameters */
     int64_t ptcp_max_frame;         /* input maxFrameSize */
@@ -240,6 +266,19 @@ struct imtcp_inst {
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
                      *c_framing_err, *c_drained, *c_partial, *c_disallowed;
     struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
+
+    /* ---- session limits (sluice only, see accept_ready and housekeeping) ---- */
+    int64_t idle_ms, frame_ms, evict_ms;        /* 0: off */
+    size_t max_per_addr;                        /* 0: no cap */
+    int64_t now_ms;             /* CLOCK_MONOTONIC ms, refreshed each loop round */
+    int64_t resume_ms;          /* when a blocking submit last returned (back-pressure) */
+    int64_t last_hk_ms;
+    int64_t abuse_window_ms;    /* start of the current log window; 0: none */
+    uint64_t abuse_evicted, abuse_refused, abuse_timedout, abuse_framing; /* in the window */
+    uint64_t framing_logged;    /* framing/oversize lines logged in the window */
+    unsigned max_framing_err;   /* 0: never close for framing errors */
+    _Atomic uint64_t *c_evicted, *c_refused_addr, *c_idle_timeout, *c_frame_timeout,
+                     *c_framing_closed;
 
     /* ---- TLS ---- */
     struct sl_tls_cred *tls;    /* NULL: plain TCP; swapped by hup() under tls_lock */
@@ -302,6 +341,14 @@ static const struct sl_param mod_params[] = {
     { "gnutlsPriorityString", SL_PT_STRING, 0, MOFF(gnutls_prio), NULL, NULL, NULL, NULL },
     { "StreamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, MOFF(sd_permit_expired), "off",
       sl_tls_permit_expired_enum, NULL, NULL },
+    { "session.idleTimeout", SL_PT_NONNEG, 0, MOFF(sess_idle_timeout), "0", NULL, NULL, NULL },
+    { "session.frameTimeout", SL_PT_NONNEG, 0, MOFF(sess_frame_timeout), "60", NULL, NULL,
+      NULL },
+    { "session.maxPerAddress", SL_PT_NONNEG, 0, MOFF(sess_max_per_addr), "0", NULL, NULL,
+      NULL },
+    { "session.evictAfter", SL_PT_NONNEG, 0, MOFF(sess_evict_after), "5", NULL, NULL, NULL },
+    { "session.maxFramingErrors", SL_PT_NONNEG, 0, MOFF(sess_max_framing_err), "100", NULL,
+      NULL, NULL },
 #ifdef SL_IMPTCP
     { "threads", SL_PT_POSINT, 0, MOFF(worker_threads), "2", NULL, NULL, NULL },
     { "processOnPoller", SL_PT_BOOL, 0, MOFF(process_on_poller), "on", NULL, NULL, NULL },
@@ -360,6 +407,12 @@ static const struct sl_param inst_params[] = {
     { "streamDriver.KeyFile", SL_PT_STRING, 0, IOFF(sd_key_file), NULL, NULL, NULL, NULL },
     { "streamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, IOFF(sd_permit_expired), "inherit",
       permit_expired_inst_enum, NULL, NULL },
+    { "session.idleTimeout", SL_PT_INT, 0, IOFF(sess_idle_timeout), "-1", NULL, NULL, NULL },
+    { "session.frameTimeout", SL_PT_INT, 0, IOFF(sess_frame_timeout), "-1", NULL, NULL, NULL },
+    { "session.maxPerAddress", SL_PT_INT, 0, IOFF(sess_max_per_addr), "-1", NULL, NULL, NULL },
+    { "session.evictAfter", SL_PT_INT, 0, IOFF(sess_evict_after), "-1", NULL, NULL, NULL },
+    { "session.maxFramingErrors", SL_PT_INT, 0, IOFF(sess_max_framing_err), "-1", NULL, NULL,
+      NULL },
 #ifdef SL_IMPTCP
     { "maxFrameSize", SL_PT_POSINT, 0, IOFF(ptcp_max_frame), "200000", NULL, NULL, NULL },
     { "path", SL_PT_STRING, 0, IOFF(ptcp_path), NULL, NULL, NULL, NULL },
@@ -413,6 +466,14 @@ static int tls_setup(struct imtcp_inst *in, const struct imtcp_mod *m)
     const struct sl_host *h = in->h;
     const char *drv = first_set(first_set(in->sd_name, m->sd_name),
                                 global_setting(h, "defaultNetstreamDriver"));
+#ifdef SL_IMTLS
+    /* imtls is TLS only: without a driver of its own it takes the global default if that
+     * is a TLS driver, else gtls (a global "ptcp", rsyslog's default, is for imtcp) */
+    if (first_set(in->sd_name, m->sd_name) == NULL
+        && (drv == NULL || strcasecmp(drv, "ptcp") == 0)) {
+        drv = "gtls";
+    }
+#endif
     if (drv == NULL || strcasecmp(drv, "ptcp") == 0) {
         h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": streamDriver.mode=1 needs a TLS stream driver "
                "(streamDriver.name=\"gtls\" or global DefaultNetstreamDriver=\"gtls\"), "
@@ -496,6 +557,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
 {
     static const struct imtcp_mod mod_defaults = {
         .max_sessions = 200, .max_frame_size = 200000, .addtl_delim = -1, .flow_control = 1,
+        .sess_frame_timeout = 60, .sess_evict_after = 5, .sess_max_framing_err = 100,
 #ifdef SL_IMTLS
         .sd_mode = 1,
 #endif
@@ -532,6 +594,16 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
         return SL_ECONFIG;
     }
     in->max_sess = (size_t)maxs;
+    int64_t v = in->sess_idle_timeout >= 0 ? in->sess_idle_timeout : m->sess_idle_timeout;
+    in->idle_ms = v > 0 ? v * 1000 : 0;
+    v = in->sess_frame_timeout >= 0 ? in->sess_frame_timeout : m->sess_frame_timeout;
+    in->frame_ms = v > 0 ? v * 1000 : 0;
+    v = in->sess_evict_after >= 0 ? in->sess_evict_after : m->sess_evict_after;
+    in->evict_ms = v > 0 ? v * 1000 : 0;
+    v = in->sess_max_per_addr >= 0 ? in->sess_max_per_addr : m->sess_max_per_addr;
+    in->max_per_addr = v > 0 ? (size_t)v : 0;
+    v = in->sess_max_framing_err >= 0 ? in->sess_max_framing_err : m->sess_max_framing_err;
+    in->max_framing_err = v > 0 ? (unsigned)(v < 1000000000 ? v : 1000000000) : 0;
 
     size_t maxmsg = h->max_message_size();
     in->fcfg.max_msg = maxmsg > 0 ? maxmsg : 8096;
@@ -590,6 +662,11 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     }
     in->c_disallowed = h->counter(IM_NAME, in->label, "sessions.disallowed");
 #endif
+    in->c_evicted = h->counter(IM_NAME, in->label, "sessions.evicted");
+    in->c_refused_addr = h->counter(IM_NAME, in->label, "sessions.refused.peraddress");
+    in->c_idle_timeout = h->counter(IM_NAME, in->label, "sessions.timeout.idle");
+    in->c_frame_timeout = h->counter(IM_NAME, in->label, "sessions.timeout.frame");
+    in->c_framing_closed = h->counter(IM_NAME, in->label, "sessions.closed.framing");
     if (in->tls != NULL) {
         in->c_tls_ok = h->counter(IM_NAME, in->label, "tls.sessions.ok");
         in->c_tls_hs_failed = h->counter(IM_NAME, in->label, "tls.handshake.failed");
@@ -734,7 +811,15 @@ static int flush_batch(struct imtcp_inst *in)
     }
     size_t n = in->nbatch;
     in->nbatch = 0;
+    int64_t t0 = mono_ms();
     int rc = in->h->submit(in->ctx, in->batch, n, in->cur->key);
+    int64_t t1 = mono_ms();
+    if (t1 - t0 >= BACKPRESSURE_MS) {
+        /* the core held us back: nobody was read meanwhile, so the session clocks
+         * (idle, frame, eviction) restart from now rather than blame the peers */
+        in->resume_ms = t1;
+    }
+    in->now_ms = t1;
     if (rc < 0) {
         in->core_gone = 1;
         atomic_store(&in->stopping, 1);
@@ -748,6 +833,11 @@ static int on_frame(void *arg, const char *p, size_t n)
 {
     struct sess *s = arg;
     struct imtcp_inst *in = s->in;
+    if (s->kill) {
+        return 2;   /* session.maxFramingErrors reached: the rest of the read is dropped */
+    }
+    s->nframes++;
+    s->last_frame_ms = in->now_ms;
     in->batch[in->nbatch++] = in->h->msg_new(in->ctx, p, n, (struct sockaddr *)&s->peer,
                                              s->peerlen);
     if (in->nbatch == BATCH_MAX) {
@@ -764,15 +854,52 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
     const char *ip = s->peer_ip;
     long long v = (long long)value;
 
+    if (ev == SL_FRAMING_EV_SPLIT) {
+        atomic_fetch_add(in->c_truncated, 1);
+#ifdef SL_IMPTCP
+        if (in->fcfg.start_re != NULL) {
+            h->log(SL_LOG_ERR, IM_NAME, "imptcp: more then double max message size (%lld) "
+                   "received without finding frame terminator via regex - assuming end of "
+                   "frame now.", v + 1);
+        }
+#endif
+        return;
+    }
+    int is_err = ev != SL_FRAMING_EV_OVERSIZE;
+    if (is_err) {
+        atomic_fetch_add(in->c_framing_err, 1);
+        s->framing_errs++;
+    }
+    /* rsyslog logs every one (the probe: ~170 lines per MiB of garbage): sluice logs the
+     * first few per session and per 10 s window, the rest go into the window's summary */
+    if (in->abuse_window_ms == 0) {
+        in->abuse_window_ms = in->now_ms > 0 ? in->now_ms : mono_ms();
+    }
+    in->abuse_framing++;
+    int say = s->framing_logged < FRAMING_LOG_PER_SESSION
+              && in->framing_logged < FRAMING_LOG_PER_WINDOW;
+    if (say) {
+        s->framing_logged++;
+        in->framing_logged++;
+    }
+    if (is_err && in->max_framing_err > 0 && s->framing_errs >= in->max_framing_err
+        && !s->kill) {
+        s->kill = 1;
+        atomic_fetch_add(in->c_framing_closed, 1);
+        h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: closing the session from %s:%s "
+               "after %u framing errors (session.maxFramingErrors)", (long long)in->port, ip,
+               s->peer_port, s->framing_errs);
+    }
+    if (!say) {
+        return;
+    }
     switch (ev) {
     case SL_FRAMING_EV_BAD_DELIM:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: delimiter is not SP but has ASCII value %lld.", ip, ip, v);
         break;
     case SL_FRAMING_EV_BAD_COUNT:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: invalid octet count %lld.", ip, ip, v);
@@ -784,27 +911,24 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
                in->fcfg.max_msg);
         break;
     case SL_FRAMING_EV_FRAME_TOO_LARGE:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
                "(ip) %s: frame too large: %lld, change to octet stuffing", ip, ip, v);
         break;
     case SL_FRAMING_EV_INCOMPLETE:
-        atomic_fetch_add(in->c_framing_err, 1);
         h->log(SL_LOG_ERR, IM_NAME,
                "Incomplete frame at end of stream in session %p - ignoring extra data "
                "(a message may be lost).", (void *)s);
         break;
     case SL_FRAMING_EV_SPLIT:
-        atomic_fetch_add(in->c_truncated, 1);
-#ifdef SL_IMPTCP
-        if (in->fcfg.start_re != NULL) {
-            h->log(SL_LOG_ERR, IM_NAME, "imptcp: more then double max message size (%lld) "
-                   "received without finding frame terminator via regex - assuming end of "
-                   "frame now.", v + 1);
-        }
-#endif
         break;
+    }
+    if (s->framing_logged == FRAMING_LOG_PER_SESSION || in->framing_logged
+        == FRAMING_LOG_PER_WINDOW) {
+        h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: further framing errors and "
+               "oversize messages %s are counted, not logged, for 10 s (framing.errors)",
+               (long long)in->port, s->framing_logged == FRAMING_LOG_PER_SESSION
+               ? "of this session" : "on this input");
     }
 }
 
@@ -893,6 +1017,164 @@ static int permitted(struct imtcp_inst *in, const struct sockaddr *peer, socklen
     return 0;
 }
 
+/* ---- session limits ------------------------------------------------------------------
+ * Against session exhaustion (idle or slowloris connections holding every slot, issue 19):
+ *   - at maxSessions, or at session.maxPerAddress sessions from the new peer's address, the
+ *     session that has delivered no complete frame for the longest time is evicted for the
+ *     new one, if that is at least session.evictAfter seconds; otherwise the new connection
+ *     is refused (reset at once, so its sender learns instead of writing into the void);
+ *   - session.idleTimeout closes a session that sent nothing for that long (off by
+ *     default: rsyslog senders keep quiet connections open for hours), and
+ *     session.frameTimeout one whose incomplete frame stays incomplete for that long;
+ *   - the clocks restart after the core held the input back (a blocking submit), so
+ *     back-pressure never counts against the peers.
+ * Each kind is counted; the first event of a 10 s window is logged with its details, the
+ * rest as one summary line when the window ends (no log flood under attack). */
+
+/* Close with a reset: the peer's next write fails instead of vanishing. */
+static void rst_linger(int fd)
+{
+    struct linger lg = { 1, 0 };
+    (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
+/* Count one abuse event; returns 1 if it is the first of its window (log it in full). */
+static int abuse_event(struct imtcp_inst *in, uint64_t *kind)
+{
+    (*kind)++;
+    if (in->abuse_window_ms == 0) {
+        in->abuse_window_ms = in->now_ms > 0 ? in->now_ms : mono_ms();
+        return 1;
+    }
+    return 0;
+}
+
+static void abuse_summary(struct imtcp_inst *in, int force)
+{
+    if (in->abuse_window_ms == 0
+        || (!force && in->now_ms - in->abuse_window_ms < ABUSE_LOG_WINDOW_MS)) {
+        return;
+    }
+    uint64_t total = in->abuse_evicted + in->abuse_refused + in->abuse_timedout
+                     + in->abuse_framing;
+    if (total > 1) {
+        in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: in the last %lld s: %llu "
+                   "sessions evicted, %llu refused, %llu timed out, %llu framing errors "
+                   "(maxSessions=%zu)", (long long)in->port,
+                   (long long)((in->now_ms - in->abuse_window_ms + 999) / 1000),
+                   (unsigned long long)in->abuse_evicted, (unsigned long long)in->abuse_refused,
+                   (unsigned long long)in->abuse_timedout, (unsigned long long)in->abuse_framing,
+                   in->max_sess);
+    }
+    in->abuse_window_ms = 0;
+    in->abuse_evicted = in->abuse_refused = in->abuse_timedout = in->abuse_framing = 0;
+    in->framing_logged = 0;
+}
+
+static size_t sessions_from(const struct imtcp_inst *in, const char *ip)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < in->max_sess; i++) {
+        if (in->sess[i] != NULL && strcmp(in->sess[i]->peer_ip, ip) == 0) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The session (from ip, or any with ip NULL) without a complete frame for the longest
+ * time, if that is at least session.evictAfter; NULL if there is none. */
+static struct sess *eviction_victim(const struct imtcp_inst *in, const char *ip)
+{
+    if (in->evict_ms <= 0) {
+        return NULL;
+    }
+    struct sess *best = NULL;
+    int64_t limit = in->now_ms - in->evict_ms;
+    for (size_t i = 0; i < in->max_sess; i++) {
+        struct sess *s = in->sess[i];
+        if (s == NULL || (ip != NULL && strcmp(s->peer_ip, ip) != 0)) {
+            continue;
+        }
+        int64_t t = s->last_frame_ms > in->resume_ms ? s->last_frame_ms : in->resume_ms;
+        if (t <= limit && (best == NULL || s->last_frame_ms < best->last_frame_ms)) {
+            best = s;
+        }
+    }
+    return best;
+}
+
+static void evict(struct imtcp_inst *in, struct sess *s, const char *why)
+{
+    atomic_fetch_add(in->c_evicted, 1);
+    if (abuse_event(in, &in->abuse_evicted)) {
+        in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: %s: closing the session from "
+                   "%s:%s, no complete frame for %lld s, for a new connection",
+                   (long long)in->port, why, s->peer_ip, s->peer_port,
+                   (long long)((in->now_ms - s->last_frame_ms) / 1000));
+    }
+    rst_linger(s->ep.fd);
+    close_session(in, s, 0);
+}
+
+static void refuse(struct imtcp_inst *in, int fd, const char *ip, int per_addr)
+{
+    atomic_fetch_add(in->c_refused, 1);
+    if (per_addr) {
+        atomic_fetch_add(in->c_refused_addr, 1);
+    }
+    if (abuse_event(in, &in->abuse_refused)) {
+        if (per_addr) {
+            in->h->log(SL_LOG_ERR, IM_NAME, "too many tcp sessions from %s "
+                       "(session.maxPerAddress=%zu) - dropping incoming request", ip,
+                       in->max_per_addr);
+        } else {
+            in->h->log(SL_LOG_ERR, IM_NAME, "too many tcp sessions (maxSessions=%zu) - "
+                       "dropping incoming request", in->max_sess);
+        }
+    }
+    rst_linger(fd);
+    close(fd);
+}
+
+/* Once a second: idle and frame timeouts, and the end of a log window. */
+static void housekeeping(struct imtcp_inst *in)
+{
+    if (in->now_ms - in->last_hk_ms < HOUSEKEEPING_MS) {
+        return;
+    }
+    in->last_hk_ms = in->now_ms;
+    if (in->idle_ms > 0 || in->frame_ms > 0) {
+        for (size_t i = 0; i < in->max_sess; i++) {
+            struct sess *s = in->sess[i];
+            if (s == NULL) {
+                continue;
+            }
+            int64_t rx = s->last_rx_ms > in->resume_ms ? s->last_rx_ms : in->resume_ms;
+            int64_t fs = s->frame_start_ms > in->resume_ms ? s->frame_start_ms : in->resume_ms;
+            const char *what = NULL;
+            if (in->idle_ms > 0 && in->now_ms - rx >= in->idle_ms) {
+                atomic_fetch_add(in->c_idle_timeout, 1);
+                what = "nothing received for session.idleTimeout";
+            } else if (in->frame_ms > 0 && s->frame_start_ms != 0
+                       && in->now_ms - fs >= in->frame_ms) {
+                atomic_fetch_add(in->c_frame_timeout, 1);
+                what = "frame incomplete for session.frameTimeout";
+            }
+            if (what != NULL) {
+                if (abuse_event(in, &in->abuse_timedout)) {
+                    in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: closing the "
+                               "session from %s:%s: %s", (long long)in->port, s->peer_ip,
+                               s->peer_port, what);
+                }
+                rst_linger(s->ep.fd);
+                close_session(in, s, 0);
+            }
+        }
+    }
+    abuse_summary(in, 0);
+}
+
 static void accept_ready(struct imtcp_inst *in, int lfd)
 {
     for (int k = 0; k < ACCEPTS_PER_ROUND; k++) {
@@ -923,16 +1205,31 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             }
             return;
         }
-        if (atomic_load(&in->nsess) >= in->max_sess) {
-            atomic_fetch_add(in->c_refused, 1);
-            if (!in->refusing) {
-                in->refusing = 1;
-                in->h->log(SL_LOG_ERR, IM_NAME,
-                           "too many tcp sessions (maxSessions=%zu) - dropping incoming "
-                           "request", in->max_sess);
+        char ip[INET6_ADDRSTRLEN];
+        char port[8];
+        if (getnameinfo((struct sockaddr *)&peer, pl, ip, sizeof ip, port, sizeof port,
+                        NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+            ip[0] = '\0';
+            port[0] = '\0';
+        }
+        if (in->now_ms == 0) {
+            in->now_ms = mono_ms();
+        }
+        if (in->max_per_addr > 0 && sessions_from(in, ip) >= in->max_per_addr) {
+            struct sess *v = eviction_victim(in, ip);
+            if (v == NULL) {
+                refuse(in, fd, ip, 1);
+                continue;
             }
-            close(fd);
-            continue;
+            evict(in, v, "session.maxPerAddress reached");
+        }
+        if (atomic_load(&in->nsess) >= in->max_sess) {
+            struct sess *v = eviction_victim(in, NULL);
+            if (v == NULL) {
+                refuse(in, fd, ip, 0);
+                continue;
+            }
+            evict(in, v, "maxSessions reached");
         }
         in->refusing = 0;
         if (in->acl != NULL && !permitted(in, (struct sockaddr *)&peer, pl)) {
@@ -944,6 +1241,7 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             close(fd);
             continue;
         }
+        s->last_rx_ms = s->last_frame_ms = in->now_ms;
         size_t slot = 0;
         while (slot < in->max_sess && in->sess[slot] != NULL) {
             slot++;
@@ -955,8 +1253,8 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
         s->key = atomic_fetch_add(&flow_serial, 1) + 1;
         memcpy(&s->peer, &peer, pl);
         s->peerlen = pl;
-        (void)getnameinfo((struct sockaddr *)&peer, pl, s->peer_ip, sizeof s->peer_ip,
-                          s->peer_port, sizeof s->peer_port, NI_NUMERICHOST | NI_NUMERICSERV);
+        memcpy(s->peer_ip, ip, sizeof s->peer_ip);
+        memcpy(s->peer_port, port, sizeof s->peer_port);
         sl_framing_init(&s->fr, &in->fcfg, on_frame, on_event, s);
         if (in->keepalive_on) {
             set_keepalive(in, fd);
@@ -993,8 +1291,20 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
 static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
 {
     in->cur = s;
+    uint64_t frames = s->nframes;
+    s->last_rx_ms = in->now_ms;
     int rc = sl_framing_feed(&s->fr, in->rbuf, n);
+    if (sl_framing_idle(&s->fr)) {
+        s->frame_start_ms = 0;
+    } else if (s->frame_start_ms == 0 || s->nframes != frames) {
+        s->frame_start_ms = in->now_ms;   /* a new incomplete frame begins in this read */
+    }
     int frc = flush_batch(in);
+    if (s->kill) {
+        rst_linger(s->ep.fd);
+        close_session(in, s, 0);
+        return 1;
+    }
     if (rc == SL_ENOMEM) {
         in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: out of memory, closing session from %s",
                    s->peer_ip);
@@ -1208,6 +1518,7 @@ static int imtcp_run(void *inst)
     while (!atomic_load(&in->stopping)) {
         int tmo = in->npending > 0 ? 0 : in->nhs > 0 ? 100 : 1000;
         int n = epoll_wait(in->epfd, evs, 64, tmo);
+        in->now_ms = mono_ms();
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -1227,7 +1538,9 @@ static int imtcp_run(void *inst)
         if (in->npending > 0 || in->nhs > 0) {
             tls_housekeeping(in);
         }
+        housekeeping(in);
     }
+    abuse_summary(in, 1);
     if (!in->core_gone) {
         drain_sessions(in);
     }

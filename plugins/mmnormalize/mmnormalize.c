@@ -11,6 +11,8 @@
  * Differences on purpose: any liblognorm error while loading the rules (a missing file, an
  * unknown field type, ...) fails the action's creation, so `sluiced -N1` fails and names
  * it; rsyslog logs the same error, counts it for -N1 and runs with the rules that loaded.
+ * An inline rule line with an unbalanced '%' is refused before liblognorm sees it
+ * (check_inline_rules): liblognorm 2.0.6, and rsyslogd 8.2302 with it, crash on it.
  *
  * Ownership and lifetime
  *   - Parameter strings and arrays belong to the core.  The instance owns the joined
@@ -162,6 +164,41 @@ static char *join_rules(const struct sl_strarr *a)
     return s;
 }
 
+/* liblognorm 2.0.6 crashes (fgetpos(NULL) in ln_sampChkRunawayRule) when a line of rules
+ * loaded from a string ends while a field is open, i.e. after an odd number of '%'; rsyslogd
+ * 8.2302 crashes the same way, at -N1 too.  Its reader toggles "in a field" at every '%'
+ * and skips lines that start with '#', so a line of an inline rule with an odd number of
+ * '%' is refused here, naming the rule, before liblognorm sees it (the core then names
+ * FILE:LINE of the action).  Returns 0 or SL_ECONFIG. */
+static int check_inline_rules(const struct sl_host *h, const struct sl_strarr *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const char *line = a->v[i];
+        for (size_t ln = 1; line != NULL; ln++) {
+            const char *end = strchr(line, '\n');
+            size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+            size_t pct = 0;
+            for (size_t k = 0; k < len; k++) {
+                pct += line[k] == '%';
+            }
+            if (len > 0 && line[0] != '#' && pct % 2 != 0) {
+                char where[64];
+                if (ln > 1 || end != NULL) {
+                    snprintf(where, sizeof where, "rule %zu, line %zu", i + 1, ln);
+                } else {
+                    snprintf(where, sizeof where, "rule %zu", i + 1);
+                }
+                h->log(SL_LOG_ERR, "mmnormalize", "%s: '%.*s%s': unbalanced '%%' (a field is "
+                       "not closed); the rule is refused (liblognorm cannot load it)", where,
+                       len > 200 ? 200 : (int)len, line, len > 200 ? "..." : "");
+                return SL_ECONFIG;
+            }
+            line = end != NULL ? end + 1 : NULL;
+        }
+    }
+    return 0;
+}
+
 static void mmn_destroy(void *inst);
 
 static int mmn_create(void *inst, void *modconf, const struct sl_host *h)
@@ -211,6 +248,10 @@ static int mmn_create(void *inst, void *modconf, const struct sl_host *h)
     }
     if (h->prop_ref(prop, &in->prop) != 0) {
         h->log(SL_LOG_ERR, "mmnormalize", "invalid property '%s'", prop);
+        return SL_ECONFIG;
+    }
+    if (have_rule && check_inline_rules(h, &in->rule) != 0) {
+        mmn_destroy(in);
         return SL_ECONFIG;
     }
     if (have_rule) {

@@ -74,6 +74,7 @@ struct omfile_inst {
     int64_t io_buffer_size;
     int64_t flush_interval;
     int64_t dyna_cache_size;
+    int dyna_confine;      /* read by the core, which confines the dynaFile template */
     int64_t close_timeout; /* minutes; -1: rsyslog default (0 static, 10 dynaFile) */
     int64_t zip_level;
     int veryrobust_zip;
@@ -183,6 +184,9 @@ static const struct sl_param omfile_inst_params[] = {
       "$OMFileFlushInterval", "accepted; nothing stays buffered after a batch" },
     { "dynaFileCacheSize", SL_PT_POSINT, 0, OI(dyna_cache_size), "10", NULL,
       "$DynaFileCacheSize", "open dynaFiles kept" },
+    { "dynaFileConfine", SL_PT_BOOL, 0, OI(dyna_confine), "on", NULL, NULL,
+      "sluice: property values in the dynaFile template cannot leave its directory "
+      "(secpath-replace); off: rsyslog 8.2302's unconfined names" },
     { "closeTimeout", SL_PT_INT, 0, OI(close_timeout), "-1", NULL, NULL,
       "minutes of inactivity before a file is closed" },
     { "zipLevel", SL_PT_NONNEG, 0, OI(zip_level), "0", NULL, "$OMFileZipLevel",
@@ -286,6 +290,21 @@ static int omfile_open(struct omfile_inst *in, const char *name)
         }
     }
     return fd;
+}
+
+/* An open failure (-errno) that can pass without the name changing: the file system is
+ * read-only or full, permissions or ownership are being fixed, descriptors or memory are
+ * short.  The action suspends and retries.  Anything else (ENAMETOOLONG, EISDIR, ENOTDIR,
+ * ELOOP, EINVAL, ENOENT with createDirs off) depends on the name alone: dropped. */
+static int omfile_open_transient(int err)
+{
+    switch (-err) {
+    case EROFS: case ENOSPC: case EDQUOT: case EACCES: case EPERM: case EMFILE: case ENFILE:
+    case EIO: case ENOMEM: case EAGAIN: case EBUSY: case ETXTBSY: case EINTR:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* Find name in the cache or open it, evicting the least recently used entry.  Caller
@@ -811,6 +830,21 @@ static int omfile_deliver(void *inst, void *wrk, const struct sl_batch *b,
     pthread_mutex_lock(&in->lock);
     if (in->dynafile != NULL) {
         omfile_expire(in, time(NULL));
+        /* 2a. open every dynaFile of the batch before writing any: when one cannot be
+         * opened for a reason that can pass (read-only or full file system, permissions,
+         * descriptors), the action suspends and the whole batch is retried later, as for a
+         * static file, with nothing of it written yet (no loss, no duplicates).  A name
+         * that can never be opened (too long, a directory, ...) drops its records. */
+        for (size_t g = 0; g < ngroups && ngroups > 1; g++) {
+            int err = 0;
+            if (omfile_get(in, w->names.p + w->groups[g].name_off, &err) == NULL
+                && omfile_open_transient(err)) {
+                h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s; action suspended, the "
+                       "batch is retried", w->names.p + w->groups[g].name_off, strerror(-err));
+                pthread_mutex_unlock(&in->lock);
+                return SL_SUSPEND;
+            }
+        }
     }
     for (size_t g = 0; g < ngroups; g++) {
         int rc = omfile_write_group(in, w, &w->groups[g]);
@@ -820,12 +854,15 @@ static int omfile_deliver(void *inst, void *wrk, const struct sl_batch *b,
         }
         if (rc != 0) {
             const char *name = w->names.p + w->groups[g].name_off;
-            h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s", name, strerror(-rc));
-            if (in->dynafile == NULL) {
+            if (in->dynafile == NULL || omfile_open_transient(rc)) {
+                h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s; action suspended, the "
+                       "batch is retried", name, strerror(-rc));
                 verdict = SL_SUSPEND;
                 break;
             }
-            /* a dynaFile that cannot be opened: its records are dropped, others go on */
+            h->log(SL_LOG_ERR, in->who, "cannot open '%s': %s; its records are dropped", name,
+                   strerror(-rc));
+            /* a dynaFile name that can never be opened: its records are dropped */
             w->groups[g].failed = 1;
             any_bad = 1;
         }

@@ -446,7 +446,8 @@ static int closed_by_server(int fd, int timeout_ms)
 START_TEST(test_max_sessions)
 {
     struct tinst t;
-    const char *kv[] = { "maxSessions", "2", NULL };
+    /* no eviction: rsyslog's refusal at maxSessions */
+    const char *kv[] = { "maxSessions", "2", "session.evictAfter", "0", NULL };
     ck_assert_int_eq(start_inst(&t, kv), 0);
     int a = connect_port(t.port), b = connect_port(t.port);
     send_all(a, "a1\n", 3);
@@ -478,6 +479,168 @@ START_TEST(test_max_sessions)
         ck_assert(strstr(fh_get(i)->raw, "refused") == NULL);
     }
     stop_inst(&t);
+}
+END_TEST
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Session exhaustion (issue 19): at maxSessions the session that delivered no complete
+ * frame for the longest time (idle or slowloris) makes room for a new sender; sessions
+ * that deliver frames are never evicted, so a new connection is then refused. */
+START_TEST(test_session_eviction)
+{
+    struct tinst t;
+    const char *kv[] = { "maxSessions", "3", "session.evictAfter", "1", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    int idle1 = connect_port(t.port);
+    int idle2 = connect_port(t.port);
+    int slow = connect_port(t.port);
+    send_all(slow, "<13>slow", 8);           /* a frame that never ends */
+    for (int w = 0; w < 500 && sl_imtcp_session_count(t.inst) != 3; w++) {
+        sleep_ms(10);
+    }
+    sleep_ms(1300);
+    int good[3];
+    for (int i = 0; i < 3; i++) {
+        good[i] = connect_port(t.port);
+        char line[32];
+        int n = snprintf(line, sizeof line, "good %d\n", i);
+        send_all(good[i], line, (size_t)n);
+        ck_assert_int_eq(fh_wait_count((size_t)i + 1, 5000), 0);
+    }
+    ck_assert(closed_by_server(idle1, 2000));
+    ck_assert(closed_by_server(idle2, 2000));
+    ck_assert(closed_by_server(slow, 2000));
+    ck_assert_uint_eq(fh_counter_value("sessions.evicted"), 3);
+    ck_assert_uint_eq(fh_counter_value("sessions.refused"), 0);
+    /* the three good senders just delivered frames: a fourth connection is refused */
+    int late = connect_port(t.port);
+    ck_assert(closed_by_server(late, 5000));
+    ck_assert_uint_eq(fh_counter_value("sessions.refused"), 1);
+    for (int i = 0; i < 3; i++) {
+        ck_assert(!closed_by_server(good[i], 20));
+        close(good[i]);
+    }
+    close(idle1);
+    close(idle2);
+    close(slow);
+    close(late);
+    ck_assert_uint_eq(fh_count(), 3);
+    stop_inst(&t);
+}
+END_TEST
+
+START_TEST(test_session_per_address)
+{
+    struct tinst t;
+    const char *kv[] = { "session.maxPerAddress", "2", "session.evictAfter", "0", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    int a = connect_port(t.port), b = connect_port(t.port);
+    for (int w = 0; w < 500 && sl_imtcp_session_count(t.inst) != 2; w++) {
+        sleep_ms(10);
+    }
+    int c = connect_port(t.port);
+    ck_assert(closed_by_server(c, 5000));
+    ck_assert_uint_eq(fh_counter_value("sessions.refused.peraddress"), 1);
+    ck_assert_uint_eq(fh_counter_value("sessions.refused"), 1);
+    ck_assert(strstr(fh_last_log, "session.maxPerAddress=2") != NULL);
+    send_all(a, "a\n", 2);
+    ck_assert_int_eq(fh_wait_count(1, 5000), 0);
+    close(a);
+    close(b);
+    close(c);
+    stop_inst(&t);
+}
+END_TEST
+
+/* session.idleTimeout closes a silent session; session.frameTimeout one whose frame stays
+ * incomplete (slowloris: a byte at a time, never a delimiter); steady senders stay. */
+START_TEST(test_session_timeouts)
+{
+    struct tinst t;
+    const char *kv[] = { "session.idleTimeout", "2", "session.frameTimeout", "1", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    int idle = connect_port(t.port);
+    int slow = connect_port(t.port);
+    int steady = connect_port(t.port);
+    for (int i = 0; i < 12; i++) {         /* 3.6 s */
+        send(slow, "x", 1, MSG_NOSIGNAL);
+        send_all(steady, "s\n", 2);
+        sleep_ms(300);
+    }
+    ck_assert(closed_by_server(slow, 10));
+    ck_assert(closed_by_server(idle, 10));
+    ck_assert(!closed_by_server(steady, 10));
+    ck_assert_uint_eq(fh_counter_value("sessions.timeout.frame"), 1);
+    ck_assert_uint_eq(fh_counter_value("sessions.timeout.idle"), 1);
+    close(idle);
+    close(slow);
+    close(steady);
+    stop_inst(&t);
+}
+END_TEST
+
+/* 1 MiB of random bytes (xorshift, fixed seed): framing errors galore. */
+static char *garbage_mib(void)
+{
+    size_t n = 1024 * 1024;
+    char *g = malloc(n);
+    ck_assert_ptr_nonnull(g);
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        g[i] = (char)(x >> 24);
+    }
+    return g;
+}
+
+/* Framing errors (issue 19): rsyslog logs each one (~170 lines per MiB of garbage); sluice
+ * logs the first three of a session, says that the rest are only counted, and closes the
+ * session after session.maxFramingErrors. */
+START_TEST(test_framing_error_limits)
+{
+    char *g = garbage_mib();
+    struct tinst t;
+    const char *kv[] = { "session.maxFramingErrors", "0", NULL };
+    ck_assert_int_eq(start_inst(&t, kv), 0);
+    int before = fh_log_count[SL_LOG_ERR] + fh_log_count[SL_LOG_WARNING];
+    int c = connect_port(t.port);
+    send_all(c, g, 1024 * 1024);
+    send_all(c, "\n<13>after garbage\n", 20);
+    for (int w = 0; w < 1000; w++) {
+        if (fh_count() > 0 && ends_with(fh_get(fh_count() - 1), "after garbage")) {
+            break;
+        }
+        sleep_ms(10);
+    }
+    ck_assert(ends_with(fh_get(fh_count() - 1), "after garbage"));
+    uint64_t errs = fh_counter_value("framing.errors");
+    int lines = fh_log_count[SL_LOG_ERR] + fh_log_count[SL_LOG_WARNING] - before;
+    ck_assert_msg(errs >= 50, "only %llu framing errors in 1 MiB of garbage",
+                  (unsigned long long)errs);
+    ck_assert_msg(lines <= 4, "%d log lines for %llu framing errors", lines,
+                  (unsigned long long)errs);
+    ck_assert(!closed_by_server(c, 20));
+    close(c);
+    stop_inst(&t);
+
+    /* the default closes the session after 100 framing errors */
+    uint64_t errs0 = fh_counter_value("framing.errors");
+    ck_assert_int_eq(start_inst(&t, NULL), 0);
+    c = connect_port(t.port);
+    (void)send(c, g, 1024 * 1024, MSG_NOSIGNAL);
+    ck_assert(closed_by_server(c, 5000));
+    ck_assert_uint_eq(fh_counter_value("sessions.closed.framing"), 1);
+    ck_assert_uint_eq(fh_counter_value("framing.errors") - errs0, 100);
+    close(c);
+    stop_inst(&t);
+    free(g);
 }
 END_TEST
 
@@ -690,6 +853,10 @@ static Suite *imtcp_suite(void)
     tcase_add_test(tc, test_discard_truncated_and_max_frame);
     tcase_add_test(tc, test_backpressure);
     tcase_add_test(tc, test_max_sessions);
+    tcase_add_test(tc, test_session_eviction);
+    tcase_add_test(tc, test_session_per_address);
+    tcase_add_test(tc, test_session_timeouts);
+    tcase_add_test(tc, test_framing_error_limits);
     tcase_add_test(tc, test_tls_refused);
     tcase_add_test(tc, test_stop_while_idle_sessions);
     tcase_add_test(tc, test_stop_drains_socket_buffers);

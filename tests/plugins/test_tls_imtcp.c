@@ -81,6 +81,8 @@ static char *pkf(const char *name)
 /* kv: NULL-terminated name/value pairs; "mod:" prefix = module parameter.  The TLS
  * defaults (mode 1, CA, server cert/key) come from global() settings like in a config
  * with DefaultNetstreamDriver*; kv can override them. */
+static const char *global_driver = "gtls";   /* NULL: no global DefaultNetstreamDriver */
+
 static int create_inst(struct tinst *t, const char *const *kv)
 {
     static const char *globals[10];
@@ -98,7 +100,8 @@ static int create_inst(struct tinst *t, const char *const *kv)
     globals[6] = "defaultNetstreamDriverKeyFile";
     globals[7] = key;
     globals[8] = NULL;
-    fh_globals = globals;
+    fh_globals = global_driver != NULL ? globals : globals + 2;
+    globals[1] = global_driver;
     t->mod = pt_new_block(PLUGIN->module_params, PLUGIN->mod_size);
     t->inst = pt_new_block(PLUGIN->inst_params, PLUGIN->inst_size);
     pt_set_param(PLUGIN->inst_params, t->inst, "port", "0");
@@ -684,6 +687,24 @@ START_TEST(test_imtls_defaults)
     ck_assert(!has_msg("plain text"));
     close(fd);
     stop_inst(&t);
+
+    /* TLS only: no global(DefaultNetstreamDriver="gtls") needed (issue 19), and a global
+     * "ptcp" (rsyslog's default, for imtcp) does not apply to it */
+    static const char *const drivers[] = { NULL, "ptcp" };
+    for (size_t i = 0; i < 2; i++) {
+        global_driver = drivers[i];
+        fh_reset();
+        start_inst(&t, NULL, 0);
+        ck_assert_int_eq(gnutls_send(t.port, NULL, "<13>imtls no global driver", NULL), 0);
+        ck_assert(wait_msg("imtls no global driver", 5000));
+        stop_inst(&t);
+    }
+    /* a plain driver named for the input itself is still an error */
+    global_driver = NULL;
+    const char *ptcp[] = { "streamDriver.name", "ptcp", NULL };
+    ck_assert_int_eq(create_inst(&t, ptcp), SL_ECONFIG);
+    destroy_failed(&t);
+    global_driver = "gtls";
 }
 END_TEST
 #endif

@@ -9,6 +9,10 @@
  * (for routing benchmarks).  With -i FILE the lines of FILE are sent verbatim instead
  * (one message per line).
  *
+ * After its last message a sender ends its side and waits (-W, default 10 s) for the
+ * receiver to close: a reset, a TLS alert, or a close before the receiver's TCP
+ * acknowledged every byte means the connection was refused and fails the run (see
+ * finish_conn; a receiver that keeps the connection open past -W is not a failure).
  * A connection the receiver closes or resets ends that sender (SIGPIPE is ignored); every
  * connection that failed, and with -v every connection, is reported on stderr as
  * "slflood: connection C: wrote W of N messages[, A acknowledged]" where W counts the
@@ -25,6 +29,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <gnutls/gnutls.h>
 #include <signal.h>
@@ -63,6 +68,7 @@ struct options {
     const char *cert;      /* -C FILE / -K FILE: TLS client certificate and key */
     const char *key;
     int verbose;
+    int close_wait;        /* -W SECS: how long to wait for the peer's close (default 10) */
 };
 
 struct sender {
@@ -74,12 +80,14 @@ struct sender {
     int err;               /* errno of the failed write, 0 if none */
     uint64_t bytes;        /* TCP: bytes the kernel took on this connection */
     long acked;            /* TCP, after a failure: messages the peer's TCP acknowledged, -1 unknown */
+    char why[160];         /* how the peer ended a failed connection ("" if not known) */
     pthread_t thread;
 };
 
 static struct options g_opt;
 static gnutls_certificate_credentials_t g_cred;
 static __thread gnutls_session_t t_tls;   /* this thread's TLS session (-t tls), or NULL */
+static __thread int t_bye_done;           /* finish_conn() sent close_notify already */
 static char g_stamp[64];
 static char *g_input_data;
 static size_t g_input_len;
@@ -109,7 +117,11 @@ static void usage(void)
             "  -i FILE    send each line of FILE verbatim (ignores -n/-c/-5/-s)\n"
             "  -P FILE    after the seq, a space and line (N mod lines) of FILE: realistic\n"
             "             MSG text (e.g. sshd lines) that still carries the seq\n"
-            "Exit 0 when everything was handed to the kernel, 1 on errors, 2 on usage.\n");
+            "  -W SECS    after sending, wait up to SECS (default 10) for the receiver to\n"
+            "             close: a reset, a TLS alert or a close before it acknowledged\n"
+            "             every byte is a failure (a refused connection)\n"
+            "Exit 0 when everything was sent and the receiver acknowledged it and closed\n"
+            "normally (or did not close within -W), 1 on errors or refusals, 2 on usage.\n");
     exit(2);
 }
 
@@ -133,7 +145,8 @@ static void parse_args(int argc, char **argv)
     g_opt.conns = 1;
     g_opt.host = "slhost";
     g_opt.tag = "slflood";
-    while ((c = getopt(argc, argv, "p:t:n:c:r:5s:j:H:a:i:vA:C:K:P:")) != -1) {
+    g_opt.close_wait = 10;
+    while ((c = getopt(argc, argv, "p:t:n:c:r:5s:j:H:a:i:vA:C:K:P:W:")) != -1) {
         switch (c) {
         case 'p': g_opt.port = (int)parse_long(optarg, 1, 65535); break;
         case 't':
@@ -163,6 +176,7 @@ static void parse_args(int argc, char **argv)
         case 'C': g_opt.cert = optarg; break;
         case 'K': g_opt.key = optarg; break;
         case 'P': g_opt.payload = optarg; break;
+        case 'W': g_opt.close_wait = (int)parse_long(optarg, 0, 3600); break;
         default: usage();
         }
     }
@@ -355,11 +369,101 @@ static int open_socket(void)
 static void close_conn(int fd)
 {
     if (t_tls != NULL) {
-        gnutls_bye(t_tls, GNUTLS_SHUT_WR);
+        if (!t_bye_done) {
+            gnutls_bye(t_tls, GNUTLS_SHUT_WR);
+        }
         gnutls_deinit(t_tls);
         t_tls = NULL;
     }
+    t_bye_done = 0;
     close(fd);
+}
+
+/* After the last write (TCP, octet, TLS): end our side (FIN, or close_notify then FIN) and
+ * wait up to -W seconds for the receiver to close.  A receiver that took everything closes
+ * after reading our end: end of stream (or close_notify), every byte acknowledged by its
+ * TCP.  A refusal shows as a reset, a TLS alert (TLS 1.3 refuses a client certificate only
+ * after the client's handshake is done, so the writes "succeed"), or a close before its
+ * TCP acknowledged what we wrote (a connection accepted and closed at once: the kernel
+ * took the writes, the receiver never read them).  Returns 0, or -1 with why filled.
+ * No close within the wait is not a failure (a receiver may keep a session open). */
+static int finish_conn(int fd, char *why, size_t whylen)
+{
+    int tls_closed = 0, eof = 0;
+    if (t_tls != NULL) {
+        int rc;
+        do {
+            rc = gnutls_bye(t_tls, GNUTLS_SHUT_WR);
+        } while (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED);
+        t_bye_done = 1;
+        if (rc < 0) {
+            snprintf(why, whylen, "TLS close: %s", gnutls_strerror(rc));
+            return -1;
+        }
+    }
+    if (shutdown(fd, SHUT_WR) != 0) {
+        snprintf(why, whylen, "shutdown: %s", strerror(errno));
+        return -1;
+    }
+    double end = now_sec() + g_opt.close_wait;
+    char buf[4096];
+    while (!eof) {
+        double left = end - now_sec();
+        if (left <= 0) {
+            return 0;   /* still open: nothing says it was refused */
+        }
+        int pending = t_tls != NULL && gnutls_record_check_pending(t_tls) > 0;
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        if (!pending && poll(&pfd, 1, (int)(left * 1000) + 1) <= 0) {
+            continue;
+        }
+        if (t_tls != NULL) {
+            ssize_t n = gnutls_record_recv(t_tls, buf, sizeof buf);
+            if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED || n > 0
+                || n == GNUTLS_E_REHANDSHAKE) {
+                continue;
+            }
+            if (n == 0) {
+                tls_closed = 1;
+                eof = 1;
+            } else if (n == GNUTLS_E_PREMATURE_TERMINATION) {
+                eof = 1;     /* TCP end without close_notify: judged by the TCP state */
+            } else {
+                if (n == GNUTLS_E_FATAL_ALERT_RECEIVED || n == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+                    snprintf(why, whylen, "TLS alert from the receiver: %s",
+                             gnutls_alert_get_name(gnutls_alert_get(t_tls)));
+                } else {
+                    snprintf(why, whylen, "TLS: %s", gnutls_strerror((int)n));
+                }
+                return -1;
+            }
+        } else {
+            ssize_t n = recv(fd, buf, sizeof buf, 0);
+            if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) {
+                continue;
+            }
+            if (n < 0) {
+                snprintf(why, whylen, "%s by the receiver",
+                         errno == ECONNRESET ? "reset" : strerror(errno));
+                return -1;
+            }
+            eof = 1;
+        }
+    }
+    (void)tls_closed;
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err != 0) {
+        snprintf(why, whylen, "%s by the receiver", err == ECONNRESET ? "reset" : strerror(err));
+        return -1;
+    }
+    int outq = 0;
+    if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq > 1) {
+        /* our FIN itself takes one unit of the queue until it is acknowledged */
+        snprintf(why, whylen, "closed by the receiver before it acknowledged %d bytes", outq);
+        return -1;
+    }
+    return 0;
 }
 
 /* Writes len bytes (through this thread's TLS session, if any); on an error returns -1 with
@@ -566,6 +670,13 @@ static void *run_generated(void *arg)
             s->sent += in_buf;
         }
     }
+    if (!s->failed && g_opt.transport != T_UDP && finish_conn(fd, s->why, sizeof s->why) != 0) {
+        int outq = -1;
+        if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq >= 0 && (uint64_t)outq <= s->bytes) {
+            s->acked = frames_within(s->id, s->bytes - (uint64_t)outq, s->count);
+        }
+        s->failed = 1;
+    }
 out:
     free(buf);
     free(msg);
@@ -663,6 +774,11 @@ static int run_input(void)
         pos += len + (nl != NULL ? 1 : 0);
     }
     free(framed);
+    char why[160] = "";
+    if (rc == 0 && g_opt.transport != T_UDP && finish_conn(fd, why, sizeof why) != 0) {
+        fprintf(stderr, "slflood: %s\n", why);
+        rc = 1;
+    }
     close_conn(fd);
     if (g_opt.verbose) {
         fprintf(stderr, "slflood: sent %ld lines from %s\n", sent, g_opt.input);
@@ -717,9 +833,10 @@ int main(int argc, char **argv)
             if (s[i].acked >= 0) {
                 snprintf(ack, sizeof ack, ", %ld acknowledged", s[i].acked);
             }
-            fprintf(stderr, "slflood: connection %d: wrote %ld of %ld messages%s%s%s\n", i,
+            fprintf(stderr, "slflood: connection %d: wrote %ld of %ld messages%s%s%s%s%s\n", i,
                     s[i].sent, s[i].count, ack, s[i].err != 0 ? ": " : "",
-                    s[i].err != 0 ? strerror(s[i].err) : "");
+                    s[i].err != 0 ? strerror(s[i].err) : "", s[i].why[0] != '\0' ? ": " : "",
+                    s[i].why);
         }
     }
     double secs = now_sec() - start;

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdint.h>
 #include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -832,6 +833,57 @@ START_TEST(test_lazy_fromhost_threads)
 }
 END_TEST
 
+/* The message-block pool (issue 19): bursts used to stay in the global stacks (up to
+ * ~285 MB over all size classes); now at most 16 MiB in all, and a trim gives back the
+ * stacks not used since the previous trim.  Sanitizer builds do not pool: only the
+ * accounting is checked there. */
+static void *pool_burst(void *arg)
+{
+    size_t len = (size_t)(uintptr_t)arg;
+    enum { N = 20000 };
+    static char raw[2048];
+    memset(raw, 'x', sizeof raw);
+    struct sl_msg **v = malloc(N * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    for (int i = 0; i < N; i++) {
+        v[i] = sl_msg_new(raw, len);
+    }
+    for (int i = 0; i < N; i++) {
+        sl_msg_unref(v[i]);
+    }
+    free(v);
+    return NULL;
+}
+
+START_TEST(test_pool_cap_and_trim)
+{
+    /* bursts in four size classes, each freed by its own thread: 80,000 blocks of up to
+     * 2 KiB (~90 MB) pass through the pool */
+    static const size_t lens[] = { 100, 700, 1300, 1800 };
+    for (size_t i = 0; i < 4; i++) {
+        pthread_t th;
+        ck_assert_int_eq(pthread_create(&th, NULL, pool_burst, (void *)(uintptr_t)lens[i]), 0);
+        pthread_join(th, NULL);
+    }
+    size_t kept = sl_msg_pool_bytes();
+    ck_assert_msg(kept <= (16u << 20), "pool keeps %zu bytes", kept);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+    ck_assert_msg(kept >= (8u << 20), "pool keeps only %zu bytes: not pooling?", kept);
+#endif
+    /* the first trim sees the classes in use since the last one and keeps them ... */
+    ck_assert_uint_eq(sl_msg_pool_trim(0), 0);
+    ck_assert_uint_eq(sl_msg_pool_bytes(), kept);
+    /* ... the next one, with no traffic in between, frees them */
+    size_t freed = sl_msg_pool_trim(0);
+    ck_assert_uint_eq(freed, kept);
+    ck_assert_uint_eq(sl_msg_pool_bytes(), 0);
+    /* the pool still works after a trim */
+    pool_burst((void *)(uintptr_t)300);
+    (void)sl_msg_pool_trim(1);
+    ck_assert_uint_eq(sl_msg_pool_bytes(), 0);
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
     Suite *s = suite_create("msg");
@@ -856,6 +908,7 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, test_fromhost_dns);
     tcase_add_test(tc, test_lazy_fromhost_threads);
     tcase_add_test(tc, test_local_hostname_override);
+    tcase_add_test(tc, test_pool_cap_and_trim);
     suite_add_tcase(s, tc);
     return s;
 }

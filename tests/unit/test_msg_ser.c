@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +200,42 @@ START_TEST(repaired_raw_is_not_repaired_twice)
     sl_buf_free(&b);
     sl_msg_unref(c2);
     sl_msg_unref(m);
+/* The probe's fuzz finding (issue 19): a 59-byte spool record of a local message without
+ * tag or fromhost; serializing what it restores passed (NULL, 0) to memcpy (UBSan:
+ * "null pointer passed as argument 2").  Run under --enable-sanitizers to see the UB; here
+ * the record must restore, serialize again and restore to the same bytes. */
+START_TEST(fuzz_local_record_without_tag)
+{
+    /* the probe's bytes with flags 0x02 (local) for its 0x06: bit 2 now marks a version-2
+     * record with header fields, which this one is not */
+    static const char hex[] = "01020000d14c156b0008000000000000000000000000000000000000000000"
+                              "000000000009ff0800000000000000000800000000ff747869640000";
+    unsigned char rec[sizeof hex / 2];
+    size_t n = 0;
+    for (size_t i = 0; hex[i] != '\0' && hex[i + 1] != '\0'; i += 2) {
+        unsigned v;
+        ck_assert_int_eq(sscanf(hex + i, "%2x", &v), 1);
+        rec[n++] = (unsigned char)v;
+    }
+    ck_assert_uint_eq(n, 59);
+    struct sl_msg *m = sl_msg_deserialize(rec, n, NULL, 0, intern, NULL);
+    ck_assert_ptr_nonnull(m);
+    struct sl_buf b = { 0 }, b2 = { 0 };
+    ck_assert_int_eq(sl_msg_serialize(m, NULL, &b), 0);
+    struct sl_msg *m2 = sl_msg_deserialize(b.p, b.len, NULL, 0, intern, NULL);
+    ck_assert_ptr_nonnull(m2);
+    ck_assert_int_eq(sl_msg_serialize(m2, NULL, &b2), 0);
+    ck_assert_uint_eq(b.len, b2.len);
+    ck_assert(memcmp(b.p, b2.p, b.len) == 0);
+    /* empty appends from NULL are no-ops */
+    struct sl_buf e = { 0 };
+    ck_assert_int_eq(sl_buf_append(&e, NULL, 0), 0);
+    ck_assert_uint_eq(e.len, 0);
+    sl_buf_free(&e);
+    sl_buf_free(&b);
+    sl_buf_free(&b2);
+    sl_msg_unref(m);
+    sl_msg_unref(m2);
 }
 END_TEST
 
@@ -211,6 +248,7 @@ int main(void)
     tcase_add_test(t, internal_messages_keep_their_priority);
     tcase_add_test(t, malformed_records_are_refused);
     tcase_add_test(t, repaired_raw_is_not_repaired_twice);
+    tcase_add_test(t, fuzz_local_record_without_tag);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

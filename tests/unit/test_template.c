@@ -777,6 +777,78 @@ START_TEST(test_dump)
 }
 END_TEST
 
+/* dynaFile confinement (issue 19): a confined view renders property values so that they
+ * cannot add path segments or climb out of the directory; constants and properties with
+ * their own secpath option are left as they are; empty values stay empty. */
+static char *render_t(const struct sl_template *t, struct sl_msg *m)
+{
+    struct sl_buf out = { 0 };
+    ck_assert_int_eq(sl_template_render(t, m, &out), 0);
+    return out.p != NULL ? out.p : sl_xstrdup("");
+}
+
+START_TEST(test_confined_view)
+{
+    static const struct {
+        const char *host, *want;
+    } cases[] = {
+        { "../../tmp/x", "/var/log/r/.._.._tmp_x/f.log" },
+        { "..", "/var/log/r/_/f.log" },
+        { ".", "/var/log/r/_/f.log" },
+        { "/etc", "/var/log/r/_etc/f.log" },
+        { "a//b", "/var/log/r/a__b/f.log" },
+        { "...", "/var/log/r/.../f.log" },
+        { "", "/var/log/r//f.log" },
+        { "host1", "/var/log/r/host1/f.log" },
+    };
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_tpl_err err = { "" };
+    const struct sl_template *t = sl_tpl_add_string(r, "dyn", "/var/log/r/%hostname%/f.log",
+                                                    NULL, &err);
+    ck_assert_ptr_nonnull(t);
+    const char *first = NULL;
+    ck_assert_uint_eq(sl_tpl_unconfined(t, &first), 1);
+    ck_assert_str_eq(first, "hostname");
+    const struct sl_template *v = sl_tpl_confined(r, t);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_ne(v, t);
+    ck_assert_ptr_eq(sl_tpl_confined(r, t), v);        /* one view per template */
+    ck_assert_ptr_eq(sl_tpl_confined(r, v), v);        /* a view is already confined */
+    ck_assert_ptr_eq(sl_tpl_find(r, "dyn"), t);        /* the name finds the original */
+    ck_assert_str_eq(sl_template_name(v), "dyn");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sl_msg *m = hand_msg("x");
+        m->hostname = (struct sl_str){ cases[i].host, strlen(cases[i].host) };
+        char *got = render_t(v, m);
+        ck_assert_msg(strcmp(got, cases[i].want) == 0, "host '%s': got '%s' want '%s'",
+                      cases[i].host, got, cases[i].want);
+        free(got);
+        /* the original is unchanged (it may be used for other output too) */
+        got = render_t(t, m);
+        char want[128];
+        snprintf(want, sizeof want, "/var/log/r/%s/f.log", cases[i].host);
+        ck_assert_str_eq(got, want);
+        free(got);
+        sl_msg_unref(m);
+    }
+    /* a NUL inside a value ends it before confinement: "..\0x" cannot become ".." later */
+    struct sl_msg *m = hand_msg("..\0x");
+    m->msg = (struct sl_str){ "..\0x", 4 };
+    const struct sl_template *tm = sl_tpl_confined(
+        r, sl_tpl_add_string(r, "dynmsg", "/d/%msg%/f", NULL, &err));
+    char *got = render_t(tm, m);
+    ck_assert_str_eq(got, "/d/_/f");
+    free(got);
+    sl_msg_unref(m);
+    /* explicit secpath options are kept (rsyslog's secpath-replace: empty becomes "_") */
+    t = sl_tpl_add_string(r, "sp", "/d/%hostname:::secpath-replace%/f", NULL, &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(sl_tpl_unconfined(t, NULL), 0);
+    ck_assert_ptr_eq(sl_tpl_confined(r, t), t);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
 static Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -791,6 +863,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_compile_errors);
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_dump);
+    tcase_add_test(tc, test_confined_view);
     suite_add_tcase(s, tc);
     return s;
 }
