@@ -163,6 +163,13 @@ int sl_parser_objs_check(struct sl_cnf *cnf, const struct sl_parser_mod *mods, s
                 errs++;
                 continue;
             }
+            if (pm->pl->inst_params == NULL) {
+                sl_cfg_error(&o->loc, "parser module '%s' does not support parser() statement",
+                             type);
+                errs++;
+                mark_used(o->kv);
+                continue;
+            }
         }
         if (pm == NULL) {
             struct pm3164_conf pc;

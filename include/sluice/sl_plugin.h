@@ -540,7 +540,9 @@ struct sl_plugin {
     /* ABI 1.5: parsers (SL_PARSER) */
     const struct sl_parser_ops *parser;
     /* The name of the instance that loading the module makes, for parser chains:
-     * "rsyslog.lastline".  NULL: no default instance (parser() objects only). */
+     * "rsyslog.lastline".  NULL: no default instance (parser() objects only).  A parser
+     * whose inst_params is NULL makes only that instance: parser(type=...) is refused, as
+     * rsyslog refuses it for modules without parser instances (pmlastmsg). */
     const char *parser_name;
 };
 

@@ -28,10 +28,6 @@ struct aix_inst {
     const struct sl_host *h;
 };
 
-static const struct sl_param inst_params[] = {
-    SL_PARAM_END
-};
-
 static int aix_create(void *inst, void *modconf, const struct sl_host *h,
                       const struct sl_parser_env *env, const char *name)
 {
@@ -102,7 +98,7 @@ static const struct sl_parser_ops aix_ops = {
 SL_PLUGIN_DEFINE(pmaixforwardedfrom) = {
     SL_PLUGIN_HEADER(pmaixforwardedfrom),
     .kinds = SL_PARSER,
-    .inst_params = inst_params,
+    .inst_params = NULL,    /* no parser() instances, as rsyslog's (no newParserInst) */
     .inst_size = sizeof(struct aix_inst),
     .parser = &aix_ops,
     .parser_name = "rsyslog.aixforwardedfrom",

@@ -27,10 +27,6 @@ struct cn_inst {
     const struct sl_host *h;
 };
 
-static const struct sl_param inst_params[] = {
-    SL_PARAM_END
-};
-
 static int cn_create(void *inst, void *modconf, const struct sl_host *h,
                      const struct sl_parser_env *env, const char *name)
 {
@@ -102,7 +98,7 @@ static const struct sl_parser_ops cn_ops = {
 SL_PLUGIN_DEFINE(pmcisconames) = {
     SL_PLUGIN_HEADER(pmcisconames),
     .kinds = SL_PARSER,
-    .inst_params = inst_params,
+    .inst_params = NULL,    /* no parser() instances, as rsyslog's (no newParserInst) */
     .inst_size = sizeof(struct cn_inst),
     .parser = &cn_ops,
     .parser_name = "rsyslog.cisconames",

@@ -28,10 +28,6 @@ struct lm_inst {
     const struct sl_host *h;
 };
 
-static const struct sl_param inst_params[] = {
-    SL_PARAM_END
-};
-
 #define OPENING "last message repeated "
 #define CLOSING " times"
 
@@ -89,7 +85,7 @@ static const struct sl_parser_ops lm_ops = {
 SL_PLUGIN_DEFINE(pmlastmsg) = {
     SL_PLUGIN_HEADER(pmlastmsg),
     .kinds = SL_PARSER,
-    .inst_params = inst_params,
+    .inst_params = NULL,    /* no parser() instances, as rsyslog's (no newParserInst) */
     .inst_size = sizeof(struct lm_inst),
     .parser = &lm_ops,
     .parser_name = "rsyslog.lastline",
