@@ -70,6 +70,8 @@ struct sl_global_conf {
     char *local_hostname;
     int preserve_fqdn;
     int enable_dns;
+    int dns_ttl_enable;          /* reverseLookup.cache.ttl.enable */
+    int64_t dns_ttl;             /* reverseLookup.cache.ttl.default (s) */
     int escape_cc;
     char *cc_prefix;
     int drop_trailing_lf;

@@ -108,7 +108,10 @@ enum sl_ptype {
 enum {
     SL_P_REQUIRED = 1u << 0,
     SL_P_DEPRECATED = 1u << 1,
-    SL_P_SECRET = 1u << 2 /* never printed in dumps or logs */
+    SL_P_SECRET = 1u << 2, /* never printed in dumps or logs */
+    SL_P_IGNORED = 1u << 3 /* accepted for rsyslog compatibility, without effect: the core
+                            * checks the value's type and warns with FILE:LINE when it is
+                            * set; the field keeps its default */
 };
 
 struct sl_strarr {
