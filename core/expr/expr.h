@@ -63,4 +63,9 @@ struct fjson_object *sl_expr_eval_json(const struct sl_expr *e, struct sl_msg *m
 /* Evaluate to a string (malloc'd, NUL-terminated; caller frees). */
 char *sl_expr_eval_str(const struct sl_expr *e, struct sl_msg *m);
 
+/* HUP: reload every bound lookup table whose lookup_table() has reloadOnHUP on (the
+ * default), as rsyslog does; a table that fails to load keeps its contents (logged).
+ * Returns the number of failures.  Thread-safe with lookup() running. */
+int sl_lookup_reload_all(void);
+
 #endif
