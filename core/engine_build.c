@@ -1156,5 +1156,6 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
         }
     }
     build_inputs(e);
+    sl_report_rsyslog_queue_files(e);   /* core/takeover.c */
     return e;
 }
