@@ -6,6 +6,8 @@
 # (FILE:LINE: error|warning: ...) for all of them, in order, must equal
 # tests/diff/params/expected.
 #
+# Unknown modules are rejected by both; sluiced names the alternative or the plugin meant
+# (PLUGINDIR stands for the plugin directory in the golden file).
 # A case file holds one config; every case also gets one working action (rsyslog fails a
 # config without any).  Run from the case's scratch directory with a relative file name, so
 # FILE:LINE is stable.  The outputs of accepted values are compared with rsyslogd's in the
@@ -38,7 +40,8 @@ for f in "$DIR"/cases/*.conf; do
                 { cat "$d/sl.out" >&2; fail "$name: no FILE:LINE error from sluiced"; } ;;
         *) fail "$name: first line must be '# accept' or '# reject'" ;;
     esac
-    grep -E "^(sluiced: )?$name\\.conf:[0-9]+: (error|warning): " "$d/sl.out" >> "$T/got"
+    grep -E "^(sluiced: )?$name\\.conf:[0-9]+: (error|warning): " "$d/sl.out" |
+        sed "s|$SLUICE_PLUGIN_DIR|PLUGINDIR|g" >> "$T/got"
     n=$((n + 1))
 done
 [ "$n" -gt 0 ] || fail "no cases in $DIR/cases"
