@@ -323,6 +323,13 @@ static void build_globals(struct sl_engine *e)
         }
         sl_params_free(global_params, &tmp);
         sl_params_check_unused(o->kv, "global()", global_accepted);
+        struct sl_kv *pk = sl_kv_find(o->kv, "parser.controlCharacterEscapePrefix");
+        const char *pv = pk != NULL && !pk->is_array ? pk->str : NULL;
+        if (pv != NULL && strlen(pv) != 1) {
+            /* rsyslog's eCmdHdlrGetChar, in both dialects */
+            sl_cfg_error(&pk->loc, "global(): parameter 'parser.controlCharacterEscapePrefix' "
+                         "must contain exactly one character but contains %zu", strlen(pv));
+        }
         first = 0;
     }
     if (first) {
