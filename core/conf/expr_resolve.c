@@ -162,6 +162,15 @@ static void bind_stmts(struct bind_ctx *b, struct sl_stmt *s)
         case SL_ST_CALL:
             bind_expr(b, s->u.call.expr);
             break;
+        case SL_ST_RELOAD_LOOKUP:
+            if (b->tb == NULL && s->u.reload.lt == NULL) {
+                struct sl_lookup *t = bind_find(b, s->u.reload.table, &s->loc);
+                if (t != NULL) {
+                    atomic_fetch_add(&t->refs, 1);
+                    s->u.reload.lt = t;
+                }
+            }
+            break;
         default:
             break;
         }

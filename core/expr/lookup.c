@@ -78,6 +78,27 @@ void lookup_register(struct sl_lookup *t, const char *file, int reload_on_hup)
     pthread_mutex_unlock(&reg_lock);
 }
 
+/* Put n's contents into t (under t's write lock) and free t's old ones with n. */
+static void lookup_swap(struct sl_lookup *t, struct sl_lookup *n)
+{
+    pthread_rwlock_wrlock(&t->lock);
+    int ty = t->type;
+    char *nm = t->nomatch;
+    size_t cnt = t->n;
+    struct lt_entry *e = t->e;
+    t->type = n->type;
+    t->nomatch = n->nomatch;
+    t->n = n->n;
+    t->e = n->e;
+    pthread_rwlock_unlock(&t->lock);
+    n->type = ty;
+    n->nomatch = nm;
+    n->n = cnt;
+    n->e = e;
+    n->refs = 1;
+    lookup_unref(n);   /* the old contents */
+}
+
 int sl_lookup_reload_all(void)
 {
     int failed = 0;
@@ -91,26 +112,43 @@ int sl_lookup_reload_all(void)
             failed++;   /* reported; the table keeps its contents */
             continue;
         }
-        pthread_rwlock_wrlock(&t->lock);
-        int ty = t->type;
-        char *nm = t->nomatch;
-        size_t cnt = t->n;
-        struct lt_entry *e = t->e;
-        t->type = n->type;
-        t->nomatch = n->nomatch;
-        t->n = n->n;
-        t->e = n->e;
-        pthread_rwlock_unlock(&t->lock);
-        n->type = ty;
-        n->nomatch = nm;
-        n->n = cnt;
-        n->e = e;
-        n->refs = 1;
-        lookup_unref(n);   /* the old contents */
-        sl_log(SL_LOG_INFO, "lookup", "lookup table '%s' reloaded from '%s'", t->name, t->file);
+        lookup_swap(t, n);
+        sl_log(SL_LOG_INFO, "lookup", "lookup table '%s' reloaded from file '%s'", t->name, t->file);
     }
     pthread_mutex_unlock(&reg_lock);
     return failed;
+}
+
+int sl_lookup_reload(void *p, const char *stub)
+{
+    struct sl_lookup *t = p;
+    if (t == NULL || t->file == NULL) {
+        return -1;
+    }
+    struct sl_lookup *n = lookup_load(t->name, t->file, NULL);
+    if (n == NULL) {
+        if (stub == NULL) {
+            return -1;
+        }
+        /* rsyslog's stub: an empty table whose nomatch is the stub value */
+        n = sl_xcalloc(1, sizeof(*n));
+        pthread_rwlock_init(&n->lock, NULL);
+        n->name = sl_xstrdup(t->name);
+        n->type = LT_STRING;
+        n->nomatch = sl_xstrdup(stub);
+        lookup_swap(t, n);
+        sl_log(SL_LOG_WARNING, "lookup", "lookup table '%s' stubbed with value '%s'"
+               , t->name, stub);
+        return -1;
+    }
+    lookup_swap(t, n);
+    sl_log(SL_LOG_INFO, "lookup", "lookup table '%s' reloaded from file '%s'", t->name, t->file);
+    return 0;
+}
+
+void sl_lookup_release(void *t)
+{
+    lookup_unref(t);
 }
 
 /* A load error: at config time with the lookup_table()'s FILE:LINE, at a reload (loc NULL)
@@ -291,7 +329,8 @@ void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
     if (t->type == LT_STRING) {
         char *key = val_cstr(&k, NULL);
         struct lt_entry probe = { key, 0, NULL };
-        const struct lt_entry *hit = bsearch(&probe, t->e, t->n, sizeof(*t->e), lt_cmp);
+        const struct lt_entry *hit =
+            t->n > 0 ? bsearch(&probe, t->e, t->n, sizeof(*t->e), lt_cmp) : NULL;
         if (hit != NULL) {
             res = hit->val;
         }
