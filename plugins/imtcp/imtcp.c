@@ -288,7 +288,7 @@ static const struct sl_param mod_params[] = {
       NULL, NULL, "$InputTCPServerStreamDriverAuthMode", NULL },
     { "StreamDriver.CheckExtendedKeyPurpose", SL_PT_BOOL, 0, MOFF(sd_check_eku), "off", NULL,
       NULL, NULL },
-    { "StreamDriver.PrioritizeSAN", SL_PT_BOOL, 0, MOFF(sd_prioritize_san), "off", NULL, NULL,
+    { "StreamDriver.PrioritizeSAN", SL_PT_BOOL, SL_P_IGNORED, MOFF(sd_prioritize_san), "off", NULL, NULL,
       NULL },
     { "StreamDriver.TlsVerifyDepth", SL_PT_POSINT, 0, MOFF(sd_verify_depth), "0", NULL, NULL,
       NULL },
@@ -298,7 +298,7 @@ static const struct sl_param mod_params[] = {
     { "StreamDriver.PermitExpiredCerts", SL_PT_ENUM, 0, MOFF(sd_permit_expired), "off",
       sl_tls_permit_expired_enum, NULL, NULL },
 #ifdef SL_IMPTCP
-    { "threads", SL_PT_POSINT, 0, MOFF(worker_threads), "2", NULL, NULL, NULL },
+    { "threads", SL_PT_POSINT, SL_P_IGNORED, MOFF(worker_threads), "2", NULL, NULL, NULL },
     { "processOnPoller", SL_PT_BOOL, SL_P_IGNORED, MOFF(process_on_poller), "on", NULL, NULL, NULL },
 #endif
     SL_PARAM_END
@@ -344,7 +344,7 @@ static const struct sl_param inst_params[] = {
     { "streamDriver.authMode", SL_PT_STRING, 0, IOFF(sd_authmode), NULL, NULL, NULL, NULL },
     { "streamDriver.CheckExtendedKeyPurpose", SL_PT_ENUM, 0, IOFF(sd_check_eku), "inherit",
       tri_enum, NULL, NULL },
-    { "streamDriver.PrioritizeSAN", SL_PT_ENUM, 0, IOFF(sd_prioritize_san), "inherit",
+    { "streamDriver.PrioritizeSAN", SL_PT_ENUM, SL_P_IGNORED, IOFF(sd_prioritize_san), "inherit",
       tri_enum, NULL, NULL },
     { "streamDriver.TlsVerifyDepth", SL_PT_POSINT, 0, IOFF(sd_verify_depth), "0", NULL, NULL,
       NULL },

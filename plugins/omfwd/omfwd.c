@@ -255,7 +255,7 @@ static const struct sl_param omfwd_inst_params[] = {
     { "StreamDriver.KeyFile", SL_PT_STRING, 0, FO(strm_key_file), NULL, NULL, NULL, "" },
     { "StreamDriver.CheckExtendedKeyPurpose", SL_PT_BOOL, 0, FO(strm_check_eku), "off", NULL,
       NULL, "require serverAuth in the server certificate" },
-    { "StreamDriver.PrioritizeSAN", SL_PT_BOOL, 0, FO(strm_prioritize_san), "off", NULL, NULL,
+    { "StreamDriver.PrioritizeSAN", SL_PT_BOOL, SL_P_IGNORED, FO(strm_prioritize_san), "off", NULL, NULL,
       "accepted (names are always taken from the SAN first)" },
     { "StreamDriver.TlsVerifyDepth", SL_PT_POSINT, 0, FO(strm_verify_depth), "0", NULL, NULL,
       "maximum certificate chain depth" },
