@@ -1,10 +1,10 @@
 #!/bin/bash
 # params.sh - rsyslog's parameter types, accepted and rejected alike: every config in
-# tests/diff/params/cases goes through `rsyslogd -N1` and `sluiced -N1`; both must agree
+# tests/diff/param-types/cases goes through `rsyslogd -N1` and `sluiced -N1`; both must agree
 # with the verdict its first line states ("# accept" or "# reject"), so a file sluice
 # accepts does not fail on rsyslog and the other way round.  The diagnostics sluiced prints
 # (FILE:LINE: error|warning: ...) for all of them, in order, must equal
-# tests/diff/params/expected.
+# tests/diff/param-types/expected.
 #
 # Unknown modules are rejected by both; sluiced names the alternative or the plugin meant
 # (PLUGINDIR stands for the plugin directory in the golden file).
@@ -16,7 +16,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 setup
 [ -x "$RSYSLOGD" ] || fail "$RSYSLOGD not installed"
-DIR=$top_srcdir/tests/diff/params
+DIR=$top_srcdir/tests/diff/param-types
 n=0
 : > "$T/got"
 for f in "$DIR"/cases/*.conf; do
