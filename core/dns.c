@@ -7,8 +7,10 @@
  * Ownership: sl_dns_fromhost() returns a malloc'd string the caller owns; cached names are
  * the cache's.
  *
- * Concurrency & locking: the cache is one fixed table under one mutex, 24 h time to live;
- * the lookup itself runs outside the lock.  The DNS switch (global net.enableDNS,
+ * Concurrency & locking: the cache is one fixed table under one mutex (256 entries, the
+ * oldest replaced first); entries live for ever unless global(reverseLookup.cache.ttl.enable
+ * ="on"), then reverseLookup.cache.ttl.default seconds (24 h), as in rsyslog's dnscache.c;
+ * both settings are atomics.  The lookup itself runs outside the lock.  The DNS switch (global net.enableDNS,
  * sl_msg_set_dns) is atomic.  The local host name is set before threads start
  * (sl_set_local_hostname) or computed once under pthread_once, the local domain likewise.
  */
@@ -76,7 +78,6 @@ void sl_msg_set_dns(int on)
  * the local domain, cut there (rsyslog's default preserveFQDN="off").
  * ------------------------------------------------------------------------------------- */
 #define DNS_CACHE_SLOTS 256
-#define DNS_TTL_SECONDS (24 * 3600)
 
 struct dns_entry {
     struct sockaddr_storage addr;
@@ -86,6 +87,9 @@ struct dns_entry {
 };
 
 static atomic_int dns_on = 1;
+static atomic_int ttl_enabled;                        /* rsyslog's default: off */
+static _Atomic int64_t ttl_seconds = 24 * 3600;
+static atomic_ulong n_resolved;                       /* resolve() calls (tests) */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dns_entry cache[DNS_CACHE_SLOTS];
 static unsigned cache_next;
@@ -133,6 +137,17 @@ int sl_dns_enabled(void)
     return atomic_load(&dns_on);
 }
 
+void sl_dns_set_cache_ttl(int enable, int64_t seconds)
+{
+    atomic_store(&ttl_enabled, enable ? 1 : 0);
+    atomic_store(&ttl_seconds, seconds < 0 ? 0 : seconds);
+}
+
+unsigned long sl_dns_lookup_count(void)
+{
+    return atomic_load(&n_resolved);
+}
+
 static char *numeric(const struct sockaddr *sa, socklen_t len)
 {
     char host[NI_MAXHOST];
@@ -163,6 +178,7 @@ static int same_addr(const struct sockaddr_storage *a, socklen_t alen,
 
 static char *resolve(const struct sockaddr *sa, socklen_t len)
 {
+    atomic_fetch_add(&n_resolved, 1);
     char host[NI_MAXHOST];
     if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) != 0) {
         return numeric(sa, len);
@@ -193,11 +209,14 @@ char *sl_dns_fromhost(const struct sockaddr *sa, socklen_t len)
         return numeric(sa, len);
     }
     time_t now = time(NULL);
+    const int ttl_on = atomic_load(&ttl_enabled);
+    const int64_t ttl = atomic_load(&ttl_seconds);
     pthread_mutex_lock(&cache_lock);
     for (unsigned i = 0; i < DNS_CACHE_SLOTS; i++) {
         struct dns_entry *e = &cache[i];
+        /* rsyslog: valid until added + ttl, and only when the TTL is enabled */
         if (e->name != NULL && same_addr(&e->addr, e->len, sa, len) &&
-            now - e->added < DNS_TTL_SECONDS) {
+            (!ttl_on || (int64_t)(now - e->added) < ttl)) {
             char *r = sl_xstrdup(e->name);
             pthread_mutex_unlock(&cache_lock);
             return r;

@@ -23,6 +23,7 @@
 #include "log.h"
 
 #include "engine_int.h"
+#include "expr/expr.h"
 #include "flight.h"
 
 static void *input_main(void *arg)
@@ -182,6 +183,7 @@ int sl_engine_start(struct sl_engine *e)
 
 void sl_engine_hup(struct sl_engine *e)
 {
+    sl_lookup_reload_all();   /* lookup tables, as rsyslog's HUP does */
     for (size_t i = 0; i < e->ninputs; i++) {
         struct sl_input_ctx *ctx = e->inputs[i];
         const struct sl_plugin *pl = ctx->mod->pl;

@@ -35,9 +35,13 @@ static const char *const unknown_module_modes[] = { "error", "warn", NULL };
 const struct sl_param global_params[] = {
     { "workDirectory", SL_PT_STRING, 0, GOFF(work_directory), NULL, NULL, "$WorkDirectory", NULL },
     { "maxMessageSize", SL_PT_SIZE, 0, GOFF(max_message_size), "8096", NULL, "$MaxMessageSize", NULL },
-    { "localHostname", SL_PT_STRING, 0, GOFF(local_hostname), NULL, NULL, "$LocalHostName", NULL },
+    { "localHostname", SL_PT_WORD, 0, GOFF(local_hostname), NULL, NULL, "$LocalHostName", NULL },
     { "preserveFQDN", SL_PT_BOOL, 0, GOFF(preserve_fqdn), "off", NULL, "$PreserveFQDN", NULL },
     { "net.enableDNS", SL_PT_BOOL, 0, GOFF(enable_dns), "on", NULL, NULL, NULL },
+    { "reverseLookup.cache.ttl.enable", SL_PT_BOOL, 0, GOFF(dns_ttl_enable), "off", NULL, NULL,
+      NULL },
+    { "reverseLookup.cache.ttl.default", SL_PT_NONNEG, 0, GOFF(dns_ttl), "86400", NULL, NULL,
+      NULL },
     { "parser.escapeControlCharactersOnReceive", SL_PT_BOOL, 0, GOFF(escape_cc), "on", NULL,
       "$EscapeControlCharactersOnReceive", NULL },
     { "parser.controlCharacterEscapePrefix", SL_PT_STRING, 0, GOFF(cc_prefix), "#", NULL,
@@ -74,8 +78,8 @@ const struct sl_param global_params[] = {
     { "abortOnUncleanConfig", SL_PT_BOOL, 0, GOFF(abort_on_unclean), "off", NULL, NULL, NULL },
     { "privDrop.user.name", SL_PT_STRING, 0, GOFF(privdrop_user), NULL, NULL, "$PrivDropToUser", NULL },
     { "privDrop.group.name", SL_PT_STRING, 0, GOFF(privdrop_group), NULL, NULL, "$PrivDropToGroup", NULL },
-    { "privDrop.user.id", SL_PT_INT, 0, GOFF(privdrop_uid), "-1", NULL, "$PrivDropToUserID", NULL },
-    { "privDrop.group.id", SL_PT_INT, 0, GOFF(privdrop_gid), "-1", NULL, "$PrivDropToGroupID", NULL },
+    { "privDrop.user.id", SL_PT_POSINT, 0, GOFF(privdrop_uid), "-1", NULL, "$PrivDropToUserID", NULL },
+    { "privDrop.group.id", SL_PT_POSINT, 0, GOFF(privdrop_gid), "-1", NULL, "$PrivDropToGroupID", NULL },
     { "privDrop.group.keepSupplemental", SL_PT_BOOL, 0, GOFF(privdrop_keep_supplemental), "off",
       NULL, NULL, NULL },
     /* sluice's own: a module sluice does not have (imjournal, omelasticsearch, ...) is a
@@ -85,21 +89,64 @@ const struct sl_param global_params[] = {
       NULL, NULL },
     SL_PARAM_END
 };
-/* global() parameters rsyslog knows that sluice accepts without acting on them (yet). */
+/* global() parameters rsyslog 8.2302 knows (runtime/glbl.c, with its types) that sluice
+ * accepts without acting on them: the binder checks the value and warns with FILE:LINE
+ * (SL_P_IGNORED; no field behind them).  Implementing one means giving it a field and
+ * dropping the flag. */
+static const struct sl_param global_ignored[] = {
+    { "debug.gnutls", SL_PT_NONNEG, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "debug.unloadModules", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "debug.files", SL_PT_ARRAY, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "debug.whitelist", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "debug.onShutdown", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "debug.logFile", SL_PT_STRING, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "dropMsgsWithMaliciousDnsPTRRecords", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "errorMessagesToStderr.maxNumber", SL_PT_POSINT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "internalmsg.ratelimit.interval", SL_PT_POSINT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "internalmsg.ratelimit.burst", SL_PT_POSINT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "internalmsg.severity", SL_PT_WORD, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "stdlog.channelspec", SL_PT_STRING, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "senders.keepTrack", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "senders.timeoutAfter", SL_PT_POSINT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "senders.reportGoneAway", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "senders.reportNew", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "shutdown.enable.ctlc", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "parser.parseHostnameAndTag", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "parser.supportCompressionExtension", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "operatingStateFile", SL_PT_STRING, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "security.abortOnIDResolutionFail", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "oversizemsg.errorfile", SL_PT_WORD, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "oversizemsg.report", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "oversizemsg.input.mode", SL_PT_WORD, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "net.aclAddHostnameOnFail", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "net.aclResolveHostname", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "net.ipprotocol", SL_PT_WORD, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "net.permitACLWarning", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "netstreamDriverCaExtraFiles", SL_PT_STRING, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "janitor.interval", SL_PT_POSINT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "jsonmesg.includeOnlyInput", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "shutdown.queue.doublesize", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "reportChildProcessExits", SL_PT_WORD, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "action.reportSuspensionContinuation", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "inputs.timeout.shutdown", SL_PT_POSINT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "abortOnFailedQueueStartup", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "internal.developeronly.options", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.action.queue.timeoutShutdown", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.action.queue.timeoutActionCompletion", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.action.queue.timeoutEnqueue", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.action.queue.timeoutWorkerThreadShutdown", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.ruleset.queue.timeoutShutdown", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.ruleset.queue.timeoutActionCompletion", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.ruleset.queue.timeoutEnqueue", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "default.ruleset.queue.timeoutWorkerThreadShutdown", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "repeatedMsgContainsOriginalMsg", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "modDir", SL_PT_STRING, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "defaultRuleset", SL_PT_WORD, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    SL_PARAM_END
+};
+/* accepted without a warning: the legacy default templates are applied by the front end */
 static const char *const global_accepted[] = {
-    "debug.gnutls", "debug.unloadModules", "debug.files", "debug.whitelist",
-    "dropMsgsWithMaliciousDnsPTRRecords", "errorMessagesToStderr.maxNumber",
-    "internalmsg.ratelimit.interval", "internalmsg.ratelimit.burst", "internalmsg.severity",
-    "stdlog.channelspec", "senders.keepTrack", "senders.timeoutAfter", "senders.reportGoneAway",
-    "senders.reportNew", "shutdown.enable.ctlc",
-    "parser.parseHostnameAndTag", "parser.supportCompressionExtension",
-    "operatingStateFile", "reverseLookup.cache.ttl.default", "reverseLookup.cache.ttl.enable",
-    "security.abortOnIDResolutionFail", "oversizemsg.errorfile", "oversizemsg.report",
-    "oversizemsg.input.mode", "net.aclAddHostnameOnFail",
-    "net.aclResolveHostname", "net.ipprotocol", "net.permitACLWarning",
-    "netstreamDriverCaExtraFiles", "janitor.interval", "debug.onShutdown", "debug.logFile", "jsonmesg.includeOnlyInput",
-    "shutdown.queue.doublesize", "repeatedMsgReduction", "repeatedMsgContainsOriginalMsg",
-    "actionFileDefaultTemplate", "actionForwardDefaultTemplate", NULL
+    "actionFileDefaultTemplate", "actionForwardDefaultTemplate", "repeatedMsgReduction", NULL
 };
 const char *const queue_types[] = { "FixedArray", "LinkedList", "Direct", "Disk", NULL };
 
@@ -107,11 +154,11 @@ const char *const queue_types[] = { "FixedArray", "LinkedList", "Direct", "Disk"
 /* Defaults differ by queue: filled in by the caller before sl_params_apply (def NULL). */
 const struct sl_param queue_params[] = {
     { "queue.type", SL_PT_ENUM, 0, QOFF(type), NULL, queue_types, "$ActionQueueType", NULL },
-    { "queue.size", SL_PT_POSINT, 0, QOFF(size), NULL, NULL, "$ActionQueueSize", NULL },
+    { "queue.size", SL_PT_SIZE, 0, QOFF(size), NULL, NULL, "$ActionQueueSize", NULL },
     { "queue.workerThreads", SL_PT_POSINT, 0, QOFF(workers), NULL, NULL, NULL, NULL },
     { "queue.dequeueBatchSize", SL_PT_POSINT, 0, QOFF(batch), NULL, NULL, NULL, NULL },
-    { "queue.filename", SL_PT_STRING, 0, QOFF(filename), NULL, NULL, NULL, NULL },
-    { "queue.spoolDirectory", SL_PT_STRING, 0, QOFF(spool_dir), NULL, NULL, NULL, NULL },
+    { "queue.filename", SL_PT_WORD, 0, QOFF(filename), NULL, NULL, NULL, NULL },
+    { "queue.spoolDirectory", SL_PT_WORD, 0, QOFF(spool_dir), NULL, NULL, NULL, NULL },
     { "queue.maxDiskSpace", SL_PT_SIZE, 0, QOFF(max_disk), NULL, NULL, NULL, NULL },
     { "queue.maxFileSize", SL_PT_SIZE, 0, QOFF(max_file_size), NULL, NULL, NULL, NULL },
     { "queue.timeoutShutdown", SL_PT_NONNEG, 0, QOFF(timeout_shutdown), NULL, NULL, NULL, NULL },
@@ -133,11 +180,12 @@ const struct sl_param queue_params[] = {
     { "queue.dequeueTimeBegin", SL_PT_NONNEG, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
     { "queue.dequeueTimeEnd", SL_PT_NONNEG, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
     { "queue.workerThreadMinimumMessages", SL_PT_NONNEG, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
+    /* rsyslog's, without effect in sluice (warned, see SL_P_IGNORED) */
+    { "queue.samplingInterval", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "queue.takeFlowCtlFromMsg", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     SL_PARAM_END
 };
-static const char *const queue_accepted[] = { "queue.cry.provider", "queue.samplingInterval",
-                                             "queue.takeFlowCtlFromMsg", "queue.spoolDirectory",
-                                             NULL };
+
 
 #define AOFF(f) offsetof(struct sl_action_conf, f)
 const struct sl_param action_params[] = {
@@ -170,12 +218,16 @@ const struct sl_param action_params[] = {
       "messages delivered but not yet confirmed (deferred acknowledgement)" },
     { "action.ackTimeout", SL_PT_NONNEG, 0, AOFF(ack_timeout), "60000", NULL, NULL,
       "ms before an unconfirmed batch is delivered again (0: never)" },
+    /* rsyslog's (action.c), without effect in sluice (warned, see SL_P_IGNORED) */
+    { "action.reportSuspensionContinuation", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "action.repeatedmsgcontainsoriginalmsg", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "action.externalstate.file", SL_PT_STRING, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "action.errorfile.maxsize", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "action.ratelimit.interval", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
+    { "action.ratelimit.burst", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     SL_PARAM_END
 };
-static const char *const action_accepted[] = {
-    "type", "action.reportSuspensionContinuation",
-    "action.ratelimit.interval", "action.ratelimit.burst", "action.errorfile.maxsize", NULL
-};
+static const char *const action_accepted[] = { "type", NULL };
 
 /* global() string settings by name (privDrop.*, the netstream driver defaults, ...). */
 const char *sl_engine_global_str(struct sl_engine *e, const char *name)
@@ -287,6 +339,7 @@ static void build_globals(struct sl_engine *e)
         struct sl_global_conf tmp;
         memset(&tmp, 0, sizeof tmp);
         sl_params_apply(global_params, &tmp, o->kv, &res, "global()", &o->loc);
+        sl_params_apply(global_ignored, &tmp, o->kv, &res, "global()", &o->loc);
         for (const struct sl_param *p = global_params; p->name != NULL; p++) {
             struct sl_kv *kv = sl_kv_find(o->kv, p->name);
             if (kv == NULL && !first) {
@@ -311,6 +364,13 @@ static void build_globals(struct sl_engine *e)
             set_environment(env);
         }
         sl_params_check_unused(o->kv, "global()", global_accepted);
+        struct sl_kv *pk = sl_kv_find(o->kv, "parser.controlCharacterEscapePrefix");
+        const char *pv = pk != NULL && !pk->is_array ? pk->str : NULL;
+        if (pv != NULL && strlen(pv) != 1) {
+            /* rsyslog's eCmdHdlrGetChar, in both dialects */
+            sl_cfg_error(&pk->loc, "global(): parameter 'parser.controlCharacterEscapePrefix' "
+                         "must contain exactly one character but contains %zu", strlen(pv));
+        }
         first = 0;
     }
     if (first) {
@@ -321,6 +381,7 @@ static void build_globals(struct sl_engine *e)
         sl_set_local_hostname(e->g.local_hostname);
     }
     sl_msg_set_dns(e->g.enable_dns);
+    sl_dns_set_cache_ttl(e->g.dns_ttl_enable, e->g.dns_ttl);
     sl_msg_set_vars_case_sensitive(e->g.vars_case_sensitive);
     sl_parse_opts_default(&e->popts);
     e->popts.escape_cc_on_receive = e->g.escape_cc;
@@ -609,15 +670,23 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
                                const char *what, const struct sl_loc *loc)
 {
     sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
-    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
-        for (int i = 0; queue_accepted[i] != NULL; i++) {
-            if (strcasecmp(kv->name, queue_accepted[i]) == 0) {
-                kv->used = 1;
-            }
-        }
+    struct sl_kv *cry = sl_kv_find(kvs, "queue.cry.provider");
+    if (cry != NULL) {
+        /* never a silent no-op: the admin would believe the disk queue is encrypted */
+        cry->used = 1;
+        sl_cfg_error(&cry->loc, "%s: queue.cry.provider: disk-queue encryption is not "
+                     "implemented in sluice (queue files would be written in clear); remove "
+                     "the parameter or use an encrypted file system for the spool directory",
+                     what);
     }
     if (qc->workers > 64) {
         qc->workers = 64;
+    }
+    if (qc->size < 1) {
+        /* rsyslog's fixed array refuses a size of 0 at start; sluice's rings too */
+        struct sl_kv *k = sl_kv_find(kvs, "queue.size");
+        sl_cfg_error(k != NULL ? &k->loc : loc, "%s: queue.size must be at least 1", what);
+        qc->size = 1;
     }
     (void)e;
 }
@@ -1269,5 +1338,6 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
         }
     }
     build_inputs(e);
+    sl_report_rsyslog_queue_files(e);   /* core/takeover.c */
     return e;
 }

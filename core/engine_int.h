@@ -72,6 +72,8 @@ struct sl_global_conf {
     char *local_hostname;
     int preserve_fqdn;
     int enable_dns;
+    int dns_ttl_enable;          /* reverseLookup.cache.ttl.enable */
+    int64_t dns_ttl;             /* reverseLookup.cache.ttl.default (s) */
     int escape_cc;
     char *cc_prefix;
     int drop_trailing_lf;
@@ -396,5 +398,8 @@ struct sl_flight_take;
 void da_flight_release(void *ctx, struct sl_flight_take *t);
 void flight_abandon(void *ctx, struct sl_flight_take *t, struct sl_msg **msgs, size_t n);
 void rep_flush_all(struct sl_engine *e);
+
+/* takeover.c: warn about rsyslog's disk-queue files (*.qi, *.qf) in the queue directories */
+void sl_report_rsyslog_queue_files(struct sl_engine *e);
 
 #endif

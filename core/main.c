@@ -68,7 +68,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: sluiced [-n] [-f CONF] [-i PIDFILE|-iNONE] [-N LEVEL [--dump]] [-M PLUGINDIR]\n"
-            "               [-d] [-v] [--list-plugins] [--describe NAME]\n"
+            "               [-d] [-v] [--list-plugins] [--describe NAME] [--describe-man]\n"
             "  -n               stay in the foreground; own messages also go to stderr\n"
             "  -f CONF          configuration file (default %s); rsyslog syntax\n"
             "  -i PIDFILE       pid file (default %s); -iNONE for none\n"
@@ -78,7 +78,8 @@ static void usage(FILE *out)
             "  -d               debug messages on stderr (implies -n)\n"
             "  -v               print the version and the compiled-in paths, and exit\n"
             "  --list-plugins   show built-in and loadable plugins and exit\n"
-            "  --describe NAME  show plugin NAME's parameters (type, default, help) and exit\n",
+            "  --describe NAME  show plugin NAME's parameters (type, default, help) and exit\n"
+            "  --describe-man   all plugins and the rsyslog modules sluice lacks, as roff\n",
             SL_DEFAULT_CONF, SL_DEFAULT_PIDFILE, SL_PKGLIBDIR);
 }
 
@@ -531,10 +532,12 @@ int main(int argc, char **argv)
     const char *pidfile = SL_DEFAULT_PIDFILE;
     const char *plugin_dir = NULL;
     const char *describe = NULL;
+    int describe_man = 0;
     int foreground = 0, check_level = -1, dump = 0, debug = 0, list = 0;
     static const struct option longopts[] = {
         { "list-plugins", no_argument, NULL, 'L' },
         { "describe", required_argument, NULL, 'P' },
+        { "describe-man", no_argument, NULL, 'Q' },
         { "dump", no_argument, NULL, 'D' },
         { "dump-ir", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
@@ -563,6 +566,7 @@ int main(int argc, char **argv)
         case 'D': dump = 1; break;
         case 'L': list = 1; break;
         case 'P': describe = optarg; break;
+        case 'Q': describe_man = 1; break;
         case 'v': print_version(); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -579,6 +583,10 @@ int main(int argc, char **argv)
     }
     if (list) {
         sl_plugin_list(sl_plugin_dir(plugin_dir), stdout);
+        return 0;
+    }
+    if (describe_man) {
+        sl_plugin_describe_man(sl_plugin_dir(plugin_dir), stdout);
         return 0;
     }
     if (describe != NULL) {

@@ -334,6 +334,11 @@ const char *sl_prop_name(enum sl_prop id); /* canonical rsyslog name */
 
 /* fromhost resolution by reverse DNS (global net.enableDNS, default on; off: the IP). */
 void sl_msg_set_dns(int on);
+/* global(reverseLookup.cache.ttl.enable / .default): cached names expire after `seconds`
+ * only when enabled (rsyslog's default: never).  Thread-safe. */
+void sl_dns_set_cache_ttl(int enable, int64_t seconds);
+/* Reverse lookups done so far (cache misses), for tests. */
+unsigned long sl_dns_lookup_count(void);
 /* global(variables.caseSensitive=): $!, $. and $/ names compared case-sensitively (on) or
  * not (rsyslog's default).  Process-wide (libfastjson's switch); set before any message. */
 void sl_msg_set_vars_case_sensitive(int on);

@@ -14,100 +14,97 @@
 #include "log.h"
 #include "params.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
+/* The value syntax of rsyslog 8.2302's parameter types (grammar/rainerscript.c for
+ * RainerScript objects, runtime/cfsysline.c for legacy $Directives), checked by running
+ * rsyslogd -N1 on each form: a value rsyslog rejects is rejected here too, so a file sluice
+ * accepts does not fail on rsyslog. */
+
+/* eCmdHdlrBinary, both dialects: exactly "on" or "off" (lower case; "yes", "1", "On" are
+ * errors). */
 int sl_param_parse_bool(const char *s, int *out)
 {
-    static const char *const yes[] = { "on", "yes", "1", "true", NULL };
-    static const char *const no[] = { "off", "no", "0", "false", NULL };
-    for (int i = 0; yes[i] != NULL; i++) {
-        if (strcasecmp(s, yes[i]) == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcasecmp(s, no[i]) == 0) {
-            *out = 0;
-            return 0;
-        }
+    if (strcmp(s, "on") == 0) {
+        *out = 1;
+        return 0;
+    }
+    if (strcmp(s, "off") == 0) {
+        *out = 0;
+        return 0;
     }
     return SL_EINVAL;
 }
 
+/* eCmdHdlrInt and its ranges in RainerScript: see sl_rs_str2num ("010" is eight). */
 int sl_param_parse_int(const char *s, int64_t *out)
 {
-    char *end;
-    while (isspace((unsigned char)*s)) {
-        s++;
-    }
-    if (*s == '\0') {
-        return SL_EINVAL;
-    }
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0) {
-        return SL_EINVAL;
-    }
-    while (isspace((unsigned char)*end)) {
-        end++;
-    }
-    if (*end != '\0') {
-        return SL_EINVAL;
-    }
-    *out = v;
-    return 0;
+    return sl_rs_str2num(s, out) == 0 ? 0 : SL_EINVAL;
 }
 
-/* rsyslog's size suffixes (its "size" parameter type): lower case k/m/g/t are powers of
- * 1024, upper case K/M/G/T powers of 1000. */
+/* eCmdHdlrSize in RainerScript: decimal digits and at most one suffix, lower case k/m/g/t/p/e
+ * powers of 1024, upper case powers of 1000 ("64k" = 65536, "1K" = 1000); no sign, no "b",
+ * no blanks.  The empty string is 0, as in rsyslog. */
 int sl_param_parse_size(const char *s, int64_t *out)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s) {
-        return SL_EINVAL;
+    int64_t v = 0;
+    const char *p = s;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (v > (INT64_MAX - 9) / 10) {
+            return SL_EINVAL;
+        }
+        v = v * 10 + (*p - '0');
     }
     int64_t mul = 1;
-    switch (*end) {
-    case '\0': break;
-    case 'k': mul = 1024; end++; break;
-    case 'm': mul = 1024 * 1024; end++; break;
-    case 'g': mul = 1024LL * 1024 * 1024; end++; break;
-    case 't': mul = 1024LL * 1024 * 1024 * 1024; end++; break;
-    case 'K': mul = 1000; end++; break;
-    case 'M': mul = 1000 * 1000; end++; break;
-    case 'G': mul = 1000LL * 1000 * 1000; end++; break;
-    case 'T': mul = 1000LL * 1000 * 1000 * 1000; end++; break;
-    default: return SL_EINVAL;
-    }
-    if (*end == 'b' || *end == 'B') {
-        end++;
-    }
-    if (*end != '\0') {
-        return SL_EINVAL;
+    if (*p != '\0') {
+        if (sl_size_suffix(*p, &mul) != 0 || p[1] != '\0') {
+            return SL_EINVAL;
+        }
+        if (v != 0 && mul > INT64_MAX / v) {
+            return SL_EINVAL;
+        }
     }
     *out = v * mul;
     return 0;
 }
 
-static int parse_mode(const char *s, int64_t *out)
+/* A number given to a legacy $Directive: see sl_legacy_num (util/strutil.h). */
+int sl_param_parse_legacy_num(const char *s, int64_t *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 8);
-    if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 07777) {
+    return sl_legacy_num(s, out) == 0 ? 0 : SL_EINVAL;
+}
+
+/* eCmdHdlrFileCreateMode: RainerScript wants 4 or 5 characters that start with '0' and
+ * whose first four are octal digits (a longer value is read by its first four: rsyslog
+ * accepts "064000" as 0640); a legacy directive wants exactly "0" and three octal digits. */
+static int parse_mode_rs(const char *s, int legacy, int64_t *out)
+{
+    size_t n = strlen(s);
+    if (n < 4 || s[0] != '0') {
         return SL_EINVAL;
+    }
+    for (int i = 1; i < 4; i++) {
+        if (s[i] < '0' || s[i] > '7') {
+            return SL_EINVAL;
+        }
+    }
+    int64_t v = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+    if (legacy) {
+        if (n != 4) {
+            return SL_EINVAL;
+        }
+    } else if (n == 5) {
+        if (s[4] < '0' || s[4] > '7') {
+            return SL_EINVAL;
+        }
+        v = v * 8 + (s[4] - '0');
     }
     *out = v;
     return 0;
 }
 
-static int parse_uid(const char *s, int64_t *out)
+static int parse_uid_name(const char *s, int64_t *out)
 {
-    int64_t n;
-    if (sl_param_parse_int(s, &n) == 0) {
-        *out = n;
-        return 0;
-    }
     struct passwd pw, *res = NULL;
     char buf[4096];
     if (getpwnam_r(s, &pw, buf, sizeof buf, &res) != 0 || res == NULL) {
@@ -117,13 +114,8 @@ static int parse_uid(const char *s, int64_t *out)
     return 0;
 }
 
-static int parse_gid(const char *s, int64_t *out)
+static int parse_gid_name(const char *s, int64_t *out)
 {
-    int64_t n;
-    if (sl_param_parse_int(s, &n) == 0) {
-        *out = n;
-        return 0;
-    }
     struct group gr, *res = NULL;
     char buf[4096];
     if (getgrnam_r(s, &gr, buf, sizeof buf, &res) != 0 || res == NULL) {
@@ -131,6 +123,16 @@ static int parse_gid(const char *s, int64_t *out)
     }
     *out = res->gr_gid;
     return 0;
+}
+
+static int parse_uid(const char *s, int64_t *out)
+{
+    return sl_param_parse_int(s, out) == 0 ? 0 : parse_uid_name(s, out);
+}
+
+static int parse_gid(const char *s, int64_t *out)
+{
+    return sl_param_parse_int(s, out) == 0 ? 0 : parse_gid_name(s, out);
 }
 
 static void free_field(const struct sl_param *p, void *block)
@@ -174,10 +176,15 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
             return 1;
         }
     }
+    /* kv NULL: a descriptor's default (sluice's own text: the lenient forms, no range
+     * check); an implicit kv: a legacy $Directive's value (cfsysline.c's syntax); else a
+     * RainerScript value (rainerscript.c's syntax) */
+    const int is_default = kv == NULL;
+    const int legacy = kv != NULL && kv->implicit;
     switch (p->type) {
     case SL_PT_BOOL:
         if (sl_param_parse_bool(sval, &bv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a boolean (on/off)", what,
+            sl_cfg_error(loc, "%s: parameter '%s' must be \"on\" or \"off\", not '%s'", what,
                          p->name, shown);
             return 1;
         }
@@ -187,12 +194,14 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     case SL_PT_NONNEG:
     case SL_PT_POSINT:
     case SL_PT_PORT:
-        if (sl_param_parse_int(sval, &iv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a number", what, p->name, shown);
+        if ((legacy ? sl_param_parse_legacy_num(sval, &iv) : sl_param_parse_int(sval, &iv)) != 0) {
+            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a proper number", what, p->name,
+                         shown);
             return 1;
         }
-        if ((p->type == SL_PT_NONNEG && iv < 0) || (p->type == SL_PT_POSINT && iv <= 0) ||
-            (p->type == SL_PT_PORT && (iv < 0 || iv > 65535))) {
+        if (!is_default &&
+            ((p->type == SL_PT_NONNEG && iv < 0) || (p->type == SL_PT_POSINT && iv <= 0) ||
+             (p->type == SL_PT_PORT && (iv < 0 || iv > 65535)))) {
             sl_cfg_error(loc, "%s: parameter '%s': value %lld is out of range", what, p->name,
                          (long long)iv);
             return 1;
@@ -200,30 +209,37 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
         *(int64_t *)(void *)field = iv;
         return 0;
     case SL_PT_SIZE:
-        if (sl_param_parse_size(sval, &iv) != 0 || iv < 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a size", what, p->name, shown);
+        if ((legacy ? sl_param_parse_legacy_num(sval, &iv) : sl_param_parse_size(sval, &iv)) != 0 ||
+            iv < 0) {
+            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a valid size", what, p->name,
+                         shown);
             return 1;
         }
         *(int64_t *)(void *)field = iv;
         return 0;
     case SL_PT_FILEMODE:
-        if (parse_mode(sval, &iv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not an octal file mode", what,
-                         p->name, shown);
+        if (parse_mode_rs(sval, legacy, &iv) != 0) {
+            sl_cfg_error(loc, "%s: parameter '%s': '%s' is not a file mode (%s)", what, p->name,
+                         shown, legacy ? "\"0\" and three octal digits, as 0644"
+                                       : "4 or 5 octal digits starting with \"0\"");
             return 1;
         }
         *(int64_t *)(void *)field = iv;
         return 0;
     case SL_PT_UID:
-        if (parse_uid(sval, &iv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': unknown user '%s'", what, p->name, shown);
+        /* rsyslog resolves user and group parameters by name only ("0" is no user); the
+         * defaults are numbers */
+        if ((is_default ? parse_uid(sval, &iv) : parse_uid_name(sval, &iv)) != 0) {
+            sl_cfg_error(loc, "%s: parameter '%s': ID for user '%s' could not be found", what,
+                         p->name, shown);
             return 1;
         }
         *(int64_t *)(void *)field = iv;
         return 0;
     case SL_PT_GID:
-        if (parse_gid(sval, &iv) != 0) {
-            sl_cfg_error(loc, "%s: parameter '%s': unknown group '%s'", what, p->name, shown);
+        if ((is_default ? parse_gid(sval, &iv) : parse_gid_name(sval, &iv)) != 0) {
+            sl_cfg_error(loc, "%s: parameter '%s': ID for group '%s' could not be found", what,
+                         p->name, shown);
             return 1;
         }
         *(int64_t *)(void *)field = iv;
@@ -311,6 +327,9 @@ int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
     /* Defaults first, all of them: several names may share one field (fileGroup and
      * fileGroupNum), and a later name's default must not undo an earlier name's value. */
     for (const struct sl_param *p = tbl; p->name != NULL; p++) {
+        if ((p->flags & SL_P_IGNORED) && p->def == NULL) {
+            continue;   /* core tables: no field behind it */
+        }
         if (p->def != NULL) {
             errors += set_value(p, block, NULL, p->def, res, what, objloc);
         } else if (p->type == SL_PT_UID || p->type == SL_PT_GID) {
@@ -331,6 +350,26 @@ int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
         if (found != NULL) {
             const char *sval = found->is_array ? (found->arr.n ? found->arr.v[0] : "")
                                                : found->str;
+            if (p->flags & SL_P_IGNORED) {
+                /* checked like any value, then dropped: the block keeps its default (core
+                 * tables give such entries no field) */
+                sl_cfg_warn(&found->loc, "%s: parameter '%s' has no effect in sluice "
+                            "(accepted for rsyslog compatibility)", what, p->name);
+                union {
+                    int b;
+                    int64_t n;
+                    char *s;
+                    struct sl_strarr a;
+                    void *v;
+                } scratch;
+                memset(&scratch, 0, sizeof scratch);
+                struct sl_param q = *p;
+                q.offset = 0;
+                errors += set_value(&q, &scratch, found, sval ? sval : "", res, what,
+                                    &found->loc);
+                free_field(&q, &scratch);
+                continue;
+            }
             if (p->flags & SL_P_DEPRECATED) {
                 sl_cfg_warn(&found->loc, "%s: parameter '%s' is deprecated", what, p->name);
             }

@@ -36,9 +36,10 @@ int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
 int sl_params_check_unused(struct sl_kv *kvs, const char *what, const char *const *ignore);
 void sl_params_free(const struct sl_param *tbl, void *block);
 
-/* Converters (also used for legacy directive values); 0 or SL_EINVAL. */
+/* Converters with rsyslog 8.2302's value syntax (see params.c); 0 or SL_EINVAL. */
 int sl_param_parse_bool(const char *s, int *out);
 int sl_param_parse_int(const char *s, int64_t *out);
 int sl_param_parse_size(const char *s, int64_t *out);
+int sl_param_parse_legacy_num(const char *s, int64_t *out);
 
 #endif

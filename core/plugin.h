@@ -52,6 +52,20 @@ static inline int sl_module_is_parser(const struct sl_plugin *pl)
 /* --list-plugins: every built-in and every *.so in dir, with ABI, kinds and status. */
 void sl_plugin_list(const char *dir, FILE *out);
 
+/* --describe-man: roff for sluice.conf(5): every plugin present (built in, or a .so in DIR) with
+ * its parameters, then rsyslog's modules sluice does not have and what to use instead. */
+void sl_plugin_describe_man(const char *dir, FILE *out);
+
+/* modhint.c: rsyslog's modules sluice lacks ({NULL, NULL}-terminated), whether a plugin
+ * is present, and the hint appended to "module 'X' is unknown" ("; did you mean ..."). */
+struct sl_missing_module {
+    const char *name;
+    const char *alt;   /* what sluice offers instead */
+};
+const struct sl_missing_module *sl_missing_modules(void);
+int sl_plugin_present(const char *name, const char *dir);
+void sl_module_hint(const char *name, const char *dir, char *buf, size_t len);
+
 /* The plugin directory in effect: -M, else $SLUICE_PLUGIN_DIR, else SL_PKGLIBDIR. */
 const char *sl_plugin_dir(const char *opt_dir);
 

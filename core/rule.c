@@ -204,6 +204,9 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
         case SL_ST_STOP:
             rc = SL_EXEC_STOP;
             break;
+        case SL_ST_RELOAD_LOOKUP:
+            sl_lookup_reload(st->u.reload.lt, st->u.reload.stub);
+            break;
         case SL_ST_ACTION:
             if (ops != NULL && ops->action != NULL) {
                 ops->action(ctx, (struct sl_action_ir *)&st->u.act, m);

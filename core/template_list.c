@@ -18,6 +18,7 @@
 #include "log.h"
 #include "template_int.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 /* ------------------------------------------------------------------------------------- */
 /* list templates                                                                        */
@@ -37,11 +38,12 @@ struct sl_tpl_builder *sl_tpl_list_begin(struct sl_tpl_registry *r, const char *
     return b;
 }
 
+/* rsyslog's template parameters are eCmdHdlrBinary: exactly "on" or "off" */
 static int parse_bool(const char *v, int *out)
 {
-    if (strcasecmp(v, "on") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0) {
+    if (strcmp(v, "on") == 0) {
         *out = 1;
-    } else if (strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0 || strcmp(v, "0") == 0) {
+    } else if (strcmp(v, "off") == 0) {
         *out = 0;
     } else {
         return SL_EINVAL;
@@ -49,14 +51,11 @@ static int parse_bool(const char *v, int *out)
     return 0;
 }
 
+/* eCmdHdlrInt, read as rsyslog does (util/strutil.h: "010" is eight) */
 static int parse_int(const char *v, int *out)
 {
-    char *end;
-    long x = strtol(v, &end, 10);
-    while (end != NULL && isspace((unsigned char)*end)) {
-        end++;
-    }
-    if (end == v || *end != '\0' || x < -2000000000L || x > 2000000000L) {
+    int64_t x;
+    if (sl_rs_str2num(v, &x) != 0 || x < -2000000000LL || x > 2000000000LL) {
         return SL_EINVAL;
     }
     *out = (int)x;

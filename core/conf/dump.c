@@ -265,6 +265,16 @@ static void dump_stmts(FILE *o, const struct sl_stmt *s, int d)
             loc(o, &s->loc);
             fputc('\n', o);
             break;
+        case SL_ST_RELOAD_LOOKUP:
+            fputs("reload_lookup_table ", o);
+            qstr(o, s->u.reload.table);
+            if (s->u.reload.stub != NULL) {
+                fputs(" stub ", o);
+                qstr(o, s->u.reload.stub);
+            }
+            loc(o, &s->loc);
+            fputc('\n', o);
+            break;
         case SL_ST_CALL:
             if (s->u.call.name == NULL) {
                 fputs("call_indirect ", o);

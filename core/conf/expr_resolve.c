@@ -87,6 +87,9 @@ static struct sl_lookup *bind_find(struct bind_ctx *b, const char *name, const s
                 return bind_fail(b, name);
             }
             t->refs = 1;   /* held by the bind context until the end */
+            struct sl_kv *kr = kv_get(o->kv, "reloadOnHUP");
+            lookup_register(t, kf->str, kr == NULL || kr->is_array || kr->str == NULL ||
+                                            strcmp(kr->str, "off") != 0);
             b->loaded = sl_xrealloc(b->loaded, (b->nloaded + 1) * sizeof(*b->loaded));
             b->loaded[b->nloaded++] = t;
             return t;
@@ -158,6 +161,15 @@ static void bind_stmts(struct bind_ctx *b, struct sl_stmt *s)
             break;
         case SL_ST_CALL:
             bind_expr(b, s->u.call.expr);
+            break;
+        case SL_ST_RELOAD_LOOKUP:
+            if (b->tb == NULL && s->u.reload.lt == NULL) {
+                struct sl_lookup *t = bind_find(b, s->u.reload.table, &s->loc);
+                if (t != NULL) {
+                    atomic_fetch_add(&t->refs, 1);
+                    s->u.reload.lt = t;
+                }
+            }
             break;
         default:
             break;

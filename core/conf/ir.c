@@ -250,6 +250,11 @@ void sl_stmt_free_list(struct sl_stmt *s)
             sl_expr_free(s->u.foreach_.iter);
             sl_stmt_free_list(s->u.foreach_.body);
             break;
+        case SL_ST_RELOAD_LOOKUP:
+            free(s->u.reload.table);
+            free(s->u.reload.stub);
+            sl_lookup_release(s->u.reload.lt);
+            break;
         default:
             break;
         }

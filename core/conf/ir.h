@@ -80,7 +80,8 @@ enum sl_stmt_type {
     SL_ST_CALL,        /* call name, call_indirect expr; */
     SL_ST_SET,         /* set $!x = expr; */
     SL_ST_UNSET,       /* unset $!x; */
-    SL_ST_FOREACH
+    SL_ST_FOREACH,
+    SL_ST_RELOAD_LOOKUP /* reload_lookup_table("name" [, "stub value"]) */
 };
 
 enum sl_propfilt_op {
@@ -136,6 +137,11 @@ struct sl_stmt {
             struct sl_expr *iter;
             struct sl_stmt *body;
         } foreach_;
+        struct {
+            char *table;
+            char *stub;                /* NULL: keep the old contents if the reload fails */
+            void *lt;                  /* the bound table (expr/lookup.c), one reference */
+        } reload;
     } u;
 };
 

@@ -37,6 +37,7 @@
 #include "conf/conf_int.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 #include "util/syslog_names.h"
 
 /* ------------------------------------------------------------------ selectors */
@@ -869,6 +870,25 @@ const struct sl_kv *sl_legacy_mod_defaults(struct sl_pstate *ps, const char *mod
 
 static int binval(struct sl_pstate *ps, const char *v, struct sl_loc loc, const char *dname);
 
+/* The syntax rsyslog's legacy parser (cfsysline.c) wants for a number or file mode. */
+static int legacy_value_ok(enum sl_ptype t, const char *v)
+{
+    int64_t n;
+    switch (t) {
+    case SL_PT_INT:
+    case SL_PT_NONNEG:
+    case SL_PT_POSINT:
+    case SL_PT_PORT:
+    case SL_PT_SIZE:
+        return sl_legacy_num(v, &n) == 0;
+    case SL_PT_FILEMODE:
+        return strlen(v) == 4 && v[0] == '0' && v[1] >= '0' && v[1] <= '7' && v[2] >= '0' &&
+               v[2] <= '7' && v[3] >= '0' && v[3] <= '7';
+    default:
+        return 1;
+    }
+}
+
 /* $name arg as a plugin's directive.  arg NULL: only say whether one is known.  Returns 0
  * when a descriptor knows the directive (errors in its value are reported), else
  * SL_ENOENT.  An output's directive for an action parameter (or for a module parameter
@@ -896,6 +916,13 @@ static int plugin_directive(struct sl_pstate *ps, const char *name, const char *
             return 0;
         }
         val = b ? "on" : "off";
+    } else if (!(p->flags & SL_P_SECRET) && !legacy_value_ok(p->type, arg)) {
+        /* rsyslog checks a directive's value when it reads the line, whether or not an
+         * action follows ("extra characters in config line", "value must be octal") */
+        sl_perr(ps, &loc, "$%s: '%s' is not %s", name, arg,
+                p->type == SL_PT_FILEMODE ? "a file mode (\"0\" and three octal digits)"
+                                          : "a number");
+        return 0;
     }
     int per_action = !is_mod;
     for (const struct sl_param *q = pl->inst_params; is_mod && q != NULL && q->name != NULL;
@@ -1216,6 +1243,8 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
         sl_kv_set_implicit(&ps->leg.action_next_legacy, d->modern, val, loc);
         break;
     case D_IGNORED:
+        sl_pwarn(ps, &loc, "$%s has no effect in sluice (accepted for rsyslog compatibility)",
+                 name);
         break;
     case D_OMMAIL_TO: {
         struct sl_kv *k = ps->leg.ommail_to;

@@ -850,18 +850,48 @@ static struct sl_stmt *parse_stmt(struct sl_pstate *ps, int toplevel)
         return parse_set(ps, loc, 1);
     }
     if (sl_lx_is_obj(lx, "reload_lookup_table", &k)) {
+        /* reload_lookup_table("name" [, "stub value"]), as rsyslog's grammar has it */
         sl_lx_adv(lx, k + 1);
-        int depth = 1;
-        while (sl_lx_peek(lx) != -1 && depth > 0) {
-            if (sl_lx_peek(lx) == '(') {
-                depth++;
-            } else if (sl_lx_peek(lx) == ')') {
-                depth--;
+        char *args[2] = { NULL, NULL };
+        int na = 0, bad = 0;
+        for (;;) {
+            sl_lx_skip_ws(lx, 1);
+            int ch = sl_lx_peek(lx);
+            if (ch == ')' && na > 0) {
+                sl_lx_adv(lx, 1);
+                break;
             }
-            sl_lx_adv(lx, 1);
+            if (ch == ',' && na > 0 && na < 2) {
+                sl_lx_adv(lx, 1);
+                continue;
+            }
+            if ((ch == '"' || ch == '\'') && na < 2) {
+                if (sl_lx_string(lx, 0, &args[na]) != 0) {
+                    bad = 1;
+                    break;
+                }
+                na++;
+                continue;
+            }
+            sl_perr(ps, &loc, "reload_lookup_table: expected (\"table\" [, \"stub value\"])");
+            bad = 1;
+            while (sl_lx_peek(lx) != -1 && sl_lx_peek(lx) != ')' && sl_lx_peek(lx) != '\n') {
+                sl_lx_adv(lx, 1);
+            }
+            if (sl_lx_peek(lx) == ')') {
+                sl_lx_adv(lx, 1);
+            }
+            break;
         }
-        sl_pwarn(ps, &loc, "reload_lookup_table() is accepted but has no effect in sluice");
-        return sl_stmt_new(SL_ST_NOP, loc);
+        if (bad) {
+            free(args[0]);
+            free(args[1]);
+            return NULL;
+        }
+        struct sl_stmt *st = sl_stmt_new(SL_ST_RELOAD_LOOKUP, loc);
+        st->u.reload.table = args[0];
+        st->u.reload.stub = args[1];
+        return st;
     }
     if (sl_lx_is_kw(lx, "else")) {
         sl_perr(ps, &loc, "'else' without 'if'");

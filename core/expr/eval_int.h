@@ -23,6 +23,7 @@
 #define SLUICE_EXPR_EVAL_INT_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "expr/expr.h"
@@ -77,10 +78,17 @@ struct lt_entry {
 struct sl_lookup {
     _Atomic int refs;  /* one per lookup() node using it */
     char *name;
+    /* the table's contents: read under `lock` (shared), replaced by a reload (exclusive) */
+    pthread_rwlock_t lock;
     int type;
     char *nomatch;
     size_t n;
     struct lt_entry *e;  /* sorted by key */
+    /* set by lookup_register: reloaded by sl_lookup_reload_all (HUP) when reload_on_hup */
+    char *file;
+    int reload_on_hup;
+    struct sl_lookup *reg_next, *reg_prev;
+    int registered;
 };
 
 /* ---- exec_template() (functions.c; bound by conf/expr_resolve.c) ---- */
@@ -153,6 +161,8 @@ void f_is_time(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
 void f_format_time(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
 void lookup_unref(void *p);
 struct sl_lookup *lookup_load(const char *name, const char *file, const struct sl_loc *loc);
+/* A bound table joins the list sl_lookup_reload_all() walks (until its last unref). */
+void lookup_register(struct sl_lookup *t, const char *file, int reload_on_hup);
 int init_lookup(struct sl_expr *e);
 void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);
 void f_exec_template(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out);

@@ -71,4 +71,15 @@ struct fjson_object *sl_expr_eval_json(const struct sl_expr *e, struct sl_msg *m
 /* Evaluate to a string (malloc'd, NUL-terminated; caller frees). */
 char *sl_expr_eval_str(const struct sl_expr *e, struct sl_msg *m);
 
+/* HUP: reload every bound lookup table whose lookup_table() has reloadOnHUP on (the
+ * default), as rsyslog does; a table that fails to load keeps its contents (logged).
+ * Returns the number of failures.  Thread-safe with lookup() running. */
+int sl_lookup_reload_all(void);
+/* reload_lookup_table(): reload table t (a bound struct sl_lookup, NULL: nothing); if the
+ * file does not load and stub is not NULL, every lookup() gives stub until the next
+ * successful reload (rsyslog's stub table).  0 or -1.  Thread-safe. */
+int sl_lookup_reload(void *t, const char *stub);
+/* Drop one reference to a bound table (the IR's, at free time). */
+void sl_lookup_release(void *t);
+
 #endif

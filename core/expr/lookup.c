@@ -6,10 +6,18 @@
  *
  * Ownership: a table is shared by the lookup() nodes bound to it (atomic reference count,
  * lookup_unref).
- * Concurrency & locking: tables are read-only once loaded.
+ * Reload (HUP, as rsyslog's lookupDoHUP; lookup_table(reloadOnHUP="off") opts out): the
+ * file is read again into a new table outside any lock; if that fails the old contents stay
+ * and the error is logged; else the contents are swapped under the table's write lock and
+ * the old ones freed.  rsyslog reloads on a thread of its own; here it runs on the thread
+ * that handles the HUP.
+ * Concurrency & locking: lookup() reads a table's contents under its rwlock (shared); the
+ * list of bound tables has one mutex (reg_lock), taken by register/unref/reload only.
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +28,9 @@
 #include "util/buf.h"
 #include "expr/eval_int.h"
 
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sl_lookup *reg_head;
+
 void lookup_unref(void *p)
 {
     struct sl_lookup *t = p;
@@ -28,14 +39,134 @@ void lookup_unref(void *p)
     if (t == NULL || atomic_fetch_sub(&t->refs, 1) != 1) {
         return;
     }
+    if (t->registered) {
+        pthread_mutex_lock(&reg_lock);
+        if (t->reg_prev != NULL) {
+            t->reg_prev->reg_next = t->reg_next;
+        } else {
+            reg_head = t->reg_next;
+        }
+        if (t->reg_next != NULL) {
+            t->reg_next->reg_prev = t->reg_prev;
+        }
+        pthread_mutex_unlock(&reg_lock);
+    }
     for (i = 0; i < t->n; i++) {
         free(t->e[i].skey);
         free(t->e[i].val);
     }
+    pthread_rwlock_destroy(&t->lock);
     free(t->e);
     free(t->name);
     free(t->nomatch);
+    free(t->file);
     free(t);
+}
+
+void lookup_register(struct sl_lookup *t, const char *file, int reload_on_hup)
+{
+    t->file = sl_xstrdup(file);
+    t->reload_on_hup = reload_on_hup;
+    pthread_mutex_lock(&reg_lock);
+    t->reg_prev = NULL;
+    t->reg_next = reg_head;
+    if (reg_head != NULL) {
+        reg_head->reg_prev = t;
+    }
+    reg_head = t;
+    t->registered = 1;
+    pthread_mutex_unlock(&reg_lock);
+}
+
+/* Put n's contents into t (under t's write lock) and free t's old ones with n. */
+static void lookup_swap(struct sl_lookup *t, struct sl_lookup *n)
+{
+    pthread_rwlock_wrlock(&t->lock);
+    int ty = t->type;
+    char *nm = t->nomatch;
+    size_t cnt = t->n;
+    struct lt_entry *e = t->e;
+    t->type = n->type;
+    t->nomatch = n->nomatch;
+    t->n = n->n;
+    t->e = n->e;
+    pthread_rwlock_unlock(&t->lock);
+    n->type = ty;
+    n->nomatch = nm;
+    n->n = cnt;
+    n->e = e;
+    n->refs = 1;
+    lookup_unref(n);   /* the old contents */
+}
+
+int sl_lookup_reload_all(void)
+{
+    int failed = 0;
+    pthread_mutex_lock(&reg_lock);
+    for (struct sl_lookup *t = reg_head; t != NULL; t = t->reg_next) {
+        if (!t->reload_on_hup) {
+            continue;
+        }
+        struct sl_lookup *n = lookup_load(t->name, t->file, NULL);
+        if (n == NULL) {
+            failed++;   /* reported; the table keeps its contents */
+            continue;
+        }
+        lookup_swap(t, n);
+        sl_log(SL_LOG_INFO, "lookup", "lookup table '%s' reloaded from file '%s'", t->name, t->file);
+    }
+    pthread_mutex_unlock(&reg_lock);
+    return failed;
+}
+
+int sl_lookup_reload(void *p, const char *stub)
+{
+    struct sl_lookup *t = p;
+    if (t == NULL || t->file == NULL) {
+        return -1;
+    }
+    struct sl_lookup *n = lookup_load(t->name, t->file, NULL);
+    if (n == NULL) {
+        if (stub == NULL) {
+            return -1;
+        }
+        /* rsyslog's stub: an empty table whose nomatch is the stub value */
+        n = sl_xcalloc(1, sizeof(*n));
+        pthread_rwlock_init(&n->lock, NULL);
+        n->name = sl_xstrdup(t->name);
+        n->type = LT_STRING;
+        n->nomatch = sl_xstrdup(stub);
+        lookup_swap(t, n);
+        sl_log(SL_LOG_WARNING, "lookup", "lookup table '%s' stubbed with value '%s'"
+               , t->name, stub);
+        return -1;
+    }
+    lookup_swap(t, n);
+    sl_log(SL_LOG_INFO, "lookup", "lookup table '%s' reloaded from file '%s'", t->name, t->file);
+    return 0;
+}
+
+void sl_lookup_release(void *t)
+{
+    lookup_unref(t);
+}
+
+/* A load error: at config time with the lookup_table()'s FILE:LINE, at a reload (loc NULL)
+ * logged as rsyslog does, naming the table. */
+static void lt_err(const struct sl_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void lt_err(const struct sl_loc *loc, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (loc != NULL) {
+        sl_cfg_error(loc, "%s", buf);
+    } else {
+        sl_log(SL_LOG_ERR, "lookup", "%s (reload failed: the table keeps its contents)", buf);
+    }
 }
 
 static int lt_cmp(const void *a, const void *b)
@@ -106,7 +237,7 @@ struct sl_lookup *lookup_load(const char *name, const char *file, const struct s
     int i, n;
 
     if (root == NULL || !fjson_object_is_type(root, fjson_type_object)) {
-        sl_cfg_error(loc, "lookup table '%s': cannot read or parse file '%s'", name, file);
+        lt_err(loc, "lookup table '%s': cannot read or parse file '%s'", name, file);
         if (root != NULL) {
             fjson_object_put(root);
         }
@@ -114,6 +245,7 @@ struct sl_lookup *lookup_load(const char *name, const char *file, const struct s
     }
     t = sl_xcalloc(1, sizeof(*t));
     t->refs = 0;
+    pthread_rwlock_init(&t->lock, NULL);
     t->name = sl_xstrdup(name);
     type = json_str_member(root, "type");
     if (type == NULL || strcmp(type, "string") == 0) {
@@ -123,7 +255,7 @@ struct sl_lookup *lookup_load(const char *name, const char *file, const struct s
     } else if (strcmp(type, "sparseArray") == 0) {
         t->type = LT_SPARSE;
     } else {
-        sl_cfg_error(loc, "lookup table '%s': unknown type '%s'", name, type);
+        lt_err(loc, "lookup table '%s': unknown type '%s'", name, type);
         goto fail;
     }
     nm = json_str_member(root, "nomatch");
@@ -138,7 +270,7 @@ struct sl_lookup *lookup_load(const char *name, const char *file, const struct s
             if (el == NULL || !fjson_object_is_type(el, fjson_type_object)
                 || !fjson_object_object_get_ex(el, "index", &iv) || iv == NULL
                 || (v = json_str_member(el, "value")) == NULL) {
-                sl_cfg_error(loc, "lookup table '%s': entry %d needs \"index\" and \"value\"",
+                lt_err(loc, "lookup table '%s': entry %d needs \"index\" and \"value\"",
                              name, i);
                 goto fail;
             }
@@ -158,7 +290,7 @@ struct sl_lookup *lookup_load(const char *name, const char *file, const struct s
         size_t k;
         for (k = 1; k < t->n; k++) {
             if (t->e[k].nkey != (uint32_t)(t->e[k - 1].nkey + 1)) {
-                sl_cfg_error(loc, "lookup table '%s': array indexes must be consecutive", name);
+                lt_err(loc, "lookup table '%s': array indexes must be consecutive", name);
                 goto fail;
             }
         }
@@ -191,12 +323,14 @@ void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
         val_copy_str(out, "TABLE-NOT-FOUND", 15);
         return;
     }
-    res = t->nomatch;
     fn_arg(e, 1, m, &k);
+    pthread_rwlock_rdlock(&((struct sl_lookup *)t)->lock);
+    res = t->nomatch;
     if (t->type == LT_STRING) {
         char *key = val_cstr(&k, NULL);
         struct lt_entry probe = { key, 0, NULL };
-        const struct lt_entry *hit = bsearch(&probe, t->e, t->n, sizeof(*t->e), lt_cmp);
+        const struct lt_entry *hit =
+            t->n > 0 ? bsearch(&probe, t->e, t->n, sizeof(*t->e), lt_cmp) : NULL;
         if (hit != NULL) {
             res = hit->val;
         }
@@ -216,5 +350,6 @@ void f_lookup(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
         }
     }
     val_copy_str(out, res, strlen(res));
+    pthread_rwlock_unlock(&((struct sl_lookup *)t)->lock);
     val_free(&k);
 }

@@ -8,6 +8,7 @@
 #define SLUICE_CORE_UTIL_STRUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The value of hex digit c (0..15), or -1. */
 int sl_hexval(int c);
@@ -16,5 +17,21 @@ int sl_hexval(int c);
  * NULL when not found.  (Not memmem: the case-insensitive form is what rsyslog's contains_i
  * and property filters do, byte by byte with tolower.) */
 const char *sl_find_bytes(const char *h, size_t hl, const char *n, size_t nl, int icase);
+
+/* An integer parameter value as rsyslog 8.2302's RainerScript reads it (libestr's
+ * es_str2num): '-' and decimal digits ("-" alone is 0), '0' and octal digits ("010" is 8,
+ * "08" is no number; "0x.." never converts), or decimal digits; nothing else, no blanks.
+ * 0, or -1 when s is no number. */
+int sl_rs_str2num(const char *s, int64_t *out);
+
+/* rsyslog's size suffix c: k/m/g/t/p/e powers of 1024, K/M/G/T/P/E powers of 1000, into
+ * *mul; -1 for any other character. */
+int sl_size_suffix(char c, int64_t *mul);
+
+/* A number given to a legacy $Directive (rsyslog's cfsysline.c, whose integer and size
+ * types share one parser): optional '-', a digit, then digits where '.' and ',' are
+ * skipped ("1,000" is 1000), then at most one size suffix ("$MainMsgQueueSize 100k").
+ * Anything after that is rsyslog's "extra characters in config line" error: -1. */
+int sl_legacy_num(const char *s, int64_t *out);
 
 #endif

@@ -114,12 +114,12 @@ enum { SL_LOG_ERR = 3, SL_LOG_WARNING = 4, SL_LOG_NOTICE = 5, SL_LOG_INFO = 6, S
  * Parameter descriptors
  * ------------------------------------------------------------------------------------- */
 enum sl_ptype {
-    SL_PT_BOOL = 1, /* int: "on"/"off"/"yes"/"no"/"1"/"0" */
-    SL_PT_INT,      /* int64_t */
+    SL_PT_BOOL = 1, /* int: exactly "on" or "off" (rsyslog's binary type) */
+    SL_PT_INT,      /* int64_t: rsyslog's integer syntax ("-5", "010" is octal 8) */
     SL_PT_NONNEG,   /* int64_t >= 0 */
     SL_PT_POSINT,   /* int64_t > 0 */
     SL_PT_PORT,     /* int64_t 0..65535 (0: ephemeral); rsyslog accepts strings here */
-    SL_PT_SIZE,     /* int64_t, with k/m/g (x1000) and K/M/G... rsyslog: "64k" = 65536 */
+    SL_PT_SIZE,     /* int64_t: suffix k/m/g/t/p/e x1024, K/M/G/T/P/E x1000 ("64k" = 65536) */
     SL_PT_STRING,   /* char * (core-owned) */
     SL_PT_WORD,     /* char * without white space */
     SL_PT_ARRAY,    /* struct sl_strarr: a single string or ["a","b"] */
@@ -134,7 +134,10 @@ enum sl_ptype {
 enum {
     SL_P_REQUIRED = 1u << 0,
     SL_P_DEPRECATED = 1u << 1,
-    SL_P_SECRET = 1u << 2 /* never printed in dumps or logs */
+    SL_P_SECRET = 1u << 2, /* never printed in dumps or logs */
+    SL_P_IGNORED = 1u << 3 /* accepted for rsyslog compatibility, without effect: the core
+                            * checks the value's type and warns with FILE:LINE when it is
+                            * set; the field keeps its default */
 };
 
 struct sl_strarr {

@@ -61,7 +61,7 @@ static const struct sl_param imk_params[] = {
       "consumer group (group.id)" },
     { "confParam", SL_PT_ARRAY, SL_P_SECRET, II(confparam), NULL, NULL, NULL,
       "librdkafka properties name=value" },
-    { "parseHostname", SL_PT_BOOL, 0, II(parse_hostname), "off", NULL, NULL,
+    { "parseHostname", SL_PT_BOOL, SL_P_IGNORED, II(parse_hostname), "off", NULL, NULL,
       "accepted: the parser chain always takes the hostname from the message" },
     SL_PARAM_END
 };

@@ -96,10 +96,10 @@ struct imklog_inst {
 #define MOFF(f) offsetof(struct imklog_mod, f)
 
 static const struct sl_param mod_params[] = {
-    { "LogPath", SL_PT_STRING, 0, MOFF(log_path), DEFAULT_PATH, NULL, "$KLogPath", NULL },
+    { "LogPath", SL_PT_WORD, 0, MOFF(log_path), DEFAULT_PATH, NULL, "$KLogPath", NULL },
     { "ConsoleLogLevel", SL_PT_INT, 0, MOFF(console_level), "-1", NULL,
       "$KLogConsoleLogLevel", NULL },
-    { "InternalMsgFacility", SL_PT_WORD, 0, MOFF(int_facility), NULL, NULL,
+    { "InternalMsgFacility", SL_PT_WORD, SL_P_IGNORED, MOFF(int_facility), NULL, NULL,
       "$KLogInternalMsgFacility", NULL },
     { "PermitNonKernelFacility", SL_PT_BOOL, 0, MOFF(permit_nonkernel), "off", NULL,
       "$KLogPermitNonKernelFacility", NULL },

@@ -92,7 +92,7 @@ static const struct sl_param mod_params[] = {
     { "severity", SL_PT_NONNEG, 0, MO(severity), "6", NULL, "$PStatSeverity", NULL },
     { "format", SL_PT_ENUM, 0, MO(format), "legacy", formats, "$PStatJSON", NULL },
     { "log.syslog", SL_PT_BOOL, 0, MO(log_syslog), "on", NULL, NULL, NULL },
-    { "log.file", SL_PT_STRING, 0, MO(log_file), NULL, NULL, NULL, NULL },
+    { "log.file", SL_PT_WORD, 0, MO(log_file), NULL, NULL, NULL, NULL },
     { "resetCounters", SL_PT_BOOL, 0, MO(reset), "off", NULL, NULL, NULL },
     { "ruleset", SL_PT_STRING, 0, MO(ruleset), NULL, NULL, NULL, NULL },
     { "bracketing", SL_PT_BOOL, 0, MO(bracketing), "off", NULL, NULL, NULL },

@@ -99,10 +99,10 @@ static const struct sl_param mod_params[] = {
     { "threads", SL_PT_POSINT, 0, MOFF(threads), "1", NULL, NULL,
       "receive threads of every imudp input" },
     { "batchSize", SL_PT_POSINT, 0, MOFF(batch_size), "32", NULL, NULL, NULL },
-    { "timeRequery", SL_PT_NONNEG, 0, MOFF(time_requery), "2", NULL, NULL, NULL },
-    { "schedulingPolicy", SL_PT_WORD, 0, MOFF(sched_policy), NULL, NULL, NULL, NULL },
-    { "schedulingPriority", SL_PT_INT, 0, MOFF(sched_priority), NULL, NULL, NULL, NULL },
-    { "preserveCase", SL_PT_BOOL, 0, MOFF(preserve_case), "off", NULL, NULL, NULL },
+    { "timeRequery", SL_PT_NONNEG, SL_P_IGNORED, MOFF(time_requery), "2", NULL, NULL, NULL },
+    { "schedulingPolicy", SL_PT_WORD, SL_P_IGNORED, MOFF(sched_policy), NULL, NULL, NULL, NULL },
+    { "schedulingPriority", SL_PT_INT, SL_P_IGNORED, MOFF(sched_priority), NULL, NULL, NULL, NULL },
+    { "preserveCase", SL_PT_BOOL, SL_P_IGNORED, MOFF(preserve_case), "off", NULL, NULL, NULL },
     SL_PARAM_END
 };
 
@@ -112,11 +112,11 @@ static const struct sl_param inst_params[] = {
     { "rcvbufSize", SL_PT_SIZE, 0, IOFF(rcvbuf), "0", NULL, NULL, NULL },
     { "ipFreeBind", SL_PT_NONNEG, 0, IOFF(freebind), "2", NULL, NULL, NULL },
     { "device", SL_PT_STRING, 0, IOFF(device), NULL, NULL, NULL, NULL },
-    { "rateLimit.interval", SL_PT_NONNEG, 0, IOFF(rl_interval), "0", NULL, NULL, NULL },
-    { "rateLimit.burst", SL_PT_NONNEG, 0, IOFF(rl_burst), "10000", NULL, NULL, NULL },
-    { "defaultTZ", SL_PT_STRING, 0, IOFF(default_tz), NULL, NULL, NULL, NULL },
-    { "name.appendPort", SL_PT_BOOL, 0, IOFF(name_append_port), "off", NULL, NULL, NULL },
-    { "preserveCase", SL_PT_BOOL, 0, IOFF(preserve_case), "off", NULL, NULL, NULL },
+    { "rateLimit.interval", SL_PT_NONNEG, SL_P_IGNORED, IOFF(rl_interval), "0", NULL, NULL, NULL },
+    { "rateLimit.burst", SL_PT_NONNEG, SL_P_IGNORED, IOFF(rl_burst), "10000", NULL, NULL, NULL },
+    { "defaultTZ", SL_PT_STRING, SL_P_IGNORED, IOFF(default_tz), NULL, NULL, NULL, NULL },
+    { "name.appendPort", SL_PT_BOOL, SL_P_IGNORED, IOFF(name_append_port), "off", NULL, NULL, NULL },
+    { "preserveCase", SL_PT_BOOL, SL_P_IGNORED, IOFF(preserve_case), "off", NULL, NULL, NULL },
     /* the core binds threads= for SL_PF_THREADED inputs too (same rule: the module's when
      * not given); the plugin reads it to bind as many socket sets in open() */
     { "threads", SL_PT_POSINT, 0, IOFF(threads), NULL, NULL, NULL,

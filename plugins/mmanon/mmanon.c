@@ -111,19 +111,19 @@ struct mmanon_wrk {
 #define IOFF(f) offsetof(struct mmanon_inst, f)
 static const struct sl_param inst_params[] = {
     { "ipv4.enable", SL_PT_BOOL, 0, IOFF(v4_enable), "on", NULL, NULL, NULL },
-    { "ipv4.mode", SL_PT_STRING, 0, IOFF(v4_mode), NULL, NULL, NULL,
+    { "ipv4.mode", SL_PT_WORD, 0, IOFF(v4_mode), NULL, NULL, NULL,
       "zero, simple, random, random-consistent" },
-    { "mode", SL_PT_STRING, SL_P_DEPRECATED, IOFF(legacy_mode), NULL, NULL, NULL,
+    { "mode", SL_PT_WORD, SL_P_DEPRECATED, IOFF(legacy_mode), NULL, NULL, NULL,
       "legacy name of ipv4.mode" },
     { "ipv4.bits", SL_PT_POSINT, 0, IOFF(v4_bits), "16", NULL, NULL, NULL },
     { "ipv4.replaceChar", SL_PT_STRING, 0, IOFF(v4_repl), NULL, NULL, NULL, NULL },
     { "replacementChar", SL_PT_STRING, SL_P_DEPRECATED, IOFF(legacy_repl), NULL, NULL, NULL,
       "legacy name of ipv4.replaceChar" },
     { "ipv6.enable", SL_PT_BOOL, 0, IOFF(v6_enable), "on", NULL, NULL, NULL },
-    { "ipv6.anonMode", SL_PT_STRING, 0, IOFF(v6_mode), "zero", NULL, NULL, NULL },
+    { "ipv6.anonMode", SL_PT_WORD, 0, IOFF(v6_mode), "zero", NULL, NULL, NULL },
     { "ipv6.bits", SL_PT_POSINT, 0, IOFF(v6_bits), "96", NULL, NULL, NULL },
     { "embeddedIpv4.enable", SL_PT_BOOL, 0, IOFF(emb_enable), "on", NULL, NULL, NULL },
-    { "embeddedIpv4.anonMode", SL_PT_STRING, 0, IOFF(emb_mode), "zero", NULL, NULL, NULL },
+    { "embeddedIpv4.anonMode", SL_PT_WORD, 0, IOFF(emb_mode), "zero", NULL, NULL, NULL },
     { "embeddedIpv4.bits", SL_PT_POSINT, 0, IOFF(emb_bits), "96", NULL, NULL, NULL },
     SL_PARAM_END
 };

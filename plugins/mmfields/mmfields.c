@@ -56,7 +56,14 @@ static int mmf_create(void *inst, void *modconf, const struct sl_host *h)
     struct mmf_inst *in = inst;
     (void)modconf;
     in->h = h;
-    in->sep = in->separator != NULL && in->separator[0] != '\0' ? in->separator[0] : '\0';
+    /* rsyslog's eCmdHdlrGetChar: exactly one character */
+    if (in->separator == NULL || strlen(in->separator) != 1) {
+        h->log(SL_LOG_ERR, "mmfields", "parameter 'separator' must contain exactly one "
+               "character but contains %zu - cannot be processed",
+               in->separator != NULL ? strlen(in->separator) : (size_t)0);
+        return SL_ECONFIG;
+    }
+    in->sep = in->separator[0];
     const char *root = in->root != NULL ? in->root : "!";
     /* rsyslog's jsonRoot is a variable name without "$": "!", "!a!b", ".x", "/g" */
     if (root[0] == '$') {

@@ -75,11 +75,11 @@ static const struct sl_param mod_params[] = {
 
 #define IOFF(f) offsetof(struct mmn_inst, f)
 static const struct sl_param inst_params[] = {
-    { "rulebase", SL_PT_STRING, 0, IOFF(rulebase), NULL, NULL, NULL, "liblognorm rulebase file" },
+    { "rulebase", SL_PT_WORD, 0, IOFF(rulebase), NULL, NULL, NULL, "liblognorm rulebase file" },
     { "rule", SL_PT_ARRAY, 0, IOFF(rule), NULL, NULL, NULL, "inline rules" },
     { "userawmsg", SL_PT_BOOL, 0, IOFF(use_raw_msg), "off", NULL, NULL, "normalize rawmsg" },
-    { "path", SL_PT_STRING, 0, IOFF(path), NULL, NULL, NULL, "where results go ($!)" },
-    { "variable", SL_PT_STRING, 0, IOFF(variable), NULL, NULL, NULL, "property to normalize" },
+    { "path", SL_PT_WORD, 0, IOFF(path), NULL, NULL, NULL, "where results go ($!)" },
+    { "variable", SL_PT_WORD, 0, IOFF(variable), NULL, NULL, NULL, "property to normalize" },
     SL_PARAM_END
 };
 

@@ -46,7 +46,7 @@ struct mmu8_wrk {
 
 #define IOFF(f) offsetof(struct mmu8_inst, f)
 static const struct sl_param inst_params[] = {
-    { "mode", SL_PT_STRING, 0, IOFF(mode), "utf-8", NULL, NULL,
+    { "mode", SL_PT_WORD, 0, IOFF(mode), "utf-8", NULL, NULL,
       "utf-8 or controlcharacters" },
     { "replacementChar", SL_PT_STRING, 0, IOFF(repl), " ", NULL, NULL,
       "the byte put in place of bad bytes" },

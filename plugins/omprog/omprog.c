@@ -94,7 +94,7 @@ struct omprog_wrk {
 };
 
 static const char *const omprog_bool_enum[] = {
-    "", "off", "on", "no", "yes", "0", "1", NULL
+    "", "off", "on", NULL   /* rsyslog binary: exactly on or off */
 };
 
 #define OI(f) offsetof(struct omprog_inst, f)
@@ -108,11 +108,11 @@ static const struct sl_param omprog_inst_params[] = {
       "ms to wait for a confirmation" },
     { "reportFailures", SL_PT_BOOL, 0, OI(report_failures), "off", NULL, NULL,
       "log non-zero exit status of the program" },
-    { "useTransactions", SL_PT_BOOL, 0, OI(use_transactions), "off", NULL, NULL,
+    { "useTransactions", SL_PT_BOOL, SL_P_IGNORED, OI(use_transactions), "off", NULL, NULL,
       "accepted, not implemented (warning)" },
-    { "beginTransactionMark", SL_PT_STRING, 0, OI(begin_mark), "BEGIN TRANSACTION", NULL,
+    { "beginTransactionMark", SL_PT_STRING, SL_P_IGNORED, OI(begin_mark), "BEGIN TRANSACTION", NULL,
       NULL, "accepted" },
-    { "commitTransactionMark", SL_PT_STRING, 0, OI(commit_mark), "COMMIT TRANSACTION", NULL,
+    { "commitTransactionMark", SL_PT_STRING, SL_P_IGNORED, OI(commit_mark), "COMMIT TRANSACTION", NULL,
       NULL, "accepted" },
     { "output", SL_PT_STRING, 0, OI(output), NULL, NULL, NULL,
       "file for the program's stdout/stderr" },

@@ -1001,7 +1001,9 @@ START_TEST(test_statements)
     ck_assert_int_eq(e->u.cond.else_->u.foreach_.var.id, SL_PROP_LOCAL_VAR);
     ck_assert_int_eq(e->u.cond.else_->u.foreach_.body->type, SL_ST_ACTION);
     ck_assert_int_eq(s->next->type, SL_ST_NOP);
-    ck_assert_int_eq(s->next->next->type, SL_ST_NOP);
+    ck_assert_int_eq(s->next->next->type, SL_ST_RELOAD_LOOKUP);
+    ck_assert_str_eq(s->next->next->u.reload.table, "lt");
+    ck_assert_str_eq(s->next->next->u.reload.stub, "x");
     sl_cnf_free(c);
 }
 END_TEST

@@ -350,7 +350,43 @@ START_TEST(params_sizes_follow_rsyslog)
     ck_assert_int_eq(sl_param_parse_size("3g", &v), 0);
     ck_assert_int_eq(v, 3LL * 1024 * 1024 * 1024);
     ck_assert_int_ne(sl_param_parse_size("12x", &v), 0);
-    ck_assert_int_ne(sl_param_parse_size("", &v), 0);
+    /* rsyslog 8.2302 (checked with rsyslogd -N1): "" is 0; no "b", no blanks, no sign */
+    ck_assert_int_eq(sl_param_parse_size("", &v), 0);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_ne(sl_param_parse_size("10kb", &v), 0);
+    ck_assert_int_ne(sl_param_parse_size(" 10", &v), 0);
+    ck_assert_int_ne(sl_param_parse_size("-10", &v), 0);
+    ck_assert_int_eq(sl_param_parse_size("2e", &v), 0);
+    ck_assert_int_eq(v, 2LL * 1024 * 1024 * 1024 * 1024 * 1024 * 1024);
+    /* legacy $Directive numbers: separators skipped, a size suffix, a sign */
+    ck_assert_int_eq(sl_param_parse_legacy_num("1,000", &v), 0);
+    ck_assert_int_eq(v, 1000);
+    ck_assert_int_eq(sl_param_parse_legacy_num("100k", &v), 0);
+    ck_assert_int_eq(v, 102400);
+    ck_assert_int_eq(sl_param_parse_legacy_num("-1", &v), 0);
+    ck_assert_int_eq(v, -1);
+    ck_assert_int_ne(sl_param_parse_legacy_num("100kb", &v), 0);
+    ck_assert_int_ne(sl_param_parse_legacy_num("0x10", &v), 0);
+    /* RainerScript integers (libestr's es_str2num): decimal, '-' decimal, '0' octal */
+    ck_assert_int_eq(sl_param_parse_int("010", &v), 0);
+    ck_assert_int_eq(v, 8);
+    ck_assert_int_ne(sl_param_parse_int("08", &v), 0);
+    ck_assert_int_ne(sl_param_parse_int("0x10", &v), 0);
+    ck_assert_int_eq(sl_param_parse_int("-5", &v), 0);
+    ck_assert_int_ne(sl_param_parse_int("+5", &v), 0);
+    ck_assert_int_ne(sl_param_parse_int(" 5", &v), 0);
+    ck_assert_int_ne(sl_param_parse_int("5 ", &v), 0);
+    ck_assert_int_ne(sl_param_parse_int("1k", &v), 0);
+    ck_assert_int_ne(sl_param_parse_int("", &v), 0);
+    /* binary: exactly on/off */
+    int b;
+    ck_assert_int_eq(sl_param_parse_bool("on", &b), 0);
+    ck_assert_int_eq(b, 1);
+    ck_assert_int_eq(sl_param_parse_bool("off", &b), 0);
+    ck_assert_int_eq(b, 0);
+    ck_assert_int_ne(sl_param_parse_bool("On", &b), 0);
+    ck_assert_int_ne(sl_param_parse_bool("yes", &b), 0);
+    ck_assert_int_ne(sl_param_parse_bool("1", &b), 0);
 }
 END_TEST
 

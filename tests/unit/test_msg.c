@@ -23,6 +23,7 @@
 #include <libfastjson/json.h>
 
 #include "msg.h"
+#include "msg_int.h"
 #include "parse/parse.h"
 #include "util/buf.h"
 
@@ -881,6 +882,30 @@ START_TEST(test_pool_cap_and_trim)
     pool_burst((void *)(uintptr_t)300);
     (void)sl_msg_pool_trim(1);
     ck_assert_uint_eq(sl_msg_pool_bytes(), 0);
+/* global(reverseLookup.cache.ttl.*): cached names live for ever by default (rsyslog's
+ * dnscache.c); with the TTL enabled they expire after ttl.default seconds (0: at once). */
+START_TEST(test_dns_cache_ttl)
+{
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(0x7f000005); /* 127.0.0.5: no other test uses it */
+    sl_dns_set_cache_ttl(0, 86400);
+    unsigned long n0 = sl_dns_lookup_count();
+    free(sl_dns_fromhost((struct sockaddr *)&sin, sizeof sin));
+    free(sl_dns_fromhost((struct sockaddr *)&sin, sizeof sin));
+    ck_assert_uint_eq(sl_dns_lookup_count() - n0, 1);       /* second one cached */
+    sl_dns_set_cache_ttl(0, 0);                              /* ttl without enable: no effect */
+    free(sl_dns_fromhost((struct sockaddr *)&sin, sizeof sin));
+    ck_assert_uint_eq(sl_dns_lookup_count() - n0, 1);
+    sl_dns_set_cache_ttl(1, 0);                              /* enabled, 0 s: always stale */
+    free(sl_dns_fromhost((struct sockaddr *)&sin, sizeof sin));
+    free(sl_dns_fromhost((struct sockaddr *)&sin, sizeof sin));
+    ck_assert_uint_eq(sl_dns_lookup_count() - n0, 3);
+    sl_dns_set_cache_ttl(1, 3600);                           /* enabled, 1 h: cached */
+    free(sl_dns_fromhost((struct sockaddr *)&sin, sizeof sin));
+    ck_assert_uint_eq(sl_dns_lookup_count() - n0, 3);
+    sl_dns_set_cache_ttl(0, 86400);
 }
 END_TEST
 
@@ -909,6 +934,7 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, test_lazy_fromhost_threads);
     tcase_add_test(tc, test_local_hostname_override);
     tcase_add_test(tc, test_pool_cap_and_trim);
+    tcase_add_test(tc, test_dns_cache_ttl);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,175 @@
+/*
+ * modhint.c - "say what is missing": rsyslog 8.2302's modules that sluice does not have,
+ * each with the nearest thing sluice offers, for the error a config that loads one gets
+ * (sl_plugin_open) and for the list in sluice.conf(5) (sluiced --describe-man).
+ *
+ * A module counts as missing only when no plugin of that name is present (built in or a
+ * NAME.so in the plugin directory), so the table may keep a name after the plugin lands:
+ * it simply stops being shown.  Still, drop an entry once its plugin is merged.
+ * A name not in the table gets the closest present plugin name by edit distance (a typo:
+ * "imudpp" -> imudp).
+ *
+ * Ownership: returns text in the caller's buffer.  Concurrency & locking: none (config time,
+ * main thread; the table is constant).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "plugin.h"
+
+/* rsyslog module -> what sluice offers instead (rsyslog 8.2302's plugins/ and contrib/,
+ * and the modules of Debian 12's rsyslog packages). */
+static const struct sl_missing_module missing[] = {
+    { "imfile", "no file input yet: feed the file with `tail -F FILE | logger -n 127.0.0.1 -P PORT` into imudp/imtcp" },
+    { "imjournal", "imuxsock: journald forwards to /run/systemd/journal/syslog (ForwardToSyslog=yes)" },
+    { "imkmsg", "imklog (reads /dev/kmsg or /proc/kmsg)" },
+    { "immark", "none: use an external cron job with logger(1) for periodic marks" },
+    { "imrelp", "imtcp, or imtls for TLS; reliable delivery needs a disk-assisted queue on the sender" },
+    { "omrelp", "omfwd with protocol=\"tcp\" (TLS: StreamDriver.Mode=\"1\") and a disk-assisted action queue" },
+    { "imgssapi", "imtcp / imtls" },
+    { "omgssapi", "omfwd (TLS: StreamDriver.Mode=\"1\")" },
+    { "imdocker", "imuxsock or imtcp, with Docker's syslog log driver" },
+    { "imhttp", "none" },
+    { "improg", "omprog's reverse is not there: pipe the program into logger(1) and imuxsock" },
+    { "imczmq", "none" }, { "imhiredis", "none" }, { "impcap", "none" },
+    { "imbatchreport", "none" }, { "imtuxedoulog", "none" }, { "im3195", "none" },
+    { "imsolaris", "none (Linux only)" }, { "imdiag", "none (rsyslog's test module)" },
+    { "omjournal", "omfile, or ompipe/omprog into systemd-cat" },
+    { "omuxsock", "omfwd (UDP/TCP), or omprog with logger(1) -u SOCKET" },
+    { "omstdout", "omfile with file=\"/dev/stdout\"" },
+    { "omudpspoof", "omfwd (UDP), without spoofing the source address" },
+    { "omelasticsearch", "omkafka or omprog to a shipper (e.g. a bulk-API client)" },
+    { "omhttp", "omprog with an HTTP client" },
+    { "omhttpfs", "omprog with an HTTP client" },
+    { "omclickhouse", "omprog with a database client" },
+    { "ommysql", "omprog with a database client" },
+    { "ompgsql", "omprog with a database client" },
+    { "omlibdbi", "omprog with a database client" },
+    { "ommongodb", "omprog with a database client" },
+    { "omhiredis", "omprog with redis-cli" },
+    { "omamqp1", "omprog with an AMQP client" }, { "omrabbitmq", "omprog with an AMQP client" },
+    { "omczmq", "omprog" }, { "omhdfs", "omprog" }, { "omtcl", "omprog" },
+    { "omsnmp", "omprog with snmptrap(1)" },
+    { "omruleset", "the call statement (call RULESET)" },
+    { "omfile-hardened", "omfile" }, { "omtesting", "none (rsyslog's test module)" },
+    { "mmexternal", "omprog (output only: it cannot change the message)" },
+    { "mmdblookup", "none" }, { "mmkubernetes", "none" }, { "mmgrok", "mmnormalize" },
+    { "mmaudit", "mmnormalize" }, { "mmsnmptrapd", "imsnmptrap parses traps itself" },
+    { "mmcount", "mmsequence or impstats counters" }, { "mmdarwin", "none" },
+    { "mmrfc5424addhmac", "none" }, { "mmtaghostname", "set statements on $!/$. variables" },
+    { "pmlastmsg", "none yet (the \"last message repeated\" lines stay ordinary messages)" },
+    { "pmciscoios", "the built-in RFC 3164 parser (parser(type=\"pmrfc3164\") options)" },
+    { "pmcisconames", "the built-in RFC 3164 parser" },
+    { "pmaixforwardedfrom", "the built-in RFC 3164 parser" },
+    { "pmsnare", "the built-in RFC 3164 parser" },
+    { "pmnormalize", "mmnormalize after the default parsers" },
+    { "pmnull", "none" }, { "pmpanngfw", "none" }, { "pmdb2diag", "none" },
+    { "fmhash", "none yet (hash32/hash64 functions)" }, { "fmhttp", "none" },
+    { "fmunflatten", "none" }, { "ffaup", "none" },
+    { NULL, NULL }
+};
+
+const struct sl_missing_module *sl_missing_modules(void)
+{
+    return missing;
+}
+
+/* Is there a plugin NAME (built in, or NAME.so in dir)? */
+int sl_plugin_present(const char *name, const char *dir)
+{
+    for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
+        if (strcasecmp(sl_builtin_plugins[i]->name, name) == 0) {
+            return 1;
+        }
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.so", dir, name);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        fclose(f);
+        return 1;
+    }
+    return 0;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) {
+        return 99;
+    }
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++) {
+        d[i][0] = i;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        d[0][j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t c = (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) {
+                v = d[i][j - 1] + 1;
+            }
+            if (d[i - 1][j - 1] + c < v) {
+                v = d[i - 1][j - 1] + c;
+            }
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+static void consider(const char *name, const char *cand, size_t *best, char *out, size_t len)
+{
+    size_t dist = edit_distance(name, cand);
+    if (dist < *best) {
+        *best = dist;
+        snprintf(out, len, "%s", cand);
+    }
+}
+
+void sl_module_hint(const char *name, const char *dir, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; missing[i].name != NULL; i++) {
+        if (strcasecmp(missing[i].name, name) == 0) {
+            snprintf(buf, len, "; rsyslog's %s is not part of sluice, instead: %s",
+                     missing[i].name, missing[i].alt);
+            return;
+        }
+    }
+    /* a typo of a present plugin's name? */
+    size_t best = 99;
+    char cand[256] = "";
+    for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
+        consider(name, sl_builtin_plugins[i]->name, &best, cand, sizeof cand);
+    }
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name);
+        if (l > 3 && l < 200 && strcmp(de->d_name + l - 3, ".so") == 0) {
+            char nm[200];
+            memcpy(nm, de->d_name, l - 3);
+            nm[l - 3] = '\0';
+            consider(name, nm, &best, cand, sizeof cand);
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    size_t n = strlen(name);
+    if (cand[0] != '\0' && best <= 2 && best * 3 <= n) {
+        snprintf(buf, len, "; did you mean '%s'?", cand);
+    } else {
+        snprintf(buf, len, "; sluiced --list-plugins shows the modules there are, "
+                           "sluice.conf(5) those rsyslog has and sluice not");
+    }
+}
