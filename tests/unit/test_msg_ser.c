@@ -200,6 +200,9 @@ START_TEST(repaired_raw_is_not_repaired_twice)
     sl_buf_free(&b);
     sl_msg_unref(c2);
     sl_msg_unref(m);
+}
+END_TEST
+
 /* The probe's fuzz finding (issue 19): a 59-byte spool record of a local message without
  * tag or fromhost; serializing what it restores passed (NULL, 0) to memcpy (UBSan:
  * "null pointer passed as argument 2").  Run under --enable-sanitizers to see the UB; here
