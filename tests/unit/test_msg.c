@@ -882,6 +882,9 @@ START_TEST(test_pool_cap_and_trim)
     pool_burst((void *)(uintptr_t)300);
     (void)sl_msg_pool_trim(1);
     ck_assert_uint_eq(sl_msg_pool_bytes(), 0);
+}
+END_TEST
+
 /* global(reverseLookup.cache.ttl.*): cached names live for ever by default (rsyslog's
  * dnscache.c); with the TTL enabled they expire after ttl.default seconds (0: at once). */
 START_TEST(test_dns_cache_ttl)
