@@ -802,7 +802,7 @@ START_TEST(test_confined_view)
         { "host1", "/var/log/r/host1/f.log" },
     };
     struct sl_tpl_registry *r = sl_tpl_registry_new();
-    struct sl_tpl_err err = { "" };
+    struct sl_tpl_err err = { "", "" };
     const struct sl_template *t = sl_tpl_add_string(r, "dyn", "/var/log/r/%hostname%/f.log",
                                                     NULL, &err);
     ck_assert_ptr_nonnull(t);
