@@ -44,9 +44,12 @@ for f in root/usr/sbin/sluiced root/etc/sluice.conf root/lib/systemd/system/slui
          "$plugdir/omrelp.so" "$plugdir/imjournal.so" "$plugdir/imfile.so"; do
     [ -e "$f" ] || { echo "deb-ci: FAIL: $f not in the packages" >&2; exit 1; }
 done
-# the packaged daemon looks for plugins where the package puts them
-strings root/usr/sbin/sluiced | grep -qx "/usr/lib/$(basename "$(dirname "$plugdir")")/sluice" ||
-    { echo "deb-ci: FAIL: sluiced's plugin directory is not the packaged one" >&2; exit 1; }
+# the packaged daemon looks for plugins where the package puts them (its -v names the
+# compiled-in directory)
+want="/usr/lib/$(basename "$(dirname "$plugdir")")/sluice"
+got=$(root/usr/sbin/sluiced -v | sed -n 's/^[[:space:]]*Plugin dir:[[:space:]]*//p')
+[ "$got" = "$want" ] ||
+    { echo "deb-ci: FAIL: sluiced's plugin directory is '$got', the package's $want" >&2; exit 1; }
 root/usr/sbin/sluiced -N1 -f root/etc/sluice.conf -M "$plugdir" ||
     { echo "deb-ci: FAIL: the packaged config does not pass -N1" >&2; exit 1; }
 echo "deb-ci: ok: $(ls ./*.deb | grep -vc dbgsym) packages, lintian clean, -N1 passes"
