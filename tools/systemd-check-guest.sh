@@ -10,6 +10,11 @@
 #     /run/systemd/journal/syslog -> sluiced -> /var/log/syslog (root:adm 0640),
 #     systemctl reload, a logrotate run, systemctl stop and re-activation through
 #     syslog.socket; then power off.
+#   With /var/lib/sluice-check/mode = "package" (tools/systemd-check.sh -p), stage 1
+#     starts instead with sluice installed as the Debian package (apt removed rsyslog):
+#     sluiced.service must be enabled and running from the boot without any manual step,
+#     rsyslog gone, and the rest of the checks (logrotate with every snippet in
+#     /etc/logrotate.d, as the daily run does it) the same.
 #   stage 2 (second boot): sluiced must have been started at boot by the enabled unit and
 #     must have the boot's messages forwarded by journald; the daily logrotate run (forced)
 #     must succeed and sluiced write into the new files; then power off.
@@ -20,6 +25,7 @@ set -u
 
 OUT=/var/log/sluice-check.txt
 STAGEFILE=/var/lib/sluice-check/stage
+MODE=$(cat /var/lib/sluice-check/mode 2> /dev/null || echo source)
 fails=0
 
 say() { printf '%s\n' "$*" | tee -a "$OUT" > /dev/console; }
@@ -80,8 +86,37 @@ check_socket_handover()
 
 stage1()
 {
-    local pid1 pid2 mode st
-    say "== stage 1: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uname -r), systemd $(systemctl --version | head -n 1)"
+    say "== stage 1 ($MODE): $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uname -r), systemd $(systemctl --version | head -n 1)"
+    if [ "$MODE" = package ]; then
+        stage1_package
+    else
+        stage1_source
+    fi
+    stage1_common
+}
+
+# The package replaced rsyslog: nothing to do by hand.
+stage1_package()
+{
+    local st en
+    run dpkg -l 'sluice*' rsyslog
+    st=$(dpkg-query -W -f='${db:Status-Abbrev}' rsyslog 2> /dev/null)
+    case $st in
+        ii*) bad "rsyslog is still installed next to the sluice package ($st)" ;;
+        *) ok "rsyslog not installed any more (dpkg status '${st:-none}')" ;;
+    esac
+    en=$(systemctl is-enabled sluiced.service)
+    [ "$en" = enabled ] && ok "the package enabled sluiced.service" \
+        || bad "sluiced.service is '$en' after the package install"
+    run ls -l /etc/systemd/system/syslog.service
+    check_active "at boot (package)"
+    run ls -l /etc/logrotate.d/
+    run logrotate -d /etc/logrotate.conf
+}
+
+# Source install: switch from rsyslog to sluiced at run time, as sluiced(8) says.
+stage1_source()
+{
     if run systemctl is-active rsyslog.service; then
         ok "rsyslog.service ran as the system logger at boot"
     else
@@ -98,6 +133,11 @@ stage1()
     run systemctl enable sluiced.service
     run ls -l /etc/systemd/system/syslog.service
     run systemctl start sluiced.service || bad "systemctl start sluiced.service failed"
+}
+
+stage1_common()
+{
+    local pid1 pid2 mode st
     check_active "after start"
     run systemctl status --no-pager -l sluiced.service
     run systemctl status --no-pager syslog.socket
@@ -126,7 +166,16 @@ stage1()
     check_active "after reload"
     check_logger "reload"
 
-    run logrotate -v -f /etc/logrotate.d/sluice
+    if [ "$MODE" = package ]; then
+        # as logrotate.service runs it: every snippet, exit status 0
+        if run logrotate -v -f /etc/logrotate.conf; then
+            ok "logrotate -f /etc/logrotate.conf: exit status 0"
+        else
+            bad "logrotate -f /etc/logrotate.conf failed"
+        fi
+    else
+        run logrotate -v -f /etc/logrotate.d/sluice
+    fi
     check_logger "logrotate"
     if [ -f /var/log/syslog.1 ]; then
         ok "rotated: $(ls -l /var/log/syslog /var/log/syslog.1 | tr '\n' ' ')"
@@ -170,9 +219,14 @@ stage2()
 {
     local en
     say "== stage 2 (second boot): $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    en=$(systemctl is-enabled sluiced.service rsyslog.service | tr '\n' ' ')
-    [ "$en" = "enabled disabled " ] && ok "is-enabled sluiced, rsyslog: $en" \
-        || bad "is-enabled sluiced, rsyslog: $en"
+    if [ "$MODE" = package ]; then
+        en=$(systemctl is-enabled sluiced.service)
+        [ "$en" = enabled ] && ok "is-enabled sluiced: $en" || bad "is-enabled sluiced: $en"
+    else
+        en=$(systemctl is-enabled sluiced.service rsyslog.service | tr '\n' ' ')
+        [ "$en" = "enabled disabled " ] && ok "is-enabled sluiced, rsyslog: $en" \
+            || bad "is-enabled sluiced, rsyslog: $en"
+    fi
     check_active "at boot"
     run systemctl status --no-pager -l sluiced.service
     check_socket_handover
