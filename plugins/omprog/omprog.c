@@ -39,10 +39,10 @@
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_spawn.h"
 
 extern char **environ;
 
-#define OMPROG_MAX_FD_TO_CLOSE 65536
 #define OMPROG_LINE_MAX 4096
 
 struct omprog_child {
@@ -135,54 +135,18 @@ static const struct sl_param omprog_inst_params[] = {
 
 static void omprog_free_argv(struct omprog_inst *in)
 {
-    if (in->argv != NULL) {
-        for (size_t i = 0; in->argv[i] != NULL; i++) {
-            free(in->argv[i]);
-        }
-        free(in->argv);
-        in->argv = NULL;
-    }
+    sl_spawn_free_argv(in->argv);
+    in->argv = NULL;
 }
 
-/* Split the binary parameter into words as rsyslog 8.2302 does: every single space
- * separates (two spaces give an empty argument) except between double quotes, which are
- * kept in the word; single quotes and backslashes are plain characters. */
+/* Split the binary parameter into words as rsyslog 8.2302 does (sl_spawn_split). */
 static int omprog_split(struct omprog_inst *in)
 {
-    const char *s = in->binary;
-    size_t slen = strlen(s);
-    size_t nwords = 1;
-    int quoted = 0;
-    for (size_t i = 0; i < slen; i++) {
-        if (s[i] == '"') {
-            quoted = !quoted;
-        } else if (s[i] == ' ' && !quoted) {
-            nwords++;
-        }
-    }
-    char **v = calloc(nwords + 1, sizeof *v);
-    if (v == NULL) {
+    in->argv = sl_spawn_split(in->binary);
+    if (in->argv == NULL) {
         return SL_ENOMEM;
     }
-    in->argv = v;
-    size_t start = 0;
-    quoted = 0;
-    for (size_t k = 0; k < nwords; k++) {
-        size_t end = start;
-        while (end < slen && (s[end] != ' ' || quoted)) {
-            if (s[end] == '"') {
-                quoted = !quoted;
-            }
-            end++;
-        }
-        v[k] = strndup(s + start, end - start);
-        if (v[k] == NULL) {
-            omprog_free_argv(in);
-            return SL_ENOMEM;
-        }
-        start = end + 1;
-    }
-    if (v[0][0] == '\0') {
+    if (in->argv[0][0] == '\0') {
         return SL_EINVAL;
     }
     return 0;
@@ -406,32 +370,15 @@ static int omprog_child_start(struct omprog_inst *in, struct omprog_child *c)
         goto fail_errno;
     }
 
-    pid_t pid = fork();
+    int fd_err = fd_output >= 0 ? fd_output : fd_null;
+    const struct sl_spawn sp = {
+        .argv = in->argv, .envp = environ, .fd_in = pin[0],
+        .fd_out = pout[1] >= 0 ? pout[1] : fd_err, .fd_err = fd_err,
+        .ignore_sigint = 0, .exec_fail_msg = NULL, .exec_fail_status = 127,
+    };
+    pid_t pid = sl_spawn_start(&sp);
     if (pid < 0) {
         goto fail_errno;
-    }
-    if (pid == 0) {
-        /* child: async-signal-safe calls only */
-        int fd_err = fd_output >= 0 ? fd_output : fd_null;
-        int fd_o = pout[1] >= 0 ? pout[1] : fd_err;
-        if (dup2(pin[0], 0) < 0 || dup2(fd_o, 1) < 0 || dup2(fd_err, 2) < 0) {
-            _exit(127);
-        }
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        for (int s = 1; s < NSIG; s++) {
-            (void)sigaction(s, &sa, NULL);
-        }
-        sigset_t all;
-        sigemptyset(&all);
-        (void)sigprocmask(SIG_SETMASK, &all, NULL);
-        for (int fd = 3; fd < OMPROG_MAX_FD_TO_CLOSE; fd++) {
-            (void)close(fd);
-        }
-        execve(in->argv[0], in->argv, environ);
-        _exit(127);
     }
 
     close(pin[0]);
