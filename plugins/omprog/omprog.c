@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_out.h"
 #include "../common/sl_spawn.h"
 
 extern char **environ;
@@ -88,9 +89,7 @@ struct omprog_inst {
 
 struct omprog_wrk {
     struct omprog_child child;
-    struct sl_buf data;
-    size_t *ends;                /* end offset of each rendered record */
-    size_t ends_cap;
+    struct sl_out_rendered r;    /* the batch, rendered */
 };
 
 static const char *const omprog_bool_enum[] = {
@@ -487,12 +486,8 @@ static int omprog_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_WARNING, in->who, "omprog: useTransactions is accepted but not "
                "implemented: no transaction marks are sent");
     }
-    in->tpl_eff = in->tpl;
+    in->tpl_eff = sl_out_template(h, in->tpl, NULL, in->who);
     if (in->tpl_eff == NULL) {
-        in->tpl_eff = h->template_find("RSYSLOG_FileFormat");
-    }
-    if (in->tpl_eff == NULL) {
-        h->log(SL_LOG_ERR, in->who, "omprog: template RSYSLOG_FileFormat not found");
         omprog_free_argv(in);
         return SL_ECONFIG;
     }
@@ -538,10 +533,7 @@ static void omprog_worker_destroy(void *inst, void *wrk)
     struct omprog_wrk *w = wrk;
     omprog_child_close(in, &w->child);
     omprog_unregister(in, &w->child);
-    in->h->buf_free(&w->data);
-    free(w->ends);
-    w->ends = NULL;
-    w->ends_cap = 0;
+    sl_out_render_free(in->h, &w->r);
 }
 
 /* Deliver a rendered batch to child c (caller holds io_lock when c is shared). */
@@ -554,13 +546,13 @@ static int omprog_deliver_to(struct omprog_inst *in, struct omprog_wrk *w,
         }
     }
     if (!in->confirm) {
-        size_t wrote = omprog_write_all(c->fd_in, w->data.p, w->data.len);
-        if (wrote == w->data.len) {
+        size_t wrote = omprog_write_all(c->fd_in, w->r.data.p, w->r.data.len);
+        if (wrote == w->r.data.len) {
             return SL_OK;
         }
         int err = errno;
         size_t done = 0;
-        while (done < n && w->ends[done] <= wrote) {
+        while (done < n && w->r.ends[done] <= wrote) {
             done++;
         }
         in->h->log(SL_LOG_WARNING, in->who,
@@ -576,9 +568,9 @@ static int omprog_deliver_to(struct omprog_inst *in, struct omprog_wrk *w,
 
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t len = w->ends[i] - off;
+        size_t len = w->r.ends[i] - off;
         char line[OMPROG_LINE_MAX];
-        int ok = omprog_write_all(c->fd_in, w->data.p + off, len) == len;
+        int ok = omprog_write_all(c->fd_in, w->r.data.p + off, len) == len;
         if (ok) {
             ok = omprog_read_line(in, c, line, sizeof line);
         }
@@ -602,7 +594,7 @@ static int omprog_deliver_to(struct omprog_inst *in, struct omprog_wrk *w,
             }
             return SL_RETRY;
         }
-        off = w->ends[i];
+        off = w->r.ends[i];
     }
     return SL_OK;
 }
@@ -617,20 +609,8 @@ static int omprog_deliver(void *inst, void *wrk, const struct sl_batch *b,
     if (b->n == 0) {
         return SL_OK;
     }
-    if (w->ends_cap < b->n) {
-        size_t *ne = realloc(w->ends, b->n * sizeof *ne);
-        if (ne == NULL) {
-            return SL_RETRY;
-        }
-        w->ends = ne;
-        w->ends_cap = b->n;
-    }
-    w->data.len = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        if (h->render(in->tpl_eff, b->msgs[i], &w->data) != 0) {
-            return SL_RETRY;
-        }
-        w->ends[i] = w->data.len;
+    if (sl_out_render(h, in->tpl_eff, b, &w->r) != SL_OK) {
+        return SL_RETRY;
     }
 
     int verdict;
