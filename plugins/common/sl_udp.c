@@ -35,6 +35,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "sl_sock.h"
 #include "sl_udp.h"
 
 #define ROUNDS_PER_WAKEUP 8
@@ -116,22 +117,6 @@ static int bind_one(struct sl_udp *u, const struct sl_udp_opts *o, const struct 
         return -e;
     }
     return fd;
-}
-
-static int sock_port(int fd)
-{
-    struct sockaddr_storage sa;
-    socklen_t l = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &l) != 0) {
-        return -1;
-    }
-    if (sa.ss_family == AF_INET) {
-        return ntohs(((struct sockaddr_in *)&sa)->sin_port);
-    }
-    if (sa.ss_family == AF_INET6) {
-        return ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
-    }
-    return -1;
 }
 
 static void set_port(struct sockaddr_storage *sa, int port)
@@ -225,7 +210,7 @@ int sl_udp_open(struct sl_udp **out, const struct sl_host *h, const struct sl_ud
             }
             struct usock *s = &u->socks[u->nl];
             s->fd = fd;
-            s->port = sock_port(fd);
+            s->port = sl_sock_port(fd);
             memcpy(&la[u->nl], ai->ai_addr, ai->ai_addrlen);
             lalen[u->nl] = ai->ai_addrlen;
             set_port(&la[u->nl], s->port);

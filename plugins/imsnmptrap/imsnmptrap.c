@@ -64,6 +64,7 @@
 #include "render.h"
 #include "trapmib.h"
 #include "usm.h"
+#include "../common/sl_sock.h"
 
 #define MAX_SOCKS 16
 #define BATCH 32
@@ -289,22 +290,6 @@ static int trap_create(void *inst, void *modconf, const struct sl_host *h,
     return 0;
 }
 
-static int sock_port(int fd)
-{
-    struct sockaddr_storage sa;
-    socklen_t l = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &l) != 0) {
-        return -1;
-    }
-    if (sa.ss_family == AF_INET) {
-        return ntohs(((struct sockaddr_in *)&sa)->sin_port);
-    }
-    if (sa.ss_family == AF_INET6) {
-        return ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
-    }
-    return -1;
-}
-
 static int bind_one(struct trap_inst *in, const struct addrinfo *ai)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -369,7 +354,7 @@ static int trap_open(void *inst)
             s->is_stop = 0;
             s->fd = fd;
             s->family = ai->ai_family;
-            s->port = sock_port(fd);
+            s->port = sl_sock_port(fd);
         }
         freeaddrinfo(res);
         if (in->nsock == before) {

@@ -92,6 +92,7 @@
 #include "imtcp_int.h"
 #include "../common/sl_tls.h"
 #include "../common/sl_acl.h"
+#include "../common/sl_sock.h"
 
 #define TLS_HANDSHAKE_TIMEOUT_MS 10000
 
@@ -567,13 +568,10 @@ static int open_listener(struct imtcp_inst *in, const struct addrinfo *ai, int b
         close(fd);
         return -e;
     }
-    struct sockaddr_storage got;
-    socklen_t gl = sizeof got;
-    if (in->bound_port <= 0 && getsockname(fd, (struct sockaddr *)&got, &gl) == 0) {
-        if (got.ss_family == AF_INET) {
-            in->bound_port = ntohs(((struct sockaddr_in *)&got)->sin_port);
-        } else if (got.ss_family == AF_INET6) {
-            in->bound_port = ntohs(((struct sockaddr_in6 *)&got)->sin6_port);
+    if (in->bound_port <= 0) {
+        int p = sl_sock_port(fd);
+        if (p >= 0) {
+            in->bound_port = p;
         }
     }
     return fd;
