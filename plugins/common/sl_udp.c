@@ -177,20 +177,13 @@ int sl_udp_open(struct sl_udp **out, const struct sl_host *h, const struct sl_ud
         nports = 1;
         ports = dflt_port;
     }
-    const char *addr = o->address;
-    if (addr != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
-        addr = NULL;
-    }
+    const char *addr = sl_sock_any(o->address);
     /* listeners are numbered in set 0 first; the other sets are filled in below */
     struct sockaddr_storage la[SL_UDP_MAX_LISTENERS];
     socklen_t lalen[SL_UDP_MAX_LISTENERS];
     for (size_t p = 0; p < nports; p++) {
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_DGRAM;
-        hints.ai_flags = AI_PASSIVE;
-        int rc = getaddrinfo(addr, ports[p], &hints, &res);
+        struct addrinfo *res = NULL;
+        int rc = sl_sock_resolve(addr, ports[p], SOCK_DGRAM, 0, &res);
         if (rc != 0) {
             h->log(SL_LOG_ERR, u->who, "%s: cannot resolve '%s' port %s: %s", u->who,
                    addr ? addr : "*", ports[p], gai_strerror(rc));

@@ -326,17 +326,10 @@ static int trap_open(void *inst)
     static char *dflt_port[] = { "162" };
     size_t nports = in->port.n ? in->port.n : 1;
     char **ports = in->port.n ? in->port.v : dflt_port;
-    const char *addr = in->address;
-    if (addr != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
-        addr = NULL;
-    }
+    const char *addr = sl_sock_any(in->address);
     for (size_t p = 0; p < nports; p++) {
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_DGRAM;
-        hints.ai_flags = AI_PASSIVE;
-        int rc = getaddrinfo(addr, ports[p], &hints, &res);
+        struct addrinfo *res = NULL;
+        int rc = sl_sock_resolve(addr, ports[p], SOCK_DGRAM, 0, &res);
         if (rc != 0) {
             h->log(SL_LOG_ERR, "imsnmptrap", "imsnmptrap: cannot resolve '%s' port %s: %s",
                    addr ? addr : "*", ports[p], gai_strerror(rc));

@@ -582,18 +582,11 @@ static int imtcp_open(void *inst)
     struct imtcp_inst *in = inst;
     const struct sl_host *h = in->h;
     char portstr[16];
-    struct addrinfo hints, *res = NULL;
+    struct addrinfo *res = NULL;
 
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     snprintf(portstr, sizeof portstr, "%lld", (long long)in->port);
-    const char *addr = in->address;
-    if (addr != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
-        addr = NULL;
-    }
-    int rc = getaddrinfo(addr, portstr, &hints, &res);
+    const char *addr = sl_sock_any(in->address);
+    int rc = sl_sock_resolve(addr, portstr, SOCK_STREAM, AI_NUMERICSERV, &res);
     if (rc != 0) {
         h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot resolve listen address '%s' port %s: %s",
                addr ? addr : "*", portstr, gai_strerror(rc));
