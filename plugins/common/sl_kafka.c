@@ -108,6 +108,22 @@ char *sl_kafka_brokers(const struct sl_strarr *b)
     return s;
 }
 
+int sl_kafka_set_brokers(const struct sl_host *h, const char *who, rd_kafka_conf_t *conf,
+                         const struct sl_strarr *brokers)
+{
+    char *s = sl_kafka_brokers(brokers);
+    if (s == NULL) {
+        return SL_ENOMEM;
+    }
+    if (brokers->n == 0) {
+        h->log(SL_LOG_INFO, who, "\"broker\" parameter not specified using default of "
+               "localhost:9092 -- this may not be what you want!");
+    }
+    int rc = sl_kafka_set(h, who, conf, "bootstrap.servers", s);
+    free(s);
+    return rc;
+}
+
 static void sl_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     const struct sl_kafka_logctx *ctx = rd_kafka_opaque(rk);

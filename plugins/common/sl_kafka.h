@@ -38,6 +38,11 @@ int sl_kafka_has(const struct sl_strarr *kv, const char *name);
 /* rsyslog's broker array joined with ',' (malloc'd; "localhost:9092" when empty). */
 char *sl_kafka_brokers(const struct sl_strarr *brokers);
 
+/* Set conf's bootstrap.servers from the broker array (logging rsyslog's notice when it is
+ * empty and localhost:9092 is used).  0, SL_ECONFIG (logged) or SL_ENOMEM. */
+int sl_kafka_set_brokers(const struct sl_host *h, const char *who, rd_kafka_conf_t *conf,
+                         const struct sl_strarr *brokers);
+
 /* Install sl_kafka_log_cb as conf's log callback with ctx as opaque (ctx must outlive the
  * rd_kafka_t). */
 void sl_kafka_conf_logging(rd_kafka_conf_t *conf, struct sl_kafka_logctx *ctx);

@@ -35,6 +35,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "sl_sock.h"
 #include "sl_udp.h"
 
 #define ROUNDS_PER_WAKEUP 8
@@ -118,22 +119,6 @@ static int bind_one(struct sl_udp *u, const struct sl_udp_opts *o, const struct 
     return fd;
 }
 
-static int sock_port(int fd)
-{
-    struct sockaddr_storage sa;
-    socklen_t l = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &l) != 0) {
-        return -1;
-    }
-    if (sa.ss_family == AF_INET) {
-        return ntohs(((struct sockaddr_in *)&sa)->sin_port);
-    }
-    if (sa.ss_family == AF_INET6) {
-        return ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
-    }
-    return -1;
-}
-
 static void set_port(struct sockaddr_storage *sa, int port)
 {
     if (sa->ss_family == AF_INET) {
@@ -192,20 +177,13 @@ int sl_udp_open(struct sl_udp **out, const struct sl_host *h, const struct sl_ud
         nports = 1;
         ports = dflt_port;
     }
-    const char *addr = o->address;
-    if (addr != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
-        addr = NULL;
-    }
+    const char *addr = sl_sock_any(o->address);
     /* listeners are numbered in set 0 first; the other sets are filled in below */
     struct sockaddr_storage la[SL_UDP_MAX_LISTENERS];
     socklen_t lalen[SL_UDP_MAX_LISTENERS];
     for (size_t p = 0; p < nports; p++) {
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_DGRAM;
-        hints.ai_flags = AI_PASSIVE;
-        int rc = getaddrinfo(addr, ports[p], &hints, &res);
+        struct addrinfo *res = NULL;
+        int rc = sl_sock_resolve(addr, ports[p], SOCK_DGRAM, 0, &res);
         if (rc != 0) {
             h->log(SL_LOG_ERR, u->who, "%s: cannot resolve '%s' port %s: %s", u->who,
                    addr ? addr : "*", ports[p], gai_strerror(rc));
@@ -225,7 +203,7 @@ int sl_udp_open(struct sl_udp **out, const struct sl_host *h, const struct sl_ud
             }
             struct usock *s = &u->socks[u->nl];
             s->fd = fd;
-            s->port = sock_port(fd);
+            s->port = sl_sock_port(fd);
             memcpy(&la[u->nl], ai->ai_addr, ai->ai_addrlen);
             lalen[u->nl] = ai->ai_addrlen;
             set_port(&la[u->nl], s->port);

@@ -109,18 +109,15 @@ static int imk_create(void *inst, void *modconf, const struct sl_host *h,
                "cannot subscribe to topic '%s' without a group)", in->topic);
         return SL_ECONFIG;
     }
-    char *brokers = sl_kafka_brokers(&in->broker);
     in->conf = rd_kafka_conf_new();
-    if (brokers == NULL || in->conf == NULL) {
-        free(brokers);
+    if (in->conf == NULL) {
         return SL_ENOMEM;
     }
-    if (in->broker.n == 0) {
-        h->log(SL_LOG_INFO, in->who, "\"broker\" parameter not specified using default of "
-               "localhost:9092 -- this may not be what you want!");
+    int rc = sl_kafka_set_brokers(h, in->who, in->conf, &in->broker);
+    if (rc == SL_ENOMEM) {
+        return rc;
     }
-    errs += sl_kafka_set(h, in->who, in->conf, "bootstrap.servers", brokers) != 0;
-    free(brokers);
+    errs += rc != 0;
     errs += sl_kafka_set(h, in->who, in->conf, "group.id", in->group) != 0;
     errs += sl_kafka_set(h, in->who, in->conf, "auto.offset.reset", "smallest") != 0;
     errs += sl_kafka_set(h, in->who, in->conf, "enable.auto.commit", "true") != 0;

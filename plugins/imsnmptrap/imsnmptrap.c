@@ -64,6 +64,7 @@
 #include "render.h"
 #include "trapmib.h"
 #include "usm.h"
+#include "../common/sl_sock.h"
 
 #define MAX_SOCKS 16
 #define BATCH 32
@@ -289,22 +290,6 @@ static int trap_create(void *inst, void *modconf, const struct sl_host *h,
     return 0;
 }
 
-static int sock_port(int fd)
-{
-    struct sockaddr_storage sa;
-    socklen_t l = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &l) != 0) {
-        return -1;
-    }
-    if (sa.ss_family == AF_INET) {
-        return ntohs(((struct sockaddr_in *)&sa)->sin_port);
-    }
-    if (sa.ss_family == AF_INET6) {
-        return ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
-    }
-    return -1;
-}
-
 static int bind_one(struct trap_inst *in, const struct addrinfo *ai)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -341,17 +326,10 @@ static int trap_open(void *inst)
     static char *dflt_port[] = { "162" };
     size_t nports = in->port.n ? in->port.n : 1;
     char **ports = in->port.n ? in->port.v : dflt_port;
-    const char *addr = in->address;
-    if (addr != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
-        addr = NULL;
-    }
+    const char *addr = sl_sock_any(in->address);
     for (size_t p = 0; p < nports; p++) {
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_DGRAM;
-        hints.ai_flags = AI_PASSIVE;
-        int rc = getaddrinfo(addr, ports[p], &hints, &res);
+        struct addrinfo *res = NULL;
+        int rc = sl_sock_resolve(addr, ports[p], SOCK_DGRAM, 0, &res);
         if (rc != 0) {
             h->log(SL_LOG_ERR, "imsnmptrap", "imsnmptrap: cannot resolve '%s' port %s: %s",
                    addr ? addr : "*", ports[p], gai_strerror(rc));
@@ -369,7 +347,7 @@ static int trap_open(void *inst)
             s->is_stop = 0;
             s->fd = fd;
             s->family = ai->ai_family;
-            s->port = sock_port(fd);
+            s->port = sl_sock_port(fd);
         }
         freeaddrinfo(res);
         if (in->nsock == before) {

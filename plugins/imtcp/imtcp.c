@@ -44,8 +44,8 @@
  * enforced (8.2302 accepts and serves connections beyond it): a new connection at the limit
  * evicts the session without a complete frame for the longest time (session.evictAfter),
  * else it is reset at once; sluice-only session.maxPerAddress, session.idleTimeout and
- * session.frameTimeout bound what idle and slowloris peers hold (see "session limits"
- * below and doc/limits.md); refusals, evictions and timeouts are counted and logged once
+ * session.frameTimeout bound what idle and slowloris peers hold (see imtcp_limits.c
+ * and doc/limits.md); refusals, evictions and timeouts are counted and logged once
  * per 10 s window plus a summary.
  *
  * Shutdown (stop(), SIGTERM): the listen backlog is accepted and the listeners closed, then
@@ -89,35 +89,15 @@
 #include "sluice/sl_plugin.h"
 #include "framing.h"
 #include "imtcp.h"
+#include "imtcp_int.h"
 #include "../common/sl_tls.h"
 #include "../common/sl_acl.h"
-
-#ifdef SL_IMTLS
-#define IM_NAME "imtls"
-#define IM_DEFAULT_MODE "1"
-#define IM_PORT_FLAGS 0
-#define IM_PORT_DEFAULT "6514"
-#elif defined(SL_IMPTCP)
-/* imptcp: rsyslog's plain-TCP input, same code without TLS (see plugins/imptcp/) */
-#define IM_NAME "imptcp"
-#define IM_DEFAULT_MODE "0"
-#define IM_PORT_FLAGS SL_P_REQUIRED
-#define IM_PORT_DEFAULT NULL
-#else
-#define IM_NAME "imtcp"
-#define IM_DEFAULT_MODE "0"
-#define IM_PORT_FLAGS SL_P_REQUIRED
-#define IM_PORT_DEFAULT NULL
-#endif
+#include "../common/sl_sock.h"
 
 #define TLS_HANDSHAKE_TIMEOUT_MS 10000
 
-#define MAX_LISTENERS 16
 #define READ_BUF_SIZE (256 * 1024)
-#define BATCH_MAX 1024
 #define ACCEPTS_PER_ROUND 64
-#define HOUSEKEEPING_MS 1000      /* session timeouts are checked about once a second */
-#define ABUSE_LOG_WINDOW_MS 10000 /* refusals/evictions/timeouts: one line, then a summary */
 #define BACKPRESSURE_MS 500       /* a submit that blocked this long restarts the clocks */
 #define FRAMING_LOG_PER_SESSION 3 /* framing/oversize lines logged per session ... */
 #define FRAMING_LOG_PER_WINDOW 20 /* ... and per input and 10 s window; the rest: a summary */
@@ -164,135 +144,9 @@ struct imtcp_mod {
     int64_t sess_max_framing_err;   /* close a session after that many; 0: never */
 };
 
-enum { OBJ_LISTENER = 1, OBJ_SESSION, OBJ_STOP };
-
-struct ep_obj {
-    int kind;
-    int fd;
-};
-
-struct imtcp_inst;
-
-struct sess {
-    struct ep_obj ep;       /* first member: epoll data points here */
-    struct imtcp_inst *in;
-    size_t slot;
-    uint64_t key;
-    struct sl_framing fr;
-    struct sockaddr_storage peer;
-    socklen_t peerlen;
-    char peer_ip[INET6_ADDRSTRLEN];
-    char peer_port[8];
-    struct sl_tls_conn *tls;    /* NULL: plain TCP */
-    int hs;                     /* TLS handshake in progress */
-    int want_out;               /* registered for EPOLLOUT (handshake wants to write) */
-    int pending;                /* GnuTLS holds decrypted bytes not yet read */
-    int64_t hs_deadline;        /* CLOCK_MONOTONIC ms */
-    /* CLOCK_MONOTONIC ms (in->now_ms), for the session limits */
-    int64_t last_rx_ms;         /* last bytes received (accept time before) */
-    int64_t last_frame_ms;      /* last complete frame (accept time before) */
-    int64_t frame_start_ms;     /* an incomplete frame is pending since; 0: none */
-    uint64_t nframes;           /* complete frames so far */
-    unsigned framing_errs;      /* framing errors in this session */
-    unsigned framing_logged;    /* framing/oversize lines logged for this session */
-    int kill;                   /* session.maxFramingErrors reached: close after this read */
-};
-
-struct imtcp_inst {
-    /* ---- parameters (filled by the core) ---- */
-    int64_t port;
-    char *address;
-    char *listen_port_file;
-    int64_t max_sessions;       /* -1: module's */
-    int64_t max_listeners;
-    int octet_framing;
-    int framing_fix;
-    int64_t notify_open, notify_close, keepalive, flow_control, disable_lf,
-            discard_truncated, preserve_case;    /* tri_enum */
-    int64_t ka_probes, ka_time, ka_interval;     /* -1: module's */
-    int64_t addtl_delim;                         /* -2: module's */
-    int64_t backlog;
-    char *default_tz;
-    int64_t rl_interval, rl_burst;
-    char *sd_name;
-    int64_t sd_mode;                             /* -1: module's */
-    char *sd_authmode;
-    int64_t sd_check_eku, sd_prioritize_san;     /* tri_enum */
-    int64_t sd_verify_depth;
-    struct sl_strarr permitted_peer;
-    char *gnutls_prio;
-    char *sd_ca_file, *sd_cert_file, *sd_key_file;
-    int64_t sd_permit_expired;      /* -1: module's */
-    int64_t sess_idle_timeout, sess_frame_timeout, sess_max_per_addr, sess_evict_after; /* -1 */
-    int64_t sess_max_framing_err;   /* -1: module's */
-#ifdef SL_IMPTCP
-    /* imptcp's input-only parameters */
-    int64_t ptcp_max_frame;         /* input maxFrameSize */
-    char *ptcp_path;                /* unix socket: not supported */
-    int ptcp_unlink, ptcp_multiline, ptcp_fail_chown;
-    char *ptcp_compression, *ptcp_rl_name, *ptcp_delim_regex;
-    int64_t ptcp_uid, ptcp_gid, ptcp_mode;
-    regex_t ptcp_re;                /* framing.delimiter.regex, compiled */
-    int ptcp_re_ok;
-#endif
-
-    /* ---- runtime ---- */
-    const struct sl_host *h;
-    struct sl_input_ctx *ctx;
-    const struct imtcp_mod *mod;
-    struct sl_framing_cfg fcfg;
-    int keepalive_on, notify_open_on, notify_close_on;
-    int64_t eff_ka_probes, eff_ka_time, eff_ka_interval;
-    size_t max_sess;
-    char label[32];             /* "port N" for counters */
-
-    struct ep_obj lst[MAX_LISTENERS];
-    size_t nlst;
-    struct ep_obj stop_obj;     /* eventfd */
-    int epfd;
-    int bound_port;
-    atomic_int stopping;
-    int core_gone;              /* a submit failed: the core is shutting down, no drain */
-    int refusing;               /* refusal logged for the current burst */
-    int reserve_fd;             /* spare descriptor freed to shed connections on EMFILE */
-
-    struct sess **sess;         /* max_sess slots */
-    _Atomic size_t nsess;
-    char *rbuf;
-    struct sl_msg *batch[BATCH_MAX];
-    size_t nbatch;
-    struct sess *cur;           /* session whose frames are being collected */
-
-    _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
-                     *c_framing_err, *c_drained, *c_partial, *c_disallowed;
-    struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
-
-    /* ---- session limits (sluice only, see accept_ready and housekeeping) ---- */
-    int64_t idle_ms, frame_ms, evict_ms;        /* 0: off */
-    size_t max_per_addr;                        /* 0: no cap */
-    int64_t now_ms;             /* CLOCK_MONOTONIC ms, refreshed each loop round */
-    int64_t resume_ms;          /* when a blocking submit last returned (back-pressure) */
-    int64_t last_hk_ms;
-    int64_t abuse_window_ms;    /* start of the current log window; 0: none */
-    uint64_t abuse_evicted, abuse_refused, abuse_timedout, abuse_framing; /* in the window */
-    uint64_t framing_logged;    /* framing/oversize lines logged in the window */
-    unsigned max_framing_err;   /* 0: never close for framing errors */
-    _Atomic uint64_t *c_evicted, *c_refused_addr, *c_idle_timeout, *c_frame_timeout,
-                     *c_framing_closed;
-
-    /* ---- TLS ---- */
-    struct sl_tls_cred *tls;    /* NULL: plain TCP; swapped by hup() under tls_lock */
-    struct sl_tls_opts tls_opts; /* how tls was made (re-read at HUP) */
-    pthread_mutex_t tls_lock;
-    int hs_timeout_ms;
-    size_t nhs;                 /* sessions in handshake */
-    size_t npending;            /* sessions with buffered decrypted data */
-    _Atomic uint64_t *c_tls_ok, *c_tls_hs_failed, *c_tls_refused, *c_tls_timeout;
-};
-
 static _Atomic uint64_t flow_serial;
 
-static int64_t mono_ms(void)
+int64_t imtcp_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -714,13 +568,10 @@ static int open_listener(struct imtcp_inst *in, const struct addrinfo *ai, int b
         close(fd);
         return -e;
     }
-    struct sockaddr_storage got;
-    socklen_t gl = sizeof got;
-    if (in->bound_port <= 0 && getsockname(fd, (struct sockaddr *)&got, &gl) == 0) {
-        if (got.ss_family == AF_INET) {
-            in->bound_port = ntohs(((struct sockaddr_in *)&got)->sin_port);
-        } else if (got.ss_family == AF_INET6) {
-            in->bound_port = ntohs(((struct sockaddr_in6 *)&got)->sin6_port);
+    if (in->bound_port <= 0) {
+        int p = sl_sock_port(fd);
+        if (p >= 0) {
+            in->bound_port = p;
         }
     }
     return fd;
@@ -731,18 +582,11 @@ static int imtcp_open(void *inst)
     struct imtcp_inst *in = inst;
     const struct sl_host *h = in->h;
     char portstr[16];
-    struct addrinfo hints, *res = NULL;
+    struct addrinfo *res = NULL;
 
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     snprintf(portstr, sizeof portstr, "%lld", (long long)in->port);
-    const char *addr = in->address;
-    if (addr != NULL && (addr[0] == '\0' || strcmp(addr, "*") == 0)) {
-        addr = NULL;
-    }
-    int rc = getaddrinfo(addr, portstr, &hints, &res);
+    const char *addr = sl_sock_any(in->address);
+    int rc = sl_sock_resolve(addr, portstr, SOCK_STREAM, AI_NUMERICSERV, &res);
     if (rc != 0) {
         h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot resolve listen address '%s' port %s: %s",
                addr ? addr : "*", portstr, gai_strerror(rc));
@@ -811,9 +655,9 @@ static int flush_batch(struct imtcp_inst *in)
     }
     size_t n = in->nbatch;
     in->nbatch = 0;
-    int64_t t0 = mono_ms();
+    int64_t t0 = imtcp_mono_ms();
     int rc = in->h->submit(in->ctx, in->batch, n, in->cur->key);
-    int64_t t1 = mono_ms();
+    int64_t t1 = imtcp_mono_ms();
     if (t1 - t0 >= BACKPRESSURE_MS) {
         /* the core held us back: nobody was read meanwhile, so the session clocks
          * (idle, frame, eviction) restart from now rather than blame the peers */
@@ -872,10 +716,7 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
     }
     /* rsyslog logs every one (the probe: ~170 lines per MiB of garbage): sluice logs the
      * first few per session and per 10 s window, the rest go into the window's summary */
-    if (in->abuse_window_ms == 0) {
-        in->abuse_window_ms = in->now_ms > 0 ? in->now_ms : mono_ms();
-    }
-    in->abuse_framing++;
+    (void)imtcp_abuse_event(in, &in->abuse_framing);
     int say = s->framing_logged < FRAMING_LOG_PER_SESSION
               && in->framing_logged < FRAMING_LOG_PER_WINDOW;
     if (say) {
@@ -934,7 +775,7 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
 
 /* ---- sessions ----------------------------------------------------------------------- */
 
-static void close_session(struct imtcp_inst *in, struct sess *s, int orderly)
+void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly)
 {
 #ifndef SL_IMPTCP
     if (orderly) {
@@ -1017,164 +858,6 @@ static int permitted(struct imtcp_inst *in, const struct sockaddr *peer, socklen
     return 0;
 }
 
-/* ---- session limits ------------------------------------------------------------------
- * Against session exhaustion (idle or slowloris connections holding every slot, issue 19):
- *   - at maxSessions, or at session.maxPerAddress sessions from the new peer's address, the
- *     session that has delivered no complete frame for the longest time is evicted for the
- *     new one, if that is at least session.evictAfter seconds; otherwise the new connection
- *     is refused (reset at once, so its sender learns instead of writing into the void);
- *   - session.idleTimeout closes a session that sent nothing for that long (off by
- *     default: rsyslog senders keep quiet connections open for hours), and
- *     session.frameTimeout one whose incomplete frame stays incomplete for that long;
- *   - the clocks restart after the core held the input back (a blocking submit), so
- *     back-pressure never counts against the peers.
- * Each kind is counted; the first event of a 10 s window is logged with its details, the
- * rest as one summary line when the window ends (no log flood under attack). */
-
-/* Close with a reset: the peer's next write fails instead of vanishing. */
-static void rst_linger(int fd)
-{
-    struct linger lg = { 1, 0 };
-    (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-}
-
-/* Count one abuse event; returns 1 if it is the first of its window (log it in full). */
-static int abuse_event(struct imtcp_inst *in, uint64_t *kind)
-{
-    (*kind)++;
-    if (in->abuse_window_ms == 0) {
-        in->abuse_window_ms = in->now_ms > 0 ? in->now_ms : mono_ms();
-        return 1;
-    }
-    return 0;
-}
-
-static void abuse_summary(struct imtcp_inst *in, int force)
-{
-    if (in->abuse_window_ms == 0
-        || (!force && in->now_ms - in->abuse_window_ms < ABUSE_LOG_WINDOW_MS)) {
-        return;
-    }
-    uint64_t total = in->abuse_evicted + in->abuse_refused + in->abuse_timedout
-                     + in->abuse_framing;
-    if (total > 1) {
-        in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: in the last %lld s: %llu "
-                   "sessions evicted, %llu refused, %llu timed out, %llu framing errors "
-                   "(maxSessions=%zu)", (long long)in->port,
-                   (long long)((in->now_ms - in->abuse_window_ms + 999) / 1000),
-                   (unsigned long long)in->abuse_evicted, (unsigned long long)in->abuse_refused,
-                   (unsigned long long)in->abuse_timedout, (unsigned long long)in->abuse_framing,
-                   in->max_sess);
-    }
-    in->abuse_window_ms = 0;
-    in->abuse_evicted = in->abuse_refused = in->abuse_timedout = in->abuse_framing = 0;
-    in->framing_logged = 0;
-}
-
-static size_t sessions_from(const struct imtcp_inst *in, const char *ip)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < in->max_sess; i++) {
-        if (in->sess[i] != NULL && strcmp(in->sess[i]->peer_ip, ip) == 0) {
-            n++;
-        }
-    }
-    return n;
-}
-
-/* The session (from ip, or any with ip NULL) without a complete frame for the longest
- * time, if that is at least session.evictAfter; NULL if there is none. */
-static struct sess *eviction_victim(const struct imtcp_inst *in, const char *ip)
-{
-    if (in->evict_ms <= 0) {
-        return NULL;
-    }
-    struct sess *best = NULL;
-    int64_t limit = in->now_ms - in->evict_ms;
-    for (size_t i = 0; i < in->max_sess; i++) {
-        struct sess *s = in->sess[i];
-        if (s == NULL || (ip != NULL && strcmp(s->peer_ip, ip) != 0)) {
-            continue;
-        }
-        int64_t t = s->last_frame_ms > in->resume_ms ? s->last_frame_ms : in->resume_ms;
-        if (t <= limit && (best == NULL || s->last_frame_ms < best->last_frame_ms)) {
-            best = s;
-        }
-    }
-    return best;
-}
-
-static void evict(struct imtcp_inst *in, struct sess *s, const char *why)
-{
-    atomic_fetch_add(in->c_evicted, 1);
-    if (abuse_event(in, &in->abuse_evicted)) {
-        in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: %s: closing the session from "
-                   "%s:%s, no complete frame for %lld s, for a new connection",
-                   (long long)in->port, why, s->peer_ip, s->peer_port,
-                   (long long)((in->now_ms - s->last_frame_ms) / 1000));
-    }
-    rst_linger(s->ep.fd);
-    close_session(in, s, 0);
-}
-
-static void refuse(struct imtcp_inst *in, int fd, const char *ip, int per_addr)
-{
-    atomic_fetch_add(in->c_refused, 1);
-    if (per_addr) {
-        atomic_fetch_add(in->c_refused_addr, 1);
-    }
-    if (abuse_event(in, &in->abuse_refused)) {
-        if (per_addr) {
-            in->h->log(SL_LOG_ERR, IM_NAME, "too many tcp sessions from %s "
-                       "(session.maxPerAddress=%zu) - dropping incoming request", ip,
-                       in->max_per_addr);
-        } else {
-            in->h->log(SL_LOG_ERR, IM_NAME, "too many tcp sessions (maxSessions=%zu) - "
-                       "dropping incoming request", in->max_sess);
-        }
-    }
-    rst_linger(fd);
-    close(fd);
-}
-
-/* Once a second: idle and frame timeouts, and the end of a log window. */
-static void housekeeping(struct imtcp_inst *in)
-{
-    if (in->now_ms - in->last_hk_ms < HOUSEKEEPING_MS) {
-        return;
-    }
-    in->last_hk_ms = in->now_ms;
-    if (in->idle_ms > 0 || in->frame_ms > 0) {
-        for (size_t i = 0; i < in->max_sess; i++) {
-            struct sess *s = in->sess[i];
-            if (s == NULL) {
-                continue;
-            }
-            int64_t rx = s->last_rx_ms > in->resume_ms ? s->last_rx_ms : in->resume_ms;
-            int64_t fs = s->frame_start_ms > in->resume_ms ? s->frame_start_ms : in->resume_ms;
-            const char *what = NULL;
-            if (in->idle_ms > 0 && in->now_ms - rx >= in->idle_ms) {
-                atomic_fetch_add(in->c_idle_timeout, 1);
-                what = "nothing received for session.idleTimeout";
-            } else if (in->frame_ms > 0 && s->frame_start_ms != 0
-                       && in->now_ms - fs >= in->frame_ms) {
-                atomic_fetch_add(in->c_frame_timeout, 1);
-                what = "frame incomplete for session.frameTimeout";
-            }
-            if (what != NULL) {
-                if (abuse_event(in, &in->abuse_timedout)) {
-                    in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: closing the "
-                               "session from %s:%s: %s", (long long)in->port, s->peer_ip,
-                               s->peer_port, what);
-                }
-                rst_linger(s->ep.fd);
-                close_session(in, s, 0);
-            }
-        }
-    }
-    abuse_summary(in, 0);
-}
-
 static void accept_ready(struct imtcp_inst *in, int lfd)
 {
     for (int k = 0; k < ACCEPTS_PER_ROUND; k++) {
@@ -1213,23 +896,10 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             port[0] = '\0';
         }
         if (in->now_ms == 0) {
-            in->now_ms = mono_ms();
+            in->now_ms = imtcp_mono_ms();
         }
-        if (in->max_per_addr > 0 && sessions_from(in, ip) >= in->max_per_addr) {
-            struct sess *v = eviction_victim(in, ip);
-            if (v == NULL) {
-                refuse(in, fd, ip, 1);
-                continue;
-            }
-            evict(in, v, "session.maxPerAddress reached");
-        }
-        if (atomic_load(&in->nsess) >= in->max_sess) {
-            struct sess *v = eviction_victim(in, NULL);
-            if (v == NULL) {
-                refuse(in, fd, ip, 0);
-                continue;
-            }
-            evict(in, v, "maxSessions reached");
+        if (!imtcp_admit(in, fd, ip)) {
+            continue;
         }
         in->refusing = 0;
         if (in->acl != NULL && !permitted(in, (struct sockaddr *)&peer, pl)) {
@@ -1269,7 +939,7 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
                 continue;
             }
             s->hs = 1;
-            s->hs_deadline = mono_ms() + in->hs_timeout_ms;
+            s->hs_deadline = imtcp_mono_ms() + in->hs_timeout_ms;
         }
         struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = &s->ep };
         if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -1301,14 +971,14 @@ static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
     }
     int frc = flush_batch(in);
     if (s->kill) {
-        rst_linger(s->ep.fd);
-        close_session(in, s, 0);
+        imtcp_rst_linger(s->ep.fd);
+        imtcp_close_session(in, s, 0);
         return 1;
     }
     if (rc == SL_ENOMEM) {
         in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: out of memory, closing session from %s",
                    s->peer_ip);
-        close_session(in, s, 0);
+        imtcp_close_session(in, s, 0);
         return 1;
     }
     if (rc != 0 || frc != 0) {
@@ -1337,7 +1007,7 @@ static void tls_refuse(struct imtcp_inst *in, struct sess *s, _Atomic uint64_t *
     in->h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": TLS session from %s:%s refused: %s: %s; "
                "peer certificate fingerprint: %s", s->peer_ip, s->peer_port, what, reason,
                fpr != NULL && fpr[0] != '\0' ? fpr : "(none)");
-    close_session(in, s, 0);
+    imtcp_close_session(in, s, 0);
 }
 
 static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
@@ -1390,7 +1060,7 @@ static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
             in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME ": TLS session from %s:%s: %s",
                        s->peer_ip, s->peer_port, sl_tls_error(s->tls));
         }
-        close_session(in, s, eof);
+        imtcp_close_session(in, s, eof);
         return;
     }
     int pend = sl_tls_pending(s->tls) > 0;
@@ -1416,19 +1086,19 @@ static void session_ready(struct imtcp_inst *in, struct sess *s)
         return;
     }
     if (n == 0) {
-        close_session(in, s, 1);
+        imtcp_close_session(in, s, 1);
         return;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
         return;
     }
-    close_session(in, s, 0);
+    imtcp_close_session(in, s, 0);
 }
 
 /* Sessions whose decrypted data waits inside GnuTLS, and handshakes past their deadline. */
 static void tls_housekeeping(struct imtcp_inst *in)
 {
-    int64_t now = in->nhs > 0 ? mono_ms() : 0;
+    int64_t now = in->nhs > 0 ? imtcp_mono_ms() : 0;
     for (size_t i = 0; i < in->max_sess && (in->npending > 0 || in->nhs > 0); i++) {
         struct sess *s = in->sess[i];
         if (s == NULL) {
@@ -1469,7 +1139,7 @@ static void drain_sessions(struct imtcp_inst *in)
             continue;
         }
         if (s->tls != NULL) {
-            close_session(in, s, 0);
+            imtcp_close_session(in, s, 0);
             continue;
         }
         int avail = 0;
@@ -1498,7 +1168,7 @@ static void drain_sessions(struct imtcp_inst *in)
         }
         char c;
         if (recv(s->ep.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
-            close_session(in, s, 1);    /* the peer had finished: emit as at EOF */
+            imtcp_close_session(in, s, 1);    /* the peer had finished: emit as at EOF */
             continue;
         }
         if (!sl_framing_idle(&s->fr)) {
@@ -1506,7 +1176,7 @@ static void drain_sessions(struct imtcp_inst *in)
         }
         /* closed now, not when the engine has drained (seconds later): the sender's
          * kernel learns at once (a reset) instead of filling our buffer for nothing */
-        close_session(in, s, 0);
+        imtcp_close_session(in, s, 0);
     }
 }
 
@@ -1518,7 +1188,7 @@ static int imtcp_run(void *inst)
     while (!atomic_load(&in->stopping)) {
         int tmo = in->npending > 0 ? 0 : in->nhs > 0 ? 100 : 1000;
         int n = epoll_wait(in->epfd, evs, 64, tmo);
-        in->now_ms = mono_ms();
+        in->now_ms = imtcp_mono_ms();
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -1538,9 +1208,9 @@ static int imtcp_run(void *inst)
         if (in->npending > 0 || in->nhs > 0) {
             tls_housekeeping(in);
         }
-        housekeeping(in);
+        imtcp_housekeeping(in);
     }
-    abuse_summary(in, 1);
+    imtcp_abuse_summary(in, 1);
     if (!in->core_gone) {
         drain_sessions(in);
     }

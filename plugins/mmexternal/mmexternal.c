@@ -58,9 +58,9 @@
 #include <libfastjson/json.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_spawn.h"
 
 #define WHO "mmexternal"
-#define MAX_FD_TO_CLOSE 65536
 
 enum { IN_MSG, IN_RAWMSG, IN_JSON };
 
@@ -128,45 +128,6 @@ static const char *const json_keys[] = {
 #define NJSON (sizeof json_keys / sizeof json_keys[0])
 _Static_assert(NJSON == sizeof((struct mmx_inst *)0)->p_json / sizeof(void *), "p_json");
 
-/* rsyslog's split: every single space separates, except between double quotes (kept). */
-static char **split_binary(const char *s)
-{
-    size_t slen = strlen(s), nwords = 1;
-    int quoted = 0;
-    for (size_t i = 0; i < slen; i++) {
-        if (s[i] == '"') {
-            quoted = !quoted;
-        } else if (s[i] == ' ' && !quoted) {
-            nwords++;
-        }
-    }
-    char **v = calloc(nwords + 1, sizeof *v);
-    if (v == NULL) {
-        return NULL;
-    }
-    size_t start = 0;
-    quoted = 0;
-    for (size_t k = 0; k < nwords; k++) {
-        size_t end = start;
-        while (end < slen && (s[end] != ' ' || quoted)) {
-            if (s[end] == '"') {
-                quoted = !quoted;
-            }
-            end++;
-        }
-        v[k] = strndup(s + start, end - start);
-        if (v[k] == NULL) {
-            for (size_t j = 0; j < k; j++) {
-                free(v[j]);
-            }
-            free(v);
-            return NULL;
-        }
-        start = end + 1;
-    }
-    return v;
-}
-
 static void proc_init(struct mmx_proc *p)
 {
     memset(p, 0, sizeof *p);
@@ -215,40 +176,20 @@ static int proc_start(struct mmx_inst *in, struct mmx_proc *p)
         close(to[1]);
         return -1;
     }
-    pid_t pid = fork();
+    /* the program's stdout and stderr both go to the reply pipe; its environment is empty */
+    char *const env[] = { NULL };
+    const struct sl_spawn sp = {
+        .argv = in->argv, .envp = env, .fd_in = to[0], .fd_out = from[1], .fd_err = from[1],
+        .ignore_sigint = 1,                       /* as rsyslog: SIGINT ignored */
+        .exec_fail_msg = "mmexternal: failed to execute binary\n", .exec_fail_status = 1,
+    };
+    pid_t pid = sl_spawn_start(&sp);
     if (pid < 0) {
         close(to[0]);
         close(to[1]);
         close(from[0]);
         close(from[1]);
         return -1;
-    }
-    if (pid == 0) {
-        /* child: async-signal-safe calls only */
-        if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0 || dup2(from[1], 2) < 0) {
-            _exit(127);
-        }
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        for (int s = 1; s < NSIG; s++) {
-            (void)sigaction(s, &sa, NULL);
-        }
-        sa.sa_handler = SIG_IGN;                  /* as rsyslog: SIGINT ignored */
-        (void)sigaction(SIGINT, &sa, NULL);
-        sigset_t none;
-        sigemptyset(&none);
-        (void)sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int fd = 3; fd < MAX_FD_TO_CLOSE; fd++) {
-            (void)close(fd);
-        }
-        char *const env[] = { NULL };
-        execve(in->argv[0], in->argv, env);
-        static const char m[] = "mmexternal: failed to execute binary\n";
-        ssize_t w = write(2, m, sizeof m - 1);
-        (void)w;
-        _exit(1);
     }
     close(to[0]);
     close(from[1]);
@@ -354,7 +295,7 @@ static int mmx_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, WHO, "mmexternal: the core is too old (needs ABI 1.4)");
         return SL_ECONFIG;
     }
-    if (in->binary == NULL || in->binary[0] == '\0' || (in->argv = split_binary(in->binary)) == NULL ||
+    if (in->binary == NULL || in->binary[0] == '\0' || (in->argv = sl_spawn_split(in->binary)) == NULL ||
         in->argv[0][0] == '\0') {
         h->log(SL_LOG_ERR, WHO, "mmexternal: parameter binary must name a program");
         return SL_ECONFIG;
@@ -422,13 +363,8 @@ static void mmx_destroy(void *inst)
             in->p_json[i] = NULL;
         }
     }
-    if (in->argv != NULL) {
-        for (size_t i = 0; in->argv[i] != NULL; i++) {
-            free(in->argv[i]);
-        }
-        free(in->argv);
-        in->argv = NULL;
-    }
+    sl_spawn_free_argv(in->argv);
+    in->argv = NULL;
 }
 
 static int mmx_worker_create(void *inst, void *wrk)

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_out.h"
 
 #ifndef IOV_MAX
 #define IOV_MAX 1024
@@ -430,15 +431,8 @@ static int omfile_create(void *inst, void *modconf, const struct sl_host *h)
         return SL_ECONFIG;
     }
 
-    in->tpl_eff = in->tpl;
-    if (in->tpl_eff == NULL && mod != NULL) {
-        in->tpl_eff = mod->tpl;
-    }
+    in->tpl_eff = sl_out_template(h, in->tpl, mod != NULL ? mod->tpl : NULL, in->who);
     if (in->tpl_eff == NULL) {
-        in->tpl_eff = h->template_find("RSYSLOG_FileFormat");
-    }
-    if (in->tpl_eff == NULL) {
-        h->log(SL_LOG_ERR, in->who, "omfile: template RSYSLOG_FileFormat not found");
         return SL_ECONFIG;
     }
 

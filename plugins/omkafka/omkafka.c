@@ -665,20 +665,15 @@ static int omk_create(void *inst, void *modconf, const struct sl_host *h)
     /* librdkafka configuration: sluice's delivery defaults, then the config's values */
     in->conf = rd_kafka_conf_new();
     rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
-    char *brokers = sl_kafka_brokers(&in->broker);
-    if (in->conf == NULL || tc == NULL || brokers == NULL) {
-        free(brokers);
+    int rc = in->conf == NULL || tc == NULL ? SL_ENOMEM
+             : sl_kafka_set_brokers(h, in->who, in->conf, &in->broker);
+    if (rc == SL_ENOMEM) {
         if (tc != NULL) {
             rd_kafka_topic_conf_destroy(tc);
         }
         return SL_ENOMEM;
     }
-    if (in->broker.n == 0) {
-        h->log(SL_LOG_INFO, in->who, "\"broker\" parameter not specified using default of "
-               "localhost:9092 -- this may not be what you want!");
-    }
-    errs += sl_kafka_set(h, in->who, in->conf, "bootstrap.servers", brokers) != 0;
-    free(brokers);
+    errs += rc != 0;
     errs += sl_kafka_set(h, in->who, in->conf, "enable.idempotence", "true") != 0;
     errs += sl_kafka_set(h, in->who, in->conf, "acks", "all") != 0;
     if (in->stats_file == NULL && !sl_kafka_has(&in->confparam, "statistics.interval.ms")) {

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_out.h"
 
 struct ompipe_mod {
     const struct sl_template *tpl;
@@ -55,9 +56,7 @@ struct ompipe_inst {
 };
 
 struct ompipe_wrk {
-    struct sl_buf data;
-    size_t *ends;            /* end offset of each record in data */
-    size_t ends_cap;
+    struct sl_out_rendered r;    /* the batch, rendered */
 };
 
 static const struct sl_param ompipe_mod_params[] = {
@@ -103,15 +102,8 @@ static int ompipe_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, "ompipe", "ompipe: parameter \"pipe\" must not be empty");
         return SL_ECONFIG;
     }
-    in->tpl_eff = in->tpl;
-    if (in->tpl_eff == NULL && mod != NULL) {
-        in->tpl_eff = mod->tpl;
-    }
+    in->tpl_eff = sl_out_template(h, in->tpl, mod != NULL ? mod->tpl : NULL, "ompipe");
     if (in->tpl_eff == NULL) {
-        in->tpl_eff = h->template_find("RSYSLOG_FileFormat");
-    }
-    if (in->tpl_eff == NULL) {
-        h->log(SL_LOG_ERR, "ompipe", "ompipe: template RSYSLOG_FileFormat not found");
         return SL_ECONFIG;
     }
     if (pthread_mutex_init(&in->lock, NULL) != 0) {
@@ -146,10 +138,7 @@ static void ompipe_worker_destroy(void *inst, void *wrk)
 {
     struct ompipe_inst *in = inst;
     struct ompipe_wrk *w = wrk;
-    in->h->buf_free(&w->data);
-    free(w->ends);
-    w->ends = NULL;
-    w->ends_cap = 0;
+    sl_out_render_free(in->h, &w->r);
 }
 
 /* The rest of a record the kernel split: wait for room (bounded), then give up. */
@@ -186,20 +175,8 @@ static int ompipe_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
     if (b->n == 0) {
         return SL_OK;
     }
-    if (w->ends_cap < b->n) {
-        size_t *ne = realloc(w->ends, b->n * sizeof *ne);
-        if (ne == NULL) {
-            return SL_RETRY;
-        }
-        w->ends = ne;
-        w->ends_cap = b->n;
-    }
-    w->data.len = 0;
-    for (i = 0; i < b->n; i++) {
-        if (h->render(in->tpl_eff, b->msgs[i], &w->data) != 0) {
-            return SL_RETRY;
-        }
-        w->ends[i] = w->data.len;
+    if (sl_out_render(h, in->tpl_eff, b, &w->r) != SL_OK) {
+        return SL_RETRY;
     }
 
     int failed = 0;
@@ -209,9 +186,9 @@ static int ompipe_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
         failed = errno;
     }
     for (i = 0; !failed && i < b->n; i++) {
-        size_t start = i == 0 ? 0 : w->ends[i - 1];
-        const char *rec = w->data.p + start;
-        size_t len = w->ends[i] - start;
+        size_t start = i == 0 ? 0 : w->r.ends[i - 1];
+        const char *rec = w->r.data.p + start;
+        size_t len = w->r.ends[i] - start;
         const char *nul = memchr(rec, '\0', len);
         if (nul != NULL) {
             len = (size_t)(nul - rec);

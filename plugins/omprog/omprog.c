@@ -39,10 +39,11 @@
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_out.h"
+#include "../common/sl_spawn.h"
 
 extern char **environ;
 
-#define OMPROG_MAX_FD_TO_CLOSE 65536
 #define OMPROG_LINE_MAX 4096
 
 struct omprog_child {
@@ -88,9 +89,7 @@ struct omprog_inst {
 
 struct omprog_wrk {
     struct omprog_child child;
-    struct sl_buf data;
-    size_t *ends;                /* end offset of each rendered record */
-    size_t ends_cap;
+    struct sl_out_rendered r;    /* the batch, rendered */
 };
 
 static const char *const omprog_bool_enum[] = {
@@ -135,54 +134,18 @@ static const struct sl_param omprog_inst_params[] = {
 
 static void omprog_free_argv(struct omprog_inst *in)
 {
-    if (in->argv != NULL) {
-        for (size_t i = 0; in->argv[i] != NULL; i++) {
-            free(in->argv[i]);
-        }
-        free(in->argv);
-        in->argv = NULL;
-    }
+    sl_spawn_free_argv(in->argv);
+    in->argv = NULL;
 }
 
-/* Split the binary parameter into words as rsyslog 8.2302 does: every single space
- * separates (two spaces give an empty argument) except between double quotes, which are
- * kept in the word; single quotes and backslashes are plain characters. */
+/* Split the binary parameter into words as rsyslog 8.2302 does (sl_spawn_split). */
 static int omprog_split(struct omprog_inst *in)
 {
-    const char *s = in->binary;
-    size_t slen = strlen(s);
-    size_t nwords = 1;
-    int quoted = 0;
-    for (size_t i = 0; i < slen; i++) {
-        if (s[i] == '"') {
-            quoted = !quoted;
-        } else if (s[i] == ' ' && !quoted) {
-            nwords++;
-        }
-    }
-    char **v = calloc(nwords + 1, sizeof *v);
-    if (v == NULL) {
+    in->argv = sl_spawn_split(in->binary);
+    if (in->argv == NULL) {
         return SL_ENOMEM;
     }
-    in->argv = v;
-    size_t start = 0;
-    quoted = 0;
-    for (size_t k = 0; k < nwords; k++) {
-        size_t end = start;
-        while (end < slen && (s[end] != ' ' || quoted)) {
-            if (s[end] == '"') {
-                quoted = !quoted;
-            }
-            end++;
-        }
-        v[k] = strndup(s + start, end - start);
-        if (v[k] == NULL) {
-            omprog_free_argv(in);
-            return SL_ENOMEM;
-        }
-        start = end + 1;
-    }
-    if (v[0][0] == '\0') {
+    if (in->argv[0][0] == '\0') {
         return SL_EINVAL;
     }
     return 0;
@@ -406,32 +369,15 @@ static int omprog_child_start(struct omprog_inst *in, struct omprog_child *c)
         goto fail_errno;
     }
 
-    pid_t pid = fork();
+    int fd_err = fd_output >= 0 ? fd_output : fd_null;
+    const struct sl_spawn sp = {
+        .argv = in->argv, .envp = environ, .fd_in = pin[0],
+        .fd_out = pout[1] >= 0 ? pout[1] : fd_err, .fd_err = fd_err,
+        .ignore_sigint = 0, .exec_fail_msg = NULL, .exec_fail_status = 127,
+    };
+    pid_t pid = sl_spawn_start(&sp);
     if (pid < 0) {
         goto fail_errno;
-    }
-    if (pid == 0) {
-        /* child: async-signal-safe calls only */
-        int fd_err = fd_output >= 0 ? fd_output : fd_null;
-        int fd_o = pout[1] >= 0 ? pout[1] : fd_err;
-        if (dup2(pin[0], 0) < 0 || dup2(fd_o, 1) < 0 || dup2(fd_err, 2) < 0) {
-            _exit(127);
-        }
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        for (int s = 1; s < NSIG; s++) {
-            (void)sigaction(s, &sa, NULL);
-        }
-        sigset_t all;
-        sigemptyset(&all);
-        (void)sigprocmask(SIG_SETMASK, &all, NULL);
-        for (int fd = 3; fd < OMPROG_MAX_FD_TO_CLOSE; fd++) {
-            (void)close(fd);
-        }
-        execve(in->argv[0], in->argv, environ);
-        _exit(127);
     }
 
     close(pin[0]);
@@ -540,12 +486,8 @@ static int omprog_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_WARNING, in->who, "omprog: useTransactions is accepted but not "
                "implemented: no transaction marks are sent");
     }
-    in->tpl_eff = in->tpl;
+    in->tpl_eff = sl_out_template(h, in->tpl, NULL, in->who);
     if (in->tpl_eff == NULL) {
-        in->tpl_eff = h->template_find("RSYSLOG_FileFormat");
-    }
-    if (in->tpl_eff == NULL) {
-        h->log(SL_LOG_ERR, in->who, "omprog: template RSYSLOG_FileFormat not found");
         omprog_free_argv(in);
         return SL_ECONFIG;
     }
@@ -591,10 +533,7 @@ static void omprog_worker_destroy(void *inst, void *wrk)
     struct omprog_wrk *w = wrk;
     omprog_child_close(in, &w->child);
     omprog_unregister(in, &w->child);
-    in->h->buf_free(&w->data);
-    free(w->ends);
-    w->ends = NULL;
-    w->ends_cap = 0;
+    sl_out_render_free(in->h, &w->r);
 }
 
 /* Deliver a rendered batch to child c (caller holds io_lock when c is shared). */
@@ -607,13 +546,13 @@ static int omprog_deliver_to(struct omprog_inst *in, struct omprog_wrk *w,
         }
     }
     if (!in->confirm) {
-        size_t wrote = omprog_write_all(c->fd_in, w->data.p, w->data.len);
-        if (wrote == w->data.len) {
+        size_t wrote = omprog_write_all(c->fd_in, w->r.data.p, w->r.data.len);
+        if (wrote == w->r.data.len) {
             return SL_OK;
         }
         int err = errno;
         size_t done = 0;
-        while (done < n && w->ends[done] <= wrote) {
+        while (done < n && w->r.ends[done] <= wrote) {
             done++;
         }
         in->h->log(SL_LOG_WARNING, in->who,
@@ -629,9 +568,9 @@ static int omprog_deliver_to(struct omprog_inst *in, struct omprog_wrk *w,
 
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t len = w->ends[i] - off;
+        size_t len = w->r.ends[i] - off;
         char line[OMPROG_LINE_MAX];
-        int ok = omprog_write_all(c->fd_in, w->data.p + off, len) == len;
+        int ok = omprog_write_all(c->fd_in, w->r.data.p + off, len) == len;
         if (ok) {
             ok = omprog_read_line(in, c, line, sizeof line);
         }
@@ -655,7 +594,7 @@ static int omprog_deliver_to(struct omprog_inst *in, struct omprog_wrk *w,
             }
             return SL_RETRY;
         }
-        off = w->ends[i];
+        off = w->r.ends[i];
     }
     return SL_OK;
 }
@@ -670,20 +609,8 @@ static int omprog_deliver(void *inst, void *wrk, const struct sl_batch *b,
     if (b->n == 0) {
         return SL_OK;
     }
-    if (w->ends_cap < b->n) {
-        size_t *ne = realloc(w->ends, b->n * sizeof *ne);
-        if (ne == NULL) {
-            return SL_RETRY;
-        }
-        w->ends = ne;
-        w->ends_cap = b->n;
-    }
-    w->data.len = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        if (h->render(in->tpl_eff, b->msgs[i], &w->data) != 0) {
-            return SL_RETRY;
-        }
-        w->ends[i] = w->data.len;
+    if (sl_out_render(h, in->tpl_eff, b, &w->r) != SL_OK) {
+        return SL_RETRY;
     }
 
     int verdict;

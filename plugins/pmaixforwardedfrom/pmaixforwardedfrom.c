@@ -24,34 +24,12 @@
 #include "sluice/sl_plugin.h"
 #include "../common/sl_pm.h"
 
-struct aix_inst {
-    const struct sl_host *h;
-};
-
-static int aix_create(void *inst, void *modconf, const struct sl_host *h,
-                      const struct sl_parser_env *env, const char *name)
-{
-    struct aix_inst *in = inst;
-    (void)modconf;
-    (void)env;
-    (void)name;
-    in->h = h;
-    return sl_pm_host_ok(h, "pmaixforwardedfrom") ? 0 : SL_ECONFIG;
-}
-
 static int aix_parse(void *inst, struct sl_msg *m)
 {
-    const struct aix_inst *in = inst;
-    const char *raw;
-    size_t rawlen, ap;
-    in->h->msg_parse_raw(m, &raw, &rawlen, &ap);
-    const char *t = raw + ap;
-    size_t n = rawlen - ap;
-    size_t i = 0, len = n;
-    while (len > 0 && t[i] == ' ') {
-        len--;
-        i++;
-    }
+    const struct sl_pm_inst *in = inst;
+    size_t n, i;
+    const char *t = sl_pm_rest(in->h, m, &n, &i);
+    size_t len = n - i;
     if (len < 24) {
         return SL_PARSE_NOT_MINE;
     }
@@ -67,11 +45,10 @@ static int aix_parse(void *inst, struct sl_msg *m)
     if (skip == 0 || len - skip < 2 || len < skip + 2) {
         return SL_PARSE_NOT_MINE;
     }
-    char *buf = malloc(n + 1);
+    char *buf = sl_pm_dup_rest(t, n);
     if (buf == NULL) {
         return SL_ENOMEM;
     }
-    memcpy(buf, t, n + 1);
     len -= skip;
     memmove(buf + i, buf + i + skip, len);
     n -= skip;
@@ -85,21 +62,7 @@ static int aix_parse(void *inst, struct sl_msg *m)
         n--;
         buf[n] = '\0';
     }
-    int rc = in->h->msg_parse_set_raw(m, buf, n);
-    free(buf);
-    return rc == 0 ? SL_PARSE_NOT_MINE : rc;
+    return sl_pm_set_rest(in->h, m, buf, n);
 }
 
-static const struct sl_parser_ops aix_ops = {
-    .create = aix_create,
-    .parse = aix_parse,
-};
-
-SL_PLUGIN_DEFINE(pmaixforwardedfrom) = {
-    SL_PLUGIN_HEADER(pmaixforwardedfrom),
-    .kinds = SL_PARSER,
-    .inst_params = NULL,    /* no parser() instances, as rsyslog's (no newParserInst) */
-    .inst_size = sizeof(struct aix_inst),
-    .parser = &aix_ops,
-    .parser_name = "rsyslog.aixforwardedfrom",
-};
+SL_PM_SIMPLE_PARSER(pmaixforwardedfrom, "rsyslog.aixforwardedfrom", aix_parse);

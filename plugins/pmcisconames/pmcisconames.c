@@ -23,34 +23,12 @@
 #include "sluice/sl_plugin.h"
 #include "../common/sl_pm.h"
 
-struct cn_inst {
-    const struct sl_host *h;
-};
-
-static int cn_create(void *inst, void *modconf, const struct sl_host *h,
-                     const struct sl_parser_env *env, const char *name)
-{
-    struct cn_inst *in = inst;
-    (void)modconf;
-    (void)env;
-    (void)name;
-    in->h = h;
-    return sl_pm_host_ok(h, "pmcisconames") ? 0 : SL_ECONFIG;
-}
-
 static int cn_parse(void *inst, struct sl_msg *m)
 {
-    const struct cn_inst *in = inst;
-    const char *raw;
-    size_t rawlen, ap;
-    in->h->msg_parse_raw(m, &raw, &rawlen, &ap);
-    const char *t = raw + ap;
-    size_t n = rawlen - ap;
-    size_t i = 0, len = n;
-    while (len > 0 && t[i] == ' ') {
-        len--;
-        i++;
-    }
+    const struct sl_pm_inst *in = inst;
+    size_t n, i;
+    const char *t = sl_pm_rest(in->h, m, &n, &i);
+    size_t len = n - i;
     if (len < 34) {
         return SL_PARSE_NOT_MINE;
     }
@@ -77,29 +55,14 @@ static int cn_parse(void *inst, struct sl_msg *m)
     if (strncasecmp(t + i, ": %", 3) != 0) {
         return SL_PARSE_NOT_MINE;
     }
-    char *buf = malloc(n + 1);
+    char *buf = sl_pm_dup_rest(t, n);
     if (buf == NULL) {
         return SL_ENOMEM;
     }
-    memcpy(buf, t, n + 1);
     memmove(buf + i, buf + i + 2, len - 2);
     n -= 2;
     buf[n] = '\0';
-    int rc = in->h->msg_parse_set_raw(m, buf, n);
-    free(buf);
-    return rc == 0 ? SL_PARSE_NOT_MINE : rc;
+    return sl_pm_set_rest(in->h, m, buf, n);
 }
 
-static const struct sl_parser_ops cn_ops = {
-    .create = cn_create,
-    .parse = cn_parse,
-};
-
-SL_PLUGIN_DEFINE(pmcisconames) = {
-    SL_PLUGIN_HEADER(pmcisconames),
-    .kinds = SL_PARSER,
-    .inst_params = NULL,    /* no parser() instances, as rsyslog's (no newParserInst) */
-    .inst_size = sizeof(struct cn_inst),
-    .parser = &cn_ops,
-    .parser_name = "rsyslog.cisconames",
-};
+SL_PM_SIMPLE_PARSER(pmcisconames, "rsyslog.cisconames", cn_parse);

@@ -24,36 +24,16 @@
 #include "sluice/sl_plugin.h"
 #include "../common/sl_pm.h"
 
-struct lm_inst {
-    const struct sl_host *h;
-};
-
 #define OPENING "last message repeated "
 #define CLOSING " times"
 
-static int lm_create(void *inst, void *modconf, const struct sl_host *h,
-                     const struct sl_parser_env *env, const char *name)
-{
-    struct lm_inst *in = inst;
-    (void)modconf;
-    (void)env;
-    (void)name;
-    in->h = h;
-    return sl_pm_host_ok(h, "pmlastmsg") ? 0 : SL_ECONFIG;
-}
-
 static int lm_parse(void *inst, struct sl_msg *m)
 {
-    const struct lm_inst *in = inst;
-    const char *raw;
-    size_t rawlen, ap;
-    in->h->msg_parse_raw(m, &raw, &rawlen, &ap);
-    const char *p = raw + ap;
-    size_t len = rawlen - ap;
-    while (len > 0 && *p == ' ') {
-        p++;
-        len--;
-    }
+    const struct sl_pm_inst *in = inst;
+    size_t n, sp;
+    const char *t = sl_pm_rest(in->h, m, &n, &sp);
+    const char *p = t + sp;
+    size_t len = n - sp;
     if (len < sizeof OPENING - 1 + sizeof CLOSING - 1 + 1 ||
         strncasecmp(p, OPENING, sizeof OPENING - 1) != 0) {
         return SL_PARSE_NOT_MINE;
@@ -72,21 +52,9 @@ static int lm_parse(void *inst, struct sl_msg *m)
     f.set = SL_MF_TAG | SL_MF_MSG;
     f.tag = "";
     f.tag_len = 0;
-    f.msg = raw + ap;
-    f.msg_len = rawlen - ap;
+    f.msg = t;
+    f.msg_len = n;
     return in->h->msg_set_fields(m, &f) == 0 ? SL_PARSE_DONE : SL_ENOMEM;
 }
 
-static const struct sl_parser_ops lm_ops = {
-    .create = lm_create,
-    .parse = lm_parse,
-};
-
-SL_PLUGIN_DEFINE(pmlastmsg) = {
-    SL_PLUGIN_HEADER(pmlastmsg),
-    .kinds = SL_PARSER,
-    .inst_params = NULL,    /* no parser() instances, as rsyslog's (no newParserInst) */
-    .inst_size = sizeof(struct lm_inst),
-    .parser = &lm_ops,
-    .parser_name = "rsyslog.lastline",
-};
+SL_PM_SIMPLE_PARSER(pmlastmsg, "rsyslog.lastline", lm_parse);

@@ -8,11 +8,12 @@
 # must give the same output.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/lib_imfile.sh
+. "$(dirname "$0")/lib_imfile.sh"
 setup
 require_plugin imfile
 require_cmd python3
-[ -x "$RSYSLOGD" ] || { log "skipped: $RSYSLOGD not installed"; exit 77; }
-ls /usr/lib/*/rsyslog/imfile.so > /dev/null 2>&1 || { log "skipped: rsyslog's imfile is not installed"; exit 77; }
+require_rsyslog_imfile
 
 N=${IMFILE_ROTATE_LINES:-60000}
 IN=$T/in
@@ -34,28 +35,6 @@ EOF
 }
 conf rsyslog > "$T/rsyslog.conf"
 conf sluice > "$T/sluice.conf"
-
-# stop_sluiced: SIGTERM; it must exit within 20 s with status 0 and no sanitizer report
-stop_sluiced()
-{
-    local st=0
-    kill -TERM "$SL" 2> /dev/null
-    wait_pid_exit "$SL" 20 || fail "sluiced did not exit within 20 s of SIGTERM"
-    wait "$SL" || st=$?
-    [ "$st" -eq 0 ] || fail "sluiced exited with status $st"
-    ! grep -q 'Sanitizer\|runtime error' "$T/sluice.err" || fail "sanitizer report in sluice.err"
-}
-
-start_both()
-{
-    "$RSYSLOGD" -n -iNONE -f "$T/rsyslog.conf" < /dev/null > /dev/null 2>> "$T/rsyslog.err" &
-    RS=$!
-    track_pid "$RS"
-    "$SLUICED" -n -iNONE -f "$T/sluice.conf" -M "$SLUICE_PLUGIN_DIR" < /dev/null > /dev/null \
-        2>> "$T/sluice.err" &
-    SL=$!
-    track_pid "$SL"
-}
 
 progress()
 {
@@ -80,8 +59,7 @@ for i in $(seq 200); do
 done
 [ "$(progress)" -ge $((N / 2)) ] || fail "the writer did not get to line $((N / 2))"
 log "restart at line $(progress)"
-stop_pid "$RS" 20
-stop_sluiced
+stop_both
 start_both
 
 wait "$W" || fail "the writer failed: $(cat "$T/writer.err")"
@@ -91,8 +69,7 @@ for i in $(seq 150); do
     sleep 0.1
 done
 sleep 0.5
-stop_pid "$RS" 20
-stop_sluiced
+stop_both
 
 # check_seq FILE: exactly the lines 1..N in order
 check_seq()

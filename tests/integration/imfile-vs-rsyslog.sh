@@ -11,14 +11,14 @@
 # appended: the second part must again be equal, with nothing repeated.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/lib_imfile.sh
+. "$(dirname "$0")/lib_imfile.sh"
 # IMFILE_MODE=polling: the same in polling mode (imfile-vs-rsyslog-polling.sh)
 MODE=${IMFILE_MODE:-inotify}
 [ "$MODE" = inotify ] || TEST_NAME=imfile-vs-rsyslog-$MODE
 setup
 require_plugin imfile
-[ -x "$RSYSLOGD" ] || { log "skipped: $RSYSLOGD not installed"; exit 77; }
-[ -f /usr/lib/x86_64-linux-gnu/rsyslog/imfile.so ] || ls /usr/lib/*/rsyslog/imfile.so > /dev/null 2>&1 ||
-    { log "skipped: rsyslog's imfile module is not installed"; exit 77; }
+require_rsyslog_imfile
 
 IN=$T/in
 mkdir -p "$IN/w/a" "$IN/w/b" "$IN/w/c"
@@ -73,28 +73,6 @@ conf rsyslog > "$T/rsyslog.conf"
 conf sluice > "$T/sluice.conf"
 DUT=sluice dut_check "$T/sluice.conf" || { cat "$T/check.err" >&2; fail "sluiced -N1 rejects the config"; }
 
-# stop_sluiced: SIGTERM; it must exit within 20 s with status 0 and no sanitizer report
-stop_sluiced()
-{
-    local st=0
-    kill -TERM "$SL" 2> /dev/null
-    wait_pid_exit "$SL" 20 || fail "sluiced did not exit within 20 s of SIGTERM"
-    wait "$SL" || st=$?
-    [ "$st" -eq 0 ] || fail "sluiced exited with status $st"
-    ! grep -q 'Sanitizer\|runtime error' "$T/sluice.err" || fail "sanitizer report in sluice.err"
-}
-
-start_both()
-{
-    "$RSYSLOGD" -n -iNONE -f "$T/rsyslog.conf" < /dev/null > /dev/null 2>> "$T/rsyslog.err" &
-    RS=$!
-    track_pid "$RS"
-    "$SLUICED" -n -iNONE -f "$T/sluice.conf" -M "$SLUICE_PLUGIN_DIR" < /dev/null > /dev/null \
-        2>> "$T/sluice.err" &
-    SL=$!
-    track_pid "$SL"
-}
-
 # wait until both output trees stopped changing for QUIET tenths of a second (at most 15 s;
 # longer than the polling interval in polling mode)
 QUIET=5
@@ -111,12 +89,6 @@ wait_quiet()
         [ $((i % QUIET)) -eq 0 ] && prev=$cur
     done
     return 0
-}
-
-stop_both()
-{
-    stop_pid "$RS" 20
-    stop_sluiced
 }
 
 compare()

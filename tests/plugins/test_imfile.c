@@ -87,123 +87,98 @@ START_TEST(test_mode0)
 }
 END_TEST
 
-START_TEST(test_trim)
-{
-    struct imf_rd_conf c = { .mode = 0, .escape_lf = 1, .max_msg = 8096, .trim = 4 };
-    struct imf_rd r;
-    imf_rd_init(&r, &c);
-    ngot = 0;
-    feed(&r, "abcdefgh\nabcd\n", 3);
-    ck_assert_int_eq(ngot, 2);
-    ck_assert_str_eq(got[0], "abcd\n");   /* rsyslog appends a LF to a trimmed line */
-    ck_assert_str_eq(got[1], "abcd");
-    imf_rd_free(&r);
-}
-END_TEST
+/* The framing cases: one configuration, text fed in pieces of `step` bytes (after_eof: the
+ * end of the file is seen, then that is fed), the messages expected (with their offsets
+ * where `offs` is set) and, with `timeout_msg`, the one readTimeout sends after them. */
+struct rd_case {
+    const char *name;
+    struct imf_rd_conf c;       /* start_re/end_re: from the patterns below */
+    const char *start_re, *end_re;
+    const char *text, *after_eof;
+    size_t step;
+    int n;
+    const char *want[3];
+    int offs;
+    int64_t off[3];
+    const char *timeout_msg;
+};
 
-START_TEST(test_mode1_eof)
-{
+static const struct rd_case rd_cases[] = {
+    { "trim", { .mode = 0, .escape_lf = 1, .max_msg = 8096, .trim = 4 }, NULL, NULL,
+      "abcdefgh\nabcd\n", NULL, 3,
+      2, { "abcd\n", "abcd" }, 0, { 0 }, NULL },   /* rsyslog appends a LF to a trimmed line */
     /* rsyslog loses the flag update after a LF when its read-ahead hits the end */
-    struct imf_rd_conf c = { .mode = 1, .escape_lf = 1, .max_msg = 8096 };
-    struct imf_rd r;
-    imf_rd_init(&r, &c);
-    ngot = 0;
-    feed(&r, "p\n", 1);
-    imf_rd_eof(&r);
-    feed(&r, "\nq\n\n", 1);
-    ck_assert_int_eq(ngot, 1);
-    ck_assert_str_eq(got[0], "p#012#012q");
-    imf_rd_free(&r);
-}
-END_TEST
-
-START_TEST(test_mode1)
-{
-    struct imf_rd_conf c = { .mode = 1, .escape_lf = 1, .max_msg = 8096 };
-    struct imf_rd r;
-    imf_rd_init(&r, &c);
-    ngot = 0;
-    feed(&r, "a1\na2\n\nb1\n\n\nc1\n", 2);
-    ck_assert_int_eq(ngot, 2);
-    ck_assert_str_eq(got[0], "a1#012a2");
-    ck_assert_str_eq(got[1], "b1");
-    imf_rd_free(&r);
-    c.escape_lf = 0;
-    imf_rd_init(&r, &c);
-    ngot = 0;
-    feed(&r, "a1\na2\n\n", 1);
-    ck_assert_int_eq(ngot, 1);
-    ck_assert_str_eq(got[0], "a1\na2");
-    imf_rd_free(&r);
-}
-END_TEST
-
-START_TEST(test_mode2)
-{
-    struct imf_rd_conf c = { .mode = 2, .escape_lf = 1, .max_msg = 8096 };
-    struct imf_rd r;
-    imf_rd_init(&r, &c);
-    ngot = 0;
-    feed(&r, "e1\n  at x\n\tat y\ne2\ne3\n more\nlast\n", 1);
-    ck_assert_int_eq(ngot, 3);
-    ck_assert_str_eq(got[0], "e1#012  at x#012\tat y");
-    ck_assert_int_eq(got_off[0], 0);
-    ck_assert_str_eq(got[1], "e2");
-    ck_assert_int_eq(got_off[1], 16);
-    ck_assert_str_eq(got[2], "e3#012 more");
-    ck_assert_int_eq(got_off[2], 19);
-    imf_rd_free(&r);
-    c.escape_lf = 0;   /* rsyslog keeps the last LF then */
-    imf_rd_init(&r, &c);
-    ngot = 0;
-    feed(&r, "e1\n x\ne2\n", 4);
-    ck_assert_int_eq(ngot, 1);
-    ck_assert_str_eq(got[0], "e1\n x\n");
-    imf_rd_free(&r);
-}
-END_TEST
-
-START_TEST(test_regex)
-{
-    regex_t st, en;
-    ck_assert_int_eq(regcomp(&st, "^[0-9]", REG_EXTENDED), 0);
-    ck_assert_int_eq(regcomp(&en, "END$", REG_EXTENDED), 0);
-    struct imf_rd_conf c = { .start_re = &st, .escape_lf = 1, .max_msg = 8096 };
-    struct imf_rd r;
-    imf_rd_init(&r, &c);
-    ngot = 0;
-    feed(&r, "1 first\n cont\n2 second\n3 third\n", 5);
-    ck_assert_int_eq(ngot, 2);
-    ck_assert_str_eq(got[0], "1 first\\n cont");
-    ck_assert_int_eq(got_off[0], 0);
-    ck_assert_str_eq(got[1], "2 second");
-    ck_assert_int_eq(got_off[1], 23);   /* after the line that ended the previous one */
-    ck_assert_int_eq(r.have_msg, 1);
-    /* readTimeout sends the pending one */
-    c.read_timeout = 2;
-    ck_assert_int_eq(imf_rd_timeout(&r, 1001, collect, NULL), 0);
-    ck_assert_int_eq(imf_rd_timeout(&r, 1003, collect, NULL), 1);
-    ck_assert_str_eq(got[2], "3 third");
-    imf_rd_free(&r);
-    struct imf_rd_conf c2 = { .end_re = &en, .escape_lf = 1, .esc = "|", .max_msg = 8096 };
-    imf_rd_init(&r, &c2);
-    ngot = 0;
-    feed(&r, "a\nb END\nc END\nd\n", 3);
-    ck_assert_int_eq(ngot, 2);
-    ck_assert_str_eq(got[0], "a|b END");
-    ck_assert_str_eq(got[1], "c END");
-    imf_rd_free(&r);
+    { "mode1 eof", { .mode = 1, .escape_lf = 1, .max_msg = 8096 }, NULL, NULL,
+      "p\n", "\nq\n\n", 1,
+      1, { "p#012#012q" }, 0, { 0 }, NULL },
+    { "mode1", { .mode = 1, .escape_lf = 1, .max_msg = 8096 }, NULL, NULL,
+      "a1\na2\n\nb1\n\n\nc1\n", NULL, 2,
+      2, { "a1#012a2", "b1" }, 0, { 0 }, NULL },
+    { "mode1 no escape", { .mode = 1, .escape_lf = 0, .max_msg = 8096 }, NULL, NULL,
+      "a1\na2\n\n", NULL, 1,
+      1, { "a1\na2" }, 0, { 0 }, NULL },
+    { "mode2", { .mode = 2, .escape_lf = 1, .max_msg = 8096 }, NULL, NULL,
+      "e1\n  at x\n\tat y\ne2\ne3\n more\nlast\n", NULL, 1,
+      3, { "e1#012  at x#012\tat y", "e2", "e3#012 more" }, 1, { 0, 16, 19 }, NULL },
+    /* rsyslog keeps the last LF without escapeLF */
+    { "mode2 no escape", { .mode = 2, .escape_lf = 0, .max_msg = 8096 }, NULL, NULL,
+      "e1\n x\ne2\n", NULL, 4,
+      1, { "e1\n x\n" }, 0, { 0 }, NULL },
+    /* the second starts after the line that ended the first; readTimeout sends the third */
+    { "startmsg", { .escape_lf = 1, .max_msg = 8096 }, "^[0-9]", NULL,
+      "1 first\n cont\n2 second\n3 third\n", NULL, 5,
+      2, { "1 first\\n cont", "2 second" }, 1, { 0, 23 }, "3 third" },
+    { "endmsg", { .escape_lf = 1, .esc = "|", .max_msg = 8096 }, NULL, "END$",
+      "a\nb END\nc END\nd\n", NULL, 3,
+      2, { "a|b END", "c END" }, 0, { 0 }, NULL },
     /* longer than maxMessageSize: cut, the rest starts the next message */
-    struct imf_rd_conf c3 = { .start_re = &st, .escape_lf = 1, .max_msg = 10 };
-    imf_rd_init(&r, &c3);
+    { "startmsg max", { .escape_lf = 1, .max_msg = 10 }, "^[0-9]", NULL,
+      "1 abc\ndefghijk\n2\n", NULL, 4,
+      2, { "1 abc\\ndef", "ghijk" }, 0, { 0 }, NULL },
+};
+
+START_TEST(test_framing)
+{
+    const struct rd_case *k = &rd_cases[_i];
+    struct imf_rd_conf c = k->c;
+    regex_t st, en;
+    if (k->start_re != NULL) {
+        ck_assert_int_eq(regcomp(&st, k->start_re, REG_EXTENDED), 0);
+        c.start_re = &st;
+    }
+    if (k->end_re != NULL) {
+        ck_assert_int_eq(regcomp(&en, k->end_re, REG_EXTENDED), 0);
+        c.end_re = &en;
+    }
+    struct imf_rd r;
+    imf_rd_init(&r, &c);
     ngot = 0;
-    feed(&r, "1 abc\ndefghijk\n2\n", 4);
-    ck_assert_int_eq(ngot, 2);
-    ck_assert_str_eq(got[0], "1 abc\\ndef");
-    ck_assert_str_eq(got[1], "ghijk");
+    feed(&r, k->text, k->step);
+    if (k->after_eof != NULL) {
+        imf_rd_eof(&r);
+        feed(&r, k->after_eof, k->step);
+    }
+    ck_assert_msg(ngot == k->n, "%s: %d messages, want %d", k->name, ngot, k->n);
+    for (int i = 0; i < k->n; i++) {
+        ck_assert_str_eq(got[i], k->want[i]);
+        if (k->offs) {
+            ck_assert_int_eq(got_off[i], k->off[i]);
+        }
+    }
+    if (k->timeout_msg != NULL) {
+        ck_assert_int_eq(r.have_msg, 1);
+        c.read_timeout = 2;
+        ck_assert_int_eq(imf_rd_timeout(&r, 1001, collect, NULL), 0);
+        ck_assert_int_eq(imf_rd_timeout(&r, 1003, collect, NULL), 1);
+        ck_assert_str_eq(got[k->n], k->timeout_msg);
+    }
     imf_rd_free(&r);
-    regfree(&st);
-    regfree(&en);
+    if (k->start_re != NULL) {
+        regfree(&st);
+    }
+    if (k->end_re != NULL) {
+        regfree(&en);
+    }
 }
 END_TEST
 
@@ -693,11 +668,7 @@ static Suite *imfile_suite(void)
     Suite *s = suite_create("imfile");
     TCase *r = tcase_create("reader");
     tcase_add_test(r, test_mode0);
-    tcase_add_test(r, test_trim);
-    tcase_add_test(r, test_mode1);
-    tcase_add_test(r, test_mode1_eof);
-    tcase_add_test(r, test_mode2);
-    tcase_add_test(r, test_regex);
+    tcase_add_loop_test(r, test_framing, 0, (int)(sizeof rd_cases / sizeof rd_cases[0]));
     tcase_add_test(r, test_file_id);
     tcase_add_test(r, test_line_cap);
     tcase_add_test(r, test_fuzz_resume);

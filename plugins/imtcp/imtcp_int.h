@@ -1,0 +1,199 @@
+/*
+ * imtcp_int.h - private declarations shared by the files of the imtcp plugin (imtcp.c,
+ * imtcp_limits.c), which are also built as imptcp (-DSL_IMPTCP) and imtls (-DSL_IMTLS):
+ * the plugin-name variant, the instance and session structs, and the functions one file
+ * calls in the other.  Not part of the plugin ABI (plugins build with -fvisibility=hidden,
+ * so none of these symbols leaves the .so); the test hooks are in imtcp.h.
+ *
+ * Ownership: the instance block belongs to the core, everything it points to is owned by
+ * the instance (see imtcp.c).  Concurrency & locking: every function declared here runs on
+ * the input thread (run()), which alone touches the session table; see imtcp.c.
+ */
+#ifndef SLUICE_IMTCP_INT_H
+#define SLUICE_IMTCP_INT_H
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sluice/sl_plugin.h"
+#include "framing.h"
+#include "../common/sl_tls.h"
+#include "../common/sl_acl.h"
+
+#ifdef SL_IMTLS
+#define IM_NAME "imtls"
+#define IM_DEFAULT_MODE "1"
+#define IM_PORT_FLAGS 0
+#define IM_PORT_DEFAULT "6514"
+#elif defined(SL_IMPTCP)
+/* imptcp: rsyslog's plain-TCP input, same code without TLS (see plugins/imptcp/) */
+#define IM_NAME "imptcp"
+#define IM_DEFAULT_MODE "0"
+#define IM_PORT_FLAGS SL_P_REQUIRED
+#define IM_PORT_DEFAULT NULL
+#else
+#define IM_NAME "imtcp"
+#define IM_DEFAULT_MODE "0"
+#define IM_PORT_FLAGS SL_P_REQUIRED
+#define IM_PORT_DEFAULT NULL
+#endif
+
+#define MAX_LISTENERS 16
+#define BATCH_MAX 1024
+
+struct imtcp_mod;
+
+enum { OBJ_LISTENER = 1, OBJ_SESSION, OBJ_STOP };
+
+struct ep_obj {
+    int kind;
+    int fd;
+};
+
+struct imtcp_inst;
+
+struct sess {
+    struct ep_obj ep;       /* first member: epoll data points here */
+    struct imtcp_inst *in;
+    size_t slot;
+    uint64_t key;
+    struct sl_framing fr;
+    struct sockaddr_storage peer;
+    socklen_t peerlen;
+    char peer_ip[INET6_ADDRSTRLEN];
+    char peer_port[8];
+    struct sl_tls_conn *tls;    /* NULL: plain TCP */
+    int hs;                     /* TLS handshake in progress */
+    int want_out;               /* registered for EPOLLOUT (handshake wants to write) */
+    int pending;                /* GnuTLS holds decrypted bytes not yet read */
+    int64_t hs_deadline;        /* CLOCK_MONOTONIC ms */
+    /* CLOCK_MONOTONIC ms (in->now_ms), for the session limits */
+    int64_t last_rx_ms;         /* last bytes received (accept time before) */
+    int64_t last_frame_ms;      /* last complete frame (accept time before) */
+    int64_t frame_start_ms;     /* an incomplete frame is pending since; 0: none */
+    uint64_t nframes;           /* complete frames so far */
+    unsigned framing_errs;      /* framing errors in this session */
+    unsigned framing_logged;    /* framing/oversize lines logged for this session */
+    int kill;                   /* session.maxFramingErrors reached: close after this read */
+};
+
+struct imtcp_inst {
+    /* ---- parameters (filled by the core) ---- */
+    int64_t port;
+    char *address;
+    char *listen_port_file;
+    int64_t max_sessions;       /* -1: module's */
+    int64_t max_listeners;
+    int octet_framing;
+    int framing_fix;
+    int64_t notify_open, notify_close, keepalive, flow_control, disable_lf,
+            discard_truncated, preserve_case;    /* tri_enum */
+    int64_t ka_probes, ka_time, ka_interval;     /* -1: module's */
+    int64_t addtl_delim;                         /* -2: module's */
+    int64_t backlog;
+    char *default_tz;
+    int64_t rl_interval, rl_burst;
+    char *sd_name;
+    int64_t sd_mode;                             /* -1: module's */
+    char *sd_authmode;
+    int64_t sd_check_eku, sd_prioritize_san;     /* tri_enum */
+    int64_t sd_verify_depth;
+    struct sl_strarr permitted_peer;
+    char *gnutls_prio;
+    char *sd_ca_file, *sd_cert_file, *sd_key_file;
+    int64_t sd_permit_expired;      /* -1: module's */
+    int64_t sess_idle_timeout, sess_frame_timeout, sess_max_per_addr, sess_evict_after; /* -1 */
+    int64_t sess_max_framing_err;   /* -1: module's */
+#ifdef SL_IMPTCP
+    /* imptcp's input-only parameters */
+    int64_t ptcp_max_frame;         /* input maxFrameSize */
+    char *ptcp_path;                /* unix socket: not supported */
+    int ptcp_unlink, ptcp_multiline, ptcp_fail_chown;
+    char *ptcp_compression, *ptcp_rl_name, *ptcp_delim_regex;
+    int64_t ptcp_uid, ptcp_gid, ptcp_mode;
+    regex_t ptcp_re;                /* framing.delimiter.regex, compiled */
+    int ptcp_re_ok;
+#endif
+
+    /* ---- runtime ---- */
+    const struct sl_host *h;
+    struct sl_input_ctx *ctx;
+    const struct imtcp_mod *mod;
+    struct sl_framing_cfg fcfg;
+    int keepalive_on, notify_open_on, notify_close_on;
+    int64_t eff_ka_probes, eff_ka_time, eff_ka_interval;
+    size_t max_sess;
+    char label[32];             /* "port N" for counters */
+
+    struct ep_obj lst[MAX_LISTENERS];
+    size_t nlst;
+    struct ep_obj stop_obj;     /* eventfd */
+    int epfd;
+    int bound_port;
+    atomic_int stopping;
+    int core_gone;              /* a submit failed: the core is shutting down, no drain */
+    int refusing;               /* refusal logged for the current burst */
+    int reserve_fd;             /* spare descriptor freed to shed connections on EMFILE */
+
+    struct sess **sess;         /* max_sess slots */
+    _Atomic size_t nsess;
+    char *rbuf;
+    struct sl_msg *batch[BATCH_MAX];
+    size_t nbatch;
+    struct sess *cur;           /* session whose frames are being collected */
+
+    _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
+                     *c_framing_err, *c_drained, *c_partial, *c_disallowed;
+    struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
+
+    /* ---- session limits (sluice only, imtcp_limits.c) ---- */
+    int64_t idle_ms, frame_ms, evict_ms;        /* 0: off */
+    size_t max_per_addr;                        /* 0: no cap */
+    int64_t now_ms;             /* CLOCK_MONOTONIC ms, refreshed each loop round */
+    int64_t resume_ms;          /* when a blocking submit last returned (back-pressure) */
+    int64_t last_hk_ms;
+    int64_t abuse_window_ms;    /* start of the current log window; 0: none */
+    uint64_t abuse_evicted, abuse_refused, abuse_timedout, abuse_framing; /* in the window */
+    uint64_t framing_logged;    /* framing/oversize lines logged in the window */
+    unsigned max_framing_err;   /* 0: never close for framing errors */
+    _Atomic uint64_t *c_evicted, *c_refused_addr, *c_idle_timeout, *c_frame_timeout,
+                     *c_framing_closed;
+
+    /* ---- TLS ---- */
+    struct sl_tls_cred *tls;    /* NULL: plain TCP; swapped by hup() under tls_lock */
+    struct sl_tls_opts tls_opts; /* how tls was made (re-read at HUP) */
+    pthread_mutex_t tls_lock;
+    int hs_timeout_ms;
+    size_t nhs;                 /* sessions in handshake */
+    size_t npending;            /* sessions with buffered decrypted data */
+    _Atomic uint64_t *c_tls_ok, *c_tls_hs_failed, *c_tls_refused, *c_tls_timeout;
+};
+
+/* ---- imtcp.c -------------------------------------------------------------------------- */
+
+/* CLOCK_MONOTONIC in ms. */
+int64_t imtcp_mono_ms(void);
+/* Close and free session s (orderly: the peer closed; emit its partial frame). */
+void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly);
+
+/* ---- imtcp_limits.c: session limits (sluice only, doc/limits.md) ----------------------- */
+
+/* Close with a reset: the peer's next write fails instead of vanishing. */
+void imtcp_rst_linger(int fd);
+/* Count one abuse event of a kind (in->abuse_*); 1 if it opened the log window. */
+int imtcp_abuse_event(struct imtcp_inst *in, uint64_t *kind);
+/* Log the window's summary if it is over (or force), and start a new one. */
+void imtcp_abuse_summary(struct imtcp_inst *in, int force);
+/* A new connection fd from ip at session.maxPerAddress or maxSessions: evict a session for
+ * it, or refuse it (fd reset and closed).  Returns 1 if fd may become a session, else 0. */
+int imtcp_admit(struct imtcp_inst *in, int fd, const char *ip);
+/* Idle and frame timeouts and the end of a log window, about once a second. */
+void imtcp_housekeeping(struct imtcp_inst *in);
+
+#endif
