@@ -34,7 +34,7 @@ static const struct sl_missing_module missing[] = {
     { "imgssapi", "imtcp / imtls" },
     { "omgssapi", "omfwd (TLS: StreamDriver.Mode=\"1\")" },
     { "imdocker", "imuxsock or imtcp, with Docker's syslog log driver" },
-    { "imhttp", "none" },
+    { "imhttp", "sluice's imhttp (built with libmicrohttpd: --enable-imhttp) serves metricspath and healthcheckpath; its HTTP message intake (input() endpoints) is not there: use imtcp or imrelp" },
     { "improg", "omprog's reverse is not there: pipe the program into logger(1) and imuxsock" },
     { "imczmq", "none" }, { "imhiredis", "none" }, { "impcap", "none" },
     { "imbatchreport", "none" }, { "imtuxedoulog", "none" }, { "im3195", "none" },

@@ -15,6 +15,7 @@ BUILD_PKGS=(
     libsnmp-dev
     librelp-dev
     libsystemd-dev
+    libmicrohttpd-dev libcrypt-dev
     check
 )
 # Real peers and tools the tests drive: logger (bsdutils), rsyslogd (reference daemon and
@@ -22,7 +23,7 @@ BUILD_PKGS=(
 # for the mail tests; net-snmp's snmptrap/snmpinform/snmptrapd (imsnmptrap's peers).
 TEST_PKGS=(
     bsdutils util-linux iproute2 procps coreutils diffutils grep sed mawk
-    rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat
+    rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat curl
     # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
     rsyslog-relp
     # imnetflow: exporters, the reference collector, the pcap maker, the fuzz target

@@ -35,7 +35,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -53,6 +52,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "impstats.h"
+#include "sl_prom.h"
 
 enum { FMT_LEGACY = 0, FMT_JSON, FMT_CEE, FMT_JSON_ES, FMT_PROM };
 static const char *const formats[] = { "legacy", "json", "cee", "json-elasticsearch",
@@ -189,117 +189,16 @@ static void put(const struct sl_host *h, struct sl_buf *b, const char *fmt, ...)
     }
 }
 
-/* Prometheus: is name a classic metric name that cannot be mistaken for an encoded one? */
-static int prom_plain(const char *name)
-{
-    const unsigned char *p = (const unsigned char *)name;
-    if (*p == '\0' || !(isalpha(*p) || *p == '_' || *p == ':') || strncmp(name, "U__", 3) == 0) {
-        return 0;
-    }
-    for (p++; *p != '\0'; p++) {
-        if (!(isalnum(*p) || *p == '_' || *p == ':')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* One UTF-8 code point at p[0..n): its length and value, or 0 when the bytes are not a
- * well-formed, shortest-form sequence. */
-static size_t utf8_cp(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-                 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (len == 0 || len > n) {
-        return 0;
-    }
-    static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-    uint32_t v = len == 1 ? p[0] : p[0] & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        v = (v << 6) | (p[i] & 0x3f);
-    }
-    if (v < min[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-        return 0;
-    }
-    *cp = v;
-    return len;
-}
-
-static void prom_name(const struct sl_host *h, struct sl_buf *b, const char *raw)
-{
-    if (prom_plain(raw)) {
-        put(h, b, "%s", raw);
-        return;
-    }
-    put(h, b, "U__");
-    const unsigned char *p = (const unsigned char *)raw;
-    size_t n = strlen(raw);
-    while (n > 0) {
-        uint32_t cp;
-        size_t l = utf8_cp(p, n, &cp);
-        if (l == 0) {
-            put(h, b, "_x%02X_", p[0]);
-            l = 1;
-        } else if (cp < 0x80 && (isalnum((int)cp) || cp == ':')) {
-            put(h, b, "%c", (char)cp);
-        } else if (cp == '_') {
-            put(h, b, "__");
-        } else {
-            put(h, b, "_%X_", (unsigned)cp);
-        }
-        p += l;
-        n -= l;
-    }
-}
-
-/* Prometheus HELP text: backslash, double quote and newline escaped. */
-static void prom_help(const struct sl_host *h, struct sl_buf *b, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        const char *e = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : *s == '\n' ? "\\n" : NULL;
-        if (e != NULL) {
-            put(h, b, "%s", e);
-        } else {
-            put(h, b, "%c", *s);
-        }
-    }
-}
-
-/* Prometheus: one entry per counter. */
+/* Prometheus: one entry per counter, each its own line (plugins/common/sl_prom.c). */
 static void format_prom(struct impstats_inst *in, const char *set, const char *origin,
                         const struct sl_stat *v, size_t n)
 {
     const struct sl_host *h = in->h;
     struct sl_buf *b = &in->lines;
     for (size_t i = 0; i < n; i++) {
-        char raw[512];
-        snprintf(raw, sizeof raw, "%s_%s_total", set, v[i].name);
-        size_t start = b->len;
-        put(h, b, "# HELP ");
-        prom_name(h, b, raw);
-        size_t name_end = b->len, name_len = name_end - start - 7;
-        put(h, b, " rsyslog stats: origin=\"");
-        prom_help(h, b, origin);
-        put(h, b, "\" object=\"");
-        prom_help(h, b, set);
-        put(h, b, "\", counter=\"");
-        prom_help(h, b, v[i].name);
-        put(h, b, "\"\n# TYPE ");
-        if (h->buf_reserve(b, name_len + 1) != 0) {
+        if (sl_prom_counter(h, b, set, origin, v[i].name, v[i].value) != 0) {
             return;
         }
-        memcpy(b->p + b->len, b->p + start + 7, name_len);
-        b->len += name_len;
-        put(h, b, " counter\n");
-        if (h->buf_reserve(b, name_len + 1) != 0) {
-            return;
-        }
-        memcpy(b->p + b->len, b->p + start + 7, name_len);
-        b->len += name_len;
-        put(h, b, " %llu\n", (unsigned long long)v[i].value);
         if (h->buf_reserve(b, 1) == 0) {
             b->p[b->len++] = '\0';
             in->nlines++;
