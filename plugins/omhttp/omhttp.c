@@ -909,6 +909,33 @@ static int grow(struct omhttp_wrk *w, size_t n)
     return 0;
 }
 
+/* Render messages [a, z) of batch b into w's buffers (from scratch when a == 0 or
+ * without batching). */
+static int render_range(struct omhttp_inst *in, struct omhttp_wrk *w, const struct sl_batch *b,
+                        size_t a, size_t z)
+{
+    const struct sl_host *h = in->h;
+    if (a == 0 || !in->batch) {
+        w->rend.len = 0;
+        w->paths.len = 0;
+    }
+    for (size_t i = a; i < z; i++) {
+        w->off[i] = w->rend.len;
+        if (h->render(in->body_tpl, b->msgs[i], &w->rend) != 0) {
+            return SL_ENOMEM;
+        }
+        w->len[i] = w->rend.len - w->off[i];
+        if (in->dynrestpath) {
+            w->poff[i] = w->paths.len;
+            if (h->render(in->path_tpl, b->msgs[i], &w->paths) != 0) {
+                return SL_ENOMEM;
+            }
+            w->plen[i] = w->paths.len - w->poff[i];
+        }
+    }
+    return 0;
+}
+
 /* Send messages [a, b) as one request. */
 static int send_range(struct omhttp_inst *in, struct omhttp_wrk *w, size_t a, size_t b,
                       uint8_t *bad, size_t *nbad)
@@ -965,24 +992,13 @@ static int omhttp_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
     if (grow(w, b->n) != 0) {
         return SL_RETRY;
     }
-    w->rend.len = 0;
-    w->paths.len = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        w->off[i] = w->rend.len;
-        if (h->render(in->body_tpl, b->msgs[i], &w->rend) != 0) {
-            return SL_RETRY;
-        }
-        w->len[i] = w->rend.len - w->off[i];
-        if (in->dynrestpath) {
-            w->poff[i] = w->paths.len;
-            if (h->render(in->path_tpl, b->msgs[i], &w->paths) != 0) {
-                return SL_RETRY;
-            }
-            w->plen[i] = w->paths.len - w->poff[i];
-        }
+    /* without batching, each message is rendered just before its request: a retry of
+     * the rest of the batch renders only what it sends (and counts it as submitted, as
+     * rsyslog counts each doAction call) */
+    size_t rendered = in->batch ? b->n : 0;
+    if (render_range(in, w, b, 0, rendered) != 0) {
+        return SL_RETRY;
     }
-    atomic_fetch_add(in->c_submitted, b->n);
-
     size_t nbad = 0;
     size_t start = 0;
     size_t bytes = 0;
@@ -1008,6 +1024,7 @@ static int omhttp_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
             }
         }
         if (cut && n > 0) {
+            atomic_fetch_add(in->c_submitted, n);
             int r = send_range(in, w, start, i, v->bad, &nbad);
             if (r == HR_TEMP) {
                 if (start == 0) {
@@ -1022,6 +1039,12 @@ static int omhttp_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
             }
             start = i;
             bytes = 0;
+        }
+        if (i < b->n && i >= rendered) {
+            /* single requests: only message i is in the buffers */
+            if (render_range(in, w, b, i, i + 1) != 0) {
+                return i == 0 ? SL_RETRY : (v->done = i, SL_PARTIAL);
+            }
         }
         if (i < b->n) {
             bytes += strnlen(w->rend.p + w->off[i], w->len[i]);
