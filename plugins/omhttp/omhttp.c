@@ -44,7 +44,8 @@
  * that accepts and never answers), and chunks of a dynrestpath batch always go to the path
  * of their own messages (rsyslog's may use the previous chunk's).
  *
- * libcurl (GnuTLS flavour) is the HTTP client and zlib does the gzip encoding; what is
+ * libcurl (GnuTLS flavour) is the HTTP client (global set-up and buffers shared with ommail
+ * in plugins/common/sl_curl.c) and zlib does the gzip encoding; what is
  * hand-written is only rsyslog's request framing and the reply classification above.
  *
  * Ownership and lifetime
@@ -78,6 +79,7 @@
 #include <zlib.h>
 
 #include "sluice/sl_plugin.h"
+#include "sl_curl.h"
 
 #define HDR_CT_JSON "Content-Type: application/json; charset=utf-8"
 #define HDR_CT_TEXT "Content-Type: text/plain"
@@ -238,22 +240,6 @@ static const struct sl_param omhttp_inst_params[] = {
 };
 
 /* ------------------------------------------------------------------------------------- */
-
-static int buf_add(const struct sl_host *h, struct sl_buf *b, const void *s, size_t n)
-{
-    if (h->buf_reserve(b, n + 1) != 0) {
-        return SL_ENOMEM;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int buf_str(const struct sl_host *h, struct sl_buf *b, const char *s)
-{
-    return buf_add(h, b, s, strlen(s));
-}
 
 static char *str_cat3(const char *a, const char *b, const char *c)
 {
@@ -519,7 +505,7 @@ static size_t reply_cb(char *p, size_t size, size_t nmemb, void *arg)
     struct omhttp_wrk *w = ((void **)arg)[0];
     const struct sl_host *h = ((void **)arg)[1];
     size_t n = size * nmemb;
-    return buf_add(h, &w->reply, p, n) == 0 ? n : 0;
+    return sl_curl_buf_add(h, &w->reply, p, n) == 0 ? n : 0;
 }
 
 static void setup_common(struct omhttp_inst *in, CURL *c)
@@ -739,12 +725,12 @@ static int post_body(struct omhttp_inst *in, struct omhttp_wrk *w, const char *p
         return HR_TEMP;
     }
     w->url.len = 0;
-    if (buf_str(in->h, &w->url, in->urls[w->server_idx]) != 0 ||
-        (path != NULL && buf_add(in->h, &w->url, path, path_len) != 0)) {
+    if (sl_curl_buf_str(in->h, &w->url, in->urls[w->server_idx]) != 0 ||
+        (path != NULL && sl_curl_buf_add(in->h, &w->url, path, path_len) != 0)) {
         return HR_TEMP;
     }
     w->server_idx = (w->server_idx + 1) % in->nurls;
-    if (buf_add(in->h, &w->body, "", 0) != 0) {   /* NUL-terminate (errorfile) */
+    if (sl_curl_buf_add(in->h, &w->body, "", 0) != 0) {   /* NUL-terminate (errorfile) */
         return HR_TEMP;
     }
     const char *data = w->body.p != NULL ? w->body.p : "";
@@ -805,7 +791,7 @@ static int post_body(struct omhttp_inst *in, struct omhttp_wrk *w, const char *p
 static const char *rendering(struct omhttp_inst *in, struct omhttp_wrk *w, size_t i)
 {
     w->tmp.len = 0;
-    if (buf_add(in->h, &w->tmp, w->rend.p + w->off[i], w->len[i]) != 0) {
+    if (sl_curl_buf_add(in->h, &w->tmp, w->rend.p + w->off[i], w->len[i]) != 0) {
         return NULL;
     }
     return w->tmp.p;
@@ -821,8 +807,8 @@ static int serialize(struct omhttp_inst *in, struct omhttp_wrk *w, size_t a, siz
     if (!in->batch || in->fmt == FMT_NEWLINE) {
         for (size_t i = a; i < b; i++) {
             const char *s = w->rend.p + w->off[i];
-            if ((i > a && buf_add(h, &w->body, "\n", 1) != 0) ||
-                buf_add(h, &w->body, s, strnlen(s, w->len[i])) != 0) {
+            if ((i > a && sl_curl_buf_add(h, &w->body, "\n", 1) != 0) ||
+                sl_curl_buf_add(h, &w->body, s, strnlen(s, w->len[i])) != 0) {
                 return SL_ENOMEM;
             }
         }
@@ -865,7 +851,7 @@ static int serialize(struct omhttp_inst *in, struct omhttp_wrk *w, size_t a, siz
         fjson_object_object_add(root, in->fmt == FMT_KAFKAREST ? "records" : "streams", arr);
     }
     const char *js = fjson_object_to_json_string_ext(root, FJSON_TO_STRING_PLAIN);
-    int r = js != NULL ? buf_str(h, &w->body, js) : SL_ENOMEM;
+    int r = js != NULL ? sl_curl_buf_str(h, &w->body, js) : SL_ENOMEM;
     fjson_object_put(root);
     return r;
 }
@@ -1056,17 +1042,13 @@ static int omhttp_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
 static int omhttp_mod_init(const struct sl_host *h, void *modconf)
 {
     (void)modconf;
-    if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
-        h->log(SL_LOG_ERR, "omhttp", "CURL fail. -http disabled");
-        return SL_ENOMEM;
-    }
-    return 0;
+    return sl_curl_global_init(h, "omhttp");
 }
 
 static void omhttp_mod_fini(void *modconf)
 {
     (void)modconf;
-    curl_global_cleanup();
+    sl_curl_global_fini();
 }
 
 static const struct sl_output_ops omhttp_ops = {
