@@ -1,7 +1,9 @@
+# shellcheck shell=bash
 # lib-http.sh - helpers of the omhttp tests (sourced after lib.sh): the HTTP sink
 # (tests/integration/http_sink.py, Python's standard library) as a real peer, and reading
 # what it recorded.
 
+# shellcheck disable=SC2154  # top_srcdir comes from lib.sh
 HTTP_SINK=$top_srcdir/tests/integration/http_sink.py
 
 # sink_start NAME PORT [ARGS...]: starts the sink recording into $T/NAME (requests.jsonl,
@@ -45,8 +47,8 @@ sink_count()
 # wait_requests NAME PATH N [TIMEOUT]: waits until the sink accepted N requests on PATH.
 wait_requests()
 {
-    local i
-    for i in $(seq $((${4:-15} * 10))); do
+    local _
+    for _ in $(seq $((${4:-15} * 10))); do
         [ "$(sink_count "$1" "$2")" -ge "$3" ] && return 0
         sleep 0.1
     done
@@ -60,4 +62,14 @@ omhttp_global()
     dut_global
     printf 'module(load="imtcp")\nmodule(load="omhttp")\n'
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$1"
+}
+
+# omhttp_setup: lib.sh's setup, then skip unless the daemon under test is sluiced with the
+# omhttp plugin built (Debian's rsyslog has no omhttp to compare with).
+omhttp_setup()
+{
+    setup
+    [ "$DUT" = sluice ] || { log "omhttp is not in Debian's rsyslog: skipped for DUT=$DUT"; exit 77; }
+    require_plugin omhttp
+    require_cmd python3
 }

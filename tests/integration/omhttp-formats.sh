@@ -11,10 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-setup
-[ "$DUT" = sluice ] || { log "omhttp is not in Debian's rsyslog: skipped for DUT=$DUT"; exit 77; }
-require_plugin omhttp
-require_cmd python3
+omhttp_setup
 
 new_port TCP
 new_port HTTP

@@ -8,10 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-setup
-[ "$DUT" = sluice ] || { log "omhttp is not in Debian's rsyslog: skipped for DUT=$DUT"; exit 77; }
-require_plugin omhttp
-require_cmd python3 certtool
+omhttp_setup
+require_cmd certtool
 
 sh "$top_srcdir/tests/tls/mkcerts.sh" "$T/pki" || fail "mkcerts.sh failed (see $T/pki/certtool.log)"
 new_port TCP
