@@ -44,7 +44,6 @@ static const struct sl_missing_module missing[] = {
     { "omstdout", "omfile with file=\"/dev/stdout\"" },
     { "omudpspoof", "omfwd (UDP), without spoofing the source address" },
     { "omelasticsearch", "omkafka or omprog to a shipper (e.g. a bulk-API client)" },
-    { "omhttp", "omprog with an HTTP client" },
     { "omhttpfs", "omprog with an HTTP client" },
     { "omclickhouse", "omprog with a database client" },
     { "ommysql", "omprog with a database client" },

@@ -10,7 +10,7 @@ set -euo pipefail
 BUILD_PKGS=(
     build-essential autoconf automake libtool pkg-config
     libestr-dev libfastjson-dev liblognorm-dev libgnutls28-dev librdkafka-dev
-    libcurl4-gnutls-dev
+    libcurl4-gnutls-dev zlib1g-dev
     nettle-dev
     libsnmp-dev
     librelp-dev

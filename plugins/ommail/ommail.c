@@ -76,6 +76,7 @@
 #include <curl/curl.h>
 
 #include "sluice/sl_plugin.h"
+#include "sl_curl.h"
 
 #define OMMAIL_DEFAULT_SUBJECT "message from rsyslog"
 #define OMMAIL_REPLY_MAX 512
@@ -247,22 +248,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int buf_add(const struct sl_host *h, struct sl_buf *b, const char *s, size_t n)
-{
-    if (h->buf_reserve(b, n + 1) != 0) {
-        return SL_ENOMEM;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int buf_str(const struct sl_host *h, struct sl_buf *b, const char *s)
-{
-    return buf_add(h, b, s, strlen(s));
-}
-
 /* rsyslog's Date header: "Date: Sun,  6 Dec 2026 13:05:09 +0000" (UTC, day padded with a
  * space to two characters). */
 static int add_date(const struct sl_host *h, struct sl_buf *b)
@@ -277,20 +262,20 @@ static int add_date(const struct sl_host *h, struct sl_buf *b)
     int n = snprintf(s, sizeof s, "Date: %s, %2d %s %4d %02d:%02d:%02d +0000\r\n",
                      day[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12], 1900 + tm.tm_year,
                      tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf_add(h, b, s, (size_t)n);
+    return sl_curl_buf_add(h, b, s, (size_t)n);
 }
 
 /* The subject goes into a header line: CR and LF (only possible in a template that does
  * not escape control characters) become spaces, so no message can add headers. */
 static int add_subject(const struct sl_host *h, struct sl_buf *b, const char *s, size_t n)
 {
-    if (buf_str(h, b, "Subject: ") != 0 || h->buf_reserve(b, n + 3) != 0) {
+    if (sl_curl_buf_str(h, b, "Subject: ") != 0 || h->buf_reserve(b, n + 3) != 0) {
         return SL_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         b->p[b->len++] = (s[i] == '\r' || s[i] == '\n') ? ' ' : s[i];
     }
-    return buf_add(h, b, "\r\n", 2);
+    return sl_curl_buf_add(h, b, "\r\n", 2);
 }
 
 /* The whole mail as rsyslog's ommail sends it between DATA and the final dot (libcurl
@@ -300,16 +285,18 @@ static int build_mail(struct ommail_inst *in, struct sl_buf *mail, const char *s
 {
     const struct sl_host *h = in->h;
     mail->len = 0;
-    if (add_date(h, mail) != 0 || buf_str(h, mail, "From: <") != 0 ||
-        buf_str(h, mail, in->mailfrom) != 0 || buf_str(h, mail, ">\r\n") != 0 ||
-        buf_str(h, mail, in->to_header) != 0 || add_subject(h, mail, subj, subj_len) != 0 ||
-        buf_str(h, mail, "X-Mailer: rsyslog-ommail\r\n\r\n") != 0) {
+    if (add_date(h, mail) != 0 || sl_curl_buf_str(h, mail, "From: <") != 0 ||
+        sl_curl_buf_str(h, mail, in->mailfrom) != 0 ||
+        sl_curl_buf_str(h, mail, ">\r\n") != 0 ||
+        sl_curl_buf_str(h, mail, in->to_header) != 0 ||
+        add_subject(h, mail, subj, subj_len) != 0 ||
+        sl_curl_buf_str(h, mail, "X-Mailer: rsyslog-ommail\r\n\r\n") != 0) {
         return SL_ENOMEM;
     }
-    if (body_len > 0 && buf_add(h, mail, body, body_len) != 0) {
+    if (body_len > 0 && sl_curl_buf_add(h, mail, body, body_len) != 0) {
         return SL_ENOMEM;
     }
-    return buf_add(h, mail, "\r\n", 2);
+    return sl_curl_buf_add(h, mail, "\r\n", 2);
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -528,8 +515,8 @@ static int digest_send_locked(struct ommail_inst *in, CURL *c, struct sl_buf *ma
         snprintf(head, sizeof head, "%llu messages\r\n\r\n", (unsigned long long)n);
     }
     int r = MR_TEMP;
-    if (buf_str(in->h, &text, head) == 0 &&
-        (body.len == 0 || buf_add(in->h, &text, body.p, body.len) == 0) &&
+    if (sl_curl_buf_str(in->h, &text, head) == 0 &&
+        (body.len == 0 || sl_curl_buf_add(in->h, &text, body.p, body.len) == 0) &&
         build_mail(in, mail, subject != NULL ? subject : OMMAIL_DEFAULT_SUBJECT,
                    subject != NULL ? strlen(subject) : strlen(OMMAIL_DEFAULT_SUBJECT),
                    text.p, text.len) == 0) {
@@ -570,7 +557,7 @@ static int digest_send_locked(struct ommail_inst *in, CURL *c, struct sl_buf *ma
         }
         struct sl_buf merged = body;
         body = (struct sl_buf){ 0 };
-        if (cut > 0 && buf_add(in->h, &merged, in->dg_body.p, cut) != 0) {
+        if (cut > 0 && sl_curl_buf_add(in->h, &merged, in->dg_body.p, cut) != 0) {
             keep = 0;    /* no memory for their text: count them as suppressed */
         }
         in->h->buf_free(&in->dg_body);
@@ -826,7 +813,7 @@ static int ommail_create(void *inst, void *modconf, const struct sl_host *h)
 
     /* recipients: rsyslog prepends each to its list, so the last configured comes first */
     struct sl_buf to = { 0 };
-    int bad = buf_str(h, &to, "To: ");
+    int bad = sl_curl_buf_str(h, &to, "To: ");
     for (size_t i = in->mailto.n; i-- > 0 && bad == 0;) {
         struct curl_slist *l = curl_slist_append(in->rcpts, in->mailto.v[i]);
         if (l == NULL) {
@@ -835,20 +822,20 @@ static int ommail_create(void *inst, void *modconf, const struct sl_host *h)
         }
         in->rcpts = l;
         if (i != in->mailto.n - 1) {
-            bad = buf_str(h, &to, ", ");
+            bad = sl_curl_buf_str(h, &to, ", ");
         }
         if (bad == 0) {
-            bad = buf_str(h, &to, "<");
+            bad = sl_curl_buf_str(h, &to, "<");
         }
         if (bad == 0) {
-            bad = buf_str(h, &to, in->mailto.v[i]);
+            bad = sl_curl_buf_str(h, &to, in->mailto.v[i]);
         }
         if (bad == 0) {
-            bad = buf_str(h, &to, ">");
+            bad = sl_curl_buf_str(h, &to, ">");
         }
     }
     if (bad == 0) {
-        bad = buf_str(h, &to, "\r\n");
+        bad = sl_curl_buf_str(h, &to, "\r\n");
     }
     if (bad != 0) {
         h->buf_free(&to);
@@ -994,12 +981,12 @@ static int render_parts(struct ommail_inst *in, struct ommail_wrk *w, struct sl_
         return SL_ENOMEM;
     }
     if (in->subject_text != NULL) {
-        return buf_str(in->h, &w->subj, in->subject_text);
+        return sl_curl_buf_str(in->h, &w->subj, in->subject_text);
     }
     if (in->subject_tpl != NULL) {
         return in->h->render(in->subject_tpl, m, &w->subj);
     }
-    return buf_str(in->h, &w->subj, OMMAIL_DEFAULT_SUBJECT);
+    return sl_curl_buf_str(in->h, &w->subj, OMMAIL_DEFAULT_SUBJECT);
 }
 
 /* Digest mode, with dg_lock held: the rendered message joins the open window.  Returns 1
@@ -1025,8 +1012,8 @@ static int digest_add_locked(struct ommail_inst *in, struct ommail_wrk *w, int r
         len--;
     }
     if (in->body_enable) {
-        ok = (len == 0 || buf_add(in->h, &in->dg_body, w->body.p, len) == 0) &&
-             buf_add(in->h, &in->dg_body, "\r\n", 2) == 0;
+        ok = (len == 0 || sl_curl_buf_add(in->h, &in->dg_body, w->body.p, len) == 0) &&
+             sl_curl_buf_add(in->h, &in->dg_body, "\r\n", 2) == 0;
     }
     if (ok) {
         in->dg_n++;
@@ -1150,17 +1137,13 @@ static int ommail_deliver(void *inst, void *wrk, const struct sl_batch *b, struc
 static int ommail_mod_init(const struct sl_host *h, void *modconf)
 {
     (void)modconf;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        h->log(SL_LOG_ERR, "ommail", "ommail: libcurl initialisation failed");
-        return SL_ENOMEM;
-    }
-    return 0;
+    return sl_curl_global_init(h, "ommail");
 }
 
 static void ommail_mod_fini(void *modconf)
 {
     (void)modconf;
-    curl_global_cleanup();
+    sl_curl_global_fini();
 }
 
 static const struct sl_output_ops ommail_ops = {

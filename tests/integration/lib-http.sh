@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# lib-http.sh - helpers of the omhttp tests (sourced after lib.sh): the HTTP sink
+# (tests/integration/http_sink.py, Python's standard library) as a real peer, and reading
+# what it recorded.
+
+# shellcheck disable=SC2154  # top_srcdir comes from lib.sh
+HTTP_SINK=$top_srcdir/tests/integration/http_sink.py
+
+# sink_start NAME PORT [ARGS...]: starts the sink recording into $T/NAME (requests.jsonl,
+# rejected.jsonl, gets.jsonl), waits until it listens.  Sets SINK_PID.
+sink_start()
+{
+    local name=$1 port=$2
+    shift 2
+    mkdir -p "$T/$name"
+    python3 "$HTTP_SINK" --port "$port" --dir "$T/$name" "$@" 2>> "$T/$name.err" &
+    SINK_PID=$!
+    track_pid "$SINK_PID"
+    wait_port tcp "$port" 10 || fail "the HTTP sink $name does not listen on $port"
+}
+
+# sink_records NAME PATH: the records (lines of newline bodies, elements of JSON bodies)
+# the sink accepted on PATH, one per line, in arrival order (python3 helper below).
+sink_records()
+{
+    python3 - "$T/$1/requests.jsonl" "$2" << 'PY'
+import json, sys
+f, path = sys.argv[1], sys.argv[2]
+try:
+    reqs = [json.loads(l) for l in open(f, encoding="utf-8")]
+except FileNotFoundError:
+    reqs = []
+for r in reqs:
+    if r["path"] != path:
+        continue
+    print(r["body"])
+PY
+}
+
+# sink_count NAME PATH: how many requests the sink accepted on PATH.
+sink_count()
+{
+    [ -f "$T/$1/requests.jsonl" ] || { echo 0; return; }
+    grep -c "\"path\": \"$2\"" "$T/$1/requests.jsonl"
+}
+
+# wait_requests NAME PATH N [TIMEOUT]: waits until the sink accepted N requests on PATH.
+wait_requests()
+{
+    local _
+    for _ in $(seq $((${4:-15} * 10))); do
+        [ "$(sink_count "$1" "$2")" -ge "$3" ] && return 0
+        sleep 0.1
+    done
+    log "timeout: $(sink_count "$1" "$2") of $3 requests on $2"
+    return 1
+}
+
+# omhttp_global: config lines of every omhttp test (work directory, imtcp on PORT).
+omhttp_global()
+{
+    dut_global
+    printf 'module(load="imtcp")\nmodule(load="omhttp")\n'
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$1"
+}
+
+# omhttp_setup: lib.sh's setup, then skip unless the daemon under test is sluiced with the
+# omhttp plugin built (Debian's rsyslog has no omhttp to compare with).
+omhttp_setup()
+{
+    setup
+    [ "$DUT" = sluice ] || { log "omhttp is not in Debian's rsyslog: skipped for DUT=$DUT"; exit 77; }
+    require_plugin omhttp
+    require_cmd python3
+}
