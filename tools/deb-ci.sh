@@ -41,7 +41,8 @@ plugdir=$(ls -d root/usr/lib/*/sluice)
 for f in root/usr/sbin/sluiced root/etc/sluice.conf root/lib/systemd/system/sluiced.service \
          root/etc/logrotate.d/sluice root/usr/share/man/man8/sluiced.8.gz \
          "$plugdir/omkafka.so" "$plugdir/ommail.so" "$plugdir/imsnmptrap.so" \
-         "$plugdir/omrelp.so" "$plugdir/imjournal.so" "$plugdir/imfile.so"; do
+         "$plugdir/omrelp.so" "$plugdir/imjournal.so" "$plugdir/imfile.so" \
+         "$plugdir/omhttp.so" "$plugdir/imhttp.so"; do
     [ -e "$f" ] || { echo "deb-ci: FAIL: $f not in the packages" >&2; exit 1; }
 done
 # the packaged daemon looks for plugins where the package puts them (its -v names the
