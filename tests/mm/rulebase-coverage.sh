@@ -30,49 +30,23 @@ for c in linux openssh thunderbird; do
             > "$T/$c.txt"
 done
 
-{
-    dut_global
-    printf 'module(load="imudp")\nmodule(load="mmnormalize")\n'
-    printf 'template(name="t" type="string" string="[%%parsesuccess%%] %%msg%%\\n")\n'
-} > "$T/cov.conf"
-listen=()
-declare -A port_of n_of
+# shellcheck source=tests/mm/rulebase-lib.sh
+. "$(dirname "$0")/rulebase-lib.sh"
+rb_conf '[%parsesuccess%] %msg%'
 for s in "${sources[@]}"; do
     IFS='|' read -r name corpora re <<< "$s"
     : > "$T/$name.in"
     for c in $corpora; do
         grep -P "$re" "$T/$c.txt" | sed 's/^/<86>/' >> "$T/$name.in" || true
     done
-    n_of[$name]=$(count_lines "$T/$name.in")
-    [ "${n_of[$name]}" -gt 0 ] || fail "$name: the corpus selects no line"
-    new_port port
-    port_of[$name]=$port
-    listen+=(udp "$port")
-    {
-        printf 'ruleset(name="rs_%s") {\n' "$name"
-        printf '  action(type="mmnormalize" rulebase="%s")\n' "$top_srcdir/rulebase/$name.rb"
-        printf '  action(type="omfile" file="%s" template="t")\n}\n' "$T/out/$name.out"
-        printf 'input(type="imudp" address="127.0.0.1" port="%s" ruleset="rs_%s")\n' "$port" "$name"
-    } >> "$T/cov.conf"
+    rb_add "$name" "$top_srcdir/rulebase/$name.rb" "$T/$name.in"
 done
-
-dut_start "$T/cov.conf" "${listen[@]}"
-for s in "${sources[@]}"; do
-    name=${s%%|*}
-    flood -p "${port_of[$name]}" -t udp -r 2000 -i "$T/$name.in" || fail "sending the $name corpus failed"
-done
-for s in "${sources[@]}"; do
-    name=${s%%|*}
-    wait_lines "$T/out/$name.out" "${n_of[$name]}" 15 ||
-        fail "$name: $(count_lines "$T/out/$name.out") of ${n_of[$name]} results written"
-done
-dut_stop
-[ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with status $DUT_STATUS"
+rb_run
 
 low=0
 for s in "${sources[@]}"; do
     name=${s%%|*}
-    all=${n_of[$name]}
+    all=${RB_N[$name]}
     ok=$(grep -c '^\[OK\] ' "$T/out/$name.out" || true)
     pct=$(awk -v o="$ok" -v a="$all" 'BEGIN { printf "%.1f", 100 * o / a }')
     log "coverage: $name: $ok/$all ($pct %)"

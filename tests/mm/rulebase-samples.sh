@@ -26,14 +26,9 @@ for rb in "$rbdir"/*.rb; do
 done
 [ "${#names[@]}" -gt 0 ] || fail "no rulebases in $rbdir"
 
-# one config for all rulebases
-{
-    dut_global
-    printf 'module(load="imudp")\nmodule(load="mmnormalize")\n'
-    printf 'template(name="t" type="string" string="[%%parsesuccess%%] %%$!%%\\n")\n'
-} > "$T/all.conf"
-listen=()
-declare -A port_of n_of
+# shellcheck source=tests/mm/rulebase-lib.sh
+. "$(dirname "$0")/rulebase-lib.sh"
+rb_conf '[%parsesuccess%] %$!%'
 for name in "${names[@]}"; do
     samples=$rbdir/$name.samples
     [ -f "$samples" ] || fail "rulebase $name.rb has no $name.samples"
@@ -42,30 +37,9 @@ for name in "${names[@]}"; do
     awk 'NR % 2 == 0' "$T/$name.pairs" > "$T/$name.want"
     grep -q -v '^=> ' "$T/$name.want" && fail "$name.samples: every input line needs a '=> ' line after it"
     sed -i 's/^=> //' "$T/$name.want"
-    n_of[$name]=$(count_lines "$T/$name.in")
-    [ "${n_of[$name]}" -gt 0 ] || fail "$name.samples has no samples"
-    new_port port
-    port_of[$name]=$port
-    listen+=(udp "$port")
-    {
-        printf 'ruleset(name="rs_%s") {\n' "$name"
-        printf '  action(type="mmnormalize" rulebase="%s")\n' "$rbdir/$name.rb"
-        printf '  action(type="omfile" file="%s" template="t")\n}\n' "$T/out/$name.out"
-        printf 'input(type="imudp" address="127.0.0.1" port="%s" ruleset="rs_%s")\n' "$port" "$name"
-    } >> "$T/all.conf"
+    rb_add "$name" "$rbdir/$name.rb" "$T/$name.in"
 done
-
-dut_start "$T/all.conf" "${listen[@]}"
-for name in "${names[@]}"; do
-    flood -p "${port_of[$name]}" -t udp -r 2000 -i "$T/$name.in" || fail "sending $name samples failed"
-done
-for name in "${names[@]}"; do
-    out=$T/out/$name.out
-    wait_lines "$out" "${n_of[$name]}" 15 || fail "$name: $(count_lines "$out") of ${n_of[$name]} results written"
-done
-sleep 0.3
-dut_stop
-[ "$DUT_STATUS" -eq 0 ] || fail "$DUT exited with status $DUT_STATUS"
+rb_run
 
 bad=0
 for name in "${names[@]}"; do
@@ -77,7 +51,7 @@ for name in "${names[@]}"; do
         log "FAIL: $name: results differ from $name.samples (- expected, + $DUT)"
         bad=$((bad + 1))
     else
-        log "ok: $name.rb: ${n_of[$name]} samples"
+        log "ok: $name.rb: ${RB_N[$name]} samples"
     fi
 done
 [ "$bad" -eq 0 ] || fail "$bad of ${#names[@]} rulebases differ from their samples"
