@@ -1,10 +1,12 @@
 # rulebase-lib.sh - shared by the rulebase tests (sourced after tests/integration/lib.sh and
 # setup): one daemon run with one imudp input + ruleset + mmnormalize action per rulebase,
 # so every rulebase is checked in a single start of the daemon under test.
-#   rb_conf TEMPLATE_STRING   start $T/rb.conf with the modules and template "t"
+#   rb_conf TEMPLATE_STRING   start $T/rb.conf with the modules and template "t"; TABs
+#                             stay TABs (parser.escapeControlCharacterTab="off": LEEF, Snare)
 #   rb_add NAME RULEBASE IN   a ruleset for NAME: RULEBASE on the lines of file IN, results
 #                             (one line per message, template "t") in $T/out/NAME.out;
-#                             fails when IN is empty
+#                             fails when IN is empty; a "# action-params: ..." line in
+#                             RULEBASE adds those parameters to its mmnormalize action
 #   rb_run                    start the daemon, send every IN, wait for every result, stop
 # Every wait is bounded (15 s per rulebase, lib.sh's flood and dut_stop limits).
 RB_NAMES=()
@@ -15,6 +17,7 @@ rb_conf()
 {
     {
         dut_global
+        printf 'global(parser.escapeControlCharacterTab="off")\n'
         printf 'module(load="imudp")\nmodule(load="mmnormalize")\n'
         printf 'template(name="t" type="string" string="%s\\n")\n' "$1"
     } > "$T/rb.conf"
@@ -22,7 +25,9 @@ rb_conf()
 
 rb_add()
 {
-    local name=$1 rb=$2 in=$3 port
+    local name=$1 rb=$2 in=$3 port params
+    # a rulebase that needs more action parameters names them in a comment line
+    params=$(sed -n 's/^# action-params: //p' "$rb" | head -n 1)
     new_port port
     RB_NAMES+=("$name")
     RB_PORT[$name]=$port
@@ -32,7 +37,7 @@ rb_add()
     RB_LISTEN+=(udp "$port")
     {
         printf 'ruleset(name="rs_%s") {\n' "$name"
-        printf '  action(type="mmnormalize" rulebase="%s")\n' "$rb"
+        printf '  action(type="mmnormalize" rulebase="%s" %s)\n' "$rb" "$params"
         printf '  action(type="omfile" file="%s" template="t")\n}\n' "$T/out/$name.out"
         printf 'input(type="imudp" address="127.0.0.1" port="%s" ruleset="rs_%s")\n' "$port" "$name"
     } >> "$T/rb.conf"
