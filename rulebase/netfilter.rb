@@ -22,7 +22,9 @@ type=@l4:PROTO=%network.transport:literal{"text":"ICMPv6"}% TYPE=%icmp.type:numb
 type=@l4:PROTO=%network.transport:word% %netfilter.flags:rest%
 type=@l4:PROTO=%network.transport:word%
 type=@pkt:IN=%observer.ingress.interface.name:char-sep{"extradata":" "}% OUT=%observer.egress.interface.name:char-sep{"extradata":" "}% MAC=%netfilter.mac:word% SRC=%.:@ip% LEN=%netfilter.length:number% %-:string-to{"extradata":"PROTO="}%%.:@l4%
+type=@pkt:IN=%observer.ingress.interface.name:char-sep{"extradata":" "}% OUT=%observer.egress.interface.name:char-sep{"extradata":" "}% MAC=%netfilter.mac:word% SRC=%.:@ip% LEN=%netfilter.length:number% %.:@l4%
 type=@pkt:IN=%observer.ingress.interface.name:char-sep{"extradata":" "}% OUT=%observer.egress.interface.name:char-sep{"extradata":" "}% SRC=%.:@ip% LEN=%netfilter.length:number% %-:string-to{"extradata":"PROTO="}%%.:@l4%
+type=@pkt:IN=%observer.ingress.interface.name:char-sep{"extradata":" "}% OUT=%observer.egress.interface.name:char-sep{"extradata":" "}% SRC=%.:@ip% LEN=%netfilter.length:number% %.:@l4%
 type=@uptime:[%-:char-to{"extradata":"]"}%]
 
 rule=netfilter,packet_logged: %.:@uptime% %rule.name:string-to{"extradata":" IN="}% %.:@pkt%

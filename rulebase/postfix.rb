@@ -51,6 +51,7 @@ rule=postfix,message_id: %.:@qid% message-id=%email.message_id:rest%
 rule=postfix,queue_active: %.:@qid% from=<%email.from.address:char-to{"extradata":">"}%>, size=%postfix.size:number%, nrcpt=%postfix.nrcpt:number% (queue active)
 rule=postfix,queue_active: %.:@qid% from=<>, size=%postfix.size:number%, nrcpt=%postfix.nrcpt:number% (queue active)
 rule=postfix,removed: %.:@qid% removed
+rule=postfix,pickup: %.:@qid% uid=%user.id:number% from=<%email.from.address:char-to{"extradata":">"}%>
 rule=postfix,delivery,success: %.:@qid% %.:@to%%postfix.status:literal{"text":"sent"}% (%event.reason:char-to{"extradata":")"}%)
 rule=postfix,delivery,success: %.:@qid% %.:@to%%postfix.status:literal{"text":"sent"}% (%event.reason:rest%
 rule=postfix,delivery,failure: %.:@qid% %.:@to%%postfix.status:literal{"text":"bounced"}% (%event.reason:char-to{"extradata":")"}%)
@@ -71,6 +72,7 @@ annotate=reject:+event.action="reject"
 annotate=message_id:+event.action="message_id"
 annotate=queue_active:+event.action="queue_active"
 annotate=removed:+event.action="removed"
+annotate=pickup:+event.action="pickup"
 annotate=delivery:+event.action="delivery"
 annotate=bounce:+event.action="bounce"
 annotate=success:+event.outcome="success"

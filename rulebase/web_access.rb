@@ -6,6 +6,8 @@ version=2
 # field names follow doc/rulebase.md.  Use:
 #   if $programname == "nginx" or $programname == "httpd" or $programname == "apache2" then
 #       action(type="mmnormalize" rulebase="/usr/share/sluice/rulebase/web_access.rb")
+# Apache's vhost_combined ("%v:%p %h %l %u ..." as Debian ships it) is read too: url.domain,
+# url.port in front.
 # Fields: source.ip (or source.address when the server logs a host name), user.name (the
 # authenticated user; absent when "-"), http.access_time (the [..] time as logged),
 # http.request.method, url.original, http.version, http.response.status_code,
@@ -18,7 +20,7 @@ version=2
 
 type=@client:%source.ip:ipv4%
 type=@client:%source.ip:ipv6%
-type=@client:%source.address:word%
+type=@client:%source.address:char-sep{"extradata":" :"}%
 type=@user:-
 type=@user:%user.name:word%
 type=@req:"%http.request.method:word% %url.original:word% HTTP/%http.version:char-to{"extradata":"\""}%"
@@ -33,4 +35,7 @@ rule=web,access: %.:@client% %-:word% %.:@user% [%http.access_time:char-to{"extr
 rule=web,access: %.:@client% %-:word% %.:@user% [%http.access_time:char-to{"extradata":"]"}%] %.:@req% %http.response.status_code:number% %http.response.body.bytes:word% %.:@refua% %web.extra:rest%
 rule=web,access: %.:@client% %-:word% %.:@user% [%http.access_time:char-to{"extradata":"]"}%] %.:@req% %http.response.status_code:number% %http.response.body.bytes:word%
 
+rule=web,access: %url.domain:char-to{"extradata":":"}%:%url.port:number% %.:@client% %-:word% %.:@user% [%http.access_time:char-to{"extradata":"]"}%] %.:@req% %http.response.status_code:number% %http.response.body.bytes:word% %.:@refua%
+rule=web,access: %url.domain:char-to{"extradata":":"}%:%url.port:number% %.:@client% %-:word% %.:@user% [%http.access_time:char-to{"extradata":"]"}%] %.:@req% %http.response.status_code:number% %http.response.body.bytes:word% %.:@refua% %web.extra:rest%
+rule=web,access: %url.domain:char-to{"extradata":":"}%:%url.port:number% %.:@client% %-:word% %.:@user% [%http.access_time:char-to{"extradata":"]"}%] %.:@req% %http.response.status_code:number% %http.response.body.bytes:word%
 annotate=access:+event.action="access"
