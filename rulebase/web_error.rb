@@ -1,0 +1,33 @@
+version=2
+# web_error.rb - liblognorm v2 rules for nginx and Apache httpd 2.4 error log lines as sent
+# to syslog (nginx: error_log syslog:server=...; Apache: ErrorLog syslog:local1 or
+# "|logger").  Written for sluice; field names follow doc/rulebase.md.  Use:
+#   if $programname == "nginx" or $programname == "httpd" or $programname == "apache2" then
+#       action(type="mmnormalize" rulebase="/usr/share/sluice/rulebase/web_error.rb")
+# (web_access.rb takes the access lines of the same programs: chain the two, the second
+# only when $parsesuccess is "FAIL".)
+# Fields: http.error_time (the time as logged), log.level, process.pid, process.thread.id,
+# nginx.connection_id (*N), error.message, source.ip, source.port (Apache), nginx.server,
+# nginx.details (request:, upstream:, host: ... as logged), apache.module, error.code
+# (Apache's AHnnnnn: a first word up to ":"), source.address (Apache's IPv6 client, which
+# it logs as ADDR:PORT without brackets, so the two cannot be told apart).  Tags: "web", "web_error" (annotated to event.action).
+
+# nginx: "2024/03/01 03:30:03 [error] 812#812: *1234 open() ... failed (2: ...), client: 10.0.0.1, server: example.com"
+type=@ngx:%http.error_time:string-to{"extradata":" ["}% [%log.level:char-to{"extradata":"]"}%] %process.pid:number%#%process.thread.id:number%:
+rule=web,web_error: %.:@ngx% *%nginx.connection_id:number% %error.message:string-to{"extradata":", client: "}%, client: %source.ip:char-sep{"extradata":","}%, server: %nginx.server:char-sep{"extradata":","}%, %nginx.details:rest%
+rule=web,web_error: %.:@ngx% *%nginx.connection_id:number% %error.message:string-to{"extradata":", client: "}%, client: %source.ip:char-sep{"extradata":","}%, server: %nginx.server:char-sep{"extradata":","}%
+rule=web,web_error: %.:@ngx% *%nginx.connection_id:number% %error.message:rest%
+rule=web,web_error: %.:@ngx% %error.message:rest%
+
+# Apache 2.4: "[Fri Mar 01 03:30:08.123456 2024] [php:error] [pid 900] [client 10.0.0.7:50000] message"
+type=@ap:[%http.error_time:char-to{"extradata":"]"}%] [%apache.module:char-to{"extradata":":"}%:%log.level:char-to{"extradata":"]"}%] [pid %process.pid:number%
+type=@apid:%.:@ap%]
+type=@apid:%.:@ap%:tid %process.thread.id:number%]
+type=@aclient:[client %source.ip:ipv4%:%source.port:number%]
+type=@aclient:[client %source.address:char-to{"extradata":"]"}%]
+rule=web,web_error: %.:@apid% %.:@aclient% %error.code:char-sep{"extradata":": "}%: %error.message:rest%
+rule=web,web_error: %.:@apid% %.:@aclient% %error.message:rest%
+rule=web,web_error: %.:@apid% %error.code:char-sep{"extradata":": "}%: %error.message:rest%
+rule=web,web_error: %.:@apid% %error.message:rest%
+
+annotate=web_error:+event.action="web_error"
