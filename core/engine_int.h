@@ -17,7 +17,8 @@
  *                   per-worker pending lists and execOnlyWhenPreviousIsSuspended failover
  *   stats.c         the counter registry and the statistics sets (impstats, SIGUSR1)
  *   host.c          the sl_host table handed to plugins, and the internal-message sinks
- * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, stats.c and host.c
+ * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, stats.c, host.c and the
+ * rule tester (ruletest.c, which reads the built runtime and runs no thread)
  * includes this header; the rest of the core sees only engine.h.
  *
  * Ownership and lifetime

@@ -350,3 +350,50 @@ void sl_cnf_dump(const struct sl_cnf *c, FILE *out)
         dump_stmts(out, r->stmts, 1);
     }
 }
+
+/* One statement's head on one line, without its location or body ("if EXPR", "prifilt
+ * TEXT", "propfilt PROP OP VALUE", "set VAR = EXPR", "unset VAR", "stop"): the rule tester
+ * (core/ruletest.c) names the statements it traces with it. */
+void sl_stmt_head_dump(FILE *o, const struct sl_stmt *s)
+{
+    switch (s->type) {
+    case SL_ST_IF:
+        fputs("if ", o);
+        dump_expr(o, s->u.cond.cond);
+        break;
+    case SL_ST_PRIFILT:
+        fputs("prifilt ", o);
+        qstr(o, s->u.prifilt.text);
+        break;
+    case SL_ST_PROPFILT:
+        fputs("propfilt ", o);
+        dump_prop(o, &s->u.propfilt.prop);
+        fprintf(o, " %s%s ", s->u.propfilt.negate ? "!" : "", pf_name(s->u.propfilt.op));
+        qstr(o, s->u.propfilt.value);
+        break;
+    case SL_ST_SET:
+        fputs(s->u.set.force_reset ? "reset " : "set ", o);
+        dump_prop(o, &s->u.set.var);
+        fputs(" = ", o);
+        dump_expr(o, s->u.set.expr);
+        break;
+    case SL_ST_UNSET:
+        fputs("unset ", o);
+        dump_prop(o, &s->u.set.var);
+        break;
+    case SL_ST_STOP:
+        fputs("stop", o);
+        break;
+    case SL_ST_CALL:
+        if (s->u.call.name == NULL) {
+            fputs("call_indirect ", o);
+            dump_expr(o, s->u.call.expr);
+        } else {
+            fprintf(o, "call %s", s->u.call.name);
+        }
+        break;
+    default:
+        fputs("statement", o);
+        break;
+    }
+}
