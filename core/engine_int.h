@@ -370,6 +370,8 @@ size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key,
                 int64_t wait_ms);
 struct sl_worker *worker_new(struct sl_engine *e);
 void worker_free(struct sl_worker *w);
+/* A parsed copy of m with the values of this moment (rsyslog's MsgDup; worker.c) */
+struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m);
 void *rsq_worker_main(void *arg);
 void *action_worker_main(void *arg);
 struct sl_da *da_new(struct sl_engine *e, struct sl_queue_conf *qc, const char *dir,

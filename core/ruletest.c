@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libfastjson/json.h>
 
@@ -134,16 +135,37 @@ static void rt_trace(void *ctx, const struct sl_stmt *st, struct sl_msg *m, int 
     }
 }
 
+static const struct sl_exec_ops rt_ops;
+
 static int rt_call(void *ctx, const struct sl_ruleset_ir *rs, struct sl_msg *m)
 {
     struct rt *t = ctx;
     int n = fjson_object_array_length(t->trace);
     struct fjson_object *o = n > 0 ? fjson_object_array_get_idx(t->trace, n - 1) : NULL;
-    (void)m;
+    struct sl_ruleset_rt *rrt = rs->rt;
     if (o != NULL) {   /* the call event rt_trace just added: the ruleset it resolved to */
         fjson_object_object_add(o, "ruleset", fjson_object_new_string(rs->name));
     }
-    return 0;   /* run its statements here (a ruleset queue would run them later) */
+    if (rrt == NULL || !rrt->own_queue) {
+        return 0;   /* run its statements here */
+    }
+    /* a ruleset with its own queue gets a copy with the values of this moment and runs it
+     * on its own (a stop there does not end the caller), as the engine's exec_call */
+    struct sl_msg *c = msg_snapshot(t->e, m);
+    if (c == NULL) {
+        return 0;
+    }
+    if (m->fromhost != NULL && c->fromhost == NULL) {   /* --test-fromhost's name */
+        c->fromhost = sl_xstrdup(m->fromhost);
+    }
+    if (o != NULL) {
+        fjson_object_object_add(o, "queued", fjson_object_new_boolean(1));
+    }
+    struct sl_action_rt *last = t->last;
+    (void)sl_ruleset_exec(rs, c, &rt_ops, t);
+    t->last = last;
+    sl_msg_unref(c);
+    return 1;
 }
 
 /* ---- reading an instance's bound parameters through its descriptor ---- */
@@ -319,6 +341,13 @@ static void rt_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
                                     "action is not suspended"));
         return;
     }
+    if (a->gate_on && !sl_exec_gate_pass(&a->gate, (int64_t)time(NULL))) {
+        /* execOnlyEveryNthTime / execOnlyOnceEveryInterval: the gate's state lives in this
+         * process only, so the lines of one run count as the daemon counts them */
+        fjson_object_object_add(ev, "skipped", fjson_object_new_string(
+                                    "action.execOnlyEveryNthTime/OnceEveryInterval gate"));
+        return;
+    }
     t->last = a;
     if (a->is_mod) {
         run_modifier(t, a, m, ev);
@@ -436,6 +465,9 @@ static struct fjson_object *run_line(struct rt *t, const char *line, size_t len,
             return NULL;
         }
     }
+    if (e->g.max_message_size > 0 && len > (size_t)e->g.max_message_size) {
+        len = (size_t)e->g.max_message_size;   /* as the inputs cut what they receive */
+    }
     struct sl_msg *m = sl_msg_new(line, len);
     m->inputname = in != NULL ? in->inputname : o->inputname != NULL ? o->inputname
                                                                      : "imtest";
@@ -460,6 +492,10 @@ static struct fjson_object *run_line(struct rt *t, const char *line, size_t len,
                                     "no parser of the ruleset's chain took the message"));
     } else {
         struct fjson_object *props = fjson_object_new_object();
+        /* rendering a date fixes the message's RFC 3164 date form for every later use
+         * (sl_msg_3164_fmt), which the actions must decide: put the cache back after */
+        int f0 = atomic_load(&m->fmt3164[0]), f1 = atomic_load(&m->fmt3164[1]);
+        struct sl_msg *pm = m;
         for (size_t i = 0; shown_props[i] != NULL; i++) {
             struct sl_propref ref = { 0 };
             char tmp[SL_PROP_TMP];
@@ -468,11 +504,13 @@ static struct fjson_object *run_line(struct rt *t, const char *line, size_t len,
             if (sl_propref_parse(shown_props[i], strlen(shown_props[i]), &ref) != 0) {
                 continue;
             }
-            const char *v = sl_msg_prop(m, &ref, &pl, tmp, &to_free);
+            const char *v = sl_msg_prop(pm, &ref, &pl, tmp, &to_free);
             fjson_object_object_add(props, shown_props[i], jstr(v != NULL ? v : "", pl));
             free(to_free);
             sl_propref_clear(&ref);
         }
+        atomic_store(&m->fmt3164[0], f0);
+        atomic_store(&m->fmt3164[1], f1);
         fjson_object_object_add(r, "properties", props);
         (void)sl_ruleset_exec(rs->ir, m, &rt_ops, t);
     }
