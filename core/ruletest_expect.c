@@ -24,6 +24,7 @@
 
 #include "ruletest_expect.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 void sl_rt_escape(struct sl_buf *out, const char *p, size_t n, int esc_space)
 {
@@ -43,20 +44,6 @@ void sl_rt_escape(struct sl_buf *out, const char *p, size_t n, int esc_space)
             break;
         }
     }
-}
-
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 char *sl_rt_unescape(const char *s, size_t *len, char *err, size_t errsz)
@@ -86,8 +73,8 @@ char *sl_rt_unescape(const char *s, size_t *len, char *err, size_t errsz)
         case '0': o[k++] = '\0'; break;
         case '"': o[k++] = '"'; break;
         case 'x': {
-            int h = i + 2 < n ? hexv(s[i + 1]) : -1;
-            int l = h >= 0 ? hexv(s[i + 2]) : -1;
+            int h = i + 2 < n ? sl_hexval((unsigned char)s[i + 1]) : -1;
+            int l = h >= 0 ? sl_hexval((unsigned char)s[i + 2]) : -1;
             if (h < 0 || l < 0) {
                 snprintf(err, errsz, "\\x needs two hex digits");
                 free(o);
