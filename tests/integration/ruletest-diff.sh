@@ -113,7 +113,7 @@ case_diff()
     new_port port
     mkdir -p "$out"
     mkdir -p "$T/$c.case"
-    cp -r "$dir/." "$T/$c.case/"
+    cp -r --no-preserve=mode "$dir/." "$T/$c.case/"   # (distcheck: a read-only source tree)
     { dut_global; sed -e "s|@PORT@|$port|g" -e "s|@OUTDIR@|$out|g" -e "s|@CASEDIR@|$T/$c.case|g" \
         "$dir/conf.in"; } > "$T/$c.conf"
     run_one "$c" "$T/$c.conf" "$how" "$port" "$top_srcdir/$path" "$out"
@@ -126,7 +126,7 @@ case_config()
     local c=$1 how=$2 data=$3 out=$T/$1.out port
     new_port port
     mkdir -p "$out"
-    cp -r "$top_srcdir/tests/configs/$c.d" "$T/" 2> /dev/null || true
+    cp -r --no-preserve=mode "$top_srcdir/tests/configs/$c.d" "$T/" 2> /dev/null || true
     { dut_global; sed -e "s|/var/log/|$out/|g" -e "s|\"/tmp\"|\"$T\"|g" -e "s|10514|$port|g" \
         -e "s|\$IncludeConfig $c.d|\$IncludeConfig $T/$c.d|" \
         "$top_srcdir/tests/configs/$c.conf"; } > "$T/$c.conf"
