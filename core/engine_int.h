@@ -17,7 +17,8 @@
  *                   per-worker pending lists and execOnlyWhenPreviousIsSuspended failover
  *   stats.c         the counter registry and the statistics sets (impstats, SIGUSR1)
  *   host.c          the sl_host table handed to plugins, and the internal-message sinks
- * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, stats.c and host.c
+ * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, stats.c, host.c and the
+ * rule tester (ruletest.c, which reads the built runtime and runs no thread)
  * includes this header; the rest of the core sees only engine.h.
  *
  * Ownership and lifetime
@@ -369,6 +370,8 @@ size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key,
                 int64_t wait_ms);
 struct sl_worker *worker_new(struct sl_engine *e);
 void worker_free(struct sl_worker *w);
+/* A parsed copy of m with the values of this moment (rsyslog's MsgDup; worker.c) */
+struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m);
 void *rsq_worker_main(void *arg);
 void *action_worker_main(void *arg);
 struct sl_da *da_new(struct sl_engine *e, struct sl_queue_conf *qc, const char *dir,

@@ -58,6 +58,7 @@
 #include "conf/ir.h"
 #include "engine.h"
 #include "log.h"
+#include "ruletest.h"
 #include "msg.h"
 #include "plugin.h"
 
@@ -79,7 +80,8 @@ static void usage(FILE *out)
             "  -v               print the version and the compiled-in paths, and exit\n"
             "  --list-plugins   show built-in and loadable plugins and exit\n"
             "  --describe NAME  show plugin NAME's parameters (type, default, help) and exit\n"
-            "  --describe-man   all plugins and the rsyslog modules sluice lacks, as roff\n",
+            "  --describe-man   all plugins and the rsyslog modules sluice lacks, as roff\n"
+            "  --test ...       run sample lines through the rules (sluiced --test --help)\n",
             SL_DEFAULT_CONF, SL_DEFAULT_PIDFILE, SL_PKGLIBDIR);
 }
 
@@ -545,6 +547,9 @@ int main(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     int c;
+    if (sl_ruletest_wanted(argc, argv)) {
+        return sl_ruletest_main(argc, argv, conf);   /* sluiced --test: core/ruletest.c */
+    }
     while ((c = getopt_long(argc, argv, "nf:i:N:M:dvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'n': foreground = 1; break;

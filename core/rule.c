@@ -187,6 +187,16 @@ static int exec_indirect(const struct sl_stmt *st, struct sl_msg *m,
     return rc;
 }
 
+/* The tester's hook (sluiced --test): the filter result r, passed through. */
+static int traced(const struct sl_exec_ops *ops, void *ctx, const struct sl_stmt *st,
+                  struct sl_msg *m, int r)
+{
+    if (ops != NULL && ops->trace != NULL) {
+        ops->trace(ctx, st, m, r);
+    }
+    return r;
+}
+
 static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl_exec_ops *ops,
                      void *ctx, int depth)
 {
@@ -202,6 +212,7 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
         case SL_ST_NOP:
             break;
         case SL_ST_STOP:
+            (void)traced(ops, ctx, st, m, -1);
             rc = SL_EXEC_STOP;
             break;
         case SL_ST_RELOAD_LOOKUP:
@@ -213,23 +224,24 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
             }
             break;
         case SL_ST_IF:
-            if (sl_expr_eval_bool(st->u.cond.cond, m)) {
+            if (traced(ops, ctx, st, m, sl_expr_eval_bool(st->u.cond.cond, m) != 0)) {
                 rc = exec_list(st->u.cond.then_, m, ops, ctx, depth + 1);
             } else {
                 rc = exec_list(st->u.cond.else_, m, ops, ctx, depth + 1);
             }
             break;
         case SL_ST_PRIFILT:
-            if (pri_match(st->u.prifilt.pmask, m)) {
+            if (traced(ops, ctx, st, m, pri_match(st->u.prifilt.pmask, m))) {
                 rc = exec_list(st->u.prifilt.then_, m, ops, ctx, depth + 1);
             }
             break;
         case SL_ST_PROPFILT:
-            if (eval_propfilt(st, m)) {
+            if (traced(ops, ctx, st, m, eval_propfilt(st, m) != 0)) {
                 rc = exec_list(st->u.propfilt.then_, m, ops, ctx, depth + 1);
             }
             break;
         case SL_ST_CALL:
+            (void)traced(ops, ctx, st, m, -1);
             if (st->u.call.target != NULL) {
                 if (ops == NULL || ops->call == NULL || !ops->call(ctx, st->u.call.target, m)) {
                     rc = exec_list(st->u.call.target->stmts, m, ops, ctx, depth + 1);
@@ -251,6 +263,7 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
                     (void)sl_msg_json_assign(m, st->u.set.var.id, path, v);
                 }
             }
+            (void)traced(ops, ctx, st, m, -1);
             break;
         case SL_ST_UNSET:
             if (ops != NULL && ops->modify != NULL) {
@@ -258,6 +271,7 @@ static int exec_list(const struct sl_stmt *st, struct sl_msg *m, const struct sl
             }
             (void)sl_msg_json_unset(m, st->u.set.var.id,
                                     st->u.set.var.path != NULL ? st->u.set.var.path : "");
+            (void)traced(ops, ctx, st, m, -1);
             break;
         case SL_ST_FOREACH:
             rc = exec_foreach(st, m, ops, ctx, depth);

@@ -218,7 +218,7 @@ static void pend_push(struct sl_worker *w, struct sl_action_rt *a, struct sl_msg
 /* A copy of m as it is now (rsyslog's MsgDup): the record the disk queue stores, read back
  * and parsed with the parsers of the ruleset m came through, so it has m's properties and
  * its $!, $. at this moment.  NULL if m cannot be copied. */
-static struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m)
+struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m)
 {
     struct sl_buf ser = { NULL, 0, 0 };
     struct sl_msg *c = NULL;

@@ -215,8 +215,7 @@ static void dump_stmts(FILE *o, const struct sl_stmt *s, int d)
             dump_kvs(o, s->u.act.kv, d + 1);
             break;
         case SL_ST_IF:
-            fputs("if ", o);
-            dump_expr(o, s->u.cond.cond);
+            sl_stmt_head_dump(o, s);
             loc(o, &s->loc);
             fputc('\n', o);
             ind(o, d);
@@ -249,10 +248,7 @@ static void dump_stmts(FILE *o, const struct sl_stmt *s, int d)
             dump_stmts(o, s->u.prifilt.then_, d + 1);
             break;
         case SL_ST_PROPFILT:
-            fputs("propfilt ", o);
-            dump_prop(o, &s->u.propfilt.prop);
-            fprintf(o, " %s%s ", s->u.propfilt.negate ? "!" : "", pf_name(s->u.propfilt.op));
-            qstr(o, s->u.propfilt.value);
+            sl_stmt_head_dump(o, s);
             if (s->u.propfilt.re != NULL) {
                 fputs(" (compiled)", o);
             }
@@ -290,16 +286,8 @@ static void dump_stmts(FILE *o, const struct sl_stmt *s, int d)
             fputc('\n', o);
             break;
         case SL_ST_SET:
-            fputs(s->u.set.force_reset ? "reset " : "set ", o);
-            dump_prop(o, &s->u.set.var);
-            fputs(" = ", o);
-            dump_expr(o, s->u.set.expr);
-            loc(o, &s->loc);
-            fputc('\n', o);
-            break;
         case SL_ST_UNSET:
-            fputs("unset ", o);
-            dump_prop(o, &s->u.set.var);
+            sl_stmt_head_dump(o, s);
             loc(o, &s->loc);
             fputc('\n', o);
             break;
@@ -348,5 +336,52 @@ void sl_cnf_dump(const struct sl_cnf *c, FILE *out)
         fputc('\n', out);
         dump_kvs(out, r->kv, 1);
         dump_stmts(out, r->stmts, 1);
+    }
+}
+
+/* One statement's head on one line, without its location or body ("if EXPR", "prifilt
+ * TEXT", "propfilt PROP OP VALUE", "set VAR = EXPR", "unset VAR", "stop"): the rule tester
+ * (core/ruletest.c) names the statements it traces with it. */
+void sl_stmt_head_dump(FILE *o, const struct sl_stmt *s)
+{
+    switch (s->type) {
+    case SL_ST_IF:
+        fputs("if ", o);
+        dump_expr(o, s->u.cond.cond);
+        break;
+    case SL_ST_PRIFILT:
+        fputs("prifilt ", o);
+        qstr(o, s->u.prifilt.text);
+        break;
+    case SL_ST_PROPFILT:
+        fputs("propfilt ", o);
+        dump_prop(o, &s->u.propfilt.prop);
+        fprintf(o, " %s%s ", s->u.propfilt.negate ? "!" : "", pf_name(s->u.propfilt.op));
+        qstr(o, s->u.propfilt.value);
+        break;
+    case SL_ST_SET:
+        fputs(s->u.set.force_reset ? "reset " : "set ", o);
+        dump_prop(o, &s->u.set.var);
+        fputs(" = ", o);
+        dump_expr(o, s->u.set.expr);
+        break;
+    case SL_ST_UNSET:
+        fputs("unset ", o);
+        dump_prop(o, &s->u.set.var);
+        break;
+    case SL_ST_STOP:
+        fputs("stop", o);
+        break;
+    case SL_ST_CALL:
+        if (s->u.call.name == NULL) {
+            fputs("call_indirect ", o);
+            dump_expr(o, s->u.call.expr);
+        } else {
+            fprintf(o, "call %s", s->u.call.name);
+        }
+        break;
+    default:
+        fputs("statement", o);
+        break;
     }
 }

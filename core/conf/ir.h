@@ -172,6 +172,7 @@ struct sl_cnf *sl_cnf_load_string(const char *text, const char *fname);
 void sl_cnf_free(struct sl_cnf *c);
 /* Stable text dump of the whole IR for golden tests.  Secrets are redacted (log.h). */
 void sl_cnf_dump(const struct sl_cnf *c, FILE *out);
+void sl_stmt_head_dump(FILE *o, const struct sl_stmt *s);  /* one line, for the tester */
 
 /* The text to show for value v of kv (the string or an array element): see log.h for the
  * redaction rule. */
@@ -209,6 +210,9 @@ struct sl_exec_ops {
      * to rs's own queue (rsyslog's asynchronous call: the rest of this ruleset goes on, a
      * stop there does not end it), 0 to run rs's statements here. */
     int (*call)(void *ctx, const struct sl_ruleset_ir *rs, struct sl_msg *m);
+    /* (may be NULL; the rule tester, core/ruletest.c) st was just run for m: a filter (if,
+     * selector, property filter) with result 0 or 1, or set/unset/stop/call (-1) */
+    void (*trace)(void *ctx, const struct sl_stmt *st, struct sl_msg *m, int result);
 };
 
 /* Run the statements of rs for m (parsed already).  Returns SL_EXEC_STOP if a "stop"

@@ -519,6 +519,48 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* The tester's hook (sluiced --test): every filter with its result, set/unset/stop/call,
+ * in the order they run, and nothing after a stop. */
+static void rec_trace(void *ctx, const struct sl_stmt *st, struct sl_msg *m, int result)
+{
+    struct rec *r = ctx;
+    static const char *const names[] = { "nop", "action", "if", "pri", "prop", "stop",
+                                         "call", "set", "unset", "foreach", "reload" };
+    (void)m;
+    sl_buf_printf(&r->out, "%s:%d%s;", names[st->type], st->loc.line,
+                  result < 0 ? "" : result ? "=T" : "=F");
+}
+
+static const struct sl_exec_ops rec_trace_ops = { .action = rec_action, .trace = rec_trace };
+
+START_TEST(test_trace_hook)
+{
+    struct sl_ruleset_ir sub = { 0 }, rs = { 0 };
+    static const uint8_t none[25] = { 0 };
+    struct rec r = { { NULL, 0, 0 }, NULL };
+    struct sl_msg *m = mk_msg("disk full", 13);
+
+    sub.name = "sub";
+    sub.stmts = seq(stmt(SL_ST_STOP), act("never"), NULL);
+    rs.name = "r";
+    rs.stmts = seq(if_(B(SL_E_EQ, P("msg"), S("x")), act("no"), act("else")),
+                   pri(none, act("no2")),
+                   prop("msg", SL_PF_CONTAINS, 0, "disk", act("p")),
+                   set_("$!a", S("v")), set_("$!a", NULL),
+                   call_(&sub), act("after"), NULL);
+    for (struct sl_stmt *s = rs.stmts; s != NULL; s = s->next) {
+        s->loc.line = 10 + s->type;
+    }
+    ck_assert_int_eq(sl_ruleset_exec(&rs, m, &rec_trace_ops, &r), SL_EXEC_STOP);
+    ck_assert_ptr_nonnull(r.out.p);
+    ck_assert_str_eq(r.out.p, "if:12=F;else;pri:13=F;prop:14=T;p;set:17;unset:18;call:16;stop:3;");
+    sl_buf_free(&r.out);
+    free_msg(m);
+    free_stmts(rs.stmts);
+    free_stmts(sub.stmts);
+}
+END_TEST
+
 static Suite *rule_suite(void)
 {
     Suite *s = suite_create("rule");
@@ -533,6 +575,7 @@ static Suite *rule_suite(void)
     tcase_add_test(tc, test_foreach_modify);
     tcase_add_test(tc, test_call_loop_bounded);
     tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_trace_hook);
     suite_add_tcase(s, tc);
     return s;
 }
