@@ -838,6 +838,24 @@ const struct sl_template *sl_tpl_add_subtree(struct sl_tpl_registry *r, const ch
 /* built-in templates                                                                    */
 /* ------------------------------------------------------------------------------------- */
 
+/* sluice's SIEM formats (template_siem.c, doc/siem.md): CEF and LEEF bodies, and the RFC 3164
+ * header the _SYSLOG variants put before them (what ArcSight, the Azure Monitor Agent and
+ * QRadar expect on the wire: "<PRI>Mmm dd hh:mm:ss host CEF:0|..."). */
+#define SIEM_3164_HDR "<%PRI%>%TIMESTAMP% %HOSTNAME% "
+#define SIEM_CEF                                                                              \
+    "CEF:0|sluice|syslog|1.0|%programname:::cef-header%|%msg:1:512:cef-header%|"              \
+    "%syslogseverity:::siem-severity%|rt=%timereported:::date-unixtimestamp%000 "             \
+    "dvchost=%hostname:::cef-ext% deviceProcessName=%programname:::cef-ext% "                 \
+    "deviceFacility=%syslogfacility-text% msg=%msg:::cef-ext%%$!:::cef-ext%"
+#define SIEM_LEEF                                                                             \
+    "LEEF:2.0|sluice|syslog|1.0|%programname:::leef-header%|x09|devTime="                     \
+    "%timereported:::date-year%-%timereported:::date-month%-%timereported:::date-day%T"       \
+    "%timereported:::date-hour%:%timereported:::date-minute%:%timereported:::date-second%"    \
+    "%timereported:::date-tzoffsdirection%%timereported:::date-tzoffshour%:"                  \
+    "%timereported:::date-tzoffsmin%\tdevTimeFormat=yyyy-MM-dd'T'HH:mm:ssXXX\t"               \
+    "sev=%syslogseverity:::siem-severity%\thostname=%hostname:::leef-attr%\t"                  \
+    "facility=%syslogfacility-text%\tmsg=%msg:::leef-attr%%$!:::leef-attr%"
+
 /* As rsyslog 8.2302 defines them at startup (legacy syntax, same order).  Names with a
  * leading blank are internal defaults of output modules (they cannot be named in a config
  * because names are trimmed there). */
@@ -904,19 +922,10 @@ static const struct {
     /* sluice's SIEM formats (doc/siem.md), after rsyslog's: the syslog properties plus the
      * $! tree through the sluice-only options of template_siem.c.  No trailing LF, like the
      * forwarding formats (omfwd frames them). */
-    { "SLUICE_CEF",
-      "\"CEF:0|sluice|syslog|1.0|%programname:::cef-header%|%msg:1:512:cef-header%|"
-      "%syslogseverity:::siem-severity%|rt=%timereported:::date-unixtimestamp%000 "
-      "dvchost=%hostname:::cef-ext% deviceProcessName=%programname:::cef-ext% "
-      "deviceFacility=%syslogfacility-text% msg=%msg:::cef-ext%%$!:::cef-ext%\"", 0 },
-    { "SLUICE_LEEF",
-      "\"LEEF:2.0|sluice|syslog|1.0|%programname:::leef-header%|x09|devTime="
-      "%timereported:::date-year%-%timereported:::date-month%-%timereported:::date-day%T"
-      "%timereported:::date-hour%:%timereported:::date-minute%:%timereported:::date-second%"
-      "%timereported:::date-tzoffsdirection%%timereported:::date-tzoffshour%:"
-      "%timereported:::date-tzoffsmin%\tdevTimeFormat=yyyy-MM-dd'T'HH:mm:ssXXX\t"
-      "sev=%syslogseverity:::siem-severity%\thostname=%hostname:::leef-attr%\t"
-      "facility=%syslogfacility-text%\tmsg=%msg:::leef-attr%%$!:::leef-attr%\"", 0 },
+    { "SLUICE_CEF", "\"" SIEM_CEF "\"", 0 },
+    { "SLUICE_CEF_SYSLOG", "\"" SIEM_3164_HDR SIEM_CEF "\"", 0 },
+    { "SLUICE_LEEF", "\"" SIEM_LEEF "\"", 0 },
+    { "SLUICE_LEEF_SYSLOG", "\"" SIEM_3164_HDR SIEM_LEEF "\"", 0 },
     { "SLUICE_ECS",
       "\"{\\\"@timestamp\\\":\\\"%timereported:::date-rfc3339%\\\",\\\"ecs\\\":{\\\"version\\\":"
       "\\\"8.11.0\\\"},\\\"host\\\":{\\\"name\\\":\\\"%hostname:::json%\\\"},\\\"log\\\":{"
