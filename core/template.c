@@ -146,13 +146,20 @@ const struct sl_template *sl_tpl_find(const struct sl_tpl_registry *r, const cha
     if (r == NULL || name == NULL) {
         return NULL;
     }
-    /* rsyslog keeps the first definition of a name; find the first one too. */
+    /* rsyslog keeps the first definition of a name; find the first one too.  Except for
+     * sluice's own built-ins (SLUICE_*, doc/siem.md): rsyslog has no such template, so a
+     * config's first definition of the name (after the built-in) is the one it would use. */
+    int own = strncmp(name, "SLUICE_", 7) == 0;
+    const struct sl_template *found = NULL;
     for (const struct sl_template *t = r->head; t != NULL; t = t->next) {
         if (t->view_of == NULL && strcmp(t->name, name) == 0) {
-            return t;
+            if (found != NULL || !own) {
+                return t;
+            }
+            found = t;
         }
     }
-    return NULL;
+    return found;
 }
 
 const char *sl_template_name(const struct sl_template *t)

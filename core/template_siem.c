@@ -268,8 +268,9 @@ void sl_tpl_siem_render(const struct tpl_el *e, struct sl_msg *m, const char *p,
             obj = NULL;
         }
     }
-    if (obj == NULL && f == TPL_SIEM_SD && e->ref.id == SL_PROP_CEE) {
-        /* no tree: the message's own structured data */
+    if (obj == NULL && f == TPL_SIEM_SD && e->ref.id == SL_PROP_CEE &&
+        (e->ref.path == NULL || e->ref.path[0] == '\0')) {
+        /* "$!" with no tree: the message's own structured data */
         if (m->sd.p != NULL && m->sd.len > 0) {
             sl_buf_append(out, m->sd.p, m->sd.len);
         } else {

@@ -486,7 +486,14 @@ START_TEST(test_siem_options)
                  "[sluice@32473 source.ip=\"192.0.2.1\" k_y=\"v=1\\]\" num=\"7\"]");
     CHECK_RENDER(r, m, "%$!source:::cef-ext%", " ip=192.0.2.1");
     CHECK_RENDER(r, m, "%$!num:::cef-ext%", "7");
+    CHECK_RENDER(r, m, "%$!k y:::sd-param%", "v=1\\]");
+    CHECK_RENDER(r, m, "[%$!missing:::sd-param%]", "[]");
     sl_msg_unref(m);
+    /* a config's own SLUICE_* template replaces the built-in (rsyslog has no such name) */
+    struct sl_tpl_err err = { "", "" };
+    const struct sl_template *mine = sl_tpl_add_string(r, "SLUICE_GELF", "x", NULL, &err);
+    ck_assert_ptr_nonnull(mine);
+    ck_assert_ptr_eq(sl_tpl_find(r, "SLUICE_GELF"), mine);
     sl_tpl_registry_free(r);
 }
 END_TEST
