@@ -3,8 +3,9 @@
 # paths and certificates substituted, and the ones whose plugins are all built carry one
 # message end to end where the test can play the SIEM: QRadar (LEEF over TCP and TLS),
 # Sentinel's AMA (CEF to the agent port), the Azure Local receiver (mutual TLS and
-# server-auth only), LogStare (TCP and UDP).  The SIEMs are socat listeners (TCP, UDP,
-# OpenSSL) writing what arrives to a file; the senders are socat clients.
+# server-auth only), LogStare (TCP and UDP), SNMP traps to CEF (net-snmp's snmptrap).
+# The SIEMs are socat listeners (TCP, UDP, OpenSSL) writing what arrives to a file; the
+# senders are socat clients and snmptrap.
 #
 # Substitution: in input() lines every port="N" becomes a free input port, elsewhere a
 # free output port (one per distinct N); target=/server= hosts under example.net/.org
@@ -119,6 +120,18 @@ run_e2e()
         for i in $(seq 50); do [ -s "$T/logstare-udp.out" ] && break; sleep 0.1; done
         [ "$(cat "$T/logstare-udp.out")" = '<13>Dec  6 19:30:00 host1 app[42] login a|b=c\d' ] ||
             fail "logstare UDP: $(cat "$T/logstare-udp.out")" ;;
+    snmptrap-netflow-siem)
+        command -v snmptrap > /dev/null 2>&1 || return 1
+        listen tcp "${OUTP[514]}" "$T/siem-cef.out"
+        dut_start "$conf" udp "${INP[162]}" udp "${INP[2055]}"
+        timeout 10 snmptrap -v 2c -c public "127.0.0.1:${INP[162]}" 4200 \
+            .1.3.6.1.4.1.8072.2.3.0.1 .1.3.6.1.4.1.8072.2.3.2.1 s 'link|down=1' \
+            > /dev/null 2> "$T/snmptrap.err" || fail "snmptrap failed"
+        wait_lines "$T/siem-cef.out" 1 15 || fail "no CEF line for the trap"
+        # reception time varies: check the frame, the header and the trap's $!snmp fields
+        grep -qE '^<30>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ CEF:0\|sluice\|syslog\|1\.0\|snmptrapd\|.*\|2\|rt=[0-9]+000 dvchost=[^ ]+ .* snmp_community=public .*snmp_trap_oid=\.1\.3\.6\.1\.4\.1\.8072\.2\.3\.0\.1 ' \
+            "$T/siem-cef.out" || fail "trap as CEF: $(cat "$T/siem-cef.out")"
+        grep -qF 'link|down\=1' "$T/siem-cef.out" || fail "varbind value not CEF-escaped: $(cat "$T/siem-cef.out")" ;;
     *) return 1 ;;
     esac
     dut_stop
