@@ -3,7 +3,8 @@
 # paths and certificates substituted, and the ones whose plugins are all built carry one
 # message end to end where the test can play the SIEM: QRadar (LEEF over TCP and TLS),
 # Sentinel's AMA (CEF to the agent port), the Azure Local receiver (mutual TLS and
-# server-auth only), LogStare (TCP and UDP), SNMP traps to CEF (net-snmp's snmptrap).
+# server-auth only), LogStare (TCP and UDP), SNMP traps to CEF (net-snmp's snmptrap), nProbe
+# JSON flows (the classic route and GELF).
 # The SIEMs are socat listeners (TCP, UDP, OpenSSL) writing what arrives to a file; the
 # senders are socat clients and snmptrap.
 #
@@ -132,6 +133,24 @@ run_e2e()
         grep -qE '^<30>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ CEF:0\|sluice\|syslog\|1\.0\|snmptrapd\|.*\|2\|rt=[0-9]+000 dvchost=[^ ]+ .* snmp_community=public .*snmp_trap_oid=\.1\.3\.6\.1\.4\.1\.8072\.2\.3\.0\.1 ' \
             "$T/siem-cef.out" || fail "trap as CEF: $(cat "$T/siem-cef.out")"
         grep -qF 'link|down\=1' "$T/siem-cef.out" || fail "varbind value not CEF-escaped: $(cat "$T/siem-cef.out")" ;;
+    nprobe-json)
+        listen tcp "${OUTP[514]}" "$T/flows-siem.out"
+        listen tcp "${OUTP[12201]}" "$T/flows-gelf.out"
+        dut_start "$conf" udp "${INP[5514]}"
+        local flow='<134>Dec  6 19:30:00 probe nprobe: {"IPV4_SRC_ADDR":"192.0.2.1","L4_SRC_PORT":443,"NOTE":"a|b=c"}'
+        printf '%s' "$flow" | timeout 10 socat -u - "UDP:127.0.0.1:${INP[5514]}" || fail "send flow"
+        expect "$T/flows-siem.out" "$flow"
+        for i in $(seq 150); do [ -s "$T/flows-gelf.out" ] && break; sleep 0.1; done
+        python3 -c '
+import json, sys
+frames = open(sys.argv[1]).read().split("\0")
+if len(frames) != 2 or frames[1] != "":
+    sys.exit("not one NUL-terminated GELF frame: %r" % frames)
+g = json.loads(frames[0])
+want = {"version": "1.1", "host": "probe", "level": 6, "_flow.IPV4_SRC_ADDR": "192.0.2.1",
+        "_flow.L4_SRC_PORT": 443, "_flow.NOTE": "a|b=c", "_app_name": "nprobe"}
+bad = {k: g.get(k) for k in want if g.get(k) != want[k]}
+sys.exit("GELF flow differs: %r" % bad if bad else 0)' "$T/flows-gelf.out" || fail "GELF flow" ;;
     *) return 1 ;;
     esac
     dut_stop
