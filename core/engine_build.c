@@ -407,7 +407,8 @@ static void build_templates(struct sl_engine *e)
             sl_cfg_error(&o->loc, "template(): parameter 'name' is missing");
             continue;
         }
-        if (sl_tpl_find(e->tpls, name) != NULL && strncmp(name, "RSYSLOG_", 8) != 0) {
+        if (sl_tpl_find(e->tpls, name) != NULL && strncmp(name, "RSYSLOG_", 8) != 0 &&
+            strncmp(name, "SLUICE_", 7) != 0) { /* sluice's built-ins: as rsyslog's */
             sl_cfg_error(&o->loc, "template '%s' is defined twice", name);
             continue;
         }

@@ -146,13 +146,20 @@ const struct sl_template *sl_tpl_find(const struct sl_tpl_registry *r, const cha
     if (r == NULL || name == NULL) {
         return NULL;
     }
-    /* rsyslog keeps the first definition of a name; find the first one too. */
+    /* rsyslog keeps the first definition of a name; find the first one too.  Except for
+     * sluice's own built-ins (SLUICE_*, doc/siem.md): rsyslog has no such template, so a
+     * config's first definition of the name (after the built-in) is the one it would use. */
+    int own = strncmp(name, "SLUICE_", 7) == 0;
+    const struct sl_template *found = NULL;
     for (const struct sl_template *t = r->head; t != NULL; t = t->next) {
         if (t->view_of == NULL && strcmp(t->name, name) == 0) {
-            return t;
+            if (found != NULL || !own) {
+                return t;
+            }
+            found = t;
         }
     }
-    return NULL;
+    return found;
 }
 
 const char *sl_template_name(const struct sl_template *t)
@@ -389,6 +396,23 @@ int tpl_date_opt(const char *w, enum sl_datefmt *fmt)
     return -1;
 }
 
+/* sluice-only SIEM format options (template_siem.c); rsyslog warns about and ignores them */
+static const char *const siem_names[] = { "", "cef-header", "cef-ext", "leef-attr", "sd-param",
+                                          "gelf-fields", "siem-severity" };
+
+static enum tpl_siem siem_opt(const char *w)
+{
+    if (strcmp(w, "leef-header") == 0) {
+        return TPL_SIEM_HEADER; /* same rules as the CEF header */
+    }
+    for (size_t i = 1; i < sizeof(siem_names) / sizeof(siem_names[0]); i++) {
+        if (strcmp(w, siem_names[i]) == 0) {
+            return (enum tpl_siem)i;
+        }
+    }
+    return TPL_SIEM_NONE;
+}
+
 /* One replacer option word (already lower-cased). */
 static void apply_word(struct tpl_el *e, const char *w)
 {
@@ -439,6 +463,8 @@ static void apply_word(struct tpl_el *e, const char *w)
         set_format(e, TPL_FMT_JSONFR, w);
     } else if (strcmp(w, "mandatory-field") == 0) {
         e->mandatory = 1;
+    } else if (siem_opt(w) != TPL_SIEM_NONE) {
+        e->siem = siem_opt(w); /* sluice-only (template_siem.c) */
     } else {
         sl_log(SL_LOG_WARNING, "template", "invalid field option '%s' specified "
                "- ignored", w);
@@ -819,6 +845,24 @@ const struct sl_template *sl_tpl_add_subtree(struct sl_tpl_registry *r, const ch
 /* built-in templates                                                                    */
 /* ------------------------------------------------------------------------------------- */
 
+/* sluice's SIEM formats (template_siem.c, doc/siem.md): CEF and LEEF bodies, and the RFC 3164
+ * header the _SYSLOG variants put before them (what ArcSight, the Azure Monitor Agent and
+ * QRadar expect on the wire: "<PRI>Mmm dd hh:mm:ss host CEF:0|..."). */
+#define SIEM_3164_HDR "<%PRI%>%TIMESTAMP% %HOSTNAME% "
+#define SIEM_CEF                                                                              \
+    "CEF:0|sluice|syslog|1.0|%programname:::cef-header%|%msg:1:512:cef-header%|"              \
+    "%syslogseverity:::siem-severity%|rt=%timereported:::date-unixtimestamp%000 "             \
+    "dvchost=%hostname:::cef-ext% deviceProcessName=%programname:::cef-ext% "                 \
+    "deviceFacility=%syslogfacility-text% msg=%msg:::cef-ext%%$!:::cef-ext%"
+#define SIEM_LEEF                                                                             \
+    "LEEF:2.0|sluice|syslog|1.0|%programname:::leef-header%|x09|devTime="                     \
+    "%timereported:::date-year%-%timereported:::date-month%-%timereported:::date-day%T"       \
+    "%timereported:::date-hour%:%timereported:::date-minute%:%timereported:::date-second%"    \
+    "%timereported:::date-tzoffsdirection%%timereported:::date-tzoffshour%:"                  \
+    "%timereported:::date-tzoffsmin%\tdevTimeFormat=yyyy-MM-dd'T'HH:mm:ssXXX\t"               \
+    "sev=%syslogseverity:::siem-severity%\thostname=%hostname:::leef-attr%\t"                  \
+    "facility=%syslogfacility-text%\tmsg=%msg:::leef-attr%%$!:::leef-attr%"
+
 /* As rsyslog 8.2302 defines them at startup (legacy syntax, same order).  Names with a
  * leading blank are internal defaults of output modules (they cannot be named in a config
  * because names are trimmed there). */
@@ -882,6 +926,32 @@ static const struct {
       "message) VALUES (%syslogseverity%, %syslogfacility%, "
       "'%timereported:::date-unixtimestamp%', '%hostname%', '%syslogtag%', '%msg%')\",STDSQL", 0 },
     { "RSYSLOG_omudpspoofDfltSourceTpl", "\"%fromhost-ip%\"", 0 },
+    /* sluice's SIEM formats (doc/siem.md), after rsyslog's: the syslog properties plus the
+     * $! tree through the sluice-only options of template_siem.c.  No trailing LF, like the
+     * forwarding formats (omfwd frames them). */
+    { "SLUICE_CEF", "\"" SIEM_CEF "\"", 0 },
+    { "SLUICE_CEF_SYSLOG", "\"" SIEM_3164_HDR SIEM_CEF "\"", 0 },
+    { "SLUICE_LEEF", "\"" SIEM_LEEF "\"", 0 },
+    { "SLUICE_LEEF_SYSLOG", "\"" SIEM_3164_HDR SIEM_LEEF "\"", 0 },
+    { "SLUICE_ECS",
+      "\"{\\\"@timestamp\\\":\\\"%timereported:::date-rfc3339%\\\",\\\"ecs\\\":{\\\"version\\\":"
+      "\\\"8.11.0\\\"},\\\"host\\\":{\\\"name\\\":\\\"%hostname:::json%\\\"},\\\"log\\\":{"
+      "\\\"syslog\\\":{\\\"priority\\\":%pri%,\\\"facility\\\":{\\\"code\\\":%syslogfacility%,"
+      "\\\"name\\\":\\\"%syslogfacility-text%\\\"},\\\"severity\\\":{\\\"code\\\":"
+      "%syslogseverity%,\\\"name\\\":\\\"%syslogseverity-text%\\\"},\\\"hostname\\\":"
+      "\\\"%hostname:::json%\\\",\\\"appname\\\":\\\"%app-name:::json%\\\",\\\"procid\\\":"
+      "\\\"%procid:::json%\\\",\\\"msgid\\\":\\\"%msgid:::json%\\\"}},\\\"message\\\":"
+      "\\\"%msg:::json%\\\",\\\"event\\\":{\\\"created\\\":\\\"%timegenerated:::date-rfc3339%\\\","
+      "\\\"severity\\\":%syslogseverity%},\\\"sluice\\\":%$!all-json-plain%}\"", 0 },
+    { "SLUICE_GELF",
+      "\"{\\\"version\\\":\\\"1.1\\\",\\\"host\\\":\\\"%hostname:::json%\\\","
+      "\\\"short_message\\\":\\\"%msg:::json%\\\",\\\"timestamp\\\":"
+      "%timereported:::date-unixtimestamp%.%timereported:::date-subseconds%,\\\"level\\\":"
+      "%syslogseverity%,\\\"_facility\\\":\\\"%syslogfacility-text%\\\",\\\"_app_name\\\":"
+      "\\\"%app-name:::json%\\\",\\\"_procid\\\":\\\"%procid:::json%\\\"%$!:::gelf-fields%}\"", 0 },
+    { "SLUICE_RFC5424_SD",
+      "\"<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% "
+      "%$!:::sd-param% %msg%\"", 0 },
 };
 
 /* template(type="plugin" plugin="NAME") and "$template name,=NAME": a template bound to
@@ -1036,6 +1106,9 @@ void sl_template_dump(const struct sl_template *t, struct sl_buf *out)
         }
         if (e->mandatory) {
             sl_buf_puts(out, " mandatory");
+        }
+        if (e->siem != TPL_SIEM_NONE) {
+            sl_buf_printf(out, " siem=%s", siem_names[e->siem]);
         }
         sl_buf_putc(out, '\n');
     }

@@ -38,6 +38,9 @@ enum tpl_format { TPL_FMT_NONE = 0, TPL_FMT_CSV, TPL_FMT_JSON, TPL_FMT_JSONF, TP
 /* list-template dataType= and onEmpty=: only format="jsonf"/"jsonfr" looks at them */
 enum tpl_dtype { TPL_DT_STRING = 0, TPL_DT_NUMBER, TPL_DT_AUTO, TPL_DT_BOOL };
 enum tpl_onempty { TPL_OE_KEEP = 0, TPL_OE_SKIP, TPL_OE_NULL };
+/* sluice-only SIEM options (template_siem.c): format-specific escaping / subtree rendering */
+enum tpl_siem { TPL_SIEM_NONE = 0, TPL_SIEM_HEADER, TPL_SIEM_CEF_EXT, TPL_SIEM_LEEF_ATTR,
+                TPL_SIEM_SD, TPL_SIEM_GELF, TPL_SIEM_SEVERITY };
 
 #define TPL_RE_POOL 16
 #define TPL_BAD_REGEX "**NO MATCH** **BAD REGULAR EXPRESSION**"  /* rsyslog's marker */
@@ -87,6 +90,7 @@ struct tpl_el {
     enum tpl_dtype dtype;
     enum tpl_onempty onempty;
     int mandatory;
+    enum tpl_siem siem;         /* sluice-only: cef-header, cef-ext, ... (template_siem.c) */
     /* set when the template is registered (template.c classify_fast): an element the
      * renderer can do without the replacer pipeline; 0 = the general path */
     unsigned char fast;
@@ -123,6 +127,11 @@ struct sl_tpl_builder {
 void sl_tpl_json_escape(struct sl_buf *out, const char *p, size_t n, int keep_valid_escapes);
 void sl_tpl_re_pool_free(struct tpl_re_pool *pool);
 struct tpl_re_pool *sl_tpl_re_pool_new(const char *src, int ere, char *errbuf, size_t errlen);
+
+/* template_siem.c */
+void sl_tpl_siem_escape(struct sl_buf *out, enum tpl_siem f, const char *p, size_t n);
+void sl_tpl_siem_render(const struct tpl_el *e, struct sl_msg *m, const char *p, size_t n,
+                        struct sl_buf *out);
 
 /* template.c <-> template_list.c (compile side) */
 int tpl_date_opt(const char *w, enum sl_datefmt *fmt);

@@ -747,7 +747,12 @@ static int render_prop(const struct sl_template *t, const struct tpl_el *e, stru
     if (e->complex) {
         replace(e, &v, no_nul);
     }
-    rc |= put_escaped(out, t->escape, v.p, v.n);
+    if (e->siem != TPL_SIEM_NONE) {
+        /* sluice-only SIEM option: the format's own escaping replaces the template's */
+        sl_tpl_siem_render(e, m, v.p, v.n, out);
+    } else {
+        rc |= put_escaped(out, t->escape, v.p, v.n);
+    }
     if (to_free != NULL) {
         free(to_free);
     }

@@ -399,7 +399,10 @@ START_TEST(test_builtin_names)
         "RSYSLOG_FileFormat", "RSYSLOG_TraditionalFileFormat", " WallFmt", "RSYSLOG_ForwardFormat",
         "RSYSLOG_TraditionalForwardFormat", " StdUsrMsgFmt", " StdDBFmt",
         "RSYSLOG_SysklogdFileFormat", " StdPgSQLFmt", " StdJSONFmt", " FullJSONFmt",
-        " StdClickHouseFmt", "RSYSLOG_omudpspoofDfltSourceTpl"
+        " StdClickHouseFmt", "RSYSLOG_omudpspoofDfltSourceTpl",
+        /* sluice's own (doc/siem.md) */
+        "SLUICE_CEF", "SLUICE_CEF_SYSLOG", "SLUICE_LEEF", "SLUICE_LEEF_SYSLOG", "SLUICE_ECS",
+        "SLUICE_GELF", "SLUICE_RFC5424_SD"
     };
     struct sl_tpl_registry *r = sl_tpl_registry_new();
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -453,6 +456,47 @@ static char *render_str(struct sl_tpl_registry *r, const char *tpl, const char *
         ck_assert_msg(strcmp(got_, want) == 0, "%s: got '%s' want '%s'", tpl, got_, want);  \
         free(got_);                                                                         \
     } while (0)
+
+/* The sluice-only SIEM options (core/template_siem.c): escaping of one value and the
+ * rendering of a $! object as each format's field list. */
+START_TEST(test_siem_options)
+{
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_msg *m = hand_msg("a|b\\c\nd=e\tf\"g]h");
+    CHECK_RENDER(r, m, "%msg:::cef-header%", "a\\|b\\\\c d=e\tf\"g]h");
+    CHECK_RENDER(r, m, "%msg:::leef-header%", "a\\|b\\\\c d=e\tf\"g]h");
+    CHECK_RENDER(r, m, "%msg:::cef-ext%", "a|b\\\\c\\nd\\=e\tf\"g]h");
+    CHECK_RENDER(r, m, "%msg:::leef-attr%", "a|b\\\\c\\nd=e\\tf\"g]h");
+    CHECK_RENDER(r, m, "%msg:::sd-param%", "a|b\\\\c\nd=e\tf\\\"g\\]h");
+    CHECK_RENDER(r, m, "%msg:::gelf-fields%", "a|b\\\\c\\nd=e\\tf\\\"g]h");
+    CHECK_RENDER(r, m, "%syslogseverity:::siem-severity%", "3");
+    /* no $! tree: nothing, and "-" for the structured data */
+    CHECK_RENDER(r, m, "[%$!:::cef-ext%][%$!:::gelf-fields%][%$!:::sd-param%]", "[][][-]");
+    struct fjson_object *src = fjson_object_new_object();
+    fjson_object_object_add(src, "ip", fjson_object_new_string("192.0.2.1"));
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "source", src), 0);
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "k y", fjson_object_new_string("v=1]")), 0);
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "n", NULL), 0);
+    ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "num", fjson_object_new_int(7)), 0);
+    CHECK_RENDER(r, m, "%$!:::cef-ext%", " src=192.0.2.1 k_y=v\\=1] num=7");
+    CHECK_RENDER(r, m, "%$!:::leef-attr%", "\tsrc=192.0.2.1\tk_y=v=1]\tnum=7");
+    CHECK_RENDER(r, m, "%$!:::gelf-fields%",
+                 ",\"_source.ip\":\"192.0.2.1\",\"_k_y\":\"v=1]\",\"_num\":7");
+    CHECK_RENDER(r, m, "%$!:::sd-param%",
+                 "[sluice@32473 source.ip=\"192.0.2.1\" k_y=\"v=1\\]\" num=\"7\"]");
+    CHECK_RENDER(r, m, "%$!source:::cef-ext%", " ip=192.0.2.1");
+    CHECK_RENDER(r, m, "%$!num:::cef-ext%", "7");
+    CHECK_RENDER(r, m, "%$!k y:::sd-param%", "v=1\\]");
+    CHECK_RENDER(r, m, "[%$!missing:::sd-param%]", "[]");
+    sl_msg_unref(m);
+    /* a config's own SLUICE_* template replaces the built-in (rsyslog has no such name) */
+    struct sl_tpl_err err = { "", "" };
+    const struct sl_template *mine = sl_tpl_add_string(r, "SLUICE_GELF", "x", NULL, &err);
+    ck_assert_ptr_nonnull(mine);
+    ck_assert_ptr_eq(sl_tpl_find(r, "SLUICE_GELF"), mine);
+    sl_tpl_registry_free(r);
+}
+END_TEST
 
 START_TEST(test_hand_built_values)
 {
@@ -857,6 +901,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_oracle_all_templates);
     tcase_add_test(tc, test_builtin_names);
     tcase_add_test(tc, test_hand_built_values);
+    tcase_add_test(tc, test_siem_options);
     tcase_add_test(tc, test_msg_fast_paths);
     tcase_add_test(tc, test_rfc3164_cache);
     tcase_add_test(tc, test_jsonf_datatype);
