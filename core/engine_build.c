@@ -87,6 +87,10 @@ const struct sl_param global_params[] = {
      * the inputs and actions that use it, each with a warning naming file:line. */
     { "sluice.unknownModules", SL_PT_ENUM, 0, GOFF(unknown_modules), "error", unknown_module_modes,
       NULL, NULL },
+    /* sluice's own: "on" refuses to start on the errors rsyslog 8.2302 reports and runs
+     * past (a broken action(), parser(), timezone(), an undefined template or ruleset, a
+     * listener that cannot be created): main.c reads it after the build */
+    { "sluice.strictConfig", SL_PT_BOOL, 0, GOFF(strict_config), "off", NULL, NULL, NULL },
     SL_PARAM_END
 };
 /* global() parameters rsyslog 8.2302 knows (runtime/glbl.c, with its types) that sluice
@@ -666,12 +670,11 @@ static int has_queue_params(struct sl_kv *kvs)
     return 0;
 }
 
-static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
-                               const char *what, const struct sl_loc *loc)
+/* queue.cry.provider is a hard error even where other queue errors are soft */
+static void check_queue_cry(struct sl_kv *kvs, const char *what)
 {
-    sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
     struct sl_kv *cry = sl_kv_find(kvs, "queue.cry.provider");
-    if (cry != NULL) {
+    if (cry != NULL && !cry->used) {
         /* never a silent no-op: the admin would believe the disk queue is encrypted */
         cry->used = 1;
         sl_cfg_error(&cry->loc, "%s: queue.cry.provider: disk-queue encryption is not "
@@ -679,6 +682,13 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
                      "the parameter or use an encrypted file system for the spool directory",
                      what);
     }
+}
+
+static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
+                               const char *what, const struct sl_loc *loc)
+{
+    sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
+    check_queue_cry(kvs, what);
     if (qc->workers > 64) {
         qc->workers = 64;
     }
@@ -799,9 +809,13 @@ static void build_rulesets(struct sl_engine *e)
             .cc_escape_prefix = e->popts.cc_escape_prefix,
             .escape_8bit = e->popts.escape_8bit,
         };
+        /* rsyslog 8.2302 reports a broken parser() or timezone() object and runs without
+         * it (soft scope: -N1 fails, sluice.strictConfig refuses to start) */
+        int soft = sl_cfg_soft_begin();
         sl_parser_objs_check(e->cnf, pms, n, &host, &env, &e->parsers);
         /* timezone() objects: zone names in RFC 3164 timestamps (pmciscoios) */
         sl_timezones_build(e->cnf, &e->tz, &e->ntz);
+        sl_cfg_soft_end(soft);
         sl_parse_set_timezones(e->tz, e->ntz);
         free(pms);
     }
@@ -823,8 +837,10 @@ static void build_rulesets(struct sl_engine *e)
         char what[300];
         snprintf(what, sizeof what, "ruleset '%s'", r->name);
         rt->popts = e->popts;
+        int soft = sl_cfg_soft_begin();   /* rsyslog leaves unknown parsers out */
         sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &e->parsers,
                               &rt->chain);
+        sl_cfg_soft_end(soft);
         rt->popts.chain = rt->chain;
         sl_params_check_unused(r->kv, what, rs_known);
         e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);
@@ -914,13 +930,17 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                 return;
             }
         }
-        sl_cfg_error(&ai->loc, "action type '%s' is unknown: module not loaded or not a "
-                               "sluice module (add module(load=\"%s\")?)", type, type);
+        /* rsyslog 8.2302 ("module name '...' is unknown") disables the action and runs */
+        sl_cfg_error_soft(&ai->loc, "action type '%s' is unknown: module not loaded or not a "
+                                    "sluice module (add module(load=\"%s\")?), action disabled",
+                          type, type);
+        mark_all_used(ai->kv);
         return;
     }
     if (!(m->pl->kinds & (SL_OUTPUT | SL_MODIFIER))) {
-        sl_cfg_error(&ai->loc, "module '%s' is neither an output nor a message modification "
-                               "module", type);
+        sl_cfg_error_soft(&ai->loc, "module '%s' is neither an output nor a message "
+                                    "modification module, action disabled", type);
+        mark_all_used(ai->kv);
         return;
     }
     /* rsyslog 8.2302 reports an undefined template= and disables the action; the rest of
@@ -945,9 +965,22 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     char what[256];
     snprintf(what, sizeof what, "action '%s'", type);
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
-    int errs = sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
+    /* rsyslog 8.2302 (cnfstmtNewAct): a parameter it cannot take (bad value, missing
+     * required one) or a module that refuses the instance disables that action only, the
+     * rest of the configuration runs (soft scope: -N1 still fails; sluice.strictConfig
+     * refuses to start) */
+    check_queue_cry(ai->kv, what);
     queue_defaults(&a->qc, 0);
+    int soft = sl_cfg_soft_begin();
     apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
+    if (sl_cfg_soft_end(soft) != 0) {
+        /* rsyslog 8.2302 (qqueueApplyCnfParam): queue parameters in error are reported and
+         * all of them ignored; the action runs with its default queue */
+        sl_params_free(queue_params, &a->qc);
+        queue_defaults(&a->qc, 0);
+    }
+    soft = sl_cfg_soft_begin();
+    sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
     pthread_mutex_init(&a->rep_lock, NULL);
     pthread_mutex_init(&a->gate_lock, NULL);
     sl_exec_gate_init(&a->gate, a->ac.exec_every_nth, a->ac.exec_nth_timeout,
@@ -957,12 +990,17 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->rep_on = e->g.reduce_repeated && (a->pl->flags & SL_PF_REPEAT_REDUCTION) != 0;
     a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
     if (a->inst != NULL) {
-        errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
-        if (errs == 0) {
-            confine_dynafile(e, a, ai, what);
-        }
+        sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
     }
-    errs += sl_params_check_unused(ai->kv, what, action_accepted);
+    int errs = sl_cfg_soft_end(soft);
+    if (a->inst != NULL && errs == 0) {
+        confine_dynafile(e, a, ai, what);
+    }
+    /* an unknown parameter is reported, and the action still runs (rsyslog's
+     * nvlstChkUnused) */
+    soft = sl_cfg_soft_begin();
+    sl_params_check_unused(ai->kv, what, action_accepted);
+    sl_cfg_soft_end(soft);
     if (!a->ac.write_all_marks) {
         /* sluice's messages carry no mark flag (immark's marks are ordinary messages) */
         sl_cfg_warn(&ai->loc, "%s: action.writeAllMarkMessages=\"off\" is not acted on: "
@@ -983,10 +1021,14 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->is_mod = !(a->pl->kinds & SL_OUTPUT);
     int (*create)(void *, void *, const struct sl_host *) =
         a->is_mod ? a->pl->mod->create : a->pl->out->create;
-    if (errs == 0 && create != NULL) {
+    if (errs != 0) {
+        sl_cfg_error_soft(&ai->loc, "%s: errors in its parameters (see above), action "
+                                    "disabled", what);
+    } else if (create != NULL) {
         int logged = sl_log_errors_logged();
         if (create(a->inst, m->modconf, &host) != 0) {
-            sl_cfg_error(&ai->loc, "%s: the action could not be created", what);
+            sl_cfg_error_soft(&ai->loc, "%s: the action could not be created, action "
+                                        "disabled", what);
             return;
         }
         if (a->is_mod && sl_log_errors_logged() != logged) {
@@ -998,6 +1040,9 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         }
     }
     a->created = errs == 0;
+    if (!a->created) {
+        a->qc.type = SL_QT_DIRECT;   /* disabled: no queue, no workers, no spool */
+    }
     if (a->is_mod && a->qc.type != SL_QT_DIRECT) {
         sl_cfg_warn(&ai->loc, "%s: a message modification module runs inline; its queue "
                               "settings are ignored", what);

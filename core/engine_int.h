@@ -94,6 +94,7 @@ struct sl_global_conf {
     int64_t privdrop_uid, privdrop_gid;
     int privdrop_keep_supplemental;
     int64_t unknown_modules;    /* 0: error (default), 1: warn and skip */
+    int strict_config;          /* sluice.strictConfig: errors rsyslog runs past stop the start */
     char *acl_udp, *acl_tcp;    /* $AllowedSender UDP / TCP lists (core/conf/acl.c) */
 };
 
