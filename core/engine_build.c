@@ -24,6 +24,7 @@
 #include "conf/expr_bind.h"
 #include "expr/expr.h"
 #include "log.h"
+#include "util/syslog_names.h"
 
 #include "engine_int.h"
 
@@ -155,35 +156,37 @@ static const char *const global_accepted[] = {
 const char *const queue_types[] = { "FixedArray", "LinkedList", "Direct", "Disk", NULL };
 
 #define QOFF(f) offsetof(struct sl_queue_conf, f)
-/* Defaults differ by queue: filled in by the caller before sl_params_apply (def NULL). */
+/* Defaults differ by queue: filled in by the caller before sl_params_apply (def NULL).
+ * The integers are rsyslog's eCmdHdlrInt (any value, negative ones too): queue_correct()
+ * maps the values sluice cannot use as rsyslog's qqueueCorrectParams does. */
 const struct sl_param queue_params[] = {
     { "queue.type", SL_PT_ENUM, 0, QOFF(type), NULL, queue_types, "$ActionQueueType", NULL },
     { "queue.size", SL_PT_SIZE, 0, QOFF(size), NULL, NULL, "$ActionQueueSize", NULL },
-    { "queue.workerThreads", SL_PT_POSINT, 0, QOFF(workers), NULL, NULL, NULL, NULL },
-    { "queue.dequeueBatchSize", SL_PT_POSINT, 0, QOFF(batch), NULL, NULL, NULL, NULL },
+    { "queue.workerThreads", SL_PT_INT, 0, QOFF(workers), NULL, NULL, NULL, NULL },
+    { "queue.dequeueBatchSize", SL_PT_INT, 0, QOFF(batch), NULL, NULL, NULL, NULL },
     { "queue.filename", SL_PT_WORD, 0, QOFF(filename), NULL, NULL, NULL, NULL },
     { "queue.spoolDirectory", SL_PT_WORD, 0, QOFF(spool_dir), NULL, NULL, NULL, NULL },
     { "queue.maxDiskSpace", SL_PT_SIZE, 0, QOFF(max_disk), NULL, NULL, NULL, NULL },
     { "queue.maxFileSize", SL_PT_SIZE, 0, QOFF(max_file_size), NULL, NULL, NULL, NULL },
-    { "queue.timeoutShutdown", SL_PT_NONNEG, 0, QOFF(timeout_shutdown), NULL, NULL, NULL, NULL },
-    { "queue.timeoutEnqueue", SL_PT_NONNEG, 0, QOFF(timeout_enqueue), NULL, NULL, NULL, NULL },
-    { "queue.timeoutActionCompletion", SL_PT_NONNEG, 0, QOFF(timeout_action_completion), NULL, NULL, NULL, NULL },
-    { "queue.timeoutWorkerThreadShutdown", SL_PT_NONNEG, 0, QOFF(timeout_worker_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.timeoutShutdown", SL_PT_INT, 0, QOFF(timeout_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.timeoutEnqueue", SL_PT_INT, 0, QOFF(timeout_enqueue), NULL, NULL, NULL, NULL },
+    { "queue.timeoutActionCompletion", SL_PT_INT, 0, QOFF(timeout_action_completion), NULL, NULL, NULL, NULL },
+    { "queue.timeoutWorkerThreadShutdown", SL_PT_INT, 0, QOFF(timeout_worker_shutdown), NULL, NULL, NULL, NULL },
     { "queue.saveOnShutdown", SL_PT_BOOL, 0, QOFF(save_on_shutdown), NULL, NULL, NULL, NULL },
-    { "queue.highWatermark", SL_PT_NONNEG, 0, QOFF(high_wm), NULL, NULL, NULL, NULL },
-    { "queue.lowWatermark", SL_PT_NONNEG, 0, QOFF(low_wm), NULL, NULL, NULL, NULL },
-    { "queue.discardMark", SL_PT_NONNEG, 0, QOFF(discard_mark), NULL, NULL, NULL, NULL },
-    { "queue.discardSeverity", SL_PT_NONNEG, 0, QOFF(discard_sev), NULL, NULL, NULL, NULL },
-    { "queue.checkpointInterval", SL_PT_NONNEG, 0, QOFF(checkpoint), NULL, NULL, NULL, NULL },
+    { "queue.highWatermark", SL_PT_INT, 0, QOFF(high_wm), NULL, NULL, NULL, NULL },
+    { "queue.lowWatermark", SL_PT_INT, 0, QOFF(low_wm), NULL, NULL, NULL, NULL },
+    { "queue.discardMark", SL_PT_INT, 0, QOFF(discard_mark), NULL, NULL, NULL, NULL },
+    { "queue.discardSeverity", SL_PT_WORD, 0, QOFF(discard_sev_text), NULL, NULL, NULL, NULL },
+    { "queue.checkpointInterval", SL_PT_INT, 0, QOFF(checkpoint), NULL, NULL, NULL, NULL },
     { "queue.syncQueueFiles", SL_PT_BOOL, 0, QOFF(sync_files), NULL, NULL, NULL, NULL },
-    { "queue.minDequeueBatchSize", SL_PT_NONNEG, 0, QOFF(min_batch), NULL, NULL, NULL, NULL },
-    { "queue.minDequeueBatchSize.timeout", SL_PT_NONNEG, 0, QOFF(min_batch_timeout), NULL, NULL, NULL, NULL },
-    { "queue.lightDelayMark", SL_PT_NONNEG, 0, QOFF(light_delay), NULL, NULL, NULL, NULL },
-    { "queue.fullDelayMark", SL_PT_NONNEG, 0, QOFF(full_delay), NULL, NULL, NULL, NULL },
-    { "queue.dequeueSlowdown", SL_PT_NONNEG, 0, QOFF(slowdown), NULL, NULL, NULL, NULL },
-    { "queue.dequeueTimeBegin", SL_PT_NONNEG, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
-    { "queue.dequeueTimeEnd", SL_PT_NONNEG, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
-    { "queue.workerThreadMinimumMessages", SL_PT_NONNEG, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize", SL_PT_INT, 0, QOFF(min_batch), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize.timeout", SL_PT_INT, 0, QOFF(min_batch_timeout), NULL, NULL, NULL, NULL },
+    { "queue.lightDelayMark", SL_PT_INT, 0, QOFF(light_delay), NULL, NULL, NULL, NULL },
+    { "queue.fullDelayMark", SL_PT_INT, 0, QOFF(full_delay), NULL, NULL, NULL, NULL },
+    { "queue.dequeueSlowdown", SL_PT_INT, 0, QOFF(slowdown), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeBegin", SL_PT_INT, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeEnd", SL_PT_INT, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
+    { "queue.workerThreadMinimumMessages", SL_PT_INT, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
     /* rsyslog's, without effect in sluice (warned, see SL_P_IGNORED) */
     { "queue.samplingInterval", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "queue.takeFlowCtlFromMsg", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
@@ -194,7 +197,7 @@ const struct sl_param queue_params[] = {
 #define AOFF(f) offsetof(struct sl_action_conf, f)
 const struct sl_param action_params[] = {
     { "name", SL_PT_STRING, 0, AOFF(name), NULL, NULL, NULL, NULL },
-    { "action.resumeInterval", SL_PT_POSINT, 0, AOFF(resume_interval), "30", NULL,
+    { "action.resumeInterval", SL_PT_INT, 0, AOFF(resume_interval), "30", NULL,
       "$ActionResumeInterval", NULL },
     { "action.resumeIntervalMax", SL_PT_POSINT, 0, AOFF(resume_interval_max), "1800", NULL, NULL, NULL },
     /* rsyslog's default is 0 (give up and discard after one failed retry).  sluice keeps
@@ -684,10 +687,61 @@ static void check_queue_cry(struct sl_kv *kvs, const char *what)
     }
 }
 
+/* queue.discardSeverity as rsyslog 8.2302 reads it (eCmdHdlrFacility: decodeSyslogName
+ * with the facility names): digits are a number (atoi), a facility name its code
+ * (facility * 8: "kern" discards every severity, the others none), anything else -1
+ * (every severity: "warning" is not a facility name). */
+static int64_t discard_severity_value(const char *s)
+{
+    if (isdigit((unsigned char)s[0])) {
+        return atoi(s);
+    }
+    int v = sl_syslog_name_value(s, strlen(s), 1, SL_NAMES_SCRIPT);
+    return v < 0 ? -1 : (int64_t)v * 8;
+}
+
+/* rsyslog accepts every integer; what it does with values sluice's queues cannot take */
+static void queue_correct(struct sl_queue_conf *qc, struct sl_kv *kvs, const char *what,
+                          const struct sl_loc *loc)
+{
+    if (qc->discard_sev_text != NULL) {
+        qc->discard_sev = discard_severity_value(qc->discard_sev_text);
+    }
+    struct { int64_t *v; const char *name; const char *rs; } one[] = {
+        { &qc->workers, "queue.workerThreads", "starts no worker (the queue is never emptied; "
+          "without queue.workerThreadMinimumMessages it dies of SIGFPE)" },
+        { &qc->batch, "queue.dequeueBatchSize", "never dequeues (the action writes nothing)" },
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        if (*one[i].v < 1) {
+            struct sl_kv *k = sl_kv_find(kvs, one[i].name);
+            sl_cfg_warn(k != NULL ? &k->loc : loc, "%s: %s=\"%lld\": rsyslog 8.2302 %s; "
+                        "sluice uses 1", what, one[i].name, (long long)*one[i].v, one[i].rs);
+            *one[i].v = 1;
+        }
+    }
+    /* negative timeouts expire at once (rsyslog's timeoutComp), as 0; negative marks,
+     * intervals and hours are rsyslog's "unset" (its defaults, or no effect) */
+    int64_t *neg[] = { &qc->timeout_shutdown, &qc->timeout_enqueue,
+                       &qc->timeout_action_completion, &qc->timeout_worker_shutdown,
+                       &qc->high_wm, &qc->low_wm, &qc->checkpoint, &qc->min_batch,
+                       &qc->min_batch_timeout, &qc->light_delay, &qc->full_delay,
+                       &qc->slowdown, &qc->time_begin, &qc->time_end, &qc->worker_min_msgs };
+    for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++) {
+        if (*neg[i] < 0) {
+            *neg[i] = 0;
+        }
+    }
+    if (qc->discard_mark < 1) {
+        qc->discard_mark = -1;      /* rsyslog: < 1 is its default mark */
+    }
+}
+
 static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
                                const char *what, const struct sl_loc *loc)
 {
     sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
+    queue_correct(qc, kvs, what, loc);
     check_queue_cry(kvs, what);
     if (qc->workers > 64) {
         qc->workers = 64;

@@ -116,6 +116,7 @@ struct sl_queue_conf {
     int sync_files;
     int64_t max_file_size, slowdown, time_begin, time_end, worker_min_msgs;
     int64_t timeout_action_completion, timeout_worker_shutdown;
+    char *discard_sev_text;     /* queue.discardSeverity as given (discard_sev: its value) */
 };
 
 struct sl_action_conf {
