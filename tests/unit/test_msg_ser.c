@@ -50,6 +50,21 @@ static char *prop(struct sl_msg *m, const char *name)
     return copy;
 }
 
+/* a through the spool's bytes (ruleset name rsname) and parsed again with o */
+static struct sl_msg *round_trip(struct sl_msg *a, const char *rsname,
+                                 const struct sl_parse_opts *o)
+{
+    struct sl_buf b = { 0 };
+    ck_assert_int_eq(sl_msg_serialize(a, rsname, &b), 0);
+    char rs[64];
+    struct sl_msg *c = sl_msg_deserialize(b.p, b.len, rs, sizeof rs, intern, NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(rs, rsname);
+    sl_msg_parse(c, o);
+    sl_buf_free(&b);
+    return c;
+}
+
 START_TEST(round_trip_keeps_every_property)
 {
     static const char *const lines[] = {
@@ -70,13 +85,7 @@ START_TEST(round_trip_keeps_every_property)
         sl_msg_parse(a, &o);
         sl_msg_json_set(a, SL_PROP_CEE, "flow!bytes", fjson_object_new_int(42));
         a->parse_result = 1;
-        struct sl_buf b = { 0 };
-        ck_assert_int_eq(sl_msg_serialize(a, "remote", &b), 0);
-        char rs[64];
-        struct sl_msg *c = sl_msg_deserialize(b.p, b.len, rs, sizeof rs, intern, NULL);
-        ck_assert_ptr_nonnull(c);
-        ck_assert_str_eq(rs, "remote");
-        sl_msg_parse(c, &o);
+        struct sl_msg *c = round_trip(a, "remote", &o);
         for (size_t k = 0; k < sizeof props / sizeof *props; k++) {
             char *x = prop(a, props[k]), *y = prop(c, props[k]);
             ck_assert_msg(strcmp(x, y) == 0, "line %zu property %s: '%s' != '%s'", i, props[k],
@@ -84,7 +93,6 @@ START_TEST(round_trip_keeps_every_property)
             free(x);
             free(y);
         }
-        sl_buf_free(&b);
         sl_msg_unref(a);
         sl_msg_unref(c);
     }
@@ -115,12 +123,7 @@ START_TEST(preset_fields_parse_and_round_trip)
         lm.tag = "ftag:";
         sl_msg_set_local(a, &lm);
         sl_msg_parse(a, &o);
-        struct sl_buf b = { 0 };
-        ck_assert_int_eq(sl_msg_serialize(a, "", &b), 0);
-        char rs[64];
-        struct sl_msg *c = sl_msg_deserialize(b.p, b.len, rs, sizeof rs, intern, NULL);
-        ck_assert_ptr_nonnull(c);
-        sl_msg_parse(c, &o);
+        struct sl_msg *c = round_trip(a, "", &o);
         static const char *const props[] = { "hostname", "syslogtag", "msg" };
         for (int k = 0; k < 3; k++) {
             const char *w = want[i][k] != NULL ? want[i][k] : sl_local_hostname();
@@ -130,7 +133,6 @@ START_TEST(preset_fields_parse_and_round_trip)
             free(x);
             free(y);
         }
-        sl_buf_free(&b);
         sl_msg_unref(a);
         sl_msg_unref(c);
     }
