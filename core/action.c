@@ -168,9 +168,16 @@ struct sl_backoff {
     int64_t max;                /* action.resumeIntervalMax */
 };
 
+/* action.resumeInterval in ms; rsyslog accepts 0 and negative values and then retries at
+ * once, again and again: sluice waits 100 ms (doubling) so a dead target costs no core */
+static int64_t resume_first_ms(const struct sl_action_rt *a)
+{
+    return a->ac.resume_interval > 0 ? a->ac.resume_interval * 1000 : 100;
+}
+
 static struct sl_backoff action_backoff(const struct sl_action_rt *a)
 {
-    struct sl_backoff b = { a->ac.resume_interval * 1000, a->ac.resume_interval_max * 1000 };
+    struct sl_backoff b = { resume_first_ms(a), a->ac.resume_interval_max * 1000 };
     return b;
 }
 
@@ -418,7 +425,7 @@ void action_flight_setup(struct sl_engine *e, struct sl_action_rt *a)
     struct sl_flight_conf c = {
         .max_msgs = (size_t)a->ac.max_inflight,
         .timeout_ms = a->ac.ack_timeout,
-        .resume_interval_ms = a->ac.resume_interval * 1000,
+        .resume_interval_ms = resume_first_ms(a),
         .resume_interval_max_ms = a->ac.resume_interval_max * 1000,
         .resume_retry_count = a->ac.resume_retry_count,
     };

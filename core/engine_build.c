@@ -24,6 +24,7 @@
 #include "conf/expr_bind.h"
 #include "expr/expr.h"
 #include "log.h"
+#include "util/syslog_names.h"
 
 #include "engine_int.h"
 
@@ -87,6 +88,10 @@ const struct sl_param global_params[] = {
      * the inputs and actions that use it, each with a warning naming file:line. */
     { "sluice.unknownModules", SL_PT_ENUM, 0, GOFF(unknown_modules), "error", unknown_module_modes,
       NULL, NULL },
+    /* sluice's own: "on" refuses to start on the errors rsyslog 8.2302 reports and runs
+     * past (a broken action(), parser(), timezone(), an undefined template or ruleset, a
+     * listener that cannot be created): main.c reads it after the build */
+    { "sluice.strictConfig", SL_PT_BOOL, 0, GOFF(strict_config), "off", NULL, NULL, NULL },
     SL_PARAM_END
 };
 /* global() parameters rsyslog 8.2302 knows (runtime/glbl.c, with its types) that sluice
@@ -151,35 +156,37 @@ static const char *const global_accepted[] = {
 const char *const queue_types[] = { "FixedArray", "LinkedList", "Direct", "Disk", NULL };
 
 #define QOFF(f) offsetof(struct sl_queue_conf, f)
-/* Defaults differ by queue: filled in by the caller before sl_params_apply (def NULL). */
+/* Defaults differ by queue: filled in by the caller before sl_params_apply (def NULL).
+ * The integers are rsyslog's eCmdHdlrInt (any value, negative ones too): queue_correct()
+ * maps the values sluice cannot use as rsyslog's qqueueCorrectParams does. */
 const struct sl_param queue_params[] = {
     { "queue.type", SL_PT_ENUM, 0, QOFF(type), NULL, queue_types, "$ActionQueueType", NULL },
     { "queue.size", SL_PT_SIZE, 0, QOFF(size), NULL, NULL, "$ActionQueueSize", NULL },
-    { "queue.workerThreads", SL_PT_POSINT, 0, QOFF(workers), NULL, NULL, NULL, NULL },
-    { "queue.dequeueBatchSize", SL_PT_POSINT, 0, QOFF(batch), NULL, NULL, NULL, NULL },
+    { "queue.workerThreads", SL_PT_INT, 0, QOFF(workers), NULL, NULL, NULL, NULL },
+    { "queue.dequeueBatchSize", SL_PT_INT, 0, QOFF(batch), NULL, NULL, NULL, NULL },
     { "queue.filename", SL_PT_WORD, 0, QOFF(filename), NULL, NULL, NULL, NULL },
     { "queue.spoolDirectory", SL_PT_WORD, 0, QOFF(spool_dir), NULL, NULL, NULL, NULL },
     { "queue.maxDiskSpace", SL_PT_SIZE, 0, QOFF(max_disk), NULL, NULL, NULL, NULL },
     { "queue.maxFileSize", SL_PT_SIZE, 0, QOFF(max_file_size), NULL, NULL, NULL, NULL },
-    { "queue.timeoutShutdown", SL_PT_NONNEG, 0, QOFF(timeout_shutdown), NULL, NULL, NULL, NULL },
-    { "queue.timeoutEnqueue", SL_PT_NONNEG, 0, QOFF(timeout_enqueue), NULL, NULL, NULL, NULL },
-    { "queue.timeoutActionCompletion", SL_PT_NONNEG, 0, QOFF(timeout_action_completion), NULL, NULL, NULL, NULL },
-    { "queue.timeoutWorkerThreadShutdown", SL_PT_NONNEG, 0, QOFF(timeout_worker_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.timeoutShutdown", SL_PT_INT, 0, QOFF(timeout_shutdown), NULL, NULL, NULL, NULL },
+    { "queue.timeoutEnqueue", SL_PT_INT, 0, QOFF(timeout_enqueue), NULL, NULL, NULL, NULL },
+    { "queue.timeoutActionCompletion", SL_PT_INT, 0, QOFF(timeout_action_completion), NULL, NULL, NULL, NULL },
+    { "queue.timeoutWorkerThreadShutdown", SL_PT_INT, 0, QOFF(timeout_worker_shutdown), NULL, NULL, NULL, NULL },
     { "queue.saveOnShutdown", SL_PT_BOOL, 0, QOFF(save_on_shutdown), NULL, NULL, NULL, NULL },
-    { "queue.highWatermark", SL_PT_NONNEG, 0, QOFF(high_wm), NULL, NULL, NULL, NULL },
-    { "queue.lowWatermark", SL_PT_NONNEG, 0, QOFF(low_wm), NULL, NULL, NULL, NULL },
-    { "queue.discardMark", SL_PT_NONNEG, 0, QOFF(discard_mark), NULL, NULL, NULL, NULL },
-    { "queue.discardSeverity", SL_PT_NONNEG, 0, QOFF(discard_sev), NULL, NULL, NULL, NULL },
-    { "queue.checkpointInterval", SL_PT_NONNEG, 0, QOFF(checkpoint), NULL, NULL, NULL, NULL },
+    { "queue.highWatermark", SL_PT_INT, 0, QOFF(high_wm), NULL, NULL, NULL, NULL },
+    { "queue.lowWatermark", SL_PT_INT, 0, QOFF(low_wm), NULL, NULL, NULL, NULL },
+    { "queue.discardMark", SL_PT_INT, 0, QOFF(discard_mark), NULL, NULL, NULL, NULL },
+    { "queue.discardSeverity", SL_PT_WORD, 0, QOFF(discard_sev_text), NULL, NULL, NULL, NULL },
+    { "queue.checkpointInterval", SL_PT_INT, 0, QOFF(checkpoint), NULL, NULL, NULL, NULL },
     { "queue.syncQueueFiles", SL_PT_BOOL, 0, QOFF(sync_files), NULL, NULL, NULL, NULL },
-    { "queue.minDequeueBatchSize", SL_PT_NONNEG, 0, QOFF(min_batch), NULL, NULL, NULL, NULL },
-    { "queue.minDequeueBatchSize.timeout", SL_PT_NONNEG, 0, QOFF(min_batch_timeout), NULL, NULL, NULL, NULL },
-    { "queue.lightDelayMark", SL_PT_NONNEG, 0, QOFF(light_delay), NULL, NULL, NULL, NULL },
-    { "queue.fullDelayMark", SL_PT_NONNEG, 0, QOFF(full_delay), NULL, NULL, NULL, NULL },
-    { "queue.dequeueSlowdown", SL_PT_NONNEG, 0, QOFF(slowdown), NULL, NULL, NULL, NULL },
-    { "queue.dequeueTimeBegin", SL_PT_NONNEG, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
-    { "queue.dequeueTimeEnd", SL_PT_NONNEG, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
-    { "queue.workerThreadMinimumMessages", SL_PT_NONNEG, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize", SL_PT_INT, 0, QOFF(min_batch), NULL, NULL, NULL, NULL },
+    { "queue.minDequeueBatchSize.timeout", SL_PT_INT, 0, QOFF(min_batch_timeout), NULL, NULL, NULL, NULL },
+    { "queue.lightDelayMark", SL_PT_INT, 0, QOFF(light_delay), NULL, NULL, NULL, NULL },
+    { "queue.fullDelayMark", SL_PT_INT, 0, QOFF(full_delay), NULL, NULL, NULL, NULL },
+    { "queue.dequeueSlowdown", SL_PT_INT, 0, QOFF(slowdown), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeBegin", SL_PT_INT, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
+    { "queue.dequeueTimeEnd", SL_PT_INT, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
+    { "queue.workerThreadMinimumMessages", SL_PT_INT, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
     /* rsyslog's, without effect in sluice (warned, see SL_P_IGNORED) */
     { "queue.samplingInterval", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "queue.takeFlowCtlFromMsg", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
@@ -190,7 +197,7 @@ const struct sl_param queue_params[] = {
 #define AOFF(f) offsetof(struct sl_action_conf, f)
 const struct sl_param action_params[] = {
     { "name", SL_PT_STRING, 0, AOFF(name), NULL, NULL, NULL, NULL },
-    { "action.resumeInterval", SL_PT_POSINT, 0, AOFF(resume_interval), "30", NULL,
+    { "action.resumeInterval", SL_PT_INT, 0, AOFF(resume_interval), "30", NULL,
       "$ActionResumeInterval", NULL },
     { "action.resumeIntervalMax", SL_PT_POSINT, 0, AOFF(resume_interval_max), "1800", NULL, NULL, NULL },
     /* rsyslog's default is 0 (give up and discard after one failed retry).  sluice keeps
@@ -667,12 +674,11 @@ static int has_queue_params(struct sl_kv *kvs)
     return 0;
 }
 
-static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
-                               const char *what, const struct sl_loc *loc)
+/* queue.cry.provider is a hard error even where other queue errors are soft */
+static void check_queue_cry(struct sl_kv *kvs, const char *what)
 {
-    sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
     struct sl_kv *cry = sl_kv_find(kvs, "queue.cry.provider");
-    if (cry != NULL) {
+    if (cry != NULL && !cry->used) {
         /* never a silent no-op: the admin would believe the disk queue is encrypted */
         cry->used = 1;
         sl_cfg_error(&cry->loc, "%s: queue.cry.provider: disk-queue encryption is not "
@@ -680,6 +686,64 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
                      "the parameter or use an encrypted file system for the spool directory",
                      what);
     }
+}
+
+/* queue.discardSeverity as rsyslog 8.2302 reads it (eCmdHdlrFacility: decodeSyslogName
+ * with the facility names): digits are a number (atoi), a facility name its code
+ * (facility * 8: "kern" discards every severity, the others none), anything else -1
+ * (every severity: "warning" is not a facility name). */
+static int64_t discard_severity_value(const char *s)
+{
+    if (isdigit((unsigned char)s[0])) {
+        return atoi(s);
+    }
+    int v = sl_syslog_name_value(s, strlen(s), 1, SL_NAMES_SCRIPT);
+    return v < 0 ? -1 : (int64_t)v * 8;
+}
+
+/* rsyslog accepts every integer; what it does with values sluice's queues cannot take */
+static void queue_correct(struct sl_queue_conf *qc, struct sl_kv *kvs, const char *what,
+                          const struct sl_loc *loc)
+{
+    if (qc->discard_sev_text != NULL) {
+        qc->discard_sev = discard_severity_value(qc->discard_sev_text);
+    }
+    struct { int64_t *v; const char *name; const char *rs; } one[] = {
+        { &qc->workers, "queue.workerThreads", "starts no worker (the queue is never emptied; "
+          "without queue.workerThreadMinimumMessages it dies of SIGFPE)" },
+        { &qc->batch, "queue.dequeueBatchSize", "never dequeues (the action writes nothing)" },
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        if (*one[i].v < 1) {
+            struct sl_kv *k = sl_kv_find(kvs, one[i].name);
+            sl_cfg_warn(k != NULL ? &k->loc : loc, "%s: %s=\"%lld\": rsyslog 8.2302 %s; "
+                        "sluice uses 1", what, one[i].name, (long long)*one[i].v, one[i].rs);
+            *one[i].v = 1;
+        }
+    }
+    /* negative timeouts expire at once (rsyslog's timeoutComp), as 0; negative marks,
+     * intervals and hours are rsyslog's "unset" (its defaults, or no effect) */
+    int64_t *neg[] = { &qc->timeout_shutdown, &qc->timeout_enqueue,
+                       &qc->timeout_action_completion, &qc->timeout_worker_shutdown,
+                       &qc->high_wm, &qc->low_wm, &qc->checkpoint, &qc->min_batch,
+                       &qc->min_batch_timeout, &qc->light_delay, &qc->full_delay,
+                       &qc->slowdown, &qc->time_begin, &qc->time_end, &qc->worker_min_msgs };
+    for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++) {
+        if (*neg[i] < 0) {
+            *neg[i] = 0;
+        }
+    }
+    if (qc->discard_mark < 1) {
+        qc->discard_mark = -1;      /* rsyslog: < 1 is its default mark */
+    }
+}
+
+static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
+                               const char *what, const struct sl_loc *loc)
+{
+    sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
+    queue_correct(qc, kvs, what, loc);
+    check_queue_cry(kvs, what);
     if (qc->workers > 64) {
         qc->workers = 64;
     }
@@ -800,9 +864,13 @@ static void build_rulesets(struct sl_engine *e)
             .cc_escape_prefix = e->popts.cc_escape_prefix,
             .escape_8bit = e->popts.escape_8bit,
         };
+        /* rsyslog 8.2302 reports a broken parser() or timezone() object and runs without
+         * it (soft scope: -N1 fails, sluice.strictConfig refuses to start) */
+        int soft = sl_cfg_soft_begin();
         sl_parser_objs_check(e->cnf, pms, n, &host, &env, &e->parsers);
         /* timezone() objects: zone names in RFC 3164 timestamps (pmciscoios) */
         sl_timezones_build(e->cnf, &e->tz, &e->ntz);
+        sl_cfg_soft_end(soft);
         sl_parse_set_timezones(e->tz, e->ntz);
         free(pms);
     }
@@ -824,8 +892,10 @@ static void build_rulesets(struct sl_engine *e)
         char what[300];
         snprintf(what, sizeof what, "ruleset '%s'", r->name);
         rt->popts = e->popts;
+        int soft = sl_cfg_soft_begin();   /* rsyslog leaves unknown parsers out */
         sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &e->parsers,
                               &rt->chain);
+        sl_cfg_soft_end(soft);
         rt->popts.chain = rt->chain;
         sl_params_check_unused(r->kv, what, rs_known);
         e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);
@@ -915,13 +985,17 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                 return;
             }
         }
-        sl_cfg_error(&ai->loc, "action type '%s' is unknown: module not loaded or not a "
-                               "sluice module (add module(load=\"%s\")?)", type, type);
+        /* rsyslog 8.2302 ("module name '...' is unknown") disables the action and runs */
+        sl_cfg_error_soft(&ai->loc, "action type '%s' is unknown: module not loaded or not a "
+                                    "sluice module (add module(load=\"%s\")?), action disabled",
+                          type, type);
+        mark_all_used(ai->kv);
         return;
     }
     if (!(m->pl->kinds & (SL_OUTPUT | SL_MODIFIER))) {
-        sl_cfg_error(&ai->loc, "module '%s' is neither an output nor a message modification "
-                               "module", type);
+        sl_cfg_error_soft(&ai->loc, "module '%s' is neither an output nor a message "
+                                    "modification module, action disabled", type);
+        mark_all_used(ai->kv);
         return;
     }
     /* rsyslog 8.2302 reports an undefined template= and disables the action; the rest of
@@ -946,9 +1020,22 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     char what[256];
     snprintf(what, sizeof what, "action '%s'", type);
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
-    int errs = sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
+    /* rsyslog 8.2302 (cnfstmtNewAct): a parameter it cannot take (bad value, missing
+     * required one) or a module that refuses the instance disables that action only, the
+     * rest of the configuration runs (soft scope: -N1 still fails; sluice.strictConfig
+     * refuses to start) */
+    check_queue_cry(ai->kv, what);
     queue_defaults(&a->qc, 0);
+    int soft = sl_cfg_soft_begin();
     apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
+    if (sl_cfg_soft_end(soft) != 0) {
+        /* rsyslog 8.2302 (qqueueApplyCnfParam): queue parameters in error are reported and
+         * all of them ignored; the action runs with its default queue */
+        sl_params_free(queue_params, &a->qc);
+        queue_defaults(&a->qc, 0);
+    }
+    soft = sl_cfg_soft_begin();
+    sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
     pthread_mutex_init(&a->rep_lock, NULL);
     pthread_mutex_init(&a->gate_lock, NULL);
     sl_exec_gate_init(&a->gate, a->ac.exec_every_nth, a->ac.exec_nth_timeout,
@@ -958,12 +1045,17 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->rep_on = e->g.reduce_repeated && (a->pl->flags & SL_PF_REPEAT_REDUCTION) != 0;
     a->inst = a->pl->inst_size ? sl_xcalloc(1, a->pl->inst_size) : NULL;
     if (a->inst != NULL) {
-        errs += sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
-        if (errs == 0) {
-            confine_dynafile(e, a, ai, what);
-        }
+        sl_params_apply(a->pl->inst_params, a->inst, ai->kv, &res, what, &ai->loc);
     }
-    errs += sl_params_check_unused(ai->kv, what, action_accepted);
+    int errs = sl_cfg_soft_end(soft);
+    if (a->inst != NULL && errs == 0) {
+        confine_dynafile(e, a, ai, what);
+    }
+    /* an unknown parameter is reported, and the action still runs (rsyslog's
+     * nvlstChkUnused) */
+    soft = sl_cfg_soft_begin();
+    sl_params_check_unused(ai->kv, what, action_accepted);
+    sl_cfg_soft_end(soft);
     if (!a->ac.write_all_marks) {
         /* sluice's messages carry no mark flag (immark's marks are ordinary messages) */
         sl_cfg_warn(&ai->loc, "%s: action.writeAllMarkMessages=\"off\" is not acted on: "
@@ -984,10 +1076,14 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->is_mod = !(a->pl->kinds & SL_OUTPUT);
     int (*create)(void *, void *, const struct sl_host *) =
         a->is_mod ? a->pl->mod->create : a->pl->out->create;
-    if (errs == 0 && create != NULL) {
+    if (errs != 0) {
+        sl_cfg_error_soft(&ai->loc, "%s: errors in its parameters (see above), action "
+                                    "disabled", what);
+    } else if (create != NULL) {
         int logged = sl_log_errors_logged();
         if (create(a->inst, m->modconf, &host) != 0) {
-            sl_cfg_error(&ai->loc, "%s: the action could not be created", what);
+            sl_cfg_error_soft(&ai->loc, "%s: the action could not be created, action "
+                                        "disabled", what);
             return;
         }
         if (a->is_mod && sl_log_errors_logged() != logged) {
@@ -999,6 +1095,9 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         }
     }
     a->created = errs == 0;
+    if (!a->created) {
+        a->qc.type = SL_QT_DIRECT;   /* disabled: no queue, no workers, no spool */
+    }
     if (a->is_mod && a->qc.type != SL_QT_DIRECT) {
         sl_cfg_warn(&ai->loc, "%s: a message modification module runs inline; its queue "
                               "settings are ignored", what);

@@ -95,6 +95,7 @@ struct sl_global_conf {
     int64_t privdrop_uid, privdrop_gid;
     int privdrop_keep_supplemental;
     int64_t unknown_modules;    /* 0: error (default), 1: warn and skip */
+    int strict_config;          /* sluice.strictConfig: errors rsyslog runs past stop the start */
     char *acl_udp, *acl_tcp;    /* $AllowedSender UDP / TCP lists (core/conf/acl.c) */
 };
 
@@ -116,6 +117,7 @@ struct sl_queue_conf {
     int sync_files;
     int64_t max_file_size, slowdown, time_begin, time_end, worker_min_msgs;
     int64_t timeout_action_completion, timeout_worker_shutdown;
+    char *discard_sev_text;     /* queue.discardSeverity as given (discard_sev: its value) */
 };
 
 struct sl_action_conf {

@@ -85,10 +85,32 @@ static void cfg_msg(int sev, const struct sl_loc *loc, const char *fmt, va_list 
     emit(sev, where, body);
 }
 
+/* soft scopes (sl_cfg_soft_begin/_end): config time, one thread; thread-local anyway */
+static _Thread_local int tl_soft_depth, tl_soft_errs;
+
+int sl_cfg_soft_begin(void)
+{
+    tl_soft_depth++;
+    return tl_soft_errs;
+}
+
+int sl_cfg_soft_end(int mark)
+{
+    if (tl_soft_depth > 0) {
+        tl_soft_depth--;
+    }
+    return tl_soft_errs - mark;
+}
+
 void sl_cfg_error(const struct sl_loc *loc, const char *fmt, ...)
 {
     va_list ap;
-    atomic_fetch_add(&n_errors, 1);
+    if (tl_soft_depth > 0) {
+        tl_soft_errs++;
+        atomic_fetch_add(&n_soft_errors, 1);
+    } else {
+        atomic_fetch_add(&n_errors, 1);
+    }
     va_start(ap, fmt);
     cfg_msg(SL_LOG_ERR, loc, fmt, ap);
     va_end(ap);
@@ -97,6 +119,7 @@ void sl_cfg_error(const struct sl_loc *loc, const char *fmt, ...)
 void sl_cfg_error_soft(const struct sl_loc *loc, const char *fmt, ...)
 {
     va_list ap;
+    tl_soft_errs++;
     atomic_fetch_add(&n_soft_errors, 1);
     va_start(ap, fmt);
     cfg_msg(SL_LOG_ERR, loc, fmt, ap);

@@ -51,6 +51,13 @@ void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)
 void sl_cfg_error_soft(const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sl_cfg_error_count(void);       /* errors that stop the daemon */
+/* A soft scope: between sl_cfg_soft_begin() and sl_cfg_soft_end(), sl_cfg_error() counts
+ * as sl_cfg_error_soft() (the daemon starts without the object the errors are about, as
+ * rsyslog 8.2302 disables a broken action(), parser() or timezone() and runs on).  end()
+ * takes begin()'s mark and returns how many errors (soft ones included) were reported in
+ * between.  Scopes nest; they are per thread (config time: the main thread). */
+int sl_cfg_soft_begin(void);
+int sl_cfg_soft_end(int mark);
 /* How many errors this thread has logged with sl_log() (plugins' host->log) so far: the
  * engine compares it around a modifier's create() to notice errors it runs past. */
 int sl_log_errors_logged(void);

@@ -651,6 +651,11 @@ int main(int argc, char **argv)
                 sl_cfg_error_count() + sl_cfg_soft_error_count(), conf);
         return finish(eng, cnf, pidfile, 1);
     }
+    if (sl_cfg_soft_error_count() > 0 && sl_engine_global_int(eng, "sluice.strictConfig", 0)) {
+        fprintf(stderr, "sluiced: %d error(s) in configuration %s, not starting "
+                "(global sluice.strictConfig=\"on\")\n", sl_cfg_soft_error_count(), conf);
+        return finish(eng, cnf, pidfile, 1);
+    }
     if (sl_cfg_soft_error_count() > 0) {
         sl_log(SL_LOG_ERR, NULL, "%d error(s) in configuration %s that rsyslog also "
                "runs past: starting as rsyslogd would", sl_cfg_soft_error_count(), conf);

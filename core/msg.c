@@ -490,6 +490,7 @@ void sl_msg_unref(struct sl_msg *m)
         free(m->owned[OWNED_UUID_SLOT]);
     }
     free(m->fields_blk);
+    free(m->preset_tag);
     while (m->retired != NULL) {
         struct sl_msg_retired *r = m->retired;
         m->retired = r->next;
@@ -551,6 +552,10 @@ void sl_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
         /* imuxsock HostName=: fromhost (and so HOSTNAME) instead of the local host name */
         free(m->fromhost);
         m->fromhost = sl_xstrdup(lm->hostname);
+    }
+    if ((lm->flags & SL_LOCAL_PRESET) && lm->tag != NULL) {
+        free(m->preset_tag);
+        m->preset_tag = sl_xstrdup(lm->tag);
     }
     if (lm->flags & SL_LOCAL_KERNEL) {
         const char *tag = lm->tag != NULL ? lm->tag : "kernel:";

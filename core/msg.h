@@ -156,6 +156,8 @@ struct sl_msg {
     /* local inputs (sl_host.msg_set_local): SL_LOCAL_* flags, 0 for all other inputs */
     uint32_t local_flags;
     int64_t local_pid;         /* SL_LOCAL_PID */
+    char *preset_tag;          /* SL_LOCAL_PRESET (ABI 1.6): the TAG kept when the parsers set
+                                * none (malloc'd, freed with the message) */
 
     /* rsyslog formats the RFC 3164 form of timereported / timegenerated once per message
      * and caches it; date-rfc3164 and date-rfc3164-buggyday share that cache, so the first

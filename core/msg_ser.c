@@ -17,7 +17,8 @@
  *   u32 $! length, then its compact JSON text (0 = none)
  *   u32 $. length, then its compact JSON text (0 = none)
  *   only with flags bit 1 (a local input's metadata, sl_msg_set_local): u32 local flags
- *   (SL_LOCAL_*), u64 pid, u8 PRI (SL_LOCAL_KERNEL), u16 tag length + tag (SL_LOCAL_KERNEL),
+ *   (SL_LOCAL_*), u64 pid, u8 PRI (SL_LOCAL_KERNEL), u16 tag length + tag (SL_LOCAL_KERNEL; with
+ *   SL_LOCAL_PRESET the preset tag),
  *   u16 fromhost length + fromhost (0 = none)
  *   only with flags bit 2 (a message an input built with msg_set_fields, core/msg_fields.c):
  *   u32 SL_MF_* bits given, u8 PRI, with SL_MF_TIME the timestamp shown (u8 type, u16 year,
@@ -152,6 +153,11 @@ int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *
     if (local) {
         int kernel = (m->local_flags & SL_LOCAL_KERNEL) != 0;
         size_t tl = kernel && m->tag.p != NULL ? m->tag.len : 0;
+        const char *tp = m->tag.p;
+        if (!kernel && m->preset_tag != NULL) {
+            tp = m->preset_tag;          /* SL_LOCAL_PRESET */
+            tl = strlen(tp);
+        }
         const char *fh = __atomic_load_n(&m->fromhost, __ATOMIC_ACQUIRE);
         size_t fl = fh != NULL ? strlen(fh) : 0;
         if (tl > 0xffff || fl > 0xffff) {
@@ -163,7 +169,7 @@ int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *
         rc = rc ? rc : sl_buf_append(out, &pri, 1);
         rc = rc ? rc : put_u16(out, tl);
         if (tl > 0) {
-            rc = rc ? rc : sl_buf_append(out, m->tag.p, tl);
+            rc = rc ? rc : sl_buf_append(out, tp, tl);
         }
         rc = rc ? rc : put_u16(out, fl);
         if (fl > 0) {    /* fh may be NULL: no memcpy from NULL, even of 0 bytes */

@@ -107,8 +107,9 @@ static int inst_new(const struct sl_parser_mod *pm, const char *name, struct sl_
         e += sl_params_apply(pl->inst_params, inst, kvs, NULL, "parser()", loc);
     }
     if (kvs != NULL) {
+        /* reported; the parser is still made (rsyslog's nvlstChkUnused) */
         static const char *const known[] = { "name", "type", NULL };
-        e += sl_params_check_unused(kvs, "parser()", known);
+        sl_params_check_unused(kvs, "parser()", known);
     }
     if (e != 0) {
         return e;
@@ -128,6 +129,10 @@ static void mark_used(struct sl_kv *kvs)
         k->used = 1;
     }
 }
+
+/* o->rt of a parser(type="pmrfc3164") object whose parameters are in error: rsyslog does
+ * not make it, so chains that name it go on without it */
+static char broken_obj;
 
 static int builtin_name(const char *name)
 {
@@ -175,10 +180,10 @@ int sl_parser_objs_check(struct sl_cnf *cnf, const struct sl_parser_mod *mods, s
             struct pm3164_conf pc;
             memset(&pc, 0, sizeof pc);
             int e = sl_params_apply(pm3164_params, &pc, o->kv, NULL, "parser()", &o->loc);
-            e += sl_params_check_unused(o->kv, "parser()", NULL);
+            errs += e + sl_params_check_unused(o->kv, "parser()", NULL);
             sl_params_free(pm3164_params, &pc);
-            errs += e;
             if (e != 0 || name == NULL) {
+                o->rt = &broken_obj;
                 continue;
             }
         } else if (name == NULL) {
@@ -189,9 +194,10 @@ int sl_parser_objs_check(struct sl_cnf *cnf, const struct sl_parser_mod *mods, s
         int dup = builtin_name(name) || (reg != NULL && reg_find(reg, name) != NULL);
         for (struct sl_obj *p = cnf->objs; !dup && p != o; p = p->next) {
             const char *pn = p->type == SL_OBJ_PARSER ? kv_str(p->kv, "name") : NULL;
-            dup = pn != NULL && strcmp(pn, name) == 0;
+            dup = pn != NULL && p->rt != &broken_obj && strcmp(pn, name) == 0;
         }
         if (dup) {
+            o->rt = &broken_obj;
             sl_cfg_error(&o->loc, "parser module name '%s' already exists", name);
             errs++;
             if (pm != NULL) {
@@ -264,7 +270,8 @@ static int chain_add(struct sl_cnf *cnf, struct sl_parser_chain *c, const char *
     for (struct sl_obj *o = cnf->objs; o != NULL; o = o->next) {
         const char *on = o->type == SL_OBJ_PARSER ? kv_str(o->kv, "name") : NULL;
         const char *ot = on != NULL ? kv_str(o->kv, "type") : NULL;
-        if (on == NULL || strcmp(on, name) != 0 || ot == NULL || strcmp(ot, "pmrfc3164") != 0) {
+        if (on == NULL || strcmp(on, name) != 0 || ot == NULL || strcmp(ot, "pmrfc3164") != 0 ||
+            o->rt == &broken_obj) {
             continue;
         }
         struct pm3164_conf pc;
@@ -308,12 +315,14 @@ int sl_parser_chain_build(struct sl_cnf *cnf, struct sl_kv *parser_kv,
     } else if (parser_kv->str != NULL) {
         errs += chain_add(cnf, c, parser_kv->str, base, reg, &parser_kv->loc);
     }
-    if (errs != 0 || c->n == 0) {
+    /* as rsyslog, a parser it cannot find is left out of the chain (reported above); a
+     * chain left empty is the default one */
+    if (c->n == 0) {
         free(c);
         return errs;
     }
     *out = c;
-    return 0;
+    return errs;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -348,7 +357,7 @@ int sl_timezones_build(struct sl_cnf *cnf, struct sl_tzinfo **tab, size_t *n)
         struct tz_conf tc;
         memset(&tc, 0, sizeof tc);
         int e = sl_params_apply(tz_params, &tc, o->kv, NULL, "timezone()", &o->loc);
-        e += sl_params_check_unused(o->kv, "timezone()", NULL);
+        errs += sl_params_check_unused(o->kv, "timezone()", NULL);   /* reported, still used */
         const char *off = tc.offset;
         if (e == 0 && (strlen(off) != 6 || (off[0] != '+' && off[0] != '-') ||
                        off[1] < '0' || off[1] > '9' || off[2] < '0' || off[2] > '9' ||

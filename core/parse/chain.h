@@ -43,8 +43,9 @@ int sl_parser_objs_check(struct sl_cnf *cnf, const struct sl_parser_mod *mods, s
 void sl_parser_reg_free(struct sl_parser_reg *reg);
 
 /* The chain a ruleset's parser= value (NULL: none) names; each entry starts from base (the
- * global parser options).  *out is NULL for the default chain or after errors (reported,
- * their number returned).  reg: the plugin instances (may be NULL). */
+ * global parser options).  A name that is unknown (or a parser() object in error) is
+ * reported and left out, as rsyslog does; *out is NULL when no parser is left (the default
+ * chain).  Returns the number of errors.  reg: the plugin instances (may be NULL). */
 int sl_parser_chain_build(struct sl_cnf *cnf, struct sl_kv *parser_kv,
                           const struct sl_parse_opts *base, const struct sl_parser_reg *reg,
                           struct sl_parser_chain **out);

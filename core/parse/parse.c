@@ -196,9 +196,29 @@ static int parse_pri(const char *r, size_t len, int *pri, size_t *after)
 
 /* Tag-derived fields: programname (and for RFC 3164 app-name and procid), and for RFC 5424
  * the tag built from app-name and procid, as rsyslog emulates them. */
+/* SL_LOCAL_PRESET (ABI 1.6, imfile needParse): rsyslog sets HOSTNAME (the local host)
+ * and TAG before its parsers run; what they do not set stays: the RFC 3164 parser takes no
+ * HOSTNAME (no PARSE_HOSTNAME), the RFC 5424 one sets no TAG, a JSON text neither.
+ * Returns 1 when the preset TAG is the message's. */
+static int apply_preset(struct sl_msg *m)
+{
+    if (!(m->local_flags & SL_LOCAL_PRESET)) {
+        return 0;
+    }
+    if (m->hostname.p == NULL) {
+        const char *h = sl_local_hostname();
+        m->hostname = (struct sl_str){ h, strlen(h) };
+    }
+    if (m->preset_tag != NULL && (m->protocol_version == 1 || m->tag.len == 0)) {
+        m->tag = (struct sl_str){ m->preset_tag, strlen(m->preset_tag) };
+        return 1;
+    }
+    return 0;
+}
+
 static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
 {
-    if (m->protocol_version == 1) {
+    if (m->protocol_version == 1 && !apply_preset(m)) {
         int have_app = m->appname.p != NULL;
         int procid_dash = m->procid.p == NULL || (m->procid.len == 1 && m->procid.p[0] == '-');
         if (procid_dash) {
@@ -464,6 +484,9 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
             m->msg.len = m->raw_len - after;
             m->tag = (struct sl_str){ "", 0 };
         }
+    }
+    if (m->protocol_version != 1) {
+        apply_preset(m);        /* (version 1: in derive_fields) */
     }
     derive_fields(m, o);
     m->flags |= SL_MSGF_PARSED;

@@ -381,7 +381,8 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
     /* hostname: not for messages from the local log socket */
     const char *in = m->inputname;
     int parse_host = !(in != NULL && in[0] == 'i' && in[1] == 'm' && in[2] == 'u' &&
-                       in[3] == 'x' && strcmp(in, "imuxsock") == 0);
+                       in[3] == 'x' && strcmp(in, "imuxsock") == 0) &&
+                     !(m->local_flags & SL_LOCAL_PRESET);   /* ABI 1.6: imfile needParse */
     if (len > 0 && parse_host) {
         long i = 0;
         /* pmrfc3164 permit.squareBracketsInHostname: "[...]" (brackets kept) */

@@ -65,6 +65,17 @@
  *   parse() runs concurrently on several workers with the same inst: inst is read-only
  *   after create() unless the plugin locks.
  *
+ * Preset fields (ABI 1.6)
+ *   rsyslog's imfile with needParse="on" sets HOSTNAME (the local host) and TAG on a
+ *   message and then hands it to the parser chain without PARSE_HOSTNAME.  An input does
+ *   the same with msg_set_local() and SL_LOCAL_PRESET (lm->tag the TAG): the ruleset's
+ *   parser chain runs as for a network message, except that the RFC 3164 parser takes no
+ *   HOSTNAME (the word there becomes the TAG); afterwards a HOSTNAME no parser set is the
+ *   local host name, and a TAG no parser set (RFC 5424, JSON text, no parser took it) is
+ *   lm->tag.  PRI is the parsers' (13 without one in the text).  Peer: give msg_new() a
+ *   sockaddr of family AF_UNSPEC for rsyslog's empty fromhost.  (A core older than 1.6
+ *   refuses a 1.6 plugin - its minor is newer - so the bit is always understood.)
+ *
  * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
  * core's; fields are only ever appended, and struct_size tells the core how much the plugin
  * knows about.
@@ -82,7 +93,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 5
+#define SL_ABI_MINOR 6
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -198,9 +209,11 @@ enum {
     SL_LOCAL_SYS_TS = 1u << 2,    /* rcv is the kernel's receive time (UseSysTimeStamp): the
                                    * message's timestamp is skipped as rsyslog does then */
     SL_LOCAL_PID = 1u << 3,       /* tag rewritten with pid (UsePIDFromSystem) */
-    SL_LOCAL_KERNEL = 1u << 4     /* imklog: raw is the text; pri and tag as given; no parsing.
+    SL_LOCAL_KERNEL = 1u << 4,    /* imklog: raw is the text; pri and tag as given; no parsing.
                                    * Deprecated since ABI 1.4 (kept for older plugins): use
                                    * msg_set_fields, which gives the same message */
+    SL_LOCAL_PRESET = 1u << 5     /* ABI 1.6: tag preset, parser chain without hostname
+                                   * parsing (see "Preset fields" at the top) */
 };
 struct timespec;
 struct sl_local_meta {

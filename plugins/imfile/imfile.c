@@ -12,7 +12,10 @@
  *     addMetadata, addCeeTag, needParse, ignoreOlderThan, fileNotFoundError, readTimeout, ...
  *   - Messages are not parsed (needParse="off"): MSG and rawmsg are the line, HOSTNAME the
  *     local host, TAG the tag parameter as given, PRI facility|severity; empty lines are
- *     skipped; with addMetadata (on by default for input(): rsyslog's "unspecified" is -1,
+ *     skipped; needParse="on" hands the line to the ruleset's parser chain as rsyslog does
+ *     (ABI 1.6 SL_LOCAL_PRESET: no HOSTNAME parsing, so the word after the timestamp is the
+ *     TAG; HOSTNAME the local host, TAG the tag parameter where no parser sets one, PRI the
+ *     line's or 13); with addMetadata (on by default for input(): rsyslog's "unspecified" is -1,
  *     which its code tests as true) $!metadata!filename and $!metadata!fileoffset (a string).
  *   - State files in statefile.directory, else global(workDirectory), else ".": named
  *     "imfile-state:INODE" while the file is shorter than 512 bytes and
@@ -561,9 +564,7 @@ static int flush(struct imf_inst *in)
  * local inputs (read once from a probe message, see local_hostname). */
 static struct sl_msg *new_msg(struct imf_inst *in, const char *s, size_t len)
 {
-    if (in->hostname == NULL || in->need_parse) {
-        /* (needParse: a line without a HOSTNAME gets the local host's, as from the core's
-         * other local inputs) */
+    if (in->hostname == NULL) {
         return in->h->msg_new(in->ctx, s, len, NULL, 0);
     }
     struct sockaddr_storage none;
@@ -649,9 +650,15 @@ static int emit(void *arg, const char *s, size_t len, int64_t offset)
     } else {
         m = new_msg(in, s, len);
     }
-    if (!in->need_parse) {
-        /* (needParse: the ruleset's parser chain runs; it takes a HOSTNAME from the line,
-         * where rsyslog's, without PARSE_HOSTNAME for imfile, takes the TAG there) */
+    if (in->need_parse) {
+        /* rsyslog: HOSTNAME and TAG set, then the parser chain without PARSE_HOSTNAME (the
+         * RFC 3164 parser takes the TAG where a HOSTNAME would be); ABI 1.6 */
+        struct sl_local_meta lm;
+        memset(&lm, 0, sizeof lm);
+        lm.flags = SL_LOCAL_PRESET;
+        lm.tag = in->tag;
+        h->msg_set_local(m, &lm);
+    } else {
         struct sl_msg_fields fl = { 0 };
         fl.set = SL_MF_PRI | SL_MF_TAG;
         fl.pri = in->pri;

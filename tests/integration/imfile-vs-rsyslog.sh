@@ -6,7 +6,7 @@
 # and 2, startmsg.regex, endmsg.regex with escapeLF.replacement, trimLineOverBytes,
 # facility/severity names and numbers, addCeeTag, freshStartTail, tag with and without
 # colon, addMetadata default (on) and off, ruleset=, wildcards in directory and file names
-# (a directory made while running), a file longer than 512 bytes (state name with
+# (a directory made while running), needParse="on", a file longer than 512 bytes (state name with
 # rsyslog's file id), a file deleted while running (its state file goes).  Then both are restarted after more lines are
 # appended: the second part must again be equal, with nothing repeated.
 # shellcheck source=tests/integration/lib.sh
@@ -35,6 +35,12 @@ printf 'old 1\nold 2\n' > "$IN/fresh.log"
 printf 'wa1\nwa2\n' > "$IN/w/a/x1.log"
 printf 'wb1\n' > "$IN/w/b/x2.log"
 printf 'not matched\n' > "$IN/w/c/y.log"
+# needParse: the parser chain without hostname parsing (the word after the timestamp is the
+# TAG, HOSTNAME stays the local host's), PRI from the line (13 without one), the tag
+# parameter kept where no parser sets a TAG (RFC 5424, JSON)
+printf '%s\n' '<13>Mar  1 00:00:01 host1 app[12]: msg one' 'Mar  1 00:00:02 host2 app2: msg two' \
+    'plain line no header' '<165>1 2024-01-01T00:00:00Z h5 app5 123 ID5 - five' \
+    '<34>app3: msg three' '{"json":1}' > "$IN/np.log"
 
 # conf WHO: the config for daemon WHO (rsyslog or sluice), work dir and outputs in $T/WHO
 conf()
@@ -56,6 +62,7 @@ ruleset(name="trim") { action(type="omfile" file="$d/out/trim" template="t") }
 template(name="tc" type="string" string="%syslogtag%|%\$!%|%msg%|%rawmsg%\n")
 ruleset(name="cee") { action(type="omfile" file="$d/out/cee" template="tc") }
 ruleset(name="fresh") { action(type="omfile" file="$d/out/fresh" template="t") }
+ruleset(name="np") { action(type="omfile" file="$d/out/np" template="t") }
 ruleset(name="wild") { action(type="omfile" file="$d/out/wild" template="t") }
 input(type="imfile" file="$IN/plain.log" tag="plain" ruleset="plain")
 input(type="imfile" file="$IN/para.log" tag="para:" readMode="1" ruleset="para" facility="user" severity="info")
@@ -66,6 +73,7 @@ input(type="imfile" file="$IN/trim.log" tag="trim:" trimLineOverBytes="10" facil
 input(type="imfile" file="$IN/w/*/x*.log" tag="wild" ruleset="wild")
 input(type="imfile" file="$IN/cee.log" tag="cee" addCeeTag="on" ruleset="cee")
 input(type="imfile" file="$IN/fresh.log" tag="fresh" freshStartTail="on" ruleset="fresh")
+input(type="imfile" file="$IN/np.log" tag="ftag:" needParse="on" facility="local3" severity="warning" ruleset="np")
 EOF
 }
 
@@ -94,7 +102,7 @@ wait_quiet()
 compare()
 {
     local f bad=0
-    for f in plain plain.trad para indent start end trim cee $2; do
+    for f in plain plain.trad para indent start end trim cee np $2; do
         [ -s "$T/rsyslog/out/$f" ] || fail "rsyslogd wrote no $f"
         if ! cmp -s "$T/rsyslog/out/$f" "$T/sluice/out/$f"; then
             log "$1: output $f differs:"

@@ -153,6 +153,7 @@ static void fh_stats_foreach(sl_stats_cb cb, void *arg, int reset)
 static void fh_msg_set_local(struct sl_msg *m, const struct sl_local_meta *lm)
 {
     m->local_pri = lm->pri;
+    m->local_flags = lm->flags;
     snprintf(m->local_tag, sizeof m->local_tag, "%s", lm->tag != NULL ? lm->tag : "");
 }
 

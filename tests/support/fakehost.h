@@ -21,6 +21,7 @@ struct sl_msg {         /* the fake host's message: the core's is opaque to plug
     uint64_t flow_key;
     int local_pri;      /* msg_set_local: pri and tag as given (-1: not called) */
     char local_tag[64];
+    uint32_t local_flags; /* msg_set_local: SL_LOCAL_* as given (ABI 1.6: SL_LOCAL_PRESET) */
     /* ABI 1.4 msg_set_fields: the fields as given (copies, NUL-terminated), set = SL_MF_*
      * bits (0: not called) */
     uint32_t f_set;

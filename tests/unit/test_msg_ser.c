@@ -50,6 +50,21 @@ static char *prop(struct sl_msg *m, const char *name)
     return copy;
 }
 
+/* a through the spool's bytes (ruleset name rsname) and parsed again with o */
+static struct sl_msg *round_trip(struct sl_msg *a, const char *rsname,
+                                 const struct sl_parse_opts *o)
+{
+    struct sl_buf b = { 0 };
+    ck_assert_int_eq(sl_msg_serialize(a, rsname, &b), 0);
+    char rs[64];
+    struct sl_msg *c = sl_msg_deserialize(b.p, b.len, rs, sizeof rs, intern, NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(rs, rsname);
+    sl_msg_parse(c, o);
+    sl_buf_free(&b);
+    return c;
+}
+
 START_TEST(round_trip_keeps_every_property)
 {
     static const char *const lines[] = {
@@ -70,13 +85,7 @@ START_TEST(round_trip_keeps_every_property)
         sl_msg_parse(a, &o);
         sl_msg_json_set(a, SL_PROP_CEE, "flow!bytes", fjson_object_new_int(42));
         a->parse_result = 1;
-        struct sl_buf b = { 0 };
-        ck_assert_int_eq(sl_msg_serialize(a, "remote", &b), 0);
-        char rs[64];
-        struct sl_msg *c = sl_msg_deserialize(b.p, b.len, rs, sizeof rs, intern, NULL);
-        ck_assert_ptr_nonnull(c);
-        ck_assert_str_eq(rs, "remote");
-        sl_msg_parse(c, &o);
+        struct sl_msg *c = round_trip(a, "remote", &o);
         for (size_t k = 0; k < sizeof props / sizeof *props; k++) {
             char *x = prop(a, props[k]), *y = prop(c, props[k]);
             ck_assert_msg(strcmp(x, y) == 0, "line %zu property %s: '%s' != '%s'", i, props[k],
@@ -84,7 +93,46 @@ START_TEST(round_trip_keeps_every_property)
             free(x);
             free(y);
         }
-        sl_buf_free(&b);
+        sl_msg_unref(a);
+        sl_msg_unref(c);
+    }
+}
+END_TEST
+
+/* ABI 1.6 SL_LOCAL_PRESET (imfile needParse): no HOSTNAME parsing, the preset TAG where no
+ * parser sets one, the local HOSTNAME; the same after a trip through the spool. */
+START_TEST(preset_fields_parse_and_round_trip)
+{
+    static const char *const lines[] = {
+        "<13>Mar  1 00:00:01 host1 app[12]: msg one",
+        "<165>1 2024-01-01T00:00:00Z h5 app5 123 ID5 - five",
+        "{\"json\":1}",
+    };
+    static const char *const want[][3] = {   /* hostname, syslogtag, msg */
+        { NULL, "host1", " app[12]: msg one" },
+        { "h5", "ftag:", "five" },
+        { NULL, "ftag:", "{\"json\":1}" },
+    };
+    struct sl_parse_opts o;
+    sl_parse_opts_default(&o);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        struct sl_msg *a = sample(lines[i]);
+        struct sl_local_meta lm;
+        memset(&lm, 0, sizeof lm);
+        lm.flags = SL_LOCAL_PRESET;
+        lm.tag = "ftag:";
+        sl_msg_set_local(a, &lm);
+        sl_msg_parse(a, &o);
+        struct sl_msg *c = round_trip(a, "", &o);
+        static const char *const props[] = { "hostname", "syslogtag", "msg" };
+        for (int k = 0; k < 3; k++) {
+            const char *w = want[i][k] != NULL ? want[i][k] : sl_local_hostname();
+            char *x = prop(a, props[k]), *y = prop(c, props[k]);
+            ck_assert_msg(strcmp(x, w) == 0, "line %zu %s: '%s', want '%s'", i, props[k], x, w);
+            ck_assert_msg(strcmp(y, w) == 0, "line %zu %s after the spool: '%s'", i, props[k], y);
+            free(x);
+            free(y);
+        }
         sl_msg_unref(a);
         sl_msg_unref(c);
     }
@@ -252,6 +300,7 @@ int main(void)
     tcase_add_test(t, malformed_records_are_refused);
     tcase_add_test(t, repaired_raw_is_not_repaired_twice);
     tcase_add_test(t, fuzz_local_record_without_tag);
+    tcase_add_test(t, preset_fields_parse_and_round_trip);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
