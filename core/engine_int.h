@@ -344,6 +344,9 @@ struct sl_engine {
     _Atomic uint64_t *c_internal_dropped;
     char **skipped;             /* modules skipped under sluice.unknownModules="warn" */
     size_t nskipped;
+    char **failed;              /* modules whose load failed (reported): their inputs and
+                                 * actions get no follow-up "not loaded" error */
+    size_t nfailed;
     char **interned;            /* input names of restored messages (under counters_lock) */
     size_t ninterned;
 };

@@ -210,12 +210,14 @@ static int config_disabled(struct sl_kv **kv)
     return off;
 }
 
-static void check_dup_template(struct sl_pstate *ps, struct sl_obj *o)
+/* 1 (reported) when o's name is taken: the duplicate is dropped, so that the engine does
+ * not report it again */
+static int check_dup_template(struct sl_pstate *ps, struct sl_obj *o)
 {
     struct sl_kv *nm = sl_kv_find(o->kv, "name");
     if (nm == NULL || nm->is_array || nm->str == NULL) {
         sl_perr(ps, &o->loc, "template() without name=");
-        return;
+        return 0;
     }
     for (struct sl_obj *p = ps->cnf->objs; p != NULL; p = p->next) {
         if (p == o || p->type != SL_OBJ_TEMPLATE) {
@@ -225,9 +227,10 @@ static void check_dup_template(struct sl_pstate *ps, struct sl_obj *o)
         if (pn != NULL && pn->str != NULL && strcmp(pn->str, nm->str) == 0) {
             sl_perr(ps, &nm->loc, "template '%s' already defined at %s:%d", nm->str,
                     p->loc.file, p->loc.line);
-            return;
+            return 1;
         }
     }
+    return 0;
 }
 
 /* list template children: { property(...) constant(...) } ; cursor after '{' */
@@ -569,7 +572,9 @@ static struct sl_stmt *parse_actlst(struct sl_pstate *ps, int *matched)
     for (;;) {
         size_t save_i = ps->lx->i;
         int save_line = ps->lx->line;
-        sl_lx_skip_ws(ps->lx, 1);
+        if (sl_lx_skip_ws(ps->lx, 1) != 0) {
+            return list;   /* an unterminated comment, reported: the cursor is at the end */
+        }
         if (sl_lx_peek(ps->lx) == '$' && sl_lx_at_line_start(ps->lx) &&
             isalpha(sl_lx_peek_at(ps->lx, 1))) {
             /* rsyslog's failover idiom puts $Action... directives between the actions of
@@ -1085,8 +1090,9 @@ static void parse_top(struct sl_pstate *ps)
             if (o->type == SL_OBJ_TEMPLATE) {
                 size_t save_i = lx->i;
                 int save_line = lx->line;
-                sl_lx_skip_ws(lx, 1);
-                if (sl_lx_peek(lx) == '{') {
+                if (sl_lx_skip_ws(lx, 1) != 0) {
+                    /* an unterminated comment, reported: the cursor stays at the end */
+                } else if (sl_lx_peek(lx) == '{') {
                     sl_lx_adv(lx, 1);
                     parse_tpl_children(ps, o, loc);
                 } else {
@@ -1098,8 +1104,9 @@ static void parse_top(struct sl_pstate *ps)
                 sl_obj_free(o);
                 return;
             }
-            if (o->type == SL_OBJ_TEMPLATE) {
-                check_dup_template(ps, o);
+            if (o->type == SL_OBJ_TEMPLATE && check_dup_template(ps, o)) {
+                sl_obj_free(o);
+                return;
             }
             sl_cnf_add_obj(ps, o);
             return;
@@ -1148,6 +1155,7 @@ void sl_parse_text(struct sl_pstate *ps, const char *text, size_t n, const char 
     sl_lx_init(&lx, text, n, sl_cnf_intern_file(ps->cnf, file));
     lx.linemap = map;
     lx.nlinemap = nmap;
+    lx.nocol = !preprocess;   /* include(text=): not the file's lines */
     ps->lx = &lx;
     for (;;) {
         if (sl_lx_skip_ws(&lx, 1) != 0) {

@@ -273,7 +273,7 @@ static void kv_free(struct sl_kv *k)
 
 START_TEST(params_bind_defaults_and_values)
 {
-    struct sl_loc loc = { "t.conf", 3 };
+    struct sl_loc loc = { "t.conf", 3, 0 };
     struct sl_kv *kvs = kv("COUNT", "12", kv("buf.size", "2m", kv("Mode", "0600",
                         kv("colour", "GREEN", kv("list", "x", NULL)))));
     struct blk b;
@@ -296,7 +296,7 @@ END_TEST
 
 START_TEST(params_errors_are_counted)
 {
-    struct sl_loc loc = { "t.conf", 3 };
+    struct sl_loc loc = { "t.conf", 3, 0 };
     struct blk b;
     memset(&b, 0, sizeof b);
     sl_cfg_reset_counts();
@@ -327,7 +327,7 @@ static const struct sl_param alias_tbl[] = {
 
 START_TEST(params_aliases_keep_the_value)
 {
-    struct sl_loc loc = { "t.conf", 3 };
+    struct sl_loc loc = { "t.conf", 3, 0 };
     struct alias_blk b = { 0 };
     struct sl_kv *kvs = kv("group", "4", NULL);
     ck_assert_int_eq(sl_params_apply(alias_tbl, &b, kvs, NULL, "test", &loc), 0);
