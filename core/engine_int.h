@@ -189,6 +189,8 @@ struct sl_action_rt {
     void *inst;
     size_t index;
     char *name;
+    _Atomic size_t inflight;    /* messages an action queue worker has taken and not yet
+                                 * delivered (the shutdown notice counts them) */
     struct sl_queue_conf qc;
     struct sl_action_conf ac;
     int queued;
