@@ -43,6 +43,15 @@ for conf in *.conf; do
         echo "FAIL $conf: diagnostics differ"; cat "$tmp/d"; fail=1
     fi
 done
+# bounded: 60 errors are all counted, the first 50 shown
+for i in $(seq 60); do printf '*.inf /tmp/sluice-errors-never.log\n'; done > "$tmp/many.conf"
+env -u SLUICE_PLUGIN_DIR timeout 30 "$SLUICED" -N1 -f "$tmp/many.conf" -M "$PLUGINS" \
+    >/dev/null 2>"$tmp/err"
+shown=$(grep -c ': error: bad selector' "$tmp/err")
+if [ "$shown" != 50 ] || ! grep -q 'too many errors in the configuration' "$tmp/err" ||
+   ! grep -q '^sluiced: 60 error(s) in configuration' "$tmp/err"; then
+    echo "FAIL: 60 errors: $shown shown (want 50), no 'too many' line or count"; fail=1
+fi
 if [ $n -lt 20 ]; then
     echo "only $n fixtures found"; exit 99
 fi
