@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +28,7 @@
 #include "expr/expr.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 /* ------------------------------------------------------------------ objects */
 
@@ -543,7 +545,20 @@ static struct sl_stmt *parse_sact(struct sl_pstate *ps, int *matched)
             j++;
         }
         if (sl_lx_peek_at(lx, j) == '(') {
-            sl_perr(ps, &loc, "unknown object or statement '%.*s'", (int)n, lx->s + lx->i);
+            static const char *const others[] = { "action", "ruleset", "include", "prifilt",
+                                                  "reload_lookup_table", "dyn_stats", NULL };
+            char word[65], hint[160];
+            snprintf(word, sizeof word, "%.*s", (int)(n < 64 ? n : 64), lx->s + lx->i);
+            struct sl_suggest sg;
+            sl_suggest_init(&sg, word);
+            for (size_t i = 0; objnames[i].kw != NULL; i++) {
+                sl_suggest_add(&sg, objnames[i].kw);
+            }
+            for (size_t i = 0; others[i] != NULL; i++) {
+                sl_suggest_add(&sg, others[i]);
+            }
+            sl_perr(ps, &loc, "unknown object or statement '%.*s'%s", (int)n, lx->s + lx->i,
+                    sl_suggest_text(&sg, hint, sizeof hint));
             /* skip the object */
             sl_lx_adv(lx, j + 1);
             struct sl_kv *junk = NULL;
