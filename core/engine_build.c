@@ -287,6 +287,14 @@ static void *resolve_ruleset(void *arg, const char *name)
     return find_ruleset(arg, name);
 }
 
+static const char *resolve_suggest(void *arg, int is_ruleset, const char *name, char *buf,
+                                   size_t size)
+{
+    struct sl_engine *e = arg;
+    return is_ruleset ? sl_cnf_ruleset_suggest(e->cnf, name, buf, size)
+                      : sl_tpl_suggest(e->tpls, name, buf, size);
+}
+
 static const char *kv_str(struct sl_kv *kvs, const char *name)
 {
     struct sl_kv *kv = sl_kv_find(kvs, name);
@@ -328,7 +336,7 @@ static void set_environment(struct sl_kv *kv)
 
 static void build_globals(struct sl_engine *e)
 {
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     int first = 1;
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type != SL_OBJ_GLOBAL) {
@@ -563,7 +571,7 @@ static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
 static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv *kvs,
                        const struct sl_loc *loc)
 {
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     char what[128];
     snprintf(what, sizeof what, "module '%s'", m->pl->name);
     int errs = 0;
@@ -960,7 +968,7 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->err_fd = -1;
     char what[256];
     snprintf(what, sizeof what, "action '%s'", type);
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     int errs = sl_params_apply(action_params, &a->ac, ai->kv, &res, what, &ai->loc);
     queue_defaults(&a->qc, 0);
     apply_queue_params(e, &a->qc, ai->kv, what, &ai->loc);
@@ -1248,7 +1256,7 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
 
 static void build_inputs(struct sl_engine *e)
 {
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     build_module_inputs(e);
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type != SL_OBJ_INPUT) {

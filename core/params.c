@@ -278,8 +278,12 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
         const struct sl_template *t = res != NULL && res->tpl != NULL ? res->tpl(res->arg, sval)
                                                                      : NULL;
         if (t == NULL) {
-            sl_cfg_error(loc, "%s: parameter '%s': template '%s' is not defined", what, p->name,
-                         shown);
+            char hint[200] = "";
+            if (res != NULL && res->suggest != NULL && shown == sval) {
+                res->suggest(res->arg, 0, sval, hint, sizeof hint);
+            }
+            sl_cfg_error(loc, "%s: parameter '%s': template '%s' is not defined%s", what,
+                         p->name, shown, hint);
             return 1;
         }
         *(const struct sl_template **)(void *)field = t;
@@ -288,8 +292,12 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     case SL_PT_RULESET: {
         void *r = res != NULL && res->ruleset != NULL ? res->ruleset(res->arg, sval) : NULL;
         if (r == NULL) {
-            sl_cfg_error(loc, "%s: parameter '%s': ruleset '%s' is not defined", what, p->name,
-                         shown);
+            char hint[200] = "";
+            if (res != NULL && res->suggest != NULL && shown == sval) {
+                res->suggest(res->arg, 1, sval, hint, sizeof hint);
+            }
+            sl_cfg_error(loc, "%s: parameter '%s': ruleset '%s' is not defined%s", what,
+                         p->name, shown, hint);
             return 1;
         }
         *(void **)(void *)field = r;
