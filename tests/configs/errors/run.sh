@@ -39,6 +39,9 @@ for conf in *.conf; do
     if [ $rc != 1 ]; then
         echo "FAIL $conf: exit $rc, expected 1"; cat "$tmp/err"; fail=1
     fi
+    if grep -q hunter2 "$tmp/err"; then
+        echo "FAIL $conf: a secret value is printed"; fail=1
+    fi
     if ! diff -u "$name.err" "$tmp/err" >"$tmp/d"; then
         echo "FAIL $conf: diagnostics differ"; cat "$tmp/d"; fail=1
     fi
