@@ -124,6 +124,9 @@ static int parse_nvlst(struct sl_pstate *ps, struct sl_kv **out, const char *wha
         if (c == '"') {
             if (sl_lx_string(lx, 1, &kv->str) != 0) {
                 sl_kv_free_list(kv);
+                if (sl_lx_peek(lx) == -1) {
+                    return SL_ECONFIG;   /* unterminated: no "missing ')'" after it */
+                }
                 rc = SL_ECONFIG;
                 continue;
             }
