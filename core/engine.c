@@ -199,9 +199,29 @@ void sl_engine_hup(struct sl_engine *e)
     }
 }
 
-static void join_until(pthread_t t, int64_t deadline, struct sl_engine *e)
+/* Join t, giving up waiting at the deadline.  A wait longer than a second says what it
+ * waits for (`kind` `name`, with the messages still in `ring` when there is one, and those
+ * action `a` holds) instead of a silent pause. */
+static void join_until(pthread_t t, int64_t deadline, struct sl_engine *e, const char *kind,
+                       const char *name, struct sl_ring *ring, struct sl_action_rt *a)
 {
+    int64_t said = now_ms() + 1000;
     while (now_ms() < deadline) {
+        int64_t now = now_ms();
+        if (said != 0 && now >= said && now < deadline) {
+            said = 0;
+            size_t n = (ring != NULL ? sl_ring_len(ring) : 0) +
+                       (a != NULL ? atomic_load(&a->inflight) : 0) +
+                       (a != NULL && a->flight != NULL ? sl_flight_count(a->flight) : 0);
+            char msgs[64] = "";
+            if (ring != NULL) {
+                snprintf(msgs, sizeof msgs, " for %zu message%s on", n, n == 1 ? "" : "s");
+            } else {
+                snprintf(msgs, sizeof msgs, " for");
+            }
+            sl_log(SL_LOG_NOTICE, NULL, "shutdown: waiting up to %lld s%s %s '%s'",
+                   (long long)((deadline - now + 999) / 1000), msgs, kind, name);
+        }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 100 * 1000000L;
@@ -236,11 +256,11 @@ void sl_engine_stop(struct sl_engine *e, int signo)
         struct sl_input_ctx *ctx = e->inputs[i];
         if (ctx->running && ctx->nthreads > 0) {
             for (unsigned t = 0; t < ctx->nrunning; t++) {
-                join_until(ctx->thrs[t], deadline, e);
+                join_until(ctx->thrs[t], deadline, e, "input", ctx->inputname, NULL, NULL);
             }
             ctx->running = 0;
         } else if (ctx->running) {
-            join_until(ctx->thr, deadline, e);
+            join_until(ctx->thr, deadline, e, "input", ctx->inputname, NULL, NULL);
             ctx->running = 0;
         }
     }
@@ -264,7 +284,7 @@ void sl_engine_stop(struct sl_engine *e, int signo)
             sl_log_set_sink(NULL);  /* nothing may enter the main queue now */
         }
         for (size_t s = 0; s < q->nshards; s++) {
-            join_until(q->thr[s], deadline, e);
+            join_until(q->thr[s], deadline, e, "queue", q->name, &q->shards[s], NULL);
         }
         q->started = 0;
     }
@@ -278,7 +298,7 @@ void sl_engine_stop(struct sl_engine *e, int signo)
         sl_ring_close(&a->ring);
         for (size_t t = 0; t < a->nthr; t++) {
             if (a->thr[t]) {
-                join_until(a->thr[t], deadline, e);
+                join_until(a->thr[t], deadline, e, "action", a->name, &a->ring, a);
             }
         }
         free(a->thr);
@@ -409,6 +429,10 @@ void sl_engine_free(struct sl_engine *e)
         free(e->skipped[i]);
     }
     free(e->skipped);
+    for (size_t i = 0; i < e->nfailed; i++) {
+        free(e->failed[i]);
+    }
+    free(e->failed);
     for (size_t i = 0; i < e->ninterned; i++) {
         free(e->interned[i]);
     }

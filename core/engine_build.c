@@ -294,6 +294,14 @@ static void *resolve_ruleset(void *arg, const char *name)
     return find_ruleset(arg, name);
 }
 
+static const char *resolve_suggest(void *arg, int is_ruleset, const char *name, char *buf,
+                                   size_t size)
+{
+    struct sl_engine *e = arg;
+    return is_ruleset ? sl_cnf_ruleset_suggest(e->cnf, name, buf, size)
+                      : sl_tpl_suggest(e->tpls, name, buf, size);
+}
+
 static const char *kv_str(struct sl_kv *kvs, const char *name)
 {
     struct sl_kv *kv = sl_kv_find(kvs, name);
@@ -335,7 +343,7 @@ static void set_environment(struct sl_kv *kv)
 
 static void build_globals(struct sl_engine *e)
 {
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     int first = 1;
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type != SL_OBJ_GLOBAL) {
@@ -381,7 +389,7 @@ static void build_globals(struct sl_engine *e)
         first = 0;
     }
     if (first) {
-        struct sl_loc none = { "", 0 };
+        struct sl_loc none = { "", 0, 0 };
         sl_params_apply(global_params, &e->g, NULL, NULL, "global()", &none);
     }
     if (e->g.local_hostname != NULL) {
@@ -512,7 +520,9 @@ static void build_templates(struct sl_engine *e)
             continue;
         }
         if (t == NULL) {
-            sl_cfg_error(&o->loc, "template '%s': %s", name, err.text);
+            struct sl_kv *sk = sl_kv_find(o->kv, "string");   /* the text at fault */
+            sl_cfg_error(sk != NULL ? &sk->loc : &o->loc,
+                         "template '%s': %s", name, err.text);
         } else if (err.warn[0] != '\0') {
             sl_cfg_warn(&o->loc, "template '%s': %s", name, err.warn);
         }
@@ -550,6 +560,9 @@ static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
     }
     if (rc != 0) {
         sl_cfg_error(loc, "%s", err);
+        e->failed = sl_xrealloc(e->failed, (e->nfailed + 1) * sizeof *e->failed);
+        e->failed[e->nfailed++] = sl_xstrdup(strncasecmp(name, "builtin:", 8) == 0 ? name + 8
+                                                                                : name);
         return NULL;
     }
     struct sl_module_rt *m = sl_xcalloc(1, sizeof *m);
@@ -566,7 +579,7 @@ static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
 static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv *kvs,
                        const struct sl_loc *loc)
 {
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     char what[128];
     snprintf(what, sizeof what, "module '%s'", m->pl->name);
     int errs = 0;
@@ -583,14 +596,19 @@ static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv
     return errs;
 }
 
-static int is_skipped(struct sl_engine *e, const char *name)
+static int in_list(char *const *list, size_t n, const char *name)
 {
-    for (size_t i = 0; i < e->nskipped; i++) {
-        if (strcasecmp(e->skipped[i], name) == 0) {
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(list[i], name) == 0) {
             return 1;
         }
     }
     return 0;
+}
+
+static int is_skipped(struct sl_engine *e, const char *name)
+{
+    return in_list(e->skipped, e->nskipped, name);
 }
 
 static void mark_all_used(struct sl_kv *kvs)
@@ -628,7 +646,7 @@ static void build_modules(struct sl_engine *e)
             }
             continue;
         }
-        m = load_module(e, name, &o->loc);
+        m = load_module(e, name, &sl_kv_find(o->kv, "load")->loc);
         if (m != NULL) {
             init_module(e, m, o->kv, &o->loc);
         }
@@ -636,7 +654,7 @@ static void build_modules(struct sl_engine *e)
     /* built-in outputs are always there */
     for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
         if (find_module(e, sl_builtin_plugins[i]->name) == NULL) {
-            struct sl_loc none = { "", 0 };
+            struct sl_loc none = { "", 0, 0 };
             struct sl_module_rt *m = load_module(e, sl_builtin_plugins[i]->name, &none);
             if (m != NULL) {
                 init_module(e, m, NULL, &none);
@@ -835,7 +853,7 @@ static void build_rulesets(struct sl_engine *e)
             sl_params_check_unused(o->kv, "main_queue()", NULL);
         }
     }
-    struct sl_loc mloc = { "", 0 };
+    struct sl_loc mloc = { "", 0, 0 };
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type == SL_OBJ_MAIN_QUEUE) {
             mloc = o->loc;
@@ -974,6 +992,10 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         mark_all_used(ai->kv);
         return;
     }
+    if (m == NULL && in_list(e->failed, e->nfailed, type)) {
+        mark_all_used(ai->kv);   /* its module(load=) failed: reported there */
+        return;
+    }
     if (m == NULL) {
         for (int i = 0; unsupported_actions[i] != NULL; i++) {
             if (strcasecmp(type, unsupported_actions[i]) == 0) {
@@ -1002,8 +1024,10 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
      * the configuration runs (soft error: -N1 still fails) */
     const char *tn_use = kv_str(ai->kv, "template");
     if (tn_use != NULL && sl_tpl_find(e->tpls, tn_use) == NULL) {
-        sl_cfg_error_soft(&ai->loc, "action '%s': template '%s' is not defined, action "
-                                    "disabled", type, tn_use);
+        char hint[200];
+        sl_cfg_error_soft(&sl_kv_find(ai->kv, "template")->loc, "action '%s': template '%s' "
+                          "is not defined, action disabled%s", type, tn_use,
+                          sl_tpl_suggest(e->tpls, tn_use, hint, sizeof hint));
         mark_all_used(ai->kv);
         return;
     }
@@ -1019,7 +1043,7 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->err_fd = -1;
     char what[256];
     snprintf(what, sizeof what, "action '%s'", type);
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     /* rsyslog 8.2302 (cnfstmtNewAct): a parameter it cannot take (bad value, missing
      * required one) or a module that refuses the instance disables that action only, the
      * rest of the configuration runs (soft scope: -N1 still fails; sluice.strictConfig
@@ -1257,8 +1281,10 @@ static void build_module_inputs(struct sl_engine *e)
             if (rsn != NULL && find_ruleset(e, rsn) != NULL) {
                 ctx->rs = find_ruleset(e, rsn);
             } else if (rsn != NULL) {
-                sl_cfg_error_soft(&o->loc, "module '%s': ruleset '%s' is not defined, "
-                                  "using the default ruleset", ld, rsn);
+                char hint[200];
+                sl_cfg_error_soft(&sl_kv_find(o->kv, "ruleset")->loc, "module '%s': ruleset "
+                                  "'%s' is not defined, using the default ruleset%s", ld, rsn,
+                                  sl_cnf_ruleset_suggest(e->cnf, rsn, hint, sizeof hint));
             }
         }
         ctx->inputname = sl_xstrdup(m->pl->name);
@@ -1330,7 +1356,7 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
 
 static void build_inputs(struct sl_engine *e)
 {
-    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e };
+    struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
     build_module_inputs(e);
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type != SL_OBJ_INPUT) {
@@ -1345,6 +1371,10 @@ static void build_inputs(struct sl_engine *e)
         if (m == NULL && is_skipped(e, type)) {
             sl_cfg_warn(&o->loc, "input of skipped module '%s' ignored", type);
             mark_all_used(o->kv);
+            continue;
+        }
+        if (m == NULL && in_list(e->failed, e->nfailed, type)) {
+            mark_all_used(o->kv);   /* its module(load=) failed: reported there */
             continue;
         }
         if (m == NULL) {
@@ -1376,8 +1406,11 @@ static void build_inputs(struct sl_engine *e)
             ctx->rs = find_ruleset(e, rsname);
             if (ctx->rs == NULL) {
                 /* rsyslog 8.2302 logs this and binds the input to the default ruleset */
-                sl_cfg_error_soft(&o->loc, "input '%s': ruleset '%s' is not defined, "
-                                  "using the default ruleset", type, rsname);
+                struct sl_kv *rk = sl_kv_find(o->kv, "ruleset");
+                char hint[200];
+                sl_cfg_error_soft(rk != NULL ? &rk->loc : &o->loc, "input '%s': ruleset '%s' is "
+                                  "not defined, using the default ruleset%s", type, rsname,
+                                  sl_cnf_ruleset_suggest(e->cnf, rsname, hint, sizeof hint));
                 ctx->rs = e->default_rs;
             }
         }

@@ -192,6 +192,8 @@ struct sl_action_rt {
     void *inst;
     size_t index;
     char *name;
+    _Atomic size_t inflight;    /* messages an action queue worker has taken and not yet
+                                 * delivered (the shutdown notice counts them) */
     struct sl_queue_conf qc;
     struct sl_action_conf ac;
     int queued;
@@ -347,6 +349,9 @@ struct sl_engine {
     _Atomic uint64_t *c_internal_dropped;
     char **skipped;             /* modules skipped under sluice.unknownModules="warn" */
     size_t nskipped;
+    char **failed;              /* modules whose load failed (reported): their inputs and
+                                 * actions get no follow-up "not loaded" error */
+    size_t nfailed;
     char **interned;            /* input names of restored messages (under counters_lock) */
     size_t ninterned;
 };

@@ -2,7 +2,8 @@
  * log.c - internal messages and configuration diagnostics.
  *
  * stderr gets "sluiced: [who: ]severity: text" (config problems: "sluiced: FILE:LINE:
- * severity: text"); the message stream gets "[who: ]text" (FILE:LINE prefixed for config
+ * severity: text", followed, when the location has a column, by the source line and a caret
+ * under the column, read again from the file; at most SL_CFG_MAX_SHOWN errors are shown); the message stream gets "[who: ]text" (FILE:LINE prefixed for config
  * problems) - the tag "sluiced:" and the severity travel in the message itself, as rsyslog
  * does with its own messages.
  *
@@ -75,14 +76,83 @@ void sl_log(int severity, const char *who, const char *fmt, ...)
     emit(severity, who, body);
 }
 
+/* Line `line` of file `path` into buf (without the newline); 0, or -1 when there is no
+ * such file or line. */
+static int source_line(const char *path, int line, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return -1;
+    }
+    int n = 0, rc = -1;
+    while (fgets(buf, (int)size, f) != NULL) {
+        size_t l = strlen(buf);
+        int whole = l > 0 && buf[l - 1] == '\n';
+        if (whole || feof(f)) {
+            n++;
+        }
+        if (n == line) {
+            buf[strcspn(buf, "\r\n")] = '\0';
+            rc = whole || feof(f) ? 0 : -1;   /* a line longer than buf: not shown */
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* The source line of a located diagnostic and a caret under the column:
+ *        3 | input(type="imudp" prot="514")
+ *          |                    ^
+ * Not for lines that may hold a secret (log.h): nothing of them is printed. */
+static void show_source(const struct sl_loc *loc)
+{
+    char text[1024];
+    if (loc->col <= 0 || loc->line <= 0 || source_line(loc->file, loc->line, text, sizeof text) != 0) {
+        return;
+    }
+    size_t len = strlen(text);
+    if ((size_t)loc->col > len + 1 || sl_secret_key(text, len)) {
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (strncasecmp(text + i, "pwd", 3) == 0) {
+            return;
+        }
+    }
+    char caret[1100];
+    size_t k = 0;
+    for (int i = 0; i < loc->col - 1 && k < sizeof caret - 2; i++) {
+        caret[k++] = text[i] == '\t' ? '\t' : ' ';   /* tabs line up as in the source */
+    }
+    caret[k++] = '^';
+    caret[k] = '\0';
+    fprintf(stderr, "%6d | %s\n       | %s\n", loc->line, text, caret);
+}
+
+static atomic_int n_shown;   /* errors printed so far (bounded by SL_CFG_MAX_SHOWN) */
+
 static void cfg_msg(int sev, const struct sl_loc *loc, const char *fmt, va_list ap)
 {
     char body[2048], where[1100] = "";
+    if (sev <= SL_LOG_ERR) {
+        int k = atomic_fetch_add(&n_shown, 1);
+        if (k == SL_CFG_MAX_SHOWN) {
+            emit(sev, NULL, "too many errors in the configuration: not showing more");
+        }
+        if (k >= SL_CFG_MAX_SHOWN) {
+            return;
+        }
+    }
     vsnprintf(body, sizeof body, fmt, ap);
     if (loc != NULL && loc->file != NULL && loc->file[0] != '\0') {
         snprintf(where, sizeof where, "%s:%d", loc->file, loc->line);
     }
     emit(sev, where, body);
+    if (loc != NULL && loc->file != NULL && loc->file[0] != '\0' &&
+        (to_stderr || atomic_load(&sink) == NULL)) {
+        show_source(loc);
+    }
 }
 
 /* soft scopes (sl_cfg_soft_begin/_end): config time, one thread; thread-local anyway */
@@ -155,6 +225,7 @@ void sl_cfg_reset_counts(void)
     atomic_store(&n_errors, 0);
     atomic_store(&n_warnings, 0);
     atomic_store(&n_soft_errors, 0);
+    atomic_store(&n_shown, 0);
 }
 
 void sl_log_set_sink(sl_log_sink_fn fn)

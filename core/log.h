@@ -40,7 +40,14 @@ void sl_log(int severity, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Config diagnostics: "FILE:LINE: error: text" on stderr (and the internal log).
- * Counted, so that -N can exit non-zero. */
+ * Counted, so that -N can exit non-zero.  A location with a column (sl_loc.col > 0) adds
+ * the source line and a caret line on stderr:
+ *   sluiced: a.conf:3: error: input 'imudp': parameter 'prot' not known ...
+ *        3 | input(type="imudp" prot="514")
+ *          |                    ^
+ * (a line holding a secret key, see above, is not shown).  Only the first
+ * SL_CFG_MAX_SHOWN errors are printed; all are counted. */
+#define SL_CFG_MAX_SHOWN 50
 void sl_cfg_error(const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)

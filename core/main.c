@@ -624,9 +624,9 @@ int main(int argc, char **argv)
     struct sl_engine *eng = NULL;
     struct sl_privdrop pd;
     memset(&pd, 0, sizeof pd);
-    if (sl_cfg_error_count() == 0) {
-        eng = sl_engine_build(cnf, &eo);
-    }
+    /* built even after front-end errors, so that one run reports the errors of every
+     * phase (syntax, names, module parameters); it does not start with errors */
+    eng = sl_engine_build(cnf, &eo);
     if (eng != NULL) {
         privdrop_resolve(eng, cnf, &pd);
     }

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "plugin.h"
+#include "util/strutil.h"
 
 /* rsyslog module -> what sluice offers instead (rsyslog 8.2302's plugins/ and contrib/,
  * and the modules of Debian 12's rsyslog packages). */
@@ -96,44 +97,6 @@ int sl_plugin_present(const char *name, const char *dir)
     return 0;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) {
-        return 99;
-    }
-    size_t d[65][65];
-    for (size_t i = 0; i <= la; i++) {
-        d[i][0] = i;
-    }
-    for (size_t j = 0; j <= lb; j++) {
-        d[0][j] = j;
-    }
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t c = (a[i - 1] | 0x20) == (b[j - 1] | 0x20) ? 0 : 1;
-            size_t v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) {
-                v = d[i][j - 1] + 1;
-            }
-            if (d[i - 1][j - 1] + c < v) {
-                v = d[i - 1][j - 1] + c;
-            }
-            d[i][j] = v;
-        }
-    }
-    return d[la][lb];
-}
-
-static void consider(const char *name, const char *cand, size_t *best, char *out, size_t len)
-{
-    size_t dist = edit_distance(name, cand);
-    if (dist < *best) {
-        *best = dist;
-        snprintf(out, len, "%s", cand);
-    }
-}
-
 void sl_module_hint(const char *name, const char *dir, char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -145,10 +108,10 @@ void sl_module_hint(const char *name, const char *dir, char *buf, size_t len)
         }
     }
     /* a typo of a present plugin's name? */
-    size_t best = 99;
-    char cand[256] = "";
+    struct sl_suggest sg;
+    sl_suggest_init(&sg, name);
     for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
-        consider(name, sl_builtin_plugins[i]->name, &best, cand, sizeof cand);
+        sl_suggest_add(&sg, sl_builtin_plugins[i]->name);
     }
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -158,15 +121,14 @@ void sl_module_hint(const char *name, const char *dir, char *buf, size_t len)
             char nm[200];
             memcpy(nm, de->d_name, l - 3);
             nm[l - 3] = '\0';
-            consider(name, nm, &best, cand, sizeof cand);
+            sl_suggest_add(&sg, nm);
         }
     }
     if (d != NULL) {
         closedir(d);
     }
-    size_t n = strlen(name);
-    if (cand[0] != '\0' && best <= 2 && best * 3 <= n) {
-        snprintf(buf, len, "; did you mean '%s'?", cand);
+    if (sl_suggest_best(&sg) != NULL) {
+        sl_suggest_text(&sg, buf, len);
     } else {
         snprintf(buf, len, "; sluiced --list-plugins shows the modules there are, "
                            "sluice.conf(5) those rsyslog has and sluice not");

@@ -333,6 +333,8 @@ void sl_msg_fields_spans(const struct sl_msg *m, struct sl_str out[SL_MSG_FSTR__
 int sl_propref_parse(const char *name, size_t len, struct sl_propref *ref);
 void sl_propref_clear(struct sl_propref *ref);
 const char *sl_prop_name(enum sl_prop id); /* canonical rsyslog name */
+/* "; did you mean 'msg'?" for an unknown property name (without '$'), or "" (into buf) */
+const char *sl_prop_suggest(const char *name, char *buf, size_t size);
 
 /* fromhost resolution by reverse DNS (global net.enableDNS, default on; off: the IP). */
 void sl_msg_set_dns(int on);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,8 +278,12 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
         const struct sl_template *t = res != NULL && res->tpl != NULL ? res->tpl(res->arg, sval)
                                                                      : NULL;
         if (t == NULL) {
-            sl_cfg_error(loc, "%s: parameter '%s': template '%s' is not defined", what, p->name,
-                         shown);
+            char hint[200] = "";
+            if (res != NULL && res->suggest != NULL && shown == sval) {
+                res->suggest(res->arg, 0, sval, hint, sizeof hint);
+            }
+            sl_cfg_error(loc, "%s: parameter '%s': template '%s' is not defined%s", what,
+                         p->name, shown, hint);
             return 1;
         }
         *(const struct sl_template **)(void *)field = t;
@@ -287,8 +292,12 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     case SL_PT_RULESET: {
         void *r = res != NULL && res->ruleset != NULL ? res->ruleset(res->arg, sval) : NULL;
         if (r == NULL) {
-            sl_cfg_error(loc, "%s: parameter '%s': ruleset '%s' is not defined", what, p->name,
-                         shown);
+            char hint[200] = "";
+            if (res != NULL && res->suggest != NULL && shown == sval) {
+                res->suggest(res->arg, 1, sval, hint, sizeof hint);
+            }
+            sl_cfg_error(loc, "%s: parameter '%s': ruleset '%s' is not defined%s", what,
+                         p->name, shown, hint);
             return 1;
         }
         *(void **)(void *)field = r;
@@ -316,6 +325,49 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     return 1;
 }
 
+/* The tables applied to a parameter list, for the "did you mean" of
+ * sl_params_check_unused (which the callers give only the list): config time, main thread
+ * only; a bounded ring, entries of a list dropped once it is checked. */
+static struct {
+    const struct sl_kv *kvs;
+    const struct sl_param *tbl;
+} applied[32];
+static unsigned napplied;
+
+static void note_applied(const struct sl_kv *kvs, const struct sl_param *tbl)
+{
+    if (kvs != NULL) {
+        applied[napplied % 32].kvs = kvs;
+        applied[napplied % 32].tbl = tbl;
+        napplied++;
+    }
+}
+
+/* " did you mean 'NAME'?" for an unknown parameter, from the tables applied to kvs and the
+ * extra names; "" when nothing is near. */
+static const char *param_suggestion(const struct sl_kv *kvs, const struct sl_kv *kv,
+                                    const char *const *extra, char *buf, size_t size)
+{
+    struct sl_suggest sg;
+    sl_suggest_init(&sg, kv->name);
+    for (unsigned i = 0; i < 32 && i < napplied; i++) {
+        for (const struct sl_param *p = applied[i].kvs == kvs ? applied[i].tbl : NULL;
+             p != NULL && p->name != NULL; p++) {
+            sl_suggest_add(&sg, p->name);
+        }
+    }
+    for (int i = 0; extra != NULL && extra[i] != NULL; i++) {
+        sl_suggest_add(&sg, extra[i]);
+    }
+    const char *b = sl_suggest_best(&sg);
+    if (b == NULL) {
+        buf[0] = '\0';
+    } else {
+        snprintf(buf, size, " did you mean '%s'?", b);
+    }
+    return buf;
+}
+
 int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
                     const struct sl_param_resolver *res, const char *what,
                     const struct sl_loc *objloc)
@@ -324,6 +376,7 @@ int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
     if (tbl == NULL) {
         return 0;
     }
+    note_applied(kvs, tbl);
     /* Defaults first, all of them: several names may share one field (fileGroup and
      * fileGroupNum), and a later name's default must not undo an earlier name's value. */
     for (const struct sl_param *p = tbl; p->name != NULL; p++) {
@@ -396,9 +449,15 @@ int sl_params_check_unused(struct sl_kv *kvs, const char *what, const char *cons
             }
         }
         if (!skip) {
-            sl_cfg_error(&kv->loc, "%s: parameter '%s' not known -- typo in config file?", what,
-                         kv->name);
+            char hint[200];
+            sl_cfg_error(&kv->loc, "%s: parameter '%s' not known -- typo in config file?%s",
+                         what, kv->name, param_suggestion(kvs, kv, ignore, hint, sizeof hint));
             errors++;
+        }
+    }
+    for (unsigned i = 0; i < 32; i++) {
+        if (applied[i].kvs == kvs) {
+            applied[i].kvs = NULL;
         }
     }
     return errors;

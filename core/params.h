@@ -25,6 +25,10 @@ struct sl_param_resolver {
     const struct sl_template *(*tpl)(void *arg, const char *name);
     void *(*ruleset)(void *arg, const char *name);
     void *arg;
+    /* optional: "; did you mean 'X'?" (or "") for an unknown template (is_ruleset 0) or
+     * ruleset name, into buf */
+    const char *(*suggest)(void *arg, int is_ruleset, const char *name, char *buf,
+                           size_t size);
 };
 
 /* Apply defaults and values; returns the number of errors reported. `what` names the object

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plugin.h"
@@ -100,6 +101,18 @@ int sl_plugin_open(const char *name, const char *dir, const struct sl_plugin **o
     }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.so", dir, bare);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        /* not a typo of the module: the whole directory is missing (a build tree run
+         * without -M, a moved installation) */
+        snprintf(path, sizeof path, ".libs/%s.so", bare);
+        snprintf(err, errlen, "module '%s' cannot be loaded: the plugin directory %s does not "
+                 "exist; %s", bare, dir,
+                 access(path, F_OK) == 0 ? "from the build tree, run with -M .libs"
+                                         : "give the plugin directory with -M DIR "
+                                           "(or SLUICE_PLUGIN_DIR)");
+        return SL_ENOENT;
+    }
     if (access(path, F_OK) != 0) {
         char hint[512];
         sl_module_hint(bare, dir, hint, sizeof hint);

@@ -18,6 +18,7 @@
 
 #include "msg.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 struct prop_name {
     const char *name;
@@ -138,6 +139,16 @@ void sl_propref_clear(struct sl_propref *ref)
     free(ref->path);
     ref->path = NULL;
     ref->id = SL_PROP_INVALID;
+}
+
+const char *sl_prop_suggest(const char *name, char *buf, size_t size)
+{
+    struct sl_suggest sg;
+    sl_suggest_init(&sg, name);
+    for (size_t i = 0; i < sizeof(prop_names) / sizeof(prop_names[0]); i++) {
+        sl_suggest_add(&sg, prop_names[i].name);
+    }
+    return sl_suggest_text(&sg, buf, size);
 }
 
 const char *sl_prop_name(enum sl_prop id)

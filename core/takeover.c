@@ -94,7 +94,7 @@ void sl_report_rsyslog_queue_files(struct sl_engine *e)
 {
     const char *dirs[64];
     size_t n = 0;
-    struct sl_loc none = { "", 0 };
+    struct sl_loc none = { "", 0, 0 };
     const struct sl_loc *loc = &none;
     /* FILE:LINE of the workDirectory setting, when the config names one */
     for (struct sl_obj *o = e->cnf != NULL ? e->cnf->objs : NULL; o != NULL; o = o->next) {

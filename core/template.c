@@ -39,6 +39,7 @@
 #include "log.h"
 #include "template_int.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 void set_err(struct sl_tpl_err *err, const char *fmt, ...)
 {
@@ -139,6 +140,17 @@ void reg_add(struct sl_tpl_registry *r, struct sl_template *t)
         r->tail->next = t;
     }
     r->tail = t;
+}
+
+const char *sl_tpl_suggest(const struct sl_tpl_registry *r, const char *name, char *buf,
+                           size_t size)
+{
+    struct sl_suggest sg;
+    sl_suggest_init(&sg, name);
+    for (const struct sl_template *t = r->head; t != NULL; t = t->next) {
+        sl_suggest_add(&sg, t->name);
+    }
+    return sl_suggest_text(&sg, buf, size);
 }
 
 const struct sl_template *sl_tpl_find(const struct sl_tpl_registry *r, const char *name)
@@ -564,7 +576,10 @@ static const char *parse_parameter(struct sl_template *t, const char *p, struct 
     size_t name_len = (size_t)(p - name);
     struct tpl_el *e = tpl_push(t, TPL_EL_PROP);
     if (sl_propref_parse(name, name_len, &e->ref) != 0) {
-        set_err(err, "invalid property '%.*s'", (int)name_len, name);
+        char nm[65], hint[160];
+        snprintf(nm, sizeof nm, "%.*s", (int)name_len, name);
+        set_err(err, "invalid property '%.*s'%s", (int)name_len, name,
+                sl_prop_suggest(nm, hint, sizeof hint));
         t->n--;
         return NULL;
     }

@@ -41,6 +41,9 @@ struct sl_tpl_err {
 struct sl_tpl_registry *sl_tpl_registry_new(void);
 void sl_tpl_registry_free(struct sl_tpl_registry *r);
 const struct sl_template *sl_tpl_find(const struct sl_tpl_registry *r, const char *name);
+/* "; did you mean 'NAME'?" for an unknown template name, or "" (into buf). */
+const char *sl_tpl_suggest(const struct sl_tpl_registry *r, const char *name, char *buf,
+                           size_t size);
 
 /* template(type="string" string="...") and legacy $template name,"...".
  * options: "sql", "stdsql", "json", "jsonf" (as the template option= parameter and the

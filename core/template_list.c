@@ -325,7 +325,8 @@ int sl_tpl_list_property(struct sl_tpl_builder *b, const char *const *keys,
     struct tpl_el *e = tpl_push(b->t, TPL_EL_PROP);
     if (sl_propref_parse(name, strlen(name), &e->ref) != 0) {
         b->t->n--;
-        set_err(err, "invalid property '%s'", name);
+        char hint[160];
+        set_err(err, "invalid property '%s'%s", name, sl_prop_suggest(name, hint, sizeof hint));
         goto fail;
     }
     e->complex = complex;

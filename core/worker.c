@@ -462,7 +462,9 @@ void *action_worker_main(void *arg)
         if (wrk == NULL) {
             wrk = action_wrk(a, w->id);
         }
+        atomic_fetch_add(&a->inflight, n);
         action_deliver(a, wrk, batch, n, 0);
+        atomic_fetch_sub(&a->inflight, n);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
         }

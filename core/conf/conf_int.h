@@ -25,6 +25,8 @@ struct sl_lx {
     const char *file;  /* interned file name */
     const int *linemap; /* after sl_lx_preprocess: text line -> file line (or NULL) */
     size_t nlinemap;
+    int nocol;          /* text is not the file's own (include(text=), a sub-expression):
+                         * locations get no column, errors no source line */
 };
 
 /* rsyslog's file preprocessing: trailing blanks of every line are dropped, and a line

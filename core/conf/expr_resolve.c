@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 #include "expr/eval_int.h"
 
 struct bind_ctx {
@@ -308,7 +309,16 @@ int sl_expr_resolve(struct sl_expr *e)
             }
         }
         if (f->name == NULL) {
-            sl_cfg_error(&e->loc, "function '%s' not found", e->fname ? e->fname : "");
+            struct sl_suggest sg;
+            char hint[160] = "";
+            if (e->fname != NULL) {
+                sl_suggest_init(&sg, e->fname);
+                for (f = sl_expr_functions; f->name != NULL; f++) {
+                    sl_suggest_add(&sg, f->name);
+                }
+                sl_suggest_text(&sg, hint, sizeof hint);
+            }
+            sl_cfg_error(&e->loc, "function '%s' not found%s", e->fname ? e->fname : "", hint);
             return nerr + 1;
         }
         if (e->nargs < f->min_args || e->nargs > f->max_args) {

@@ -169,7 +169,7 @@ static void pstate_init(struct sl_pstate *ps, struct sl_cnf *c)
     memset(ps, 0, sizeof *ps);
     ps->cnf = c;
     sl_expr_fmods_reset();
-    struct sl_loc l0 = { "", 0 };
+    struct sl_loc l0 = { "", 0, 0 };
     ps->cur_rs = sl_ruleset_get(ps, "RSYSLOG_DefaultRuleset", l0, 1);
 }
 
@@ -184,7 +184,9 @@ static void resolve_calls(struct sl_pstate *ps, struct sl_stmt *s)
             }
             s->u.call.target = sl_cnf_ruleset(ps->cnf, s->u.call.name);
             if (s->u.call.target == NULL) {
-                sl_perr(ps, &s->loc, "call of unknown ruleset '%s'", s->u.call.name);
+                char hint[200];
+                sl_perr(ps, &s->loc, "call of unknown ruleset '%s'%s", s->u.call.name,
+                        sl_cnf_ruleset_suggest(ps->cnf, s->u.call.name, hint, sizeof hint));
             }
             break;
         case SL_ST_IF:
@@ -236,7 +238,7 @@ struct sl_cnf *sl_cnf_load(const char *path)
     size_t len;
     char *text = sl_read_file(path, &len);
     if (text == NULL) {
-        struct sl_loc l = { path, 0 };
+        struct sl_loc l = { path, 0, 0 };
         sl_cfg_error(&l, "cannot read configuration file: %s", strerror(errno));
         return NULL;
     }

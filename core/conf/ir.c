@@ -17,6 +17,7 @@
 #include "expr/expr.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 void sl_perr(struct sl_pstate *ps, const struct sl_loc *loc, const char *fmt, ...)
 {
@@ -261,6 +262,17 @@ void sl_stmt_free_list(struct sl_stmt *s)
         free(s);
         s = n;
     }
+}
+
+const char *sl_cnf_ruleset_suggest(const struct sl_cnf *c, const char *name, char *buf,
+                                   size_t size)
+{
+    struct sl_suggest sg;
+    sl_suggest_init(&sg, name);
+    for (const struct sl_ruleset_ir *r = c->rulesets; r != NULL; r = r->next) {
+        sl_suggest_add(&sg, r->name);
+    }
+    return sl_suggest_text(&sg, buf, size);
 }
 
 struct sl_ruleset_ir *sl_cnf_ruleset(const struct sl_cnf *c, const char *name)

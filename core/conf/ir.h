@@ -28,6 +28,8 @@
 struct sl_loc {
     const char *file; /* interned in the sl_cnf; "" for built-in text */
     int line;
+    int col;          /* 1-based byte column of the token on that line; 0: not known (the
+                       * error then shows no source line, see sl_cfg_error in log.h) */
 };
 
 /* name=value parameter of an object, as written. */
@@ -194,6 +196,9 @@ struct sl_kv *sl_kv_find(struct sl_kv *list, const char *name);  /* case-insensi
 typedef const struct sl_plugin *(*sl_cnf_plugin_fn)(const char *name, void *arg);
 void sl_cnf_set_plugins(sl_cnf_plugin_fn fn, void *arg, const struct sl_plugin *const *builtins);
 struct sl_ruleset_ir *sl_cnf_ruleset(const struct sl_cnf *c, const char *name);
+/* "; did you mean 'NAME'?" for an unknown ruleset name, or "" (into buf). */
+const char *sl_cnf_ruleset_suggest(const struct sl_cnf *c, const char *name, char *buf,
+                                   size_t size);
 
 /* ---- rule execution ---- */
 enum { SL_EXEC_CONTINUE = 0, SL_EXEC_STOP = 1 };

@@ -45,6 +45,29 @@
 #define PRI_ALL 0xff
 #define PRI_NONE 0x10
 
+/* An unknown facility or priority name s[0..len) of a selector that starts at loc (text
+ * at `text`): reported at its own column, with the nearest selector name. */
+static void bad_selector_name(struct sl_pstate *ps, struct sl_loc loc, const char *text,
+                              const char *s, size_t len, int is_fac)
+{
+    char name[65], hint[160];
+    snprintf(name, sizeof name, "%.*s", (int)len, s);
+    struct sl_suggest sg;
+    sl_suggest_init(&sg, name);
+    const char *cand;
+    for (size_t i = 0; (cand = sl_syslog_name_nth(i, is_fac, SL_NAMES_LEGACY)) != NULL; i++) {
+        sl_suggest_add(&sg, cand);
+    }
+    if (!is_fac) {
+        sl_suggest_add(&sg, "none");
+    }
+    if (loc.col > 0) {
+        loc.col += (int)(s - text);
+    }
+    sl_perr(ps, &loc, "bad selector: unknown %s name '%.*s'%s", is_fac ? "facility" : "priority",
+            (int)len, s, sl_suggest_text(&sg, hint, sizeof hint));
+}
+
 /* name or number (plain: "16" is local0, not rsyslog's syslog.h constant as in prifilt());
  * -1 if unknown */
 static int decode_name(const char *s, size_t len, int is_fac)
@@ -128,7 +151,7 @@ int sl_legacy_prifilt(struct sl_pstate *ps, const char *text, struct sl_loc loc,
         } else {
             pri = decode_name(pp, plen, 0);
             if (pri < 0) {
-                sl_perr(ps, &loc, "bad selector: unknown priority name '%.*s'", (int)plen, pp);
+                bad_selector_name(ps, loc, text, pp, plen, 0);
                 bad = 1;
                 pri = 0;
             }
@@ -147,7 +170,7 @@ int sl_legacy_prifilt(struct sl_pstate *ps, const char *text, struct sl_loc loc,
             } else {
                 int fac = decode_name(f, flen, 1);
                 if (fac < 0) {
-                    sl_perr(ps, &loc, "bad selector: unknown facility name '%.*s'", (int)flen, f);
+                    bad_selector_name(ps, loc, text, f, flen, 1);
                     bad = 1;
                 } else if (fac < 25) {  /* "mark" (SL_FAC_MARK) matches nothing */
                     apply_pri(&pmask[fac], pri, ignore, single);
@@ -205,7 +228,14 @@ struct sl_stmt *sl_legacy_propfilt(struct sl_pstate *ps, const char *text, struc
     }
     struct sl_stmt *st = sl_stmt_new(SL_ST_PROPFILT, loc);
     if (pe == p || sl_propref_parse(p, (size_t)(pe - p), &st->u.propfilt.prop) != 0) {
-        sl_perr(ps, &loc, "property filter: unknown property name '%.*s'", (int)(pe - p), p);
+        char name[65], hint[160];
+        snprintf(name, sizeof name, "%.*s", (int)(pe - p), p);
+        struct sl_loc pl = loc;
+        if (pl.col > 0) {
+            pl.col += (int)(p - text);
+        }
+        sl_perr(ps, &pl, "property filter: unknown property name '%.*s'%s", (int)(pe - p), p,
+                sl_prop_suggest(name, hint, sizeof hint));
         memset(&st->u.propfilt.prop, 0, sizeof st->u.propfilt.prop);
         sl_stmt_free_list(st);
         return NULL;
@@ -793,9 +823,16 @@ void sl_cnf_set_plugins(sl_cnf_plugin_fn fn, void *arg, const struct sl_plugin *
     plugin_builtins = builtins;
 }
 
+/* Set while looking for the nearest name of an unknown directive: legacy_param() offers
+ * every plugin directive it passes (main thread, config time). */
+static struct sl_suggest *collect_legacy;
+
 static const struct sl_param *legacy_param(const struct sl_param *t, const char *name)
 {
     for (; t != NULL && t->name != NULL; t++) {
+        if (collect_legacy != NULL && t->legacy != NULL && t->legacy[0] == '$') {
+            sl_suggest_add(collect_legacy, t->legacy + 1);
+        }
         if (t->legacy != NULL && t->legacy[0] == '$' && strcasecmp(t->legacy + 1, name) == 0) {
             return t;
         }
@@ -1025,10 +1062,14 @@ static void legacy_template(struct sl_pstate *ps, const char *args, struct sl_lo
             qn->str != NULL && strcmp(qn->str, name) == 0) {
             sl_perr(ps, &loc, "template '%s' already defined at %s:%d", name, q->loc.file,
                     q->loc.line);
+            sl_obj_free(o);   /* dropped: the engine does not report it again */
+            o = NULL;
             break;
         }
     }
-    sl_cnf_add_obj(ps, o);
+    if (o != NULL) {
+        sl_cnf_add_obj(ps, o);
+    }
     free(name);
     free(str);
 }
@@ -1190,7 +1231,24 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
             }
         }
         if (plugin_directive(ps, name, arg, loc) != 0) {
-            sl_perr(ps, &loc, "unknown legacy directive '$%s'", name);
+            struct sl_suggest sg;
+            char hint[200];
+            sl_suggest_init(&sg, name);
+            for (size_t i = 0; directives[i].name != NULL; i++) {
+                sl_suggest_add(&sg, directives[i].name);
+            }
+            const struct sl_plugin *pl;
+            int is_mod;
+            collect_legacy = &sg;   /* the plugins' directives too */
+            find_plugin_directive(ps, name, &pl, &is_mod);
+            collect_legacy = NULL;
+            const char *b = sl_suggest_best(&sg);
+            if (b != NULL) {
+                snprintf(hint, sizeof hint, "; did you mean '$%s'?", b);
+            } else {
+                hint[0] = '\0';
+            }
+            sl_perr(ps, &loc, "unknown legacy directive '$%s'%s", name, hint);
         }
         goto out;
     }

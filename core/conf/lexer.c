@@ -30,6 +30,7 @@ void sl_lx_init(struct sl_lx *lx, const char *text, size_t n, const char *file)
     lx->file = file;
     lx->linemap = NULL;
     lx->nlinemap = 0;
+    lx->nocol = 0;
 }
 
 char *sl_lx_preprocess(const char *in, size_t n, size_t *outlen, int **linemap, size_t *nlines)
@@ -117,12 +118,19 @@ void sl_lx_adv(struct sl_lx *lx, size_t k)
 
 struct sl_loc sl_lx_loc(const struct sl_lx *lx)
 {
-    struct sl_loc l = { lx->file, lx->line };
+    struct sl_loc l = { lx->file, lx->line, 0 };
+    size_t b = lx->i;
+    while (b > 0 && lx->s[b - 1] != '\n') {
+        b--;
+    }
+    l.col = lx->nocol ? 0 : (int)(lx->i - b) + 1;
     if (lx->linemap != NULL && lx->line >= 1) {
         size_t k = (size_t)lx->line - 1;
         l.line = lx->linemap[k < lx->nlinemap ? k : lx->nlinemap - 1];
         if (k >= lx->nlinemap) {
             l.line += (int)(k - lx->nlinemap + 1);
+        } else if (k + 1 < lx->nlinemap && lx->linemap[k + 1] != l.line + 1) {
+            l.col = 0;   /* a joined continuation line: columns are not the file's */
         }
     }
     return l;

@@ -219,7 +219,9 @@ int var_to_ref(struct sl_pstate *ps, const char *name, struct sl_loc loc,
         rc = sl_propref_parse(name, strlen(name), ref);
     }
     if (rc != 0) {
-        sl_perr(ps, &loc, "unknown property '%s'", b.p);
+        char hint[160];
+        sl_perr(ps, &loc, "unknown property '%s'%s", b.p,
+                sl_prop_suggest(name, hint, sizeof hint));
         memset(ref, 0, sizeof *ref);
     }
     sl_buf_free(&b);
@@ -435,7 +437,7 @@ static struct sl_expr *ep_expr(struct ep *e)
  * left in *stop, the cursor just after it).  Resolves the tree.  NULL on error. */
 struct sl_expr *parse_expr(struct sl_pstate *ps, enum tok_kind *stop)
 {
-    struct ep e = { ps, ps->lx, { T_EOF, NULL, 0, { NULL, 0 } }, 0, 0, 0 };
+    struct ep e = { ps, ps->lx, { T_EOF, NULL, 0, { NULL, 0, 0 } }, 0, 0, 0 };
     ep_next(&e);
     struct sl_expr *x = ep_expr(&e);
     *stop = e.t.k;
@@ -455,6 +457,7 @@ struct sl_expr *sl_parse_expr_str(struct sl_pstate *ps, const char *text, struct
     struct sl_lx lx, *save = ps->lx;
     sl_lx_init(&lx, text, strlen(text), loc.file);
     lx.line = loc.line;
+    lx.nocol = 1;
     ps->lx = &lx;
     enum tok_kind stop;
     struct sl_expr *x = parse_expr(ps, &stop);

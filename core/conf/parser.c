@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +28,7 @@
 #include "expr/expr.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 /* ------------------------------------------------------------------ objects */
 
@@ -122,6 +124,9 @@ static int parse_nvlst(struct sl_pstate *ps, struct sl_kv **out, const char *wha
         if (c == '"') {
             if (sl_lx_string(lx, 1, &kv->str) != 0) {
                 sl_kv_free_list(kv);
+                if (sl_lx_peek(lx) == -1) {
+                    return SL_ECONFIG;   /* unterminated: no "missing ')'" after it */
+                }
                 rc = SL_ECONFIG;
                 continue;
             }
@@ -210,12 +215,14 @@ static int config_disabled(struct sl_kv **kv)
     return off;
 }
 
-static void check_dup_template(struct sl_pstate *ps, struct sl_obj *o)
+/* 1 (reported) when o's name is taken: the duplicate is dropped, so that the engine does
+ * not report it again */
+static int check_dup_template(struct sl_pstate *ps, struct sl_obj *o)
 {
     struct sl_kv *nm = sl_kv_find(o->kv, "name");
     if (nm == NULL || nm->is_array || nm->str == NULL) {
         sl_perr(ps, &o->loc, "template() without name=");
-        return;
+        return 0;
     }
     for (struct sl_obj *p = ps->cnf->objs; p != NULL; p = p->next) {
         if (p == o || p->type != SL_OBJ_TEMPLATE) {
@@ -225,9 +232,10 @@ static void check_dup_template(struct sl_pstate *ps, struct sl_obj *o)
         if (pn != NULL && pn->str != NULL && strcmp(pn->str, nm->str) == 0) {
             sl_perr(ps, &nm->loc, "template '%s' already defined at %s:%d", nm->str,
                     p->loc.file, p->loc.line);
-            return;
+            return 1;
         }
     }
+    return 0;
 }
 
 /* list template children: { property(...) constant(...) } ; cursor after '{' */
@@ -540,7 +548,20 @@ static struct sl_stmt *parse_sact(struct sl_pstate *ps, int *matched)
             j++;
         }
         if (sl_lx_peek_at(lx, j) == '(') {
-            sl_perr(ps, &loc, "unknown object or statement '%.*s'", (int)n, lx->s + lx->i);
+            static const char *const others[] = { "action", "ruleset", "include", "prifilt",
+                                                  "reload_lookup_table", "dyn_stats", NULL };
+            char word[65], hint[160];
+            snprintf(word, sizeof word, "%.*s", (int)(n < 64 ? n : 64), lx->s + lx->i);
+            struct sl_suggest sg;
+            sl_suggest_init(&sg, word);
+            for (size_t i = 0; objnames[i].kw != NULL; i++) {
+                sl_suggest_add(&sg, objnames[i].kw);
+            }
+            for (size_t i = 0; others[i] != NULL; i++) {
+                sl_suggest_add(&sg, others[i]);
+            }
+            sl_perr(ps, &loc, "unknown object or statement '%.*s'%s", (int)n, lx->s + lx->i,
+                    sl_suggest_text(&sg, hint, sizeof hint));
             /* skip the object */
             sl_lx_adv(lx, j + 1);
             struct sl_kv *junk = NULL;
@@ -569,7 +590,9 @@ static struct sl_stmt *parse_actlst(struct sl_pstate *ps, int *matched)
     for (;;) {
         size_t save_i = ps->lx->i;
         int save_line = ps->lx->line;
-        sl_lx_skip_ws(ps->lx, 1);
+        if (sl_lx_skip_ws(ps->lx, 1) != 0) {
+            return list;   /* an unterminated comment, reported: the cursor is at the end */
+        }
         if (sl_lx_peek(ps->lx) == '$' && sl_lx_at_line_start(ps->lx) &&
             isalpha(sl_lx_peek_at(ps->lx, 1))) {
             /* rsyslog's failover idiom puts $Action... directives between the actions of
@@ -1085,8 +1108,9 @@ static void parse_top(struct sl_pstate *ps)
             if (o->type == SL_OBJ_TEMPLATE) {
                 size_t save_i = lx->i;
                 int save_line = lx->line;
-                sl_lx_skip_ws(lx, 1);
-                if (sl_lx_peek(lx) == '{') {
+                if (sl_lx_skip_ws(lx, 1) != 0) {
+                    /* an unterminated comment, reported: the cursor stays at the end */
+                } else if (sl_lx_peek(lx) == '{') {
                     sl_lx_adv(lx, 1);
                     parse_tpl_children(ps, o, loc);
                 } else {
@@ -1098,8 +1122,9 @@ static void parse_top(struct sl_pstate *ps)
                 sl_obj_free(o);
                 return;
             }
-            if (o->type == SL_OBJ_TEMPLATE) {
-                check_dup_template(ps, o);
+            if (o->type == SL_OBJ_TEMPLATE && check_dup_template(ps, o)) {
+                sl_obj_free(o);
+                return;
             }
             sl_cnf_add_obj(ps, o);
             return;
@@ -1148,6 +1173,7 @@ void sl_parse_text(struct sl_pstate *ps, const char *text, size_t n, const char 
     sl_lx_init(&lx, text, n, sl_cnf_intern_file(ps->cnf, file));
     lx.linemap = map;
     lx.nlinemap = nmap;
+    lx.nocol = !preprocess;   /* include(text=): not the file's lines */
     ps->lx = &lx;
     for (;;) {
         if (sl_lx_skip_ws(&lx, 1) != 0) {

@@ -151,7 +151,7 @@ int sl_parser_objs_check(struct sl_cnf *cnf, const struct sl_parser_mod *mods, s
         if (dn == NULL || reg_find(reg, dn) != NULL) {
             continue;
         }
-        struct sl_loc none = { "", 0 };
+        struct sl_loc none = { "", 0, 0 };
         errs += inst_new(&mods[i], dn, NULL, &none, h, env, reg);
     }
     for (struct sl_obj *o = cnf->objs; o != NULL; o = o->next) {

@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "util/strutil.h"
 
@@ -132,3 +134,72 @@ int sl_legacy_num(const char *s, int64_t *out)
     return 0;
 }
 
+
+size_t sl_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) {
+        return 99;
+    }
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++) {
+        d[i][0] = i;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        d[0][j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int ai = tolower((unsigned char)a[i - 1]), bj = tolower((unsigned char)b[j - 1]);
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) {
+                v = d[i][j - 1] + 1;
+            }
+            if (d[i - 1][j - 1] + (ai != bj) < v) {
+                v = d[i - 1][j - 1] + (ai != bj);
+            }
+            if (i > 1 && j > 1 && ai == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == bj && d[i - 2][j - 2] + 1 < v) {
+                v = d[i - 2][j - 2] + 1;   /* two neighbours swapped */
+            }
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+void sl_suggest_init(struct sl_suggest *s, const char *name)
+{
+    s->name = name;
+    s->best = (size_t)-1;
+    s->cand[0] = '\0';
+}
+
+void sl_suggest_add(struct sl_suggest *s, const char *cand)
+{
+    if (cand == NULL || strlen(cand) >= sizeof s->cand) {
+        return;
+    }
+    size_t dist = sl_edit_distance(s->name, cand);
+    if (dist < s->best) {
+        s->best = dist;
+        snprintf(s->cand, sizeof s->cand, "%s", cand);
+    }
+}
+
+const char *sl_suggest_best(const struct sl_suggest *s)
+{
+    size_t n = strlen(s->name);
+    return s->cand[0] != '\0' && s->best <= 2 && s->best * 3 <= n ? s->cand : NULL;
+}
+
+const char *sl_suggest_text(const struct sl_suggest *s, char *buf, size_t size)
+{
+    const char *b = sl_suggest_best(s);
+    if (b == NULL) {
+        buf[0] = '\0';
+    } else {
+        snprintf(buf, size, "; did you mean '%s'?", b);
+    }
+    return buf;
+}

@@ -34,4 +34,22 @@ int sl_size_suffix(char c, int64_t *mul);
  * Anything after that is rsyslog's "extra characters in config line" error: -1. */
 int sl_legacy_num(const char *s, int64_t *out);
 
+/* "Did you mean": the nearest known name to a name a config got wrong.  Distance is
+ * Damerau-Levenshtein (optimal string alignment: insert, delete, substitute, swap two
+ * neighbours), ASCII case-insensitive.  A candidate is offered when it is at most 2 edits
+ * away and the edits are at most a third of the name's length ("prot" -> port, "inf" ->
+ * info, "mial" -> mail; not "ab" -> "xy").  Names longer than 64 bytes never match. */
+size_t sl_edit_distance(const char *a, const char *b);
+struct sl_suggest {
+    const char *name;       /* the name written */
+    size_t best;            /* distance of cand, or (size_t)-1 */
+    char cand[128];         /* the nearest candidate so far */
+};
+void sl_suggest_init(struct sl_suggest *s, const char *name);
+void sl_suggest_add(struct sl_suggest *s, const char *cand);
+/* The nearest candidate when it is near enough, else NULL. */
+const char *sl_suggest_best(const struct sl_suggest *s);
+/* "; did you mean 'CAND'?" or "" (into buf). */
+const char *sl_suggest_text(const struct sl_suggest *s, char *buf, size_t size);
+
 #endif

@@ -56,3 +56,13 @@ int sl_syslog_name_value(const char *s, size_t len, int is_fac, unsigned dialect
     }
     return -1;
 }
+
+const char *sl_syslog_name_nth(size_t i, int is_fac, unsigned dialect)
+{
+    for (const struct syslog_name *n = is_fac ? fac_names : sev_names; n->name != NULL; n++) {
+        if ((n->dialects & dialect) && i-- == 0) {
+            return n->name;
+        }
+    }
+    return NULL;
+}

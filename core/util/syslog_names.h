@@ -30,5 +30,8 @@ extern const char *const sl_severity_text[8];
 /* s[0..len), case-insensitively, among the facility (is_fac) or severity names the dialect
  * accepts; the value (facility 0..24 or SL_FAC_MARK, severity 0..7) or -1. */
 int sl_syslog_name_value(const char *s, size_t len, int is_fac, unsigned dialect);
+/* The i-th facility (is_fac) or severity name the dialect accepts, NULL past the last (for
+ * "did you mean"). */
+const char *sl_syslog_name_nth(size_t i, int is_fac, unsigned dialect);
 
 #endif

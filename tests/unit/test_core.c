@@ -15,6 +15,7 @@
 #include "params.h"
 #include "plugin.h"
 #include "queue.h"
+#include "util/strutil.h"
 
 /* The ring only stores pointers; tests use fake messages and a local unref (counted, for
  * the discard tests). */
@@ -273,7 +274,7 @@ static void kv_free(struct sl_kv *k)
 
 START_TEST(params_bind_defaults_and_values)
 {
-    struct sl_loc loc = { "t.conf", 3 };
+    struct sl_loc loc = { "t.conf", 3, 0 };
     struct sl_kv *kvs = kv("COUNT", "12", kv("buf.size", "2m", kv("Mode", "0600",
                         kv("colour", "GREEN", kv("list", "x", NULL)))));
     struct blk b;
@@ -296,7 +297,7 @@ END_TEST
 
 START_TEST(params_errors_are_counted)
 {
-    struct sl_loc loc = { "t.conf", 3 };
+    struct sl_loc loc = { "t.conf", 3, 0 };
     struct blk b;
     memset(&b, 0, sizeof b);
     sl_cfg_reset_counts();
@@ -327,7 +328,7 @@ static const struct sl_param alias_tbl[] = {
 
 START_TEST(params_aliases_keep_the_value)
 {
-    struct sl_loc loc = { "t.conf", 3 };
+    struct sl_loc loc = { "t.conf", 3, 0 };
     struct alias_blk b = { 0 };
     struct sl_kv *kvs = kv("group", "4", NULL);
     ck_assert_int_eq(sl_params_apply(alias_tbl, &b, kvs, NULL, "test", &loc), 0);
@@ -419,6 +420,32 @@ END_TEST
 /* rsyslog's execOnlyEveryNthTime / ...Timeout / execOnlyOnceEveryInterval (exec_gate.h),
  * with a clock of our own: the timeout counts from the start of the count, not from the
  * last message, and the interval from the last message let through. */
+/* "did you mean": Damerau-Levenshtein distance and the nearness rule (strutil.h) */
+START_TEST(suggest_nearest_name)
+{
+    ck_assert_uint_eq(sl_edit_distance("prot", "port"), 1);   /* two neighbours swapped */
+    ck_assert_uint_eq(sl_edit_distance("imudpp", "imudp"), 1);
+    ck_assert_uint_eq(sl_edit_distance("MSG", "msg"), 0);      /* case is no edit */
+    ck_assert_uint_eq(sl_edit_distance("kitten", "sitting"), 3);
+    struct sl_suggest sg;
+    char buf[200];
+    sl_suggest_init(&sg, "inf");
+    sl_suggest_add(&sg, "info");
+    sl_suggest_add(&sg, "emerg");
+    ck_assert_str_eq(sl_suggest_text(&sg, buf, sizeof buf), "; did you mean 'info'?");
+    sl_suggest_init(&sg, "mial");
+    sl_suggest_add(&sg, "mark");
+    sl_suggest_add(&sg, "mail");
+    ck_assert_str_eq(sl_suggest_best(&sg), "mail");
+    sl_suggest_init(&sg, "ab");        /* 2 edits of 2 letters: too far */
+    sl_suggest_add(&sg, "xy");
+    ck_assert_ptr_null(sl_suggest_best(&sg));
+    ck_assert_str_eq(sl_suggest_text(&sg, buf, sizeof buf), "");
+    sl_suggest_init(&sg, "queue.size");
+    ck_assert_ptr_null(sl_suggest_best(&sg));   /* no candidates */
+}
+END_TEST
+
 START_TEST(exec_gate_follows_rsyslog)
 {
     struct sl_exec_gate g;
@@ -552,6 +579,7 @@ static Suite *suite(void)
     tcase_add_test(t, params_aliases_keep_the_value);
     tcase_add_test(t, secrets_are_redacted);
     tcase_add_test(t, exec_gate_follows_rsyslog);
+    tcase_add_test(t, suggest_nearest_name);
     suite_add_tcase(s, t);
     t = tcase_create("plugin");
     tcase_add_test(t, plugin_abi_check);
