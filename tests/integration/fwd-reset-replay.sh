@@ -49,7 +49,7 @@ wait "$flood_pid" || fail "slflood failed"
 wait_lines "$raw" "$total" 30 || fail "not every message arrived after the restart"
 wait_stable "$raw" 2 30
 res=$(verify -n "$total" -c 1 -d "$raw") || fail "slverify: $res"
-stats_dump
+stats_dump "$T/stats"
 resent=$(stat_val "omfwd 127.0.0.1:$rport" resent)
 retried=$(stat_val "fwd sluice" ack.retried)
 log "after the restart: $res; omfwd resent=$resent, core ack.retried=$retried"
