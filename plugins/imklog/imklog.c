@@ -616,3 +616,8 @@ const char *sl_imklog_path(const void *inst)
     const struct imklog_inst *in = inst;
     return in->path;
 }
+
+int sl_imklog_handle_line(void *inst, char *b, size_t n)
+{
+    return handle_line(inst, b, n);
+}

@@ -6,7 +6,7 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
 rc=0
-for name in parse framing conf template json msgser spool; do
+for name in parse framing conf template json msgser spool imklog imkmsg; do
     bin=$top_builddir/tests/fuzz/replay_$name
     corpus=$top_srcdir/tests/fuzz/corpus/$name
     [ -x "$bin" ] || { echo "replay: $bin not built" >&2; rc=1; continue; }
