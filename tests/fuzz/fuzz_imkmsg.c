@@ -8,7 +8,7 @@
  * tests/support/fakehost (messages and their $! trees are copied, then freed after each
  * input).  Out-of-bounds accesses and leaks of the JSON tree show under ASan/LSan.
  *
- * Ownership: the instance is created once and kept.
+ * Ownership: the module block and the instance are created once and kept.
  * Concurrency & locking: none; libFuzzer calls the entry point from one thread.
  */
 #include "config.h"
@@ -24,11 +24,12 @@ extern const struct sl_plugin sluice_plugin;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static void *in;
+    static void *mod, *in;
     if (in == NULL) {
         static const char *const names[] = { "Path" };
         static const char *const values[] = { "/dev/null" };
-        in = fz_input(&sluice_plugin, fz_module_block(&sluice_plugin, names, values, 1));
+        mod = fz_module_block(&sluice_plugin, names, values, 1);
+        in = fz_input(&sluice_plugin, mod);
     }
     if (size < 1) {
         return 0;
