@@ -1,9 +1,10 @@
 /*
- * fuzzplugin.h - what the plugin-input fuzz targets (fuzz_imklog.c, fuzz_imkmsg.c) share:
- * a module parameter block filled as the core would (the table's defaults, then name/value
- * pairs), against tests/support/fakehost's sl_host, which keeps the submitted messages
- * until fh_reset().  Only the parameter types those plugins use (bool, integers, strings)
- * are handled; anything else aborts (a target bug, not an input).
+ * fuzzplugin.h - what the plugin-input fuzz targets (fuzz_imklog.c, fuzz_imkmsg.c,
+ * fuzz_imjournal.c) share: a module parameter block filled as the core would (the table's
+ * defaults, then name/value pairs), against tests/support/fakehost's sl_host, which keeps
+ * the submitted messages until fh_reset().  Only the parameter types those plugins use
+ * (bool, integers, strings, file modes) are handled; anything else aborts (a target bug,
+ * not an input).
  *
  * Ownership: the block is calloc'd and kept for the process (libFuzzer runs the entry
  * point millions of times on one instance); string values point at the caller's literals.
@@ -30,6 +31,9 @@ static inline void fz_param_set(const struct sl_param *p, void *blk, const char 
         break;
     case SL_PT_INT: case SL_PT_NONNEG: case SL_PT_POSINT: case SL_PT_SIZE:
         *(int64_t *)f = strtoll(v, NULL, 10);
+        break;
+    case SL_PT_FILEMODE:
+        *(int64_t *)f = strtoll(v, NULL, 8);
         break;
     case SL_PT_STRING: case SL_PT_WORD:
         *(const char **)f = v;

@@ -116,6 +116,14 @@ for dev in (0, 1):
     for r in kmsg_recs:
         put('imkmsg', bytes([dev]) + r + b'\n')
 
+# journal entries: the 14 "mix" entries of tests/integration/imjournal.sh, one per seed, in
+# the export format journal-export.py writes (text and binary fields)
+clean('imjournal')
+for i in range(14):
+    ent = subprocess.check_output([sys.executable, 'tests/integration/journal-export.py',
+                                   'export', 'mix', str(i), '1'])
+    put('imjournal', bytes([i % 6]) + ent.rstrip(b'\n'))
+
 rep = os.path.join(os.environ.get('top_builddir', top), 'tests/fuzz/replay_msgser')
 if os.access(rep, os.X_OK):
     clean('msgser')
