@@ -88,6 +88,7 @@
 #include <systemd/sd-journal.h>
 
 #include "sluice/sl_plugin.h"
+#include "imjournal.h"
 
 #define WHO "imjournal"
 
@@ -996,3 +997,8 @@ SL_PLUGIN_DEFINE(imjournal) = {
     .wrk_size = 0,
     .in = &imjournal_ops,
 };
+
+int sl_imjournal_read_entry(void *inst)
+{
+    return read_entry(inst);
+}

@@ -281,6 +281,14 @@ static int rl_pass(struct imklog_inst *in, time_t now)
     return 0;
 }
 
+/* One more decimal digit of a kernel timestamp field, saturating (rsyslog overflows a
+ * long on endless digits; found by tests/fuzz/fuzz_imklog). */
+#define KTS_MAX 100000000000LL     /* 1e11 s: about 3,000 years after boot */
+static long long kts_digit(long long v, char c)
+{
+    return v < KTS_MAX ? v * 10 + (c - '0') : v;
+}
+
 /* One /proc/kmsg-style line (NUL-terminated, writable, n bytes), as rsyslog's imklog. */
 static int submit_line(struct imklog_inst *in, char *b, size_t n)
 {
@@ -296,12 +304,12 @@ static int submit_line(struct imklog_inst *in, char *b, size_t n)
             i++;
         }
         while (i < n && b[i] >= '0' && b[i] <= '9') {
-            secs = secs * 10 + (b[i++] - '0');
+            secs = kts_digit(secs, b[i++]);
         }
         if (i < n && b[i] == '.') {
             i++;
             while (i < n && b[i] >= '0' && b[i] <= '9') {
-                usecs = usecs * 10 + (b[i++] - '0');
+                usecs = kts_digit(usecs, b[i++]);
             }
             if (i < n && b[i] == ']') {
                 i++;
@@ -319,10 +327,8 @@ static int submit_line(struct imklog_inst *in, char *b, size_t n)
                     off_us += 1000000;
                 }
                 usecs += off_us;
-                if (usecs > 999999) {
-                    secs++;
-                    usecs -= 1000000;
-                }
+                secs += usecs / 1000000;    /* more than 6 digits: whole seconds too */
+                usecs %= 1000000;
                 ts.tv_sec = (time_t)(secs + off_s);
                 ts.tv_nsec = (long)(usecs * 1000);
                 have_ts = 1;
@@ -615,4 +621,9 @@ const char *sl_imklog_path(const void *inst)
 {
     const struct imklog_inst *in = inst;
     return in->path;
+}
+
+int sl_imklog_handle_line(void *inst, char *b, size_t n)
+{
+    return handle_line(inst, b, n);
 }

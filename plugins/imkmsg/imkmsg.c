@@ -53,6 +53,7 @@
 #include <libfastjson/json.h>
 
 #include "sluice/sl_plugin.h"
+#include "imkmsg.h"
 
 #define WHO "imkmsg"
 #define DEFAULT_PATH "/dev/kmsg"
@@ -421,3 +422,28 @@ SL_PLUGIN_DEFINE(imkmsg) = {
     .wrk_size = 0,
     .in = &imkmsg_ops,
 };
+
+int sl_imkmsg_feed(void *inst, const char *b, size_t n, int is_dev)
+{
+    struct imkmsg_inst *in = inst;
+    size_t off = 0;
+    while (off < n) {
+        size_t room = is_dev ? RECMAX : sizeof in->buf - 1 - in->len;
+        size_t k = n - off < room ? n - off : room;
+        int rc;
+        if (is_dev) {
+            rc = submit_record(in, b + off, k);
+        } else {
+            memcpy(in->buf + in->len, b + off, k);
+            in->len += k;
+            rc = split_records(in, 0);
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        off += k;
+    }
+    int rc = is_dev || in->len == 0 ? 0 : split_records(in, 1);
+    in->len = 0;
+    return rc;
+}

@@ -37,10 +37,12 @@
  * Without an ack (direct actions, older cores) the plugin keeps every record until the
  * peer's TCP acknowledged it (SIOCOUTQ) and sends the unacknowledged ones first on the next
  * connection.  Either way, when the peer RESET the connection (it closed its socket with
- * data unread, e.g. rsyslogd on SIGTERM), the last OMFWD_REPLAY_MAX bytes it had
- * acknowledged are sent again first: duplicates, not loss.  That small replay window is
- * the only data omfwd keeps of its own with deferred acknowledgement.  An orderly close
- * (FIN: the peer read everything) replays only the unacknowledged.
+ * data unread, e.g. rsyslogd on SIGTERM), the records it had acknowledged that were written
+ * at most resend.maxAge ms before the connection's last write, and at most resend.maxBytes
+ * of them, are sent again first: duplicates, not loss (counted in "resent", as are the
+ * unacknowledged records the plugin sends again).  That bounded replay window is the only
+ * data omfwd keeps of its own with deferred acknowledgement.  An orderly close (FIN: the
+ * peer read everything) replays only the unacknowledged.
  *
  * Ownership and lifetime
  *   - Parameter strings and templates in struct omfwd_inst belong to the core.
@@ -119,6 +121,9 @@ struct omfwd_inst {
     int64_t keepalive_probes, keepalive_interval, keepalive_time;
     int resend_last;
     int64_t conerr_skip;
+    int64_t resend_max_age;      /* ms: replay after a reset only records written this
+                                  * long before the connection's last write */
+    int64_t resend_max_bytes;    /* cap of that replay window */
     char *strm_driver;
     int64_t strm_driver_mode;
     char *strm_auth_mode;
@@ -174,12 +179,13 @@ struct omfwd_wrk {
     uint64_t held_base;
     uint64_t stream_sent;
     size_t *held_ends;           /* end offsets in held.p of the held records, ascending */
+    int64_t *held_ts;            /* per held record: when it was written (monotonic ms) */
     size_t nheld, held_first, held_cap;
     int resend;                  /* held records are to be sent before anything else */
     /* The acknowledged tail (records replay_first..held_first, bytes from replay_start),
-     * at most OMFWD_REPLAY_MAX bytes: a receiver that closes its socket with data unread
-     * resets the connection, and what its TCP acknowledged but it never read is lost
-     * unless sent again. */
+     * at most resend.maxBytes bytes written at most resend.maxAge ms before the last
+     * write: a receiver that closes its socket with data unread resets the connection,
+     * and what its TCP acknowledged but it never read is lost unless sent again. */
     size_t replay_first, replay_start;
     int reset;                   /* the connection was reset: replay the tail as well */
     uint8_t *held_core;          /* per held record: its batch is pending in the core
@@ -204,13 +210,18 @@ struct omfwd_wrk {
 /* Holding is bounded: past this many bytes the oldest records are let go (they sit in a
  * socket buffer far larger than any real window, and the peer is not reading). */
 #define OMFWD_HELD_MAX (64u * 1024 * 1024)
-/* Acknowledged bytes kept for a replay after a reset: a trade of duplicates against loss.
- * rsyslogd 8.2302 stopped with SIGTERM while a sender streams into it resets the
+/* The replay after a reset (resend.maxBytes, resend.maxAge) trades duplicates against
+ * loss.  rsyslogd 8.2302 stopped with SIGTERM while a sender streams into it resets the
  * connection having lost up to 2.9 MB that its TCP had acknowledged (measured on loopback,
  * 2026-11-22, sender unpaced; 70-520 KB when paced): about the most a default Linux receive
- * buffer holds (tcp_rmem max 6 MiB, half of it for data).  An estimate from the peer's
- * advertised window was tried and fell short (it lost 1,443 and 14,770 records). */
-#define OMFWD_REPLAY_MAX (4u * 1024 * 1024)
+ * buffer holds (tcp_rmem max 6 MiB, half of it for data), hence the 4 MiB byte bound.  An
+ * estimate from the peer's advertised window was tried and fell short (it lost 1,443 and
+ * 14,770 records).  A bytes-only window resent about 10 s of a 4,000 msg/s stream (39,990
+ * duplicates of 200,000): what a receiver leaves unread was written in the last moments
+ * before it stopped reading, so the window is also bounded by age, counted back from the
+ * connection's last write (not from when the reset is noticed, which may be much later). */
+#define OMFWD_RESEND_MAX_AGE_DEF "2000"
+#define OMFWD_RESEND_MAX_BYTES_DEF "4194304"  /* 4 MiB */
 
 #define FO(f) offsetof(struct omfwd_inst, f)
 static const struct sl_param omfwd_inst_params[] = {
@@ -242,6 +253,11 @@ static const struct sl_param omfwd_inst_params[] = {
     { "ResendLastMSGOnReconnect", SL_PT_BOOL, SL_P_IGNORED, FO(resend_last), "off", NULL,
       "$ActionSendResendLastMsgOnReconnect", "accepted; ignored" },
     { "conErrSkip", SL_PT_NONNEG, SL_P_IGNORED, FO(conerr_skip), "0", NULL, NULL, "accepted" },
+    { "resend.maxAge", SL_PT_NONNEG, 0, FO(resend_max_age), OMFWD_RESEND_MAX_AGE_DEF, NULL,
+      NULL, "sluice only: ms before the last write a record may have been written to be "
+      "sent again after a reset (0: only unacknowledged records)" },
+    { "resend.maxBytes", SL_PT_SIZE, 0, FO(resend_max_bytes), OMFWD_RESEND_MAX_BYTES_DEF,
+      NULL, NULL, "sluice only: bytes of acknowledged records sent again after a reset" },
     { "StreamDriver", SL_PT_WORD, 0, FO(strm_driver), NULL, NULL, "$ActionSendStreamDriver",
       "ptcp, gtls, ossl" },
     { "StreamDriverMode", SL_PT_INT, 0, FO(strm_driver_mode), "0", NULL,
@@ -546,6 +562,20 @@ static int omfwd_tcp_dead(int fd)
     return 0;
 }
 
+static int64_t omfwd_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Is an acknowledged record written at ts outside the replay window: written more than
+ * resend.maxAge ms before the last write (at last)?  resend.maxAge 0: no replay at all. */
+static int omfwd_replay_too_old(const struct omfwd_inst *in, int64_t last, int64_t ts)
+{
+    return in->resend_max_age == 0 || last - ts > in->resend_max_age;
+}
+
 /* Forget every held record (a clean close: the kernel still delivers what it queued). */
 static void omfwd_held_clear(struct omfwd_wrk *w)
 {
@@ -572,8 +602,11 @@ static void omfwd_held_ack(struct omfwd_wrk *w)
     while (w->held_first < w->nheld && w->held_base + w->held_ends[w->held_first] <= acked) {
         w->held_start = w->held_ends[w->held_first++];
     }
-    /* keep the last OMFWD_REPLAY_MAX acknowledged bytes for a replay after a reset */
-    while (w->replay_first < w->held_first && w->held_start - w->replay_start > OMFWD_REPLAY_MAX) {
+    /* keep at most resend.maxBytes acknowledged bytes, written at most resend.maxAge ms
+     * before the last write, for a replay after a reset */
+    while (w->replay_first < w->held_first &&
+           (w->held_start - w->replay_start > (uint64_t)w->in->resend_max_bytes ||
+            omfwd_replay_too_old(w->in, w->held_ts[w->nheld - 1], w->held_ts[w->replay_first]))) {
         w->replay_start = w->held_ends[w->replay_first++];
     }
     if (w->replay_start > w->held.len / 2) {
@@ -586,6 +619,7 @@ static void omfwd_held_ack(struct omfwd_wrk *w)
         size_t k = 0;
         for (size_t i = w->replay_first; i < w->nheld; i++) {
             w->held_core[k] = w->held_core[i];
+            w->held_ts[k] = w->held_ts[i];
             w->held_ends[k++] = w->held_ends[i] - cut;
         }
         w->held_first -= w->replay_first;
@@ -620,12 +654,19 @@ static int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, 
             return SL_ENOMEM;
         }
         w->held_core = nc;
+        int64_t *nt = realloc(w->held_ts, cap * sizeof *nt);
+        if (nt == NULL) {
+            return SL_ENOMEM;
+        }
+        w->held_ts = nt;
         w->held_cap = cap;
     }
     memcpy(w->held.p + base, w->out.p, w->out.len);
     w->held.len += w->out.len;
+    int64_t now = omfwd_now_ms();
     for (size_t i = 0; i < n; i++) {
         w->held_core[w->nheld] = (uint8_t)core;
+        w->held_ts[w->nheld] = now;
         w->held_ends[w->nheld++] = base + w->ends[i];
     }
     w->stream_sent += w->out.len;
@@ -652,8 +693,9 @@ static int omfwd_write_all(int fd, const char *buf, size_t len)
 
 /* On a new connection: first the records the old one did not get acknowledged (except
  * those whose batches are pending in the core: it sends them again itself), and after a
- * reset also the acknowledged tail (duplicates rather than loss).  The held buffer is
- * compacted to what is sent, which becomes the new connection's stream. */
+ * reset also the acknowledged tail within resend.maxBytes and resend.maxAge (duplicates
+ * rather than loss).  The held buffer is compacted to what is sent, which becomes the new
+ * connection's stream. */
 static int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
 {
     size_t first = w->reset ? w->replay_first : w->held_first;
@@ -662,15 +704,18 @@ static int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
         return 0;
     }
     size_t k = 0, out = 0, acked = 0;
+    const int64_t last = w->held_ts[w->nheld - 1];
     for (size_t i = first; i < w->nheld; i++) {
         size_t st = i == 0 ? 0 : w->held_ends[i - 1];
         size_t en = w->held_ends[i];
-        if (i >= w->held_first && w->held_core[i]) {
+        if (i >= w->held_first ? w->held_core[i] != 0
+                               : omfwd_replay_too_old(in, last, w->held_ts[i])) {
             continue;
         }
         memmove(w->held.p + out, w->held.p + st, en - st);
         out += en - st;
         w->held_ends[k] = out;
+        w->held_ts[k] = w->held_ts[i];
         w->held_core[k++] = 0;
         acked += i < w->held_first;
     }
@@ -1220,6 +1265,7 @@ static void omfwd_worker_destroy(void *inst, void *wrk)
     in->h->buf_free(&w->held);
     free(w->held_ends);
     free(w->held_core);
+    free(w->held_ts);
     if (w->lock_ok) {
         pthread_cond_destroy(&w->cv);
         pthread_mutex_destroy(&w->lock);
@@ -1437,9 +1483,7 @@ static int omfwd_flush(void *inst, void *wrk, int64_t deadline_ms)
         pthread_mutex_lock(&w->lock);
         size_t left = w->npend;
         pthread_mutex_unlock(&w->lock);
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        int64_t now = omfwd_now_ms();
         if (left == 0) {
             return 0;
         }

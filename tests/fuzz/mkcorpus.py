@@ -90,6 +90,40 @@ for b0, b1, flips, recs in [
     hdr = bytes([b0, b1]) + b''.join(struct.pack('<HB', o & 0xffff, x) for o, x in flips)
     put('spool', hdr + b'\n'.join(recs))
 
+# kernel log: the records of tests/plugins/test_imklog.c and tests/integration/imkmsg.sh
+proc_lines = [b'<6>[   12.345678] usb 1-1: new device', b'<3>plain error',
+              b'<14>[    1.000000] user-level facility: dropped',
+              b'<6><30>systemd[1]: second PRI wins: daemon, dropped',
+              b'<4> <28>x: space then PRI: dropped', b'<6><3>second PRI < 8 is ignored',
+              b'<7>[bad stamp] text', b'<6>[12.5] no pad', b'<16>[ 1.0] pri at 4', b'<6>par']
+kmsg_recs = [b'6,100,5000000,-;hello kernel',
+             b'4,101,5100000,-;usb 1-1: new high-speed USB device\n SUBSYSTEM=usb\n DEVICE=c189:1',
+             b'30,102,5200000,c;systemd[1]: Started foo.service.',
+             b'3,103,5300000,-,caller=T1;escaped \\x1b[0m text',
+             b'13,105,6000000,-;user space via /dev/kmsg',
+             b'4,101,12400000,c,caller=T1;tab\\x09and two\\x0alines',
+             b'6,1,2,-no semicolon here', b'999,2,3,-;pri too big',
+             b'6,3,4,-;' + b'x' * 1100, b'6,4,5,-;odd properties\n NOEQUALS\n =']
+clean('imklog')
+for sel in range(8):
+    put('imklog', bytes([sel]) + b'\n'.join(proc_lines))
+    put('imklog', bytes([sel]) + b'\n'.join(kmsg_recs))
+for i, l in enumerate(proc_lines + kmsg_recs):
+    put('imklog', bytes([i & 7]) + l)
+clean('imkmsg')
+for dev in (0, 1):
+    put('imkmsg', bytes([dev]) + b'\n'.join(kmsg_recs) + b'\n')
+    for r in kmsg_recs:
+        put('imkmsg', bytes([dev]) + r + b'\n')
+
+# journal entries: the 14 "mix" entries of tests/integration/imjournal.sh, one per seed, in
+# the export format journal-export.py writes (text and binary fields)
+clean('imjournal')
+for i in range(14):
+    ent = subprocess.check_output([sys.executable, 'tests/integration/journal-export.py',
+                                   'export', 'mix', str(i), '1'])
+    put('imjournal', bytes([i % 6]) + ent.rstrip(b'\n'))
+
 rep = os.path.join(os.environ.get('top_builddir', top), 'tests/fuzz/replay_msgser')
 if os.access(rep, os.X_OK):
     clean('msgser')

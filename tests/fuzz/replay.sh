@@ -6,9 +6,13 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
 rc=0
-for name in parse framing conf template json msgser spool; do
+for name in parse framing conf template json msgser spool imklog imkmsg imjournal; do
     bin=$top_builddir/tests/fuzz/replay_$name
     corpus=$top_srcdir/tests/fuzz/corpus/$name
+    if [ "$name" = imjournal ] && [ ! -x "$bin" ]; then
+        echo "replay: imjournal: not built (configured without imjournal): skipped"
+        continue
+    fi
     [ -x "$bin" ] || { echo "replay: $bin not built" >&2; rc=1; continue; }
     [ -d "$corpus" ] || { echo "replay: no corpus $corpus" >&2; rc=1; continue; }
     n=$(find "$corpus" -type f | wc -l)

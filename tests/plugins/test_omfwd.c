@@ -632,47 +632,73 @@ START_TEST(tcp_reconnect_after_receiver_restart)
 }
 END_TEST
 
+/* Reset tests: N records of L bytes ("r000001-xxxxxxxxxxx\n"...) written in 4 batches
+ * (gap_ms between the halves) to a listener that accepts, never reads and closes: the
+ * kernel resets the connection with the data its TCP acknowledged unread. */
+enum { RST_N = 2000, RST_L = 20 };
+static char rst_texts[RST_N][24];
+static char rst_buf[RST_N * RST_L + 64];
+
+static void write_then_reset(struct om *o, int lfd, const char *max_age,
+                             const char *max_bytes, int gap_ms)
+{
+    static const char *ptr[RST_N];
+    for (int i = 0; i < RST_N; i++) {
+        snprintf(rst_texts[i], sizeof rst_texts[i], "r%06d-xxxxxxxxxxx", i + 1); /* 19 + LF */
+        ptr[i] = rst_texts[i];
+    }
+    int port;
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+    port = ntohs(sa.sin_port);
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    struct kv cfg[] = { { "target", "127.0.0.1" }, { "port", ps }, { "protocol", "tcp" },
+                        { "resend.maxAge", max_age }, { "resend.maxBytes", max_bytes },
+                        { NULL, NULL } };
+    ck_assert_int_eq(om_new(o, cfg), 0);
+    for (int i = 0; i < RST_N; i += 500) {
+        if (i == RST_N / 2 && gap_ms > 0) {
+            sleep_ms(gap_ms);
+        }
+        ck_assert_int_eq(deliver_texts(o, ptr + i, 500), SL_OK);
+    }
+    struct pollfd p = { .fd = lfd, .events = POLLIN };
+    ck_assert_int_eq(poll(&p, 1, 5000), 1);
+    int cfd = accept(lfd, NULL, NULL);
+    ck_assert_int_ge(cfd, 0);
+    sleep_ms(200);          /* acknowledged by our TCP, never read */
+    close(cfd);             /* unread data: the kernel resets the connection */
+    sleep_ms(100);
+}
+
+/* After the reset: the next batch ("after 1") comes on a new connection (*cfd) behind the
+ * newest `expect` records sent again, and "resent" counts them. */
+static void expect_replay(struct om *o, int lfd, int *cfd, size_t expect)
+{
+    const char *after[] = { "after 1" };
+    ck_assert_int_eq(deliver_texts(o, after, 1), SL_OK);
+    size_t want = expect * RST_L + 8;
+    *cfd = -1;
+    ck_assert_uint_eq(read_bytes(lfd, cfd, rst_buf, want), want);
+    for (size_t i = 0; i < expect; i++) {
+        ck_assert_mem_eq(rst_buf + i * RST_L, rst_texts[RST_N - expect + i], RST_L - 1);
+    }
+    ck_assert_mem_eq(rst_buf + expect * RST_L, "after 1\n", 8);
+    ck_assert_uint_eq(fh_counter_value("resent"), expect);
+}
+
 /* A receiver that closes its socket with data unread resets the connection: what its TCP
  * had acknowledged is sent again on the next connection (duplicates rather than loss).  A
  * receiver that read everything and closed cleanly gets only what is new. */
 START_TEST(tcp_reset_replays_acknowledged_tail)
 {
-    enum { N = 2000, L = 20 };      /* 40 KB left unread: more than the replay slack */
-    static char texts[N][24];
-    static const char *ptr[N];
-    for (int i = 0; i < N; i++) {
-        snprintf(texts[i], sizeof texts[i], "r%06d-xxxxxxxxxxx", i + 1);   /* 19 + LF */
-        ptr[i] = texts[i];
-    }
-    int port, cfd = -1;
+    int port, cfd;
     int lfd = listen_tcp(&port);
-    char ps[16];
-    snprintf(ps, sizeof ps, "%d", port);
-    struct kv cfg[] = { { "target", "127.0.0.1" }, { "port", ps }, { "protocol", "tcp" },
-                        { NULL, NULL } };
     struct om o;
-    ck_assert_int_eq(om_new(&o, cfg), 0);
-    for (int i = 0; i < N; i += 500) {
-        ck_assert_int_eq(deliver_texts(&o, ptr + i, 500), SL_OK);
-    }
-    struct pollfd p = { .fd = lfd, .events = POLLIN };
-    ck_assert_int_eq(poll(&p, 1, 5000), 1);
-    cfd = accept(lfd, NULL, NULL);
-    ck_assert_int_ge(cfd, 0);
-    sleep_ms(200);          /* acknowledged by our TCP, never read */
-    close(cfd);             /* unread data: the kernel resets the connection */
-    sleep_ms(100);
-    const char *after[] = { "after 1" };
-    ck_assert_int_eq(deliver_texts(&o, after, 1), SL_OK);
-    static char buf[N * L + 64];
-    size_t want = (size_t)N * L + 8;
-    cfd = -1;
-    ck_assert_uint_eq(read_bytes(lfd, &cfd, buf, want), want);
-    for (int i = 0; i < N; i++) {
-        ck_assert_mem_eq(buf + i * L, texts[i], L - 1);
-    }
-    ck_assert_mem_eq(buf + N * L, "after 1\n", 8);
-    ck_assert_uint_eq(fh_counter_value("resent"), N);
+    write_then_reset(&o, lfd, "2000", "4194304", 0);  /* 40 KB left unread */
+    expect_replay(&o, lfd, &cfd, RST_N);
 
     /* everything read, then a clean close: nothing is sent twice */
     sleep_ms(200);
@@ -681,12 +707,47 @@ START_TEST(tcp_reset_replays_acknowledged_tail)
     const char *after2[] = { "after 2" };
     ck_assert_int_eq(deliver_texts(&o, after2, 1), SL_OK);
     cfd = -1;
-    ck_assert_uint_eq(read_bytes(lfd, &cfd, buf, 8), 8);
-    ck_assert_mem_eq(buf, "after 2\n", 8);
+    ck_assert_uint_eq(read_bytes(lfd, &cfd, rst_buf, 8), 8);
+    ck_assert_mem_eq(rst_buf, "after 2\n", 8);
     om_free(&o, 1);
-    ck_assert_uint_eq(read_bytes(lfd, &cfd, buf, sizeof buf), 0);   /* nothing more */
+    ck_assert_uint_eq(read_bytes(lfd, &cfd, rst_buf, sizeof rst_buf), 0);   /* nothing more */
     close(cfd);
     close(lfd);
+}
+END_TEST
+
+/* The replay after a reset is bounded: records written more than resend.maxAge ms before
+ * the last write, and acknowledged bytes beyond resend.maxBytes, are not sent again (they
+ * are what the old fixed 4 MiB window resent as duplicates).  The halves are written
+ * 400 ms apart. */
+static void reset_replay_bounded(const char *max_age, const char *max_bytes, size_t expect)
+{
+    int port, cfd;
+    int lfd = listen_tcp(&port);
+    struct om o;
+    write_then_reset(&o, lfd, max_age, max_bytes, 400);
+    expect_replay(&o, lfd, &cfd, expect);
+    om_free(&o, 1);
+    ck_assert_uint_eq(read_bytes(lfd, &cfd, rst_buf, sizeof rst_buf), 0);   /* nothing more */
+    close(cfd);
+    close(lfd);
+}
+
+START_TEST(tcp_reset_replay_bounded_by_age)
+{
+    reset_replay_bounded("150", "4194304", 1000);    /* the second half only */
+}
+END_TEST
+
+START_TEST(tcp_reset_replay_bounded_by_bytes)
+{
+    reset_replay_bounded("2000", "8192", 8192 / RST_L);  /* the newest 409 records */
+}
+END_TEST
+
+START_TEST(tcp_reset_no_replay_with_max_age_0)
+{
+    reset_replay_bounded("0", "4194304", 0);    /* only what was not acknowledged: nothing */
 }
 END_TEST
 
@@ -728,6 +789,9 @@ static Suite *omfwd_suite(void)
     tcase_add_test(tc, tcp_octet_counted_to_rsyslog);
     tcase_add_test(tc, tcp_reconnect_after_receiver_restart);
     tcase_add_test(tc, tcp_reset_replays_acknowledged_tail);
+    tcase_add_test(tc, tcp_reset_replay_bounded_by_age);
+    tcase_add_test(tc, tcp_reset_replay_bounded_by_bytes);
+    tcase_add_test(tc, tcp_reset_no_replay_with_max_age_0);
     suite_add_tcase(s, tc);
     return s;
 }
