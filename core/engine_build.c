@@ -1101,8 +1101,8 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     int (*create)(void *, void *, const struct sl_host *) =
         a->is_mod ? a->pl->mod->create : a->pl->out->create;
     if (errs != 0) {
-        sl_cfg_error_soft(&ai->loc, "%s: errors in its parameters (see above), action "
-                                    "disabled", what);
+        sl_cfg_note(&ai->loc, "%s: errors in its parameters (see above), action disabled",
+                    what);
     } else if (create != NULL) {
         int logged = sl_log_errors_logged();
         if (create(a->inst, m->modconf, &host) != 0) {

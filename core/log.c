@@ -196,6 +196,19 @@ void sl_cfg_error_soft(const struct sl_loc *loc, const char *fmt, ...)
     va_end(ap);
 }
 
+void sl_cfg_note(const struct sl_loc *loc, const char *fmt, ...)
+{
+    char body[2048], where[1100] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    if (loc != NULL && loc->file != NULL && loc->file[0] != '\0') {
+        snprintf(where, sizeof where, "%s:%d", loc->file, loc->line);
+    }
+    emit(SL_LOG_NOTICE, where, body);
+}
+
 int sl_cfg_soft_error_count(void)
 {
     return atomic_load(&n_soft_errors);

@@ -57,6 +57,10 @@ void sl_cfg_warn(const struct sl_loc *loc, const char *fmt, ...)
  * for -N (which exits non-zero), but the daemon starts, with rsyslog's behaviour. */
 void sl_cfg_error_soft(const struct sl_loc *loc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* What became of an object after the errors above (e.g. "action disabled"): one
+ * "FILE:LINE: notice:" line, no source excerpt, not counted as another error. */
+void sl_cfg_note(const struct sl_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int sl_cfg_error_count(void);       /* errors that stop the daemon */
 /* A soft scope: between sl_cfg_soft_begin() and sl_cfg_soft_end(), sl_cfg_error() counts
  * as sl_cfg_error_soft() (the daemon starts without the object the errors are about, as

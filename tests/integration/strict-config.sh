@@ -28,7 +28,7 @@ for c in lenient strict; do
     rc=0
     dut_check "$T/$c.conf" || rc=$?
     [ "$rc" -eq 1 ] || { cat "$T/check.err" >&2; fail "$c: -N1 exits $rc, not 1"; }
-    grep -q "$c.conf:[0-9]*: error: .*action disabled" "$T/check.err" ||
+    grep -q "$c.conf:[0-9]*: notice: .*action disabled" "$T/check.err" ||
         { cat "$T/check.err" >&2; fail "$c: -N1 does not name the disabled action"; }
 done
 log "ok: -N1 exits 1 with and without strict mode"
