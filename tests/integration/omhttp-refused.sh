@@ -42,8 +42,11 @@ stats_dump
 exp1=$(printf '{ "request": { "url": "http:\\/\\/127.0.0.1:%s\\/r1", "postdata": " first \\"q\\"" }, "response": { "status": 400, "message": "{\\"error\\":\\"injected 400\\"}" } }' "$H1")
 [ "$(cat "$T/err1.json")" = "$exp1" ] || fail "errorfile (single): $(cat "$T/err1.json") expected $exp1"
 rec2=$(cat "$T/err2.json")
+# the refused batch is whatever the queue dequeued first: "first" and maybe the lines
+# after it (one, two or three lines, depending on timing)
 case $rec2 in
-    *'"postdata": " first \"q\"\n second\n third" }'* | *'"postdata": " first \"q\"" }'*) ;;
+    *'"postdata": " first \"q\"\n second\n third" }'* | *'"postdata": " first \"q\"\n second" }'* | \
+    *'"postdata": " first \"q\"" }'*) ;;
     *) fail "errorfile (batch): $rec2" ;;
 esac
 if [ "$(wc -l < "$T/err1.json")" != 1 ] || [ "$(wc -l < "$T/err2.json")" != 1 ]; then

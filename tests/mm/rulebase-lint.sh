@@ -23,7 +23,9 @@ for rb in "$top_srcdir"/rulebase/*.rb; do
         printf 'action(type="mmnormalize" rulebase="%s")\n' "$rb"
     } > "$T/check.conf"
     dut_check "$T/check.conf" || fail "$name: -N1 failed: $(cat "$T/check.err")"
-    if grep -qi 'error' "$T/check.err"; then
+    # liblognorm's and the daemons' error lines ("...: error: ...", "liblognorm error"),
+    # not a path that happens to contain the word
+    if sed "s|$T||g; s|$top_srcdir||g" "$T/check.err" | grep -qi 'error'; then
         fail "$name: loading reported errors: $(cat "$T/check.err")"
     fi
     n=$((n + 1))
