@@ -367,10 +367,14 @@ static int basic_cb(char *line, void *arg)
                   "are not supported; make the entry with htpasswd -B (bcrypt)", line);
         return -1;
     }
+    /* crypt_rn (libxcrypt), not crypt_r: ASan intercepts crypt_r and, libcrypt being
+     * loaded with this plugin after start-up, calls a NULL "real" function */
     struct crypt_data cd;
     memset(&cd, 0, sizeof cd);
-    const char *out = crypt_r(r->pass, hash, &cd);
-    return out != NULL && out[0] != '*' && strcmp(out, hash) == 0 ? 1 : -1;
+    const char *out = crypt_rn(r->pass, hash, &cd, (int)sizeof cd);
+    int ok = out != NULL && out[0] != '*' && strcmp(out, hash) == 0;
+    explicit_bzero(&cd, sizeof cd);
+    return ok ? 1 : -1;
 }
 
 /* Base64 decode for the Basic credentials; -1 on bad input. */
