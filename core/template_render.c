@@ -346,6 +346,9 @@ static void do_regex(const struct tpl_el *e, struct val *v)
     v->priv = 1;
 }
 
+/* the widest value fixed-width pads to */
+#define SL_TPL_MAX_FIXED_WIDTH (1L << 20)
+
 static void do_substring(const struct tpl_el *e, struct val *v)
 {
     long len = (long)v->n;
@@ -378,6 +381,12 @@ static void do_substring(const struct tpl_el *e, struct val *v)
     if (want <= 0) {
         set_const(v, "");  /* rsyslog: "" for 0, a crash below */
         return;
+    }
+    if (e->fixed_width && want > SL_TPL_MAX_FIXED_WIDTH) {
+        /* rsyslog pads every value to the whole span (position.to="999999999" with
+         * fixed-width: ~1 GB per message, found by fuzz_template); sluice stops at 1 MiB
+         * (tests/diff/DIVERGENCES.md) */
+        want = SL_TPL_MAX_FIXED_WIDTH;
     }
     struct sl_buf *b = scratch_begin(v);
     if (from < 0) {
