@@ -211,6 +211,7 @@ one_case()
             return 0
         fi
     done
+    ! grep -q mmnormalize "$CASES_DIR/$case/conf.in" || lsan_liblognorm
     read -r pr1 pr2 < <(case_protos "$case")
     [ "$pr1" != - ] || [ "$pr2" != - ] || fail "$case: nothing to send"
     new_port rp1

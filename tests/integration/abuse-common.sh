@@ -19,6 +19,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
+require_unsanitized "the good sender's time and the RSS growth under attack are bounds"
 require_cmd python3
 idle=2000
 slow=200

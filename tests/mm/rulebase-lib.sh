@@ -9,11 +9,8 @@
 #                             RULEBASE adds those parameters to its mmnormalize action
 #   rb_run                    start the daemon, send every IN, wait for every result, stop
 # Every wait is bounded (15 s per rulebase, lib.sh's flood and dut_stop limits).
-# Leaks inside liblognorm (see lsan.supp) are not sluice's; only sanitizer builds read
-# this.  The suppression names a liblognorm frame, which only the slow unwinder sees
-# (liblognorm and libfastjson have no frame pointers).
-export LSAN_OPTIONS="suppressions=$top_srcdir/tests/mm/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# Leaks inside liblognorm (see lsan.supp) are not sluice's (lib.sh's lsan_liblognorm).
+lsan_liblognorm
 RB_NAMES=()
 RB_LISTEN=()
 declare -A RB_PORT RB_IN RB_N
