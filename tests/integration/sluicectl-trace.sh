@@ -1,0 +1,75 @@
+#!/bin/bash
+# The live trace (issue 17): `sluicectl trace on input=t1` streams, for the messages of
+# input t1 only, the ruleset entered, each filter with FILE:LINE and result, the actions
+# enqueued and delivered; nothing of input u1's messages; `trace off` ends the stream (the
+# client exits 0) and later messages are not traced.  sluiced -d traces to stderr.
+# sluice-only.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+setup
+[ "$DUT" = sluice ] || { log "SKIP: sluice-only"; exit 77; }
+# shellcheck source=tests/integration/lib-sluicectl.sh
+. "$(dirname "$0")/lib-sluicectl.sh"
+new_port tcp
+new_port udp
+out=$T/out/all.log
+{
+    printf 'global(workDirectory="%s" sluice.controlSocket="%s")\n' "$T" "$CTL"
+    printf 'module(load="imtcp")\nmodule(load="imudp")\n'
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s" name="t1")\n' "$tcp"
+    printf 'input(type="imudp" address="127.0.0.1" port="%s" name="u1")\n' "$udp"
+    printf 'if $msg contains "keep" then {\n'
+    printf '    set $!seen = "yes";\n'
+    printf '    action(type="omfile" name="kept" file="%s")\n' "$out"
+    printf '}\n'
+} > "$T/dut.conf"
+dut_start "$T/dut.conf" tcp "$tcp" udp "$udp"
+timeout 30 "$SLUICECTL" -s "$CTL" trace on input=t1 > "$T/trace.out" 2> "$T/trace.err" &
+TR_PID=$!
+track_pid "$TR_PID"
+for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace.out" && break; sleep 0.1; done
+grep -q '^ok: trace on for input=t1' "$T/trace.out" || fail "trace on not acknowledged"
+send_logger "$tcp" tcp "keep alpha-tcp" -t sltest
+send_logger "$udp" udp "keep beta-udp" -t sltest
+wait_lines "$out" 2 10 || fail "messages not written"
+for i in $(seq 50); do grep -q "delivered 1 traced" "$T/trace.out" && break; sleep 0.1; done
+cat "$T/trace.out"
+grep -Eq "^trace #[0-9]+ input 't1' -> ruleset 'RSYSLOG_DefaultRuleset': keep alpha-tcp" "$T/trace.out" ||
+    fail "no ruleset line for t1's message"
+grep -Eq "^trace #[0-9]+ .*dut.conf:6: if \(\\\$msg contains \"keep\"\) => true$" "$T/trace.out" ||
+    fail "no filter line with FILE:LINE and result"
+grep -Eq "^trace #[0-9]+ .*dut.conf:7: set \\\$!seen" "$T/trace.out" || fail "no set line"
+grep -Eq "^trace #[0-9]+ .*dut.conf:8: action 'kept' \(omfile\) enqueued" "$T/trace.out" ||
+    fail "no action enqueued line"
+grep -q "^trace action 'kept' delivered 1 traced message(s)" "$T/trace.out" ||
+    fail "no action delivered line"
+grep -q 'beta-udp\|u1' "$T/trace.out" && fail "input u1's message was traced"
+log "ok: trace of input t1 only"
+
+ctl trace off | grep -q '^ok: trace off (1 follower' || fail "trace off not ok"
+for i in $(seq 50); do kill -0 "$TR_PID" 2> /dev/null || break; sleep 0.1; done
+kill -0 "$TR_PID" 2> /dev/null && fail "sluicectl trace on still runs after trace off"
+wait "$TR_PID"; rc=$?
+[ "$rc" -eq 0 ] || fail "sluicectl trace on exit $rc after trace off"
+n=$(wc -l < "$T/trace.out")
+send_logger "$tcp" tcp "keep gamma-tcp" -t sltest
+wait_lines "$out" 3 10 || fail "third message not written"
+grep -q gamma "$T/trace.out" && fail "traced after trace off"
+[ "$(wc -l < "$T/trace.out")" -eq "$n" ] || fail "trace output grew after trace off"
+log "ok: trace off"
+dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS"
+grep -q '^trace' "$DUT_ERR" && fail "trace lines on stderr without -d"
+
+# -d: every message traced to stderr
+mapfile -t cmd < <(dut_cmd "$T/dut.conf")
+"${cmd[@]}" -d < /dev/null > /dev/null 2> "$T/debug.err" &
+DUT_PID=$!
+track_pid "$DUT_PID"
+wait_port tcp "$tcp" 15 || fail "-d: not listening"
+send_logger "$udp" udp "keep delta-udp" -t sltest
+for i in $(seq 50); do grep -q "delivered 1 traced" "$T/debug.err" && break; sleep 0.1; done
+grep -Eq "^trace #[0-9]+ input 'u1' -> ruleset .*keep delta-udp" "$T/debug.err" ||
+    { cat "$T/debug.err" >&2; fail "-d: no trace on stderr"; }
+dut_stop
+log "ok"
