@@ -2,8 +2,9 @@
  * ctl.c - sluiced's control socket, the server side of sluicectl(8).
  *
  * A unix stream socket (global(sluice.controlSocket="PATH"); default: the pid file's path
- * with ".ctl" for ".pid", /run/sluiced.ctl for the system install; "off": none), created
- * before the privilege drop with mode 0600 and handed to the user the daemon drops to.
+ * with ".ctl" for ".pid", /run/sluiced.ctl for the system install; "off": none; main.c
+ * picks it), created (with missing directories) before the privilege drop with mode
+ * 0600 and handed to the user the daemon drops to.
  * Protocol: the client sends one request line (at most SL_CTL_MAX_REQ bytes with its
  * newline, printable text), the daemon writes the reply and closes the connection; a
  * reply whose first line starts with "error:" is a refusal.  Commands:
@@ -448,6 +449,18 @@ int sl_ctl_open(struct sl_engine *e, const char *path, long uid, long gid)
     }
     mode_t old = umask(0177);   /* created 0600: no window where others may connect */
     int brc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    if (brc != 0 && errno == ENOENT) {   /* its directories (the dev config's var/run/) */
+        char dir[sizeof sa.sun_path];
+        strcpy(dir, path);
+        umask(022);
+        for (char *p = strchr(dir + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+            *p = '\0';
+            (void)mkdir(dir, 0755);   /* EEXIST for all but the missing ones */
+            *p = '/';
+        }
+        umask(0177);
+        brc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    }
     umask(old);
     if (brc != 0 || chmod(path, 0600) != 0 ||
         ((uid >= 0 || gid >= 0) && chown(path, (uid_t)uid, (gid_t)gid) != 0) ||

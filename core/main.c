@@ -69,6 +69,7 @@
 
 #define SL_DEFAULT_CONF SL_SYSCONFDIR "/sluice.conf"
 #define SL_DEFAULT_PIDFILE "/run/sluiced.pid"
+#define SL_DEFAULT_CTL "/run/sluiced.ctl"
 
 static void usage(FILE *out)
 {
@@ -523,14 +524,17 @@ static void apply_umask(struct sl_engine *eng, const struct sl_cnf *cnf)
 }
 
 /* sluicectl's socket (core/ctl.c): global(sluice.controlSocket="PATH"), by default the pid
- * file's path with .ctl for .pid (/run/sluiced.ctl), none with -iNONE or "off".  Created
+ * file's path with .ctl for .pid (/run/sluiced.ctl); with -iNONE /run/sluiced.ctl when
+ * root under a service manager (NOTIFY_SOCKET: sluiced.service), else none; "off": none.  Created
  * as root before the privilege drop and handed to the user (and group) dropped to. */
 static void open_control_socket(struct sl_engine *eng, const char *pidfile,
                                 const struct sl_privdrop *pd)
 {
     const char *path = sl_engine_global_str(eng, "sluice.controlSocket");
     char buf[PATH_MAX];
-    if (path == NULL && pidfile != NULL) {
+    if (path == NULL && pidfile == NULL && notify_socket != NULL && geteuid() == 0) {
+        path = SL_DEFAULT_CTL;   /* the system service: sluiced.service runs -n -iNONE */
+    } else if (path == NULL && pidfile != NULL) {
         size_t n = strlen(pidfile);
         if (n > 4 && strcmp(pidfile + n - 4, ".pid") == 0) {
             snprintf(buf, sizeof buf, "%.*s.ctl", (int)(n - 4), pidfile);
