@@ -166,13 +166,10 @@ static int cmd_trace_on(struct ctl_client *c, char *args, FILE *out)
         }
         args = end + 1;
     }
-    if (sl_trace_sub(c->fd, input, ruleset, match) != 0) {
+    if (sl_trace_sub(c->fd, input, ruleset, match) != 0) {   /* it sends the "ok:" */
         fprintf(out, "error: trace on: too many clients follow the trace already\n");
         return -1;
     }
-    char sel[600];
-    sl_trace_describe(sel, sizeof sel);
-    fprintf(out, "ok: trace on for %s (at most %d lines/s)\n", sel, SL_TRACE_MAX_LINES);
     return 0;
 }
 
@@ -246,7 +243,7 @@ static int run_request(struct ctl_client *c, char *req)
         fprintf(out, "error: unknown command '%.64s' (try help)\n", cmd);
     }
     fclose(out);
-    if (write_all(c->fd, text, len) != 0 && follow) {
+    if (len > 0 && write_all(c->fd, text, len) != 0 && follow) {
         sl_trace_unsub(c->fd);
         follow = 0;
     }

@@ -41,6 +41,7 @@
 #include "util/strutil.h"
 
 #define SL_TRACE_MAX_FOLLOWERS 4
+#define SL_CTL_SEL_MAX 4200   /* a selector fits a request (4 KiB) */
 
 _Atomic int sl_trace_active;
 
@@ -71,6 +72,17 @@ void sl_trace_set_stderr(int on)
     pthread_mutex_unlock(&lock);
 }
 
+static void describe_locked(char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s", sel_input ? "input=" : "", sel_input ? sel_input : "",
+             sel_input && (sel_ruleset || sel_match) ? " " : "", sel_ruleset ? "ruleset=" : "",
+             sel_ruleset ? sel_ruleset : "", sel_ruleset && sel_match ? " " : "",
+             sel_match ? "match=" : "", sel_match ? sel_match : "");
+    if (buf[0] == '\0') {
+        snprintf(buf, len, "all messages");
+    }
+}
+
 int sl_trace_sub(int fd, const char *input, const char *ruleset, const char *match)
 {
     pthread_mutex_lock(&lock);
@@ -78,10 +90,17 @@ int sl_trace_sub(int fd, const char *input, const char *ruleset, const char *mat
         pthread_mutex_unlock(&lock);
         return -1;
     }
-    followers[nfollowers++] = fd;
     set_str(&sel_input, input);
     set_str(&sel_ruleset, ruleset);
     set_str(&sel_match, match);
+    /* the greeting goes out before any trace line can (the socket's buffer is empty) */
+    char sel[SL_CTL_SEL_MAX], hello[SL_CTL_SEL_MAX + 64];
+    describe_locked(sel, sizeof sel);
+    int n = snprintf(hello, sizeof hello, "ok: trace on for %s (at most %d lines/s)\n", sel,
+                     SL_TRACE_MAX_LINES);
+    (void)send(fd, hello, n > 0 && (size_t)n < sizeof hello ? (size_t)n : strlen(hello),
+               MSG_DONTWAIT | MSG_NOSIGNAL);
+    followers[nfollowers++] = fd;
     set_active_locked();
     pthread_mutex_unlock(&lock);
     return 0;
@@ -117,19 +136,6 @@ void sl_trace_off(int *fds, size_t max, size_t *n)
     set_str(&sel_ruleset, NULL);
     set_str(&sel_match, NULL);
     set_active_locked();
-    pthread_mutex_unlock(&lock);
-}
-
-void sl_trace_describe(char *buf, size_t len)
-{
-    pthread_mutex_lock(&lock);
-    if (sel_input == NULL && sel_ruleset == NULL && sel_match == NULL) {
-        snprintf(buf, len, "all messages");
-    } else {
-        snprintf(buf, len, "%s%s%s%s%s%s", sel_input ? "input=" : "", sel_input ? sel_input : "",
-                 sel_ruleset ? " ruleset=" : "", sel_ruleset ? sel_ruleset : "",
-                 sel_match ? " match=" : "", sel_match ? sel_match : "");
-    }
     pthread_mutex_unlock(&lock);
 }
 

@@ -28,16 +28,15 @@ static inline int sl_trace_on(void)
 /* -d: every message, to stderr. */
 void sl_trace_set_stderr(int on);
 /* A control-socket client asked for the trace: the selector (NULL members: any) replaces
- * the current one; fd (owned by the control thread) gets the lines until sl_trace_unsub.
- * Returns 0, or -1 when too many clients follow the trace. */
+ * the current one; fd (owned by the control thread) gets the "ok: trace on for ..." line,
+ * then the trace lines until sl_trace_unsub.  Returns 0, or -1 when too many clients
+ * follow the trace (nothing sent). */
 int sl_trace_sub(int fd, const char *input, const char *ruleset, const char *match);
 /* fd stops following the trace (it closed); the trace stops when nobody follows it. */
 void sl_trace_unsub(int fd);
 /* `trace off`: every follower gets "trace off" and is handed back (fds[0..*n), at most
  * max) for the control thread to close; stderr output stops too. */
 void sl_trace_off(int *fds, size_t max, size_t *n);
-/* The selector, as text ("input=X ruleset=Y match=Z" or "all"), into buf. */
-void sl_trace_describe(char *buf, size_t len);
 
 /* Does the selector take m (bound to ruleset rsname)?  Only called while sl_trace_on(). */
 int sl_trace_select(const struct sl_msg *m, const char *rsname);

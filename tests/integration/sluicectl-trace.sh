@@ -2,7 +2,8 @@
 # The live trace (issue 17): `sluicectl trace on input=t1` streams, for the messages of
 # input t1 only, the ruleset entered, each filter with FILE:LINE and result, the actions
 # enqueued and delivered; nothing of input u1's messages; `trace off` ends the stream (the
-# client exits 0) and later messages are not traced.  sluiced -d traces to stderr.
+# client exits 0) and later messages are not traced; match= selects by text; the rate
+# limit ends a burst with a "suppressed" line.  sluiced -d traces to stderr.
 # sluice-only.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +58,28 @@ wait_lines "$out" 3 10 || fail "third message not written"
 grep -q gamma "$T/trace.out" && fail "traced after trace off"
 [ "$(wc -l < "$T/trace.out")" -eq "$n" ] || fail "trace output grew after trace off"
 log "ok: trace off"
+
+# match=: only messages whose text holds the string; a burst over the rate limit (600
+# messages, 5 lines each, > 1000 lines/s) ends in one "N trace lines suppressed" line
+timeout 30 "$SLUICECTL" -s "$CTL" trace on match=keep burst > "$T/trace2.out" 2>&1 &
+TR_PID=$!
+track_pid "$TR_PID"
+for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace2.out" && break; sleep 0.1; done
+grep -q '^ok: trace on for match=keep burst ' "$T/trace2.out" || fail "trace on match= not acknowledged"
+send_logger "$tcp" tcp "keep other" -t sltest
+for i in $(seq 600); do printf '<13>Dec  6 10:00:00 h t: keep burst %d\n' "$i"; done > "/dev/tcp/127.0.0.1/$tcp"
+wait_lines "$out" 604 15 || fail "burst not written"
+sleep 1.1
+send_logger "$tcp" tcp "keep burst last" -t sltest
+for i in $(seq 50); do grep -q "trace lines suppressed" "$T/trace2.out" && break; sleep 0.1; done
+grep -Eq '^trace: [0-9]+ trace lines suppressed$' "$T/trace2.out" || fail "no suppressed line"
+n=$(grep -c . "$T/trace2.out")
+[ "$n" -le 2100 ] || fail "rate limit: $n trace lines in about 2 s"
+grep -q 'keep burst last' "$T/trace2.out" || fail "no trace after the suppressed line"
+grep -q 'keep other' "$T/trace2.out" && fail "match=: a message without the string was traced"
+ctl trace off > /dev/null
+wait "$TR_PID"
+log "ok: match= and the rate limit ($n lines)"
 dut_stop
 [ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS"
 grep -q '^trace' "$DUT_ERR" && fail "trace lines on stderr without -d"
