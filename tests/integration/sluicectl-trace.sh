@@ -2,8 +2,8 @@
 # The live trace (issue 17): `sluicectl trace on input=t1` streams, for the messages of
 # input t1 only, the ruleset entered, each filter with FILE:LINE and result, the actions
 # enqueued and delivered; nothing of input u1's messages; `trace off` ends the stream (the
-# client exits 0) and later messages are not traced; match= selects by text; the rate
-# limit ends a burst with a "suppressed" line.  sluiced -d traces to stderr.
+# client exits 0) and later messages are not traced; match= selects by text, ruleset= by
+# ruleset; sluiced -d traces to stderr, at most 1000 lines/s then a "suppressed" line.
 # sluice-only.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -60,7 +60,8 @@ grep -q gamma "$T/trace.out" && fail "traced after trace off"
 log "ok: trace off"
 
 # match=: only messages whose text holds the string; a burst over the rate limit (600
-# messages, 5 lines each, > 1000 lines/s) ends in one "N trace lines suppressed" line
+# messages, 5 lines each, > 1000 lines/s) ends in one "N trace lines suppressed" line (it
+# also counts the lines a follower that falls behind lost; -d below checks the limit)
 timeout 30 "$SLUICECTL" -s "$CTL" trace on match=keep burst > "$T/trace2.out" 2>&1 &
 TR_PID=$!
 track_pid "$TR_PID"
@@ -79,7 +80,21 @@ grep -q 'keep burst last' "$T/trace2.out" || fail "no trace after the suppressed
 grep -q 'keep other' "$T/trace2.out" && fail "match=: a message without the string was traced"
 ctl trace off > /dev/null
 wait "$TR_PID"
-log "ok: match= and the rate limit ($n lines)"
+log "ok: match= and a burst ($n lines)"
+
+# ruleset=: a ruleset no message runs in traces nothing
+timeout 30 "$SLUICECTL" -s "$CTL" trace on ruleset=nosuch > "$T/trace3.out" 2>&1 &
+TR_PID=$!
+track_pid "$TR_PID"
+for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace3.out" && break; sleep 0.1; done
+grep -q '^ok: trace on for ruleset=nosuch ' "$T/trace3.out" || fail "trace on ruleset= not acknowledged"
+send_logger "$tcp" tcp "keep epsilon" -t sltest
+wait_lines "$out" 606 10 || fail "epsilon not written"
+sleep 0.3
+grep -q '^trace' "$T/trace3.out" && fail "ruleset=nosuch traced a message"
+ctl trace off > /dev/null
+wait "$TR_PID"
+log "ok: ruleset="
 dut_stop
 [ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS"
 grep -q '^trace' "$DUT_ERR" && fail "trace lines on stderr without -d"
@@ -94,5 +109,17 @@ send_logger "$udp" udp "keep delta-udp" -t sltest
 for i in $(seq 50); do grep -q "delivered 1 traced" "$T/debug.err" && break; sleep 0.1; done
 grep -Eq "^trace #[0-9]+ input 'u1' -> ruleset .*keep delta-udp" "$T/debug.err" ||
     { cat "$T/debug.err" >&2; fail "-d: no trace on stderr"; }
+# the rate limit, where no line is lost to a slow reader: a burst of 600 messages
+# (> 3000 lines) gives at most 1000 lines in its second, then the "suppressed" line
+for i in $(seq 600); do printf '<13>Dec  6 10:00:00 h t: keep dburst %d\n' "$i"; done > "/dev/tcp/127.0.0.1/$tcp"
+for i in $(seq 100); do [ "$(grep -c 'dburst' "$T/debug.err")" -gt 0 ] && break; sleep 0.1; done
+sleep 1.5
+send_logger "$udp" udp "keep zeta-udp" -t sltest
+for i in $(seq 50); do grep -q "zeta-udp" "$T/debug.err" && break; sleep 0.1; done
+grep -Eq '^trace: [0-9]+ trace lines suppressed$' "$T/debug.err" || fail "-d: no suppressed line"
+n=$(grep -c '^trace' "$T/debug.err")
+[ "$n" -le 2100 ] || fail "-d: rate limit: $n trace lines"
+[ "$n" -ge 500 ] || fail "-d: only $n trace lines"
+log "ok: -d and its rate limit ($n lines)"
 dut_stop
 log "ok"
