@@ -31,6 +31,7 @@
 
 #include "engine_int.h"
 #include "flight.h"
+#include "trace.h"
 
 /* ---------------------------------------------------------------------------------------
  * Delivery
@@ -189,9 +190,31 @@ static int64_t backoff_next(const struct sl_backoff *b, int64_t cur)
     return iv > b->max ? b->max : iv;
 }
 
+/* Live trace (trace.h): one line for the traced messages among msgs[0..n). */
+static void trace_batch(struct sl_action_rt *a, struct sl_msg **msgs, size_t n, const char *what,
+                        int64_t interval)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        k += (msgs[i]->flags & SL_MSGF_TRACED) != 0;
+    }
+    if (k == 0) {
+        return;
+    }
+    if (interval >= 0) {
+        sl_trace_emit("trace action '%s' %s %zu traced message(s): suspended, retry %llu in %lld ms",
+                      a->name, what, k, (unsigned long long)atomic_load(&a->retries) + 1,
+                      (long long)interval);
+    } else {
+        sl_trace_emit("trace action '%s' %s %zu traced message(s)", a->name, what, k);
+    }
+}
+
 static void action_resumed(struct sl_action_rt *a)
 {
     if (atomic_exchange(&a->suspended, 0)) {
+        atomic_store(&a->suspended_since, 0);
+        atomic_store(&a->retries, 0);
         atomic_fetch_add(a->c_resumed, 1);
         if (a->ac.report_suspension) {
             sl_log(SL_LOG_INFO, a->name, "action '%s' resumed (module '%s')", a->name,
@@ -203,7 +226,11 @@ static void action_resumed(struct sl_action_rt *a)
 static void action_suspend(struct sl_action_rt *a, int64_t interval)
 {
     atomic_fetch_add(a->c_susp_dur, (uint64_t)(interval / 1000));
-    if (!atomic_exchange(&a->suspended, 1)) {
+    if (atomic_exchange(&a->suspended, 1)) {
+        atomic_fetch_add(&a->retries, 1);
+    } else {
+        atomic_store(&a->suspended_since, (int64_t)time(NULL));
+        atomic_store(&a->retries, 0);
         atomic_fetch_add(a->c_suspended, 1);
         if (a->ac.report_suspension) {
             sl_log(SL_LOG_WARNING, a->name,
@@ -231,6 +258,9 @@ size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, s
     while (off < n) {
         size_t done = deliver_once(a, wrk, msgs + off, n - off);
         if (done > 0) {
+            if (sl_trace_on()) {
+                trace_batch(a, msgs + off, done, "delivered", -1);
+            }
             off += done;
             attempt = 0;
             if (off >= n) {
@@ -243,6 +273,9 @@ size_t action_deliver(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, s
         attempt++;
         if (attempt == 1) {
             continue;   /* immediate retry */
+        }
+        if (sl_trace_on()) {
+            trace_batch(a, msgs + off, n - off, "holds", interval);
         }
         action_suspend(a, interval);
         if (keep && atomic_load(&e->give_up)) {
@@ -280,6 +313,9 @@ size_t action_try(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_
     while (off < n) {
         size_t done = deliver_once(a, wrk, msgs + off, n - off);
         if (done > 0) {
+            if (sl_trace_on()) {
+                trace_batch(a, msgs + off, done, "delivered", -1);
+            }
             off += done;
             attempt = 0;
             continue;
@@ -293,6 +329,9 @@ size_t action_try(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_
                                                 : bo.first;
         atomic_store(&a->interval, iv);
         atomic_store(&a->resume_at, now_ms() + iv);
+        if (sl_trace_on()) {
+            trace_batch(a, msgs + off, n - off, "hands on", iv);
+        }
         action_suspend(a, iv);
         atomic_fetch_add_explicit(a->c_failed, n - off, memory_order_relaxed);
         return n - off;

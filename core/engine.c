@@ -181,9 +181,14 @@ int sl_engine_start(struct sl_engine *e)
     return 0;
 }
 
-void sl_engine_hup(struct sl_engine *e)
+/* SIGHUP (main thread) and the control socket's reopen/reload (its thread) may overlap:
+ * one at a time, so a plugin's hup() never runs twice at once. */
+static pthread_mutex_t hup_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* What HUP does for files: the inputs' and outputs' hup() (omfile reopens its files). */
+void sl_engine_reopen(struct sl_engine *e)
 {
-    sl_lookup_reload_all();   /* lookup tables, as rsyslog's HUP does */
+    pthread_mutex_lock(&hup_lock);
     for (size_t i = 0; i < e->ninputs; i++) {
         struct sl_input_ctx *ctx = e->inputs[i];
         const struct sl_plugin *pl = ctx->mod->pl;
@@ -197,6 +202,22 @@ void sl_engine_hup(struct sl_engine *e)
             a->pl->out->hup(a->inst);
         }
     }
+    pthread_mutex_unlock(&hup_lock);
+}
+
+/* What HUP reloads: the lookup tables (unless reloadOnHUP="off"), as rsyslog's HUP does. */
+void sl_engine_reload(struct sl_engine *e)
+{
+    (void)e;
+    pthread_mutex_lock(&hup_lock);
+    sl_lookup_reload_all();
+    pthread_mutex_unlock(&hup_lock);
+}
+
+void sl_engine_hup(struct sl_engine *e)
+{
+    sl_engine_reload(e);
+    sl_engine_reopen(e);
 }
 
 /* Join t, giving up waiting at the deadline.  A wait longer than a second says what it

@@ -39,7 +39,11 @@ struct sl_engine_opts {
 struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opts *o);
 int sl_engine_open_inputs(struct sl_engine *e);   /* before privileges are dropped */
 int sl_engine_start(struct sl_engine *e);
-void sl_engine_hup(struct sl_engine *e);
+void sl_engine_hup(struct sl_engine *e);      /* sl_engine_reload, then sl_engine_reopen */
+void sl_engine_reopen(struct sl_engine *e);   /* inputs' and outputs' hup(): files reopened */
+void sl_engine_reload(struct sl_engine *e);   /* lookup tables reloaded */
+/* The control socket's `queues`: one line per ruleset queue and action (core/ctl.c). */
+void sl_engine_queues(struct sl_engine *e, FILE *out);
 void sl_engine_stop(struct sl_engine *e, int signo);
 void sl_engine_free(struct sl_engine *e);
 void sl_engine_stats(struct sl_engine *e, FILE *out);

@@ -92,6 +92,9 @@ const struct sl_param global_params[] = {
      * past (a broken action(), parser(), timezone(), an undefined template or ruleset, a
      * listener that cannot be created): main.c reads it after the build */
     { "sluice.strictConfig", SL_PT_BOOL, 0, GOFF(strict_config), "off", NULL, NULL, NULL },
+    /* sluice's own: the control socket of sluicectl (core/ctl.c; main.c opens it); unset:
+     * the pid file's path with .ctl for .pid, "off": none */
+    { "sluice.controlSocket", SL_PT_STRING, 0, GOFF(control_socket), NULL, NULL, NULL, NULL },
     SL_PARAM_END
 };
 /* global() parameters rsyslog 8.2302 knows (runtime/glbl.c, with its types) that sluice

@@ -17,7 +17,8 @@
  *                   per-worker pending lists and execOnlyWhenPreviousIsSuspended failover
  *   stats.c         the counter registry and the statistics sets (impstats, SIGUSR1)
  *   host.c          the sl_host table handed to plugins, and the internal-message sinks
- * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, stats.c, host.c and the
+ * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, stats.c, host.c, the
+ * control socket (ctl.c, whose commands read the runtime as SIGUSR1 does) and the
  * rule tester (ruletest.c, which reads the built runtime and runs no thread)
  * includes this header; the rest of the core sees only engine.h.
  *
@@ -97,6 +98,7 @@ struct sl_global_conf {
     int64_t unknown_modules;    /* 0: error (default), 1: warn and skip */
     int strict_config;          /* sluice.strictConfig: errors rsyslog runs past stop the start */
     char *acl_udp, *acl_tcp;    /* $AllowedSender UDP / TCP lists (core/conf/acl.c) */
+    char *control_socket;       /* sluice.controlSocket: sluicectl's socket (core/ctl.c) */
 };
 
 enum { SL_QT_FIXEDARRAY = 0, SL_QT_LINKEDLIST, SL_QT_DIRECT, SL_QT_DISK };
@@ -211,6 +213,8 @@ struct sl_action_rt {
                                  * acknowledgement, core/flight.c); NULL: maxInFlight 0 */
     int created;
     _Atomic int suspended;
+    _Atomic int64_t suspended_since; /* wall-clock s of the suspension (0: not suspended) */
+    _Atomic uint64_t retries;   /* failed retries since it was suspended (sluicectl queues) */
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
     _Atomic uint64_t *c_susp_dur;
     int has_backup;             /* a following action fails over from this one: a failed
@@ -315,6 +319,7 @@ struct sl_worker {
     struct sl_da *rsda;         /* its shard is disk-assisted */
     struct sl_msg **cur;        /* the batch being run, and the first message of it a */
     size_t ncur, save_from;     /* direct action kept at shutdown (rsda only) */
+    unsigned long trace_id;     /* live trace: number of the message being traced */
 };
 
 struct sl_engine {

@@ -12,7 +12,8 @@
  *      apply global(umask=...) when the config sets it;
  *   2. lock the pid file (flock), so that a second instance on the same pid file is refused
  *      before it touches any port;
- *   3. open the inputs (ports < 1024 and sockets need root);
+ *   3. open the inputs (ports < 1024 and sockets need root) and sluicectl's control socket
+ *      (core/ctl.c; owned by the user dropped to);
  *   4. unless -n: fork twice and setsid; the first process waits on a pipe for one byte from
  *      the daemon so that every start-up error still gives it a non-zero exit status;
  *   5. write our pid into the locked pid file;
@@ -21,6 +22,8 @@
  *      opens files lazily, at the first write, with the dropped privileges);
  *   8. start the engine threads, log the privilege drop and the path problems, detach stdio
  *      (daemon mode), tell the waiting parent and the service manager (READY=1) that we run.
+ *      The control socket's thread starts after the engine; -d also turns the live trace
+ *      (core/trace.c) on, to stderr.
  * Then wait for signals: SIGHUP reopens output files, SIGUSR1 prints statistics,
  * SIGTERM/SIGINT send STOPPING=1, stop inputs, drain the queues, remove the pid file, exit 0.
  *
@@ -56,14 +59,17 @@
 #include <unistd.h>
 
 #include "conf/ir.h"
+#include "ctl.h"
 #include "engine.h"
 #include "log.h"
 #include "ruletest.h"
 #include "msg.h"
 #include "plugin.h"
+#include "trace.h"
 
 #define SL_DEFAULT_CONF SL_SYSCONFDIR "/sluice.conf"
 #define SL_DEFAULT_PIDFILE "/run/sluiced.pid"
+#define SL_DEFAULT_CTL "/run/sluiced.ctl"
 
 static void usage(FILE *out)
 {
@@ -517,8 +523,36 @@ static void apply_umask(struct sl_engine *eng, const struct sl_cnf *cnf)
     }
 }
 
+/* sluicectl's socket (core/ctl.c): global(sluice.controlSocket="PATH"), by default the pid
+ * file's path with .ctl for .pid (/run/sluiced.ctl); with -iNONE /run/sluiced.ctl when
+ * root under a service manager (NOTIFY_SOCKET: sluiced.service), else none; "off": none.  Created
+ * as root before the privilege drop and handed to the user (and group) dropped to. */
+static void open_control_socket(struct sl_engine *eng, const char *pidfile,
+                                const struct sl_privdrop *pd)
+{
+    const char *path = sl_engine_global_str(eng, "sluice.controlSocket");
+    char buf[PATH_MAX];
+    if (path == NULL && pidfile == NULL && notify_socket != NULL && geteuid() == 0) {
+        path = SL_DEFAULT_CTL;   /* the system service: sluiced.service runs -n -iNONE */
+    } else if (path == NULL && pidfile != NULL) {
+        size_t n = strlen(pidfile);
+        if (n > 4 && strcmp(pidfile + n - 4, ".pid") == 0) {
+            snprintf(buf, sizeof buf, "%.*s.ctl", (int)(n - 4), pidfile);
+        } else {
+            snprintf(buf, sizeof buf, "%s.ctl", pidfile);
+        }
+        path = buf;
+    }
+    if (path == NULL || path[0] == '\0' || strcasecmp(path, "off") == 0) {
+        return;
+    }
+    (void)sl_ctl_open(eng, path, pd->drop_uid ? (long)pd->uid : -1L,
+                      pd->drop_gid ? (long)pd->gid : -1L);
+}
+
 static int finish(struct sl_engine *eng, struct sl_cnf *cnf, const char *pidfile, int rc)
 {
+    sl_ctl_stop();
     sl_engine_free(eng);
     sl_cnf_free(cnf);
     sl_plugin_lookup_clear();
@@ -670,6 +704,7 @@ int main(int argc, char **argv)
     if (sl_engine_open_inputs(eng) != 0) {
         return finish(eng, cnf, pidfile, 1);
     }
+    open_control_socket(eng, pidfile, &pd);
     int ready_fd = -1;
     if (!foreground && daemonize(&ready_fd) != 0) {
         fprintf(stderr, "sluiced: cannot fork: %s\n", strerror(errno));
@@ -692,11 +727,15 @@ int main(int argc, char **argv)
             }
         }
     }
+    if (debug) {
+        sl_trace_set_stderr(1);   /* the live trace of every message (core/trace.c) */
+    }
     if (sl_engine_start(eng) != 0) {
         fprintf(stderr, "sluiced: the engine did not start\n");
         sl_engine_stop(eng, 0);
         return finish(eng, cnf, pidfile, 1);
     }
+    (void)sl_ctl_start();
     for (int i = 0; i < later.n; i++) {
         sl_log(later.sev[i], NULL, "%s", later.text[i]);
     }
@@ -732,6 +771,7 @@ int main(int argc, char **argv)
         break;
     }
     sl_notify("STOPPING=1");
+    sl_ctl_stop();
     sl_engine_stop(eng, signo);
     if (debug) {
         sl_engine_stats(eng, stderr);

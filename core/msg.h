@@ -192,9 +192,11 @@ enum {
     SL_MSGF_IN_PARSE = 1u << 7,  /* a parser plugin's parse() runs on it (ABI 1.5): the
                                   * msg_parse_* host calls work, msg_set_fields keeps the
                                   * PRI and timestamp (core/msg_fields.c) */
-    SL_MSGF_RAW_EDITED = 1u << 8 /* a parser plugin repaired raw (msg_parse_set_raw): when
+    SL_MSGF_RAW_EDITED = 1u << 8, /* a parser plugin repaired raw (msg_parse_set_raw): when
                                   * parsed again (after a disk queue) no plugin runs, so
                                   * the repair is not applied twice (core/msg_ser.c) */
+    SL_MSGF_TRACED = 1u << 9     /* selected by the live trace (core/trace.c): its actions
+                                  * report delivered/suspended/retried */
 };
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_int.h"
+#include "flight.h"
 
 /* ---------------------------------------------------------------------------------------
  * Counters
@@ -165,4 +167,65 @@ void sl_engine_stats(struct sl_engine *e, FILE *out)
     fwrite(text, 1, len, out);
     fflush(out);
     free(text);
+}
+
+/* Bytes a disk-assisted queue holds on disk (its spool and head spool). */
+static uint64_t da_disk_bytes(struct sl_da *da)
+{
+    uint64_t b = 0;
+    if (da == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&da->lock);
+    b += da->spool != NULL ? sl_spool_bytes(da->spool) : 0;
+    b += da->head != NULL ? sl_spool_bytes(da->head) : 0;
+    pthread_mutex_unlock(&da->lock);
+    return b;
+}
+
+/* The control socket's `queues` (core/ctl.c): each ruleset queue, then each action with its
+ * queue (if any; its depth counts what its workers hold: a batch, the in-flight window) and its suspension state.  One line each, KEY=VALUE after the kind and
+ * the quoted name. */
+void sl_engine_queues(struct sl_engine *e, FILE *out)
+{
+    for (size_t i = 0; i < e->nrsqs; i++) {
+        struct sl_rsq *q = e->rsqs[i];
+        size_t depth = 0, cap = 0;
+        uint64_t disk = 0;
+        for (size_t s = 0; s < q->nshards; s++) {
+            depth += sl_ring_len(&q->shards[s]);
+            cap += q->shards[s].cap;
+            disk += q->da != NULL ? da_disk_bytes(q->da[s]) : 0;
+        }
+        fprintf(out, "queue \"%s\" type=%s size=%zu depth=%zu disk.bytes=%llu workers=%zu\n",
+                q->name, queue_types[q->qc.type], cap, depth, (unsigned long long)disk,
+                q->nshards);
+    }
+    for (size_t i = 0; i < e->nactions; i++) {
+        struct sl_action_rt *a = e->actions[i];
+        if (!a->created) {
+            continue;
+        }
+        fprintf(out, "action \"%s\" module=%s", a->name, a->pl->name);
+        if (a->queued && a->ring.v != NULL) {
+            fprintf(out, " queue.type=%s queue.size=%zu queue.depth=%zu queue.disk.bytes=%llu "
+                    "queue.workers=%zu", queue_types[a->qc.type], a->ring.cap,
+                    sl_ring_len(&a->ring) + atomic_load(&a->inflight) +
+                    (a->flight != NULL ? sl_flight_count(a->flight) : 0),
+                    (unsigned long long)da_disk_bytes(a->da), a->nthr);
+        }
+        int64_t since = atomic_load(&a->suspended_since);
+        if (atomic_load(&a->suspended)) {
+            char ts[32] = "?";
+            time_t t = (time_t)since;
+            struct tm tm;
+            if (since > 0 && gmtime_r(&t, &tm) != NULL) {
+                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            }
+            fprintf(out, " suspended=yes since=%s retries=%llu\n", ts,
+                    (unsigned long long)atomic_load(&a->retries));
+        } else {
+            fprintf(out, " suspended=no\n");
+        }
+    }
 }

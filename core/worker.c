@@ -20,6 +20,7 @@
 
 #include "engine_int.h"
 #include "msg_ser.h"
+#include "trace.h"
 
 /* The shard of a flow key. */
 size_t rsq_shard(const struct sl_rsq *q, uint64_t key)
@@ -232,6 +233,7 @@ struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m)
     struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
     c->ruleset = m->ruleset;
     sl_msg_parse(c, &rs->popts);
+    c->flags |= m->flags & SL_MSGF_TRACED;
     return c;
 }
 
@@ -338,6 +340,64 @@ static void exec_modify(void *ctx, struct sl_msg *m)
 static const struct sl_exec_ops exec_ops = { .action = exec_action, .modify = exec_modify,
                                              .call = exec_call };
 
+/* ---- the live trace (trace.c): the same ops, reporting as they go ---------------------- */
+static void trace_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
+{
+    struct sl_worker *w = ctx;
+    struct sl_action_rt *a = ai->rt;
+    if (a != NULL && a->created) {
+        sl_trace_emit("trace #%lu %s:%d: action '%s' (%s) %s", w->trace_id,
+                      ai->loc.file != NULL ? ai->loc.file : "", ai->loc.line, a->name,
+                      a->pl->name, a->is_mod ? "runs" : a->queued ? "enqueued to its queue"
+                                                                   : "enqueued (direct)");
+    }
+    exec_action(ctx, ai, m);
+}
+
+static int trace_call(void *ctx, const struct sl_ruleset_ir *ir, struct sl_msg *m)
+{
+    struct sl_worker *w = ctx;
+    int queued = exec_call(ctx, ir, m);
+    sl_trace_emit("trace #%lu call -> ruleset '%s'%s", w->trace_id, ir != NULL ? ir->name : "?",
+                  queued ? " (copy queued to its own queue)" : "");
+    return queued;
+}
+
+static void trace_stmt(void *ctx, const struct sl_stmt *st, struct sl_msg *m, int result)
+{
+    struct sl_worker *w = ctx;
+    (void)m;
+    sl_trace_stmt(w->trace_id, st, result);
+}
+
+static const struct sl_exec_ops trace_ops = { .action = trace_action, .modify = exec_modify,
+                                              .call = trace_call, .trace = trace_stmt };
+
+/* A message while the trace runs: selected ones run with trace_ops. */
+static void rsq_run_traced(struct sl_worker *w, struct sl_ruleset_rt *rs, struct sl_msg *m)
+{
+    static _Atomic unsigned long seq;
+    const char *rsname = rs->ir != NULL ? rs->ir->name : "";
+    if (!sl_trace_select(m, rsname)) {
+        sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+        return;
+    }
+    w->trace_id = atomic_fetch_add(&seq, 1) + 1;
+    m->flags |= SL_MSGF_TRACED;
+    size_t len = 0;
+    char tmp[SL_PROP_TMP];
+    char *to_free = NULL;
+    struct sl_propref pr = { .id = SL_PROP_MSG };
+    const char *txt = sl_msg_prop(m, &pr, &len, tmp, &to_free);
+    sl_trace_emit("trace #%lu input '%s' -> ruleset '%s': %.*s", w->trace_id,
+                  m->inputname != NULL ? m->inputname : "", rsname,
+                  (int)(len > 200 ? 200 : len), txt != NULL ? txt : "");
+    free(to_free);
+    int rc = sl_ruleset_exec(rs->ir, m, &trace_ops, w);
+    sl_trace_emit("trace #%lu end of ruleset '%s'%s", w->trace_id, rsname,
+                  rc == SL_EXEC_STOP ? " (stop)" : "");
+}
+
 struct sl_worker *worker_new(struct sl_engine *e)
 {
     struct sl_worker *w = sl_xcalloc(1, sizeof *w);
@@ -409,7 +469,11 @@ static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
         sl_msg_parse(m, &rs->popts);
         if (!(m->flags & SL_MSGF_UNPARSED)) {   /* no parser of the chain took it */
             w->last = 0;
-            sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+            if (sl_trace_on()) {
+                rsq_run_traced(w, rs, m);
+            } else {
+                sl_ruleset_exec(rs->ir, m, &exec_ops, w);
+            }
         }
     }
     flush_all(w);

@@ -26,6 +26,7 @@ timeout 300 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" inst
 expect_file() { [ -f "$root$1" ] || fail "not installed: $1"; }
 expect_file "$sbindir/sluiced"
 [ -x "$root$sbindir/sluiced" ] || fail "$sbindir/sluiced not executable"
+expect_file "$sbindir/sluicectl"
 n=0
 for la in "$top_builddir"/*.la; do
     name=$(basename "$la" .la)
@@ -43,7 +44,7 @@ grep -q -x -F "\$IncludeConfig $sysconfdir/sluice.d/*.conf" "$root$sysconfdir/sl
 # apart from that path the installed config is the shipped one
 sed -e "s|$sysconfdir/sluice\\.|/etc/sluice.|g" "$root$sysconfdir/sluice.conf" |
     cmp -s - "$top_srcdir/conf.d/sluice.conf" || fail "installed sluice.conf differs from conf.d/sluice.conf"
-for m in man8/sluiced.8 man5/sluice.conf.5; do
+for m in man8/sluiced.8 man8/sluicectl.8 man5/sluice.conf.5; do
     expect_file "$mandir/$m"
     grep -q '@[a-zA-Z_]*@' "$root$mandir/$m" && fail "$m has unsubstituted @...@"
     LC_ALL=C groff -man -ww -z -t "$root$mandir/$m" > "$T/groff.err" 2>&1 || fail "groff failed on $m"

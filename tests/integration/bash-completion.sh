@@ -1,7 +1,7 @@
 #!/bin/bash
 # bash-completion.sh - dist/bash-completion/sluiced completes sluiced's options, -N levels
 # and --describe plugin names (the built-in outputs at least), the rule tester's options
-# and --test-format's values.
+# and --test-format's values; dist/bash-completion/sluicectl sluicectl's commands.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
@@ -21,4 +21,19 @@ try "$top_builddir/sluiced" --test-f
 [ "${COMPREPLY[*]}" = "--test-fromhost --test-format" ] || fail "--test-f gave '${COMPREPLY[*]}'"
 try "$top_builddir/sluiced" --test-format ""
 [ "${COMPREPLY[*]}" = "text json expect" ] || fail "--test-format gave '${COMPREPLY[*]}'"
+# sluicectl: commands, stats --json, trace on|off and the selectors
+# shellcheck source=dist/bash-completion/sluicectl
+. "$top_srcdir/dist/bash-completion/sluicectl" || fail "sluicectl's does not load"
+complete -p sluicectl > /dev/null 2>&1 || fail "no completion registered for sluicectl"
+tryctl() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _sluicectl; }
+tryctl sluicectl re
+[ "${COMPREPLY[*]}" = "reopen reload" ] || fail "sluicectl re gave '${COMPREPLY[*]}'"
+tryctl sluicectl -s /run/x.ctl st
+[ "${COMPREPLY[*]}" = "stats" ] || fail "sluicectl -s X st gave '${COMPREPLY[*]}'"
+tryctl sluicectl stats ""
+[ "${COMPREPLY[*]}" = "--json" ] || fail "stats gave '${COMPREPLY[*]}'"
+tryctl sluicectl trace ""
+[ "${COMPREPLY[*]}" = "on off" ] || fail "trace gave '${COMPREPLY[*]}'"
+tryctl sluicectl trace on input=x r
+[ "${COMPREPLY[*]}" = "ruleset=" ] || fail "trace on ... r gave '${COMPREPLY[*]}'"
 echo "bash-completion: ok"

@@ -17,12 +17,16 @@ run=$T/run
 mkdir -p "$run"
 {
     dut_global
-    sed -e "s/\"5514\"/\"$port\"/g" -e "s| $top_builddir/var/| $run/var/|g" \
+    sed -e "s/\"5514\"/\"$port\"/g" -e "s|\([ \"]\)$top_builddir/var/|\1$run/var/|g" \
         "$top_builddir/conf.d/sluice-dev.conf"
 } > "$run/dev.conf"
 grep -q "\"$port\"" "$run/dev.conf" || fail "port 5514 not found in sluice-dev.conf"
 cd "$run" || fail "cannot cd to $run"
 dut_start "$run/dev.conf" udp "$port" tcp "$port"
+if [ ${#run} -lt 80 ]; then   # a unix socket path has at most 107 bytes
+    timeout 10 "$top_builddir/sluicectl" -s "$run/var/run/sluiced.ctl" version | grep -q '^sluiced ' ||
+        fail "the dev config's control socket does not answer"
+fi
 send_logger "$port" tcp '{"IPV4_SRC_ADDR":"192.0.2.1","L4_SRC_PORT":443,"IN_BYTES":42}' -t nprobe
 send_logger "$port" udp 'plain dev message' -t demo
 wait_lines "$run/var/log/flows.log" 1 10 || fail "JSON message not in var/log/flows.log"

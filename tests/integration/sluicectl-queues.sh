@@ -1,0 +1,37 @@
+#!/bin/bash
+# sluicectl queues (issue 17): a forwarding action whose TCP target is down shows as
+# suspended (since when, retries) and its queue holds the message; once a real receiver
+# (rsyslogd) listens, the action shows resumed and the queue empty.  sluice-only.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+setup
+[ "$DUT" = sluice ] || { log "SKIP: sluice-only"; exit 77; }
+[ -x "$RSYSLOGD" ] || { log "SKIP: no rsyslogd for the receiver"; exit 77; }
+# shellcheck source=tests/integration/lib-sluicectl.sh
+. "$(dirname "$0")/lib-sluicectl.sh"
+new_port udp
+new_port target   # nothing listens here until the receiver starts
+{
+    printf 'global(workDirectory="%s" sluice.controlSocket="%s")\n' "$T" "$CTL"
+    printf 'module(load="imudp")\n'
+    printf 'input(type="imudp" address="127.0.0.1" port="%s")\n' "$udp"
+    printf 'action(type="omfwd" name="fwd" target="127.0.0.1" port="%s" protocol="tcp"\n' "$target"
+    printf '       queue.type="linkedList" queue.size="500" action.resumeInterval="1"\n'
+    printf '       action.resumeIntervalMax="1")\n'
+} > "$T/dut.conf"
+dut_start "$T/dut.conf" udp "$udp"
+ctl_wait '^action "fwd" .* suspended=no$' 5 queues || fail "queues: fwd not listed as running"
+send_logger "$udp" udp "held while the target is down"
+ctl_wait '^action "fwd" module=omfwd queue.type=LinkedList queue.size=500 queue.depth=1 .*suspended=yes since=[0-9T:-]+Z retries=[1-9]' 10 queues ||
+    { ctl queues >&2; fail "queues: fwd not shown suspended with retries"; }
+ctl queues | grep -E '^queue "main Q" type=FixedArray size=[0-9]+ depth=0 disk.bytes=0 workers=[0-9]+$' > /dev/null ||
+    { ctl queues >&2; fail "queues: no main queue line"; }
+log "ok: suspended while the target is down: $(ctl queues | grep fwd)"
+rs_recv sink --tcp "$target"
+ctl_wait '^action "fwd" .*queue.depth=0 .*suspended=no$' 15 queues ||
+    { ctl queues >&2; fail "queues: fwd not resumed after the target came up"; }
+wait_lines "$T/sink/raw.log" 1 10 || fail "the held message did not arrive"
+log "ok: resumed: $(ctl queues | grep fwd)"
+dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS"
+log "ok"
