@@ -45,6 +45,7 @@
 #include "conf/ir.h"
 #include "engine_int.h"
 #include "log.h"
+#include "msg_int.h"
 #include "ruletest.h"
 #include "ruletest_expect.h"
 
@@ -66,6 +67,7 @@ enum { FMT_TEXT, FMT_JSON, FMT_EXPECT };
 
 struct rt_opts {
     const char *inputname, *fromhost, *ruleset;
+    const char *time;   /* the receive time (RFC 3339), NULL: now */
 };
 
 struct rt {
@@ -443,6 +445,41 @@ static int set_fromhost(struct sl_msg *m, const char *spec)
     return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS[.FRAC](Z|+HH:MM|-HH:MM)" into *ts; 0 or -1 */
+static int parse_time(const char *s, struct timespec *ts)
+{
+    struct tm tm;
+    long frac = 0, scale = 1000000000L;
+    int oh = 0, om = 0;
+    memset(&tm, 0, sizeof tm);
+    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (p == NULL) {
+        return -1;
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            if (scale > 1) {
+                scale /= 10;
+                frac += (*p - '0') * scale;
+            }
+        }
+    }
+    if (*p == '+' || *p == '-') {
+        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || strlen(p) != 6) {
+            return -1;
+        }
+        if (*p == '-') {
+            oh = -oh;
+            om = -om;
+        }
+    } else if (strcmp(p, "Z") != 0) {
+        return -1;
+    }
+    ts->tv_sec = timegm(&tm) - (time_t)(oh * 3600 + om * 60);
+    ts->tv_nsec = frac;
+    return 0;
+}
+
 /* Run one line; the report in *out (NULL on a usage error, message on stderr). */
 static struct fjson_object *run_line(struct rt *t, const char *line, size_t len,
                                      const struct rt_opts *o)
@@ -472,6 +509,16 @@ static struct fjson_object *run_line(struct rt *t, const char *line, size_t len,
     m->inputname = in != NULL ? in->inputname : o->inputname != NULL ? o->inputname
                                                                      : "imtest";
     m->ruleset = rs;
+    if (o->time != NULL) {
+        if (parse_time(o->time, &m->rcv) != 0) {
+            fprintf(stderr, "sluiced --test: --test-time '%s': not YYYY-MM-DDTHH:MM:SS"
+                    "[.FRAC] with Z or +HH:MM\n", o->time);
+            sl_msg_unref(m);
+            return NULL;
+        }
+        sl_msg_set_tgen(m);   /* timegenerated (and reported, until a parser sets it) */
+        m->t_reported = m->t_generated;
+    }
     if (o->fromhost != NULL && set_fromhost(m, o->fromhost) != 0) {
         fprintf(stderr, "sluiced --test: --test-fromhost '%s': not HOST, HOST/IP or /IP\n",
                 o->fromhost);
@@ -642,6 +689,9 @@ static void print_expect(FILE *f, struct rt *t, const char *line, size_t len,
     if (o->ruleset != NULL) {
         fprintf(f, "ruleset %s\n", o->ruleset);
     }
+    if (o->time != NULL) {
+        fprintf(f, "time %s\n", o->time);
+    }
     if (t->nouts == 0) {
         fputs("expect-nothing\n", f);
     }
@@ -703,6 +753,7 @@ static int run_expect(struct rt *t, const char *path, const struct rt_opts *dflt
             c->inputname != NULL ? c->inputname : dflt->inputname,
             c->fromhost != NULL ? c->fromhost : dflt->fromhost,
             c->ruleset != NULL ? c->ruleset : dflt->ruleset,
+            c->time != NULL ? c->time : dflt->time,
         };
         t->lineno++;
         struct fjson_object *r = run_line(t, c->input, c->input_len, &o);
@@ -749,7 +800,8 @@ static void usage(FILE *f)
 {
     fputs("usage: sluiced --test [-f CONF] [-M PLUGINDIR] [--test-input FILE]\n"
           "               [--test-inputname NAME] [--test-fromhost HOST[/IP]]\n"
-          "               [--test-ruleset NAME] [--test-format text|json|expect]\n"
+          "               [--test-ruleset NAME] [--test-time YYYY-MM-DDTHH:MM:SSZ]\n"
+          "               [--test-format text|json|expect]\n"
           "               [--test-expect FILE] [-- LINE...]\n"
           "  Runs sample lines (after --, from --test-input FILE, else stdin) through the\n"
           "  configuration without side effects and shows what each line does.\n", f);
@@ -758,7 +810,7 @@ static void usage(FILE *f)
 int sl_ruletest_main(int argc, char **argv, const char *default_conf)
 {
     const char *conf = default_conf, *plugin_dir = NULL, *input = NULL, *expect = NULL;
-    struct rt_opts o = { NULL, NULL, NULL };
+    struct rt_opts o = { NULL, NULL, NULL, NULL };
     struct rt t;
     static const struct option longopts[] = {
         { "test", no_argument, NULL, 'T' },
@@ -766,6 +818,7 @@ int sl_ruletest_main(int argc, char **argv, const char *default_conf)
         { "test-inputname", required_argument, NULL, 'n' },
         { "test-fromhost", required_argument, NULL, 'H' },
         { "test-ruleset", required_argument, NULL, 'r' },
+        { "test-time", required_argument, NULL, 't' },
         { "test-format", required_argument, NULL, 'F' },
         { "test-expect", required_argument, NULL, 'E' },
         { "help", no_argument, NULL, 'h' },
@@ -784,6 +837,7 @@ int sl_ruletest_main(int argc, char **argv, const char *default_conf)
         case 'n': o.inputname = optarg; break;
         case 'H': o.fromhost = optarg; break;
         case 'r': o.ruleset = optarg; break;
+        case 't': o.time = optarg; break;
         case 'E': expect = optarg; break;
         case 'F':
             if (strcmp(optarg, "text") == 0) {

@@ -8,6 +8,7 @@
  *   inputname imudp                optional, for the current case
  *   fromhost host/127.0.0.1        optional
  *   ruleset NAME                   optional
+ *   time 2026-12-06T19:30:00Z      optional: the receive time (timegenerated)
  *   expect DEST BYTES              one output, in the order the actions fire
  *   expect-nothing                 the line must produce no output
  *
@@ -111,6 +112,7 @@ void sl_rt_cases_free(struct sl_rt_case *cases, size_t n)
         free(cases[i].inputname);
         free(cases[i].fromhost);
         free(cases[i].ruleset);
+        free(cases[i].time);
         sl_rt_outs_free(cases[i].exp, cases[i].nexp);
     }
     free(cases);
@@ -172,9 +174,10 @@ int sl_rt_expect_load(FILE *f, const char *name, struct sl_rt_case **cases, size
         } else if (nv == 0) {
             snprintf(emsg, sizeof emsg, "'%.40s' before the first 'input' line", s);
         } else if (keyword(s, "inputname", &rest) || keyword(s, "fromhost", &rest)
-                   || keyword(s, "ruleset", &rest)) {
+                   || keyword(s, "ruleset", &rest) || keyword(s, "time", &rest)) {
             char **slot = s[0] == 'i' ? &v[nv - 1].inputname
-                          : s[0] == 'f' ? &v[nv - 1].fromhost : &v[nv - 1].ruleset;
+                          : s[0] == 'f' ? &v[nv - 1].fromhost
+                          : s[0] == 'r' ? &v[nv - 1].ruleset : &v[nv - 1].time;
             if (*rest == '\0') {
                 snprintf(emsg, sizeof emsg, "'%.20s' needs a value", s);
             } else {
@@ -209,7 +212,7 @@ int sl_rt_expect_load(FILE *f, const char *name, struct sl_rt_case **cases, size
             free(b);
         } else {
             snprintf(emsg, sizeof emsg, "unknown line '%.40s' (input, inputname, fromhost, "
-                     "ruleset, expect, expect-nothing)", s);
+                     "ruleset, time, expect, expect-nothing)", s);
         }
         if (emsg[0] != '\0') {
             snprintf(err, errsz, "%s:%d: %s", name, lineno, emsg);

@@ -26,6 +26,7 @@ struct sl_rt_case {
     char *input;
     size_t input_len;
     char *inputname, *fromhost, *ruleset;   /* NULL: the command line's */
+    char *time;                             /* receive time; NULL: the command line's */
     int line;                               /* of its "input" line */
     struct sl_rt_out *exp;
     size_t nexp;

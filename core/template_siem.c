@@ -11,7 +11,9 @@
  * (sl_tpl_json_escape, the "json" option).
  *
  *   option         scalar value                       object (a JSON subtree)
- *   cef-header     \ -> \\, | -> \|, CR/LF -> space   (rendered as its JSON text, escaped)
+ *   cef-header     \ -> \\, | -> \|, CR/LF -> space,  (rendered as its JSON text, escaped)
+ *                  a UTF-8 sequence cut short at the
+ *                  end (by a :1:512: substring) dropped
  *   leef-header    same as cef-header                 same
  *   cef-ext        \ -> \\, = -> \=, LF -> \n,        " key=value" per leaf, keys mapped to
  *                  CR -> \r                           CEF's dictionary (table below)
@@ -111,12 +113,33 @@ static int key_char_ok(enum tpl_siem f, unsigned char c)
     }
 }
 
+/* n without a UTF-8 sequence cut short at the end of p[0..n) (a byte substring such as
+ * SLUICE_CEF's %msg:1:512:% can cut a character; CEF and LEEF are UTF-8) */
+static size_t utf8_whole(const char *p, size_t n)
+{
+    size_t i = n, back = 0;
+    while (i > 0 && back < 3 && ((unsigned char)p[i - 1] & 0xC0) == 0x80) {
+        i--;
+        back++;
+    }
+    if (i == 0) {
+        return n;
+    }
+    unsigned char lead = (unsigned char)p[i - 1];
+    size_t need = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 && lead <= 0xEF ? 3
+                  : lead >= 0xC2 && lead <= 0xDF ? 2 : 0;
+    return need > back + 1 ? i - 1 : n;
+}
+
 /* One value escaped for format f. */
 void sl_tpl_siem_escape(struct sl_buf *out, enum tpl_siem f, const char *p, size_t n)
 {
     if (f == TPL_SIEM_GELF) {
         sl_tpl_json_escape(out, p, n, 0);
         return;
+    }
+    if (f == TPL_SIEM_HEADER) {
+        n = utf8_whole(p, n);
     }
     sl_buf_reserve(out, n + 8);
     for (size_t i = 0; i < n; i++) {

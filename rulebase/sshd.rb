@@ -54,6 +54,7 @@ rule=sshd,reverse_mapping_failed,failure: reverse mapping checking getaddrinfo f
 
 # Daemon state
 rule=sshd,server_listening: Server listening on %.:@srv% port %server.port:number%.
+rule=sshd,server_bind,failure: error: Bind to port %server.port:number% on %.:@srv% failed: %event.reason:rest%
 
 rule=sshd,server_stop: Received signal %event.code:number%; terminating.
 
@@ -64,5 +65,6 @@ annotate=no_identification:+event.action="no_identification"
 annotate=reverse_mapping_failed:+event.action="reverse_mapping_failed"
 annotate=server_listening:+event.action="server_listening"
 annotate=server_stop:+event.action="server_stop"
+annotate=server_bind:+event.action="server_bind"
 annotate=success:+event.outcome="success"
 annotate=failure:+event.outcome="failure"

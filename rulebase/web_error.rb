@@ -1,5 +1,5 @@
 version=2
-# web_error.rb - liblognorm v2 rules for nginx and Apache httpd 2.4 error log lines as sent
+# web_error.rb - liblognorm v2 rules for nginx and Apache httpd 2.4 (and 2.0/2.2) error log lines as sent
 # to syslog (nginx: error_log syslog:server=...; Apache: ErrorLog syslog:local1 or
 # "|logger").  Written for sluice; field names follow doc/rulebase.md.  Use:
 #   if $programname == "nginx" or $programname == "httpd" or $programname == "apache2" then
@@ -18,6 +18,22 @@ rule=web,web_error: %.:@ngx% *%nginx.connection_id:number% %error.message:string
 rule=web,web_error: %.:@ngx% *%nginx.connection_id:number% %error.message:string-to{"extradata":", client: "}%, client: %source.ip:char-sep{"extradata":","}%, server: %nginx.server:char-sep{"extradata":","}%
 rule=web,web_error: %.:@ngx% *%nginx.connection_id:number% %error.message:rest%
 rule=web,web_error: %.:@ngx% %error.message:rest%
+
+# Apache 2.0 / 2.2 (no module, no pid; loghub's Apache_2k corpus):
+# "[Sun Dec 04 04:47:44 2005] [error] [client 10.0.0.7] message".  The level is one of the
+# eight literals, so a 2.4 line ("[php:error]") never takes these rules.
+type=@lvl22:%log.level:literal{"text":"emerg"}%
+type=@lvl22:%log.level:literal{"text":"alert"}%
+type=@lvl22:%log.level:literal{"text":"crit"}%
+type=@lvl22:%log.level:literal{"text":"error"}%
+type=@lvl22:%log.level:literal{"text":"warn"}%
+type=@lvl22:%log.level:literal{"text":"notice"}%
+type=@lvl22:%log.level:literal{"text":"info"}%
+type=@lvl22:%log.level:literal{"text":"debug"}%
+type=@ap22:[%http.error_time:char-to{"extradata":"]"}%] [%.:@lvl22%]
+rule=web,web_error: %.:@ap22% [client %source.ip:ipv4%] %error.message:rest%
+rule=web,web_error: %.:@ap22% [client %source.address:char-to{"extradata":"]"}%] %error.message:rest%
+rule=web,web_error: %.:@ap22% %error.message:rest%
 
 # Apache 2.4: "[Fri Mar 01 03:30:08.123456 2024] [php:error] [pid 900] [client 10.0.0.7:50000] message"
 type=@ap:[%http.error_time:char-to{"extradata":"]"}%] [%apache.module:char-to{"extradata":":"}%:%log.level:char-to{"extradata":"]"}%] [pid %process.pid:number%

@@ -86,4 +86,21 @@ rt --test-expect "$T/broken.exp" > /dev/null 2> "$T/broken.err" || rc=$?
 [ "$rc" -eq 2 ] || fail "a malformed expectations file exited $rc, not 2"
 grep -q "broken.exp:2: unknown line" "$T/broken.err" || fail "no FILE:LINE for the malformed file"
 [ -z "$(find "$OUT" -mindepth 1 2> /dev/null)" ] || fail "the tester created files"
+
+# the receive time: --test-time and a case's "time" fix timegenerated (and the reported
+# time of a line without one); a bad time is a usage error
+cat > "$T/time.conf" << 'EOF'
+template(name="tg" type="string" string="%timegenerated:::date-rfc3339% %timereported:::date-rfc3339% %msg%\n")
+action(type="omfile" file="/dev/null" template="tg")
+EOF
+rtt() { TZ=UTC timeout 20 "$SLUICED" --test -f "$T/time.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
+rtt --test-format expect --test-time 2026-12-06T19:35:00.25+09:00 -- '<13>app: hello' > "$T/time.exp" 2>&1 ||
+    fail "--test-time: $(cat "$T/time.exp")"
+grep -qxF 'time 2026-12-06T19:35:00.25+09:00' "$T/time.exp" || fail "no time line: $(cat "$T/time.exp")"
+grep -qxF 'expect /dev/null 2026-12-06T10:35:00.250000+00:00 2026-12-06T10:35:00.250000+00:00  hello\n' "$T/time.exp" ||
+    fail "--test-time did not set the receive time: $(cat "$T/time.exp")"
+rtt --test-expect "$T/time.exp" > "$T/time.res" 2>&1 || fail "a case's time is not used: $(cat "$T/time.res")"
+rc=0
+rtt --test-time 2026-12-06 -- x > /dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "a bad --test-time exited $rc, not 2"
 log "ok"

@@ -1,14 +1,17 @@
 #!/bin/bash
 # rulebase-coverage.sh - the share of a corpus that each rulebase parses.  Every line of the
-# loghub excerpts in tests/mm/data (*-loghub.txt, see NOTICE) whose program is one a
-# rulebase is for goes through sluiced's mmnormalize with that rulebase; the test prints
-# "SOURCE (real): OK/ALL (PCT %)" per source and fails when one is below 95 %, or when a
+# loghub slices in tests/mm/data (*-loghub2k.txt, see NOTICE: OpenSSH_2k and Apache_2k
+# whole, the Linux_2k and Thunderbird_2k lines of the programs a rulebase is for) whose
+# program is one a rulebase is for goes through sluiced's mmnormalize with that rulebase;
+# the test prints "SOURCE (real): OK/ALL (PCT %)" per source and fails when one is below 95 %, or when a
 # real corpus selects no line at all.  The same is done, for information only, with the
 # written lines of tests/diff/data ("written").  Figures recorded in doc/rulebase.md.
 # Corpus preparation, both for artefacts of the loghub files, not of the messages: the CR
 # that ends every line of the Linux excerpt is dropped, and Thunderbird's relay host field
 # "node/node" (which no RFC 3164 parser takes for a host name, rsyslog included) becomes
-# "node" ("#N#", loghub's anonymised host, becomes "anonN").
+# "node", its "src@node" too ("#N#", loghub's anonymised host, becomes "anonN"); Apache's error_log lines get
+# the header an imfile input tagged "httpd:" gives them ("<86>Mmm dd hh:mm:ss web1 httpd: "
+# with the line's own time), the way they reach a syslog pipeline.
 # COVERAGE_MIN (default 95) sets the threshold; COVERAGE_SHOW=1 lists the unparsed lines.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
@@ -28,6 +31,7 @@ sources=(
     "real|sshd|openssh thunderbird|${ts}sshd\\[[0-9]+\\]: (?!pam_unix\\(|PAM )"
     "real|pam_unix|linux openssh thunderbird|${ts}([^ ]+\\(pam_unix\\)\\[[0-9]+\\]: |[^ ]+\\[[0-9]+\\]: (pam_unix\\(|PAM ))"
     "real|cron|linux thunderbird|${ts}(crond?|CRON)\\[[0-9]+\\]: "
+    "real|web_error|apache|${ts}httpd: \\["
     "written|sshd|rw-ubuntu|${ts}sshd\\[[0-9]+\\]: (?!pam_unix\\()"
     "written|pam_unix|rw-ubuntu rw-mail|${ts}[^ ]+: pam_unix\\("
     "written|sudo|rw-ubuntu rw-mail|${ts}sudo(\\[[0-9]+\\])?: +(?!pam_unix)"
@@ -50,10 +54,13 @@ sources=(
 )
 
 for c in linux openssh thunderbird; do
-    tr -d '\r' < "$data/$c-loghub.txt" |
-        sed -E 's#^([A-Z][a-z]{2} +[0-9]+ [0-9:]{8}) ([^ /]+)/[^ ]+ #\1 \2 #; s#^([A-Z][a-z]{2} +[0-9]+ [0-9:]{8}) \#([0-9]+)\# #\1 anon\2 #; s/^/<86>/' \
+    tr -d '\r' < "$data/$c-loghub2k.txt" |
+        sed -E 's#^([A-Z][a-z]{2} +[0-9]+ [0-9:]{8}) ([^ /]+)/[^ ]+ #\1 \2 #; s#^([A-Z][a-z]{2} +[0-9]+ [0-9:]{8}) [^ @]+@([^ ]+) #\1 \2 #; s#^([A-Z][a-z]{2} +[0-9]+ [0-9:]{8}) \#([0-9]+)\# #\1 anon\2 #; s/^/<86>/' \
             > "$T/$c.txt"
 done
+tr -d '\r' < "$data/apache-loghub2k.txt" |
+    sed -E 's#^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([0-9]{2}) ([0-9:]{8}) [0-9]{4}\]#<86>\1 \2 \3 web1 httpd: &#; s#^(<86>[A-Z][a-z]{2}) 0#\1  #' \
+        > "$T/apache.txt"
 for c in rw-ubuntu rw-mail rw-web cef rw-cef fortigate rw-fortigate7 paloalto juniper cisco rw-cisco-asa rw-cisco-ios rw-snare; do
     cp "$top_srcdir/tests/diff/data/$c.txt" "$T/$c.txt" || fail "tests/diff/data/$c.txt is missing"
 done

@@ -7,6 +7,10 @@
 # JSON flows (the classic route and GELF).
 # The SIEMs are socat listeners (TCP, UDP, OpenSSL) writing what arrives to a file; the
 # senders are socat clients and snmptrap.
+# Each recipe's expectations file (conf.d/examples/NAME.expect: sample lines per route, one
+# that goes nowhere where the recipe has such a route) must pass `sluiced --test
+# --test-expect` against the recipe as shipped (ports and hosts unchanged, only the TLS and
+# log paths moved), so a changed template or route fails here until the file is reviewed.
 #
 # Substitution: in input() lines every port="N" becomes a free input port, elsewhere a
 # free output port (one per distinct N); target=/server= hosts under example.net/.org
@@ -157,7 +161,32 @@ sys.exit("GELF flow differs: %r" % bad if bad else 0)' "$T/flows-gelf.out" || fa
     return 0
 }
 
-n=0 skipped=0 e2e=0
+# rt_expect NAME RECIPE: the recipe's expectations hold (ports and hosts as shipped)
+rt_expect()
+{
+    local name=$1 recipe=$2 exp=${2%.conf}.expect paths
+    if [ ! -f "$exp" ]; then
+        [ "$name" = elasticsearch ] && { log "$name: no expectations file yet"; return 0; }
+        fail "$name: no $(basename "$exp")"
+    fi
+    paths=(-e "s#/etc/sluice/tls/#$T/pki/#g" -e "s#/var/log/sluice/#$T/out/#g"
+           -e "s#/var/lib/sluice#$T/work#g")
+    sed "${paths[@]}" "$recipe" > "$T/$name.rt.conf"
+    sed "${paths[@]}" "$exp" > "$T/$name.rt.expect"
+    TZ=UTC timeout 30 "$SLUICED" --test -f "$T/$name.rt.conf" -M "$SLUICE_PLUGIN_DIR" \
+        --test-expect "$T/$name.rt.expect" > "$T/$name.rt.out" 2>&1 ||
+        fail "$name: sluiced --test --test-expect $(basename "$exp") fails:
+$(cat "$T/$name.rt.out")"
+    local cases
+    cases=$(grep -c '^input ' "$exp")
+    [ "$cases" -ge 3 ] || fail "$name: only $cases case(s) in $(basename "$exp")"
+    grep -q "^$cases case(s), 0 failed" "$T/$name.rt.out" ||
+        fail "$name: the tester did not run the $cases cases: $(tail -3 "$T/$name.rt.out")"
+    rt_cases=$((rt_cases + cases))
+    rt_files=$((rt_files + 1))
+}
+
+n=0 skipped=0 e2e=0 rt_files=0 rt_cases=0
 for recipe in "$top_srcdir"/conf.d/examples/*.conf; do
     name=$(basename "$recipe" .conf)
     missing=
@@ -169,6 +198,7 @@ for recipe in "$top_srcdir"/conf.d/examples/*.conf; do
         skipped=$((skipped + 1))
         continue
     fi
+    rt_expect "$name" "$recipe"
     subst "$recipe"  # not in $(...): it fills INP/OUTP
     conf=$T/$name.conf
     dut_check "$conf" || fail "$name: sluiced -N1 fails: $(cat "$T/check.err")"
@@ -184,4 +214,5 @@ for recipe in "$top_srcdir"/conf.d/examples/*.conf; do
     fi
 done
 [ "$n" -ge 7 ] || fail "only $n recipes checked"
-log "PASS: $n recipes pass -N1 ($e2e end to end), $skipped skipped"
+[ "$rt_files" -ge 7 ] || fail "only $rt_files expectations files checked"
+log "PASS: $n recipes pass -N1 ($e2e end to end), $skipped skipped; $rt_cases expectations in $rt_files files hold"

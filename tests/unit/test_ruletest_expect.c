@@ -69,6 +69,7 @@ START_TEST(test_load_cases)
                   "expect tcp://10.0.0.9:514 <13>one\\n\n"
                   "  input two\\ttab\n"
                   "ruleset remote\n"
+                  "time 2026-12-06T19:35:00.5Z\n"
                   "expect-nothing\n", &c, &n, err, sizeof err);
     ck_assert_msg(rc == 0, "%s", err);
     ck_assert_uint_eq(n, 2);
@@ -77,12 +78,14 @@ START_TEST(test_load_cases)
     ck_assert_str_eq(c[0].inputname, "imudp");
     ck_assert_str_eq(c[0].fromhost, "web1/10.0.0.1");
     ck_assert_ptr_null(c[0].ruleset);
+    ck_assert_ptr_null(c[0].time);
     ck_assert_uint_eq(c[0].nexp, 2);
     ck_assert_str_eq(c[0].exp[0].dest, "/var/log/a.log");
     ck_assert_str_eq(c[0].exp[0].bytes, "Jan  1 00:00:00 h app: one\n");
     ck_assert_str_eq(c[0].exp[1].dest, "tcp://10.0.0.9:514");
     ck_assert_str_eq(c[1].input, "two\ttab");
     ck_assert_str_eq(c[1].ruleset, "remote");
+    ck_assert_str_eq(c[1].time, "2026-12-06T19:35:00.5Z");
     ck_assert_uint_eq(c[1].nexp, 0);
     sl_rt_cases_free(c, n);
 }
