@@ -36,7 +36,7 @@ void sl_curl_easy_base(CURL *c, const char *protocols, long protocol_mask, int64
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms);
 }
 
-void sl_curl_easy_tls(CURL *c, const struct sl_curl_tls *t)
+void sl_curl_easy_certs(CURL *c, const struct sl_curl_certs *t)
 {
     if (t->ca_file != NULL) {
         curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);

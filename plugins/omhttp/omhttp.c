@@ -510,21 +510,34 @@ static size_t reply_cb(char *p, size_t size, size_t nmemb, void *arg)
 
 static void setup_common(struct omhttp_inst *in, CURL *c)
 {
-    sl_curl_easy_base(c, "http,https", (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS),
-                      in->timeout_connect);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, in->hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_cb);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)in->timeout_connect);
+    if (in->allowunsignedcerts) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    }
+    if (in->skipverifyhost) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
     if (in->userpwd != NULL) {
         curl_easy_setopt(c, CURLOPT_USERPWD, in->userpwd);
         curl_easy_setopt(c, CURLOPT_PROXYAUTH, CURLAUTH_ANY);
     }
-    /* tls.cacert goes along with libcurl's default CA directory (ca_only 0) */
-    const struct sl_curl_tls t = {
-        .ca_file = in->tls_cacert, .ca_only = 0,
-        .cert_file = in->tls_mycert, .key_file = in->tls_myprivkey,
-        .verify_peer = !in->allowunsignedcerts, .verify_host = !in->skipverifyhost,
-    };
-    sl_curl_easy_tls(c, &t);
+    if (in->tls_cacert != NULL) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, in->tls_cacert);
+    }
+    if (in->tls_mycert != NULL) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, in->tls_mycert);
+    }
+    if (in->tls_myprivkey != NULL) {
+        curl_easy_setopt(c, CURLOPT_SSLKEY, in->tls_myprivkey);
+    }
 }
 
 static void handles_free(struct omhttp_wrk *w)
@@ -582,19 +595,6 @@ static void omhttp_worker_destroy(void *inst, void *wrk)
     w->cap = 0;
 }
 
-/* w->url = the current server's URL followed by path[0..path_len) (path may be NULL).
- * 0 or SL_ENOMEM. */
-static int server_url(struct omhttp_inst *in, struct omhttp_wrk *w, const char *path,
-                      size_t path_len)
-{
-    w->url.len = 0;
-    if (sl_curl_buf_str(in->h, &w->url, in->urls[w->server_idx]) != 0 ||
-        (path != NULL && sl_curl_buf_add(in->h, &w->url, path, path_len) != 0)) {
-        return SL_ENOMEM;
-    }
-    return 0;
-}
-
 /* rsyslog's checkConn: without checkpath nothing to check; else a GET of checkpath on each
  * server in turn (from the current one) until one completes. */
 static int health_check(struct omhttp_inst *in, struct omhttp_wrk *w)
@@ -604,13 +604,15 @@ static int health_check(struct omhttp_inst *in, struct omhttp_wrk *w)
     }
     void *cb[2] = { w, (void *)in->h };
     for (size_t i = 0; i < in->nurls; i++) {
-        if (server_url(in, w, in->checkpath, strlen(in->checkpath)) != 0) {
+        char *url = str_cat3(in->urls[w->server_idx], in->checkpath, "");
+        if (url == NULL) {
             return SL_EAGAIN;
         }
         w->reply.len = 0;
         curl_easy_setopt(w->check, CURLOPT_WRITEDATA, cb);
-        curl_easy_setopt(w->check, CURLOPT_URL, w->url.p);
+        curl_easy_setopt(w->check, CURLOPT_URL, url);
         CURLcode rc = curl_easy_perform(w->check);
+        free(url);
         if (rc == CURLE_OK) {
             return 0;
         }
@@ -722,7 +724,9 @@ static int post_body(struct omhttp_inst *in, struct omhttp_wrk *w, const char *p
     if (in->nurls > 1 && health_check(in, w) != 0) {
         return HR_TEMP;
     }
-    if (server_url(in, w, path, path_len) != 0) {
+    w->url.len = 0;
+    if (sl_curl_buf_str(in->h, &w->url, in->urls[w->server_idx]) != 0 ||
+        (path != NULL && sl_curl_buf_add(in->h, &w->url, path, path_len) != 0)) {
         return HR_TEMP;
     }
     w->server_idx = (w->server_idx + 1) % in->nurls;

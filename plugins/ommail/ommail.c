@@ -356,13 +356,13 @@ static CURL *make_handle(struct ommail_inst *in)
                      in->tls == TLS_STARTTLS ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
     if (in->tls != TLS_OFF) {
         /* tls.caFile replaces the system CA directory (ca_only) */
-        const struct sl_curl_tls t = {
+        const struct sl_curl_certs t = {
             .ca_file = in->tls_ca_file, .ca_only = 1,
             .cert_file = in->tls_cert_file, .key_file = in->tls_key_file,
             .verify_peer = !in->tls_allow_unsigned,
             .verify_host = in->tls_check_name && !in->tls_allow_unsigned,
         };
-        sl_curl_easy_tls(c, &t);
+        sl_curl_easy_certs(c, &t);
     }
     if (in->auth_user != NULL) {
         curl_easy_setopt(c, CURLOPT_USERNAME, in->auth_user);
