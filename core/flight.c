@@ -22,6 +22,7 @@
 #include "log.h"
 #include "msg.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 enum { FL_T_SEND = 0, FL_T_PEND = 1, FL_T_BUSY = 2, FL_T_DONE = 3 };
 enum { ACK_CALLING = 0, ACK_PENDING = 1, ACK_DONE = 2 };
@@ -489,13 +490,7 @@ void sl_flight_wait(struct sl_flight *f, int64_t ms)
         return;
     }
     struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += ms / 1000;
-    dl.tv_nsec += (ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    sl_deadline_ms(&dl, ms);
     pthread_mutex_lock(&f->lock);
     pthread_cond_timedwait(&f->cv, &f->lock, &dl);
     pthread_mutex_unlock(&f->lock);

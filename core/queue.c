@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "queue.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 int sl_ring_init(struct sl_ring *r, size_t cap)
 {
@@ -141,13 +142,7 @@ size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t 
                 pthread_cond_wait(&r->not_full, &r->lock);
             } else {
                 if (!have_deadline) {
-                    clock_gettime(CLOCK_MONOTONIC, &deadline);
-                    deadline.tv_sec += timeout_ms / 1000;
-                    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-                    if (deadline.tv_nsec >= 1000000000L) {
-                        deadline.tv_sec++;
-                        deadline.tv_nsec -= 1000000000L;
-                    }
+                    sl_deadline_ms(&deadline, timeout_ms);
                     have_deadline = 1;
                 }
                 int rc = pthread_cond_timedwait(&r->not_full, &r->lock, &deadline);
@@ -184,13 +179,7 @@ size_t sl_ring_pop(struct sl_ring *r, struct sl_msg **out, size_t max, int timeo
 {
     struct timespec deadline;
     if (timeout_ms >= 0) {
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
+        sl_deadline_ms(&deadline, timeout_ms);
     }
     pthread_mutex_lock(&r->lock);
     while (r->count == 0 && !r->closed) {

@@ -255,16 +255,18 @@ static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
  * Parser plugins (ABI 1.5)
  * ------------------------------------------------------------------------------------- */
 
-/* One parser plugin on m: SL_PARSE_DONE, SL_PARSE_NOT_MINE or an error.  A plugin that
+/* Parser plugin i of the ruleset's chain on m: SL_PARSE_DONE (m is parsed: SL_MSGF_PARSED
+ * set, the caller returns), SL_PARSE_NOT_MINE or an error.  A plugin that
  * answers "not mine" after msg_set_fields has its fields undone: the next parser starts
  * from the message as the core parsed its PRI - except for its edits of the raw message
  * and a timestamp it read (msg_parse_ts3164), which stay, as in rsyslog (whose pmciscoios
  * writes the timestamp before it fails; pmrfc3164 keeps it when it finds none). */
-static int run_plugin(struct sl_msg *m, const struct sl_parser_ops *ops, void *inst)
+static int run_plugin(struct sl_msg *m, const struct sl_parse_opts *o, size_t i)
 {
+    const struct sl_parser_ops *ops = o->chain->e[i].ops;
     int pri = m->pri;
     m->flags |= SL_MSGF_IN_PARSE;
-    int rc = ops->parse(inst, m);
+    int rc = ops->parse(o->chain->e[i].inst, m);
     m->flags &= ~(uint32_t)SL_MSGF_IN_PARSE;
     if (rc == SL_PARSE_DONE) {
         if (!(m->flags & SL_MSGF_FIELDS)) {
@@ -274,6 +276,10 @@ static int run_plugin(struct sl_msg *m, const struct sl_parser_ops *ops, void *i
             m->msg = (struct sl_str){ m->raw + m->after_pri, m->raw_len - m->after_pri };
             m->programname = (struct sl_str){ NULL, 0 };
         }
+        if (o->permit_slash_progname) {
+            m->flags |= SL_MSGF_PERMIT_SLASH;
+        }
+        m->flags |= SL_MSGF_PARSED;
         return rc;
     }
     if (m->flags & SL_MSGF_FIELDS) {
@@ -409,15 +415,11 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
                     continue;   /* RFC 5424 needs "<PRI>1 "; a repaired raw is not
                                  * repaired again (parsed after a disk queue) */
                 }
-                int rc = run_plugin(m, o->chain->e[i].ops, o->chain->e[i].inst);
+                int rc = run_plugin(m, o, i);
                 if (rc == SL_PARSE_NOT_MINE) {
                     continue;
                 }
                 if (rc == SL_PARSE_DONE) {
-                    if (o->permit_slash_progname) {
-                        m->flags |= SL_MSGF_PERMIT_SLASH;
-                    }
-                    m->flags |= SL_MSGF_PARSED;
                     return;
                 }
                 i = o->chain->n;    /* an error: discarded */
@@ -455,15 +457,11 @@ void sl_msg_parse(struct sl_msg *m, const struct sl_parse_opts *o)
                 if (repaired) {
                     continue;   /* repaired before it was spooled: not again */
                 }
-                int rc = run_plugin(m, o->chain->e[i].ops, o->chain->e[i].inst);
+                int rc = run_plugin(m, o, i);
                 if (rc == SL_PARSE_NOT_MINE) {
                     continue;
                 }
                 if (rc == SL_PARSE_DONE) {
-                    if (o->permit_slash_progname) {
-                        m->flags |= SL_MSGF_PERMIT_SLASH;
-                    }
-                    m->flags |= SL_MSGF_PARSED;
                     return;
                 }
                 failed = 1;     /* a parser's error: rsyslog discards the message */

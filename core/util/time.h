@@ -29,6 +29,19 @@ struct sl_time {
 };
 
 void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc);
+
+/* *dl = now on CLOCK_MONOTONIC plus ms (>= 0): the deadline of a pthread_cond_timedwait()
+ * on a condition variable set to that clock. */
+static inline void sl_deadline_ms(struct timespec *dl, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, dl);
+    dl->tv_sec += (time_t)(ms / 1000);
+    dl->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (dl->tv_nsec >= 1000000000L) {
+        dl->tv_sec++;
+        dl->tv_nsec -= 1000000000L;
+    }
+}
 enum sl_datefmt {
     SL_DATE_DEFAULT = 0,    /* rsyslog's default for TIMESTAMP: RFC 3164 "Mmm dd hh:mm:ss" */
     SL_DATE_RFC3164,        /* "Mmm dd hh:mm:ss", day space-padded */

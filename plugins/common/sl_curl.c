@@ -23,6 +23,40 @@ void sl_curl_global_fini(void)
     curl_global_cleanup();
 }
 
+void sl_curl_easy_base(CURL *c, const char *protocols, long protocol_mask, int64_t connect_ms)
+{
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    (void)protocol_mask;
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
+#else
+    (void)protocols;
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, protocol_mask);
+#endif
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms);
+}
+
+void sl_curl_easy_certs(CURL *c, const struct sl_curl_certs *t)
+{
+    if (t->ca_file != NULL) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+        if (t->ca_only) {
+            curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+        }
+    }
+    /* 1 and 2 are libcurl's defaults: set anyway, so the handle says what it does */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, t->verify_peer ? 1L : 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, t->verify_host ? 2L : 0L);
+    if (t->cert_file != NULL) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, t->cert_file);
+        curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (t->key_file != NULL) {
+        curl_easy_setopt(c, CURLOPT_SSLKEY, t->key_file);
+        curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+}
+
 int sl_curl_buf_add(const struct sl_host *h, struct sl_buf *b, const void *s, size_t n)
 {
     if (h->buf_reserve(b, n + 1) != 0) {

@@ -37,6 +37,7 @@
 
 #include "sl_sock.h"
 #include "sl_udp.h"
+#include "sl_stop.h"
 
 #define ROUNDS_PER_WAKEUP 8
 #define CTRL_SIZE CMSG_SPACE(sizeof(uint32_t))
@@ -267,12 +268,7 @@ void sl_udp_stop(struct sl_udp *u)
     if (u == NULL) {
         return;
     }
-    atomic_store(&u->stopping, 1);
-    if (u->stopfd >= 0) {
-        uint64_t one = 1;
-        ssize_t w = write(u->stopfd, &one, sizeof one);
-        (void)w;
-    }
+    sl_stop_wake(&u->stopping, u->stopfd);
 }
 
 /* One thread's receive buffers. */

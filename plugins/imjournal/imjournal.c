@@ -89,6 +89,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "imjournal.h"
+#include "../common/sl_stop.h"
 
 #define WHO "imjournal"
 
@@ -951,12 +952,7 @@ static int imjournal_run(void *inst)
 static void imjournal_stop(void *inst)
 {
     struct imjournal_inst *in = inst;
-    atomic_store(&in->stopping, 1);
-    if (in->stopfd >= 0) {
-        uint64_t one = 1;
-        ssize_t w = write(in->stopfd, &one, sizeof one);
-        (void)w;
-    }
+    sl_stop_wake(&in->stopping, in->stopfd);
 }
 
 static void imjournal_destroy(void *inst)

@@ -56,6 +56,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "imklog.h"
+#include "../common/sl_stop.h"
 
 #define LOG_MAXPRI 191
 #define DEFAULT_PATH "/proc/kmsg"
@@ -568,12 +569,7 @@ static int imklog_run(void *inst)
 static void imklog_stop(void *inst)
 {
     struct imklog_inst *in = inst;
-    atomic_store(&in->stopping, 1);
-    if (in->stopfd >= 0) {
-        uint64_t one = 1;
-        ssize_t w = write(in->stopfd, &one, sizeof one);
-        (void)w;
-    }
+    sl_stop_wake(&in->stopping, in->stopfd);
 }
 
 static void imklog_destroy(void *inst)

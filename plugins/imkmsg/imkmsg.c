@@ -54,6 +54,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "imkmsg.h"
+#include "../common/sl_stop.h"
 
 #define WHO "imkmsg"
 #define DEFAULT_PATH "/dev/kmsg"
@@ -378,12 +379,7 @@ static int imkmsg_run(void *inst)
 static void imkmsg_stop(void *inst)
 {
     struct imkmsg_inst *in = inst;
-    atomic_store(&in->stopping, 1);
-    if (in->stopfd >= 0) {
-        uint64_t one = 1;
-        ssize_t w = write(in->stopfd, &one, sizeof one);
-        (void)w;
-    }
+    sl_stop_wake(&in->stopping, in->stopfd);
 }
 
 static void imkmsg_destroy(void *inst)

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "../common/sl_stop.h"
 
 #define WHO "immark"
 
@@ -180,12 +181,7 @@ static int immark_run(void *inst)
 static void immark_stop(void *inst)
 {
     struct immark_inst *in = inst;
-    atomic_store(&in->stopping, 1);
-    if (in->stopfd >= 0) {
-        uint64_t one = 1;
-        ssize_t w = write(in->stopfd, &one, sizeof one);
-        (void)w;
-    }
+    sl_stop_wake(&in->stopping, in->stopfd);
 }
 
 static void immark_destroy(void *inst)

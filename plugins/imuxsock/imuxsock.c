@@ -66,6 +66,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "imuxsock.h"
+#include "../common/sl_stop.h"
 
 #define RL_SLOTS 1024           /* per-pid rate limiters kept at most */
 #define READS_PER_WAKEUP 256
@@ -801,12 +802,7 @@ static int imuxsock_run(void *inst)
 static void imuxsock_stop(void *inst)
 {
     struct imuxsock_inst *in = inst;
-    atomic_store(&in->stopping, 1);
-    if (in->stopfd >= 0) {
-        uint64_t one = 1;
-        ssize_t w = write(in->stopfd, &one, sizeof one);
-        (void)w;
-    }
+    sl_stop_wake(&in->stopping, in->stopfd);
 }
 
 static void imuxsock_destroy(void *inst)

@@ -44,6 +44,10 @@
  * data omfwd keeps of its own with deferred acknowledgement.  An orderly close (FIN: the
  * peer read everything) replays only the unacknowledged.
  *
+ * Files: this one (parameters, connect, UDP and TCP send, the ABI entry points),
+ * omfwd_replay.c (the held records and their replay), omfwd_ack.c (deferred
+ * acknowledgement), omfwd_int.h (the structs and what the files call in each other).
+ *
  * Ownership and lifetime
  *   - Parameter strings and templates in struct omfwd_inst belong to the core.
  *   - Every worker owns its socket, resolved addresses and buffers (struct omfwd_wrk), as
@@ -75,8 +79,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -84,6 +86,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "../common/sl_tls.h"
+#include "omfwd_int.h"
 
 #define OMFWD_CONNECT_TIMEOUT_MS 5000
 #define OMFWD_SEND_TIMEOUT_S 30
@@ -101,115 +104,6 @@ struct omfwd_mod {
     const struct sl_template *tpl;
 };
 
-struct omfwd_inst {
-    /* parameters (filled by the core) */
-    char *target;
-    int64_t port;
-    int64_t protocol;
-    int64_t framing;
-    int64_t frame_delim;
-    const struct sl_template *tpl;
-    char *address;
-    char *device;
-    int udp_send_to_all;
-    int64_t udp_send_delay;      /* microseconds between datagrams */
-    int64_t max_err_msgs;
-    int64_t compression_mode;
-    int64_t zip_level;
-    int64_t rebind_interval;
-    int keepalive;
-    int64_t keepalive_probes, keepalive_interval, keepalive_time;
-    int resend_last;
-    int64_t conerr_skip;
-    int64_t resend_max_age;      /* ms: replay after a reset only records written this
-                                  * long before the connection's last write */
-    int64_t resend_max_bytes;    /* cap of that replay window */
-    char *strm_driver;
-    int64_t strm_driver_mode;
-    char *strm_auth_mode;
-    char *strm_permitted_peers;
-    char *strm_ca_file, *strm_cert_file, *strm_key_file;
-    int strm_check_eku;
-    int strm_prioritize_san;
-    int64_t strm_verify_depth;
-    int64_t strm_permit_expired;
-    char *gnutls_prio;
-
-    /* runtime */
-    const struct sl_host *h;
-    const struct sl_template *tpl_eff;
-    char portstr[8];
-    char who[160];
-    _Atomic int64_t err_budget;         /* error messages still allowed */
-    _Atomic uint64_t *c_sent, *c_failed;
-    _Atomic uint64_t *c_resent;      /* records sent again after a lost connection */
-    struct sl_tls_cred *tls;            /* NULL: plain TCP; replaced at HUP under tls_lock */
-    struct sl_tls_opts tls_opts;        /* kept for the reload at HUP */
-    pthread_mutex_t tls_lock;
-    int tls_lock_ok;
-    _Atomic unsigned tls_gen;           /* bumped when the credentials are replaced */
-    char **peer_list;                   /* StreamDriverPermittedPeers split at commas */
-    size_t npeers;
-    _Atomic uint64_t *c_tls_refused, *c_tls_failed;
-};
-
-struct omfwd_wrk {
-    struct omfwd_inst *in;
-    int fd;                      /* TCP connection or UDP socket, -1 if none; changed under
-                                  * lock (the ackpoll thread reads it) */
-    struct sl_tls_conn *tls;     /* TLS session on fd, or NULL */
-    unsigned tls_gen;            /* credentials generation of that session */
-    struct addrinfo *ai;         /* UDP: resolved target addresses */
-    int udp_family;
-    uint64_t since_bind;         /* records since the socket was (re)created */
-    int down_logged;             /* connection failure already logged */
-    struct sl_buf out;           /* framed records of the batch, back to back */
-    struct sl_buf tmp;           /* one rendered record */
-    size_t *ends;                /* end offset of each record in out */
-    size_t ends_cap;
-    struct mmsghdr *mm;
-    struct iovec *iov;
-    /* Plain TCP: framed records sent on this connection that the peer's TCP may not have
-     * acknowledged yet (held.p[held_start..held.len)), with their end offsets; stream_sent
-     * counts bytes written on the connection, held_base is the stream offset of held.p[0].
-     * After the connection is lost they are sent first on the next one (duplicates
-     * possible, loss of what TCP did not acknowledge not). */
-    struct sl_buf held;
-    size_t held_start;
-    uint64_t held_base;
-    uint64_t stream_sent;
-    size_t *held_ends;           /* end offsets in held.p of the held records, ascending */
-    int64_t *held_ts;            /* per held record: when it was written (monotonic ms) */
-    size_t nheld, held_first, held_cap;
-    int resend;                  /* held records are to be sent before anything else */
-    /* The acknowledged tail (records replay_first..held_first, bytes from replay_start),
-     * at most resend.maxBytes bytes written at most resend.maxAge ms before the last
-     * write: a receiver that closes its socket with data unread resets the connection,
-     * and what its TCP acknowledged but it never read is lost unless sent again. */
-    size_t replay_first, replay_start;
-    int reset;                   /* the connection was reset: replay the tail as well */
-    uint8_t *held_core;          /* per held record: its batch is pending in the core
-                                  * (deferred acknowledgement): the core sends it again */
-    /* Deferred acknowledgement (plain TCP, b->ack != NULL), under lock */
-    pthread_mutex_t lock;
-    pthread_cond_t cv;
-    int lock_ok;
-    pthread_t poll_thr;
-    int poll_ok, poll_stop;
-    uint64_t conn_sent;          /* bytes written on this connection */
-    struct omfwd_pend {
-        struct sl_ack *ack;
-        uint64_t end;            /* conn_sent after its last byte */
-    } *pend;
-    size_t npend, pend_cap;
-    int core_acks;               /* a batch came with an ack: the core keeps unconfirmed ones */
-};
-
-#define OMFWD_ACKPOLL_MS 5
-
-/* Holding is bounded: past this many bytes the oldest records are let go (they sit in a
- * socket buffer far larger than any real window, and the peer is not reading). */
-#define OMFWD_HELD_MAX (64u * 1024 * 1024)
 /* The replay after a reset (resend.maxBytes, resend.maxAge) trades duplicates against
  * loss.  rsyslogd 8.2302 stopped with SIGTERM while a sender streams into it resets the
  * connection having lost up to 2.9 MB that its TCP had acknowledged (measured on loopback,
@@ -549,7 +443,7 @@ static int omfwd_tcp_connect(struct omfwd_inst *in, struct omfwd_wrk *w)
 /* Has the peer closed (or reset) an idle connection?  Like rsyslog's plain-TCP driver, peek
  * without blocking before sending, so a dead connection is noticed before data is lost in
  * it.  Data sent by the receiver is left alone.  0 alive, 1 closed, 2 reset. */
-static int omfwd_tcp_dead(int fd)
+int omfwd_tcp_dead(int fd)
 {
     char c;
     ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -562,195 +456,11 @@ static int omfwd_tcp_dead(int fd)
     return 0;
 }
 
-static int64_t omfwd_now_ms(void)
+int64_t omfwd_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Is an acknowledged record written at ts outside the replay window: written more than
- * resend.maxAge ms before the last write (at last)?  resend.maxAge 0: no replay at all. */
-static int omfwd_replay_too_old(const struct omfwd_inst *in, int64_t last, int64_t ts)
-{
-    return in->resend_max_age == 0 || last - ts > in->resend_max_age;
-}
-
-/* Forget every held record (a clean close: the kernel still delivers what it queued). */
-static void omfwd_held_clear(struct omfwd_wrk *w)
-{
-    w->held.len = 0;
-    w->held_start = 0;
-    w->held_base = 0;
-    w->stream_sent = 0;
-    w->nheld = w->held_first = 0;
-    w->replay_first = w->replay_start = 0;
-    w->resend = 0;
-    w->reset = 0;
-}
-
-/* Drop the held records the peer's TCP has acknowledged (SIOCOUTQ: bytes not yet
- * acknowledged), and compact the buffer now and then. */
-static void omfwd_held_ack(struct omfwd_wrk *w)
-{
-    int outq = 0;
-    if (w->fd < 0 || w->tls != NULL || w->resend || w->nheld == w->held_first ||
-        ioctl(w->fd, SIOCOUTQ, &outq) != 0 || outq < 0) {
-        return;
-    }
-    uint64_t acked = w->stream_sent - (uint64_t)outq;
-    while (w->held_first < w->nheld && w->held_base + w->held_ends[w->held_first] <= acked) {
-        w->held_start = w->held_ends[w->held_first++];
-    }
-    /* keep at most resend.maxBytes acknowledged bytes, written at most resend.maxAge ms
-     * before the last write, for a replay after a reset */
-    while (w->replay_first < w->held_first &&
-           (w->held_start - w->replay_start > (uint64_t)w->in->resend_max_bytes ||
-            omfwd_replay_too_old(w->in, w->held_ts[w->nheld - 1], w->held_ts[w->replay_first]))) {
-        w->replay_start = w->held_ends[w->replay_first++];
-    }
-    if (w->replay_start > w->held.len / 2) {
-        size_t cut = w->replay_start;
-        memmove(w->held.p, w->held.p + cut, w->held.len - cut);
-        w->held.len -= cut;
-        w->held_base += cut;
-        w->held_start -= cut;
-        w->replay_start = 0;
-        size_t k = 0;
-        for (size_t i = w->replay_first; i < w->nheld; i++) {
-            w->held_core[k] = w->held_core[i];
-            w->held_ts[k] = w->held_ts[i];
-            w->held_ends[k++] = w->held_ends[i] - cut;
-        }
-        w->held_first -= w->replay_first;
-        w->nheld = k;
-        w->replay_first = 0;
-    }
-}
-
-/* Remember the batch just written (w->out with w->ends[0..n)); core: its batch is pending
- * in the core, which sends it again if the connection is lost. */
-static int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int core)
-{
-    if (w->held.len - w->held_start + w->out.len > OMFWD_HELD_MAX) {
-        omfwd_held_clear(w);    /* not reading: stop holding rather than grow */
-    }
-    size_t base = w->held.len;
-    if (in->h->buf_reserve(&w->held, w->out.len + 1) != 0) {
-        return SL_ENOMEM;
-    }
-    if (w->nheld + n > w->held_cap) {
-        size_t cap = w->held_cap ? w->held_cap : 256;
-        while (cap < w->nheld + n) {
-            cap *= 2;
-        }
-        size_t *ne = realloc(w->held_ends, cap * sizeof *ne);
-        if (ne == NULL) {
-            return SL_ENOMEM;
-        }
-        w->held_ends = ne;
-        uint8_t *nc = realloc(w->held_core, cap);
-        if (nc == NULL) {
-            return SL_ENOMEM;
-        }
-        w->held_core = nc;
-        int64_t *nt = realloc(w->held_ts, cap * sizeof *nt);
-        if (nt == NULL) {
-            return SL_ENOMEM;
-        }
-        w->held_ts = nt;
-        w->held_cap = cap;
-    }
-    memcpy(w->held.p + base, w->out.p, w->out.len);
-    w->held.len += w->out.len;
-    int64_t now = omfwd_now_ms();
-    for (size_t i = 0; i < n; i++) {
-        w->held_core[w->nheld] = (uint8_t)core;
-        w->held_ts[w->nheld] = now;
-        w->held_ends[w->nheld++] = base + w->ends[i];
-    }
-    w->stream_sent += w->out.len;
-    return 0;
-}
-
-/* Plain write of buf[0..len) on the connection.  0 or -errno. */
-static int omfwd_write_all(int fd, const char *buf, size_t len)
-{
-    size_t off = 0;
-    int stalls = 0;
-    while (off < len) {
-        ssize_t r = send(fd, buf + off, len - off, MSG_NOSIGNAL);
-        if (r < 0) {
-            if (errno == EINTR && stalls++ < 100) {
-                continue;
-            }
-            return -(errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno);
-        }
-        off += (size_t)r;
-    }
-    return 0;
-}
-
-/* On a new connection: first the records the old one did not get acknowledged (except
- * those whose batches are pending in the core: it sends them again itself), and after a
- * reset also the acknowledged tail within resend.maxBytes and resend.maxAge (duplicates
- * rather than loss).  The held buffer is compacted to what is sent, which becomes the new
- * connection's stream. */
-static int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
-{
-    size_t first = w->reset ? w->replay_first : w->held_first;
-    if (!w->resend || w->nheld == first) {
-        w->resend = w->reset = 0;
-        return 0;
-    }
-    size_t k = 0, out = 0, acked = 0;
-    const int64_t last = w->held_ts[w->nheld - 1];
-    for (size_t i = first; i < w->nheld; i++) {
-        size_t st = i == 0 ? 0 : w->held_ends[i - 1];
-        size_t en = w->held_ends[i];
-        if (i >= w->held_first ? w->held_core[i] != 0
-                               : omfwd_replay_too_old(in, last, w->held_ts[i])) {
-            continue;
-        }
-        memmove(w->held.p + out, w->held.p + st, en - st);
-        out += en - st;
-        w->held_ends[k] = out;
-        w->held_ts[k] = w->held_ts[i];
-        w->held_core[k++] = 0;
-        acked += i < w->held_first;
-    }
-    w->held.len = out;
-    w->nheld = k;
-    w->held_base = 0;
-    w->stream_sent = 0;
-    w->held_first = w->replay_first = 0;
-    w->held_start = w->replay_start = 0;
-    w->resend = w->reset = 0;
-    if (k == 0) {
-        return 0;
-    }
-    int rc = omfwd_write_all(w->fd, w->held.p, out);
-    if (rc != 0) {
-        return rc;
-    }
-    /* the new connection's stream starts with them, all unacknowledged again */
-    w->stream_sent = out;
-    pthread_mutex_lock(&w->lock);
-    w->conn_sent += out;
-    pthread_mutex_unlock(&w->lock);
-    if (in->c_resent != NULL) {
-        atomic_fetch_add(in->c_resent, k);
-    }
-    if (acked > 0) {
-        in->h->log(SL_LOG_INFO, in->who, "sent %zu record(s) again after %s:%s reset the "
-                   "connection: %zu it had not acknowledged, %zu its TCP had acknowledged "
-                   "but it may not have read", k, in->target, in->portstr, k - acked, acked);
-    } else {
-        in->h->log(SL_LOG_INFO, in->who, "sent %zu record(s) again that %s:%s had not "
-                   "acknowledged before the connection was lost", k, in->target,
-                   in->portstr);
-    }
-    return 0;
 }
 
 /* ---- deferred acknowledgement ------------------------------------------------------- */
@@ -760,116 +470,6 @@ static int omfwd_host_acks(const struct sl_host *h)
 {
     return h->struct_size >= offsetof(struct sl_host, batch_done) + sizeof h->batch_done &&
            h->batch_done != NULL;
-}
-
-/* With w->lock held: move the pending batches whose last byte the peer's TCP acknowledged
- * (SIOCOUTQ: bytes not yet acknowledged) to out[0..max); returns how many. */
-static size_t omfwd_pend_acked(struct omfwd_wrk *w, struct sl_ack **out, size_t max)
-{
-    int outq = 0;
-    if (w->npend == 0 || w->fd < 0 || ioctl(w->fd, SIOCOUTQ, &outq) != 0 || outq < 0) {
-        return 0;
-    }
-    uint64_t acked = w->conn_sent > (uint64_t)outq ? w->conn_sent - (uint64_t)outq : 0;
-    size_t k = 0;
-    while (k < w->npend && k < max && w->pend[k].end <= acked) {
-        out[k] = w->pend[k].ack;
-        k++;
-    }
-    memmove(w->pend, w->pend + k, (w->npend - k) * sizeof *w->pend);
-    w->npend -= k;
-    return k;
-}
-
-/* Confirm what the peer acknowledged (without the lock held). */
-static void omfwd_confirm(struct omfwd_inst *in, struct omfwd_wrk *w)
-{
-    struct sl_ack *done[64];
-    size_t k;
-    do {
-        pthread_mutex_lock(&w->lock);
-        k = omfwd_pend_acked(w, done, 64);
-        pthread_mutex_unlock(&w->lock);
-        for (size_t i = 0; i < k; i++) {
-            in->h->batch_done(done[i], SL_OK, 0, NULL);
-        }
-    } while (k == 64);
-}
-
-/* The connection is lost: every pending batch goes back to the core (SL_RETRY), which
- * delivers them again in order.  Returns how many there were. */
-static size_t omfwd_pend_fail(struct omfwd_inst *in, struct omfwd_wrk *w)
-{
-    pthread_mutex_lock(&w->lock);
-    struct omfwd_pend *v = w->pend;
-    size_t n = w->npend;
-    w->pend = NULL;
-    w->npend = w->pend_cap = 0;
-    pthread_mutex_unlock(&w->lock);
-    for (size_t i = 0; i < n; i++) {
-        in->h->batch_done(v[i].ack, SL_RETRY, 0, NULL);
-    }
-    free(v);
-    return n;
-}
-
-/* Remember a batch just written (its last byte is at conn_sent).  0 or SL_ENOMEM. */
-static int omfwd_pend_add(struct omfwd_wrk *w, struct sl_ack *ack)
-{
-    pthread_mutex_lock(&w->lock);
-    if (w->npend == w->pend_cap) {
-        size_t cap = w->pend_cap ? w->pend_cap * 2 : 64;
-        struct omfwd_pend *np = realloc(w->pend, cap * sizeof *np);
-        if (np == NULL) {
-            pthread_mutex_unlock(&w->lock);
-            return SL_ENOMEM;
-        }
-        w->pend = np;
-        w->pend_cap = cap;
-    }
-    w->pend[w->npend].ack = ack;
-    w->pend[w->npend++].end = w->conn_sent;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->lock);
-    return 0;
-}
-
-/* The worker's confirmation thread: while batches are pending, look at SIOCOUTQ every
- * OMFWD_ACKPOLL_MS and confirm; a connection the peer closed or reset fails them. */
-static void *omfwd_ackpoll(void *arg)
-{
-    struct omfwd_wrk *w = arg;
-    struct omfwd_inst *in = w->in;
-    pthread_mutex_lock(&w->lock);
-    while (!w->poll_stop) {
-        if (w->npend == 0) {
-            pthread_cond_wait(&w->cv, &w->lock);
-            continue;
-        }
-        struct sl_ack *done[64];
-        size_t k = omfwd_pend_acked(w, done, 64);
-        int dead = k == 0 && w->fd >= 0 && omfwd_tcp_dead(w->fd) != 0;
-        pthread_mutex_unlock(&w->lock);
-        for (size_t i = 0; i < k; i++) {
-            in->h->batch_done(done[i], SL_OK, 0, NULL);
-        }
-        if (dead) {
-            omfwd_pend_fail(in, w);     /* deliver() notices the dead socket and reconnects */
-        }
-        pthread_mutex_lock(&w->lock);
-        if (k == 0 && !w->poll_stop) {
-            struct timespec dl;
-            clock_gettime(CLOCK_MONOTONIC, &dl);
-            dl.tv_nsec += OMFWD_ACKPOLL_MS * 1000000L;
-            if (dl.tv_nsec >= 1000000000L) {
-                dl.tv_sec++;
-                dl.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&w->cv, &w->lock, &dl);
-        }
-    }
-    pthread_mutex_unlock(&w->lock);
-    return NULL;
 }
 
 static int omfwd_udp_open(const struct omfwd_inst *in, struct omfwd_wrk *w)

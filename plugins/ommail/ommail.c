@@ -341,40 +341,28 @@ static CURL *make_handle(struct ommail_inst *in)
     if (c == NULL) {
         return NULL;
     }
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    sl_curl_easy_base(c, "smtp,smtps", (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS),
+                      in->timeout_connect);
     curl_easy_setopt(c, CURLOPT_URL, in->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, in->mailfrom);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, in->rcpts);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)in->timeout_connect);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)in->timeout_session);
     /* one connection per mail, as rsyslog: nothing half-open is kept between alerts */
     curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(c, CURLOPT_USE_SSL,
                      in->tls == TLS_STARTTLS ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
     if (in->tls != TLS_OFF) {
-        if (in->tls_ca_file != NULL) {
-            curl_easy_setopt(c, CURLOPT_CAINFO, in->tls_ca_file);
-            curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-        }
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, in->tls_allow_unsigned ? 0L : 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST,
-                         (in->tls_check_name && !in->tls_allow_unsigned) ? 2L : 0L);
-        if (in->tls_cert_file != NULL) {
-            curl_easy_setopt(c, CURLOPT_SSLCERT, in->tls_cert_file);
-            curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-        }
-        if (in->tls_key_file != NULL) {
-            curl_easy_setopt(c, CURLOPT_SSLKEY, in->tls_key_file);
-            curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-        }
+        /* tls.caFile replaces the system CA directory (ca_only) */
+        const struct sl_curl_certs t = {
+            .ca_file = in->tls_ca_file, .ca_only = 1,
+            .cert_file = in->tls_cert_file, .key_file = in->tls_key_file,
+            .verify_peer = !in->tls_allow_unsigned,
+            .verify_host = in->tls_check_name && !in->tls_allow_unsigned,
+        };
+        sl_curl_easy_certs(c, &t);
     }
     if (in->auth_user != NULL) {
         curl_easy_setopt(c, CURLOPT_USERNAME, in->auth_user);

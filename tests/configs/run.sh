@@ -9,17 +9,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 CNFDUMP=${CNFDUMP:-${top_builddir:-$here/../..}/tests/tools/cnfdump}
-regen=0
-[ "${1:-}" = "--regen" ] && regen=1
-if [ ! -x "$CNFDUMP" ]; then
-    echo "cnfdump not found at $CNFDUMP" >&2
-    exit 99
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$here" || exit 99
-fail=0
-n=0
+. "$here/golden-setup.sh"
+golden_setup cnfdump "$CNFDUMP" "${1:-}"
 for conf in *.conf; do
     name=${conf%.conf}
     n=$((n + 1))

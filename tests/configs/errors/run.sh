@@ -9,17 +9,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 SLUICED=${SLUICED:-${top_builddir:-$here/../../..}/sluiced}
 PLUGINS=${SLUICE_PLUGIN_DIR:-${top_builddir:-$here/../../..}/.libs}
-regen=0
-[ "${1:-}" = "--regen" ] && regen=1
-if [ ! -x "$SLUICED" ]; then
-    echo "sluiced not found at $SLUICED" >&2
-    exit 99
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$here" || exit 99
-fail=0
-n=0
+. "$here/../golden-setup.sh"
+golden_setup sluiced "$SLUICED" "${1:-}"
 for conf in *.conf; do
     name=${conf%.conf}
     n=$((n + 1))

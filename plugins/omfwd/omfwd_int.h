@@ -1,0 +1,155 @@
+/*
+ * omfwd_int.h - private declarations shared by the files of the omfwd output plugin:
+ * omfwd.c (parameters, connect, UDP/TCP send, the ABI entry points), omfwd_replay.c (the
+ * held records of plain TCP and their replay on a new connection) and omfwd_ack.c (the
+ * FIFO of batches pending deferred acknowledgement and the confirmation thread).  The
+ * instance and worker structs and the functions one file calls in another.  Not part of
+ * the plugin ABI: omfwd is built into sluiced (not exported: sluiced is not linked with
+ * -rdynamic) and into its unit tests only.
+ *
+ * Ownership: the instance block belongs to the core, the worker block to its worker; what
+ * they point to is described at the fields and in omfwd.c.  Concurrency & locking: see
+ * omfwd.c ("Concurrency & locking"); wrk->lock guards fd changes, conn_sent and the
+ * pending FIFO, which the confirmation thread (omfwd_ackpoll) shares with deliver().
+ */
+#ifndef SLUICE_OMFWD_INT_H
+#define SLUICE_OMFWD_INT_H
+
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "sluice/sl_plugin.h"
+#include "../common/sl_tls.h"
+
+/* how often the confirmation thread (and flush()) looks at SIOCOUTQ while batches are
+ * pending */
+#define OMFWD_ACKPOLL_MS 5
+
+struct omfwd_inst {
+    /* parameters (filled by the core) */
+    char *target;
+    int64_t port;
+    int64_t protocol;
+    int64_t framing;
+    int64_t frame_delim;
+    const struct sl_template *tpl;
+    char *address;
+    char *device;
+    int udp_send_to_all;
+    int64_t udp_send_delay;      /* microseconds between datagrams */
+    int64_t max_err_msgs;
+    int64_t compression_mode;
+    int64_t zip_level;
+    int64_t rebind_interval;
+    int keepalive;
+    int64_t keepalive_probes, keepalive_interval, keepalive_time;
+    int resend_last;
+    int64_t conerr_skip;
+    int64_t resend_max_age;      /* ms: replay after a reset only records written this
+                                  * long before the connection's last write */
+    int64_t resend_max_bytes;    /* cap of that replay window */
+    char *strm_driver;
+    int64_t strm_driver_mode;
+    char *strm_auth_mode;
+    char *strm_permitted_peers;
+    char *strm_ca_file, *strm_cert_file, *strm_key_file;
+    int strm_check_eku;
+    int strm_prioritize_san;
+    int64_t strm_verify_depth;
+    int64_t strm_permit_expired;
+    char *gnutls_prio;
+
+    /* runtime */
+    const struct sl_host *h;
+    const struct sl_template *tpl_eff;
+    char portstr[8];
+    char who[160];
+    _Atomic int64_t err_budget;         /* error messages still allowed */
+    _Atomic uint64_t *c_sent, *c_failed;
+    _Atomic uint64_t *c_resent;      /* records sent again after a lost connection */
+    struct sl_tls_cred *tls;            /* NULL: plain TCP; replaced at HUP under tls_lock */
+    struct sl_tls_opts tls_opts;        /* kept for the reload at HUP */
+    pthread_mutex_t tls_lock;
+    int tls_lock_ok;
+    _Atomic unsigned tls_gen;           /* bumped when the credentials are replaced */
+    char **peer_list;                   /* StreamDriverPermittedPeers split at commas */
+    size_t npeers;
+    _Atomic uint64_t *c_tls_refused, *c_tls_failed;
+};
+
+struct omfwd_wrk {
+    struct omfwd_inst *in;
+    int fd;                      /* TCP connection or UDP socket, -1 if none; changed under
+                                  * lock (the ackpoll thread reads it) */
+    struct sl_tls_conn *tls;     /* TLS session on fd, or NULL */
+    unsigned tls_gen;            /* credentials generation of that session */
+    struct addrinfo *ai;         /* UDP: resolved target addresses */
+    int udp_family;
+    uint64_t since_bind;         /* records since the socket was (re)created */
+    int down_logged;             /* connection failure already logged */
+    struct sl_buf out;           /* framed records of the batch, back to back */
+    struct sl_buf tmp;           /* one rendered record */
+    size_t *ends;                /* end offset of each record in out */
+    size_t ends_cap;
+    struct mmsghdr *mm;
+    struct iovec *iov;
+    /* Plain TCP: framed records sent on this connection that the peer's TCP may not have
+     * acknowledged yet (held.p[held_start..held.len)), with their end offsets; stream_sent
+     * counts bytes written on the connection, held_base is the stream offset of held.p[0].
+     * After the connection is lost they are sent first on the next one (duplicates
+     * possible, loss of what TCP did not acknowledge not). */
+    struct sl_buf held;
+    size_t held_start;
+    uint64_t held_base;
+    uint64_t stream_sent;
+    size_t *held_ends;           /* end offsets in held.p of the held records, ascending */
+    int64_t *held_ts;            /* per held record: when it was written (monotonic ms) */
+    size_t nheld, held_first, held_cap;
+    int resend;                  /* held records are to be sent before anything else */
+    /* The acknowledged tail (records replay_first..held_first, bytes from replay_start),
+     * at most resend.maxBytes bytes written at most resend.maxAge ms before the last
+     * write: a receiver that closes its socket with data unread resets the connection,
+     * and what its TCP acknowledged but it never read is lost unless sent again. */
+    size_t replay_first, replay_start;
+    int reset;                   /* the connection was reset: replay the tail as well */
+    uint8_t *held_core;          /* per held record: its batch is pending in the core
+                                  * (deferred acknowledgement): the core sends it again */
+    /* Deferred acknowledgement (plain TCP, b->ack != NULL), under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int lock_ok;
+    pthread_t poll_thr;
+    int poll_ok, poll_stop;
+    uint64_t conn_sent;          /* bytes written on this connection */
+    struct omfwd_pend {
+        struct sl_ack *ack;
+        uint64_t end;            /* conn_sent after its last byte */
+    } *pend;
+    size_t npend, pend_cap;
+    int core_acks;               /* a batch came with an ack: the core keeps unconfirmed ones */
+};
+
+/* omfwd.c */
+int64_t omfwd_now_ms(void);
+int omfwd_tcp_dead(int fd);
+
+/* omfwd_replay.c: the held records of plain TCP (direct actions, and the replay window
+ * after a reset); deliver()'s thread only */
+void omfwd_held_clear(struct omfwd_wrk *w);
+void omfwd_held_ack(struct omfwd_wrk *w);
+int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int core);
+int omfwd_write_all(int fd, const char *buf, size_t len);
+int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w);
+
+/* omfwd_ack.c: deferred acknowledgement (ABI 1.4 SL_PENDING / batch_done) */
+void omfwd_confirm(struct omfwd_inst *in, struct omfwd_wrk *w);
+size_t omfwd_pend_fail(struct omfwd_inst *in, struct omfwd_wrk *w);
+int omfwd_pend_add(struct omfwd_wrk *w, struct sl_ack *ack);
+void *omfwd_ackpoll(void *arg);
+
+#endif
