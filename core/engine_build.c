@@ -1399,6 +1399,10 @@ static void build_inputs(struct sl_engine *e)
         ctx->mod = m;
         ctx->loc = o->loc;
         ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
+        /* inputs known to create a batch's messages from one read and submit them before
+         * they wait again (see host_msg_new) */
+        ctx->batch_clock = strcmp(m->pl->name, "imtcp") == 0 || strcmp(m->pl->name, "imptcp") == 0
+                           || strcmp(m->pl->name, "imudp") == 0;
         const char *rsname = kv_str(o->kv, "ruleset");
         /* no ruleset= on the input: the module's ruleset= (rsyslog's imrelp takes its
          * inputs' default ruleset from module(load="imrelp" ruleset="...")) */

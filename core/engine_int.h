@@ -292,6 +292,9 @@ struct sl_input_ctx {
     } *targs;
     struct sl_loc loc;
     _Atomic uint64_t *c_submitted, *c_dropped;
+    /* the input's messages between two submits came from one read (imtcp, imptcp, imudp):
+     * they share one receive time, read from the clock once (host.c) */
+    int batch_clock;
 };
 
 struct sl_worker {
