@@ -6,7 +6,7 @@
 #   bench/run.sh [--smoke] [--rounds N] [--scenarios a,b,...] [--daemons d,...] [--scale F]
 #                [--work DIR] [--no-install] [--no-build] [--build-only] [--pin] [--keep] [--report]
 #                [--quiet-wait S] [--max-busy P]
-#                [--list]
+#                [--scaling] [--list]
 #
 #   --smoke        tiny N, 1 round, sluiced only, no installs (CI: under 60 s)
 #   --rounds N     rounds (default 3); each round runs every scenario on every daemon
@@ -24,6 +24,10 @@
 #                  records "other %" (CPU used by others during the run) in the table
 #   --keep         keep every run directory (outputs, configs, daemon stderr)
 #   --report       only print the table of the earlier run in --work DIR
+#   --scaling      the scaling table: tcp_to_file with 1, 4, 16, 64 and 256 connections
+#                  (--scenarios tcp_to_file_1conn,tcp_to_file,tcp_to_file_16conn,
+#                  tcp_to_file_64conn,tcp_to_file_256conn), then msg/s and CPU-us/msg per
+#                  daemon by connections
 #
 # Environment: SYSLOG_NG_ROOT (an unpacked syslog-ng-core; default: the cache below, or
 # ~/.cache/sluice-peers/syslog-ng when install-peers.sh put one there), BENCH_CACHE
@@ -52,14 +56,17 @@ BENCH_CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice-bench}
 RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
 export TZ=UTC LC_ALL=C
 
-ALL_SCENARIOS="tcp_to_file tcp_to_file_1conn tcp_octet_to_file udp_25k udp_50k udp_100k udp_200k udp_max tcp_regex_route tcp_forward tls_to_file normalize_to_json"
+ALL_SCENARIOS="tcp_to_file tcp_to_file_1conn tcp_octet_to_file udp_25k udp_50k udp_100k udp_200k udp_max tcp_regex_route tcp_forward tls_to_file normalize_to_json tls_forward tcp_to_file_16conn tcp_to_file_64conn tcp_to_file_256conn"
+SCALING_SCENARIOS=tcp_to_file_1conn,tcp_to_file,tcp_to_file_16conn,tcp_to_file_64conn,tcp_to_file_256conn
+SCALING=0
 
 # scenario table: name | base N (messages) | sender arguments (after -p PORT -n N)
 scenario_n()
 {
     case $1 in
         tcp_to_file | tcp_to_file_1conn | tcp_octet_to_file) echo 3000000 ;;
-        tcp_regex_route | tcp_forward) echo 2000000 ;;
+        tcp_to_file_16conn | tcp_to_file_64conn | tcp_to_file_256conn) echo 3000000 ;;
+        tcp_regex_route | tcp_forward | tls_forward) echo 2000000 ;;
         tls_to_file) echo 2000000 ;;
         normalize_to_json) echo 1000000 ;;
         udp_25k) echo 75000 ;;       # 3 s at the rate
@@ -73,8 +80,11 @@ scenario_n()
 scenario_sender()
 {
     case $1 in
-        tcp_to_file | tcp_forward) echo "-t tcp -c 4" ;;
+        tcp_to_file | tcp_forward | tls_forward) echo "-t tcp -c 4" ;;
         tcp_to_file_1conn) echo "-t tcp -c 1" ;;
+        tcp_to_file_16conn) echo "-t tcp -c 16" ;;
+        tcp_to_file_64conn) echo "-t tcp -c 64" ;;
+        tcp_to_file_256conn) echo "-t tcp -c 256" ;;
         tcp_octet_to_file) echo "-t octet -5 -c 4" ;;
         tcp_regex_route) echo "-t tcp -c 4 -j 3" ;;
         tls_to_file) echo "-t tls -c 4 -A $WORK/pki/ca.pem" ;;
@@ -86,14 +96,24 @@ scenario_sender()
         udp_max) echo "-t udp -c 1" ;;
     esac
 }
-scenario_conns() { case $1 in tcp_to_file_1conn | udp_*) echo 1 ;; *) echo 4 ;; esac; }
+scenario_conns()
+{
+    case $1 in
+        tcp_to_file_1conn | udp_*) echo 1 ;;
+        tcp_to_file_16conn) echo 16 ;;
+        tcp_to_file_64conn) echo 64 ;;
+        tcp_to_file_256conn) echo 256 ;;
+        *) echo 4 ;;
+    esac
+}
 scenario_proto() { case $1 in udp_*) echo udp ;; tcp_octet_to_file) echo octet ;; tls_to_file) echo tls ;; *) echo tcp ;; esac; }
 # scenario_runs SCENARIO DAEMON: whether DAEMON takes part (the sink neither routes, speaks
-# TLS nor normalizes; syslog-ng's normalizer, patterndb, takes no liblognorm rulebase)
+# TLS nor normalizes; syslog-ng's normalizer, patterndb, takes no liblognorm rulebase).
+# tls_forward has no sink row: slflood's TLS speaks octet counting, omfwd's LF framing.
 scenario_runs()
 {
     case $2:$1 in
-        sink:tcp_regex_route | sink:tls_to_file | sink:normalize_to_json) return 1 ;;
+        sink:tcp_regex_route | sink:tls_to_file | sink:normalize_to_json | sink:tls_forward) return 1 ;;
         syslog-ng:normalize_to_json) return 1 ;;
     esac
     return 0
@@ -117,6 +137,7 @@ while [ $# -gt 0 ]; do
         --quiet-wait) QUIET_WAIT=$2; shift ;;
         --max-busy) MAX_BUSY=$2; shift ;;
         --keep) KEEP=1 ;;
+        --scaling) SCALING=1 ;;
         --list) echo "$ALL_SCENARIOS" | tr ' ' '\n'; exit 0 ;;
         -h | --help) usage ;;
         *) echo "run.sh: unknown argument $1" >&2; usage ;;
@@ -131,6 +152,7 @@ if [ "$SMOKE" = 1 ]; then
     QUIET_WAIT=0
     [ -n "$SCENARIOS" ] || SCENARIOS=tcp_to_file,tcp_octet_to_file,udp_25k,tcp_regex_route,tcp_forward
 fi
+[ "$SCALING" = 1 ] && [ -z "$SCENARIOS" ] && SCENARIOS=$SCALING_SCENARIOS
 [ -n "$SCENARIOS" ] || SCENARIOS=$(echo "$ALL_SCENARIOS" | tr ' ' ',')
 case $ROUNDS in '' | *[!0-9]*) usage ;; esac
 for s in ${SCENARIOS//,/ }; do
@@ -192,6 +214,38 @@ summarize()
         }
     }' "$RESULTS"
 }
+# scaling_table: tcp_to_file by connections (1, 4, 16, 64, 256), one row per daemon: median
+# msg/s and CPU-us/msg of the complete runs (issue 20: cost growth with load).
+scaling_table()
+{
+    awk -F '\t' '
+    function med(list,   a, k, i, j, t) {
+        k = split(list, a, " ")
+        for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return k == 0 ? "" : (k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2)
+    }
+    BEGIN { c["tcp_to_file_1conn"] = 1; c["tcp_to_file"] = 4; c["tcp_to_file_16conn"] = 16; c["tcp_to_file_64conn"] = 64; c["tcp_to_file_256conn"] = 256 }
+    NR > 1 && ($2 in c) && $13 == "complete" {
+        k = $3 SUBSEP c[$2]; rate[k] = rate[k] " " $7; cpu[k] = cpu[k] " " $8
+        if (!($3 in seen)) { seen[$3] = 1; order[++nd] = $3 }
+        have = 1
+    }
+    END {
+        if (!have) exit
+        print "| daemon | 1 conn | 4 conns | 16 conns | 64 conns | 256 conns |"
+        print "|---|---:|---:|---:|---:|---:|"
+        split("1 4 16 64 256", cs, " ")
+        for (d = 1; d <= nd; d++) {
+            line = "| " order[d]
+            for (i = 1; i <= 5; i++) {
+                k = order[d] SUBSEP cs[i]
+                line = line " | " (k in rate ? sprintf("%.0fk msg/s, %.2f CPU-us/msg", med(rate[k]) / 1000, med(cpu[k])) : "-")
+            }
+            print line " |"
+        }
+    }' "$RESULTS"
+}
+
 print_table()
 {
     summarize > "$WORK/table.md"
@@ -202,6 +256,12 @@ print_table()
         echo "msg/s: median (min-max) over rounds, first byte sent to last line written; CPU-us/msg:"
         echo "daemon utime+stime / lines written; peak RSS: VmHWM; other %: machine share used by"
         echo "other processes during the run (median; high = noisy neighbours).  Raw: $RESULTS"
+        scaling_table > "$WORK/scaling.md"
+        if [ -s "$WORK/scaling.md" ]; then
+            echo
+            echo "Scaling (tcp_to_file by connections; medians of complete runs):"
+            cat "$WORK/scaling.md"
+        fi
     } | tee -a "$LOG"
 }
 
@@ -377,7 +437,7 @@ build_tool()   # build_tool NAME SOURCE [LIBS]: compiles when missing or older t
             die "cannot compile $2"
     fi
 }
-if [ -z "${SLSINK:-}" ]; then build_tool slsink "$SRC/bench/slsink.c"; SLSINK=$BIN/slsink; fi
+if [ -z "${SLSINK:-}" ]; then build_tool slsink "$SRC/bench/slsink.c" -lgnutls; SLSINK=$BIN/slsink; fi
 if [ -z "${SLRUN:-}" ]; then build_tool slrun "$SRC/bench/slrun.c"; SLRUN=$BIN/slrun; fi
 if [ -z "${SLFLOOD:-}" ]; then build_tool slflood "$SRC/tests/tools/slflood.c" "-pthread -lgnutls"; SLFLOOD=$BIN/slflood; fi
 if [ -z "${SLVERIFY:-}" ]; then build_tool slverify "$SRC/tests/tools/slverify.c"; SLVERIFY=$BIN/slverify; fi
@@ -391,7 +451,7 @@ fi
 # certtool) and sshd lines from rulebase/sshd.samples with the seq in front, normalized by
 # rulebase/sshd.rb with a "seq=%seq:word% " prefix on every rule (so slverify still counts).
 case ",$SCENARIOS," in
-    *,tls_to_file,*)
+    *,tls_to_file,* | *,tls_forward,*)
         if [ ! -f "$WORK/pki/ca.pem" ]; then
             sh "$SRC/tests/tls/mkcerts.sh" "$WORK/pki" >> "$LOG" 2>&1 || die "cannot make the TLS test PKI (certtool from gnutls-bin?)"
         fi ;;
@@ -423,7 +483,11 @@ rsyslog_conf()
             printf 'module(load="imtcp" maxSessions="200" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")\n'
             printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$port" ;;
         *)
-            printf 'module(load="imtcp" maxSessions="200")\n'
+            # rsyslog listens with a backlog of maxSessions / 10 + 5: 25 would refuse some
+            # of the 64 or 256 connections the scaling scenarios open at once
+            local ms=200
+            [ "$(scenario_conns "$s")" -gt 8 ] && ms=3000
+            printf 'module(load="imtcp" maxSessions="%s")\n' "$ms"
             printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$port" ;;
     esac
     case $s in
@@ -433,6 +497,12 @@ rsyslog_conf()
             printf 'action(type="omfile" file="%s/out.log")\n' "$d" ;;
         tcp_forward)
             printf 'action(type="omfwd" target="127.0.0.1" port="%s" protocol="tcp")\n' "$fwd" ;;
+        tls_forward)
+            # TLS 1.3 to slsink -t tls (the throwaway PKI's server certificate, not checked:
+            # anon, as tls_to_file's input)
+            printf 'global(defaultNetstreamDriverCAFile="%s/ca.pem")\n' "$WORK/pki"
+            printf 'action(type="omfwd" target="127.0.0.1" port="%s" protocol="tcp"\n' "$fwd"
+            printf '       StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="anon")\n' ;;
         normalize_to_json)
             printf 'module(load="mmnormalize")\n'
             printf 'template(name="normjson" type="list") {\n'
@@ -449,7 +519,9 @@ rsyslog_conf()
 # Flow control makes TCP lossless like the other two (senders are throttled instead).
 syslogng_conf()
 {
-    local s=$1 d=$2 port=$3 fwd=${4:-} tpl
+    local s=$1 d=$2 port=$3 fwd=${4:-} tpl mc=10
+    # the scaling scenarios open more connections than the others' max-connections(10)
+    [ "$(scenario_conns "$s")" -gt 8 ] && mc=$(($(scenario_conns "$s") + 4))
     tpl='template("${ISODATE} ${HOST} ${MSGHDR}${MSG}\n")'
     echo '@version: 3.38'
     echo 'options { keep-hostname(yes); chain-hostnames(no); use-dns(no); dns-cache(no); use-fqdn(no);'
@@ -459,7 +531,7 @@ syslogng_conf()
         octet) echo "source s_in { syslog(ip(\"127.0.0.1\") port($port) transport(\"tcp\") max-connections(10) log-iw-size(10000) log-fetch-limit(100)); };" ;;
         tls) echo "source s_in { syslog(ip(\"127.0.0.1\") port($port) transport(\"tls\") max-connections(10) log-iw-size(10000) log-fetch-limit(100)"
              echo "  tls(key-file(\"$WORK/pki/server-key.pem\") cert-file(\"$WORK/pki/server.pem\") peer-verify(optional-untrusted))); };" ;;
-        *) echo "source s_in { network(ip(\"127.0.0.1\") port($port) transport(\"tcp\") max-connections(10) log-iw-size(10000) log-fetch-limit(100)); };" ;;
+        *) echo "source s_in { network(ip(\"127.0.0.1\") port($port) transport(\"tcp\") max-connections($mc) log-iw-size(10000) log-fetch-limit(100)); };" ;;
     esac
     case $s in
         tcp_regex_route)
@@ -470,6 +542,10 @@ syslogng_conf()
             echo 'log { source(s_in); destination(d_out); flags(flow-control); };' ;;
         tcp_forward)
             echo "destination d_out { network(\"127.0.0.1\" port($fwd) transport(\"tcp\")); };"
+            echo 'log { source(s_in); destination(d_out); flags(flow-control); };' ;;
+        tls_forward)
+            echo "destination d_out { network(\"127.0.0.1\" port($fwd) transport(\"tls\")"
+            echo "  tls(ca-file(\"$WORK/pki/ca.pem\") peer-verify(optional-untrusted))); };"
             echo 'log { source(s_in); destination(d_out); flags(flow-control); };' ;;
         *)
             echo "destination d_out { file(\"$d/out.log\" $tpl); };"
@@ -548,9 +624,11 @@ run_one()
     d=$WORK/runs/$s.$dm.$r
     rm -rf "$d" && mkdir -p "$d"
     new_port port
-    if [ "$s" = tcp_forward ] && [ "$dm" != sink ]; then
+    if { [ "$s" = tcp_forward ] || [ "$s" = tls_forward ]; } && [ "$dm" != sink ]; then
         new_port fwd
-        "$SLSINK" -t tcp -p "$fwd" -o "$d/recv.log" -T 900 < /dev/null 2> "$d/recv.err" &
+        local tlsargs=()
+        [ "$s" = tls_forward ] && tlsargs=(-t tls -C "$WORK/pki/server.pem" -K "$WORK/pki/server-key.pem")
+        "$SLSINK" -t tcp "${tlsargs[@]}" -p "$fwd" -o "$d/recv.log" -T 900 < /dev/null 2> "$d/recv.err" &
         rpid=$!
         PIDS+=("$rpid")
         wait_port tcp "$fwd" "$rpid" || { note "  $s/$dm: receiving sink did not start"; fail_row "$r" "$s" "$dm" "$n" nosink; return 1; }

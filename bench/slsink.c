@@ -6,6 +6,10 @@
  *             interleave)
  *   -t octet  RFC 6587 octet-counted TCP: each "LEN SP MSG" frame becomes "MSG\n"
  *   -t udp    one datagram = one line (LF appended unless it ends with one)
+ *   -t tls    LF-framed TCP inside TLS (GnuTLS server, -C CERT -K KEY, no client
+ *             certificate asked): the receiver of the tls_forward scenario, since omfwd
+ *             over TLS frames as over TCP.  Handshake and records are non-blocking in
+ *             the same epoll loop.
  * It parses nothing else: this is what "receive and write to a file" costs at least.
  * Single-threaded, epoll (TCP) or recvmmsg (UDP).  Output is written once per event-loop
  * round, so the file holds every complete message as soon as the input goes quiet.
@@ -29,19 +33,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #define SINK_MAX_CONNS 1024
 #define SINK_RDBUF (256 * 1024)
 #define SINK_OUTBUF (4 * 1024 * 1024)
 #define SINK_UDP_BATCH 64
 #define SINK_UDP_MAX 65536
 
-enum mode { M_TCP, M_OCTET, M_UDP };
+enum mode { M_TCP, M_OCTET, M_UDP, M_TLS };
 
 struct conn {
     int fd;
     char *buf;     /* SINK_RDBUF bytes; [0, len) not yet written */
     size_t len;
+    gnutls_session_t tls;   /* -t tls: the session (NULL otherwise) */
+    int hs_done;            /* -t tls: handshake finished */
 };
+static gnutls_certificate_credentials_t g_cred;
 
 static volatile sig_atomic_t g_stop;
 static int g_out = -1;
@@ -57,7 +66,7 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: slsink -p PORT -o FILE [-t tcp|octet|udp] [-T MAXSECONDS]\n");
+    fprintf(stderr, "usage: slsink -p PORT -o FILE [-t tcp|octet|udp|tls] [-C CERT -K KEY] [-T MAXSECONDS]\n");
     exit(2);
 }
 
@@ -99,7 +108,7 @@ static int out_append(const char *p, size_t n, int add_lf)
 static int drain_conn(struct conn *c, enum mode m)
 {
     size_t used = 0;
-    if (m == M_TCP) {
+    if (m == M_TCP || m == M_TLS) {
         char *last = memrchr(c->buf, '\n', c->len);
         if (last != NULL) {
             used = (size_t)(last - c->buf) + 1;
@@ -208,6 +217,57 @@ static int run_udp(int fd)
     return 0;
 }
 
+/* -t tls: a non-blocking server session on c->fd. */
+static int tls_accept(struct conn *c)
+{
+    int fl = fcntl(c->fd, F_GETFL);
+    if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+        return -1;
+    }
+    if (gnutls_init(&c->tls, GNUTLS_SERVER | GNUTLS_NONBLOCK) != GNUTLS_E_SUCCESS) {
+        c->tls = NULL;
+        return -1;
+    }
+    if (gnutls_set_default_priority(c->tls) != GNUTLS_E_SUCCESS ||
+        gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, g_cred) != GNUTLS_E_SUCCESS) {
+        gnutls_deinit(c->tls);
+        c->tls = NULL;
+        return -1;
+    }
+    gnutls_certificate_server_set_request(c->tls, GNUTLS_CERT_IGNORE);
+    gnutls_transport_set_int(c->tls, c->fd);
+    c->hs_done = 0;
+    return 0;
+}
+
+/* -t tls: advances the handshake or reads one record into c->buf.  Returns the bytes
+ * read, 0 at the end, -1 on an error, -2 when there is nothing to take yet. */
+static ssize_t tls_read(struct conn *c)
+{
+    if (!c->hs_done) {
+        int rc = gnutls_handshake(c->tls);
+        if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+            return -2;
+        }
+        if (rc < 0) {
+            if (gnutls_error_is_fatal(rc)) {
+                fprintf(stderr, "slsink: TLS handshake: %s\n", gnutls_strerror(rc));
+                return -1;
+            }
+            return -2;
+        }
+        c->hs_done = 1;
+    }
+    ssize_t r = gnutls_record_recv(c->tls, c->buf + c->len, SINK_RDBUF - c->len);
+    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+        return -2;
+    }
+    if (r < 0 && !gnutls_error_is_fatal((int)r)) {
+        return -2;                  /* a warning alert, a rehandshake request: ignored */
+    }
+    return r < 0 ? -1 : r;
+}
+
 static int run_tcp(int lfd, enum mode m)
 {
     static struct conn conns[SINK_MAX_CONNS];
@@ -252,6 +312,11 @@ static int run_tcp(int lfd, enum mode m)
                 }
                 conns[slot].fd = cfd;
                 conns[slot].len = 0;
+                if (m == M_TLS && tls_accept(&conns[slot]) != 0) {
+                    close(cfd);
+                    conns[slot].fd = -1;
+                    continue;
+                }
                 struct epoll_event cev = { .events = EPOLLIN, .data.u32 = (uint32_t)slot };
                 epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev);
                 continue;
@@ -260,11 +325,21 @@ static int run_tcp(int lfd, enum mode m)
             if (c->fd < 0) {
                 continue;
             }
-            ssize_t r = read(c->fd, c->buf + c->len, SINK_RDBUF - c->len);
-            if (r < 0 && (errno == EINTR || errno == EAGAIN)) {
-                continue;
+            ssize_t r;
+            int closing = 0;
+        again:
+            if (c->tls != NULL) {
+                r = tls_read(c);
+                if (r == -2) {
+                    continue;           /* handshake going on, or no whole record yet */
+                }
+            } else {
+                r = read(c->fd, c->buf + c->len, SINK_RDBUF - c->len);
+                if (r < 0 && (errno == EINTR || errno == EAGAIN)) {
+                    continue;
+                }
             }
-            int closing = r <= 0;
+            closing = r <= 0;
             if (r > 0) {
                 c->len += (size_t)r;
                 if (drain_conn(c, m) != 0) {
@@ -277,12 +352,19 @@ static int run_tcp(int lfd, enum mode m)
                     }
                     c->len = 0;
                 }
+                if (!closing && c->tls != NULL && gnutls_record_check_pending(c->tls) > 0) {
+                    goto again;         /* GnuTLS holds decrypted bytes epoll cannot see */
+                }
             }
             if (closing) {
-                if (c->len > 0 && m == M_TCP) {
+                if (c->len > 0 && (m == M_TCP || m == M_TLS)) {
                     out_append(c->buf, c->len, 1);   /* last line without LF */
                 }
                 epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+                if (c->tls != NULL) {
+                    gnutls_deinit(c->tls);
+                    c->tls = NULL;
+                }
                 close(c->fd);
                 c->fd = -1;
                 c->len = 0;
@@ -297,6 +379,9 @@ static int run_tcp(int lfd, enum mode m)
         if (conns[i].fd >= 0) {
             close(conns[i].fd);
         }
+        if (conns[i].tls != NULL) {
+            gnutls_deinit(conns[i].tls);
+        }
         free(conns[i].buf);
     }
     close(ep);
@@ -309,8 +394,11 @@ int main(int argc, char **argv)
     long max_secs = 900;
     const char *out = NULL;
     enum mode m = M_TCP;
-    while ((opt = getopt(argc, argv, "p:o:t:T:")) != -1) {
+    const char *cert = NULL, *key = NULL;
+    while ((opt = getopt(argc, argv, "p:o:t:T:C:K:")) != -1) {
         switch (opt) {
+        case 'C': cert = optarg; break;
+        case 'K': key = optarg; break;
         case 'p': port = atoi(optarg); break;
         case 'o': out = optarg; break;
         case 'T': max_secs = atol(optarg); break;
@@ -321,6 +409,8 @@ int main(int argc, char **argv)
                 m = M_OCTET;
             } else if (strcmp(optarg, "udp") == 0) {
                 m = M_UDP;
+            } else if (strcmp(optarg, "tls") == 0) {
+                m = M_TLS;
             } else {
                 usage();
             }
@@ -328,8 +418,19 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (port <= 0 || port > 65535 || out == NULL || optind != argc || max_secs <= 0) {
+    if (port <= 0 || port > 65535 || out == NULL || optind != argc || max_secs <= 0 ||
+        (m == M_TLS && (cert == NULL || key == NULL))) {
         usage();
+    }
+    if (m == M_TLS) {
+        int rc = gnutls_certificate_allocate_credentials(&g_cred);
+        if (rc == GNUTLS_E_SUCCESS) {
+            rc = gnutls_certificate_set_x509_key_file(g_cred, cert, key, GNUTLS_X509_FMT_PEM);
+        }
+        if (rc < 0) {
+            fprintf(stderr, "slsink: %s / %s: %s\n", cert, key, gnutls_strerror(rc));
+            return 1;
+        }
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -356,6 +457,9 @@ int main(int argc, char **argv)
     close(fd);
     close(g_out);
     free(g_obuf);
+    if (g_cred != NULL) {
+        gnutls_certificate_free_credentials(g_cred);
+    }
     if (g_bad_frames > 0) {
         fprintf(stderr, "slsink: %ld connection(s) dropped for bad octet framing\n", g_bad_frames);
     }

@@ -190,6 +190,7 @@ const struct sl_param queue_params[] = {
     { "queue.dequeueTimeBegin", SL_PT_INT, 0, QOFF(time_begin), NULL, NULL, NULL, NULL },
     { "queue.dequeueTimeEnd", SL_PT_INT, 0, QOFF(time_end), NULL, NULL, NULL, NULL },
     { "queue.workerThreadMinimumMessages", SL_PT_INT, 0, QOFF(worker_min_msgs), NULL, NULL, NULL, NULL },
+    { "queue.maxBytes", SL_PT_SIZE, 0, QOFF(max_bytes), NULL, NULL, NULL, NULL },
     /* rsyslog's, without effect in sluice (warned, see SL_P_IGNORED) */
     { "queue.samplingInterval", SL_PT_INT, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "queue.takeFlowCtlFromMsg", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
@@ -683,6 +684,7 @@ static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
     qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
     qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
     qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
+    qc->max_bytes = SL_QUEUE_MAX_BYTES;
 }
 
 static int has_queue_params(struct sl_kv *kvs)
@@ -780,10 +782,16 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
 /* queue.discardMark / queue.discardSeverity on one of nshards rings (a sharded queue's mark
  * is shared out like its size).  rsyslog's defaults: the mark at 80% of queue.size,
  * severity 8 (nothing is discarded). */
-static void ring_discard_setup(struct sl_ring *r, const struct sl_queue_conf *qc, size_t nshards,
+static void ring_limits_setup(struct sl_ring *r, const struct sl_queue_conf *qc, size_t nshards,
                                _Atomic uint64_t *c_nf)
 {
     r->c_discard_nf = c_nf;
+    /* queue.maxBytes, shared out like the size; memory queues only (a disk-assisted queue
+     * spools by message count) */
+    if (qc->max_bytes > 0 && qc->type != SL_QT_DISK && qc->filename == NULL) {
+        size_t per = (size_t)qc->max_bytes / nshards;
+        sl_ring_set_max_bytes(r, per ? per : 1);
+    }
     if (qc->discard_sev >= 8) {
         return;                 /* off: the push fast path stays one compare */
     }
@@ -810,7 +818,7 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
     q->c_discard_full = &q->q_full;
     for (size_t i = 0; i < q->nshards; i++) {
         sl_ring_init(&q->shards[i], per ? per : 1);
-        ring_discard_setup(&q->shards[i], &q->qc, q->nshards, c_nf);
+        ring_limits_setup(&q->shards[i], &q->qc, q->nshards, c_nf);
     }
     if (q->qc.type == SL_QT_DISK || q->qc.filename != NULL) {
         /* disk-assisted: one spool per shard (flow order holds per shard), shard 0 named
@@ -1146,7 +1154,7 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
         sl_ring_init(&a->ring, (size_t)a->qc.size);
         char qn[320];
         snprintf(qn, sizeof qn, "%s queue", a->name);
-        ring_discard_setup(&a->ring, &a->qc, 1, &a->q_nf);
+        ring_limits_setup(&a->ring, &a->qc, 1, &a->q_nf);
         a->c_discard_full = &a->q_full;
         a->nthr = (size_t)a->qc.workers;
         a->thr = sl_xcalloc(a->nthr, sizeof *a->thr);
@@ -1394,6 +1402,10 @@ static void build_inputs(struct sl_engine *e)
         ctx->mod = m;
         ctx->loc = o->loc;
         ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
+        /* inputs known to create a batch's messages from one read and submit them before
+         * they wait again (see host_msg_new) */
+        ctx->batch_clock = strcmp(m->pl->name, "imtcp") == 0 || strcmp(m->pl->name, "imptcp") == 0
+                           || strcmp(m->pl->name, "imudp") == 0;
         const char *rsname = kv_str(o->kv, "ruleset");
         /* no ruleset= on the input: the module's ruleset= (rsyslog's imrelp takes its
          * inputs' default ruleset from module(load="imrelp" ruleset="...")) */

@@ -102,6 +102,10 @@ struct sl_global_conf {
 };
 
 enum { SL_QT_FIXEDARRAY = 0, SL_QT_LINKEDLIST, SL_QT_DIRECT, SL_QT_DISK };
+/* queue.maxBytes default: what the queued messages of one memory queue may take (struct +
+ * raw bytes).  rsyslog's main queue of 100,000 messages held ~64 MiB of 100-byte messages
+ * under TCP load; producers wait at this bound instead (back-pressure, nothing is lost). */
+#define SL_QUEUE_MAX_BYTES ((int64_t)4 << 20)
 
 struct sl_queue_conf {
     int64_t type;
@@ -120,6 +124,8 @@ struct sl_queue_conf {
     int64_t max_file_size, slowdown, time_begin, time_end, worker_min_msgs;
     int64_t timeout_action_completion, timeout_worker_shutdown;
     char *discard_sev_text;     /* queue.discardSeverity as given (discard_sev: its value) */
+    int64_t max_bytes;          /* queue.maxBytes (sluice only): byte bound of a memory queue,
+                                 * 0 off; see sl_ring.max_bytes */
 };
 
 struct sl_action_conf {
@@ -290,6 +296,9 @@ struct sl_input_ctx {
     } *targs;
     struct sl_loc loc;
     _Atomic uint64_t *c_submitted, *c_dropped;
+    /* the input's messages between two submits came from one read (imtcp, imptcp, imudp):
+     * they share one receive time, read from the clock once (host.c) */
+    int batch_clock;
 };
 
 struct sl_worker {

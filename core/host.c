@@ -17,22 +17,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <json.h>
 
 #include "log.h"
 
 #include "engine_int.h"
+#include "msg_int.h"
 
 struct sl_engine *cur_engine;
 
 /* ---------------------------------------------------------------------------------------
  * Host table
  * ------------------------------------------------------------------------------------- */
+/* The receive time of the batch an input thread is building: read from the clock by the
+ * first msg_new after a submit or unref of that thread (inputs with batch_clock only), so
+ * the frames of one read share one clock read (rsyslog's imtcp and imudp also take one
+ * time per read).  Thread-local: an input thread's batch is its own. */
+static __thread const struct sl_input_ctx *batch_ctx;
+static __thread struct timespec batch_rcv;
+
 static struct sl_msg *host_msg_new(struct sl_input_ctx *ctx, const char *raw, size_t len,
                                    const struct sockaddr *peer, socklen_t peerlen)
 {
-    struct sl_msg *m = sl_msg_new(raw, len);
+    struct sl_msg *m;
+    if (ctx != NULL && ctx->batch_clock) {
+        if (batch_ctx != ctx) {
+            clock_gettime(CLOCK_REALTIME, &batch_rcv);
+            batch_ctx = ctx;
+        }
+        m = sl_msg_new_at(raw, len, &batch_rcv);
+    } else {
+        m = sl_msg_new(raw, len);
+    }
     if (peer != NULL && peerlen > 0) {
         sl_msg_set_peer(m, peer, peerlen);
     }
@@ -45,6 +63,7 @@ static struct sl_msg *host_msg_new(struct sl_input_ctx *ctx, const char *raw, si
 
 static void host_msg_unref(struct sl_msg *m)
 {
+    batch_ctx = NULL;
     sl_msg_unref(m);
 }
 
@@ -54,6 +73,7 @@ static int host_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n,
      * was accepted from a sender is never dropped.  UDP (SL_PF_NO_DELAY) waits at most
      * queue.timeoutEnqueue, then drops (counted). */
     struct sl_rsq *q = ctx->rs->q;
+    batch_ctx = NULL;           /* the next message starts a new batch: a fresh time */
     size_t done = rsq_push(q, msgs, n, key, ctx->no_delay ? q->qc.timeout_enqueue : -1);
     atomic_fetch_add_explicit(ctx->c_submitted, done, memory_order_relaxed);
     if (done < n) {

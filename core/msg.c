@@ -325,6 +325,13 @@ void sl_msg_set_tgen(struct sl_msg *m)
 
 struct sl_msg *sl_msg_new(const char *raw, size_t len)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return sl_msg_new_at(raw, len, &now);
+}
+
+struct sl_msg *sl_msg_new_at(const char *raw, size_t len, const struct timespec *rcv)
+{
     /* one block for the object and its raw bytes */
     struct sl_msg *m = msg_block_alloc(len);
     atomic_init(&m->refcnt, 1);
@@ -335,7 +342,7 @@ struct sl_msg *sl_msg_new(const char *raw, size_t len)
     }
     m->raw[len] = '\0';
     m->raw_len = len;
-    clock_gettime(CLOCK_REALTIME, &m->rcv);
+    m->rcv = *rcv;
     sl_msg_set_tgen(m);
     m->t_reported = m->t_generated;
     m->pri = 13;

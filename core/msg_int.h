@@ -26,6 +26,10 @@
 /* timegenerated from m->rcv (rsyslog's ttGenTime). */
 void sl_msg_set_tgen(struct sl_msg *m);
 
+/* sl_msg_new with the receive time given (one clock read for a batch of messages that
+ * arrived together, as rsyslog's imtcp and imudp take one time per read). */
+struct sl_msg *sl_msg_new_at(const char *raw, size_t len, const struct timespec *rcv);
+
 /* Registers a malloc'd string to be freed with the message (aborts beyond capacity). */
 char *sl_msg_own(struct sl_msg *m, char *s);
 

@@ -31,6 +31,8 @@ int sl_ring_init(struct sl_ring *r, size_t cap)
     r->discard_mark = SIZE_MAX;
     r->discard_sev = 8;
     r->c_discard_nf = NULL;
+    r->max_bytes = r->bytes = 0;
+    r->cost = NULL;
     atomic_init(&r->enqueued, 0);
     atomic_init(&r->dequeued, 0);
     atomic_init(&r->full_waits, 0);
@@ -54,9 +56,49 @@ void sl_ring_destroy(struct sl_ring *r)
     }
     free(r->v);
     r->v = NULL;
+    free(r->cost);
+    r->cost = NULL;
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->not_empty);
     pthread_cond_destroy(&r->not_full);
+}
+
+void sl_ring_set_max_bytes(struct sl_ring *r, size_t max_bytes)
+{
+    free(r->cost);
+    r->cost = NULL;
+    r->max_bytes = max_bytes;
+    if (max_bytes > 0) {
+        r->cost = sl_xcalloc(r->cap, sizeof *r->cost);
+    }
+}
+
+size_t sl_ring_msg_bytes(const struct sl_msg *m)
+{
+    return sizeof *m + m->raw_len + 1;
+}
+
+/* No room: the ring holds cap messages, or (with a byte bound) max_bytes or more. */
+static int ring_full(const struct sl_ring *r)
+{
+    return r->count == r->cap || (r->max_bytes > 0 && r->count > 0 && r->bytes >= r->max_bytes);
+}
+
+/* Stores m at the tail (the caller checked there is room). */
+static void ring_put(struct sl_ring *r, struct sl_msg *m)
+{
+    size_t tail = r->head + r->count;
+    if (tail >= r->cap) {
+        tail -= r->cap;
+    }
+    r->v[tail] = m;
+    if (r->cost != NULL) {
+        size_t c = sl_ring_msg_bytes(m);
+        c = c > UINT32_MAX ? UINT32_MAX : c;
+        r->cost[tail] = (uint32_t)c;
+        r->bytes += c;
+    }
+    r->count++;
 }
 
 int sl_ring_msg_severity(const struct sl_msg *m)
@@ -91,11 +133,10 @@ static size_t push_discarding(struct sl_ring *r, struct sl_msg *const *msgs, siz
             disc++;
             continue;
         }
-        if (r->count == r->cap) {
+        if (ring_full(r)) {
             break;
         }
-        r->v[(r->head + r->count) % r->cap] = msgs[i];
-        r->count++;
+        ring_put(r, msgs[i]);
     }
     if (disc > 0 && r->c_discard_nf != NULL) {
         atomic_fetch_add_explicit(r->c_discard_nf, disc, memory_order_relaxed);
@@ -131,8 +172,7 @@ size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t 
                 break;
             }
         }
-        size_t room = r->cap - r->count;
-        if (room == 0) {
+        if (ring_full(r)) {
             if (timeout_ms == 0) {
                 break;
             }
@@ -146,7 +186,7 @@ size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t 
                     have_deadline = 1;
                 }
                 int rc = pthread_cond_timedwait(&r->not_full, &r->lock, &deadline);
-                if (rc == ETIMEDOUT && r->count == r->cap) {
+                if (rc == ETIMEDOUT && ring_full(r)) {
                     r->waiting_producers--;
                     break;
                 }
@@ -154,13 +194,24 @@ size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t 
             r->waiting_producers--;
             continue;
         }
+        size_t room = r->cap - r->count;
         size_t k = n - done < room ? n - done : room;
-        size_t tail = (r->head + r->count) % r->cap;
-        for (size_t i = 0; i < k; i++) {
-            r->v[tail] = msgs[done + i];
-            tail = tail + 1 == r->cap ? 0 : tail + 1;
+        if (r->cost != NULL) {
+            /* byte bound: up to the first message that reaches it */
+            size_t i = 0;
+            while (i < k && (i == 0 || r->bytes < r->max_bytes)) {
+                ring_put(r, msgs[done + i]);
+                i++;
+            }
+            k = i;
+        } else {
+            size_t tail = (r->head + r->count) % r->cap;
+            for (size_t i = 0; i < k; i++) {
+                r->v[tail] = msgs[done + i];
+                tail = tail + 1 == r->cap ? 0 : tail + 1;
+            }
+            r->count += k;
         }
-        r->count += k;
         done += k;
         pushed += k;
         if (r->count > r->max_seen) {
@@ -199,6 +250,9 @@ size_t sl_ring_pop(struct sl_ring *r, struct sl_msg **out, size_t max, int timeo
     size_t k = r->count < max ? r->count : max;
     for (size_t i = 0; i < k; i++) {
         out[i] = r->v[r->head];
+        if (r->cost != NULL) {
+            r->bytes -= r->cost[r->head];
+        }
         r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
     }
     r->count -= k;

@@ -46,10 +46,22 @@ struct sl_ring {
     size_t discard_mark;
     int discard_sev;
     _Atomic uint64_t *c_discard_nf;
+    /* queue.maxBytes (sluice only): a bound in bytes on top of cap.  A push waits (as for a
+     * full ring) while the queued messages take max_bytes or more, except into an empty
+     * ring, so one message larger than the bound still passes.  What a message takes is
+     * its block (sl_ring_msg_bytes), noted per slot in cost[] at push time, so a message
+     * changed while queued cannot unbalance bytes.  max_bytes 0: off (cost NULL). */
+    size_t max_bytes;
+    size_t bytes;
+    uint32_t *cost;
 };
 
 int sl_ring_init(struct sl_ring *r, size_t cap);
 void sl_ring_destroy(struct sl_ring *r);   /* unrefs anything left */
+/* Sets the byte bound (see max_bytes; 0: off); call before the ring is used. */
+void sl_ring_set_max_bytes(struct sl_ring *r, size_t max_bytes);
+/* What a queued message counts against queue.maxBytes: its struct and raw bytes. */
+size_t sl_ring_msg_bytes(const struct sl_msg *m);
 
 /* Push up to n messages in order.  block=0: push what fits and return how many were pushed
  * (the caller owns the rest).  block=1: wait for room; returns n, or fewer if the ring was
