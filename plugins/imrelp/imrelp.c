@@ -329,7 +329,7 @@ static int imrelp_create(void *inst, void *modconf, const struct sl_host *h,
         return SL_ECONFIG;
     }
     char inst_name[80];
-    snprintf(inst_name, sizeof inst_name, "port %s", in->port);
+    snprintf(inst_name, sizeof inst_name, "imrelp(%s)", in->port);   /* not "port N" */
     in->c_received = h->counter("imrelp", inst_name, "received");
     in->c_errors = h->counter("imrelp", inst_name, "errors");
     in->c_auth = h->counter("imrelp", inst_name, "auth.errors");

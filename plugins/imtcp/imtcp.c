@@ -499,7 +499,11 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     if (mode == 1 && tls_setup(in, m) != 0) {
         return SL_ECONFIG;
     }
-    snprintf(in->label, sizeof in->label, "port %lld", (long long)in->port);
+    /* The plugin's own counters, in a set keyed by owner and listener (not "port N",
+     * which imudp or imrelp on the same port number would share). */
+    snprintf(in->label, sizeof in->label, IM_NAME "(%s:%lld)",
+             in->address != NULL && *in->address != '\0' ? in->address : "*",
+             (long long)in->port);
     in->c_submitted = h->counter(IM_NAME, in->label, "submitted");
     in->c_opened = h->counter(IM_NAME, in->label, "sessions.opened");
     in->c_closed = h->counter(IM_NAME, in->label, "sessions.closed");

@@ -129,7 +129,7 @@ struct imtcp_inst {
     int keepalive_on, notify_open_on, notify_close_on;
     int64_t eff_ka_probes, eff_ka_time, eff_ka_interval;
     size_t max_sess;
-    char label[32];             /* "port N" for counters */
+    char label[96];             /* counter set "imtcp(ADDR:PORT)", ADDR "*" when unset */
 
     struct ep_obj lst[MAX_LISTENERS];
     size_t nlst;

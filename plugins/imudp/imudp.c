@@ -84,7 +84,7 @@ struct imudp_inst {
     size_t max_msg;
     size_t batch;
     unsigned nthreads;
-    char label[32];
+    char label[96];                     /* counter set "imudp(ADDR:PORT)" */
     struct sl_udp *udp;
     struct sl_acl *acl;                 /* $AllowedSender UDP (NULL: everyone) */
 
@@ -180,7 +180,10 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
             }
         }
     }
-    snprintf(in->label, sizeof in->label, "port %s",
+    /* The plugin's own counters, in a set keyed by owner and listener (not "port N",
+     * which imtcp on the same port number would share). */
+    snprintf(in->label, sizeof in->label, "imudp(%s:%s)",
+             in->address != NULL && *in->address != '\0' ? in->address : "*",
              in->port.n > 0 ? in->port.v[0] : "514");
     if (h->struct_size >= offsetof(struct sl_host, global_str) + sizeof h->global_str &&
         h->global_str != NULL) {
