@@ -102,8 +102,12 @@ static void error_file_write(struct sl_action_rt *a, struct sl_msg **msgs, const
                    a->name, a->ac.error_file, strerror(errno));
         }
     }
-    for (size_t i = 0; i < n && a->err_fd >= 0; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (mask != NULL && !mask[i]) {
+            continue;
+        }
+        if (a->err_fd < 0) {
+            atomic_fetch_add(a->c_errfile_lost, 1);   /* counted, as every loss */
             continue;
         }
         txt.len = 0;
@@ -119,8 +123,11 @@ static void error_file_write(struct sl_action_rt *a, struct sl_msg **msgs, const
         size_t len = strlen(js);
         struct iovec iov[2] = { { (void *)js, len }, { (void *)"\n", 1 } };
         if (writev(a->err_fd, iov, 2) != (ssize_t)(len + 1)) {
+            atomic_fetch_add(a->c_errfile_lost, 1);
             sl_log(SL_LOG_ERR, a->name, "action '%s': error writing error file %s", a->name,
                    a->ac.error_file);
+        } else {
+            atomic_fetch_add(a->c_errfile, 1);
         }
         fjson_object_put(o);
     }

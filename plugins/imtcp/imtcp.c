@@ -510,6 +510,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_refused = h->counter(IM_NAME, in->label, "sessions.refused");
     in->c_truncated = h->counter(IM_NAME, in->label, "frames.truncated");
     in->c_framing_err = h->counter(IM_NAME, in->label, "framing.errors");
+    in->c_oversize = h->counter(IM_NAME, in->label, "frames.oversize");
     in->c_drained = h->counter(IM_NAME, in->label, "shutdown.drained.bytes");
     in->c_partial = h->counter(IM_NAME, in->label, "shutdown.partial.frames");
 #ifndef SL_IMPTCP
@@ -714,7 +715,9 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
         return;
     }
     int is_err = ev != SL_FRAMING_EV_OVERSIZE;
-    if (is_err) {
+    if (!is_err) {
+        atomic_fetch_add(in->c_oversize, 1);    /* an octet frame cut to maxMessageSize */
+    } else {
         atomic_fetch_add(in->c_framing_err, 1);
         s->framing_errs++;
     }

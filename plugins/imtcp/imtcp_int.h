@@ -149,7 +149,7 @@ struct imtcp_inst {
     struct sess *cur;           /* session whose frames are being collected */
 
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
-                     *c_framing_err, *c_drained, *c_partial, *c_disallowed;
+                     *c_framing_err, *c_drained, *c_partial, *c_disallowed, *c_oversize;
     struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
 
     /* ---- session limits (sluice only, imtcp_limits.c) ---- */

@@ -1,17 +1,25 @@
 #!/bin/bash
 # The books balance: received = delivered + dropped (by reason) + queued, scraped from
 # imhttp's /metrics during and after a flood with induced drops of several kinds.
-#   sluiced: imudp U, imtcp T, imuxsock (own socket, RateLimit 5 per 30 s), one main queue
-#   of 200 with queue.timeoutEnqueue=0 and queue.discardMark=150 for debug messages, and
-#   one omfwd action to a TCP port that is closed at first (the queue backs up).
-#   While it is down: over TCP NT lines, one oversize line (maxMessageSize 1k) and one
-#   malformed octet frame; over the socket NX lines from one logger (5 pass the rate
-#   limit); over UDP NU notices (the queue fills: discarded.full) and ND debug lines (all
-#   past the discard mark: discarded.nf).  Scrape 1: every induced reason > 0 and
-#   received >= delivered + dropped + queued.  Then an rsyslogd receiver comes up on the
-#   omfwd port and the queue drains.  Scrape 2 (settled): the equation holds exactly, the
-#   receiver has `delivered` lines, and the reasons whose count is exact (rate limit,
-#   discard mark, oversize, malformed frame) equal what was induced.
+#   sluiced: imudp U, imtcp TP, imtcp T2 bound to ruleset "strict" (RFC 5424 parser only,
+#   one omfile action that cannot write, resumeRetryCount 0, with an errorFile), imuxsock
+#   (own socket, RateLimit 5 per 30 s), one main queue of 200 with queue.timeoutEnqueue=0
+#   and queue.discardMark=150 for debug messages, and one omfwd action to a TCP port that
+#   is closed at first (the queue backs up).
+#   While it is down: over TCP NT lines, one oversize line and one oversize octet frame
+#   (maxMessageSize 1k) and one malformed octet frame; to "strict" NP RFC 3164 lines (no
+#   parser takes them) and NG RFC 5424 lines (the action fails, errorFile); over the socket
+#   NX lines from one logger (5 pass the rate limit); over UDP NU notices (the queue fills:
+#   discarded.full) and ND debug lines (all past the discard mark: discarded.nf).
+#   Scrape 1: every induced reason > 0 and received >= delivered + dropped + queued.  Then
+#   an rsyslogd receiver comes up on the omfwd port and the queue drains.  Scrape 2
+#   (settled): the equation holds exactly, the receiver has the lines omfwd delivered, and
+#   the reasons whose count is exact (rate limit, discard mark, oversize, malformed frame,
+#   parse failure, errorFile) equal what was induced.
+#   received  = imudp's datagrams read + imuxsock's datagrams read + imtcp's submitted
+#   dropped   = ratelimit.discarded + main Q discarded.full + discarded.nf
+#               + actions' discarded + sluiced parser.discarded
+#   delivered = actions' processed - failed;  queued = main Q size
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -19,11 +27,12 @@ setup
 require_plugin imudp imtcp imuxsock imhttp
 require_cmd curl python3 logger
 [ -x "$RSYSLOGD" ] || { log "skipped: the receiver is rsyslogd, not installed"; exit 77; }
-NT=40 NX=20 NU=1500 ND=100
+NT=40 NX=20 NU=1500 ND=100 NP=3 NG=2
 new_port U
 new_port TP
 new_port HP
 new_port R
+new_port T2
 {
     dut_global
     printf 'global(maxMessageSize="1k")\n'
@@ -36,9 +45,13 @@ new_port R
     printf 'module(load="imtcp")\ninput(type="imtcp" address="127.0.0.1" port="%s")\n' "$TP"
     printf 'action(type="omfwd" name="fwd" target="127.0.0.1" port="%s" protocol="tcp"\n' "$R"
     printf '       action.resumeRetryCount="-1" action.resumeInterval="1")\n'
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s" ruleset="strict")\n' "$T2"
+    printf 'ruleset(name="strict" parser=["rsyslog.rfc5424"]) {\n'
+    printf '    action(type="omfile" name="bad" file="/proc/sluice-none/x" action.resumeRetryCount="0"\n'
+    printf '           action.errorFile="%s/errors.json")\n}\n' "$T"
 } > "$T/dut.conf"
 dut_check "$T/dut.conf" || fail "-N1 rejects the config: $(cat "$T/check.err")"
-dut_start "$T/dut.conf" udp "$U" tcp "$TP" tcp "$HP"
+dut_start "$T/dut.conf" udp "$U" tcp "$TP" tcp "$HP" tcp "$T2"
 for i in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.1; done
 
 # scrape FILE: /metrics as "object|counter value" lines
@@ -72,6 +85,21 @@ try:
 except OSError:
     pass
 PY
+# an octet-counted frame longer than maxMessageSize (cut: frames.oversize)
+python3 - "$TP" << 'PY' || fail "cannot send the oversize octet frame"
+import socket, sys
+m = b"<13>Dec  6 12:00:00 h big: " + b"y" * 1500
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"%d %s" % (len(m), m))
+s.close()
+PY
+# the "strict" ruleset parses RFC 5424 only: NP RFC 3164 lines are discarded (parse
+# failure), NG RFC 5424 lines reach an action that fails (to its errorFile)
+{
+    for i in $(seq "$NP"); do printf '<13>Dec  6 12:00:00 h strict: 3164 line %d\n' "$i"; done
+    for i in $(seq "$NG"); do printf '<13>1 2026-12-06T12:00:00Z h strict - - - 5424 line %d\n' "$i"; done
+} > "$T/strict.txt"
+flood -p "$T2" -t tcp -i "$T/strict.txt" -W 1 || fail "slflood strict failed"
 seq "$NX" | sed 's/^/socket line /' | logger -u "$T/log.sock" -t sockin -p user.notice ||
     fail "logger failed"
 flood -p "$U" -t udp -n "$NU" -r 5000 || fail "slflood udp failed"
@@ -82,9 +110,9 @@ sleep 1
 # books FILE [exact]: prints the figures; checks the equation (exact) or the inequality
 books()
 {
-    python3 - "$1" "$2" "$U" "$TP" "$T" << 'PY'
+    python3 - "$1" "$2" "$U" "$TP" "$T" "$T2" << 'PY'
 import sys
-f, mode, u, tp, t = sys.argv[1:6]
+f, mode, u, tp, t, t2 = sys.argv[1:7]
 v = {}
 for line in open(f):
     k, _, n = line.rstrip("\n").rpartition(" ")
@@ -95,19 +123,22 @@ def g(obj, ctr):
     return v[obj + "|" + ctr]
 sock = t + "/log.sock"  # imuxsock names its set after the socket
 received = (g("imudp(127.0.0.1:%s)" % u, "received") + g(sock, "received")
-            + g("imtcp(%s)" % tp, "submitted"))
+            + g("imtcp(%s)" % tp, "submitted") + g("imtcp(%s)" % t2, "submitted"))
 drops = {
     "ratelimit.discarded": g(sock, "ratelimit.discarded"),
     "discarded.full": g("main Q", "discarded.full"),
     "discarded.nf": g("main Q", "discarded.nf"),
-    "action.discarded": g("fwd sluice", "discarded"),
+    "action.discarded": g("fwd sluice", "discarded") + g("bad sluice", "discarded"),
+    "parser.discarded": g("sluiced", "parser.discarded"),
 }
-delivered = g("fwd", "processed") - g("fwd", "failed")
+delivered = sum(g(a, "processed") - g(a, "failed") for a in ("fwd", "bad"))
 queued = g("main Q", "size")
 dropped = sum(drops.values())
 print("received=%d delivered=%d dropped=%d %s queued=%d" % (received, delivered, dropped,
       " ".join("%s=%d" % kv for kv in drops.items()), queued))
-print("oversize=%d malformed=%d kernel=%d" % (g("imtcp(127.0.0.1:%s)" % tp, "frames.truncated"),
+print("errorfile=%d octet.oversize=%d oversize=%d malformed=%d kernel=%d" % (
+      g("bad sluice", "errorfile.written"), g("imtcp(127.0.0.1:%s)" % tp, "frames.oversize"),
+      g("imtcp(127.0.0.1:%s)" % tp, "frames.truncated"),
       g("imtcp(127.0.0.1:%s)" % tp, "framing.errors"), g("imudp(127.0.0.1:%s)" % u, "kernel.dropped")))
 ok = received == delivered + dropped + queued if mode == "exact" else \
      received >= delivered + dropped + queued
@@ -117,7 +148,7 @@ PY
 scrape "$T/m1"
 b1=$(books "$T/m1" during) || fail "during the flood: books do not balance: $b1"
 log "during: $b1"
-for k in ratelimit.discarded discarded.full discarded.nf oversize malformed; do
+for k in ratelimit.discarded discarded.full discarded.nf oversize octet.oversize malformed; do
     v=$(printf '%s\n' "$b1" | tr ' ' '\n' | sed -n "s/^$k=//p")
     [ "${v:-0}" -gt 0 ] || fail "during: $k is '${v}', not > 0"
 done
@@ -128,7 +159,7 @@ prev=
 for i in $(seq 40); do
     sleep 0.5
     scrape "$T/m2"
-    cur=$(books "$T/m2" exact) && [ "$cur" = "$prev" ] && break
+    cur=$(books "$T/m2" exact) && [ "$cur" = "$prev" ] && case $cur in *" queued=0"*) break ;; esac
     prev=$cur
 done
 b2=$(books "$T/m2" exact) || fail "after the flood: received != delivered + dropped + queued: $b2"
@@ -136,7 +167,12 @@ log "after: $b2"
 field() { printf '%s\n' "$b2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 [ "$(field ratelimit.discarded)" = $((NX - 5)) ] || fail "ratelimit.discarded != $((NX - 5))"
 [ "$(field discarded.nf)" = "$ND" ] || fail "discarded.nf != $ND (all debug lines past the mark)"
-[ "$(field oversize)" = 1 ] || fail "oversize (frames.truncated) != 1"
+[ "$(field oversize)" = 2 ] || fail "oversize (frames.truncated) != 2 (an LF line, an octet frame)"
+[ "$(field octet.oversize)" = 1 ] || fail "frames.oversize != 1"
+[ "$(field parser.discarded)" = "$NP" ] || fail "parser.discarded != $NP"
+[ "$(field errorfile)" = "$NG" ] || fail "errorfile.written != $NG"
+[ "$(field action.discarded)" = "$NG" ] || fail "action discarded != $NG"
+[ "$(count_lines "$T/errors.json")" = "$NG" ] || fail "errors.json has not $NG lines"
 [ "$(field malformed)" = 1 ] || fail "malformed (framing.errors) != 1"
 [ "$(field queued)" = 0 ] || fail "the queue did not drain"
 [ "$(field discarded.full)" -gt 0 ] || fail "queue full did not drop"
