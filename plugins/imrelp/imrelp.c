@@ -41,7 +41,7 @@
  *   - destroy() (main thread, after run() returned) destructs the engine.
  *
  * Ownership: parameter strings/arrays belong to the core; the engine and listener belong
- * to the instance.  Counters (owner "imrelp", instance "port P"): received, errors,
+ * to the instance.  Counters (owner "imrelp", set "imrelp(P)"): received, errors,
  * auth.errors, shutdown.lost (a message received after the core began to stop: librelp
  * has already decided to answer 200 OK, so it is counted).
  *

@@ -21,8 +21,8 @@
  * Kernel receive-queue drops are counted via SO_RXQ_OVFL.
  * Senders not in the legacy $AllowedSender UDP list (plugins/common/sl_acl.c) are dropped,
  * counted (disallowed) and logged as rsyslog does.
- * Counters (owner "imudp", instance "port N"): received, submitted, dropped, empty,
- * truncated, kernel.dropped, disallowed.
+ * Counters (owner "imudp", set "imudp(ADDR:PORT)", ADDR "*" when unset): received,
+ * submitted, dropped, empty, truncated, kernel.dropped, disallowed.
  *
  * Parameters (rsyslog's names and defaults).  Module: threads (1), batchSize (32, capped at
  * 128); accepted but ignored: timeRequery, schedulingPolicy, schedulingPriority,
