@@ -136,8 +136,8 @@ static void error_file_write(struct sl_action_rt *a, struct sl_msg **msgs, const
 }
 
 /* One deliver() call for msgs[0..n); returns how many leading messages are done (n: all).
- * Permanent failures (SL_BAD_DATA) are done too: counted as failed, written to the error
- * file. */
+ * Permanent failures (SL_BAD_DATA) are done too: counted as failed and discarded (lost),
+ * written to the error file. */
 static size_t deliver_once(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n)
 {
     uint8_t badbuf[256];
@@ -155,6 +155,7 @@ static size_t deliver_once(struct sl_action_rt *a, void *wrk, struct sl_msg **ms
             nbad += bad[i] != 0;
         }
         atomic_fetch_add_explicit(a->c_failed, nbad, memory_order_relaxed);
+        atomic_fetch_add_explicit(a->c_discarded, nbad, memory_order_relaxed);  /* lost */
         error_file_write(a, msgs, bad, n, RS_RET_DATAFAIL);
         done = n;
     } else if (rc == SL_PARTIAL) {
@@ -382,6 +383,7 @@ static void fl_bad(void *ctx, struct sl_msg **msgs, const uint8_t *bad, size_t n
         nbad += bad[i] != 0;
     }
     atomic_fetch_add_explicit(a->c_failed, nbad, memory_order_relaxed);
+    atomic_fetch_add_explicit(a->c_discarded, nbad, memory_order_relaxed);  /* lost */
     error_file_write(a, msgs, bad, n, RS_RET_DATAFAIL);
 }
 

@@ -2,13 +2,15 @@
 # The books balance: received = delivered + dropped (by reason) + queued, scraped from
 # imhttp's /metrics during and after a flood with induced drops of several kinds.
 #   sluiced: imudp U, imtcp TP, imtcp T2 bound to ruleset "strict" (RFC 5424 parser only,
-#   one omfile action that cannot write, resumeRetryCount 0, with an errorFile), imuxsock
+#   an omfile action that cannot write, resumeRetryCount 0, and one whose dynaFile cannot be
+#   created (bad data) for lines with "dyn", both with an errorFile), imuxsock
 #   (own socket, RateLimit 5 per 30 s), one main queue of 200 with queue.timeoutEnqueue=0
 #   and queue.discardMark=150 for debug messages, and one omfwd action to a TCP port that
 #   is closed at first (the queue backs up).
 #   While it is down: over TCP NT lines, one oversize line and one oversize octet frame
 #   (maxMessageSize 1k) and one malformed octet frame; to "strict" NP RFC 3164 lines (no
-#   parser takes them) and NG RFC 5424 lines (the action fails, errorFile); over the socket
+#   parser takes them), NG RFC 5424 lines (the action fails, errorFile) and NB with "dyn"
+#   (bad data, errorFile); over the socket
 #   NX lines from one logger (5 pass the rate limit); over UDP NU notices (the queue fills:
 #   discarded.full) and ND debug lines (all past the discard mark: discarded.nf).
 #   Scrape 1: every induced reason > 0 and received >= delivered + dropped + queued.  Then
@@ -27,7 +29,7 @@ setup
 require_plugin imudp imtcp imuxsock imhttp
 require_cmd curl python3 logger
 [ -x "$RSYSLOGD" ] || { log "skipped: the receiver is rsyslogd, not installed"; exit 77; }
-NT=40 NX=20 NU=1500 ND=100 NP=3 NG=2
+NT=40 NX=20 NU=1500 ND=100 NP=3 NG=2 NB=4
 new_port U
 new_port TP
 new_port HP
@@ -47,8 +49,12 @@ new_port T2
     printf '       action.resumeRetryCount="-1" action.resumeInterval="1")\n'
     printf 'input(type="imtcp" address="127.0.0.1" port="%s" ruleset="strict")\n' "$T2"
     printf 'ruleset(name="strict" parser=["rsyslog.rfc5424"]) {\n'
-    printf '    action(type="omfile" name="bad" file="/proc/sluice-none/x" action.resumeRetryCount="0"\n'
-    printf '           action.errorFile="%s/errors.json")\n}\n' "$T"
+    printf '    if $msg contains "dyn" then\n'
+    printf '        action(type="omfile" name="baddyn" dynaFile="dyn" action.errorFile="%s/errors.json")\n' "$T"
+    printf '    else\n'
+    printf '        action(type="omfile" name="bad" file="/proc/sluice-none/x" action.resumeRetryCount="0"\n'
+    printf '               action.errorFile="%s/errors.json")\n}\n' "$T"
+    printf 'template(name="dyn" type="string" string="/proc/sluice-none/%%programname%%")\n'
 } > "$T/dut.conf"
 dut_check "$T/dut.conf" || fail "-N1 rejects the config: $(cat "$T/check.err")"
 dut_start "$T/dut.conf" udp "$U" tcp "$TP" tcp "$HP" tcp "$T2"
@@ -98,6 +104,7 @@ PY
 {
     for i in $(seq "$NP"); do printf '<13>Dec  6 12:00:00 h strict: 3164 line %d\n' "$i"; done
     for i in $(seq "$NG"); do printf '<13>1 2026-12-06T12:00:00Z h strict - - - 5424 line %d\n' "$i"; done
+    for i in $(seq "$NB"); do printf '<13>1 2026-12-06T12:00:00Z h strict - - - dyn line %d\n' "$i"; done
 } > "$T/strict.txt"
 flood -p "$T2" -t tcp -i "$T/strict.txt" -W 1 || fail "slflood strict failed"
 seq "$NX" | sed 's/^/socket line /' | logger -u "$T/log.sock" -t sockin -p user.notice ||
@@ -128,16 +135,16 @@ drops = {
     "ratelimit.discarded": g(sock, "ratelimit.discarded"),
     "discarded.full": g("main Q", "discarded.full"),
     "discarded.nf": g("main Q", "discarded.nf"),
-    "action.discarded": g("fwd sluice", "discarded") + g("bad sluice", "discarded"),
+    "action.discarded": sum(g(a + " sluice", "discarded") for a in ("fwd", "bad", "baddyn")),
     "parser.discarded": g("sluiced", "parser.discarded"),
 }
-delivered = sum(g(a, "processed") - g(a, "failed") for a in ("fwd", "bad"))
+delivered = sum(g(a, "processed") - g(a, "failed") for a in ("fwd", "bad", "baddyn"))
 queued = g("main Q", "size")
 dropped = sum(drops.values())
 print("received=%d delivered=%d dropped=%d %s queued=%d" % (received, delivered, dropped,
       " ".join("%s=%d" % kv for kv in drops.items()), queued))
 print("errorfile=%d octet.oversize=%d oversize=%d malformed=%d kernel=%d" % (
-      g("bad sluice", "errorfile.written"), g("imtcp(127.0.0.1:%s)" % tp, "frames.oversize"),
+      g("bad sluice", "errorfile.written") + g("baddyn sluice", "errorfile.written"), g("imtcp(127.0.0.1:%s)" % tp, "frames.oversize"),
       g("imtcp(127.0.0.1:%s)" % tp, "frames.truncated"),
       g("imtcp(127.0.0.1:%s)" % tp, "framing.errors"), g("imudp(127.0.0.1:%s)" % u, "kernel.dropped")))
 ok = received == delivered + dropped + queued if mode == "exact" else \
@@ -170,9 +177,9 @@ field() { printf '%s\n' "$b2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 [ "$(field oversize)" = 2 ] || fail "oversize (frames.truncated) != 2 (an LF line, an octet frame)"
 [ "$(field octet.oversize)" = 1 ] || fail "frames.oversize != 1"
 [ "$(field parser.discarded)" = "$NP" ] || fail "parser.discarded != $NP"
-[ "$(field errorfile)" = "$NG" ] || fail "errorfile.written != $NG"
-[ "$(field action.discarded)" = "$NG" ] || fail "action discarded != $NG"
-[ "$(count_lines "$T/errors.json")" = "$NG" ] || fail "errors.json has not $NG lines"
+[ "$(field errorfile)" = $((NG + NB)) ] || fail "errorfile.written != $((NG + NB))"
+[ "$(field action.discarded)" = $((NG + NB)) ] || fail "action discarded != $((NG + NB))"
+[ "$(count_lines "$T/errors.json")" = $((NG + NB)) ] || fail "errors.json has not $((NG + NB)) lines"
 [ "$(field malformed)" = 1 ] || fail "malformed (framing.errors) != 1"
 [ "$(field queued)" = 0 ] || fail "the queue did not drain"
 [ "$(field discarded.full)" -gt 0 ] || fail "queue full did not drop"
