@@ -103,8 +103,12 @@ static void error_file_write(struct sl_action_rt *a, struct sl_msg **msgs, const
                    a->name, a->ac.error_file, strerror(errno));
         }
     }
-    for (size_t i = 0; i < n && a->err_fd >= 0; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (mask != NULL && !mask[i]) {
+            continue;
+        }
+        if (a->err_fd < 0) {
+            atomic_fetch_add(a->c_errfile_lost, 1);   /* counted, as every loss */
             continue;
         }
         txt.len = 0;
@@ -120,8 +124,11 @@ static void error_file_write(struct sl_action_rt *a, struct sl_msg **msgs, const
         size_t len = strlen(js);
         struct iovec iov[2] = { { (void *)js, len }, { (void *)"\n", 1 } };
         if (writev(a->err_fd, iov, 2) != (ssize_t)(len + 1)) {
+            atomic_fetch_add(a->c_errfile_lost, 1);
             sl_log(SL_LOG_ERR, a->name, "action '%s': error writing error file %s", a->name,
                    a->ac.error_file);
+        } else {
+            atomic_fetch_add(a->c_errfile, 1);
         }
         fjson_object_put(o);
     }
@@ -130,8 +137,8 @@ static void error_file_write(struct sl_action_rt *a, struct sl_msg **msgs, const
 }
 
 /* One deliver() call for msgs[0..n); returns how many leading messages are done (n: all).
- * Permanent failures (SL_BAD_DATA) are done too: counted as failed, written to the error
- * file. */
+ * Permanent failures (SL_BAD_DATA) are done too: counted as failed and discarded (lost),
+ * written to the error file. */
 static size_t deliver_once(struct sl_action_rt *a, void *wrk, struct sl_msg **msgs, size_t n)
 {
     uint8_t badbuf[256];
@@ -149,6 +156,7 @@ static size_t deliver_once(struct sl_action_rt *a, void *wrk, struct sl_msg **ms
             nbad += bad[i] != 0;
         }
         atomic_fetch_add_explicit(a->c_failed, nbad, memory_order_relaxed);
+        atomic_fetch_add_explicit(a->c_discarded, nbad, memory_order_relaxed);  /* lost */
         error_file_write(a, msgs, bad, n, RS_RET_DATAFAIL);
         done = n;
     } else if (rc == SL_PARTIAL) {
@@ -414,6 +422,7 @@ static void fl_bad(void *ctx, struct sl_msg **msgs, const uint8_t *bad, size_t n
         nbad += bad[i] != 0;
     }
     atomic_fetch_add_explicit(a->c_failed, nbad, memory_order_relaxed);
+    atomic_fetch_add_explicit(a->c_discarded, nbad, memory_order_relaxed);  /* lost */
     error_file_write(a, msgs, bad, n, RS_RET_DATAFAIL);
 }
 

@@ -1168,6 +1168,10 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     a->c_susp_dur = counter_in_set(e, a->name, "core.action", "suspended.duration");
     a->c_resumed = counter_in_set(e, a->name, "core.action", "resumed");
     a->c_discarded = sluice_counter(e, a->name, "sluice.action", "discarded");
+    if (a->ac.error_file != NULL) {
+        a->c_errfile = sluice_counter(e, a->name, "sluice.action", "errorfile.written");
+        a->c_errfile_lost = sluice_counter(e, a->name, "sluice.action", "errorfile.failed");
+    }
     if (a->ac.error_file != NULL && !a->is_mod) {
         /* the record's "template0" is the action's template as rsyslog renders it; sluice
          * takes it from template= (or the legacy default) and the module's default */
@@ -1468,6 +1472,7 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
     pthread_condattr_destroy(&ca);
     cur_engine = e;
     e->c_internal_dropped = counter_new(e, "sluiced", "", "internal.dropped");
+    e->c_noparser = counter_new(e, "sluiced", "", "parser.discarded");
     e->tpls = sl_tpl_registry_new();
     sl_expr_bind_lookups(cnf);   /* lookup_table() files are read and checked at load time */
     build_globals(e);

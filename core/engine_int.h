@@ -222,6 +222,7 @@ struct sl_action_rt {
     _Atomic int64_t suspended_since; /* wall-clock s of the suspension (0: not suspended) */
     _Atomic uint64_t retries;   /* failed retries since it was suspended (sluicectl queues) */
     _Atomic uint64_t *c_processed, *c_failed, *c_suspended, *c_resumed, *c_discarded;
+    _Atomic uint64_t *c_errfile, *c_errfile_lost;  /* errorfile.written / .failed */
     _Atomic uint64_t *c_susp_dur;
     int has_backup;             /* a following action fails over from this one: a failed
                                  * delivery hands the messages on instead of retrying */
@@ -361,6 +362,7 @@ struct sl_engine {
     pthread_mutex_t sleep_lock;
     pthread_cond_t sleep_cv;
     _Atomic uint64_t *c_internal_dropped;
+    _Atomic uint64_t *c_noparser;   /* parser.discarded: no parser of the chain took it */
     char **skipped;             /* modules skipped under sluice.unknownModules="warn" */
     size_t nskipped;
     char **failed;              /* modules whose load failed (reported): their inputs and

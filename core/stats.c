@@ -23,7 +23,8 @@
  * Counters
  * ------------------------------------------------------------------------------------- */
 /* A counter in set `set` (origin `origin`; NULL: the set's origin if it exists, else
- * `set`).  Asking twice for the same set and name returns the same counter. */
+ * `set`).  Counters are keyed by owner: asking twice for the same set, origin and name
+ * returns the same counter; two origins never share one, even under the same set name. */
 _Atomic uint64_t *counter_in_set(struct sl_engine *e, const char *set, const char *origin,
                                  const char *name)
 {
@@ -31,7 +32,7 @@ _Atomic uint64_t *counter_in_set(struct sl_engine *e, const char *set, const cha
     name = name ? name : "";
     pthread_mutex_lock(&e->counters_lock);
     for (struct sl_counter *o = e->counters; o != NULL; o = o->next) {
-        if (strcmp(o->set, set) == 0) {
+        if (strcmp(o->set, set) == 0 && (origin == NULL || strcmp(o->origin, origin) == 0)) {
             if (strcmp(o->name, name) == 0) {
                 pthread_mutex_unlock(&e->counters_lock);
                 return &o->v;

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "engine_int.h"
+#include "log.h"
 #include "msg_ser.h"
 #include "trace.h"
 
@@ -456,6 +457,19 @@ static void batch_end_failover(struct sl_worker *w)
     w->any_failed = 0;
 }
 
+/* No parser of the ruleset's chain took m: discarded, counted (sluiced parser.discarded)
+ * and, as rsyslog 8.2302 does, logged for the first 1000. */
+static void noparser_discard(struct sl_engine *e, const struct sl_msg *m)
+{
+    static _Atomic unsigned said;
+    atomic_fetch_add_explicit(e->c_noparser, 1, memory_order_relaxed);
+    if (atomic_fetch_add_explicit(&said, 1, memory_order_relaxed) < 999) {
+        sl_log(SL_LOG_ERR, NULL, "Error: one message could not be processed by any "
+               "parser, message is being discarded (start of raw msg: '%.*s')",
+               (int)(m->raw_len < 60 ? m->raw_len : 60), m->raw);
+    }
+}
+
 /* Parse and run a batch through its rulesets; returns how many trailing messages a direct
  * action kept at shutdown (disk-assisted ruleset queues only; see keep_unsent). */
 static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
@@ -467,13 +481,15 @@ static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
         struct sl_msg *m = batch[i];
         struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
         sl_msg_parse(m, &rs->popts);
-        if (!(m->flags & SL_MSGF_UNPARSED)) {   /* no parser of the chain took it */
+        if (!(m->flags & SL_MSGF_UNPARSED)) {
             w->last = 0;
             if (sl_trace_on()) {
                 rsq_run_traced(w, rs, m);
             } else {
                 sl_ruleset_exec(rs->ir, m, &exec_ops, w);
             }
+        } else {
+            noparser_discard(e, m);             /* no parser of the chain took it */
         }
     }
     flush_all(w);

@@ -41,7 +41,7 @@
  *   - destroy() (main thread, after run() returned) destructs the engine.
  *
  * Ownership: parameter strings/arrays belong to the core; the engine and listener belong
- * to the instance.  Counters (owner "imrelp", instance "port P"): received, errors,
+ * to the instance.  Counters (owner "imrelp", set "imrelp(P)"): received, errors,
  * auth.errors, shutdown.lost (a message received after the core began to stop: librelp
  * has already decided to answer 200 OK, so it is counted).
  *
@@ -329,7 +329,7 @@ static int imrelp_create(void *inst, void *modconf, const struct sl_host *h,
         return SL_ECONFIG;
     }
     char inst_name[80];
-    snprintf(inst_name, sizeof inst_name, "port %s", in->port);
+    snprintf(inst_name, sizeof inst_name, "imrelp(%s)", in->port);   /* not "port N" */
     in->c_received = h->counter("imrelp", inst_name, "received");
     in->c_errors = h->counter("imrelp", inst_name, "errors");
     in->c_auth = h->counter("imrelp", inst_name, "auth.errors");

@@ -499,13 +499,18 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     if (mode == 1 && tls_setup(in, m) != 0) {
         return SL_ECONFIG;
     }
-    snprintf(in->label, sizeof in->label, "port %lld", (long long)in->port);
+    /* The plugin's own counters, in a set keyed by owner and listener (not "port N",
+     * which imudp or imrelp on the same port number would share). */
+    snprintf(in->label, sizeof in->label, IM_NAME "(%s:%lld)",
+             in->address != NULL && *in->address != '\0' ? in->address : "*",
+             (long long)in->port);
     in->c_submitted = h->counter(IM_NAME, in->label, "submitted");
     in->c_opened = h->counter(IM_NAME, in->label, "sessions.opened");
     in->c_closed = h->counter(IM_NAME, in->label, "sessions.closed");
     in->c_refused = h->counter(IM_NAME, in->label, "sessions.refused");
     in->c_truncated = h->counter(IM_NAME, in->label, "frames.truncated");
     in->c_framing_err = h->counter(IM_NAME, in->label, "framing.errors");
+    in->c_oversize = h->counter(IM_NAME, in->label, "frames.oversize");
     in->c_drained = h->counter(IM_NAME, in->label, "shutdown.drained.bytes");
     in->c_partial = h->counter(IM_NAME, in->label, "shutdown.partial.frames");
 #ifndef SL_IMPTCP
@@ -710,7 +715,9 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
         return;
     }
     int is_err = ev != SL_FRAMING_EV_OVERSIZE;
-    if (is_err) {
+    if (!is_err) {
+        atomic_fetch_add(in->c_oversize, 1);    /* an octet frame cut to maxMessageSize */
+    } else {
         atomic_fetch_add(in->c_framing_err, 1);
         s->framing_errs++;
     }

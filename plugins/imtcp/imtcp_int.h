@@ -129,7 +129,7 @@ struct imtcp_inst {
     int keepalive_on, notify_open_on, notify_close_on;
     int64_t eff_ka_probes, eff_ka_time, eff_ka_interval;
     size_t max_sess;
-    char label[32];             /* "port N" for counters */
+    char label[96];             /* counter set "imtcp(ADDR:PORT)", ADDR "*" when unset */
 
     struct ep_obj lst[MAX_LISTENERS];
     size_t nlst;
@@ -149,7 +149,7 @@ struct imtcp_inst {
     struct sess *cur;           /* session whose frames are being collected */
 
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
-                     *c_framing_err, *c_drained, *c_partial, *c_disallowed;
+                     *c_framing_err, *c_drained, *c_partial, *c_disallowed, *c_oversize;
     struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
 
     /* ---- session limits (sluice only, imtcp_limits.c) ---- */

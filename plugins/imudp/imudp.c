@@ -21,16 +21,17 @@
  * Kernel receive-queue drops are counted via SO_RXQ_OVFL.
  * Senders not in the legacy $AllowedSender UDP list (plugins/common/sl_acl.c) are dropped,
  * counted (disallowed) and logged as rsyslog does.
- * Counters (owner "imudp", instance "port N"): received, submitted, dropped, empty,
- * truncated, kernel.dropped, disallowed.
+ * Counters (owner "imudp", set "imudp(ADDR:PORT)", ADDR "*" when unset): received,
+ * submitted, dropped, empty, truncated, kernel.dropped, disallowed, ratelimit.discarded.
  *
  * Parameters (rsyslog's names and defaults).  Module: threads (1), batchSize (32, capped at
  * 128); accepted but ignored: timeRequery, schedulingPolicy, schedulingPriority,
  * preserveCase.  Input: port (array, "514"), address (all), rcvbufSize (SO_RCVBUFFORCE when
  * permitted, else SO_RCVBUF, with a warning when the kernel grants less), ipFreeBind (2:
- * on), device (SO_BINDTODEVICE), threads (sluice only: the module's by default); accepted
- * but ignored: rateLimit.interval, rateLimit.burst, defaultTZ, name.appendPort,
- * preserveCase.
+ * on), device (SO_BINDTODEVICE), threads (sluice only: the module's by default),
+ * rateLimit.interval (0: off) and rateLimit.burst (10000) per input (rsyslog's Linux-like
+ * limiter, dropped datagrams counted as ratelimit.discarded); accepted but ignored:
+ * defaultTZ, name.appendPort, preserveCase.
  *
  * Ownership: the instance block belongs to the core; the listener (sl_udp) is owned by the
  * instance and released by destroy().
@@ -43,10 +44,12 @@
 #include "config.h"
 
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sluice/sl_plugin.h"
 #include "sl_acl.h"
@@ -84,12 +87,18 @@ struct imudp_inst {
     size_t max_msg;
     size_t batch;
     unsigned nthreads;
-    char label[32];
+    char label[96];                     /* counter set "imudp(ADDR:PORT)" */
     struct sl_udp *udp;
     struct sl_acl *acl;                 /* $AllowedSender UDP (NULL: everyone) */
 
     _Atomic uint64_t *c_disallowed, *c_received, *c_submitted, *c_dropped, *c_empty, *c_truncated,
-                     *c_kernel;
+                     *c_kernel, *c_ratelimit;
+
+    /* rateLimit.interval/burst: rsyslog's Linux-like limiter, one per input, under rl_lock */
+    pthread_mutex_t rl_lock;
+    int rl_ready;
+    time_t rl_begin;
+    int64_t rl_done;
 };
 
 #define MOFF(f) offsetof(struct imudp_mod, f)
@@ -112,8 +121,10 @@ static const struct sl_param inst_params[] = {
     { "rcvbufSize", SL_PT_SIZE, 0, IOFF(rcvbuf), "0", NULL, NULL, NULL },
     { "ipFreeBind", SL_PT_NONNEG, 0, IOFF(freebind), "2", NULL, NULL, NULL },
     { "device", SL_PT_STRING, 0, IOFF(device), NULL, NULL, NULL, NULL },
-    { "rateLimit.interval", SL_PT_NONNEG, SL_P_IGNORED, IOFF(rl_interval), "0", NULL, NULL, NULL },
-    { "rateLimit.burst", SL_PT_NONNEG, SL_P_IGNORED, IOFF(rl_burst), "10000", NULL, NULL, NULL },
+    { "rateLimit.interval", SL_PT_NONNEG, 0, IOFF(rl_interval), "0", NULL, NULL,
+      "seconds of a rate-limit window (0: no limit)" },
+    { "rateLimit.burst", SL_PT_NONNEG, 0, IOFF(rl_burst), "10000", NULL, NULL,
+      "datagrams let through per window; the rest are dropped (ratelimit.discarded)" },
     { "defaultTZ", SL_PT_STRING, SL_P_IGNORED, IOFF(default_tz), NULL, NULL, NULL, NULL },
     { "name.appendPort", SL_PT_BOOL, SL_P_IGNORED, IOFF(name_append_port), "off", NULL, NULL, NULL },
     { "preserveCase", SL_PT_BOOL, SL_P_IGNORED, IOFF(preserve_case), "off", NULL, NULL, NULL },
@@ -180,7 +191,10 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
             }
         }
     }
-    snprintf(in->label, sizeof in->label, "port %s",
+    /* The plugin's own counters, in a set keyed by owner and listener (not "port N",
+     * which imtcp on the same port number would share). */
+    snprintf(in->label, sizeof in->label, "imudp(%s:%s)",
+             in->address != NULL && *in->address != '\0' ? in->address : "*",
              in->port.n > 0 ? in->port.v[0] : "514");
     if (h->struct_size >= offsetof(struct sl_host, global_str) + sizeof h->global_str &&
         h->global_str != NULL) {
@@ -193,6 +207,11 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_empty = h->counter("imudp", in->label, "empty");
     in->c_truncated = h->counter("imudp", in->label, "truncated");
     in->c_kernel = h->counter("imudp", in->label, "kernel.dropped");
+    in->c_ratelimit = h->counter("imudp", in->label, "ratelimit.discarded");
+    if (in->rl_interval > 0 && in->rl_burst > 0) {
+        pthread_mutex_init(&in->rl_lock, NULL);
+        in->rl_ready = 1;
+    }
     return 0;
 }
 
@@ -263,6 +282,29 @@ static int permitted(struct imudp_inst *in, const struct sockaddr *peer, socklen
     return 0;
 }
 
+/* rateLimit.interval/burst as rsyslog's Linux-like limiter: a window opens with the first
+ * datagram, burst pass in it, the rest are dropped (counted; rsyslog 8.2302's imudp logs
+ * nothing for them, checked with rsyslogd) until a datagram arrives after the window. */
+static int rl_pass(struct imudp_inst *in)
+{
+    time_t now = time(NULL);
+    pthread_mutex_lock(&in->rl_lock);
+    if (in->rl_begin == 0) {
+        in->rl_begin = now;
+    }
+    if (now > in->rl_begin + (time_t)in->rl_interval || now < in->rl_begin) {
+        in->rl_begin = now;
+        in->rl_done = 0;
+    }
+    int ok = in->rl_done < in->rl_burst;
+    in->rl_done += ok;
+    pthread_mutex_unlock(&in->rl_lock);
+    if (!ok) {
+        atomic_fetch_add(in->c_ratelimit, 1);
+    }
+    return ok;
+}
+
 /* One batch from sl_udp: a message per datagram, one submit per distinct peer in arrival
  * order.  Runs on the receiving thread; its arrays live on that thread's stack. */
 static int on_batch(void *arg, const struct sl_udp_dgram *d, size_t n)
@@ -274,6 +316,9 @@ static int on_batch(void *arg, const struct sl_udp_dgram *d, size_t n)
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (in->acl != NULL && !permitted(in, d[i].peer, d[i].peerlen)) {
+            continue;
+        }
+        if (in->rl_ready && !rl_pass(in)) {
             continue;
         }
         msgs[m] = in->h->msg_new(in->ctx, d[i].data, d[i].len, d[i].peer, d[i].peerlen);
@@ -336,6 +381,10 @@ static void imudp_destroy(void *inst)
     in->udp = NULL;
     sl_acl_free(in->acl);
     in->acl = NULL;
+    if (in->rl_ready) {
+        pthread_mutex_destroy(&in->rl_lock);
+        in->rl_ready = 0;
+    }
 }
 
 static const struct sl_input_ops imudp_ops = {

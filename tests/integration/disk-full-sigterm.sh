@@ -51,7 +51,7 @@ dut_stop 60
 wait_pid_exit "$flood_pid" 30 || fail "slflood did not end after sluiced closed its connections"
 accepted=$(counter "tcpin($tcp)" submitted)
 discarded=$(counter 'action-0-builtin:omfwd sluice' discarded)
-drained=$(counter "port $tcp" shutdown.drained.bytes)
+drained=$(counter "imtcp(127.0.0.1:$tcp)" shutdown.drained.bytes)
 [ "${accepted:-0}" -gt 0 ] || fail "no submitted counter at exit"
 log "SIGTERM at the disk limit ($(spool_bytes) bytes spooled): $accepted accepted" \
     "(${drained:-?} bytes of them read from the full sockets at shutdown)," \

@@ -67,8 +67,8 @@ dut_stop 60
 wait_pid_exit "$flood_pid" 30 || fail "slflood did not end after sluiced closed its connections"
 wait "$flood_pid" && log "note: slflood finished its stream before the connections closed"
 accepted=$(submitted_now)
-drained=$(stat_val "port $tcp" shutdown.drained.bytes "$DUT_ERR")
-partial=$(stat_val "port $tcp" shutdown.partial.frames "$DUT_ERR")
+drained=$(stat_val "imtcp(127.0.0.1:$tcp)" shutdown.drained.bytes "$DUT_ERR")
+partial=$(stat_val "imtcp(127.0.0.1:$tcp)" shutdown.partial.frames "$DUT_ERR")
 [ "${accepted:-0}" -gt 0 ] || fail "no submitted counter at exit in $DUT_ERR"
 [ "$accepted" -lt "$total" ] || fail "all $total submitted: SIGTERM came too late to test anything"
 log "SIGTERM: $accepted of $total accepted; $drained bytes read from the sockets at shutdown," \

@@ -76,7 +76,7 @@ flood -p "$tcp" -t tcp -n "$total" -c 1 || fail "slflood failed"
 wait_lines "$out" "$total" 20 || fail "good sender: $(count_lines "$out") of $total delivered"
 took=$(($(date +%s) - start))
 stats_dump
-evicted=$(stat_val "port $tcp" sessions.evicted)
+evicted=$(stat_val "imtcp(127.0.0.1:$tcp)" sessions.evicted)
 kill "$attack" 2> /dev/null
 wait "$attack" 2> /dev/null
 dut_stop

@@ -439,6 +439,41 @@ START_TEST(test_kernel_drops_counted)
 }
 END_TEST
 
+/* rateLimit.interval/burst: 5 datagrams of 20 pass in one 30 s window, the other 15 are
+ * dropped and counted (ratelimit.discarded); received counts all 20.  Without the limit
+ * (the default interval 0) all 20 pass. */
+START_TEST(test_ratelimit_counted)
+{
+    enum { N = 20 };
+    for (int limited = 1; limited >= 0; limited--) {
+        fh_reset();             /* messages only: counters are read as deltas */
+        uint64_t r0 = fh_counter_value("received"), d0 = fh_counter_value("ratelimit.discarded");
+        struct tinst t = { 0 };
+        const char *kv[] = { "rateLimit.interval", limited ? "30" : "0", "rateLimit.burst", "5",
+                             NULL };
+        ck_assert_int_eq(start_inst(&t, kv, NULL), 0);
+        int fd = udp_sock();
+        for (int i = 0; i < N; i++) {
+            char buf[32];
+            int n = snprintf(buf, sizeof buf, "<13>rl %d", i);
+            send_to(fd, t.port, buf, (size_t)n);
+        }
+        uint64_t got = 0;
+        for (int w = 0; w < 500 && got < N; w++) {
+            usleep(10000);
+            got = fh_counter_value("received") - r0;
+        }
+        usleep(50000);
+        ck_assert_uint_eq(got, N);
+        ck_assert_int_eq(fh_count(), limited ? 5 : N);
+        ck_assert_uint_eq(fh_counter_value("ratelimit.discarded") - d0, limited ? N - 5 : 0);
+        ck_assert(strstr(fh_get(0)->raw, "rl 0") != NULL);
+        close(fd);
+        stop_inst(&t);
+    }
+}
+END_TEST
+
 /* ABI 1.4 threads: module threads=4 makes 4 SO_REUSEPORT socket sets on the one port, the
  * core runs run_thread() 4 times; input(threads=) overrides the module's.  Eight senders:
  * everything arrives, each sender's datagrams in order with one flow key, and stop() ends
@@ -556,6 +591,7 @@ static Suite *imudp_suite(void)
     tcase_add_test(tc, test_senders_keep_order);
     tcase_add_test(tc, test_bad_port_and_busy_port);
     tcase_add_test(tc, test_kernel_drops_counted);
+    tcase_add_test(tc, test_ratelimit_counted);
     tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
     return s;
