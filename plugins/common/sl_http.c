@@ -46,6 +46,79 @@ char *sl_curl_base_url(const char *server, int64_t port, int https)
     return url;
 }
 
+int sl_curl_servers_init(struct sl_curl_servers *s, const struct sl_host *h, const char *who,
+                         const struct sl_strarr *server, int64_t port, int https,
+                         const char *uid, const char *pwd)
+{
+    memset(s, 0, sizeof *s);
+    if (server->n == 0) {
+        h->log(SL_LOG_WARNING, who, "%s: No servers specified, using localhost", who);
+    }
+    size_t ns = server->n > 0 ? server->n : 1;
+    s->urls = calloc(ns, sizeof *s->urls);
+    int bad = s->urls == NULL;
+    for (size_t i = 0; i < ns && !bad; i++) {
+        s->urls[i] = sl_curl_base_url(server->n > 0 ? server->v[i] : "localhost", port, https);
+        bad = s->urls[i] == NULL;
+        s->n = i + 1;
+    }
+    if (!bad && uid != NULL) {
+        size_t n = strlen(uid) + (pwd != NULL ? strlen(pwd) : 0) + 2;
+        s->userpwd = malloc(n);
+        bad = s->userpwd == NULL;
+        if (!bad) {
+            snprintf(s->userpwd, n, "%s:%s", uid, pwd != NULL ? pwd : "");
+        }
+    }
+    if (bad) {
+        sl_curl_servers_free(s);
+        return SL_ENOMEM;
+    }
+    return 0;
+}
+
+void sl_curl_servers_free(struct sl_curl_servers *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->urls[i]);
+    }
+    free(s->urls);
+    free(s->userpwd);
+    memset(s, 0, sizeof *s);
+}
+
+int sl_curl_check_servers(const struct sl_host *h, void *c, const struct sl_curl_servers *s,
+                          size_t *idx, const char *path, struct sl_buf *url,
+                          struct sl_buf *reply, _Atomic uint64_t *fails)
+{
+    struct sl_curl_reply cb = { h, reply };
+    for (size_t i = 0; i < s->n; i++) {
+        url->len = 0;
+        if (sl_curl_buf_str(h, url, s->urls[*idx]) != 0 || sl_curl_buf_str(h, url, path) != 0) {
+            return -1;
+        }
+        reply->len = 0;
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &cb);
+        curl_easy_setopt(c, CURLOPT_URL, url->p);
+        if (curl_easy_perform(c) == CURLE_OK) {
+            return 0;
+        }
+        if (fails != NULL) {
+            atomic_fetch_add(fails, 1);
+        }
+        *idx = (*idx + 1) % s->n;
+    }
+    return -1;
+}
+
+void sl_curl_easy_free(void **c)
+{
+    if (*c != NULL) {
+        curl_easy_cleanup(*c);
+        *c = NULL;
+    }
+}
+
 static size_t reply_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
     struct sl_curl_reply *r = arg;

@@ -26,6 +26,45 @@
  * a port, then '/'.  malloc'ed, NULL without memory. */
 char *sl_curl_base_url(const char *server, int64_t port, int https);
 
+/* The servers of an action: base URLs and the "uid:pwd" of Basic authentication. */
+struct sl_curl_servers {
+    char **urls;                /* each ending in '/' (owned) */
+    size_t n;
+    char *userpwd;              /* "uid:pwd" or NULL (owned) */
+};
+/* From the server array (none: "localhost", with rsyslog's warning "WHO: No servers
+ * specified, using localhost"), port, https and uid/pwd: 0 or SL_ENOMEM (s freed). */
+int sl_curl_servers_init(struct sl_curl_servers *s, const struct sl_host *h, const char *who,
+                         const struct sl_strarr *server, int64_t port, int https,
+                         const char *uid, const char *pwd);
+void sl_curl_servers_free(struct sl_curl_servers *s);
+/* rsyslog's checkConn: a GET of base URL + path with handle c on each server in turn from
+ * *idx until one completes (0); *idx advances past each failure (counted in fails, if
+ * given).  url and reply are the caller's scratch buffers.  -1 when none did. */
+int sl_curl_check_servers(const struct sl_host *h, void *c, const struct sl_curl_servers *s,
+                          size_t *idx, const char *path, struct sl_buf *url,
+                          struct sl_buf *reply, _Atomic uint64_t *fails);
+/* curl_easy_cleanup of *c when set, *c = NULL. */
+void sl_curl_easy_free(void **c);
+
+/* The parameter entries both plugins take with the same names and meaning, for a
+ * struct with the fields uid, pwd, allowunsignedcerts, skipverifyhost, tls_cacert,
+ * tls_mycert, tls_myprivkey (OI: the plugin's offsetof macro). */
+#define SL_HTTP_TLS_PARAMS(OI)                                                              \
+    { "uid", SL_PT_WORD, 0, OI(uid), NULL, NULL, NULL, "Basic authentication user" },      \
+    { "pwd", SL_PT_WORD, SL_P_SECRET, OI(pwd), NULL, NULL, NULL,                           \
+      "Basic authentication password" },                                                   \
+    { "allowunsignedcerts", SL_PT_BOOL, 0, OI(allowunsignedcerts), "off", NULL, NULL,      \
+      "INSECURE: do not verify the server certificate" },                                  \
+    { "skipverifyhost", SL_PT_BOOL, 0, OI(skipverifyhost), "off", NULL, NULL,              \
+      "INSECURE: do not check the certificate's host name" },                              \
+    { "tls.cacert", SL_PT_STRING, 0, OI(tls_cacert), NULL, NULL, NULL,                     \
+      "CA certificates (PEM) that verify the server" },                                    \
+    { "tls.mycert", SL_PT_STRING, 0, OI(tls_mycert), NULL, NULL, NULL,                     \
+      "client certificate (PEM)" },                                                        \
+    { "tls.myprivkey", SL_PT_STRING, 0, OI(tls_myprivkey), NULL, NULL, NULL,               \
+      "client private key (PEM)" }
+
 /* The TLS and authentication options rsyslog's HTTP outputs set on each handle. */
 struct sl_curl_tls {
     int allowunsignedcerts;

@@ -135,9 +135,7 @@ struct omes_inst {
     const struct sl_template *rtpl[R_N];  /* NULL: the field is static (or unset) */
     const char *stat[R_N];                /* static values */
     int create;                           /* writeoperation="create" */
-    char **urls;                          /* base URLs, each ending in '/' (owned) */
-    size_t nurls;
-    char *userpwd;                        /* owned */
+    struct sl_curl_servers srv;           /* base URLs, "uid:pwd" (owned) */
     struct curl_slist *hdrs;              /* owned */
     struct sl_curl_tls tls;
     struct sl_curl_errfile ef;
@@ -148,8 +146,8 @@ struct omes_inst {
 };
 
 struct omes_wrk {
-    CURL *post;
-    CURL *check;
+    void *post;                           /* CURL easy handles */
+    void *check;
     size_t server_idx;
     int connected;                        /* connect() ran once: later calls check */
     int64_t nops;                         /* rebindinterval */
@@ -169,9 +167,6 @@ static const struct sl_param omes_inst_params[] = {
       "ms for the _cat/health check" },
     { "indextimeout", SL_PT_INT, 0, OI(indextimeout), "0", NULL, NULL,
       "ms for one indexing request (0: none)" },
-    { "uid", SL_PT_WORD, 0, OI(uid), NULL, NULL, NULL, "Basic authentication user" },
-    { "pwd", SL_PT_WORD, SL_P_SECRET, OI(pwd), NULL, NULL, NULL,
-      "Basic authentication password" },
     { "searchindex", SL_PT_WORD, 0, OI(searchindex), NULL, NULL, NULL,
       "index (a template name with dynsearchindex); default system" },
     { "searchtype", SL_PT_WORD, 0, OI(searchtype), NULL, NULL, NULL,
@@ -212,16 +207,6 @@ static const struct sl_param omes_inst_params[] = {
       "pipelinename names a template" },
     { "bulkid", SL_PT_WORD, 0, OI(bulkid), NULL, NULL, NULL,
       "document _id (a template name with dynbulkid)" },
-    { "allowunsignedcerts", SL_PT_BOOL, 0, OI(allowunsignedcerts), "off", NULL, NULL,
-      "INSECURE: do not verify the server certificate" },
-    { "skipverifyhost", SL_PT_BOOL, 0, OI(skipverifyhost), "off", NULL, NULL,
-      "INSECURE: do not check the certificate's host name" },
-    { "tls.cacert", SL_PT_STRING, 0, OI(tls_cacert), NULL, NULL, NULL,
-      "CA certificates (PEM) that verify the server" },
-    { "tls.mycert", SL_PT_STRING, 0, OI(tls_mycert), NULL, NULL, NULL,
-      "client certificate (PEM)" },
-    { "tls.myprivkey", SL_PT_STRING, 0, OI(tls_myprivkey), NULL, NULL, NULL,
-      "client private key (PEM)" },
     { "writeoperation", SL_PT_WORD, 0, OI(writeoperation), "index", NULL, NULL,
       "index or create" },
     { "retryfailures", SL_PT_BOOL, SL_P_IGNORED, OI(retryfailures), "off", NULL, NULL,
@@ -236,6 +221,7 @@ static const struct sl_param omes_inst_params[] = {
       "requests before a new connection (-1: never)" },
     { "esversion.major", SL_PT_NONNEG, 0, OI(esversion_major), "0", NULL, NULL,
       "Elasticsearch major version (8 and up: no default index/type)" },
+    SL_HTTP_TLS_PARAMS(OI),
     SL_PARAM_END
 };
 
@@ -367,14 +353,7 @@ int omes_post_url(const struct sl_host *h, struct sl_buf *out, const char *base,
 
 static void inst_free(struct omes_inst *in)
 {
-    for (size_t i = 0; i < in->nurls; i++) {
-        free(in->urls[i]);
-    }
-    free(in->urls);
-    in->urls = NULL;
-    in->nurls = 0;
-    free(in->userpwd);
-    in->userpwd = NULL;
+    sl_curl_servers_free(&in->srv);
     curl_slist_free_all(in->hdrs);
     in->hdrs = NULL;
     sl_curl_errfile_fini(&in->ef);
@@ -478,26 +457,12 @@ static int omes_create(void *inst, void *modconf, const struct sl_host *h)
     if (sl_curl_errfile_init(&in->ef, in->errorfile, WHO) != 0) {
         return SL_ENOMEM;
     }
-    if (in->server.n == 0) {
-        h->log(SL_LOG_WARNING, WHO, "omelasticsearch: No servers specified, using localhost");
+    if (sl_curl_servers_init(&in->srv, h, WHO, &in->server, in->serverport, in->usehttps,
+                             in->uid, in->pwd) != 0) {
+        return SL_ENOMEM;
     }
-    size_t ns = in->server.n > 0 ? in->server.n : 1;
-    int bad = (in->urls = calloc(ns, sizeof *in->urls)) == NULL;
-    for (size_t i = 0; i < ns && !bad; i++) {
-        in->urls[i] = sl_curl_base_url(in->server.n > 0 ? in->server.v[i] : "localhost",
-                                       in->serverport, in->usehttps);
-        bad = in->urls[i] == NULL;
-        in->nurls = i + 1;
-    }
-    if (!bad && in->uid != NULL) {
-        size_t n = strlen(in->uid) + (in->pwd != NULL ? strlen(in->pwd) : 0) + 2;
-        in->userpwd = malloc(n);
-        bad = in->userpwd == NULL;
-        if (!bad) {
-            snprintf(in->userpwd, n, "%s:%s", in->uid, in->pwd != NULL ? in->pwd : "");
-        }
-        in->tls.userpwd = in->userpwd;
-    }
+    in->tls.userpwd = in->srv.userpwd;
+    int bad = 0;
     if (!bad) {
         in->hdrs = curl_slist_append(NULL, HDR_CT_JSON);
         bad = in->hdrs == NULL;
@@ -536,14 +501,8 @@ static void omes_hup(void *inst)
 
 static void handles_free(struct omes_wrk *w)
 {
-    if (w->post != NULL) {
-        curl_easy_cleanup(w->post);
-        w->post = NULL;
-    }
-    if (w->check != NULL) {
-        curl_easy_cleanup(w->check);
-        w->check = NULL;
-    }
+    sl_curl_easy_free(&w->post);
+    sl_curl_easy_free(&w->check);
 }
 
 static int omes_worker_create(void *inst, void *wrk)
@@ -583,24 +542,12 @@ static void omes_worker_destroy(void *inst, void *wrk)
 /* rsyslog's checkConn: a GET of _cat/health on each server in turn until one completes. */
 static int check_conn(struct omes_inst *in, struct omes_wrk *w)
 {
-    struct sl_curl_reply cb = { in->h, &w->reply };
-    for (size_t i = 0; i < in->nurls; i++) {
-        w->url.len = 0;
-        if (sl_curl_buf_str(in->h, &w->url, in->urls[w->server_idx]) != 0 ||
-            sl_curl_buf_str(in->h, &w->url, HEALTH_URI) != 0) {
-            return SL_EAGAIN;
-        }
-        w->reply.len = 0;
-        curl_easy_setopt(w->check, CURLOPT_WRITEDATA, &cb);
-        curl_easy_setopt(w->check, CURLOPT_URL, w->url.p);
-        if (curl_easy_perform(w->check) == CURLE_OK) {
-            return 0;
-        }
-        atomic_fetch_add(in->c_checkconn, 1);
-        w->server_idx = (w->server_idx + 1) % in->nurls;
+    if (sl_curl_check_servers(in->h, w->check, &in->srv, &w->server_idx, HEALTH_URI, &w->url,
+                              &w->reply, in->c_checkconn) == 0) {
+        return 0;
     }
     in->h->log(SL_LOG_WARNING, WHO, "omelasticsearch: checkConn failed after %zu attempts.",
-               in->nurls);
+               in->srv.n);
     return SL_EAGAIN;
 }
 
@@ -684,16 +631,16 @@ static int reply_failed(struct omes_inst *in, fjson_object *root)
 static int post_body(struct omes_inst *in, struct omes_wrk *w, const struct omes_fields *f,
                      size_t nmsg)
 {
-    if (in->nurls > 1 && check_conn(in, w) != 0) {
+    if (in->srv.n > 1 && check_conn(in, w) != 0) {
         return ES_TEMP;
     }
     w->url.len = 0;
-    if (omes_post_url(in->h, &w->url, in->urls[w->server_idx], in->bulkmode,
+    if (omes_post_url(in->h, &w->url, in->srv.urls[w->server_idx], in->bulkmode,
                       in->skippipelineifempty, in->timeout, f) != 0 ||
         sl_curl_buf_add(in->h, &w->body, "", 0) != 0) {
         return ES_TEMP;
     }
-    w->server_idx = (w->server_idx + 1) % in->nurls;
+    w->server_idx = (w->server_idx + 1) % in->srv.n;
     if (in->rebindinterval > -1) {
         int fresh = w->nops > in->rebindinterval;
         curl_easy_setopt(w->post, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);

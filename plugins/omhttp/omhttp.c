@@ -137,9 +137,7 @@ struct omhttp_inst {
     const struct sl_template *path_tpl; /* dynrestpath */
     int fmt;
     int level;
-    char **urls;                      /* base URLs, each ending in '/' (owned) */
-    size_t nurls;
-    char *userpwd;                    /* "uid:pwd" (owned) */
+    struct sl_curl_servers srv;       /* base URLs, "uid:pwd" (owned) */
     struct curl_slist *hdrs;          /* request headers (owned) */
     struct curl_slist *hdrs_gz;       /* the same + Content-Encoding: gzip (owned) */
     struct sl_curl_tls tls;           /* points into the parameters and userpwd */
@@ -152,8 +150,8 @@ struct omhttp_inst {
 };
 
 struct omhttp_wrk {
-    CURL *post;
-    CURL *check;
+    void *post;                       /* CURL easy handles */
+    void *check;
     unsigned gen;
     size_t server_idx;
     struct sl_buf rend;               /* renderings of the batch, back to back */
@@ -183,9 +181,6 @@ static const struct sl_param omhttp_inst_params[] = {
       "value of that header" },
     { "httpheaders", SL_PT_ARRAY, 0, OI(httpheaders), NULL, NULL, NULL,
       "extra headers, each \"Name: value\"" },
-    { "uid", SL_PT_WORD, 0, OI(uid), NULL, NULL, NULL, "Basic authentication user" },
-    { "pwd", SL_PT_WORD, SL_P_SECRET, OI(pwd), NULL, NULL, NULL,
-      "Basic authentication password" },
     { "restpath", SL_PT_WORD, 0, OI(restpath), NULL, NULL, NULL,
       "path after the server's URL (a template name with dynrestpath)" },
     { "checkpath", SL_PT_WORD, 0, OI(checkpath), NULL, NULL, NULL,
@@ -208,16 +203,6 @@ static const struct sl_param omhttp_inst_params[] = {
       "file for refused requests (JSON records)" },
     { "template", SL_PT_TEMPLATE, 0, OI(tpl), NULL, NULL, NULL,
       "message template (default StdJSONFmt)" },
-    { "allowunsignedcerts", SL_PT_BOOL, 0, OI(allowunsignedcerts), "off", NULL, NULL,
-      "INSECURE: do not verify the server certificate" },
-    { "skipverifyhost", SL_PT_BOOL, 0, OI(skipverifyhost), "off", NULL, NULL,
-      "INSECURE: do not check the certificate's host name" },
-    { "tls.cacert", SL_PT_STRING, 0, OI(tls_cacert), NULL, NULL, NULL,
-      "CA certificates (PEM) that verify the server" },
-    { "tls.mycert", SL_PT_STRING, 0, OI(tls_mycert), NULL, NULL, NULL,
-      "client certificate (PEM)" },
-    { "tls.myprivkey", SL_PT_STRING, 0, OI(tls_myprivkey), NULL, NULL, NULL,
-      "client private key (PEM)" },
     { "reloadonhup", SL_PT_BOOL, 0, OI(reloadonhup), "off", NULL, NULL,
       "recreate the HTTP handles (re-read certificates) on SIGHUP" },
     { "retry", SL_PT_BOOL, SL_P_IGNORED, OI(retry), "off", NULL, NULL,
@@ -230,6 +215,7 @@ static const struct sl_param omhttp_inst_params[] = {
       "rate limit of the retry ruleset (no effect)" },
     { "statsname", SL_PT_WORD, 0, OI(statsname), "omhttp", NULL, NULL,
       "name of the counter set" },
+    SL_HTTP_TLS_PARAMS(OI),
     /* sluice-only */
     { "timeout.connect", SL_PT_POSINT, 0, OI(timeout_connect), "10000", NULL, NULL,
       "ms to connect (TLS handshake included)" },
@@ -301,14 +287,7 @@ static struct curl_slist *build_headers(struct omhttp_inst *in, int gzip, int *b
 
 static void inst_free(struct omhttp_inst *in)
 {
-    for (size_t i = 0; i < in->nurls; i++) {
-        free(in->urls[i]);
-    }
-    free(in->urls);
-    in->urls = NULL;
-    in->nurls = 0;
-    free(in->userpwd);
-    in->userpwd = NULL;
+    sl_curl_servers_free(&in->srv);
     curl_slist_free_all(in->hdrs);
     curl_slist_free_all(in->hdrs_gz);
     in->hdrs = in->hdrs_gz = NULL;
@@ -394,24 +373,13 @@ static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
         return SL_ENOMEM;
     }
 
+    if (sl_curl_servers_init(&in->srv, h, who, &in->server, in->serverport, in->usehttps,
+                             in->uid, in->pwd) != 0) {
+        inst_free(in);
+        return SL_ENOMEM;
+    }
+    in->tls.userpwd = in->srv.userpwd;
     int bad = 0;
-    if (in->server.n == 0) {
-        h->log(SL_LOG_WARNING, who, "omhttp: No servers specified, using localhost");
-    }
-    size_t ns = in->server.n > 0 ? in->server.n : 1;
-    in->urls = calloc(ns, sizeof *in->urls);
-    bad = in->urls == NULL;
-    for (size_t i = 0; i < ns && !bad; i++) {
-        in->urls[i] = sl_curl_base_url(in->server.n > 0 ? in->server.v[i] : "localhost",
-                               in->serverport, in->usehttps);
-        bad = in->urls[i] == NULL;
-        in->nurls = i + 1;
-    }
-    if (!bad && in->uid != NULL) {
-        in->userpwd = str_cat3(in->uid, ":", in->pwd != NULL ? in->pwd : "");
-        bad = in->userpwd == NULL;
-        in->tls.userpwd = in->userpwd;
-    }
     if (!bad) {
         in->hdrs = build_headers(in, 0, &bad);
     }
@@ -462,14 +430,8 @@ static void setup_common(struct omhttp_inst *in, CURL *c)
 
 static void handles_free(struct omhttp_wrk *w)
 {
-    if (w->post != NULL) {
-        curl_easy_cleanup(w->post);
-        w->post = NULL;
-    }
-    if (w->check != NULL) {
-        curl_easy_cleanup(w->check);
-        w->check = NULL;
-    }
+    sl_curl_easy_free(&w->post);
+    sl_curl_easy_free(&w->check);
 }
 
 static int handles_make(struct omhttp_inst *in, struct omhttp_wrk *w)
@@ -522,24 +484,12 @@ static int health_check(struct omhttp_inst *in, struct omhttp_wrk *w)
     if (in->checkpath == NULL) {
         return 0;
     }
-    struct sl_curl_reply cb = { in->h, &w->reply };
-    for (size_t i = 0; i < in->nurls; i++) {
-        char *url = str_cat3(in->urls[w->server_idx], in->checkpath, "");
-        if (url == NULL) {
-            return SL_EAGAIN;
-        }
-        w->reply.len = 0;
-        curl_easy_setopt(w->check, CURLOPT_WRITEDATA, &cb);
-        curl_easy_setopt(w->check, CURLOPT_URL, url);
-        CURLcode rc = curl_easy_perform(w->check);
-        free(url);
-        if (rc == CURLE_OK) {
-            return 0;
-        }
-        w->server_idx = (w->server_idx + 1) % in->nurls;
+    if (sl_curl_check_servers(in->h, w->check, &in->srv, &w->server_idx, in->checkpath,
+                              &w->url, &w->reply, NULL) == 0) {
+        return 0;
     }
     in->h->log(SL_LOG_WARNING, "omhttp", "omhttp: checkConn failed after %zu attempts.",
-               in->nurls);
+               in->srv.n);
     return SL_EAGAIN;
 }
 
@@ -610,15 +560,15 @@ static void log_reply(struct omhttp_inst *in, struct omhttp_wrk *w, long status)
 static int post_body(struct omhttp_inst *in, struct omhttp_wrk *w, const char *path,
                      size_t path_len, size_t nmsg)
 {
-    if (in->nurls > 1 && health_check(in, w) != 0) {
+    if (in->srv.n > 1 && health_check(in, w) != 0) {
         return HR_TEMP;
     }
     w->url.len = 0;
-    if (sl_curl_buf_str(in->h, &w->url, in->urls[w->server_idx]) != 0 ||
+    if (sl_curl_buf_str(in->h, &w->url, in->srv.urls[w->server_idx]) != 0 ||
         (path != NULL && sl_curl_buf_add(in->h, &w->url, path, path_len) != 0)) {
         return HR_TEMP;
     }
-    w->server_idx = (w->server_idx + 1) % in->nurls;
+    w->server_idx = (w->server_idx + 1) % in->srv.n;
     if (sl_curl_buf_add(in->h, &w->body, "", 0) != 0) {   /* NUL-terminate (errorfile) */
         return HR_TEMP;
     }
