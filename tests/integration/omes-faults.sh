@@ -26,9 +26,7 @@ sink_start sink "$HTTP" --es --es-fail ESFAIL --control "$T/control" \
     --fail-every 7:503,11:429,13:reset
 
 {
-    dut_global
-    printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
-    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+    omhttp_global "$TCP" omelasticsearch
     printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\"}")\n'
     a="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
     r='action.resumeInterval="1" action.resumeIntervalMax="1" action.resumeRetryCount="-1"'

@@ -23,9 +23,7 @@ sink_start foreign "$FOREIGN" --es --cert "$T/pki/foreign-server.pem" \
     --key "$T/pki/foreign-server-key.pem"
 
 {
-    dut_global
-    printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
-    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+    omhttp_global "$TCP" omelasticsearch
     printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\"}")\n'
     a='type="omelasticsearch" template="doc" bulkmode="on"'
     printf 'action(%s server="localhost" serverport="%s" usehttps="on" searchIndex="name" tls.cacert="%s")\n' "$a" "$HTTPS" "$T/pki/ca.pem"
