@@ -44,7 +44,6 @@ static const struct sl_missing_module missing[] = {
     { "omuxsock", "omfwd (UDP/TCP), or omprog with logger(1) -u SOCKET" },
     { "omstdout", "omfile with file=\"/dev/stdout\"" },
     { "omudpspoof", "omfwd (UDP), without spoofing the source address" },
-    { "omelasticsearch", "omkafka or omprog to a shipper (e.g. a bulk-API client)" },
     { "omhttpfs", "omprog with an HTTP client" },
     { "omclickhouse", "omprog with a database client" },
     { "ommysql", "omprog with a database client" },

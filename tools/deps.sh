@@ -26,6 +26,8 @@ TEST_PKGS=(
     rsyslog rsyslog-gnutls gnutls-bin openssl ca-certificates socat curl
     # imrelp/omrelp: rsyslog's imrelp/omrelp (the reference and interop peer)
     rsyslog-relp
+    # omelasticsearch: rsyslog's omelasticsearch (the reference for the bulk bytes)
+    rsyslog-elasticsearch
     # imnetflow: exporters, the reference collector, the pcap maker, the fuzz target
     softflowd pmacct nfdump python3 python3-scapy clang libclang-rt-14-dev
     python3-aiosmtpd swaks libnet-ssleay-perl

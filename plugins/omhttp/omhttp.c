@@ -45,7 +45,8 @@
  * of their own messages (rsyslog's may use the previous chunk's).
  *
  * libcurl (GnuTLS flavour) is the HTTP client (global set-up and buffers shared with ommail
- * in plugins/common/sl_curl.c) and zlib does the gzip encoding; what is
+ * in plugins/common/sl_curl.c; base URL, handle options and errorfile shared with
+ * omelasticsearch in plugins/common/sl_http.c) and zlib does the gzip encoding; what is
  * hand-written is only rsyslog's request framing and the reply classification above.
  *
  * Ownership and lifetime
@@ -56,17 +57,15 @@
  *
  * Concurrency & locking
  *   - deliver()/connect() run on core worker threads, each with its own wrk block; they share
- *     only read-only instance data, the atomic counters, the errorfile (inst->err_lock) and
- *     inst->hup_gen.
- *   - hup() (main thread, concurrent with deliver()) closes the errorfile under err_lock and
+ *     only read-only instance data, the atomic counters, the errorfile (inst->ef, with
+ *     its own lock) and inst->hup_gen.
+ *   - hup() (main thread, concurrent with deliver()) closes the errorfile (under its lock) and
  *     bumps hup_gen; with reloadonhup="on" each worker recreates its handles at its next
  *     deliver() (a handle is never touched by another thread).
  *   - curl_global_init runs in mod_init (main thread, before any worker); CURLOPT_NOSIGNAL
  *     keeps libcurl away from the daemon's signals.
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +79,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "sl_curl.h"
+#include "sl_http.h"
 
 #define HDR_CT_JSON "Content-Type: application/json; charset=utf-8"
 #define HDR_CT_TEXT "Content-Type: text/plain"
@@ -137,14 +137,11 @@ struct omhttp_inst {
     const struct sl_template *path_tpl; /* dynrestpath */
     int fmt;
     int level;
-    char **urls;                      /* base URLs, each ending in '/' (owned) */
-    size_t nurls;
-    char *userpwd;                    /* "uid:pwd" (owned) */
+    struct sl_curl_servers srv;       /* base URLs, "uid:pwd" (owned) */
     struct curl_slist *hdrs;          /* request headers (owned) */
     struct curl_slist *hdrs_gz;       /* the same + Content-Encoding: gzip (owned) */
-    pthread_mutex_t err_lock;
-    int err_lock_ok;
-    int err_fd;
+    struct sl_curl_tls tls;           /* points into the parameters and userpwd */
+    struct sl_curl_errfile ef;
     atomic_uint hup_gen;
 
     _Atomic uint64_t *c_submitted, *c_success, *c_fail, *c_retry;
@@ -153,8 +150,8 @@ struct omhttp_inst {
 };
 
 struct omhttp_wrk {
-    CURL *post;
-    CURL *check;
+    void *post;                       /* CURL easy handles */
+    void *check;
     unsigned gen;
     size_t server_idx;
     struct sl_buf rend;               /* renderings of the batch, back to back */
@@ -184,9 +181,6 @@ static const struct sl_param omhttp_inst_params[] = {
       "value of that header" },
     { "httpheaders", SL_PT_ARRAY, 0, OI(httpheaders), NULL, NULL, NULL,
       "extra headers, each \"Name: value\"" },
-    { "uid", SL_PT_WORD, 0, OI(uid), NULL, NULL, NULL, "Basic authentication user" },
-    { "pwd", SL_PT_WORD, SL_P_SECRET, OI(pwd), NULL, NULL, NULL,
-      "Basic authentication password" },
     { "restpath", SL_PT_WORD, 0, OI(restpath), NULL, NULL, NULL,
       "path after the server's URL (a template name with dynrestpath)" },
     { "checkpath", SL_PT_WORD, 0, OI(checkpath), NULL, NULL, NULL,
@@ -209,16 +203,6 @@ static const struct sl_param omhttp_inst_params[] = {
       "file for refused requests (JSON records)" },
     { "template", SL_PT_TEMPLATE, 0, OI(tpl), NULL, NULL, NULL,
       "message template (default StdJSONFmt)" },
-    { "allowunsignedcerts", SL_PT_BOOL, 0, OI(allowunsignedcerts), "off", NULL, NULL,
-      "INSECURE: do not verify the server certificate" },
-    { "skipverifyhost", SL_PT_BOOL, 0, OI(skipverifyhost), "off", NULL, NULL,
-      "INSECURE: do not check the certificate's host name" },
-    { "tls.cacert", SL_PT_STRING, 0, OI(tls_cacert), NULL, NULL, NULL,
-      "CA certificates (PEM) that verify the server" },
-    { "tls.mycert", SL_PT_STRING, 0, OI(tls_mycert), NULL, NULL, NULL,
-      "client certificate (PEM)" },
-    { "tls.myprivkey", SL_PT_STRING, 0, OI(tls_myprivkey), NULL, NULL, NULL,
-      "client private key (PEM)" },
     { "reloadonhup", SL_PT_BOOL, 0, OI(reloadonhup), "off", NULL, NULL,
       "recreate the HTTP handles (re-read certificates) on SIGHUP" },
     { "retry", SL_PT_BOOL, SL_P_IGNORED, OI(retry), "off", NULL, NULL,
@@ -231,6 +215,7 @@ static const struct sl_param omhttp_inst_params[] = {
       "rate limit of the retry ruleset (no effect)" },
     { "statsname", SL_PT_WORD, 0, OI(statsname), "omhttp", NULL, NULL,
       "name of the counter set" },
+    SL_HTTP_TLS_PARAMS(OI),
     /* sluice-only */
     { "timeout.connect", SL_PT_POSINT, 0, OI(timeout_connect), "10000", NULL, NULL,
       "ms to connect (TLS handshake included)" },
@@ -251,37 +236,6 @@ static char *str_cat3(const char *a, const char *b, const char *c)
         memcpy(s + la + lb, c, lc + 1);
     }
     return s;
-}
-
-/* rsyslog's computeBaseUrl: scheme from usehttps unless given, the default port unless the
- * host part has one, a trailing '/' (one trailing '/' of the parameter is dropped first). */
-static char *base_url(const char *server, int64_t port, int https)
-{
-    size_t n = strlen(server);
-    char *s = strndup(server, n > 0 && server[n - 1] == '/' ? n - 1 : n);
-    if (s == NULL) {
-        return NULL;
-    }
-    const char *host = s;
-    const char *scheme = "";
-    if (strcasestr(s, "http://") != NULL) {
-        host = s + strlen("http://");
-    } else if (strcasestr(s, "https://") != NULL) {
-        host = s + strlen("https://");
-    } else {
-        scheme = https ? "https://" : "http://";
-    }
-    char portbuf[32] = "";
-    if (strchr(host, ':') == NULL) {
-        snprintf(portbuf, sizeof portbuf, ":%lld", (long long)port);
-    }
-    size_t len = strlen(scheme) + strlen(s) + strlen(portbuf) + 2;
-    char *url = malloc(len);
-    if (url != NULL) {
-        snprintf(url, len, "%s%s%s/", scheme, s, portbuf);
-    }
-    free(s);
-    return url;
 }
 
 static struct curl_slist *hdr_add(struct curl_slist *l, const char *s, int *bad)
@@ -333,25 +287,11 @@ static struct curl_slist *build_headers(struct omhttp_inst *in, int gzip, int *b
 
 static void inst_free(struct omhttp_inst *in)
 {
-    for (size_t i = 0; i < in->nurls; i++) {
-        free(in->urls[i]);
-    }
-    free(in->urls);
-    in->urls = NULL;
-    in->nurls = 0;
-    free(in->userpwd);
-    in->userpwd = NULL;
+    sl_curl_servers_free(&in->srv);
     curl_slist_free_all(in->hdrs);
     curl_slist_free_all(in->hdrs_gz);
     in->hdrs = in->hdrs_gz = NULL;
-    if (in->err_fd >= 0) {
-        close(in->err_fd);
-        in->err_fd = -1;
-    }
-    if (in->err_lock_ok) {
-        pthread_mutex_destroy(&in->err_lock);
-        in->err_lock_ok = 0;
-    }
+    sl_curl_errfile_fini(&in->ef);
 }
 
 static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
@@ -359,7 +299,7 @@ static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
     struct omhttp_inst *in = inst;
     (void)modconf;
     in->h = h;
-    in->err_fd = -1;
+    in->ef.fd = -1;
     const char *who = "omhttp";
 
     in->fmt = -1;
@@ -405,15 +345,13 @@ static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, who, "omhttp: batch.maxsize must be at least 1");
         return SL_ECONFIG;
     }
-    const char *files[3] = { in->tls_cacert, in->tls_mycert, in->tls_myprivkey };
-    const char *fname[3] = { "tls.cacert", "tls.mycert", "tls.myprivkey" };
-    for (int i = 0; i < 3; i++) {
-        if (files[i] != NULL && access(files[i], R_OK) != 0) {
-            /* rsyslog reports it and goes on */
-            h->log(SL_LOG_ERR, who, "error: '%s' file %s couldn't be accessed: %s", fname[i],
-                   files[i], strerror(errno));
-        }
-    }
+    in->tls = (struct sl_curl_tls){ .allowunsignedcerts = in->allowunsignedcerts,
+                                    .skipverifyhost = in->skipverifyhost,
+                                    .userpwd = NULL,
+                                    .cacert = in->tls_cacert,
+                                    .mycert = in->tls_mycert,
+                                    .myprivkey = in->tls_myprivkey };
+    sl_curl_check_files(h, who, &in->tls); /* rsyslog reports it and goes on */
     if (in->allowunsignedcerts) {
         h->log(SL_LOG_WARNING, who, "omhttp: INSECURE: allowunsignedcerts=\"on\": any server "
                "certificate is accepted");
@@ -431,28 +369,17 @@ static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, who, "omhttp: template StdJSONFmt not found");
         return SL_ECONFIG;
     }
-    if (pthread_mutex_init(&in->err_lock, NULL) != 0) {
+    if (sl_curl_errfile_init(&in->ef, in->errorfile, "omhttp") != 0) {
         return SL_ENOMEM;
     }
-    in->err_lock_ok = 1;
 
+    if (sl_curl_servers_init(&in->srv, h, who, &in->server, in->serverport, in->usehttps,
+                             in->uid, in->pwd) != 0) {
+        inst_free(in);
+        return SL_ENOMEM;
+    }
+    in->tls.userpwd = in->srv.userpwd;
     int bad = 0;
-    if (in->server.n == 0) {
-        h->log(SL_LOG_WARNING, who, "omhttp: No servers specified, using localhost");
-    }
-    size_t ns = in->server.n > 0 ? in->server.n : 1;
-    in->urls = calloc(ns, sizeof *in->urls);
-    bad = in->urls == NULL;
-    for (size_t i = 0; i < ns && !bad; i++) {
-        in->urls[i] = base_url(in->server.n > 0 ? in->server.v[i] : "localhost",
-                               in->serverport, in->usehttps);
-        bad = in->urls[i] == NULL;
-        in->nurls = i + 1;
-    }
-    if (!bad && in->uid != NULL) {
-        in->userpwd = str_cat3(in->uid, ":", in->pwd != NULL ? in->pwd : "");
-        bad = in->userpwd == NULL;
-    }
     if (!bad) {
         in->hdrs = build_headers(in, 0, &bad);
     }
@@ -489,67 +416,22 @@ static void omhttp_destroy(void *inst)
 static void omhttp_hup(void *inst)
 {
     struct omhttp_inst *in = inst;
-    pthread_mutex_lock(&in->err_lock);
-    if (in->err_fd >= 0) {
-        close(in->err_fd);
-        in->err_fd = -1;
-    }
-    pthread_mutex_unlock(&in->err_lock);
+    sl_curl_errfile_close(&in->ef);
     atomic_fetch_add(&in->hup_gen, 1);
 }
 
 /* ------------------------------------------------------------------------------------- */
 
-static size_t reply_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-    struct omhttp_wrk *w = ((void **)arg)[0];
-    const struct sl_host *h = ((void **)arg)[1];
-    size_t n = size * nmemb;
-    return sl_curl_buf_add(h, &w->reply, p, n) == 0 ? n : 0;
-}
-
 static void setup_common(struct omhttp_inst *in, CURL *c)
 {
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+    sl_curl_setup(c, &in->tls, (long)in->timeout_connect);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, in->hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_cb);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)in->timeout_connect);
-    if (in->allowunsignedcerts) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    }
-    if (in->skipverifyhost) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (in->userpwd != NULL) {
-        curl_easy_setopt(c, CURLOPT_USERPWD, in->userpwd);
-        curl_easy_setopt(c, CURLOPT_PROXYAUTH, CURLAUTH_ANY);
-    }
-    if (in->tls_cacert != NULL) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, in->tls_cacert);
-    }
-    if (in->tls_mycert != NULL) {
-        curl_easy_setopt(c, CURLOPT_SSLCERT, in->tls_mycert);
-    }
-    if (in->tls_myprivkey != NULL) {
-        curl_easy_setopt(c, CURLOPT_SSLKEY, in->tls_myprivkey);
-    }
 }
 
 static void handles_free(struct omhttp_wrk *w)
 {
-    if (w->post != NULL) {
-        curl_easy_cleanup(w->post);
-        w->post = NULL;
-    }
-    if (w->check != NULL) {
-        curl_easy_cleanup(w->check);
-        w->check = NULL;
-    }
+    sl_curl_easy_free(&w->post);
+    sl_curl_easy_free(&w->check);
 }
 
 static int handles_make(struct omhttp_inst *in, struct omhttp_wrk *w)
@@ -602,24 +484,12 @@ static int health_check(struct omhttp_inst *in, struct omhttp_wrk *w)
     if (in->checkpath == NULL) {
         return 0;
     }
-    void *cb[2] = { w, (void *)in->h };
-    for (size_t i = 0; i < in->nurls; i++) {
-        char *url = str_cat3(in->urls[w->server_idx], in->checkpath, "");
-        if (url == NULL) {
-            return SL_EAGAIN;
-        }
-        w->reply.len = 0;
-        curl_easy_setopt(w->check, CURLOPT_WRITEDATA, cb);
-        curl_easy_setopt(w->check, CURLOPT_URL, url);
-        CURLcode rc = curl_easy_perform(w->check);
-        free(url);
-        if (rc == CURLE_OK) {
-            return 0;
-        }
-        w->server_idx = (w->server_idx + 1) % in->nurls;
+    if (sl_curl_check_servers(in->h, w->check, &in->srv, &w->server_idx, in->checkpath,
+                              &w->url, &w->reply, NULL) == 0) {
+        return 0;
     }
     in->h->log(SL_LOG_WARNING, "omhttp", "omhttp: checkConn failed after %zu attempts.",
-               in->nurls);
+               in->srv.n);
     return SL_EAGAIN;
 }
 
@@ -628,24 +498,17 @@ static int omhttp_connect(void *inst, void *wrk)
     return health_check(inst, wrk);
 }
 
-/* rsyslog's errorfile record, one line, written under err_lock. */
+/* rsyslog's errorfile record: {"request": {...}, "response": {"status", "message"}}. */
 static void error_record(struct omhttp_inst *in, const char *url, const char *post,
                          long status, const struct sl_buf *reply)
 {
     if (in->errorfile == NULL) {
         return;
     }
-    fjson_object *req = fjson_object_new_object();
     fjson_object *res = fjson_object_new_object();
-    fjson_object *root = fjson_object_new_object();
-    if (req == NULL || res == NULL || root == NULL) {
-        fjson_object_put(req);
-        fjson_object_put(res);
-        fjson_object_put(root);
+    if (res == NULL) {
         return;
     }
-    fjson_object_object_add(req, "url", fjson_object_new_string(url));
-    fjson_object_object_add(req, "postdata", fjson_object_new_string(post));
     fjson_object_object_add(res, "status", fjson_object_new_int((int)status));
     if (reply->len == 0) {
         fjson_object_object_add(res, "message", fjson_object_new_string(ERR_NO_REPLY));
@@ -653,31 +516,7 @@ static void error_record(struct omhttp_inst *in, const char *url, const char *po
         fjson_object_object_add(res, "message",
                                 fjson_object_new_string_len(reply->p, (int)reply->len));
     }
-    fjson_object_object_add(root, "request", req);
-    fjson_object_object_add(root, "response", res);
-    const char *s = fjson_object_to_json_string(root);
-    pthread_mutex_lock(&in->err_lock);
-    if (in->err_fd < 0) {
-        in->err_fd = open(in->errorfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0660);
-        if (in->err_fd < 0) {
-            in->h->log(SL_LOG_ERR, "omhttp", "omhttp: error opening error file %s: %s",
-                       in->errorfile, strerror(errno));
-        }
-    }
-    if (in->err_fd >= 0 && s != NULL) {
-        size_t n = strlen(s);
-        struct iovec_like { const char *p; size_t n; } parts[2] = { { s, n }, { "\n", 1 } };
-        for (int i = 0; i < 2; i++) {
-            ssize_t r = write(in->err_fd, parts[i].p, parts[i].n);
-            if (r != (ssize_t)parts[i].n) {
-                in->h->log(SL_LOG_ERR, "omhttp", "omhttp: error writing error file %s",
-                           in->errorfile);
-                break;
-            }
-        }
-    }
-    pthread_mutex_unlock(&in->err_lock);
-    fjson_object_put(root);
+    sl_curl_errfile_write(in->h, &in->ef, url, post, "response", res);
 }
 
 /* gzip (zlib, windowBits 31) of body into w->gz, at the configured level. */
@@ -721,15 +560,15 @@ static void log_reply(struct omhttp_inst *in, struct omhttp_wrk *w, long status)
 static int post_body(struct omhttp_inst *in, struct omhttp_wrk *w, const char *path,
                      size_t path_len, size_t nmsg)
 {
-    if (in->nurls > 1 && health_check(in, w) != 0) {
+    if (in->srv.n > 1 && health_check(in, w) != 0) {
         return HR_TEMP;
     }
     w->url.len = 0;
-    if (sl_curl_buf_str(in->h, &w->url, in->urls[w->server_idx]) != 0 ||
+    if (sl_curl_buf_str(in->h, &w->url, in->srv.urls[w->server_idx]) != 0 ||
         (path != NULL && sl_curl_buf_add(in->h, &w->url, path, path_len) != 0)) {
         return HR_TEMP;
     }
-    w->server_idx = (w->server_idx + 1) % in->nurls;
+    w->server_idx = (w->server_idx + 1) % in->srv.n;
     if (sl_curl_buf_add(in->h, &w->body, "", 0) != 0) {   /* NUL-terminate (errorfile) */
         return HR_TEMP;
     }
@@ -746,11 +585,11 @@ static int post_body(struct omhttp_inst *in, struct omhttp_wrk *w, const char *p
                        "will default to uncompressed");
         }
     }
-    void *cb[2] = { w, (void *)in->h };
+    struct sl_curl_reply cb = { in->h, &w->reply };
     w->reply.len = 0;
     curl_easy_setopt(w->post, CURLOPT_URL, w->url.p);
     curl_easy_setopt(w->post, CURLOPT_HTTPHEADER, gz ? in->hdrs_gz : in->hdrs);
-    curl_easy_setopt(w->post, CURLOPT_WRITEDATA, cb);
+    curl_easy_setopt(w->post, CURLOPT_WRITEDATA, &cb);
     curl_easy_setopt(w->post, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(w->post, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     char errbuf[CURL_ERROR_SIZE] = "";

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""http_sink.py - the HTTP(S) receiver of the omhttp tests (Python standard library only).
+"""http_sink.py - the HTTP(S) receiver of the omhttp and omelasticsearch tests (Python stdlib).
 
 Records every request it accepts (a 2xx reply) as one JSON line in DIR/requests.jsonl:
 {"n": sequence number, "method", "path", "headers": [[name, value], ...], "body": the body
@@ -14,6 +14,13 @@ Failure injection:
                    CODE, for failures scattered through a stream.
   --status CODE    the status of accepted requests (default 200).
 GET requests (health checks) get 200 and are recorded in DIR/gets.jsonl.
+  --es             Elasticsearch replies to accepted requests (the omelasticsearch tests):
+                   a path ending in "_bulk" gets {"took":1,"errors":..,"items":[...]} with
+                   one item per action/document pair (the action's op name, status 201),
+                   other paths {"_index":..,"result":"created"} with 201.
+  --es-fail STR    with --es: documents containing STR fail (bulk: their item gets status
+                   400 and an error, "errors":true; single: 400 with an error and
+                   "status":400, as Elasticsearch does).
 With --cert/--key the server speaks TLS.  Runs until SIGTERM.
 """
 import argparse
@@ -41,6 +48,8 @@ def parse_args():
     ap.add_argument("--status", type=int, default=200)
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--es", action="store_true")
+    ap.add_argument("--es-fail")
     return ap.parse_args()
 
 
@@ -75,6 +84,31 @@ def injected(n):
         f.writelines(" ".join(l) + "\n" for l in rest)
     os.replace(tmp, ARGS.control)
     return code
+
+
+def es_error(doc):
+    return {"type": "mapper_parsing_exception", "reason": "failed to parse: " + doc[:40]}
+
+
+def es_reply(path, body):
+    """(status, reply) of an Elasticsearch for an accepted request."""
+    fail = ARGS.es_fail
+    if path.split("?")[0].endswith("_bulk"):
+        lines = body.split("\n")
+        items, errors = [], False
+        for i in range(0, len(lines) - 1, 2):
+            op = next(iter(json.loads(lines[i])), "index")
+            doc = lines[i + 1]
+            if fail and fail in doc:
+                errors = True
+                items.append({op: {"_index": "x", "status": 400, "error": es_error(doc)}})
+            else:
+                items.append({op: {"_index": "x", "_id": str(i // 2), "result": "created",
+                                   "status": 201}})
+        return 200, {"took": 1, "errors": errors, "items": items}
+    if fail and fail in body:
+        return 400, {"error": es_error(body), "status": 400}
+    return 201, {"_index": "x", "_id": "1", "result": "created"}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -119,6 +153,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if fault is not None:
             self.reply(int(fault), b'{"error":"injected %s"}' % fault.encode())
+            return
+        if ARGS.es:
+            code, rep = es_reply(self.path, body.decode("utf-8", "surrogateescape"))
+            self.reply(code, json.dumps(rep).encode())
             return
         self.reply(ARGS.status, b'{"text":"Success","code":0}')
 

@@ -56,11 +56,12 @@ wait_requests()
     return 1
 }
 
-# omhttp_global: config lines of every omhttp test (work directory, imtcp on PORT).
+# omhttp_global PORT [MODULE]: config lines of every omhttp (or MODULE, e.g.
+# omelasticsearch) test: work directory, the module, imtcp on PORT.
 omhttp_global()
 {
     dut_global
-    printf 'module(load="imtcp")\nmodule(load="omhttp")\n'
+    printf 'module(load="imtcp")\nmodule(load="%s")\n' "${2:-omhttp}"
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$1"
 }
 

@@ -4,9 +4,10 @@
 # message end to end where the test can play the SIEM: QRadar (LEEF over TCP and TLS),
 # Sentinel's AMA (CEF to the agent port), the Azure Local receiver (mutual TLS and
 # server-auth only), LogStare (TCP and UDP), SNMP traps to CEF (net-snmp's snmptrap), nProbe
-# JSON flows (the classic route and GELF).
-# The SIEMs are socat listeners (TCP, UDP, OpenSSL) writing what arrives to a file; the
-# senders are socat clients and snmptrap.
+# JSON flows (the classic route and GELF), Elasticsearch (a bulk request over HTTPS).
+# The SIEMs are socat listeners (TCP, UDP, OpenSSL) writing what arrives to a file, and for
+# Elasticsearch tests/integration/http_sink.py --es; the senders are socat clients and
+# snmptrap.
 # Each recipe's expectations file (conf.d/examples/NAME.expect: sample lines per route, one
 # that goes nowhere where the recipe has such a route) must pass `sluiced --test
 # --test-expect` against the recipe as shipped (ports and hosts unchanged, only the TLS and
@@ -19,6 +20,8 @@
 # /var/lib/sluice the scratch directory.  Recipes needing an unbuilt plugin (omhttp until
 # it lands) are reported as skipped.
 . "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=tests/integration/lib-http.sh
+. "$(dirname "$0")/../integration/lib-http.sh"
 [ "$DUT" = sluice ] || { echo "the recipes use sluice's SLUICE_* templates"; exit 77; }
 setup
 require_cmd socat certtool
@@ -155,6 +158,24 @@ want = {"version": "1.1", "host": "probe", "level": 6, "_flow.IPV4_SRC_ADDR": "1
         "_flow.L4_SRC_PORT": 443, "_flow.NOTE": "a|b=c", "_app_name": "nprobe"}
 bad = {k: g.get(k) for k in want if g.get(k) != want[k]}
 sys.exit("GELF flow differs: %r" % bad if bad else 0)' "$T/flows-gelf.out" || fail "GELF flow" ;;
+    elasticsearch)
+        sink_start es "${OUTP[9200]}" --es --cert "$T/pki/server.pem" --key "$T/pki/server-key.pem"
+        dut_start "$conf" tcp "${INP[514]}"
+        send_tcp "${INP[514]}" "$MSG"
+        wait_requests es /_bulk 1 || fail "elasticsearch: no bulk request"
+        python3 -c '
+import base64, json, sys
+r = json.loads(open(sys.argv[1], encoding="utf-8").readline())
+h = {k.lower(): v for k, v in r["headers"]}
+meta, doc, end = r["body"].split("\n")
+doc = json.loads(doc)
+bad = []
+if meta != "{\"index\":{\"_index\": \"sluice-syslog-2026.12.06\"}}": bad.append(meta)
+if doc.get("message") != "login a|b=c\\d" or doc.get("host", {}).get("name") != "host1": bad.append(doc)
+if h.get("authorization") != "Basic " + base64.b64encode(b"sluice_writer:changeme").decode(): bad.append(h)
+if end != "": bad.append(end)
+sys.exit("elasticsearch request differs: %r" % bad if bad else 0)' "$T/es/requests.jsonl" ||
+            fail "elasticsearch request" ;;
     *) return 1 ;;
     esac
     dut_stop

@@ -1,0 +1,800 @@
+/*
+ * omelasticsearch.c - the omelasticsearch output plugin: messages indexed into
+ * Elasticsearch/OpenSearch over HTTP(S), one POST per message or one POST /_bulk per batch.
+ *
+ * rsyslog 8.2302's plugins/omelasticsearch with the same parameters, defaults and requests
+ * for the same config:
+ *   - URL per server: "[http|https]://server[:serverport]/" (serverport 9200, usehttps off;
+ *     rsyslog's computeBaseUrl, shared with omhttp in plugins/common/sl_http.c), then
+ *     "_bulk" (bulkmode) or "searchIndex/searchType" (searchType "_doc" when empty), then
+ *     "?pipeline=NAME" (not bulk), "timeout=T", "parent=P" (not bulk) joined by '?' / '&';
+ *   - bulk body: per message the action line {"index":{"_index": "IDX","_type":"TYPE",...}}
+ *     (writeoperation="create": {"create":{...}}), LF, the rendered message, LF: the exact
+ *     bytes of rsyslog's buildBatch; a new request starts when the next message would take
+ *     the body above maxbytes (rsyslog's own size estimate);
+ *   - searchIndex/searchType/parent/bulkid/pipelineName name templates with their dyn*
+ *     switches; before esversion.major 8 the index defaults to "system" and the type to
+ *     "events", and writeoperation="create" needs bulkid;
+ *   - the only header is "Content-Type: application/json; charset=utf-8", uid/pwd give
+ *     Basic authentication; template default StdJSONFmt;
+ *   - the health check is a GET of "_cat/health" (healthchecktimeout ms), done when a
+ *     suspended action is tried again (rsyslog's tryResume: connect() after a suspension,
+ *     not before the first request) and before each request when there are several
+ *     servers (round robin per request, as rsyslog);
+ *   - a reply that reports failure (bulk: "items" missing or an item whose status is not
+ *     2xx, i.e. "errors":true; single: a "status" field) goes to errorfile as rsyslog's
+ *     default record {"request": {"url": ..., "postdata": ...}, "reply": REPLY}, counts in
+ *     failed.es, and the messages are done (rsyslog: "we have handled the problem");
+ *   - counters in the set "omelasticsearch": submitted, failed.http, failed.httprequests,
+ *     failed.checkConn, failed.es, response.* and rebinds (rebindinterval).
+ * The deliberate difference (like omhttp's, documented in sluice.conf(5)): a reply with
+ * status 5xx or 429, or none at all (refused, reset, TLS failure, timeout), suspends the
+ * action and the action queue keeps the messages (SL_SUSPEND, SL_PARTIAL after requests of
+ * the batch that went through), so nothing is lost and nothing is sent twice by us;
+ * rsyslog takes a 5xx reply with a JSON body as handled.  erroronly, interleaved,
+ * retryfailures, retryruleset and ratelimit.* are accepted and warned about with FILE:LINE
+ * (SL_P_IGNORED): the errorfile always has rsyslog's default layout and failed items are
+ * not fed to a ruleset.
+ *
+ * libcurl is the HTTP client and libfastjson (rsyslog's JSON library) parses the replies
+ * and writes the errorfile; hand-written is only rsyslog's request framing (the
+ * omelasticsearch.h functions) and the reply classification above.
+ *
+ * Ownership and lifetime
+ *   - Parameter strings and templates belong to the core.
+ *   - The instance owns the base URLs, the header list (read-only after create()), the
+ *     "uid:pwd" string and the errorfile (struct sl_curl_errfile).
+ *   - Each worker owns its two CURL easy handles (POST, health check) and its buffers.
+ *
+ * Concurrency & locking
+ *   - deliver()/connect() run on core worker threads, each with its own wrk block; they
+ *     share only read-only instance data, the atomic counters and the errorfile (its own
+ *     lock).  hup() (main thread) closes the errorfile under that lock.
+ *   - curl_global_init runs in mod_init (main thread, before any worker); CURLOPT_NOSIGNAL
+ *     keeps libcurl away from the daemon's signals.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <libfastjson/json.h>
+
+#include "sluice/sl_plugin.h"
+#include "sl_curl.h"
+#include "sl_http.h"
+#include "omelasticsearch.h"
+
+#define WHO "omelasticsearch"
+#define HDR_CT_JSON "Content-Type: application/json; charset=utf-8"
+#define HEALTH_URI "_cat/health"
+
+/* rsyslog's bulk action line pieces */
+#define META_STRT "{\"index\":{\"_index\": \""
+#define META_STRT_CREATE "{\"create\":{"
+#define META_IX "\"_index\": \""
+#define META_TYPE "\",\"_type\":\""
+#define META_PIPELINE "\",\"pipeline\":\""
+#define META_PARENT "\",\"_parent\":\""
+#define META_ID "\", \"_id\":\""
+#define META_END "\"}}\n"
+#define META_END_NOQUOTE " }}\n"
+#define SLEN(s) (sizeof(s) - 1)
+
+/* What one request came to. */
+enum { ES_OK = 0, ES_TEMP = 1 };
+
+/* per-message renderings: the message and the dynamic fields */
+enum { R_MSG = 0, R_INDEX, R_TYPE, R_PARENT, R_BULKID, R_PIPELINE, R_N };
+
+struct omes_inst {
+    /* parameters (filled by the core) */
+    struct sl_strarr server;
+    int64_t serverport;
+    int64_t healthchecktimeout;
+    int64_t indextimeout;
+    char *uid;
+    char *pwd;
+    char *searchindex;
+    char *searchtype;
+    char *pipelinename;
+    int skippipelineifempty;
+    char *parent;
+    int dynsearchindex;
+    int dynsearchtype;
+    int dynparent;
+    int bulkmode;
+    int64_t maxbytes;
+    int usehttps;
+    char *timeout;
+    char *errorfile;
+    int erroronly;
+    int interleaved;
+    const struct sl_template *tpl;
+    int dynbulkid;
+    int dynpipelinename;
+    char *bulkid;
+    int allowunsignedcerts;
+    int skipverifyhost;
+    char *tls_cacert;
+    char *tls_mycert;
+    char *tls_myprivkey;
+    char *writeoperation;
+    int retryfailures;
+    int64_t ratelimit_interval;
+    int64_t ratelimit_burst;
+    char *retryruleset;
+    int64_t rebindinterval;
+    int64_t esversion_major;
+    int asyncrepl;
+
+    /* runtime */
+    const struct sl_host *h;
+    const struct sl_template *rtpl[R_N];  /* NULL: the field is static (or unset) */
+    const char *stat[R_N];                /* static values */
+    int create;                           /* writeoperation="create" */
+    struct sl_curl_servers srv;           /* base URLs, "uid:pwd" (owned) */
+    struct curl_slist *hdrs;              /* owned */
+    struct sl_curl_tls tls;
+    struct sl_curl_errfile ef;
+
+    _Atomic uint64_t *c_submitted, *c_http, *c_httpreq, *c_checkconn, *c_es;
+    _Atomic uint64_t *c_rsp_success, *c_rsp_bad, *c_rsp_dup, *c_rsp_badarg, *c_rsp_reject,
+        *c_rsp_other, *c_rebinds;
+};
+
+struct omes_wrk {
+    void *post;                           /* CURL easy handles */
+    void *check;
+    size_t server_idx;
+    int connected;                        /* connect() ran once: later calls check */
+    int64_t nops;                         /* rebindinterval */
+    struct sl_buf r[R_N];                 /* renderings of the current message */
+    struct sl_buf body;
+    struct sl_buf reply;
+    struct sl_buf url;
+};
+
+#define OI(f) offsetof(struct omes_inst, f)
+static const struct sl_param omes_inst_params[] = {
+    { "server", SL_PT_ARRAY, 0, OI(server), NULL, NULL, NULL,
+      "server(s): host, host:port or a URL with scheme (default localhost)" },
+    { "serverport", SL_PT_INT, 0, OI(serverport), "9200", NULL, NULL,
+      "port for servers that name none" },
+    { "healthchecktimeout", SL_PT_INT, 0, OI(healthchecktimeout), "3500", NULL, NULL,
+      "ms for the _cat/health check" },
+    { "indextimeout", SL_PT_INT, 0, OI(indextimeout), "0", NULL, NULL,
+      "ms for one indexing request (0: none)" },
+    { "searchindex", SL_PT_WORD, 0, OI(searchindex), NULL, NULL, NULL,
+      "index (a template name with dynsearchindex); default system" },
+    { "searchtype", SL_PT_WORD, 0, OI(searchtype), NULL, NULL, NULL,
+      "type (a template name with dynsearchtype); default events" },
+    { "pipelinename", SL_PT_WORD, 0, OI(pipelinename), NULL, NULL, NULL,
+      "ingest pipeline (a template name with dynpipelinename)" },
+    { "skippipelineifempty", SL_PT_BOOL, 0, OI(skippipelineifempty), "off", NULL, NULL,
+      "no pipeline when its name renders empty" },
+    { "parent", SL_PT_WORD, 0, OI(parent), NULL, NULL, NULL,
+      "parent document id (a template name with dynparent)" },
+    { "dynsearchindex", SL_PT_BOOL, 0, OI(dynsearchindex), "off", NULL, NULL,
+      "searchindex names a template" },
+    { "dynsearchtype", SL_PT_BOOL, 0, OI(dynsearchtype), "off", NULL, NULL,
+      "searchtype names a template" },
+    { "dynparent", SL_PT_BOOL, 0, OI(dynparent), "off", NULL, NULL,
+      "parent names a template" },
+    { "bulkmode", SL_PT_BOOL, 0, OI(bulkmode), "off", NULL, NULL,
+      "one POST /_bulk per batch" },
+    { "maxbytes", SL_PT_SIZE, 0, OI(maxbytes), "104857600", NULL, NULL,
+      "largest bulk request body" },
+    { "asyncrepl", SL_PT_BOOL, SL_P_IGNORED, OI(asyncrepl), "off", NULL, NULL,
+      "gone in rsyslog (no effect)" },
+    { "usehttps", SL_PT_BOOL, 0, OI(usehttps), "off", NULL, NULL,
+      "https:// for servers without a scheme" },
+    { "timeout", SL_PT_WORD, 0, OI(timeout), NULL, NULL, NULL,
+      "the timeout= URL parameter (Elasticsearch's wait, e.g. 1m)" },
+    { "errorfile", SL_PT_WORD, 0, OI(errorfile), NULL, NULL, NULL,
+      "file for failed requests (JSON records)" },
+    { "erroronly", SL_PT_BOOL, SL_P_IGNORED, OI(erroronly), "off", NULL, NULL,
+      "errorfile layout (sluice writes the default layout)" },
+    { "interleaved", SL_PT_BOOL, SL_P_IGNORED, OI(interleaved), "off", NULL, NULL,
+      "errorfile layout (sluice writes the default layout)" },
+    { "template", SL_PT_TEMPLATE, 0, OI(tpl), NULL, NULL, NULL,
+      "document template (default StdJSONFmt)" },
+    { "dynbulkid", SL_PT_BOOL, 0, OI(dynbulkid), "off", NULL, NULL,
+      "bulkid names a template" },
+    { "dynpipelinename", SL_PT_BOOL, 0, OI(dynpipelinename), "off", NULL, NULL,
+      "pipelinename names a template" },
+    { "bulkid", SL_PT_WORD, 0, OI(bulkid), NULL, NULL, NULL,
+      "document _id (a template name with dynbulkid)" },
+    { "writeoperation", SL_PT_WORD, 0, OI(writeoperation), "index", NULL, NULL,
+      "index or create" },
+    { "retryfailures", SL_PT_BOOL, SL_P_IGNORED, OI(retryfailures), "off", NULL, NULL,
+      "rsyslog's retry of failed bulk items (no effect)" },
+    { "ratelimit.interval", SL_PT_INT, SL_P_IGNORED, OI(ratelimit_interval), "600", NULL,
+      NULL, "rate limit of the retries (no effect)" },
+    { "ratelimit.burst", SL_PT_INT, SL_P_IGNORED, OI(ratelimit_burst), "20000", NULL, NULL,
+      "rate limit of the retries (no effect)" },
+    { "retryruleset", SL_PT_STRING, SL_P_IGNORED, OI(retryruleset), NULL, NULL, NULL,
+      "ruleset for failed bulk items (no effect)" },
+    { "rebindinterval", SL_PT_INT, 0, OI(rebindinterval), "-1", NULL, NULL,
+      "requests before a new connection (-1: never)" },
+    { "esversion.major", SL_PT_NONNEG, 0, OI(esversion_major), "0", NULL, NULL,
+      "Elasticsearch major version (8 and up: no default index/type)" },
+    SL_HTTP_TLS_PARAMS(OI),
+    SL_PARAM_END
+};
+
+/* ---------------------------------------------------------------- request framing --- */
+
+static int use_pipeline(int skip_empty, const char *p)
+{
+    return p != NULL && (!skip_empty || p[0] != '\0');
+}
+
+int omes_bulk_meta(const struct sl_host *h, struct sl_buf *out, int create,
+                   int skip_empty_pipeline, const struct omes_fields *f)
+{
+    int endquote = 1;
+    int r = sl_curl_buf_str(h, out, create ? META_STRT_CREATE : META_STRT);
+    if (create) {
+        endquote = 0;
+    }
+    if (f->index != NULL) {
+        endquote = 1;
+        if (create && r == 0) {
+            r = sl_curl_buf_str(h, out, META_IX);
+        }
+        if (r == 0) {
+            r = sl_curl_buf_str(h, out, f->index);
+        }
+        if (f->type != NULL && f->type[0] != '\0') {
+            if (r == 0) {
+                r = sl_curl_buf_str(h, out, META_TYPE);
+            }
+            if (r == 0) {
+                r = sl_curl_buf_str(h, out, f->type);
+            }
+        }
+    }
+    const char *tail[3][2] = { { META_PARENT, f->parent },
+                               { META_PIPELINE,
+                                 use_pipeline(skip_empty_pipeline, f->pipeline) ? f->pipeline
+                                                                                : NULL },
+                               { META_ID, f->bulkid } };
+    for (int i = 0; i < 3; i++) {
+        if (tail[i][1] != NULL) {
+            endquote = 1;
+            if (r == 0) {
+                r = sl_curl_buf_str(h, out, tail[i][0]);
+            }
+            if (r == 0) {
+                r = sl_curl_buf_str(h, out, tail[i][1]);
+            }
+        }
+    }
+    if (r == 0) {
+        r = sl_curl_buf_str(h, out, endquote ? META_END : META_END_NOQUOTE);
+    }
+    return r;
+}
+
+size_t omes_msg_size(int create, int skip_empty_pipeline, const struct omes_fields *f,
+                     size_t msglen)
+{
+    size_t r = SLEN(META_END) + 1 + (create ? SLEN(META_STRT_CREATE) : SLEN(META_STRT));
+    r += msglen;
+    if (f->index != NULL) {
+        r += strlen(f->index);
+    }
+    if (f->type != NULL) {
+        r += f->type[0] == '\0' ? 4 : strlen(f->type);
+    }
+    if (f->parent != NULL) {
+        r += SLEN(META_PARENT) + strlen(f->parent);
+    }
+    if (f->bulkid != NULL) {
+        r += SLEN(META_ID) + strlen(f->bulkid);
+    }
+    if (use_pipeline(skip_empty_pipeline, f->pipeline)) {
+        r += SLEN(META_PIPELINE) + strlen(f->pipeline);
+    }
+    return r;
+}
+
+static int url_param(const struct sl_host *h, struct sl_buf *out, char *sep, const char *name,
+                     const char *val)
+{
+    char s[2] = { *sep, '\0' };
+    *sep = '&';
+    int r = sl_curl_buf_str(h, out, s);
+    if (r == 0) {
+        r = sl_curl_buf_str(h, out, name);
+    }
+    return r == 0 ? sl_curl_buf_str(h, out, val) : r;
+}
+
+int omes_post_url(const struct sl_host *h, struct sl_buf *out, const char *base, int bulk,
+                  int skip_empty_pipeline, const char *timeout, const struct omes_fields *f)
+{
+    char sep = '?';
+    int r = sl_curl_buf_str(h, out, base);
+    if (bulk) {
+        if (r == 0) {
+            r = sl_curl_buf_str(h, out, "_bulk");
+        }
+    } else {
+        if (f->index != NULL) {
+            const char *type = f->type != NULL && f->type[0] != '\0' ? f->type : "_doc";
+            if (r == 0) {
+                r = sl_curl_buf_str(h, out, f->index);
+            }
+            if (r == 0) {
+                r = sl_curl_buf_str(h, out, "/");
+            }
+            if (r == 0) {
+                r = sl_curl_buf_str(h, out, type);
+            }
+        }
+        if (r == 0 && use_pipeline(skip_empty_pipeline, f->pipeline)) {
+            r = url_param(h, out, &sep, "pipeline=", f->pipeline);
+        }
+    }
+    if (r == 0 && timeout != NULL) {
+        r = url_param(h, out, &sep, "timeout=", timeout);
+    }
+    if (r == 0 && !bulk && f->parent != NULL) {
+        r = url_param(h, out, &sep, "parent=", f->parent);
+    }
+    return r;
+}
+
+/* ------------------------------------------------------------------------ instance --- */
+
+static void inst_free(struct omes_inst *in)
+{
+    sl_curl_servers_free(&in->srv);
+    curl_slist_free_all(in->hdrs);
+    in->hdrs = NULL;
+    sl_curl_errfile_fini(&in->ef);
+}
+
+/* A field: static value, or (dyn) the template it names. */
+static int field_setup(struct omes_inst *in, int k, const char *val, int dyn, const char *what)
+{
+    in->stat[k] = val;
+    in->rtpl[k] = NULL;
+    if (!dyn) {
+        return 0;
+    }
+    in->rtpl[k] = in->h->template_find(val);
+    if (in->rtpl[k] == NULL) {
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: %s template '%s' not found", what, val);
+        return SL_ECONFIG;
+    }
+    return 0;
+}
+
+/* rsyslog's refusal of a dyn* switch without the template name. */
+static int dyn_check(struct omes_inst *in)
+{
+    const struct { int dyn; const char *val, *what, *tname; } d[] = {
+        { in->dynsearchindex, in->searchindex, "search index", "index" },
+        { in->dynsearchtype, in->searchtype, "search type", "type" },
+        { in->dynparent, in->parent, "parent", "parent" },
+        { in->dynbulkid, in->bulkid, "bulkid", "bulkid" },
+        { in->dynpipelinename, in->pipelinename, "pipeline name", "pipelineName" },
+    };
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        if (d[i].dyn && d[i].val == NULL) {
+            in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: requested dynamic %s, but no name "
+                       "for %s template given - action definition invalid", d[i].what,
+                       d[i].tname);
+            return SL_ECONFIG;
+        }
+    }
+    return 0;
+}
+
+static int omes_create(void *inst, void *modconf, const struct sl_host *h)
+{
+    struct omes_inst *in = inst;
+    (void)modconf;
+    in->h = h;
+    in->ef.fd = -1;
+    if (in->pwd != NULL && in->uid == NULL) {
+        h->log(SL_LOG_ERR, WHO, "omelasticsearch: password is provided, but no uid - action "
+               "definition invalid");
+        return SL_ECONFIG;
+    }
+    if (dyn_check(in) != 0) {
+        return SL_ECONFIG;
+    }
+    if (strcmp(in->writeoperation, "create") == 0) {
+        in->create = 1;
+    } else if (strcmp(in->writeoperation, "index") != 0) {
+        h->log(SL_LOG_ERR, WHO, "omelasticsearch: invalid value '%s' for writeoperation: must "
+               "be one of 'index' or 'create' - using default value 'index'",
+               in->writeoperation);
+    }
+    const char *index = in->searchindex, *type = in->searchtype;
+    if (in->esversion_major < 8) {
+        if (index == NULL) {
+            index = "system";
+        }
+        if (type == NULL) {
+            type = "events";
+        }
+        if (in->create && in->bulkid == NULL) {
+            h->log(SL_LOG_ERR, WHO, "omelasticsearch: writeoperation '1' requires bulkid");
+            return SL_ECONFIG;
+        }
+    }
+    if (field_setup(in, R_INDEX, index, in->dynsearchindex, "search index") != 0 ||
+        field_setup(in, R_TYPE, type, in->dynsearchtype, "search type") != 0 ||
+        field_setup(in, R_PARENT, in->parent, in->dynparent, "parent") != 0 ||
+        field_setup(in, R_BULKID, in->bulkid, in->dynbulkid, "bulkid") != 0 ||
+        field_setup(in, R_PIPELINE, in->pipelinename, in->dynpipelinename, "pipeline name") !=
+            0) {
+        return SL_ECONFIG;
+    }
+    in->rtpl[R_MSG] = in->tpl != NULL ? in->tpl : h->template_find(" StdJSONFmt");
+    if (in->rtpl[R_MSG] == NULL) {
+        h->log(SL_LOG_ERR, WHO, "omelasticsearch: template StdJSONFmt not found");
+        return SL_ECONFIG;
+    }
+    in->tls = (struct sl_curl_tls){ .allowunsignedcerts = in->allowunsignedcerts,
+                                    .skipverifyhost = in->skipverifyhost,
+                                    .userpwd = NULL,
+                                    .cacert = in->tls_cacert,
+                                    .mycert = in->tls_mycert,
+                                    .myprivkey = in->tls_myprivkey };
+    sl_curl_check_files(h, WHO, &in->tls);
+    if (in->allowunsignedcerts) {
+        h->log(SL_LOG_WARNING, WHO, "omelasticsearch: INSECURE: allowunsignedcerts=\"on\": any "
+               "server certificate is accepted");
+    }
+    if (sl_curl_errfile_init(&in->ef, in->errorfile, WHO) != 0) {
+        return SL_ENOMEM;
+    }
+    if (sl_curl_servers_init(&in->srv, h, WHO, &in->server, in->serverport, in->usehttps,
+                             in->uid, in->pwd) != 0) {
+        return SL_ENOMEM;
+    }
+    in->tls.userpwd = in->srv.userpwd;
+    int bad = 0;
+    if (!bad) {
+        in->hdrs = curl_slist_append(NULL, HDR_CT_JSON);
+        bad = in->hdrs == NULL;
+    }
+    if (bad) {
+        inst_free(in);
+        return SL_ENOMEM;
+    }
+    static const char *const names[] = {
+        "submitted", "failed.http", "failed.httprequests", "failed.checkConn", "failed.es",
+        "response.success", "response.bad", "response.duplicate", "response.badargument",
+        "response.bulkrejection", "response.other", "rebinds"
+    };
+    _Atomic uint64_t **ctr[] = { &in->c_submitted, &in->c_http, &in->c_httpreq,
+                                 &in->c_checkconn, &in->c_es, &in->c_rsp_success,
+                                 &in->c_rsp_bad, &in->c_rsp_dup, &in->c_rsp_badarg,
+                                 &in->c_rsp_reject, &in->c_rsp_other, &in->c_rebinds };
+    for (size_t i = 0; i < sizeof ctr / sizeof ctr[0]; i++) {
+        *ctr[i] = h->counter(WHO, WHO, names[i]);
+    }
+    return 0;
+}
+
+static void omes_destroy(void *inst)
+{
+    inst_free(inst);
+}
+
+static void omes_hup(void *inst)
+{
+    struct omes_inst *in = inst;
+    sl_curl_errfile_close(&in->ef);
+}
+
+/* ------------------------------------------------------------------------- workers --- */
+
+static void handles_free(struct omes_wrk *w)
+{
+    sl_curl_easy_free(&w->post);
+    sl_curl_easy_free(&w->check);
+}
+
+static int omes_worker_create(void *inst, void *wrk)
+{
+    struct omes_inst *in = inst;
+    struct omes_wrk *w = wrk;
+    w->post = curl_easy_init();
+    w->check = curl_easy_init();
+    if (w->post == NULL || w->check == NULL) {
+        handles_free(w);
+        return SL_ENOMEM;
+    }
+    CURL *hs[2] = { w->post, w->check };
+    for (int i = 0; i < 2; i++) {
+        sl_curl_setup(hs[i], &in->tls, 0);
+        curl_easy_setopt(hs[i], CURLOPT_HTTPHEADER, in->hdrs);
+    }
+    curl_easy_setopt(w->post, CURLOPT_POST, 1L);
+    curl_easy_setopt(w->post, CURLOPT_TIMEOUT_MS, (long)in->indextimeout);
+    curl_easy_setopt(w->check, CURLOPT_TIMEOUT_MS, (long)in->healthchecktimeout);
+    return 0;
+}
+
+static void omes_worker_destroy(void *inst, void *wrk)
+{
+    struct omes_inst *in = inst;
+    struct omes_wrk *w = wrk;
+    handles_free(w);
+    for (int k = 0; k < R_N; k++) {
+        in->h->buf_free(&w->r[k]);
+    }
+    in->h->buf_free(&w->body);
+    in->h->buf_free(&w->reply);
+    in->h->buf_free(&w->url);
+}
+
+/* rsyslog's checkConn: a GET of _cat/health on each server in turn until one completes. */
+static int check_conn(struct omes_inst *in, struct omes_wrk *w)
+{
+    if (sl_curl_check_servers(in->h, w->check, &in->srv, &w->server_idx, HEALTH_URI, &w->url,
+                              &w->reply, in->c_checkconn) == 0) {
+        return 0;
+    }
+    in->h->log(SL_LOG_WARNING, WHO, "omelasticsearch: checkConn failed after %zu attempts.",
+               in->srv.n);
+    return SL_EAGAIN;
+}
+
+static int omes_connect(void *inst, void *wrk)
+{
+    struct omes_wrk *w = wrk;
+    if (!w->connected) {
+        w->connected = 1;   /* rsyslog checks only when resuming */
+        return 0;
+    }
+    return check_conn(inst, w);
+}
+
+/* After SL_SUSPEND: nothing to release (libcurl keeps or drops its connection itself); the
+ * core calls connect() again before the next deliver(), which is rsyslog's tryResume. */
+static void omes_disconnect(void *inst, void *wrk)
+{
+    (void)inst;
+    (void)wrk;
+}
+
+/* Render message m: the document and the dynamic fields into w->r[], f filled. */
+static int render_msg(struct omes_inst *in, struct omes_wrk *w, struct sl_msg *m,
+                      struct omes_fields *f)
+{
+    const char *v[R_N];
+    for (int k = 0; k < R_N; k++) {
+        v[k] = in->stat[k];
+        if (in->rtpl[k] == NULL) {
+            continue;
+        }
+        w->r[k].len = 0;
+        if (in->h->render(in->rtpl[k], m, &w->r[k]) != 0 ||
+            sl_curl_buf_add(in->h, &w->r[k], "", 0) != 0) {
+            return SL_ENOMEM;
+        }
+        v[k] = w->r[k].p;   /* rsyslog's strings end at the first NUL */
+    }
+    *f = (struct omes_fields){ .index = v[R_INDEX], .type = v[R_TYPE], .parent = v[R_PARENT],
+                               .bulkid = v[R_BULKID], .pipeline = v[R_PIPELINE] };
+    return 0;
+}
+
+/* rsyslog's checkResult on a parsed reply: 1 when it reports a failure. */
+static int reply_failed(struct omes_inst *in, fjson_object *root)
+{
+    fjson_object *items = NULL;
+    if (!in->bulkmode) {
+        return fjson_object_object_get_ex(root, "status", NULL);
+    }
+    if (!fjson_object_object_get_ex(root, "items", &items) ||
+        !fjson_object_is_type(items, fjson_type_array)) {
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: error in elasticsearch reply: bulkmode "
+                   "insert does not return array");
+        return 1;
+    }
+    size_t n = fjson_object_array_length(items);
+    for (size_t i = 0; i < n; i++) {
+        fjson_object *item = fjson_object_array_get_idx(items, i);
+        fjson_object *res = NULL, *st = NULL;
+        if (item == NULL) {
+            return 1;
+        }
+        if (!fjson_object_object_get_ex(item, "create", &res) ||
+            !fjson_object_is_type(res, fjson_type_object)) {
+            if (!fjson_object_object_get_ex(item, "index", &res) ||
+                !fjson_object_is_type(res, fjson_type_object)) {
+                return 1;
+            }
+        }
+        if (!fjson_object_object_get_ex(res, "status", &st) ||
+            !fjson_object_is_type(st, fjson_type_int) || fjson_object_get_int(st) < 0 ||
+            fjson_object_get_int(st) > 299) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* POST w->body (nmsg messages) to w->url's server; classify the outcome. */
+static int post_body(struct omes_inst *in, struct omes_wrk *w, const struct omes_fields *f,
+                     size_t nmsg)
+{
+    if (in->srv.n > 1 && check_conn(in, w) != 0) {
+        return ES_TEMP;
+    }
+    w->url.len = 0;
+    if (omes_post_url(in->h, &w->url, in->srv.urls[w->server_idx], in->bulkmode,
+                      in->skippipelineifempty, in->timeout, f) != 0 ||
+        sl_curl_buf_add(in->h, &w->body, "", 0) != 0) {
+        return ES_TEMP;
+    }
+    w->server_idx = (w->server_idx + 1) % in->srv.n;
+    if (in->rebindinterval > -1) {
+        int fresh = w->nops > in->rebindinterval;
+        curl_easy_setopt(w->post, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+        if (fresh) {
+            w->nops = 0;
+            atomic_fetch_add(in->c_rebinds, 1);
+        }
+        curl_easy_setopt(w->post, CURLOPT_FORBID_REUSE,
+                         w->nops == in->rebindinterval ? 1L : 0L);
+    }
+    struct sl_curl_reply cb = { in->h, &w->reply };
+    w->reply.len = 0;
+    curl_easy_setopt(w->post, CURLOPT_URL, w->url.p);
+    curl_easy_setopt(w->post, CURLOPT_WRITEDATA, &cb);
+    curl_easy_setopt(w->post, CURLOPT_POSTFIELDS, w->body.p);
+    curl_easy_setopt(w->post, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)w->body.len);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(w->post, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode rc = curl_easy_perform(w->post);
+    curl_easy_setopt(w->post, CURLOPT_ERRORBUFFER, NULL);
+    if (rc != CURLE_OK) {
+        atomic_fetch_add(in->c_httpreq, 1);
+        atomic_fetch_add(in->c_http, nmsg);
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: we are suspending ourselfs due to "
+                   "server failure %d: %s", (int)rc, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        return ES_TEMP;
+    }
+    if (in->rebindinterval > -1) {
+        w->nops++;
+    }
+    long status = 0;
+    curl_easy_getinfo(w->post, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 500 || status == 429) {
+        atomic_fetch_add(in->c_http, nmsg);
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: server replied %ld, suspending", status);
+        return ES_TEMP;
+    }
+    if (sl_curl_buf_add(in->h, &w->reply, "", 0) != 0) {
+        return ES_TEMP;
+    }
+    fjson_object *root = fjson_tokener_parse(w->reply.p);
+    if (root == NULL) {
+        in->h->log(SL_LOG_WARNING, WHO, "omelasticsearch: could not parse JSON result");
+        atomic_fetch_add(in->c_rsp_bad, 1);
+        atomic_fetch_add(in->c_es, 1);
+        return ES_OK;
+    }
+    if (reply_failed(in, root)) {
+        atomic_fetch_add(in->c_es, 1);
+        sl_curl_errfile_write(in->h, &in->ef, w->url.p, w->body.p, "reply", root);
+        return ES_OK;   /* rsyslog: handled (it is in errorfile) */
+    }
+    fjson_object_put(root);
+    return ES_OK;
+}
+
+/* SL_SUSPEND when nothing of the batch went out, else SL_PARTIAL with done = start. */
+static int temp_verdict(size_t start, struct sl_verdict *v)
+{
+    if (start == 0) {
+        return SL_SUSPEND;
+    }
+    v->done = start;
+    return SL_PARTIAL;
+}
+
+static int omes_deliver(void *inst, void *wrk, const struct sl_batch *b, struct sl_verdict *v)
+{
+    struct omes_inst *in = inst;
+    struct omes_wrk *w = wrk;
+    const struct sl_host *h = in->h;
+    struct omes_fields f;
+    size_t start = 0;   /* first message of the body being built */
+    w->body.len = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (render_msg(in, w, b->msgs[i], &f) != 0) {
+            return i == 0 ? SL_RETRY : temp_verdict(in->bulkmode ? start : i, v);
+        }
+        const char *doc = w->r[R_MSG].p;
+        size_t dlen = strlen(doc);
+        atomic_fetch_add(in->c_submitted, 1);
+        if (!in->bulkmode) {
+            w->body.len = 0;
+            if (sl_curl_buf_add(h, &w->body, doc, dlen) != 0 ||
+                post_body(in, w, &f, 1) != ES_OK) {
+                return temp_verdict(i, v);
+            }
+            continue;
+        }
+        size_t need = omes_msg_size(in->create, in->skippipelineifempty, &f, dlen);
+        if (in->maxbytes > 0 && i > start && w->body.len + need > (size_t)in->maxbytes) {
+            if (post_body(in, w, &f, i - start) != ES_OK) {
+                return temp_verdict(start, v);
+            }
+            start = i;
+            w->body.len = 0;
+        }
+        if (omes_bulk_meta(h, &w->body, in->create, in->skippipelineifempty, &f) != 0 ||
+            sl_curl_buf_add(h, &w->body, doc, dlen) != 0 ||
+            sl_curl_buf_add(h, &w->body, "\n", 1) != 0) {
+            return temp_verdict(start, v);
+        }
+    }
+    if (in->bulkmode && b->n > start) {
+        memset(&f, 0, sizeof f);
+        if (post_body(in, w, &f, b->n - start) != ES_OK) {
+            return temp_verdict(start, v);
+        }
+    }
+    return SL_OK;
+}
+
+static int omes_mod_init(const struct sl_host *h, void *modconf)
+{
+    (void)modconf;
+    return sl_curl_global_init(h, WHO);
+}
+
+static void omes_mod_fini(void *modconf)
+{
+    (void)modconf;
+    sl_curl_global_fini();
+}
+
+static const struct sl_output_ops omes_ops = {
+    .create = omes_create,
+    .destroy = omes_destroy,
+    .worker_create = omes_worker_create,
+    .worker_destroy = omes_worker_destroy,
+    .deliver = omes_deliver,
+    .hup = omes_hup,
+    .connect = omes_connect,
+    .disconnect = omes_disconnect,
+    .flush = NULL,
+};
+
+SL_PLUGIN_DEFINE(omelasticsearch) = {
+    SL_PLUGIN_HEADER(omelasticsearch),
+    .kinds = SL_OUTPUT,
+    .flags = SL_PF_REPEAT_REDUCTION,   /* rsyslog's has sFEATURERepeatedMsgReduction */
+    .module_params = NULL,
+    .inst_params = omes_inst_params,
+    .mod_size = 0,
+    .inst_size = sizeof(struct omes_inst),
+    .wrk_size = sizeof(struct omes_wrk),
+    .mod_init = omes_mod_init,
+    .mod_fini = omes_mod_fini,
+    .in = NULL,
+    .out = &omes_ops,
+    .mod = NULL,
+    .default_template = " StdJSONFmt",
+    .stats_set = NULL,
+    .stats_counters = NULL,
+    .path_param = NULL,
+    .parser = NULL,
+    .parser_name = NULL,
+};
