@@ -1,8 +1,8 @@
 /*
- * sl_curl.h - plumbing shared by the libcurl plugins (ommail, omhttp): libcurl's global
- * set-up for mod_init/mod_fini, the options of a new easy handle that do not depend on the
- * protocol (no signals, allowed protocols, connect timeout; certificate verification, CA
- * and client certificate: ommail, and meant for the HTTP outputs' set-up too) and
+ * sl_curl.h - plumbing shared by the libcurl plugins (ommail, omhttp, omelasticsearch):
+ * libcurl's global set-up for mod_init/mod_fini, the options of a new easy handle that do
+ * not depend on the protocol (no signals, allowed protocols, connect timeout; certificate
+ * verification, CA and client certificate: ommail and sl_http.c's sl_curl_setup) and
  * appending to the host's growable buffers.
  *
  * Ownership: the buffers belong to the caller (freed with host->buf_free).

@@ -129,34 +129,17 @@ static size_t reply_cb(char *p, size_t size, size_t nmemb, void *arg)
 void sl_curl_setup(void *curl, const struct sl_curl_tls *t, long connect_ms)
 {
     CURL *c = curl;
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+    sl_curl_easy_base(c, "http,https", (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS),
+                      connect_ms > 0 ? connect_ms : 0);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_cb);
-    if (connect_ms > 0) {
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    }
-    if (t->allowunsignedcerts) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    }
-    if (t->skipverifyhost) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
+    struct sl_curl_certs certs = {
+        .ca_file = t->cacert, .ca_only = 0, .cert_file = t->mycert, .key_file = t->myprivkey,
+        .verify_peer = !t->allowunsignedcerts, .verify_host = !t->skipverifyhost,
+    };
+    sl_curl_easy_certs(c, &certs);
     if (t->userpwd != NULL) {
         curl_easy_setopt(c, CURLOPT_USERPWD, t->userpwd);
         curl_easy_setopt(c, CURLOPT_PROXYAUTH, CURLAUTH_ANY);
-    }
-    if (t->cacert != NULL) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, t->cacert);
-    }
-    if (t->mycert != NULL) {
-        curl_easy_setopt(c, CURLOPT_SSLCERT, t->mycert);
-    }
-    if (t->myprivkey != NULL) {
-        curl_easy_setopt(c, CURLOPT_SSLKEY, t->myprivkey);
     }
 }
 
