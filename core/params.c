@@ -166,6 +166,10 @@ static int set_value(const struct sl_param *p, void *block, const struct sl_kv *
     char sb[256];
     const char *shown = (p->flags & SL_P_SECRET) ? SL_REDACTED
                                                  : sl_kv_shown(kv, sval, sb, sizeof sb);
+    /* every error below is about the value: the caret goes under it when it is known */
+    if (kv != NULL && kv->vloc.col > 0 && loc == &kv->loc) {
+        loc = &kv->vloc;
+    }
 
     if (kv != NULL && kv->is_array && p->type != SL_PT_ARRAY) {
         if (kv->arr.n == 1 && (p->type == SL_PT_PORT || p->type == SL_PT_STRING ||

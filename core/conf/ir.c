@@ -109,6 +109,7 @@ struct sl_kv *sl_kv_copy_list(const struct sl_kv *kv)
     struct sl_kv *head = NULL, **tail = &head;
     for (; kv != NULL; kv = kv->next) {
         struct sl_kv *c = sl_kv_new(kv->name, kv->str, kv->loc, kv->implicit);
+        c->vloc = kv->vloc;
         c->is_array = kv->is_array;
         if (kv->is_array) {
             c->arr.n = kv->arr.n;

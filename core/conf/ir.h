@@ -39,6 +39,8 @@ struct sl_kv {
     char *str;             /* !is_array */
     struct sl_strarr arr;  /* is_array */
     struct sl_loc loc;
+    struct sl_loc vloc;    /* where the value starts (col 0: not known, e.g. legacy lines):
+                            * errors about the value put their caret there */
     int implicit;          /* added by a legacy $Directive: silently ignored where unknown */
     int used;              /* set by parameter binding; unused explicit ones are errors */
     int secret;            /* set by parameter binding: the parameter is SL_P_SECRET, so the

@@ -120,6 +120,7 @@ static int parse_nvlst(struct sl_pstate *ps, struct sl_kv **out, const char *wha
         sl_lx_skip_ws(lx, 1);
         c = sl_lx_peek(lx);
         struct sl_kv *kv = sl_kv_new(name, NULL, loc, 0);
+        kv->vloc = sl_lx_loc(lx);
         free(name);
         if (c == '"') {
             if (sl_lx_string(lx, 1, &kv->str) != 0) {
