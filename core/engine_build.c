@@ -1084,11 +1084,6 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     soft = sl_cfg_soft_begin();
     sl_params_check_unused(ai->kv, what, action_accepted);
     sl_cfg_soft_end(soft);
-    if (!a->ac.write_all_marks) {
-        /* sluice's messages carry no mark flag (immark's marks are ordinary messages) */
-        sl_cfg_warn(&ai->loc, "%s: action.writeAllMarkMessages=\"off\" is not acted on: "
-                    "the action writes every mark message", what);
-    }
     char nm[300];
     if (a->ac.name != NULL) {
         snprintf(nm, sizeof nm, "%s", a->ac.name);

@@ -192,10 +192,16 @@ enum {
     SL_MSGF_IN_PARSE = 1u << 7,  /* a parser plugin's parse() runs on it (ABI 1.5): the
                                   * msg_parse_* host calls work, msg_set_fields keeps the
                                   * PRI and timestamp (core/msg_fields.c) */
-    SL_MSGF_RAW_EDITED = 1u << 8 /* a parser plugin repaired raw (msg_parse_set_raw): when
+    SL_MSGF_RAW_EDITED = 1u << 8, /* a parser plugin repaired raw (msg_parse_set_raw): when
                                   * parsed again (after a disk queue) no plugin runs, so
                                   * the repair is not applied twice (core/msg_ser.c) */
+    SL_MSGF_MARK = 1u << 9       /* an immark mark (ABI 1.7 msg_set_mark): rsyslog's MARK */
 };
+
+/* ABI 1.7 msg_set_mark: flags m as a mark and sets the mark period (rsyslog's global
+ * MarkInterval, default 20 minutes), which sl_mark_interval() reads (any thread). */
+void sl_msg_set_mark(struct sl_msg *m, int64_t interval);
+int64_t sl_mark_interval(void);
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */
 struct sl_parse_opts {
