@@ -62,10 +62,8 @@ run_one()
     printf 'multi last\n' >> "$d/in/multi.log"
     for i in $(seq 15); do printf 'third %d\n' "$i"; done > "$d/in/third.log"
     conf "$d" > "$T/$who.conf"
-    mapfile -t cmd < <(DUT=$who dut_cmd "$T/$who.conf")
-    "${cmd[@]}" < /dev/null > /dev/null 2> "$T/$who.err" &
-    pid=$!
-    track_pid "$pid"
+    start_who "$who" "$T/$who.conf"
+    pid=$STARTED_PID
     for i in $(seq 100); do
         [ -s "$d/out/third.out" ] && [ -s "$d/out/default.out" ] && break
         kill -0 "$pid" 2> /dev/null || fail "$who exited during start-up"
@@ -78,17 +76,8 @@ run_one()
 
 run_one rsyslog
 run_one sluice
-n=0
-while read -r f; do
-    n=$((n + 1))
-    [ -f "$T/sluice/out/$f" ] || fail "$f: written by rsyslog, not by sluice"
-    if ! cmp -s "$T/rsyslog/out/$f" "$T/sluice/out/$f"; then
-        diff -u "$T/rsyslog/out/$f" "$T/sluice/out/$f" | head -n 20 >&2
-        fail "$f differs"
-    fi
-done < <(cd "$T/rsyslog/out" && find . -type f | sort)
-[ "$n" -eq 3 ] || fail "rsyslog wrote $n files, expected 3"
-[ "$(cd "$T/sluice/out" && find . -type f | wc -l)" -eq 3 ] || fail "sluice wrote other files"
+[ "$(find "$T/rsyslog/out" -type f | wc -l)" -eq 3 ] || fail "rsyslog did not write 3 files"
+diff -r "$T/rsyslog/out" "$T/sluice/out" >&2 || fail "the outputs differ"
 grep -q '^third:|local0.notice|' "$T/sluice/out/third.out" || fail "settings not reset"
 log "$(cat "$T"/sluice/out/* | wc -l) lines in 3 files identical"
 

@@ -21,15 +21,8 @@ input(type="imuxsock" Socket="$d/sock" RateLimit.Interval="-1" RateLimit.Burst="
 template(name="t" type="string" string="%programname%|%msg%\n")
 if \$programname == "rltest" then action(type="omfile" file="$d/out.log" template="t")
 EOF2
-    mapfile -t cmd < <(DUT=$who dut_cmd "$T/$who.conf")
-    "${cmd[@]}" < /dev/null > /dev/null 2> "$T/$who.err" &
-    pid=$!
-    track_pid "$pid"
-    for i in $(seq 100); do
-        [ -S "$d/sock" ] && break
-        kill -0 "$pid" 2> /dev/null || fail "$who exited during start-up"
-        sleep 0.1
-    done
+    start_who "$who" "$T/$who.conf" "$d/sock"
+    pid=$STARTED_PID
     seq 10 | sed 's/^/message /' | logger -u "$d/sock" -t rltest -p user.info ||
         fail "logger to $who"
     wait_stable "$d/out.log" 1 10 || true
