@@ -858,12 +858,17 @@ static void build_rulesets(struct sl_engine *e)
 {
     struct sl_queue_conf mqc;
     queue_defaults(&mqc, 1);
+    /* rsyslog 8.2302 reports a main_queue() or ruleset() parameter it cannot take (an
+     * unknown name, a bad value; $MainMsgQueue* values too) and runs on with that
+     * parameter's default (verified with rsyslogd: tests/diff/cases/degraded-*-params) */
+    int qsoft = sl_cfg_soft_begin();
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type == SL_OBJ_MAIN_QUEUE) {
             apply_queue_params(e, &mqc, o->kv, "main_queue()", &o->loc);
             sl_params_check_unused(o->kv, "main_queue()", NULL);
         }
     }
+    sl_cfg_soft_end(qsoft);
     struct sl_loc mloc = { "", 0, 0 };
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type == SL_OBJ_MAIN_QUEUE) {
@@ -908,25 +913,24 @@ static void build_rulesets(struct sl_engine *e)
         rt->ir = r;
         r->rt = rt;
         rt->q = mainq;
+        static const char *const rs_known[] = { "name", "parser", NULL };
+        char what[300];
+        snprintf(what, sizeof what, "ruleset '%s'", r->name);
+        /* soft: rsyslog leaves unknown parsers and bad parameters out (see main_queue()) */
+        int soft = sl_cfg_soft_begin();
         if (has_queue_params(r->kv)) {
             struct sl_queue_conf qc;
             queue_defaults(&qc, 1);
-            char what[300];
-            snprintf(what, sizeof what, "ruleset '%s'", r->name);
             apply_queue_params(e, &qc, r->kv, what, &r->loc);
             rt->q = rsq_new(e, r->name, &qc, &r->loc);
             rt->own_queue = 1;
         }
-        static const char *const rs_known[] = { "name", "parser", NULL };
-        char what[300];
-        snprintf(what, sizeof what, "ruleset '%s'", r->name);
         rt->popts = e->popts;
-        int soft = sl_cfg_soft_begin();   /* rsyslog leaves unknown parsers out */
         sl_parser_chain_build(e->cnf, sl_kv_find(r->kv, "parser"), &e->popts, &e->parsers,
                               &rt->chain);
-        sl_cfg_soft_end(soft);
         rt->popts.chain = rt->chain;
         sl_params_check_unused(r->kv, what, rs_known);
+        sl_cfg_soft_end(soft);
         e->rulesets = sl_xrealloc(e->rulesets, (e->nrulesets + 1) * sizeof *e->rulesets);
         e->rulesets[e->nrulesets++] = rt;
     }
@@ -1091,11 +1095,6 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     soft = sl_cfg_soft_begin();
     sl_params_check_unused(ai->kv, what, action_accepted);
     sl_cfg_soft_end(soft);
-    if (!a->ac.write_all_marks) {
-        /* sluice's messages carry no mark flag (immark's marks are ordinary messages) */
-        sl_cfg_warn(&ai->loc, "%s: action.writeAllMarkMessages=\"off\" is not acted on: "
-                    "the action writes every mark message", what);
-    }
     char nm[300];
     if (a->ac.name != NULL) {
         snprintf(nm, sizeof nm, "%s", a->ac.name);

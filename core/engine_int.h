@@ -242,6 +242,9 @@ struct sl_action_rt {
     int rep_backoff;            /* index into rep_intervals */
     /* execOnlyEveryNthTime / execOnlyOnceEveryInterval (exec_gate.h); gate under gate_lock,
      * taken by every ruleset worker that runs the action, only when gate_on */
+    /* action.writeAllMarkMessages="off": generation time (s) of the last message taken,
+     * rsyslog's f_time (ABI 1.7 marks, worker.c) */
+    _Atomic int64_t mark_last;
     int gate_on;
     pthread_mutex_t gate_lock;
     struct sl_exec_gate gate;

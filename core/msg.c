@@ -405,6 +405,20 @@ char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
     return c;
 }
 
+/* rsyslog's MarkInterval: the period of the marks, set by the mark input */
+static _Atomic int64_t mark_interval = 20 * 60;
+
+void sl_msg_set_mark(struct sl_msg *m, int64_t interval)
+{
+    m->flags |= SL_MSGF_MARK;
+    atomic_store_explicit(&mark_interval, interval, memory_order_relaxed);
+}
+
+int64_t sl_mark_interval(void)
+{
+    return atomic_load_explicit(&mark_interval, memory_order_relaxed);
+}
+
 int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
 {
     if (m == NULL || name == NULL || (val == NULL && len > 0) || !(m->flags & SL_MSGF_IN_PARSE)) {

@@ -195,9 +195,15 @@ enum {
     SL_MSGF_RAW_EDITED = 1u << 8, /* a parser plugin repaired raw (msg_parse_set_raw): when
                                   * parsed again (after a disk queue) no plugin runs, so
                                   * the repair is not applied twice (core/msg_ser.c) */
-    SL_MSGF_TRACED = 1u << 9     /* selected by the live trace (core/trace.c): its actions
+    SL_MSGF_TRACED = 1u << 9,    /* selected by the live trace (core/trace.c): its actions
                                   * report delivered/suspended/retried */
+    SL_MSGF_MARK = 1u << 10      /* an immark mark (ABI 1.7 msg_set_mark): rsyslog's MARK */
 };
+
+/* ABI 1.7 msg_set_mark: flags m as a mark and sets the mark period (rsyslog's global
+ * MarkInterval, default 20 minutes), which sl_mark_interval() reads (any thread). */
+void sl_msg_set_mark(struct sl_msg *m, int64_t interval);
+int64_t sl_mark_interval(void);
 
 /* Parser options: global() and pmrfc3164 settings that change parsing. */
 struct sl_parse_opts {

@@ -260,11 +260,32 @@ static int exec_call(void *ctx, const struct sl_ruleset_ir *ir, struct sl_msg *m
     return 1;
 }
 
+/* action.writeAllMarkMessages="off" (rsyslog's doSubmitToActionQNotAllMark): a mark
+ * generated less than half a mark period after the last message the action took is not
+ * written; every message taken moves that time (generation time, whole seconds; a
+ * compare-and-swap, as the ruleset workers run the action concurrently). */
+static int mark_due(struct sl_action_rt *a, const struct sl_msg *m)
+{
+    int64_t gen = (int64_t)m->rcv.tv_sec;
+    int64_t last = atomic_load_explicit(&a->mark_last, memory_order_relaxed);
+    do {
+        if ((m->flags & SL_MSGF_MARK) && gen - last < sl_mark_interval() / 2) {
+            return 0;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(&a->mark_last, &last, gen,
+                                                    memory_order_relaxed,
+                                                    memory_order_relaxed));
+    return 1;
+}
+
 static void exec_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
 {
     struct sl_worker *w = ctx;
     struct sl_action_rt *a = ai->rt;
     if (a == NULL || !a->created) {
+        return;
+    }
+    if (!a->ac.write_all_marks && !mark_due(a, m)) {
         return;
     }
     /* rsyslog: an action with execOnlyWhenPreviousIsSuspended runs for a message only if

@@ -754,6 +754,8 @@ static const struct directive directives[] = {
     { "InputTCPServerBindRuleset", D_SPECIAL, NULL },
     { "InputRELPServerRun", D_SPECIAL, NULL },
     { "InputRELPServerBindRuleset", D_SPECIAL, NULL },
+    { "InputRunFileMonitor", D_SPECIAL, NULL },  /* legacy_inputs[] */
+    { "InputFileBindRuleset", D_SPECIAL, NULL },
     { "AllowedSender", D_SPECIAL, NULL },   /* core/conf/acl.c */
     { "OutChannel", D_SPECIAL, NULL },      /* core/conf/outchannel.c */
     { NULL, 0, NULL }
@@ -808,6 +810,82 @@ static int binval(struct sl_pstate *ps, const char *v, struct sl_loc loc, const 
     }
     sl_perr(ps, &loc, "$%s: 'on' or 'off' expected, not '%s'", dname, v);
     return -1;
+}
+
+/* ---- legacy input instances (imfile's $InputRunFileMonitor) ------------------------ *
+ * As $UDPServerRun and $InputTCPServerRun, a run directive makes an input() object; the
+ * core maps it (rather than a descriptor hook) because the legacy dialect is the core's.
+ * The module's other directives (the `legacy` names of its instance parameters) collect
+ * pending settings in ps->leg.mods; the run directive turns them into an input() and
+ * resets them all but the ruleset, as rsyslog 8.2302's imfile addInstance() does.  The
+ * defaults are those rsyslog gives a legacy instance where they differ from input()'s
+ * (addInstance: no metadata, no LF escaping, the state kept when the file is deleted,
+ * maxLinesAtOnce 10240), and $ModLoad without module() parameters leaves imfile in
+ * polling mode (its setModCnf, which selects inotify, runs only for module()). */
+static const struct legacy_input {
+    const char *run;            /* the directive that creates an instance */
+    const char *module;
+    const char *bind_ruleset;   /* the directive that sets ruleset= (kept after a run) */
+    const char *const inst_defaults[10];   /* name, value, ..., NULL */
+    const char *const mod_defaults[4];     /* for $ModLoad: name, value, ..., NULL */
+} legacy_inputs[] = {
+    { "InputRunFileMonitor", "imfile", "InputFileBindRuleset",
+      { "addMetadata", "off", "escapeLF", "off", "deleteStateOnFileDelete", "off",
+        "maxLinesAtOnce", "10240", NULL },
+      { "mode", "polling", NULL } },
+};
+#define N_LEGACY_INPUTS (sizeof legacy_inputs / sizeof legacy_inputs[0])
+
+static const struct legacy_input *legacy_input_of(const char *module)
+{
+    for (size_t i = 0; i < N_LEGACY_INPUTS; i++) {
+        if (strcasecmp(legacy_inputs[i].module, module) == 0) {
+            return &legacy_inputs[i];
+        }
+    }
+    return NULL;
+}
+
+static struct sl_legacy_mod *leg_mod_get(struct sl_pstate *ps, const char *module);
+
+/* $InputRunFileMonitor & co: an input() of the pending settings. */
+static void legacy_input_run(struct sl_pstate *ps, const struct legacy_input *li,
+                             struct sl_loc loc)
+{
+    if (find_module(ps, li->module) == NULL) {
+        sl_perr(ps, &loc, "$%s used before $ModLoad %s", li->run, li->module);
+        return;
+    }
+    struct sl_legacy_mod *m = leg_mod_get(ps, li->module);
+    const char *miss = sl_kv_find(m->kv, "file") == NULL ? "file name"
+                       : sl_kv_find(m->kv, "tag") == NULL ? "tag value" : NULL;
+    if (miss != NULL) {
+        /* rsyslog's error; it creates no instance and runs on */
+        sl_perr_soft(ps, &loc, "%s error: no %s given, file monitor can not be created",
+                     li->module, miss);
+        return;
+    }
+    struct sl_obj *o = sl_obj_new(SL_OBJ_INPUT, loc);
+    sl_kv_append(&o->kv, sl_kv_new("type", li->module, loc, 0));
+    for (const struct sl_kv *k = m->kv; k != NULL; k = k->next) {
+        sl_kv_append(&o->kv, sl_kv_new(k->name, k->str, k->loc, 1));
+    }
+    for (size_t i = 0; li->inst_defaults[i] != NULL; i += 2) {
+        if (sl_kv_find(o->kv, li->inst_defaults[i]) == NULL) {
+            sl_kv_append(&o->kv, sl_kv_new(li->inst_defaults[i], li->inst_defaults[i + 1],
+                                           loc, 1));
+        }
+    }
+    sl_cnf_add_obj(ps, o);
+    struct sl_kv *rs = sl_kv_find(m->kv, "ruleset");
+    char *keep = rs != NULL ? sl_xstrdup(rs->str) : NULL;
+    struct sl_loc rloc = rs != NULL ? rs->loc : loc;
+    sl_kv_free_list(m->kv);
+    m->kv = NULL;
+    if (keep != NULL) {
+        sl_kv_set_implicit(&m->kv, "ruleset", keep, rloc);
+        free(keep);
+    }
 }
 
 /* ---- $Directives of plugins, from their descriptors' `legacy` fields ---------------- */
@@ -876,8 +954,7 @@ static const struct sl_param *find_plugin_directive(struct sl_pstate *ps, const 
 
 /* Settings a legacy directive gives the following legacy actions of one output module
  * (omfile's $FileOwner, omfwd's $ActionSendStreamDriverMode, ...). */
-static void leg_mod_set(struct sl_pstate *ps, const char *module, const char *name,
-                        const char *val, struct sl_loc loc)
+static struct sl_legacy_mod *leg_mod_get(struct sl_pstate *ps, const char *module)
 {
     struct sl_legacy_mod *m = ps->leg.mods;
     while (m != NULL && strcasecmp(m->module, module) != 0) {
@@ -889,7 +966,13 @@ static void leg_mod_set(struct sl_pstate *ps, const char *module, const char *na
         m->next = ps->leg.mods;
         ps->leg.mods = m;
     }
-    sl_kv_set_implicit(&m->kv, name, val, loc);
+    return m;
+}
+
+static void leg_mod_set(struct sl_pstate *ps, const char *module, const char *name,
+                        const char *val, struct sl_loc loc)
+{
+    sl_kv_set_implicit(&leg_mod_get(ps, module)->kv, name, val, loc);
 }
 
 const struct sl_kv *sl_legacy_mod_defaults(struct sl_pstate *ps, const char *module)
@@ -976,6 +1059,8 @@ static int plugin_directive(struct sl_pstate *ps, const char *name, const char *
         } else {
             sl_kv_set_implicit(&o->kv, p->name, val, loc);
         }
+    } else if (legacy_input_of(pl->name) != NULL) {
+        leg_mod_set(ps, pl->name, p->name, val, loc);   /* for the next $InputRun... */
     } else {
         sl_perr(ps, &loc, "$%s sets parameter '%s' of %s instances, which legacy directives "
                 "cannot do in sluice: use input(type=\"%s\" %s=\"...\")", name, p->name,
@@ -1129,7 +1214,12 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
             m[l - 3] = '\0';
         }
         if (find_module(ps, m) == NULL) {
-            add_module(ps, m, loc, 0);
+            struct sl_obj *o = add_module(ps, m, loc, 0);
+            const struct legacy_input *li = legacy_input_of(m);
+            for (size_t i = 0; li != NULL && li->mod_defaults[i] != NULL; i += 2) {
+                sl_kv_append(&o->kv, sl_kv_new(li->mod_defaults[i], li->mod_defaults[i + 1],
+                                               loc, 1));
+            }
         }
         free(m);
     } else if (strcasecmp(n, "IncludeConfig") == 0) {
@@ -1185,6 +1275,16 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         set_str(&ps->leg.relp_ruleset, arg);
     } else if (strcasecmp(n, "InputRELPServerRun") == 0) {
         add_input(ps, "imrelp", arg, NULL, ps->leg.relp_ruleset, loc);
+    } else if (strcasecmp(n, "InputRunFileMonitor") == 0 ||
+               strcasecmp(n, "InputFileBindRuleset") == 0) {
+        for (size_t i = 0; i < N_LEGACY_INPUTS; i++) {
+            const struct legacy_input *li = &legacy_inputs[i];
+            if (strcasecmp(n, li->run) == 0) {
+                legacy_input_run(ps, li, loc);
+            } else if (strcasecmp(n, li->bind_ruleset) == 0) {
+                leg_mod_set(ps, li->module, "ruleset", arg, loc);
+            }
+        }
     } else if (strcasecmp(n, "AllowedSender") == 0) {
         sl_legacy_allowed_sender(ps, rawargs, loc);
     } else if (strcasecmp(n, "OutChannel") == 0) {
@@ -1252,7 +1352,8 @@ void sl_legacy_directive(struct sl_pstate *ps, const char *text, struct sl_loc l
         }
         goto out;
     }
-    if (d->kind != D_SPECIAL || strcasecmp(name, "ResetConfigVariables") != 0) {
+    if (d->kind != D_SPECIAL || (strcasecmp(name, "ResetConfigVariables") != 0 &&
+                                 strcasecmp(name, "InputRunFileMonitor") != 0)) {
         if (*arg == '\0' && strcasecmp(name, "Template") != 0) {
             sl_perr(ps, &loc, "$%s: missing value", name);
             goto out;

@@ -76,6 +76,17 @@
  *   sockaddr of family AF_UNSPEC for rsyslog's empty fromhost.  (A core older than 1.6
  *   refuses a 1.6 plugin - its minor is newer - so the bit is always understood.)
  *
+ * Mark messages (ABI 1.7)
+ *   immark's marks carry rsyslog's MARK flag when the plugin calls msg_set_mark() on them
+ *   (use.markFlag="on" with use.syslogCall="off": rsyslog's marks that go through syslog(3)
+ *   come back without it).  The call also sets the mark period (rsyslog's global
+ *   MarkInterval; the last call wins).  An action with action.writeAllMarkMessages="off"
+ *   ($ActionWriteAllMarkMessages off) then drops a mark generated less than period/2
+ *   seconds after the last message it took (any message; by generation time, whole
+ *   seconds), as rsyslog 8.2302's doSubmitToActionQNotAllMark; every message it takes
+ *   moves that time.  A core older than 1.7 has no msg_set_mark (check struct_size): the
+ *   marks are then ordinary messages, which every action writes.
+ *
  * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
  * core's; fields are only ever appended, and struct_size tells the core how much the plugin
  * knows about.
@@ -93,7 +104,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 6
+#define SL_ABI_MINOR 7
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -409,6 +420,12 @@ struct sl_host {
      * "syslogseverity" (0..7) as decimal text (other values ignored, as rsyslog).  0,
      * SL_ENOENT (another name), SL_EINVAL or SL_ENOMEM. */
     int (*msg_parse_set_prop)(struct sl_msg *m, const char *name, const char *val, size_t len);
+
+    /* ABI 1.7 (check struct_size) ------------------------------------------------------ */
+
+    /* immark: m (made with msg_new, not yet submitted) is a mark message, and the mark
+     * period is `interval` seconds (see "Mark messages" at the top). */
+    void (*msg_set_mark)(struct sl_msg *m, int64_t interval);
 };
 
 /* msg_parse_ts3164 flags */

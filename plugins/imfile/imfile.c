@@ -36,9 +36,9 @@
  *     them); every event wakes the input thread, which reads all its files; directory
  *     changes and a 1 s timer rescan the pattern (glob).  Polling mode rescans and reads
  *     every pollingInterval seconds, at once again while there was data.
- * Framing (readMode, regexes, escapes) is reader.c's.  Legacy $InputFile* directives that
- * set instance parameters are not supported (sluice has no legacy input instances); the
- * module's $InputFilePollInterval is.
+ * Framing (readMode, regexes, escapes) is reader.c's.  The legacy $InputFile* directives
+ * (the `legacy` names below) collect settings that $InputRunFileMonitor turns into an
+ * input() with rsyslog's legacy defaults (core/conf/legacy.c, legacy_inputs[]).
  *
  * Ownership and lifetime: parameter strings belong to the core; the instance owns its
  * compiled regexes, inotify and event fds, file list and batch.  Messages pass to the core

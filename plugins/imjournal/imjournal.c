@@ -149,9 +149,9 @@ static const struct sl_param mod_params[] = {
       "cursor file; relative names are in workDirectory" },
     { "PersistStateInterval", SL_PT_POSINT, 0, MOFF(persist_interval), "10", NULL,
       "$imjournalPersistStateInterval", "entries between state file writes" },
-    { "Ratelimit.Interval", SL_PT_NONNEG, 0, MOFF(rl_interval), "600", NULL,
+    { "Ratelimit.Interval", SL_PT_INT, 0, MOFF(rl_interval), "600", NULL,
       "$imjournalRatelimitInterval", "seconds; 0 disables rate limiting" },
-    { "Ratelimit.Burst", SL_PT_NONNEG, 0, MOFF(rl_burst), "20000", NULL,
+    { "Ratelimit.Burst", SL_PT_INT, 0, MOFF(rl_burst), "20000", NULL,
       "$imjournalRatelimitBurst", "messages per interval" },
     { "IgnorePreviousMessages", SL_PT_BOOL, 0, MOFF(ignore_previous), "off", NULL,
       "$imjournalIgnorePreviousMessages", "start at the end without a saved position" },
@@ -643,27 +643,29 @@ static struct fjson_object *entry_json(struct imjournal_inst *in)
 static int rl_pass(struct imjournal_inst *in, const char *tag, size_t taglen)
 {
     const struct imjournal_mod *m = in->m;
-    if (m->rl_interval <= 0) {
+    /* any integer, kept as rsyslog's unsigned int (a negative one is very large) */
+    const int64_t interval = (uint32_t)m->rl_interval, burst = (uint32_t)m->rl_burst;
+    if (interval == 0) {
         return 1;
     }
     time_t now = time(NULL);
     if (in->rl_begin == 0) {
         in->rl_begin = now;
     }
-    if (now > in->rl_begin + (time_t)m->rl_interval || now < in->rl_begin) {
+    if (now > in->rl_begin + (time_t)interval || now < in->rl_begin) {
         in->rl_begin = 0;
         in->rl_done = 0;
         atomic_store(in->c_rl_interval, 0);
         if (in->rl_missed > 0) {
             in->h->log(SL_LOG_WARNING, WHO, "imjournal: %llu messages lost due to "
                        "rate-limiting (%lld allowed within %lld seconds)",
-                       (unsigned long long)in->rl_missed, (long long)m->rl_burst,
-                       (long long)m->rl_interval);
+                       (unsigned long long)in->rl_missed, (long long)burst,
+                       (long long)interval);
             in->rl_missed = 0;
         }
         in->rl_begin = now;
     }
-    if ((int64_t)in->rl_done < m->rl_burst) {
+    if ((int64_t)in->rl_done < burst) {
         in->rl_done++;
         return 1;
     }

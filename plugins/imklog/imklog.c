@@ -108,8 +108,8 @@ static const struct sl_param mod_params[] = {
       "$KLogParseKernelTimestamp", NULL },
     { "KeepKernelTimestamp", SL_PT_BOOL, 0, MOFF(keep_kernel_ts), "off", NULL,
       "$KLogKeepKernelTimestamp", NULL },
-    { "RatelimitInterval", SL_PT_NONNEG, 0, MOFF(rl_interval), "0", NULL, NULL, NULL },
-    { "RatelimitBurst", SL_PT_NONNEG, 0, MOFF(rl_burst), "10000", NULL, NULL, NULL },
+    { "RatelimitInterval", SL_PT_INT, 0, MOFF(rl_interval), "0", NULL, NULL, NULL },
+    { "RatelimitBurst", SL_PT_INT, 0, MOFF(rl_burst), "10000", NULL, NULL, NULL },
     SL_PARAM_END
 };
 
@@ -254,24 +254,26 @@ static int parse_pri(const char **pp, const char *end, int *pri)
 static int rl_pass(struct imklog_inst *in, time_t now)
 {
     const struct imklog_mod *m = in->m;
-    if (m->rl_interval <= 0) {
+    /* any integer, kept as rsyslog's unsigned int (a negative one is very large) */
+    const int64_t interval = (uint32_t)m->rl_interval, burst = (uint32_t)m->rl_burst;
+    if (interval == 0) {
         return 1;
     }
     if (in->rl_begin == 0) {
         in->rl_begin = now;
     }
-    if (now > in->rl_begin + (time_t)m->rl_interval || now < in->rl_begin) {
+    if (now > in->rl_begin + (time_t)interval || now < in->rl_begin) {
         in->rl_begin = now;
         in->rl_done = 0;
         if (in->rl_missed > 0) {
             in->h->log(SL_LOG_WARNING, "imklog", "imklog: %llu messages lost due to "
                        "rate-limiting (%lld allowed within %lld seconds)",
-                       (unsigned long long)in->rl_missed, (long long)m->rl_burst,
-                       (long long)m->rl_interval);
+                       (unsigned long long)in->rl_missed, (long long)burst,
+                       (long long)interval);
             in->rl_missed = 0;
         }
     }
-    if ((int64_t)in->rl_done < (m->rl_burst > 0 ? m->rl_burst : 1)) {
+    if ((int64_t)in->rl_done < (burst > 0 ? burst : 1)) {
         in->rl_done++;
         return 1;
     }

@@ -17,10 +17,11 @@
  * injectMarkMessage otherwise, which in 8.2302 writes nothing, tested): raw = MSG = the text, facility syslog,
  * severity info (pri 46), tag "rsyslogd:" (rsyslog's: the mark lines of a configuration
  * moved from rsyslog stay byte-identical), HOSTNAME and fromhost the local host name,
- * fromhost-ip 127.0.0.1, the time of the tick.  Differences: the inputname is "immark" in
- * both ways (rsyslog's internal path says "rsyslogd"), and use.markFlag has no effect (the
- * ABI has no MARK flag: the only consumer, $ActionWriteAllMarkMessages, is "on" by default
- * in 8.2302, which writes every mark anyway).
+ * fromhost-ip 127.0.0.1, the time of the tick.  Difference: the inputname is "immark" in
+ * both ways (rsyslog's internal path says "rsyslogd").  With use.markFlag (on) and
+ * use.syslogCall="off" the marks carry rsyslog's MARK flag (ABI 1.7 msg_set_mark), which
+ * actions with action.writeAllMarkMessages="off" honour; through syslog(3) rsyslog's marks
+ * lose it, so with use.syslogCall on they are ordinary messages in both.
  *
  * The first mark comes one interval after the start, then one every interval (rsyslog
  * sleeps the interval between marks; so does this thread, on an eventfd that stop()
@@ -80,7 +81,7 @@ static const struct sl_param mod_params[] = {
     { "use.syslogCall", SL_PT_BOOL, 0, MOFF(use_syslogcall), "on", NULL, NULL,
       "rsyslog: log through its internal-message path; same message here" },
     { "use.markFlag", SL_PT_BOOL, 0, MOFF(use_markflag), "on", NULL, NULL,
-      "rsyslog: flag the messages as marks; no effect here" },
+      "flag the marks as such (with use.syslogCall=\"off\"), for action.writeAllMarkMessages" },
     SL_PARAM_END
 };
 
@@ -147,6 +148,12 @@ static int inject(struct immark_inst *in)
     if (h->msg_set_fields(msg, &f) != 0) {
         h->msg_unref(msg);
         return 0;
+    }
+    if (in->m->use_markflag && !in->m->use_syslogcall &&
+        h->struct_size >= offsetof(struct sl_host, msg_set_mark) + sizeof h->msg_set_mark &&
+        h->msg_set_mark != NULL) {
+        /* rsyslog's MARK flag (ABI 1.7): only the marks the module builds itself carry it */
+        h->msg_set_mark(msg, in->m->interval);
     }
     int rc = h->submit(in->ctx, &msg, 1, 0);
     if (rc < 0) {

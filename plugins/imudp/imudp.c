@@ -108,7 +108,7 @@ static const struct sl_param mod_params[] = {
     { "threads", SL_PT_POSINT, 0, MOFF(threads), "1", NULL, NULL,
       "receive threads of every imudp input" },
     { "batchSize", SL_PT_POSINT, 0, MOFF(batch_size), "32", NULL, NULL, NULL },
-    { "timeRequery", SL_PT_NONNEG, SL_P_IGNORED, MOFF(time_requery), "2", NULL, NULL, NULL },
+    { "timeRequery", SL_PT_INT, SL_P_IGNORED, MOFF(time_requery), "2", NULL, NULL, NULL },
     { "schedulingPolicy", SL_PT_WORD, SL_P_IGNORED, MOFF(sched_policy), NULL, NULL, NULL, NULL },
     { "schedulingPriority", SL_PT_INT, SL_P_IGNORED, MOFF(sched_priority), NULL, NULL, NULL, NULL },
     { "preserveCase", SL_PT_BOOL, SL_P_IGNORED, MOFF(preserve_case), "off", NULL, NULL, NULL },
@@ -121,9 +121,12 @@ static const struct sl_param inst_params[] = {
     { "rcvbufSize", SL_PT_SIZE, 0, IOFF(rcvbuf), "0", NULL, NULL, NULL },
     { "ipFreeBind", SL_PT_NONNEG, 0, IOFF(freebind), "2", NULL, NULL, NULL },
     { "device", SL_PT_STRING, 0, IOFF(device), NULL, NULL, NULL, NULL },
-    { "rateLimit.interval", SL_PT_NONNEG, 0, IOFF(rl_interval), "0", NULL, NULL,
-      "seconds of a rate-limit window (0: no limit)" },
-    { "rateLimit.burst", SL_PT_NONNEG, 0, IOFF(rl_burst), "10000", NULL, NULL,
+    /* any integer, as rsyslog accepts; rsyslog keeps a negative value as a huge unsigned
+     * window (after the burst, the input drops everything for ~136 years): a value <= 0
+     * here means no limit, since matching that would only lose data */
+    { "rateLimit.interval", SL_PT_INT, 0, IOFF(rl_interval), "0", NULL, NULL,
+      "seconds of a rate-limit window (0 or less: no limit)" },
+    { "rateLimit.burst", SL_PT_INT, 0, IOFF(rl_burst), "10000", NULL, NULL,
       "datagrams let through per window; the rest are dropped (ratelimit.discarded)" },
     { "defaultTZ", SL_PT_STRING, SL_P_IGNORED, IOFF(default_tz), NULL, NULL, NULL, NULL },
     { "name.appendPort", SL_PT_BOOL, SL_P_IGNORED, IOFF(name_append_port), "off", NULL, NULL, NULL },

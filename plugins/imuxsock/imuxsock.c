@@ -157,11 +157,11 @@ static const struct sl_param mod_params[] = {
     { "SysSock.ParseHostname", SL_PT_BOOL, 0, MOFF(parse_hostname), "off", NULL, NULL, NULL },
     { "SysSock.UsePIDFromSystem", SL_PT_BOOL, 0, MOFF(use_pid), "off", NULL,
       "$SystemLogUsePIDFromSystem", NULL },
-    { "SysSock.RateLimit.Interval", SL_PT_NONNEG, 0, MOFF(rl_interval), "0", NULL,
+    { "SysSock.RateLimit.Interval", SL_PT_INT, 0, MOFF(rl_interval), "0", NULL,
       "$SystemLogRateLimitInterval", NULL },
-    { "SysSock.RateLimit.Burst", SL_PT_NONNEG, 0, MOFF(rl_burst), "200", NULL,
+    { "SysSock.RateLimit.Burst", SL_PT_INT, 0, MOFF(rl_burst), "200", NULL,
       "$SystemLogRateLimitBurst", NULL },
-    { "SysSock.RateLimit.Severity", SL_PT_NONNEG, 0, MOFF(rl_severity), "1", NULL,
+    { "SysSock.RateLimit.Severity", SL_PT_INT, 0, MOFF(rl_severity), "1", NULL,
       "$SystemLogRateLimitSeverity", NULL },
     SL_PARAM_END
 };
@@ -187,11 +187,11 @@ static const struct sl_param inst_params[] = {
     { "ParseHostname", SL_PT_BOOL, 0, IOFF(parse_hostname), "off", NULL, NULL, NULL },
     { "UsePIDFromSystem", SL_PT_BOOL, 0, IOFF(use_pid), "off", NULL,
       "$InputUnixListenSocketUsePIDFromSystem", NULL },
-    { "RateLimit.Interval", SL_PT_NONNEG, 0, IOFF(rl_interval), "0", NULL,
+    { "RateLimit.Interval", SL_PT_INT, 0, IOFF(rl_interval), "0", NULL,
       "$IMUXSockRateLimitInterval", NULL },
-    { "RateLimit.Burst", SL_PT_NONNEG, 0, IOFF(rl_burst), "200", NULL,
+    { "RateLimit.Burst", SL_PT_INT, 0, IOFF(rl_burst), "200", NULL,
       "$IMUXSockRateLimitBurst", NULL },
-    { "RateLimit.Severity", SL_PT_NONNEG, 0, IOFF(rl_severity), "1", NULL,
+    { "RateLimit.Severity", SL_PT_INT, 0, IOFF(rl_severity), "1", NULL,
       "$IMUXSockRateLimitSeverity", NULL },
     SL_PARAM_END
 };
@@ -281,6 +281,10 @@ static int imuxsock_create(void *inst, void *modconf, const struct sl_host *h,
         h->log(SL_LOG_ERR, "imuxsock", "imuxsock: socket path '%s' is too long", in->path);
         return SL_ECONFIG;
     }
+    /* any integer, kept as rsyslog's unsigned int (a negative one is very large) */
+    in->rl_interval = (uint32_t)in->rl_interval;
+    in->rl_burst = (uint32_t)in->rl_burst;
+    in->rl_severity = (int8_t)in->rl_severity;   /* rsyslog's intTiny */
     if (in->rl_interval > 0 && in->rl_burst == 0) {
         in->rl_burst = 1;
     }

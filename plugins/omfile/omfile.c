@@ -181,7 +181,7 @@ static const struct sl_param omfile_inst_params[] = {
       "$OMFileASyncWriting", "accepted; writes are synchronous" },
     { "ioBufferSize", SL_PT_SIZE, SL_P_IGNORED, OI(io_buffer_size), "4k", NULL, "$OMFileIOBufferSize",
       "accepted; a batch is written as a whole" },
-    { "flushInterval", SL_PT_NONNEG, SL_P_IGNORED, OI(flush_interval), "1", NULL,
+    { "flushInterval", SL_PT_INT, SL_P_IGNORED, OI(flush_interval), "1", NULL,
       "$OMFileFlushInterval", "accepted; nothing stays buffered after a batch" },
     { "dynaFileCacheSize", SL_PT_POSINT, 0, OI(dyna_cache_size), "10", NULL,
       "$DynaFileCacheSize", "open dynaFiles kept" },

@@ -131,14 +131,14 @@ static const struct sl_param omfwd_inst_params[] = {
     { "device", SL_PT_WORD, 0, FO(device), NULL, NULL, NULL, "network device to bind" },
     { "udp.sendToAll", SL_PT_BOOL, 0, FO(udp_send_to_all), "off", NULL, NULL,
       "send to every resolved address" },
-    { "udp.sendDelay", SL_PT_NONNEG, 0, FO(udp_send_delay), "0", NULL, NULL,
+    { "udp.sendDelay", SL_PT_INT, 0, FO(udp_send_delay), "0", NULL, NULL,
       "microseconds to wait between datagrams" },
-    { "maxErrorMessages", SL_PT_NONNEG, 0, FO(max_err_msgs), "5", NULL, NULL,
+    { "maxErrorMessages", SL_PT_INT, 0, FO(max_err_msgs), "5", NULL, NULL,
       "UDP send errors reported" },
     { "compression.mode", SL_PT_ENUM, 0, FO(compression_mode), "none", omfwd_compression,
       NULL, "only none is supported" },
-    { "ziplevel", SL_PT_NONNEG, 0, FO(zip_level), "0", NULL, NULL, "only 0 is supported" },
-    { "rebindInterval", SL_PT_NONNEG, 0, FO(rebind_interval), "0", NULL,
+    { "ziplevel", SL_PT_INT, 0, FO(zip_level), "0", NULL, NULL, "only 0 is supported" },
+    { "rebindInterval", SL_PT_INT, 0, FO(rebind_interval), "0", NULL,
       "$ActionSendTCPRebindInterval", "records after which the socket is re-created" },
     { "KeepAlive", SL_PT_BOOL, 0, FO(keepalive), "off", NULL, NULL, "TCP keep-alive" },
     { "KeepAlive.Probes", SL_PT_NONNEG, 0, FO(keepalive_probes), "0", NULL, NULL, "" },
@@ -735,6 +735,19 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
         return SL_ECONFIG;
     }
 
+    /* rsyslog reads these as any integer: a ziplevel outside 0..10 is reported and turns
+     * no compression on; a negative rebindInterval rebinds every -N datagrams over UDP
+     * (its modulo test) and never over TCP; udp.sendDelay <= 0 is no delay and
+     * maxErrorMessages (deprecated, no effect in rsyslog) <= 0 reports none */
+    if (in->zip_level < 0 || in->zip_level > 10) {
+        h->log(SL_LOG_ERR, in->who, "Invalid ziplevel %lld specified in forwarding action - "
+               "NOT turning on compression.", (long long)in->zip_level);
+        in->zip_level = 0;
+    }
+    in->rebind_interval = (int)in->rebind_interval;   /* rsyslog's int */
+    if (in->rebind_interval < 0) {
+        in->rebind_interval = in->protocol == OMFWD_UDP ? -in->rebind_interval : 0;
+    }
     if (in->compression_mode != 0 || in->zip_level != 0) {
         h->log(SL_LOG_ERR, in->who, "omfwd: compression is not yet supported by sluice");
         return SL_ECONFIG;

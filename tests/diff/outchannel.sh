@@ -39,15 +39,8 @@ module(load="imuxsock" SysSock.Name="$d/sock")
 *.* :omfile:\$stopper;t
 user.* :omfile:\$other
 EOF
-    mapfile -t cmd < <(DUT=$who dut_cmd "$T/$who.conf")
-    "${cmd[@]}" < /dev/null > /dev/null 2> "$T/$who.err" &
-    pid=$!
-    track_pid "$pid"
-    for i in $(seq 100); do
-        [ -S "$d/sock" ] && break
-        kill -0 "$pid" 2> /dev/null || fail "$who exited during start-up"
-        sleep 0.1
-    done
+    start_who "$who" "$T/$who.conf" "$d/sock"
+    pid=$STARTED_PID
     for i in $(seq 40); do
         logger -u "$d/sock" -t t -p user.info "line $i of the channel test" || fail "logger to $who"
         sleep 0.08

@@ -638,3 +638,21 @@ fwd_out_case()
     fi
     log "ok: forwarding over $how: exact bytes and 2000 messages arrived"
 }
+
+# start_who WHO CONF [SOCKET]: starts rsyslogd or sluiced (WHO) in the foreground on CONF,
+# stderr to $T/WHO.err; sets STARTED_PID (tracked).  With SOCKET, waits (at most 10 s) until
+# that Unix socket exists, and fails if the daemon exits first.
+start_who()
+{
+    local who=$1 i cmd
+    mapfile -t cmd < <(DUT=$who dut_cmd "$2")
+    "${cmd[@]}" < /dev/null > /dev/null 2> "$T/$who.err" &
+    STARTED_PID=$!
+    track_pid "$STARTED_PID"
+    [ -n "${3:-}" ] || return 0
+    for i in $(seq 100); do
+        [ -S "$3" ] && return 0
+        kill -0 "$STARTED_PID" 2> /dev/null || fail "$who exited during start-up"
+        sleep 0.1
+    done
+}

@@ -49,4 +49,14 @@ timeout 20 "${cmd[@]}" < /dev/null > /dev/null 2> "$T/strict.err" || rc=$?
 grep -q 'not starting (global sluice.strictConfig="on")' "$T/strict.err" ||
     { cat "$T/strict.err" >&2; fail "strict mode: no refusal message"; }
 grep -q "strict.conf:4: error: " "$T/strict.err" || fail "strict mode: no FILE:LINE"
+# strict: a bad ruleset() or main_queue() parameter is refused as well
+printf 'global(sluice.strictConfig="on")\nmain_queue(queue.size="abc")\nruleset(name="r" bogus="1") { action(type="omfile" file="%s/out/r") }\n' \
+    "$T" > "$T/strict-q.conf"
+mapfile -t cmd < <(dut_cmd "$T/strict-q.conf")
+rc=0
+timeout 20 "${cmd[@]}" < /dev/null > /dev/null 2> "$T/strict-q.err" || rc=$?
+[ "$rc" -eq 1 ] || { cat "$T/strict-q.err" >&2; fail "strict mode (queue): sluiced exits $rc, not 1"; }
+grep -q "strict-q.conf:2: error: main_queue(): parameter 'queue.size'" "$T/strict-q.err" &&
+    grep -q "strict-q.conf:3: error: ruleset 'r': parameter 'bogus' not known" "$T/strict-q.err" ||
+    { cat "$T/strict-q.err" >&2; fail "strict mode (queue): errors not reported"; }
 log "PASS"

@@ -342,6 +342,11 @@ const char *fh_json_text(struct sl_msg *m)
     return json_object_to_json_string_ext(m->json, JSON_C_TO_STRING_PLAIN);
 }
 
+static void fh_msg_set_mark(struct sl_msg *m, int64_t interval)
+{
+    m->mark_interval = interval;
+}
+
 struct fh_ack_rec fh_acks[1024];
 size_t fh_nacks;
 
@@ -398,6 +403,7 @@ const struct sl_host fh_host = {
     .msg_json_set_int = fh_msg_json_set_int,
     .msg_json_set_ref = fh_msg_json_set_ref,
     .batch_done = fh_batch_done,
+    .msg_set_mark = fh_msg_set_mark,
 };
 
 size_t fh_count(void)

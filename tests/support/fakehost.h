@@ -32,6 +32,7 @@ struct sl_msg {         /* the fake host's message: the core's is opaque to plug
     char *f_hostname, *f_tag, *f_app_name, *f_procid, *f_msgid, *f_msg;
     /* ABI 1.4 JSON setters: the "$!" tree (a libfastjson object, NULL until set) */
     void *json;
+    int64_t mark_interval;  /* ABI 1.7 msg_set_mark: the period given (0: not called) */
 };
 
 struct fh_captured {
