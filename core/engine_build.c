@@ -684,7 +684,10 @@ static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
     qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
     qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
     qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
-    qc->max_bytes = SL_QUEUE_MAX_BYTES;
+    /* the byte bound by default only where "full" holds producers back: the main queue (and
+     * ruleset queues).  A full action queue discards after queue.timeoutEnqueue, as in
+     * rsyslog, so a bound the user did not ask for would lose messages there. */
+    qc->max_bytes = main_queue ? SL_QUEUE_MAX_BYTES : 0;
 }
 
 static int has_queue_params(struct sl_kv *kvs)
@@ -765,6 +768,9 @@ static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, st
                                const char *what, const struct sl_loc *loc)
 {
     sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
+    if (sl_kv_find(kvs, "queue.size") != NULL && sl_kv_find(kvs, "queue.maxBytes") == NULL) {
+        qc->max_bytes = 0;      /* a queue.size given is the capacity asked for, in messages */
+    }
     queue_correct(qc, kvs, what, loc);
     check_queue_cry(kvs, what);
     if (qc->workers > 64) {
