@@ -684,9 +684,7 @@ static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
     qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
     qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
     qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
-    /* the byte bound by default only where "full" holds producers back: the main queue (and
-     * ruleset queues).  A full action queue discards after queue.timeoutEnqueue, as in
-     * rsyslog, so a bound the user did not ask for would lose messages there. */
+    /* a default byte bound only where full holds inputs back (full action queues discard) */
     qc->max_bytes = main_queue ? SL_QUEUE_MAX_BYTES : 0;
 }
 
