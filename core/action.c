@@ -446,6 +446,13 @@ static void fl_discard(void *ctx, struct sl_msg **msgs, size_t n, int attempts)
            "retries", a->name, n, attempts);
 }
 
+static void fl_trace(void *ctx, struct sl_msg **msgs, size_t n, int64_t interval_ms)
+{
+    if (sl_trace_on()) {
+        trace_batch(ctx, msgs, n, interval_ms < 0 ? "delivered" : "holds", interval_ms);
+    }
+}
+
 static void fl_lost(void *ctx, void *owner)
 {
     struct sl_action_rt *a = ctx;
@@ -461,6 +468,7 @@ static const struct sl_flight_ops action_flight_ops = {
     .resumed = fl_resumed,
     .discard = fl_discard,
     .lost = fl_lost,
+    .trace = fl_trace,
 };
 
 /* A queued output action of an ABI 1.4 plugin gets an in-flight window (unless

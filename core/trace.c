@@ -1,7 +1,8 @@
 /*
  * trace.c - the live trace's sink, selector and rate limit (trace.h).  The ruleset worker
  * (worker.c) runs a selected message with tracing sl_exec_ops and calls sl_trace_stmt for
- * each filter, set/unset/call/stop; action.c reports enqueued/delivered/suspended/retried.
+ * each filter, set/unset/call/stop; action.c reports enqueued/delivered/suspended/retried,
+ * also for the batches of an in-flight window (flight.c's trace callback, on confirmation).
  *
  * Where the lines go: with -d to stderr; while control-socket clients follow the trace
  * (`sluicectl trace on ...`, core/ctl.c) to each of them.  A follower's socket is written
