@@ -209,12 +209,17 @@ static void trace_batch(struct sl_action_rt *a, struct sl_msg **msgs, size_t n, 
     if (k == 0) {
         return;
     }
+    unsigned long long retry = (unsigned long long)atomic_load(&a->retries) + 1;
+    struct sl_trace_kv kv[] = { SL_TKV_S("action", a->name), SL_TKV_S("outcome", what),
+                                SL_TKV_I("count", k), SL_TKV_B("suspended", interval >= 0),
+                                SL_TKV_I("retry", retry), SL_TKV_I("interval_ms", interval) };
     if (interval >= 0) {
-        sl_trace_emit("trace action '%s' %s %zu traced message(s): suspended, retry %llu in %lld ms",
-                      a->name, what, k, (unsigned long long)atomic_load(&a->retries) + 1,
-                      (long long)interval);
+        sl_trace_event("delivery", kv, 6,
+                       "trace action '%s' %s %zu traced message(s): suspended, retry %llu in %lld ms",
+                       a->name, what, k, retry, (long long)interval);
     } else {
-        sl_trace_emit("trace action '%s' %s %zu traced message(s)", a->name, what, k);
+        sl_trace_event("delivery", kv, 4, "trace action '%s' %s %zu traced message(s)", a->name,
+                       what, k);
     }
 }
 
