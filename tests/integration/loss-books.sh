@@ -136,13 +136,12 @@ def g(obj, ctr):
     if obj + "|" + ctr not in v:
         sys.exit("no counter %s %s in /metrics" % (obj, ctr))
     return v[obj + "|" + ctr]
-sock = t + "/log.sock"  # imuxsock names its set after the socket
-received = (g("imudp(127.0.0.1:%s)" % u, "received") + g(sock, "received")
+received = (g("imudp(127.0.0.1:%s)" % u, "received") + g("imuxsock sluice", "received")
             + g("imtcp(%s)" % tp, "submitted") + g("imtcp(%s)" % t2, "submitted")
             + g("imtcp(%s)" % t3, "submitted")
             + g("imtcp(127.0.0.1:%s)" % t3, "ratelimit.discarded"))
 drops = {
-    "ratelimit.discarded": g(sock, "ratelimit.discarded"),
+    "ratelimit.discarded": g("imuxsock", "ratelimit.discarded"),  # rsyslog's set name
     "tcp.ratelimit.discarded": g("imtcp(127.0.0.1:%s)" % t3, "ratelimit.discarded"),
     "discarded.full": g("main Q", "discarded.full"),
     "discarded.nf": g("main Q", "discarded.nf"),
