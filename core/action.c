@@ -209,12 +209,17 @@ static void trace_batch(struct sl_action_rt *a, struct sl_msg **msgs, size_t n, 
     if (k == 0) {
         return;
     }
+    unsigned long long retry = (unsigned long long)atomic_load(&a->retries) + 1;
+    struct sl_trace_kv kv[] = { SL_TKV_S("action", a->name), SL_TKV_S("outcome", what),
+                                SL_TKV_I("count", k), SL_TKV_B("suspended", interval >= 0),
+                                SL_TKV_I("retry", retry), SL_TKV_I("interval_ms", interval) };
     if (interval >= 0) {
-        sl_trace_emit("trace action '%s' %s %zu traced message(s): suspended, retry %llu in %lld ms",
-                      a->name, what, k, (unsigned long long)atomic_load(&a->retries) + 1,
-                      (long long)interval);
+        sl_trace_event("delivery", kv, 6,
+                       "trace action '%s' %s %zu traced message(s): suspended, retry %llu in %lld ms",
+                       a->name, what, k, retry, (long long)interval);
     } else {
-        sl_trace_emit("trace action '%s' %s %zu traced message(s)", a->name, what, k);
+        sl_trace_event("delivery", kv, 4, "trace action '%s' %s %zu traced message(s)", a->name,
+                       what, k);
     }
 }
 
@@ -446,6 +451,13 @@ static void fl_discard(void *ctx, struct sl_msg **msgs, size_t n, int attempts)
            "retries", a->name, n, attempts);
 }
 
+static void fl_trace(void *ctx, struct sl_msg **msgs, size_t n, int64_t interval_ms)
+{
+    if (sl_trace_on()) {
+        trace_batch(ctx, msgs, n, interval_ms < 0 ? "delivered" : "holds", interval_ms);
+    }
+}
+
 static void fl_lost(void *ctx, void *owner)
 {
     struct sl_action_rt *a = ctx;
@@ -461,6 +473,7 @@ static const struct sl_flight_ops action_flight_ops = {
     .resumed = fl_resumed,
     .discard = fl_discard,
     .lost = fl_lost,
+    .trace = fl_trace,
 };
 
 /* A queued output action of an ABI 1.4 plugin gets an in-flight window (unless

@@ -8,8 +8,8 @@
  * Protocol: the client sends one request line (at most SL_CTL_MAX_REQ bytes with its
  * newline, printable text), the daemon writes the reply and closes the connection; a
  * reply whose first line starts with "error:" is a refusal.  Commands:
- *   help | version | stats [--json] | queues | reopen | reload |
- *   trace on [input=NAME] [ruleset=NAME] [match=SUBSTRING] | trace off
+ *   help | version | stats [--json] | queues [--json] | reopen | reload |
+ *   trace on [--json] [input=NAME] [ruleset=NAME] [match=SUBSTRING] | trace off
  * reopen is what SIGHUP does for files (the outputs' and inputs' hup()), reload what it
  * does for the lookup tables; `trace on` replies one "ok:" line, then keeps the connection
  * and streams the trace lines (core/trace.c) until the client closes it or `trace off`.
@@ -126,18 +126,20 @@ static const char help_text[] =
     "  help                      this text\n"
     "  version                   sluiced's version\n"
     "  stats [--json]            every counter set (impstats legacy text, or one JSON object a line)\n"
-    "  queues                    ruleset queues (size, depth, disk bytes, workers) and actions\n"
+    "  queues [--json]           ruleset queues (size, depth, disk bytes, workers) and actions\n"
     "                            (queue, suspended since when, retries)\n"
     "  reopen                    reopen output files (what SIGHUP does for files)\n"
     "  reload                    reload lookup tables (what SIGHUP reloads)\n"
-    "  trace on [input=NAME] [ruleset=NAME] [match=SUBSTRING]\n"
-    "                            stream the live trace of the selected messages\n"
+    "  trace on [--json] [input=NAME] [ruleset=NAME] [match=SUBSTRING]\n"
+    "                            stream the live trace of the selected messages (--json:\n"
+    "                            one JSON object a line)\n"
     "  trace off                 stop every trace\n";
 
 /* `trace on ...`: 0 and the client follows the trace, or -1 with the error in out. */
 static int cmd_trace_on(struct ctl_client *c, char *args, FILE *out)
 {
     char *input = NULL, *ruleset = NULL, *match = NULL;
+    int json = 0;
     while (*args != '\0') {
         while (*args == ' ' || *args == '\t') {
             args++;
@@ -152,12 +154,14 @@ static int cmd_trace_on(struct ctl_client *c, char *args, FILE *out)
         char *end = args + strcspn(args, " \t");
         char saved = *end;
         *end = '\0';
-        if (strncmp(args, "input=", 6) == 0) {
+        if (strcmp(args, "--json") == 0) {
+            json = 1;
+        } else if (strncmp(args, "input=", 6) == 0) {
             input = args + 6;
         } else if (strncmp(args, "ruleset=", 8) == 0) {
             ruleset = args + 8;
         } else {
-            fprintf(out, "error: trace on: unknown selector '%s' (input=, ruleset=, match=)\n",
+            fprintf(out, "error: trace on: unknown selector '%s' (--json, input=, ruleset=, match=)\n",
                     args);
             return -1;
         }
@@ -166,7 +170,7 @@ static int cmd_trace_on(struct ctl_client *c, char *args, FILE *out)
         }
         args = end + 1;
     }
-    if (sl_trace_sub(c->fd, input, ruleset, match) != 0) {   /* it sends the "ok:" */
+    if (sl_trace_sub(c->fd, input, ruleset, match, json) != 0) {   /* it sends the "ok:" */
         fprintf(out, "error: trace on: too many clients follow the trace already\n");
         return -1;
     }
@@ -214,8 +218,8 @@ static int run_request(struct ctl_client *c, char *req)
         } else {
             sl_engine_stats_foreach(eng, stats_json, out, 0);
         }
-    } else if (strcmp(cmd, "queues") == 0 && args[0] == '\0') {
-        sl_engine_queues(eng, out);
+    } else if (strcmp(cmd, "queues") == 0 && (args[0] == '\0' || strcmp(args, "--json") == 0)) {
+        sl_engine_queues(eng, out, args[0] != '\0');
     } else if (strcmp(cmd, "reopen") == 0 && args[0] == '\0') {
         sl_log(SL_LOG_INFO, NULL, "control socket: reopen (as HUP does for files)");
         sl_engine_reopen(eng);

@@ -42,8 +42,9 @@ int sl_engine_start(struct sl_engine *e);
 void sl_engine_hup(struct sl_engine *e);      /* sl_engine_reload, then sl_engine_reopen */
 void sl_engine_reopen(struct sl_engine *e);   /* inputs' and outputs' hup(): files reopened */
 void sl_engine_reload(struct sl_engine *e);   /* lookup tables reloaded */
-/* The control socket's `queues`: one line per ruleset queue and action (core/ctl.c). */
-void sl_engine_queues(struct sl_engine *e, FILE *out);
+/* The control socket's `queues`: one line per ruleset queue and action (core/ctl.c);
+ * json: one JSON object a line. */
+void sl_engine_queues(struct sl_engine *e, FILE *out, int json);
 void sl_engine_stop(struct sl_engine *e, int signo);
 void sl_engine_free(struct sl_engine *e);
 void sl_engine_stats(struct sl_engine *e, FILE *out);

@@ -228,6 +228,15 @@ void sl_flight_batch_done(struct sl_ack *ack, int verdict, size_t done, const ui
     pthread_mutex_unlock(&f->lock);
 }
 
+/* The live trace's line for msgs[0..n) (interval_ms < 0: delivered; else held).  The
+ * callback checks whether a trace runs (this file does not depend on trace.c). */
+static void trace_out(struct sl_flight *f, struct sl_msg **msgs, size_t n, int64_t interval_ms)
+{
+    if (n > 0 && f->ops->trace != NULL) {
+        f->ops->trace(f->ctx, msgs, n, interval_ms);
+    }
+}
+
 /* The outcome of one deliver() of take t (owned by the calling worker, state BUSY, no lock
  * held): update t; callbacks run here.  Returns the new state. */
 static int apply(struct sl_flight *f, struct sl_flight_take *t, int verdict, size_t done,
@@ -236,16 +245,19 @@ static int apply(struct sl_flight *f, struct sl_flight_take *t, int verdict, siz
     size_t left = t->n - t->off;
     if (verdict == SL_OK) {
         bump(confirmed ? f->cnt.confirmed : NULL, left);
+        trace_out(f, t->msgs + t->off, left, -1);
         t->off = t->n;
     } else if (verdict == SL_BAD_DATA) {
         if (bad != NULL && f->ops->bad != NULL) {
             f->ops->bad(f->ctx, t->msgs + t->off, bad, left);
         }
         bump(confirmed ? f->cnt.confirmed : NULL, left);
+        trace_out(f, t->msgs + t->off, left, -1);
         t->off = t->n;
     } else if (verdict == SL_PARTIAL && done > 0) {
         done = done < left ? done : left;
         bump(confirmed ? f->cnt.confirmed : NULL, done);
+        trace_out(f, t->msgs + t->off, done, -1);
         t->off += done;
         if (t->off < t->n) {
             t->attempts = 0;
@@ -269,6 +281,7 @@ static int apply(struct sl_flight *f, struct sl_flight_take *t, int verdict, siz
             iv = f->c.resume_interval_max_ms;
         }
         t->interval = iv;
+        trace_out(f, t->msgs + t->off, left, iv);
         if (f->ops->suspend != NULL) {
             f->ops->suspend(f->ctx, iv);
         }

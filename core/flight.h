@@ -84,6 +84,10 @@ struct sl_flight_ops {
     void (*discard)(void *ctx, struct sl_msg **msgs, size_t n, int attempts);
     /* SL_SUSPEND seen for wrk: the connection is gone (plugin disconnect()); may be NULL */
     void (*lost)(void *ctx, void *wrk);
+    /* live trace (trace.h; the callback checks that it runs): msgs[0..n) delivered (interval_ms
+     * < 0: confirmed, or done for good with SL_BAD_DATA) or held for a retry after
+     * interval_ms (before suspend()); may be NULL */
+    void (*trace)(void *ctx, struct sl_msg **msgs, size_t n, int64_t interval_ms);
 };
 
 struct sl_flight_counters {     /* any may be NULL */

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <libfastjson/json.h>
+
 #include "engine_int.h"
 #include "flight.h"
 
@@ -184,10 +186,24 @@ static uint64_t da_disk_bytes(struct sl_da *da)
     return b;
 }
 
+/* `queues --json`: o as one line of out (o is put). */
+static void json_out(FILE *out, struct fjson_object *o)
+{
+    fprintf(out, "%s\n", fjson_object_to_json_string_ext(o, FJSON_TO_STRING_PLAIN));
+    fjson_object_put(o);
+}
+
+static void json_int(struct fjson_object *o, const char *key, uint64_t v)
+{
+    fjson_object_object_add(o, key, fjson_object_new_int64((int64_t)v));
+}
+
 /* The control socket's `queues` (core/ctl.c): each ruleset queue, then each action with its
- * queue (if any; its depth counts what its workers hold: a batch, the in-flight window) and its suspension state.  One line each, KEY=VALUE after the kind and
- * the quoted name. */
-void sl_engine_queues(struct sl_engine *e, FILE *out)
+ * queue (if any; its depth counts what its workers hold: a batch, the in-flight window) and
+ * its suspension state.  One line each: KEY=VALUE after the kind and the quoted name, or
+ * (json) one JSON object with the same keys plus "kind" and "name" ("suspended" a boolean;
+ * "since" and "retries" only while suspended). */
+void sl_engine_queues(struct sl_engine *e, FILE *out, int json)
 {
     for (size_t i = 0; i < e->nrsqs; i++) {
         struct sl_rsq *q = e->rsqs[i];
@@ -198,6 +214,18 @@ void sl_engine_queues(struct sl_engine *e, FILE *out)
             cap += q->shards[s].cap;
             disk += q->da != NULL ? da_disk_bytes(q->da[s]) : 0;
         }
+        if (json) {
+            struct fjson_object *o = fjson_object_new_object();
+            fjson_object_object_add(o, "kind", fjson_object_new_string("queue"));
+            fjson_object_object_add(o, "name", fjson_object_new_string(q->name));
+            fjson_object_object_add(o, "type", fjson_object_new_string(queue_types[q->qc.type]));
+            json_int(o, "size", cap);
+            json_int(o, "depth", depth);
+            json_int(o, "disk.bytes", disk);
+            json_int(o, "workers", q->nshards);
+            json_out(out, o);
+            continue;
+        }
         fprintf(out, "queue \"%s\" type=%s size=%zu depth=%zu disk.bytes=%llu workers=%zu\n",
                 q->name, queue_types[q->qc.type], cap, depth, (unsigned long long)disk,
                 q->nshards);
@@ -207,24 +235,48 @@ void sl_engine_queues(struct sl_engine *e, FILE *out)
         if (!a->created) {
             continue;
         }
-        fprintf(out, "action \"%s\" module=%s", a->name, a->pl->name);
-        if (a->queued && a->ring.v != NULL) {
-            fprintf(out, " queue.type=%s queue.size=%zu queue.depth=%zu queue.disk.bytes=%llu "
-                    "queue.workers=%zu", queue_types[a->qc.type], a->ring.cap,
-                    sl_ring_len(&a->ring) + atomic_load(&a->inflight) +
-                    (a->flight != NULL ? sl_flight_count(a->flight) : 0),
-                    (unsigned long long)da_disk_bytes(a->da), a->nthr);
-        }
+        int has_q = a->queued && a->ring.v != NULL;
+        size_t depth = has_q ? sl_ring_len(&a->ring) + atomic_load(&a->inflight) +
+                               (a->flight != NULL ? sl_flight_count(a->flight) : 0) : 0;
+        uint64_t disk = has_q ? da_disk_bytes(a->da) : 0;
+        int susp = atomic_load(&a->suspended) != 0;
         int64_t since = atomic_load(&a->suspended_since);
-        if (atomic_load(&a->suspended)) {
-            char ts[32] = "?";
-            time_t t = (time_t)since;
-            struct tm tm;
-            if (since > 0 && gmtime_r(&t, &tm) != NULL) {
-                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        unsigned long long retries = (unsigned long long)atomic_load(&a->retries);
+        char ts[32] = "?";
+        time_t t = (time_t)since;
+        struct tm tm;
+        if (susp && since > 0 && gmtime_r(&t, &tm) != NULL) {
+            strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        }
+        if (json) {
+            struct fjson_object *o = fjson_object_new_object();
+            fjson_object_object_add(o, "kind", fjson_object_new_string("action"));
+            fjson_object_object_add(o, "name", fjson_object_new_string(a->name));
+            fjson_object_object_add(o, "module", fjson_object_new_string(a->pl->name));
+            if (has_q) {
+                fjson_object_object_add(o, "queue.type",
+                                        fjson_object_new_string(queue_types[a->qc.type]));
+                json_int(o, "queue.size", a->ring.cap);
+                json_int(o, "queue.depth", depth);
+                json_int(o, "queue.disk.bytes", disk);
+                json_int(o, "queue.workers", a->nthr);
             }
-            fprintf(out, " suspended=yes since=%s retries=%llu\n", ts,
-                    (unsigned long long)atomic_load(&a->retries));
+            fjson_object_object_add(o, "suspended", fjson_object_new_boolean(susp));
+            if (susp) {
+                fjson_object_object_add(o, "since", fjson_object_new_string(ts));
+                json_int(o, "retries", retries);
+            }
+            json_out(out, o);
+            continue;
+        }
+        fprintf(out, "action \"%s\" module=%s", a->name, a->pl->name);
+        if (has_q) {
+            fprintf(out, " queue.type=%s queue.size=%zu queue.depth=%zu queue.disk.bytes=%llu "
+                    "queue.workers=%zu", queue_types[a->qc.type], a->ring.cap, depth,
+                    (unsigned long long)disk, a->nthr);
+        }
+        if (susp) {
+            fprintf(out, " suspended=yes since=%s retries=%llu\n", ts, retries);
         } else {
             fprintf(out, " suspended=no\n");
         }

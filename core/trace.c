@@ -1,7 +1,8 @@
 /*
  * trace.c - the live trace's sink, selector and rate limit (trace.h).  The ruleset worker
  * (worker.c) runs a selected message with tracing sl_exec_ops and calls sl_trace_stmt for
- * each filter, set/unset/call/stop; action.c reports enqueued/delivered/suspended/retried.
+ * each filter, set/unset/call/stop; action.c reports enqueued/delivered/suspended/retried,
+ * also for the batches of an in-flight window (flight.c's trace callback, on confirmation).
  *
  * Where the lines go: with -d to stderr; while control-socket clients follow the trace
  * (`sluicectl trace on ...`, core/ctl.c) to each of them.  A follower's socket is written
@@ -10,7 +11,11 @@
  * ruleset name, substring of the raw message; each optional): a later `trace on` replaces
  * it for every follower.  Rate limit: SL_TRACE_MAX_LINES lines per wall-clock second, the
  * rest counted and reported as one "N trace lines suppressed" line when the next second
- * starts.  Statement heads are printed with the rule tester's sl_stmt_head_dump, in its
+ * starts.  A follower that asked for JSON (`trace on --json`) gets each event as one JSON
+ * object a line instead ({"event":..., its fields, "text": the text line}), rendered with
+ * libfastjson under the lock only while such a follower exists.  A line is sent whole or
+ * not at all in practice: a unix stream socket takes a send() of less than half its buffer
+ * in one piece, and the lines are at most a few KiB.  Statement heads are printed with the rule tester's sl_stmt_head_dump, in its
  * "FILE:LINE: TEXT => RESULT" form (core/ruletest.c).
  *
  * Ownership: the selector strings and the follower table are this file's (static); the
@@ -34,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libfastjson/json.h>
+
 #include "conf/ir.h"
 #include "msg.h"
 #include "trace.h"
@@ -47,7 +54,10 @@ _Atomic int sl_trace_active;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int to_stderr;
-static int followers[SL_TRACE_MAX_FOLLOWERS];
+static struct follower {
+    int fd;
+    int json;                   /* one JSON object a line */
+} followers[SL_TRACE_MAX_FOLLOWERS];
 static size_t nfollowers;
 static char *sel_input, *sel_ruleset, *sel_match;
 static time_t win_sec;
@@ -83,7 +93,38 @@ static void describe_locked(char *buf, size_t len)
     }
 }
 
-int sl_trace_sub(int fd, const char *input, const char *ruleset, const char *match)
+/* {"event":event, kv[0..n)..., "text":text[0..tlen)} and a newline, malloc'ed (*len). */
+static char *json_line(const char *event, const struct sl_trace_kv *kv, size_t n,
+                       const char *text, size_t tlen, size_t *len)
+{
+    struct fjson_object *o = fjson_object_new_object();
+    fjson_object_object_add(o, "event", fjson_object_new_string(event));
+    for (size_t i = 0; i < n; i++) {
+        struct fjson_object *v = kv[i].type == SL_TKV_INT ? fjson_object_new_int64(kv[i].i)
+                                 : kv[i].type == SL_TKV_BOOL ? fjson_object_new_boolean((int)kv[i].i)
+                                 : kv[i].s != NULL ? fjson_object_new_string(kv[i].s) : NULL;
+        if (v != NULL) {
+            fjson_object_object_add(o, kv[i].key, v);
+        }
+    }
+    fjson_object_object_add(o, "text", fjson_object_new_string_len(text, (int)tlen));
+    const char *js = fjson_object_to_json_string_ext(o, FJSON_TO_STRING_PLAIN);
+    size_t jl = strlen(js);
+    char *r = sl_xmalloc(jl + 2);
+    memcpy(r, js, jl);
+    r[jl++] = '\n';
+    r[jl] = '\0';
+    fjson_object_put(o);
+    *len = jl;
+    return r;
+}
+
+static void send_line(int fd, const char *p, size_t len)
+{
+    (void)send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+int sl_trace_sub(int fd, const char *input, const char *ruleset, const char *match, int json)
 {
     pthread_mutex_lock(&lock);
     if (nfollowers >= SL_TRACE_MAX_FOLLOWERS) {
@@ -98,9 +139,20 @@ int sl_trace_sub(int fd, const char *input, const char *ruleset, const char *mat
     describe_locked(sel, sizeof sel);
     int n = snprintf(hello, sizeof hello, "ok: trace on for %s (at most %d lines/s)\n", sel,
                      SL_TRACE_MAX_LINES);
-    (void)send(fd, hello, n > 0 && (size_t)n < sizeof hello ? (size_t)n : strlen(hello),
-               MSG_DONTWAIT | MSG_NOSIGNAL);
-    followers[nfollowers++] = fd;
+    size_t hl = n > 0 && (size_t)n < sizeof hello ? (size_t)n : strlen(hello);
+    if (json) {
+        struct sl_trace_kv kv[] = { SL_TKV_S("input", sel_input), SL_TKV_S("ruleset", sel_ruleset),
+                                    SL_TKV_S("match", sel_match),
+                                    SL_TKV_I("max_lines_per_second", SL_TRACE_MAX_LINES) };
+        size_t jl;
+        char *js = json_line("trace on", kv, sizeof kv / sizeof kv[0], hello, hl - 1, &jl);
+        send_line(fd, js, jl);
+        free(js);
+    } else {
+        send_line(fd, hello, hl);
+    }
+    followers[nfollowers].fd = fd;
+    followers[nfollowers++].json = json;
     set_active_locked();
     pthread_mutex_unlock(&lock);
     return 0;
@@ -110,7 +162,7 @@ void sl_trace_unsub(int fd)
 {
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < nfollowers; i++) {
-        if (followers[i] == fd) {
+        if (followers[i].fd == fd) {
             followers[i] = followers[--nfollowers];
             break;
         }
@@ -121,13 +173,17 @@ void sl_trace_unsub(int fd)
 
 void sl_trace_off(int *fds, size_t max, size_t *n)
 {
-    static const char bye[] = "trace off\n";
+    static const char bye[] = "trace off\n", jbye[] = "{\"event\":\"trace off\",\"text\":\"trace off\"}\n";
     pthread_mutex_lock(&lock);
     *n = 0;
     for (size_t i = 0; i < nfollowers; i++) {
-        (void)send(followers[i], bye, sizeof bye - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (followers[i].json) {
+            send_line(followers[i].fd, jbye, sizeof jbye - 1);
+        } else {
+            send_line(followers[i].fd, bye, sizeof bye - 1);
+        }
         if (*n < max) {
-            fds[(*n)++] = followers[i];
+            fds[(*n)++] = followers[i].fd;
         }
     }
     nfollowers = 0;
@@ -157,22 +213,37 @@ int sl_trace_select(const struct sl_msg *m, const char *rsname)
     return ok;
 }
 
-/* Under lock: text[0..len) (ending in '\n') to every sink. */
-static void put_locked(const char *text, size_t len)
+/* Under lock: one event to every sink: text[0..len) (ending in '\n') to stderr and the
+ * text followers, its JSON form (rendered here when a follower wants it) to the others. */
+static void put_locked(const char *event, const struct sl_trace_kv *kv, size_t nkv,
+                       const char *text, size_t len)
 {
+    char *js = NULL;
+    size_t jl = 0;
     if (to_stderr) {
         ssize_t w = write(STDERR_FILENO, text, len);
         (void)w;
     }
     for (size_t i = 0; i < nfollowers; i++) {
-        ssize_t w = send(followers[i], text, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (w != (ssize_t)len) {
+        const char *p = text;
+        size_t l = len;
+        if (followers[i].json) {
+            if (js == NULL) {
+                js = json_line(event, kv, nkv, text, len - 1, &jl);
+            }
+            p = js;
+            l = jl;
+        }
+        ssize_t w = send(followers[i].fd, p, l, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w != (ssize_t)l) {
             suppressed++;   /* a slow follower loses the line (counted) */
         }
     }
+    free(js);
 }
 
-void sl_trace_emit(const char *fmt, ...)
+void sl_trace_event(const char *event, const struct sl_trace_kv *kv, size_t nkv,
+                    const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -191,16 +262,17 @@ void sl_trace_emit(const char *fmt, ...)
         win_lines = 0;
         if (suppressed > 0) {
             char note[96];
+            struct sl_trace_kv nk[] = { SL_TKV_I("count", suppressed) };
             int k = snprintf(note, sizeof note, "trace: %lu trace lines suppressed\n", suppressed);
             suppressed = 0;
-            put_locked(note, (size_t)k);
+            put_locked("suppressed", nk, 1, note, (size_t)k);
         }
     }
     if (win_lines >= SL_TRACE_MAX_LINES) {
         suppressed++;
     } else {
         win_lines++;
-        put_locked(line, len);
+        put_locked(event, kv, nkv, line, len);
     }
     pthread_mutex_unlock(&lock);
 }
@@ -218,7 +290,11 @@ void sl_trace_stmt(unsigned long id, const struct sl_stmt *st, int result)
     while (tl > 0 && (text[tl - 1] == '\n' || text[tl - 1] == ' ')) {
         text[--tl] = '\0';
     }
-    sl_trace_emit("trace #%lu %s:%d: %s%s", id, st->loc.file != NULL ? st->loc.file : "",
-                  st->loc.line, text, result < 0 ? "" : result ? " => true" : " => false");
+    const char *file = st->loc.file != NULL ? st->loc.file : "";
+    struct sl_trace_kv kv[] = { SL_TKV_I("id", id), SL_TKV_S("file", file),
+                                SL_TKV_I("line", st->loc.line), SL_TKV_S("statement", text),
+                                SL_TKV_B("result", result > 0) };
+    sl_trace_event("statement", kv, result < 0 ? 4 : 5, "trace #%lu %s:%d: %s%s", id, file,
+                   st->loc.line, text, result < 0 ? "" : result ? " => true" : " => false");
     free(text);
 }

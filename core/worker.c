@@ -368,10 +368,14 @@ static void trace_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
     struct sl_worker *w = ctx;
     struct sl_action_rt *a = ai->rt;
     if (a != NULL && a->created) {
-        sl_trace_emit("trace #%lu %s:%d: action '%s' (%s) %s", w->trace_id,
-                      ai->loc.file != NULL ? ai->loc.file : "", ai->loc.line, a->name,
-                      a->pl->name, a->is_mod ? "runs" : a->queued ? "enqueued to its queue"
-                                                                   : "enqueued (direct)");
+        const char *file = ai->loc.file != NULL ? ai->loc.file : "";
+        const char *how = a->is_mod ? "runs" : a->queued ? "enqueued to its queue"
+                                                         : "enqueued (direct)";
+        struct sl_trace_kv kv[] = { SL_TKV_I("id", w->trace_id), SL_TKV_S("file", file),
+                                    SL_TKV_I("line", ai->loc.line), SL_TKV_S("action", a->name),
+                                    SL_TKV_S("module", a->pl->name), SL_TKV_S("how", how) };
+        sl_trace_event("action", kv, sizeof kv / sizeof kv[0], "trace #%lu %s:%d: action '%s' (%s) %s",
+                       w->trace_id, file, ai->loc.line, a->name, a->pl->name, how);
     }
     exec_action(ctx, ai, m);
 }
@@ -380,8 +384,11 @@ static int trace_call(void *ctx, const struct sl_ruleset_ir *ir, struct sl_msg *
 {
     struct sl_worker *w = ctx;
     int queued = exec_call(ctx, ir, m);
-    sl_trace_emit("trace #%lu call -> ruleset '%s'%s", w->trace_id, ir != NULL ? ir->name : "?",
-                  queued ? " (copy queued to its own queue)" : "");
+    const char *rsname = ir != NULL ? ir->name : "?";
+    struct sl_trace_kv kv[] = { SL_TKV_I("id", w->trace_id), SL_TKV_S("ruleset", rsname),
+                                SL_TKV_B("queued", queued) };
+    sl_trace_event("call", kv, sizeof kv / sizeof kv[0], "trace #%lu call -> ruleset '%s'%s",
+                   w->trace_id, rsname, queued ? " (copy queued to its own queue)" : "");
     return queued;
 }
 
@@ -411,13 +418,19 @@ static void rsq_run_traced(struct sl_worker *w, struct sl_ruleset_rt *rs, struct
     char *to_free = NULL;
     struct sl_propref pr = { .id = SL_PROP_MSG };
     const char *txt = sl_msg_prop(m, &pr, &len, tmp, &to_free);
-    sl_trace_emit("trace #%lu input '%s' -> ruleset '%s': %.*s", w->trace_id,
-                  m->inputname != NULL ? m->inputname : "", rsname,
-                  (int)(len > 200 ? 200 : len), txt != NULL ? txt : "");
+    char msg[201];
+    snprintf(msg, sizeof msg, "%.*s", (int)(len > 200 ? 200 : len), txt != NULL ? txt : "");
+    const char *input = m->inputname != NULL ? m->inputname : "";
+    struct sl_trace_kv kv[] = { SL_TKV_I("id", w->trace_id), SL_TKV_S("input", input),
+                                SL_TKV_S("ruleset", rsname), SL_TKV_S("msg", msg) };
+    sl_trace_event("input", kv, sizeof kv / sizeof kv[0], "trace #%lu input '%s' -> ruleset '%s': %s",
+                   w->trace_id, input, rsname, msg);
     free(to_free);
     int rc = sl_ruleset_exec(rs->ir, m, &trace_ops, w);
-    sl_trace_emit("trace #%lu end of ruleset '%s'%s", w->trace_id, rsname,
-                  rc == SL_EXEC_STOP ? " (stop)" : "");
+    struct sl_trace_kv ek[] = { SL_TKV_I("id", w->trace_id), SL_TKV_S("ruleset", rsname),
+                                SL_TKV_B("stop", rc == SL_EXEC_STOP) };
+    sl_trace_event("end", ek, sizeof ek / sizeof ek[0], "trace #%lu end of ruleset '%s'%s",
+                   w->trace_id, rsname, rc == SL_EXEC_STOP ? " (stop)" : "");
 }
 
 struct sl_worker *worker_new(struct sl_engine *e)

@@ -4,7 +4,8 @@
  *
  *   sluicectl [-s SOCKET] COMMAND [ARGS...]
  *
- * The words of COMMAND ARGS are joined with single spaces into the request.  Exit status:
+ * The words of COMMAND ARGS are joined with single spaces into the request (for `trace on`
+ * a --json word goes first, before match= takes the rest of the line).  Exit status:
  * 0 done, 1 sluiced refused the request (its reply starts with "error:", printed on
  * stderr), 2 usage error, 3 no connection (no socket, permission) or the connection broke.
  * `trace on ...` prints the trace until sluiced ends it (`trace off`, shutdown) or the
@@ -40,8 +41,9 @@ static void usage(FILE *f)
             "usage: sluicectl [-s SOCKET] COMMAND [ARGS...]\n"
             "  -s SOCKET   sluiced's control socket (default %s;\n"
             "              global(sluice.controlSocket=...) in sluice.conf)\n"
-            "commands: help, version, stats [--json], queues, reopen, reload,\n"
-            "          trace on [input=NAME] [ruleset=NAME] [match=SUBSTRING], trace off\n"
+            "commands: help, version, stats [--json], queues [--json], reopen, reload,\n"
+            "          trace on [input=NAME] [ruleset=NAME] [match=SUBSTRING] [--json],\n"
+            "          trace off\n"
             "exit status: 0 done, 1 refused by sluiced, 2 usage, 3 no connection\n",
             SLUICECTL_DEFAULT_SOCKET);
 }
@@ -87,10 +89,28 @@ int main(int argc, char **argv)
         return 3;
     }
     req[0] = '\0';
-    for (int i = optind; i < argc; i++) {
-        strcat(req, argv[i]);
-        strcat(req, i + 1 < argc ? " " : "\n");
+    /* trace on ... --json: the server reads --json before the selectors (match= takes the
+     * rest of the line), so it moves to just after "on" */
+    int json_at = -1;
+    if (argc - optind >= 2 && strcmp(argv[optind], "trace") == 0 &&
+        strcmp(argv[optind + 1], "on") == 0) {
+        for (int i = optind + 2; i < argc && json_at < 0; i++) {
+            json_at = strcmp(argv[i], "--json") == 0 ? i : -1;
+        }
     }
+    for (int i = optind; i < argc; i++) {
+        if (i == json_at) {
+            continue;
+        }
+        if (i > optind) {
+            strcat(req, " ");
+        }
+        strcat(req, argv[i]);
+        if (json_at >= 0 && i == optind + 1) {
+            strcat(req, " --json");
+        }
+    }
+    strcat(req, "\n");
     int streaming = strncmp(req, "trace on", 8) == 0 && (req[8] == ' ' || req[8] == '\n');
 
     struct sockaddr_un sa;

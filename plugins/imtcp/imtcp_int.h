@@ -25,6 +25,7 @@
 #include "framing.h"
 #include "../common/sl_tls.h"
 #include "../common/sl_acl.h"
+#include "../common/sl_ratelimit.h"
 
 #ifdef SL_IMTLS
 #define IM_NAME "imtls"
@@ -150,6 +151,11 @@ struct imtcp_inst {
 
     _Atomic uint64_t *c_submitted, *c_opened, *c_closed, *c_refused, *c_truncated,
                      *c_framing_err, *c_drained, *c_partial, *c_disallowed, *c_oversize;
+    /* rateLimit.interval/burst: one limiter for all sessions of the instance, as rsyslog
+     * keeps one per listener (run() alone touches it) */
+    int rl_on;
+    struct sl_ratelimit_state rl;
+    _Atomic uint64_t *c_ratelimit;
     struct sl_acl *acl;         /* $AllowedSender TCP (imtcp, imtls; NULL: everyone) */
 
     /* ---- session limits (sluice only, imtcp_limits.c) ---- */

@@ -53,6 +53,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "sl_acl.h"
+#include "sl_ratelimit.h"
 #include "sl_udp.h"
 #include "imudp.h"
 
@@ -97,8 +98,7 @@ struct imudp_inst {
     /* rateLimit.interval/burst: rsyslog's Linux-like limiter, one per input, under rl_lock */
     pthread_mutex_t rl_lock;
     int rl_ready;
-    time_t rl_begin;
-    int64_t rl_done;
+    struct sl_ratelimit_state rl;
 };
 
 #define MOFF(f) offsetof(struct imudp_mod, f)
@@ -211,7 +211,7 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_truncated = h->counter("imudp", in->label, "truncated");
     in->c_kernel = h->counter("imudp", in->label, "kernel.dropped");
     in->c_ratelimit = h->counter("imudp", in->label, "ratelimit.discarded");
-    if (in->rl_interval > 0 && in->rl_burst > 0) {
+    if (sl_ratelimit_on(in->rl_interval, in->rl_burst)) {
         pthread_mutex_init(&in->rl_lock, NULL);
         in->rl_ready = 1;
     }
@@ -285,22 +285,14 @@ static int permitted(struct imudp_inst *in, const struct sockaddr *peer, socklen
     return 0;
 }
 
-/* rateLimit.interval/burst as rsyslog's Linux-like limiter: a window opens with the first
- * datagram, burst pass in it, the rest are dropped (counted; rsyslog 8.2302's imudp logs
- * nothing for them, checked with rsyslogd) until a datagram arrives after the window. */
+/* rateLimit.interval/burst as rsyslog's Linux-like limiter (sl_ratelimit.h): the dropped
+ * datagrams are counted (rsyslog 8.2302's imudp logs nothing for them, checked with
+ * rsyslogd). */
 static int rl_pass(struct imudp_inst *in)
 {
     time_t now = time(NULL);
     pthread_mutex_lock(&in->rl_lock);
-    if (in->rl_begin == 0) {
-        in->rl_begin = now;
-    }
-    if (now > in->rl_begin + (time_t)in->rl_interval || now < in->rl_begin) {
-        in->rl_begin = now;
-        in->rl_done = 0;
-    }
-    int ok = in->rl_done < in->rl_burst;
-    in->rl_done += ok;
+    int ok = sl_ratelimit_pass(&in->rl, in->rl_interval, in->rl_burst, now);
     pthread_mutex_unlock(&in->rl_lock);
     if (!ok) {
         atomic_fetch_add(in->c_ratelimit, 1);

@@ -33,8 +33,13 @@
  * Accepted but without effect: ParseHostname (no effect with rsyslog's special parser
  * either) and UseSpecialParser="off" (logged as unsupported).
  *
- * Counters (owner "imuxsock", instance = socket path): received, submitted, dropped,
- * ratelimit.discarded, own.discarded.
+ * Counters, in the sets rsyslog 8.2302's impstats prints for imuxsock (one set for the
+ * module, shared by all its sockets; statsobj name and origin "imuxsock"): "imuxsock"
+ * submitted (the core's count of what was handed over), ratelimit.discarded (rsyslog
+ * creates it but never counts: sluice counts its drops) and ratelimit.numratelimiters
+ * (per-pid limiters set up); sluice's own in the input's "imuxsock sluice" set (origin
+ * sluice.input, next to the core's dropped.queue_full): received (datagrams read),
+ * own.discarded (IgnoreOwnMessages).
  *
  * Ownership: the instance block belongs to the core; the socket, the eventfd, the buffers and
  * the rate-limit table are owned by the instance and released by destroy().  A socket we
@@ -132,8 +137,12 @@ struct imuxsock_inst {
     char rl_host[256];          /* HOST in the rate-limit notice */
     int can_json;               /* host has msg_json_set (ParseTrusted) */
 
-    _Atomic uint64_t *c_received, *c_submitted, *c_dropped, *c_ratelimit, *c_own;
+    _Atomic uint64_t *c_received, *c_ratelimit, *c_numrl, *c_own;
 };
+
+/* rsyslog's imuxsock statistics set and its sluice companion (see the top) */
+#define IMUXSOCK_SET "imuxsock"
+#define IMUXSOCK_SLUICE_SET "imuxsock sluice"
 
 #define MOFF(f) offsetof(struct imuxsock_mod, f)
 #define IOFF(f) offsetof(struct imuxsock_inst, f)
@@ -312,12 +321,11 @@ static int imuxsock_create(void *inst, void *modconf, const struct sl_host *h,
     } else {
         snprintf(in->rl_host, sizeof in->rl_host, "localhost");
     }
-    const char *label = in->active ? in->path : "(syssock off)";
-    in->c_received = h->counter("imuxsock", label, "received");
-    in->c_submitted = h->counter("imuxsock", label, "submitted");
-    in->c_dropped = h->counter("imuxsock", label, "dropped");
-    in->c_ratelimit = h->counter("imuxsock", label, "ratelimit.discarded");
-    in->c_own = h->counter("imuxsock", label, "own.discarded");
+    /* after the core's "submitted" in the same set (made before create()): rsyslog's order */
+    in->c_ratelimit = h->counter("imuxsock", IMUXSOCK_SET, "ratelimit.discarded");
+    in->c_numrl = h->counter("imuxsock", IMUXSOCK_SET, "ratelimit.numratelimiters");
+    in->c_received = h->counter("sluice.input", IMUXSOCK_SLUICE_SET, "received");
+    in->c_own = h->counter("sluice.input", IMUXSOCK_SLUICE_SET, "own.discarded");
     return 0;
 }
 
@@ -500,6 +508,7 @@ static struct ratelimiter *rl_find(struct imuxsock_inst *in, int64_t pid, time_t
     }
     memset(victim, 0, sizeof *victim);
     victim->pid = pid;
+    atomic_fetch_add(in->c_numrl, 1);
     return victim;
 }
 
@@ -720,15 +729,8 @@ static int handle_datagram(struct imuxsock_inst *in, size_t n, const struct ucre
      * across sending processes too, as with rsyslog's single worker.  (Keying by pid would
      * let two processes' lines swap between the core's workers; local rates are low.) */
     uint64_t key = (uint64_t)(uintptr_t)in;
-    int rc = h->submit(in->ctx, &m, 1, key);
-    if (rc < 0) {
-        return rc;
-    }
-    atomic_fetch_add(in->c_submitted, (uint64_t)rc);
-    if (rc < 1) {
-        atomic_fetch_add(in->c_dropped, 1);
-    }
-    return 0;
+    int rc = h->submit(in->ctx, &m, 1, key);   /* the core counts submitted and drops */
+    return rc < 0 ? rc : 0;
 }
 
 static int read_socket(struct imuxsock_inst *in)

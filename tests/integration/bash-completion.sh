@@ -21,7 +21,7 @@ try "$top_builddir/sluiced" --test-f
 [ "${COMPREPLY[*]}" = "--test-fromhost --test-format" ] || fail "--test-f gave '${COMPREPLY[*]}'"
 try "$top_builddir/sluiced" --test-format ""
 [ "${COMPREPLY[*]}" = "text json expect" ] || fail "--test-format gave '${COMPREPLY[*]}'"
-# sluicectl: commands, stats --json, trace on|off and the selectors
+# sluicectl: commands, stats/queues --json, trace on|off, the selectors and --json
 # shellcheck source=dist/bash-completion/sluicectl
 . "$top_srcdir/dist/bash-completion/sluicectl" || fail "sluicectl's does not load"
 complete -p sluicectl > /dev/null 2>&1 || fail "no completion registered for sluicectl"
@@ -36,4 +36,10 @@ tryctl sluicectl trace ""
 [ "${COMPREPLY[*]}" = "on off" ] || fail "trace gave '${COMPREPLY[*]}'"
 tryctl sluicectl trace on input=x r
 [ "${COMPREPLY[*]}" = "ruleset=" ] || fail "trace on ... r gave '${COMPREPLY[*]}'"
+tryctl sluicectl queues --j
+[ "${COMPREPLY[*]}" = "--json" ] || fail "queues --j gave '${COMPREPLY[*]}'"
+tryctl sluicectl trace on input=x -
+[ "${COMPREPLY[*]}" = "--json" ] || fail "trace on ... - gave '${COMPREPLY[*]}'"
+tryctl sluicectl trace on --json m
+[ "${COMPREPLY[*]}" = "match=" ] || fail "trace on --json m gave '${COMPREPLY[*]}'"
 echo "bash-completion: ok"

@@ -4,14 +4,15 @@
 #   sluiced: imudp U, imtcp TP, imtcp T2 bound to ruleset "strict" (RFC 5424 parser only,
 #   an omfile action that cannot write, resumeRetryCount 0, and one whose dynaFile cannot be
 #   created (bad data) for lines with "dyn", both with an errorFile), imuxsock
-#   (own socket, RateLimit 5 per 30 s), one main queue of 200 with queue.timeoutEnqueue=0
+#   (own socket, RateLimit 5 per 30 s), imtcp T3 (rateLimit 5 per 300 s), one main queue of 200 with queue.timeoutEnqueue=0
 #   and queue.discardMark=150 for debug messages, and one omfwd action to a TCP port that
 #   is closed at first (the queue backs up).
 #   While it is down: over TCP NT lines, one oversize line and one oversize octet frame
 #   (maxMessageSize 1k) and one malformed octet frame; to "strict" NP RFC 3164 lines (no
 #   parser takes them), NG RFC 5424 lines (the action fails, errorFile) and NB with "dyn"
 #   (bad data, errorFile); over the socket
-#   NX lines from one logger (5 pass the rate limit); over UDP NU notices (the queue fills:
+#   NX lines from one logger (5 pass the rate limit); to T3 NR lines over two connections
+#   (5 pass: one limiter for the input's sessions); over UDP NU notices (the queue fills:
 #   discarded.full) and ND debug lines (all past the discard mark: discarded.nf).
 #   Scrape 1: every induced reason > 0 and received >= delivered + dropped + queued.  Then
 #   an rsyslogd receiver comes up on the omfwd port and the queue drains.  Scrape 2
@@ -19,7 +20,8 @@
 #   the reasons whose count is exact (rate limit, discard mark, oversize, malformed frame,
 #   parse failure, errorFile) equal what was induced.
 #   received  = imudp's datagrams read + imuxsock's datagrams read + imtcp's submitted
-#   dropped   = ratelimit.discarded + main Q discarded.full + discarded.nf
+#               + imtcp's ratelimit.discarded (frames dropped before they are submitted)
+#   dropped   = ratelimit.discarded (imuxsock, imtcp) + main Q discarded.full + discarded.nf
 #               + actions' discarded + sluiced parser.discarded
 #   delivered = actions' processed - failed;  queued = main Q size
 # shellcheck source=tests/integration/lib.sh
@@ -29,12 +31,13 @@ setup
 require_plugin imudp imtcp imuxsock imhttp
 require_cmd curl python3 logger
 [ -x "$RSYSLOGD" ] || { log "skipped: the receiver is rsyslogd, not installed"; exit 77; }
-NT=40 NX=20 NU=1500 ND=100 NP=3 NG=2 NB=4
+NT=40 NX=20 NR=12 NU=1500 ND=100 NP=3 NG=2 NB=4
 new_port U
 new_port TP
 new_port HP
 new_port R
 new_port T2
+new_port T3
 {
     dut_global
     printf 'global(maxMessageSize="1k")\n'
@@ -48,6 +51,7 @@ new_port T2
     printf 'action(type="omfwd" name="fwd" target="127.0.0.1" port="%s" protocol="tcp"\n' "$R"
     printf '       action.resumeRetryCount="-1" action.resumeInterval="1")\n'
     printf 'input(type="imtcp" address="127.0.0.1" port="%s" ruleset="strict")\n' "$T2"
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s" rateLimit.interval="300" rateLimit.burst="5")\n' "$T3"
     printf 'ruleset(name="strict" parser=["rsyslog.rfc5424"]) {\n'
     printf '    if $msg contains "dyn" then\n'
     printf '        action(type="omfile" name="baddyn" dynaFile="dyn" action.errorFile="%s/errors.json")\n' "$T"
@@ -57,7 +61,7 @@ new_port T2
     printf 'template(name="dyn" type="string" string="/proc/sluice-none/%%programname%%")\n'
 } > "$T/dut.conf"
 dut_check "$T/dut.conf" || fail "-N1 rejects the config: $(cat "$T/check.err")"
-dut_start "$T/dut.conf" udp "$U" tcp "$TP" tcp "$HP" tcp "$T2"
+dut_start "$T/dut.conf" udp "$U" tcp "$TP" tcp "$HP" tcp "$T2" tcp "$T3"
 for i in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.1; done
 
 # scrape FILE: /metrics as "object|counter value" lines
@@ -107,6 +111,10 @@ PY
     for i in $(seq "$NB"); do printf '<13>1 2026-12-06T12:00:00Z h strict - - - dyn line %d\n' "$i"; done
 } > "$T/strict.txt"
 flood -p "$T2" -t tcp -i "$T/strict.txt" -W 1 || fail "slflood strict failed"
+for c in 1 2; do
+    for i in $(seq $((NR / 2))); do printf '<13>Dec  6 12:00:00 h rlin: conn %d line %d\n' "$c" "$i"; done > "$T/rl$c.txt"
+    flood -p "$T3" -t tcp -i "$T/rl$c.txt" -W 1 || fail "slflood to T3 failed"
+done
 seq "$NX" | sed 's/^/socket line /' | logger -u "$T/log.sock" -t sockin -p user.notice ||
     fail "logger failed"
 flood -p "$U" -t udp -n "$NU" -r 5000 || fail "slflood udp failed"
@@ -117,9 +125,9 @@ sleep 1
 # books FILE [exact]: prints the figures; checks the equation (exact) or the inequality
 books()
 {
-    python3 - "$1" "$2" "$U" "$TP" "$T" "$T2" << 'PY'
+    python3 - "$1" "$2" "$U" "$TP" "$T" "$T2" "$T3" << 'PY'
 import sys
-f, mode, u, tp, t, t2 = sys.argv[1:7]
+f, mode, u, tp, t, t2, t3 = sys.argv[1:8]
 v = {}
 for line in open(f):
     k, _, n = line.rstrip("\n").rpartition(" ")
@@ -128,11 +136,13 @@ def g(obj, ctr):
     if obj + "|" + ctr not in v:
         sys.exit("no counter %s %s in /metrics" % (obj, ctr))
     return v[obj + "|" + ctr]
-sock = t + "/log.sock"  # imuxsock names its set after the socket
-received = (g("imudp(127.0.0.1:%s)" % u, "received") + g(sock, "received")
-            + g("imtcp(%s)" % tp, "submitted") + g("imtcp(%s)" % t2, "submitted"))
+received = (g("imudp(127.0.0.1:%s)" % u, "received") + g("imuxsock sluice", "received")
+            + g("imtcp(%s)" % tp, "submitted") + g("imtcp(%s)" % t2, "submitted")
+            + g("imtcp(%s)" % t3, "submitted")
+            + g("imtcp(127.0.0.1:%s)" % t3, "ratelimit.discarded"))
 drops = {
-    "ratelimit.discarded": g(sock, "ratelimit.discarded"),
+    "ratelimit.discarded": g("imuxsock", "ratelimit.discarded"),  # rsyslog's set name
+    "tcp.ratelimit.discarded": g("imtcp(127.0.0.1:%s)" % t3, "ratelimit.discarded"),
     "discarded.full": g("main Q", "discarded.full"),
     "discarded.nf": g("main Q", "discarded.nf"),
     "action.discarded": sum(g(a + " sluice", "discarded") for a in ("fwd", "bad", "baddyn")),
@@ -155,7 +165,7 @@ PY
 scrape "$T/m1"
 b1=$(books "$T/m1" during) || fail "during the flood: books do not balance: $b1"
 log "during: $b1"
-for k in ratelimit.discarded discarded.full discarded.nf oversize octet.oversize malformed; do
+for k in ratelimit.discarded tcp.ratelimit.discarded discarded.full discarded.nf oversize octet.oversize malformed; do
     v=$(printf '%s\n' "$b1" | tr ' ' '\n' | sed -n "s/^$k=//p")
     [ "${v:-0}" -gt 0 ] || fail "during: $k is '${v}', not > 0"
 done
@@ -173,6 +183,7 @@ b2=$(books "$T/m2" exact) || fail "after the flood: received != delivered + drop
 log "after: $b2"
 field() { printf '%s\n' "$b2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 [ "$(field ratelimit.discarded)" = $((NX - 5)) ] || fail "ratelimit.discarded != $((NX - 5))"
+[ "$(field tcp.ratelimit.discarded)" = $((NR - 5)) ] || fail "imtcp ratelimit.discarded != $((NR - 5))"
 [ "$(field discarded.nf)" = "$ND" ] || fail "discarded.nf != $ND (all debug lines past the mark)"
 [ "$(field oversize)" = 2 ] || fail "oversize (frames.truncated) != 2 (an LF line, an octet frame)"
 [ "$(field octet.oversize)" = 1 ] || fail "frames.oversize != 1"

@@ -4,6 +4,8 @@
 # enqueued and delivered; nothing of input u1's messages; `trace off` ends the stream (the
 # client exits 0) and later messages are not traced; match= selects by text, ruleset= by
 # ruleset; sluiced -d traces to stderr, at most 1000 lines/s then a "suppressed" line.
+# A second client with --json gets the same events as JSON objects, one a line (parsed
+# with python3's json), each with the text line in "text".
 # sluice-only.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +32,10 @@ TR_PID=$!
 track_pid "$TR_PID"
 for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace.out" && break; sleep 0.1; done
 grep -q '^ok: trace on for input=t1' "$T/trace.out" || fail "trace on not acknowledged"
+timeout 30 "$SLUICECTL" -s "$CTL" trace on input=t1 --json > "$T/trace.json" 2> "$T/tracej.err" &
+TJ_PID=$!
+track_pid "$TJ_PID"
+for i in $(seq 50); do grep -q '"event":"trace on"' "$T/trace.json" && break; sleep 0.1; done
 send_logger "$tcp" tcp "keep alpha-tcp" -t sltest
 send_logger "$udp" udp "keep beta-udp" -t sltest
 wait_lines "$out" 2 10 || fail "messages not written"
@@ -47,11 +53,37 @@ grep -q "^trace action 'kept' delivered 1 traced message(s)" "$T/trace.out" ||
 grep -q 'beta-udp\|u1' "$T/trace.out" && fail "input u1's message was traced"
 log "ok: trace of input t1 only"
 
-ctl trace off | grep -q '^ok: trace off (1 follower' || fail "trace off not ok"
-for i in $(seq 50); do kill -0 "$TR_PID" 2> /dev/null || break; sleep 0.1; done
+ctl trace off | grep -q '^ok: trace off (2 followers' || fail "trace off not ok"
+for i in $(seq 50); do kill -0 "$TR_PID" 2> /dev/null || kill -0 "$TJ_PID" 2> /dev/null || break; sleep 0.1; done
 kill -0 "$TR_PID" 2> /dev/null && fail "sluicectl trace on still runs after trace off"
 wait "$TR_PID"; rc=$?
 [ "$rc" -eq 0 ] || fail "sluicectl trace on exit $rc after trace off"
+wait "$TJ_PID"; rc=$?
+[ "$rc" -eq 0 ] || fail "sluicectl trace on --json exit $rc after trace off"
+# --json: every line one JSON object; the same events as the text client, in order
+python3 - "$T/trace.json" "$T/trace.out" << 'EOF' || { cat "$T/trace.json" >&2; fail "trace on --json"; }
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+text = [l.rstrip("\n") for l in open(sys.argv[2])]
+ev = [o["event"] for o in objs]
+assert ev[0] == "trace on" and objs[0]["input"] == "t1", objs[0]
+assert objs[0]["max_lines_per_second"] == 1000 and ev[-1] == "trace off", ev
+body = objs[1:-1]
+assert [o["text"] for o in body] == text[1:-1], "JSON texts differ from the text client's lines"
+by = {e: [o for o in body if o["event"] == e]
+      for e in ("input", "statement", "action", "delivery", "end")}
+i, = by["input"]
+assert i["input"] == "t1" and i["ruleset"] == "RSYSLOG_DefaultRuleset", i
+assert "keep alpha-tcp" in i["msg"], i
+f = [o for o in by["statement"] if o["line"] == 6][0]
+assert f["result"] is True and f["file"].endswith("dut.conf") and f["id"] == i["id"], f
+a, = by["action"]
+assert (a["action"], a["module"], a["how"], a["line"]) == ("kept", "omfile", "enqueued (direct)", 8), a
+d, = by["delivery"]
+assert (d["action"], d["outcome"], d["count"], d["suspended"]) == ("kept", "delivered", 1, False), d
+assert by["end"][0]["stop"] is False
+print("json: %d objects" % len(objs))
+EOF
 n=$(wc -l < "$T/trace.out")
 send_logger "$tcp" tcp "keep gamma-tcp" -t sltest
 wait_lines "$out" 3 10 || fail "third message not written"
