@@ -735,6 +735,7 @@ static int post_body(struct omes_inst *in, struct omes_wrk *w, const struct omes
                      size_t nmsg)
 {
     if (in->srv.n > 1 && check_conn(in, w) != 0) {
+        w->server_idx = (w->server_idx + 1) % in->srv.n;   /* rsyslog's curlPost: always */
         return ES_TEMP;
     }
     w->url.len = 0;

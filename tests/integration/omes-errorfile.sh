@@ -45,16 +45,13 @@ conf()
 # run NAME CMD...: sink NAME-sink, the daemon, the messages, until every request arrived
 run()
 {
-    local name=$1 pid i n t0=$SECONDS
+    local name=$1
     shift
     mkdir -p "$T/$name"
     conf "$name" > "$T/$name.conf"
     sink_start "$name-sink" "$HTTP" --es --es-fail ESFAIL --delay /w:1
     local sink=$SINK_PID
-    "$@" -n -iNONE -f "$T/$name.conf" < /dev/null > /dev/null 2>> "$T/$name.err" &
-    pid=$!
-    track_pid "$pid"
-    wait_port tcp "$TCP" 15 || fail "$name does not listen on $TCP"
+    es_daemon "$name" "$@"
     printf '<13>Dec  6 09:59:59 h0 w: warmup\n' > "/dev/tcp/127.0.0.1/$TCP" ||
         fail "cannot send to $name"
     sleep 0.3
@@ -65,14 +62,10 @@ run()
         '<13>Dec  6 10:00:04 h2 app3[5]: five' '<13>Dec  6 10:00:05 h2 app3[6]: six ESFAIL' \
         '<165>Dec  6 10:00:06 h3 app1[7]: seven' '<13>Dec  6 10:00:07 h3 app1[8]: eight' \
         > "/dev/tcp/127.0.0.1/$TCP" || fail "cannot send to $name"
-    for i in $(seq 150); do   # at most 150 tries and 15 s: /w, 8 single, 3 bulk requests
-        n=$(grep -c '"n":' "$T/$name-sink/requests.jsonl" 2> /dev/null)
-        [ "${n:-0}" -ge 12 ] && break
-        [ $((SECONDS - t0)) -lt 15 ] || break
-        sleep 0.1
-    done
+    # /w, 8 single and 3 bulk requests, at most 15 s
+    sink_wait_all 12 15 "$name-sink" || log "$name: not every request arrived"
     sleep 0.5
-    stop_pid "$pid"
+    stop_pid "$ES_PID"
     stop_pid "$sink"
 }
 
