@@ -104,3 +104,26 @@ sink_wait_all()
     log "timeout: the sinks $* accepted $n of $want requests"
     return 1
 }
+
+# es_diff_setup: lib.sh's setup for the omelasticsearch tests that run sluiced and rsyslogd
+# themselves: skipped for another DUT, without the plugin or without Debian's
+# rsyslog-elasticsearch (rsyslogd's omelasticsearch, the reference).
+es_diff_setup()
+{
+    setup
+    [ "$DUT" = sluice ] || { log "runs both daemons itself: skipped for DUT=$DUT"; exit 77; }
+    require_plugin omelasticsearch
+    require_cmd python3
+    compgen -G '/usr/lib/*/rsyslog/omelasticsearch.so' > /dev/null ||
+        { log "rsyslog-elasticsearch is not installed: skipped"; exit 77; }
+}
+
+# es_conf_head WORKDIR: the first lines of their configs, the same for both daemons: the
+# work directory, one main queue worker (a deterministic order), imtcp on $TCP and the
+# module.
+es_conf_head()
+{
+    printf 'global(workDirectory="%s")\nmain_queue(queue.workerThreads="1")\n' "$1"
+    printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+}

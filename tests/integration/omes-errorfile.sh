@@ -17,12 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-setup
-[ "$DUT" = sluice ] || { log "runs both daemons itself: skipped for DUT=$DUT"; exit 77; }
-require_plugin omelasticsearch
-require_cmd python3
-compgen -G '/usr/lib/*/rsyslog/omelasticsearch.so' > /dev/null ||
-    { log "rsyslog-elasticsearch is not installed: skipped"; exit 77; }
+es_diff_setup
 
 new_port TCP
 new_port HTTP
@@ -31,9 +26,7 @@ new_port HTTP
 conf()
 {
     local d=$T/$1 s="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
-    printf 'global(workDirectory="%s")\nmain_queue(queue.workerThreads="1")\n' "$d"
-    printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
-    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+    es_conf_head "$d"
     printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
     printf 'if $msg contains "warmup" then { action(%s/w" template="doc")\nstop }\n' "$s"
     printf 'action(%s/o" bulkmode="on" searchIndex="i" template="doc" erroronly="on" errorfile="%s/eo.json")\n' "$s" "$d"

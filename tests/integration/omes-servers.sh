@@ -18,12 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-setup
-[ "$DUT" = sluice ] || { log "runs both daemons itself: skipped for DUT=$DUT"; exit 77; }
-require_plugin omelasticsearch
-require_cmd python3
-compgen -G '/usr/lib/*/rsyslog/omelasticsearch.so' > /dev/null ||
-    { log "rsyslog-elasticsearch is not installed: skipped"; exit 77; }
+es_diff_setup
 
 new_port TCP
 new_port HA
@@ -35,9 +30,7 @@ conf()
 {
     local d=127.0.0.1:$D a=127.0.0.1:$HA b=127.0.0.1:$HB
     local o='type="omelasticsearch" searchIndex="i" template="doc" healthchecktimeout="2000"'
-    printf 'global(workDirectory="%s/%s")\nmain_queue(queue.workerThreads="1")\n' "$T" "$1"
-    printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
-    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+    es_conf_head "$T/$1"
     printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\"}")\n'
     printf 'if $programname == "m" then action(%s server=["%s/m", "%s/m", "%s/m"])\n' "$o" "$d" "$a" "$b"
     printf 'if $programname == "k" then action(%s server=["%s/k", "%s/k"] bulkmode="on")\n' "$o" "$d" "$a"
