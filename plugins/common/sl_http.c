@@ -187,7 +187,17 @@ void sl_curl_errfile_write(const struct sl_host *h, struct sl_curl_errfile *ef,
     fjson_object_object_add(req, "postdata", fjson_object_new_string(post));
     fjson_object_object_add(root, "request", req);
     fjson_object_object_add(root, key, val);
-    const char *s = fjson_object_to_json_string(root);
+    sl_curl_errfile_put(h, ef, root);
+}
+
+void sl_curl_errfile_put(const struct sl_host *h, struct sl_curl_errfile *ef,
+                         struct fjson_object *rec)
+{
+    if (ef->path == NULL || !ef->lock_ok) {
+        fjson_object_put(rec);
+        return;
+    }
+    const char *s = fjson_object_to_json_string(rec);
     pthread_mutex_lock(&ef->lock);
     if (ef->fd < 0) {
         ef->fd = open(ef->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0660);
@@ -208,7 +218,7 @@ void sl_curl_errfile_write(const struct sl_host *h, struct sl_curl_errfile *ef,
         }
     }
     pthread_mutex_unlock(&ef->lock);
-    fjson_object_put(root);
+    fjson_object_put(rec);
 }
 
 void sl_curl_errfile_close(struct sl_curl_errfile *ef)

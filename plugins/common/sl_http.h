@@ -96,6 +96,10 @@ struct fjson_object;
 void sl_curl_errfile_write(const struct sl_host *h, struct sl_curl_errfile *ef,
                            const char *url, const char *post, const char *key,
                            struct fjson_object *val);
+/* Appends rec's JSON text (as rsyslog writes it) and a LF; takes rec.  Nothing without a
+ * path. */
+void sl_curl_errfile_put(const struct sl_host *h, struct sl_curl_errfile *ef,
+                         struct fjson_object *rec);
 /* Close the descriptor (HUP: reopened at the next record). */
 void sl_curl_errfile_close(struct sl_curl_errfile *ef);
 void sl_curl_errfile_fini(struct sl_curl_errfile *ef);

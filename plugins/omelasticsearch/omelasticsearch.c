@@ -23,7 +23,8 @@
  *     servers (round robin per request, as rsyslog);
  *   - a reply that reports failure (bulk: "items" missing or an item whose status is not
  *     2xx, i.e. "errors":true; single: a "status" field) goes to errorfile as rsyslog's
- *     default record {"request": {"url": ..., "postdata": ...}, "reply": REPLY}, counts in
+ *     default record {"request": {"url": ..., "postdata": ...}, "reply": REPLY}, or with
+ *     erroronly/interleaved as rsyslog's per-item records (write_error_layout), counts in
  *     failed.es, and the messages are done (rsyslog: "we have handled the problem");
  *   - counters in the set "omelasticsearch": submitted, failed.http, failed.httprequests,
  *     failed.checkConn, failed.es, response.* and rebinds (rebindinterval).
@@ -31,10 +32,9 @@
  * status 5xx or 429, or none at all (refused, reset, TLS failure, timeout), suspends the
  * action and the action queue keeps the messages (SL_SUSPEND, SL_PARTIAL after requests of
  * the batch that went through), so nothing is lost and nothing is sent twice by us;
- * rsyslog takes a 5xx reply with a JSON body as handled.  erroronly, interleaved,
- * retryfailures, retryruleset and ratelimit.* are accepted and warned about with FILE:LINE
- * (SL_P_IGNORED): the errorfile always has rsyslog's default layout and failed items are
- * not fed to a ruleset.
+ * rsyslog takes a 5xx reply with a JSON body as handled.  retryfailures, retryruleset and
+ * ratelimit.* are accepted and warned about with FILE:LINE (SL_P_IGNORED): failed items
+ * are not fed to a ruleset (plugin ABI 1.7 has no way for an output to submit a message).
  *
  * libcurl is the HTTP client and libfastjson (rsyslog's JSON library) parses the replies
  * and writes the errorfile; hand-written is only rsyslog's request framing (the
@@ -195,10 +195,10 @@ static const struct sl_param omes_inst_params[] = {
       "the timeout= URL parameter (Elasticsearch's wait, e.g. 1m)" },
     { "errorfile", SL_PT_WORD, 0, OI(errorfile), NULL, NULL, NULL,
       "file for failed requests (JSON records)" },
-    { "erroronly", SL_PT_BOOL, SL_P_IGNORED, OI(erroronly), "off", NULL, NULL,
-      "errorfile layout (sluice writes the default layout)" },
-    { "interleaved", SL_PT_BOOL, SL_P_IGNORED, OI(interleaved), "off", NULL, NULL,
-      "errorfile layout (sluice writes the default layout)" },
+    { "erroronly", SL_PT_BOOL, 0, OI(erroronly), "off", NULL, NULL,
+      "errorfile: only the failed items of a bulk request" },
+    { "interleaved", SL_PT_BOOL, 0, OI(interleaved), "off", NULL, NULL,
+      "errorfile: each item's request next to its reply" },
     { "template", SL_PT_TEMPLATE, 0, OI(tpl), NULL, NULL, NULL,
       "document template (default StdJSONFmt)" },
     { "dynbulkid", SL_PT_BOOL, 0, OI(dynbulkid), "off", NULL, NULL,
@@ -591,40 +591,143 @@ static int render_msg(struct omes_inst *in, struct omes_wrk *w, struct sl_msg *m
     return 0;
 }
 
-/* rsyslog's checkResult on a parsed reply: 1 when it reports a failure. */
-static int reply_failed(struct omes_inst *in, fjson_object *root)
+/* The items array of a bulk reply, or NULL after rsyslog's error message. */
+static fjson_object *reply_items(struct omes_inst *in, struct omes_wrk *w, fjson_object *root)
 {
     fjson_object *items = NULL;
-    if (!in->bulkmode) {
-        return fjson_object_object_get_ex(root, "status", NULL);
-    }
     if (!fjson_object_object_get_ex(root, "items", &items) ||
         !fjson_object_is_type(items, fjson_type_array)) {
         in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: error in elasticsearch reply: bulkmode "
-                   "insert does not return array");
+                   "insert does not return array, reply is: %s", w->reply.p);
+        return NULL;
+    }
+    return items;
+}
+
+/* The result object of bulk reply item i ({"create":{...}} or {"index":{...}}), or NULL
+ * after rsyslog's error message. */
+static fjson_object *item_result(struct omes_inst *in, fjson_object *items, size_t i)
+{
+    fjson_object *item = fjson_object_array_get_idx(items, i);
+    fjson_object *res = NULL;
+    if (item == NULL) {
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: error in elasticsearch reply: cannot "
+                   "obtain reply array item %zu", i);
+        return NULL;
+    }
+    if ((!fjson_object_object_get_ex(item, "create", &res) ||
+         !fjson_object_is_type(res, fjson_type_object)) &&
+        (!fjson_object_object_get_ex(item, "index", &res) ||
+         !fjson_object_is_type(res, fjson_type_object))) {
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: error in elasticsearch reply: cannot "
+                   "obtain 'result' item for #%zu", i);
+        return NULL;
+    }
+    return res;
+}
+
+/* rsyslog's checkReplyStatus: 1 when the item's status is missing or not 2xx. */
+static int item_failed(fjson_object *res)
+{
+    fjson_object *st = NULL;
+    return !fjson_object_object_get_ex(res, "status", &st) ||
+           !fjson_object_is_type(st, fjson_type_int) || fjson_object_get_int(st) < 0 ||
+           fjson_object_get_int(st) > 299;
+}
+
+/* rsyslog's checkResult on a parsed reply: 1 when it reports a failure. */
+static int reply_failed(struct omes_inst *in, struct omes_wrk *w, fjson_object *root)
+{
+    if (!in->bulkmode) {
+        return fjson_object_object_get_ex(root, "status", NULL);
+    }
+    fjson_object *items = reply_items(in, w, root);
+    if (items == NULL) {
         return 1;
     }
     size_t n = fjson_object_array_length(items);
     for (size_t i = 0; i < n; i++) {
-        fjson_object *item = fjson_object_array_get_idx(items, i);
-        fjson_object *res = NULL, *st = NULL;
-        if (item == NULL) {
-            return 1;
-        }
-        if (!fjson_object_object_get_ex(item, "create", &res) ||
-            !fjson_object_is_type(res, fjson_type_object)) {
-            if (!fjson_object_object_get_ex(item, "index", &res) ||
-                !fjson_object_is_type(res, fjson_type_object)) {
-                return 1;
-            }
-        }
-        if (!fjson_object_object_get_ex(res, "status", &st) ||
-            !fjson_object_is_type(st, fjson_type_int) || fjson_object_get_int(st) < 0 ||
-            fjson_object_get_int(st) > 299) {
+        fjson_object *res = item_result(in, items, i);
+        if (res == NULL || item_failed(res)) {
             return 1;
         }
     }
     return 0;
+}
+
+/* JSON string s[0..len) added to array arr; 0 or SL_ENOMEM. */
+static int add_str(fjson_object *arr, const char *s, size_t len)
+{
+    fjson_object *o = fjson_object_new_string_len(s, (int)len);
+    if (o == NULL || fjson_object_array_add(arr, o) != 0) {
+        fjson_object_put(o);
+        return SL_ENOMEM;
+    }
+    return 0;
+}
+
+/* rsyslog's writeDataError with erroronly and/or interleaved, for the failed request in
+ * w->url/w->body and its reply root: one record
+ *   erroronly:   { "url": URL, "request": [ REQ, ... ], "reply": [ REP, ... ] }
+ *   interleaved: { "url": URL, "response": [ { "request": REQ, "reply": REP }, ... ] }
+ * with the failed items only (erroronly) or every item (interleaved, both: failed only);
+ * REQ is the item's action line and document with their LFs, REP its result object as
+ * plain JSON text.  Like rsyslog, no record when the reply has no items array (so never
+ * without bulkmode) or the body has fewer requests than the reply items; the error is
+ * logged. */
+static void write_error_layout(struct omes_inst *in, struct omes_wrk *w, fjson_object *root)
+{
+    fjson_object *rec = fjson_object_new_object();
+    fjson_object *a = fjson_object_new_array(), *b = NULL;
+    fjson_object *items = reply_items(in, w, root);
+    int bad = rec == NULL || a == NULL || items == NULL;
+    if (!bad) {
+        fjson_object_object_add(rec, "url", fjson_object_new_string(w->url.p));
+        if (!in->interleaved) {
+            b = fjson_object_new_array();
+            fjson_object_object_add(rec, "request", a);
+            fjson_object_object_add(rec, "reply", b);
+            bad = b == NULL;
+        } else {
+            fjson_object_object_add(rec, "response", a);
+        }
+    } else {
+        fjson_object_put(a);
+    }
+    const char *req = w->body.p;
+    size_t n = bad ? 0 : fjson_object_array_length(items);
+    for (size_t i = 0; i < n && !bad; i++) {
+        fjson_object *res = item_result(in, items, i);
+        const char *l1 = req != NULL ? strchr(req, '\n') : NULL;
+        const char *l2 = l1 != NULL ? strchr(l1 + 1, '\n') : NULL;
+        if (res == NULL || l2 == NULL) {
+            bad = 1;   /* rsyslog: "Couldn't get post request" */
+            break;
+        }
+        size_t rlen = (size_t)(l2 + 1 - req);
+        const char *rep = fjson_object_to_json_string_ext(res, FJSON_TO_STRING_PLAIN);
+        if (item_failed(res) || (in->interleaved && !in->erroronly)) {
+            if (!in->interleaved) {
+                bad = add_str(a, req, rlen) != 0 || add_str(b, rep, strlen(rep)) != 0;
+            } else {
+                fjson_object *pair = fjson_object_new_object();
+                bad = pair == NULL || fjson_object_array_add(a, pair) != 0;
+                if (!bad) {
+                    fjson_object_object_add(pair, "request",
+                                            fjson_object_new_string_len(req, (int)rlen));
+                    fjson_object_object_add(pair, "reply", fjson_object_new_string(rep));
+                } else {
+                    fjson_object_put(pair);
+                }
+            }
+        }
+        req = l2 + 1;
+    }
+    if (bad) {
+        fjson_object_put(rec);
+        return;
+    }
+    sl_curl_errfile_put(in->h, &in->ef, rec);
 }
 
 /* POST w->body (nmsg messages) to w->url's server; classify the outcome. */
@@ -632,6 +735,7 @@ static int post_body(struct omes_inst *in, struct omes_wrk *w, const struct omes
                      size_t nmsg)
 {
     if (in->srv.n > 1 && check_conn(in, w) != 0) {
+        w->server_idx = (w->server_idx + 1) % in->srv.n;   /* rsyslog's curlPost: always */
         return ES_TEMP;
     }
     w->url.len = 0;
@@ -688,9 +792,16 @@ static int post_body(struct omes_inst *in, struct omes_wrk *w, const struct omes
         atomic_fetch_add(in->c_es, 1);
         return ES_OK;
     }
-    if (reply_failed(in, root)) {
+    if (reply_failed(in, w, root)) {
         atomic_fetch_add(in->c_es, 1);
-        sl_curl_errfile_write(in->h, &in->ef, w->url.p, w->body.p, "reply", root);
+        if (in->erroronly || in->interleaved) {
+            if (in->errorfile != NULL) {
+                write_error_layout(in, w, root);
+            }
+            fjson_object_put(root);
+        } else {
+            sl_curl_errfile_write(in->h, &in->ef, w->url.p, w->body.p, "reply", root);
+        }
         return ES_OK;   /* rsyslog: handled (it is in errorfile) */
     }
     fjson_object_put(root);

@@ -13,6 +13,9 @@ Failure injection:
   --fail-every K:CODE[,K:CODE...]  every K-th request (1-based count of all requests) gets
                    CODE, for failures scattered through a stream.
   --status CODE    the status of accepted requests (default 200).
+  --delay PREFIX:SECONDS  POSTs to paths starting with PREFIX are answered SECONDS late
+                   (a test holds a daemon's worker while it queues more messages).
+Every record has "peer", the client's port (one per connection).
 GET requests (health checks) get 200 and are recorded in DIR/gets.jsonl.
   --es             Elasticsearch replies to accepted requests (the omelasticsearch tests):
                    a path ending in "_bulk" gets {"took":1,"errors":..,"items":[...]} with
@@ -34,6 +37,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 
 lock = threading.Lock()
 state = {"n": 0}
@@ -50,6 +54,7 @@ def parse_args():
     ap.add_argument("--key")
     ap.add_argument("--es", action="store_true")
     ap.add_argument("--es-fail")
+    ap.add_argument("--delay")
     return ap.parse_args()
 
 
@@ -126,7 +131,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         with lock:
-            append("gets.jsonl", {"path": self.path})
+            append("gets.jsonl", {"path": self.path, "peer": self.client_address[1]})
         self.reply(200, b'{"status":"ok"}')
 
     def do_POST(self):
@@ -143,8 +148,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 body = gzip.decompress(raw) if gz else raw
                 append("requests.jsonl", {
                     "n": n, "method": self.command, "path": self.path,
+                    "peer": self.client_address[1],
                     "headers": [[k, v] for k, v in self.headers.items()],
                     "body": body.decode("utf-8", "surrogateescape"), "gzip": gz})
+        if ARGS.delay and self.path.startswith(ARGS.delay.rsplit(":", 1)[0]):
+            time.sleep(float(ARGS.delay.rsplit(":", 1)[1]))
         if fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))

@@ -74,3 +74,56 @@ omhttp_setup()
     require_plugin omhttp
     require_cmd python3
 }
+
+# es_daemon NAME CMD...: runs CMD (sluiced with its options, or rsyslogd) in the foreground
+# on $T/NAME.conf, stderr to $T/NAME.err, and waits until it listens on TCP port $TCP
+# (the omelasticsearch tests that run both daemons).  Sets ES_PID.
+es_daemon()
+{
+    local name=$1
+    shift
+    "$@" -n -iNONE -f "$T/$name.conf" < /dev/null > /dev/null 2>> "$T/$name.err" &
+    ES_PID=$!
+    track_pid "$ES_PID"
+    wait_port tcp "$TCP" 15 || fail "$name does not listen on $TCP"
+}
+
+# sink_wait_all N TIMEOUT NAME...: waits until the sinks NAME... accepted N requests in all.
+sink_wait_all()
+{
+    local want=$1 timeout=$2 i n s
+    shift 2
+    for i in $(seq $((timeout * 10))); do
+        n=0
+        for s in "$@"; do
+            n=$((n + $(count_lines "$T/$s/requests.jsonl")))
+        done
+        [ "$n" -ge "$want" ] && return 0
+        sleep 0.1
+    done
+    log "timeout: the sinks $* accepted $n of $want requests"
+    return 1
+}
+
+# es_diff_setup: lib.sh's setup for the omelasticsearch tests that run sluiced and rsyslogd
+# themselves: skipped for another DUT, without the plugin or without Debian's
+# rsyslog-elasticsearch (rsyslogd's omelasticsearch, the reference).
+es_diff_setup()
+{
+    setup
+    [ "$DUT" = sluice ] || { log "runs both daemons itself: skipped for DUT=$DUT"; exit 77; }
+    require_plugin omelasticsearch
+    require_cmd python3
+    compgen -G '/usr/lib/*/rsyslog/omelasticsearch.so' > /dev/null ||
+        { log "rsyslog-elasticsearch is not installed: skipped"; exit 77; }
+}
+
+# es_conf_head WORKDIR: the first lines of their configs, the same for both daemons: the
+# work directory, one main queue worker (a deterministic order), imtcp on $TCP and the
+# module.
+es_conf_head()
+{
+    printf 'global(workDirectory="%s")\nmain_queue(queue.workerThreads="1")\n' "$1"
+    printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+}

@@ -20,12 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-setup
-[ "$DUT" = sluice ] || { log "runs both daemons itself: skipped for DUT=$DUT"; exit 77; }
-require_plugin omelasticsearch
-require_cmd python3
-compgen -G '/usr/lib/*/rsyslog/omelasticsearch.so' > /dev/null ||
-    { log "rsyslog-elasticsearch is not installed: skipped"; exit 77; }
+es_diff_setup
 
 new_port TCP
 new_port HTTP
@@ -33,10 +28,7 @@ new_port HTTP
 # conf NAME: the config of one run (its own work directory and errorfile)
 conf()
 {
-    printf 'global(workDirectory="%s/%s")\n' "$T" "$1"
-    printf 'main_queue(queue.workerThreads="1")\n'
-    printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
-    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+    es_conf_head "$T/$1"
     printf 'template(name="idx" type="string" string="logs-%%programname%%")\n'
     printf 'template(name="bid" type="string" string="%%programname%%-%%procid%%")\n'
     printf 'template(name="doc" type="list") { constant(value="{\\"msg\\":\\"")\n'
@@ -57,10 +49,8 @@ run()
     conf "$name" > "$T/$name.conf"
     sink_start "$name-sink" "$HTTP" --es --es-fail ESFAIL
     local sink=$SINK_PID
-    "$@" -n -iNONE -f "$T/$name.conf" < /dev/null > /dev/null 2>> "$T/$name.err" &
-    pid=$!
-    track_pid "$pid"
-    wait_port tcp "$TCP" 15 || fail "$name does not listen on $TCP"
+    es_daemon "$name" "$@"
+    pid=$ES_PID
     printf '%s\n' '<13>Dec  6 10:00:00 h1 app1[1]: one "quoted" \back' \
         '<13>Dec  6 10:00:01 h1 app1[2]: two/slash	tab' \
         '<14>Dec  6 10:00:02 h2 app2[3]: three é ESFAIL' \
