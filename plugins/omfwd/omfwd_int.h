@@ -109,7 +109,7 @@ struct omfwd_wrk {
      * omfwd_replay.c): hc[0..hc_n) hold the bytes from hc_first * OMFWD_HC_SIZE on. */
     char **hc;
     size_t hc_n, hc_cap, hc_first;
-    char *hc_spare[1];
+    char *hc_spare[8];           /* chunks kept for reuse (512 KiB at most) */
     size_t hc_nspare;
     size_t held_len;
     size_t held_org;             /* held offset where record 0 (held_ends[0]) starts */

@@ -9,12 +9,12 @@
  *
  * Memory: the held bytes live in chunks of OMFWD_HC_SIZE bytes, mmap()ed, in stream order.
  * A chunk is let go as soon as the replay window has moved past it (the oldest first), and
- * taken again for the newest bytes (one is kept spare), so a steady stream needs no
- * allocation, no page faults and no copying of bytes, and what is held costs about the window
- * plus the unacknowledged bytes (the contiguous buffer of before grew by doubling and was
- * compacted only at half dead: twice the window, 8-10 MiB for the default 4 MiB, and one
- * byte copied per byte sent).  After a burst the chunks beyond the spare one are unmapped and
- * the record arrays shrink.
+ * taken again for the newest bytes (up to eight are kept spare, as the unacknowledged bytes
+ * come and go), so a steady stream needs no allocation, no page faults and no copying of
+ * bytes, and what is held costs about the window plus the unacknowledged bytes (the
+ * contiguous buffer of before grew by doubling and was compacted only at half dead: twice
+ * the window, 8-10 MiB for the default 4 MiB, and one byte copied per byte sent).  After a
+ * burst the chunks beyond the spare ones are unmapped and the record arrays shrink.
  *
  * Ownership: the held chunks and the arrays belong to the worker (struct omfwd_wrk, freed
  * in omfwd_worker_destroy()).  Concurrency & locking: called from deliver() and connect()
