@@ -111,8 +111,8 @@ void tpl_free(struct sl_template *t)
 }
 
 /* Marks the elements that are "msg" with only sp-if-no-1st-sp or only drop-last-lf, or a
- * property with only a date-* format (what the built-in file and forwarding templates use),
- * which the renderer does directly. */
+ * property with only a date-* format or a time without options (what the built-in file and
+ * forwarding templates use), which the renderer does directly. */
 static void classify_fast(struct sl_template *t)
 {
     for (size_t i = 0; i < t->n; i++) {
@@ -124,7 +124,10 @@ static void classify_fast(struct sl_template *t)
             e->secpath != TPL_SP_NONE || e->format != TPL_FMT_NONE) {
             continue;
         }
-        if (e->date_set) {
+        /* a date-* option, or timereported / timegenerated as they are (their value is the
+         * default date format: sl_msg_prop) */
+        if (e->date_set || ((e->ref.id == SL_PROP_TIMEREPORTED ||
+                             e->ref.id == SL_PROP_TIMEGENERATED) && e->datefmt == SL_DATE_DEFAULT)) {
             if (!e->sp_if_no_1st_sp && !e->drop_last_lf && e->siem == TPL_SIEM_NONE) {
                 e->fast = TPL_FAST_DATE;
             }

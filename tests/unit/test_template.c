@@ -604,8 +604,25 @@ START_TEST(test_date_fast_path)
             }
         }
     }
+    /* timereported / timegenerated without options take the same path */
+    static const char *const plain[] = { "timereported", "TIMESTAMP", "timegenerated" };
+    for (size_t p = 0; p < sizeof(plain) / sizeof(plain[0]); p++) {
+        snprintf(fast, sizeof fast, "[%%%s%%]", plain[p]);
+        snprintf(slow, sizeof slow, "[%%%s:::drop-last-lf%%]", plain[p]);
+        struct sl_msg *m1 = hand_msg("x");
+        struct sl_msg *m2 = hand_msg("x");
+        m2->t_generated = m1->t_generated;
+        char *a = render_str(r, fast, NULL, m1);
+        char *b = render_str(r, slow, NULL, m2);
+        ck_assert_msg(strcmp(a, b) == 0, "%s: '%s', general path '%s'", fast, a, b);
+        free(a);
+        free(b);
+        sl_msg_unref(m1);
+        sl_msg_unref(m2);
+    }
     struct sl_msg *m = hand_msg("x");
-    CHECK_RENDER(r, m, "%timereported:::date-rfc3339% %HOSTNAME%", "2026-01-02T03:04:05-01:30 host");
+    CHECK_RENDER(r, m, "%TIMESTAMP% %timereported:::date-rfc3339% %HOSTNAME%",
+                 "Jan  2 03:04:05 2026-01-02T03:04:05-01:30 host");
     sl_msg_unref(m);
     sl_tpl_registry_free(r);
 }
