@@ -96,7 +96,7 @@ struct tpl_el {
     unsigned char fast;
 };
 
-enum tpl_fast { TPL_FAST_NONE = 0, TPL_FAST_MSG_SPIF, TPL_FAST_MSG_DROPLF };
+enum tpl_fast { TPL_FAST_NONE = 0, TPL_FAST_MSG_SPIF, TPL_FAST_MSG_DROPLF, TPL_FAST_DATE };
 
 struct sl_template {
     char *name;

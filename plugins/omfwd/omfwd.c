@@ -875,10 +875,7 @@ static void omfwd_worker_destroy(void *inst, void *wrk)
     omfwd_close(w);
     in->h->buf_free(&w->out);
     in->h->buf_free(&w->tmp);
-    in->h->buf_free(&w->held);
-    free(w->held_ends);
-    free(w->held_core);
-    free(w->held_ts);
+    omfwd_held_free(w);
     if (w->lock_ok) {
         pthread_cond_destroy(&w->cv);
         pthread_mutex_destroy(&w->lock);

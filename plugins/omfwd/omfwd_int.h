@@ -29,6 +29,8 @@
 /* how often the confirmation thread (and flush()) looks at SIOCOUTQ while batches are
  * pending */
 #define OMFWD_ACKPOLL_MS 5
+/* Size of one chunk of held bytes (omfwd_replay.c). */
+#define OMFWD_HC_SIZE (64u * 1024)
 
 struct omfwd_inst {
     /* parameters (filled by the core) */
@@ -99,15 +101,22 @@ struct omfwd_wrk {
     struct mmsghdr *mm;
     struct iovec *iov;
     /* Plain TCP: framed records sent on this connection that the peer's TCP may not have
-     * acknowledged yet (held.p[held_start..held.len)), with their end offsets; stream_sent
-     * counts bytes written on the connection, held_base is the stream offset of held.p[0].
+     * acknowledged yet (held bytes [held_start, held_len)), with their end offsets; stream_sent
+     * counts bytes written on the connection, held_base is the stream offset of held byte 0.
      * After the connection is lost they are sent first on the next one (duplicates
-     * possible, loss of what TCP did not acknowledge not). */
-    struct sl_buf held;
+     * possible, loss of what TCP did not acknowledge not).  Held offsets only grow (until
+     * a replay or a clear starts again at 0); the bytes live in fixed-size chunks (see
+     * omfwd_replay.c): hc[0..hc_n) hold the bytes from hc_first * OMFWD_HC_SIZE on. */
+    char **hc;
+    size_t hc_n, hc_cap, hc_first;
+    char *hc_spare[8];           /* chunks kept for reuse (512 KiB at most) */
+    size_t hc_nspare;
+    size_t held_len;
+    size_t held_org;             /* held offset where record 0 (held_ends[0]) starts */
     size_t held_start;
     uint64_t held_base;
     uint64_t stream_sent;
-    size_t *held_ends;           /* end offsets in held.p of the held records, ascending */
+    size_t *held_ends;           /* end offsets (held) of the held records, ascending */
     int64_t *held_ts;            /* per held record: when it was written (monotonic ms) */
     size_t nheld, held_first, held_cap;
     int resend;                  /* held records are to be sent before anything else */
@@ -145,6 +154,7 @@ void omfwd_held_ack(struct omfwd_wrk *w);
 int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int core);
 int omfwd_write_all(int fd, const char *buf, size_t len);
 int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w);
+void omfwd_held_free(struct omfwd_wrk *w);
 
 /* omfwd_ack.c: deferred acknowledgement (ABI 1.4 SL_PENDING / batch_done) */
 void omfwd_confirm(struct omfwd_inst *in, struct omfwd_wrk *w);

@@ -7,7 +7,16 @@
  * written first on the next connection.  Also the plain blocking write used for all TCP
  * output.
  *
- * Ownership: the held buffer and its arrays belong to the worker (struct omfwd_wrk, freed
+ * Memory: the held bytes live in chunks of OMFWD_HC_SIZE bytes, mmap()ed, in stream order.
+ * A chunk is let go as soon as the replay window has moved past it (the oldest first), and
+ * taken again for the newest bytes (up to eight are kept spare, as the unacknowledged bytes
+ * come and go), so a steady stream needs no allocation, no page faults and no copying of
+ * bytes, and what is held costs about the window plus the unacknowledged bytes (the
+ * contiguous buffer of before grew by doubling and was compacted only at half dead: twice
+ * the window, 8-10 MiB for the default 4 MiB, and one byte copied per byte sent).  After a
+ * burst the chunks beyond the spare ones are unmapped and the record arrays shrink.
+ *
+ * Ownership: the held chunks and the arrays belong to the worker (struct omfwd_wrk, freed
  * in omfwd_worker_destroy()).  Concurrency & locking: called from deliver() and connect()
  * of the worker only; the held state is not shared with the confirmation thread, except
  * conn_sent, which omfwd_held_resend() raises under wrk->lock.
@@ -17,6 +26,7 @@
 #include <string.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "omfwd_int.h"
@@ -32,21 +42,170 @@ static int omfwd_replay_too_old(const struct omfwd_inst *in, int64_t last, int64
     return in->resend_max_age == 0 || last - ts > in->resend_max_age;
 }
 
+#define HC OMFWD_HC_SIZE
+
+/* A chunk for held bytes: a spare one, or a fresh mapping.  NULL when out of memory. */
+static char *hc_take(struct omfwd_wrk *w)
+{
+    if (w->hc_nspare > 0) {
+        return w->hc_spare[--w->hc_nspare];
+    }
+    void *p = mmap(NULL, HC, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void hc_give(struct omfwd_wrk *w, char *c)
+{
+    if (w->hc_nspare < sizeof w->hc_spare / sizeof w->hc_spare[0]) {
+        w->hc_spare[w->hc_nspare++] = c;
+    } else {
+        munmap(c, HC);
+    }
+}
+
+/* Let the chunks hc[from..hc_n) go. */
+static void hc_trim_back(struct omfwd_wrk *w, size_t from)
+{
+    while (w->hc_n > from) {
+        hc_give(w, w->hc[--w->hc_n]);
+    }
+}
+
+/* Let the first k chunks go (their bytes are outside the replay window). */
+static void hc_drop_front(struct omfwd_wrk *w, size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        hc_give(w, w->hc[i]);
+    }
+    memmove(w->hc, w->hc + k, (w->hc_n - k) * sizeof *w->hc);
+    w->hc_n -= k;
+    w->hc_first += k;
+}
+
+/* Chunks for every held byte below end.  0 or SL_ENOMEM. */
+static int hc_cover(struct omfwd_wrk *w, size_t end)
+{
+    if (w->hc_n == 0) {
+        w->hc_first = w->held_len / HC;
+    }
+    size_t need = (end + HC - 1) / HC - w->hc_first;
+    if (need > w->hc_cap) {
+        size_t cap = w->hc_cap ? w->hc_cap * 2 : 32;
+        while (cap < need) {
+            cap *= 2;
+        }
+        char **n = realloc(w->hc, cap * sizeof *n);
+        if (n == NULL) {
+            return SL_ENOMEM;
+        }
+        w->hc = n;
+        w->hc_cap = cap;
+    }
+    while (w->hc_n < need) {
+        char *c = hc_take(w);
+        if (c == NULL) {
+            return SL_ENOMEM;
+        }
+        w->hc[w->hc_n++] = c;
+    }
+    return 0;
+}
+
+/* Where held byte off is, and how many bytes from there are in the same chunk. */
+static char *hc_at(const struct omfwd_wrk *w, size_t off, size_t *room)
+{
+    *room = HC - off % HC;
+    return w->hc[off / HC - w->hc_first] + off % HC;
+}
+
+/* Move len held bytes from src down to dst (dst <= src; the ranges may overlap). */
+static void hc_move(struct omfwd_wrk *w, size_t dst, size_t src, size_t len)
+{
+    while (len > 0 && dst != src) {
+        size_t dr, sr;
+        char *d = hc_at(w, dst, &dr);
+        const char *s = hc_at(w, src, &sr);
+        size_t n = len < dr ? len : dr;
+        n = n < sr ? n : sr;
+        memmove(d, s, n);
+        dst += n;
+        src += n;
+        len -= n;
+    }
+}
+
+/* Make the record arrays at most twice what nheld needs (after a burst), never below 256. */
+static void held_arrays_shrink(struct omfwd_wrk *w)
+{
+    size_t cap = w->held_cap;
+    while (cap > 256 && w->nheld * 4 < cap) {
+        cap /= 2;
+    }
+    if (cap == w->held_cap) {
+        return;
+    }
+    size_t *ne = realloc(w->held_ends, cap * sizeof *ne);
+    if (ne != NULL) {
+        w->held_ends = ne;
+    }
+    int64_t *nt = realloc(w->held_ts, cap * sizeof *nt);
+    if (nt != NULL) {
+        w->held_ts = nt;
+    }
+    uint8_t *nc = realloc(w->held_core, cap);
+    if (nc != NULL) {
+        w->held_core = nc;
+    }
+    if (ne != NULL && nt != NULL && nc != NULL) {
+        w->held_cap = cap;
+    }
+}
+
+/* Drop every held record and its bytes; held offsets start again at 0 (the stream offsets
+ * stream_sent and held_base are the caller's). */
+static void held_drop(struct omfwd_wrk *w)
+{
+    hc_trim_back(w, 0);
+    w->hc_first = 0;
+    w->held_len = w->held_org = 0;
+    w->held_start = 0;
+    w->nheld = w->held_first = 0;
+    w->replay_first = w->replay_start = 0;
+    held_arrays_shrink(w);
+}
+
 /* Forget every held record (a clean close: the kernel still delivers what it queued). */
 void omfwd_held_clear(struct omfwd_wrk *w)
 {
-    w->held.len = 0;
-    w->held_start = 0;
+    held_drop(w);
     w->held_base = 0;
     w->stream_sent = 0;
-    w->nheld = w->held_first = 0;
-    w->replay_first = w->replay_start = 0;
     w->resend = 0;
     w->reset = 0;
 }
 
+/* Worker teardown: every chunk, the spares and the arrays. */
+void omfwd_held_free(struct omfwd_wrk *w)
+{
+    hc_trim_back(w, 0);
+    while (w->hc_nspare > 0) {
+        munmap(w->hc_spare[--w->hc_nspare], HC);
+    }
+    free(w->hc);
+    w->hc = NULL;
+    w->hc_cap = 0;
+    free(w->held_ends);
+    free(w->held_core);
+    free(w->held_ts);
+    w->held_ends = NULL;
+    w->held_core = NULL;
+    w->held_ts = NULL;
+    w->held_cap = w->nheld = w->held_first = w->replay_first = 0;
+}
+
 /* Drop the held records the peer's TCP has acknowledged (SIOCOUTQ: bytes not yet
- * acknowledged), and compact the buffer now and then. */
+ * acknowledged) beyond the replay window, let the chunks behind the window go, and move
+ * the record arrays down now and then. */
 void omfwd_held_ack(struct omfwd_wrk *w)
 {
     int outq = 0;
@@ -65,22 +224,23 @@ void omfwd_held_ack(struct omfwd_wrk *w)
             omfwd_replay_too_old(w->in, w->held_ts[w->nheld - 1], w->held_ts[w->replay_first]))) {
         w->replay_start = w->held_ends[w->replay_first++];
     }
-    if (w->replay_start > w->held.len / 2) {
-        size_t cut = w->replay_start;
-        memmove(w->held.p, w->held.p + cut, w->held.len - cut);
-        w->held.len -= cut;
-        w->held_base += cut;
-        w->held_start -= cut;
-        w->replay_start = 0;
-        size_t k = 0;
-        for (size_t i = w->replay_first; i < w->nheld; i++) {
-            w->held_core[k] = w->held_core[i];
-            w->held_ts[k] = w->held_ts[i];
-            w->held_ends[k++] = w->held_ends[i] - cut;
-        }
-        w->held_first -= w->replay_first;
+    size_t behind = w->replay_start / HC;
+    if (w->hc_n > 0 && behind > w->hc_first) {
+        size_t k = behind - w->hc_first;
+        hc_drop_front(w, k < w->hc_n ? k : w->hc_n);
+    }
+    /* the arrays: moved down when a quarter of them is behind the window (each entry is
+     * moved at most three times on average; at half, they took twice the window) */
+    if (w->replay_first >= 256 && w->replay_first * 4 >= w->nheld) {
+        size_t d = w->replay_first, k = w->nheld - d;
+        memmove(w->held_ends, w->held_ends + d, k * sizeof *w->held_ends);
+        memmove(w->held_ts, w->held_ts + d, k * sizeof *w->held_ts);
+        memmove(w->held_core, w->held_core + d, k);
+        w->held_org = w->replay_start;
+        w->held_first -= d;
         w->nheld = k;
         w->replay_first = 0;
+        held_arrays_shrink(w);
     }
 }
 
@@ -88,11 +248,14 @@ void omfwd_held_ack(struct omfwd_wrk *w)
  * in the core, which sends it again if the connection is lost. */
 int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int core)
 {
-    if (w->held.len - w->held_start + w->out.len > OMFWD_HELD_MAX) {
-        omfwd_held_clear(w);    /* not reading: stop holding rather than grow */
+    (void)in;
+    if (w->held_len - w->held_start + w->out.len > OMFWD_HELD_MAX) {
+        /* not reading: stop holding rather than grow; held byte 0 is this batch's first */
+        held_drop(w);
+        w->held_base = w->stream_sent;
     }
-    size_t base = w->held.len;
-    if (in->h->buf_reserve(&w->held, w->out.len + 1) != 0) {
+    size_t base = w->held_len;
+    if (hc_cover(w, base + w->out.len) != 0) {
         return SL_ENOMEM;
     }
     if (w->nheld + n > w->held_cap) {
@@ -117,8 +280,14 @@ int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int cor
         w->held_ts = nt;
         w->held_cap = cap;
     }
-    memcpy(w->held.p + base, w->out.p, w->out.len);
-    w->held.len += w->out.len;
+    for (size_t off = 0; off < w->out.len;) {
+        size_t room;
+        char *d = hc_at(w, base + off, &room);
+        size_t k = w->out.len - off < room ? w->out.len - off : room;
+        memcpy(d, w->out.p + off, k);
+        off += k;
+    }
+    w->held_len += w->out.len;
     int64_t now = omfwd_now_ms();
     for (size_t i = 0; i < n; i++) {
         w->held_core[w->nheld] = (uint8_t)core;
@@ -156,26 +325,36 @@ int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
 {
     size_t first = w->reset ? w->replay_first : w->held_first;
     if (!w->resend || w->nheld == first) {
-        w->resend = w->reset = 0;
+        omfwd_held_clear(w);    /* nothing to send again: the new stream starts empty */
         return 0;
     }
-    size_t k = 0, out = 0, acked = 0;
+    size_t k = 0, acked = 0;
+    const size_t org = w->hc_first * HC;    /* the records go down to the first chunk */
+    size_t dst = org;
     const int64_t last = w->held_ts[w->nheld - 1];
+    /* held_ends[k] is rewritten (in the new offsets) before held_ends[i] is read: st
+     * carries the old end of the record before */
+    size_t st = first == 0 ? w->held_org : w->held_ends[first - 1];
     for (size_t i = first; i < w->nheld; i++) {
-        size_t st = i == 0 ? 0 : w->held_ends[i - 1];
-        size_t en = w->held_ends[i];
+        const size_t from = st, en = w->held_ends[i];
+        st = en;
         if (i >= w->held_first ? w->held_core[i] != 0
                                : omfwd_replay_too_old(in, last, w->held_ts[i])) {
             continue;
         }
-        memmove(w->held.p + out, w->held.p + st, en - st);
-        out += en - st;
-        w->held_ends[k] = out;
+        hc_move(w, dst, from, en - from);
+        dst += en - from;
+        w->held_ends[k] = dst - org;
         w->held_ts[k] = w->held_ts[i];
         w->held_core[k++] = 0;
         acked += i < w->held_first;
     }
-    w->held.len = out;
+    /* held offsets start again at 0 (the first chunk stays the first) */
+    const size_t out = dst - org;
+    w->hc_first = 0;
+    hc_trim_back(w, (out + HC - 1) / HC);
+    w->held_len = out;
+    w->held_org = 0;
     w->nheld = k;
     w->held_base = 0;
     w->stream_sent = 0;
@@ -185,9 +364,13 @@ int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
     if (k == 0) {
         return 0;
     }
-    int rc = omfwd_write_all(w->fd, w->held.p, out);
-    if (rc != 0) {
-        return rc;
+    for (size_t off = 0; off < out; off += HC) {
+        size_t room;
+        const char *p = hc_at(w, off, &room);
+        int rc = omfwd_write_all(w->fd, p, out - off < room ? out - off : room);
+        if (rc != 0) {
+            return rc;
+        }
     }
     /* the new connection's stream starts with them, all unacknowledged again */
     w->stream_sent = out;

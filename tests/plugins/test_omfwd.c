@@ -632,10 +632,12 @@ START_TEST(tcp_reconnect_after_receiver_restart)
 }
 END_TEST
 
-/* Reset tests: N records of L bytes ("r000001-xxxxxxxxxxx\n"...) written in 4 batches
+/* Reset tests: N records of L bytes ("r000001-xxxxxxxxxxx\n"...) written in batches of 500
  * (gap_ms between the halves) to a listener that accepts, never reads and closes: the
- * kernel resets the connection with the data its TCP acknowledged unread. */
-enum { RST_N = 2000, RST_L = 20 };
+ * kernel resets the connection with the data its TCP acknowledged unread.  160 KB: the held
+ * bytes span three chunks (OMFWD_HC_SIZE), so a replay crosses chunk boundaries, and one
+ * bounded by bytes starts behind chunks already let go. */
+enum { RST_N = 8000, RST_L = 20 };
 static char rst_texts[RST_N][24];
 static char rst_buf[RST_N * RST_L + 64];
 
@@ -652,6 +654,8 @@ static void write_then_reset(struct om *o, int lfd, const char *max_age,
     socklen_t sl = sizeof sa;
     ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
     port = ntohs(sa.sin_port);
+    int rcvbuf = 1 << 20;   /* the accepted socket takes all of it unread (and acknowledged) */
+    setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     char ps[16];
     snprintf(ps, sizeof ps, "%d", port);
     struct kv cfg[] = { { "target", "127.0.0.1" }, { "port", ps }, { "protocol", "tcp" },
@@ -735,7 +739,7 @@ static void reset_replay_bounded(const char *max_age, const char *max_bytes, siz
 
 START_TEST(tcp_reset_replay_bounded_by_age)
 {
-    reset_replay_bounded("150", "4194304", 1000);    /* the second half only */
+    reset_replay_bounded("150", "4194304", RST_N / 2);    /* the second half only */
 }
 END_TEST
 

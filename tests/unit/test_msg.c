@@ -62,6 +62,30 @@ static const char *prop_id(struct sl_msg *m, enum sl_prop id)
     return out;
 }
 
+/* PRI, facility and severity as numbers: what snprintf "%d" gives, for every valid PRI and
+ * (severity) for out-of-range ones. */
+START_TEST(test_pri_numbers)
+{
+    struct sl_msg *m = sl_msg_new("x", 1);
+    char want[32];
+    for (int pri = -9; pri <= 200; pri++) {
+        m->pri = pri;
+        snprintf(want, sizeof want, "%d", pri & 7);
+        ck_assert_str_eq(prop_id(m, SL_PROP_SYSLOGSEVERITY), want);
+        if (pri < 0 || pri > 191) {
+            ck_assert_str_eq(prop_id(m, SL_PROP_PRI), "invld");
+            ck_assert_str_eq(prop_id(m, SL_PROP_SYSLOGFACILITY), "invld");
+            continue;
+        }
+        snprintf(want, sizeof want, "%d", pri);
+        ck_assert_str_eq(prop_id(m, SL_PROP_PRI), want);
+        snprintf(want, sizeof want, "%d", pri >> 3);
+        ck_assert_str_eq(prop_id(m, SL_PROP_SYSLOGFACILITY), want);
+    }
+    sl_msg_unref(m);
+}
+END_TEST
+
 static struct sl_msg *parsed(const char *raw)
 {
     struct sl_msg *m = sl_msg_new(raw, strlen(raw));
@@ -918,6 +942,7 @@ static Suite *msg_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_refcount);
+    tcase_add_test(tc, test_pri_numbers);
     tcase_add_test(tc, test_new_copies_raw);
     tcase_add_test(tc, test_rcv_time);
     tcase_add_test(tc, test_prop_names);

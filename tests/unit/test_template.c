@@ -571,6 +571,63 @@ START_TEST(test_msg_fast_paths)
 }
 END_TEST
 
+/* A property with only a date-* option is formatted straight into the output (the
+ * renderer's date fast path): the same bytes as the general path, which a neutral extra
+ * option (drop-last-lf) forces, for every format, escaping, and for a property that is no
+ * time (the general path then). */
+START_TEST(test_date_fast_path)
+{
+    static const char *const fmts[] = { "mysql", "rfc3164", "rfc3164-buggyday", "rfc3339",
+                                        "subseconds", "pgsql", "unixtimestamp", "year",
+                                        "wdayname", "ordinal" };
+    static const char *const props[] = { "timereported", "timegenerated", "msg", "hostname" };
+    static const char *const opts[] = { NULL, "sql", "json" };
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    char fast[96], slow[96];
+    for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+        for (size_t p = 0; p < sizeof(props) / sizeof(props[0]); p++) {
+            for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+                snprintf(fast, sizeof fast, "[%%%s:::date-%s%%]", props[p], fmts[f]);
+                snprintf(slow, sizeof slow, "[%%%s:::date-%s,drop-last-lf%%]", props[p], fmts[f]);
+                struct sl_msg *m1 = hand_msg("it's \\ \"x\"");
+                struct sl_msg *m2 = hand_msg("it's \\ \"x\"");
+                m2->rcv = m1->rcv;
+                m2->t_generated = m1->t_generated;
+                char *a = render_str(r, fast, opts[o], m1);
+                char *b = render_str(r, slow, opts[o], m2);
+                ck_assert_msg(strcmp(a, b) == 0, "%s (%s): '%s', general path '%s'", fast,
+                              opts[o] ? opts[o] : "-", a, b);
+                free(a);
+                free(b);
+                sl_msg_unref(m1);
+                sl_msg_unref(m2);
+            }
+        }
+    }
+    /* timereported / timegenerated without options take the same path */
+    static const char *const plain[] = { "timereported", "TIMESTAMP", "timegenerated" };
+    for (size_t p = 0; p < sizeof(plain) / sizeof(plain[0]); p++) {
+        snprintf(fast, sizeof fast, "[%%%s%%]", plain[p]);
+        snprintf(slow, sizeof slow, "[%%%s:::drop-last-lf%%]", plain[p]);
+        struct sl_msg *m1 = hand_msg("x");
+        struct sl_msg *m2 = hand_msg("x");
+        m2->t_generated = m1->t_generated;
+        char *a = render_str(r, fast, NULL, m1);
+        char *b = render_str(r, slow, NULL, m2);
+        ck_assert_msg(strcmp(a, b) == 0, "%s: '%s', general path '%s'", fast, a, b);
+        free(a);
+        free(b);
+        sl_msg_unref(m1);
+        sl_msg_unref(m2);
+    }
+    struct sl_msg *m = hand_msg("x");
+    CHECK_RENDER(r, m, "%TIMESTAMP% %timereported:::date-rfc3339% %HOSTNAME%",
+                 "Jan  2 03:04:05 2026-01-02T03:04:05-01:30 host");
+    sl_msg_unref(m);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
 /* date-rfc3164 and date-rfc3164-buggyday share rsyslog's per-message cache: the first
  * rendered decides the day padding for the message (diff case tpl-buggyday-cache). */
 START_TEST(test_rfc3164_cache)
@@ -904,6 +961,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_siem_options);
     tcase_add_test(tc, test_msg_fast_paths);
     tcase_add_test(tc, test_rfc3164_cache);
+    tcase_add_test(tc, test_date_fast_path);
     tcase_add_test(tc, test_jsonf_datatype);
     tcase_add_test(tc, test_compile_errors);
     tcase_add_test(tc, test_threads);
