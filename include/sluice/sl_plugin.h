@@ -87,6 +87,15 @@
  *   moves that time.  A core older than 1.7 has no msg_set_mark (check struct_size): the
  *   marks are then ordinary messages, which every action writes.
  *
+ * Configuration errors (ABI 1.8)
+ *   rsyslogd -N1 exits 1 when anything logged an error while the configuration loaded,
+ *   including a module that corrected a value and runs on.  So an error a plugin logs with
+ *   log(SL_LOG_ERR) from create() and then returns 0 (an input, output or modifier that
+ *   corrects its configuration) counts as an error the daemon runs past: -N1 exits 1 and
+ *   the start goes on.  What rsyslog only reports later (opening a pipe, the kernel log)
+ *   is a warning at create().  SL_P_DEPRECATED_ERROR marks rsyslog's CNFPARAM_DEPRECATED
+ *   parameters ("deprecated but accepted", an error of that kind).
+ *
  * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
  * core's; fields are only ever appended, and struct_size tells the core how much the plugin
  * knows about.
@@ -104,7 +113,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 7
+#define SL_ABI_MINOR 8
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -157,9 +166,14 @@ enum {
     SL_P_REQUIRED = 1u << 0,
     SL_P_DEPRECATED = 1u << 1,
     SL_P_SECRET = 1u << 2, /* never printed in dumps or logs */
-    SL_P_IGNORED = 1u << 3 /* accepted for rsyslog compatibility, without effect: the core
-                            * checks the value's type and warns with FILE:LINE when it is
-                            * set; the field keeps its default */
+    SL_P_IGNORED = 1u << 3, /* accepted for rsyslog compatibility, without effect: the core
+                             * checks the value's type and warns with FILE:LINE when it is
+                             * set; the field keeps its default */
+    SL_P_DEPRECATED_ERROR = 1u << 4 /* ABI 1.8: rsyslog's CNFPARAM_DEPRECATED - the value
+                             * is applied, but setting it in a config object is an error the
+                             * daemon runs past (-N1 exits 1), as rsyslog's "deprecated but
+                             * accepted"; from a legacy $Directive only a warning.  Plain
+                             * SL_P_DEPRECATED (a parameter rsyslog reads silently) warns. */
 };
 
 struct sl_strarr {

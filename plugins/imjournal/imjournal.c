@@ -281,7 +281,9 @@ static int imjournal_create(void *inst, void *modconf, const struct sl_host *h,
         } else if (strcmp(m->use_pid, "syslog") == 0) {
             in->pid_mode = PID_SYSLOG;
         } else if (strcmp(m->use_pid, "both") != 0) {
-            h->log(SL_LOG_ERR, WHO, "option \"usepid\" should contain one of "
+            /* a warning: rsyslog reports it when the input starts (runInput), so its -N1
+             * passes */
+            h->log(SL_LOG_WARNING, WHO, "option \"usepid\" should contain one of "
                    "system|syslog|both and no '%s'", m->use_pid);
         }
     }
