@@ -225,6 +225,7 @@ const struct sl_host host = {
     .msg_parse_ts3164 = sl_msg_parse_ts3164,
     .msg_parse_set_prop = sl_msg_parse_set_prop,
     .msg_set_mark = sl_msg_set_mark,               /* ABI 1.7: core/msg.c */
+    .msg_set_prop = sl_msg_set_prop,               /* ABI 1.8: core/msg.c */
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

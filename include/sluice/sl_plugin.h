@@ -440,6 +440,19 @@ struct sl_host {
     /* immark: m (made with msg_new, not yet submitted) is a mark message, and the mark
      * period is `interval` seconds (see "Mark messages" at the top). */
     void (*msg_set_mark)(struct sl_msg *m, int64_t interval);
+
+    /* ABI 1.8 (check struct_size) ------------------------------------------------------ */
+
+    /* Modifiers (on the worker that owns m; also inside a parser's parse()): set a message
+     * property by rsyslog name, as rsyslog 8.2302's msgSetPropViaJSON (mmexternal's reply
+     * keys): "msg" (as msg_set_msg), "rawmsg" (the raw bytes; MSG keeps its offset in them
+     * and its length moves by the change of the raw length, as MsgSetRawMsg), "syslogtag"
+     * (programname follows), "hostname" or "source", "procid", "msgid", "structured-data",
+     * "fromhost", "fromhost-ip" (text, copied: val[0..len)), and "pri", "syslogfacility",
+     * "syslogseverity" as decimal text, as msg_parse_set_prop.  Other spans and readers on
+     * other threads may still hold the old strings: they stay valid until the message is
+     * freed.  0, SL_ENOENT (another name: rsyslog ignores those), SL_EINVAL or SL_ENOMEM. */
+    int (*msg_set_prop)(struct sl_msg *m, const char *name, const char *val, size_t len);
 };
 
 /* msg_parse_ts3164 flags */
