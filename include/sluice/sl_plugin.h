@@ -453,6 +453,17 @@ struct sl_host {
      * other threads may still hold the old strings: they stay valid until the message is
      * freed.  0, SL_ENOENT (another name: rsyslog ignores those), SL_EINVAL or SL_ENOMEM. */
     int (*msg_set_prop)(struct sl_msg *m, const char *name, const char *val, size_t len);
+
+    /* Outputs: t rendered "as JSON", rsyslog's tplToJSON (what its omjournal and other
+     * modules that ask for a JSON message get): *obj is a new libfastjson object the caller
+     * releases (fjson_object_put).  A subtree template gives its subtree (an empty object
+     * when missing); a list or string template one member per element in order, named by
+     * its outname= (a property's own name, "$!" dropped, when not given): a constant only
+     * with an outname, a $!/$./$/ property as its JSON value (no options; left out when
+     * missing unless mandatory, then JSON null), any other property as its text with the
+     * element's options applied (left out when empty unless mandatory).  0, SL_EINVAL or
+     * SL_ENOMEM. */
+    int (*render_json)(const struct sl_template *t, struct sl_msg *m, void **obj);
 };
 
 /* msg_parse_ts3164 flags */

@@ -376,6 +376,21 @@ static int fh_msg_set_prop(struct sl_msg *m, const char *name, const char *val, 
     return 0;
 }
 
+/* ABI 1.8 render_json: the fake host has no templates; {"MESSAGE": what render() gives} */
+static int fh_render_json(const struct sl_template *t, struct sl_msg *m, void **obj)
+{
+    struct sl_buf b = { 0 };
+    int rc = fh_host.render(t, m, &b);
+    if (rc == 0) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "MESSAGE", json_object_new_string_len(b.p != NULL ? b.p : "",
+                                                                        (int)b.len));
+        *obj = o;
+    }
+    fh_host.buf_free(&b);
+    return rc;
+}
+
 struct fh_ack_rec fh_acks[1024];
 size_t fh_nacks;
 
@@ -434,6 +449,7 @@ const struct sl_host fh_host = {
     .batch_done = fh_batch_done,
     .msg_set_mark = fh_msg_set_mark,
     .msg_set_prop = fh_msg_set_prop,
+    .render_json = fh_render_json,
 };
 
 size_t fh_count(void)
