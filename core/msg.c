@@ -386,7 +386,11 @@ struct sl_msg_retired {
     char *raw;   /* NULL when the retired buffer was the inline one */
 };
 
-char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
+/* A NUL-terminated copy of s[0..len) and a record linked into m's retired list, whose raw
+ * (what is freed with the message) the caller sets; NULL when out of memory (nothing
+ * linked). */
+static char *copy_retired(struct sl_msg *m, const char *s, size_t len,
+                          struct sl_msg_retired **rec)
 {
     char *c = malloc(len + 1);
     struct sl_msg_retired *r = malloc(sizeof(*r));
@@ -399,9 +403,20 @@ char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
         memcpy(c, s, len);
     }
     c[len] = '\0';
-    r->raw = c;
+    r->raw = NULL;
     r->next = m->retired;
     m->retired = r;
+    *rec = r;
+    return c;
+}
+
+char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
+{
+    struct sl_msg_retired *r;
+    char *c = copy_retired(m, s, len, &r);
+    if (c != NULL) {
+        r->raw = c;
+    }
     return c;
 }
 
@@ -423,18 +438,12 @@ int64_t sl_mark_interval(void)
  * reader on another thread (a queued action), so it is retired, not freed */
 static int set_fromhost(struct sl_msg *m, char **slot, const char *val, size_t len)
 {
-    char *c = malloc(len + 1);
-    struct sl_msg_retired *r = malloc(sizeof(*r));
-    if (c == NULL || r == NULL) {
-        free(c);
-        free(r);
+    struct sl_msg_retired *r;
+    char *c = copy_retired(m, val, len, &r);
+    if (c == NULL) {
         return SL_ENOMEM;
     }
-    memcpy(c, val, len);
-    c[len] = '\0';
     r->raw = __atomic_exchange_n(slot, c, __ATOMIC_ACQ_REL);
-    r->next = m->retired;
-    m->retired = r;
     return 0;
 }
 
@@ -444,15 +453,11 @@ static int set_rawmsg(struct sl_msg *m, const char *val, size_t len)
 {
     int in_raw = m->msg.p != NULL && m->msg.p >= m->raw && m->msg.p <= m->raw + m->raw_len;
     size_t off = in_raw ? (size_t)(m->msg.p - m->raw) : 0;
-    char *nbuf = malloc(len + 1);
-    struct sl_msg_retired *r = malloc(sizeof(*r));
-    if (nbuf == NULL || r == NULL) {
-        free(nbuf);
-        free(r);
+    struct sl_msg_retired *r;
+    char *nbuf = copy_retired(m, val, len, &r);
+    if (nbuf == NULL) {
         return SL_ENOMEM;
     }
-    memcpy(nbuf, val, len);
-    nbuf[len] = '\0';
     if (in_raw) {
         int64_t ml = (int64_t)m->msg.len + (int64_t)len - (int64_t)m->raw_len;
         int64_t room = off < len ? (int64_t)(len - off) : 0;
@@ -461,8 +466,6 @@ static int set_rawmsg(struct sl_msg *m, const char *val, size_t len)
     }
     /* the old raw is retired, not freed: spans of other fields point into it */
     r->raw = (m->flags & MSGF_RAW_INLINE) ? NULL : m->raw;
-    r->next = m->retired;
-    m->retired = r;
     m->flags &= ~(uint32_t)(MSGF_RAW_INLINE | SL_MSGF_RAW_NO_NUL);
     m->raw = nbuf;
     m->raw_len = len;
@@ -524,14 +527,11 @@ static int set_span(struct sl_msg *m, struct sl_str *f, const char *val, size_t 
     return 0;
 }
 
-int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+/* What parsers and modifiers may both set: fromhost, fromhost-ip, structured-data and the
+ * numbers; *pri tells whether a number was set.  SL_ENOENT for another name. */
+static int set_shared(struct sl_msg *m, const char *name, const char *val, size_t len, int *pri)
 {
-    if (m == NULL || name == NULL || (val == NULL && len > 0) || !(m->flags & SL_MSGF_IN_PARSE)) {
-        return SL_EINVAL;
-    }
-    if (val == NULL) {
-        val = "";
-    }
+    *pri = 0;
     if (strcmp(name, "fromhost") == 0) {
         return set_fromhost(m, &m->fromhost, val, len);
     }
@@ -542,7 +542,18 @@ int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, s
         return set_span(m, &m->sd, val, len);
     }
     int rc = set_pri_prop(m, name, val, len);
-    if (rc == 0) {
+    *pri = rc == 0;
+    return rc;
+}
+
+int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+{
+    if (m == NULL || name == NULL || (val == NULL && len > 0) || !(m->flags & SL_MSGF_IN_PARSE)) {
+        return SL_EINVAL;
+    }
+    int pri;
+    int rc = set_shared(m, name, val != NULL ? val : "", len, &pri);
+    if (pri) {
         m->fields_set |= SL_MF_PRI;
     }
     return rc;
@@ -584,16 +595,8 @@ int sl_msg_set_prop(struct sl_msg *m, const char *name, const char *val, size_t 
     if (strcmp(name, "msgid") == 0) {
         return set_span(m, &m->msgid, val, len);
     }
-    if (strcmp(name, "structured-data") == 0) {
-        return set_span(m, &m->sd, val, len);
-    }
-    if (strcmp(name, "fromhost") == 0) {
-        return set_fromhost(m, &m->fromhost, val, len);
-    }
-    if (strcmp(name, "fromhost-ip") == 0) {
-        return set_fromhost(m, &m->fromhost_ip, val, len);
-    }
-    return set_pri_prop(m, name, val, len);
+    int pri;
+    return set_shared(m, name, val, len, &pri);
 }
 
 void sl_msg_unref(struct sl_msg *m)
