@@ -998,6 +998,21 @@ static void confine_dynafile(struct sl_engine *e, struct sl_action_rt *a, struct
                 sl_template_name(*slot), n, n == 1 ? "y" : "ies", first != NULL ? first : "?");
 }
 
+/* A plugin that reported errors (host log() at SL_LOG_ERR) from create() and still created
+ * itself corrected its configuration, as rsyslog's modules do with LogError() or
+ * parser_errmsg() in newActInst/newInpInst and run on (a bad omfwd ziplevel: no
+ * compression): an error the daemon runs past, so -N1 exits 1 as rsyslogd -N1 does for
+ * any error logged while loading the configuration.  `logged` is sl_log_errors_logged()
+ * before create(). */
+static void created_with_errors(int logged, const struct sl_loc *loc, const char *what,
+                                const char *part)
+{
+    if (sl_log_errors_logged() != logged) {
+        sl_cfg_error_soft(loc, "%s: configuration corrected (see above); %s runs with the "
+                          "corrected values", what, part);
+    }
+}
+
 static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
 {
     const char *type = kv_str(ai->kv, "type");
@@ -1124,13 +1139,7 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                                         "disabled", what);
             return;
         }
-        if (a->is_mod && sl_log_errors_logged() != logged) {
-            /* a modifier that reported errors and still created itself corrected its
-             * configuration, as rsyslog's mm* modules do with parser_errmsg(): an error
-             * the daemon runs past (-N1 exits 1) */
-            sl_cfg_error_soft(&ai->loc, "%s: configuration corrected (see above); the action "
-                              "runs with the corrected values", what);
-        }
+        created_with_errors(logged, &ai->loc, what, "the action");
     }
     a->created = errs == 0;
     if (!a->created) {
@@ -1317,10 +1326,12 @@ static void build_module_inputs(struct sl_engine *e)
         input_counters(e, ctx, NULL);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
+        int logged = sl_log_errors_logged();
         if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
             sl_cfg_error(&m->loc, "%s: the input could not be created", what);
             continue;
         }
+        created_with_errors(logged, &m->loc, what, "the input");
         ctx->created = errs == 0;
     }
 }
@@ -1450,6 +1461,7 @@ static void build_inputs(struct sl_engine *e)
         input_counters(e, ctx, o->kv);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
+        int logged = sl_log_errors_logged();
         if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
             /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS
              * files) and runs without it */
@@ -1457,6 +1469,7 @@ static void build_inputs(struct sl_engine *e)
                                        "without it", what);
             continue;
         }
+        created_with_errors(logged, &o->loc, what, "the input");
         ctx->created = errs == 0;
     }
 }

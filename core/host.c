@@ -104,6 +104,14 @@ static int host_render(const struct sl_template *tpl, struct sl_msg *m, struct s
     return sl_template_render(tpl, m, out);
 }
 
+static int host_render_json(const struct sl_template *tpl, struct sl_msg *m, void **obj)
+{
+    struct fjson_object *o = NULL;
+    int rc = sl_template_render_json(tpl, m, &o);
+    *obj = o;
+    return rc;
+}
+
 static const struct sl_template *host_template_find(const char *name)
 {
     return cur_engine != NULL && name != NULL ? sl_tpl_find(cur_engine->tpls, name) : NULL;
@@ -225,6 +233,8 @@ const struct sl_host host = {
     .msg_parse_ts3164 = sl_msg_parse_ts3164,
     .msg_parse_set_prop = sl_msg_parse_set_prop,
     .msg_set_mark = sl_msg_set_mark,               /* ABI 1.7: core/msg.c */
+    .msg_set_prop = sl_msg_set_prop,               /* ABI 1.8: core/msg.c */
+    .render_json = host_render_json,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

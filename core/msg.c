@@ -386,7 +386,11 @@ struct sl_msg_retired {
     char *raw;   /* NULL when the retired buffer was the inline one */
 };
 
-char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
+/* A NUL-terminated copy of s[0..len) and a record linked into m's retired list, whose raw
+ * (what is freed with the message) the caller sets; NULL when out of memory (nothing
+ * linked). */
+static char *copy_retired(struct sl_msg *m, const char *s, size_t len,
+                          struct sl_msg_retired **rec)
 {
     char *c = malloc(len + 1);
     struct sl_msg_retired *r = malloc(sizeof(*r));
@@ -399,9 +403,20 @@ char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
         memcpy(c, s, len);
     }
     c[len] = '\0';
-    r->raw = c;
+    r->raw = NULL;
     r->next = m->retired;
     m->retired = r;
+    *rec = r;
+    return c;
+}
+
+char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len)
+{
+    struct sl_msg_retired *r;
+    char *c = copy_retired(m, s, len, &r);
+    if (c != NULL) {
+        r->raw = c;
+    }
     return c;
 }
 
@@ -419,43 +434,67 @@ int64_t sl_mark_interval(void)
     return atomic_load_explicit(&mark_interval, memory_order_relaxed);
 }
 
-int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+/* fromhost / fromhost-ip given by a parser or modifier: the old string may be in use by a
+ * reader on another thread (a queued action), so it is retired, not freed */
+static int set_fromhost(struct sl_msg *m, char **slot, const char *val, size_t len)
 {
-    if (m == NULL || name == NULL || (val == NULL && len > 0) || !(m->flags & SL_MSGF_IN_PARSE)) {
-        return SL_EINVAL;
+    struct sl_msg_retired *r;
+    char *c = copy_retired(m, val, len, &r);
+    if (c == NULL) {
+        return SL_ENOMEM;
     }
-    if (val == NULL) {
-        val = "";
+    r->raw = __atomic_exchange_n(slot, c, __ATOMIC_ACQ_REL);
+    return 0;
+}
+
+/* rsyslog's MsgSetRawMsg: the raw bytes change, MSG keeps its offset and its length moves
+ * by the change of the raw length (empty when the new raw ends before it) */
+static int set_rawmsg(struct sl_msg *m, const char *val, size_t len)
+{
+    int in_raw = m->msg.p != NULL && m->msg.p >= m->raw && m->msg.p <= m->raw + m->raw_len;
+    size_t off = in_raw ? (size_t)(m->msg.p - m->raw) : 0;
+    struct sl_msg_retired *r;
+    char *nbuf = copy_retired(m, val, len, &r);
+    if (nbuf == NULL) {
+        return SL_ENOMEM;
     }
-    if (strcmp(name, "fromhost") == 0 || strcmp(name, "fromhost-ip") == 0) {
-        char *c = malloc(len + 1);
-        if (c == NULL) {
-            return SL_ENOMEM;
-        }
-        memcpy(c, val, len);
-        c[len] = '\0';
-        char **slot = name[8] == '\0' ? &m->fromhost : &m->fromhost_ip;
-        free(*slot);        /* the worker owns the message: nobody else reads it yet */
-        *slot = c;
-        return 0;
+    if (in_raw) {
+        int64_t ml = (int64_t)m->msg.len + (int64_t)len - (int64_t)m->raw_len;
+        int64_t room = off < len ? (int64_t)(len - off) : 0;
+        m->msg.p = nbuf + (off < len ? off : len);
+        m->msg.len = ml <= 0 ? 0 : (size_t)(ml < room ? ml : room);
     }
-    if (strcmp(name, "structured-data") == 0) {
-        char *c = sl_msg_keep(m, val, len);
-        if (c == NULL) {
-            return SL_ENOMEM;
-        }
-        m->sd = (struct sl_str){ c, len };
-        return 0;
+    /* the old raw is retired, not freed: spans of other fields point into it */
+    r->raw = (m->flags & MSGF_RAW_INLINE) ? NULL : m->raw;
+    m->flags &= ~(uint32_t)(MSGF_RAW_INLINE | SL_MSGF_RAW_NO_NUL);
+    m->raw = nbuf;
+    m->raw_len = len;
+    if (m->after_pri > len) {
+        m->after_pri = len;
     }
-    /* numbers: as rsyslog's msgSetPRI and its facility/severity setters */
-    int neg = len > 0 && val[0] == '-';
+    return 0;
+}
+
+/* the decimal text of an integer property, as rsyslog's json_object_get_int reads it */
+static long prop_number(const char *val, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (val[i] == ' ' || val[i] == '\t')) {
+        i++;
+    }
+    int neg = i < len && val[i] == '-';
     long v = 0;
-    for (size_t i = neg ? 1 : 0; i < len && val[i] >= '0' && val[i] <= '9'; i++) {
+    for (i += neg || (i < len && val[i] == '+'); i < len && val[i] >= '0' && val[i] <= '9'; i++) {
         v = v < 100000 ? v * 10 + (val[i] - '0') : v;
     }
-    if (neg) {
-        v = -v;
-    }
+    return neg ? -v : v;
+}
+
+/* numbers: as rsyslog's msgSetPRI and its facility/severity setters; SL_ENOENT for
+ * another name */
+static int set_pri_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+{
+    long v = prop_number(val, len);
     int fac = m->pri >> 3, sev = m->pri & 7;
     if (strcmp(name, "pri") == 0) {
         if (v > 191 || v < 0) {
@@ -474,8 +513,90 @@ int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, s
     } else {
         return SL_ENOENT;
     }
-    m->fields_set |= SL_MF_PRI;
     return 0;
+}
+
+/* a text field: a kept copy */
+static int set_span(struct sl_msg *m, struct sl_str *f, const char *val, size_t len)
+{
+    char *c = sl_msg_keep(m, val, len);
+    if (c == NULL) {
+        return SL_ENOMEM;
+    }
+    *f = (struct sl_str){ c, len };
+    return 0;
+}
+
+/* What parsers and modifiers may both set: fromhost, fromhost-ip, structured-data and the
+ * numbers; *pri tells whether a number was set.  SL_ENOENT for another name. */
+static int set_shared(struct sl_msg *m, const char *name, const char *val, size_t len, int *pri)
+{
+    *pri = 0;
+    if (strcmp(name, "fromhost") == 0) {
+        return set_fromhost(m, &m->fromhost, val, len);
+    }
+    if (strcmp(name, "fromhost-ip") == 0) {
+        return set_fromhost(m, &m->fromhost_ip, val, len);
+    }
+    if (strcmp(name, "structured-data") == 0) {
+        return set_span(m, &m->sd, val, len);
+    }
+    int rc = set_pri_prop(m, name, val, len);
+    *pri = rc == 0;
+    return rc;
+}
+
+int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+{
+    if (m == NULL || name == NULL || (val == NULL && len > 0) || !(m->flags & SL_MSGF_IN_PARSE)) {
+        return SL_EINVAL;
+    }
+    int pri;
+    int rc = set_shared(m, name, val != NULL ? val : "", len, &pri);
+    if (pri) {
+        m->fields_set |= SL_MF_PRI;
+    }
+    return rc;
+}
+
+int sl_msg_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+{
+    if (m == NULL || name == NULL || (val == NULL && len > 0)) {
+        return SL_EINVAL;
+    }
+    if (val == NULL) {
+        val = "";
+    }
+    if (m->flags & SL_MSGF_IN_PARSE) {
+        int rc = sl_msg_parse_set_prop(m, name, val, len);
+        if (rc != SL_ENOENT) {
+            return rc;
+        }
+    }
+    if (strcmp(name, "msg") == 0) {
+        return sl_msg_replace_msg(m, val, len);
+    }
+    if (strcmp(name, "rawmsg") == 0) {
+        return set_rawmsg(m, val, len);
+    }
+    if (strcmp(name, "syslogtag") == 0) {
+        int rc = set_span(m, &m->tag, val, len);
+        /* programname (and app-name, procid of RFC 3164 messages) follow the new TAG */
+        m->programname = (struct sl_str){ NULL, 0 };
+        m->flags &= ~(uint32_t)SL_MSGF_PROGNAME_DONE;
+        return rc;
+    }
+    if (strcmp(name, "hostname") == 0 || strcmp(name, "source") == 0) {
+        return set_span(m, &m->hostname, val, len);
+    }
+    if (strcmp(name, "procid") == 0) {
+        return set_span(m, &m->procid, val, len);
+    }
+    if (strcmp(name, "msgid") == 0) {
+        return set_span(m, &m->msgid, val, len);
+    }
+    int pri;
+    return set_shared(m, name, val, len, &pri);
 }
 
 void sl_msg_unref(struct sl_msg *m)

@@ -304,6 +304,9 @@ void sl_msg_parse_raw(struct sl_msg *m, const char **raw, size_t *len, size_t *a
 int sl_msg_parse_set_raw(struct sl_msg *m, const char *text, size_t len);
 int sl_msg_parse_ts3164(struct sl_msg *m, const char **p, size_t *len, unsigned flags);
 int sl_msg_parse_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len);
+/* ABI 1.8 msg_set_prop: a property by rsyslog name, as rsyslog's msgSetPropViaJSON (see
+ * sl_plugin.h), on the worker that owns m; replaced strings are retired, not freed */
+int sl_msg_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len);
 /* A copy of s[0..len) (NUL-terminated) freed with the message; NULL when out of memory. */
 char *sl_msg_keep(struct sl_msg *m, const char *s, size_t len);
 /* A property handle for sl_host.prop_ref: starts with a struct sl_propref (so it can be

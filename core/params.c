@@ -427,7 +427,10 @@ int sl_params_apply(const struct sl_param *tbl, void *block, struct sl_kv *kvs,
                 free_field(&q, &scratch);
                 continue;
             }
-            if (p->flags & SL_P_DEPRECATED) {
+            if ((p->flags & SL_P_DEPRECATED_ERROR) && !found->implicit) {
+                sl_cfg_error_soft(&found->loc, "%s: parameter '%s' deprecated but accepted, "
+                                  "consider removing or replacing it", what, p->name);
+            } else if (p->flags & (SL_P_DEPRECATED | SL_P_DEPRECATED_ERROR)) {
                 sl_cfg_warn(&found->loc, "%s: parameter '%s' is deprecated", what, p->name);
             }
             errors += set_value(p, block, found, sval ? sval : "", res, what, &found->loc);

@@ -287,7 +287,7 @@ static void describe_params(FILE *out, const char *title, const struct sl_param 
         if (t->flags & SL_P_SECRET) {
             fputs("  secret", out);
         }
-        if (t->flags & SL_P_DEPRECATED) {
+        if (t->flags & (SL_P_DEPRECATED | SL_P_DEPRECATED_ERROR)) {
             fputs("  deprecated", out);
         }
         if (t->legacy != NULL) {
@@ -385,7 +385,7 @@ static void man_params(FILE *out, const char *title, const struct sl_param *t)
         if (t->flags & SL_P_REQUIRED) {
             fputs(", required", out);
         }
-        if (t->flags & SL_P_DEPRECATED) {
+        if (t->flags & (SL_P_DEPRECATED | SL_P_DEPRECATED_ERROR)) {
             fputs(", deprecated", out);
         }
         if (t->legacy != NULL) {

@@ -87,6 +87,14 @@ size_t sl_tpl_unconfined(const struct sl_template *t, const char **first);
 
 /* Render: append the template's output for m to out.  Returns 0 or SL_ENOMEM. */
 int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out);
+/* ABI 1.8 render_json: rsyslog's tplToJSON - a new object (the caller puts it): a subtree
+ * template's subtree (an empty object when missing); for the elements of a list template
+ * their outname= (a property's name, without "$!", when not given) and value: constants
+ * with an outname, $!/$./$/ properties as their JSON value, other properties rendered
+ * with their options, left out when empty or missing unless mandatory. */
+struct fjson_object;
+int sl_template_render_json(const struct sl_template *t, struct sl_msg *m,
+                            struct fjson_object **out);
 const char *sl_template_name(const struct sl_template *t);
 
 /* Dump a template in a stable text form (for -N --dump). */

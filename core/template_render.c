@@ -22,6 +22,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <libfastjson/json.h>
+#include <pthread.h>
+
+#include "msg_int.h"
 #include "template_int.h"
 #include "util/buf.h"
 
@@ -856,4 +860,84 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
         sl_buf_free(&scratch[1]);
     }
     return rc != 0 ? SL_ENOMEM : 0;
+}
+
+/* A private copy of the JSON value a $!, $. or $/ property names (NULL: none), so that the
+ * caller may keep and release it while other workers read the message's tree. */
+static struct fjson_object *json_prop_copy(struct sl_msg *m, const struct sl_propref *ref)
+{
+    int global = ref->id == SL_PROP_GLOBAL_VAR;
+    if (global) {
+        pthread_mutex_lock(&sl_global_vars_lock);
+    }
+    struct fjson_object *v = sl_msg_json_get(m, ref->id, ref->path), *copy = NULL;
+    if (v != NULL) {
+        struct sl_buf b = { 0 };
+        fjson_object_dump_ext(v, FJSON_TO_STRING_PLAIN, sl_json_dump_cb, &b);
+        if (sl_buf_putc(&b, '\0') == 0) {
+            copy = fjson_tokener_parse(b.p);
+        }
+        sl_buf_free(&b);
+    }
+    if (global) {
+        pthread_mutex_unlock(&sl_global_vars_lock);
+    }
+    return copy;
+}
+
+int sl_template_render_json(const struct sl_template *t, struct sl_msg *m, struct fjson_object **out)
+{
+    if (t == NULL || m == NULL || out == NULL) {
+        return SL_EINVAL;
+    }
+    if (t->is_subtree) {
+        *out = json_prop_copy(m, &t->subtree);
+        if (*out == NULL) {
+            *out = fjson_object_new_object();   /* rsyslog: "we need to have a root object" */
+        }
+        return *out != NULL ? 0 : SL_ENOMEM;
+    }
+    struct fjson_object *o = fjson_object_new_object();
+    if (o == NULL) {
+        return SL_ENOMEM;
+    }
+    static const struct sl_template plain = { .escape = TPL_ESC_NONE };
+    struct sl_buf scratch[2] = { { 0 }, { 0 } }, val = { 0 };
+    int rc = 0;
+    for (size_t i = 0; i < t->n && rc == 0; i++) {
+        const struct tpl_el *e = &t->els[i];
+        if (e->outname == NULL) {
+            continue;   /* a constant without outname= */
+        }
+        if (e->kind == TPL_EL_CONST) {
+            {
+                fjson_object_object_add(o, e->outname, fjson_object_new_string_len(e->text,
+                                                                                   (int)e->len));
+            }
+        } else if (e->ref.id == SL_PROP_CEE || e->ref.id == SL_PROP_LOCAL_VAR ||
+                   e->ref.id == SL_PROP_GLOBAL_VAR) {
+            /* the JSON value itself, no replacer options (rsyslog's msgGetJSONPropJSON) */
+            struct fjson_object *v = json_prop_copy(m, &e->ref);
+            if (v != NULL || e->mandatory) {
+                fjson_object_object_add(o, e->outname, v);
+            }
+        } else {
+            val.len = 0;
+            rc = render_prop(&plain, e, m, &val, scratch);
+            if (rc == 0 && (val.len > 0 || e->mandatory)) {
+                fjson_object_object_add(o, e->outname,
+                                        fjson_object_new_string_len(val.p != NULL ? val.p : "",
+                                                                    (int)val.len));
+            }
+        }
+    }
+    sl_buf_free(&val);
+    sl_buf_free(&scratch[0]);
+    sl_buf_free(&scratch[1]);
+    if (rc != 0) {
+        fjson_object_put(o);
+        return SL_ENOMEM;
+    }
+    *out = o;
+    return 0;
 }

@@ -87,6 +87,15 @@
  *   moves that time.  A core older than 1.7 has no msg_set_mark (check struct_size): the
  *   marks are then ordinary messages, which every action writes.
  *
+ * Configuration errors (ABI 1.8)
+ *   rsyslogd -N1 exits 1 when anything logged an error while the configuration loaded,
+ *   including a module that corrected a value and runs on.  So an error a plugin logs with
+ *   log(SL_LOG_ERR) from create() and then returns 0 (an input, output or modifier that
+ *   corrects its configuration) counts as an error the daemon runs past: -N1 exits 1 and
+ *   the start goes on.  What rsyslog only reports later (opening a pipe, the kernel log)
+ *   is a warning at create().  SL_P_DEPRECATED_ERROR marks rsyslog's CNFPARAM_DEPRECATED
+ *   parameters ("deprecated but accepted", an error of that kind).
+ *
  * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
  * core's; fields are only ever appended, and struct_size tells the core how much the plugin
  * knows about.
@@ -104,7 +113,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 7
+#define SL_ABI_MINOR 8
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -157,9 +166,14 @@ enum {
     SL_P_REQUIRED = 1u << 0,
     SL_P_DEPRECATED = 1u << 1,
     SL_P_SECRET = 1u << 2, /* never printed in dumps or logs */
-    SL_P_IGNORED = 1u << 3 /* accepted for rsyslog compatibility, without effect: the core
-                            * checks the value's type and warns with FILE:LINE when it is
-                            * set; the field keeps its default */
+    SL_P_IGNORED = 1u << 3, /* accepted for rsyslog compatibility, without effect: the core
+                             * checks the value's type and warns with FILE:LINE when it is
+                             * set; the field keeps its default */
+    SL_P_DEPRECATED_ERROR = 1u << 4 /* ABI 1.8: rsyslog's CNFPARAM_DEPRECATED - the value
+                             * is applied, but setting it in a config object is an error the
+                             * daemon runs past (-N1 exits 1), as rsyslog's "deprecated but
+                             * accepted"; from a legacy $Directive only a warning.  Plain
+                             * SL_P_DEPRECATED (a parameter rsyslog reads silently) warns. */
 };
 
 struct sl_strarr {
@@ -426,6 +440,30 @@ struct sl_host {
     /* immark: m (made with msg_new, not yet submitted) is a mark message, and the mark
      * period is `interval` seconds (see "Mark messages" at the top). */
     void (*msg_set_mark)(struct sl_msg *m, int64_t interval);
+
+    /* ABI 1.8 (check struct_size) ------------------------------------------------------ */
+
+    /* Modifiers (on the worker that owns m; also inside a parser's parse()): set a message
+     * property by rsyslog name, as rsyslog 8.2302's msgSetPropViaJSON (mmexternal's reply
+     * keys): "msg" (as msg_set_msg), "rawmsg" (the raw bytes; MSG keeps its offset in them
+     * and its length moves by the change of the raw length, as MsgSetRawMsg), "syslogtag"
+     * (programname follows), "hostname" or "source", "procid", "msgid", "structured-data",
+     * "fromhost", "fromhost-ip" (text, copied: val[0..len)), and "pri", "syslogfacility",
+     * "syslogseverity" as decimal text, as msg_parse_set_prop.  Other spans and readers on
+     * other threads may still hold the old strings: they stay valid until the message is
+     * freed.  0, SL_ENOENT (another name: rsyslog ignores those), SL_EINVAL or SL_ENOMEM. */
+    int (*msg_set_prop)(struct sl_msg *m, const char *name, const char *val, size_t len);
+
+    /* Outputs: t rendered "as JSON", rsyslog's tplToJSON (what its omjournal and other
+     * modules that ask for a JSON message get): *obj is a new libfastjson object the caller
+     * releases (fjson_object_put).  A subtree template gives its subtree (an empty object
+     * when missing); a list or string template one member per element in order, named by
+     * its outname= (a property's own name, "$!" dropped, when not given): a constant only
+     * with an outname, a $!/$./$/ property as its JSON value (no options; left out when
+     * missing unless mandatory, then JSON null), any other property as its text with the
+     * element's options applied (left out when empty unless mandatory).  0, SL_EINVAL or
+     * SL_ENOMEM. */
+    int (*render_json)(const struct sl_template *t, struct sl_msg *m, void **obj);
 };
 
 /* msg_parse_ts3164 flags */

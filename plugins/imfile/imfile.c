@@ -208,7 +208,7 @@ static const struct sl_param imf_params[] = {
       "$!metadata!filename and $!metadata!fileoffset" },
     { "addCeeTag", SL_PT_BOOL, 0, IO(add_cee), "off", NULL, NULL,
       "prefix the message with @cee:" },
-    { "stateFile", SL_PT_STRING, SL_P_DEPRECATED, IO(statefile), NULL, NULL,
+    { "stateFile", SL_PT_STRING, SL_P_DEPRECATED_ERROR, IO(statefile), NULL, NULL,
       "$InputFileStateFile", "deprecated and ignored (the core warns): state files are "
       "named by inode" },
     { "readTimeout", SL_PT_INT, 0, IO(read_timeout), "-1", NULL, NULL,

@@ -129,6 +129,7 @@ struct imjournal_inst {
     sd_journal *j;
     char *cursor;                  /* last entry submitted */
     uint64_t count;
+    uint64_t persist_every;        /* |PersistStateInterval|; 0: the state is saved at stop only */
     int warned_head;
     void *h_root;                  /* prop_ref("$!") */
     char *text;                    /* sanitised MESSAGE: 4 * max + 1 */
@@ -147,7 +148,7 @@ struct imjournal_inst {
 static const struct sl_param mod_params[] = {
     { "StateFile", SL_PT_WORD, 0, MOFF(state_file), NULL, NULL, "$imjournalStateFile",
       "cursor file; relative names are in workDirectory" },
-    { "PersistStateInterval", SL_PT_POSINT, 0, MOFF(persist_interval), "10", NULL,
+    { "PersistStateInterval", SL_PT_INT, 0, MOFF(persist_interval), "10", NULL,
       "$imjournalPersistStateInterval", "entries between state file writes" },
     { "Ratelimit.Interval", SL_PT_INT, 0, MOFF(rl_interval), "600", NULL,
       "$imjournalRatelimitInterval", "seconds; 0 disables rate limiting" },
@@ -268,6 +269,12 @@ static int imjournal_create(void *inst, void *modconf, const struct sl_host *h,
                m->dflt_facility);
         in->facility = 1;
     }
+    int64_t pi = m->persist_interval;
+    in->persist_every = (uint64_t)(pi < 0 ? -pi : pi);
+    if (pi == 0) {
+        h->log(SL_LOG_WARNING, WHO, "imjournal: PersistStateInterval 0: rsyslog 8.2302 divides "
+               "by it (SIGFPE at the first entry); sluice saves the state when it stops only");
+    }
     in->pid_mode = PID_BOTH;
     if (m->use_pid_from_system != NULL) {
         h->log(SL_LOG_WARNING, WHO, "\"usepidfromsystem\" is deprecated, use \"usepid\" "
@@ -281,7 +288,9 @@ static int imjournal_create(void *inst, void *modconf, const struct sl_host *h,
         } else if (strcmp(m->use_pid, "syslog") == 0) {
             in->pid_mode = PID_SYSLOG;
         } else if (strcmp(m->use_pid, "both") != 0) {
-            h->log(SL_LOG_ERR, WHO, "option \"usepid\" should contain one of "
+            /* a warning: rsyslog reports it when the input starts (runInput), so its -N1
+             * passes */
+            h->log(SL_LOG_WARNING, WHO, "option \"usepid\" should contain one of "
                    "system|syslog|both and no '%s'", m->use_pid);
         }
     }
@@ -942,7 +951,9 @@ static int imjournal_run(void *inst)
         }
         in->count++;
         in->warned_head = 1;
-        if (in->state_path != NULL && in->count % (uint64_t)in->m->persist_interval == 0) {
+        /* rsyslog's count % interval: a negative interval acts as its absolute value */
+        if (in->state_path != NULL && in->persist_every > 0 &&
+            in->count % in->persist_every == 0) {
             persist_state(in);
         }
     }

@@ -173,9 +173,10 @@ static int imklog_create(void *inst, void *modconf, const struct sl_host *h,
                (long long)in->m->console_level);
         return SL_ECONFIG;
     }
-    /* reported at config time (also by -N1); the input then does not run */
+    /* a hint at config time (also by -N1), a warning: rsyslog opens the kernel log at
+     * activation, which -N1 does not reach, so its -N1 passes; open() reports the error */
     if (access(in->path, R_OK) != 0) {
-        h->log(SL_LOG_ERR, "imklog", "imklog: cannot open kernel log (%s): %s.", in->path,
+        h->log(SL_LOG_WARNING, "imklog", "imklog: cannot open kernel log (%s): %s.", in->path,
                strerror(errno));
     }
     in->c_received = h->counter("imklog", in->path, "received");

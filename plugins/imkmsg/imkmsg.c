@@ -106,8 +106,9 @@ static int imkmsg_create(void *inst, void *modconf, const struct sl_host *h,
     if (h->prop_ref("$!", &in->h_root) != 0) {
         return SL_ECONFIG;
     }
+    /* a warning, as imklog's (rsyslog reports it at activation; open() does here) */
     if (access(in->path, R_OK) != 0) {
-        h->log(SL_LOG_ERR, WHO, "imkmsg: cannot open kernel log (%s): %s.", in->path,
+        h->log(SL_LOG_WARNING, WHO, "imkmsg: cannot open kernel log (%s): %s.", in->path,
                strerror(errno));
     }
     in->c_received = h->counter(WHO, in->path, "received");

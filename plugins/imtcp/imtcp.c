@@ -158,12 +158,22 @@ int64_t imtcp_mono_ms(void)
 }
 
 #define MOFF(f) offsetof(struct imtcp_mod, f)
+/* rsyslog 8.2302's imptcp reads maxSessions, keepAlive.* and addtlFrameDelimiter as any
+ * integer (eCmdHdlrInt), its imtcp as non-negative or positive ones; maxFrameSize is any
+ * integer in both */
+#ifdef SL_IMPTCP
+#define PT_SESSIONS SL_PT_INT
+#define PT_NONNEG_OR_INT SL_PT_INT
+#else
+#define PT_SESSIONS SL_PT_POSINT
+#define PT_NONNEG_OR_INT SL_PT_NONNEG
+#endif
 #define IOFF(f) offsetof(struct imtcp_inst, f)
 
 static const struct sl_param mod_params[] = {
-    { "maxSessions", SL_PT_POSINT, 0, MOFF(max_sessions),
+    { "maxSessions", PT_SESSIONS, 0, MOFF(max_sessions),
       "200", NULL, "$InputTCPMaxSessions", NULL },
-    { "maxFrameSize", SL_PT_POSINT, 0, MOFF(max_frame_size), "200000", NULL, NULL, NULL },
+    { "maxFrameSize", SL_PT_INT, 0, MOFF(max_frame_size), "200000", NULL, NULL, NULL },
     { "maxListeners", SL_PT_POSINT, SL_P_IGNORED, MOFF(max_listeners),
       "20", NULL, "$InputTCPMaxListeners", NULL },
     { "keepAlive", SL_PT_BOOL, 0, MOFF(keepalive),
@@ -226,7 +236,7 @@ static const struct sl_param inst_params[] = {
       NULL },
     { "address", SL_PT_STRING, 0, IOFF(address), NULL, NULL, NULL, NULL },
     { "listenPortFileName", SL_PT_STRING, 0, IOFF(listen_port_file), NULL, NULL, NULL, NULL },
-    { "maxSessions", SL_PT_POSINT, 0, IOFF(max_sessions), "-1", NULL, NULL, NULL },
+    { "maxSessions", PT_SESSIONS, 0, IOFF(max_sessions), "-1", NULL, NULL, NULL },
     { "maxListeners", SL_PT_POSINT, SL_P_IGNORED, IOFF(max_listeners), "-1", NULL, NULL, NULL },
     { "supportOctetCountedFraming", SL_PT_BOOL, 0, IOFF(octet_framing),
       "on", NULL, "$InputTCPServerSupportOctetCountedFraming", NULL },
@@ -236,14 +246,14 @@ static const struct sl_param inst_params[] = {
     { "notifyOnConnectionClose", SL_PT_ENUM, 0, IOFF(notify_close), "inherit", tri_enum, NULL,
       NULL },
     { "keepAlive", SL_PT_ENUM, 0, IOFF(keepalive), "inherit", tri_enum, NULL, NULL },
-    { "keepAlive.probes", SL_PT_NONNEG, 0, IOFF(ka_probes), "-1", NULL, NULL, NULL },
-    { "keepAlive.time", SL_PT_NONNEG, 0, IOFF(ka_time), "-1", NULL, NULL, NULL },
-    { "keepAlive.interval", SL_PT_NONNEG, 0, IOFF(ka_interval), "-1", NULL, NULL, NULL },
+    { "keepAlive.probes", PT_NONNEG_OR_INT, 0, IOFF(ka_probes), "-1", NULL, NULL, NULL },
+    { "keepAlive.time", PT_NONNEG_OR_INT, 0, IOFF(ka_time), "-1", NULL, NULL, NULL },
+    { "keepAlive.interval", PT_NONNEG_OR_INT, 0, IOFF(ka_interval), "-1", NULL, NULL, NULL },
     { "flowControl", SL_PT_ENUM, SL_P_IGNORED, IOFF(flow_control), "inherit", tri_enum, NULL, NULL },
     { "disableLFDelimiter", SL_PT_ENUM, 0, IOFF(disable_lf), "inherit", tri_enum, NULL, NULL },
     { "discardTruncatedMsg", SL_PT_ENUM, 0, IOFF(discard_truncated), "inherit", tri_enum, NULL,
       NULL },
-    { "addtlFrameDelimiter", SL_PT_NONNEG, 0, IOFF(addtl_delim), "-2", NULL, NULL, NULL },
+    { "addtlFrameDelimiter", PT_NONNEG_OR_INT, 0, IOFF(addtl_delim), "-2", NULL, NULL, NULL },
     { "preserveCase", SL_PT_ENUM, SL_P_IGNORED, IOFF(preserve_case), "inherit", tri_enum, NULL, NULL },
     { "socketBacklog", SL_PT_INT, 0, IOFF(backlog), "-1", NULL, NULL, NULL },
     { "defaultTZ", SL_PT_STRING, SL_P_IGNORED, IOFF(default_tz), NULL, NULL, NULL, NULL },
@@ -274,7 +284,7 @@ static const struct sl_param inst_params[] = {
     { "session.maxFramingErrors", SL_PT_INT, 0, IOFF(sess_max_framing_err), "-1", NULL, NULL,
       NULL },
 #ifdef SL_IMPTCP
-    { "maxFrameSize", SL_PT_POSINT, 0, IOFF(ptcp_max_frame), "200000", NULL, NULL, NULL },
+    { "maxFrameSize", SL_PT_INT, 0, IOFF(ptcp_max_frame), "200000", NULL, NULL, NULL },
     { "path", SL_PT_STRING, 0, IOFF(ptcp_path), NULL, NULL, NULL, NULL },
     { "unlink", SL_PT_BOOL, 0, IOFF(ptcp_unlink), "off", NULL, NULL, NULL },
     { "multiLine", SL_PT_BOOL, 0, IOFF(ptcp_multiline), "off", NULL, NULL, NULL },
@@ -442,6 +452,23 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     }
     in->hs_timeout_ms = TLS_HANDSHAKE_TIMEOUT_MS;
     int64_t addtl = in->addtl_delim >= -1 ? in->addtl_delim : m->addtl_delim;
+#ifdef SL_IMPTCP
+    if (in->addtl_delim < -2 || addtl > 255) {
+        /* any integer for rsyslog's imptcp, which compares it with a (signed) char */
+        h->log(SL_LOG_WARNING, IM_NAME, "imptcp: addtlFrameDelimiter %lld is not a byte "
+               "value (0..255): no additional delimiter (rsyslog 8.2302 compares it with a "
+               "signed char, so -128..-2 match the bytes 0x80..0xfe there)",
+               (long long)(in->addtl_delim < -2 ? in->addtl_delim : addtl));
+        addtl = -1;
+    }
+    if (in->max_sessions <= 0 && in->max_sessions != -1) {
+        h->log(SL_LOG_WARNING, IM_NAME, "imptcp: maxSessions=%lld: rsyslog 8.2302's imptcp "
+               "takes no limit then; sluice keeps %lld", (long long)in->max_sessions,
+               (long long)(m->max_sessions > 0 ? m->max_sessions : 200));
+    }
+    int64_t maxs = in->max_sessions > 0 ? in->max_sessions
+                                        : m->max_sessions > 0 ? m->max_sessions : 200;
+#else
     if (addtl < -1 || addtl > 255) {
         h->log(SL_LOG_ERR, IM_NAME,
                "imtcp: addtlFrameDelimiter %lld is not a byte value (0..255) or -1",
@@ -449,6 +476,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
         return SL_ECONFIG;
     }
     int64_t maxs = in->max_sessions > 0 ? in->max_sessions : m->max_sessions;
+#endif
     if (maxs < 1 || maxs > 1000000) {
         h->log(SL_LOG_ERR, IM_NAME, "imtcp: maxSessions %lld out of range", (long long)maxs);
         return SL_ECONFIG;
@@ -467,9 +495,19 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
 
     size_t maxmsg = h->max_message_size();
     in->fcfg.max_msg = maxmsg > 0 ? maxmsg : 8096;
-    in->fcfg.max_frame = m->max_frame_size > 0 ? m->max_frame_size : 200000;
+    /* rsyslog: any integer up to 200000000 (0 or less: every octet-counted frame is too
+     * large and read as LF-framed), a larger one is reported and the default kept */
 #ifdef SL_IMPTCP
-    in->fcfg.max_frame = in->ptcp_max_frame > 0 ? in->ptcp_max_frame : 200000;
+    in->fcfg.max_frame = in->ptcp_max_frame;
+#else
+    in->fcfg.max_frame = m->max_frame_size;
+#endif
+    if (in->fcfg.max_frame > 200000000) {
+        h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": invalid value for 'maxFrameSize' parameter "
+               "given is %lld, max is 200000000", (long long)in->fcfg.max_frame);
+        in->fcfg.max_frame = 200000;
+    }
+#ifdef SL_IMPTCP
     if (in->ptcp_path != NULL || mode != 0
         || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)) {
         h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, compression.mode and TLS are not supported");

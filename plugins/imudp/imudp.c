@@ -107,7 +107,7 @@ struct imudp_inst {
 static const struct sl_param mod_params[] = {
     { "threads", SL_PT_POSINT, 0, MOFF(threads), "1", NULL, NULL,
       "receive threads of every imudp input" },
-    { "batchSize", SL_PT_POSINT, 0, MOFF(batch_size), "32", NULL, NULL, NULL },
+    { "batchSize", SL_PT_INT, 0, MOFF(batch_size), "32", NULL, NULL, NULL },
     { "timeRequery", SL_PT_INT, SL_P_IGNORED, MOFF(time_requery), "2", NULL, NULL, NULL },
     { "schedulingPolicy", SL_PT_WORD, SL_P_IGNORED, MOFF(sched_policy), NULL, NULL, NULL, NULL },
     { "schedulingPriority", SL_PT_INT, SL_P_IGNORED, MOFF(sched_priority), NULL, NULL, NULL, NULL },
@@ -119,7 +119,7 @@ static const struct sl_param inst_params[] = {
     { "port", SL_PT_ARRAY, 0, IOFF(port), "514", NULL, "$UDPServerRun", NULL },
     { "address", SL_PT_STRING, 0, IOFF(address), NULL, NULL, NULL, NULL },
     { "rcvbufSize", SL_PT_SIZE, 0, IOFF(rcvbuf), "0", NULL, NULL, NULL },
-    { "ipFreeBind", SL_PT_NONNEG, 0, IOFF(freebind), "2", NULL, NULL, NULL },
+    { "ipFreeBind", SL_PT_INT, 0, IOFF(freebind), "2", NULL, NULL, NULL },
     { "device", SL_PT_STRING, 0, IOFF(device), NULL, NULL, NULL, NULL },
     /* any integer, as rsyslog accepts; rsyslog keeps a negative value as a huge unsigned
      * window (after the burst, the input drops everything for ~136 years): a value <= 0
@@ -164,7 +164,14 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
 
     in->h = h;
     in->ctx = ctx;
-    int64_t bs = m != NULL && m->batch_size > 0 ? m->batch_size : 32;
+    int64_t bs = m != NULL ? m->batch_size : 32;
+    if (bs < 1) {
+        /* any integer for rsyslog, whose recvmmsg() then takes nothing (0) or whose buffers
+         * cannot be allocated (negative): it receives nothing */
+        h->log(SL_LOG_WARNING, "imudp", "imudp: batchSize=%lld: rsyslog 8.2302 receives "
+               "nothing with it; sluice uses 32", (long long)bs);
+        bs = 32;
+    }
     in->batch = (size_t)(bs > MAX_BATCH ? MAX_BATCH : bs);
     int64_t nt = in->threads > 0 ? in->threads : m != NULL && m->threads > 0 ? m->threads : 1;
     if (nt > MAX_THREADS) {
@@ -228,7 +235,7 @@ static int imudp_open(void *inst)
         .nports = in->port.n,
         .nsets = in->nthreads,
         .rcvbuf = in->rcvbuf,
-        .freebind = in->freebind > 0,
+        .freebind = in->freebind != 0,   /* rsyslog: anything but 0 enables it */
         .device = in->device,
         .max_msg = in->max_msg,
         .batch = in->batch,

@@ -15,14 +15,15 @@
  * syslogseverity, timegenerated, programname, protocol-version, structured-data, app-name,
  * procid, msgid, uuid, $!) followed by LF - goes to the program's stdin; the program
  * answers with one line, a JSON object of the changes: "{}" none, "msg" replaces MSG,
- * "$!" is merged into the message's $! tree.  A reply that is not a JSON object is
+ * "$!" is merged into the message's $! tree, the other keys below.  A reply that is not a JSON object is
  * reported and ignored.  The program's stdout and stderr both come back on the reply pipe
  * (as rsyslog does); its environment is empty.  If it died, it is restarted and the message
  * sent again; if it cannot be read (EOF), the reply is "{}".
- *   Not yet: the other keys rsyslog's MsgSetPropsViaJSON honours (rawmsg, syslogtag, pri,
- *   syslogfacility, syslogseverity, procid, msgid, structured-data, hostname, fromhost,
- *   fromhost-ip) need host calls plugin ABI 1.4 does not have; they are ignored with a
- *   warning (once) and counted in reply.unsupported.  The time stamps of fulljson come
+ *   The other keys rsyslog's MsgSetPropsViaJSON honours (rawmsg, syslogtag, pri,
+ *   syslogfacility, syslogseverity, procid, msgid, structured-data, hostname or source,
+ *   fromhost, fromhost-ip) go through the ABI 1.8 host call msg_set_prop; a core older
+ *   than 1.8 ignores them with a warning (once), counted in reply.unsupported.  Keys
+ *   rsyslog does not know are ignored.  The time stamps of fulljson come
  *   from rendering rsyslog's built-in template " StdJSONFmt" (RFC 3339), since the ABI has
  *   no date-format option on properties.
  *
@@ -79,6 +80,9 @@ struct mmx_inst {
     char *output;
     int force_single;
     int64_t reply_timeout;
+    /* ABI 1.8 host msg_set_prop, NULL with an older core (the other reply keys are then
+     * counted in reply.unsupported) */
+    int (*set_prop)(struct sl_msg *m, const char *name, const char *val, size_t len);
     /* runtime */
     const struct sl_host *h;
     char **argv;
@@ -311,6 +315,9 @@ static int mmx_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, WHO, "mmexternal: invalid interface.input parameter '%s'", ip);
         return SL_ECONFIG;
     }
+    if (h->struct_size >= offsetof(struct sl_host, msg_set_prop) + sizeof h->msg_set_prop) {
+        in->set_prop = h->msg_set_prop;
+    }
     if (h->prop_ref("msg", &in->p_msg) != 0 || h->prop_ref("rawmsg", &in->p_rawmsg) != 0 ||
         h->prop_ref("$!", &in->p_root) != 0) {
         return SL_ECONFIG;
@@ -475,6 +482,18 @@ static void apply_reply(struct mmx_inst *in, struct sl_msg *m, const char *reply
             if (fjson_object_is_type(v, fjson_type_object)) {
                 (void)in->h->msg_json_set(m, "$!", fjson_object_get(v));
             }
+        } else if (in->set_prop != NULL) {
+            /* the other properties rsyslog's msgSetPropViaJSON sets: the numbers as
+             * json_object_get_int reads them, the rest as json_object_get_string */
+            char num[24];
+            const char *s = num;
+            if (strcmp(k, "pri") == 0 || strcmp(k, "syslogfacility") == 0 ||
+                strcmp(k, "syslogseverity") == 0) {
+                snprintf(num, sizeof num, "%d", fjson_object_get_int(v));
+            } else if ((s = fjson_object_get_string(v)) == NULL) {
+                s = "";
+            }
+            (void)in->set_prop(m, k, s, strlen(s));   /* SL_ENOENT: ignored, as rsyslog */
         } else if (strcmp(k, "rawmsg") == 0 || strcmp(k, "syslogtag") == 0 ||
                    strcmp(k, "pri") == 0 || strcmp(k, "syslogfacility") == 0 ||
                    strcmp(k, "syslogseverity") == 0 || strcmp(k, "procid") == 0 ||
@@ -483,8 +502,9 @@ static void apply_reply(struct mmx_inst *in, struct sl_msg *m, const char *reply
                    strcmp(k, "fromhost") == 0 || strcmp(k, "fromhost-ip") == 0) {
             atomic_fetch_add(in->c_unsupported, 1);
             if (!atomic_exchange(&in->warned_keys, 1)) {
-                in->h->log(SL_LOG_WARNING, WHO, "mmexternal: reply key '%s' from '%s' is not "
-                           "supported by sluice yet (only msg and $!); ignored", k, in->binary);
+                in->h->log(SL_LOG_WARNING, WHO, "mmexternal: reply key '%s' from '%s' needs a "
+                           "core with plugin ABI 1.8 (only msg and $! before); ignored", k,
+                           in->binary);
             }
         }   /* other keys: ignored, as rsyslog */
         fjson_object_iter_next(&it);

@@ -183,14 +183,14 @@ static const struct sl_param omfile_inst_params[] = {
       "accepted; a batch is written as a whole" },
     { "flushInterval", SL_PT_INT, SL_P_IGNORED, OI(flush_interval), "1", NULL,
       "$OMFileFlushInterval", "accepted; nothing stays buffered after a batch" },
-    { "dynaFileCacheSize", SL_PT_POSINT, 0, OI(dyna_cache_size), "10", NULL,
+    { "dynaFileCacheSize", SL_PT_INT, 0, OI(dyna_cache_size), "10", NULL,
       "$DynaFileCacheSize", "open dynaFiles kept" },
     { "dynaFileConfine", SL_PT_BOOL, 0, OI(dyna_confine), "on", NULL, NULL,
       "sluice: property values in the dynaFile template cannot leave its directory "
       "(secpath-replace); off: rsyslog 8.2302's unconfined names" },
     { "closeTimeout", SL_PT_POSINT, 0, OI(close_timeout), "-1", NULL, NULL,
       "minutes of inactivity before a file is closed" },
-    { "zipLevel", SL_PT_NONNEG, 0, OI(zip_level), "0", NULL, "$OMFileZipLevel",
+    { "zipLevel", SL_PT_INT, 0, OI(zip_level), "0", NULL, "$OMFileZipLevel",
       "only 0 (no compression) is supported" },
     { "veryRobustZip", SL_PT_BOOL, SL_P_IGNORED, OI(veryrobust_zip), "on", NULL, NULL, "accepted" },
     { "sig.provider", SL_PT_WORD, 0, OI(sig_provider), NULL, NULL, NULL, "not supported" },
@@ -450,8 +450,18 @@ static int omfile_create(void *inst, void *modconf, const struct sl_host *h)
 
     size_t n = 1;
     if (in->dynafile != NULL) {
+        /* any integer, as rsyslog's action() reads it: a negative size is a cache rsyslog
+         * 8.2302 cannot allocate (the action is disabled); with 0 it writes past its
+         * empty cache at the first file (undefined): sluice keeps one file open */
         int64_t c = in->dyna_cache_size;
-        if (c < 1) {
+        if (c < 0) {
+            h->log(SL_LOG_ERR, in->who, "omfile: dynaFileCacheSize %lld: no cache can be "
+                   "allocated (rsyslog 8.2302 disables the action too)", (long long)c);
+            return SL_ECONFIG;
+        }
+        if (c == 0) {
+            h->log(SL_LOG_WARNING, in->who, "omfile: dynaFileCacheSize 0: rsyslog 8.2302 "
+                   "writes past its empty cache; sluice uses 1");
             c = 1;
         }
         if (c > OMFILE_DYNA_CACHE_MAX) {

@@ -133,7 +133,7 @@ static const struct sl_param omfwd_inst_params[] = {
       "send to every resolved address" },
     { "udp.sendDelay", SL_PT_INT, 0, FO(udp_send_delay), "0", NULL, NULL,
       "microseconds to wait between datagrams" },
-    { "maxErrorMessages", SL_PT_INT, 0, FO(max_err_msgs), "5", NULL, NULL,
+    { "maxErrorMessages", SL_PT_INT, SL_P_DEPRECATED_ERROR, FO(max_err_msgs), "5", NULL, NULL,
       "UDP send errors reported" },
     { "compression.mode", SL_PT_ENUM, 0, FO(compression_mode), "none", omfwd_compression,
       NULL, "only none is supported" },

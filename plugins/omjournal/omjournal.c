@@ -6,18 +6,13 @@
  *   - without it each message becomes the entry MESSAGE=%msg%, PRIORITY=severity,
  *     SYSLOG_FACILITY=facility (numbers), SYSLOG_IDENTIFIER=%syslogtag% (the whole tag,
  *     "sshd[12]:" - rsyslog's choice, kept);
- *   - with it rsyslog hands the template over "as JSON" (its tplToJSON: the outname of each
- *     list-template element with its value, or a subtree template's object) and sends every
- *     member as KEY=VALUE with sd_journal_sendv.  The plugin ABI has no such rendering, so
- *     here the template is rendered as text and parsed as a JSON object: subtree templates
- *     (the usual way: set $!j!MESSAGE = ...; template(type="subtree" subtree="$!j")) and
- *     string templates that produce an object give exactly rsyslog's fields (values that
- *     are not strings as their JSON text, as json_object_get_string gives them).  A list
- *     template with outname= elements needs a host "render as JSON" call (not in ABI 1.4):
- *     if its text is not a JSON object it is sent as MESSAGE=TEXT with the message's
- *     PRIORITY, SYSLOG_FACILITY and SYSLOG_IDENTIFIER, warned once; with option.jsonf it is
- *     an object, whose values rsyslog (which then renders each element in jsonf form)
- *     sends as '"KEY":"VALUE"' and sluice as VALUE.
+ *   - with it the template "as JSON" (rsyslog's tplToJSON, the ABI 1.8 host call
+ *     render_json: a subtree template's object, or the outname= of each list-template
+ *     element with its value) and every member is sent as KEY=VALUE with sd_journal_sendv
+ *     (values that are not strings as their JSON text, as json_object_get_string gives
+ *     them).  With a core older than 1.8 the template is rendered as text and parsed as a
+ *     JSON object; a text that is not one is sent as MESSAGE=TEXT with the message's
+ *     PRIORITY, SYSLOG_FACILITY and SYSLOG_IDENTIFIER, warned once.
  * Values are cut at their first NUL, as rsyslog's strlen() does.  A send the journal does
  * not take is lost, as with rsyslog (counted: send.failed, warned once per run).
  *
@@ -50,6 +45,8 @@ struct omjournal_inst {
     const struct sl_host *h;
     void *p_msg, *p_sev, *p_fac, *p_tag;
     atomic_int warned_text, failing;
+    /* ABI 1.8 host render_json (NULL with an older core: the template's text is parsed) */
+    int (*render_json)(const struct sl_template *t, struct sl_msg *m, void **obj);
     _Atomic uint64_t *c_sent, *c_failed;
 };
 
@@ -76,6 +73,9 @@ static int omjournal_create(void *inst, void *modconf, const struct sl_host *h)
         h->prop_ref("syslogtag", &in->p_tag) != 0) {
         h->log(SL_LOG_ERR, WHO, "omjournal: cannot resolve message properties");
         return SL_ECONFIG;
+    }
+    if (h->struct_size >= offsetof(struct sl_host, render_json) + sizeof h->render_json) {
+        in->render_json = h->render_json;
     }
     in->c_sent = h->counter(WHO, WHO, "sent");
     in->c_failed = h->counter(WHO, WHO, "send.failed");
@@ -175,14 +175,25 @@ static int ensure_iov(struct omjournal_wrk *w, size_t n)
     return 0;
 }
 
+static int send_fields(struct omjournal_inst *in, struct omjournal_wrk *w,
+                       struct fjson_object *obj);
+
 static int send_template(struct omjournal_inst *in, struct omjournal_wrk *w, struct sl_msg *m)
 {
+    struct fjson_object *obj = NULL;
+    if (in->render_json != NULL) {
+        /* ABI 1.8: the template as rsyslog hands it over (tplToJSON) */
+        void *o = NULL;
+        if (in->render_json(in->tpl, m, &o) != 0) {
+            return -1;
+        }
+        return send_fields(in, w, o);
+    }
     w->b.len = 0;
     if (in->h->render(in->tpl, m, &w->b) != 0) {
         return -1;
     }
     struct fjson_tokener *tok = fjson_tokener_new();
-    struct fjson_object *obj = NULL;
     if (tok != NULL) {
         obj = fjson_tokener_parse_ex(tok, w->b.p != NULL ? w->b.p : "", (int)w->b.len);
         fjson_tokener_free(tok);
@@ -206,6 +217,15 @@ static int send_template(struct omjournal_inst *in, struct omjournal_wrk *w, str
         free(copy);
         return rc;
     }
+    return send_fields(in, w, obj);
+}
+
+/* Every member of obj (released here) as KEY=VALUE, values as json_object_get_string gives
+ * them (cut at a NUL, as rsyslog's strlen), with sd_journal_sendv; an empty object sends
+ * nothing, as rsyslog. */
+static int send_fields(struct omjournal_inst *in, struct omjournal_wrk *w,
+                       struct fjson_object *obj)
+{
     size_t argc = (size_t)fjson_object_object_length(obj);
     if (argc == 0) {
         fjson_object_put(obj);

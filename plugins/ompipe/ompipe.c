@@ -111,7 +111,9 @@ static int ompipe_create(void *inst, void *modconf, const struct sl_host *h)
     }
     in->lock_init = 1;
     if (pipe_open(in) < 0) {
-        h->log(SL_LOG_ERR, "ompipe", "Could not open output pipe '%s': %s", in->pipe,
+        /* a warning here: rsyslog opens the pipe at the first record and reports it then
+         * (an error at delivery below), so its -N1 passes a config with a missing pipe */
+        h->log(SL_LOG_WARNING, "ompipe", "Could not open output pipe '%s': %s", in->pipe,
                strerror(errno));
     }
     return 0;

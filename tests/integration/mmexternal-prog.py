@@ -5,7 +5,7 @@
 #   upper: reply {"msg": LINE upper-cased, "$!": {"n": count}}
 #   bad: reply "not json" for every 3rd line, {} otherwise
 #   slow: never replies to a line containing "hang", else {}
-#   tag: reply {"syslogtag": "x:"} (a key sluice does not support yet)
+#   tag: reply {"syslogtag": "x:"}
 #   die3: like upper, but exits without replying when it reads its 3rd line
 import json
 import sys

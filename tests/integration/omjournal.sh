@@ -4,10 +4,9 @@
 # over /run/systemd, /run/log, /var/log/journal: the host's journal is not touched), with
 # action(type="omjournal") without a template.  The journal fields the daemons wrote
 # (MESSAGE, PRIORITY, SYSLOG_FACILITY, SYSLOG_IDENTIFIER; journald's trusted fields aside)
-# must be the same.  sluiced also has, for sshd's lines, a template rendering a JSON object
-# of $! fields (each member one journal field); rsyslog 8.2302 takes a template's fields
-# from its elements' outname= instead (tplToJSON, no equivalent in plugin ABI 1.4), so that
-# part is checked for sluice alone.  Needs root and unshare, else skipped.
+# must be the same.  sshd's lines also go through a subtree template of $! fields and a
+# list template whose elements' outname= name the fields (rsyslog's tplToJSON; ABI 1.8
+# render_json).  Needs root and unshare, else skipped.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -31,13 +30,20 @@ run()
         printf 'module(load="imudp")\ninput(type="imudp" address="127.0.0.1" port="%s")\n' "$2"
         printf 'module(load="omjournal")\n'
         printf 'action(type="omjournal")\n'
-        if [ "$who" = sluice ]; then
-            printf 'template(name="jt" type="string" string="%%$!j%%")\n'
-            printf 'if $programname == "sshd" then {\n'
-            printf '  set $!j!MESSAGE = $msg;\n  set $!j!EXTRA_FIELD = "x y ";\n'
-            printf '  set $!j!SYSLOG_IDENTIFIER = $programname;\n  set $!j!NUM = 5;\n'
-            printf '  action(type="omjournal" template="jt")\n}\n'
-        fi
+        # sshd's lines also through a subtree template and a list template (rsyslog's
+        # tplToJSON: outname= names the fields; a constant without one and a missing $!
+        # property are left out)
+        printf 'template(name="jt" type="subtree" subtree="$!j")\n'
+        printf 'template(name="jl" type="list") {\n'
+        printf '  constant(value="from list" outname="EXTRA_FIELD")\n'
+        printf '  property(name="msg" outname="MESSAGE" caseConversion="upper")\n'
+        printf '  constant(value="no outname")\n  property(name="programname")\n'
+        printf '  property(name="$!n" outname="NUM")\n  property(name="$!nosuch" outname="MISSING")\n'
+        printf '  property(name="procid" outname="SYSLOG_IDENTIFIER" position.from="1" position.to="2")\n}\n'
+        printf 'if $programname == "sshd" then {\n'
+        printf '  set $!j!MESSAGE = $msg;\n  set $!j!EXTRA_FIELD = "x y ";\n'
+        printf '  set $!j!SYSLOG_IDENTIFIER = $programname;\n  set $!j!NUM = 5;\n  set $!n = 7;\n'
+        printf '  action(type="omjournal" template="jt")\n  action(type="omjournal" template="jl")\n}\n'
         printf 'action(type="omfile" file="%s/%s.log")\n' "$T" "$who"
     } > "$T/$who.conf"
     mapfile -t cmd < <(DUT=$who dut_cmd "$T/$who.conf")
@@ -83,15 +89,22 @@ for line in open(sys.argv[1], encoding="utf-8"):
     e = json.loads(line)
     if e.get("_TRANSPORT") != "journal":
         continue
-    print(json.dumps({k: e[k] for k in ("MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "SYSLOG_IDENTIFIER", "EXTRA_FIELD", "NUM") if k in e}, sort_keys=True))
+    print(json.dumps({k: e[k] for k in ("MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "SYSLOG_IDENTIFIER", "EXTRA_FIELD", "NUM", "MISSING", "programname") if k in e}, sort_keys=True))
 ' "$1"
 }
-fields "$T/rsyslog.json" > "$T/rsyslog.fields"
-fields "$T/sluice.json" > "$T/sluice.all"
-grep -v '"NUM"' "$T/sluice.all" > "$T/sluice.fields"
-grep -qxF '{"EXTRA_FIELD": "x y ", "MESSAGE": " Invalid user webmaster from 173.234.31.186", "NUM": "5", "SYSLOG_IDENTIFIER": "sshd"}' "$T/sluice.all" ||
-    fail "the template's JSON members are not the journal fields: $(grep NUM "$T/sluice.all")"
-[ "$(count_lines "$T/sluice.fields")" -eq "$n" ] || fail "sluiced: $(count_lines "$T/sluice.fields") journal entries for $n messages"
+# sorted: sluiced's ruleset workers may interleave the entries of different messages
+fields "$T/rsyslog.json" | sort > "$T/rsyslog.fields"
+fields "$T/sluice.json" | sort > "$T/sluice.fields"
+grep -qxF '{"EXTRA_FIELD": "x y ", "MESSAGE": " Invalid user webmaster from 173.234.31.186", "NUM": "5", "SYSLOG_IDENTIFIER": "sshd"}' "$T/sluice.fields" ||
+    fail "the subtree template's members are not the journal fields: $(grep NUM "$T/sluice.fields" | head -n 2)"
+# (journald refuses the lower-case field names: programname, and $!n's NUM, which rsyslog
+# lower-cases as it does every $! name without option.caseSensitive)
+grep -qxF '{"EXTRA_FIELD": "from list", "MESSAGE": " INVALID USER WEBMASTER FROM 173.234.31.186", "SYSLOG_IDENTIFIER": "24"}' "$T/sluice.fields" ||
+    fail "the list template's outname= fields are not the journal fields: $(grep '"from list"' "$T/sluice.fields" | head -n 2)"
+k=$(grep -c '"from list"' "$T/sluice.fields")
+[ "$(grep -c '"x y "' "$T/sluice.fields")" -eq "$k" ] || fail "not as many subtree as list entries"
+[ "$(count_lines "$T/sluice.fields")" -eq $((n + 2 * k)) ] ||
+    fail "sluiced: $(count_lines "$T/sluice.fields") journal entries for $n messages and $k sshd lines twice more"
 if ! cmp -s "$T/rsyslog.fields" "$T/sluice.fields"; then
     diff -u "$T/rsyslog.fields" "$T/sluice.fields" | head -n 20 >&2
     fail "the journal entries differ (- rsyslog, + sluice)"

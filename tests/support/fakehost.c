@@ -67,6 +67,7 @@ static void fh_msg_unref(struct sl_msg *m)
         free(m->f_procid);
         free(m->f_msgid);
         free(m->f_msg);
+        free(m->props);
         if (m->json != NULL) {
             json_object_put(m->json);
         }
@@ -347,6 +348,49 @@ static void fh_msg_set_mark(struct sl_msg *m, int64_t interval)
     m->mark_interval = interval;
 }
 
+/* ABI 1.8: the properties set, in order, as "name=value\n" lines in m->props */
+static int fh_msg_set_prop(struct sl_msg *m, const char *name, const char *val, size_t len)
+{
+    static const char *const known[] = { "msg", "rawmsg", "syslogtag", "hostname", "source",
+                                         "procid", "msgid", "structured-data", "fromhost",
+                                         "fromhost-ip", "pri", "syslogfacility",
+                                         "syslogseverity", NULL };
+    int ok = 0;
+    for (int i = 0; known[i] != NULL; i++) {
+        ok |= strcmp(known[i], name) == 0;
+    }
+    if (!ok) {
+        return SL_ENOENT;
+    }
+    size_t have = m->props != NULL ? strlen(m->props) : 0;
+    char *p = realloc(m->props, have + strlen(name) + len + 3);
+    if (p == NULL) {
+        return SL_ENOMEM;
+    }
+    m->props = p;
+    p += have;
+    p += sprintf(p, "%s=", name);
+    memcpy(p, val, len);
+    p[len] = '\n';
+    p[len + 1] = '\0';
+    return 0;
+}
+
+/* ABI 1.8 render_json: the fake host has no templates; {"MESSAGE": what render() gives} */
+static int fh_render_json(const struct sl_template *t, struct sl_msg *m, void **obj)
+{
+    struct sl_buf b = { 0 };
+    int rc = fh_host.render(t, m, &b);
+    if (rc == 0) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "MESSAGE", json_object_new_string_len(b.p != NULL ? b.p : "",
+                                                                        (int)b.len));
+        *obj = o;
+    }
+    fh_host.buf_free(&b);
+    return rc;
+}
+
 struct fh_ack_rec fh_acks[1024];
 size_t fh_nacks;
 
@@ -404,6 +448,8 @@ const struct sl_host fh_host = {
     .msg_json_set_ref = fh_msg_json_set_ref,
     .batch_done = fh_batch_done,
     .msg_set_mark = fh_msg_set_mark,
+    .msg_set_prop = fh_msg_set_prop,
+    .render_json = fh_render_json,
 };
 
 size_t fh_count(void)

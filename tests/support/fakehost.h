@@ -33,6 +33,7 @@ struct sl_msg {         /* the fake host's message: the core's is opaque to plug
     /* ABI 1.4 JSON setters: the "$!" tree (a libfastjson object, NULL until set) */
     void *json;
     int64_t mark_interval;  /* ABI 1.7 msg_set_mark: the period given (0: not called) */
+    char *props;            /* ABI 1.8 msg_set_prop: "name=value\n" per call, in order */
 };
 
 struct fh_captured {

@@ -709,6 +709,53 @@ START_TEST(test_jsonf_datatype)
 }
 END_TEST
 
+/* ABI 1.8 render_json, rsyslog's tplToJSON (what omjournal sends): outname= names the
+ * members; a constant without one is left out; a property without one is named after it
+ * ("$!" dropped); $! values keep their JSON type; empty or missing values are left out
+ * unless mandatory (the outname of a $! property lower-cased, as rsyslog without
+ * option.caseSensitive); a subtree template gives its subtree. */
+START_TEST(test_render_json)
+{
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_tpl_err err = { "", "" };
+    struct sl_tpl_builder *b = sl_tpl_list_begin(r, "jl", NULL);
+    ck_assert_ptr_nonnull(b);
+    static const char *const ck[] = { "value", "outname" }, *const c1[] = { "c", "C" };
+    static const char *const ck2[] = { "value" }, *const c2[] = { "dropped" };
+    ck_assert_int_eq(sl_tpl_list_constant(b, ck, c1, 2, &err), 0);
+    ck_assert_int_eq(sl_tpl_list_constant(b, ck2, c2, 1, &err), 0);
+    static const char *const p1[] = { "name", "msg", "outname", "M", "caseConversion", "upper" };
+    static const char *const p2[] = { "name", "hostname" };
+    static const char *const p3[] = { "name", "$!n" };
+    static const char *const p4[] = { "name", "$!nothere", "outname", "X" };
+    static const char *const p5[] = { "name", "$!nothere", "outname", "Y", "mandatory", "on" };
+    static const char *const p6[] = { "name", "structured-data", "outname", "E",
+                                      "position.from", "5", "position.to", "6" };
+    add_prop(b, p1, 3);
+    add_prop(b, p2, 1);
+    add_prop(b, p3, 1);
+    add_prop(b, p4, 2);
+    add_prop(b, p5, 3);
+    add_prop(b, p6, 4);
+    const struct sl_template *t = sl_tpl_list_end(b, &err);
+    ck_assert_msg(t != NULL, "%s", err.text);
+    struct sl_msg *m = hand_msg("abc");
+    ck_assert_int_eq(sl_msg_json_assign(m, SL_PROP_CEE, "n", json_object_new_int(7)), 0);
+    struct fjson_object *o = NULL;
+    ck_assert_int_eq(sl_template_render_json(t, m, &o), 0);
+    const char *got = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    ck_assert_str_eq(got, "{\"C\":\"c\",\"M\":\"ABC\",\"hostname\":\"host\",\"n\":7,\"y\":null}");
+    json_object_put(o);
+    const struct sl_template *st = sl_tpl_add_subtree(r, "js", "$!", &err);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(sl_template_render_json(st, m, &o), 0);
+    ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "{\"n\":7}");
+    json_object_put(o);
+    sl_msg_unref(m);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
 START_TEST(test_compile_errors)
 {
     struct sl_tpl_registry *r = sl_tpl_registry_new();
@@ -967,6 +1014,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_dump);
     tcase_add_test(tc, test_confined_view);
+    tcase_add_test(tc, test_render_json);
     suite_add_tcase(s, tc);
     return s;
 }
