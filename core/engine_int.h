@@ -380,6 +380,9 @@ extern const struct sl_param global_params[];
 extern const char *const queue_types[];
 extern const struct sl_param queue_params[];
 extern const struct sl_param action_params[];
+extern const struct sl_param global_ignored[];   /* rsyslog globals accepted, not acted on */
+extern const char *const global_accepted[];
+extern const char *const action_accepted[];
 struct sl_ruleset_rt *find_ruleset(struct sl_engine *e, const char *name);
 extern struct sl_engine *cur_engine;
 extern const struct sl_host host;
