@@ -52,8 +52,11 @@ timeout 40 python3 "$top_srcdir/tests/integration/imfile-writer.py" "$IN/app.log
 W=$!
 track_pid "$W"
 
-# restart both in the middle: after the rename, before the copytruncate
-for i in $(seq 200); do
+# restart both in the middle: after the rename, before the copytruncate.  The writer waits
+# for both daemons to catch up at the rename, so under ASan on a loaded machine the middle
+# can take far longer than the 3 s the rate implies: wait up to 30 s (the writer's own
+# bound is 40 s).
+for i in $(seq 600); do
     [ "$(progress)" -ge $((N / 2)) ] && break
     sleep 0.05
 done
