@@ -864,6 +864,35 @@ static int omes_deliver(void *inst, void *wrk, const struct sl_batch *b, struct 
     return SL_OK;
 }
 
+/* The rule tester's view (ABI 1.9 preview): the URL of the first server and what the
+ * request body carries for m - its bulk action line, the document and LF (bulkmode), or the
+ * document alone.  Main thread, no worker running: a worker block of its own. */
+static int omes_preview(void *inst, struct sl_msg *m, struct sl_buf *bytes, struct sl_buf *dest)
+{
+    struct omes_inst *in = inst;
+    struct omes_wrk w;
+    struct omes_fields f;
+    memset(&w, 0, sizeof w);
+    int r = render_msg(in, &w, m, &f);
+    if (r == 0) {
+        r = omes_post_url(in->h, dest, in->srv.urls[0], in->bulkmode, in->skippipelineifempty,
+                          in->timeout, &f);
+    }
+    if (r == 0 && in->bulkmode) {
+        r = omes_bulk_meta(in->h, bytes, in->create, in->skippipelineifempty, &f);
+    }
+    if (r == 0) {
+        r = sl_curl_buf_add(in->h, bytes, w.r[R_MSG].p, strlen(w.r[R_MSG].p));
+    }
+    if (r == 0 && in->bulkmode) {
+        r = sl_curl_buf_add(in->h, bytes, "\n", 1);
+    }
+    for (int k = 0; k < R_N; k++) {
+        in->h->buf_free(&w.r[k]);
+    }
+    return r;
+}
+
 static int omes_mod_init(const struct sl_host *h, void *modconf)
 {
     (void)modconf;
@@ -908,4 +937,5 @@ SL_PLUGIN_DEFINE(omelasticsearch) = {
     .path_param = NULL,
     .parser = NULL,
     .parser_name = NULL,
+    .preview = omes_preview,
 };
