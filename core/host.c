@@ -273,7 +273,7 @@ static size_t host_submit_ruleset(struct sl_ruleset_ref *r, struct sl_msg **msgs
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t last = atomic_load(&r->last_log);
-    if ((int64_t)now.tv_sec - last >= 10 &&
+    if ((last == INT64_MIN || (int64_t)now.tv_sec - last >= 10) &&
         atomic_compare_exchange_strong(&r->last_log, &last, (int64_t)now.tv_sec)) {
         sl_log(SL_LOG_WARNING, r->inputname, "%s: %zu message(s) for ruleset '%s' dropped: %s "
                "(counted in ruleset.dropped.*; this line at most every 10 s)", r->inputname,
