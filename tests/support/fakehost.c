@@ -80,6 +80,25 @@ struct sl_msg *fh_msg(const char *text)
     return fh_msg_new(NULL, text, strlen(text), NULL, 0);
 }
 
+/* m into the captured list (1), or dropped and counted while fh_queue_full (0). */
+static size_t fh_capture(struct sl_msg *m)
+{
+    pthread_mutex_lock(&fh_cap.lock);
+    if (fh_queue_full) {
+        fh_cap.dropped++;
+        pthread_mutex_unlock(&fh_cap.lock);
+        fh_msg_unref(m);
+        return 0;
+    }
+    if (fh_cap.n == fh_cap.cap) {
+        fh_cap.cap = fh_cap.cap ? fh_cap.cap * 2 : 64;
+        fh_cap.v = realloc(fh_cap.v, fh_cap.cap * sizeof *fh_cap.v);
+    }
+    fh_cap.v[fh_cap.n++] = m;
+    pthread_mutex_unlock(&fh_cap.lock);
+    return 1;
+}
+
 static int fh_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, uint64_t key)
 {
     (void)ctx;
@@ -90,21 +109,8 @@ static int fh_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, u
             struct timespec ts = { 0, 1000000 };
             nanosleep(&ts, NULL);
         }
-        pthread_mutex_lock(&fh_cap.lock);
-        if (fh_queue_full) {
-            fh_cap.dropped++;
-            pthread_mutex_unlock(&fh_cap.lock);
-            fh_msg_unref(msgs[i]);
-            continue;
-        }
-        if (fh_cap.n == fh_cap.cap) {
-            fh_cap.cap = fh_cap.cap ? fh_cap.cap * 2 : 64;
-            fh_cap.v = realloc(fh_cap.v, fh_cap.cap * sizeof *fh_cap.v);
-        }
         msgs[i]->flow_key = key;
-        fh_cap.v[fh_cap.n++] = msgs[i];
-        accepted++;
-        pthread_mutex_unlock(&fh_cap.lock);
+        accepted += fh_capture(msgs[i]);
     }
     return (int)accepted;
 }
@@ -139,20 +145,7 @@ static size_t fh_submit_ruleset(struct sl_ruleset_ref *r, struct sl_msg **msgs, 
     size_t accepted = 0;
     for (size_t i = 0; i < n; i++) {
         msgs[i]->ruleset = (const char *)(const void *)r;
-        pthread_mutex_lock(&fh_cap.lock);
-        if (fh_queue_full) {
-            fh_cap.dropped++;
-            pthread_mutex_unlock(&fh_cap.lock);
-            fh_msg_unref(msgs[i]);
-            continue;
-        }
-        if (fh_cap.n == fh_cap.cap) {
-            fh_cap.cap = fh_cap.cap ? fh_cap.cap * 2 : 64;
-            fh_cap.v = realloc(fh_cap.v, fh_cap.cap * sizeof *fh_cap.v);
-        }
-        fh_cap.v[fh_cap.n++] = msgs[i];
-        accepted++;
-        pthread_mutex_unlock(&fh_cap.lock);
+        accepted += fh_capture(msgs[i]);
     }
     return accepted;
 }
