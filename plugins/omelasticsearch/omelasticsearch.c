@@ -902,6 +902,12 @@ static struct sl_msg *retry_msg(struct omes_inst *in, const char *req, size_t le
     struct sl_msg_fields f = { .set = SL_MF_TAG | SL_MF_MSG, .tag = "omes", .tag_len = 4,
                                .msg = raw != NULL ? raw : "", .msg_len = raw != NULL ? rlen : 0 };
     (void)in->h->msg_set_fields(m, &f);
+    /* rsyslog's msgConstruct: no sender, no HOSTNAME, facility "invld" */
+    static const char *const unset[][2] = { { "hostname", "" }, { "fromhost", "" },
+                                            { "fromhost-ip", "" }, { "pri", "192" } };
+    for (size_t k = 0; k < sizeof unset / sizeof unset[0]; k++) {
+        (void)in->h->msg_set_prop(m, unset[k][0], unset[k][1], strlen(unset[k][1]));
+    }
     (void)in->h->msg_json_set(m, "$!", doc);
     (void)in->h->msg_json_set(m, "$.omes", omes);
     return m;

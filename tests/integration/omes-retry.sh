@@ -6,9 +6,9 @@
 # es_rejected_execution_exception, VC: 409 version_conflict_engine_exception).  rsyslog
 # turns every item of a reply with "errors":true (the failed ones and the others) into a
 # message - rawmsg/MSG the document's "message" (else the document), TAG "omes", $! the
-# document, $.omes the action line's and the reply item's fields - for the retry ruleset;
-# omfile writes them with a template of those properties, and the files must be the same
-# bytes.  A reply without errors submits nothing (checked: the /k action's lines all pass).
+# document, $.omes the action line's and the reply item's fields; no HOSTNAME or sender,
+# facility "invld" - for the retry ruleset; omfile writes them with a template of those
+# properties, and the files must be the same bytes.  A reply without errors submits nothing (checked: the /k action's lines all pass).
 # As in omes-errorfile.sh, a first line to /w (answered 1 s late) holds the single worker,
 # so the lines go in one bulk request per action.
 # shellcheck source=tests/integration/lib.sh
@@ -27,7 +27,7 @@ conf()
     es_conf_head "$d"
     printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
     printf 'template(name="docm" type="string" string="{\\"message\\":\\"%%msg:::json%%\\",\\"n\\":1}")\n'
-    printf 'template(name="out" type="string" string="%%inputname%% %%syslogtag%% [%%msg%%] [%%rawmsg%%] %%$.omes!status%% %%$.omes!error!type%% %%$.omes%% %%$!%%\\n")\n'
+    printf 'template(name="out" type="string" string="[%%hostname%%] [%%fromhost%%] [%%fromhost-ip%%] %%pri%% [%%programname%%] [%%app-name%%] [%%procid%%] [%%msgid%%] %%syslogfacility-text%% %%syslogseverity%% %%syslogpriority-text%% %%inputname%% %%syslogtag%% [%%msg%%] [%%rawmsg%%] %%$.omes!status%% %%$.omes!error!type%% %%$.omes%% %%$!%%\\n")\n'
     printf 'ruleset(name="retry") { action(type="omfile" file="%s/retry.log" template="out") }\n' "$d"
     printf 'if $syslogtag == "omes" then { action(type="omfile" file="%s/default.log" template="out")\nstop }\n' "$d"
     printf 'if $msg contains "warmup" then { action(%s/w" template="doc")\nstop }\n' "$s"
