@@ -458,6 +458,7 @@ void sl_engine_free(struct sl_engine *e)
         free(e->interned[i]);
     }
     free(e->interned);
+    ruleset_refs_free(e);
     sl_params_free(global_params, &e->g);
     pthread_mutex_destroy(&e->counters_lock);
     pthread_mutex_destroy(&e->sleep_lock);

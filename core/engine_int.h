@@ -373,6 +373,7 @@ struct sl_engine {
     size_t nfailed;
     char **interned;            /* input names of restored messages (under counters_lock) */
     size_t ninterned;
+    struct sl_ruleset_ref *rrefs;   /* ABI 1.9 ruleset_ref handles (host.c), freed with e */
 };
 
 /* Internal functions and tables of the engine files (see the list above). */
@@ -386,6 +387,7 @@ extern const char *const action_accepted[];
 struct sl_ruleset_rt *find_ruleset(struct sl_engine *e, const char *name);
 extern struct sl_engine *cur_engine;
 extern const struct sl_host host;
+void ruleset_refs_free(struct sl_engine *e);   /* host.c: ABI 1.9 ruleset_ref handles */
 void log_sink_syslog(int severity, const char *text);
 void log_sink(int severity, const char *text);
 _Atomic uint64_t *counter_in_set(struct sl_engine *e, const char *set, const char *origin,

@@ -6,7 +6,8 @@
  *
  * Ownership and lifetime
  *   Messages made by msg_new belong to the input until submitted; submit takes them all
- *   (those it could not queue are unreferenced and counted).
+ *   (those it could not queue are unreferenced and counted).  The same holds for
+ *   submit_ruleset (ABI 1.9); its handles (struct sl_ruleset_ref) belong to the engine.
  *
  * Concurrency & locking
  *   Host calls come from any plugin thread: they touch only atomics, rings (locked by
@@ -14,6 +15,7 @@
  *   straight into the main queue's ring, never the spool (the disk queue's lock may be held
  *   by the thread logging).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -200,6 +202,86 @@ static const char *host_legacy_default(const char *key)
     return NULL; /* legacy defaults arrive as implicit action parameters (see conf/ir.h) */
 }
 
+/* ABI 1.9: an output's handle on a ruleset (ruleset_ref / submit_ruleset).  Made on the
+ * main thread in create(), read-only afterwards except the atomics; kept on the engine's
+ * list and freed with it. */
+struct sl_ruleset_ref {
+    struct sl_ruleset_ref *next;
+    struct sl_engine *e;
+    struct sl_ruleset_rt *rs;
+    const char *inputname;              /* interned (intern_input) */
+    _Atomic uint64_t *c_submitted, *c_full, *c_shutdown;
+    _Atomic int64_t last_log;           /* CLOCK_MONOTONIC s of the last drop log line */
+};
+
+static struct sl_ruleset_ref *host_ruleset_ref(const char *ruleset, const char *inputname)
+{
+    struct sl_engine *e = cur_engine;
+    struct sl_ruleset_rt *rs = NULL;
+    if (e == NULL || inputname == NULL) {
+        return NULL;
+    }
+    rs = ruleset != NULL ? find_ruleset(e, ruleset) : e->default_rs;
+    if (rs == NULL) {
+        return NULL;
+    }
+    struct sl_ruleset_ref *r = sl_xcalloc(1, sizeof *r);
+    r->e = e;
+    r->rs = rs;
+    r->inputname = intern_input(e, inputname);
+    r->c_submitted = counter_new(e, inputname, inputname, "ruleset.submitted");
+    r->c_full = counter_new(e, inputname, inputname, "ruleset.dropped.full");
+    r->c_shutdown = counter_new(e, inputname, inputname, "ruleset.dropped.shutdown");
+    atomic_init(&r->last_log, INT64_MIN);
+    r->next = e->rrefs;
+    e->rrefs = r;
+    return r;
+}
+
+void ruleset_refs_free(struct sl_engine *e)
+{
+    while (e->rrefs != NULL) {
+        struct sl_ruleset_ref *r = e->rrefs;
+        e->rrefs = r->next;
+        free(r);
+    }
+}
+
+static size_t host_submit_ruleset(struct sl_ruleset_ref *r, struct sl_msg **msgs, size_t n,
+                                  int64_t wait_ms)
+{
+    /* Never unbounded: an output worker may be the one that would drain this queue. */
+    size_t done = 0;
+    int down = atomic_load(&r->e->give_up);
+    for (size_t i = 0; i < n; i++) {
+        msgs[i]->inputname = r->inputname;
+        msgs[i]->ruleset = r->rs;
+    }
+    if (!down && n > 0) {
+        done = rsq_push(r->rs->q, msgs, n, (uint64_t)(uintptr_t)r,
+                        wait_ms < 0 ? 0 : wait_ms);
+    }
+    atomic_fetch_add_explicit(r->c_submitted, done, memory_order_relaxed);
+    if (done == n) {
+        return done;
+    }
+    atomic_fetch_add_explicit(down ? r->c_shutdown : r->c_full, n - done,
+                              memory_order_relaxed);
+    for (size_t i = done; i < n; i++) {
+        sl_msg_unref(msgs[i]);
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t last = atomic_load(&r->last_log);
+    if ((last == INT64_MIN || (int64_t)now.tv_sec - last >= 10) &&
+        atomic_compare_exchange_strong(&r->last_log, &last, (int64_t)now.tv_sec)) {
+        sl_log(SL_LOG_WARNING, r->inputname, "%s: %zu message(s) for ruleset '%s' dropped: %s "
+               "(counted in ruleset.dropped.*; this line at most every 10 s)", r->inputname,
+               n - done, r->rs->ir->name, down ? "shutting down" : "its queue is full");
+    }
+    return done;
+}
+
 const struct sl_host host = {
     .version = SL_HOST_VERSION,
     .struct_size = sizeof(struct sl_host),
@@ -235,6 +317,8 @@ const struct sl_host host = {
     .msg_set_mark = sl_msg_set_mark,               /* ABI 1.7: core/msg.c */
     .msg_set_prop = sl_msg_set_prop,               /* ABI 1.8: core/msg.c */
     .render_json = host_render_json,
+    .ruleset_ref = host_ruleset_ref,               /* ABI 1.9 */
+    .submit_ruleset = host_submit_ruleset,
 };
 
 /* Internal messages with global(processInternalMessages="off") (rsyslog's default): to the

@@ -17,7 +17,8 @@
  * default_template, as the plugins do) and the destination: a path parameter
  * (descriptor's path_param, e.g. omfile's file=) or a dynaFile-like template parameter
  * rendered, omfwd's protocol://target:port with its framing applied to the bytes, else
- * the action's name.  Message modifiers run in-process (their worker is created on first
+ * the action's name; an output with the descriptor's preview() (ABI 1.9) gives both itself.
+ * Message modifiers run in-process (their worker is created on first
  * use) when they only change the message: the allow-list below, since ABI 1.5 has no
  * descriptor flag for it; the others (mmexternal runs a program) are reported, not run.
  * The few plugin names here (omfwd's framing, the allow-list) are the exception to "the
@@ -366,7 +367,17 @@ static void rt_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
     const char *pp = SL_PLUGIN_HAS(a->pl, path_param) ? a->pl->path_param : NULL;
     const char *fixed = pp != NULL ? str_param(a->pl->inst_params, a->inst, pp) : NULL;
     const struct sl_template *dyn = tpl_param(a->pl->inst_params, a->inst, "dynaFile");
-    if (strcmp(a->pl->name, "omfwd") == 0) {
+    if (SL_PLUGIN_HAS(a->pl, preview) && a->pl->preview != NULL) {
+        /* ABI 1.9: the plugin says what its request carries (omelasticsearch's bulk lines) */
+        if (a->pl->preview(a->inst, m, &wire, &path) != 0) {
+            fjson_object_object_add(ev, "skipped", fjson_object_new_string("preview failed"));
+            sl_buf_free(&rec);
+            sl_buf_free(&wire);
+            sl_buf_free(&path);
+            return;
+        }
+        snprintf(dest, sizeof dest, "%.*s", (int)path.len, path.p != NULL ? path.p : "");
+    } else if (strcmp(a->pl->name, "omfwd") == 0) {
         omfwd_frame(t, a, &rec, &wire, dest, sizeof dest, ev);
     } else {
         (void)sl_buf_append(&wire, rec.p, rec.len);

@@ -96,6 +96,26 @@
  *   is a warning at create().  SL_P_DEPRECATED_ERROR marks rsyslog's CNFPARAM_DEPRECATED
  *   parameters ("deprecated but accepted", an error of that kind).
  *
+ * Outputs that hand messages back (ABI 1.9)
+ *   rsyslog's omelasticsearch retryfailures builds a new message from each item of a failed
+ *   bulk reply and runs it through a ruleset.  A plugin does the same with ruleset_ref()
+ *   (in create(), main thread: the ruleset by name, NULL the default ruleset, and the
+ *   inputname the messages carry) and submit_ruleset() from deliver(): the messages (made
+ *   with msg_new(NULL, ...), their fields set with msg_set_fields() so no parser runs) go to
+ *   that ruleset's queue.  An output worker must never deadlock on a full queue (the ruleset
+ *   may feed this very action): submit_ruleset waits at most wait_ms for room, then drops
+ *   what did not fit - counted by reason in the counter set named by the inputname
+ *   ("ruleset.dropped.full", "ruleset.dropped.shutdown") and logged at most every 10 s -
+ *   and returns how many were queued.  Ownership of every message passes to the core.
+ *   A core older than 1.9 has neither call (check struct_size).
+ *
+ * The rule tester (ABI 1.9)
+ *   sluiced --test renders an output's template and shows it as the bytes the output
+ *   sends.  An output whose wire form is more than that (omelasticsearch's bulk action line)
+ *   sets the descriptor's preview(): called on the main thread after create(), never with a
+ *   worker running, it appends to `bytes` what the request would carry for m alone and to
+ *   `dest` where it would go (no blank; a URL), with no side effect.
+ *
  * ABI rules: SL_ABI_MAJOR must match exactly; a plugin's minor may not be newer than the
  * core's; fields are only ever appended, and struct_size tells the core how much the plugin
  * knows about.
@@ -113,7 +133,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 8
+#define SL_ABI_MINOR 9
 
 /* Return codes of core and plugin functions: 0 on success, negative SL_E* on error. */
 enum {
@@ -210,6 +230,7 @@ struct sl_template;     /* a compiled template */
 struct sl_input_ctx;    /* the core's side of one input instance */
 
 struct sl_ack;          /* the core's handle on one batch whose outcome is deferred */
+struct sl_ruleset_ref;  /* ABI 1.9: the core's handle on a ruleset an output submits to */
 
 /* A batch handed to deliver(). */
 struct sl_batch {
@@ -464,6 +485,21 @@ struct sl_host {
      * element's options applied (left out when empty unless mandatory).  0, SL_EINVAL or
      * SL_ENOMEM. */
     int (*render_json)(const struct sl_template *t, struct sl_msg *m, void **obj);
+
+    /* ABI 1.9 (check struct_size): outputs handing messages to a ruleset (see "Outputs that
+     * hand messages back" at the top) ------------------------------------------------- */
+
+    /* In create() only (main thread): a handle on ruleset `ruleset` (NULL: the default
+     * ruleset) for submit_ruleset; the messages submitted through it get `inputname` (e.g.
+     * "omelasticsearch"; copied).  NULL when no such ruleset exists (the caller reports it).
+     * The handle lives as long as the configuration; it is never freed by the plugin. */
+    struct sl_ruleset_ref *(*ruleset_ref)(const char *ruleset, const char *inputname);
+    /* From any thread: queue msgs[0..n) (made by msg_new(NULL, ...)) for ruleset r, waiting
+     * at most wait_ms (>= 0) for room.  Ownership of every message passes to the core; those
+     * that did not fit (queue full at the deadline, or shutdown) are dropped, counted by
+     * reason and logged (rate-limited).  Returns the number queued. */
+    size_t (*submit_ruleset)(struct sl_ruleset_ref *r, struct sl_msg **msgs, size_t n,
+                             int64_t wait_ms);
 };
 
 /* msg_parse_ts3164 flags */
@@ -615,6 +651,11 @@ struct sl_plugin {
      * whose inst_params is NULL makes only that instance: parser(type=...) is refused, as
      * rsyslog refuses it for modules without parser instances (pmlastmsg). */
     const char *parser_name;
+
+    /* ABI 1.9: Output: the rule tester's view of one message (see "The rule tester" at the
+     * top): appends to bytes what a request carries for m and to dest where it goes; 0 or a
+     * negative SL_E*.  NULL: the rendered template is the bytes. */
+    int (*preview)(void *inst, struct sl_msg *m, struct sl_buf *bytes, struct sl_buf *dest);
 };
 
 /* Does descriptor pl (of any minor) carry field f? */

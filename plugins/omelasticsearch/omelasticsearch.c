@@ -32,9 +32,14 @@
  * status 5xx or 429, or none at all (refused, reset, TLS failure, timeout), suspends the
  * action and the action queue keeps the messages (SL_SUSPEND, SL_PARTIAL after requests of
  * the batch that went through), so nothing is lost and nothing is sent twice by us;
- * rsyslog takes a 5xx reply with a JSON body as handled.  retryfailures, retryruleset and
- * ratelimit.* are accepted and warned about with FILE:LINE (SL_P_IGNORED): failed items
- * are not fed to a ruleset (plugin ABI 1.7 has no way for an output to submit a message).
+ * rsyslog takes a 5xx reply with a JSON body as handled.
+ *   - retryfailures (bulk): every item of a reply with errors becomes a message (rsyslog's
+ *     createMsgFromRequest: $! the document, $.omes the action line's and the reply item's
+ *     fields, TAG "omes") for retryruleset (else the default ruleset), through the ABI 1.9
+ *     submit_ruleset with a bounded wait (RETRY_WAIT_MS; rsyslog waits without bound - an
+ *     output worker here never blocks on a queue it may have to drain), rate-limited by
+ *     ratelimit.interval/burst; the response.* counters as rsyslog's.
+ *   - the rule tester's preview (ABI 1.9): the bulk body lines of one message.
  *
  * libcurl is the HTTP client and libfastjson (rsyslog's JSON library) parses the replies
  * and writes the errorfile; hand-written is only rsyslog's request framing (the
@@ -43,21 +48,25 @@
  * Ownership and lifetime
  *   - Parameter strings and templates belong to the core.
  *   - The instance owns the base URLs, the header list (read-only after create()), the
- *     "uid:pwd" string and the errorfile (struct sl_curl_errfile).
+ *     "uid:pwd" string, the errorfile (struct sl_curl_errfile) and the rate limit's mutex;
+ *     the retry ruleset handle belongs to the core.  Retry messages pass to the core in
+ *     submit_ruleset.
  *   - Each worker owns its two CURL easy handles (POST, health check) and its buffers.
  *
  * Concurrency & locking
  *   - deliver()/connect() run on core worker threads, each with its own wrk block; they
- *     share only read-only instance data, the atomic counters and the errorfile (its own
- *     lock).  hup() (main thread) closes the errorfile under that lock.
+ *     share only read-only instance data, the atomic counters, the errorfile (its own
+ *     lock) and the retry rate limit (rl_lock).  hup() (main thread) closes the errorfile under that lock.
  *   - curl_global_init runs in mod_init (main thread, before any worker); CURLOPT_NOSIGNAL
  *     keeps libcurl away from the daemon's signals.
  */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <libfastjson/json.h>
@@ -139,6 +148,12 @@ struct omes_inst {
     struct curl_slist *hdrs;              /* owned */
     struct sl_curl_tls tls;
     struct sl_curl_errfile ef;
+    struct sl_ruleset_ref *retry_rs;      /* retryfailures: where the items go */
+    pthread_mutex_t rl_lock;              /* the retry rate limit (workers share it) */
+    int rl_init;
+    int64_t rl_start;                     /* CLOCK_MONOTONIC s: the window's start */
+    int64_t rl_count;                     /* messages in the window */
+    _Atomic uint64_t *c_rl_drop;
 
     _Atomic uint64_t *c_submitted, *c_http, *c_httpreq, *c_checkconn, *c_es;
     _Atomic uint64_t *c_rsp_success, *c_rsp_bad, *c_rsp_dup, *c_rsp_badarg, *c_rsp_reject,
@@ -209,14 +224,14 @@ static const struct sl_param omes_inst_params[] = {
       "document _id (a template name with dynbulkid)" },
     { "writeoperation", SL_PT_WORD, 0, OI(writeoperation), "index", NULL, NULL,
       "index or create" },
-    { "retryfailures", SL_PT_BOOL, SL_P_IGNORED, OI(retryfailures), "off", NULL, NULL,
-      "rsyslog's retry of failed bulk items (no effect)" },
-    { "ratelimit.interval", SL_PT_INT, SL_P_IGNORED, OI(ratelimit_interval), "600", NULL,
-      NULL, "rate limit of the retries (no effect)" },
-    { "ratelimit.burst", SL_PT_INT, SL_P_IGNORED, OI(ratelimit_burst), "20000", NULL, NULL,
-      "rate limit of the retries (no effect)" },
-    { "retryruleset", SL_PT_STRING, SL_P_IGNORED, OI(retryruleset), NULL, NULL, NULL,
-      "ruleset for failed bulk items (no effect)" },
+    { "retryfailures", SL_PT_BOOL, 0, OI(retryfailures), "off", NULL, NULL,
+      "failed bulk items as messages to retryruleset, $.omes their reply" },
+    { "ratelimit.interval", SL_PT_INT, 0, OI(ratelimit_interval), "600", NULL,
+      NULL, "seconds of the retry rate limit (0: none)" },
+    { "ratelimit.burst", SL_PT_INT, 0, OI(ratelimit_burst), "20000", NULL, NULL,
+      "retry messages per ratelimit.interval" },
+    { "retryruleset", SL_PT_STRING, 0, OI(retryruleset), NULL, NULL, NULL,
+      "ruleset for the retry messages (default: the default ruleset)" },
     { "rebindinterval", SL_PT_INT, 0, OI(rebindinterval), "-1", NULL, NULL,
       "requests before a new connection (-1: never)" },
     { "esversion.major", SL_PT_NONNEG, 0, OI(esversion_major), "0", NULL, NULL,
@@ -357,6 +372,10 @@ static void inst_free(struct omes_inst *in)
     curl_slist_free_all(in->hdrs);
     in->hdrs = NULL;
     sl_curl_errfile_fini(&in->ef);
+    if (in->rl_init) {
+        pthread_mutex_destroy(&in->rl_lock);
+        in->rl_init = 0;
+    }
 }
 
 /* A field: static value, or (dyn) the template it names. */
@@ -393,6 +412,40 @@ static int dyn_check(struct omes_inst *in)
             return SL_ECONFIG;
         }
     }
+    return 0;
+}
+
+/* retryfailures/retryruleset (rsyslog's checkCnf): a retryruleset that does not exist is
+ * an error rsyslog runs past with the default ruleset.  Needs a core of ABI 1.9. */
+static int retry_setup(struct omes_inst *in)
+{
+    const struct sl_host *h = in->h;
+    if (in->retryruleset == NULL && !in->retryfailures) {
+        return 0;
+    }
+    if (h->struct_size < offsetof(struct sl_host, submit_ruleset) + sizeof h->submit_ruleset) {
+        h->log(SL_LOG_ERR, WHO, "omelasticsearch: this sluiced cannot take retried messages "
+               "(plugin ABI older than 1.9)");
+        return SL_ECONFIG;
+    }
+    if (in->retryruleset != NULL) {
+        in->retry_rs = h->ruleset_ref(in->retryruleset, WHO);
+        if (in->retry_rs == NULL) {
+            h->log(SL_LOG_ERR, WHO, "omelasticsearch: retryruleset '%s' not found - no retry "
+                   "ruleset will be used", in->retryruleset);
+        }
+    }
+    if (in->retryfailures && in->retry_rs == NULL) {
+        in->retry_rs = h->ruleset_ref(NULL, WHO);
+    }
+    if (in->retryfailures && in->retry_rs == NULL) {
+        h->log(SL_LOG_ERR, WHO, "omelasticsearch: no default ruleset for retryfailures");
+        return SL_ECONFIG;
+    }
+    pthread_mutex_init(&in->rl_lock, NULL);
+    in->rl_init = 1;
+    in->rl_start = INT64_MIN;
+    in->c_rl_drop = h->counter(WHO, WHO, "ratelimit.discarded");
     return 0;
 }
 
@@ -470,6 +523,10 @@ static int omes_create(void *inst, void *modconf, const struct sl_host *h)
     if (bad) {
         inst_free(in);
         return SL_ENOMEM;
+    }
+    if (retry_setup(in) != 0) {
+        inst_free(in);
+        return SL_ECONFIG;
     }
     static const char *const names[] = {
         "submitted", "failed.http", "failed.httprequests", "failed.checkConn", "failed.es",
@@ -730,6 +787,208 @@ static void write_error_layout(struct omes_inst *in, struct omes_wrk *w, fjson_o
     sl_curl_errfile_put(in->h, &in->ef, rec);
 }
 
+/* ------------------------------------------------------------ retryfailures --- */
+
+/* rsyslog's formatBulkReqOrResp: of {"OP": {K: V, ...}} into out, "writeoperation" = OP
+ * ("unknown" without one) unless out has it, then each K that out does not have yet. */
+static void flatten_op(fjson_object *src, fjson_object *out)
+{
+    struct fjson_object_iterator it = fjson_object_iter_begin(src);
+    struct fjson_object_iterator end = fjson_object_iter_end(src);
+    int empty = fjson_object_iter_equal(&it, &end);
+    if (!fjson_object_object_get_ex(out, "writeoperation", NULL)) {
+        const char *op = empty ? NULL : fjson_object_iter_peek_name(&it);
+        fjson_object_object_add(out, "writeoperation",
+                                fjson_object_new_string(op != NULL ? op : "unknown"));
+    }
+    fjson_object *inner = empty ? NULL : fjson_object_iter_peek_value(&it);
+    if (inner == NULL || !fjson_object_is_type(inner, fjson_type_object)) {
+        return;
+    }
+    it = fjson_object_iter_begin(inner);
+    end = fjson_object_iter_end(inner);
+    for (; !fjson_object_iter_equal(&it, &end); fjson_object_iter_next(&it)) {
+        const char *k = fjson_object_iter_peek_name(&it);
+        if (!fjson_object_object_get_ex(out, k, NULL)) {
+            fjson_object_object_add(out, k, fjson_object_get(fjson_object_iter_peek_value(&it)));
+        }
+    }
+}
+
+/* rsyslog's response.* accounting of one retried item (getDataRetryFailures). */
+static void count_item(struct omes_inst *in, fjson_object *omes, int status)
+{
+    fjson_object *jo = NULL, *err = NULL;
+    const char *op = fjson_object_object_get_ex(omes, "writeoperation", &jo)
+                     ? fjson_object_get_string(jo) : NULL;
+    int createop = op != NULL && (strcmp(op, "create") == 0 ||
+                                  (strcmp(op, "index") == 0 && !in->create));
+    _Atomic uint64_t *c;
+    if (op == NULL) {
+        c = in->c_rsp_bad;
+    } else if (status == 200 || status == 201) {
+        c = in->c_rsp_success;
+    } else if (status == 409 && createop) {
+        c = in->c_rsp_dup;
+    } else if (status == 400 || status < 200) {
+        c = in->c_rsp_badarg;
+    } else if (fjson_object_object_get_ex(omes, "error", &err) &&
+               fjson_object_object_get_ex(err, "type", NULL)) {
+        c = status == 429 ? in->c_rsp_reject : in->c_rsp_other;
+    } else {
+        c = in->c_rsp_bad;
+        in->h->log(SL_LOG_INFO, WHO, "omelasticsearch: unexpected error response [%s]",
+                   fjson_object_to_json_string_ext(omes, FJSON_TO_STRING_PLAIN));
+    }
+    atomic_fetch_add(c, 1);
+}
+
+/* JSON text s[0..len) parsed whole (rsyslog's json_tokener_parse_ex), or NULL. */
+static fjson_object *parse_len(const char *s, size_t len)
+{
+    struct fjson_tokener *tok = fjson_tokener_new();
+    fjson_object *o = tok != NULL ? fjson_tokener_parse_ex(tok, s, (int)len) : NULL;
+    if (o != NULL && fjson_tokener_get_error(tok) != fjson_tokener_success) {
+        fjson_object_put(o);
+        o = NULL;
+    }
+    if (tok != NULL) {
+        fjson_tokener_free(tok);
+    }
+    return o;
+}
+
+/* rsyslog's createMsgFromRequest + getDataRetryFailures: the message for one request
+ * (action line, LF, document, LF) and its reply item: rawmsg and MSG the document's
+ * "message" (else the document text), TAG "omes", $! the document, $.omes the action line's
+ * and then the reply item's fields.  NULL when the request cannot be read back (counted). */
+static struct sl_msg *retry_msg(struct omes_inst *in, const char *req, size_t len,
+                                fjson_object *item)
+{
+    const char *nl = memchr(req, '\n', len);
+    if (nl == NULL || (size_t)(nl - req) + 2 > len || nl[1] != '{' || req[len - 1] != '\n') {
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: malformed original request - could not "
+                   "find start of original data [%.*s]", (int)len, req);
+        return NULL;
+    }
+    const char *data = nl + 1;
+    size_t dlen = (size_t)(req + len - 1 - data);
+    fjson_object *meta = parse_len(req, (size_t)(nl - req));
+    fjson_object *doc = parse_len(data, dlen);
+    fjson_object *omes = fjson_object_new_object();
+    if (meta == NULL || doc == NULL || omes == NULL) {
+        in->h->log(SL_LOG_ERR, WHO, "omelasticsearch: parse error - could not convert original "
+                   "request JSON back into JSON object [%.*s]", (int)len, req);
+        fjson_object_put(meta);
+        fjson_object_put(doc);
+        fjson_object_put(omes);
+        return NULL;
+    }
+    flatten_op(meta, omes);
+    fjson_object_put(meta);
+    flatten_op(item, omes);
+    fjson_object *st = NULL;
+    (void)fjson_object_object_get_ex(omes, "status", &st);
+    count_item(in, omes, st != NULL ? fjson_object_get_int(st) : 0);
+    fjson_object *jm = NULL;
+    const char *raw = data;
+    size_t rlen = dlen;
+    if (fjson_object_object_get_ex(doc, "message", &jm)) {
+        raw = fjson_object_get_string(jm);
+        rlen = (size_t)fjson_object_get_string_len(jm);
+    }
+    struct sl_msg *m = in->h->msg_new(NULL, raw != NULL ? raw : "", raw != NULL ? rlen : 0,
+                                      NULL, 0);
+    struct sl_msg_fields f = { .set = SL_MF_TAG | SL_MF_MSG, .tag = "omes", .tag_len = 4,
+                               .msg = raw != NULL ? raw : "", .msg_len = raw != NULL ? rlen : 0 };
+    (void)in->h->msg_set_fields(m, &f);
+    /* rsyslog's msgConstruct: no sender, no HOSTNAME, facility "invld" */
+    static const char *const unset[][2] = { { "hostname", "" }, { "fromhost", "" },
+                                            { "fromhost-ip", "" }, { "pri", "192" } };
+    for (size_t k = 0; k < sizeof unset / sizeof unset[0]; k++) {
+        (void)in->h->msg_set_prop(m, unset[k][0], unset[k][1], strlen(unset[k][1]));
+    }
+    (void)in->h->msg_json_set(m, "$!", doc);
+    (void)in->h->msg_json_set(m, "$.omes", omes);
+    return m;
+}
+
+/* rsyslog's retry rate limit (ratelimit.interval seconds, ratelimit.burst messages, "Linux
+ * like"): 1 when m may go, else 0 (counted). */
+static int retry_allowed(struct omes_inst *in)
+{
+    if (in->ratelimit_interval <= 0) {
+        return 1;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&in->rl_lock);
+    if (in->rl_start == INT64_MIN || (int64_t)now.tv_sec - in->rl_start >= in->ratelimit_interval) {
+        in->rl_start = (int64_t)now.tv_sec;
+        in->rl_count = 0;
+    }
+    int ok = in->rl_count < in->ratelimit_burst;
+    in->rl_count += ok;
+    pthread_mutex_unlock(&in->rl_lock);
+    if (!ok) {
+        atomic_fetch_add(in->c_rl_drop, 1);
+    }
+    return ok;
+}
+
+/* retryfailures: rsyslog's checkResultBulkmode with the retry context.  "errors": false -
+ * nothing to do; else every item of the reply (failed or not, as rsyslog 8.2302) becomes a
+ * message for retryruleset.  Returns 1 when the reply cannot be read (rsyslog then writes
+ * the errorfile), else 0.  The messages are queued with a bounded wait (RETRY_WAIT_MS): an
+ * output worker never waits for a queue it may itself have to drain. */
+#define RETRY_WAIT_MS 1000
+static int retry_reply(struct omes_inst *in, struct omes_wrk *w, fjson_object *root)
+{
+    fjson_object *items = reply_items(in, w, root), *errs = NULL;
+    if (items == NULL) {
+        return 1;
+    }
+    size_t n = fjson_object_array_length(items);
+    if (fjson_object_object_get_ex(root, "errors", &errs) && !fjson_object_get_boolean(errs)) {
+        atomic_fetch_add(in->c_rsp_success, n);
+        return 0;
+    }
+    struct sl_msg **msgs = calloc(n > 0 ? n : 1, sizeof *msgs);
+    if (msgs == NULL) {
+        return 1;
+    }
+    size_t nm = 0;
+    int bad = 0;
+    const char *req = w->body.p;
+    for (size_t i = 0; i < n && !bad; i++) {
+        fjson_object *res = item_result(in, items, i);
+        const char *l1 = req != NULL ? strchr(req, '\n') : NULL;
+        const char *l2 = l1 != NULL ? strchr(l1 + 1, '\n') : NULL;
+        if (res == NULL || l2 == NULL) {
+            bad = 1;
+            break;
+        }
+        struct sl_msg *m = retry_msg(in, req, (size_t)(l2 + 1 - req),
+                                     fjson_object_array_get_idx(items, i));
+        if (m == NULL) {
+            atomic_fetch_add(in->c_rsp_bad, 1);
+            bad = 1;
+            break;
+        }
+        if (retry_allowed(in)) {
+            msgs[nm++] = m;
+        } else {
+            in->h->msg_unref(m);
+        }
+        req = l2 + 1;
+    }
+    if (nm > 0) {
+        (void)in->h->submit_ruleset(in->retry_rs, msgs, nm, RETRY_WAIT_MS);
+    }
+    free(msgs);
+    return bad;
+}
+
 /* POST w->body (nmsg messages) to w->url's server; classify the outcome. */
 static int post_body(struct omes_inst *in, struct omes_wrk *w, const struct omes_fields *f,
                      size_t nmsg)
@@ -792,7 +1051,8 @@ static int post_body(struct omes_inst *in, struct omes_wrk *w, const struct omes
         atomic_fetch_add(in->c_es, 1);
         return ES_OK;
     }
-    if (reply_failed(in, w, root)) {
+    if (in->bulkmode && in->retryfailures ? retry_reply(in, w, root)
+                                          : reply_failed(in, w, root)) {
         atomic_fetch_add(in->c_es, 1);
         if (in->erroronly || in->interleaved) {
             if (in->errorfile != NULL) {
@@ -864,6 +1124,35 @@ static int omes_deliver(void *inst, void *wrk, const struct sl_batch *b, struct 
     return SL_OK;
 }
 
+/* The rule tester's view (ABI 1.9 preview): the URL of the first server and what the
+ * request body carries for m - its bulk action line, the document and LF (bulkmode), or the
+ * document alone.  Main thread, no worker running: a worker block of its own. */
+static int omes_preview(void *inst, struct sl_msg *m, struct sl_buf *bytes, struct sl_buf *dest)
+{
+    struct omes_inst *in = inst;
+    struct omes_wrk w;
+    struct omes_fields f;
+    memset(&w, 0, sizeof w);
+    int r = render_msg(in, &w, m, &f);
+    if (r == 0) {
+        r = omes_post_url(in->h, dest, in->srv.urls[0], in->bulkmode, in->skippipelineifempty,
+                          in->timeout, &f);
+    }
+    if (r == 0 && in->bulkmode) {
+        r = omes_bulk_meta(in->h, bytes, in->create, in->skippipelineifempty, &f);
+    }
+    if (r == 0) {
+        r = sl_curl_buf_add(in->h, bytes, w.r[R_MSG].p, strlen(w.r[R_MSG].p));
+    }
+    if (r == 0 && in->bulkmode) {
+        r = sl_curl_buf_add(in->h, bytes, "\n", 1);
+    }
+    for (int k = 0; k < R_N; k++) {
+        in->h->buf_free(&w.r[k]);
+    }
+    return r;
+}
+
 static int omes_mod_init(const struct sl_host *h, void *modconf)
 {
     (void)modconf;
@@ -908,4 +1197,5 @@ SL_PLUGIN_DEFINE(omelasticsearch) = {
     .path_param = NULL,
     .parser = NULL,
     .parser_name = NULL,
+    .preview = omes_preview,
 };

@@ -24,6 +24,9 @@ GET requests (health checks) get 200 and are recorded in DIR/gets.jsonl.
   --es-fail STR    with --es: documents containing STR fail (bulk: their item gets status
                    400 and an error, "errors":true; single: 400 with an error and
                    "status":400, as Elasticsearch does).
+  --es-item STR:STATUS:TYPE  with --es, repeatable: bulk documents containing STR get an
+                   item with that status and an error of that type ("errors":true), e.g.
+                   RJ:429:es_rejected_execution_exception (omes-retry.sh).
 With --cert/--key the server speaks TLS.  Runs until SIGTERM.
 """
 import argparse
@@ -54,6 +57,7 @@ def parse_args():
     ap.add_argument("--key")
     ap.add_argument("--es", action="store_true")
     ap.add_argument("--es-fail")
+    ap.add_argument("--es-item", action="append", default=[])
     ap.add_argument("--delay")
     return ap.parse_args()
 
@@ -104,7 +108,13 @@ def es_reply(path, body):
         for i in range(0, len(lines) - 1, 2):
             op = next(iter(json.loads(lines[i])), "index")
             doc = lines[i + 1]
-            if fail and fail in doc:
+            custom = [x.split(":", 2) for x in ARGS.es_item if x.split(":", 2)[0] in doc]
+            if custom:
+                errors = True
+                code, etype = int(custom[0][1]), custom[0][2]
+                items.append({op: {"_index": "x", "_id": str(i // 2), "status": code,
+                                   "error": {"type": etype, "reason": "injected " + etype}}})
+            elif fail and fail in doc:
                 errors = True
                 items.append({op: {"_index": "x", "status": 400, "error": es_error(doc)}})
             else:

@@ -127,3 +127,18 @@ es_conf_head()
     printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
 }
+
+# es_start NAME CMD...: writes $T/NAME.conf with the test's conf(), runs the daemon (as
+# es_daemon) and sends it a first line for /w ("warmup"), which the sink answers late
+# (--delay /w:1): the daemon's single worker waits there while the test queues its lines,
+# so they go in one bulk request per action (omes-errorfile.sh, omes-retry.sh).
+es_start()
+{
+    local name=$1
+    mkdir -p "$T/$name"
+    conf "$name" > "$T/$name.conf"
+    es_daemon "$@"
+    printf '<13>Dec  6 09:59:59 h0 w: warmup\n' > "/dev/tcp/127.0.0.1/$TCP" ||
+        fail "cannot send to $name"
+    sleep 0.3
+}

@@ -40,14 +40,9 @@ run()
 {
     local name=$1
     shift
-    mkdir -p "$T/$name"
-    conf "$name" > "$T/$name.conf"
     sink_start "$name-sink" "$HTTP" --es --es-fail ESFAIL --delay /w:1
     local sink=$SINK_PID
-    es_daemon "$name" "$@"
-    printf '<13>Dec  6 09:59:59 h0 w: warmup\n' > "/dev/tcp/127.0.0.1/$TCP" ||
-        fail "cannot send to $name"
-    sleep 0.3
+    es_start "$name" "$@"
     printf '%s\n' '<13>Dec  6 10:00:00 h1 app1[1]: one "quoted" \back' \
         '<13>Dec  6 10:00:01 h1 app1[2]: two ESFAIL/slash	tab' \
         '<14>Dec  6 10:00:02 h2 app2[3]: three é' \

@@ -80,6 +80,25 @@ struct sl_msg *fh_msg(const char *text)
     return fh_msg_new(NULL, text, strlen(text), NULL, 0);
 }
 
+/* m into the captured list (1), or dropped and counted while fh_queue_full (0). */
+static size_t fh_capture(struct sl_msg *m)
+{
+    pthread_mutex_lock(&fh_cap.lock);
+    if (fh_queue_full) {
+        fh_cap.dropped++;
+        pthread_mutex_unlock(&fh_cap.lock);
+        fh_msg_unref(m);
+        return 0;
+    }
+    if (fh_cap.n == fh_cap.cap) {
+        fh_cap.cap = fh_cap.cap ? fh_cap.cap * 2 : 64;
+        fh_cap.v = realloc(fh_cap.v, fh_cap.cap * sizeof *fh_cap.v);
+    }
+    fh_cap.v[fh_cap.n++] = m;
+    pthread_mutex_unlock(&fh_cap.lock);
+    return 1;
+}
+
 static int fh_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, uint64_t key)
 {
     (void)ctx;
@@ -90,23 +109,45 @@ static int fh_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n, u
             struct timespec ts = { 0, 1000000 };
             nanosleep(&ts, NULL);
         }
-        pthread_mutex_lock(&fh_cap.lock);
-        if (fh_queue_full) {
-            fh_cap.dropped++;
-            pthread_mutex_unlock(&fh_cap.lock);
-            fh_msg_unref(msgs[i]);
-            continue;
-        }
-        if (fh_cap.n == fh_cap.cap) {
-            fh_cap.cap = fh_cap.cap ? fh_cap.cap * 2 : 64;
-            fh_cap.v = realloc(fh_cap.v, fh_cap.cap * sizeof *fh_cap.v);
-        }
         msgs[i]->flow_key = key;
-        fh_cap.v[fh_cap.n++] = msgs[i];
-        accepted++;
-        pthread_mutex_unlock(&fh_cap.lock);
+        accepted += fh_capture(msgs[i]);
     }
     return (int)accepted;
+}
+
+/* ABI 1.9: every ruleset exists unless fh_ruleset_names lists the ones that do; a handle
+ * is the name itself (static storage, up to 16 distinct names). */
+const char *const *fh_ruleset_names;
+static char fh_rs_store[16][64];
+
+static struct sl_ruleset_ref *fh_ruleset_ref(const char *ruleset, const char *inputname)
+{
+    const char *name = ruleset != NULL ? ruleset : "RSYSLOG_DefaultRuleset";
+    int known = fh_ruleset_names == NULL;
+    for (size_t i = 0; !known && fh_ruleset_names[i] != NULL; i++) {
+        known = strcmp(fh_ruleset_names[i], name) == 0;
+    }
+    (void)inputname;
+    for (size_t i = 0; known && i < 16; i++) {
+        if (fh_rs_store[i][0] == '\0' || strcmp(fh_rs_store[i], name) == 0) {
+            snprintf(fh_rs_store[i], sizeof fh_rs_store[i], "%s", name);
+            return (struct sl_ruleset_ref *)(void *)fh_rs_store[i];
+        }
+    }
+    return NULL;
+}
+
+/* Recorded like submit() (never blocking: fh_queue_full drops), with the ruleset's name. */
+static size_t fh_submit_ruleset(struct sl_ruleset_ref *r, struct sl_msg **msgs, size_t n,
+                                int64_t wait_ms)
+{
+    (void)wait_ms;
+    size_t accepted = 0;
+    for (size_t i = 0; i < n; i++) {
+        msgs[i]->ruleset = (const char *)(const void *)r;
+        accepted += fh_capture(msgs[i]);
+    }
+    return accepted;
 }
 
 struct fh_counter {
@@ -450,6 +491,8 @@ const struct sl_host fh_host = {
     .msg_set_mark = fh_msg_set_mark,
     .msg_set_prop = fh_msg_set_prop,
     .render_json = fh_render_json,
+    .ruleset_ref = fh_ruleset_ref,
+    .submit_ruleset = fh_submit_ruleset,
 };
 
 size_t fh_count(void)

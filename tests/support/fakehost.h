@@ -34,6 +34,7 @@ struct sl_msg {         /* the fake host's message: the core's is opaque to plug
     void *json;
     int64_t mark_interval;  /* ABI 1.7 msg_set_mark: the period given (0: not called) */
     char *props;            /* ABI 1.8 msg_set_prop: "name=value\n" per call, in order */
+    const char *ruleset;    /* ABI 1.9 submit_ruleset: the ruleset's name (NULL: submit) */
 };
 
 struct fh_captured {
@@ -50,6 +51,8 @@ extern int fh_block_when_full;      /* set too: submit waits until fh_queue_full
 extern size_t fh_max_msg_size;      /* default 8096 */
 extern int fh_log_count[8];         /* messages logged per severity */
 extern char fh_last_log[1024];
+extern const char *const *fh_ruleset_names; /* ABI 1.9 ruleset_ref: the rulesets that
+                                              * exist (NULL: every name) */
 extern const char *const *fh_globals;  /* global() settings: {"name", "value", ..., NULL} */
 
 /* A test renderer; NULL restores the default raw + "\n". */

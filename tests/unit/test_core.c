@@ -564,7 +564,7 @@ START_TEST(plugin_abi_check)
         pl.abi_minor = minor;
         ck_assert_int_eq(sl_plugin_check(&pl, "omx", err, sizeof err), 0);
     }
-    ck_assert_int_eq(SL_ABI_MINOR, 8);
+    ck_assert_int_eq(SL_ABI_MINOR, 9);
     /* ABI 1.5: a parser needs its operations and a descriptor that has them */
     {
         struct sl_plugin pp = pl;
