@@ -16,12 +16,17 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <libfastjson/json.h>
 
 #include "log.h"
@@ -228,10 +233,49 @@ static const char *json_str_member(struct fjson_object *o, const char *key)
     return fjson_object_get_string(v);
 }
 
+/* The file's JSON as rsyslog's lookupReadFile reads it: the file's size in bytes from
+ * fstat(), parsed with that length.  Not fjson_object_from_file(): libfastjson 1.2304
+ * hands its read buffer to the parser without a terminating NUL when the file is empty, a
+ * heap over-read (fuzz_lookup; an empty file is what a HUP finds while a table is being
+ * rewritten in place).  NULL if the file cannot be read or is not one JSON value. */
+static struct fjson_object *lt_read_file(const char *file)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || st.st_size <= 0 || st.st_size >= INT_MAX) {
+        close(fd);
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    char *buf = sl_xmalloc(n);
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            break;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    struct fjson_object *root = NULL;
+    struct fjson_tokener *tok = got == n ? fjson_tokener_new() : NULL;
+    if (tok != NULL) {
+        root = fjson_tokener_parse_ex(tok, buf, (int)n);
+        fjson_tokener_free(tok);
+    }
+    free(buf);
+    return root;
+}
+
 /* Load a table file (rsyslog's lookup table JSON, version 1). NULL after a reported error. */
 struct sl_lookup *lookup_load(const char *name, const char *file, const struct sl_loc *loc)
 {
-    struct fjson_object *root = fjson_object_from_file(file), *tab = NULL, *el, *iv;
+    struct fjson_object *root = lt_read_file(file), *tab = NULL, *el, *iv;
     struct sl_lookup *t;
     const char *type, *nm;
     int i, n;

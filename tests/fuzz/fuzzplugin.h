@@ -1,7 +1,7 @@
 /*
- * fuzzplugin.h - what the plugin-input fuzz targets (fuzz_imklog.c, fuzz_imkmsg.c,
- * fuzz_imjournal.c) share: a module parameter block filled as the core would (the table's
- * defaults, then name/value pairs), against tests/support/fakehost's sl_host, which keeps
+ * fuzzplugin.h - what the plugin fuzz targets (fuzz_imklog.c, fuzz_imkmsg.c,
+ * fuzz_imjournal.c, fuzz_mm.c) share: a module or instance parameter block filled as the
+ * core would (the table's defaults, then name/value pairs), against tests/support/fakehost's sl_host, which keeps
  * the submitted messages until fh_reset().  Only the parameter types those plugins use
  * (bool, integers, strings, file modes) are handled; anything else aborts (a target bug,
  * not an input).
@@ -43,21 +43,23 @@ static inline void fz_param_set(const struct sl_param *p, void *blk, const char 
     }
 }
 
-/* The module block of plugin pl with its defaults, then names[i] = values[i]. */
-static inline void *fz_module_block(const struct sl_plugin *pl, const char *const *names,
-                                    const char *const *values, size_t n)
+/* A parameter block of size bytes for table t with its defaults, then names[i] =
+ * values[i]. */
+static inline void *fz_param_block(const struct sl_param *t, size_t size,
+                                   const char *const *names, const char *const *values,
+                                   size_t n)
 {
-    void *blk = calloc(1, pl->mod_size);
+    void *blk = calloc(1, size ? size : 1);
     if (blk == NULL) {
         abort();
     }
-    for (const struct sl_param *p = pl->module_params; p != NULL && p->name != NULL; p++) {
+    for (const struct sl_param *p = t; p != NULL && p->name != NULL; p++) {
         if (p->def != NULL) {
             fz_param_set(p, blk, p->def);
         }
     }
     for (size_t i = 0; i < n; i++) {
-        const struct sl_param *p = pl->module_params;
+        const struct sl_param *p = t;
         while (p->name != NULL && strcasecmp(p->name, names[i]) != 0) {
             p++;
         }
@@ -67,6 +69,13 @@ static inline void *fz_module_block(const struct sl_plugin *pl, const char *cons
         fz_param_set(p, blk, values[i]);
     }
     return blk;
+}
+
+/* The module block of plugin pl with its defaults, then names[i] = values[i]. */
+static inline void *fz_module_block(const struct sl_plugin *pl, const char *const *names,
+                                    const char *const *values, size_t n)
+{
+    return fz_param_block(pl->module_params, pl->mod_size, names, values, n);
 }
 
 /* A created and opened input instance of pl on the fake host (aborts on failure). */

@@ -6,11 +6,11 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
 rc=0
-for name in parse framing conf template json msgser spool imklog imkmsg imjournal; do
+for name in parse framing conf template json msgser spool imklog imkmsg imjournal imfile lookup ptcp omes mm pm nf; do
     bin=$top_builddir/tests/fuzz/replay_$name
     corpus=$top_srcdir/tests/fuzz/corpus/$name
-    if [ "$name" = imjournal ] && [ ! -x "$bin" ]; then
-        echo "replay: imjournal: not built (configured without imjournal): skipped"
+    if { [ "$name" = imjournal ] || [ "$name" = omes ]; } && [ ! -x "$bin" ]; then
+        echo "replay: $name: not built (configured without the plugin): skipped"
         continue
     fi
     [ -x "$bin" ] || { echo "replay: $bin not built" >&2; rc=1; continue; }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # smoke.sh NAME... - `make fuzz-smoke`: each libFuzzer target tests/fuzz/fuzz_NAME for
-# FUZZ_SECONDS (default 60) from a copy of tests/fuzz/corpus/NAME, then the plugin
-# decoders' own fuzz tests (imsnmptrap, imnetflow) for the same time.  A crash, leak,
+# FUZZ_SECONDS (default 60) from a copy of tests/fuzz/corpus/NAME, then imsnmptrap's own
+# fuzz test (its corpus is tests/fuzz/snmp-corpus) for the same time.  A crash, leak,
 # timeout (10 s per input) or RSS over 2 GiB fails; the reproducer is kept in
 # tests/scratch/fuzz-NAME and belongs in the corpus once fixed.  Prints the executions and
 # coverage of each run (doc/fuzzing.md records longer campaigns).
@@ -32,7 +32,7 @@ for name in "$@"; do
     echo "fuzz-smoke: $name: ${secs}s, ${execs:-?} executions, ${cov:-cov: ?}"
     rm -rf "$W/corpus"
 done
-for t in tests/plugins/imsnmptrap-fuzz.sh tests/integration/netflow-fuzz.sh; do
+for t in tests/plugins/imsnmptrap-fuzz.sh; do   # (imnetflow: fuzz_nf, a NAME above)
     [ -f "$top_srcdir/$t" ] || continue
     if FUZZ_SECONDS=$secs top_srcdir=$top_srcdir top_builddir=$top_builddir \
             bash "$top_srcdir/$t" > "$top_builddir/tests/scratch/$(basename "$t" .sh).log" 2>&1; then
