@@ -537,9 +537,21 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
         in->fcfg.max_frame = 200000;
     }
 #ifdef SL_IMPTCP
-    if (in->ptcp_path != NULL || mode != 0
+    /* rsyslog's imptcp wants port or path; a unix socket (path=) is not there in sluice:
+     * the input is not made, the rest runs (the core's soft error) */
+    if (in->ptcp_path != NULL) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path=\"%s\": unix socket listeners are not "
+               "supported by sluice (use imuxsock for a datagram socket); input not started",
+               in->ptcp_path);
+        return SL_ECONFIG;
+    }
+    if (in->port < 0) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: Must have either port or path defined");
+        return SL_ECONFIG;
+    }
+    if (mode != 0
         || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)) {
-        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, compression.mode and TLS are not supported");
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: compression.mode and TLS are not supported");
         return SL_ECONFIG;
     }
     in->fcfg.multiline = in->ptcp_multiline;

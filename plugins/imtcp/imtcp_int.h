@@ -36,8 +36,9 @@
 /* imptcp: rsyslog's plain-TCP input, same code without TLS (see plugins/imptcp/) */
 #define IM_NAME "imptcp"
 #define IM_DEFAULT_MODE "0"
-#define IM_PORT_FLAGS SL_P_REQUIRED
-#define IM_PORT_DEFAULT NULL
+/* port or path: neither is required by itself ("-1": not given) */
+#define IM_PORT_FLAGS 0
+#define IM_PORT_DEFAULT "-1"
 #else
 #define IM_NAME "imtcp"
 #define IM_DEFAULT_MODE "0"
