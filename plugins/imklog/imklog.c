@@ -7,7 +7,8 @@
  * ConsoleLogLevel (-1: leave alone; else klogctl(8) at open, klogctl(7) at the end),
  * InternalMsgFacility (accepted; our own notices go through host->log), PermitNonKernelFacility
  * (off: records of other facilities are dropped silently), ParseKernelTimestamp (off),
- * KeepKernelTimestamp (off), RatelimitInterval (0 = off) and RatelimitBurst (10000).
+ * KeepKernelTimestamp (off), RatelimitInterval (0 = off), RatelimitBurst (10000) and ruleset
+ * (the core binds the instance to it; default: the default ruleset).
  *
  * Two record formats are read, told apart per line:
  *   - /proc/kmsg (and anything shaped like it): "<pri>[   12.345678] text" lines, processed
@@ -69,6 +70,7 @@ struct imklog_mod {
     int parse_kernel_ts;
     int keep_kernel_ts;
     int64_t rl_interval, rl_burst;
+    char *ruleset;                  /* bound by the core (build_module_inputs) */
 };
 
 struct imklog_inst {
@@ -110,6 +112,8 @@ static const struct sl_param mod_params[] = {
       "$KLogKeepKernelTimestamp", NULL },
     { "RatelimitInterval", SL_PT_INT, 0, MOFF(rl_interval), "0", NULL, NULL, NULL },
     { "RatelimitBurst", SL_PT_INT, 0, MOFF(rl_burst), "10000", NULL, NULL, NULL },
+    { "ruleset", SL_PT_STRING, 0, MOFF(ruleset), NULL, NULL, NULL,
+      "ruleset of the kernel messages (default ruleset)" },
     SL_PARAM_END
 };
 

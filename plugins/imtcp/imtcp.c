@@ -11,8 +11,10 @@
  *
  * Parameters: rsyslog's names and defaults.  Module: maxSessions (200), maxFrameSize
  * (200000), keepAlive[.probes/.time/.interval], notifyOnConnectionOpen/Close,
- * AddtlFrameDelimiter, DisableLFDelimiter, discardTruncatedMsg.  Input: port (required;
- * "0" picks a free port), address, listenPortFileName, maxSessions, supportOctetCountedFraming,
+ * AddtlFrameDelimiter, DisableLFDelimiter, discardTruncatedMsg, octetCountedFraming (the
+ * inputs' supportOctetCountedFraming default), maxListners (rsyslog's old spelling).
+ * Input: port (required; "0" picks a free port), address, listenPortFileName, maxSessions,
+ * maxFrameSize, supportOctetCountedFraming,
  * framingfix.cisco.asa, socketBacklog, rateLimit.interval/burst (rsyslog's Linux-like
  * limiter, sl_ratelimit.h, one per input shared by its sessions as rsyslog's per listener;
  * frames over the burst are dropped, counted in ratelimit.discarded (not in submitted,
@@ -120,6 +122,7 @@ struct imtcp_mod {
     int64_t max_sessions;
     int64_t max_frame_size;
     int64_t max_listeners;
+    int octet_framing;              /* octetCountedFraming: the inputs' default (imtcp) */
     int keepalive;
     int64_t ka_probes, ka_time, ka_interval;
     int notify_open, notify_close;
@@ -169,11 +172,29 @@ int64_t imtcp_mono_ms(void)
 #define PT_NONNEG_OR_INT SL_PT_NONNEG
 #endif
 #define IOFF(f) offsetof(struct imtcp_inst, f)
+/* an input integer rsyslog's imtcp copies from the module when not given (it accepts any
+ * int, so "not given" is a value no int can be) */
+#define IMTCP_INHERIT_INT (-INT64_MAX)
+#define IMTCP_INHERIT_INT_S "-9223372036854775807"
 
 static const struct sl_param mod_params[] = {
     { "maxSessions", PT_SESSIONS, 0, MOFF(max_sessions),
       "200", NULL, "$InputTCPMaxSessions", NULL },
     { "maxFrameSize", SL_PT_INT, 0, MOFF(max_frame_size), "200000", NULL, NULL, NULL },
+#ifndef SL_IMPTCP
+    /* the legacy directive sets rsyslog's module default as well (imtcp's legacy config
+     * copies it to the module and to each $InputTCPServerRun made after it); here it is
+     * the module's value, so the last one given counts for all legacy listeners */
+    { "octetCountedFraming", SL_PT_BOOL, 0, MOFF(octet_framing), "on", NULL,
+#ifdef SL_IMTLS
+      NULL,
+#else
+      "$InputTCPServerSupportOctetCountedFraming",
+#endif
+      "default of the inputs' supportOctetCountedFraming" },
+    { "maxListners", SL_PT_POSINT, SL_P_IGNORED, MOFF(max_listeners), "20", NULL, NULL,
+      "rsyslog's old spelling of maxListeners" },
+#endif
     { "maxListeners", SL_PT_POSINT, SL_P_IGNORED, MOFF(max_listeners),
       "20", NULL, "$InputTCPMaxListeners", NULL },
     { "keepAlive", SL_PT_BOOL, 0, MOFF(keepalive),
@@ -238,8 +259,14 @@ static const struct sl_param inst_params[] = {
     { "listenPortFileName", SL_PT_STRING, 0, IOFF(listen_port_file), NULL, NULL, NULL, NULL },
     { "maxSessions", PT_SESSIONS, 0, IOFF(max_sessions), "-1", NULL, NULL, NULL },
     { "maxListeners", SL_PT_POSINT, SL_P_IGNORED, IOFF(max_listeners), "-1", NULL, NULL, NULL },
-    { "supportOctetCountedFraming", SL_PT_BOOL, 0, IOFF(octet_framing),
-      "on", NULL, "$InputTCPServerSupportOctetCountedFraming", NULL },
+    { "supportOctetCountedFraming", SL_PT_ENUM, 0, IOFF(octet_framing), "inherit", tri_enum,
+      NULL, NULL },
+#ifdef SL_IMPTCP
+    { "maxFrameSize", SL_PT_INT, 0, IOFF(max_frame), "200000", NULL, NULL, NULL },
+#else
+    { "maxFrameSize", SL_PT_INT, 0, IOFF(max_frame), IMTCP_INHERIT_INT_S, NULL, NULL,
+      "default: the module's maxFrameSize" },
+#endif
     { "framingfix.cisco.asa", SL_PT_BOOL, 0, IOFF(framing_fix), "off", NULL, NULL, NULL },
     { "notifyOnConnectionOpen", SL_PT_ENUM, 0, IOFF(notify_open), "inherit", tri_enum, NULL,
       NULL },
@@ -284,7 +311,6 @@ static const struct sl_param inst_params[] = {
     { "session.maxFramingErrors", SL_PT_INT, 0, IOFF(sess_max_framing_err), "-1", NULL, NULL,
       NULL },
 #ifdef SL_IMPTCP
-    { "maxFrameSize", SL_PT_INT, 0, IOFF(ptcp_max_frame), "200000", NULL, NULL, NULL },
     { "path", SL_PT_STRING, 0, IOFF(ptcp_path), NULL, NULL, NULL, NULL },
     { "unlink", SL_PT_BOOL, 0, IOFF(ptcp_unlink), "off", NULL, NULL, NULL },
     { "multiLine", SL_PT_BOOL, 0, IOFF(ptcp_multiline), "off", NULL, NULL, NULL },
@@ -427,6 +453,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
 {
     static const struct imtcp_mod mod_defaults = {
         .max_sessions = 200, .max_frame_size = 200000, .addtl_delim = -1, .flow_control = 1,
+        .octet_framing = 1,
         .sess_frame_timeout = 60, .sess_evict_after = 5, .sess_max_framing_err = 100,
 #ifdef SL_IMTLS
         .sd_mode = 1,
@@ -496,21 +523,35 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     size_t maxmsg = h->max_message_size();
     in->fcfg.max_msg = maxmsg > 0 ? maxmsg : 8096;
     /* rsyslog: any integer up to 200000000 (0 or less: every octet-counted frame is too
-     * large and read as LF-framed), a larger one is reported and the default kept */
-#ifdef SL_IMPTCP
-    in->fcfg.max_frame = in->ptcp_max_frame;
-#else
-    in->fcfg.max_frame = m->max_frame_size;
-#endif
+     * large and read as LF-framed).  A larger one is reported; at module level the default
+     * is kept, at input level the input is not made (imtcp's and imptcp's newInpInst) */
+    if (in->max_frame != IMTCP_INHERIT_INT && in->max_frame > 200000000) {
+        h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": invalid value for 'maxFrameSize' parameter "
+               "given is %lld, max is 200000000", (long long)in->max_frame);
+        return SL_ECONFIG;
+    }
+    in->fcfg.max_frame = in->max_frame != IMTCP_INHERIT_INT ? in->max_frame : m->max_frame_size;
     if (in->fcfg.max_frame > 200000000) {
         h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": invalid value for 'maxFrameSize' parameter "
                "given is %lld, max is 200000000", (long long)in->fcfg.max_frame);
         in->fcfg.max_frame = 200000;
     }
 #ifdef SL_IMPTCP
-    if (in->ptcp_path != NULL || mode != 0
+    /* rsyslog's imptcp wants port or path; a unix socket (path=) is not there in sluice:
+     * the input is not made, the rest runs (the core's soft error) */
+    if (in->ptcp_path != NULL) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path=\"%s\": unix socket listeners are not "
+               "supported by sluice (use imuxsock for a datagram socket); input not started",
+               in->ptcp_path);
+        return SL_ECONFIG;
+    }
+    if (in->port < 0) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: Must have either port or path defined");
+        return SL_ECONFIG;
+    }
+    if (mode != 0
         || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)) {
-        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path, compression.mode and TLS are not supported");
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: compression.mode and TLS are not supported");
         return SL_ECONFIG;
     }
     in->fcfg.multiline = in->ptcp_multiline;
@@ -527,7 +568,11 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
         in->fcfg.start_re = &in->ptcp_re;
     }
 #endif
-    in->fcfg.octet_counting = in->octet_framing;
+#ifdef SL_IMPTCP
+    in->fcfg.octet_counting = tri(in->octet_framing, 1);
+#else
+    in->fcfg.octet_counting = tri(in->octet_framing, m->octet_framing);
+#endif
     in->fcfg.lf_delim = !tri(in->disable_lf, m->disable_lf);
     in->fcfg.addtl_delim = (int)addtl;
     in->fcfg.discard_truncated = tri(in->discard_truncated, m->discard_truncated);

@@ -36,8 +36,9 @@
 /* imptcp: rsyslog's plain-TCP input, same code without TLS (see plugins/imptcp/) */
 #define IM_NAME "imptcp"
 #define IM_DEFAULT_MODE "0"
-#define IM_PORT_FLAGS SL_P_REQUIRED
-#define IM_PORT_DEFAULT NULL
+/* port or path: neither is required by itself ("-1": not given) */
+#define IM_PORT_FLAGS 0
+#define IM_PORT_DEFAULT "-1"
 #else
 #define IM_NAME "imtcp"
 #define IM_DEFAULT_MODE "0"
@@ -91,10 +92,10 @@ struct imtcp_inst {
     char *listen_port_file;
     int64_t max_sessions;       /* -1: module's */
     int64_t max_listeners;
-    int octet_framing;
     int framing_fix;
     int64_t notify_open, notify_close, keepalive, flow_control, disable_lf,
-            discard_truncated, preserve_case;    /* tri_enum */
+            discard_truncated, preserve_case, octet_framing;    /* tri_enum */
+    int64_t max_frame;              /* maxFrameSize; imtcp: IMTCP_INHERIT_INT, module's */
     int64_t ka_probes, ka_time, ka_interval;     /* -1: module's */
     int64_t addtl_delim;                         /* -2: module's */
     int64_t backlog;
@@ -113,7 +114,6 @@ struct imtcp_inst {
     int64_t sess_max_framing_err;   /* -1: module's */
 #ifdef SL_IMPTCP
     /* imptcp's input-only parameters */
-    int64_t ptcp_max_frame;         /* input maxFrameSize */
     char *ptcp_path;                /* unix socket: not supported */
     int ptcp_unlink, ptcp_multiline, ptcp_fail_chown;
     char *ptcp_compression, *ptcp_rl_name, *ptcp_delim_regex;

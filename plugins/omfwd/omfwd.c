@@ -8,7 +8,12 @@
  *     already end with it; octet-counted framing sends "LEN SP RECORD" unchanged; an
  *     empty record is still sent (empty datagram, lone delimiter, "0 ");
  *   - UDP sends one datagram per record; send errors are counted and logged (at most
- *     maxErrorMessages times) and never suspend the action.
+ *     maxErrorMessages times) and never suspend the action;
+ *   - ratelimit.interval/burst (rsyslog's Linux-like limiter, sl_ratelimit.h, one per
+ *     action shared by its workers): records over the burst are dropped before they are
+ *     rendered, counted (ratelimit.discarded) and logged as rsyslog logs them; udp.sendBuf
+ *     sets SO_SNDBUF(FORCE), ipFreeBind IP_FREEBIND when binding address=;
+ *     networkNamespace is refused in create() (the action is disabled, the rest runs).
  * TLS (StreamDriverMode="1" with StreamDriver "gtls", or "ossl" which is served by the
  * same GnuTLS code; the driver defaults to global DefaultNetstreamDriver): the shared
  * stream driver of plugins/common/sl_tls.c.  StreamDriverAuthMode anon (no check of the
@@ -147,6 +152,18 @@ static const struct sl_param omfwd_inst_params[] = {
     { "ResendLastMSGOnReconnect", SL_PT_BOOL, SL_P_IGNORED, FO(resend_last), "off", NULL,
       "$ActionSendResendLastMsgOnReconnect", "accepted; ignored" },
     { "conErrSkip", SL_PT_NONNEG, SL_P_IGNORED, FO(conerr_skip), "0", NULL, NULL, "accepted" },
+    { "networkNamespace", SL_PT_WORD, 0, FO(netns), NULL, NULL, NULL,
+      "not supported: the action is disabled" },
+    { "ipFreeBind", SL_PT_INT, 0, FO(ip_freebind), "2", NULL, NULL,
+      "IP_FREEBIND when binding address= (0 off, 1 and 2 on)" },
+    { "udp.sendBuf", SL_PT_SIZE, 0, FO(udp_sendbuf), "0", NULL, NULL,
+      "send buffer of the UDP socket (SO_SNDBUF); 0: the system's" },
+    { "ratelimit.interval", SL_PT_INT, 0, FO(rl_interval), "0", NULL, NULL,
+      "seconds of a rate-limit window (0: no limit)" },
+    { "ratelimit.burst", SL_PT_INT, 0, FO(rl_burst), "200", NULL, NULL,
+      "records sent per window; the rest are dropped (ratelimit.discarded)" },
+    { "compression.stream.flushOnTXEnd", SL_PT_BOOL, SL_P_IGNORED, FO(flush_on_txend), "on",
+      NULL, NULL, "accepted (no compression in sluice)" },
     { "resend.maxAge", SL_PT_NONNEG, 0, FO(resend_max_age), OMFWD_RESEND_MAX_AGE_DEF, NULL,
       NULL, "sluice only: ms before the last write a record may have been written to be "
       "sent again after a reset (0: only unacknowledged records)" },
@@ -218,6 +235,13 @@ static int omfwd_bind_source(const struct omfwd_inst *in, int fd, int family)
         }
     }
     if (in->address != NULL && in->address[0] != '\0') {
+        if (in->ip_freebind != 0) {
+            /* rsyslog's ipfreebind (default 2): bind even to an address not (yet) up */
+            int one = 1;
+            (void)setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                             family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &one,
+                             sizeof one);
+        }
         struct addrinfo hints, *res = NULL;
         memset(&hints, 0, sizeof hints);
         hints.ai_family = family;
@@ -486,6 +510,13 @@ static int omfwd_udp_open(const struct omfwd_inst *in, struct omfwd_wrk *w)
         omfwd_close(w);
         return -e;
     }
+    if (in->udp_sendbuf > 0) {
+        /* rsyslog's udp.sendbuf: SO_SNDBUF, beyond wmem_max with SO_SNDBUFFORCE (root) */
+        int sz = in->udp_sendbuf > 0x7fffffff ? 0x7fffffff : (int)in->udp_sendbuf;
+        if (setsockopt(w->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) != 0) {
+            (void)setsockopt(w->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+        }
+    }
     int rc = omfwd_bind_source(in, w->fd, w->udp_family);
     if (rc != 0) {
         omfwd_close(w);
@@ -748,6 +779,11 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
     if (in->rebind_interval < 0) {
         in->rebind_interval = in->protocol == OMFWD_UDP ? -in->rebind_interval : 0;
     }
+    if (in->netns != NULL && in->netns[0] != '\0') {
+        h->log(SL_LOG_ERR, in->who, "omfwd: networkNamespace '%s' is not supported by sluice",
+               in->netns);
+        return SL_ECONFIG;
+    }
     if (in->compression_mode != 0 || in->zip_level != 0) {
         h->log(SL_LOG_ERR, in->who, "omfwd: compression is not yet supported by sluice");
         return SL_ECONFIG;
@@ -779,6 +815,11 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
             return SL_ECONFIG;
         }
     }
+    in->rl_on = sl_ratelimit_on(in->rl_interval, in->rl_burst);
+    if (in->rl_on) {
+        pthread_mutex_init(&in->rl_lock, NULL);
+        in->c_ratelimit = h->counter("omfwd", in->who, "ratelimit.discarded");
+    }
     atomic_store(&in->err_budget, in->max_err_msgs);
     in->c_sent = h->counter("omfwd", in->who, "sent");
     in->c_resent = h->counter("omfwd", in->who, "resent");
@@ -801,6 +842,40 @@ static void omfwd_destroy(void *inst)
         pthread_mutex_destroy(&in->tls_lock);
         in->tls_lock_ok = 0;
     }
+    if (in->rl_on) {
+        pthread_mutex_destroy(&in->rl_lock);
+        in->rl_on = 0;
+    }
+}
+
+/* ratelimit.interval/burst: does record pass?  rsyslog 8.2302 checks each record of a
+ * transaction with its Linux-like limiter and logs the first drop of a window (the count
+ * of the previous window's drops when the next one opens).  A batch the core delivers
+ * again is counted again. */
+static int omfwd_rl_pass(struct omfwd_inst *in)
+{
+    time_t now = time(NULL);
+    pthread_mutex_lock(&in->rl_lock);
+    time_t begin = in->rl.begin;
+    if (begin != 0 && (now > begin + (time_t)in->rl_interval || now < begin) &&
+        in->rl_missed > 0) {
+        in->h->log(SL_LOG_INFO, in->who, "omfwd: %llu messages lost due to rate-limiting "
+                   "(%lld allowed within %lld seconds)",
+                   (unsigned long long)in->rl_missed, (long long)in->rl_burst,
+                   (long long)in->rl_interval);
+        in->rl_missed = 0;
+    }
+    int pass = sl_ratelimit_pass(&in->rl, in->rl_interval, in->rl_burst, now);
+    if (!pass && in->rl_missed++ == 0) {
+        in->h->log(SL_LOG_INFO, in->who, "omfwd from <%s:[%s]:%s>: begin to drop messages "
+                   "due to rate-limiting", in->protocol == OMFWD_UDP ? "udp" : "tcp",
+                   in->target, in->portstr);
+    }
+    pthread_mutex_unlock(&in->rl_lock);
+    if (!pass && in->c_ratelimit != NULL) {
+        atomic_fetch_add(in->c_ratelimit, 1);
+    }
+    return pass;
 }
 
 /* SIGHUP: reload the TLS certificates and keys.  New connections use them; a worker's
@@ -887,8 +962,10 @@ static void omfwd_worker_destroy(void *inst, void *wrk)
     w->fd = -1;
 }
 
-/* Render and frame the whole batch into w->out; w->ends[i] = end of record i. */
-static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct sl_batch *b)
+/* Render and frame the whole batch into w->out; w->ends[i] = end of record i.  *kept: the
+ * records built (all but those ratelimit.interval/burst drops). */
+static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct sl_batch *b,
+                       size_t *kept)
 {
     const struct sl_host *h = in->h;
     size_t maxlen = h->max_message_size();
@@ -901,7 +978,11 @@ static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct 
         w->ends_cap = b->n;
     }
     w->out.len = 0;
+    size_t n = 0;
     for (size_t i = 0; i < b->n; i++) {
+        if (in->rl_on && !omfwd_rl_pass(in)) {
+            continue;
+        }
         w->tmp.len = 0;
         if (h->render(in->tpl_eff, b->msgs[i], &w->tmp) != 0) {
             return SL_ENOMEM;
@@ -943,8 +1024,9 @@ static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct 
         if (add_delim) {
             w->out.p[w->out.len++] = (char)in->frame_delim;
         }
-        w->ends[i] = w->out.len;
+        w->ends[n++] = w->out.len;
     }
+    *kept = n;
     return 0;
 }
 
@@ -989,12 +1071,16 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
     if (b->n == 0) {
         return SL_OK;
     }
-    if (omfwd_build(in, w, b) != 0) {
+    size_t n = 0;
+    if (omfwd_build(in, w, b, &n) != 0) {
         return SL_RETRY;
+    }
+    if (n == 0) {
+        return SL_OK;   /* every record dropped by ratelimit.interval/burst */
     }
 
     if (in->protocol == OMFWD_UDP) {
-        omfwd_udp_send(in, w, b->n);
+        omfwd_udp_send(in, w, n);
         return SL_OK;
     }
     /* deferred acknowledgement: plain TCP, the core offers it, the worker has its thread */
@@ -1028,7 +1114,7 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
             return rc;
         }
     }
-    int rc = omfwd_tcp_send(in, w, b->n);
+    int rc = omfwd_tcp_send(in, w, n);
     if (rc != 0) {
         omfwd_log_down(in, w, "sending to", -rc);
         omfwd_lost(in, w, rc == -ECONNRESET);
@@ -1039,7 +1125,7 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
         w->conn_sent += w->out.len;
         pthread_mutex_unlock(&w->lock);
     }
-    if (w->tls == NULL && omfwd_held_add(in, w, b->n, core) == 0) {
+    if (w->tls == NULL && omfwd_held_add(in, w, n, core) == 0) {
         omfwd_held_ack(w);
     }
     int verdict = SL_OK;

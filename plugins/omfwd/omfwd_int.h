@@ -25,6 +25,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "../common/sl_tls.h"
+#include "../common/sl_ratelimit.h"
 
 /* how often the confirmation thread (and flush()) looks at SIOCOUTQ while batches are
  * pending */
@@ -65,6 +66,11 @@ struct omfwd_inst {
     int64_t strm_verify_depth;
     int64_t strm_permit_expired;
     char *gnutls_prio;
+    char *netns;                 /* networkNamespace: not supported (create() refuses) */
+    int64_t ip_freebind;         /* ipFreeBind: 0 off, 1 on, 2 on (rsyslog logs then) */
+    int64_t udp_sendbuf;         /* udp.sendBuf: SO_SNDBUF of the UDP socket; 0: system's */
+    int64_t rl_interval, rl_burst;  /* ratelimit.interval/burst (s, records); 0: off */
+    int flush_on_txend;          /* compression.stream.flushOnTXEnd: no compression here */
 
     /* runtime */
     const struct sl_host *h;
@@ -82,6 +88,13 @@ struct omfwd_inst {
     char **peer_list;                   /* StreamDriverPermittedPeers split at commas */
     size_t npeers;
     _Atomic uint64_t *c_tls_refused, *c_tls_failed;
+    /* ratelimit.interval/burst: one limiter per action, shared by its workers as rsyslog's
+     * (rl_lock guards rl and rl_missed) */
+    int rl_on;
+    pthread_mutex_t rl_lock;
+    struct sl_ratelimit_state rl;
+    uint64_t rl_missed;                 /* dropped in the current window */
+    _Atomic uint64_t *c_ratelimit;      /* ratelimit.discarded */
 };
 
 struct omfwd_wrk {

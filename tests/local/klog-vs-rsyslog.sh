@@ -1,7 +1,8 @@
 #!/bin/bash
 # klog-vs-rsyslog.sh - the same kernel log lines (a file shaped like /proc/kmsg, given as
 # imklog's LogPath) read by rsyslogd's imklog and by sluiced's, with the default settings and
-# with ParseKernelTimestamp/PermitNonKernelFacility on, written with
+# with ParseKernelTimestamp/PermitNonKernelFacility on and with the module bound to a
+# ruleset (ruleset=), written with
 # RSYSLOG_TraditionalFileFormat, RSYSLOG_FileFormat and a template showing the properties.
 # The outputs must be identical after normalising the per-run receive time stamps (today's
 # stamps become NOW; converted kernel stamps keep their date and are compared to the second).
@@ -36,9 +37,14 @@ write_conf()
         printf 'global(workDirectory="%s")\n' "$d"
         printf 'module(load="imklog" LogPath="%s/kmsg" %s)\n' "$d" "$opts"
         printf 'template(name="props" type="string" string="TS=%%timereported:::date-rfc3339%% H=%%hostname%% FH=%%fromhost%% FHIP=%%fromhost-ip%% PRI=%%pri%% F=%%syslogfacility-text%% S=%%syslogseverity%% TAG=%%syslogtag%% PN=%%programname%% APP=%%app-name%% PID=%%procid%% IN=%%inputname%% MSG=|%%msg%%| RAW=|%%rawmsg%%|\\n")\n'
+        # the module's ruleset= (case rs): the lines go there, none to the default ruleset
+        case $opts in *ruleset=*)
+            printf 'action(type="omfile" file="%s/out/default" template="props")\n' "$d"
+            printf 'ruleset(name="k") {\n' ;; esac
         printf 'action(type="omfile" file="%s/out/trad" template="RSYSLOG_TraditionalFileFormat")\n' "$d"
         printf 'action(type="omfile" file="%s/out/file" template="RSYSLOG_FileFormat")\n' "$d"
         printf 'action(type="omfile" file="%s/out/props" template="props")\n' "$d"
+        case $opts in *ruleset=*) printf '}\n' ;; esac
     } > "$d/dut.conf"
 }
 
@@ -96,5 +102,9 @@ compare default
 run_one rsyslog kts 'ParseKernelTimestamp="on" PermitNonKernelFacility="on"' 11
 run_one sluice kts 'ParseKernelTimestamp="on" PermitNonKernelFacility="on"' 11
 compare kts
+run_one rsyslog rs 'ruleset="k"' 7
+run_one sluice rs 'ruleset="k"' 7
+compare rs
+[ ! -s "$T/rs.sluice/out/default" ] || fail "sluice: the module's ruleset= was not used"
 [ "$status" -eq 0 ] || fail "sluice output differs from rsyslog's"
-log "ok: kernel lines identical to rsyslog in 6 outputs"
+log "ok: kernel lines identical to rsyslog in 9 outputs"
