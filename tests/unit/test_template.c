@@ -754,16 +754,21 @@ START_TEST(test_substr_fast_path)
         }
     }
     /* the edges by value: bytes, not characters (a UTF-8 sequence may be cut) */
+    static const char *const edges[][2] = {
+        { "[%msg:1:2%]", "[\xc3\xa4]" },
+        { "[%msg:1:1%]", "[\xc3]" },
+        { "[%msg:2:$%]", "[\xa4" "bc]" },
+        { "[%msg:5:9%]", "[]" },                 /* beyond the length */
+        { "[%msg:4:9%]", "[c]" },
+        { "[%msg:3:6:fixed-width%]", "[bc  ]" },
+        { "[%msg:1:2:pos-end-relative%]", "[bc]" },
+        { "[%syslogtag:1:32%] [%hostname:2:3%]", "[tag:] [os]" },
+        { "[%timereported:1:10:date-rfc3339%]", "[2026-01-02]" },
+    };
     struct sl_msg *m = hand_msg("\xc3\xa4" "bc");
-    CHECK_RENDER(r, m, "[%msg:1:2%]", "[\xc3\xa4]");
-    CHECK_RENDER(r, m, "[%msg:1:1%]", "[\xc3]");
-    CHECK_RENDER(r, m, "[%msg:2:$%]", "[\xa4" "bc]");
-    CHECK_RENDER(r, m, "[%msg:5:9%]", "[]");                 /* beyond the length */
-    CHECK_RENDER(r, m, "[%msg:4:9%]", "[c]");
-    CHECK_RENDER(r, m, "[%msg:3:6:fixed-width%]", "[bc  ]");
-    CHECK_RENDER(r, m, "[%msg:1:2:pos-end-relative%]", "[bc]");
-    CHECK_RENDER(r, m, "[%syslogtag:1:32%] [%hostname:2:3%]", "[tag:] [os]");
-    CHECK_RENDER(r, m, "[%timereported:1:10:date-rfc3339%]", "[2026-01-02]");
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        CHECK_RENDER(r, m, edges[i][0], edges[i][1]);
+    }
     sl_msg_unref(m);
     /* negative positions (list templates): to=-N ends N before the end; a negative from
      * gives as many spaces as from..to spans (-2..3: five) */
