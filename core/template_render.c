@@ -836,9 +836,13 @@ static int render_substr_fast(const struct sl_template *t, const struct tpl_el *
     if (e->date_set || e->date_utc || (fs = plain_span(m, e->ref.id)) == NULL) {
         return render_prop(t, e, m, out, scratch);
     }
-    /* as render_prop: the sanitizer's no-NUL flag holds for MSG (a span of raw) only */
-    return put_substr(t, e, fs->p != NULL ? fs->p : "", fs->p != NULL ? fs->len : 0,
-                      e->ref.id == SL_PROP_MSG && (m->flags & SL_MSGF_RAW_NO_NUL) != 0, out);
+    /* the sanitizer's no-NUL flag holds for what lies in raw: MSG (as in render_prop), and
+     * a tag or hostname that is a span of raw, not a string a parser built */
+    const uintptr_t rp = (uintptr_t)m->raw, fp = (uintptr_t)fs->p;
+    int no_nul = (m->flags & SL_MSGF_RAW_NO_NUL) != 0 &&
+                 (e->ref.id == SL_PROP_MSG || (fp >= rp && fp + fs->len <= rp + m->raw_len));
+    return put_substr(t, e, fs->p != NULL ? fs->p : "", fs->p != NULL ? fs->len : 0, no_nul,
+                      out);
 }
 
 /* A property with only a date-* format (tpl_el.fast): what render_prop() does for it,

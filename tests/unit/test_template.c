@@ -789,6 +789,17 @@ START_TEST(test_substr_fast_path)
     CHECK_RENDER(r, m, "[%msg:1:4%]", "[ab]");
     CHECK_RENDER(r, m, "[%msg:2:4:fixed-width%]", "[b  ]");
     sl_msg_unref(m);
+    /* a tag that is a span of raw: NUL-free only when the sanitizer said so */
+    m = sl_msg_new("t\0g: x", 6);
+    m->flags |= SL_MSGF_PARSED;
+    m->tag = (struct sl_str){ m->raw, 4 };
+    CHECK_RENDER(r, m, "[%syslogtag:1:4%]", "[t]");
+    sl_msg_unref(m);
+    m = sl_msg_new("tag: x", 6);
+    m->flags |= SL_MSGF_PARSED | SL_MSGF_RAW_NO_NUL;
+    m->tag = (struct sl_str){ m->raw, 4 };
+    CHECK_RENDER(r, m, "[%syslogtag:2:3%]", "[ag]");
+    sl_msg_unref(m);
     sl_tpl_registry_free(r);
 }
 END_TEST
