@@ -283,7 +283,7 @@ size_t sl_msg_pool_trim(int force)
     return freed;
 }
 
-static struct sl_msg *msg_block_alloc(size_t len)
+static struct sl_msg *msg_block_alloc(size_t len, uint8_t *cls)
 {
     size_t need = sizeof(struct sl_msg) + len + 1;
     struct sl_msg *m;
@@ -297,10 +297,28 @@ static struct sl_msg *msg_block_alloc(size_t len)
     {
         m = sl_xmalloc(need);
     }
-    memset(m, 0, offsetof(struct sl_msg, peer));   /* peer is valid up to peerlen only */
-    m->blk_class = (uint8_t)c;
+    *cls = (uint8_t)c;   /* m->blk_class, set by sl_msg_new_at with the rest */
     return m;
 }
+
+/* Zero the fields [from, to) of m. */
+#define MSG_CLEAR(m, from, to)                                                              \
+    memset((char *)(m) + offsetof(struct sl_msg, from), 0,                                  \
+           offsetof(struct sl_msg, to) - offsetof(struct sl_msg, from))
+
+/* sl_msg_new_at clears struct sl_msg up to peer (peer is valid up to peerlen only) except
+ * what it sets itself right after: refcnt, flags, raw, raw_len; rcv, tgen_sec, pri;
+ * t_reported, t_generated (92 of the 392 bytes).  These asserts fail when a field is
+ * added inside one of the ranges not cleared. */
+#define MSG_NEXT(a, b) (offsetof(struct sl_msg, a) + sizeof(((struct sl_msg *)0)->a) ==    \
+                        offsetof(struct sl_msg, b))
+_Static_assert(offsetof(struct sl_msg, refcnt) == 0 && MSG_NEXT(refcnt, flags) &&
+               offsetof(struct sl_msg, raw) == 8 && MSG_NEXT(raw, raw_len) &&
+               MSG_NEXT(raw_len, peerlen), "sl_msg: a field among refcnt .. raw_len");
+_Static_assert(MSG_NEXT(rcv, tgen_sec) && MSG_NEXT(tgen_sec, pri) && MSG_NEXT(pri, pri_from_msg),
+               "sl_msg: a field among rcv .. pri");
+_Static_assert(MSG_NEXT(t_reported, t_generated) && MSG_NEXT(t_generated, hostname),
+               "sl_msg: a field among t_reported, t_generated");
 
 static void msg_block_free(struct sl_msg *m)
 {
@@ -333,7 +351,12 @@ struct sl_msg *sl_msg_new(const char *raw, size_t len)
 struct sl_msg *sl_msg_new_at(const char *raw, size_t len, const struct timespec *rcv)
 {
     /* one block for the object and its raw bytes */
-    struct sl_msg *m = msg_block_alloc(len);
+    uint8_t blk_class;
+    struct sl_msg *m = msg_block_alloc(len, &blk_class);
+    MSG_CLEAR(m, peerlen, rcv);
+    MSG_CLEAR(m, pri_from_msg, t_reported);
+    MSG_CLEAR(m, hostname, peer);
+    m->blk_class = blk_class;
     atomic_init(&m->refcnt, 1);
     m->raw = (char *)(m + 1);
     m->flags = MSGF_RAW_INLINE;

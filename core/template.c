@@ -112,12 +112,21 @@ void tpl_free(struct sl_template *t)
 
 /* Marks the elements that are "msg" with only sp-if-no-1st-sp or only drop-last-lf, or a
  * property with only a date-* format or a time without options (what the built-in file and
- * forwarding templates use), which the renderer does directly. */
+ * forwarding templates use), or with only positions (%syslogtag:1:32%, %msg:2:$%), which
+ * the renderer does directly. */
 static void classify_fast(struct sl_template *t)
 {
     for (size_t i = 0; i < t->n; i++) {
         struct tpl_el *e = &t->els[i];
         e->fast = TPL_FAST_NONE;
+        if (e->kind == TPL_EL_PROP && (e->from != 0 || e->to != 0) && !e->has_field &&
+            e->re == NULL && !e->re_bad && e->casec == TPL_CASE_NONE && e->cc == TPL_CC_NONE &&
+            !e->compress_sp && e->secpath == TPL_SP_NONE && e->format == TPL_FMT_NONE &&
+            !e->sp_if_no_1st_sp && !e->drop_last_lf && e->siem == TPL_SIEM_NONE) {
+            /* only positions (with a date format, pos-end-relative, fixed-width) */
+            e->fast = TPL_FAST_SUBSTR;
+            continue;
+        }
         if (e->kind != TPL_EL_PROP || e->date_utc ||
             e->has_field || e->re != NULL || e->re_bad || e->from != 0 || e->to != 0 ||
             e->casec != TPL_CASE_NONE || e->cc != TPL_CC_NONE || e->compress_sp ||

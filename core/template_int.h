@@ -96,7 +96,8 @@ struct tpl_el {
     unsigned char fast;
 };
 
-enum tpl_fast { TPL_FAST_NONE = 0, TPL_FAST_MSG_SPIF, TPL_FAST_MSG_DROPLF, TPL_FAST_DATE };
+enum tpl_fast { TPL_FAST_NONE = 0, TPL_FAST_MSG_SPIF, TPL_FAST_MSG_DROPLF, TPL_FAST_DATE,
+                TPL_FAST_SUBSTR };
 
 struct sl_template {
     char *name;

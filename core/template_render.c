@@ -353,9 +353,14 @@ static void do_regex(const struct tpl_el *e, struct val *v)
 /* the widest value fixed-width pads to */
 #define SL_TPL_MAX_FIXED_WIDTH (1L << 20)
 
-static void do_substring(const struct tpl_el *e, struct val *v)
+/* What position.from/to (and pos-end-relative, fixed-width) take of a value of len bytes:
+ * *off and *have, the bytes of the value kept from *off on, then *pad spaces.  rsyslog
+ * counts bytes, not characters (a UTF-8 sequence may be cut).  Returns 0 when the value is
+ * kept as it is (nothing to cut or pad), 1 otherwise.  Shared by do_substring (the general
+ * pipeline) and render_substr_fast. */
+static inline int substr_span(const struct tpl_el *e, long len, long *off, long *have,
+                              long *pad)
 {
-    long len = (long)v->n;
     long from = e->from, to = e->to;
     if (e->pos_end_rel) {
         from = (len < from) ? 0 : len - from;
@@ -371,20 +376,20 @@ static void do_substring(const struct tpl_el *e, struct val *v)
             to = len - 1 + to < 0 ? 0 : len - 1 + to;
         }
     }
+    *off = *have = *pad = 0;
     if (from >= len) {
-        set_const(v, "");
-        return;
+        return 1;   /* "" */
     }
     if (from == 0 && to >= len && !e->fixed_width) {
-        return;
+        *have = len;
+        return 0;
     }
     if (to >= len && !e->fixed_width) {
         to = len - 1;
     }
     long want = to - from + 1;
     if (want <= 0) {
-        set_const(v, "");  /* rsyslog: "" for 0, a crash below */
-        return;
+        return 1;   /* rsyslog: "" for 0, a crash below */
     }
     if (e->fixed_width && want > SL_TPL_MAX_FIXED_WIDTH) {
         /* rsyslog pads every value to the whole span (position.to="999999999" with
@@ -392,22 +397,38 @@ static void do_substring(const struct tpl_el *e, struct val *v)
          * (tests/diff/DIVERGENCES.md) */
         want = SL_TPL_MAX_FIXED_WIDTH;
     }
-    struct sl_buf *b = scratch_begin(v);
     if (from < 0) {
         /* rsyslog skips -from characters that never reach 0 (to the end of the value),
          * then pads: the result is as many spaces as the span is long */
-        for (long i = 0; i < want; i++) {
-            sl_buf_putc(b, ' ');
-        }
-        scratch_end(v, b);
+        *pad = want;
+        return 1;
+    }
+    *off = from;
+    *have = len - from < want ? len - from : want;
+    *pad = want - *have;
+    return 1;
+}
+
+static void do_substring(const struct tpl_el *e, struct val *v)
+{
+    long off, have, pad;
+    if (substr_span(e, (long)v->n, &off, &have, &pad) == 0) {
         return;
     }
-    long have = len - from;
-    if (have > want) {
-        have = want;
+    if (have == 0 && pad == 0) {
+        set_const(v, "");
+        return;
     }
-    sl_buf_append(b, v->p + from, (size_t)have);
-    for (long i = have; i < want; i++) {
+    if (pad == 0) {
+        /* a span of the value: no copy needed (priv as after the copy rsyslog makes) */
+        v->p += off;
+        v->n = (size_t)have;
+        v->priv = 1;
+        return;
+    }
+    struct sl_buf *b = scratch_begin(v);
+    sl_buf_append(b, v->p + off, (size_t)have);
+    for (long i = 0; i < pad; i++) {
         sl_buf_putc(b, ' ');
     }
     scratch_end(v, b);
@@ -719,6 +740,32 @@ static int render_msg_fast(const struct sl_template *t, const struct tpl_el *e,
     return put_escaped(out, t->escape, p, n);
 }
 
+/* A value with only position.from/to (tpl_el.fast TPL_FAST_SUBSTR, also pos-end-relative
+ * and fixed-width): what replace() does for these, without its pipeline and scratch
+ * buffers: the span of the value, then the padding. */
+static int put_substr(const struct sl_template *t, const struct tpl_el *e, const char *p,
+                      size_t n, int no_nul, struct sl_buf *out)
+{
+    if (!no_nul) {
+        const char *nul = memchr(p, '\0', n); /* rsyslog works on C strings */
+        if (nul != NULL) {
+            n = (size_t)(nul - p);
+        }
+    }
+    long off, have, pad;
+    (void)substr_span(e, (long)n, &off, &have, &pad);
+    int rc = put_escaped(out, t->escape, p + off, (size_t)have);
+    if (pad > 0 && rc == 0) {
+        rc = sl_buf_reserve(out, (size_t)pad + 1);
+        if (rc == 0) {
+            memset(out->p + out->len, ' ', (size_t)pad);
+            out->len += (size_t)pad;
+            out->p[out->len] = '\0';
+        }
+    }
+    return rc;
+}
+
 /* One property element the slow way: sl_msg_prop or a date, then the replacer options. */
 static int render_prop(const struct sl_template *t, const struct tpl_el *e, struct sl_msg *m,
                        struct sl_buf *out, struct sl_buf scratch[2])
@@ -757,6 +804,13 @@ static int render_prop(const struct sl_template *t, const struct tpl_el *e, stru
         }
     }
     v.priv = to_free != NULL;
+    if (e->fast == TPL_FAST_SUBSTR) {
+        rc |= put_substr(t, e, v.p, v.n, no_nul, out);
+        if (to_free != NULL) {
+            free(to_free);
+        }
+        return rc;
+    }
     if (e->complex) {
         replace(e, &v, no_nul);
     }
@@ -770,6 +824,25 @@ static int render_prop(const struct sl_template *t, const struct tpl_el *e, stru
         free(to_free);
     }
     return rc;
+}
+
+/* Positions only (TPL_FAST_SUBSTR) on msg, syslogtag or hostname: the span of the message
+ * field, cut and padded; other properties and dates go through render_prop's value set-up
+ * (which then also takes put_substr). */
+static int render_substr_fast(const struct sl_template *t, const struct tpl_el *e,
+                              struct sl_msg *m, struct sl_buf *out, struct sl_buf scratch[2])
+{
+    const struct sl_str *fs;
+    if (e->date_set || e->date_utc || (fs = plain_span(m, e->ref.id)) == NULL) {
+        return render_prop(t, e, m, out, scratch);
+    }
+    /* the sanitizer's no-NUL flag holds for what lies in raw: MSG (as in render_prop), and
+     * a tag or hostname that is a span of raw, not a string a parser built */
+    const uintptr_t rp = (uintptr_t)m->raw, fp = (uintptr_t)fs->p;
+    int no_nul = (m->flags & SL_MSGF_RAW_NO_NUL) != 0 &&
+                 (e->ref.id == SL_PROP_MSG || (fp >= rp && fp + fs->len <= rp + m->raw_len));
+    return put_substr(t, e, fs->p != NULL ? fs->p : "", fs->p != NULL ? fs->len : 0, no_nul,
+                      out);
 }
 
 /* A property with only a date-* format (tpl_el.fast): what render_prop() does for it,
@@ -835,7 +908,9 @@ int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_
             }
         } else if (e->fast == TPL_FAST_DATE) {
             rc |= render_date_fast(t, e, m, out, scratch);
-        } else if (e->fast != TPL_FAST_NONE) {
+        } else if (e->fast == TPL_FAST_SUBSTR) {
+            rc |= render_substr_fast(t, e, m, out, scratch);
+        } else if (e->fast == TPL_FAST_MSG_SPIF || e->fast == TPL_FAST_MSG_DROPLF) {
             rc |= render_msg_fast(t, e, m, out);
         } else {
             rc |= render_prop(t, e, m, out, scratch);

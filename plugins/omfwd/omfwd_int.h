@@ -30,6 +30,11 @@
 /* how often the confirmation thread (and flush()) looks at SIOCOUTQ while batches are
  * pending */
 #define OMFWD_ACKPOLL_MS 5
+struct omfwd_held_rec {
+    uint32_t len;
+    uint32_t tsc;
+};
+
 /* Size of one chunk of held bytes (omfwd_replay.c). */
 #define OMFWD_HC_SIZE (64u * 1024)
 
@@ -125,12 +130,16 @@ struct omfwd_wrk {
     char *hc_spare[8];           /* chunks kept for reuse (512 KiB at most) */
     size_t hc_nspare;
     size_t held_len;
-    size_t held_org;             /* held offset where record 0 (held_ends[0]) starts */
+    size_t held_org;             /* held offset where record 0 (held_rec[0]) starts */
     size_t held_start;
     uint64_t held_base;
     uint64_t stream_sent;
-    size_t *held_ends;           /* end offsets (held) of the held records, ascending */
-    int64_t *held_ts;            /* per held record: when it was written (monotonic ms) */
+    /* per held record, 8 bytes (omfwd_replay.c): its length, and when it was written
+     * (monotonic ms after held_t0, shifted left by one) with the core flag in bit 0 (its
+     * batch is pending in the core, deferred acknowledgement: the core sends it again);
+     * record i starts where record i - 1 ends, record 0 at held_org */
+    struct omfwd_held_rec *held_rec;
+    int64_t held_t0;
     size_t nheld, held_first, held_cap;
     int resend;                  /* held records are to be sent before anything else */
     /* The acknowledged tail (records replay_first..held_first, bytes from replay_start),
@@ -139,8 +148,6 @@ struct omfwd_wrk {
      * and what its TCP acknowledged but it never read is lost unless sent again. */
     size_t replay_first, replay_start;
     int reset;                   /* the connection was reset: replay the tail as well */
-    uint8_t *held_core;          /* per held record: its batch is pending in the core
-                                  * (deferred acknowledgement): the core sends it again */
     /* Deferred acknowledgement (plain TCP, b->ack != NULL), under lock */
     pthread_mutex_t lock;
     pthread_cond_t cv;

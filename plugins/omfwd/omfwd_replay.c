@@ -14,7 +14,8 @@
  * bytes, and what is held costs about the window plus the unacknowledged bytes (the
  * contiguous buffer of before grew by doubling and was compacted only at half dead: twice
  * the window, 8-10 MiB for the default 4 MiB, and one byte copied per byte sent).  After a
- * burst the chunks beyond the spare ones are unmapped and the record arrays shrink.
+ * burst the chunks beyond the spare ones are unmapped and the record array shrinks.  A
+ * record costs 8 bytes in that array (length, write time, core flag: see rec_tsc).
  *
  * Ownership: the held chunks and the arrays belong to the worker (struct omfwd_wrk, freed
  * in omfwd_worker_destroy()).  Concurrency & locking: called from deliver() and connect()
@@ -43,6 +44,42 @@ static int omfwd_replay_too_old(const struct omfwd_inst *in, int64_t last, int64
 }
 
 #define HC OMFWD_HC_SIZE
+
+/* The record array (struct omfwd_held_rec, 8 bytes a record where end offset, time and
+ * core flag took 17): a length, and the write time in ms after held_t0 in 31 bits (24
+ * days) with the core flag in bit 0.  Records are walked in order, so their offsets are
+ * sums of lengths kept in held_org, held_start and replay_start. */
+#define TS_MAX ((int64_t)INT32_MAX)
+
+static inline int64_t rec_ts(const struct omfwd_wrk *w, size_t i)
+{
+    return w->held_t0 + (int64_t)(w->held_rec[i].tsc >> 1);
+}
+
+static inline int rec_core(const struct omfwd_wrk *w, size_t i)
+{
+    return (int)(w->held_rec[i].tsc & 1u);
+}
+
+/* The time field of a record written at now (monotonic ms).  Past 24 days after held_t0
+ * (a connection that holds records that long), held_t0 moves up by 12 days and older
+ * times stop at it: such a record then looks 12 days old, which only matters with a
+ * resend.maxAge of more than 12 days. */
+static uint32_t rec_tsc(struct omfwd_wrk *w, int64_t now, int core)
+{
+    if (w->nheld == 0 || now < w->held_t0) {
+        w->held_t0 = now;
+    }
+    if (now - w->held_t0 > TS_MAX) {
+        const int64_t shift = now - TS_MAX / 2 - w->held_t0;
+        for (size_t i = 0; i < w->nheld; i++) {
+            int64_t t = (int64_t)(w->held_rec[i].tsc >> 1) - shift;
+            w->held_rec[i].tsc = (uint32_t)(t > 0 ? t : 0) << 1 | (w->held_rec[i].tsc & 1u);
+        }
+        w->held_t0 += shift;
+    }
+    return (uint32_t)(now - w->held_t0) << 1 | (uint32_t)(core != 0);
+}
 
 /* A chunk for held bytes: a spare one, or a fresh mapping.  NULL when out of memory. */
 static char *hc_take(struct omfwd_wrk *w)
@@ -144,19 +181,9 @@ static void held_arrays_shrink(struct omfwd_wrk *w)
     if (cap == w->held_cap) {
         return;
     }
-    size_t *ne = realloc(w->held_ends, cap * sizeof *ne);
-    if (ne != NULL) {
-        w->held_ends = ne;
-    }
-    int64_t *nt = realloc(w->held_ts, cap * sizeof *nt);
-    if (nt != NULL) {
-        w->held_ts = nt;
-    }
-    uint8_t *nc = realloc(w->held_core, cap);
-    if (nc != NULL) {
-        w->held_core = nc;
-    }
-    if (ne != NULL && nt != NULL && nc != NULL) {
+    struct omfwd_held_rec *nr = realloc(w->held_rec, cap * sizeof *nr);
+    if (nr != NULL) {
+        w->held_rec = nr;
         w->held_cap = cap;
     }
 }
@@ -194,12 +221,8 @@ void omfwd_held_free(struct omfwd_wrk *w)
     free(w->hc);
     w->hc = NULL;
     w->hc_cap = 0;
-    free(w->held_ends);
-    free(w->held_core);
-    free(w->held_ts);
-    w->held_ends = NULL;
-    w->held_core = NULL;
-    w->held_ts = NULL;
+    free(w->held_rec);
+    w->held_rec = NULL;
     w->held_cap = w->nheld = w->held_first = w->replay_first = 0;
 }
 
@@ -214,15 +237,17 @@ void omfwd_held_ack(struct omfwd_wrk *w)
         return;
     }
     uint64_t acked = w->stream_sent - (uint64_t)outq;
-    while (w->held_first < w->nheld && w->held_base + w->held_ends[w->held_first] <= acked) {
-        w->held_start = w->held_ends[w->held_first++];
+    while (w->held_first < w->nheld &&
+           w->held_base + w->held_start + w->held_rec[w->held_first].len <= acked) {
+        w->held_start += w->held_rec[w->held_first++].len;
     }
     /* keep at most resend.maxBytes acknowledged bytes, written at most resend.maxAge ms
      * before the last write, for a replay after a reset */
+    const int64_t last = rec_ts(w, w->nheld - 1);
     while (w->replay_first < w->held_first &&
            (w->held_start - w->replay_start > (uint64_t)w->in->resend_max_bytes ||
-            omfwd_replay_too_old(w->in, w->held_ts[w->nheld - 1], w->held_ts[w->replay_first]))) {
-        w->replay_start = w->held_ends[w->replay_first++];
+            omfwd_replay_too_old(w->in, last, rec_ts(w, w->replay_first)))) {
+        w->replay_start += w->held_rec[w->replay_first++].len;
     }
     size_t behind = w->replay_start / HC;
     if (w->hc_n > 0 && behind > w->hc_first) {
@@ -233,9 +258,7 @@ void omfwd_held_ack(struct omfwd_wrk *w)
      * moved at most three times on average; at half, they took twice the window) */
     if (w->replay_first >= 256 && w->replay_first * 4 >= w->nheld) {
         size_t d = w->replay_first, k = w->nheld - d;
-        memmove(w->held_ends, w->held_ends + d, k * sizeof *w->held_ends);
-        memmove(w->held_ts, w->held_ts + d, k * sizeof *w->held_ts);
-        memmove(w->held_core, w->held_core + d, k);
+        memmove(w->held_rec, w->held_rec + d, k * sizeof *w->held_rec);
         w->held_org = w->replay_start;
         w->held_first -= d;
         w->nheld = k;
@@ -263,21 +286,11 @@ int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int cor
         while (cap < w->nheld + n) {
             cap *= 2;
         }
-        size_t *ne = realloc(w->held_ends, cap * sizeof *ne);
-        if (ne == NULL) {
+        struct omfwd_held_rec *nr = realloc(w->held_rec, cap * sizeof *nr);
+        if (nr == NULL) {
             return SL_ENOMEM;
         }
-        w->held_ends = ne;
-        uint8_t *nc = realloc(w->held_core, cap);
-        if (nc == NULL) {
-            return SL_ENOMEM;
-        }
-        w->held_core = nc;
-        int64_t *nt = realloc(w->held_ts, cap * sizeof *nt);
-        if (nt == NULL) {
-            return SL_ENOMEM;
-        }
-        w->held_ts = nt;
+        w->held_rec = nr;
         w->held_cap = cap;
     }
     for (size_t off = 0; off < w->out.len;) {
@@ -288,11 +301,11 @@ int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int cor
         off += k;
     }
     w->held_len += w->out.len;
-    int64_t now = omfwd_now_ms();
+    const uint32_t tsc = rec_tsc(w, omfwd_now_ms(), core);
     for (size_t i = 0; i < n; i++) {
-        w->held_core[w->nheld] = (uint8_t)core;
-        w->held_ts[w->nheld] = now;
-        w->held_ends[w->nheld++] = base + w->ends[i];
+        /* one rendered record: far below 4 GiB (maxMessageSize is an int) */
+        w->held_rec[w->nheld].len = (uint32_t)(w->ends[i] - (i == 0 ? 0 : w->ends[i - 1]));
+        w->held_rec[w->nheld++].tsc = tsc;
     }
     w->stream_sent += w->out.len;
     return 0;
@@ -331,22 +344,22 @@ int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w)
     size_t k = 0, acked = 0;
     const size_t org = w->hc_first * HC;    /* the records go down to the first chunk */
     size_t dst = org;
-    const int64_t last = w->held_ts[w->nheld - 1];
-    /* held_ends[k] is rewritten (in the new offsets) before held_ends[i] is read: st
-     * carries the old end of the record before */
-    size_t st = first == 0 ? w->held_org : w->held_ends[first - 1];
+    const int64_t last = rec_ts(w, w->nheld - 1);
+    /* held_rec[k] (k <= i) is rewritten after held_rec[i] is read: st carries the old
+     * start of record i */
+    size_t st = w->reset ? w->replay_start : w->held_start;
     for (size_t i = first; i < w->nheld; i++) {
-        const size_t from = st, en = w->held_ends[i];
-        st = en;
-        if (i >= w->held_first ? w->held_core[i] != 0
-                               : omfwd_replay_too_old(in, last, w->held_ts[i])) {
+        const size_t from = st, len = w->held_rec[i].len;
+        const uint32_t tsc = w->held_rec[i].tsc;
+        st += len;
+        if (i >= w->held_first ? rec_core(w, i) != 0
+                               : omfwd_replay_too_old(in, last, rec_ts(w, i))) {
             continue;
         }
-        hc_move(w, dst, from, en - from);
-        dst += en - from;
-        w->held_ends[k] = dst - org;
-        w->held_ts[k] = w->held_ts[i];
-        w->held_core[k++] = 0;
+        hc_move(w, dst, from, len);
+        dst += len;
+        w->held_rec[k].len = (uint32_t)len;
+        w->held_rec[k++].tsc = tsc & ~1u;     /* sent again by us, not by the core */
         acked += i < w->held_first;
     }
     /* held offsets start again at 0 (the first chunk stays the first) */

@@ -660,6 +660,150 @@ static void add_prop(struct sl_tpl_builder *b, const char *const *kv, size_t n)
     ck_assert_msg(sl_tpl_list_property(b, k, v, n, &err) == 0, "property: %s", err.text);
 }
 
+/* A list template "[" + one property element (key/value pairs) + "]", rendered. */
+static char *render_list1(struct sl_tpl_registry *r, const char *opt, const char *const *kv,
+                          size_t n, struct sl_msg *m)
+{
+    static int seq;
+    char name[32];
+    snprintf(name, sizeof(name), "l%d", seq++);
+    struct sl_tpl_err err = { "", "" };
+    const char *ck[] = { "value" }, *lb[] = { "[" }, *rb[] = { "]" };
+    struct sl_tpl_builder *b = sl_tpl_list_begin(r, name, opt);
+    ck_assert_int_eq(sl_tpl_list_constant(b, ck, lb, 1, &err), 0);
+    add_prop(b, kv, n);
+    ck_assert_int_eq(sl_tpl_list_constant(b, ck, rb, 1, &err), 0);
+    const struct sl_template *t = sl_tpl_list_end(b, &err);
+    ck_assert_msg(t != NULL, "list: %s", err.text);
+    struct sl_buf out = { 0 };
+    ck_assert_int_eq(sl_template_render(t, m, &out), 0);
+    return out.p;
+}
+
+/* Positions only (%syslogtag:1:32%, %msg:2:$%, list position.from/to, with
+ * pos-end-relative, fixed-width, a date format) take the renderer's substring fast path:
+ * the same bytes as the general pipeline (forced here by drop-cc, which changes nothing in
+ * values without control characters), and the edges by value. */
+START_TEST(test_substr_fast_path)
+{
+    static const char *const pos[] = { "1:3", "2:$", "1:32", "5:2", "3:3", "4:4", "6:$",
+                                       "10:20", "3:100", "1:1", "2:7:fixed-width",
+                                       "3:12:fixed-width", "1:3:pos-end-relative",
+                                       "2:5:pos-end-relative", "1:40:pos-end-relative",
+                                       "4:6:pos-end-relative,fixed-width" };
+    static const char *const props[] = { "msg", "syslogtag", "hostname", "programname",
+                                         "pri-text", "timereported:%s:date-rfc3339" };
+    static const char *const texts[] = { "hello world", "\xc3\xa4\xc3\xb6\xe2\x82\xac x",
+                                         "", "a", "it's \\ \"q\"" };
+    static const char *const opts[] = { NULL, "sql", "json" };
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    char fast[128], slow[128], el[96];
+    for (size_t q = 0; q < sizeof(pos) / sizeof(pos[0]); q++) {
+        for (size_t p = 0; p < sizeof(props) / sizeof(props[0]); p++) {
+            const char *pr = props[p];
+            const char *fmt = strchr(pr, ':');
+            const char *o = strchr(strchr(pos[q], ':') + 1, ':');    /* options */
+            if (fmt != NULL) {
+                /* timereported:POS:date-rfc3339 (a date option joins the others) */
+                snprintf(el, sizeof el, "timereported:%.*s:date-rfc3339%s%s",
+                         o ? (int)(o - pos[q]) : (int)strlen(pos[q]), pos[q], o ? "," : "",
+                         o ? o + 1 : "");
+            } else {
+                snprintf(el, sizeof el, "%s:%s%s", pr, pos[q], o ? "" : ":");
+            }
+            snprintf(fast, sizeof fast, "<%%%s%%>", el);
+            snprintf(slow, sizeof slow, "<%%%s%sdrop-cc%%>", el,
+                     el[strlen(el) - 1] == ':' ? "" : ",");
+            for (size_t x = 0; x < sizeof(texts) / sizeof(texts[0]); x++) {
+                for (size_t oi = 0; oi < sizeof(opts) / sizeof(opts[0]); oi++) {
+                    struct sl_msg *m1 = hand_msg(texts[x]);
+                    struct sl_msg *m2 = hand_msg(texts[x]);
+                    char *a = render_str(r, fast, opts[oi], m1);
+                    char *b = render_str(r, slow, opts[oi], m2);
+                    ck_assert_msg(strcmp(a, b) == 0, "%s (%s) on '%s': '%s', general path '%s'",
+                                  fast, opts[oi] ? opts[oi] : "-", texts[x], a, b);
+                    free(a);
+                    free(b);
+                    sl_msg_unref(m1);
+                    sl_msg_unref(m2);
+                }
+            }
+        }
+    }
+    /* list templates, negative positions included (only they can give one) */
+    static const char *const lpos[][2] = { { "1", "-1" }, { "2", "-2" }, { "1", "-10" },
+                                           { "-2", "3" }, { "-3", "2" }, { "3", "3" },
+                                           { "2", "100" }, { "7", "9" } };
+    for (size_t q = 0; q < sizeof(lpos) / sizeof(lpos[0]); q++) {
+        for (size_t x = 0; x < sizeof(texts) / sizeof(texts[0]); x++) {
+            for (int fw = 0; fw < 2; fw++) {
+                const char *kf[] = { "name", "msg", "position.from", lpos[q][0], "position.to",
+                                     lpos[q][1], "fixedwidth", fw ? "on" : "off" };
+                const char *ks[] = { "name", "msg", "position.from", lpos[q][0], "position.to",
+                                     lpos[q][1], "fixedwidth", fw ? "on" : "off",
+                                     "controlcharacters", "drop" };
+                struct sl_msg *m = hand_msg(texts[x]);
+                char *a = render_list1(r, NULL, kf, 4, m);
+                char *b = render_list1(r, NULL, ks, 5, m);
+                ck_assert_msg(strcmp(a, b) == 0, "list %s..%s fw %d on '%s': '%s', general '%s'",
+                              lpos[q][0], lpos[q][1], fw, texts[x], a, b);
+                free(a);
+                free(b);
+                sl_msg_unref(m);
+            }
+        }
+    }
+    /* the edges by value: bytes, not characters (a UTF-8 sequence may be cut) */
+    static const char *const edges[][2] = {
+        { "[%msg:1:2%]", "[\xc3\xa4]" },
+        { "[%msg:1:1%]", "[\xc3]" },
+        { "[%msg:2:$%]", "[\xa4" "bc]" },
+        { "[%msg:5:9%]", "[]" },                 /* beyond the length */
+        { "[%msg:4:9%]", "[c]" },
+        { "[%msg:3:6:fixed-width%]", "[bc  ]" },
+        { "[%msg:1:2:pos-end-relative%]", "[bc]" },
+        { "[%syslogtag:1:32%] [%hostname:2:3%]", "[tag:] [os]" },
+        { "[%timereported:1:10:date-rfc3339%]", "[2026-01-02]" },
+    };
+    struct sl_msg *m = hand_msg("\xc3\xa4" "bc");
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        CHECK_RENDER(r, m, edges[i][0], edges[i][1]);
+    }
+    sl_msg_unref(m);
+    /* negative positions (list templates): to=-N ends N before the end; a negative from
+     * gives as many spaces as from..to spans (-2..3: five) */
+    m = hand_msg("abcdef");
+    const char *n1[] = { "name", "msg", "position.from", "1", "position.to", "-1" };
+    const char *n2[] = { "name", "msg", "position.from", "-2", "position.to", "3" };
+    char *a = render_list1(r, NULL, n1, 3, m);
+    ck_assert_str_eq(a, "[abcde]");
+    free(a);
+    a = render_list1(r, NULL, n2, 3, m);
+    ck_assert_str_eq(a, "[     ]");
+    free(a);
+    sl_msg_unref(m);
+    /* a NUL in MSG ends the value (rsyslog works on C strings) */
+    m = hand_msg("x");
+    m->msg = (struct sl_str){ "ab\0cd", 5 };
+    m->flags &= ~(uint32_t)SL_MSGF_RAW_NO_NUL;
+    CHECK_RENDER(r, m, "[%msg:1:4%]", "[ab]");
+    CHECK_RENDER(r, m, "[%msg:2:4:fixed-width%]", "[b  ]");
+    sl_msg_unref(m);
+    /* a tag that is a span of raw: NUL-free only when the sanitizer said so */
+    m = sl_msg_new("t\0g: x", 6);
+    m->flags |= SL_MSGF_PARSED;
+    m->tag = (struct sl_str){ m->raw, 4 };
+    CHECK_RENDER(r, m, "[%syslogtag:1:4%]", "[t]");
+    sl_msg_unref(m);
+    m = sl_msg_new("tag: x", 6);
+    m->flags |= SL_MSGF_PARSED | SL_MSGF_RAW_NO_NUL;
+    m->tag = (struct sl_str){ m->raw, 4 };
+    CHECK_RENDER(r, m, "[%syslogtag:2:3%]", "[ag]");
+    sl_msg_unref(m);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
 /* dataType= / onEmpty= of jsonf fields as rsyslogd 8.2302 writes them (tpl-jsonr-datatype) */
 START_TEST(test_jsonf_datatype)
 {
@@ -1009,6 +1153,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_msg_fast_paths);
     tcase_add_test(tc, test_rfc3164_cache);
     tcase_add_test(tc, test_date_fast_path);
+    tcase_add_test(tc, test_substr_fast_path);
     tcase_add_test(tc, test_jsonf_datatype);
     tcase_add_test(tc, test_compile_errors);
     tcase_add_test(tc, test_threads);
