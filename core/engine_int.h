@@ -104,10 +104,8 @@ struct sl_global_conf {
 enum { SL_QT_FIXEDARRAY = 0, SL_QT_LINKEDLIST, SL_QT_DIRECT, SL_QT_DISK };
 /* queue.maxBytes default: what the queued messages of one memory queue may take (struct +
  * raw bytes).  rsyslog's main queue of 100,000 messages held ~64 MiB of 100-byte messages
- * under TCP load; producers wait at this bound instead (back-pressure, nothing is lost).
- * 2 MiB (was 4): tcp_forward's peak RSS with omfwd's 4 MiB replay window 17.6 -> 15.3 MiB,
- * at twice the futex calls (0.002 -> 0.0047 per message; bench/README.md). */
-#define SL_QUEUE_MAX_BYTES ((int64_t)2 << 20)
+ * under TCP load; producers wait at this bound instead (back-pressure, nothing is lost). */
+#define SL_QUEUE_MAX_BYTES ((int64_t)4 << 20)
 
 struct sl_queue_conf {
     int64_t type;
