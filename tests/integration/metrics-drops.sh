@@ -5,6 +5,8 @@
 #     sent to an imudp input with a small rcvbufSize, so the kernel drops most of them;
 #     after SIGCONT one more datagram carries the socket's drop count (SO_RXQ_OVFL).  The
 #     imudp set's kernel.dropped > 0 and received + kernel.dropped = NK + 1 exactly.
+#   oversize datagram: one of 1.5k to the same input (maxMessageSize 1k): truncated = 1
+#     and the line written is cut (loss-books.sh covers the stream inputs' oversize).
 #   TLS refusal: an imtcp input with gtls, x509/name and PermittedPeer "sluice-client";
 #     a client with a certificate of the trusted CA but another name (wrong.invalid) is
 #     refused (tls.peer.refused = 1) and nothing of it is written; a client with the
@@ -16,7 +18,7 @@
 setup
 [ "$DUT" = sluice ] || { log "reads sluiced's /metrics: skipped for DUT=$DUT"; exit 77; }
 require_plugin imudp imtcp imhttp
-require_cmd curl certtool gnutls-cli
+require_cmd curl certtool gnutls-cli python3
 NK=2000
 P=$T/pki
 sh "$top_srcdir/tests/tls/mkcerts.sh" "$P" || fail "mkcerts.sh failed"
@@ -25,6 +27,7 @@ new_port S
 new_port HP
 {
     dut_global
+    printf 'global(maxMessageSize="1k")\n'
     printf 'global(DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="%s/ca.pem"\n' "$P"
     printf '  DefaultNetstreamDriverCertFile="%s/server.pem" DefaultNetstreamDriverKeyFile="%s/server-key.pem")\n' "$P" "$P"
     printf 'module(load="imhttp" ports="127.0.0.1:%s")\n' "$HP"
@@ -67,6 +70,21 @@ log "udp: sent $((NK + 1)), received=$rx kernel.dropped=$kd"
 case "$kd$rx" in *none*) fail "no imudp kernel.dropped / received in /metrics" ;; esac
 [ "$kd" -gt 0 ] || fail "kernel.dropped is 0 after an overflow of a 4k receive buffer"
 [ $((rx + kd)) -eq $((NK + 1)) ] || fail "received + kernel.dropped = $((rx + kd)), not $((NK + 1))"
+
+# --- oversize datagram: longer than maxMessageSize (1k), the tail is lost and counted
+python3 -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
+    b"<13>Dec  7 01:00:00 h k: big " + b"x" * 1500, ("127.0.0.1", int(sys.argv[1])))' "$U" ||
+    fail "cannot send the oversize datagram"
+for i in $(seq 50); do
+    grep -q ' big x' "$T/udp.log" && break
+    sleep 0.1
+done
+big=$(grep ' big x' "$T/udp.log" | wc -c)
+tr=$(metric "imudp(127.0.0.1:$U)" truncated)
+log "oversize: truncated=$tr, the line written has $big bytes"
+[ "$tr" = 1 ] || fail "imudp truncated is '$tr', not 1"
+{ [ "$big" -gt 900 ] && [ "$big" -lt 1100 ]; } || fail "the oversize line is $big bytes, not cut at 1k"
 
 # --- TLS refusal -----------------------------------------------------------------------------
 # tls_send CERT: one line over TLS with the client certificate CERT (its key CERT-key.pem)
