@@ -631,22 +631,30 @@ int rep_filter(struct sl_action_rt *a, struct sl_msg *m, struct sl_msg **emit)
     return held;
 }
 
+/* The repeat a held back, let through (own reference), or NULL: at shutdown, and at the
+ * end of the rule tester's input (core/ruletest.c). */
+struct sl_msg *rep_take(struct sl_engine *e, struct sl_action_rt *a)
+{
+    struct sl_msg *m = NULL;
+    if (!a->rep_on) {
+        return NULL;
+    }
+    pthread_mutex_lock(&a->rep_lock);
+    if (a->rep_prev != NULL && a->rep_count > 0) {
+        m = rep_release(e, a->rep_prev, a->rep_count);
+        a->rep_count = 0;
+    }
+    pthread_mutex_unlock(&a->rep_lock);
+    return m;
+}
+
 /* At shutdown, after the ruleset workers ended: let every held repeat through, into the
  * action's queue (or straight to a direct action). */
 void rep_flush_all(struct sl_engine *e)
 {
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
-        struct sl_msg *m = NULL;
-        if (!a->rep_on) {
-            continue;
-        }
-        pthread_mutex_lock(&a->rep_lock);
-        if (a->rep_prev != NULL && a->rep_count > 0) {
-            m = rep_release(e, a->rep_prev, a->rep_count);
-            a->rep_count = 0;
-        }
-        pthread_mutex_unlock(&a->rep_lock);
+        struct sl_msg *m = rep_take(e, a);
         if (m == NULL) {
             continue;
         }

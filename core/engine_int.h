@@ -432,6 +432,7 @@ struct sl_flight_take;
 void da_flight_release(void *ctx, struct sl_flight_take *t);
 void flight_abandon(void *ctx, struct sl_flight_take *t, struct sl_msg **msgs, size_t n);
 void rep_flush_all(struct sl_engine *e);
+struct sl_msg *rep_take(struct sl_engine *e, struct sl_action_rt *a);
 
 /* takeover.c: warn about rsyslog's disk-queue files (*.qi, *.qf) in the queue directories */
 void sl_report_rsyslog_queue_files(struct sl_engine *e);

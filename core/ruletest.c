@@ -21,6 +21,9 @@
  * Message modifiers run in-process (their worker is created on first
  * use) when they only change the message: the allow-list below, since ABI 1.5 has no
  * descriptor flag for it; the others (mmexternal runs a program) are reported, not run.
+ * $RepeatedMsgReduction runs on the actions' own repeat state (action.c's rep_filter),
+ * and the end of the input lets the repeats still held through, as the daemon's shutdown
+ * does (rep_take): an "end-of-input" report.
  * The few plugin names here (omfwd's framing, the allow-list) are the exception to "the
  * core never names a plugin", until a later ABI carries them in the descriptor.
  *
@@ -324,19 +327,32 @@ static void run_modifier(struct rt *t, struct sl_action_rt *a, struct sl_msg *m,
     fjson_object_object_add(ev, "$!", j != NULL ? fjson_object_get(j) : NULL);
 }
 
+static void render_out(struct rt *t, struct sl_action_rt *a, struct sl_msg *m,
+                       struct fjson_object *ev);
+
+/* An "action" event of a built action a at loc: its name and type. */
+static struct fjson_object *action_event(struct rt *t, struct sl_action_rt *a,
+                                         const struct sl_loc *loc)
+{
+    struct fjson_object *ev = event(t, "action", loc);
+    fjson_object_object_add(ev, "name", fjson_object_new_string(a->name));
+    fjson_object_object_add(ev, "type", fjson_object_new_string(a->pl->name));
+    return ev;
+}
+
 static void rt_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
 {
     struct rt *t = ctx;
     struct sl_action_rt *a = ai->rt;
-    struct fjson_object *ev = event(t, "action", &ai->loc);
 
-    fjson_object_object_add(ev, "name", fjson_object_new_string(a != NULL ? a->name
-                                                                : ai->name ? ai->name : ""));
     if (a == NULL || !a->created) {
+        struct fjson_object *ev = event(t, "action", &ai->loc);
+        fjson_object_object_add(ev, "name", fjson_object_new_string(a != NULL ? a->name
+                                                                    : ai->name ? ai->name : ""));
         fjson_object_object_add(ev, "skipped", fjson_object_new_string("not built"));
         return;
     }
-    fjson_object_object_add(ev, "type", fjson_object_new_string(a->pl->name));
+    struct fjson_object *ev = action_event(t, a, &ai->loc);
     if (a->ac.exec_when_prev_suspended) {
         /* the tester's actions never fail, so a failover action never runs */
         fjson_object_object_add(ev, "skipped", fjson_object_new_string(
@@ -356,6 +372,32 @@ static void rt_action(void *ctx, struct sl_action_ir *ai, struct sl_msg *m)
         run_modifier(t, a, m, ev);
         return;
     }
+    if (a->rep_on) {
+        /* $RepeatedMsgReduction: the action's repeat state lives in this process only, so
+         * the lines of one run are reduced as the daemon reduces them (action.c) */
+        struct sl_msg *emit = NULL;
+        int held = rep_filter(a, m, &emit);
+        if (emit != NULL) {
+            struct fjson_object *rev = action_event(t, a, &ai->loc);
+            fjson_object_object_add(rev, "repeat", fjson_object_new_string(
+                                        "the repeats held back, let through first"));
+            render_out(t, a, emit, rev);
+            sl_msg_unref(emit);
+        }
+        if (held) {
+            fjson_object_object_add(ev, "skipped", fjson_object_new_string(
+                                        "a repeat of the previous message, held back "
+                                        "($RepeatedMsgReduction)"));
+            return;
+        }
+    }
+    render_out(t, a, m, ev);
+}
+
+/* The output an action makes of m: its template rendered, the destination, the bytes. */
+static void render_out(struct rt *t, struct sl_action_rt *a, struct sl_msg *m,
+                       struct fjson_object *ev)
+{
     struct sl_buf rec = { 0 }, wire = { 0 }, path = { 0 };
     const struct sl_template *tp = main_template(t->e, a);
     char dest[1200];
@@ -579,6 +621,39 @@ static struct fjson_object *run_line(struct rt *t, const char *line, size_t len,
     return r;
 }
 
+/* The end of the input, as the daemon's shutdown: the repeats the actions still hold
+ * back ($RepeatedMsgReduction) are let through, into t->outs.  Returns the report, or NULL
+ * when nothing was held. */
+static struct fjson_object *run_end(struct rt *t)
+{
+    t->trace = fjson_object_new_array();
+    t->actions = fjson_object_new_array();
+    for (size_t i = 0; i < t->e->nactions; i++) {
+        struct sl_action_rt *a = t->e->actions[i];
+        struct sl_msg *m = rep_take(t->e, a);
+        if (m == NULL) {
+            continue;
+        }
+        struct fjson_object *ev = action_event(t, a, a->ir != NULL ? &a->ir->loc : NULL);
+        fjson_object_object_add(ev, "repeat", fjson_object_new_string(
+                                    "the repeats held back, let through at the end"));
+        render_out(t, a, m, ev);
+        sl_msg_unref(m);
+    }
+    struct fjson_object *r = NULL;
+    if (t->nouts > 0) {
+        r = fjson_object_new_object();
+        fjson_object_object_add(r, "end", fjson_object_new_boolean(1));
+        fjson_object_object_add(r, "trace", t->trace);
+        fjson_object_object_add(r, "actions", t->actions);
+    } else {
+        fjson_object_put(t->trace);
+        fjson_object_put(t->actions);
+    }
+    t->trace = t->actions = NULL;
+    return r;
+}
+
 /* ---- printing ---- */
 static void put_esc(FILE *f, const char *p, size_t n, int esc_space)
 {
@@ -601,17 +676,27 @@ static const char *jget(struct fjson_object *o, const char *k, size_t *len)
     return fjson_object_get_string(v);
 }
 
+static void print_head(FILE *f, struct fjson_object *r)
+{
+    size_t l;
+    fprintf(f, "== line %s: ", jget(r, "line", &l));
+    const char *s = jget(r, "input", &l);
+    put_esc(f, s, l, 0);
+    fprintf(f, "\n   inputname=%s ruleset=%s\n", jget(r, "inputname", &l),
+            jget(r, "ruleset", &l));
+}
+
 static void print_text(FILE *f, struct fjson_object *r)
 {
     size_t l;
     const char *s = jget(r, "input", &l);
     struct fjson_object *v;
 
-    fprintf(f, "== line %s: ", jget(r, "line", &l));
-    s = jget(r, "input", &l);
-    put_esc(f, s, l, 0);
-    fprintf(f, "\n   inputname=%s ruleset=%s\n", jget(r, "inputname", &l),
-            jget(r, "ruleset", &l));
+    if (fjson_object_object_get_ex(r, "end", &v)) {
+        fputs("== end of input: the repeats held back ($RepeatedMsgReduction)\n", f);
+    } else {
+        print_head(f, r);
+    }
     if ((s = jget(r, "discarded", &l)) != NULL) {
         fprintf(f, "   discarded: %s\n", s);
         return;
@@ -650,6 +735,9 @@ static void print_text(FILE *f, struct fjson_object *r)
             if ((s = jget(ev, "type", &l)) != NULL) {
                 fprintf(f, " (%s)", s);
             }
+            if ((s = jget(ev, "repeat", &l)) != NULL) {
+                fprintf(f, ", %s", s);
+            }
             if ((s = jget(ev, "skipped", &l)) != NULL) {
                 fprintf(f, ": skipped, %s\n", s);
             } else if (fjson_object_object_get_ex(ev, "modifier", &v)) {
@@ -685,6 +773,8 @@ static void print_text(FILE *f, struct fjson_object *r)
     }
 }
 
+static void print_outs(FILE *f, struct rt *t);
+
 static void print_expect(FILE *f, struct rt *t, const char *line, size_t len,
                          const struct rt_opts *o)
 {
@@ -703,6 +793,12 @@ static void print_expect(FILE *f, struct rt *t, const char *line, size_t len,
     if (o->time != NULL) {
         fprintf(f, "time %s\n", o->time);
     }
+    print_outs(f, t);
+}
+
+/* The expect lines of t->outs (expect-nothing when there is none). */
+static void print_outs(FILE *f, struct rt *t)
+{
     if (t->nouts == 0) {
         fputs("expect-nothing\n", f);
     }
@@ -741,6 +837,24 @@ static void clear_outs(struct rt *t)
     t->nouts = 0;
 }
 
+/* The end of the input (run_end), printed in the chosen format when something was held. */
+static void do_end(struct rt *t)
+{
+    struct fjson_object *r = run_end(t);
+    if (r != NULL) {
+        if (t->fmt == FMT_JSON) {
+            fprintf(stdout, "%s\n", fjson_object_to_json_string_ext(r, FJSON_TO_STRING_PLAIN));
+        } else if (t->fmt == FMT_EXPECT) {
+            fputs("end-of-input\n", stdout);
+            print_outs(stdout, t);
+        } else {
+            print_text(stdout, r);
+        }
+        fjson_object_put(r);
+    }
+    clear_outs(t);
+}
+
 static int run_expect(struct rt *t, const char *path, const struct rt_opts *dflt)
 {
     FILE *f = fopen(path, "r");
@@ -758,8 +872,13 @@ static int run_expect(struct rt *t, const char *path, const struct rt_opts *dflt
         fprintf(stderr, "sluiced --test: %s\n", err);
         return 2;
     }
+    const struct sl_rt_case *end = NULL;
     for (size_t i = 0; i < n; i++) {
         struct sl_rt_case *c = &cases[i];
+        if (c->end) {
+            end = c;   /* compared after the last line */
+            continue;
+        }
         struct rt_opts o = {
             c->inputname != NULL ? c->inputname : dflt->inputname,
             c->fromhost != NULL ? c->fromhost : dflt->fromhost,
@@ -792,6 +911,21 @@ static int run_expect(struct rt *t, const char *path, const struct rt_opts *dflt
         fjson_object_put(r);
         clear_outs(t);
     }
+    /* the end of the input: what the actions still hold must be the end-of-input case's
+     * outputs (none when the file has no such case) */
+    struct fjson_object *r = run_end(t);
+    struct sl_buf d = { 0 };
+    if (sl_rt_expect_diff(end != NULL ? end->exp : NULL, end != NULL ? end->nexp : 0,
+                          t->outs, t->nouts, &d) != 0) {
+        failed++;
+        printf("FAIL %s:%d: end-of-input\n--- expected\n+++ predicted\n%.*s", path,
+               end != NULL ? end->line : 0, (int)d.len, d.p != NULL ? d.p : "");
+    } else if (end != NULL) {
+        printf("ok   %s:%d\n", path, end->line);
+    }
+    sl_buf_free(&d);
+    fjson_object_put(r);
+    clear_outs(t);
     printf("%zu case(s), %zu failed\n", n, failed);
     sl_rt_cases_free(cases, n);
     return failed > 0 ? 1 : 0;
@@ -900,6 +1034,7 @@ int sl_ruletest_main(int argc, char **argv, const char *default_conf)
             rc = do_line(&t, argv[i], strlen(argv[i]), &o) != 0 ? 2 : 0;
             clear_outs(&t);
         }
+        do_end(&t);
     } else {
         FILE *f = input != NULL ? fopen(input, "r") : stdin;
         if (f == NULL) {
@@ -920,6 +1055,7 @@ int sl_ruletest_main(int argc, char **argv, const char *default_conf)
         if (f != NULL && f != stdin) {
             fclose(f);
         }
+        do_end(&t);
     }
     clear_outs(&t);
     sl_engine_free(t.e);

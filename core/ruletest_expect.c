@@ -11,6 +11,8 @@
  *   time 2026-12-06T19:30:00Z      optional: the receive time (timegenerated)
  *   expect DEST BYTES              one output, in the order the actions fire
  *   expect-nothing                 the line must produce no output
+ *   end-of-input                   a case without input: the outputs at the end of the
+ *                                  input (repeats held back by $RepeatedMsgReduction)
  *
  * Hand-written: the format is line based and tiny; the diff works on the handful of
  * outputs one line makes (an LCS table), no library has these semantics.
@@ -158,9 +160,10 @@ int sl_rt_expect_load(FILE *f, const char *name, struct sl_rt_case **cases, size
             continue;
         }
         emsg[0] = '\0';
-        if (keyword(s, "input", &rest)) {
-            size_t l;
-            char *in = sl_rt_unescape(rest, &l, emsg, sizeof emsg);
+        int end = keyword(s, "end-of-input", &rest);
+        if (end || keyword(s, "input", &rest)) {
+            size_t l = 0;
+            char *in = end ? sl_xstrdup("") : sl_rt_unescape(rest, &l, emsg, sizeof emsg);
             if (in != NULL) {
                 v = sl_xrealloc(v, (nv + 1) * sizeof *v);
                 seen_expect = sl_xrealloc(seen_expect, (nv + 1) * sizeof *seen_expect);
@@ -168,6 +171,7 @@ int sl_rt_expect_load(FILE *f, const char *name, struct sl_rt_case **cases, size
                 seen_expect[nv] = 0;
                 v[nv].input = in;
                 v[nv].input_len = l;
+                v[nv].end = end;
                 v[nv].line = lineno;
                 nv++;
             }
@@ -212,7 +216,7 @@ int sl_rt_expect_load(FILE *f, const char *name, struct sl_rt_case **cases, size
             free(b);
         } else {
             snprintf(emsg, sizeof emsg, "unknown line '%.40s' (input, inputname, fromhost, "
-                     "ruleset, time, expect, expect-nothing)", s);
+                     "ruleset, time, expect, expect-nothing, end-of-input)", s);
         }
         if (emsg[0] != '\0') {
             snprintf(err, errsz, "%s:%d: %s", name, lineno, emsg);

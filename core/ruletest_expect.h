@@ -28,6 +28,8 @@ struct sl_rt_case {
     char *inputname, *fromhost, *ruleset;   /* NULL: the command line's */
     char *time;                             /* receive time; NULL: the command line's */
     int line;                               /* of its "input" line */
+    int end;                                /* "end-of-input": no input, the outputs at
+                                               the end (held repeats let through) */
     struct sl_rt_out *exp;
     size_t nexp;
 };

@@ -1,6 +1,8 @@
 #!/bin/bash
 # -v / --version: the version of the build (config.h's PACKAGE_VERSION) and the compiled-in
-# default paths, exit 0, nothing started; -h exits 0; an unknown option exits 2.
+# default paths, exit 0, nothing started; -h exits 0; an unknown option exits 2; a bad -N
+# level and --dump without -N exit 2; a missing plugin directory is named, with "-M .libs"
+# from a build tree.
 # shellcheck source=tests/daemon/lib-daemon.sh
 . "$(dirname "$0")/lib-daemon.sh"
 setup
@@ -36,5 +38,20 @@ for args in "-N x" "-N 0" "-N1x" "--dump"; do
     grep -q -E -- "-N takes a check level|--dump needs -N" "$T/badcheck.err" ||
         fail "sluiced $args: no explanation: $(head -n 2 "$T/badcheck.err")"
 done
+# a missing plugin directory is said so, and from a build tree (./.libs holds the plugin:
+# the usual mistake, ./sluiced run without -M) the fix is "-M .libs"; elsewhere "-M DIR"
+mkdir -p "$T/bt/.libs" "$T/nobt"
+: > "$T/bt/.libs/imudp.so"
+printf 'module(load="imudp")\n' > "$T/m.conf"
+for d in bt nobt; do
+    (cd "$T/$d" && env -u SLUICE_PLUGIN_DIR timeout 10 "$SLUICED" -N1 -f "$T/m.conf" \
+        -M "$T/no-such-dir") > /dev/null 2> "$T/$d.err" && fail "$d: -N1 accepted a missing plugin directory"
+    grep -q -F "the plugin directory $T/no-such-dir does not exist" "$T/$d.err" ||
+        fail "$d: the missing directory is not named: $(head -n 1 "$T/$d.err")"
+done
+grep -q -F 'from the build tree, run with -M .libs' "$T/bt.err" ||
+    fail "build tree: no '-M .libs' hint: $(head -n 1 "$T/bt.err")"
+grep -q -F 'give the plugin directory with -M DIR' "$T/nobt.err" ||
+    fail "outside a build tree: no '-M DIR' hint: $(head -n 1 "$T/nobt.err")"
 log "ok: -v/--version print $want and the default paths; -h 0; bad option 2;" \
-    "bad -N level and --dump without -N 2"
+    "bad -N level and --dump without -N 2; missing plugin directory: -M .libs / -M DIR"

@@ -6,7 +6,8 @@
 # file the daemon wrote must be predicted with the same path and the same bytes, and
 # nothing else (outputs that are no file, omfwd's tcp://..., are reported, not compared).
 # The selection is tests/integration/ruletest-diff.cases (one line each:
-# "diff CASE" or "config NAME HOW DATA"); RULETEST_CASES="..." runs other lines.
+# "diff CASE" or "config NAME HOW DATA"); RULETEST_CASES="..." runs other lines, and
+# RULETEST_CASES=all every case that qualifies (all_cases below: about 130, 4 minutes).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -102,6 +103,19 @@ run_one()
     compare "$out" "$T/$name.pred"
 }
 
+# copy_subst SRC DST SED-ARGS...: the files under SRC copied under DST with sed SED-ARGS
+# applied to each (a writable copy: distcheck's source tree is read-only; included files
+# and conf.d/ use the placeholders too)
+copy_subst()
+{
+    local src=$1 dst=$2 rel
+    shift 2
+    while read -r rel; do
+        mkdir -p "$dst/$(dirname -- "$rel")"
+        sed "$@" "$src/$rel" > "$dst/$rel"
+    done < <(cd "$src" && find . -type f)
+}
+
 # case_diff CASE: a tests/diff case (placeholders as tests/diff/run.sh replaces them).
 case_diff()
 {
@@ -112,25 +126,55 @@ case_diff()
     read -r how path < "$dir/send"
     new_port port
     mkdir -p "$out"
-    mkdir -p "$T/$c.case"
-    cp -r --no-preserve=mode "$dir/." "$T/$c.case/"   # (distcheck: a read-only source tree)
-    { dut_global; sed -e "s|@PORT@|$port|g" -e "s|@OUTDIR@|$out|g" -e "s|@CASEDIR@|$T/$c.case|g" \
-        "$dir/conf.in"; } > "$T/$c.conf"
+    copy_subst "$dir" "$T/$c.case" \
+        -e "s|@PORT@|$port|g" -e "s|@OUTDIR@|$out|g" -e "s|@CASEDIR@|$T/$c.case|g"
+    { dut_global; cat "$T/$c.case/conf.in"; } > "$T/$c.conf"
     run_one "$c" "$T/$c.conf" "$how" "$port" "$top_srcdir/$path" "$out"
 }
 
-# case_config NAME HOW DATA: tests/configs/NAME.conf with /var/log/ moved to the scratch
-# directory and its input port 10514 to a free one.
+# case_config NAME HOW DATA: tests/configs/NAME.conf (and NAME.d/) with /var/log/ moved to
+# the scratch directory and its input port 10514 to a free one; a config without an input
+# gets an imudp input on that port in front (HOW must be udp then).
 case_config()
 {
-    local c=$1 how=$2 data=$3 out=$T/$1.out port
+    local c=$1 how=$2 data=$3 out=$T/$1.out port src=$top_srcdir/tests/configs/$1
     new_port port
     mkdir -p "$out"
-    cp -r --no-preserve=mode "$top_srcdir/tests/configs/$c.d" "$T/" 2> /dev/null || true
-    { dut_global; sed -e "s|/var/log/|$out/|g" -e "s|\"/tmp\"|\"$T\"|g" -e "s|10514|$port|g" \
-        -e "s|\$IncludeConfig $c.d|\$IncludeConfig $T/$c.d|" \
-        "$top_srcdir/tests/configs/$c.conf"; } > "$T/$c.conf"
+    [ ! -d "$src.d" ] || copy_subst "$src.d" "$T/$c.d" -e "s|/var/log/|$out/|g"
+    {
+        dut_global
+        if ! grep -qE 'input\(|ServerRun' "$src.conf"; then
+            printf 'module(load="imudp")\ninput(type="imudp" address="127.0.0.1" port="10514")\n'
+        fi
+        cat "$src.conf"
+    } | sed -e "s|/var/log/|$out/|g" -e "s|\"/tmp\"|\"$T\"|g" -e "s|10514|$port|g" \
+        -e "s|\$IncludeConfig $c.d|\$IncludeConfig $T/$c.d|" > "$T/$c.conf"
     run_one "$c" "$T/$c.conf" "$how" "$port" "$top_srcdir/$data" "$out"
+}
+
+# all_cases: the case lines of RULETEST_CASES=all: the golden configs with file outputs,
+# and every tests/diff case with one network input (udp, tcp, octet), whose outputs are
+# files, no timestamps of the day (no normalise file), and no program the tester does not
+# run (mmexternal); outputs that are no file are reported by predict, not compared.
+all_cases()
+{
+    local c how path body
+    for c in loghost legacy-directives distro propfilters rainerscript rainerscript-calls; do
+        echo "config $c udp tests/diff/data/mixed.txt"
+    done
+    for c in "$top_srcdir"/tests/diff/cases/*/; do
+        c=${c%/}
+        if [ -f "$c/normalise" ] || [ "$(grep -c . "$c/send")" != 1 ]; then
+            continue
+        fi
+        read -r how path < "$c/send"
+        case $how in udp | tcp | octet) ;; *) continue ;; esac
+        body=$(grep -v '^[[:space:]]*#' "$c/conf.in")
+        [ "$(grep -cE 'input\(|ServerRun' <<< "$body")" = 1 ] || continue
+        grep -qE 'om(fwd|pipe|prog|http|relp|kafka|mail|uxsock|usrmsg|journal)|mmexternal|im(file|uxsock|mark|pstats|ptcp)|[[:space:]]@@?[0-9a-z(\[]|[[:space:]][|^]' \
+            <<< "$body" && continue
+        echo "diff ${c##*/}"
+    done
 }
 
 failed=0
@@ -143,7 +187,8 @@ while read -r kind a b c; do
         config) case_config "$a" "$b" "$c" || { log "FAIL: $a"; failed=$((failed + 1)); } ;;
         *) fail "bad line '$kind $a'" ;;
     esac
-done < <(if [ -n "${RULETEST_CASES:-}" ]; then printf '%s\n' "$RULETEST_CASES"
+done < <(if [ "${RULETEST_CASES:-}" = all ]; then all_cases
+         elif [ -n "${RULETEST_CASES:-}" ]; then printf '%s\n' "$RULETEST_CASES"
          else cat "$top_srcdir/tests/integration/ruletest-diff.cases"; fi)
 [ ! -f "$T/not-compared" ] || log "not compared (no file): $(sort -u "$T/not-compared" | tr '\n' ' ')"
 [ "$n" -gt 0 ] || fail "no case ran"

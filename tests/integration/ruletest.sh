@@ -3,7 +3,7 @@
 # call, stop, actions with their bytes), one JSON object per line, the ruleset bound to
 # the named input, no side effects (no file, no directory, no connection), and the
 # expectations file as a CI gate: a matching file exits 0, a failing expectation exits 1
-# with a diff, a malformed file exits 2.
+# with a diff, a malformed file exits 2; $RepeatedMsgReduction as the daemon applies it.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -103,4 +103,28 @@ rtt --test-expect "$T/time.exp" > "$T/time.res" 2>&1 || fail "a case's time is n
 rc=0
 rtt --test-time 2026-12-06 -- x > /dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "a bad --test-time exited $rc, not 2"
+
+# $RepeatedMsgReduction: a repeat is held back (expect-nothing), the next different line
+# lets "message repeated N times" through first, and what is still held at the end of the
+# input is an "end-of-input" case; the generated file checks, one with the end case
+# removed fails (exit 1)
+# shellcheck disable=SC2016  # a legacy directive, not an expansion
+printf '$RepeatedMsgReduction on\n*.* %s/rep.log;RSYSLOG_TraditionalFileFormat\n' "$OUT" > "$T/rep.conf"
+rtr() { timeout 20 "$SLUICED" --test -f "$T/rep.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
+R1='<13>Jan  2 03:04:05 h1 app[1]: same'
+R2='<13>Jan  2 03:04:06 h1 app[1]: other'
+rtr --test-format expect -- "$R1" "$R1" "$R1" "$R2" "$R2" > "$T/rep.exp" 2>&1 ||
+    fail "--test with repeats: $(cat "$T/rep.exp")"
+[ "$(grep -c '^expect-nothing$' "$T/rep.exp")" -eq 3 ] || fail "repeats not held back: $(cat "$T/rep.exp")"
+grep -qxF "expect $OUT/rep.log Jan  2 03:04:05 h1 app[1]: message repeated 2 times: [ same]\\n" "$T/rep.exp" ||
+    fail "no 'message repeated 2 times': $(cat "$T/rep.exp")"
+[ "$(sed -n '/^end-of-input$/{n;p}' "$T/rep.exp")" = "expect $OUT/rep.log Jan  2 03:04:06 h1 app[1]: other\\n" ] ||
+    fail "the repeat held at the end is not let through: $(cat "$T/rep.exp")"
+rtr --test-expect "$T/rep.exp" > "$T/rep.res" 2>&1 || fail "repeats: expectations failed: $(cat "$T/rep.res")"
+sed '/^end-of-input$/,$d' "$T/rep.exp" > "$T/rep-noend.exp"
+rc=0
+rtr --test-expect "$T/rep-noend.exp" > "$T/rep-noend.res" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a missing end-of-input case exited $rc, not 1: $(cat "$T/rep-noend.res")"
+grep -q ': end-of-input$' "$T/rep-noend.res" || fail "no end-of-input FAIL line: $(cat "$T/rep-noend.res")"
+[ -z "$(find "$OUT" -mindepth 1 2> /dev/null)" ] || fail "the tester created files"
 log "ok"

@@ -87,6 +87,18 @@ START_TEST(test_load_cases)
     ck_assert_str_eq(c[1].ruleset, "remote");
     ck_assert_str_eq(c[1].time, "2026-12-06T19:35:00.5Z");
     ck_assert_uint_eq(c[1].nexp, 0);
+    ck_assert_int_eq(c[0].end, 0);
+    sl_rt_cases_free(c, n);
+
+    /* end-of-input: a case without input, for what the actions hold at the end */
+    rc = load("input a\nexpect-nothing\nend-of-input\nexpect /x a repeated\\n\n", &c, &n,
+              err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(c[1].end, 1);
+    ck_assert_int_eq(c[1].line, 3);
+    ck_assert_uint_eq(c[1].nexp, 1);
+    ck_assert_str_eq(c[1].exp[0].bytes, "a repeated\n");
     sl_rt_cases_free(c, n);
 }
 END_TEST
