@@ -346,10 +346,12 @@ static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv
     }
     static const char *const mod_known[] = { "load", NULL };
     errs += sl_params_check_unused(kvs, what, mod_known);
+    sl_log_plugin_loc(loc);
     if (errs == 0 && m->pl->mod_init != NULL && m->pl->mod_init(&host, m->modconf) != 0) {
         sl_cfg_error(loc, "%s: initialisation failed", what);
         errs++;
     }
+    sl_log_plugin_loc(NULL);
     m->inited = 1;
     return errs;
 }
@@ -888,7 +890,10 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
                     what);
     } else if (create != NULL) {
         int logged = sl_log_errors_logged();
-        if (create(a->inst, m->modconf, &host) != 0) {
+        sl_log_plugin_loc(&ai->loc);
+        int crc = create(a->inst, m->modconf, &host);
+        sl_log_plugin_loc(NULL);
+        if (crc != 0) {
             sl_cfg_error_soft(&ai->loc, "%s: the action could not be created, action "
                                         "disabled", what);
             return;
@@ -1081,7 +1086,10 @@ static void build_module_inputs(struct sl_engine *e)
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
         int logged = sl_log_errors_logged();
-        if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
+        sl_log_plugin_loc(&m->loc);
+        int crc = errs == 0 ? m->pl->in->create(ctx->inst, m->modconf, &host, ctx) : 0;
+        sl_log_plugin_loc(NULL);
+        if (errs == 0 && crc != 0) {
             sl_cfg_error(&m->loc, "%s: the input could not be created", what);
             continue;
         }
@@ -1216,7 +1224,10 @@ static void build_inputs(struct sl_engine *e)
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
         int logged = sl_log_errors_logged();
-        if (errs == 0 && m->pl->in->create(ctx->inst, m->modconf, &host, ctx) != 0) {
+        sl_log_plugin_loc(&o->loc);
+        int crc = errs == 0 ? m->pl->in->create(ctx->inst, m->modconf, &host, ctx) : 0;
+        sl_log_plugin_loc(NULL);
+        if (errs == 0 && crc != 0) {
             /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS
              * files) and runs without it */
             sl_cfg_error_soft(&o->loc, "%s: the input could not be created, running "

@@ -63,16 +63,32 @@ int sl_log_errors_logged(void)
     return tl_errors_logged;
 }
 
+/* the config statement whose plugin create()/mod_init() runs on this thread (NULL: none) */
+static _Thread_local const struct sl_loc *tl_plugin_loc;
+
+void sl_log_plugin_loc(const struct sl_loc *loc)
+{
+    tl_plugin_loc = loc;
+}
+
 void sl_log(int severity, const char *who, const char *fmt, ...)
 {
     if (severity <= SL_LOG_ERR) {
         tl_errors_logged++;
     }
-    char body[2048];
+    char body[2048], where[1200];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
+    const struct sl_loc *loc = tl_plugin_loc;
+    if (loc != NULL && loc->file != NULL && loc->file[0] != '\0' &&
+        severity <= SL_LOG_WARNING) {
+        /* a plugin's complaint about its own configuration: say where that is */
+        snprintf(where, sizeof where, "%s:%d%s%s", loc->file, loc->line,
+                 who != NULL && *who != '\0' ? ": " : "", who != NULL ? who : "");
+        who = where;
+    }
     emit(severity, who, body);
 }
 

@@ -72,6 +72,10 @@ int sl_cfg_soft_end(int mark);
 /* How many errors this thread has logged with sl_log() (plugins' host->log) so far: the
  * engine compares it around a modifier's create() to notice errors it runs past. */
 int sl_log_errors_logged(void);
+/* While a plugin's create() or mod_init() runs (config time, main thread), the config
+ * statement it comes from: its errors and warnings logged with sl_log() get FILE:LINE in
+ * front, as the front end's own diagnostics have.  NULL when the call returns. */
+void sl_log_plugin_loc(const struct sl_loc *loc);
 int sl_cfg_soft_error_count(void);  /* errors it runs past */
 int sl_cfg_warn_count(void);
 void sl_cfg_reset_counts(void);
