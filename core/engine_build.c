@@ -987,7 +987,8 @@ static void walk_actions(struct sl_engine *e, struct sl_stmt *st)
     }
 }
 
-static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs);
+static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs,
+                           const char *name);
 
 /* SL_PF_THREADED inputs (ABI 1.4): the core binds input(threads=N), 1..SL_INPUT_THREADS_MAX.
  * Not given: the default of the plugin's own input parameter `threads` if it has one with a
@@ -1082,7 +1083,7 @@ static void build_module_inputs(struct sl_engine *e)
             errs += sl_params_apply(m->pl->inst_params, ctx->inst, NULL, NULL, what, &m->loc);
         }
         errs += bind_input_threads(ctx, NULL, what, &m->loc);
-        input_counters(e, ctx, NULL);
+        input_counters(e, ctx, NULL, ctx->inputname);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
         int logged = sl_log_errors_logged();
@@ -1120,7 +1121,8 @@ static void stats_set_name(char *set, size_t size, const char *fmt, const char *
     }
 }
 
-static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs)
+static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct sl_kv *kvs,
+                           const char *name)
 {
     const struct sl_plugin *pl = ctx->mod->pl;
     const char *mod = pl->name;
@@ -1132,9 +1134,9 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
     const char *fmt = SL_PLUGIN_HAS(pl, stats_set) ? pl->stats_set : NULL;
     char set[512];
     if (port != NULL && fmt != NULL) {
-        stats_set_name(set, sizeof set, fmt, ctx->inputname, port, addr);
+        stats_set_name(set, sizeof set, fmt, name, port, addr);
     } else {
-        snprintf(set, sizeof set, "%s", ctx->inputname);
+        snprintf(set, sizeof set, "%s", name);
     }
     ctx->c_submitted = counter_in_set(e, set, mod, "submitted");
     if (SL_PLUGIN_HAS(pl, stats_counters) && pl->stats_counters != NULL) {
@@ -1145,9 +1147,131 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
     ctx->c_dropped = sluice_counter(e, set, "sluice.input", "dropped.queue_full");
 }
 
-static void build_inputs(struct sl_engine *e)
+/* kv `name` of an input, when its plugin declares that parameter (else NULL). */
+static struct sl_kv *declared_kv(const struct sl_plugin *pl, struct sl_kv *kvs, const char *name)
+{
+    for (const struct sl_param *p = pl->inst_params; p != NULL && p->name != NULL; p++) {
+        if (strcasecmp(p->name, name) == 0) {
+            return sl_kv_find(kvs, name);
+        }
+    }
+    return NULL;
+}
+
+/* name.appendPort (rsyslog 8.2302's imudp; inputname.appendPort its deprecated form) and
+ * the deprecated inputname= beside name=: each pair is declared by the plugin, and giving
+ * both of a pair is an error for which rsyslog drops the input (-1).  *base: the input name
+ * (the module's unless named); *append: the bool set (a bad value is reported when the
+ * parameters are bound). */
+static int input_naming(const struct sl_plugin *pl, struct sl_kv *kvs, const struct sl_loc *loc,
+                        const char **base, int *append)
+{
+    struct sl_kv *nk = sl_kv_find(kvs, "name");
+    struct sl_kv *ik = declared_kv(pl, kvs, "inputname");
+    struct sl_kv *ak = declared_kv(pl, kvs, "name.appendPort");
+    struct sl_kv *dk = declared_kv(pl, kvs, "inputname.appendPort");
+    if ((nk != NULL && ik != NULL) || (ak != NULL && dk != NULL)) {
+        sl_cfg_error(loc, "input '%s': %s parameters specified - only one can be used",
+                     pl->name, nk != NULL && ik != NULL ? "name and inputname"
+                                                        : "name.appendPort and inputname.appendPort");
+        return -1;
+    }
+    nk = nk != NULL ? nk : ik;
+    *base = nk != NULL && !nk->is_array && nk->str != NULL ? nk->str : pl->name;
+    ak = ak != NULL ? ak : dk;
+    *append = 0;
+    if (ak != NULL && !ak->is_array && ak->str != NULL) {
+        (void)sl_param_parse_bool(ak->str, append);
+    }
+    return 0;
+}
+
+/* The port= text of listener i as written (rsyslog appends it, not the bound number), the
+ * plugin's default when port= is not given. */
+static const char *port_text(const struct sl_plugin *pl, const struct sl_kv *pk, size_t i)
+{
+    if (pk != NULL) {
+        return pk->is_array ? (i < pk->arr.n ? pk->arr.v[i] : "") : pk->str != NULL ? pk->str : "";
+    }
+    for (const struct sl_param *p = pl->inst_params; p != NULL && p->name != NULL; p++) {
+        if (strcasecmp(p->name, "port") == 0 && p->def != NULL) {
+            return p->def;
+        }
+    }
+    return "";
+}
+
+/* One input context for input() object o.  port_i >= 0: the input is one of the per-port
+ * inputs an input with several ports and name.appendPort becomes (port= bound to that
+ * value alone); append: the inputname gets the port text.  0, or -1 when the parameters
+ * had errors. */
+static int build_one_input(struct sl_engine *e, struct sl_obj *o, struct sl_module_rt *m,
+                           const char *type, struct sl_ruleset_rt *rs, const char *base,
+                           int append, long port_i)
 {
     struct sl_param_resolver res = { resolve_tpl, resolve_ruleset, e, resolve_suggest };
+    struct sl_input_ctx *ctx = sl_xcalloc(1, sizeof *ctx);
+    ctx->eng = e;
+    ctx->mod = m;
+    ctx->loc = o->loc;
+    ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
+    /* inputs known to create a batch's messages from one read and submit them before
+     * they wait again (see host_msg_new) */
+    ctx->batch_clock = strcmp(m->pl->name, "imtcp") == 0 || strcmp(m->pl->name, "imptcp") == 0
+                       || strcmp(m->pl->name, "imudp") == 0;
+    ctx->rs = rs;
+    struct sl_kv *pk = sl_kv_find(o->kv, "port");
+    struct sl_strarr ports = pk != NULL ? pk->arr : (struct sl_strarr){ 0, NULL };
+    if (port_i >= 0) {
+        pk->arr.v = ports.v + port_i;
+        pk->arr.n = 1;
+    }
+    /* rsyslog's inputname is the module name unless name= is given; its imudp listeners
+     * with name.appendPort are named NAME followed by their port= text ("udp514") */
+    if (append) {
+        const char *pt = port_text(m->pl, pk, 0);
+        size_t bl = strlen(base), pl = strlen(pt);
+        ctx->inputname = sl_xcalloc(1, bl + pl + 1);
+        memcpy(ctx->inputname, base, bl);
+        memcpy(ctx->inputname + bl, pt, pl);
+    } else {
+        ctx->inputname = sl_xstrdup(base);
+    }
+    char what[256];
+    snprintf(what, sizeof what, "input '%s'", type);
+    ctx->inst = m->pl->inst_size ? sl_xcalloc(1, m->pl->inst_size) : NULL;
+    int errs = 0;
+    if (ctx->inst != NULL) {
+        errs += sl_params_apply(m->pl->inst_params, ctx->inst, o->kv, &res, what, &o->loc);
+    }
+    errs += bind_input_threads(ctx, o->kv, what, &o->loc);
+    errs += sl_params_check_unused(o->kv, what, NULL);
+    /* the statistics set keeps the name without the port (rsyslog names it before it
+     * appends): "udp(ADDR/514/IPv4)" */
+    input_counters(e, ctx, o->kv, base);
+    if (port_i >= 0) {
+        pk->arr = ports;
+    }
+    e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
+    e->inputs[e->ninputs++] = ctx;
+    int logged = sl_log_errors_logged();
+    sl_log_plugin_loc(&o->loc);
+    int crc = errs == 0 ? m->pl->in->create(ctx->inst, m->modconf, &host, ctx) : 0;
+    sl_log_plugin_loc(NULL);
+    if (errs == 0 && crc != 0) {
+        /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS
+         * files) and runs without it */
+        sl_cfg_error_soft(&o->loc, "%s: the input could not be created, running "
+                                   "without it", what);
+        return 0;
+    }
+    created_with_errors(logged, &o->loc, what, "the input");
+    ctx->created = errs == 0;
+    return errs == 0 ? 0 : -1;
+}
+
+static void build_inputs(struct sl_engine *e)
+{
     build_module_inputs(e);
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
         if (o->type != SL_OBJ_INPUT) {
@@ -1177,15 +1301,6 @@ static void build_inputs(struct sl_engine *e)
             sl_cfg_error(&o->loc, "module '%s' is not an input module", type);
             continue;
         }
-        struct sl_input_ctx *ctx = sl_xcalloc(1, sizeof *ctx);
-        ctx->eng = e;
-        ctx->mod = m;
-        ctx->loc = o->loc;
-        ctx->no_delay = (m->pl->flags & SL_PF_NO_DELAY) != 0;
-        /* inputs known to create a batch's messages from one read and submit them before
-         * they wait again (see host_msg_new) */
-        ctx->batch_clock = strcmp(m->pl->name, "imtcp") == 0 || strcmp(m->pl->name, "imptcp") == 0
-                           || strcmp(m->pl->name, "imudp") == 0;
         const char *rsname = kv_str(o->kv, "ruleset");
         /* no ruleset= on the input: the module's ruleset= (rsyslog's imrelp takes its
          * inputs' default ruleset from module(load="imrelp" ruleset="...")) */
@@ -1195,47 +1310,39 @@ static void build_inputs(struct sl_engine *e)
                 rsname = kv_str(mo->kv, "ruleset");
             }
         }
-        ctx->rs = e->default_rs;
-        int errs = 0;
+        struct sl_ruleset_rt *rs = e->default_rs;
         if (rsname != NULL) {
-            ctx->rs = find_ruleset(e, rsname);
-            if (ctx->rs == NULL) {
+            rs = find_ruleset(e, rsname);
+            if (rs == NULL) {
                 /* rsyslog 8.2302 logs this and binds the input to the default ruleset */
                 struct sl_kv *rk = sl_kv_find(o->kv, "ruleset");
                 char hint[200];
                 sl_cfg_error_soft(rk != NULL ? &rk->loc : &o->loc, "input '%s': ruleset '%s' is "
                                   "not defined, using the default ruleset%s", type, rsname,
                                   sl_cnf_ruleset_suggest(e->cnf, rsname, hint, sizeof hint));
-                ctx->rs = e->default_rs;
+                rs = e->default_rs;
             }
         }
-        const char *iname = kv_str(o->kv, "name");
-        /* rsyslog's inputname is the module name unless name= is given */
-        ctx->inputname = sl_xstrdup(iname != NULL ? iname : m->pl->name);
-        char what[256];
-        snprintf(what, sizeof what, "input '%s'", type);
-        ctx->inst = m->pl->inst_size ? sl_xcalloc(1, m->pl->inst_size) : NULL;
-        if (ctx->inst != NULL) {
-            errs += sl_params_apply(m->pl->inst_params, ctx->inst, o->kv, &res, what, &o->loc);
-        }
-        errs += bind_input_threads(ctx, o->kv, what, &o->loc);
-        errs += sl_params_check_unused(o->kv, what, NULL);
-        input_counters(e, ctx, o->kv);
-        e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
-        e->inputs[e->ninputs++] = ctx;
-        int logged = sl_log_errors_logged();
-        sl_log_plugin_loc(&o->loc);
-        int crc = errs == 0 ? m->pl->in->create(ctx->inst, m->modconf, &host, ctx) : 0;
-        sl_log_plugin_loc(NULL);
-        if (errs == 0 && crc != 0) {
-            /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS
-             * files) and runs without it */
-            sl_cfg_error_soft(&o->loc, "%s: the input could not be created, running "
-                                       "without it", what);
+        (void)kv_str(o->kv, "name");   /* the core's parameter */
+        const char *base;
+        int append;
+        if (input_naming(m->pl, o->kv, &o->loc, &base, &append) != 0) {
+            mark_all_used(o->kv);
             continue;
         }
-        created_with_errors(logged, &o->loc, what, "the input");
-        ctx->created = errs == 0;
+        /* name.appendPort with several ports: rsyslog's imudp makes a listener per port=
+         * value, each named after its port, with its own rate limiter and statistics
+         * object; here each becomes an input of its own (instance, sockets, threads) */
+        struct sl_kv *pk = sl_kv_find(o->kv, "port");
+        size_t nsplit = append && pk != NULL && pk->is_array && pk->arr.n > 1 ? pk->arr.n : 0;
+        if (nsplit == 0) {
+            build_one_input(e, o, m, type, rs, base, append, -1);
+        }
+        for (size_t i = 0; i < nsplit; i++) {
+            if (build_one_input(e, o, m, type, rs, base, append, (long)i) != 0) {
+                break;   /* the same errors for every port: reported once */
+            }
+        }
     }
 }
 

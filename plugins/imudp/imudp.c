@@ -30,8 +30,11 @@
  * permitted, else SO_RCVBUF, with a warning when the kernel grants less), ipFreeBind (2:
  * on), device (SO_BINDTODEVICE), threads (sluice only: the module's by default),
  * rateLimit.interval (0: off) and rateLimit.burst (10000) per input (rsyslog's Linux-like
- * limiter, dropped datagrams counted as ratelimit.discarded); accepted but ignored:
- * defaultTZ, name.appendPort, preserveCase.
+ * limiter, dropped datagrams counted as ratelimit.discarded), name.appendPort (off; the
+ * core names the input NAME followed by its port= text, e.g. "udp514", and makes an input
+ * with several ports one input per port, as rsyslog's listeners: see build_inputs() in
+ * core/engine_build.c; its deprecated forms inputname and inputname.appendPort are read the
+ * same way, with rsyslog's error); accepted but ignored: defaultTZ, preserveCase.
  *
  * Ownership: the instance block belongs to the core; the listener (sl_udp) is owned by the
  * instance and released by destroy().
@@ -79,6 +82,8 @@ struct imudp_inst {
     int64_t rl_interval, rl_burst;
     char *default_tz;
     int name_append_port;
+    char *inputname;                    /* deprecated name= (the core reads both) */
+    int inputname_append_port;          /* deprecated name.appendPort */
     int preserve_case;
     int64_t threads;                    /* 0: the module's threads= */
 
@@ -129,7 +134,15 @@ static const struct sl_param inst_params[] = {
     { "rateLimit.burst", SL_PT_INT, 0, IOFF(rl_burst), "10000", NULL, NULL,
       "datagrams let through per window; the rest are dropped (ratelimit.discarded)" },
     { "defaultTZ", SL_PT_STRING, SL_P_IGNORED, IOFF(default_tz), NULL, NULL, NULL, NULL },
-    { "name.appendPort", SL_PT_BOOL, SL_P_IGNORED, IOFF(name_append_port), "off", NULL, NULL, NULL },
+    /* acted on by the core (the inputname; one input per port), see the top */
+    { "name.appendPort", SL_PT_BOOL, 0, IOFF(name_append_port), "off", NULL, NULL,
+      "append the port to the input name (\"udp514\"), per port" },
+    /* rsyslog's deprecated forms ("deprecated but accepted", an error it runs past); the
+     * core reads them like name= and name.appendPort and rejects a pair given together */
+    { "inputname", SL_PT_WORD, SL_P_DEPRECATED_ERROR, IOFF(inputname), NULL, NULL, NULL,
+      "deprecated form of name=" },
+    { "inputname.appendPort", SL_PT_BOOL, SL_P_DEPRECATED_ERROR, IOFF(inputname_append_port),
+      "off", NULL, NULL, "deprecated form of name.appendPort" },
     { "preserveCase", SL_PT_BOOL, SL_P_IGNORED, IOFF(preserve_case), "off", NULL, NULL, NULL },
     /* the core binds threads= for SL_PF_THREADED inputs too (same rule: the module's when
      * not given); the plugin reads it to bind as many socket sets in open() */
