@@ -81,6 +81,7 @@ struct sl_legacy {
     char *udp_address;           /* $UDPServerAddress */
     char *udp_ruleset;           /* $InputUDPServerBindRuleset */
     char *tcp_ruleset;           /* $InputTCPServerBindRuleset */
+    char *tcp_inputname;         /* $InputTCPServerInputName */
     char *relp_ruleset;          /* $InputRELPServerBindRuleset */
 };
 

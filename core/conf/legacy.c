@@ -752,6 +752,7 @@ static const struct directive directives[] = {
     { "InputUDPServerBindRuleset", D_SPECIAL, NULL },
     { "InputTCPServerRun", D_SPECIAL, NULL },
     { "InputTCPServerBindRuleset", D_SPECIAL, NULL },
+    { "InputTCPServerInputName", D_SPECIAL, NULL },
     { "InputRELPServerRun", D_SPECIAL, NULL },
     { "InputRELPServerBindRuleset", D_SPECIAL, NULL },
     { "InputRunFileMonitor", D_SPECIAL, NULL },  /* legacy_inputs[] */
@@ -1160,11 +1161,15 @@ static void legacy_template(struct sl_pstate *ps, const char *args, struct sl_lo
 }
 
 static void add_input(struct sl_pstate *ps, const char *type, const char *port,
-                      const char *addr, const char *ruleset, struct sl_loc loc)
+                      const char *addr, const char *ruleset, const char *name,
+                      struct sl_loc loc)
 {
     struct sl_obj *o = sl_obj_new(SL_OBJ_INPUT, loc);
     sl_kv_append(&o->kv, sl_kv_new("type", type, loc, 0));
     sl_kv_append(&o->kv, sl_kv_new("port", port, loc, 0));
+    if (name != NULL && *name != '\0') {
+        sl_kv_append(&o->kv, sl_kv_new("name", name, loc, 0));
+    }
     if (addr != NULL) {
         sl_kv_append(&o->kv, sl_kv_new("address", addr, loc, 0));
     }
@@ -1199,6 +1204,7 @@ void sl_legacy_free(struct sl_legacy *l)
     free(l->udp_address);
     free(l->udp_ruleset);
     free(l->tcp_ruleset);
+    free(l->tcp_inputname);
     free(l->relp_ruleset);
     memset(l, 0, sizeof *l);
 }
@@ -1268,13 +1274,17 @@ static void special(struct sl_pstate *ps, const struct directive *d, const char 
         if (addr != NULL && strcmp(addr, "*") == 0) {
             addr = NULL;
         }
-        add_input(ps, "imudp", arg, addr, ps->leg.udp_ruleset, loc);
+        add_input(ps, "imudp", arg, addr, ps->leg.udp_ruleset, NULL, loc);
+    } else if (strcasecmp(n, "InputTCPServerInputName") == 0) {
+        /* rsyslog 8.2302's imtcp: the name of the following runs (kept after a run, as
+         * the bind ruleset; "" is the default "imtcp") */
+        set_str(&ps->leg.tcp_inputname, arg);
     } else if (strcasecmp(n, "InputTCPServerRun") == 0) {
-        add_input(ps, "imtcp", arg, NULL, ps->leg.tcp_ruleset, loc);
+        add_input(ps, "imtcp", arg, NULL, ps->leg.tcp_ruleset, ps->leg.tcp_inputname, loc);
     } else if (strcasecmp(n, "InputRELPServerBindRuleset") == 0) {
         set_str(&ps->leg.relp_ruleset, arg);
     } else if (strcasecmp(n, "InputRELPServerRun") == 0) {
-        add_input(ps, "imrelp", arg, NULL, ps->leg.relp_ruleset, loc);
+        add_input(ps, "imrelp", arg, NULL, ps->leg.relp_ruleset, NULL, loc);
     } else if (strcasecmp(n, "InputRunFileMonitor") == 0 ||
                strcasecmp(n, "InputFileBindRuleset") == 0) {
         for (size_t i = 0; i < N_LEGACY_INPUTS; i++) {
