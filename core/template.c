@@ -331,14 +331,16 @@ static const char *parse_constant(struct sl_template *t, const char *p, int lega
                 break;
             case '0': case '1': case '2': case '3': case '4':
             case '5': case '6': case '7': case '8': case '9': {
-                int v = 0;
-                int digits = 0;
-                while (isdigit((unsigned char)*p) && digits < 10) {
-                    v = v * 10 + (*p - '0');
+                /* rsyslog 8.2302 (template.c, do_Constant) takes every digit into a
+                 * signed int and appends its low byte; an unsigned accumulator gives the
+                 * same byte without its overflow (found by fuzz_template:
+                 * corpus/template/crash-escape-digits-overflow) */
+                unsigned v = 0;
+                while (isdigit((unsigned char)*p)) {
+                    v = v * 10u + (unsigned)(*p - '0');
                     p++;
-                    digits++;
                 }
-                sl_buf_putc(&b, (char)v);
+                sl_buf_putc(&b, (char)(unsigned char)v);
                 break;
             }
             default:

@@ -507,6 +507,23 @@ START_TEST(test_hand_built_values)
     CHECK_RENDER(r, m, "[%msg:::json%]", "[line\\n]");
     CHECK_RENDER(r, m, "[%msg:::space-cc%]", "[line ]");
     CHECK_RENDER(r, m, "[%msg:1:2:drop-last-lf%]", "[li]");
+    /* a legacy template's numeric escape takes every digit and writes the value's low
+     * byte, as rsyslog's do_Constant does (also past 10 digits and past INT_MAX, where it
+     * wraps) */
+    static const char *const numesc[] = { "\"[\\65]\"", "\"[\\321]\"",
+                                          "\"[\\000000000065]\"", "\"[\\4294967361]\"" };
+    for (size_t i = 0; i < sizeof numesc / sizeof numesc[0]; i++) {
+        struct sl_tpl_err err = { "", "" };
+        char name[16];
+        snprintf(name, sizeof name, "esc%zu", i);
+        const struct sl_template *t = sl_tpl_add_legacy(r, name, numesc[i], &err);
+        ck_assert_msg(t != NULL, "compile %s: %s", numesc[i], err.text);
+        struct sl_buf out = { 0 };
+        ck_assert_int_eq(sl_template_render(t, m, &out), 0);
+        ck_assert_msg(out.p != NULL && strcmp(out.p, "[A]") == 0, "%s: got '%s'", numesc[i],
+                      out.p != NULL ? out.p : "");
+        free(out.p);
+    }
     sl_msg_unref(m);
 
     m = hand_msg("a\x1b[0m\r\x7f");
