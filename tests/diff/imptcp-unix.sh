@@ -8,7 +8,8 @@
 #           logged, that listener does not run, the file stays, the rest runs;
 # Two connections (LF-framed lines of mixed.txt, then octet-counted frames) go to "ux";
 # the written lines (%hostname%, %fromhost% of a unix peer, tag, msg, inputname) must be
-# equal byte for byte, and so must the socket's mode and owner.  %fromhost-ip% is garbage
+# equal byte for byte, and so must the socket's mode and owner; the input's impstats set
+# is named "NAME(*/PATH/IPv4)" in both.  %fromhost-ip% is garbage
 # in rsyslog 8.2302 (tests/diff/DIVERGENCES.md): sluice's must be 127.0.0.1.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
@@ -31,6 +32,7 @@ for who in rsyslog sluice; do
     echo keep > "$S/$who.stale"
     cat > "$T/$who.conf" << EOF
 global(workDirectory="$T/out")
+module(load="impstats" interval="1" log.file="$T/$who.stats" log.syslog="off")
 module(load="imptcp")
 input(type="imptcp" path="$S/$who.ux" unlink="on" fileCreateMode="0660" $owner name="ux")
 input(type="imptcp" path="$S/$who.stale" name="stale")
@@ -58,6 +60,12 @@ EOF
     wait_lines "$T/out/$who.log" "$want" 15 ||
         fail "$who wrote $(count_lines "$T/out/$who.log") of $want lines"
     kill -0 "$pid" 2> /dev/null || fail "$who exited"
+    set="ux(*/$S/$who.ux/IPv4): origin=imptcp submitted="
+    for i in $(seq 50); do
+        grep -qF "$set" "$T/$who.stats" 2> /dev/null && break
+        sleep 0.1
+    done
+    grep -qF "$set" "$T/$who.stats" || fail "$who has no counter set $set"
     [ -f "$S/$who.stale" ] && [ "$(cat "$S/$who.stale")" = keep ] ||
         fail "$who replaced the existing file of the listener without unlink"
     stop_pid "$pid"
