@@ -6,6 +6,8 @@
 #           (and owner) and removed again at shutdown;
 #   "stale" path= without unlink where a regular file lies: bind() fails, the error is
 #           logged, that listener does not run, the file stays, the rest runs;
+#   "keep"  path= without unlink, fileCreateMode="0600" fileGroupNum="0": made, and left
+#           in place at shutdown;
 # Two connections (LF-framed lines of mixed.txt, then octet-counted frames) go to "ux";
 # the written lines (%hostname%, %fromhost% of a unix peer, tag, msg, inputname) must be
 # equal byte for byte, and so must the socket's mode and owner; the input's impstats set
@@ -36,6 +38,7 @@ module(load="impstats" interval="1" log.file="$T/$who.stats" log.syslog="off")
 module(load="imptcp")
 input(type="imptcp" path="$S/$who.ux" unlink="on" fileCreateMode="0660" $owner name="ux")
 input(type="imptcp" path="$S/$who.stale" name="stale")
+input(type="imptcp" path="$S/$who.keep" fileCreateMode="0600" fileGroupNum="0" name="keep")
 template(name="t" type="string"
          string="%hostname%|%fromhost%|%syslogtag%%msg%|%inputname%\\n")
 template(name="ip" type="string" string="%fromhost-ip%\\n")
@@ -55,6 +58,7 @@ EOF
     done
     [ -S "$S/$who.ux" ] || { cat "$T/$who.err" >&2; fail "$who made no socket $S/$who.ux"; }
     stat -c '%a %U' "$S/$who.ux" > "$T/$who.mode"
+    stat -c '%a %g' "$S/$who.keep" >> "$T/$who.mode" || fail "$who made no socket $who.keep"
     timeout 5 socat -u "OPEN:$data" "UNIX-CONNECT:$S/$who.ux" || fail "socat to $who (lines)"
     timeout 5 socat -u "OPEN:$T/octet" "UNIX-CONNECT:$S/$who.ux" || fail "socat to $who (octet)"
     wait_lines "$T/out/$who.log" "$want" 15 ||
@@ -70,6 +74,7 @@ EOF
         fail "$who replaced the existing file of the listener without unlink"
     stop_pid "$pid"
     [ ! -e "$S/$who.ux" ] || fail "$who left its socket file (unlink=\"on\") at shutdown"
+    [ -S "$S/$who.keep" ] || fail "$who removed the socket file of \"keep\" (no unlink)"
 done
 grep -q 'binding unix socket' "$T/sluice.err" ||
     { cat "$T/sluice.err" >&2; fail "sluiced did not log the failed bind of \"stale\""; }
@@ -81,4 +86,4 @@ if ! cmp -s "$T/out/rsyslog.log" "$T/out/sluice.log"; then
     fail "the lines received on the unix socket differ"
 fi
 [ "$(sort -u "$T/out/sluice.ip")" = 127.0.0.1 ] || fail "sluice's %fromhost-ip% is not 127.0.0.1"
-log "ok: $want lines identical to rsyslogd's, socket $(cat "$T/sluice.mode"), stale file kept"
+log "ok: $want lines identical to rsyslogd's, sockets $(tr '\n' ' ' < "$T/sluice.mode")stale file kept"
