@@ -1100,7 +1100,7 @@ static void build_module_inputs(struct sl_engine *e)
 }
 
 /* rsyslog's statistics object names for inputs, from the plugin's stats_set format when
- * port= is given ("NAME(514)" for imtcp, "NAME(ADDR/514/IPv4)" for imudp and imptcp, ADDR
+ * port= (or imptcp's path=, in the place of the port) is given ("NAME(514)" for imtcp, "NAME(ADDR/514/IPv4)" for imudp and imptcp, ADDR
  * "*" when unset: its listener per address family is one set here), else the input name. */
 static void stats_set_name(char *set, size_t size, const char *fmt, const char *name,
                            const char *port, const char *addr)
@@ -1127,6 +1127,9 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
     const struct sl_plugin *pl = ctx->mod->pl;
     const char *mod = pl->name;
     struct sl_kv *pk = sl_kv_find(kvs, "port");
+    if (pk == NULL) {
+        pk = sl_kv_find(kvs, "path");   /* imptcp path=: the path stands for the port */
+    }
     const char *port = pk == NULL ? NULL : pk->is_array ? (pk->arr.n ? pk->arr.v[0] : NULL)
                                                        : pk->str;
     struct sl_kv *ak = sl_kv_find(kvs, "address");

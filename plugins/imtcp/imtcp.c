@@ -37,6 +37,10 @@
  * and closed; other sessions are not affected.  Decrypted bytes GnuTLS still buffers after
  * a read are served in the next loop round without waiting for epoll.
  *
+ * Built with -DSL_IMPTCP the same code is the "imptcp" plugin; its path= (a unix stream
+ * socket instead of TCP) is plugins/imptcp/imptcp_unix.c, everything after accept() is
+ * shared.
+ *
  * Built with -DSL_IMTLS the same code is the "imtls" plugin: imtcp with the TLS driver
  * preset (StreamDriver.Mode 1, port 6514 by default, driver gtls unless the input, the
  * module or global DefaultNetstreamDriver names another TLS driver).
@@ -323,7 +327,9 @@ static const struct sl_param inst_params[] = {
     { "fileGroup", SL_PT_GID, 0, IOFF(ptcp_gid), "-1", NULL, NULL, NULL },
     { "fileGroupNum", SL_PT_INT, 0, IOFF(ptcp_gid), "-1", NULL, NULL, NULL },
     { "fileCreateMode", SL_PT_FILEMODE, 0, IOFF(ptcp_mode), "0644", NULL, NULL, NULL },
-    { "failOnChownFailure", SL_PT_BOOL, 0, IOFF(ptcp_fail_chown), "on", NULL, NULL, NULL },
+    /* rsyslog 8.2302 never reads it (a chown/chmod failure always stops the listener) */
+    { "failOnChownFailure", SL_PT_BOOL, SL_P_IGNORED, IOFF(ptcp_fail_chown), "on", NULL, NULL,
+      NULL },
 #endif
     SL_PARAM_END
 };
@@ -537,15 +543,12 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
         in->fcfg.max_frame = 200000;
     }
 #ifdef SL_IMPTCP
-    /* rsyslog's imptcp wants port or path; a unix socket (path=) is not there in sluice:
-     * the input is not made, the rest runs (the core's soft error) */
-    if (in->ptcp_path != NULL) {
-        h->log(SL_LOG_ERR, IM_NAME, "imptcp: path=\"%s\": unix socket listeners are not "
-               "supported by sluice (use imuxsock for a datagram socket); input not started",
-               in->ptcp_path);
-        return SL_ECONFIG;
+    /* rsyslog's imptcp wants port or path (an empty one is not given); path wins: a unix
+     * stream socket (imptcp_unix.c) */
+    if (in->ptcp_path != NULL && in->ptcp_path[0] == '\0') {
+        in->ptcp_path = NULL;
     }
-    if (in->port < 0) {
+    if (in->ptcp_path == NULL && in->port < 0) {
         h->log(SL_LOG_ERR, IM_NAME, "imptcp: Must have either port or path defined");
         return SL_ECONFIG;
     }
@@ -593,6 +596,11 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     snprintf(in->label, sizeof in->label, IM_NAME "(%s:%lld)",
              in->address != NULL && *in->address != '\0' ? in->address : "*",
              (long long)in->port);
+#ifdef SL_IMPTCP
+    if (in->ptcp_path != NULL) {
+        snprintf(in->label, sizeof in->label, IM_NAME "(%s)", in->ptcp_path);
+    }
+#endif
     in->c_submitted = h->counter(IM_NAME, in->label, "submitted");
     in->c_opened = h->counter(IM_NAME, in->label, "sessions.opened");
     in->c_closed = h->counter(IM_NAME, in->label, "sessions.closed");
@@ -680,15 +688,27 @@ static int imtcp_open(void *inst)
     char portstr[16];
     struct addrinfo *res = NULL;
 
+    int backlog = in->backlog > 0 ? (int)in->backlog : 128;
+#ifdef SL_IMPTCP
+    if (in->ptcp_path != NULL) {
+        int ufd = imptcp_unix_listen(in, backlog);
+        if (ufd < 0) {
+            return SL_EIO;
+        }
+        in->lst[0].kind = OBJ_LISTENER;
+        in->lst[0].fd = ufd;
+        in->nlst = 1;
+    }
+#endif
     snprintf(portstr, sizeof portstr, "%lld", (long long)in->port);
     const char *addr = sl_sock_any(in->address);
-    int rc = sl_sock_resolve(addr, portstr, SOCK_STREAM, AI_NUMERICSERV, &res);
+    int rc = in->nlst > 0 ? 0 : sl_sock_resolve(addr, portstr, SOCK_STREAM, AI_NUMERICSERV,
+                                                &res);
     if (rc != 0) {
         h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot resolve listen address '%s' port %s: %s",
                addr ? addr : "*", portstr, gai_strerror(rc));
         return SL_EIO;
     }
-    int backlog = in->backlog > 0 ? (int)in->backlog : 128;
     int last_err = 0;
     for (struct addrinfo *ai = res; ai != NULL && in->nlst < MAX_LISTENERS; ai = ai->ai_next) {
         int fd = open_listener(in, ai, backlog);
@@ -992,8 +1012,14 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
         }
         char ip[INET6_ADDRSTRLEN];
         char port[8];
-        if (getnameinfo((struct sockaddr *)&peer, pl, ip, sizeof ip, port, sizeof port,
-                        NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        if (peer.ss_family == AF_UNIX) {
+            /* imptcp path=: no peer address; the core names it as rsyslog does (local host
+             * name, 127.0.0.1) for a message with none */
+            pl = 0;
+            snprintf(ip, sizeof ip, "127.0.0.1");
+            port[0] = '\0';
+        } else if (getnameinfo((struct sockaddr *)&peer, pl, ip, sizeof ip, port, sizeof port,
+                               NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
             ip[0] = '\0';
             port[0] = '\0';
         }
@@ -1338,6 +1364,7 @@ static void imtcp_destroy(void *inst)
         regfree(&in->ptcp_re);
         in->ptcp_re_ok = 0;
     }
+    imptcp_unix_cleanup(in);
 #endif
     sl_acl_free(in->acl);
     in->acl = NULL;

@@ -114,8 +114,9 @@ struct imtcp_inst {
     int64_t sess_max_framing_err;   /* -1: module's */
 #ifdef SL_IMPTCP
     /* imptcp's input-only parameters */
-    char *ptcp_path;                /* unix socket: not supported */
+    char *ptcp_path;                /* unix stream socket instead of TCP (imptcp_unix.c) */
     int ptcp_unlink, ptcp_multiline, ptcp_fail_chown;
+    int ptcp_bound;                 /* the socket file at ptcp_path was made by bind() */
     char *ptcp_compression, *ptcp_rl_name, *ptcp_delim_regex;
     int64_t ptcp_uid, ptcp_gid, ptcp_mode;
     regex_t ptcp_re;                /* framing.delimiter.regex, compiled */
@@ -187,6 +188,16 @@ struct imtcp_inst {
 int64_t imtcp_mono_ms(void);
 /* Close and free session s (orderly: the peer closed; emit its partial frame). */
 void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly);
+
+#ifdef SL_IMPTCP
+/* ---- plugins/imptcp/imptcp_unix.c: imptcp path= ----------------------------------------- */
+
+/* The listening unix stream socket at in->ptcp_path (unlink, bind, listen, chown, chmod as
+ * rsyslog's imptcp); its descriptor, or -1 (logged). */
+int imptcp_unix_listen(struct imtcp_inst *in, int backlog);
+/* At destroy: remove the socket file again when unlink="on" and this instance made it. */
+void imptcp_unix_cleanup(struct imtcp_inst *in);
+#endif
 
 /* ---- imtcp_limits.c: session limits (sluice only, doc/limits.md) ----------------------- */
 

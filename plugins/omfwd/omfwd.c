@@ -13,7 +13,12 @@
  *     action shared by its workers): records over the burst are dropped before they are
  *     rendered, counted (ratelimit.discarded) and logged as rsyslog logs them; udp.sendBuf
  *     sets SO_SNDBUF(FORCE), ipFreeBind IP_FREEBIND when binding address=;
- *     networkNamespace is refused in create() (the action is disabled, the rest runs).
+ *   - networkNamespace=NAME (rsyslog's omfwd, Linux setns(2), needs CAP_SYS_ADMIN): the
+ *     worker thread that makes the socket enters /var/run/netns/NAME for the socket's
+ *     creation and connect (TCP) or bind (UDP) only, and returns to its own namespace
+ *     right after; the socket stays in NAME.  A missing namespace or a failed setns is
+ *     logged (rsyslog's "could not change to namespace") and suspends the action, which
+ *     retries later, as rsyslog's doTryResume.
  * TLS (StreamDriverMode="1" with StreamDriver "gtls", or "ossl" which is served by the
  * same GnuTLS code; the driver defaults to global DefaultNetstreamDriver): the shared
  * stream driver of plugins/common/sl_tls.c.  StreamDriverAuthMode anon (no check of the
@@ -73,7 +78,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
+#include <sched.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -153,7 +160,7 @@ static const struct sl_param omfwd_inst_params[] = {
       "$ActionSendResendLastMsgOnReconnect", "accepted; ignored" },
     { "conErrSkip", SL_PT_NONNEG, SL_P_IGNORED, FO(conerr_skip), "0", NULL, NULL, "accepted" },
     { "networkNamespace", SL_PT_WORD, 0, FO(netns), NULL, NULL, NULL,
-      "not supported: the action is disabled" },
+      "network namespace (/var/run/netns/NAME) the socket is made in" },
     { "ipFreeBind", SL_PT_INT, 0, FO(ip_freebind), "2", NULL, NULL,
       "IP_FREEBIND when binding address= (0 off, 1 and 2 on)" },
     { "udp.sendBuf", SL_PT_SIZE, 0, FO(udp_sendbuf), "0", NULL, NULL,
@@ -353,7 +360,67 @@ static int omfwd_self_connected(int fd)
     return 0;
 }
 
+/* networkNamespace: this thread enters /var/run/netns/NAME; *orig is the descriptor of the
+ * namespace it was in (-1: no namespace given).  0, or -errno after logging once per
+ * outage.  setns() changes the calling thread only, so the other threads are not moved. */
+static int omfwd_netns_enter(const struct omfwd_inst *in, struct omfwd_wrk *w, int *orig)
+{
+    *orig = -1;
+    if (in->netns == NULL || in->netns[0] == '\0') {
+        return 0;
+    }
+    char path[PATH_MAX];
+    int o = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    snprintf(path, sizeof path, "/var/run/netns/%s", in->netns);
+    int d = o < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    int e = d < 0 ? errno : setns(d, CLONE_NEWNET) != 0 ? errno : 0;
+    if (d >= 0) {
+        close(d);
+    }
+    if (e != 0) {
+        if (!w->down_logged) {
+            in->h->log(SL_LOG_ERR, in->who, "omfwd: could not change to namespace '%s': %s; "
+                       "action suspended", in->netns, strerror(e));
+            w->down_logged = 1;
+        }
+        if (o >= 0) {
+            close(o);
+        }
+        return -e;
+    }
+    *orig = o;
+    return 0;
+}
+
+/* Back to the namespace omfwd_netns_enter() left (orig -1: nothing to do). */
+static void omfwd_netns_leave(const struct omfwd_inst *in, int orig)
+{
+    if (orig < 0) {
+        return;
+    }
+    if (setns(orig, CLONE_NEWNET) != 0) {
+        in->h->log(SL_LOG_ERR, in->who, "omfwd: could not return to original namespace: %s",
+                   strerror(errno));
+    }
+    close(orig);
+}
+
+static int omfwd_tcp_connect_ns(struct omfwd_inst *in, struct omfwd_wrk *w);
+
+/* The TCP connection, made in networkNamespace when one is given. */
 static int omfwd_tcp_connect(struct omfwd_inst *in, struct omfwd_wrk *w)
+{
+    int orig;
+    int rc = omfwd_netns_enter(in, w, &orig);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = omfwd_tcp_connect_ns(in, w);
+    omfwd_netns_leave(in, orig);
+    return rc;
+}
+
+static int omfwd_tcp_connect_ns(struct omfwd_inst *in, struct omfwd_wrk *w)
 {
     int gai;
     struct addrinfo *res = omfwd_resolve(in, SOCK_STREAM, &gai);
@@ -498,13 +565,19 @@ static int omfwd_host_acks(const struct sl_host *h)
 
 static int omfwd_udp_open(const struct omfwd_inst *in, struct omfwd_wrk *w)
 {
-    int gai;
+    int gai, orig;
     w->ai = omfwd_resolve(in, SOCK_DGRAM, &gai);
     if (w->ai == NULL) {
         return -EHOSTUNREACH;
     }
     w->udp_family = w->ai->ai_family;
+    int nrc = omfwd_netns_enter(in, w, &orig);
+    if (nrc != 0) {
+        omfwd_close(w);
+        return nrc;
+    }
     w->fd = socket(w->udp_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    omfwd_netns_leave(in, orig);
     if (w->fd < 0) {
         int e = errno;
         omfwd_close(w);
@@ -778,11 +851,6 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
     in->rebind_interval = (int)in->rebind_interval;   /* rsyslog's int */
     if (in->rebind_interval < 0) {
         in->rebind_interval = in->protocol == OMFWD_UDP ? -in->rebind_interval : 0;
-    }
-    if (in->netns != NULL && in->netns[0] != '\0') {
-        h->log(SL_LOG_ERR, in->who, "omfwd: networkNamespace '%s' is not supported by sluice",
-               in->netns);
-        return SL_ECONFIG;
     }
     if (in->compression_mode != 0 || in->zip_level != 0) {
         h->log(SL_LOG_ERR, in->who, "omfwd: compression is not yet supported by sluice");

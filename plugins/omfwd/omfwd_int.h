@@ -71,7 +71,7 @@ struct omfwd_inst {
     int64_t strm_verify_depth;
     int64_t strm_permit_expired;
     char *gnutls_prio;
-    char *netns;                 /* networkNamespace: not supported (create() refuses) */
+    char *netns;                 /* networkNamespace: /var/run/netns/NAME for the sockets */
     int64_t ip_freebind;         /* ipFreeBind: 0 off, 1 on, 2 on (rsyslog logs then) */
     int64_t udp_sendbuf;         /* udp.sendBuf: SO_SNDBUF of the UDP socket; 0: system's */
     int64_t rl_interval, rl_burst;  /* ratelimit.interval/burst (s, records); 0: off */
