@@ -105,17 +105,39 @@ sink_wait_all()
     return 1
 }
 
-# es_diff_setup: lib.sh's setup for the omelasticsearch tests that run sluiced and rsyslogd
-# themselves: skipped for another DUT, without the plugin or without Debian's
-# rsyslog-elasticsearch (rsyslogd's omelasticsearch, the reference).
+# es_diff_setup [PORT...]: lib.sh's setup for the omelasticsearch tests that run sluiced and
+# rsyslogd themselves: skipped for another DUT, without the plugin or without Debian's
+# rsyslog-elasticsearch (rsyslogd's omelasticsearch, the reference); then new_port TCP (the
+# daemons' imtcp) and each PORT name (the sinks).
 es_diff_setup()
 {
+    local p
     setup
     [ "$DUT" = sluice ] || { log "runs both daemons itself: skipped for DUT=$DUT"; exit 77; }
     require_plugin omelasticsearch
     require_cmd python3
     compgen -G '/usr/lib/*/rsyslog/omelasticsearch.so' > /dev/null ||
         { log "rsyslog-elasticsearch is not installed: skipped"; exit 77; }
+    for p in TCP "$@"; do
+        new_port "$p"
+    done
+}
+
+# es_both: the test's run() for sluiced (its plugins) and then for rsyslogd.
+es_both()
+{
+    run sluice "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
+    run rsyslog "$RSYSLOGD"
+}
+
+# es_stop PID...: lets the last records settle (0.5 s), then stops the daemon and sinks.
+es_stop()
+{
+    local p
+    sleep 0.5
+    for p in "$@"; do
+        stop_pid "$p"
+    done
 }
 
 # es_conf_head WORKDIR: the first lines of their configs, the same for both daemons: the

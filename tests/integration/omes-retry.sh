@@ -15,10 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-es_diff_setup
-
-new_port TCP
-new_port HTTP
+es_diff_setup HTTP
 
 # conf NAME: the config of one run (its own work directory and output files)
 conf()
@@ -57,13 +54,10 @@ run()
     sink_wait_all 6 15 "$name-sink" || log "$name: not every request arrived"
     wait_lines "$T/$name/retry.log" 4 10 || log "$name: retry.log short"
     wait_lines "$T/$name/default.log" 4 10 || log "$name: default.log short"
-    sleep 0.5
-    stop_pid "$ES_PID"
-    stop_pid "$sink"
+    es_stop "$ES_PID" "$sink"
 }
 
-run sluice "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
-run rsyslog "$RSYSLOGD"
+es_both
 
 for f in retry.log default.log; do
     [ -s "$T/rsyslog/$f" ] || fail "rsyslogd wrote no $f: $(cat "$T/rsyslog.err")"
