@@ -150,6 +150,14 @@ es_conf_head()
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
 }
 
+# es_conf_doc WORKDIR: es_conf_head, then the template "doc" of the warmed-up runs
+# (omes-errorfile.sh, omes-retry.sh): {"msg": MSG, "tag": TAG}.
+es_conf_doc()
+{
+    es_conf_head "$1"
+    printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
+}
+
 # es_start NAME CMD...: writes $T/NAME.conf with the test's conf(), runs the daemon (as
 # es_daemon) and sends it a first line for /w ("warmup"), which the sink answers late
 # (--delay /w:1): the daemon's single worker waits there while the test queues its lines,

@@ -23,8 +23,7 @@ es_diff_setup HTTP
 conf()
 {
     local d=$T/$1 s="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
-    es_conf_head "$d"
-    printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
+    es_conf_doc "$d"
     printf 'if $msg contains "warmup" then { action(%s/w" template="doc")\nstop }\n' "$s"
     printf 'action(%s/o" bulkmode="on" searchIndex="i" template="doc" erroronly="on" errorfile="%s/eo.json")\n' "$s" "$d"
     printf 'action(%s/i" bulkmode="on" searchIndex="i" template="doc" interleaved="on" errorfile="%s/il.json")\n' "$s" "$d"

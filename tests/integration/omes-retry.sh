@@ -21,8 +21,7 @@ es_diff_setup HTTP
 conf()
 {
     local d=$T/$1 s="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
-    es_conf_head "$d"
-    printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
+    es_conf_doc "$d"
     printf 'template(name="docm" type="string" string="{\\"message\\":\\"%%msg:::json%%\\",\\"n\\":1}")\n'
     printf 'template(name="out" type="string" string="[%%hostname%%] [%%fromhost%%] [%%fromhost-ip%%] %%pri%% [%%programname%%] [%%app-name%%] [%%procid%%] [%%msgid%%] %%syslogfacility-text%% %%syslogseverity%% %%syslogpriority-text%% %%inputname%% %%syslogtag%% [%%msg%%] [%%rawmsg%%] %%$.omes!status%% %%$.omes!error!type%% %%$.omes%% %%$!%%\\n")\n'
     printf 'ruleset(name="retry") { action(type="omfile" file="%s/retry.log" template="out") }\n' "$d"
