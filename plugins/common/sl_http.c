@@ -250,8 +250,7 @@ void sl_curl_errfile_fini(struct sl_curl_errfile *ef)
 /* ------------------------------------------------------------------ retry ruleset --- */
 
 int sl_http_retry_init(struct sl_http_retry *r, const struct sl_host *h, const char *who,
-                       const char *param, const char *name, int64_t interval, int64_t burst,
-                       const char *set)
+                       const char *param, const char *name)
 {
     if (h->struct_size < offsetof(struct sl_host, submit_ruleset) + sizeof h->submit_ruleset) {
         h->log(SL_LOG_ERR, who, "%s: this sluiced cannot take retried messages (plugin ABI "
@@ -266,13 +265,18 @@ int sl_http_retry_init(struct sl_http_retry *r, const struct sl_host *h, const c
                    who, param, name);
         }
     }
+    return 0;
+}
+
+void sl_http_retry_limit(struct sl_http_retry *r, const struct sl_host *h, const char *who,
+                         const char *set, int64_t interval, int64_t burst)
+{
     r->interval = interval;
     r->burst = burst;
     r->start = INT64_MIN;
     r->count = 0;
     r->c_drop = h->counter(who, set, "ratelimit.discarded");
     r->lock_ok = pthread_mutex_init(&r->lock, NULL) == 0;
-    return 0;
 }
 
 int sl_http_retry_allowed(struct sl_http_retry *r)

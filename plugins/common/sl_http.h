@@ -122,10 +122,12 @@ struct sl_http_retry {
 /* In create(): 0, or SL_ECONFIG (logged) when the core has no ABI 1.9.  Ruleset `name`
  * (NULL: none) that does not exist is logged as rsyslog does ("WHO: PARAM 'NAME' not found
  * - no retry ruleset will be used") and leaves r->rs NULL; the messages carry inputname
- * who. */
+ * who.  Then (the caller may set r->rs itself in between) sl_http_retry_limit: the rate
+ * limit, its counter ratelimit.discarded in set `set`. */
 int sl_http_retry_init(struct sl_http_retry *r, const struct sl_host *h, const char *who,
-                       const char *param, const char *name, int64_t interval, int64_t burst,
-                       const char *set);
+                       const char *param, const char *name);
+void sl_http_retry_limit(struct sl_http_retry *r, const struct sl_host *h, const char *who,
+                         const char *set, int64_t interval, int64_t burst);
 /* 1 when one more message may go (the rate limit), else 0 (counted). */
 int sl_http_retry_allowed(struct sl_http_retry *r);
 /* A retry message as rsyslog's msgConstruct + MsgSetRawMsg/MSGoffs 0/MsgSetTAG make it:

@@ -416,8 +416,7 @@ static int retry_setup(struct omes_inst *in)
     if (in->retryruleset == NULL && !in->retryfailures) {
         return 0;
     }
-    if (sl_http_retry_init(&in->retry, h, WHO, "retryruleset", in->retryruleset,
-                           in->ratelimit_interval, in->ratelimit_burst, WHO) != 0) {
+    if (sl_http_retry_init(&in->retry, h, WHO, "retryruleset", in->retryruleset) != 0) {
         return SL_ECONFIG;
     }
     if (in->retryfailures && in->retry.rs == NULL) {
@@ -427,6 +426,7 @@ static int retry_setup(struct omes_inst *in)
         h->log(SL_LOG_ERR, WHO, "omelasticsearch: no default ruleset for retryfailures");
         return SL_ECONFIG;
     }
+    sl_http_retry_limit(&in->retry, h, WHO, WHO, in->ratelimit_interval, in->ratelimit_burst);
     return 0;
 }
 

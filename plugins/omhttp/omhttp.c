@@ -405,16 +405,6 @@ static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
     atomic_init(&in->hup_gen, 0);
 
     const char *set = in->statsname;
-    char own[300];
-    snprintf(own, sizeof own, "%s sluice", set);
-    /* rsyslog's checkCnf looks retry.ruleset up whether or not retry is on */
-    if ((in->retry || in->retry_ruleset != NULL) &&
-        sl_http_retry_init(&in->rt, h, who, "retry.ruleset", in->retry_ruleset,
-                           in->ratelimit_interval, in->ratelimit_burst, own) != 0) {
-        inst_free(in);
-        return SL_ECONFIG;
-    }
-    in->retry_on = in->retry && in->rt.rs != NULL && in->batch && in->batch_maxsize > 1;
     in->c_submitted = h->counter("omhttp", set, "messages.submitted");
     in->c_success = h->counter("omhttp", set, "messages.success");
     in->c_fail = h->counter("omhttp", set, "messages.fail");
@@ -424,7 +414,18 @@ static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
     in->c_req_fail = h->counter("omhttp", set, "request.fail");
     in->c_st_ok = h->counter("omhttp", set, "request.status.success");
     in->c_st_fail = h->counter("omhttp", set, "request.status.fail");
+    char own[300];
+    snprintf(own, sizeof own, "%s sluice", set);
     in->c_badjson = h->counter("omhttp", own, "messages.badjson");
+    /* rsyslog's checkCnf looks retry.ruleset up whether or not retry is on */
+    if (in->retry || in->retry_ruleset != NULL) {
+        if (sl_http_retry_init(&in->rt, h, who, "retry.ruleset", in->retry_ruleset) != 0) {
+            inst_free(in);
+            return SL_ECONFIG;
+        }
+        sl_http_retry_limit(&in->rt, h, who, own, in->ratelimit_interval, in->ratelimit_burst);
+    }
+    in->retry_on = in->retry && in->rt.rs != NULL && in->batch && in->batch_maxsize > 1;
     return 0;
 }
 
