@@ -754,19 +754,46 @@ static void confine_dynafile(struct sl_engine *e, struct sl_action_rt *a, struct
                 sl_template_name(*slot), n, n == 1 ? "y" : "ies", first != NULL ? first : "?");
 }
 
-/* A plugin that reported errors (host log() at SL_LOG_ERR) from create() and still created
+/* Runs the create() of module m's plugin for one instance (inst; ctx for an input, NULL for
+ * an action) with the object's configuration location loc set for the plugin's log calls
+ * (sl_log_plugin_loc), and reports the result at loc: a refusal as "WHAT: the input|action
+ * could not be created" followed by `then` (what the daemon does without it), an error it
+ * runs past when soft, else a hard one.  0 when the instance was created (or the plugin has
+ * no create()), -1 when the plugin refused it.
+ * A plugin that reported errors (host log() at SL_LOG_ERR) from create() and still created
  * itself corrected its configuration, as rsyslog's modules do with LogError() or
  * parser_errmsg() in newActInst/newInpInst and run on (a bad omfwd ziplevel: no
  * compression): an error the daemon runs past, so -N1 exits 1 as rsyslogd -N1 does for
- * any error logged while loading the configuration.  `logged` is sl_log_errors_logged()
- * before create(). */
-static void created_with_errors(int logged, const struct sl_loc *loc, const char *what,
-                                const char *part)
+ * any error logged while loading the configuration. */
+static int create_instance(struct sl_module_rt *m, void *inst, struct sl_input_ctx *ctx,
+                           const struct sl_loc *loc, const char *what, int soft,
+                           const char *then)
 {
+    const struct sl_plugin *pl = m->pl;
+    int (*out_create)(void *, void *, const struct sl_host *) =
+        ctx != NULL ? NULL : (pl->kinds & SL_OUTPUT) ? pl->out->create : pl->mod->create;
+    if (ctx == NULL && out_create == NULL) {
+        return 0;
+    }
+    const char *part = ctx != NULL ? "input" : "action";
+    int logged = sl_log_errors_logged();
+    sl_log_plugin_loc(loc);
+    int crc = ctx != NULL ? pl->in->create(inst, m->modconf, &host, ctx)
+                          : out_create(inst, m->modconf, &host);
+    sl_log_plugin_loc(NULL);
+    if (crc != 0) {
+        if (soft) {
+            sl_cfg_error_soft(loc, "%s: the %s could not be created%s", what, part, then);
+        } else {
+            sl_cfg_error(loc, "%s: the %s could not be created%s", what, part, then);
+        }
+        return -1;
+    }
     if (sl_log_errors_logged() != logged) {
-        sl_cfg_error_soft(loc, "%s: configuration corrected (see above); %s runs with the "
+        sl_cfg_error_soft(loc, "%s: configuration corrected (see above); the %s runs with the "
                           "corrected values", what, part);
     }
+    return 0;
 }
 
 static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
@@ -883,22 +910,12 @@ static void build_action(struct sl_engine *e, struct sl_action_ir *ai)
     e->actions = sl_xrealloc(e->actions, (e->nactions + 1) * sizeof *e->actions);
     e->actions[e->nactions++] = a;
     a->is_mod = !(a->pl->kinds & SL_OUTPUT);
-    int (*create)(void *, void *, const struct sl_host *) =
-        a->is_mod ? a->pl->mod->create : a->pl->out->create;
     if (errs != 0) {
         sl_cfg_note(&ai->loc, "%s: errors in its parameters (see above), action disabled",
                     what);
-    } else if (create != NULL) {
-        int logged = sl_log_errors_logged();
-        sl_log_plugin_loc(&ai->loc);
-        int crc = create(a->inst, m->modconf, &host);
-        sl_log_plugin_loc(NULL);
-        if (crc != 0) {
-            sl_cfg_error_soft(&ai->loc, "%s: the action could not be created, action "
-                                        "disabled", what);
-            return;
-        }
-        created_with_errors(logged, &ai->loc, what, "the action");
+    } else if (create_instance(m, a->inst, NULL, &ai->loc, what, 1, ", action disabled")
+               != 0) {
+        return;
     }
     a->created = errs == 0;
     if (!a->created) {
@@ -1086,15 +1103,9 @@ static void build_module_inputs(struct sl_engine *e)
         input_counters(e, ctx, NULL, ctx->inputname);
         e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
         e->inputs[e->ninputs++] = ctx;
-        int logged = sl_log_errors_logged();
-        sl_log_plugin_loc(&m->loc);
-        int crc = errs == 0 ? m->pl->in->create(ctx->inst, m->modconf, &host, ctx) : 0;
-        sl_log_plugin_loc(NULL);
-        if (errs == 0 && crc != 0) {
-            sl_cfg_error(&m->loc, "%s: the input could not be created", what);
+        if (errs == 0 && create_instance(m, ctx->inst, ctx, &m->loc, what, 0, "") != 0) {
             continue;
         }
-        created_with_errors(logged, &m->loc, what, "the input");
         ctx->created = errs == 0;
     }
 }
@@ -1257,18 +1268,12 @@ static int build_one_input(struct sl_engine *e, struct sl_obj *o, struct sl_modu
     }
     e->inputs = sl_xrealloc(e->inputs, (e->ninputs + 1) * sizeof *e->inputs);
     e->inputs[e->ninputs++] = ctx;
-    int logged = sl_log_errors_logged();
-    sl_log_plugin_loc(&o->loc);
-    int crc = errs == 0 ? m->pl->in->create(ctx->inst, m->modconf, &host, ctx) : 0;
-    sl_log_plugin_loc(NULL);
-    if (errs == 0 && crc != 0) {
-        /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS
-         * files) and runs without it */
-        sl_cfg_error_soft(&o->loc, "%s: the input could not be created, running "
-                                   "without it", what);
+    /* rsyslog 8.2302 logs a listener it cannot start (port in use, missing TLS files) and
+     * runs without it */
+    if (errs == 0 && create_instance(m, ctx->inst, ctx, &o->loc, what, 1,
+                                     ", running without it") != 0) {
         return 0;
     }
-    created_with_errors(logged, &o->loc, what, "the input");
     ctx->created = errs == 0;
     return errs == 0 ? 0 : -1;
 }

@@ -1,6 +1,6 @@
 /*
  * sl_http.c - the pieces omhttp and omelasticsearch share (rsyslog's computeBaseUrl, the
- * handle options, the errorfile); see sl_http.h.  Compiled into each of those plugins
+ * handle options, the errorfile, the retry ruleset); see sl_http.h.  Compiled into each of those plugins
  * (a copy per .so, no shared state).
  */
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -243,5 +244,91 @@ void sl_curl_errfile_fini(struct sl_curl_errfile *ef)
     if (ef->lock_ok) {
         pthread_mutex_destroy(&ef->lock);
         ef->lock_ok = 0;
+    }
+}
+
+/* ------------------------------------------------------------------ retry ruleset --- */
+
+int sl_http_retry_init(struct sl_http_retry *r, const struct sl_host *h, const char *who,
+                       const char *param, const char *name)
+{
+    if (h->struct_size < offsetof(struct sl_host, submit_ruleset) + sizeof h->submit_ruleset) {
+        h->log(SL_LOG_ERR, who, "%s: this sluiced cannot take retried messages (plugin ABI "
+               "older than 1.9)", who);
+        return SL_ECONFIG;
+    }
+    r->rs = NULL;
+    if (name != NULL) {
+        r->rs = h->ruleset_ref(name, who);
+        if (r->rs == NULL) {
+            h->log(SL_LOG_ERR, who, "%s: %s '%s' not found - no retry ruleset will be used",
+                   who, param, name);
+        }
+    }
+    return 0;
+}
+
+void sl_http_retry_limit(struct sl_http_retry *r, const struct sl_host *h, const char *who,
+                         const char *set, int64_t interval, int64_t burst)
+{
+    r->interval = interval;
+    r->burst = burst;
+    r->start = INT64_MIN;
+    r->count = 0;
+    r->c_drop = h->counter(who, set, "ratelimit.discarded");
+    r->lock_ok = pthread_mutex_init(&r->lock, NULL) == 0;
+}
+
+int sl_http_retry_allowed(struct sl_http_retry *r)
+{
+    if (r->interval <= 0 || !r->lock_ok) {
+        return 1;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&r->lock);
+    if (r->start == INT64_MIN || (int64_t)now.tv_sec - r->start >= r->interval) {
+        r->start = (int64_t)now.tv_sec;
+        r->count = 0;
+    }
+    int ok = r->count < r->burst;
+    r->count += ok;
+    pthread_mutex_unlock(&r->lock);
+    if (!ok && r->c_drop != NULL) {
+        atomic_fetch_add(r->c_drop, 1);
+    }
+    return ok;
+}
+
+struct sl_msg *sl_http_retry_msg(const struct sl_host *h, const char *text, size_t len,
+                                 const char *tag)
+{
+    struct sl_msg *m = h->msg_new(NULL, text, len, NULL, 0);
+    if (m == NULL) {
+        return NULL;
+    }
+    struct sl_msg_fields f = { .set = SL_MF_TAG | SL_MF_MSG, .tag = tag, .tag_len = strlen(tag),
+                               .msg = text, .msg_len = len };
+    (void)h->msg_set_fields(m, &f);
+    /* rsyslog's msgConstruct: no sender, no HOSTNAME, facility "invld" */
+    static const char *const unset[][2] = { { "hostname", "" }, { "fromhost", "" },
+                                            { "fromhost-ip", "" }, { "pri", "192" } };
+    for (size_t k = 0; k < sizeof unset / sizeof unset[0]; k++) {
+        (void)h->msg_set_prop(m, unset[k][0], unset[k][1], strlen(unset[k][1]));
+    }
+    return m;
+}
+
+size_t sl_http_retry_submit(const struct sl_host *h, struct sl_http_retry *r,
+                            struct sl_msg **msgs, size_t n)
+{
+    return n > 0 ? h->submit_ruleset(r->rs, msgs, n, SL_HTTP_RETRY_WAIT_MS) : 0;
+}
+
+void sl_http_retry_fini(struct sl_http_retry *r)
+{
+    if (r->lock_ok) {
+        pthread_mutex_destroy(&r->lock);
+        r->lock_ok = 0;
     }
 }

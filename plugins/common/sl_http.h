@@ -2,15 +2,17 @@
  * sl_http.h - what rsyslog's two HTTP outputs (omhttp, omelasticsearch) have in common,
  * shared by their sluice counterparts: the base URL of a server, the TLS/authentication
  * options of a libcurl handle, the certificate file check and the errorfile (one JSON
- * record per line, opened on first use, closed on HUP).  libcurl's global set-up and the
- * buffer helpers are in sl_curl.h.
+ * record per line, opened on first use, closed on HUP) and the retry ruleset (rsyslog's
+ * retry messages, their rate limit, their bounded hand-over to the core).  libcurl's
+ * global set-up and the buffer helpers are in sl_curl.h.
  *
  * Ownership: the strings in struct sl_curl_tls belong to the caller and must outlive the
  * handles set up with them; struct sl_curl_errfile is embedded in the caller's instance
  * and owns its descriptor (not its path).
  * Concurrency & locking: sl_curl_errfile_write and sl_curl_errfile_close may run
- * concurrently (worker threads and the main thread's HUP): ef->lock; init and fini run
- * on the main thread (create/destroy).  The rest touches only the caller's objects.
+ * concurrently (worker threads and the main thread's HUP): ef->lock; the retry rate limit
+ * is shared by the workers: r->lock.  init and fini run on the main thread
+ * (create/destroy).  The rest touches only the caller's objects.
  */
 #ifndef SLUICE_SL_HTTP_H
 #define SLUICE_SL_HTTP_H
@@ -103,5 +105,41 @@ void sl_curl_errfile_put(const struct sl_host *h, struct sl_curl_errfile *ef,
 /* Close the descriptor (HUP: reopened at the next record). */
 void sl_curl_errfile_close(struct sl_curl_errfile *ef);
 void sl_curl_errfile_fini(struct sl_curl_errfile *ef);
+
+/* The retry ruleset of an HTTP output (omelasticsearch retryfailures/retryruleset, omhttp
+ * retry/retry.ruleset): where the retry messages go (a core handle, ABI 1.9), rsyslog's
+ * "Linux like" rate limit on them (ratelimit.interval seconds, ratelimit.burst messages;
+ * interval 0: none) and the bounded wait of their hand-over. */
+struct sl_http_retry {
+    struct sl_ruleset_ref *rs;      /* NULL: no retry ruleset (owned by the core) */
+    int64_t interval, burst;
+    pthread_mutex_t lock;
+    int lock_ok;
+    int64_t start;                  /* CLOCK_MONOTONIC s: the window's start */
+    int64_t count;                  /* messages in the window */
+    _Atomic uint64_t *c_drop;       /* ratelimit.discarded in counter set `set` */
+};
+/* In create(): 0, or SL_ECONFIG (logged) when the core has no ABI 1.9.  Ruleset `name`
+ * (NULL: none) that does not exist is logged as rsyslog does ("WHO: PARAM 'NAME' not found
+ * - no retry ruleset will be used") and leaves r->rs NULL; the messages carry inputname
+ * who.  Then (the caller may set r->rs itself in between) sl_http_retry_limit: the rate
+ * limit, its counter ratelimit.discarded in set `set`. */
+int sl_http_retry_init(struct sl_http_retry *r, const struct sl_host *h, const char *who,
+                       const char *param, const char *name);
+void sl_http_retry_limit(struct sl_http_retry *r, const struct sl_host *h, const char *who,
+                         const char *set, int64_t interval, int64_t burst);
+/* 1 when one more message may go (the rate limit), else 0 (counted). */
+int sl_http_retry_allowed(struct sl_http_retry *r);
+/* A retry message as rsyslog's msgConstruct + MsgSetRawMsg/MSGoffs 0/MsgSetTAG make it:
+ * rawmsg and MSG text[0..len), TAG tag, no HOSTNAME or sender, facility "invld". */
+struct sl_msg *sl_http_retry_msg(const struct sl_host *h, const char *text, size_t len,
+                                 const char *tag);
+/* Hands msgs[0..n) to r->rs, waiting at most SL_HTTP_RETRY_WAIT_MS for room (rsyslog waits
+ * without bound; an output worker must not block on a queue it may have to drain): what
+ * does not fit is dropped, counted and logged by the core.  Takes the messages. */
+#define SL_HTTP_RETRY_WAIT_MS 1000
+size_t sl_http_retry_submit(const struct sl_host *h, struct sl_http_retry *r,
+                            struct sl_msg **msgs, size_t n);
+void sl_http_retry_fini(struct sl_http_retry *r);
 
 #endif

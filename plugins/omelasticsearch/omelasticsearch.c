@@ -36,9 +36,10 @@
  *   - retryfailures (bulk): every item of a reply with errors becomes a message (rsyslog's
  *     createMsgFromRequest: $! the document, $.omes the action line's and the reply item's
  *     fields, TAG "omes") for retryruleset (else the default ruleset), through the ABI 1.9
- *     submit_ruleset with a bounded wait (RETRY_WAIT_MS; rsyslog waits without bound - an
- *     output worker here never blocks on a queue it may have to drain), rate-limited by
- *     ratelimit.interval/burst; the response.* counters as rsyslog's.
+ *     submit_ruleset with a bounded wait (SL_HTTP_RETRY_WAIT_MS; rsyslog waits without
+ *     bound - an output worker here never blocks on a queue it may have to drain),
+ *     rate-limited by ratelimit.interval/burst (struct sl_http_retry, shared with omhttp);
+ *     the response.* counters as rsyslog's.
  *   - the rule tester's preview (ABI 1.9): the bulk body lines of one message.
  *
  * libcurl is the HTTP client and libfastjson (rsyslog's JSON library) parses the replies
@@ -56,7 +57,7 @@
  * Concurrency & locking
  *   - deliver()/connect() run on core worker threads, each with its own wrk block; they
  *     share only read-only instance data, the atomic counters, the errorfile (its own
- *     lock) and the retry rate limit (rl_lock).  hup() (main thread) closes the errorfile under that lock.
+ *     lock) and the retry rate limit (its own lock).  hup() (main thread) closes the errorfile under that lock.
  *   - curl_global_init runs in mod_init (main thread, before any worker); CURLOPT_NOSIGNAL
  *     keeps libcurl away from the daemon's signals.
  */
@@ -148,12 +149,7 @@ struct omes_inst {
     struct curl_slist *hdrs;              /* owned */
     struct sl_curl_tls tls;
     struct sl_curl_errfile ef;
-    struct sl_ruleset_ref *retry_rs;      /* retryfailures: where the items go */
-    pthread_mutex_t rl_lock;              /* the retry rate limit (workers share it) */
-    int rl_init;
-    int64_t rl_start;                     /* CLOCK_MONOTONIC s: the window's start */
-    int64_t rl_count;                     /* messages in the window */
-    _Atomic uint64_t *c_rl_drop;
+    struct sl_http_retry retry;           /* retryfailures: where the items go, rate limit */
 
     _Atomic uint64_t *c_submitted, *c_http, *c_httpreq, *c_checkconn, *c_es;
     _Atomic uint64_t *c_rsp_success, *c_rsp_bad, *c_rsp_dup, *c_rsp_badarg, *c_rsp_reject,
@@ -372,10 +368,7 @@ static void inst_free(struct omes_inst *in)
     curl_slist_free_all(in->hdrs);
     in->hdrs = NULL;
     sl_curl_errfile_fini(&in->ef);
-    if (in->rl_init) {
-        pthread_mutex_destroy(&in->rl_lock);
-        in->rl_init = 0;
-    }
+    sl_http_retry_fini(&in->retry);
 }
 
 /* A field: static value, or (dyn) the template it names. */
@@ -423,29 +416,17 @@ static int retry_setup(struct omes_inst *in)
     if (in->retryruleset == NULL && !in->retryfailures) {
         return 0;
     }
-    if (h->struct_size < offsetof(struct sl_host, submit_ruleset) + sizeof h->submit_ruleset) {
-        h->log(SL_LOG_ERR, WHO, "omelasticsearch: this sluiced cannot take retried messages "
-               "(plugin ABI older than 1.9)");
+    if (sl_http_retry_init(&in->retry, h, WHO, "retryruleset", in->retryruleset) != 0) {
         return SL_ECONFIG;
     }
-    if (in->retryruleset != NULL) {
-        in->retry_rs = h->ruleset_ref(in->retryruleset, WHO);
-        if (in->retry_rs == NULL) {
-            h->log(SL_LOG_ERR, WHO, "omelasticsearch: retryruleset '%s' not found - no retry "
-                   "ruleset will be used", in->retryruleset);
-        }
+    if (in->retryfailures && in->retry.rs == NULL) {
+        in->retry.rs = h->ruleset_ref(NULL, WHO);
     }
-    if (in->retryfailures && in->retry_rs == NULL) {
-        in->retry_rs = h->ruleset_ref(NULL, WHO);
-    }
-    if (in->retryfailures && in->retry_rs == NULL) {
+    if (in->retryfailures && in->retry.rs == NULL) {
         h->log(SL_LOG_ERR, WHO, "omelasticsearch: no default ruleset for retryfailures");
         return SL_ECONFIG;
     }
-    pthread_mutex_init(&in->rl_lock, NULL);
-    in->rl_init = 1;
-    in->rl_start = INT64_MIN;
-    in->c_rl_drop = h->counter(WHO, WHO, "ratelimit.discarded");
+    sl_http_retry_limit(&in->retry, h, WHO, WHO, in->ratelimit_interval, in->ratelimit_burst);
     return 0;
 }
 
@@ -897,51 +878,24 @@ static struct sl_msg *retry_msg(struct omes_inst *in, const char *req, size_t le
         raw = fjson_object_get_string(jm);
         rlen = (size_t)fjson_object_get_string_len(jm);
     }
-    struct sl_msg *m = in->h->msg_new(NULL, raw != NULL ? raw : "", raw != NULL ? rlen : 0,
-                                      NULL, 0);
-    struct sl_msg_fields f = { .set = SL_MF_TAG | SL_MF_MSG, .tag = "omes", .tag_len = 4,
-                               .msg = raw != NULL ? raw : "", .msg_len = raw != NULL ? rlen : 0 };
-    (void)in->h->msg_set_fields(m, &f);
-    /* rsyslog's msgConstruct: no sender, no HOSTNAME, facility "invld" */
-    static const char *const unset[][2] = { { "hostname", "" }, { "fromhost", "" },
-                                            { "fromhost-ip", "" }, { "pri", "192" } };
-    for (size_t k = 0; k < sizeof unset / sizeof unset[0]; k++) {
-        (void)in->h->msg_set_prop(m, unset[k][0], unset[k][1], strlen(unset[k][1]));
+    struct sl_msg *m = sl_http_retry_msg(in->h, raw != NULL ? raw : "", raw != NULL ? rlen : 0,
+                                         "omes");
+    if (m == NULL) {
+        fjson_object_put(doc);
+        fjson_object_put(omes);
+        return NULL;
     }
     (void)in->h->msg_json_set(m, "$!", doc);
     (void)in->h->msg_json_set(m, "$.omes", omes);
     return m;
 }
 
-/* rsyslog's retry rate limit (ratelimit.interval seconds, ratelimit.burst messages, "Linux
- * like"): 1 when m may go, else 0 (counted). */
-static int retry_allowed(struct omes_inst *in)
-{
-    if (in->ratelimit_interval <= 0) {
-        return 1;
-    }
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    pthread_mutex_lock(&in->rl_lock);
-    if (in->rl_start == INT64_MIN || (int64_t)now.tv_sec - in->rl_start >= in->ratelimit_interval) {
-        in->rl_start = (int64_t)now.tv_sec;
-        in->rl_count = 0;
-    }
-    int ok = in->rl_count < in->ratelimit_burst;
-    in->rl_count += ok;
-    pthread_mutex_unlock(&in->rl_lock);
-    if (!ok) {
-        atomic_fetch_add(in->c_rl_drop, 1);
-    }
-    return ok;
-}
-
 /* retryfailures: rsyslog's checkResultBulkmode with the retry context.  "errors": false -
  * nothing to do; else every item of the reply (failed or not, as rsyslog 8.2302) becomes a
  * message for retryruleset.  Returns 1 when the reply cannot be read (rsyslog then writes
- * the errorfile), else 0.  The messages are queued with a bounded wait (RETRY_WAIT_MS): an
- * output worker never waits for a queue it may itself have to drain. */
-#define RETRY_WAIT_MS 1000
+ * the errorfile), else 0.  The messages are queued with a bounded wait
+ * (SL_HTTP_RETRY_WAIT_MS): an output worker never waits for a queue it may itself have to
+ * drain. */
 static int retry_reply(struct omes_inst *in, struct omes_wrk *w, fjson_object *root)
 {
     fjson_object *items = reply_items(in, w, root), *errs = NULL;
@@ -975,16 +929,14 @@ static int retry_reply(struct omes_inst *in, struct omes_wrk *w, fjson_object *r
             bad = 1;
             break;
         }
-        if (retry_allowed(in)) {
+        if (sl_http_retry_allowed(&in->retry)) {
             msgs[nm++] = m;
         } else {
             in->h->msg_unref(m);
         }
         req = l2 + 1;
     }
-    if (nm > 0) {
-        (void)in->h->submit_ruleset(in->retry_rs, msgs, nm, RETRY_WAIT_MS);
-    }
+    (void)sl_http_retry_submit(in->h, &in->retry, msgs, nm);
     free(msgs);
     return bad;
 }

@@ -33,9 +33,16 @@
  *   - 5xx, 429, no reply (connection refused or reset, TLS failure, timeout): transient.  The
  *     verdict is SL_SUSPEND (SL_PARTIAL when earlier chunks of the transaction went out): the
  *     action queue keeps the messages and the core retries after its back-off, so nothing is
- *     lost.  rsyslog's batch mode instead reports such a batch as done (and can only feed it
- *     to retry.ruleset), i.e. drops it; sluice retries, and retry/retry.ruleset/ratelimit.*
- *     are accepted but without effect;
+ *     lost.  rsyslog's batch mode instead reports such a batch as done, i.e. drops it, unless
+ *     retry="on" names a retry.ruleset: then (batch="on", batch.maxsize > 1) a chunk the
+ *     server answers 5xx (or without a status) is written to errorfile and each of its
+ *     messages goes to that ruleset as rsyslog's queueBatchOnRetryRuleset makes it (rawmsg
+ *     and MSG the rendering, TAG "omhttp-retry", inputname "omhttp", no HOSTNAME),
+ *     rate-limited by ratelimit.interval/burst and counted in messages.retry; the chunk is
+ *     done.  They are handed over through the ABI 1.9 submit_ruleset with a bounded wait
+ *     (struct sl_http_retry, shared with omelasticsearch): a full retry queue drops them,
+ *     counted by the core, where rsyslog would block.  429 and no reply at all stay
+ *     transient (the action queue retries), as without a retry ruleset;
  *   - any other status (3xx, 4xx): permanent.  The request goes to errorfile, its messages
  *     count as failed (messages.fail) and are reported SL_BAD_DATA (action.errorFile), never
  *     retried.  A permanent chunk followed by a transient one in the same transaction is
@@ -52,13 +59,15 @@
  * Ownership and lifetime
  *   - Parameter strings, arrays and templates belong to the core.
  *   - The instance owns the base URLs, the prebuilt header lists (read-only after create(),
- *     shared by the workers' handles), the "uid:pwd" string and the errorfile descriptor.
+ *     shared by the workers' handles), the "uid:pwd" string, the errorfile descriptor and
+ *     the retry rate limit's lock; the retry ruleset handle belongs to the core, and the
+ *     retry messages pass to it in submit_ruleset.
  *   - Each worker owns its two CURL easy handles (POST and health check) and its buffers.
  *
  * Concurrency & locking
  *   - deliver()/connect() run on core worker threads, each with its own wrk block; they share
  *     only read-only instance data, the atomic counters, the errorfile (inst->ef, with
- *     its own lock) and inst->hup_gen.
+ *     its own lock), the retry rate limit (inst->rt, with its own lock) and inst->hup_gen.
  *   - hup() (main thread, concurrent with deliver()) closes the errorfile (under its lock) and
  *     bumps hup_gen; with reloadonhup="on" each worker recreates its handles at its next
  *     deliver() (a handle is never touched by another thread).
@@ -91,8 +100,8 @@
 enum { FMT_NEWLINE = 0, FMT_JSONARRAY, FMT_KAFKAREST, FMT_LOKIREST };
 static const char *const fmt_names[] = { "newline", "jsonarray", "kafkarest", "lokirest", NULL };
 
-/* What one request came to. */
-enum { HR_OK = 0, HR_TEMP = 1, HR_PERM = 2 };
+/* What one request came to (HR_RETRY: failed, for the retry ruleset). */
+enum { HR_OK = 0, HR_TEMP = 1, HR_PERM = 2, HR_RETRY = 3 };
 
 struct omhttp_inst {
     /* parameters (filled by the core) */
@@ -142,6 +151,8 @@ struct omhttp_inst {
     struct curl_slist *hdrs_gz;       /* the same + Content-Encoding: gzip (owned) */
     struct sl_curl_tls tls;           /* points into the parameters and userpwd */
     struct sl_curl_errfile ef;
+    struct sl_http_retry rt;          /* retry.ruleset and its rate limit */
+    int retry_on;                     /* failed chunks go to rt.rs */
     atomic_uint hup_gen;
 
     _Atomic uint64_t *c_submitted, *c_success, *c_fail, *c_retry;
@@ -205,14 +216,14 @@ static const struct sl_param omhttp_inst_params[] = {
       "message template (default StdJSONFmt)" },
     { "reloadonhup", SL_PT_BOOL, 0, OI(reloadonhup), "off", NULL, NULL,
       "recreate the HTTP handles (re-read certificates) on SIGHUP" },
-    { "retry", SL_PT_BOOL, SL_P_IGNORED, OI(retry), "off", NULL, NULL,
-      "rsyslog's retry ruleset; sluice's action queue retries instead" },
-    { "retry.ruleset", SL_PT_STRING, SL_P_IGNORED, OI(retry_ruleset), NULL, NULL, NULL,
-      "rsyslog's retry ruleset; sluice's action queue retries instead" },
-    { "ratelimit.interval", SL_PT_INT, SL_P_IGNORED, OI(ratelimit_interval), "600", NULL, NULL,
-      "rate limit of the retry ruleset (no effect)" },
-    { "ratelimit.burst", SL_PT_INT, SL_P_IGNORED, OI(ratelimit_burst), "20000", NULL, NULL,
-      "rate limit of the retry ruleset (no effect)" },
+    { "retry", SL_PT_BOOL, 0, OI(retry), "off", NULL, NULL,
+      "batches the server fails (5xx) go to retry.ruleset" },
+    { "retry.ruleset", SL_PT_STRING, 0, OI(retry_ruleset), NULL, NULL, NULL,
+      "ruleset for the failed messages (with retry=\"on\")" },
+    { "ratelimit.interval", SL_PT_INT, 0, OI(ratelimit_interval), "600", NULL, NULL,
+      "seconds of the retry rate limit (0: none)" },
+    { "ratelimit.burst", SL_PT_INT, 0, OI(ratelimit_burst), "20000", NULL, NULL,
+      "retry messages per ratelimit.interval" },
     { "statsname", SL_PT_WORD, 0, OI(statsname), "omhttp", NULL, NULL,
       "name of the counter set" },
     SL_HTTP_TLS_PARAMS(OI),
@@ -292,6 +303,7 @@ static void inst_free(struct omhttp_inst *in)
     curl_slist_free_all(in->hdrs_gz);
     in->hdrs = in->hdrs_gz = NULL;
     sl_curl_errfile_fini(&in->ef);
+    sl_http_retry_fini(&in->rt);
 }
 
 static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
@@ -405,6 +417,15 @@ static int omhttp_create(void *inst, void *modconf, const struct sl_host *h)
     char own[300];
     snprintf(own, sizeof own, "%s sluice", set);
     in->c_badjson = h->counter("omhttp", own, "messages.badjson");
+    /* rsyslog's checkCnf looks retry.ruleset up whether or not retry is on */
+    if (in->retry || in->retry_ruleset != NULL) {
+        if (sl_http_retry_init(&in->rt, h, who, "retry.ruleset", in->retry_ruleset) != 0) {
+            inst_free(in);
+            return SL_ECONFIG;
+        }
+        sl_http_retry_limit(&in->rt, h, who, own, in->ratelimit_interval, in->ratelimit_burst);
+    }
+    in->retry_on = in->retry && in->rt.rs != NULL && in->batch && in->batch_maxsize > 1;
     return 0;
 }
 
@@ -611,6 +632,11 @@ static int post_body(struct omhttp_inst *in, struct omhttp_wrk *w, const char *p
         atomic_fetch_add(in->c_st_fail, 1);
         atomic_fetch_add(in->c_fail, nmsg);
         log_reply(in, w, status);
+        if (in->retry_on && status != 429) {
+            /* rsyslog's checkResult: the errorfile, then the retry ruleset */
+            error_record(in, w->url.p, w->body.p, status, &w->reply);
+            return HR_RETRY;
+        }
         return HR_TEMP;
     }
     if (status >= 300) {
@@ -761,6 +787,33 @@ static int render_range(struct omhttp_inst *in, struct omhttp_wrk *w, const stru
     return 0;
 }
 
+/* rsyslog's queueBatchOnRetryRuleset: each message [a, z) of a chunk the server failed
+ * becomes a new message (sl_http_retry_msg: rawmsg and MSG its rendering up to the first
+ * NUL, TAG "omhttp-retry") for retry.ruleset, counted in messages.retry, those over the rate
+ * limit dropped.  -1 without memory (the chunk is then retried as a transient failure). */
+static int retry_chunk(struct omhttp_inst *in, struct omhttp_wrk *w, size_t a, size_t z)
+{
+    struct sl_msg **msgs = calloc(z - a, sizeof *msgs);
+    if (msgs == NULL) {
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = a; i < z; i++) {
+        const char *s = w->rend.p + w->off[i];
+        atomic_fetch_add(in->c_retry, 1);
+        if (!sl_http_retry_allowed(&in->rt)) {
+            continue;
+        }
+        struct sl_msg *m = sl_http_retry_msg(in->h, s, strnlen(s, w->len[i]), "omhttp-retry");
+        if (m != NULL) {
+            msgs[n++] = m;
+        }
+    }
+    (void)sl_http_retry_submit(in->h, &in->rt, msgs, n);
+    free(msgs);
+    return 0;
+}
+
 /* Send messages [a, b) as one request. */
 static int send_range(struct omhttp_inst *in, struct omhttp_wrk *w, size_t a, size_t b,
                       uint8_t *bad, size_t *nbad)
@@ -779,6 +832,9 @@ static int send_range(struct omhttp_inst *in, struct omhttp_wrk *w, size_t a, si
         plen = w->plen[a];
     }
     int r = post_body(in, w, path, plen, b - a);
+    if (r == HR_RETRY) {
+        r = retry_chunk(in, w, a, b) == 0 ? HR_OK : HR_TEMP;
+    }
     if (r == HR_TEMP) {
         for (size_t i = a; i < b; i++) {
             bad[i] = 0;

@@ -105,17 +105,39 @@ sink_wait_all()
     return 1
 }
 
-# es_diff_setup: lib.sh's setup for the omelasticsearch tests that run sluiced and rsyslogd
-# themselves: skipped for another DUT, without the plugin or without Debian's
-# rsyslog-elasticsearch (rsyslogd's omelasticsearch, the reference).
+# es_diff_setup [PORT...]: lib.sh's setup for the omelasticsearch tests that run sluiced and
+# rsyslogd themselves: skipped for another DUT, without the plugin or without Debian's
+# rsyslog-elasticsearch (rsyslogd's omelasticsearch, the reference); then new_port TCP (the
+# daemons' imtcp) and each PORT name (the sinks).
 es_diff_setup()
 {
+    local p
     setup
     [ "$DUT" = sluice ] || { log "runs both daemons itself: skipped for DUT=$DUT"; exit 77; }
     require_plugin omelasticsearch
     require_cmd python3
     compgen -G '/usr/lib/*/rsyslog/omelasticsearch.so' > /dev/null ||
         { log "rsyslog-elasticsearch is not installed: skipped"; exit 77; }
+    for p in TCP "$@"; do
+        new_port "$p"
+    done
+}
+
+# es_both: the test's run() for sluiced (its plugins) and then for rsyslogd.
+es_both()
+{
+    run sluice "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
+    run rsyslog "$RSYSLOGD"
+}
+
+# es_stop PID...: lets the last records settle (0.5 s), then stops the daemon and sinks.
+es_stop()
+{
+    local p
+    sleep 0.5
+    for p in "$@"; do
+        stop_pid "$p"
+    done
 }
 
 # es_conf_head WORKDIR: the first lines of their configs, the same for both daemons: the
@@ -126,6 +148,14 @@ es_conf_head()
     printf 'global(workDirectory="%s")\nmain_queue(queue.workerThreads="1")\n' "$1"
     printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$TCP"
+}
+
+# es_conf_doc WORKDIR: es_conf_head, then the template "doc" of the warmed-up runs
+# (omes-errorfile.sh, omes-retry.sh): {"msg": MSG, "tag": TAG}.
+es_conf_doc()
+{
+    es_conf_head "$1"
+    printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
 }
 
 # es_start NAME CMD...: writes $T/NAME.conf with the test's conf(), runs the daemon (as

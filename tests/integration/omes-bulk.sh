@@ -20,10 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-es_diff_setup
-
-new_port TCP
-new_port HTTP
+es_diff_setup HTTP
 
 # conf NAME: the config of one run (its own work directory and errorfile)
 conf()
@@ -72,13 +69,10 @@ print(n)' "$T/$name-sink/requests.jsonl")" -ge 16 ] && break
         [ $((SECONDS - t0)) -lt 15 ] || break
         sleep 0.1
     done
-    sleep 0.5
-    stop_pid "$pid"
-    stop_pid "$sink"
+    es_stop "$pid" "$sink"
 }
 
-run sluice "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
-run rsyslog "$RSYSLOGD"
+es_both
 
 python3 - "$T" << 'PY' || fail "sluiced's requests differ from rsyslogd's (see above)"
 import json, re, sys

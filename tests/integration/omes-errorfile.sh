@@ -17,17 +17,13 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-es_diff_setup
-
-new_port TCP
-new_port HTTP
+es_diff_setup HTTP
 
 # conf NAME: the config of one run (its own work directory and errorfiles)
 conf()
 {
     local d=$T/$1 s="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
-    es_conf_head "$d"
-    printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
+    es_conf_doc "$d"
     printf 'if $msg contains "warmup" then { action(%s/w" template="doc")\nstop }\n' "$s"
     printf 'action(%s/o" bulkmode="on" searchIndex="i" template="doc" erroronly="on" errorfile="%s/eo.json")\n' "$s" "$d"
     printf 'action(%s/i" bulkmode="on" searchIndex="i" template="doc" interleaved="on" errorfile="%s/il.json")\n' "$s" "$d"
@@ -52,13 +48,10 @@ run()
         > "/dev/tcp/127.0.0.1/$TCP" || fail "cannot send to $name"
     # /w, 8 single and 3 bulk requests, at most 15 s
     sink_wait_all 12 15 "$name-sink" || log "$name: not every request arrived"
-    sleep 0.5
-    stop_pid "$ES_PID"
-    stop_pid "$sink"
+    es_stop "$ES_PID" "$sink"
 }
 
-run sluice "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
-run rsyslog "$RSYSLOGD"
+es_both
 
 python3 - "$T" << 'PY' || fail "sluiced's errorfiles differ from rsyslogd's (see above)"
 import json, os, sys

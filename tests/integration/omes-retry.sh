@@ -15,17 +15,13 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-es_diff_setup
-
-new_port TCP
-new_port HTTP
+es_diff_setup HTTP
 
 # conf NAME: the config of one run (its own work directory and output files)
 conf()
 {
     local d=$T/$1 s="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
-    es_conf_head "$d"
-    printf 'template(name="doc" type="string" string="{\\"msg\\":\\"%%msg:::json%%\\",\\"tag\\":\\"%%syslogtag:::json%%\\"}")\n'
+    es_conf_doc "$d"
     printf 'template(name="docm" type="string" string="{\\"message\\":\\"%%msg:::json%%\\",\\"n\\":1}")\n'
     printf 'template(name="out" type="string" string="[%%hostname%%] [%%fromhost%%] [%%fromhost-ip%%] %%pri%% [%%programname%%] [%%app-name%%] [%%procid%%] [%%msgid%%] %%syslogfacility-text%% %%syslogseverity%% %%syslogpriority-text%% %%inputname%% %%syslogtag%% [%%msg%%] [%%rawmsg%%] %%$.omes!status%% %%$.omes!error!type%% %%$.omes%% %%$!%%\\n")\n'
     printf 'ruleset(name="retry") { action(type="omfile" file="%s/retry.log" template="out") }\n' "$d"
@@ -57,13 +53,10 @@ run()
     sink_wait_all 6 15 "$name-sink" || log "$name: not every request arrived"
     wait_lines "$T/$name/retry.log" 4 10 || log "$name: retry.log short"
     wait_lines "$T/$name/default.log" 4 10 || log "$name: default.log short"
-    sleep 0.5
-    stop_pid "$ES_PID"
-    stop_pid "$sink"
+    es_stop "$ES_PID" "$sink"
 }
 
-run sluice "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
-run rsyslog "$RSYSLOGD"
+es_both
 
 for f in retry.log default.log; do
     [ -s "$T/rsyslog/$f" ] || fail "rsyslogd wrote no $f: $(cat "$T/rsyslog.err")"

@@ -18,12 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-es_diff_setup
-
-new_port TCP
-new_port HA
-new_port HB
-new_port D   # never listened on
+es_diff_setup HA HB D   # D: never listened on
 
 # conf NAME: the config of one run
 conf()
@@ -73,8 +68,7 @@ run()
 }
 
 start=$SECONDS
-run sluice "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
-run rsyslog "$RSYSLOGD"
+es_both
 
 python3 - "$T" << 'PY' || fail "sluiced differs from rsyslogd or lost messages (see above)"
 import collections, json, os, sys
