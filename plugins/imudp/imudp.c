@@ -31,10 +31,13 @@
  * on), device (SO_BINDTODEVICE), threads (sluice only: the module's by default),
  * rateLimit.interval (0: off) and rateLimit.burst (10000) per input (rsyslog's Linux-like
  * limiter, dropped datagrams counted as ratelimit.discarded), name.appendPort (off; the
- * core names the input NAME followed by its port= text, e.g. "udp514", and makes an input
- * with several ports one input per port, as rsyslog's listeners: see build_inputs() in
- * core/engine_build.c; its deprecated forms inputname and inputname.appendPort are read the
- * same way, with rsyslog's error); accepted but ignored: defaultTZ, preserveCase.
+ * core names the input NAME followed by its port= text, e.g. "udp514"; its deprecated
+ * forms inputname and inputname.appendPort are read the same way, with rsyslog's error);
+ * accepted but ignored: defaultTZ, preserveCase.  Because this plugin declares
+ * name.appendPort, the core makes an input with several ports one input per port, with or
+ * without it (rsyslog's listeners: each its own rate limiter and statistics object), see
+ * build_inputs() in core/engine_build.c (an instance sees several ports only when it is
+ * created directly, as the unit tests do).
  *
  * Ownership: the instance block belongs to the core; the listener (sl_udp) is owned by the
  * instance and released by destroy().
