@@ -334,6 +334,9 @@ static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
     return m;
 }
 
+static void created_with_errors(int logged, const struct sl_loc *loc, const char *what,
+                                const char *part);
+
 static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv *kvs,
                        const struct sl_loc *loc)
 {
@@ -347,9 +350,14 @@ static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv
     static const char *const mod_known[] = { "load", NULL };
     errs += sl_params_check_unused(kvs, what, mod_known);
     sl_log_plugin_loc(loc);
+    int logged = sl_log_errors_logged();
     if (errs == 0 && m->pl->mod_init != NULL && m->pl->mod_init(&host, m->modconf) != 0) {
         sl_cfg_error(loc, "%s: initialisation failed", what);
         errs++;
+    } else if (errs == 0) {
+        /* errors a mod_init() logs and runs past (imudp's scheduling settings, as
+         * rsyslog's checkCnf) count for -N1 */
+        created_with_errors(logged, loc, what, "the module");
     }
     sl_log_plugin_loc(NULL);
     m->inited = 1;
