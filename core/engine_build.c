@@ -334,6 +334,9 @@ static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
     return m;
 }
 
+static void created_with_errors(int logged, const struct sl_loc *loc, const char *what,
+                                const char *part);
+
 static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv *kvs,
                        const struct sl_loc *loc)
 {
@@ -347,9 +350,14 @@ static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv
     static const char *const mod_known[] = { "load", NULL };
     errs += sl_params_check_unused(kvs, what, mod_known);
     sl_log_plugin_loc(loc);
+    int logged = sl_log_errors_logged();
     if (errs == 0 && m->pl->mod_init != NULL && m->pl->mod_init(&host, m->modconf) != 0) {
         sl_cfg_error(loc, "%s: initialisation failed", what);
         errs++;
+    } else if (errs == 0) {
+        /* errors a mod_init() logs and runs past (imudp's scheduling settings, as
+         * rsyslog's checkCnf) count for -N1 */
+        created_with_errors(logged, loc, what, "the module");
     }
     sl_log_plugin_loc(NULL);
     m->inited = 1;
@@ -1161,15 +1169,21 @@ static void input_counters(struct sl_engine *e, struct sl_input_ctx *ctx, struct
     ctx->c_dropped = sluice_counter(e, set, "sluice.input", "dropped.queue_full");
 }
 
-/* kv `name` of an input, when its plugin declares that parameter (else NULL). */
-static struct sl_kv *declared_kv(const struct sl_plugin *pl, struct sl_kv *kvs, const char *name)
+/* Whether the plugin declares input parameter `name`. */
+static int declares_param(const struct sl_plugin *pl, const char *name)
 {
     for (const struct sl_param *p = pl->inst_params; p != NULL && p->name != NULL; p++) {
         if (strcasecmp(p->name, name) == 0) {
-            return sl_kv_find(kvs, name);
+            return 1;
         }
     }
-    return NULL;
+    return 0;
+}
+
+/* kv `name` of an input, when its plugin declares that parameter (else NULL). */
+static struct sl_kv *declared_kv(const struct sl_plugin *pl, struct sl_kv *kvs, const char *name)
+{
+    return declares_param(pl, name) ? sl_kv_find(kvs, name) : NULL;
 }
 
 /* name.appendPort (rsyslog 8.2302's imudp; inputname.appendPort its deprecated form) and
@@ -1216,8 +1230,8 @@ static const char *port_text(const struct sl_plugin *pl, const struct sl_kv *pk,
 }
 
 /* One input context for input() object o.  port_i >= 0: the input is one of the per-port
- * inputs an input with several ports and name.appendPort becomes (port= bound to that
- * value alone); append: the inputname gets the port text.  0, or -1 when the parameters
+ * inputs an input with several ports becomes (port= bound to that value alone);
+ * append: the inputname gets the port text.  0, or -1 when the parameters
  * had errors. */
 static int build_one_input(struct sl_engine *e, struct sl_obj *o, struct sl_module_rt *m,
                            const char *type, struct sl_ruleset_rt *rs, const char *base,
@@ -1338,11 +1352,14 @@ static void build_inputs(struct sl_engine *e)
             mark_all_used(o->kv);
             continue;
         }
-        /* name.appendPort with several ports: rsyslog's imudp makes a listener per port=
-         * value, each named after its port, with its own rate limiter and statistics
-         * object; here each becomes an input of its own (instance, sockets, threads) */
+        /* Several ports on an input whose plugin has rsyslog's imudp listener model (it
+         * declares name.appendPort): rsyslog 8.2302's imudp makes a listener per port=
+         * value, with or without name.appendPort, each with its own rate limiter and
+         * statistics object (and, with name.appendPort, named after its port); here each
+         * becomes an input of its own (instance, sockets, threads, limiter, counters) */
         struct sl_kv *pk = sl_kv_find(o->kv, "port");
-        size_t nsplit = append && pk != NULL && pk->is_array && pk->arr.n > 1 ? pk->arr.n : 0;
+        size_t nsplit = declares_param(m->pl, "name.appendPort") && pk != NULL && pk->is_array
+                        && pk->arr.n > 1 ? pk->arr.n : 0;
         if (nsplit == 0) {
             build_one_input(e, o, m, type, rs, base, append, -1);
         }

@@ -802,14 +802,18 @@ static struct sl_obj *add_module(struct sl_pstate *ps, const char *name, struct 
 
 static int binval(struct sl_pstate *ps, const char *v, struct sl_loc loc, const char *dname)
 {
-    /* rsyslog's legacy binary values are exactly "on" and "off" (lower case) */
+    /* rsyslog's legacy binary values are exactly "on" and "off" (lower case).  Anything
+     * else ("yes", "1", "On") is an error rsyslog 8.2302 runs past (cfsysline.c's
+     * doParseOnOffOption): the directive is skipped, the setting keeps its value, and
+     * -N1 exits 1 */
     if (strcmp(v, "on") == 0) {
         return 1;
     }
     if (strcmp(v, "off") == 0) {
         return 0;
     }
-    sl_perr(ps, &loc, "$%s: 'on' or 'off' expected, not '%s'", dname, v);
+    sl_perr_soft(ps, &loc, "$%s: 'on' or 'off' expected, not '%s' (the directive is "
+                 "ignored, as rsyslog does)", dname, v);
     return -1;
 }
 

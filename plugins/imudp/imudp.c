@@ -25,16 +25,22 @@
  * submitted, dropped, empty, truncated, kernel.dropped, disallowed, ratelimit.discarded.
  *
  * Parameters (rsyslog's names and defaults).  Module: threads (1), batchSize (32, capped at
- * 128); accepted but ignored: timeRequery, schedulingPolicy, schedulingPriority,
- * preserveCase.  Input: port (array, "514"), address (all), rcvbufSize (SO_RCVBUFFORCE when
+ * 128), schedulingPolicy + schedulingPriority (checked in mod_init() as rsyslog's
+ * checkSchedParam: one without the other, an unknown policy or a priority out of the
+ * policy's range is an error rsyslog runs past, the settings ignored; valid, every receive
+ * thread calls pthread_setschedparam(), a failure logged and ignored); accepted but
+ * ignored: timeRequery, preserveCase.  Input: port (array, "514"), address (all), rcvbufSize (SO_RCVBUFFORCE when
  * permitted, else SO_RCVBUF, with a warning when the kernel grants less), ipFreeBind (2:
  * on), device (SO_BINDTODEVICE), threads (sluice only: the module's by default),
  * rateLimit.interval (0: off) and rateLimit.burst (10000) per input (rsyslog's Linux-like
  * limiter, dropped datagrams counted as ratelimit.discarded), name.appendPort (off; the
- * core names the input NAME followed by its port= text, e.g. "udp514", and makes an input
- * with several ports one input per port, as rsyslog's listeners: see build_inputs() in
- * core/engine_build.c; its deprecated forms inputname and inputname.appendPort are read the
- * same way, with rsyslog's error); accepted but ignored: defaultTZ, preserveCase.
+ * core names the input NAME followed by its port= text, e.g. "udp514"; its deprecated
+ * forms inputname and inputname.appendPort are read the same way, with rsyslog's error);
+ * accepted but ignored: defaultTZ, preserveCase.  Because this plugin declares
+ * name.appendPort, the core makes an input with several ports one input per port, with or
+ * without it (rsyslog's listeners: each its own rate limiter and statistics object), see
+ * build_inputs() in core/engine_build.c (an instance sees several ports only when it is
+ * created directly, as the unit tests do).
  *
  * Ownership: the instance block belongs to the core; the listener (sl_udp) is owned by the
  * instance and released by destroy().
@@ -48,6 +54,8 @@
 
 #include <netdb.h>
 #include <pthread.h>
+#include <sched.h>
+#include <strings.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +78,12 @@ struct imudp_mod {
     char *sched_policy;
     int64_t sched_priority;
     int preserve_case;
+    /* set by mod_init(): the scheduling the receive threads take (sched_set 0: none) */
+    int sched_set, sched_pol;
 };
+
+/* rsyslog's SCHED_PRIO_UNSET: schedulingPriority's default, meaning "not given" */
+#define SCHED_PRIO_UNSET (-12345678)
 
 struct imudp_inst {
     /* ---- parameters (filled by the core) ---- */
@@ -86,6 +99,7 @@ struct imudp_inst {
     int inputname_append_port;          /* deprecated name.appendPort */
     int preserve_case;
     int64_t threads;                    /* 0: the module's threads= */
+    int sched_set, sched_pol, sched_prio;  /* the module's, see imudp_mod_init() */
 
     /* ---- runtime ---- */
     const struct sl_host *h;
@@ -114,8 +128,10 @@ static const struct sl_param mod_params[] = {
       "receive threads of every imudp input" },
     { "batchSize", SL_PT_INT, 0, MOFF(batch_size), "32", NULL, NULL, NULL },
     { "timeRequery", SL_PT_INT, SL_P_IGNORED, MOFF(time_requery), "2", NULL, NULL, NULL },
-    { "schedulingPolicy", SL_PT_WORD, SL_P_IGNORED, MOFF(sched_policy), NULL, NULL, NULL, NULL },
-    { "schedulingPriority", SL_PT_INT, SL_P_IGNORED, MOFF(sched_priority), NULL, NULL, NULL, NULL },
+    { "schedulingPolicy", SL_PT_WORD, 0, MOFF(sched_policy), NULL, NULL, NULL,
+      "fifo, rr or other: the receive threads' scheduling policy (with schedulingPriority)" },
+    { "schedulingPriority", SL_PT_INT, 0, MOFF(sched_priority), "-12345678", NULL, NULL,
+      "the receive threads' priority in that policy (-12345678, rsyslog's default: unset)" },
     { "preserveCase", SL_PT_BOOL, SL_P_IGNORED, MOFF(preserve_case), "off", NULL, NULL, NULL },
     SL_PARAM_END
 };
@@ -169,6 +185,45 @@ unsigned sl_imudp_threads(const void *inst)
     return in->nthreads;
 }
 
+/* rsyslog 8.2302's checkSchedParam(): an error it runs past (the settings ignored) when
+ * only one of the two is given, the policy is unknown or the priority out of its range;
+ * logged as errors, which the core counts for -N1. */
+static int imudp_mod_init(const struct sl_host *h, void *modconf)
+{
+    struct imudp_mod *m = modconf;
+    const char *pol = m->sched_policy;
+    int have_prio = m->sched_priority != SCHED_PRIO_UNSET;
+    m->sched_set = 0;
+    if (pol == NULL && !have_prio) {
+        return 0;
+    }
+    if (pol == NULL || !have_prio) {
+        h->log(SL_LOG_ERR, "imudp", "imudp: scheduling %s set, but without %s - ignoring "
+               "settings", pol != NULL ? "policy" : "priority", pol != NULL ? "priority" : "policy");
+        return 0;
+    }
+    if (strcasecmp(pol, "fifo") == 0) {
+        m->sched_pol = SCHED_FIFO;
+    } else if (strcasecmp(pol, "rr") == 0) {
+        m->sched_pol = SCHED_RR;
+    } else if (strcasecmp(pol, "other") == 0) {
+        m->sched_pol = SCHED_OTHER;
+    } else {
+        h->log(SL_LOG_ERR, "imudp", "imudp: invalid scheduling policy '%s' - ignoring setting",
+               pol);
+        return 0;
+    }
+    int lo = sched_get_priority_min(m->sched_pol), hi = sched_get_priority_max(m->sched_pol);
+    if (m->sched_priority < lo || m->sched_priority > hi) {
+        h->log(SL_LOG_ERR, "imudp", "imudp: scheduling priority %lld out of range (%d - %d) "
+               "for scheduling policy '%s' - ignoring settings", (long long)m->sched_priority,
+               lo, hi, pol);
+        return 0;
+    }
+    m->sched_set = 1;
+    return 0;
+}
+
 static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
                         struct sl_input_ctx *ctx)
 {
@@ -193,6 +248,11 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
         return SL_ECONFIG;
     }
     in->nthreads = (unsigned)nt;
+    if (m != NULL && m->sched_set) {
+        in->sched_set = 1;
+        in->sched_pol = m->sched_pol;
+        in->sched_prio = (int)m->sched_priority;
+    }
     in->max_msg = h->max_message_size();
     if (in->max_msg == 0) {
         in->max_msg = 8096;
@@ -374,6 +434,17 @@ static int on_batch(void *arg, const struct sl_udp_dgram *d, size_t n)
 static int imudp_run_thread(void *inst, unsigned index, unsigned nthreads)
 {
     struct imudp_inst *in = inst;
+    if (in->sched_set) {
+        /* as rsyslog's setSchedParams(), on each receive thread */
+        struct sched_param sp;
+        memset(&sp, 0, sizeof sp);
+        sp.sched_priority = in->sched_prio;
+        int err = pthread_setschedparam(pthread_self(), in->sched_pol, &sp);
+        if (err != 0) {
+            in->h->log(SL_LOG_ERR, "imudp", "imudp: pthread_setschedparam() failed: %s - "
+                       "ignoring", strerror(err));
+        }
+    }
     int rc = sl_udp_run(in->udp, index, nthreads, on_batch, in);
     return rc == SL_ESHUTDOWN ? 0 : rc;
 }
@@ -424,6 +495,7 @@ SL_PLUGIN_DEFINE(imudp) = {
     .inst_size = sizeof(struct imudp_inst),
     .wrk_size = 0,
     .in = &imudp_ops,
+    .mod_init = imudp_mod_init,
     .stats_set = "%n(%a/%p/IPv4)",
     .stats_counters = imudp_stats_counters,
 };

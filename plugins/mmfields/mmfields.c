@@ -7,16 +7,23 @@
  *     separator at the very end opens no empty last field ("a," gives f1 only), and an
  *     empty MSG gives an empty object;
  *   - a field ends at a NUL byte as well (rsyslog builds each value as a C string);
- *   - the object is added as rsyslog's msgAddJSON adds it (the host's msg_json_set).
+ *   - the object is added as rsyslog's msgAddJSON adds it (the host's msg_json_set);
+ *   - jsonRoot is a variable name without "$" ("!", "!a!b", ".x", "/g"); rsyslog accepts
+ *     any other text ("x", "$!x") without a word at start and -N1, and then stores
+ *     nothing, logging an internal error per message: here a warning at start, the
+ *     messages pass unchanged, counted (set "mmfields(ROOT)", "badroot") with one error
+ *     logged per instance.
  *
  * Ownership and lifetime
  *   - Parameter strings belong to the core.  The instance owns its property handle and the
  *     "$!..." name built from jsonRoot; each worker owns its text buffer.
  *
  * Concurrency & locking
- *   - The instance is read-only after create(); process() touches only its worker block.
+ *   - The instance is read-only after create() but for the atomic flag that logs a bad
+ *     jsonRoot once; process() otherwise touches only its worker block.
  */
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +41,10 @@ struct mmf_inst {
     /* runtime */
     const struct sl_host *h;
     char sep;
-    char var[512];     /* "$!" + jsonRoot without its "!" */
+    char var[512];     /* "$" + jsonRoot; "" when jsonRoot is not a variable name */
     void *prop;        /* "msg" */
+    _Atomic uint64_t *c_badroot;   /* messages left unchanged for a bad jsonRoot */
+    atomic_int badroot_logged;
 };
 
 struct mmf_wrk {
@@ -66,15 +75,15 @@ static int mmf_create(void *inst, void *modconf, const struct sl_host *h)
     in->sep = in->separator[0];
     const char *root = in->root != NULL ? in->root : "!";
     /* rsyslog's jsonRoot is a variable name without "$": "!", "!a!b", ".x", "/g" */
-    if (root[0] == '$') {
-        root++;
-    }
     if (root[0] != '!' && root[0] != '.' && root[0] != '/') {
-        h->log(SL_LOG_ERR, "mmfields", "jsonRoot '%s' is not a JSON variable name "
-               "(\"!\", \"!name\", \".name\" or \"/name\")", in->root);
-        return SL_ECONFIG;
-    }
-    if (snprintf(in->var, sizeof in->var, "$%s", root) >= (int)sizeof in->var) {
+        char set[300];
+        snprintf(set, sizeof set, "mmfields(%s)", root);
+        in->c_badroot = h->counter("mmfields", set, "badroot");
+        h->log(SL_LOG_WARNING, "mmfields", "jsonRoot '%s' is not a JSON variable name "
+               "(\"!\", \"!name\", \".name\" or \"/name\", without \"$\"): as rsyslog "
+               "8.2302, the action stores no fields and passes messages unchanged", root);
+        in->var[0] = '\0';
+    } else if (snprintf(in->var, sizeof in->var, "$%s", root) >= (int)sizeof in->var) {
         h->log(SL_LOG_ERR, "mmfields", "jsonRoot is too long");
         return SL_ECONFIG;
     }
@@ -112,6 +121,15 @@ static int mmf_process(void *inst, void *wrk, struct sl_msg *m)
 {
     struct mmf_inst *in = inst;
     struct mmf_wrk *w = wrk;
+    if (in->var[0] == '\0') {
+        /* rsyslog's msgAddJSON refuses the name (an internal error per message) */
+        atomic_fetch_add(in->c_badroot, 1);
+        if (atomic_exchange(&in->badroot_logged, 1) == 0) {
+            in->h->log(SL_LOG_ERR, "mmfields", "jsonRoot '%s' is not a JSON variable name: "
+                       "no fields stored (logged once, counted as badroot)", in->root);
+        }
+        return SL_OK;
+    }
     w->text.len = 0;
     if (in->h->msg_prop(m, in->prop, &w->text) != 0) {
         return SL_OK;

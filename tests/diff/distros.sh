@@ -18,8 +18,13 @@
 #          journal is not ours to read), the lines that change owners or drop
 #          privileges ($FileOwner, $FileGroup, $PrivDropTo*) are dropped (the accounts
 #          may not exist here and both daemons run as the same user), imklog and
-#          $klog* go (the kernel's log is not ours to read), and imjournal's module()
-#          statement goes.  Both daemons must accept this config with -N1 exit 0.
+#          $klog* go (the kernel's log is not ours to read).  imjournal's module()
+#          statement stays where each daemon can run with a private "system" journal
+#          (lib.sh's in_private_journal: root and a private mount namespace, since
+#          rsyslogd 8.2302's imjournal has no parameter naming a journal, and a sluice-only
+#          one would be a dialect rsyslogd rejects); it goes otherwise (the machine's
+#          journal is not the test's), and the test says so.  Both daemons must accept
+#          this config with -N1 exit 0.
 # The input goes through the system socket with util-linux logger: one message for each
 # facility and severity below emerg (emerg goes to every logged-in user's terminal),
 # lines for the distributions' own filters (NetworkManager, nm-*, acpid, "[UFW ",
@@ -34,7 +39,10 @@
 # to included (a reader copies it to a file).
 #
 # RHEL 9 loads imjournal: where sluice was built without it, its check is skipped with a
-# note (the run does not use the journal).
+# note.  With a private journal, the run reads JOURNAL_N entries from it first (a journal
+# file systemd-journal-remote makes from tests/integration/journal-export.py's "seq" set,
+# daemon.info, so they land in RHEL's /var/log/messages; an empty journal when
+# systemd-journal-remote is missing), and the socket input follows once they are written.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 setup
@@ -42,6 +50,26 @@ require_cmd logger cmp sed find mkfifo
 DATA=$top_srcdir/tests/data/distro
 DISTROS=${DISTROS:-ubuntu rhel9 opensuse}
 FAILED=
+JOURNAL_N=5
+JOURNAL=
+if plugin_built imjournal && private_journal_ok; then
+    PRIVJ=1
+    JR=/lib/systemd/systemd-journal-remote
+    if [ -x "$JR" ] && command -v python3 > /dev/null; then
+        mkdir -p "$T/journal"
+        python3 "$top_srcdir/tests/integration/journal-export.py" export seq 0 "$JOURNAL_N" \
+            > "$T/journal/export" || fail "journal-export.py failed"
+        timeout 20 "$JR" --output="$T/journal/test.journal" "$T/journal/export" 2> "$T/journal/jr.err" ||
+            fail "systemd-journal-remote failed: $(cat "$T/journal/jr.err")"
+        JOURNAL=$T/journal/test.journal
+        log "imjournal reads a private journal of $JOURNAL_N entries"
+    else
+        log "systemd-journal-remote missing: imjournal reads an empty private journal"
+    fi
+else
+    PRIVJ=0
+    log "no private journal here (needs root, unshare and sluice's imjournal): imjournal's module() statement is dropped from the run"
+fi
 
 # rewrite MODE ROOT FILE: FILE (a shipped file) rewritten for MODE (check|run) to stdout.
 rewrite()
@@ -63,12 +91,12 @@ rewrite()
             -e '/^\$ModLoad[[:space:]]+imklog/d'
             -e '/^\$klog/Id'
             -e '/^module\(load="imklog"/d'
-            -e '/^module\(load="imjournal"/,/\)/d'
             -e "s|^(\\\$ModLoad[[:space:]]+imuxsock.*)\$|\\1\\n\$SystemLogSocketName $root/sock|"
             -e "s|^module\\(load=\"imuxsock\"\\)|module(load=\"imuxsock\" SysSock.Name=\"$root/sock\")|"
             -e "s|SysSock\\.Use=\"off\"\\)|SysSock.Name=\"$root/sock\")|"
         )
     fi
+    [ "$mode" = check ] || [ "$PRIVJ" = 1 ] || e+=(-e '/^module\(load="imjournal"/,/\)/d')
     sed -E "${e[@]}" "$file"
 }
 
@@ -132,8 +160,14 @@ run_one()
         rpid=$!
         track_pid "$rpid"
     fi
+    local journal=0
+    grep -q '^module(load="imjournal"' "$root/rsyslog.conf" && journal=1
     mapfile -t cmd < <(DUT=$who dut_cmd "$root/rsyslog.conf")
-    "${cmd[@]}" < /dev/null > "$T/$distro.$who.out" 2> "$T/$distro.$who.err" &
+    if [ "$journal" = 1 ]; then
+        in_private_journal "$JOURNAL" "${cmd[@]}" < /dev/null > "$T/$distro.$who.out" 2> "$T/$distro.$who.err" &
+    else
+        "${cmd[@]}" < /dev/null > "$T/$distro.$who.out" 2> "$T/$distro.$who.err" &
+    fi
     pid=$!
     track_pid "$pid"
     for i in $(seq 100); do
@@ -142,6 +176,19 @@ run_one()
         sleep 0.1
     done
     [ -S "$root/sock" ] || return 1
+    if [ "$journal" = 1 ] && [ -n "$JOURNAL" ]; then
+        # the journal's entries first, so that the order in the files does not depend on
+        # which input thread is faster
+        for i in $(seq 150); do
+            grep -rqs "seq $((JOURNAL_N - 1))\$" "$root/log" && break
+            sleep 0.1
+        done
+        if ! grep -rqs "seq $((JOURNAL_N - 1))\$" "$root/log"; then
+            log "$distro/$who: the journal's last entry is in no file"
+            stop_pid "$pid"
+            return 1
+        fi
+    fi
     send_input "$root/sock" || return 1
     for i in $(seq 150); do
         grep -rqs 'sentinel: last line' "$root/log" && break

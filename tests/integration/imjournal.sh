@@ -119,8 +119,7 @@ grep -q '^s=' "$T/bad.state" || fail "the invalid state file was not replaced by
 log "ok: an invalid state file is reported, ignored and replaced"
 
 # --- 4. rsyslogd's imjournal on the same journal (needs a private mount namespace) -------------
-if [ "$(id -u)" -ne 0 ] || ! [ -x "$RSYSLOGD" ] || ! [ -f /etc/machine-id ] ||
-    ! unshare --mount --propagation private true 2> /dev/null; then
+if ! [ -x "$RSYSLOGD" ] || ! private_journal_ok; then
     log "rsyslogd comparison skipped (needs root and unshare); compared with the documented mapping only"
     exit 0
 fi
@@ -133,13 +132,7 @@ append mix 0 14 "$T/r/j/test.journal"
     printf '%s\n' "$TPL"
     printf 'if $inputname == "imjournal" then action(type="omfile" file="%s/out/r.log" template="t")\n' "$T"
 } > "$T/r.conf"
-mid=$(cat /etc/machine-id)
-# shellcheck disable=SC2016  # expanded by the inner shell
-unshare --mount --propagation private bash -c '
-    mount -t tmpfs sluice-test /run/log 2> /dev/null || { mkdir -p /run/log && mount -t tmpfs sluice-test /run/log; } || exit 3
-    mount -t tmpfs sluice-test /var/log/journal 2> /dev/null
-    mkdir -p "/run/log/journal/$1" && cp "$2" "/run/log/journal/$1/" || exit 3
-    exec "$3" -n -iNONE -f "$4"' sh "$mid" "$T/r/j/test.journal" "$RSYSLOGD" "$T/r.conf" \
+in_private_journal "$T/r/j/test.journal" "$RSYSLOGD" -n -iNONE -f "$T/r.conf" \
     < /dev/null > "$T/rsyslog.out" 2> "$T/rsyslog.err" &
 rpid=$!
 track_pid "$rpid"

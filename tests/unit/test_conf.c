@@ -859,7 +859,26 @@ END_TEST
 START_TEST(test_directive_errors)
 {
     expect_error("\n$FrobnicateAll on\n", "t.conf:2: unknown legacy directive '$FrobnicateAll'");
-    expect_error("$PreserveFQDN maybe\n", "'on' or 'off' expected");
+    /* a legacy on/off value other than "on"/"off": an error rsyslog runs past, the
+     * directive ignored (the setting keeps its default) */
+    setup();
+    int hard = sl_cfg_error_count();
+    struct sl_cnf *c = load("$PreserveFQDN maybe\n$RepeatedMsgReduction yes\n"
+                            "$EscapeControlCharactersOnReceive 1\n$DropTrailingLFOnReception on\n");
+    ck_assert_int_eq(c->nerrors, 3);   /* counted for -N1, the load goes on */
+    ck_assert_int_eq(sl_cfg_error_count(), hard);   /* no error that stops the daemon */
+    ck_assert_msg(strstr(diag.p, "t.conf:1: $PreserveFQDN: 'on' or 'off' expected, "
+                                 "not 'maybe'") != NULL, "%s", diag.p);
+    ck_assert_msg(strstr(diag.p, "t.conf:2: $RepeatedMsgReduction") != NULL, "%s", diag.p);
+    ck_assert_msg(strstr(diag.p, "t.conf:3: $EscapeControlCharactersOnReceive") != NULL,
+                  "%s", diag.p);
+    ck_assert_ptr_nonnull(c->objs);
+    ck_assert_int_eq(c->objs->type, SL_OBJ_GLOBAL);
+    ck_assert_ptr_null(sl_kv_find(c->objs->kv, "preserveFQDN"));
+    ck_assert_ptr_null(sl_kv_find(c->objs->kv, "reduceRepeatMsgs"));
+    ck_assert_ptr_null(sl_kv_find(c->objs->kv, "parser.escapeControlCharactersOnReceive"));
+    ck_assert_str_eq(kv(c->objs->kv, "parser.dropTrailingLFOnReception"), "on");
+    sl_cnf_free(c);
     expect_error("$UDPServerRun 514\n", "before $ModLoad imudp");
     expect_error("$template x,\"unterminated\n", "unterminated template string");
 }
