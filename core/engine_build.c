@@ -334,8 +334,18 @@ static struct sl_module_rt *load_module(struct sl_engine *e, const char *name,
     return m;
 }
 
-static void created_with_errors(int logged, const struct sl_loc *loc, const char *what,
-                                const char *part);
+/* A plugin that logged errors (host log() at SL_LOG_ERR) since `logged` and still set
+ * itself up corrected its configuration, as rsyslog's modules do with LogError() in
+ * newActInst/newInpInst/checkCnf and run on: an error the daemon runs past, so -N1 exits 1
+ * as rsyslogd -N1 does.  part: "the module", "the input", "the action". */
+static void report_corrected(int logged, const struct sl_loc *loc, const char *what,
+                             const char *part)
+{
+    if (sl_log_errors_logged() != logged) {
+        sl_cfg_error_soft(loc, "%s: configuration corrected (see above); %s runs with the "
+                          "corrected values", what, part);
+    }
+}
 
 static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv *kvs,
                        const struct sl_loc *loc)
@@ -357,7 +367,7 @@ static int init_module(struct sl_engine *e, struct sl_module_rt *m, struct sl_kv
     } else if (errs == 0) {
         /* errors a mod_init() logs and runs past (imudp's scheduling settings, as
          * rsyslog's checkCnf) count for -N1 */
-        created_with_errors(logged, loc, what, "the module");
+        report_corrected(logged, loc, what, "the module");
     }
     sl_log_plugin_loc(NULL);
     m->inited = 1;
@@ -768,11 +778,7 @@ static void confine_dynafile(struct sl_engine *e, struct sl_action_rt *a, struct
  * could not be created" followed by `then` (what the daemon does without it), an error it
  * runs past when soft, else a hard one.  0 when the instance was created (or the plugin has
  * no create()), -1 when the plugin refused it.
- * A plugin that reported errors (host log() at SL_LOG_ERR) from create() and still created
- * itself corrected its configuration, as rsyslog's modules do with LogError() or
- * parser_errmsg() in newActInst/newInpInst and run on (a bad omfwd ziplevel: no
- * compression): an error the daemon runs past, so -N1 exits 1 as rsyslogd -N1 does for
- * any error logged while loading the configuration. */
+ * Errors create() logged while it still created the instance: report_corrected(). */
 static int create_instance(struct sl_module_rt *m, void *inst, struct sl_input_ctx *ctx,
                            const struct sl_loc *loc, const char *what, int soft,
                            const char *then)
@@ -797,10 +803,7 @@ static int create_instance(struct sl_module_rt *m, void *inst, struct sl_input_c
         }
         return -1;
     }
-    if (sl_log_errors_logged() != logged) {
-        sl_cfg_error_soft(loc, "%s: configuration corrected (see above); the %s runs with the "
-                          "corrected values", what, part);
-    }
+    report_corrected(logged, loc, what, ctx != NULL ? "the input" : "the action");
     return 0;
 }
 
