@@ -4,7 +4,11 @@
 # imudp undo single mode in rsyslog's parser, imptcp compression.mode="stream:always"
 # inflates the stream.  rsyslogd's own omfwd and sluiced's send the same input with the
 # same action; the lines each receiver writes (%rawmsg%) must be identical, and equal to
-# the input.  That the records really were compressed is checked on the wire: a second
+# the input.  Then the other way: rsyslogd's omfwd (single mode, TCP and UDP) sends to an
+# rsyslogd and a sluiced receiver (imtcp, imudp), whose lines must be identical - also for
+# datagrams that start with 'z' but do not decompress (plain text, truncated zlib data, more
+# than maxMessageSize once decompressed): rsyslog logs them and processes them as received,
+# and so does sluiced (counted in parser.uncompress.badData / tooLarge).  That the records really were compressed is checked on the wire: a second
 # action sends the same to a socat capture (single over TCP: octet-counted frames starting
 # with 'z'; over UDP: datagrams 'z' + a zlib header); in stream mode imptcp reads nothing
 # but a zlib stream, so the received lines show it.
@@ -26,10 +30,11 @@ done > "$IN"
 # a few short lines (not compressed: 60 bytes or less) in between
 printf '<13>Dec  7 05:00:01 host1 app: short %d\n' 1 2 3 >> "$IN"
 
-# receiver NAME KIND PORT: rsyslogd writing %rawmsg% of what it receives to $T/NAME/raw.log
+# receiver NAME KIND PORT [WHO]: rsyslogd (or WHO) writing %rawmsg% of what it receives to
+# $T/NAME/raw.log
 receiver()
 {
-    local name=$1 kind=$2 port=$3 dir=$T/$1
+    local name=$1 kind=$2 port=$3 who=${4:-rsyslog} dir=$T/$1 cmd
     mkdir -p "$dir"
     {
         printf 'global(workDirectory="%s")\n' "$dir"
@@ -42,7 +47,8 @@ receiver()
             imptcp) printf 'module(load="imptcp")\ninput(type="imptcp" address="127.0.0.1" port="%s" ruleset="in" compression.mode="stream:always")\n' "$port" ;;
         esac
     } > "$dir/rsyslog.conf"
-    "$RSYSLOGD" -n -iNONE -f "$dir/rsyslog.conf" < /dev/null > /dev/null 2>> "$T/$name.err" &
+    mapfile -t cmd < <(DUT=$who dut_cmd "$dir/rsyslog.conf")
+    "${cmd[@]}" < /dev/null > /dev/null 2>> "$T/$name.err" &
     track_pid "$!"
     case $kind in imudp) wait_port udp "$port" 15 ;; *) wait_port tcp "$port" 15 ;; esac ||
         fail "receiver $name not listening"
@@ -129,3 +135,62 @@ EOF
 one single-tcp tcp imtcp 'compression.mode="single" ziplevel="6"'
 one single-udp udp imudp 'ziplevel="9"'
 one stream-tcp tcp imptcp 'compression.mode="stream:always" compression.stream.flushOnTXEnd="on"'
+
+# --- rsyslogd's omfwd -> sluiced ----------------------------------------------------------
+# back NAME PROTO KIND PARAMS: one rsyslogd sender, two actions: to an rsyslogd and to a
+# sluiced receiver
+back()
+{
+    local case=$1 proto=$2 kind=$3 params=$4 in rr rs who pid
+    new_port in
+    new_port rr
+    new_port rs
+    receiver "$case-rsyslog" "$kind" "$rr" rsyslog
+    receiver "$case-sluice" "$kind" "$rs" sluice
+    mkdir -p "$T/snd-$case"
+    {
+        printf 'global(workDirectory="%s")\n' "$T/snd-$case"
+        printf 'main_queue(queue.workerThreads="1")\n'
+        printf 'module(load="imtcp")\ninput(type="imtcp" address="127.0.0.1" port="%s")\n' "$in"
+        printf 'action(type="omfwd" target="127.0.0.1" port="%s" protocol="%s" %s)\n' "$rr" "$proto" "$params"
+        printf 'action(type="omfwd" target="127.0.0.1" port="%s" protocol="%s" %s)\n' "$rs" "$proto" "$params"
+    } > "$T/snd-$case.conf"
+    start_who rsyslog "$T/snd-$case.conf"
+    pid=$STARTED_PID
+    wait_port tcp "$in" 15 || fail "$case: sender not listening"
+    flood -p "$in" -t tcp -i "$IN" || fail "$case: sending failed"
+    local want=$((N + 3))
+    if [ "$kind" = imudp ]; then
+        # not decompressible: plain text, truncated zlib, too large once decompressed
+        python3 - "$rr" "$rs" << 'EOF' || fail "$case: sending bad datagrams failed"
+import socket, sys, zlib
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+d = b'<13>Dec  7 05:00:02 host1 app: ' + b'x' * 100
+for port in sys.argv[1:]:
+    for p in (b'zabbix agent says hello', b'z' + zlib.compress(d)[:-3],
+              b'z' + zlib.compress(b'<13>Dec  7 05:00:03 host1 app: ' + b'y' * 9000)):
+        s.sendto(p, ('127.0.0.1', int(port)))
+EOF
+        want=$((want + 3))
+    fi
+    for who in rsyslog sluice; do
+        wait_lines "$T/$case-$who/raw.log" "$want" 20 ||
+            fail "$case: $who received $(count_lines "$T/$case-$who/raw.log") of $want lines"
+    done
+    sleep 0.5
+    stop_pid "$pid"
+    cmp -s "$T/$case-rsyslog/raw.log" "$T/$case-sluice/raw.log" ||
+        { diff "$T/$case-rsyslog/raw.log" "$T/$case-sluice/raw.log" | head -5; fail "$case: received lines differ"; }
+    head -n $((N + 3)) "$T/$case-sluice/raw.log" | cmp -s "$IN" - || fail "$case: received lines differ from the input"
+    if [ "$kind" = imudp ]; then
+        # the same errors, with zlib's return codes (-3 twice, -5), as rsyslogd logs them
+        grep -o 'Uncompression of a message failed with return code -*[0-9]*' "$T/$case-rsyslog.err" > "$T/$case.rs-errs"
+        grep -o 'Uncompression of a message failed with return code -*[0-9]*' "$T/$case-sluice.err" > "$T/$case.sl-errs"
+        [ "$(wc -l < "$T/$case.rs-errs")" -eq 3 ] && cmp -s "$T/$case.rs-errs" "$T/$case.sl-errs" ||
+            fail "$case: uncompression errors differ: $(cat "$T/$case.sl-errs")"
+    fi
+    log "$case: rsyslogd's omfwd -> sluiced: $want lines identical to rsyslogd's receiver"
+}
+
+back back-single-tcp tcp imtcp 'compression.mode="single" ziplevel="6"'
+back back-single-udp udp imudp 'ziplevel="9"'
