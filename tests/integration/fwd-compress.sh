@@ -8,7 +8,9 @@
 # rsyslogd and a sluiced receiver (imtcp, imudp), whose lines must be identical - also for
 # datagrams that start with 'z' but do not decompress (plain text, truncated zlib data, more
 # than maxMessageSize once decompressed): rsyslog logs them and processes them as received,
-# and so does sluiced (counted in parser.uncompress.badData / tooLarge).  That the records really were compressed is checked on the wire: a second
+# and so does sluiced (counted in parser.uncompress.badData / tooLarge); and omfwd
+# compression.mode="stream:always" to imptcp compression.mode="stream:always" (rsyslogd's
+# and sluiced's), where a plain-text connection yields nothing in both.  That the records really were compressed is checked on the wire: a second
 # action sends the same to a socat capture (single over TCP: octet-counted frames starting
 # with 'z'; over UDP: datagrams 'z' + a zlib header); in stream mode imptcp reads nothing
 # but a zlib stream, so the received lines show it.
@@ -182,6 +184,19 @@ EOF
     cmp -s "$T/$case-rsyslog/raw.log" "$T/$case-sluice/raw.log" ||
         { diff "$T/$case-rsyslog/raw.log" "$T/$case-sluice/raw.log" | head -5; fail "$case: received lines differ"; }
     head -n $((N + 3)) "$T/$case-sluice/raw.log" | cmp -s "$IN" - || fail "$case: received lines differ from the input"
+    if [ "$kind" = imptcp ]; then
+        # a connection that is no zlib stream: rsyslogd decodes nothing of it, sluiced
+        # neither (it logs, counts and closes the session)
+        for p in "$rr" "$rs"; do
+            printf '<13>Dec  7 05:00:04 host1 app: plain text on a compressed input\n' |
+                timeout 5 socat -u - "TCP:127.0.0.1:$p" 2>> "$T/socat.err" || true
+        done
+        sleep 1
+        cmp -s "$T/$case-rsyslog/raw.log" "$T/$case-sluice/raw.log" ||
+            fail "$case: a plain-text connection changed what was received"
+        grep -q 'is not a zlib stream' "$T/$case-sluice.err" ||
+            fail "$case: sluiced did not report the plain-text connection"
+    fi
     if [ "$kind" = imudp ]; then
         # the same errors, with zlib's return codes (-3 twice, -5), as rsyslogd logs them
         grep -o 'Uncompression of a message failed with return code -*[0-9]*' "$T/$case-rsyslog.err" > "$T/$case.rs-errs"
@@ -194,3 +209,4 @@ EOF
 
 back back-single-tcp tcp imtcp 'compression.mode="single" ziplevel="6"'
 back back-single-udp udp imudp 'ziplevel="9"'
+back back-stream-tcp tcp imptcp 'compression.mode="stream:always" compression.stream.flushOnTXEnd="on"'
