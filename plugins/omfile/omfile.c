@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -53,6 +54,8 @@ struct omfile_mod {
     int64_t file_mode;
     int64_t dir_mode;
     int64_t file_uid, file_gid, dir_uid, dir_gid;
+    char *comp_driver;     /* compression.driver: zlib (zstd is not in sluice) */
+    int64_t zstd_workers;  /* compression.zstd.workers: no effect without zstd */
 };
 
 /* One open file of the cache. */
@@ -160,6 +163,10 @@ static const struct sl_param omfile_mod_params[] = {
       "$DirGroup", "group of new directories" },
     { "dirGroupNum", SL_PT_INT, 0, offsetof(struct omfile_mod, dir_gid), "-1", NULL,
       "$DirGroupNum", "group of new directories (number)" },
+    { "compression.driver", SL_PT_WORD, 0, offsetof(struct omfile_mod, comp_driver), NULL,
+      NULL, NULL, "zipLevel's compressor: zlib (gzip files); zstd is not in sluice" },
+    { "compression.zstd.workers", SL_PT_POSINT, SL_P_IGNORED,
+      offsetof(struct omfile_mod, zstd_workers), NULL, NULL, NULL, "zstd only" },
     SL_PARAM_END
 };
 
@@ -532,6 +539,17 @@ static int omfile_create(void *inst, void *modconf, const struct sl_host *h)
     }
     if (omfile_zip_setup(in) != 0) {
         return SL_ECONFIG;
+    }
+    const char *drv = mod != NULL ? mod->comp_driver : NULL;
+    if (drv != NULL && strncasecmp(drv, "zlib", 4) != 0) {
+        if (strncasecmp(drv, "zstd", 4) == 0) {
+            h->log(SL_LOG_ERR, in->who, "omfile: compression.driver \"zstd\" is not "
+                   "supported by sluice: zipLevel files are written with zlib (gzip)");
+        } else {
+            /* rsyslog's parser_errmsg: the setting is not applied (zlib stays) */
+            h->log(SL_LOG_ERR, in->who, "omfile: error: invalid compression.driver driver "
+                   "name - not applying setting. Valid drivers: 'zlib' and 'zstd'.");
+        }
     }
 
     in->tpl_eff = sl_out_template(h, in->tpl, mod != NULL ? mod->tpl : NULL, in->who);
