@@ -1389,6 +1389,9 @@ struct sl_engine *sl_engine_build(struct sl_cnf *cnf, const struct sl_engine_opt
     cur_engine = e;
     e->c_internal_dropped = counter_new(e, "sluiced", "", "internal.dropped");
     e->c_noparser = counter_new(e, "sluiced", "", "parser.discarded");
+    e->c_unzip_done = counter_new(e, "sluiced", "", "parser.uncompress.done");
+    e->c_unzip_bad = counter_new(e, "sluiced", "", "parser.uncompress.badData");
+    e->c_unzip_large = counter_new(e, "sluiced", "", "parser.uncompress.tooLarge");
     e->tpls = sl_tpl_registry_new();
     sl_expr_bind_lookups(cnf);   /* lookup_table() files are read and checked at load time */
     build_globals(e);

@@ -99,6 +99,7 @@ struct sl_global_conf {
     int strict_config;          /* sluice.strictConfig: errors rsyslog runs past stop the start */
     char *acl_udp, *acl_tcp;    /* $AllowedSender UDP / TCP lists (core/conf/acl.c) */
     char *control_socket;       /* sluice.controlSocket: sluicectl's socket (core/ctl.c) */
+    int support_compression;    /* parser.supportCompressionExtension ('z' + zlib messages) */
 };
 
 enum { SL_QT_FIXEDARRAY = 0, SL_QT_LINKEDLIST, SL_QT_DIRECT, SL_QT_DISK };
@@ -366,6 +367,7 @@ struct sl_engine {
     pthread_cond_t sleep_cv;
     _Atomic uint64_t *c_internal_dropped;
     _Atomic uint64_t *c_noparser;   /* parser.discarded: no parser of the chain took it */
+    _Atomic uint64_t *c_unzip_done, *c_unzip_bad, *c_unzip_large;  /* parser.uncompress.* */
     char **skipped;             /* modules skipped under sluice.unknownModules="warn" */
     size_t nskipped;
     char **failed;              /* modules whose load failed (reported): their inputs and

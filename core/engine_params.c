@@ -89,6 +89,9 @@ const struct sl_param global_params[] = {
     /* sluice's own: the control socket of sluicectl (core/ctl.c; main.c opens it); unset:
      * the pid file's path with .ctl for .pid, "off": none */
     { "sluice.controlSocket", SL_PT_STRING, 0, GOFF(control_socket), NULL, NULL, NULL, NULL },
+    /* rsyslog's: messages 'z' + zlib (omfwd single mode) are decompressed (worker.c) */
+    { "parser.supportCompressionExtension", SL_PT_BOOL, 0, GOFF(support_compression), "on",
+      NULL, NULL, NULL },
     SL_PARAM_END
 };
 /* global() parameters rsyslog 8.2302 knows (runtime/glbl.c, with its types) that sluice
@@ -114,7 +117,6 @@ const struct sl_param global_ignored[] = {
     { "senders.reportNew", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "shutdown.enable.ctlc", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "parser.parseHostnameAndTag", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
-    { "parser.supportCompressionExtension", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "operatingStateFile", SL_PT_STRING, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "security.abortOnIDResolutionFail", SL_PT_BOOL, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },
     { "oversizemsg.errorfile", SL_PT_WORD, SL_P_IGNORED, 0, NULL, NULL, NULL, NULL },

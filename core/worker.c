@@ -21,6 +21,7 @@
 #include "engine_int.h"
 #include "log.h"
 #include "msg_ser.h"
+#include "parse/uncompress.h"
 #include "trace.h"
 
 /* The shard of a flow key. */
@@ -504,6 +505,37 @@ static void noparser_discard(struct sl_engine *e, const struct sl_msg *m)
     }
 }
 
+/* rsyslog's compression extension (parser.supportCompressionExtension): a message 'z' +
+ * zlib is decompressed before it is parsed (bounded by maxMessageSize); one that does not
+ * decompress is counted by reason, logged (the first 1000, in rsyslog's words) and parsed
+ * as received, as rsyslog 8.2302 does. */
+static void rsq_uncompress(struct sl_engine *e, struct sl_msg *m)
+{
+    static _Atomic unsigned said;
+    if (!e->g.support_compression || m->raw_len == 0 || m->raw[0] != 'z'
+        || (m->flags & (SL_MSGF_PARSED | SL_MSGF_FIELDS))
+        || (m->local_flags & (SL_LOCAL_KERNEL | SL_LOCAL_UXSOCK))) {
+        return;
+    }
+    int zrc = 0;
+    int rc = sl_msg_uncompress(m, (size_t)e->g.max_message_size, &zrc);
+    if (rc == SL_UNZIP_DONE) {
+        atomic_fetch_add_explicit(e->c_unzip_done, 1, memory_order_relaxed);
+        return;
+    }
+    if (rc == SL_UNZIP_NONE) {
+        return;
+    }
+    atomic_fetch_add_explicit(rc == SL_UNZIP_TOO_LARGE ? e->c_unzip_large : e->c_unzip_bad, 1,
+                              memory_order_relaxed);
+    if (atomic_fetch_add_explicit(&said, 1, memory_order_relaxed) < 999) {
+        /* rsyslog's words, though it too processes the message as received */
+        sl_log(SL_LOG_ERR, NULL, "Uncompression of a message failed with return code %d "
+               "- enable debug logging if you need further information. Message ignored.",
+               zrc);
+    }
+}
+
 /* Parse and run a batch through its rulesets; returns how many trailing messages a direct
  * action kept at shutdown (disk-assisted ruleset queues only; see keep_unsent). */
 static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
@@ -514,6 +546,7 @@ static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct sl_msg *m = batch[i];
         struct sl_ruleset_rt *rs = m->ruleset != NULL ? m->ruleset : e->default_rs;
+        rsq_uncompress(e, m);
         sl_msg_parse(m, &rs->popts);
         if (!(m->flags & SL_MSGF_UNPARSED)) {
             w->last = 0;

@@ -552,9 +552,20 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
         h->log(SL_LOG_ERR, IM_NAME, "imptcp: Must have either port or path defined");
         return SL_ECONFIG;
     }
-    if (mode != 0
-        || (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0)) {
-        h->log(SL_LOG_ERR, IM_NAME, "imptcp: compression.mode and TLS are not supported");
+    if (mode != 0) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: TLS is not supported");
+        return SL_ECONFIG;
+    }
+    if (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "stream:always") == 0) {
+        if (!ptcp_inflate_available()) {
+            h->log(SL_LOG_ERR, IM_NAME, "imptcp: compression.mode=\"stream:always\" needs "
+                   "sluice built with zlib (configure --enable-zip)");
+            return SL_ECONFIG;
+        }
+        in->ptcp_zstream = 1;
+    } else if (in->ptcp_compression != NULL && strcasecmp(in->ptcp_compression, "none") != 0) {
+        h->log(SL_LOG_ERR, IM_NAME, "imptcp: invalid value for 'compression.mode' parameter "
+               "(given is '%s')", in->ptcp_compression);
         return SL_ECONFIG;
     }
     in->fcfg.multiline = in->ptcp_multiline;
@@ -606,6 +617,9 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_closed = h->counter(IM_NAME, in->label, "sessions.closed");
     in->c_refused = h->counter(IM_NAME, in->label, "sessions.refused");
     in->c_truncated = h->counter(IM_NAME, in->label, "frames.truncated");
+    if (in->ptcp_zstream) {
+        in->c_unzip_failed = h->counter(IM_NAME, in->label, "decompress.failed");
+    }
     in->c_framing_err = h->counter(IM_NAME, in->label, "framing.errors");
     in->c_oversize = h->counter(IM_NAME, in->label, "frames.oversize");
     in->c_drained = h->counter(IM_NAME, in->label, "shutdown.drained.bytes");
@@ -928,6 +942,7 @@ void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly)
     (void)epoll_ctl(in->epfd, EPOLL_CTL_DEL, s->ep.fd, NULL);
     close(s->ep.fd);
     sl_framing_free(&s->fr);
+    ptcp_inflate_free(s);
     in->sess[s->slot] = NULL;
     atomic_fetch_sub(&in->nsess, 1);
     atomic_fetch_add(in->c_closed, 1);
@@ -1085,13 +1100,27 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
     }
 }
 
+static int feed_frames(struct sess *s, const char *p, size_t len)
+{
+    return sl_framing_feed(&s->fr, p, len);
+}
+
 /* Frame and submit n bytes of s.  Returns 1 if the session was closed. */
 static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
 {
     in->cur = s;
     uint64_t frames = s->nframes;
     s->last_rx_ms = in->now_ms;
-    int rc = sl_framing_feed(&s->fr, in->rbuf, n);
+    int rc = in->ptcp_zstream ? ptcp_inflate(s, in->rbuf, n, feed_frames)
+                              : sl_framing_feed(&s->fr, in->rbuf, n);
+    if (rc == PTCP_ZBAD) {
+        (void)flush_batch(in);
+        atomic_fetch_add(in->c_unzip_failed, 1);
+        in->h->log(SL_LOG_ERR, IM_NAME, "imptcp: data from %s is not a zlib stream "
+                   "(compression.mode=\"stream:always\"); session closed", s->peer_ip);
+        imtcp_close_session(in, s, 0);
+        return 1;
+    }
     if (sl_framing_idle(&s->fr)) {
         s->frame_start_ms = 0;
     } else if (s->frame_start_ms == 0 || s->nframes != frames) {

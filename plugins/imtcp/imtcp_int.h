@@ -83,7 +83,17 @@ struct sess {
     unsigned framing_errs;      /* framing errors in this session */
     unsigned framing_logged;    /* framing/oversize lines logged for this session */
     int kill;                   /* session.maxFramingErrors reached: close after this read */
+    struct ptcp_zin *zin;       /* imptcp compression.mode="stream:always" (ptcp_inflate.c) */
 };
+
+/* ptcp_inflate.c: imptcp's stream decompression.  ptcp_inflate() hands the inflated bytes
+ * of data to feed (which returns non-zero to stop); 0, the first non-zero feed result, or
+ * PTCP_ZBAD when the data is no zlib stream. */
+#define PTCP_ZBAD (-1000)
+int ptcp_inflate_available(void);
+int ptcp_inflate(struct sess *s, const char *data, size_t n,
+                 int (*feed)(struct sess *s, const char *p, size_t len));
+void ptcp_inflate_free(struct sess *s);
 
 struct imtcp_inst {
     /* ---- parameters (filled by the core) ---- */
@@ -112,6 +122,9 @@ struct imtcp_inst {
     int64_t sd_permit_expired;      /* -1: module's */
     int64_t sess_idle_timeout, sess_frame_timeout, sess_max_per_addr, sess_evict_after; /* -1 */
     int64_t sess_max_framing_err;   /* -1: module's */
+    /* imptcp compression.mode="stream:always" (ptcp_inflate.c); 0 in imtcp and imtls */
+    int ptcp_zstream;
+    _Atomic uint64_t *c_unzip_failed;   /* decompress.failed: sessions closed on bad data */
 #ifdef SL_IMPTCP
     /* imptcp's input-only parameters */
     char *ptcp_path;                /* unix stream socket instead of TCP (imptcp_unix.c) */

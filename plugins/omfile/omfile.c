@@ -15,6 +15,11 @@
  *     clock) is guarded by inst->lock.  A worker renders its whole batch without the lock,
  *     then takes the lock once and writes every group of records while holding it, so the
  *     records of two batches never interleave inside a file.
+ *   - With zipLevel > 0 each open file has a gzip writer (omfile_zip.c) that buffers up to
+ *     ioBufferSize bytes between batches, as rsyslog's stream does; it is flushed at the
+ *     end of each batch (flushOnTXEnd), by the flusher thread (asyncWriting with
+ *     flushInterval, started in create() and joined in destroy(), which takes inst->lock
+ *     like a worker), and closed with its file.
  */
 
 #include <errno.h>
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -34,6 +40,7 @@
 
 #include "sluice/sl_plugin.h"
 #include "../common/sl_out.h"
+#include "omfile_zip.h"
 
 #ifndef IOV_MAX
 #define IOV_MAX 1024
@@ -47,6 +54,8 @@ struct omfile_mod {
     int64_t file_mode;
     int64_t dir_mode;
     int64_t file_uid, file_gid, dir_uid, dir_gid;
+    char *comp_driver;     /* compression.driver: zlib (zstd is not in sluice) */
+    int64_t zstd_workers;  /* compression.zstd.workers: no effect without zstd */
 };
 
 /* One open file of the cache. */
@@ -56,6 +65,8 @@ struct omfile_ent {
     int fresh;             /* opened, nothing written yet (rsyslog's stream has no fd yet) */
     uint64_t last_used;    /* LRU tick */
     time_t last_time;      /* wall clock of last write (closeTimeout) */
+    struct omfile_zip *zip; /* zipLevel > 0: the file's gzip writer */
+    int unflushed;         /* zip: written since the last flush (flusher thread) */
 };
 
 /* One action() instance. */
@@ -91,8 +102,12 @@ struct omfile_inst {
     const struct sl_template *tpl_eff;
     mode_t fmode, dmode;
     int64_t fuid, fgid, duid, dgid;
+    int zip;               /* zipLevel in effect (0: plain writes) */
     pthread_mutex_t lock;
     int lock_init;
+    pthread_t flusher;     /* asyncWriting + flushInterval with zipLevel */
+    pthread_cond_t flusher_cv;
+    int flusher_on, flusher_stop;
     struct omfile_ent *ents;
     size_t nents;          /* capacity of ents */
     uint64_t tick;
@@ -148,6 +163,10 @@ static const struct sl_param omfile_mod_params[] = {
       "$DirGroup", "group of new directories" },
     { "dirGroupNum", SL_PT_INT, 0, offsetof(struct omfile_mod, dir_gid), "-1", NULL,
       "$DirGroupNum", "group of new directories (number)" },
+    { "compression.driver", SL_PT_WORD, 0, offsetof(struct omfile_mod, comp_driver), NULL,
+      NULL, NULL, "zipLevel's compressor: zlib (gzip files); zstd is not in sluice" },
+    { "compression.zstd.workers", SL_PT_POSINT, SL_P_IGNORED,
+      offsetof(struct omfile_mod, zstd_workers), NULL, NULL, NULL, "zstd only" },
     SL_PARAM_END
 };
 
@@ -175,14 +194,15 @@ static const struct sl_param omfile_inst_params[] = {
       "$FailOnChownFailure", "fail the open when chown fails" },
     { "sync", SL_PT_BOOL, 0, OI(sync), "off", NULL, "$ActionFileEnableSync",
       "fdatasync at the end of each batch" },
-    { "flushOnTXEnd", SL_PT_BOOL, SL_P_IGNORED, OI(flush_on_txend), "on", NULL,
-      "$OMFileFlushOnTXEnd", "write at the end of each batch" },
-    { "asyncWriting", SL_PT_BOOL, SL_P_IGNORED, OI(async_writing), "off", NULL,
-      "$OMFileASyncWriting", "accepted; writes are synchronous" },
-    { "ioBufferSize", SL_PT_SIZE, SL_P_IGNORED, OI(io_buffer_size), "4k", NULL, "$OMFileIOBufferSize",
-      "accepted; a batch is written as a whole" },
-    { "flushInterval", SL_PT_INT, SL_P_IGNORED, OI(flush_interval), "1", NULL,
-      "$OMFileFlushInterval", "accepted; nothing stays buffered after a batch" },
+    { "flushOnTXEnd", SL_PT_BOOL, 0, OI(flush_on_txend), "on", NULL,
+      "$OMFileFlushOnTXEnd", "zipLevel: flush the gzip stream at the end of each batch "
+      "(without zipLevel every batch is written at its end)" },
+    { "asyncWriting", SL_PT_BOOL, 0, OI(async_writing), "off", NULL,
+      "$OMFileASyncWriting", "zipLevel: flush after flushInterval seconds of inactivity" },
+    { "ioBufferSize", SL_PT_SIZE, 0, OI(io_buffer_size), "4k", NULL, "$OMFileIOBufferSize",
+      "zipLevel: bytes buffered before they are compressed; rotation.sizeLimit's unit" },
+    { "flushInterval", SL_PT_INT, 0, OI(flush_interval), "1", NULL,
+      "$OMFileFlushInterval", "seconds; with asyncWriting and zipLevel" },
     { "dynaFileCacheSize", SL_PT_INT, 0, OI(dyna_cache_size), "10", NULL,
       "$DynaFileCacheSize", "open dynaFiles kept" },
     { "dynaFileConfine", SL_PT_BOOL, 0, OI(dyna_confine), "on", NULL, NULL,
@@ -191,8 +211,9 @@ static const struct sl_param omfile_inst_params[] = {
     { "closeTimeout", SL_PT_POSINT, 0, OI(close_timeout), "-1", NULL, NULL,
       "minutes of inactivity before a file is closed" },
     { "zipLevel", SL_PT_INT, 0, OI(zip_level), "0", NULL, "$OMFileZipLevel",
-      "only 0 (no compression) is supported" },
-    { "veryRobustZip", SL_PT_BOOL, SL_P_IGNORED, OI(veryrobust_zip), "on", NULL, NULL, "accepted" },
+      "gzip level 1-9 (zlib), 0: no compression" },
+    { "veryRobustZip", SL_PT_BOOL, 0, OI(veryrobust_zip), "off", NULL, NULL,
+      "end the gzip member at every write, so a crash leaves a readable file" },
     { "sig.provider", SL_PT_WORD, 0, OI(sig_provider), NULL, NULL, NULL, "not supported" },
     { "cry.provider", SL_PT_WORD, 0, OI(cry_provider), NULL, NULL, NULL, "not supported" },
     { "rotation.sizeLimit", SL_PT_SIZE, 0, OI(size_limit), "0", NULL, NULL,
@@ -206,6 +227,10 @@ static const struct sl_param omfile_inst_params[] = {
 
 static void omfile_close_ent(struct omfile_ent *e)
 {
+    if (e->zip != NULL) {
+        (void)omfile_zip_close(e->zip, e->fd);
+        e->zip = NULL;
+    }
     if (e->fd >= 0) {
         close(e->fd);
     }
@@ -340,8 +365,18 @@ static struct omfile_ent *omfile_get(struct omfile_inst *in, const char *name, i
         *err = -ENOMEM;
         return NULL;
     }
+    struct omfile_zip *zip = NULL;
+    if (in->zip != 0) {
+        zip = omfile_zip_new(in->zip, in->veryrobust_zip, (size_t)in->io_buffer_size);
+        if (zip == NULL) {
+            free(copy);
+            *err = -ENOMEM;
+            return NULL;
+        }
+    }
     int fd = omfile_open(in, name);
     if (fd < 0) {
+        (void)omfile_zip_close(zip, -1);
         free(copy);
         *err = fd;
         return NULL;
@@ -349,6 +384,8 @@ static struct omfile_ent *omfile_get(struct omfile_inst *in, const char *name, i
     if (slot->name != NULL) {
         omfile_close_ent(slot);
     }
+    slot->zip = zip;
+    slot->unflushed = 0;
     slot->name = copy;
     slot->fd = fd;
     slot->fresh = 1;
@@ -405,6 +442,76 @@ static int omfile_writev_all(int fd, struct iovec *iov, int n)
 
 /* ------------------------------------------------------------------------------------- */
 
+/* Asynchronous flushes (asyncWriting="on", flushInterval > 0, zipLevel): rsyslog's
+ * stream writer thread flushes what waits once no write came for flushInterval seconds;
+ * this thread looks once a second under inst->lock. */
+static void *omfile_flusher(void *arg)
+{
+    struct omfile_inst *in = arg;
+    pthread_mutex_lock(&in->lock);
+    while (!in->flusher_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        (void)pthread_cond_timedwait(&in->flusher_cv, &in->lock, &ts);
+        time_t now = time(NULL);
+        for (size_t i = 0; i < in->nents && !in->flusher_stop; i++) {
+            struct omfile_ent *e = &in->ents[i];
+            if (e->name != NULL && e->zip != NULL && e->unflushed
+                && now - e->last_time >= (time_t)in->flush_interval) {
+                if (omfile_zip_flush(e->zip, e->fd) != 0) {
+                    in->h->log(SL_LOG_ERR, in->who, "flush of '%s' failed; file closed",
+                               e->name);
+                    omfile_close_ent(e);
+                    continue;
+                }
+                e->unflushed = 0;
+            }
+        }
+    }
+    pthread_mutex_unlock(&in->lock);
+    return NULL;
+}
+
+/* zipLevel and the parameters that act on it, checked as rsyslog reads them.  0, or
+ * SL_ECONFIG after logging. */
+static int omfile_zip_setup(struct omfile_inst *in)
+{
+    const struct sl_host *h = in->h;
+    if (in->zip_level < -1 || in->zip_level > 9) {
+        /* rsyslog hands any integer to deflateInit2(), which refuses it: every write of
+         * the action fails */
+        h->log(SL_LOG_ERR, in->who, "omfile: zipLevel %lld is not a zlib level (-1..9): "
+               "rsyslog 8.2302 fails every write of this action; it is disabled",
+               (long long)in->zip_level);
+        return SL_ECONFIG;
+    }
+    if (in->io_buffer_size <= 0 || in->io_buffer_size > (int64_t)1 << 30) {
+        h->log(SL_LOG_ERR, in->who, "omfile: ioBufferSize %lld out of range, using 4096",
+               (long long)in->io_buffer_size);
+        in->io_buffer_size = 4096;
+    }
+    if (in->zip_level != 0 && !omfile_zip_available()) {
+        h->log(SL_LOG_ERR, in->who, "stream was requested with zip mode, but sluice was "
+               "built without zlib (configure --enable-zip) - using without zip");
+        in->zip_level = 0;
+    }
+    in->zip = (int)in->zip_level;
+    if (in->zip == 0) {
+        if (!in->flush_on_txend || in->async_writing) {
+            h->log(SL_LOG_WARNING, in->who, "omfile: flushOnTXEnd=\"off\" and asyncWriting "
+                   "act only with zipLevel in sluice: each batch is written at its end");
+        }
+        return 0;
+    }
+    if (in->size_limit > 0) {
+        h->log(SL_LOG_WARNING, in->who, "omfile: rotation.sizeLimit is not applied to "
+               "zipLevel files by sluice; ignored");
+        in->size_limit = 0;
+    }
+    return 0;
+}
+
 static int omfile_create(void *inst, void *modconf, const struct sl_host *h)
 {
     struct omfile_inst *in = inst;
@@ -425,10 +532,24 @@ static int omfile_create(void *inst, void *modconf, const struct sl_host *h)
         h->log(SL_LOG_ERR, in->who, "omfile: \"file\" must not be empty");
         return SL_ECONFIG;
     }
-    if (in->zip_level != 0 || in->sig_provider != NULL || in->cry_provider != NULL) {
+    if (in->sig_provider != NULL || in->cry_provider != NULL) {
         h->log(SL_LOG_ERR, in->who,
-               "omfile: zipLevel, sig.provider and cry.provider are not yet supported");
+               "omfile: sig.provider and cry.provider are not yet supported");
         return SL_ECONFIG;
+    }
+    if (omfile_zip_setup(in) != 0) {
+        return SL_ECONFIG;
+    }
+    const char *drv = mod != NULL ? mod->comp_driver : NULL;
+    if (drv != NULL && strncasecmp(drv, "zlib", 4) != 0) {
+        if (strncasecmp(drv, "zstd", 4) == 0) {
+            h->log(SL_LOG_ERR, in->who, "omfile: compression.driver \"zstd\" is not "
+                   "supported by sluice: zipLevel files are written with zlib (gzip)");
+        } else {
+            /* rsyslog's parser_errmsg: the setting is not applied (zlib stays) */
+            h->log(SL_LOG_ERR, in->who, "omfile: error: invalid compression.driver driver "
+                   "name - not applying setting. Valid drivers: 'zlib' and 'zstd'.");
+        }
     }
 
     in->tpl_eff = sl_out_template(h, in->tpl, mod != NULL ? mod->tpl : NULL, in->who);
@@ -485,12 +606,31 @@ static int omfile_create(void *inst, void *modconf, const struct sl_host *h)
         return SL_ENOMEM;
     }
     in->lock_init = 1;
+    if (in->zip != 0 && in->async_writing && in->flush_interval > 0) {
+        if (pthread_cond_init(&in->flusher_cv, NULL) != 0) {
+            return SL_ENOMEM;
+        }
+        if (pthread_create(&in->flusher, NULL, omfile_flusher, in) != 0) {
+            pthread_cond_destroy(&in->flusher_cv);
+            return SL_ENOMEM;
+        }
+        in->flusher_on = 1;
+    }
     return 0;
 }
 
 static void omfile_destroy(void *inst)
 {
     struct omfile_inst *in = inst;
+    if (in->flusher_on) {
+        pthread_mutex_lock(&in->lock);
+        in->flusher_stop = 1;
+        pthread_cond_signal(&in->flusher_cv);
+        pthread_mutex_unlock(&in->lock);
+        pthread_join(in->flusher, NULL);
+        pthread_cond_destroy(&in->flusher_cv);
+        in->flusher_on = 0;
+    }
     for (size_t i = 0; i < in->nents; i++) {
         if (in->ents[i].name != NULL) {
             omfile_close_ent(&in->ents[i]);
@@ -628,6 +768,16 @@ static int omfile_run_cmd(const char *cmdline)
     return 0;
 }
 
+/* A write to an open file failed (rc = -errno): logged, the file closed, SL_EIO. */
+static int omfile_write_failed(struct omfile_inst *in, struct omfile_ent *e, const char *name,
+                               int rc)
+{
+    in->h->log(SL_LOG_ERR, in->who, "write to '%s' failed: %s; file closed", name,
+               strerror(-rc));
+    omfile_close_ent(e);
+    return SL_EIO;
+}
+
 /* Write records from..to (inclusive, following the chain).  0 or -errno. */
 static int omfile_write_chain(struct omfile_wrk *w, int fd, size_t from, size_t to)
 {
@@ -708,13 +858,35 @@ static int omfile_write_limited(struct omfile_inst *in, struct omfile_wrk *w,
     if (e != NULL) {
         int rc = omfile_write_chain(w, e->fd, from, g->last);
         if (rc != 0) {
-            in->h->log(SL_LOG_ERR, in->who, "write to '%s' failed: %s; file closed", name,
-                       strerror(-rc));
-            omfile_close_ent(e);
-            return SL_EIO;
+            return omfile_write_failed(in, e, name, rc);
         }
         e->last_time = time(NULL);
     }
+    return 0;
+}
+
+/* A group of a zipLevel file: every record into its gzip writer, then the flush at the
+ * end of the batch (flushOnTXEnd) and the sync.  Caller holds in->lock. */
+static int omfile_write_zip(struct omfile_inst *in, struct omfile_wrk *w,
+                            const struct omfile_group *g, struct omfile_ent *e,
+                            const char *name)
+{
+    int rc = 0;
+    for (size_t r = g->first; r != SIZE_MAX && rc == 0; r = w->recs[r].next) {
+        rc = omfile_zip_write(e->zip, e->fd, w->data.p + w->recs[r].off, w->recs[r].len);
+    }
+    e->unflushed = 1;
+    if (rc == 0 && in->flush_on_txend) {
+        rc = omfile_zip_flush(e->zip, e->fd);
+        e->unflushed = 0;
+    }
+    if (rc == 0 && in->sync && fdatasync(e->fd) != 0 && errno != EINVAL && errno != EROFS) {
+        rc = -errno;
+    }
+    if (rc != 0) {
+        return omfile_write_failed(in, e, name, rc);
+    }
+    e->last_time = time(NULL);
     return 0;
 }
 
@@ -731,6 +903,9 @@ static int omfile_write_group(struct omfile_inst *in, struct omfile_wrk *w,
         return err;
     }
     e->fresh = 0;
+    if (e->zip != NULL) {
+        return omfile_write_zip(in, w, g, e, name);
+    }
     size_t r = g->first;
     while (r != SIZE_MAX) {
         int n = 0;
@@ -744,10 +919,7 @@ static int omfile_write_group(struct omfile_inst *in, struct omfile_wrk *w,
         }
         int rc = omfile_writev_all(e->fd, w->iov, n);
         if (rc != 0) {
-            in->h->log(SL_LOG_ERR, in->who, "write to '%s' failed: %s; file closed",
-                       name, strerror(-rc));
-            omfile_close_ent(e);
-            return SL_EIO;
+            return omfile_write_failed(in, e, name, rc);
         }
     }
     if (in->sync && fdatasync(e->fd) != 0 && errno != EINVAL && errno != EROFS) {

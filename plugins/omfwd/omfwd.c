@@ -19,6 +19,9 @@
  *     right after; the socket stays in NAME.  A missing namespace or a failed setns is
  *     logged (rsyslog's "could not change to namespace") and suspends the action, which
  *     retries later, as rsyslog's doTryResume.
+ *   - compression.mode single / stream:always and ziplevel: omfwd_zip.c (stream mode
+ *     keeps no held records and uses no deferred acknowledgement, as over TLS: the bytes
+ *     on the wire are not the records').
  * TLS (StreamDriverMode="1" with StreamDriver "gtls", or "ossl" which is served by the
  * same GnuTLS code; the driver defaults to global DefaultNetstreamDriver): the shared
  * stream driver of plugins/common/sl_tls.c.  StreamDriverAuthMode anon (no check of the
@@ -148,8 +151,9 @@ static const struct sl_param omfwd_inst_params[] = {
     { "maxErrorMessages", SL_PT_INT, SL_P_DEPRECATED_ERROR, FO(max_err_msgs), "5", NULL, NULL,
       "UDP send errors reported" },
     { "compression.mode", SL_PT_ENUM, 0, FO(compression_mode), "none", omfwd_compression,
-      NULL, "only none is supported" },
-    { "ziplevel", SL_PT_INT, 0, FO(zip_level), "0", NULL, NULL, "only 0 is supported" },
+      NULL, "none, single (records over 60 bytes as 'z' + zlib) or stream:always (TCP)" },
+    { "ziplevel", SL_PT_INT, 0, FO(zip_level), "-1", NULL, NULL,
+      "zlib level (-1: not set, 9 with compression.mode); set alone: single mode" },
     { "rebindInterval", SL_PT_INT, 0, FO(rebind_interval), "0", NULL,
       "$ActionSendTCPRebindInterval", "records after which the socket is re-created" },
     { "KeepAlive", SL_PT_BOOL, 0, FO(keepalive), "off", NULL, NULL, "TCP keep-alive" },
@@ -169,8 +173,8 @@ static const struct sl_param omfwd_inst_params[] = {
       "seconds of a rate-limit window (0: no limit)" },
     { "ratelimit.burst", SL_PT_INT, 0, FO(rl_burst), "200", NULL, NULL,
       "records sent per window; the rest are dropped (ratelimit.discarded)" },
-    { "compression.stream.flushOnTXEnd", SL_PT_BOOL, SL_P_IGNORED, FO(flush_on_txend), "on",
-      NULL, NULL, "accepted (no compression in sluice)" },
+    { "compression.stream.flushOnTXEnd", SL_PT_BOOL, 0, FO(flush_on_txend), "on",
+      NULL, NULL, "stream:always: sync-flush the zlib stream after each batch" },
     { "resend.maxAge", SL_PT_NONNEG, 0, FO(resend_max_age), OMFWD_RESEND_MAX_AGE_DEF, NULL,
       NULL, "sluice only: ms before the last write a record may have been written to be "
       "sent again after a reset (0: only unacknowledged records)" },
@@ -208,8 +212,35 @@ static const struct sl_param omfwd_mod_params[] = {
 
 /* ------------------------------------------------------------------------------------- */
 
+/* TCP whose records the plugin may hold and replay, and the core may confirm late: plain,
+ * uncompressed (stream compression puts other bytes on the wire than the records). */
+static int omfwd_replays(const struct omfwd_inst *in, const struct omfwd_wrk *w)
+{
+    return w->tls == NULL && in->compression_mode != OMFWD_COMP_STREAM;
+}
+
+/* stream:always: the end of the zlib stream before an orderly close (errors ignored: the
+ * connection is going anyway), and a new stream for the next connection. */
+static void omfwd_zip_close(struct omfwd_wrk *w)
+{
+    if (w->zip == NULL) {
+        return;
+    }
+    const char *tail = NULL;
+    size_t tl = 0;
+    if (w->fd >= 0 && omfwd_zip_stream_end(w, &tail, &tl) == 0 && tl > 0) {
+        if (w->tls != NULL) {
+            (void)sl_tls_send_all(w->tls, tail, tl);
+        } else {
+            (void)omfwd_write_all(w->fd, tail, tl);
+        }
+    }
+    omfwd_zip_free(w);
+}
+
 static void omfwd_close(struct omfwd_wrk *w)
 {
+    omfwd_zip_close(w);
     if (w->tls != NULL) {
         sl_tls_bye(w->tls);
         sl_tls_conn_free(w->tls);
@@ -676,12 +707,23 @@ static void omfwd_udp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
 /* Write all of w->out on the TCP connection.  0 or -errno (connection closed). */
 static int omfwd_tcp_send(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n)
 {
+    const char *p = w->out.p;
+    size_t len = w->out.len;
+    if (in->compression_mode == OMFWD_COMP_STREAM) {
+        int zrc = omfwd_zip_stream(w, (int)in->zip_level, w->out.p, w->out.len,
+                                   in->flush_on_txend, &p, &len);
+        if (zrc != 0) {
+            in->h->log(SL_LOG_ERR, in->who, "omfwd: zlib stream compression failed "
+                       "(ziplevel %lld)", (long long)in->zip_level);
+            return zrc;
+        }
+    }
     if (w->tls != NULL) {
-        if (sl_tls_send_all(w->tls, w->out.p, w->out.len) != 0) {
+        if (sl_tls_send_all(w->tls, p, len) != 0) {
             return -EPIPE;
         }
     } else {
-        int rc = omfwd_write_all(w->fd, w->out.p, w->out.len);
+        int rc = omfwd_write_all(w->fd, p, len);
         if (rc != 0) {
             return rc;
         }
@@ -843,18 +885,23 @@ static int omfwd_create(void *inst, void *modconf, const struct sl_host *h)
      * no compression on; a negative rebindInterval rebinds every -N datagrams over UDP
      * (its modulo test) and never over TCP; udp.sendDelay <= 0 is no delay and
      * maxErrorMessages (deprecated, no effect in rsyslog) <= 0 reports none */
-    if (in->zip_level < 0 || in->zip_level > 10) {
+    if (in->zip_level != -1 && (in->zip_level < 0 || in->zip_level > 10)) {
         h->log(SL_LOG_ERR, in->who, "Invalid ziplevel %lld specified in forwarding action - "
                "NOT turning on compression.", (long long)in->zip_level);
-        in->zip_level = 0;
+        in->zip_level = -1;
+    }
+    if (in->zip_level != -1 && in->compression_mode == OMFWD_COMP_NONE) {
+        in->compression_mode = OMFWD_COMP_SINGLE;   /* ziplevel alone: pre-7.3.11 style */
+    }
+    in->zip_level = in->zip_level == -1 ? 9 : in->zip_level;
+    if (in->compression_mode != OMFWD_COMP_NONE && !omfwd_zip_available()) {
+        h->log(SL_LOG_ERR, in->who, "omfwd: sluice was built without zlib (configure "
+               "--enable-zip): compression is off");
+        in->compression_mode = OMFWD_COMP_NONE;
     }
     in->rebind_interval = (int)in->rebind_interval;   /* rsyslog's int */
     if (in->rebind_interval < 0) {
         in->rebind_interval = in->protocol == OMFWD_UDP ? -in->rebind_interval : 0;
-    }
-    if (in->compression_mode != 0 || in->zip_level != 0) {
-        h->log(SL_LOG_ERR, in->who, "omfwd: compression is not yet supported by sluice");
-        return SL_ECONFIG;
     }
     if (in->frame_delim < 0 || in->frame_delim > 255) {
         h->log(SL_LOG_ERR, in->who, "omfwd: tcp_frameDelimiter must be 0..255");
@@ -994,7 +1041,8 @@ static int omfwd_worker_create(void *inst, void *wrk)
     pthread_condattr_destroy(&ca);
     w->lock_ok = 1;
     /* plain TCP with a core that confirms later: the confirmation thread */
-    if (in->protocol == OMFWD_TCP && in->tls == NULL && omfwd_host_acks(in->h)) {
+    if (in->protocol == OMFWD_TCP && in->tls == NULL && omfwd_host_acks(in->h)
+        && in->compression_mode != OMFWD_COMP_STREAM) {
         w->poll_ok = pthread_create(&w->poll_thr, NULL, omfwd_ackpoll, w) == 0;
     }
     return 0;
@@ -1069,16 +1117,21 @@ static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct 
                    "send at most 65507 bytes (by RFC limit) - truncating message", len);
             len = 65507;
         }
+        /* compression.mode single: 'z' + zlib when that is shorter, always octet-counted
+         * over TCP (rsyslog's tcpclt) */
+        const char *src = w->tmp.p;
+        int zipped = in->compression_mode == OMFWD_COMP_SINGLE
+                     && omfwd_zip_single(w, (int)in->zip_level, w->tmp.p, len, &src, &len);
         /* an empty record is still sent, as rsyslog does: an empty datagram, a lone
          * delimiter, or "0 " */
         char hdr[24];
         int hl = 0;
         int add_delim = 0;
         if (in->protocol == OMFWD_TCP) {
-            if (in->framing == OMFWD_FRAMING_OCTET) {
+            if (in->framing == OMFWD_FRAMING_OCTET || zipped) {
                 hl = snprintf(hdr, sizeof hdr, "%zu ", len);
             } else if (len == 0
-                       || (unsigned char)w->tmp.p[len - 1] != (unsigned char)in->frame_delim) {
+                       || (unsigned char)src[len - 1] != (unsigned char)in->frame_delim) {
                 add_delim = 1;
             }
         }
@@ -1087,7 +1140,7 @@ static int omfwd_build(struct omfwd_inst *in, struct omfwd_wrk *w, const struct 
         }
         memcpy(w->out.p + w->out.len, hdr, (size_t)hl);
         w->out.len += (size_t)hl;
-        memcpy(w->out.p + w->out.len, w->tmp.p, len);
+        memcpy(w->out.p + w->out.len, src, len);
         w->out.len += len;
         if (add_delim) {
             w->out.p[w->out.len++] = (char)in->frame_delim;
@@ -1108,7 +1161,7 @@ static int omfwd_reconnect(struct omfwd_inst *in, struct omfwd_wrk *w)
     if (!w->resend) {
         omfwd_held_clear(w);
     }
-    int rrc = w->tls == NULL ? omfwd_held_resend(in, w) : 0;
+    int rrc = omfwd_replays(in, w) ? omfwd_held_resend(in, w) : 0;
     if (rrc != 0) {
         omfwd_log_down(in, w, "sending to", -rrc);
         w->resend = 1;
@@ -1122,8 +1175,8 @@ static int omfwd_reconnect(struct omfwd_inst *in, struct omfwd_wrk *w)
  * pending batches by the core, the rest from the held records). */
 static void omfwd_lost(struct omfwd_inst *in, struct omfwd_wrk *w, int reset)
 {
-    w->resend = w->tls == NULL;
-    w->reset = w->tls == NULL && reset;
+    w->resend = omfwd_replays(in, w);
+    w->reset = omfwd_replays(in, w) && reset;
     omfwd_close(w);
     if (w->lock_ok) {
         omfwd_pend_fail(in, w);
@@ -1152,7 +1205,7 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
         return SL_OK;
     }
     /* deferred acknowledgement: plain TCP, the core offers it, the worker has its thread */
-    int core = b->ack != NULL && in->tls == NULL && w->poll_ok;
+    int core = b->ack != NULL && omfwd_replays(in, w) && w->poll_ok;
     if (w->tls != NULL && w->tls_gen != atomic_load(&in->tls_gen)) {
         omfwd_close(w);   /* credentials reloaded at HUP: reconnect with them */
     }
@@ -1193,7 +1246,7 @@ static int omfwd_deliver(void *inst, void *wrk, const struct sl_batch *b, struct
         w->conn_sent += w->out.len;
         pthread_mutex_unlock(&w->lock);
     }
-    if (w->tls == NULL && omfwd_held_add(in, w, n, core) == 0) {
+    if (omfwd_replays(in, w) && omfwd_held_add(in, w, n, core) == 0) {
         omfwd_held_ack(w);
     }
     int verdict = SL_OK;

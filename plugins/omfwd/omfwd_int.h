@@ -161,6 +161,7 @@ struct omfwd_wrk {
     } *pend;
     size_t npend, pend_cap;
     int core_acks;               /* a batch came with an ack: the core keeps unconfirmed ones */
+    struct omfwd_zip *zip;       /* compression.mode single / stream:always (omfwd_zip.c) */
 };
 
 /* omfwd.c */
@@ -175,6 +176,19 @@ int omfwd_held_add(struct omfwd_inst *in, struct omfwd_wrk *w, size_t n, int cor
 int omfwd_write_all(int fd, const char *buf, size_t len);
 int omfwd_held_resend(struct omfwd_inst *in, struct omfwd_wrk *w);
 void omfwd_held_free(struct omfwd_wrk *w);
+
+/* omfwd_zip.c: compression.mode (deliver()'s thread only).  single: 1 and out, outlen
+ * the 'z' record when compressing gains, else 0 (send rec as it is).  stream: the
+ * compressed bytes of buf (flush: Z_SYNC_FLUSH), 0 or -errno; stream_end: the end of the
+ * zlib stream, before an orderly close. */
+enum { OMFWD_COMP_NONE = 0, OMFWD_COMP_SINGLE = 1, OMFWD_COMP_STREAM = 2 };
+int omfwd_zip_available(void);
+int omfwd_zip_single(struct omfwd_wrk *w, int level, const char *rec, size_t len,
+                     const char **out, size_t *outlen);
+int omfwd_zip_stream(struct omfwd_wrk *w, int level, const char *buf, size_t len, int flush,
+                     const char **out, size_t *outlen);
+int omfwd_zip_stream_end(struct omfwd_wrk *w, const char **out, size_t *outlen);
+void omfwd_zip_free(struct omfwd_wrk *w);
 
 /* omfwd_ack.c: deferred acknowledgement (ABI 1.4 SL_PENDING / batch_done) */
 void omfwd_confirm(struct omfwd_inst *in, struct omfwd_wrk *w);

@@ -6,7 +6,9 @@
  * trailing LF, 2 SpaceLFOnReceive, 3 escape 8-bit, 4 permit slashes/at-signs/square
  * brackets in hostnames, 5 force tag colon + remove first space + detect year, 6 the local
  * (imuxsock) parser instead of the network chain, 7 its IgnoreTimestamp); the rest is the
- * message as received.
+ * message as received.  A network message (bit 6 clear) first goes through rsyslog's
+ * compression extension (parse/uncompress.c: 'z' + zlib, at most 8096 bytes out) as the
+ * worker does before parsing.
  *
  * Ownership: the message is freed per input.  Concurrency & locking: none.
  */
@@ -16,6 +18,7 @@
 
 #include "fuzz.h"
 #include "parse/parse.h"
+#include "parse/uncompress.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,6 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (f & 64) {
         struct sl_local_meta lm = { .flags = SL_LOCAL_UXSOCK | ((f & 128) ? SL_LOCAL_IGNORE_TS : 0) };
         sl_msg_set_local(m, &lm);
+    }
+    if (!(f & 64)) {
+        int zrc;
+        (void)sl_msg_uncompress(m, 8096, &zrc);
     }
     sl_msg_parse(m, &o);
     fuzz_render_all(m);
