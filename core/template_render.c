@@ -28,6 +28,7 @@
 #include "msg_int.h"
 #include "template_int.h"
 #include "util/buf.h"
+#include "util/sl_regcomp.h"
 
 /* ------------------------------------------------------------------------------------- */
 /* regex pool                                                                            */
@@ -44,7 +45,7 @@ struct tpl_re_pool *sl_tpl_re_pool_new(const char *src, int ere, char *errbuf, s
         atomic_init(&pool->ready[i], 0);
     }
     /* compile the first copy now: a bad expression is a configuration error */
-    int rc = regcomp(&pool->re[0], pool->src, pool->cflags);
+    int rc = sl_regcomp(&pool->re[0], pool->src, pool->cflags);
     if (rc != 0) {
         regerror(rc, &pool->re[0], errbuf, errlen);
         regfree(&pool->re[0]);
@@ -81,7 +82,7 @@ static int re_acquire(struct tpl_re_pool *pool)
         }
         if (!atomic_load_explicit(&pool->ready[i], memory_order_acquire)) {
             pthread_mutex_lock(&pool->mu);
-            int ok = regcomp(&pool->re[i], pool->src, pool->cflags) == 0;
+            int ok = sl_regcomp(&pool->re[i], pool->src, pool->cflags) == 0;
             if (ok) {
                 atomic_store_explicit(&pool->ready[i], 1, memory_order_release);
             }
@@ -308,7 +309,7 @@ static void do_regex(const struct tpl_el *e, struct val *v)
     if (slot >= 0) {
         re = &e->re->re[slot];
     } else {
-        if (regcomp(&tmp, e->re->src, e->re->cflags) != 0) {
+        if (sl_regcomp(&tmp, e->re->src, e->re->cflags) != 0) {
             set_const(v, TPL_BAD_REGEX);
             return;
         }

@@ -37,6 +37,7 @@
 #include "conf/conf_int.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/sl_regcomp.h"
 #include "util/strutil.h"
 #include "util/syslog_names.h"
 
@@ -189,7 +190,7 @@ int sl_legacy_compile_re(struct sl_pstate *ps, struct sl_stmt *st, struct sl_loc
 {
     int flags = REG_NOSUB | (st->u.propfilt.op == SL_PF_EREREGEX ? REG_EXTENDED : 0);
     regex_t *re = sl_xmalloc(sizeof *re);
-    int rc = regcomp(re, st->u.propfilt.value, flags);
+    int rc = sl_regcomp(re, st->u.propfilt.value, flags);
     if (rc != 0) {
         /* rsyslog 8.2302 compiles the expression on first use and, when that fails, the
          * filter never matches (a negated one always does); the daemon starts all the

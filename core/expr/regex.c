@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "util/buf.h"
+#include "util/sl_regcomp.h"
 #include "expr/eval_int.h"
 
 /* ---- regex per-thread cache ---- */
@@ -133,7 +134,7 @@ static struct re_slot *re_get(const void *key, const char *pattern, int cflags)
     sl->key = key;
     sl->pat = sl_xstrdup(pattern);
     sl->cflags = cflags;
-    sl->rc = regcomp(&sl->re, pattern, cflags);
+    sl->rc = sl_regcomp(&sl->re, pattern, cflags);
     return sl;
 }
 
@@ -198,7 +199,7 @@ static int init_regex(struct sl_expr *e, int icase)
     d = sl_xcalloc(1, sizeof(*d));
     d->pat = sl_xstrdup(e->args[1]->str);
     d->cflags = REG_EXTENDED | (icase ? REG_ICASE : 0);
-    rc = regcomp(&re, d->pat, d->cflags);
+    rc = sl_regcomp(&re, d->pat, d->cflags);
     if (rc != 0) {
         regerror(rc, &re, ebuf, sizeof(ebuf));
         sl_cfg_error(&e->loc, "cannot compile regex '%s': %s", d->pat, ebuf);

@@ -71,6 +71,7 @@
 #include <libfastjson/json.h>
 
 #include "sluice/sl_plugin.h"
+#include "util/sl_regcomp.h"
 #include "reader.h"
 
 #define IMF_READ_BUF 65536
@@ -302,7 +303,7 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
     char err[256];
     int rc;
     if (in->start_regex != NULL) {
-        if ((rc = regcomp(&in->start_re, in->start_regex, REG_EXTENDED)) != 0) {
+        if ((rc = sl_regcomp(&in->start_re, in->start_regex, REG_EXTENDED)) != 0) {
             regerror(rc, &in->start_re, err, sizeof err);
             h->log(SL_LOG_ERR, "imfile", "imfile: error in startmsg.regex expansion: %s", err);
             return SL_ECONFIG;
@@ -310,7 +311,7 @@ static int imf_create(void *inst, void *modconf, const struct sl_host *h,
         in->have_start = 1;
     }
     if (in->end_regex != NULL) {
-        if ((rc = regcomp(&in->end_re, in->end_regex, REG_EXTENDED)) != 0) {
+        if ((rc = sl_regcomp(&in->end_re, in->end_regex, REG_EXTENDED)) != 0) {
             regerror(rc, &in->end_re, err, sizeof err);
             h->log(SL_LOG_ERR, "imfile", "imfile: error in endmsg.regex expansion: %s", err);
             return SL_ECONFIG;

@@ -97,6 +97,7 @@
 #include <unistd.h>
 
 #include "sluice/sl_plugin.h"
+#include "util/sl_regcomp.h"
 #include "framing.h"
 #include "imtcp.h"
 #include "imtcp_int.h"
@@ -570,7 +571,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     }
     in->fcfg.multiline = in->ptcp_multiline;
     if (in->ptcp_delim_regex != NULL) {
-        int ec = regcomp(&in->ptcp_re, in->ptcp_delim_regex, REG_EXTENDED);
+        int ec = sl_regcomp(&in->ptcp_re, in->ptcp_delim_regex, REG_EXTENDED);
         if (ec != 0) {
             char eb[512];
             regerror(ec, &in->ptcp_re, eb, sizeof eb);

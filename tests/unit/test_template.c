@@ -26,6 +26,7 @@
 #include "msg.h"
 #include "template.h"
 #include "util/buf.h"
+#include "util/sl_regcomp.h"
 
 #define MAX_MSGS 64
 #define DATA_SUB "/tests/data/template/"
@@ -1158,6 +1159,57 @@ START_TEST(test_confined_view)
 }
 END_TEST
 
+/* glibc's regcomp() expands x+ to xx* and x{n,m} to m copies: stacked repetitions grow
+ * geometrically (fuzz_template ran out of 2 GB on "[a-z]+--+++...").  sl_regcomp() refuses
+ * a pattern over SL_REGCOMP_MAX_NODES; a template's R,ERE then renders rsyslog's marker. */
+START_TEST(test_regcomp_bound)
+{
+    static const struct {
+        const char *pat;
+        int ere;
+        double cost;
+    } c[] = {
+        { "a{1000}", 1, 1001 },
+        { "a{32767}", 1, 32768 },
+        { "([0-9]{1,3}\\.){3}[0-9]{1,3}", 1, 23 },
+        { "^<([0-9]+)>(.*)$", 1, 11 },
+        { "[]a+]+", 1, 3 },
+        { "a+++++++++++++++", 1, 65535 },                 /* 15 '+': allowed */
+        { "x\\(a\\+\\)\\{1000\\}", 0, 4002 },            /* GNU BRE operators */
+        { "x\\(a\\+\\)\\{1000\\}", 1, 11 },              /* ERE: literals */
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        ck_assert_msg(sl_regcomp_cost(c[i].pat, c[i].ere) == c[i].cost, "%s: %.0f", c[i].pat,
+                      sl_regcomp_cost(c[i].pat, c[i].ere));
+    }
+    static const char *const over[] = {
+        "a++++++++++++++++", "(a{512}){512}", "((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+",
+        "a\\{400\\}\\{400\\}",
+    };
+    for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
+        regex_t re;
+        ck_assert_int_eq(sl_regcomp(&re, over[i], i == 3 ? 0 : REG_EXTENDED), REG_ESPACE);
+        regfree(&re);                           /* zeroed: nothing to free, no crash */
+    }
+    struct sl_tpl_registry *r = sl_tpl_registry_new();
+    struct sl_tpl_err err = { "", "" };
+    const struct sl_template *t = sl_tpl_add_string(
+        r, "big", "[%msg:R,ERE,0,DFLT:[a-z]+--++++++++++++++++++++++++++++++++++++++--end%]", NULL,
+        &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_nonnull(strstr(err.warn, "[a-z]+--+"));
+    struct sl_msg *m = sl_msg_new("<13>Nov 22 10:00:00 h t: abc", 28);
+    struct sl_buf o = { 0 };
+    ck_assert_int_eq(sl_template_render(t, m, &o), 0);
+    static const char want[] = "[**NO MATCH** **BAD REGULAR EXPRESSION**]";
+    ck_assert_int_eq(o.len, sizeof(want) - 1);
+    ck_assert_int_eq(memcmp(o.p, want, o.len), 0);
+    sl_buf_free(&o);
+    sl_msg_unref(m);
+    sl_tpl_registry_free(r);
+}
+END_TEST
+
 static Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -1173,6 +1225,7 @@ static Suite *template_suite(void)
     tcase_add_test(tc, test_substr_fast_path);
     tcase_add_test(tc, test_jsonf_datatype);
     tcase_add_test(tc, test_compile_errors);
+    tcase_add_test(tc, test_regcomp_bound);
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_dump);
     tcase_add_test(tc, test_confined_view);
