@@ -5,7 +5,7 @@ cases' configs, the template definitions, and hand-made framing/JSON/spool input
 are named seed-*; reproducers of fixed crashes (crash-*) are kept as they are.  The
 msgser seeds are records written by sluice itself: tests/fuzz/replay_msgser -w DIR.
 Run from the top of the source tree:  python3 tests/fuzz/mkcorpus.py"""
-import glob, hashlib, os, re, struct, subprocess, sys
+import glob, hashlib, os, re, struct, subprocess, sys, zlib
 
 top = os.getcwd()
 out = os.path.join(top, 'tests/fuzz/corpus')
@@ -123,6 +123,32 @@ for i in range(14):
     ent = subprocess.check_output([sys.executable, 'tests/integration/journal-export.py',
                                    'export', 'mix', str(i), '1'])
     put('imjournal', bytes([i % 6]) + ent.rstrip(b'\n'))
+
+# imptcp compression.mode="stream:always" (fuzz_inflate): options as ptcp's (byte 0
+# framing, byte 1 read size, byte 2 imptcp framing), then zlib stream(s): messages each
+# sync-flushed as omfwd sends them (never finished), a finished stream and a second one
+# after it, a zip bomb (4 MiB from 4 KiB, past the harness's 256 KiB cap and ptcp's 64 KiB
+# chunks; with and without LFs), a truncated stream, a corrupt one, and plain text.
+def zsync(msgs, level=6):
+    c = zlib.compressobj(level)
+    return b''.join(c.compress(m) + c.flush(zlib.Z_SYNC_FLUSH) for m in msgs)
+
+clean('inflate')
+zlines = [l + b'\n' for l in lines[:20]]
+zoct = [b'%d %s' % (len(l), l) for l in lines[:20]]
+for opt, chunk, popt, s in [
+        (0, 7, 0, zsync(zlines)),
+        (0, 0, 0, zsync(zoct)),
+        (2, 255, 0, zsync(zoct, 9)),
+        (0, 3, 1, zsync([b'<13>one\n  cont\n', b'<13>two\n'])),
+        (0, 5, 2, zsync([b'<13>one\nmore\n<13>two\n', b'<14>three'])),
+        (0, 16, 0, zlib.compress(b''.join(zlines)) + zlib.compress(b''.join(zlines[:3]))),
+        ((3 << 5), 200, 0, zlib.compress(b'A' * (4 << 20), 9)),
+        (0, 100, 0, zlib.compress(b'<13>bomb\n' * (1 << 19), 9)),
+        (0, 1, 0, zsync(zlines)[:150]),
+        (0, 9, 0, zsync(zlines[:4]) + b'\x00garbage\xff' * 3),
+        (0, 4, 0, b''.join(zlines[:4]))]:
+    put('inflate', bytes([opt, chunk, popt]) + s)
 
 rep = os.path.join(os.environ.get('top_builddir', top), 'tests/fuzz/replay_msgser')
 if os.access(rep, os.X_OK):
