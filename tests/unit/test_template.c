@@ -1177,18 +1177,26 @@ START_TEST(test_regcomp_bound)
         { "a+++++++++++++++", 1, 65535 },                 /* 15 '+': allowed */
         { "x\\(a\\+\\)\\{1000\\}", 0, 4002 },            /* GNU BRE operators */
         { "x\\(a\\+\\)\\{1000\\}", 1, 11 },              /* ERE: literals */
+        { "(a?){300}", 1, 901 },
+        { "^((a|b)*c?)*$", 1, 11 },
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         ck_assert_msg(sl_regcomp_cost(c[i].pat, c[i].ere) == c[i].cost, "%s: %.0f", c[i].pat,
                       sl_regcomp_cost(c[i].pat, c[i].ere));
+        regex_t re;
+        ck_assert_msg(sl_regcomp(&re, c[i].pat, c[i].ere ? REG_EXTENDED : 0) == 0, "%s", c[i].pat);
+        regfree(&re);
     }
     static const char *const over[] = {
         "a++++++++++++++++", "(a{512}){512}", "((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+",
         "a\\{400\\}\\{400\\}",
+        /* epsilon runs: quadratic closures, and exponential time after an anchor */
+        "(a?){1000}", "a?++++++++++++", "8$[a-z]++++++*+++++eng", "^x(a|b)*{1000}",
     };
     for (size_t i = 0; i < sizeof over / sizeof over[0]; i++) {
         regex_t re;
-        ck_assert_int_eq(sl_regcomp(&re, over[i], i == 3 ? 0 : REG_EXTENDED), REG_ESPACE);
+        ck_assert_msg(sl_regcomp(&re, over[i], i == 3 ? 0 : REG_EXTENDED) == REG_ESPACE, "%s",
+                      over[i]);
         regfree(&re);                           /* zeroed: nothing to free, no crash */
     }
     struct sl_tpl_registry *r = sl_tpl_registry_new();
