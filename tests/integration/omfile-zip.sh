@@ -100,25 +100,25 @@ for b in static prog0 prog1 prog2; do
 done
 log "SIGTERM: zcat identical, gzip -t ok"
 
+# both daemons with veryRobustZip $1, killed with -9, then read back and compared ($2)
+kill9_round()
+{
+    for who in rsyslog sluice; do
+        run "$who" "$1"
+        kill -KILL "$PID"
+        wait "$PID" 2> /dev/null
+        gunzip_check "$who"
+    done
+    compare "$2"
+}
+
 # 2. veryRobustZip, kill -9
-for who in rsyslog sluice; do
-    run "$who" on
-    kill -KILL "$PID"
-    wait "$PID" 2> /dev/null
-    gunzip_check "$who"
-done
-compare "veryRobustZip + kill -9"
+kill9_round on "veryRobustZip + kill -9"
 [ "$(cat "$T/sluice.static.rc")" = 0 ] || fail "veryRobustZip + kill -9: gzip -dc: $(cat "$T/sluice.static.err")"
 log "veryRobustZip + kill -9: every line readable, gzip -dc status 0 (as rsyslogd)"
 
 # 3. no veryRobustZip, kill -9
-for who in rsyslog sluice; do
-    run "$who" off
-    kill -KILL "$PID"
-    wait "$PID" 2> /dev/null
-    gunzip_check "$who"
-done
-compare "kill -9"
+kill9_round off "kill -9"
 grep -q 'unexpected end of file' "$T/sluice.static.err" ||
     fail "kill -9: gzip -dc did not report the missing trailer: $(cat "$T/sluice.static.err")"
 log "kill -9 without veryRobustZip: every line readable, gzip -dc: unexpected end of file, status $(cat "$T/sluice.static.rc") (as rsyslogd)"
