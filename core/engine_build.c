@@ -585,9 +585,11 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
     q->name = sl_xstrdup(name);
     q->qc = *qc;
     if (q->qc.type == SL_QT_DIRECT) {
-        /* a "direct" ruleset queue still needs a hand-off from the input threads: one
-         * small shard, one worker */
+        /* Direct: inputs run the rules on their own thread (direct.c); one shard with one
+         * worker stays for what must not run inline (internal messages, submit_ruleset).
+         * As rsyslog, its disk settings are ignored (qConstructDirect: never DA). */
         q->qc.workers = 1;
+        q->direct = 1;
     }
     q->nshards = (size_t)q->qc.workers;
     q->shards = sl_xcalloc(q->nshards, sizeof *q->shards);
@@ -598,7 +600,7 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
         sl_ring_init(&q->shards[i], per ? per : 1);
         ring_limits_setup(&q->shards[i], &q->qc, q->nshards, c_nf);
     }
-    if (q->qc.type == SL_QT_DISK || q->qc.filename != NULL) {
+    if (!q->direct && (q->qc.type == SL_QT_DISK || q->qc.filename != NULL)) {
         /* disk-assisted: one spool per shard (flow order holds per shard), shard 0 named
          * queue.filename, shard N queue.filename.wN */
         const char *dir = q->qc.spool_dir != NULL ? q->qc.spool_dir : e->g.work_directory;
