@@ -1,20 +1,24 @@
 #!/bin/bash
 # queue.type="Direct" for the main queue and a ruleset's own queue (the input thread runs
 # the rules, as rsyslog's qAddDirect):
-#   - order: 40,000 messages over 4 TCP connections into the default ruleset and 10,000
-#     over 2 into a ruleset with a Direct queue of its own: slverify finds none lost,
-#     duplicated or reordered per connection;
+#   - order: 40,000 messages over 4 TCP connections to one imtcp input and, at the same
+#     time, 20,000 over 2 to a second one (two input threads running the default ruleset's
+#     modifier and one file action concurrently), then 10,000 over 2 into a ruleset with a
+#     Direct queue of its own: slverify finds none lost, duplicated or reordered per
+#     connection;
 #   - statistics: as rsyslog 8.2302 (qqueueStart returns before making them), a Direct
 #     queue has no core.queue set in impstats: no "main Q", no "r2" line;
 #   - disk settings on a Direct queue are ignored, as rsyslog does (never disk-assisted):
 #     no spool file after SIGTERM with queue.saveOnShutdown="on";
-#   - shutdown: a direct omfwd action to a port where nothing listens, retried forever,
-#     holds the input thread that runs it; SIGTERM still ends the daemon soon after the
-#     main queue's queue.timeoutShutdown (3 s), with status 0.
+#   - back-pressure and shutdown: a direct omfwd action to a port where nothing listens,
+#     retried forever, holds the input thread that runs it: of 3,000 messages sent, imtcp
+#     has submitted none (a queue would have taken them all); SIGTERM still ends the
+#     daemon soon after the main queue's queue.timeoutShutdown (3 s), with status 0.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
 new_port tcp
+new_port tcp1
 new_port tcp2
 out=$T/out/main.log
 out2=$T/out/r2.log
@@ -23,28 +27,36 @@ mkdir -p "$T/out"
     # rsyslog takes the first main_queue() only: leave out the harness's
     dut_global | grep -v '^main_queue('
     printf 'module(load="impstats" interval="1" log.file="%s/stats.log" log.syslog="off")\n' "$T"
-    printf 'module(load="imtcp")\n'
+    printf 'module(load="imtcp")\nmodule(load="mmutf8fix")\n'
     printf 'main_queue(queue.type="Direct" queue.filename="mainq" queue.saveOnShutdown="on")\n'
     printf 'ruleset(name="r2" queue.type="Direct" queue.filename="r2q") {\n'
     printf '  action(type="omfile" file="%s")\n}\n' "$out2"
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$tcp"
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$tcp1"
     printf 'input(type="imtcp" address="127.0.0.1" port="%s" ruleset="r2")\n' "$tcp2"
+    printf 'action(type="mmutf8fix")\n'
     printf 'action(type="omfile" file="%s")\n' "$out"
 } > "$T/dut.conf"
-dut_start "$T/dut.conf" tcp "$tcp" tcp "$tcp2"
-flood -p "$tcp" -t tcp -n 40000 -c 4 || fail "slflood (main) failed"
+dut_start "$T/dut.conf" tcp "$tcp" tcp "$tcp1" tcp "$tcp2"
+flood -p "$tcp" -t tcp -n 40000 -c 4 -H hosta &
+fa=$!
+flood -p "$tcp1" -t tcp -n 20000 -c 2 -H hostb || fail "slflood (second input) failed"
+wait "$fa" || fail "slflood (first input) failed"
 flood -p "$tcp2" -t tcp -n 10000 -c 2 || fail "slflood (r2) failed"
-wait_lines "$out" 40000 30 || fail "not all 40000 messages were written"
+wait_lines "$out" 60000 30 || fail "not all 60000 messages were written"
 wait_lines "$out2" 10000 30 || fail "not all 10000 messages of ruleset r2 were written"
-verify -n 40000 -c 4 "$out" || fail "slverify: loss, duplicates or reordering (main queue)"
+grep ' hosta ' "$out" > "$T/out/a.log"
+grep ' hostb ' "$out" > "$T/out/b.log"
+verify -n 40000 -c 4 "$T/out/a.log" || fail "slverify: loss, duplicates or reordering (input 1)"
+verify -n 20000 -c 2 "$T/out/b.log" || fail "slverify: loss, duplicates or reordering (input 2)"
 verify -n 10000 -c 2 "$out2" || fail "slverify: loss, duplicates or reordering (ruleset r2)"
 # two more impstats intervals, so the counters after the flood are out
 for i in $(seq 50); do
     [ "$(cat "$T/stats.log" 2> /dev/null | grep -c "origin=imtcp submitted=")" -ge 6 ] && break
     sleep 0.1
 done
-grep -q 'origin=core.action processed=40000 ' "$T/stats.log" ||
-    { cat "$T/stats.log"; fail "no core.action line with processed=40000"; }
+grep -q 'origin=core.action processed=60000 ' "$T/stats.log" ||
+    { cat "$T/stats.log"; fail "no core.action line with processed=60000"; }
 if grep -E ': (main Q|r2): origin=core.queue' "$T/stats.log"; then
     fail "a Direct queue has a core.queue set (rsyslog 8.2302 has none)"
 fi
@@ -59,6 +71,7 @@ new_port tcp3
 new_port dead   # nothing listens here
 {
     dut_global | grep -v '^main_queue('
+    printf 'module(load="impstats" interval="1" log.file="%s/stats2.log" log.syslog="off")\n' "$T"
     printf 'main_queue(queue.type="Direct" queue.timeoutShutdown="3000")\n'
     printf 'module(load="imtcp")\n'
     printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$tcp3"
@@ -68,9 +81,19 @@ new_port dead   # nothing listens here
 dut_start "$T/dut2.conf" tcp "$tcp3"
 send_logger "$tcp3" tcp "one message for a peer that is down"
 sleep 1.5   # the input thread has tried, the action is suspended and sleeps 30 s
+timeout 5 "$SLFLOOD" -p "$tcp3" -t tcp -n 3000 -c 1 -W 1 2> /dev/null &
+fl=$!
+for i in $(seq 50); do   # three stats lines after the flood started
+    [ "$(cat "$T/stats2.log" 2> /dev/null | grep -c "origin=imtcp submitted=")" -ge 4 ] && break
+    sleep 0.1
+done
+sub=$(grep 'origin=imtcp submitted=' "$T/stats2.log" | tail -n 1 | sed 's/.*submitted=\([0-9]*\).*/\1/')
+[ -n "$sub" ] && [ "$sub" -lt 3000 ] ||
+    { cat "$T/stats2.log"; fail "imtcp submitted '$sub' messages past a suspended direct action"; }
 start=$(date +%s)
 dut_stop 20
 took=$(($(date +%s) - start))
 [ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS on SIGTERM"
 [ "$took" -le 10 ] || fail "shutdown took $took s (deadline 3 s)"
-log "ok: order kept on 4+2 connections, no queue statistics or spool files, shutdown in $took s"
+wait "$fl" 2> /dev/null
+log "ok: order kept on 4+2+2 connections, no queue statistics or spool files, $sub submitted past a suspended action, shutdown in $took s"
