@@ -13,7 +13,10 @@
 #   - back-pressure and shutdown: a direct omfwd action to a port where nothing listens,
 #     retried forever, holds the input thread that runs it: of 3,000 messages sent, imtcp
 #     has submitted none (a queue would have taken them all); SIGTERM still ends the
-#     daemon soon after the main queue's queue.timeoutShutdown (3 s), with status 0.
+#     daemon soon after the main queue's queue.timeoutShutdown (3 s), with status 0;
+#   - processInternalMessages="on": the suspension message that omfwd's delivery logs on
+#     the input thread (in sluiced under the action's lock) still reaches the rules (it is
+#     handed to the queue's one worker, never run inline: that would deadlock).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -96,4 +99,29 @@ took=$(($(date +%s) - start))
 [ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS on SIGTERM"
 [ "$took" -le 10 ] || fail "shutdown took $took s (deadline 3 s)"
 wait "$fl" 2> /dev/null
+
+# internal messages while the input thread runs a failing action
+new_port tcp4
+{
+    dut_global | grep -v '^main_queue('
+    printf 'global(processInternalMessages="on")\n'
+    printf 'main_queue(queue.type="Direct")\n'
+    printf 'module(load="imtcp")\n'
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$tcp4"
+    printf 'if $inputname == "rsyslogd" then {\n'
+    printf '  action(type="omfile" file="%s/internal.log")\n  stop\n}\n' "$T"
+    printf 'action(type="omfwd" name="fwd2" target="127.0.0.1" port="%s" protocol="tcp"\n' "$dead"
+    printf '       action.resumeRetryCount="1" action.resumeInterval="1" action.reportSuspension="on")\n'
+} > "$T/dut3.conf"
+dut_start "$T/dut3.conf" tcp "$tcp4"
+send_logger "$tcp4" tcp "a message for a peer that is down"
+for i in $(seq 100); do
+    grep -q "suspended" "$T/internal.log" 2> /dev/null && break
+    sleep 0.1
+done
+grep -q "suspended" "$T/internal.log" 2> /dev/null ||
+    { dump_stderr; fail "no internal 'suspended' message went through the rules"; }
+dut_alive || fail "$DUT died"
+dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS on SIGTERM (internal messages)"
 log "ok: order kept on 4+2+2 connections, no queue statistics or spool files, $sub submitted past a suspended action, shutdown in $took s"
