@@ -14,6 +14,9 @@
 #     retried forever, holds the input thread that runs it: of 3,000 messages sent, imtcp
 #     has submitted none (a queue would have taken them all); SIGTERM still ends the
 #     daemon soon after the main queue's queue.timeoutShutdown (3 s), with status 0;
+#   - $MainMsgQueueType Direct with a main_queue() object: as rsyslog's createMainQueue,
+#     the object wins and the directive is left out: the main queue is a queue ("main Q"
+#     statistics);
 #   - processInternalMessages="on": the suspension message that omfwd's delivery logs on
 #     the input thread (in sluiced under the action's lock) still reaches the rules (it is
 #     handed to the queue's one worker, never run inline: that would deadlock).
@@ -99,6 +102,26 @@ took=$(($(date +%s) - start))
 [ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS on SIGTERM"
 [ "$took" -le 10 ] || fail "shutdown took $took s (deadline 3 s)"
 wait "$fl" 2> /dev/null
+
+# a main_queue() object makes rsyslog ignore the $MainMsgQueue* directives
+new_port tcp5
+{
+    dut_global | grep -v '^main_queue('
+    printf 'module(load="impstats" interval="1" log.file="%s/stats5.log" log.syslog="off")\n' "$T"
+    printf 'main_queue(queue.workerThreads="1")\n$MainMsgQueueType Direct\n'
+    printf 'module(load="imtcp")\n'
+    printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$tcp5"
+    printf 'action(type="omfile" file="%s/out5.log")\n' "$T"
+} > "$T/dut5.conf"
+dut_start "$T/dut5.conf" tcp "$tcp5"
+for i in $(seq 50); do
+    grep -q 'origin=imtcp' "$T/stats5.log" 2> /dev/null && break
+    sleep 0.1
+done
+grep -q ': main Q: origin=core.queue' "$T/stats5.log" 2> /dev/null ||
+    { cat "$T/stats5.log"; fail "\$MainMsgQueueType Direct applied beside a main_queue() object"; }
+dut_stop
+[ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS (legacy directive beside main_queue())"
 
 # internal messages while the input thread runs a failing action
 new_port tcp4
