@@ -23,6 +23,16 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
+# wait_grep PATTERN FILE TENTHS: waits up to TENTHS tenths of a second for PATTERN in FILE
+wait_grep()
+{
+    local i
+    for i in $(seq "$3"); do
+        grep -q -- "$1" "$2" 2> /dev/null && return 0
+        sleep 0.1
+    done
+    grep -q -- "$1" "$2" 2> /dev/null
+}
 new_port tcp
 new_port tcp1
 new_port tcp2
@@ -114,11 +124,8 @@ new_port tcp5
     printf 'action(type="omfile" file="%s/out5.log")\n' "$T"
 } > "$T/dut5.conf"
 dut_start "$T/dut5.conf" tcp "$tcp5"
-for i in $(seq 50); do
-    grep -q 'origin=imtcp' "$T/stats5.log" 2> /dev/null && break
-    sleep 0.1
-done
-grep -q ': main Q: origin=core.queue' "$T/stats5.log" 2> /dev/null ||
+wait_grep 'origin=imtcp' "$T/stats5.log" 50
+wait_grep ': main Q: origin=core.queue' "$T/stats5.log" 1 ||
     { cat "$T/stats5.log"; fail "\$MainMsgQueueType Direct applied beside a main_queue() object"; }
 dut_stop
 [ "$DUT_STATUS" -eq 0 ] || fail "exit status $DUT_STATUS (legacy directive beside main_queue())"
@@ -138,11 +145,7 @@ new_port tcp4
 } > "$T/dut3.conf"
 dut_start "$T/dut3.conf" tcp "$tcp4"
 send_logger "$tcp4" tcp "a message for a peer that is down"
-for i in $(seq 100); do
-    grep -q "suspended" "$T/internal.log" 2> /dev/null && break
-    sleep 0.1
-done
-grep -q "suspended" "$T/internal.log" 2> /dev/null ||
+wait_grep "suspended" "$T/internal.log" 100 ||
     { dump_stderr; fail "no internal 'suspended' message went through the rules"; }
 dut_alive || fail "$DUT died"
 dut_stop
