@@ -6,7 +6,7 @@
 #
 #   bench/profile.sh [--daemon sluice|rsyslog] [--scenario tcp_to_file|udp_to_file]
 #                    [--n N] [--small N] [--udp-rate R] [--work DIR]
-#                    [--steps perf,syscalls,callgrind,dhat]
+#                    [--steps perf,syscalls,callgrind,dhat] [--conns C] [--extra LINE]
 #
 #   udp_to_file: imudp (rcvbufSize 4m) -> omfile, slflood -t udp -c 1 paced at --udp-rate
 #              messages/s (default 100000; under valgrind 3000, which it keeps up with), so
@@ -21,6 +21,10 @@
 #   dhat       valgrind --tool=dhat over --small N: heap blocks per message and the top
 #              allocation sites (sluice only)
 #
+#   --conns C  tcp_to_file: slflood connections (default 4)
+#   --extra LINE  one more config line before the input, e.g.
+#              'main_queue(queue.type="Direct")' (the measurement of 2026-12-07)
+#
 # Uses SLUICED / SLUICE_PLUGIN_DIR from the environment, else the tree bench/run.sh built
 # under WORK (run "bench/run.sh --build-only" first).  Results: WORK/profile/*.txt.
 set -u
@@ -32,6 +36,8 @@ STEPS=perf,syscalls,callgrind,dhat
 SCENARIO=tcp_to_file
 UDP_RATE=100000
 UDP_RATE_VG=3000
+CONNS=4
+EXTRA=
 RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
 export TZ=UTC LC_ALL=C
 while [ $# -gt 0 ]; do
@@ -43,7 +49,9 @@ while [ $# -gt 0 ]; do
         --steps) STEPS=$2; shift ;;
         --scenario) SCENARIO=$2; shift ;;
         --udp-rate) UDP_RATE=$2; UDP_RATE_VG=$2; shift ;;
-        *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+        --conns) CONNS=$2; shift ;;
+        --extra) EXTRA=$2; shift ;;
+        *) sed -n '2,31p' "$0" >&2; exit 2 ;;
     esac
     shift
 done
@@ -113,6 +121,7 @@ start()
     rm -rf "$D" && mkdir -p "$D"
     {
         printf 'global(workDirectory="%s" maxMessageSize="64k")\n' "$D"
+        [ -n "$EXTRA" ] && printf '%s\n' "$EXTRA"
         if [ "$SCENARIO" = udp_to_file ]; then
             printf 'module(load="imudp")\n'
             printf 'input(type="imudp" address="127.0.0.1" port="%s" rcvbufSize="4m")\n' "$PORT"
@@ -143,7 +152,7 @@ start()
 # flood N [TIMEOUT [UDP_RATE]]
 flood()
 {
-    local args="-t tcp -c 4"
+    local args="-t tcp -c $CONNS"
     [ "$SCENARIO" = udp_to_file ] && args="-t udp -c 1 -r ${3:-$UDP_RATE}"
     # shellcheck disable=SC2086
     "$SLRUN" -n "$1" -o "$D/out.log" -p "$DPID" -t "${2:-300}" -- timeout "${2:-300}" "$SLFLOOD" -p "$PORT" -n "$1" $args 2> /dev/null

@@ -132,6 +132,7 @@ int sl_engine_start(struct sl_engine *e)
             }
         }
     }
+    direct_pool_start(e);   /* Direct queues: workers of the input threads (direct.c) */
     for (size_t i = 0; i < e->nactions; i++) {
         struct sl_action_rt *a = e->actions[i];
         a->wrks = sl_xcalloc(e->nworkers_max + 1, sizeof *a->wrks);
@@ -411,6 +412,7 @@ void sl_engine_free(struct sl_engine *e)
         free(q);
     }
     free(e->rsqs);
+    direct_pool_free(e);
     for (size_t i = 0; i < e->nrulesets; i++) {
         if (e->rulesets[i]->ir != NULL) {
             e->rulesets[i]->ir->rt = NULL;

@@ -585,9 +585,11 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
     q->name = sl_xstrdup(name);
     q->qc = *qc;
     if (q->qc.type == SL_QT_DIRECT) {
-        /* a "direct" ruleset queue still needs a hand-off from the input threads: one
-         * small shard, one worker */
+        /* Direct: inputs run the rules on their own thread (direct.c); one shard with one
+         * worker stays for what must not run inline (internal messages, submit_ruleset).
+         * As rsyslog, its disk settings are ignored (qConstructDirect: never DA). */
         q->qc.workers = 1;
+        q->direct = 1;
     }
     q->nshards = (size_t)q->qc.workers;
     q->shards = sl_xcalloc(q->nshards, sizeof *q->shards);
@@ -598,7 +600,7 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
         sl_ring_init(&q->shards[i], per ? per : 1);
         ring_limits_setup(&q->shards[i], &q->qc, q->nshards, c_nf);
     }
-    if (q->qc.type == SL_QT_DISK || q->qc.filename != NULL) {
+    if (!q->direct && (q->qc.type == SL_QT_DISK || q->qc.filename != NULL)) {
         /* disk-assisted: one spool per shard (flow order holds per shard), shard 0 named
          * queue.filename, shard N queue.filename.wN */
         const char *dir = q->qc.spool_dir != NULL ? q->qc.spool_dir : e->g.work_directory;
@@ -632,6 +634,86 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
     return q;
 }
 
+/* Apply to block those entries of kvs whose implicit flag is `implicit` (legacy
+ * $MainMsgQueue* lines or not), through copies (the IR stays as written); the used marks
+ * go back to the entries. */
+static void apply_kvs_where(struct sl_engine *e, struct sl_queue_conf *block, struct sl_kv *kvs,
+                            int implicit, const struct sl_loc *loc)
+{
+    size_t n = 0, k = 0;
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        n += !kv->implicit == !implicit;
+    }
+    if (n == 0) {
+        return;
+    }
+    struct sl_kv *cp = sl_xcalloc(n, sizeof *cp), **orig = sl_xcalloc(n, sizeof *orig);
+    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
+        if (!kv->implicit == !implicit) {
+            orig[k] = kv;
+            cp[k] = *kv;
+            cp[k].next = k + 1 < n ? &cp[k + 1] : NULL;
+            k++;
+        }
+    }
+    if (implicit) {
+        /* left out: only their values are checked (rsyslog's directive handlers) */
+        sl_params_apply(queue_params, block, cp, NULL, "main_queue()", loc);
+    } else {
+        apply_queue_params(e, block, cp, "main_queue()", loc);
+    }
+    for (k = 0; k < n; k++) {
+        orig[k]->used = cp[k].used;
+        orig[k]->secret = cp[k].secret;
+    }
+    free(cp);
+    free(orig);
+}
+
+/* The main queue's parameters, as rsyslog 8.2302's createMainQueue takes them: the
+ * $MainMsgQueue* directives (implicit entries) only when no main_queue() object has a
+ * parameter; with one, the first such object alone on the defaults ("can only be specified
+ * once - all but first ignored" for the others) and the directives' values only checked. */
+static void apply_main_queue_params(struct sl_engine *e, struct sl_queue_conf *mqc)
+{
+    struct sl_obj *first = NULL;
+    for (struct sl_obj *o = e->cnf->objs; o != NULL && first == NULL; o = o->next) {
+        for (struct sl_kv *kv = o->type == SL_OBJ_MAIN_QUEUE ? o->kv : NULL; kv; kv = kv->next) {
+            if (!kv->implicit) {
+                first = o;
+                break;
+            }
+        }
+    }
+    struct sl_queue_conf scratch;
+    queue_defaults(&scratch, 1);
+    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
+        if (o->type != SL_OBJ_MAIN_QUEUE) {
+            continue;
+        }
+        if (first == NULL) {
+            apply_queue_params(e, mqc, o->kv, "main_queue()", &o->loc);
+        } else {
+            apply_kvs_where(e, &scratch, o->kv, 1, &o->loc);
+            if (o == first) {
+                apply_kvs_where(e, mqc, o->kv, 0, &o->loc);
+            } else if (o->kv != NULL) {
+                int own = 0;
+                for (struct sl_kv *kv = o->kv; kv != NULL; kv = kv->next) {
+                    own |= !kv->implicit;
+                    kv->used |= !kv->implicit;   /* reported once, below */
+                }
+                if (own) {
+                    sl_cfg_error(&o->loc, "main_queue() object can only be specified once - "
+                                          "all but first ignored");
+                }
+            }
+        }
+        sl_params_check_unused(o->kv, "main_queue()", NULL);
+    }
+    sl_params_free(queue_params, &scratch);
+}
+
 static void build_rulesets(struct sl_engine *e)
 {
     struct sl_queue_conf mqc;
@@ -640,12 +722,7 @@ static void build_rulesets(struct sl_engine *e)
      * unknown name, a bad value; $MainMsgQueue* values too) and runs on with that
      * parameter's default (verified with rsyslogd: tests/diff/cases/degraded-*-params) */
     int qsoft = sl_cfg_soft_begin();
-    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
-        if (o->type == SL_OBJ_MAIN_QUEUE) {
-            apply_queue_params(e, &mqc, o->kv, "main_queue()", &o->loc);
-            sl_params_check_unused(o->kv, "main_queue()", NULL);
-        }
-    }
+    apply_main_queue_params(e, &mqc);
     sl_cfg_soft_end(qsoft);
     struct sl_loc mloc = { "", 0, 0 };
     for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {

@@ -15,9 +15,11 @@
  *                   (flight_worker_main), which acks the spool only in dequeue order
  *   worker.c        ruleset queues (push, shard), ruleset and action queue workers, the
  *                   per-worker pending lists and execOnlyWhenPreviousIsSuspended failover
+ *   direct.c        queue.type="Direct" ruleset queues: the submitting input thread runs
+ *                   the rules itself, with a worker context taken from a small pool
  *   stats.c         the counter registry and the statistics sets (impstats, SIGUSR1)
  *   host.c          the sl_host table handed to plugins, and the internal-message sinks
- * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, stats.c, host.c, the
+ * Nothing outside core/engine*.c, action.c, queue_da.c, worker.c, direct.c, stats.c, host.c, the
  * control socket (ctl.c, whose commands read the runtime as SIGUSR1 does) and the
  * rule tester (ruletest.c, which reads the built runtime and runs no thread)
  * includes this header; the rest of the core sees only engine.h.
@@ -173,6 +175,9 @@ struct sl_rsq {                 /* a ruleset queue (the main queue or a ruleset'
     _Atomic int replaying;      /* shards with records from before the restart left */
     _Atomic uint64_t *c_discard_full, *c_spooled, *c_unspooled;
     _Atomic uint64_t q_full, q_nf;  /* discarded.full / .nf of its core.queue set (ring_stats) */
+    int direct;                 /* queue.type="Direct": input threads run the rules (direct.c);
+                                 * the one shard is the hand-off for internal messages and
+                                 * outputs' submit_ruleset only, and no core.queue set */
 };
 
 struct sl_ruleset_rt {
@@ -376,6 +381,7 @@ struct sl_engine {
     char **interned;            /* input names of restored messages (under counters_lock) */
     size_t ninterned;
     struct sl_ruleset_ref *rrefs;   /* ABI 1.9 ruleset_ref handles (host.c), freed with e */
+    struct sl_dpool *dpool;     /* worker contexts of inputs running a Direct queue (direct.c) */
 };
 
 /* Internal functions and tables of the engine files (see the list above). */
@@ -406,6 +412,11 @@ void worker_free(struct sl_worker *w);
 /* A parsed copy of m with the values of this moment (rsyslog's MsgDup; worker.c) */
 struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m);
 void *rsq_worker_main(void *arg);
+size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n);
+/* direct.c: queue.type="Direct" ruleset queues */
+void direct_pool_start(struct sl_engine *e);
+void direct_pool_free(struct sl_engine *e);
+int direct_run(struct sl_engine *e, struct sl_msg **msgs, size_t n);
 void *action_worker_main(void *arg);
 struct sl_da *da_new(struct sl_engine *e, struct sl_queue_conf *qc, const char *dir,
                      const char *name, const char *owner, struct sl_ring *ring,

@@ -11,7 +11,8 @@
  *
  * Concurrency & locking
  *   Host calls come from any plugin thread: they touch only atomics, rings (locked by
- *   queue.c) and the counter registry (counters_lock).  The internal-message sink pushes
+ *   queue.c) and the counter registry (counters_lock); submit to a Direct-queued ruleset
+ *   runs the rules on the calling input thread (direct.c), submit_ruleset never does.  The internal-message sink pushes
  *   straight into the main queue's ring, never the spool (the disk queue's lock may be held
  *   by the thread logging).
  */
@@ -76,6 +77,14 @@ static int host_submit(struct sl_input_ctx *ctx, struct sl_msg **msgs, size_t n,
      * queue.timeoutEnqueue, then drops (counted). */
     struct sl_rsq *q = ctx->rs->q;
     batch_ctx = NULL;           /* the next message starts a new batch: a fresh time */
+    if (q->direct && n > 0) {
+        /* queue.type="Direct": this thread runs the rules itself (direct.c) */
+        int rc = direct_run(ctx->eng, msgs, n);
+        if (rc >= 0) {
+            atomic_fetch_add_explicit(ctx->c_submitted, n, memory_order_relaxed);
+            return rc;
+        }
+    }
     size_t done = rsq_push(q, msgs, n, key, ctx->no_delay ? q->qc.timeout_enqueue : -1);
     atomic_fetch_add_explicit(ctx->c_submitted, done, memory_order_relaxed);
     if (done < n) {

@@ -152,8 +152,8 @@ static int rt_call(void *ctx, const struct sl_ruleset_ir *rs, struct sl_msg *m)
     if (o != NULL) {   /* the call event rt_trace just added: the ruleset it resolved to */
         fjson_object_object_add(o, "ruleset", fjson_object_new_string(rs->name));
     }
-    if (rrt == NULL || !rrt->own_queue) {
-        return 0;   /* run its statements here */
+    if (rrt == NULL || !rrt->own_queue || rrt->q->direct) {
+        return 0;   /* run its statements here (a Direct queue is none for call) */
     }
     /* a ruleset with its own queue gets a copy with the values of this moment and runs it
      * on its own (a stop there does not end the caller), as the engine's exec_call */

@@ -136,6 +136,9 @@ void sl_engine_stats_foreach(struct sl_engine *e, sl_stats_cb cb, void *arg, int
         }
     }
     for (size_t i = 0; i < e->nrsqs; i++) {
+        if (e->rsqs[i]->direct) {
+            continue;   /* rsyslog 8.2302: a Direct queue has no statistics (qqueueStart) */
+        }
         ring_stats(e->rsqs[i]->shards, e->rsqs[i]->nshards, &e->rsqs[i]->q_full,
                    &e->rsqs[i]->q_nf, st);
         cb(arg, e->rsqs[i]->name, "core.queue", st, 6);

@@ -241,12 +241,13 @@ struct sl_msg *msg_snapshot(struct sl_engine *e, struct sl_msg *m)
 
 /* call of a ruleset with its own queue: as rsyslog, a copy of the message (with the values
  * of this moment) goes to that queue and this ruleset goes on.  One shard (key 0), so the
- * copies keep their order. */
+ * copies keep their order.  A Direct queue is no queue for call (rsyslog's
+ * rulesetHasQueue): its statements run here, on this message, as for a ruleset without. */
 static int exec_call(void *ctx, const struct sl_ruleset_ir *ir, struct sl_msg *m)
 {
     struct sl_worker *w = ctx;
     struct sl_ruleset_rt *rs = ir != NULL ? ir->rt : NULL;
-    if (rs == NULL || !rs->own_queue) {
+    if (rs == NULL || !rs->own_queue || rs->q->direct) {
         return 0;
     }
     struct sl_msg *c = msg_snapshot(w->eng, m);
@@ -537,8 +538,9 @@ static void rsq_uncompress(struct sl_engine *e, struct sl_msg *m)
 }
 
 /* Parse and run a batch through its rulesets; returns how many trailing messages a direct
- * action kept at shutdown (disk-assisted ruleset queues only; see keep_unsent). */
-static size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
+ * action kept at shutdown (disk-assisted ruleset queues only; see keep_unsent).  Ruleset
+ * queue workers and, for Direct queues, the submitting input threads (direct.c). */
+size_t rsq_process(struct sl_worker *w, struct sl_msg **batch, size_t n)
 {
     struct sl_engine *e = w->eng;
     w->cur = batch;

@@ -168,7 +168,12 @@ make_conf()
             -e "s|@CASEDIR@|$dir|g" "$CASES_DIR/$case/$rel" > "$dir/$rel"
     done < <(cd "$CASES_DIR/$case" && find . -type f)
     {
-        DUT=$who dut_global
+        # a case with a main_queue() of its own keeps it: rsyslog takes only the first one
+        if grep -q '^main_queue(' "$dir/conf.in"; then
+            DUT=$who dut_global | grep -v '^main_queue('
+        else
+            DUT=$who dut_global
+        fi
         cat "$dir/conf.in"
     } > "$T/$tag.conf"
 }
