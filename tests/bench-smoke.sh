@@ -22,7 +22,7 @@ command -v ss > /dev/null || { echo "bench-smoke: SKIP: ss (iproute2) missing" >
 W=$top_builddir/tests/scratch/bench-smoke
 rm -rf "$W" && mkdir -p "$W" || exit 1
 start=$(date +%s)
-if ! timeout 120 bash "$top_srcdir/bench/run.sh" --smoke --no-build --work "$W" > "$W/stdout" 2> "$W/stderr"; then
+if ! timeout -k 20 120 bash "$top_srcdir/bench/run.sh" --smoke --no-build --work "$W" > "$W/stdout" 2> "$W/stderr"; then
     echo "bench-smoke: FAIL (scratch kept in $W)" >&2
     tail -n 30 "$W/stderr" "$W/stdout" >&2
     exit 1

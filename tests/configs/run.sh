@@ -14,7 +14,7 @@ golden_setup cnfdump "$CNFDUMP" "${1:-}"
 for conf in *.conf; do
     name=${conf%.conf}
     n=$((n + 1))
-    timeout 30 "$CNFDUMP" "$conf" >"$tmp/out" 2>"$tmp/err"
+    timeout -k 20 30 "$CNFDUMP" "$conf" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     want=0
     case $name in bad-*) want=1 ;; esac
@@ -32,7 +32,7 @@ for conf in *.conf; do
         echo "FAIL $conf: diagnostics differ"; cat "$tmp/d"; fail=1
     fi
     if command -v rsyslogd >/dev/null 2>&1 && ! head -5 "$conf" | grep -q sluice-only; then
-        timeout 30 rsyslogd -N1 -f "$here/$conf" >"$tmp/rs" 2>&1
+        timeout -k 20 30 rsyslogd -N1 -f "$here/$conf" >"$tmp/rs" 2>&1
         rrc=$?
         if [ $want = 0 ] && [ $rrc != 0 ]; then
             echo "FAIL $conf: rsyslogd -N1 rejects a file sluice accepts"; cat "$tmp/rs"; fail=1

@@ -50,7 +50,7 @@ log "ok: fork mode: ready on return, detached, delivers, SIGTERM removes the pid
 is_sluice || exit 0
 busy=''
 new_port busy
-timeout 60 socat -u "UDP-RECV:$busy,bind=127.0.0.1" /dev/null 2>> "$T/socat.err" &
+timeout -k 20 60 socat -u "UDP-RECV:$busy,bind=127.0.0.1" /dev/null 2>> "$T/socat.err" &
 track_pid "$!"
 wait_port udp "$busy" 10 || fail "socat not listening on udp $busy"
 dm_udp_conf "$T/busy.conf" "$busy" "$T/out/busy.log"

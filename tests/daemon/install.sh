@@ -20,7 +20,7 @@ for v in sbindir sysconfdir pkglibdir mandir logrotatedir systemdsystemunitdir; 
     case $val in /*) ;; *) fail "install dir $v='$val' is not absolute" ;; esac
     printf -v "$v" '%s' "$val"
 done
-timeout 300 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" install \
+timeout -k 20 300 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" install \
     DESTDIR="$root" > "$T/install.log" 2> "$T/install.err" || { tail -n 30 "$T/install.err" >&2; fail "make install failed"; }
 
 expect_file() { [ -f "$root$1" ] || fail "not installed: $1"; }
@@ -62,7 +62,7 @@ if command -v systemd-analyze > /dev/null 2>&1 && [ -f /lib/systemd/system/syslo
     # systemd's own check, on a copy whose ExecStart names the binary in DESTDIR
     mkdir -p "$T/unit"
     sed -e "s|^ExecStart=$sbindir/|ExecStart=$root$sbindir/|" "$root$unit" > "$T/unit/sluiced.service"
-    timeout 60 systemd-analyze verify --man=no "$T/unit/sluiced.service" > "$T/verify.out" 2>&1 ||
+    timeout -k 20 60 systemd-analyze verify --man=no "$T/unit/sluiced.service" > "$T/verify.out" 2>&1 ||
         fail "systemd-analyze verify: $(head -n 5 "$T/verify.out")"
     [ ! -s "$T/verify.out" ] || fail "systemd-analyze verify: $(head -n 5 "$T/verify.out")"
     log "ok: systemd-analyze verify accepts the unit"
@@ -98,7 +98,7 @@ grep -q -F "module imudp" "$T/plugins.out" || fail "imudp not in the runtime dum
     fail "installed sluice.conf rejected: $(tail -n 5 "$T/default.out")"
 log "ok: installed sluiced defaults to the installed config and plugins, loads them"
 
-timeout 300 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" uninstall \
+timeout -k 20 300 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top_builddir" uninstall \
     DESTDIR="$root" > "$T/uninstall.log" 2>&1 || fail "make uninstall failed"
 left=$(find "$root" -type f -o -type l | head -n 5)
 [ -z "$left" ] || fail "make uninstall left files behind: $left"

@@ -14,7 +14,7 @@ notify_case()
     local name=$1 addr=$2 value=$3 port got pid i rc
     got=$T/$name.notify
     : > "$got"
-    timeout 120 socat -u "$addr" "OPEN:$got,append" 2>> "$T/socat-$name.err" &
+    timeout -k 20 120 socat -u "$addr" "OPEN:$got,append" 2>> "$T/socat-$name.err" &
     track_pid "$!"
     # socat is ready when its socket exists (path) or shows in ss (abstract)
     for i in $(seq 50); do

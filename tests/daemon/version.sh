@@ -44,7 +44,7 @@ mkdir -p "$T/bt/.libs" "$T/nobt"
 : > "$T/bt/.libs/imudp.so"
 printf 'module(load="imudp")\n' > "$T/m.conf"
 for d in bt nobt; do
-    (cd "$T/$d" && env -u SLUICE_PLUGIN_DIR timeout 10 "$SLUICED" -N1 -f "$T/m.conf" \
+    (cd "$T/$d" && env -u SLUICE_PLUGIN_DIR timeout -k 20 10 "$SLUICED" -N1 -f "$T/m.conf" \
         -M "$T/no-such-dir") > /dev/null 2> "$T/$d.err" && fail "$d: -N1 accepted a missing plugin directory"
     grep -q -F "the plugin directory $T/no-such-dir does not exist" "$T/$d.err" ||
         fail "$d: the missing directory is not named: $(head -n 1 "$T/$d.err")"

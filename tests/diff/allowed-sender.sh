@@ -20,8 +20,8 @@ while IFS='|' read -r line words; do
     n=$((n + 1))
     printf '%s\n*.* %s/n1.log\n' "$line" "$T" > "$T/bad$n.conf"
     rrc=0 src=0
-    timeout 20 "$RSYSLOGD" -N1 -f "$T/bad$n.conf" > "$T/bad$n.rs" 2>&1 || rrc=$?
-    timeout 20 "$SLUICED" -N1 -f "$T/bad$n.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/bad$n.sl" 2>&1 || src=$?
+    timeout -k 20 20 "$RSYSLOGD" -N1 -f "$T/bad$n.conf" > "$T/bad$n.rs" 2>&1 || rrc=$?
+    timeout -k 20 20 "$SLUICED" -N1 -f "$T/bad$n.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/bad$n.sl" 2>&1 || src=$?
     [ "$rrc" -ne 0 ] || fail "'$line': rsyslogd -N1 exits 0 (the test expects a complaint)"
     grep -qF "$words" "$T/bad$n.rs" || fail "'$line': rsyslogd does not say '$words'"
     [ "$src" -ne 0 ] || { cat "$T/bad$n.sl" >&2; fail "'$line': sluiced -N1 exits 0, rsyslogd $rrc"; }
@@ -39,8 +39,8 @@ $AllowedSender UDP, nosuchhost.invalid|Hostname "nosuchhost.invalid" WON'T be ad
 EOF2
 # an unclosed '[' : both refuse the rest of the line (the words differ)
 printf '$AllowedSender UDP, [::1\n*.* %s/n1.log\n' "$T" > "$T/bracket.conf"
-timeout 20 "$RSYSLOGD" -N1 -f "$T/bracket.conf" > /dev/null 2>&1 && fail "rsyslogd -N1 accepts '[::1'"
-timeout 20 "$SLUICED" -N1 -f "$T/bracket.conf" -M "$SLUICE_PLUGIN_DIR" > /dev/null 2>&1 &&
+timeout -k 20 20 "$RSYSLOGD" -N1 -f "$T/bracket.conf" > /dev/null 2>&1 && fail "rsyslogd -N1 accepts '[::1'"
+timeout -k 20 20 "$SLUICED" -N1 -f "$T/bracket.conf" -M "$SLUICE_PLUGIN_DIR" > /dev/null 2>&1 &&
     fail "sluiced -N1 accepts '[::1'"
 
 # --- 2. the ACLs at work --------------------------------------------------------------------
@@ -76,13 +76,13 @@ run_one()
     wait_port tcp "$tcp" 15 || fail "$who: no TCP listener"
     for src in 127.0.0.1 127.0.0.2 127.0.1.5 127.0.0.4; do
         printf '<13>Dec  6 10:00:00 h app: udp from %s\n' "$src" |
-            timeout 5 socat -u - "UDP4-SENDTO:127.0.0.1:$udp,bind=$src" || fail "$who: socat udp $src"
+            timeout -k 20 5 socat -u - "UDP4-SENDTO:127.0.0.1:$udp,bind=$src" || fail "$who: socat udp $src"
         sleep 0.2
     done
     if [ "$v" = a ]; then
         for src in 127.0.0.1 127.0.0.3 127.0.0.5; do
             printf '<13>Dec  6 10:00:00 h app: tcp from %s\n' "$src" |
-                timeout 5 socat -u - "TCP4:127.0.0.1:$tcp,bind=$src" 2> /dev/null
+                timeout -k 20 5 socat -u - "TCP4:127.0.0.1:$tcp,bind=$src" 2> /dev/null
             sleep 0.2
         done
     fi

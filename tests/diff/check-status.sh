@@ -17,7 +17,7 @@ for src in "$top_srcdir"/tests/diff/checks/*.conf; do
     conf=$T/$name.conf
     sed -e "s|@OUTDIR@|$T/out|g" "$src" > "$conf"
     ref=0
-    timeout 20 "$RSYSLOGD" -N1 -f "$conf" > "$T/$name.ref.out" 2> "$T/$name.ref.err" || ref=$?
+    timeout -k 20 20 "$RSYSLOGD" -N1 -f "$conf" > "$T/$name.ref.out" 2> "$T/$name.ref.err" || ref=$?
     got=0
     dut_check "$conf" || got=$?
     cp "$T/check.err" "$T/$name.dut.err"

@@ -59,7 +59,7 @@ if plugin_built imjournal && private_journal_ok; then
         mkdir -p "$T/journal"
         python3 "$top_srcdir/tests/integration/journal-export.py" export seq 0 "$JOURNAL_N" \
             > "$T/journal/export" || fail "journal-export.py failed"
-        timeout 20 "$JR" --output="$T/journal/test.journal" "$T/journal/export" 2> "$T/journal/jr.err" ||
+        timeout -k 20 20 "$JR" --output="$T/journal/test.journal" "$T/journal/export" 2> "$T/journal/jr.err" ||
             fail "systemd-journal-remote failed: $(cat "$T/journal/jr.err")"
         JOURNAL=$T/journal/test.journal
         log "imjournal reads a private journal of $JOURNAL_N entries"
@@ -121,8 +121,8 @@ check_n1()
 {
     local rc=0
     case $1 in
-        rsyslog) timeout 20 "$RSYSLOGD" -N1 -f "$2" > "$3" 2>&1 || rc=$? ;;
-        sluice) timeout 20 "$SLUICED" -N1 -f "$2" -M "$SLUICE_PLUGIN_DIR" > "$3" 2>&1 || rc=$? ;;
+        rsyslog) timeout -k 20 20 "$RSYSLOGD" -N1 -f "$2" > "$3" 2>&1 || rc=$? ;;
+        sluice) timeout -k 20 20 "$SLUICED" -N1 -f "$2" -M "$SLUICE_PLUGIN_DIR" > "$3" 2>&1 || rc=$? ;;
     esac
     printf '%s\n' "$rc"
 }

@@ -21,7 +21,7 @@ INPUTS="ml re1 re2 re3 plain"
 send()   # send NAME PORT DATA(printf format)
 {
     printf "$3" > "$T/chunk"
-    timeout 5 socat -u "OPEN:$T/chunk" "TCP4:127.0.0.1:$2" || fail "socat to $1"
+    timeout -k 20 5 socat -u "OPEN:$T/chunk" "TCP4:127.0.0.1:$2" || fail "socat to $1"
     sleep 0.3
 }
 

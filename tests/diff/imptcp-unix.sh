@@ -59,8 +59,8 @@ EOF
     [ -S "$S/$who.ux" ] || { cat "$T/$who.err" >&2; fail "$who made no socket $S/$who.ux"; }
     stat -c '%a %U' "$S/$who.ux" > "$T/$who.mode"
     stat -c '%a %g' "$S/$who.keep" >> "$T/$who.mode" || fail "$who made no socket $who.keep"
-    timeout 5 socat -u "OPEN:$data" "UNIX-CONNECT:$S/$who.ux" || fail "socat to $who (lines)"
-    timeout 5 socat -u "OPEN:$T/octet" "UNIX-CONNECT:$S/$who.ux" || fail "socat to $who (octet)"
+    timeout -k 20 5 socat -u "OPEN:$data" "UNIX-CONNECT:$S/$who.ux" || fail "socat to $who (lines)"
+    timeout -k 20 5 socat -u "OPEN:$T/octet" "UNIX-CONNECT:$S/$who.ux" || fail "socat to $who (octet)"
     wait_lines "$T/out/$who.log" "$want" 15 ||
         fail "$who wrote $(count_lines "$T/out/$who.log") of $want lines"
     kill -0 "$pid" 2> /dev/null || fail "$who exited"

@@ -36,10 +36,10 @@ for who in rsyslog sluice; do
     new_port pin
     new_port ptcp
     new_port pudp
-    ip netns exec "$NS" timeout 60 socat -u "TCP4-LISTEN:$ptcp,bind=127.0.0.1,reuseaddr" \
+    ip netns exec "$NS" timeout -k 20 60 socat -u "TCP4-LISTEN:$ptcp,bind=127.0.0.1,reuseaddr" \
         "OPEN:$T/out/$who.tcp,creat,trunc" &
     track_pid $!
-    ip netns exec "$NS" timeout 60 socat -u "UDP4-RECV:$pudp,bind=127.0.0.1" \
+    ip netns exec "$NS" timeout -k 20 60 socat -u "UDP4-RECV:$pudp,bind=127.0.0.1" \
         "OPEN:$T/out/$who.udp,creat,trunc" &
     track_pid $!
     ns_listening tcp "$ptcp" && ns_listening udp "$pudp" || fail "socat in $NS does not listen"

@@ -72,8 +72,8 @@ log "$n files identical: $(cd "$T/sluice" && find . -name '*.log*' | sort | tr '
 # an unknown channel: rsyslog's error, the rest runs
 printf '$outchannel a,%s/a.log,0,\n*.* :omfile:$nosuch\n*.* :omfile:$a\n' "$T" > "$T/unknown.conf"
 rrc=0 src=0
-timeout 20 "$RSYSLOGD" -N1 -f "$T/unknown.conf" > "$T/unknown.rs" 2>&1 || rrc=$?
-timeout 20 "$SLUICED" -N1 -f "$T/unknown.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/unknown.sl" 2>&1 || src=$?
+timeout -k 20 20 "$RSYSLOGD" -N1 -f "$T/unknown.conf" > "$T/unknown.rs" 2>&1 || rrc=$?
+timeout -k 20 20 "$SLUICED" -N1 -f "$T/unknown.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/unknown.sl" 2>&1 || src=$?
 [ "$rrc" -ne 0 ] && [ "$src" -ne 0 ] || fail "unknown channel: -N1 exits $rrc (rsyslogd), $src (sluiced)"
 grep -q "unknown.conf:2: error: outchannel 'nosuch' not found - ignoring action line" "$T/unknown.sl" ||
     { cat "$T/unknown.sl" >&2; fail "sluiced does not name the unknown channel"; }

@@ -26,9 +26,9 @@ for f in "$DIR"/cases/*.conf; do
     mkdir -p "$d"
     { cat "$f"; printf 'action(type="omfile" file="%s/ok.log")\n' "$d"; } > "$d/$name.conf"
     rs=0
-    ( cd "$d" && timeout 20 "$RSYSLOGD" -N1 -f "$name.conf" -i "$d/rs.pid" ) > "$d/rs.out" 2>&1 || rs=$?
+    ( cd "$d" && timeout -k 20 20 "$RSYSLOGD" -N1 -f "$name.conf" -i "$d/rs.pid" ) > "$d/rs.out" 2>&1 || rs=$?
     sl=0
-    ( cd "$d" && timeout 20 "$SLUICED" -N1 -f "$name.conf" -M "$SLUICE_PLUGIN_DIR" ) > "$d/sl.out" 2>&1 || sl=$?
+    ( cd "$d" && timeout -k 20 20 "$SLUICED" -N1 -f "$name.conf" -M "$SLUICE_PLUGIN_DIR" ) > "$d/sl.out" 2>&1 || sl=$?
     case $verdict in
         "# accept")
             [ "$rs" -eq 0 ] || { cat "$d/rs.out" >&2; fail "$name: rsyslogd -N1 rejects it ($rs)"; }

@@ -19,7 +19,7 @@ for name in parse framing conf template json msgser spool imklog imkmsg imjourna
     [ -d "$corpus" ] || { echo "replay: no corpus $corpus" >&2; rc=1; continue; }
     n=$(find "$corpus" -type f | wc -l)
     [ "$n" -gt 0 ] || { echo "replay: corpus $corpus is empty" >&2; rc=1; continue; }
-    if ! timeout 300 "$bin" "$corpus" > "$top_builddir/tests/fuzz/replay_$name.out" 2>&1; then
+    if ! timeout -k 20 300 "$bin" "$corpus" > "$top_builddir/tests/fuzz/replay_$name.out" 2>&1; then
         tail -30 "$top_builddir/tests/fuzz/replay_$name.out" >&2
         echo "replay: FAIL: $name" >&2
         rc=1

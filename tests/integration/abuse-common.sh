@@ -65,7 +65,7 @@ wait_lines "$out" 1000 10 || fail "warm-up: $(count_lines "$out") of 1000 delive
 base=$(hwm)
 
 t0=$(date +%s%N)
-timeout 40 python3 "$top_srcdir/tests/integration/abuse-attack.py" "$port" "$idle" "$slow" 35 \
+timeout -k 20 40 python3 "$top_srcdir/tests/integration/abuse-attack.py" "$port" "$idle" "$slow" 35 \
     "$T/attack.ready" "$PROTO" > "$T/attack.out" 2>&1 &
 attack=$!
 track_pid "$attack"

@@ -76,7 +76,7 @@ dut_start "$T/dut.conf" tcp "$tcp"
 if [ "$qmode" = da ]; then
     kill -STOP "$p1"    # a stalled peer from the start: the memory part fills and spills
 fi
-timeout 60 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c 1 -r "$rate" -a ack 2>> "$T/slflood.err" &
+timeout -k 20 60 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c 1 -r "$rate" -a ack 2>> "$T/slflood.err" &
 fpid=$!
 track_pid "$fpid"
 

@@ -15,14 +15,14 @@ dut_start "$T/dut.conf" udp "$udp" tcp "$tcp"
 # send_tcp FILE: one connection, send FILE, close (bounded).
 send_tcp()
 {
-    timeout 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$1" "$tcp" || log "sending $1 ended with an error (accepted)"
+    timeout -k 20 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$1" "$tcp" || log "sending $1 ended with an error (accepted)"
 }
 
 head -c 65536 /dev/urandom > "$T/garbage.bin"
 send_tcp "$T/garbage.bin"
 for i in $(seq 20); do
     head -c $((i * 50)) /dev/urandom > "$T/dgram.bin"
-    timeout 5 bash -c 'cat "$1" > "/dev/udp/127.0.0.1/$2"' _ "$T/dgram.bin" "$udp"
+    timeout -k 20 5 bash -c 'cat "$1" > "/dev/udp/127.0.0.1/$2"' _ "$T/dgram.bin" "$udp"
 done
 dut_alive || fail "$DUT died on random bytes"
 

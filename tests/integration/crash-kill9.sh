@@ -68,7 +68,7 @@ stats_value()
 declare -a snap
 for r in $(seq "$reps"); do
     dut_start "$T/dut.conf" tcp "$tcp"
-    timeout 60 "$SLFLOOD" -p "$tcp" -t tcp -n 40000 -c 1 -r 4000 -a "rep$r" \
+    timeout -k 20 60 "$SLFLOOD" -p "$tcp" -t tcp -n 40000 -c 1 -r 4000 -a "rep$r" \
         2>> "$T/slflood.err" &
     fpid=$!
     track_pid "$fpid"

@@ -33,7 +33,7 @@ action(type="omsecret" user="alice" token="tok-SECRET1" password="pw-SECRET2"
        keys=["SECRET6", "SECRET7"] template="t")
 CONF
 rc=0
-timeout 20 "$SLUICED" -N1 --dump -f "$T/ok.conf" -M "$T/plugins" > "$T/dump" 2> "$T/dump.err" || rc=$?
+timeout -k 20 20 "$SLUICED" -N1 --dump -f "$T/ok.conf" -M "$T/plugins" > "$T/dump" 2> "$T/dump.err" || rc=$?
 [ $rc = 0 ] || { cat "$T/dump.err" >&2; fail "-N1 --dump failed ($rc)"; }
 if grep -n SECRET "$T/dump" "$T/dump.err"; then
     fail "a secret value was printed"
@@ -50,7 +50,7 @@ action(type="omsecret" pin="12SECRET8")
 CONF
 sed -i '1i module(load="omsecret")' "$T/bad.conf"
 rc=0
-timeout 20 "$SLUICED" -N1 --dump -f "$T/bad.conf" -M "$T/plugins" > "$T/bad.out" 2> "$T/bad.err" || rc=$?
+timeout -k 20 20 "$SLUICED" -N1 --dump -f "$T/bad.conf" -M "$T/plugins" > "$T/bad.out" 2> "$T/bad.err" || rc=$?
 [ $rc != 0 ] || fail "-N1 accepted pin=\"12SECRET8\""
 grep -q "bad.conf:2: error: .*'pin'" "$T/bad.err" || { cat "$T/bad.err" >&2; fail "no error for pin"; }
 if grep -n SECRET "$T/bad.out" "$T/bad.err"; then
@@ -69,7 +69,7 @@ template(name="t" type="string" string="%msg%\n")
 action(type="omsecret" name="rs")
 CONF
 rc=0
-timeout 20 "$SLUICED" -N1 --dump -f "$T/legacy.conf" -M "$T/plugins" > "$T/legacy.out" 2> "$T/legacy.err" || rc=$?
+timeout -k 20 20 "$SLUICED" -N1 --dump -f "$T/legacy.conf" -M "$T/plugins" > "$T/legacy.out" 2> "$T/legacy.err" || rc=$?
 [ $rc = 0 ] || { cat "$T/legacy.err" >&2; fail "-N1 rejected the plugin's legacy directives ($rc)"; }
 if grep -n SECRET "$T/legacy.out" "$T/legacy.err"; then
     fail "a secret set by a legacy directive was printed"
@@ -81,7 +81,7 @@ log "ok: the plugin's \$Directives set module(), legacy action and action() para
 
 printf 'module(load="omsecret")\n$OMSecretUser\n$OMSecretNoSuch x\n' > "$T/legacy-bad.conf"
 rc=0
-timeout 20 "$SLUICED" -N1 -f "$T/legacy-bad.conf" -M "$T/plugins" > /dev/null 2> "$T/legacy-bad.err" || rc=$?
+timeout -k 20 20 "$SLUICED" -N1 -f "$T/legacy-bad.conf" -M "$T/plugins" > /dev/null 2> "$T/legacy-bad.err" || rc=$?
 [ $rc != 0 ] || fail "-N1 accepted a bad legacy directive"
 grep -q "legacy-bad.conf:2: error: .*OMSecretUser: missing value" "$T/legacy-bad.err" || { cat "$T/legacy-bad.err" >&2; fail "no error for a missing value"; }
 grep -q "legacy-bad.conf:3: error: unknown legacy directive '.OMSecretNoSuch'" "$T/legacy-bad.err" || { cat "$T/legacy-bad.err" >&2; fail "no error for an unknown directive"; }

@@ -24,7 +24,7 @@ grep -q "\"$port\"" "$run/dev.conf" || fail "port 5514 not found in sluice-dev.c
 cd "$run" || fail "cannot cd to $run"
 dut_start "$run/dev.conf" udp "$port" tcp "$port"
 if [ ${#run} -lt 80 ]; then   # a unix socket path has at most 107 bytes
-    timeout 10 "$top_builddir/sluicectl" -s "$run/var/run/sluiced.ctl" version | grep -q '^sluiced ' ||
+    timeout -k 20 10 "$top_builddir/sluicectl" -s "$run/var/run/sluiced.ctl" version | grep -q '^sluiced ' ||
         fail "the dev config's control socket does not answer"
 fi
 send_logger "$port" tcp '{"IPV4_SRC_ADDR":"192.0.2.1","L4_SRC_PORT":443,"IN_BYTES":42}' -t nprobe

@@ -97,7 +97,7 @@ new_port dead   # nothing listens here
 dut_start "$T/dut2.conf" tcp "$tcp3"
 send_logger "$tcp3" tcp "one message for a peer that is down"
 sleep 1.5   # the input thread has tried, the action is suspended and sleeps 30 s
-timeout 5 "$SLFLOOD" -p "$tcp3" -t tcp -n 3000 -c 1 -W 1 2> /dev/null &
+timeout -k 20 5 "$SLFLOOD" -p "$tcp3" -t tcp -n 3000 -c 1 -W 1 2> /dev/null &
 fl=$!
 for i in $(seq 50); do   # three stats lines after the flood started
     [ "$(cat "$T/stats2.log" 2> /dev/null | grep -c "origin=imtcp submitted=")" -ge 4 ] && break

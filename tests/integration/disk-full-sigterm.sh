@@ -35,7 +35,7 @@ wait_port tcp "$tcp" 15 || fail "sluiced does not listen on $tcp"
 spool_bytes() { cat "$T/work"/dfq* 2> /dev/null | wc -c; }
 counter() { stat_val "$1" "$2" "$DUT_ERR"; }   # counter SET KEY: last value on stderr
 
-timeout 150 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -s 100 2>> "$T/slflood.err" &
+timeout -k 20 150 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -s 100 2>> "$T/slflood.err" &
 flood_pid=$!
 track_pid "$flood_pid"
 for i in $(seq 300); do

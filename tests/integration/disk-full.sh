@@ -40,7 +40,7 @@ dut_start "$T/dut.conf" tcp "$tcp" udp "$udp"
 spool_bytes() { cat "$T/work"/dfq* 2> /dev/null | wc -c; }
 counter() { stat_val "$1" "$2" "$DUT_ERR"; }   # counter SET KEY: last value on stderr
 
-timeout 150 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -s 100 2>> "$T/slflood.err" &
+timeout -k 20 150 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -s 100 2>> "$T/slflood.err" &
 flood_pid=$!
 track_pid "$flood_pid"
 # wait (bounded) until the spool is near its limit, then it must stay there
@@ -60,7 +60,7 @@ log "spool: $s1, $s2, $s3 bytes (limit $limit); TCP sender still blocked"
 [ "$s3" -le $((limit + 64 * 1024)) ] || fail "the spool exceeds queue.maxDiskSpace: $s3 bytes"
 
 # UDP while everything is full: dropped and counted, never blocking
-timeout 30 "$SLFLOOD" -p "$udp" -t udp -n "$nudp" -r 5000 -a udpflood 2>> "$T/slflood.err" ||
+timeout -k 20 30 "$SLFLOOD" -p "$udp" -t udp -n "$nudp" -r 5000 -a udpflood 2>> "$T/slflood.err" ||
     fail "UDP slflood failed"
 sleep 1
 kill -USR1 "$DUT_PID"

@@ -19,7 +19,7 @@ send()
 {
     local port=$1
     shift
-    timeout 20 python3 - "$port" "$@" << 'PY' || fail "sender failed"
+    timeout -k 20 20 python3 - "$port" "$@" << 'PY' || fail "sender failed"
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 for t in sys.argv[2:]:

@@ -33,7 +33,7 @@ dut_start "$T/dut.conf" tcp "$tcp"
 # send FROM TO: messages "fo-N" for N in FROM..TO, one TCP connection, LF framing
 send()
 {
-    timeout 20 python3 - "$tcp" "$1" "$2" << 'PY' || fail "sender failed"
+    timeout -k 20 20 python3 - "$tcp" "$1" "$2" << 'PY' || fail "sender failed"
 import socket, sys
 port, lo, hi = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 s = socket.create_connection(("127.0.0.1", port))
@@ -93,7 +93,7 @@ err=$T/out/primary4.err
     printf '       action.execOnlyWhenPreviousIsSuspended="on")\n'
 } > "$T/dut.conf"
 dut_start "$T/dut.conf" tcp "$tcp"
-timeout 20 python3 - "$tcp" << 'PY' || fail "sender failed"
+timeout -k 20 20 python3 - "$tcp" << 'PY' || fail "sender failed"
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"".join(b"<13>Nov 22 10:00:00 h app: %s-%d\n" % (b"keep" if i % 2 else b"other", i)

@@ -82,11 +82,11 @@ one()
         if [ "$who" = sluice ] && [ "$kind" != imptcp ]; then
             new_port cap
             if [ "$proto" = tcp ]; then
-                timeout 60 socat -u "TCP-LISTEN:$cap,bind=127.0.0.1,reuseaddr" "OPEN:$T/$case.wire,creat,trunc" 2>> "$T/socat.err" &
+                timeout -k 20 60 socat -u "TCP-LISTEN:$cap,bind=127.0.0.1,reuseaddr" "OPEN:$T/$case.wire,creat,trunc" 2>> "$T/socat.err" &
                 track_pid "$!"
                 wait_port tcp "$cap" 10 || fail "capture not listening"
             else
-                timeout 60 socat -u "UDP-RECV:$cap,bind=127.0.0.1" "OPEN:$T/$case.wire,creat,trunc" 2>> "$T/socat.err" &
+                timeout -k 20 60 socat -u "UDP-RECV:$cap,bind=127.0.0.1" "OPEN:$T/$case.wire,creat,trunc" 2>> "$T/socat.err" &
                 track_pid "$!"
                 wait_port udp "$cap" 10 || fail "capture not listening"
             fi
@@ -189,7 +189,7 @@ EOF
         # neither (it logs, counts and closes the session)
         for p in "$rr" "$rs"; do
             printf '<13>Dec  7 05:00:04 host1 app: plain text on a compressed input\n' |
-                timeout 5 socat -u - "TCP:127.0.0.1:$p" 2>> "$T/socat.err" || true
+                timeout -k 20 5 socat -u - "TCP:127.0.0.1:$p" 2>> "$T/socat.err" || true
         done
         sleep 1
         cmp -s "$T/$case-rsyslog/raw.log" "$T/$case-sluice/raw.log" ||

@@ -45,7 +45,7 @@ progress()
 
 start_both
 sleep 1
-timeout 40 python3 "$top_srcdir/tests/integration/imfile-writer.py" "$IN/app.log" "$N" \
+timeout -k 20 40 python3 "$top_srcdir/tests/integration/imfile-writer.py" "$IN/app.log" "$N" \
     --rate 10000 --rename-at $((N / 3)) --truncate-at $((N * 3 / 4)) \
     --caught-up "$T/rsyslog/out.log" --caught-up "$T/sluice/out.log" --wait 20 \
     2> "$T/writer.err" &

@@ -30,7 +30,7 @@ HOST=jtesthost
 append()
 {
     $PY export "$1" "$2" "$3" > "$T/export.tmp" || fail "journal-export.py failed"
-    timeout 20 "$JR" --output="$4" "$T/export.tmp" 2>> "$T/jr.err" || fail "systemd-journal-remote failed"
+    timeout -k 20 20 "$JR" --output="$4" "$T/export.tmp" 2>> "$T/jr.err" || fail "systemd-journal-remote failed"
 }
 
 TPL='template(name="t" type="string" string="%pri%|%syslogtag%|%programname%|%timereported:::date-rfc3339%|%timegenerated:::date-rfc3339%|%hostname%|%inputname%|%fromhost-ip%|%msg%|%rawmsg%|%$!%\n")'

@@ -45,7 +45,7 @@ conf()
 # send UDP TCP UDP2: N messages over each of UDP and TCP, N/2 to UDP2
 send()
 {
-    timeout 30 python3 - "$1" "$2" "$N" "$3" << 'PY' || fail "sender failed"
+    timeout -k 20 30 python3 - "$1" "$2" "$N" "$3" << 'PY' || fail "sender failed"
 import socket, sys, time
 udp, tcp, n, udp2 = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 s = socket.create_connection(("127.0.0.1", tcp))

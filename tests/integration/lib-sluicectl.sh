@@ -8,7 +8,7 @@ CTL=$T/ctl
 if [ ${#CTL} -ge 100 ]; then
     CTL=$(mktemp -u /tmp/slctl.XXXXXXXX)
 fi
-ctl() { timeout 10 "$SLUICECTL" -s "$CTL" "$@"; }
+ctl() { timeout -k 20 10 "$SLUICECTL" -s "$CTL" "$@"; }
 # ctl_wait REGEX SECONDS COMMAND...: until COMMAND's output matches REGEX (status 0) or the
 # time is up (status 1).
 ctl_wait()

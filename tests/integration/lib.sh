@@ -255,8 +255,8 @@ dut_check()
 {
     local rc=0
     case $DUT in
-        sluice) timeout 20 "$SLUICED" -N1 -f "$1" -M "$SLUICE_PLUGIN_DIR" > "$T/check.out" 2> "$T/check.err" || rc=$? ;;
-        rsyslog) timeout 20 "$RSYSLOGD" -N1 -f "$1" > "$T/check.out" 2> "$T/check.err" || rc=$? ;;
+        sluice) timeout -k 20 20 "$SLUICED" -N1 -f "$1" -M "$SLUICE_PLUGIN_DIR" > "$T/check.out" 2> "$T/check.err" || rc=$? ;;
+        rsyslog) timeout -k 20 20 "$RSYSLOGD" -N1 -f "$1" > "$T/check.out" 2> "$T/check.err" || rc=$? ;;
     esac
     return "$rc"
 }
@@ -439,7 +439,7 @@ stop_pid()
 flood()
 {
     [ -x "$SLFLOOD" ] || fail "$SLFLOOD not built"
-    timeout 60 "$SLFLOOD" "$@" 2>> "$T/slflood.err"
+    timeout -k 20 60 "$SLFLOOD" "$@" 2>> "$T/slflood.err"
 }
 
 verify()
@@ -459,7 +459,7 @@ send_logger()
         tcp) args+=(-T) ;;
         octet) args+=(-T --octet-count) ;;
     esac
-    timeout 10 logger "${args[@]}" "$@" -- "$msg" || fail "logger ($how) failed"
+    timeout -k 20 10 logger "${args[@]}" "$@" -- "$msg" || fail "logger ($how) failed"
 }
 
 # --- common scenario: logger into a file -------------------------------------------------------
@@ -580,7 +580,7 @@ fwd_conf()
 raw_capture()
 {
     require_cmd socat
-    timeout 120 socat -u "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr" "OPEN:$2,creat,trunc" 2>> "$T/socat.err" &
+    timeout -k 20 120 socat -u "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr" "OPEN:$2,creat,trunc" 2>> "$T/socat.err" &
     CAP_PID=$!
     track_pid "$CAP_PID"
     wait_port tcp "$1" 10 || fail "socat capture not listening on $1"
@@ -667,16 +667,18 @@ private_journal_ok()
         unshare --mount --propagation private true 2> /dev/null
 }
 
-# in_private_journal JOURNAL CMD...: runs CMD (exec'ed: its PID is the caller's child) in a
-# private mount namespace whose /run/log and /var/log/journal are empty tmpfs, so sd_journal's
-# "system" journal is JOURNAL alone (copied to /run/log/journal/MACHINE-ID/; "" for an empty
-# journal).  Exits 3 when the namespace cannot be set up.
+# in_private_journal JOURNAL CMD... &: runs CMD in a private mount namespace whose /run/log
+# and /var/log/journal are empty tmpfs, so sd_journal's "system" journal is JOURNAL alone
+# (copied to /run/log/journal/MACHINE-ID/; "" for an empty journal).  Exits 3 when the
+# namespace cannot be set up.  Call it in the background: it execs (the background subshell
+# becomes unshare, then CMD), so $! is CMD's PID and stop_pid / the exit trap stop CMD itself
+# (without the exec, $! was the subshell and CMD outlived the test).
 in_private_journal()
 {
     local j=$1
     shift
     # shellcheck disable=SC2016  # expanded by the inner shell
-    unshare --mount --propagation private bash -c '
+    exec unshare --mount --propagation private bash -c '
         mount -t tmpfs sluice-test /run/log 2> /dev/null ||
             { mkdir -p /run/log && mount -t tmpfs sluice-test /run/log; } || exit 3
         [ ! -d /var/log/journal ] || mount -t tmpfs sluice-test /var/log/journal || exit 3

@@ -91,7 +91,7 @@ log "oversize: truncated=$tr, the line written has $big bytes"
 tls_send()
 {
     printf '<13>Dec  7 01:00:00 h tlsin: from %s\n' "$1" |
-        timeout 10 gnutls-cli --logfile=/dev/null --x509cafile="$P/ca.pem" \
+        timeout -k 20 10 gnutls-cli --logfile=/dev/null --x509cafile="$P/ca.pem" \
             --x509certfile="$P/$1.pem" --x509keyfile="$P/$1-key.pem" -p "$S" 127.0.0.1 \
             > "$T/gnutls-$1.out" 2>&1 || true
 }

@@ -30,7 +30,7 @@ export_to()   # VERSION PORT (VERSION pmN: pmacctd, NetFlow/IPFIX version N)
     case $1 in pm*) pm_export_to "${1#pm}" "$2"; return ;; esac
     [ "$1" = 10 ] && extra='-A milli'
     # shellcheck disable=SC2086
-    timeout 20 softflowd -a -d -6 -r "$T/flows.pcap" -n "127.0.0.1:$2" -v "$1" $extra -c none \
+    timeout -k 20 20 softflowd -a -d -6 -r "$T/flows.pcap" -n "127.0.0.1:$2" -v "$1" $extra -c none \
         -p "$T/sf.pid" > "$T/softflowd-$1.log" 2>&1 || fail "softflowd -v $1 failed"
 }
 
@@ -48,7 +48,7 @@ aggregate[np]: src_host, dst_host, src_port, dst_port, proto, tos
 PMC
     # its exit status depends on the order its plugin and core shut down ("connection lost
     # to 'np-nfprobe'"), not on the export: the flow counts below are what is checked
-    timeout 20 pmacctd -f "$T/pmacctd.conf" > /dev/null 2>&1 || true
+    timeout -k 20 20 pmacctd -f "$T/pmacctd.conf" > /dev/null 2>&1 || true
 }
 
 total=0

@@ -20,7 +20,7 @@ input(type="imnetflow" address="127.0.0.1" port="$P" format="nprobe" persistTemp
 :msg, regex, "\{.*\}" @@127.0.0.1:$TCP
 CONF
 dut_start "$T/sluice.conf" udp "$P"
-timeout 20 softflowd -a -d -6 -r "$T/flows.pcap" -n "127.0.0.1:$P" -v 10 -A milli -c none \
+timeout -k 20 20 softflowd -a -d -6 -r "$T/flows.pcap" -n "127.0.0.1:$P" -v 10 -A milli -c none \
     -p "$T/sf.pid" > "$T/softflowd.log" 2>&1 || fail "softflowd"
 wait_lines "$T/siem/raw.log" 5 15 || fail "rsyslogd received $(count_lines "$T/siem/raw.log") of 5 flows"
 sleep 0.5

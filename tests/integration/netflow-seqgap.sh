@@ -31,7 +31,7 @@ for v in 5 9 10; do
     track_pid "$RP"
     wait_port udp "$R" 10 || fail "relay not listening"
     before=$(count_lines "$OUT")
-    timeout 30 softflowd -a -d -6 -r "$T/flows.pcap" -n "127.0.0.1:$R" -v "$v" -A milli -c none \
+    timeout -k 20 30 softflowd -a -d -6 -r "$T/flows.pcap" -n "127.0.0.1:$R" -v "$v" -A milli -c none \
         -p "$T/sf.pid" > "$T/softflowd$v.log" 2>&1 || fail "softflowd -v $v"
     wait_pid_exit "$RP" 25 || fail "relay did not finish"
     read -r _ fwd _ dropped _ want < "$T/relay$v"

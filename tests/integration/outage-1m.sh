@@ -38,7 +38,7 @@ if [ -n "${OUTAGE_QUEUE:-}" ]; then
 fi
 dut_start "$T/dut.conf" udp "$udp" tcp "$tcp"
 [ -x "$SLFLOOD" ] || fail "$SLFLOOD not built"
-timeout 200 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -r "$rate" 2>> "$T/slflood.err" &
+timeout -k 20 200 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -r "$rate" 2>> "$T/slflood.err" &
 flood_pid=$!
 track_pid "$flood_pid"
 wait_lines "$raw" $((total * 3 / 10)) 90 || fail "the stream did not start arriving"

@@ -25,7 +25,7 @@ FROMHOST=$(getent hosts 127.0.0.1 | awk '{ print $2; exit }')
 predict()
 {
     local conf=$1 iname=$2 data=$3 out=$4 pred=$5 line rest dest bytes rel
-    timeout 30 "$SLUICED" --test -f "$conf" -M "$SLUICE_PLUGIN_DIR" --test-format expect \
+    timeout -k 20 30 "$SLUICED" --test -f "$conf" -M "$SLUICE_PLUGIN_DIR" --test-format expect \
         --test-inputname "$iname" --test-fromhost "$FROMHOST/127.0.0.1" \
         --test-input "$data" > "$T/pred.txt" 2> "$T/pred.err" \
         || { cat "$T/pred.err" >&2; return 1; }

@@ -38,7 +38,7 @@ LINE2='<13>Jan  2 03:04:05 h1 app: halt now'
 # a real receiver on the omfwd port: the tester must send it nothing
 rs_recv peer --tcp "$fwd"
 
-rt() { timeout 20 "$SLUICED" --test -f "$T/t.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
+rt() { timeout -k 20 20 "$SLUICED" --test -f "$T/t.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
 
 rt -- "$LINE1" "$LINE2" > "$T/text.out" 2> "$T/text.err" || fail "--test failed: $(cat "$T/text.err")"
 grep -q "^   $T/t.conf:8: if (\$programname == \"app\") => true$" "$T/text.out" \
@@ -93,7 +93,7 @@ cat > "$T/time.conf" << 'EOF'
 template(name="tg" type="string" string="%timegenerated:::date-rfc3339% %timereported:::date-rfc3339% %msg%\n")
 action(type="omfile" file="/dev/null" template="tg")
 EOF
-rtt() { TZ=UTC timeout 20 "$SLUICED" --test -f "$T/time.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
+rtt() { TZ=UTC timeout -k 20 20 "$SLUICED" --test -f "$T/time.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
 rtt --test-format expect --test-time 2026-12-06T19:35:00.25+09:00 -- '<13>app: hello' > "$T/time.exp" 2>&1 ||
     fail "--test-time: $(cat "$T/time.exp")"
 grep -qxF 'time 2026-12-06T19:35:00.25+09:00' "$T/time.exp" || fail "no time line: $(cat "$T/time.exp")"
@@ -110,7 +110,7 @@ rtt --test-time 2026-12-06 -- x > /dev/null 2>&1 || rc=$?
 # removed fails (exit 1)
 # shellcheck disable=SC2016  # a legacy directive, not an expansion
 printf '$RepeatedMsgReduction on\n*.* %s/rep.log;RSYSLOG_TraditionalFileFormat\n' "$OUT" > "$T/rep.conf"
-rtr() { timeout 20 "$SLUICED" --test -f "$T/rep.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
+rtr() { timeout -k 20 20 "$SLUICED" --test -f "$T/rep.conf" -M "$SLUICE_PLUGIN_DIR" "$@"; }
 R1='<13>Jan  2 03:04:05 h1 app[1]: same'
 R2='<13>Jan  2 03:04:06 h1 app[1]: other'
 rtr --test-format expect -- "$R1" "$R1" "$R1" "$R2" "$R2" > "$T/rep.exp" 2>&1 ||

@@ -48,7 +48,7 @@ DUT_PID=$!
 track_pid "$DUT_PID"
 wait_port tcp "$tcp" 15 || fail "sluiced does not listen on $tcp"
 
-timeout 120 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -r 100000 2> "$T/slflood.err" &
+timeout -k 20 120 "$SLFLOOD" -p "$tcp" -t tcp -n "$total" -c "$conns" -r 100000 2> "$T/slflood.err" &
 flood_pid=$!
 track_pid "$flood_pid"
 

@@ -24,7 +24,7 @@ new_port target   # nothing listens here until the receiver starts
 } > "$T/dut.conf"
 dut_start "$T/dut.conf" udp "$udp"
 ctl_wait '^action "fwd" .* suspended=no$' 5 queues || fail "queues: fwd not listed as running"
-timeout 40 "$SLUICECTL" -s "$CTL" trace on match=held > "$T/trace.out" 2> "$T/trace.err" &
+timeout -k 20 40 "$SLUICECTL" -s "$CTL" trace on match=held > "$T/trace.out" 2> "$T/trace.err" &
 TR_PID=$!
 track_pid "$TR_PID"
 for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace.out" && break; sleep 0.1; done

@@ -27,12 +27,12 @@ out=$T/out/all.log
     printf '}\n'
 } > "$T/dut.conf"
 dut_start "$T/dut.conf" tcp "$tcp" udp "$udp"
-timeout 30 "$SLUICECTL" -s "$CTL" trace on input=t1 > "$T/trace.out" 2> "$T/trace.err" &
+timeout -k 20 30 "$SLUICECTL" -s "$CTL" trace on input=t1 > "$T/trace.out" 2> "$T/trace.err" &
 TR_PID=$!
 track_pid "$TR_PID"
 for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace.out" && break; sleep 0.1; done
 grep -q '^ok: trace on for input=t1' "$T/trace.out" || fail "trace on not acknowledged"
-timeout 30 "$SLUICECTL" -s "$CTL" trace on input=t1 --json > "$T/trace.json" 2> "$T/tracej.err" &
+timeout -k 20 30 "$SLUICECTL" -s "$CTL" trace on input=t1 --json > "$T/trace.json" 2> "$T/tracej.err" &
 TJ_PID=$!
 track_pid "$TJ_PID"
 for i in $(seq 50); do grep -q '"event":"trace on"' "$T/trace.json" && break; sleep 0.1; done
@@ -94,7 +94,7 @@ log "ok: trace off"
 # match=: only messages whose text holds the string; a burst over the rate limit (600
 # messages, 5 lines each, > 1000 lines/s) ends in one "N trace lines suppressed" line (it
 # also counts the lines a follower that falls behind lost; -d below checks the limit)
-timeout 30 "$SLUICECTL" -s "$CTL" trace on match=keep burst > "$T/trace2.out" 2>&1 &
+timeout -k 20 30 "$SLUICECTL" -s "$CTL" trace on match=keep burst > "$T/trace2.out" 2>&1 &
 TR_PID=$!
 track_pid "$TR_PID"
 for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace2.out" && break; sleep 0.1; done
@@ -115,7 +115,7 @@ wait "$TR_PID"
 log "ok: match= and a burst ($n lines)"
 
 # ruleset=: a ruleset no message runs in traces nothing
-timeout 30 "$SLUICECTL" -s "$CTL" trace on ruleset=nosuch > "$T/trace3.out" 2>&1 &
+timeout -k 20 30 "$SLUICECTL" -s "$CTL" trace on ruleset=nosuch > "$T/trace3.out" 2>&1 &
 TR_PID=$!
 track_pid "$TR_PID"
 for i in $(seq 50); do grep -q '^ok: trace on' "$T/trace3.out" && break; sleep 0.1; done

@@ -58,7 +58,7 @@ ctl frobnicate > /dev/null 2> "$T/unk.err"; rc=$?
 [ "$rc" -eq 1 ] && grep -q 'unknown command' "$T/unk.err" || fail "unknown command: exit $rc"
 # a client that sends half a line and nothing more does not stop the others
 if command -v socat > /dev/null; then
-    timeout 3 socat -u - "UNIX-CONNECT:$CTL" < <(sleep 2) > /dev/null 2>&1 &
+    timeout -k 20 3 socat -u - "UNIX-CONNECT:$CTL" < <(sleep 2) > /dev/null 2>&1 &
     sleep 0.3
 fi
 ctl version | grep -q '^sluiced ' || fail "no answer after the refused requests"

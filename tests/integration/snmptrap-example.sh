@@ -32,7 +32,7 @@ dut_start "$T/sluice.conf" udp "$PDUT"
 wait_port udp "$PREF" 15 || fail "snmptrapd does not listen"
 E=1.3.6.1.4.1.8072.2.3
 for port in "$PREF" "$PDUT"; do
-    timeout 10 snmptrap -v 2c -c public "127.0.0.1:$port" 4200 $E.0.1 $E.2.1 s "from the example" \
+    timeout -k 20 10 snmptrap -v 2c -c public "127.0.0.1:$port" 4200 $E.0.1 $E.2.1 s "from the example" \
         $E.2.2 x 0102 > /dev/null 2>> "$T/sender.err" || fail "snmptrap failed"
 done
 wait_lines "$T/out/snmptraps.json" 1 10 || fail "no JSON line"

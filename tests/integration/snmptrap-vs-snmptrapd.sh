@@ -68,7 +68,7 @@ send_both()   # snmptrap ARGS... with TARGET standing for the receiver
             [ "$a" = TARGET ] && a=127.0.0.1:$port
             args+=("$a")
         done
-        timeout 10 snmptrap "${args[@]}" > /dev/null 2>> "$T/sender.err" || fail "snmptrap $* failed"
+        timeout -k 20 10 snmptrap "${args[@]}" > /dev/null 2>> "$T/sender.err" || fail "snmptrap $* failed"
     done
     N=$((N + 1))
     # one record at a time: the two receivers see the same order
@@ -134,7 +134,7 @@ mlen=$(( ${#MSG} / 2 ))
 raw_both "$(printf '30%02x' "$mlen")$MSG"
 # a wrong community: neither logs it
 for port in "$PREF" "$PDUT"; do
-    timeout 10 snmptrap -v 2c -c wrong "127.0.0.1:$port" 5 $E.0.3 > /dev/null 2>&1
+    timeout -k 20 10 snmptrap -v 2c -c wrong "127.0.0.1:$port" 5 $E.0.3 > /dev/null 2>&1
 done
 # v3 traps (authPriv; the sender is the authoritative engine) and v3/v2c informs
 V3="-v 3 -e 0x80001f8880c0ffee0001 -l authPriv -A authpass123 -X privpass123"
@@ -145,10 +145,10 @@ send_both $V3 -u trap256 -a SHA-256 -x AES-256 TARGET 301 $E.0.6 $E.2.1 x 00FF
 # shellcheck disable=SC2086
 send_both $V3 -u md5des -a MD5 -x DES TARGET 302 $E.0.7 $E.2.1 i 1
 for port in "$PREF" "$PDUT"; do
-    timeout 20 snmpinform -v 3 -u informuser -l authPriv -a SHA -A authpass123 -x AES \
+    timeout -k 20 20 snmpinform -v 3 -u informuser -l authPriv -a SHA -A authpass123 -x AES \
         -X privpass123 -r 1 -t 3 "127.0.0.1:$port" 303 $E.0.8 $E.2.1 s "v3 inform" \
         > /dev/null 2>> "$T/sender.err" || fail "snmpinform -v 3 to port $port not acknowledged"
-    timeout 20 snmpinform -v 2c -c public -r 1 -t 3 "127.0.0.1:$port" 304 $E.0.9 \
+    timeout -k 20 20 snmpinform -v 2c -c public -r 1 -t 3 "127.0.0.1:$port" 304 $E.0.9 \
         > /dev/null 2>> "$T/sender.err" || fail "snmpinform -v 2c to port $port not acknowledged"
 done
 N=$((N + 2))

@@ -44,7 +44,7 @@ log "ok: default mode runs without the broken action"
 # strict: refused, with the reason
 mapfile -t cmd < <(dut_cmd "$T/strict.conf")
 rc=0
-timeout 20 "${cmd[@]}" < /dev/null > /dev/null 2> "$T/strict.err" || rc=$?
+timeout -k 20 20 "${cmd[@]}" < /dev/null > /dev/null 2> "$T/strict.err" || rc=$?
 [ "$rc" -eq 1 ] || { cat "$T/strict.err" >&2; fail "strict mode: sluiced exits $rc, not 1"; }
 grep -q 'not starting (global sluice.strictConfig="on")' "$T/strict.err" ||
     { cat "$T/strict.err" >&2; fail "strict mode: no refusal message"; }
@@ -54,7 +54,7 @@ printf 'global(sluice.strictConfig="on")\nmain_queue(queue.size="abc")\nruleset(
     "$T" > "$T/strict-q.conf"
 mapfile -t cmd < <(dut_cmd "$T/strict-q.conf")
 rc=0
-timeout 20 "${cmd[@]}" < /dev/null > /dev/null 2> "$T/strict-q.err" || rc=$?
+timeout -k 20 20 "${cmd[@]}" < /dev/null > /dev/null 2> "$T/strict-q.err" || rc=$?
 [ "$rc" -eq 1 ] || { cat "$T/strict-q.err" >&2; fail "strict mode (queue): sluiced exits $rc, not 1"; }
 grep -q "strict-q.conf:2: error: main_queue(): parameter 'queue.size'" "$T/strict-q.err" &&
     grep -q "strict-q.conf:3: error: ruleset 'r': parameter 'bogus' not known" "$T/strict-q.err" ||

@@ -63,7 +63,7 @@ assigned A
 member B
 assigned B
 sleep 2   # the group settles: A gave up half of its partitions
-timeout 60 "$KCAT" -P -b "$KB" -t in -K '	' -l "$T/first.txt" 2>> "$T/kcat.err" || fail "kcat -P failed"
+timeout -k 20 60 "$KCAT" -P -b "$KB" -t in -K '	' -l "$T/first.txt" 2>> "$T/kcat.err" || fail "kcat -P failed"
 wait_both $((N / 2))
 sleep 1
 a=$(count_lines "$T/A.log")
@@ -76,7 +76,7 @@ log "first half: A wrote $a, B wrote $b, disjoint, union complete ($res)"
 
 stop_pid "$PID_B" 20
 log "B stopped; A takes over"
-timeout 60 "$KCAT" -P -b "$KB" -t in -K '	' -l "$T/second.txt" 2>> "$T/kcat.err" || fail "kcat -P failed"
+timeout -k 20 60 "$KCAT" -P -b "$KB" -t in -K '	' -l "$T/second.txt" 2>> "$T/kcat.err" || fail "kcat -P failed"
 wait_both "$N"
 sleep 2
 cat "$T/A.log" "$T/B.log" > "$T/union.txt"

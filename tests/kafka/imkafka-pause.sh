@@ -11,7 +11,7 @@ setup
 N=20000
 mk_start 3 -T in:1
 awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "<13>Dec  6 10:00:00 kafkahost app: seq=0:%d\n", i }' > "$T/in.txt"
-timeout 60 "$KCAT" -P -b "$KB" -t in -l "$T/in.txt" 2>> "$T/kcat.err" || fail "kcat -P failed"
+timeout -k 20 60 "$KCAT" -P -b "$KB" -t in -l "$T/in.txt" 2>> "$T/kcat.err" || fail "kcat -P failed"
 new_port rport
 {
     dut_global

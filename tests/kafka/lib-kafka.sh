@@ -47,7 +47,7 @@ mk_cmd()
 # record per line (default format: the value).
 kc_consume()
 {
-    timeout 60 "$KCAT" -C -b "$KB" -t "$1" -o beginning -e -q -f "${3:-%s}" > "$2" \
+    timeout -k 20 60 "$KCAT" -C -b "$KB" -t "$1" -o beginning -e -q -f "${3:-%s}" > "$2" \
         2>> "$T/kcat.err" || fail "kcat could not consume $1"
 }
 
@@ -57,7 +57,7 @@ kc_wait()
     local topic=$1 want=$2 out=$3 timeout=${4:-30} fmt=${5:-%s} end
     end=$((SECONDS + timeout))
     while :; do
-        timeout 60 "$KCAT" -C -b "$KB" -t "$topic" -o beginning -e -q -f "$fmt" > "$out" \
+        timeout -k 20 60 "$KCAT" -C -b "$KB" -t "$topic" -o beginning -e -q -f "$fmt" > "$out" \
             2>> "$T/kcat.err" || true
         [ "$(count_lines "$out")" -ge "$want" ] && return 0
         [ "$SECONDS" -ge "$end" ] && break
@@ -74,7 +74,7 @@ kc_untruncated()
 {
     local p o
     for p in $(seq 0 $(($2 - 1))); do
-        o=$(timeout 20 "$KCAT" -Q -b "$KB" -t "$1:$p:-2" 2>> "$T/kcat.err" |
+        o=$(timeout -k 20 20 "$KCAT" -Q -b "$KB" -t "$1:$p:-2" 2>> "$T/kcat.err" |
             sed -n 's/.* offset \(-\{0,1\}[0-9]*\).*/\1/p')
         [ "$o" = 0 ] || fail "mock cluster truncated $1 partition $p (first offset '$o'): shrink the test"
     done

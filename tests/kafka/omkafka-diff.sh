@@ -75,7 +75,7 @@ for t in static fixed rr app sshd myapp ftpd kernel prog local7; do
     for p in r s; do
         : > "$T/$p-$t.txt"
         for part in $(seq 0 $((np - 1))); do
-            timeout 30 "$KCAT" -C -b "$KB" -t "$p-$t" -p "$part" -o beginning -e -q \
+            timeout -k 20 30 "$KCAT" -C -b "$KB" -t "$p-$t" -p "$part" -o beginning -e -q \
                 -f 'p=%p key(%K)=%k value(%S)=%s\n' >> "$T/$p-$t.txt" 2>> "$T/kcat.err" || true
         done
     done

@@ -33,10 +33,10 @@ done
 ino_sys=$(stat -c %i "$sys") ino_in=$(stat -c %i "$in")
 
 # this datagram starts sluiced; it waits in the socket meanwhile
-timeout 10 logger -u "$sys" -t first "starts the daemon" || fail "logger failed"
+timeout -k 20 10 logger -u "$sys" -t first "starts the daemon" || fail "logger failed"
 wait_lines "$out" 1 15 || fail "the activating message did not arrive"
-timeout 10 logger -u "$in" -t second "into the passed input socket" || fail "logger failed"
-timeout 10 logger -u "$sys" -t third "system socket again" || fail "logger failed"
+timeout -k 20 10 logger -u "$in" -t second "into the passed input socket" || fail "logger failed"
+timeout -k 20 10 logger -u "$sys" -t third "system socket again" || fail "logger failed"
 wait_lines "$out" 3 15 || fail "not all messages arrived"
 grep -q ' first: starts the daemon$' "$out" || fail "first message wrong: $(cat "$out")"
 grep -q ' second: into the passed input socket$' "$out" || fail "second message wrong"

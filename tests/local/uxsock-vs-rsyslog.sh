@@ -78,7 +78,7 @@ send_all()
 {
     local d=$1 s
     for s in e f; do
-        timeout 20 /usr/bin/python3 -c '
+        timeout -k 20 20 /usr/bin/python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 for dg in sys.argv[2:]:
@@ -87,13 +87,13 @@ time.sleep(0.5)' "$d/$s.sock" "${TRUSTED_DATAGRAMS[@]}" || fail "python3 sender 
     done
     for s in a b c d; do
         local sock=$d/$s.sock
-        timeout 10 logger -u "$sock" -t app "m1 plain" || fail "logger -u failed"
-        timeout 10 logger -u "$sock" --rfc5424 -t app "m2 rfc5424" || fail "logger failed"
-        timeout 10 logger -u "$sock" --rfc3164 -t app "m3 rfc3164 with host" || fail "logger failed"
-        timeout 10 logger -u "$sock" --id=4242 -p local3.warning -t app "m4 with  id" || fail "logger failed"
-        timeout 10 logger -u "$sock" -p kern.emerg -t 'a:b' "m5 colon tag" || fail "logger failed"
+        timeout -k 20 10 logger -u "$sock" -t app "m1 plain" || fail "logger -u failed"
+        timeout -k 20 10 logger -u "$sock" --rfc5424 -t app "m2 rfc5424" || fail "logger failed"
+        timeout -k 20 10 logger -u "$sock" --rfc3164 -t app "m3 rfc3164 with host" || fail "logger failed"
+        timeout -k 20 10 logger -u "$sock" --id=4242 -p local3.warning -t app "m4 with  id" || fail "logger failed"
+        timeout -k 20 10 logger -u "$sock" -p kern.emerg -t 'a:b' "m5 colon tag" || fail "logger failed"
         for dg in "${DATAGRAMS[@]}"; do
-            printf '%s' "$dg" | timeout 10 socat -u - "UNIX-SENDTO:$sock" || fail "socat failed"
+            printf '%s' "$dg" | timeout -k 20 10 socat -u - "UNIX-SENDTO:$sock" || fail "socat failed"
         done
     done
 }

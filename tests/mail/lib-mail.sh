@@ -63,7 +63,7 @@ wait_mails() { wait_lines "$1/index.jsonl" "$2" "${3:-15}"; }
 # send_lines PORT FILE: the lines of FILE over one TCP connection (LF framing)
 send_lines()
 {
-    timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && cat "$2" >&3 && exec 3>&-' _ "$1" "$2" ||
+    timeout -k 20 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && cat "$2" >&3 && exec 3>&-' _ "$1" "$2" ||
         fail "cannot send to tcp port $1"
 }
 

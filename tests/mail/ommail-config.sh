@@ -59,7 +59,7 @@ action(type="ommail" server="mail.example.test" port="465" $M mailto="b@example.
 CONF
 dut_check "$T/good.conf" || fail "good config refused: $(cat "$T/check.err")"
 grep -q 'Zq-secret-9' "$T/check.err" "$T/check.out" && fail "password printed by -N1"
-timeout 20 "$SLUICED" -N1 --dump -f "$T/good.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/dump.out" 2>&1 ||
+timeout -k 20 20 "$SLUICED" -N1 --dump -f "$T/good.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/dump.out" 2>&1 ||
     fail "-N1 --dump failed: $(cat "$T/dump.out")"
 grep -q 'auth.password' "$T/dump.out" || fail "--dump does not show the action's parameters"
 grep -q 'Zq-secret-9' "$T/dump.out" && fail "password printed by -N1 --dump"

@@ -29,7 +29,7 @@ grep -q "$conf:3: .*mmnormalize" "$T/check.err" || fail "no FILE:LINE: $(cat "$T
 # start-up: runs without the action (killed by timeout's TERM after 3 s: status 124, a
 # clean exit on SIGTERM inside), names it, no crash
 rc=0
-timeout 3 "$SLUICED" -n -iNONE -f "$conf" -M "$SLUICE_PLUGIN_DIR" > "$T/start.out" 2> "$T/start.err" || rc=$?
+timeout -k 20 3 "$SLUICED" -n -iNONE -f "$conf" -M "$SLUICE_PLUGIN_DIR" > "$T/start.out" 2> "$T/start.err" || rc=$?
 [ "$rc" -eq 124 ] || fail "start-up status $rc (want 124: still running): $(cat "$T/start.err")"
 grep -q "$conf:3: .*action disabled" "$T/start.err" || fail "start-up: no FILE:LINE: $(cat "$T/start.err")"
 grep -q "exiting on signal 15" "$T/start.err" || fail "start-up: no clean exit: $(cat "$T/start.err")"
@@ -39,7 +39,7 @@ grep -q "exiting on signal 15" "$T/start.err" || fail "start-up: no clean exit: 
     cat "$conf"
 } > "$T/strict.conf"
 rc=0
-timeout 20 "$SLUICED" -n -iNONE -f "$T/strict.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/strict.out" 2> "$T/strict.err" || rc=$?
+timeout -k 20 20 "$SLUICED" -n -iNONE -f "$T/strict.conf" -M "$SLUICE_PLUGIN_DIR" > "$T/strict.out" 2> "$T/strict.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "strict start-up status $rc: $(cat "$T/strict.err")"
 
 # a second line of one array element, and a comment line with a lone '%' (skipped by

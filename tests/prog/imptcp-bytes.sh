@@ -44,9 +44,9 @@ run_dut()
         printf '}\n'
     } > "$dir/dut.conf"
     dut_start "$dir/dut.conf" tcp "$port" tcp "$port2"
-    timeout 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$INPUT" "$port" || fail "sending to $DUT failed"
+    timeout -k 20 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$INPUT" "$port" || fail "sending to $DUT failed"
     wait_lines "$dir/raw.out" "$NMSG" 15 || fail "$DUT: LF-framed messages incomplete"
-    timeout 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$T/cap.octet" "$port2" || fail "sending to $DUT failed"
+    timeout -k 20 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$T/cap.octet" "$port2" || fail "sending to $DUT failed"
     wait_lines "$dir/raw.out" $((NMSG + 1)) 15 || fail "$DUT: octet-counted message missing"
     sleep 0.3
     dut_stop

@@ -39,7 +39,7 @@ run_dut()
         printf '}\n'
     } > "$dir/dut.conf"
     dut_start "$dir/dut.conf" tcp "$port"
-    timeout 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$INPUT" "$port" || fail "sending to $DUT failed"
+    timeout -k 20 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$INPUT" "$port" || fail "sending to $DUT failed"
     wait_lines "$dir/default.out" "$NLINES" 15 || fail "$DUT: default.out incomplete"
     wait_lines "$dir/raw.out" "$NLINES" 15 || fail "$DUT: raw.out incomplete"
     wait_lines "$dir/third.out" "$NLINES" 15 || fail "$DUT: third.out incomplete"

@@ -31,7 +31,7 @@ run_dut()
         printf '}\n'
     } > "$dir/dut.conf"
     dut_start "$dir/dut.conf" tcp "$port"
-    timeout 10 bash -c 'printf "<13>Oct 11 22:14:15 host1 app: one\n" > "/dev/tcp/127.0.0.1/$1"' _ "$port" ||
+    timeout -k 20 10 bash -c 'printf "<13>Oct 11 22:14:15 host1 app: one\n" > "/dev/tcp/127.0.0.1/$1"' _ "$port" ||
         fail "sending to $DUT failed"
     wait_lines "$dir/a" 1 15 || fail "$DUT: program a got nothing"
     wait_lines "$dir/b" 1 15 || fail "$DUT: program b got nothing"

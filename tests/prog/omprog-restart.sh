@@ -38,10 +38,10 @@ run_dut()
     for i in $(seq "$NBURST"); do
         printf '<13>Oct 11 22:14:15 host1 app: burst %d\n' "$i"
     done > "$dir/burst.in"
-    timeout 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$dir/burst.in" "$port" || fail "sending to $DUT failed"
+    timeout -k 20 10 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$dir/burst.in" "$port" || fail "sending to $DUT failed"
     wait_lines "$dir/burst.out" "$NBURST" 30 || fail "$DUT: burst.out incomplete"
     for i in $(seq "$NSLOW"); do
-        timeout 10 bash -c 'printf "<13>Oct 11 22:14:15 host1 app: slow %d\n" "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$i" "$port" ||
+        timeout -k 20 10 bash -c 'printf "<13>Oct 11 22:14:15 host1 app: slow %d\n" "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$i" "$port" ||
             fail "sending to $DUT failed"
         wait_lines "$dir/slow.out" "$i" 30 || fail "$DUT: slow line $i did not arrive"
         sleep 0.3   # let a program that read its last line exit before the next write

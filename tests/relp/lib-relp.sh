@@ -97,7 +97,7 @@ relp_stop()
 # relp_send_file PORT FILE: the lines of FILE over one TCP connection (LF framing).
 relp_send_file()
 {
-    timeout 20 socat -u "OPEN:$2" "TCP:127.0.0.1:$1" 2>> "$T/socat.err" ||
+    timeout -k 20 20 socat -u "OPEN:$2" "TCP:127.0.0.1:$1" 2>> "$T/socat.err" ||
         fail "sending $2 to port $1 failed"
 }
 
@@ -127,7 +127,7 @@ relp_restart_case()
     spid=$STARTED_PID
     wait_port tcp "$pin" 15 || fail "$snd sender does not listen on $pin"
     [ -x "$SLFLOOD" ] || fail "$SLFLOOD not built"
-    timeout 60 "$SLFLOOD" -p "$pin" -t tcp -n "$total" -c 1 2>> "$T/slflood.err" &
+    timeout -k 20 60 "$SLFLOOD" -p "$pin" -t tcp -n "$total" -c 1 2>> "$T/slflood.err" &
     fpid=$!
     track_pid "$fpid"
     wait_lines "$T/recv/out.log" $((total / 3)) 30 || fail "a third did not arrive within 30 s"

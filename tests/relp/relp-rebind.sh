@@ -22,7 +22,7 @@ relp_start sluice "$T/send/send.conf" send
 DUT_PID=$STARTED_PID
 DUT_ERR=$T/send.err
 wait_port tcp "$pin" 15 || fail "sender does not listen on $pin"
-timeout 60 "$SLFLOOD" -p "$pin" -t tcp -n "$total" -c 1 -r 4000 2>> "$T/slflood.err" ||
+timeout -k 20 60 "$SLFLOOD" -p "$pin" -t tcp -n "$total" -c 1 -r 4000 2>> "$T/slflood.err" ||
     fail "slflood failed"
 wait_lines "$T/recv/out.log" "$total" 30 || fail "not every message arrived"
 stats_dump

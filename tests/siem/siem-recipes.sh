@@ -65,7 +65,7 @@ listen()
 }
 
 # send_tcp PORT LINE...: LF-framed lines to the daemon's input
-send_tcp() { local p=$1; shift; printf '%s\n' "$@" | timeout 10 socat -u - "TCP:127.0.0.1:$p" || fail "send to $p"; }
+send_tcp() { local p=$1; shift; printf '%s\n' "$@" | timeout -k 20 10 socat -u - "TCP:127.0.0.1:$p" || fail "send to $p"; }
 
 # expect FILE LINE: FILE must hold exactly that line (after the wait)
 expect()
@@ -108,10 +108,10 @@ run_e2e()
     azure-local-receiver)
         dut_start "$conf" tcp "${INP[6514]}" tcp "${INP[6515]}"
         printf '%s\n' '<12>Dec  6 19:31:00 azl1 CEF:0|Microsoft|Azure Local|1.0|1|mtls|5|' |
-            timeout 10 socat -u - "OPENSSL:localhost:${INP[6514]},cert=$T/pki/peer.pem,key=$T/pki/peer-key.pem,cafile=$T/pki/ca.pem" ||
+            timeout -k 20 10 socat -u - "OPENSSL:localhost:${INP[6514]},cert=$T/pki/peer.pem,key=$T/pki/peer-key.pem,cafile=$T/pki/ca.pem" ||
             fail "mutual TLS send"
         printf '%s\n' '<12>Dec  6 19:31:01 azl1 CEF:0|Microsoft|Azure Local|1.0|2|srv|5|' |
-            timeout 10 socat -u - "OPENSSL:localhost:${INP[6515]},cafile=$T/pki/ca.pem" ||
+            timeout -k 20 10 socat -u - "OPENSSL:localhost:${INP[6515]},cafile=$T/pki/ca.pem" ||
             fail "server-auth-only send"
         wait_lines "$T/out/azure-local-cef.log" 2 15 || fail "CEF lines missing"
         sort "$T/out/azure-local-cef.log" > "$T/azl.sorted"
@@ -133,7 +133,7 @@ run_e2e()
         command -v snmptrap > /dev/null 2>&1 || return 1
         listen tcp "${OUTP[514]}" "$T/siem-cef.out"
         dut_start "$conf" udp "${INP[162]}" udp "${INP[2055]}"
-        timeout 10 snmptrap -v 2c -c public "127.0.0.1:${INP[162]}" 4200 \
+        timeout -k 20 10 snmptrap -v 2c -c public "127.0.0.1:${INP[162]}" 4200 \
             .1.3.6.1.4.1.8072.2.3.0.1 .1.3.6.1.4.1.8072.2.3.2.1 s 'link|down=1' \
             > /dev/null 2> "$T/snmptrap.err" || fail "snmptrap failed"
         wait_lines "$T/siem-cef.out" 1 15 || fail "no CEF line for the trap"
@@ -146,7 +146,7 @@ run_e2e()
         listen tcp "${OUTP[12201]}" "$T/flows-gelf.out"
         dut_start "$conf" udp "${INP[5514]}"
         local flow='<134>Dec  6 19:30:00 probe nprobe: {"IPV4_SRC_ADDR":"192.0.2.1","L4_SRC_PORT":443,"NOTE":"a|b=c"}'
-        printf '%s' "$flow" | timeout 10 socat -u - "UDP:127.0.0.1:${INP[5514]}" || fail "send flow"
+        printf '%s' "$flow" | timeout -k 20 10 socat -u - "UDP:127.0.0.1:${INP[5514]}" || fail "send flow"
         expect "$T/flows-siem.out" "$flow"
         for i in $(seq 150); do [ -s "$T/flows-gelf.out" ] && break; sleep 0.1; done
         python3 -c '
@@ -192,7 +192,7 @@ rt_expect()
            -e "s#/var/lib/sluice#$T/work#g")
     sed "${paths[@]}" "$recipe" > "$T/$name.rt.conf"
     sed "${paths[@]}" "$exp" > "$T/$name.rt.expect"
-    TZ=UTC timeout 30 "$SLUICED" --test -f "$T/$name.rt.conf" -M "$SLUICE_PLUGIN_DIR" \
+    TZ=UTC timeout -k 20 30 "$SLUICED" --test -f "$T/$name.rt.conf" -M "$SLUICE_PLUGIN_DIR" \
         --test-expect "$T/$name.rt.expect" > "$T/$name.rt.out" 2>&1 ||
         fail "$name: sluiced --test --test-expect $(basename "$exp") fails:
 $(cat "$T/$name.rt.out")"

@@ -67,7 +67,7 @@ log "ok: bad credentials fail the config check naming the file"
 
 # --- legacy directives: a TLS listener and forwarder -----------------------------------------
 mkfifo "$T/in.fifo"
-timeout 60 openssl s_server -accept "127.0.0.1:$fport" -cert "$P/server.pem" \
+timeout -k 20 60 openssl s_server -accept "127.0.0.1:$fport" -cert "$P/server.pem" \
     -key "$P/server-key.pem" -CAfile "$P/ca.pem" -Verify 1 -verify_return_error -quiet \
     < "$T/in.fifo" > "$T/out/s_server.txt" 2> "$T/s_server.err" &
 track_pid $!
@@ -91,7 +91,7 @@ wait_port tcp "$fport" 10 || fail "openssl s_server not listening"
 } > "$T/legacy.conf"
 dut_start "$T/legacy.conf" tcp "$port"
 m='<13>1 2024-01-01T00:00:00Z h app - - - legacy-tls hello'
-printf '%d %s' ${#m} "$m" | timeout 10 gnutls-cli --port "$port" --x509cafile "$P/ca.pem" \
+printf '%d %s' ${#m} "$m" | timeout -k 20 10 gnutls-cli --port "$port" --x509cafile "$P/ca.pem" \
     --x509certfile "$P/client.pem" --x509keyfile "$P/client-key.pem" \
     127.0.0.1 > "$T/cli.out" 2>&1 || fail "gnutls-cli failed: $(tail -3 "$T/cli.out")"
 for i in $(seq 100); do

@@ -27,7 +27,7 @@ dut_start "$T/dut.conf" tcp "$port"
 # served_fpr: the SHA256 fingerprint of the certificate the listener presents
 served_fpr()
 {
-    timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername localhost < /dev/null 2> /dev/null |
+    timeout -k 20 10 openssl s_client -connect "127.0.0.1:$port" -servername localhost < /dev/null 2> /dev/null |
         openssl x509 -noout -fingerprint -sha256 2> /dev/null
 }
 file_fpr() { openssl x509 -noout -fingerprint -sha256 -in "$1"; }
@@ -55,7 +55,7 @@ grep -q 'reload at HUP failed' "$T/dut.err" || fail "a broken certificate at HUP
 log "ok: a broken certificate at HUP is reported and the current one stays"
 
 m='<14>1 2026-01-01T00:00:00Z host app 77 ID1 - after reload'
-printf '%d %s' ${#m} "$m" | timeout 10 gnutls-cli --port "$port" --x509cafile "$P/ca.pem" \
+printf '%d %s' ${#m} "$m" | timeout -k 20 10 gnutls-cli --port "$port" --x509cafile "$P/ca.pem" \
     --verify-hostname localhost 127.0.0.1 > /dev/null 2>&1 || fail "gnutls-cli could not send after the reload"
 wait_lines "$T/out/tls.log" 1 10 || fail "the message sent after the reload did not arrive"
 grep -q 'after reload' "$T/out/tls.log" || fail "wrong content after the reload"

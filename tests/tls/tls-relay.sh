@@ -99,15 +99,15 @@ stop_pid "$SND"
 
 # --- a foreign-CA client is refused, a good one on the same listener delivers ----------------
 m='<13>1 2024-01-01T00:00:00Z h app - - - tls-foreign must not arrive'
-printf '%d %s' ${#m} "$m" | timeout 10 gnutls-cli --port "$tls_in" --x509cafile "$P/ca.pem" \
+printf '%d %s' ${#m} "$m" | timeout -k 20 10 gnutls-cli --port "$tls_in" --x509cafile "$P/ca.pem" \
     --x509certfile "$P/foreign-client.pem" --x509keyfile "$P/foreign-client-key.pem" \
     127.0.0.1 > "$T/foreign.out" 2>&1
 m='<13>1 2024-01-01T00:00:00Z h app - - - tls-good after foreign'
-printf '%d %s' ${#m} "$m" | timeout 10 gnutls-cli --port "$tls_in" --x509cafile "$P/ca.pem" \
+printf '%d %s' ${#m} "$m" | timeout -k 20 10 gnutls-cli --port "$tls_in" --x509cafile "$P/ca.pem" \
     --x509certfile "$P/client.pem" --x509keyfile "$P/client-key.pem" \
     127.0.0.1 > "$T/good.out" 2>&1 || fail "good gnutls-cli client failed: $(tail -3 "$T/good.out")"
 m='<13>1 2024-01-01T00:00:00Z h app - - - tls-certvalid wrong name ok'
-printf '%d %s' ${#m} "$m" | timeout 10 gnutls-cli --port "$tls_cv" --x509cafile "$P/ca.pem" \
+printf '%d %s' ${#m} "$m" | timeout -k 20 10 gnutls-cli --port "$tls_cv" --x509cafile "$P/ca.pem" \
     --x509certfile "$P/wrongname.pem" --x509keyfile "$P/wrongname-key.pem" \
     127.0.0.1 > "$T/cv.out" 2>&1 || fail "certvalid gnutls-cli client failed: $(tail -3 "$T/cv.out")"
 wait_lines "$raw" $((N + 2)) 15 || fail "good clients' messages did not arrive"

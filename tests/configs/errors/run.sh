@@ -19,7 +19,7 @@ for conf in *.conf; do
         read -r -a args < "$name.args"
     fi
     # the plugin directory comes from -M only (SLUICE_PLUGIN_DIR would hide a missing one)
-    env -u SLUICE_PLUGIN_DIR timeout 30 "$SLUICED" -N1 -f "$conf" "${args[@]}" \
+    env -u SLUICE_PLUGIN_DIR timeout -k 20 30 "$SLUICED" -N1 -f "$conf" "${args[@]}" \
         >"$tmp/out" 2>"$tmp/raw"
     rc=$?
     # the plugin directory of this build is PLUGINDIR in the goldens
@@ -39,7 +39,7 @@ for conf in *.conf; do
 done
 # bounded: 60 errors are all counted, the first 50 shown
 for i in $(seq 60); do printf '*.inf /tmp/sluice-errors-never.log\n'; done > "$tmp/many.conf"
-env -u SLUICE_PLUGIN_DIR timeout 30 "$SLUICED" -N1 -f "$tmp/many.conf" -M "$PLUGINS" \
+env -u SLUICE_PLUGIN_DIR timeout -k 20 30 "$SLUICED" -N1 -f "$tmp/many.conf" -M "$PLUGINS" \
     >/dev/null 2>"$tmp/err"
 shown=$(grep -c ': error: bad selector' "$tmp/err")
 if [ "$shown" != 50 ] || ! grep -q 'too many errors in the configuration' "$tmp/err" ||
