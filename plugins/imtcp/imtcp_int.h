@@ -1,6 +1,7 @@
 /*
  * imtcp_int.h - private declarations shared by the files of the imtcp plugin (imtcp.c,
- * imtcp_limits.c), which are also built as imptcp (-DSL_IMPTCP) and imtls (-DSL_IMTLS):
+ * imtcp_loop.c, imtcp_limits.c), which are also built as imptcp (-DSL_IMPTCP) and imtls
+ * (-DSL_IMTLS):
  * the plugin-name variant, the instance and session structs, and the functions one file
  * calls in the other.  Not part of the plugin ABI (plugins build with -fvisibility=hidden,
  * so none of these symbols leaves the .so); the test hooks are in imtcp.h.
@@ -48,6 +49,7 @@
 
 #define MAX_LISTENERS 16
 #define BATCH_MAX 1024
+#define READ_BUF_SIZE (256 * 1024)
 
 struct imtcp_mod;
 
@@ -199,6 +201,13 @@ struct imtcp_inst {
 
 /* CLOCK_MONOTONIC in ms. */
 int64_t imtcp_mono_ms(void);
+/* Close the listening sockets. */
+void imtcp_close_listeners(struct imtcp_inst *in);
+
+/* ---- imtcp_loop.c: the session loop ----------------------------------------------------- */
+
+/* The input thread: serve listeners and sessions until stop(), then drain. */
+int imtcp_run(void *inst);
 /* Close and free session s (orderly: the peer closed; emit its partial frame). */
 void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly);
 
