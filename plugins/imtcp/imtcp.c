@@ -2,13 +2,14 @@
  * imtcp.c - the imtcp input plugin: plain syslog over TCP (RFC 6587 octet counting and
  * LF framing, see framing.h), compatible with rsyslog 8.2302's imtcp.
  *
- * One thread (run(), imtcp_loop.c) serves all listeners and sessions of an instance with
- * epoll
+ * input(threads=N) threads (default 2; SL_PF_THREADED, imtcp_loop.c) serve the listeners
+ * and sessions of an instance with epoll, each session on one thread for its whole life
  * (level-triggered, non-blocking accept and reads, one read of up to 256 KiB per ready
  * session per round so busy peers cannot starve others).  All complete frames of one read
  * are handed to the core with ONE submit; the flow key is a per-connection serial, so the
  * frames of one connection stay in order.  submit() may block while the core's queue is
  * full: the thread then stops reading and the senders' TCP windows close (back-pressure).
+ * imptcp takes its thread count from rsyslog's module parameter threads (default 2).
  *
  * Parameters: rsyslog's names and defaults.  Module: maxSessions (200), maxFrameSize
  * (200000), keepAlive[.probes/.time/.interval], notifyOnConnectionOpen/Close,
@@ -22,7 +23,8 @@
  * which rsyslog counts before the limit: tests/diff/DIVERGENCES.md) and logged nothing,
  * as rsyslog 8.2302 (checked)) and the per-input
  * overrides of the module switches.  Accepted but ignored: flowControl (always on: submit
- * blocks), maxListeners, workerThreads, preserveCase, defaultTZ.
+ * blocks), maxListeners, workerThreads (rsyslog 8.2504+; threads= sets sluice's),
+ * preserveCase, defaultTZ.
  *
  * TLS (StreamDriver.Mode="1", driver "gtls"; "ossl" is served by the same GnuTLS code):
  * the shared stream driver in plugins/common/sl_tls.c.  StreamDriver.AuthMode (anon,
@@ -71,9 +73,9 @@
  * allocated on accept and freed on close; their framing buffer only on the first partial
  * frame, so idle connections cost a slot and a small struct.
  *
- * Concurrency & locking: create/open/destroy on the main thread, run() on the input thread,
- * stop() from any thread: it only sets an atomic flag and writes to an eventfd.  The session
- * table is touched by run() only (sl_imtcp_session_count() is a racy read for tests).
+ * Concurrency & locking: create/open/destroy on the main thread, run_thread() on the input
+ * threads (see imtcp_loop.c for what they share under the instance lock), stop() from any
+ * thread: it only sets an atomic flag and writes to an eventfd every thread polls.
  */
 #include "config.h"
 
@@ -238,7 +240,9 @@ static const struct sl_param mod_params[] = {
     { "session.maxFramingErrors", SL_PT_NONNEG, 0, MOFF(sess_max_framing_err), "100", NULL,
       NULL, NULL },
 #ifdef SL_IMPTCP
-    { "threads", SL_PT_POSINT, SL_P_IGNORED, MOFF(worker_threads), "2", NULL, NULL, NULL },
+    /* rsyslog's imptcp worker threads (default 2): the core starts that many input
+     * threads (SL_PF_THREADED) unless input(threads=) says otherwise */
+    { "threads", SL_PT_POSINT, 0, MOFF(worker_threads), "2", NULL, NULL, NULL },
     { "processOnPoller", SL_PT_BOOL, SL_P_IGNORED, MOFF(process_on_poller), "on", NULL, NULL, NULL },
 #endif
     SL_PARAM_END
@@ -255,6 +259,12 @@ static const struct sl_param inst_params[] = {
 #endif
       NULL },
     { "address", SL_PT_STRING, 0, IOFF(address), NULL, NULL, NULL, NULL },
+#ifndef SL_IMPTCP
+    /* sluice only (rsyslog 8.2302's tcpsrv has a fixed helper pool, no parameter): the
+     * input threads the core starts (SL_PF_THREADED), declared here for its default */
+    { "threads", SL_PT_POSINT, 0, IOFF(threads), "2", NULL, NULL,
+      "input threads; connections are spread over them, each stays on one" },
+#endif
     { "listenPortFileName", SL_PT_STRING, 0, IOFF(listen_port_file), NULL, NULL, NULL, NULL },
     { "maxSessions", PT_SESSIONS, 0, IOFF(max_sessions), "-1", NULL, NULL, NULL },
     { "maxListeners", SL_PT_POSINT, SL_P_IGNORED, IOFF(max_listeners), "-1", NULL, NULL, NULL },
@@ -464,12 +474,12 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     const struct imtcp_mod *m = modconf != NULL ? modconf : &mod_defaults;
 
     pthread_mutex_init(&in->tls_lock, NULL);
+    pthread_mutex_init(&in->lock, NULL);
+    pthread_mutex_init(&in->rl_lock, NULL);
     in->h = h;
     in->ctx = ctx;
     in->mod = m;
-    in->epfd = -1;
     in->stop_obj.fd = -1;
-    in->reserve_fd = -1;
     in->bound_port = -1;
 
     int64_t mode = in->sd_mode >= 0 ? in->sd_mode : m->sd_mode;
@@ -736,26 +746,13 @@ static int imtcp_open(void *inst)
         return SL_EIO;
     }
 
-    in->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    in->epfd = epoll_create1(EPOLL_CLOEXEC);
+    /* the threads make their epoll sets (run_thread(), imtcp_loop.c) */
     in->stop_obj.kind = OBJ_STOP;
     in->stop_obj.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     in->sess = calloc(in->max_sess, sizeof *in->sess);
-    in->rbuf = malloc(READ_BUF_SIZE);
-    if (in->epfd < 0 || in->stop_obj.fd < 0 || in->sess == NULL || in->rbuf == NULL) {
+    if (in->stop_obj.fd < 0 || in->sess == NULL) {
         h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot set up the listener: %s", strerror(errno));
         return SL_EIO;
-    }
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &in->stop_obj };
-    if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->stop_obj.fd, &ev) != 0) {
-        return SL_EIO;
-    }
-    for (size_t i = 0; i < in->nlst; i++) {
-        ev.events = EPOLLIN;
-        ev.data.ptr = &in->lst[i];
-        if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->lst[i].fd, &ev) != 0) {
-            return SL_EIO;
-        }
     }
     if (in->listen_port_file != NULL && in->listen_port_file[0] != '\0') {
         FILE *fp = fopen(in->listen_port_file, "w");
@@ -800,6 +797,7 @@ static void imtcp_destroy(void *inst)
                 sl_tls_conn_free(s->tls);
                 close(s->ep.fd);
                 sl_framing_free(&s->fr);
+                ptcp_inflate_free(s);
                 free(s);
                 in->sess[i] = NULL;
             }
@@ -807,34 +805,28 @@ static void imtcp_destroy(void *inst)
         free(in->sess);
         in->sess = NULL;
     }
-    for (size_t i = 0; i < in->nbatch; i++) {
-        in->h->msg_unref(in->batch[i]);
+    for (unsigned i = 0; i < in->nthr; i++) {
+        imtcp_thr_free(in, in->thr[i]);
+        in->thr[i] = NULL;
     }
-    in->nbatch = 0;
+    in->nthr = 0;
     imtcp_close_listeners(in);
-    if (in->epfd >= 0) {
-        close(in->epfd);
-        in->epfd = -1;
-    }
     if (in->stop_obj.fd >= 0) {
         close(in->stop_obj.fd);
         in->stop_obj.fd = -1;
     }
-    if (in->reserve_fd >= 0) {
-        close(in->reserve_fd);
-        in->reserve_fd = -1;
-    }
-    free(in->rbuf);
-    in->rbuf = NULL;
     sl_tls_cred_free(in->tls);
     in->tls = NULL;
     pthread_mutex_destroy(&in->tls_lock);
+    pthread_mutex_destroy(&in->lock);
+    pthread_mutex_destroy(&in->rl_lock);
 }
 
 static const struct sl_input_ops imtcp_ops = {
     .create = imtcp_create,
     .open = imtcp_open,
     .run = imtcp_run,
+    .run_thread = imtcp_run_thread,
     .stop = imtcp_stop,
     .destroy = imtcp_destroy,
     .hup = imtcp_hup,
@@ -851,7 +843,7 @@ SL_PLUGIN_DEFINE(imtcp) = {
     SL_PLUGIN_HEADER(imtcp),
 #endif
     .kinds = SL_INPUT,
-    .flags = SL_PF_PRE_PRIVDROP_OPEN,
+    .flags = SL_PF_PRE_PRIVDROP_OPEN | SL_PF_THREADED,
     .module_params = mod_params,
     .inst_params = inst_params,
     .mod_size = sizeof(struct imtcp_mod),

@@ -6,9 +6,24 @@
  * Ownership: the sessions, their framing buffers and the batch belong to the instance
  * (imtcp_int.h); a session is allocated at accept and freed by imtcp_close_session().
  *
- * Concurrency & locking: everything here runs on the input thread (run()), which alone
- * touches the session table, the batch and the read buffer; the counters are atomics the
- * core reads, the TLS credentials are taken under tls_lock (hup() swaps them).
+ * Threads (ABI 1.4, SL_PF_THREADED): the core runs `threads` input threads, each in
+ * imtcp_run_thread() with its own epoll set, read buffer and batch (struct imtcp_thr).
+ * Thread 0 accepts on the listeners and gives each new session to the running thread that
+ * owns the fewest sessions; that thread alone reads, frames, submits, times out and frees
+ * the session for its whole life, so one connection's frames stay in order (its flow key
+ * and framing state never change threads) while the connections of an instance spread
+ * over several cores.
+ *
+ * Concurrency & locking: the instance lock guards the session table (slots, maxSessions
+ * and maxPerAddress), the abuse log window, thr[] and every thread's doomed list; it is
+ * never held across a submit or a read.  Another thread never closes a session: eviction
+ * (at accept) takes the victim out of the table, marks it SESS_DOOMED, arms a reset
+ * (SO_LINGER 0) and wakes the owner with shutdown(SHUT_RD); the owner skips doomed
+ * sessions and frees them from its doomed list after its round (imtcp_reap()).  A new
+ * session is published to its thread with a release store of SESS_LIVE before it is added
+ * to that thread's epoll set; the owner reads it after an acquire load.  The rate limiter
+ * is shared under rl_lock; the counters are atomics the core reads; the TLS credentials
+ * are taken under tls_lock (hup() swaps them).
  */
 #include "config.h"
 
@@ -22,6 +37,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -42,27 +58,30 @@
 
 static _Atomic uint64_t flow_serial;
 
+
 /* ---- batches ------------------------------------------------------------------------ */
 
-/* Submit what was collected for in->cur.  Returns SL_ESHUTDOWN if the core is stopping. */
-static int flush_batch(struct imtcp_inst *in)
+/* Submit what thread t collected for t->cur.  Returns SL_ESHUTDOWN if the core is
+ * stopping. */
+static int flush_batch(struct imtcp_thr *t)
 {
-    if (in->nbatch == 0) {
+    if (t->nbatch == 0) {
         return 0;
     }
-    size_t n = in->nbatch;
-    in->nbatch = 0;
+    struct imtcp_inst *in = t->in;
+    size_t n = t->nbatch;
+    t->nbatch = 0;
     int64_t t0 = imtcp_mono_ms();
-    int rc = in->h->submit(in->ctx, in->batch, n, in->cur->key);
+    int rc = in->h->submit(in->ctx, t->batch, n, t->cur->key);
     int64_t t1 = imtcp_mono_ms();
     if (t1 - t0 >= BACKPRESSURE_MS) {
         /* the core held us back: nobody was read meanwhile, so the session clocks
          * (idle, frame, eviction) restart from now rather than blame the peers */
-        in->resume_ms = t1;
+        atomic_store_explicit(&t->resume_ms, t1, memory_order_relaxed);
     }
-    in->now_ms = t1;
+    t->now_ms = t1;
     if (rc < 0) {
-        in->core_gone = 1;
+        atomic_store(&in->core_gone, 1);
         atomic_store(&in->stopping, 1);
         return rc;
     }
@@ -73,20 +92,26 @@ static int flush_batch(struct imtcp_inst *in)
 static int on_frame(void *arg, const char *p, size_t n)
 {
     struct sess *s = arg;
+    struct imtcp_thr *t = s->thr;
     struct imtcp_inst *in = s->in;
     if (s->kill) {
         return 2;   /* session.maxFramingErrors reached: the rest of the read is dropped */
     }
     s->nframes++;
-    s->last_frame_ms = in->now_ms;
-    if (in->rl_on && !sl_ratelimit_pass(&in->rl, in->rl_interval, in->rl_burst, time(NULL))) {
-        atomic_fetch_add(in->c_ratelimit, 1);
-        return 0;
+    atomic_store_explicit(&s->last_frame_ms, t->now_ms, memory_order_relaxed);
+    if (in->rl_on) {
+        pthread_mutex_lock(&in->rl_lock);
+        int pass = sl_ratelimit_pass(&in->rl, in->rl_interval, in->rl_burst, time(NULL));
+        pthread_mutex_unlock(&in->rl_lock);
+        if (!pass) {
+            atomic_fetch_add(in->c_ratelimit, 1);
+            return 0;
+        }
     }
-    in->batch[in->nbatch++] = in->h->msg_new(in->ctx, p, n, (struct sockaddr *)&s->peer,
-                                             s->peerlen);
-    if (in->nbatch == BATCH_MAX) {
-        return flush_batch(in) != 0 ? 1 : 0;
+    t->batch[t->nbatch++] = in->h->msg_new(in->ctx, p, n, (struct sockaddr *)&s->peer,
+                                           s->peerlen);
+    if (t->nbatch == BATCH_MAX) {
+        return flush_batch(t) != 0 ? 1 : 0;
     }
     return 0;
 }
@@ -119,13 +144,16 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
     }
     /* rsyslog logs every one (the probe: ~170 lines per MiB of garbage): sluice logs the
      * first few per session and per 10 s window, the rest go into the window's summary */
-    (void)imtcp_abuse_event(in, &in->abuse_framing);
+    pthread_mutex_lock(&in->lock);
+    (void)imtcp_abuse_event(in, s->thr->now_ms, &in->abuse_framing);
     int say = s->framing_logged < FRAMING_LOG_PER_SESSION
               && in->framing_logged < FRAMING_LOG_PER_WINDOW;
     if (say) {
         s->framing_logged++;
         in->framing_logged++;
     }
+    int window_full = in->framing_logged == FRAMING_LOG_PER_WINDOW;
+    pthread_mutex_unlock(&in->lock);
     if (is_err && in->max_framing_err > 0 && s->framing_errs >= in->max_framing_err
         && !s->kill) {
         s->kill = 1;
@@ -167,8 +195,7 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
     case SL_FRAMING_EV_SPLIT:
         break;
     }
-    if (s->framing_logged == FRAMING_LOG_PER_SESSION || in->framing_logged
-        == FRAMING_LOG_PER_WINDOW) {
+    if (s->framing_logged == FRAMING_LOG_PER_SESSION || window_full) {
         h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: further framing errors and "
                "oversize messages %s are counted, not logged, for 10 s (framing.errors)",
                (long long)in->port, s->framing_logged == FRAMING_LOG_PER_SESSION
@@ -178,13 +205,84 @@ static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
 
 /* ---- sessions ----------------------------------------------------------------------- */
 
-void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly)
+/* On s's thread, s out of the table: release everything of s. */
+static void free_session(struct imtcp_thr *t, struct sess *s)
 {
+    struct imtcp_inst *in = t->in;
+    if (s->tls != NULL) {
+        sl_tls_conn_free(s->tls);
+        s->tls = NULL;
+    }
+    if (s->hs) {
+        atomic_fetch_sub(&t->nhs, 1);
+    }
+    if (s->pending) {
+        t->npending--;
+    }
+    (void)epoll_ctl(t->epfd, EPOLL_CTL_DEL, s->ep.fd, NULL);
+    close(s->ep.fd);
+    sl_framing_free(&s->fr);
+    ptcp_inflate_free(s);
+    atomic_fetch_sub(&t->nown, 1);
+    atomic_fetch_add(in->c_closed, 1);
+    free(s);
+}
+
+/* Under the lock: s leaves the table. */
+static void unslot(struct imtcp_inst *in, struct sess *s)
+{
+    in->sess[s->slot] = NULL;
+    atomic_fetch_sub(&in->nsess, 1);
+}
+
+void imtcp_doom(struct sess *s)
+{
+    struct imtcp_thr *t = s->thr;
+    unslot(s->in, s);
+    atomic_store_explicit(&s->state, SESS_DOOMED, memory_order_release);
+    s->dnext = t->doomed;
+    t->doomed = s;
+    atomic_fetch_add(&t->ndoomed, 1);
+    imtcp_rst_linger(s->ep.fd);
+    /* wakes the owner if it waits (the socket reads EOF now); it skips doomed sessions */
+    (void)shutdown(s->ep.fd, SHUT_RD);
+}
+
+void imtcp_reap(struct imtcp_thr *t)
+{
+    if (atomic_load(&t->ndoomed) == 0) {
+        return;
+    }
+    pthread_mutex_lock(&t->in->lock);
+    struct sess *list = t->doomed;
+    t->doomed = NULL;
+    atomic_store(&t->ndoomed, 0);
+    pthread_mutex_unlock(&t->in->lock);
+    while (list != NULL) {
+        struct sess *s = list;
+        list = s->dnext;
+        free_session(t, s);
+    }
+}
+
+void imtcp_close_session(struct sess *s, int orderly)
+{
+    struct imtcp_inst *in = s->in;
+    struct imtcp_thr *t = s->thr;
+    pthread_mutex_lock(&in->lock);
+    int doomed = atomic_load_explicit(&s->state, memory_order_acquire) == SESS_DOOMED;
+    if (!doomed) {
+        unslot(in, s);
+    }
+    pthread_mutex_unlock(&in->lock);
+    if (doomed) {
+        return;     /* evicted meanwhile: reset and freed from t->doomed */
+    }
 #ifndef SL_IMPTCP
     if (orderly) {
-        in->cur = s;
+        t->cur = s;
         (void)sl_framing_close(&s->fr);
-        (void)flush_batch(in);
+        (void)flush_batch(t);
     }
 #endif
     /* rsyslog's imptcp drops a partial frame at the end of a connection (its closeSess
@@ -193,27 +291,10 @@ void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly)
         in->h->log(SL_LOG_INFO, IM_NAME, "Netstream session %p closed by remote peer %s.",
                    (void *)s, s->peer_ip);
     }
-    if (s->tls != NULL) {
-        if (orderly && !s->hs) {
-            sl_tls_bye(s->tls);
-        }
-        sl_tls_conn_free(s->tls);
-        s->tls = NULL;
+    if (s->tls != NULL && orderly && !s->hs) {
+        sl_tls_bye(s->tls);
     }
-    if (s->hs) {
-        in->nhs--;
-    }
-    if (s->pending) {
-        in->npending--;
-    }
-    (void)epoll_ctl(in->epfd, EPOLL_CTL_DEL, s->ep.fd, NULL);
-    close(s->ep.fd);
-    sl_framing_free(&s->fr);
-    ptcp_inflate_free(s);
-    in->sess[s->slot] = NULL;
-    atomic_fetch_sub(&in->nsess, 1);
-    atomic_fetch_add(in->c_closed, 1);
-    free(s);
+    free_session(t, s);
 }
 
 static void set_keepalive(const struct imtcp_inst *in, int fd)
@@ -262,8 +343,30 @@ static int permitted(struct imtcp_inst *in, const struct sockaddr *peer, socklen
     return 0;
 }
 
-static void accept_ready(struct imtcp_inst *in, int lfd)
+/* The running thread that owns the fewest sessions (at shutdown: t itself, whose drain
+ * follows; the others may be done). */
+static struct imtcp_thr *pick_thread(struct imtcp_thr *t)
 {
+    struct imtcp_inst *in = t->in;
+    if (atomic_load(&in->stopping)) {
+        return t;
+    }
+    struct imtcp_thr *best = t;
+    size_t bn = atomic_load(&t->nown);
+    for (unsigned i = 0; i < in->nthr; i++) {
+        struct imtcp_thr *o = in->thr[i];
+        size_t n = o != NULL ? atomic_load(&o->nown) : 0;
+        if (o != NULL && n < bn) {
+            best = o;
+            bn = n;
+        }
+    }
+    return best;
+}
+
+static void accept_ready(struct imtcp_thr *t, int lfd)
+{
+    struct imtcp_inst *in = t->in;
     for (int k = 0; k < ACCEPTS_PER_ROUND; k++) {
         struct sockaddr_storage peer;
         socklen_t pl = sizeof peer;
@@ -272,19 +375,19 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             if (errno == EINTR || errno == ECONNABORTED) {
                 continue;
             }
-            if ((errno == EMFILE || errno == ENFILE) && in->reserve_fd >= 0) {
+            if ((errno == EMFILE || errno == ENFILE) && t->reserve_fd >= 0) {
                 /* out of descriptors: the pending connection would keep the listener
                  * ready forever (a busy loop), so accept it on the reserve slot and drop it */
                 int e = errno;
-                close(in->reserve_fd);
+                close(t->reserve_fd);
                 int dropfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
                 if (dropfd >= 0) {
                     close(dropfd);
                     atomic_fetch_add(in->c_refused, 1);
                 }
-                in->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (!in->refusing) {
-                    in->refusing = 1;
+                t->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (!t->refusing) {
+                    t->refusing = 1;
                     in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot accept connection: %s",
                                strerror(e));
                 }
@@ -305,13 +408,16 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             ip[0] = '\0';
             port[0] = '\0';
         }
-        if (in->now_ms == 0) {
-            in->now_ms = imtcp_mono_ms();
+        if (t->now_ms == 0) {
+            t->now_ms = imtcp_mono_ms();
         }
-        if (!imtcp_admit(in, fd, ip)) {
+        pthread_mutex_lock(&in->lock);
+        int ok = imtcp_admit(t, fd, ip);
+        pthread_mutex_unlock(&in->lock);
+        if (!ok) {
             continue;
         }
-        in->refusing = 0;
+        t->refusing = 0;
         if (in->acl != NULL && !permitted(in, (struct sockaddr *)&peer, pl)) {
             close(fd);
             continue;
@@ -321,15 +427,11 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             close(fd);
             continue;
         }
-        s->last_rx_ms = s->last_frame_ms = in->now_ms;
-        size_t slot = 0;
-        while (slot < in->max_sess && in->sess[slot] != NULL) {
-            slot++;
-        }
+        s->last_rx_ms = t->now_ms;
+        atomic_init(&s->last_frame_ms, t->now_ms);
         s->ep.kind = OBJ_SESSION;
         s->ep.fd = fd;
         s->in = in;
-        s->slot = slot;
         s->key = atomic_fetch_add(&flow_serial, 1) + 1;
         memcpy(&s->peer, &peer, pl);
         s->peerlen = pl;
@@ -351,19 +453,43 @@ static void accept_ready(struct imtcp_inst *in, int lfd)
             s->hs = 1;
             s->hs_deadline = imtcp_mono_ms() + in->hs_timeout_ms;
         }
-        struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = &s->ep };
-        if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        /* into the table (admit made room; another connection cannot have taken it: only
+         * this thread accepts), then published to its thread */
+        pthread_mutex_lock(&in->lock);
+        struct imtcp_thr *o = pick_thread(t);
+        s->thr = o;
+        size_t slot = 0;
+        while (slot < in->max_sess && in->sess[slot] != NULL) {
+            slot++;
+        }
+        if (slot == in->max_sess) {
+            pthread_mutex_unlock(&in->lock);
             sl_tls_conn_free(s->tls);
             close(fd);
             free(s);
             continue;
         }
-        if (s->hs) {
-            in->nhs++;
-        }
+        s->slot = slot;
         in->sess[slot] = s;
         atomic_fetch_add(&in->nsess, 1);
+        atomic_fetch_add(&o->nown, 1);
+        if (s->hs) {
+            atomic_fetch_add(&o->nhs, 1);
+        }
+        o->nsessions++;
+        atomic_store_explicit(&s->state, SESS_LIVE, memory_order_release);
+        pthread_mutex_unlock(&in->lock);
         atomic_fetch_add(in->c_opened, 1);
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = &s->ep };
+        if (epoll_ctl(o->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            /* its thread never sees it: out of the table again (or doomed meanwhile: its
+             * thread frees it) */
+            pthread_mutex_lock(&in->lock);
+            if (atomic_load(&s->state) != SESS_DOOMED) {
+                imtcp_doom(s);
+            }
+            pthread_mutex_unlock(&in->lock);
+        }
     }
 }
 
@@ -372,37 +498,39 @@ static int feed_frames(struct sess *s, const char *p, size_t len)
     return sl_framing_feed(&s->fr, p, len);
 }
 
-/* Frame and submit n bytes of s.  Returns 1 if the session was closed. */
-static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
+/* On s's thread t: frame and submit n bytes of s from t->rbuf.  Returns 1 if the session
+ * was closed. */
+static int feed_session(struct imtcp_thr *t, struct sess *s, size_t n)
 {
-    in->cur = s;
+    struct imtcp_inst *in = t->in;
+    t->cur = s;
     uint64_t frames = s->nframes;
-    s->last_rx_ms = in->now_ms;
-    int rc = in->ptcp_zstream ? ptcp_inflate(s, in->rbuf, n, feed_frames)
-                              : sl_framing_feed(&s->fr, in->rbuf, n);
+    s->last_rx_ms = t->now_ms;
+    int rc = in->ptcp_zstream ? ptcp_inflate(s, t->rbuf, n, feed_frames)
+                              : sl_framing_feed(&s->fr, t->rbuf, n);
     if (rc == PTCP_ZBAD) {
-        (void)flush_batch(in);
+        (void)flush_batch(t);
         atomic_fetch_add(in->c_unzip_failed, 1);
         in->h->log(SL_LOG_ERR, IM_NAME, "imptcp: data from %s is not a zlib stream "
                    "(compression.mode=\"stream:always\"); session closed", s->peer_ip);
-        imtcp_close_session(in, s, 0);
+        imtcp_close_session(s, 0);
         return 1;
     }
     if (sl_framing_idle(&s->fr)) {
         s->frame_start_ms = 0;
     } else if (s->frame_start_ms == 0 || s->nframes != frames) {
-        s->frame_start_ms = in->now_ms;   /* a new incomplete frame begins in this read */
+        s->frame_start_ms = t->now_ms;   /* a new incomplete frame begins in this read */
     }
-    int frc = flush_batch(in);
+    int frc = flush_batch(t);
     if (s->kill) {
         imtcp_rst_linger(s->ep.fd);
-        imtcp_close_session(in, s, 0);
+        imtcp_close_session(s, 0);
         return 1;
     }
     if (rc == SL_ENOMEM) {
         in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: out of memory, closing session from %s",
                    s->peer_ip);
-        imtcp_close_session(in, s, 0);
+        imtcp_close_session(s, 0);
         return 1;
     }
     if (rc != 0 || frc != 0) {
@@ -412,44 +540,45 @@ static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
     return 0;
 }
 
-static void set_events(struct imtcp_inst *in, struct sess *s, int want_out)
+static void set_events(struct imtcp_thr *t, struct sess *s, int want_out)
 {
     if (s->want_out == want_out) {
         return;
     }
     struct epoll_event ev = { .events = want_out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP,
                               .data.ptr = &s->ep };
-    (void)epoll_ctl(in->epfd, EPOLL_CTL_MOD, s->ep.fd, &ev);
+    (void)epoll_ctl(t->epfd, EPOLL_CTL_MOD, s->ep.fd, &ev);
     s->want_out = want_out;
 }
 
 /* A TLS session failed the handshake or the policy: log, count, close. */
-static void tls_refuse(struct imtcp_inst *in, struct sess *s, _Atomic uint64_t *counter,
-                       const char *what, const char *reason, const char *fpr)
+static void tls_refuse(struct sess *s, _Atomic uint64_t *counter, const char *what,
+                       const char *reason, const char *fpr)
 {
     atomic_fetch_add(counter, 1);
-    in->h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": TLS session from %s:%s refused: %s: %s; "
-               "peer certificate fingerprint: %s", s->peer_ip, s->peer_port, what, reason,
-               fpr != NULL && fpr[0] != '\0' ? fpr : "(none)");
-    imtcp_close_session(in, s, 0);
+    s->in->h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": TLS session from %s:%s refused: %s: %s; "
+                  "peer certificate fingerprint: %s", s->peer_ip, s->peer_port, what, reason,
+                  fpr != NULL && fpr[0] != '\0' ? fpr : "(none)");
+    imtcp_close_session(s, 0);
 }
 
-static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
+static void tls_session_ready(struct imtcp_thr *t, struct sess *s)
 {
+    struct imtcp_inst *in = t->in;
     if (s->hs) {
         int rc = sl_tls_handshake(s->tls);
         if (rc == SL_EAGAIN) {
-            set_events(in, s, sl_tls_want_write(s->tls));
+            set_events(t, s, sl_tls_want_write(s->tls));
             return;
         }
         if (rc != 0) {
-            tls_refuse(in, s, in->c_tls_hs_failed, "handshake failed", sl_tls_error(s->tls),
+            tls_refuse(s, in->c_tls_hs_failed, "handshake failed", sl_tls_error(s->tls),
                        NULL);
             return;
         }
         char reason[768], fpr[160];
         if (sl_tls_verify_peer(s->tls, reason, sizeof reason, fpr, sizeof fpr) != 0) {
-            tls_refuse(in, s, in->c_tls_refused, "peer not permitted", reason, fpr);
+            tls_refuse(s, in->c_tls_refused, "peer not permitted", reason, fpr);
             return;
         }
         if (reason[0] != '\0') {
@@ -457,14 +586,14 @@ static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
                        "certificate fingerprint: %s", s->peer_ip, s->peer_port, reason, fpr);
         }
         s->hs = 0;
-        in->nhs--;
+        atomic_fetch_sub(&t->nhs, 1);
         atomic_fetch_add(in->c_tls_ok, 1);
-        set_events(in, s, 0);
+        set_events(t, s, 0);
     }
     size_t off = 0;
     int eof = 0, err = 0;
     for (int i = 0; i < 64 && off < READ_BUF_SIZE; i++) {
-        ssize_t r = sl_tls_recv(s->tls, in->rbuf + off, READ_BUF_SIZE - off);
+        ssize_t r = sl_tls_recv(s->tls, t->rbuf + off, READ_BUF_SIZE - off);
         if (r > 0) {
             off += (size_t)r;
             continue;
@@ -476,7 +605,7 @@ static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
         }
         break;
     }
-    if (off > 0 && feed_session(in, s, off)) {
+    if (off > 0 && feed_session(t, s, off)) {
         return;
     }
     if (eof || err) {
@@ -484,86 +613,117 @@ static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
             in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME ": TLS session from %s:%s: %s",
                        s->peer_ip, s->peer_port, sl_tls_error(s->tls));
         }
-        imtcp_close_session(in, s, eof);
+        imtcp_close_session(s, eof);
         return;
     }
     int pend = sl_tls_pending(s->tls) > 0;
     if (pend != s->pending) {
         s->pending = pend;
         if (pend) {
-            in->npending++;
+            t->npending++;
         } else {
-            in->npending--;
+            t->npending--;
         }
     }
 }
 
-static void session_ready(struct imtcp_inst *in, struct sess *s)
+static void session_ready(struct imtcp_thr *t, struct sess *s)
 {
+    if (atomic_load_explicit(&s->state, memory_order_acquire) != SESS_LIVE) {
+        return;     /* doomed: freed by imtcp_reap() after this round */
+    }
     if (s->tls != NULL) {
-        tls_session_ready(in, s);
+        tls_session_ready(t, s);
         return;
     }
-    ssize_t n = recv(s->ep.fd, in->rbuf, READ_BUF_SIZE, 0);
+    ssize_t n = recv(s->ep.fd, t->rbuf, READ_BUF_SIZE, 0);
     if (n > 0) {
-        (void)feed_session(in, s, (size_t)n);
+        (void)feed_session(t, s, (size_t)n);
         return;
     }
     if (n == 0) {
-        imtcp_close_session(in, s, 1);
+        imtcp_close_session(s, 1);
         return;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
         return;
     }
-    imtcp_close_session(in, s, 0);
+    imtcp_close_session(s, 0);
 }
 
-/* Sessions whose decrypted data waits inside GnuTLS, and handshakes past their deadline. */
-static void tls_housekeeping(struct imtcp_inst *in)
+/* Thread t's next own session in the table from slot *i on (NULL: none); with want, only
+ * one that wants TLS attention (decrypted data waiting, or a handshake past now). */
+static struct sess *next_own(struct imtcp_thr *t, size_t *i, int want, int64_t now)
 {
-    int64_t now = in->nhs > 0 ? imtcp_mono_ms() : 0;
-    for (size_t i = 0; i < in->max_sess && (in->npending > 0 || in->nhs > 0); i++) {
-        struct sess *s = in->sess[i];
-        if (s == NULL) {
+    struct imtcp_inst *in = t->in;
+    struct sess *found = NULL;
+    pthread_mutex_lock(&in->lock);
+    for (; *i < in->max_sess && found == NULL; (*i)++) {
+        struct sess *s = in->sess[*i];
+        if (s != NULL && s->thr == t
+            && (!want || s->pending || (s->hs && now >= s->hs_deadline))) {
+            found = s;
+        }
+    }
+    pthread_mutex_unlock(&in->lock);
+    return found;
+}
+
+/* Own sessions whose decrypted data waits inside GnuTLS, and handshakes past their
+ * deadline. */
+static void tls_housekeeping(struct imtcp_thr *t)
+{
+    struct imtcp_inst *in = t->in;
+    int64_t now = atomic_load(&t->nhs) > 0 ? imtcp_mono_ms() : 0;
+    size_t i = 0;
+    struct sess *s;
+    while ((t->npending > 0 || atomic_load(&t->nhs) > 0)
+           && (s = next_own(t, &i, 1, now)) != NULL) {
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SESS_LIVE) {
             continue;
         }
         if (s->pending) {
             s->pending = 0;
-            in->npending--;
-            tls_session_ready(in, s);
+            t->npending--;
+            tls_session_ready(t, s);
         } else if (s->hs && now >= s->hs_deadline) {
-            tls_refuse(in, s, in->c_tls_timeout, "handshake timed out",
+            tls_refuse(s, in->c_tls_timeout, "handshake timed out",
                        "no complete handshake in time", NULL);
         }
     }
 }
 
-/* Shutdown (stop() ended the loop, the core still takes messages): accept what waits in
- * the listen backlog, close the listeners, then read from every plain-TCP session exactly
- * the bytes its receive buffer held at that moment (FIONREAD) - bytes the kernel already
- * acknowledged to the sender - and submit every complete frame in them.  A session the
- * peer had closed (EOF right behind the data) ends as an orderly close would; an incomplete
- * last frame of a live session is dropped and counted (shutdown.partial.frames), its sender
- * never finished it.  Every session is closed right after its read, so its sender learns
- * at once (a reset) instead of writing into a buffer nobody reads while the queues drain.
- * Bounded: each session is read once up to its FIONREAD figure.  TLS sessions are closed
- * without a drain (their record layer does not map kernel bytes to frames). */
-static void drain_sessions(struct imtcp_inst *in)
+/* Shutdown (stop() ended the loop, the core still takes messages): thread 0 accepts what
+ * waits in the listen backlog (for itself) and closes the listeners; every thread then
+ * reads from each of its plain-TCP sessions exactly the bytes its receive buffer held at
+ * that moment (FIONREAD) - bytes the kernel already acknowledged to the sender - and
+ * submits every complete frame in them.  A session the peer had closed (EOF right behind
+ * the data) ends as an orderly close would; an incomplete last frame of a live session is
+ * dropped and counted (shutdown.partial.frames), its sender never finished it.  Every
+ * session is closed right after its read, so its sender learns at once (a reset) instead
+ * of writing into a buffer nobody reads while the queues drain.  Bounded: each session is
+ * read once up to its FIONREAD figure.  TLS sessions are closed without a drain (their
+ * record layer does not map kernel bytes to frames). */
+static void drain_sessions(struct imtcp_thr *t)
 {
-    for (size_t i = 0; i < in->nlst; i++) {
-        if (in->lst[i].fd >= 0) {
-            accept_ready(in, in->lst[i].fd);
+    struct imtcp_inst *in = t->in;
+    if (t->idx == 0) {
+        for (size_t i = 0; i < in->nlst; i++) {
+            if (in->lst[i].fd >= 0) {
+                accept_ready(t, in->lst[i].fd);
+            }
         }
+        imtcp_close_listeners(in);
     }
-    imtcp_close_listeners(in);
-    for (size_t i = 0; i < in->max_sess && !in->core_gone; i++) {
-        struct sess *s = in->sess[i];
-        if (s == NULL) {
+    imtcp_reap(t);
+    size_t i = 0;
+    struct sess *s;
+    while (!atomic_load(&in->core_gone) && (s = next_own(t, &i, 0, 0)) != NULL) {
+        if (atomic_load_explicit(&s->state, memory_order_acquire) != SESS_LIVE) {
             continue;
         }
         if (s->tls != NULL) {
-            imtcp_close_session(in, s, 0);
+            imtcp_close_session(s, 0);
             continue;
         }
         int avail = 0;
@@ -571,8 +731,8 @@ static void drain_sessions(struct imtcp_inst *in)
             avail = 0;
         }
         size_t left = (size_t)avail;
-        while (left > 0 && !in->core_gone) {
-            ssize_t n = recv(s->ep.fd, in->rbuf, left < READ_BUF_SIZE ? left : READ_BUF_SIZE,
+        while (left > 0 && !atomic_load(&in->core_gone)) {
+            ssize_t n = recv(s->ep.fd, t->rbuf, left < READ_BUF_SIZE ? left : READ_BUF_SIZE,
                              MSG_DONTWAIT);
             if (n < 0 && errno == EINTR) {
                 continue;
@@ -582,17 +742,17 @@ static void drain_sessions(struct imtcp_inst *in)
             }
             left -= (size_t)n;
             atomic_fetch_add(in->c_drained, (uint64_t)n);
-            if (feed_session(in, s, (size_t)n)) {
+            if (feed_session(t, s, (size_t)n)) {
                 s = NULL;   /* closed (out of memory) */
                 break;
             }
         }
-        if (s == NULL || in->core_gone) {
+        if (s == NULL || atomic_load(&in->core_gone)) {
             continue;
         }
         char c;
         if (recv(s->ep.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
-            imtcp_close_session(in, s, 1);    /* the peer had finished: emit as at EOF */
+            imtcp_close_session(s, 1);    /* the peer had finished: emit as at EOF */
             continue;
         }
         if (!sl_framing_idle(&s->fr)) {
@@ -600,19 +760,92 @@ static void drain_sessions(struct imtcp_inst *in)
         }
         /* closed now, not when the engine has drained (seconds later): the sender's
          * kernel learns at once (a reset) instead of filling our buffer for nothing */
-        imtcp_close_session(in, s, 0);
+        imtcp_close_session(s, 0);
     }
+    imtcp_reap(t);
 }
 
-int imtcp_run(void *inst)
+/* Thread index's own state, published in in->thr[] (NULL: out of memory, logged). */
+static struct imtcp_thr *thr_new(struct imtcp_inst *in, unsigned index)
+{
+    struct imtcp_thr *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        return NULL;
+    }
+    t->in = in;
+    t->idx = index;
+    t->reserve_fd = index == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+    t->epfd = epoll_create1(EPOLL_CLOEXEC);
+    t->rbuf = malloc(READ_BUF_SIZE);
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &in->stop_obj };
+    int ok = t->epfd >= 0 && t->rbuf != NULL
+             && epoll_ctl(t->epfd, EPOLL_CTL_ADD, in->stop_obj.fd, &ev) == 0;
+    for (size_t i = 0; ok && index == 0 && i < in->nlst; i++) {
+        ev.events = EPOLLIN;
+        ev.data.ptr = &in->lst[i];
+        ok = epoll_ctl(t->epfd, EPOLL_CTL_ADD, in->lst[i].fd, &ev) == 0;
+    }
+    if (!ok) {
+        in->h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": cannot set up input thread %u: %s", index,
+                   strerror(errno));
+        imtcp_thr_free(in, t);
+        return NULL;
+    }
+    pthread_mutex_lock(&in->lock);
+    in->thr[index] = t;
+    if (index + 1 > in->nthr) {
+        in->nthr = index + 1;
+    }
+    pthread_mutex_unlock(&in->lock);
+    return t;
+}
+
+void imtcp_thr_free(struct imtcp_inst *in, struct imtcp_thr *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    while (t->doomed != NULL) {
+        struct sess *s = t->doomed;
+        t->doomed = s->dnext;
+        sl_tls_conn_free(s->tls);
+        close(s->ep.fd);
+        sl_framing_free(&s->fr);
+        ptcp_inflate_free(s);
+        free(s);
+    }
+    for (size_t i = 0; i < t->nbatch; i++) {
+        in->h->msg_unref(t->batch[i]);
+    }
+    if (t->epfd >= 0) {
+        close(t->epfd);
+    }
+    if (t->reserve_fd >= 0) {
+        close(t->reserve_fd);
+    }
+    free(t->rbuf);
+    free(t);
+}
+
+int imtcp_run_thread(void *inst, unsigned index, unsigned nthreads)
 {
     struct imtcp_inst *in = inst;
     struct epoll_event evs[64];
 
+    if (index >= IMTCP_THREADS_MAX) {
+        return 0;
+    }
+    char name[16];
+    snprintf(name, sizeof name, IM_NAME "/%u", index);
+    (void)prctl(PR_SET_NAME, name, 0, 0, 0);    /* "imtcp/1" in top -H and /proc */
+    struct imtcp_thr *t = thr_new(in, index);
+    if (t == NULL) {
+        return SL_ENOMEM;
+    }
     while (!atomic_load(&in->stopping)) {
-        int tmo = in->npending > 0 ? 0 : in->nhs > 0 ? 100 : 1000;
-        int n = epoll_wait(in->epfd, evs, 64, tmo);
-        in->now_ms = imtcp_mono_ms();
+        int tmo = t->npending > 0 ? 0 : atomic_load(&t->nhs) > 0 ? 100 : 1000;
+        int n = epoll_wait(t->epfd, evs, 64, tmo);
+        t->now_ms = imtcp_mono_ms();
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -623,20 +856,35 @@ int imtcp_run(void *inst)
         for (int i = 0; i < n && !atomic_load(&in->stopping); i++) {
             struct ep_obj *o = evs[i].data.ptr;
             if (o->kind == OBJ_LISTENER) {
-                accept_ready(in, o->fd);
+                accept_ready(t, o->fd);
             } else if (o->kind == OBJ_SESSION) {
-                session_ready(in, (struct sess *)o);
+                session_ready(t, (struct sess *)o);
             }
             /* OBJ_STOP: the flag is set, the loop ends */
         }
-        if (in->npending > 0 || in->nhs > 0) {
-            tls_housekeeping(in);
+        imtcp_reap(t);
+        if (t->npending > 0 || atomic_load(&t->nhs) > 0) {
+            tls_housekeeping(t);
         }
-        imtcp_housekeeping(in);
+        imtcp_housekeeping(t);
     }
-    imtcp_abuse_summary(in, 1);
-    if (!in->core_gone) {
-        drain_sessions(in);
+    if (index == 0) {
+        pthread_mutex_lock(&in->lock);
+        imtcp_abuse_summary(in, t->now_ms, 1);
+        pthread_mutex_unlock(&in->lock);
     }
+    if (!atomic_load(&in->core_gone)) {
+        drain_sessions(t);
+    }
+    pthread_mutex_lock(&in->lock);
+    uint64_t served = t->nsessions;     /* the acceptor counts under the lock */
+    pthread_mutex_unlock(&in->lock);
+    in->h->log(SL_LOG_DEBUG, IM_NAME, IM_NAME ": input thread %u of %u served %llu sessions",
+               index, nthreads, (unsigned long long)served);
     return 0;
+}
+
+int imtcp_run(void *inst)
+{
+    return imtcp_run_thread(inst, 0, 1);
 }
