@@ -225,7 +225,8 @@ struct imtcp_thr {
     _Atomic size_t nown;        /* own sessions (the acceptor balances on it) */
     struct sess *doomed;        /* evicted/timed out, to be freed by this thread (lock) */
     atomic_int ndoomed;
-    uint64_t nsessions;         /* sessions served (debug line at the end) */
+    uint64_t nsessions;         /* sessions served (debug line at the end; lock) */
+    int done;                   /* draining or ended: given no new session (lock) */
 };
 
 /* ---- imtcp.c -------------------------------------------------------------------------- */

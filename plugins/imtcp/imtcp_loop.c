@@ -343,8 +343,9 @@ static int permitted(struct imtcp_inst *in, const struct sockaddr *peer, socklen
     return 0;
 }
 
-/* The running thread that owns the fewest sessions (at shutdown: t itself, whose drain
- * follows; the others may be done). */
+/* Under the lock: the running thread that owns the fewest sessions (at shutdown: t
+ * itself, whose drain follows; a thread marked done has begun its drain, which takes
+ * only the sessions it owned by then). */
 static struct imtcp_thr *pick_thread(struct imtcp_thr *t)
 {
     struct imtcp_inst *in = t->in;
@@ -356,7 +357,7 @@ static struct imtcp_thr *pick_thread(struct imtcp_thr *t)
     for (unsigned i = 0; i < in->nthr; i++) {
         struct imtcp_thr *o = in->thr[i];
         size_t n = o != NULL ? atomic_load(&o->nown) : 0;
-        if (o != NULL && n < bn) {
+        if (o != NULL && !o->done && n < bn) {
             best = o;
             bn = n;
         }
@@ -868,11 +869,12 @@ int imtcp_run_thread(void *inst, unsigned index, unsigned nthreads)
         }
         imtcp_housekeeping(t);
     }
+    pthread_mutex_lock(&in->lock);
+    t->done = 1;
     if (index == 0) {
-        pthread_mutex_lock(&in->lock);
         imtcp_abuse_summary(in, t->now_ms, 1);
-        pthread_mutex_unlock(&in->lock);
     }
+    pthread_mutex_unlock(&in->lock);
     if (!atomic_load(&in->core_gone)) {
         drain_sessions(t);
     }
