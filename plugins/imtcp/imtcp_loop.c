@@ -442,15 +442,16 @@ static void accept_ready(struct imtcp_thr *t, int lfd)
         if (in->keepalive_on) {
             set_keepalive(in, fd);
         }
-        if (in->tls != NULL) {
-            pthread_mutex_lock(&in->tls_lock);
-            int crc = sl_tls_conn_new(in->tls, fd, NULL, &s->tls);
-            pthread_mutex_unlock(&in->tls_lock);
-            if (crc != 0) {
-                close(fd);
-                free(s);
-                continue;
-            }
+        /* in->tls only under tls_lock: hup() swaps it (never to or from NULL) */
+        pthread_mutex_lock(&in->tls_lock);
+        int crc = in->tls != NULL ? sl_tls_conn_new(in->tls, fd, NULL, &s->tls) : 0;
+        pthread_mutex_unlock(&in->tls_lock);
+        if (crc != 0) {
+            close(fd);
+            free(s);
+            continue;
+        }
+        if (s->tls != NULL) {
             s->hs = 1;
             s->hs_deadline = imtcp_mono_ms() + in->hs_timeout_ms;
         }
