@@ -746,12 +746,15 @@ static int imtcp_open(void *inst)
         return SL_EIO;
     }
 
-    /* the threads make their epoll sets (run_thread(), imtcp_loop.c) */
+    /* thread 0's epoll set is made here, the other threads' by themselves (imtcp_loop.c) */
     in->stop_obj.kind = OBJ_STOP;
     in->stop_obj.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     in->sess = calloc(in->max_sess, sizeof *in->sess);
     if (in->stop_obj.fd < 0 || in->sess == NULL) {
         h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot set up the listener: %s", strerror(errno));
+        return SL_EIO;
+    }
+    if (imtcp_thr0_new(in) != 0) {
         return SL_EIO;
     }
     if (in->listen_port_file != NULL && in->listen_port_file[0] != '\0') {

@@ -250,6 +250,9 @@ void imtcp_close_session(struct sess *s, int orderly);
 void imtcp_doom(struct sess *s);
 /* On thread t: free the sessions doomed for it. */
 void imtcp_reap(struct imtcp_thr *t);
+/* At open(): thread 0's state (epoll set with the listeners, read buffer, reserve
+ * descriptor), so the descriptors exist when open() returns; 0 or SL_EIO (logged). */
+int imtcp_thr0_new(struct imtcp_inst *in);
 /* At destroy: free thread t and whatever it still holds. */
 void imtcp_thr_free(struct imtcp_inst *in, struct imtcp_thr *t);
 

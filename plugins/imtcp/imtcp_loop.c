@@ -802,6 +802,11 @@ static struct imtcp_thr *thr_new(struct imtcp_inst *in, unsigned index)
     return t;
 }
 
+int imtcp_thr0_new(struct imtcp_inst *in)
+{
+    return thr_new(in, 0) != NULL ? 0 : SL_EIO;
+}
+
 void imtcp_thr_free(struct imtcp_inst *in, struct imtcp_thr *t)
 {
     if (t == NULL) {
@@ -840,7 +845,12 @@ int imtcp_run_thread(void *inst, unsigned index, unsigned nthreads)
     char name[16];
     snprintf(name, sizeof name, IM_NAME "/%u", index);
     (void)prctl(PR_SET_NAME, name, 0, 0, 0);    /* "imtcp/1" in top -H and /proc */
-    struct imtcp_thr *t = thr_new(in, index);
+    pthread_mutex_lock(&in->lock);
+    struct imtcp_thr *t = in->thr[index];   /* thread 0's: made by open() */
+    pthread_mutex_unlock(&in->lock);
+    if (t == NULL) {
+        t = thr_new(in, index);
+    }
     if (t == NULL) {
         return SL_ENOMEM;
     }
