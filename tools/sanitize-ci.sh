@@ -5,7 +5,7 @@
 #   asan-ci: --enable-sanitizers (ASan + UBSan, errors fatal) and the whole test suite;
 #   tsan-ci: --enable-sanitizers=thread and the tests of the threaded core (queues, message
 #            references, workers, deferred acknowledgement, the spool) plus TCP floods
-#            through the whole daemon.
+#            through the whole daemon (imtcp on two threads: imtcp-threads.sh).
 # Any sanitizer report fails the test that triggered it, and so this script.
 # SANITIZE_CI=asan or tsan runs only that part.
 set -euo pipefail
@@ -44,7 +44,7 @@ if [ "${SANITIZE_CI:-tsan}" != asan ]; then
         tests/unit/test_core tests/unit/test_flight tests/unit/test_ack_engine
         tests/unit/test_spool tests/unit/test_msg tests/unit/test_msg_fields
         tests/integration/flood-tcp.sh tests/integration/ack-outage.sh
-        tests/integration/udp-threads.sh" 2>&1 |
+        tests/integration/udp-threads.sh tests/integration/imtcp-threads.sh" 2>&1 |
         grep -E '^(PASS|FAIL|ERROR|XPASS|# )'; exit "${PIPESTATUS[0]}") || rc=1
 fi
 exit $rc

@@ -2,12 +2,14 @@
  * imtcp.c - the imtcp input plugin: plain syslog over TCP (RFC 6587 octet counting and
  * LF framing, see framing.h), compatible with rsyslog 8.2302's imtcp.
  *
- * One thread (run()) serves all listeners and sessions of an instance with epoll
+ * input(threads=N) threads (default 2; SL_PF_THREADED, imtcp_loop.c) serve the listeners
+ * and sessions of an instance with epoll, each session on one thread for its whole life
  * (level-triggered, non-blocking accept and reads, one read of up to 256 KiB per ready
  * session per round so busy peers cannot starve others).  All complete frames of one read
  * are handed to the core with ONE submit; the flow key is a per-connection serial, so the
  * frames of one connection stay in order.  submit() may block while the core's queue is
  * full: the thread then stops reading and the senders' TCP windows close (back-pressure).
+ * imptcp takes its thread count from rsyslog's module parameter threads (default 2).
  *
  * Parameters: rsyslog's names and defaults.  Module: maxSessions (200), maxFrameSize
  * (200000), keepAlive[.probes/.time/.interval], notifyOnConnectionOpen/Close,
@@ -21,7 +23,8 @@
  * which rsyslog counts before the limit: tests/diff/DIVERGENCES.md) and logged nothing,
  * as rsyslog 8.2302 (checked)) and the per-input
  * overrides of the module switches.  Accepted but ignored: flowControl (always on: submit
- * blocks), maxListeners, workerThreads, preserveCase, defaultTZ.
+ * blocks), maxListeners, workerThreads (rsyslog 8.2504+; threads= sets sluice's),
+ * preserveCase, defaultTZ.
  *
  * TLS (StreamDriver.Mode="1", driver "gtls"; "ossl" is served by the same GnuTLS code):
  * the shared stream driver in plugins/common/sl_tls.c.  StreamDriver.AuthMode (anon,
@@ -70,9 +73,9 @@
  * allocated on accept and freed on close; their framing buffer only on the first partial
  * frame, so idle connections cost a slot and a small struct.
  *
- * Concurrency & locking: create/open/destroy on the main thread, run() on the input thread,
- * stop() from any thread: it only sets an atomic flag and writes to an eventfd.  The session
- * table is touched by run() only (sl_imtcp_session_count() is a racy read for tests).
+ * Concurrency & locking: create/open/destroy on the main thread, run_thread() on the input
+ * threads (see imtcp_loop.c for what they share under the instance lock), stop() from any
+ * thread: it only sets an atomic flag and writes to an eventfd every thread polls.
  */
 #include "config.h"
 
@@ -107,11 +110,6 @@
 
 #define TLS_HANDSHAKE_TIMEOUT_MS 10000
 
-#define READ_BUF_SIZE (256 * 1024)
-#define ACCEPTS_PER_ROUND 64
-#define BACKPRESSURE_MS 500       /* a submit that blocked this long restarts the clocks */
-#define FRAMING_LOG_PER_SESSION 3 /* framing/oversize lines logged per session ... */
-#define FRAMING_LOG_PER_WINDOW 20 /* ... and per input and 10 s window; the rest: a summary */
 
 /* Tri-state switches of input() that default to the module's value. */
 static const char *const tri_enum[] = { "inherit", "off", "on", NULL };   /* rsyslog: on|off */
@@ -155,8 +153,6 @@ struct imtcp_mod {
     int64_t sess_evict_after;       /* s; 0: never evict (refuse as rsyslog) */
     int64_t sess_max_framing_err;   /* close a session after that many; 0: never */
 };
-
-static _Atomic uint64_t flow_serial;
 
 int64_t imtcp_mono_ms(void)
 {
@@ -244,7 +240,9 @@ static const struct sl_param mod_params[] = {
     { "session.maxFramingErrors", SL_PT_NONNEG, 0, MOFF(sess_max_framing_err), "100", NULL,
       NULL, NULL },
 #ifdef SL_IMPTCP
-    { "threads", SL_PT_POSINT, SL_P_IGNORED, MOFF(worker_threads), "2", NULL, NULL, NULL },
+    /* rsyslog's imptcp worker threads (default 2): the core starts that many input
+     * threads (SL_PF_THREADED) unless input(threads=) says otherwise */
+    { "threads", SL_PT_POSINT, 0, MOFF(worker_threads), "2", NULL, NULL, NULL },
     { "processOnPoller", SL_PT_BOOL, SL_P_IGNORED, MOFF(process_on_poller), "on", NULL, NULL, NULL },
 #endif
     SL_PARAM_END
@@ -261,6 +259,12 @@ static const struct sl_param inst_params[] = {
 #endif
       NULL },
     { "address", SL_PT_STRING, 0, IOFF(address), NULL, NULL, NULL, NULL },
+#ifndef SL_IMPTCP
+    /* sluice only (rsyslog 8.2302's tcpsrv has a fixed helper pool, no parameter): the
+     * input threads the core starts (SL_PF_THREADED), declared here for its default */
+    { "threads", SL_PT_POSINT, 0, IOFF(threads), "2", NULL, NULL,
+      "input threads; connections are spread over them, each stays on one" },
+#endif
     { "listenPortFileName", SL_PT_STRING, 0, IOFF(listen_port_file), NULL, NULL, NULL, NULL },
     { "maxSessions", PT_SESSIONS, 0, IOFF(max_sessions), "-1", NULL, NULL, NULL },
     { "maxListeners", SL_PT_POSINT, SL_P_IGNORED, IOFF(max_listeners), "-1", NULL, NULL, NULL },
@@ -470,12 +474,12 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     const struct imtcp_mod *m = modconf != NULL ? modconf : &mod_defaults;
 
     pthread_mutex_init(&in->tls_lock, NULL);
+    pthread_mutex_init(&in->lock, NULL);
+    pthread_mutex_init(&in->rl_lock, NULL);
     in->h = h;
     in->ctx = ctx;
     in->mod = m;
-    in->epfd = -1;
     in->stop_obj.fd = -1;
-    in->reserve_fd = -1;
     in->bound_port = -1;
 
     int64_t mode = in->sd_mode >= 0 ? in->sd_mode : m->sd_mode;
@@ -649,7 +653,7 @@ static int imtcp_create(void *inst, void *modconf, const struct sl_host *h,
     return 0;
 }
 
-static void close_listeners(struct imtcp_inst *in)
+void imtcp_close_listeners(struct imtcp_inst *in)
 {
     for (size_t i = 0; i < in->nlst; i++) {
         if (in->lst[i].fd >= 0) {
@@ -742,26 +746,16 @@ static int imtcp_open(void *inst)
         return SL_EIO;
     }
 
-    in->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    in->epfd = epoll_create1(EPOLL_CLOEXEC);
+    /* thread 0's epoll set is made here, the other threads' by themselves (imtcp_loop.c) */
     in->stop_obj.kind = OBJ_STOP;
     in->stop_obj.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     in->sess = calloc(in->max_sess, sizeof *in->sess);
-    in->rbuf = malloc(READ_BUF_SIZE);
-    if (in->epfd < 0 || in->stop_obj.fd < 0 || in->sess == NULL || in->rbuf == NULL) {
+    if (in->stop_obj.fd < 0 || in->sess == NULL) {
         h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot set up the listener: %s", strerror(errno));
         return SL_EIO;
     }
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &in->stop_obj };
-    if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->stop_obj.fd, &ev) != 0) {
+    if (imtcp_thr0_new(in) != 0) {
         return SL_EIO;
-    }
-    for (size_t i = 0; i < in->nlst; i++) {
-        ev.events = EPOLLIN;
-        ev.data.ptr = &in->lst[i];
-        if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, in->lst[i].fd, &ev) != 0) {
-            return SL_EIO;
-        }
     }
     if (in->listen_port_file != NULL && in->listen_port_file[0] != '\0') {
         FILE *fp = fopen(in->listen_port_file, "w");
@@ -772,605 +766,6 @@ static int imtcp_open(void *inst)
         }
         fprintf(fp, "%d", in->bound_port);
         fclose(fp);
-    }
-    return 0;
-}
-
-/* ---- batches ------------------------------------------------------------------------ */
-
-/* Submit what was collected for in->cur.  Returns SL_ESHUTDOWN if the core is stopping. */
-static int flush_batch(struct imtcp_inst *in)
-{
-    if (in->nbatch == 0) {
-        return 0;
-    }
-    size_t n = in->nbatch;
-    in->nbatch = 0;
-    int64_t t0 = imtcp_mono_ms();
-    int rc = in->h->submit(in->ctx, in->batch, n, in->cur->key);
-    int64_t t1 = imtcp_mono_ms();
-    if (t1 - t0 >= BACKPRESSURE_MS) {
-        /* the core held us back: nobody was read meanwhile, so the session clocks
-         * (idle, frame, eviction) restart from now rather than blame the peers */
-        in->resume_ms = t1;
-    }
-    in->now_ms = t1;
-    if (rc < 0) {
-        in->core_gone = 1;
-        atomic_store(&in->stopping, 1);
-        return rc;
-    }
-    atomic_fetch_add(in->c_submitted, (uint64_t)rc);
-    return 0;
-}
-
-static int on_frame(void *arg, const char *p, size_t n)
-{
-    struct sess *s = arg;
-    struct imtcp_inst *in = s->in;
-    if (s->kill) {
-        return 2;   /* session.maxFramingErrors reached: the rest of the read is dropped */
-    }
-    s->nframes++;
-    s->last_frame_ms = in->now_ms;
-    if (in->rl_on && !sl_ratelimit_pass(&in->rl, in->rl_interval, in->rl_burst, time(NULL))) {
-        atomic_fetch_add(in->c_ratelimit, 1);
-        return 0;
-    }
-    in->batch[in->nbatch++] = in->h->msg_new(in->ctx, p, n, (struct sockaddr *)&s->peer,
-                                             s->peerlen);
-    if (in->nbatch == BATCH_MAX) {
-        return flush_batch(in) != 0 ? 1 : 0;
-    }
-    return 0;
-}
-
-static void on_event(void *arg, enum sl_framing_event ev, int64_t value)
-{
-    struct sess *s = arg;
-    struct imtcp_inst *in = s->in;
-    const struct sl_host *h = in->h;
-    const char *ip = s->peer_ip;
-    long long v = (long long)value;
-
-    if (ev == SL_FRAMING_EV_SPLIT) {
-        atomic_fetch_add(in->c_truncated, 1);
-#ifdef SL_IMPTCP
-        if (in->fcfg.start_re != NULL) {
-            h->log(SL_LOG_ERR, IM_NAME, "imptcp: more then double max message size (%lld) "
-                   "received without finding frame terminator via regex - assuming end of "
-                   "frame now.", v + 1);
-        }
-#endif
-        return;
-    }
-    int is_err = ev != SL_FRAMING_EV_OVERSIZE;
-    if (!is_err) {
-        atomic_fetch_add(in->c_oversize, 1);    /* an octet frame cut to maxMessageSize */
-    } else {
-        atomic_fetch_add(in->c_framing_err, 1);
-        s->framing_errs++;
-    }
-    /* rsyslog logs every one (the probe: ~170 lines per MiB of garbage): sluice logs the
-     * first few per session and per 10 s window, the rest go into the window's summary */
-    (void)imtcp_abuse_event(in, &in->abuse_framing);
-    int say = s->framing_logged < FRAMING_LOG_PER_SESSION
-              && in->framing_logged < FRAMING_LOG_PER_WINDOW;
-    if (say) {
-        s->framing_logged++;
-        in->framing_logged++;
-    }
-    if (is_err && in->max_framing_err > 0 && s->framing_errs >= in->max_framing_err
-        && !s->kill) {
-        s->kill = 1;
-        atomic_fetch_add(in->c_framing_closed, 1);
-        h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: closing the session from %s:%s "
-               "after %u framing errors (session.maxFramingErrors)", (long long)in->port, ip,
-               s->peer_port, s->framing_errs);
-    }
-    if (!say) {
-        return;
-    }
-    switch (ev) {
-    case SL_FRAMING_EV_BAD_DELIM:
-        h->log(SL_LOG_ERR, IM_NAME,
-               "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
-               "(ip) %s: delimiter is not SP but has ASCII value %lld.", ip, ip, v);
-        break;
-    case SL_FRAMING_EV_BAD_COUNT:
-        h->log(SL_LOG_ERR, IM_NAME,
-               "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
-               "(ip) %s: invalid octet count %lld.", ip, ip, v);
-        break;
-    case SL_FRAMING_EV_OVERSIZE:
-        h->log(SL_LOG_ERR, IM_NAME,
-               "imtcp imtcp: received oversize message from peer: (hostname) %s, (ip) %s: "
-               "size is %lld bytes, max msg size is %zu, truncating...", ip, ip, v,
-               in->fcfg.max_msg);
-        break;
-    case SL_FRAMING_EV_FRAME_TOO_LARGE:
-        h->log(SL_LOG_ERR, IM_NAME,
-               "imtcp imtcp: Framing Error in received TCP message from peer: (hostname) %s, "
-               "(ip) %s: frame too large: %lld, change to octet stuffing", ip, ip, v);
-        break;
-    case SL_FRAMING_EV_INCOMPLETE:
-        h->log(SL_LOG_ERR, IM_NAME,
-               "Incomplete frame at end of stream in session %p - ignoring extra data "
-               "(a message may be lost).", (void *)s);
-        break;
-    case SL_FRAMING_EV_SPLIT:
-        break;
-    }
-    if (s->framing_logged == FRAMING_LOG_PER_SESSION || in->framing_logged
-        == FRAMING_LOG_PER_WINDOW) {
-        h->log(SL_LOG_WARNING, IM_NAME, IM_NAME " port %lld: further framing errors and "
-               "oversize messages %s are counted, not logged, for 10 s (framing.errors)",
-               (long long)in->port, s->framing_logged == FRAMING_LOG_PER_SESSION
-               ? "of this session" : "on this input");
-    }
-}
-
-/* ---- sessions ----------------------------------------------------------------------- */
-
-void imtcp_close_session(struct imtcp_inst *in, struct sess *s, int orderly)
-{
-#ifndef SL_IMPTCP
-    if (orderly) {
-        in->cur = s;
-        (void)sl_framing_close(&s->fr);
-        (void)flush_batch(in);
-    }
-#endif
-    /* rsyslog's imptcp drops a partial frame at the end of a connection (its closeSess
-     * submits nothing); imtcp emits it (above) */
-    if (orderly && in->notify_close_on) {
-        in->h->log(SL_LOG_INFO, IM_NAME, "Netstream session %p closed by remote peer %s.",
-                   (void *)s, s->peer_ip);
-    }
-    if (s->tls != NULL) {
-        if (orderly && !s->hs) {
-            sl_tls_bye(s->tls);
-        }
-        sl_tls_conn_free(s->tls);
-        s->tls = NULL;
-    }
-    if (s->hs) {
-        in->nhs--;
-    }
-    if (s->pending) {
-        in->npending--;
-    }
-    (void)epoll_ctl(in->epfd, EPOLL_CTL_DEL, s->ep.fd, NULL);
-    close(s->ep.fd);
-    sl_framing_free(&s->fr);
-    ptcp_inflate_free(s);
-    in->sess[s->slot] = NULL;
-    atomic_fetch_sub(&in->nsess, 1);
-    atomic_fetch_add(in->c_closed, 1);
-    free(s);
-}
-
-static void set_keepalive(const struct imtcp_inst *in, int fd)
-{
-    int one = 1;
-    (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-    if (in->eff_ka_probes > 0) {
-        int v = (int)in->eff_ka_probes;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof v);
-    }
-    if (in->eff_ka_time > 0) {
-        int v = (int)in->eff_ka_time;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
-    }
-    if (in->eff_ka_interval > 0) {
-        int v = (int)in->eff_ka_interval;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof v);
-    }
-}
-
-/* $AllowedSender TCP at accept, as rsyslog's tcpsrv: name entries match the sender's
- * resolved name; a refused connection is closed, counted and logged with that name (the
- * address when it has none). */
-static int permitted(struct imtcp_inst *in, const struct sockaddr *peer, socklen_t pl)
-{
-    char host[NI_MAXHOST] = "";
-    int ok = sl_acl_check(in->acl, peer, NULL);
-    if (ok == 1) {
-        return 1;
-    }
-    if (getnameinfo(peer, pl, host, sizeof host, NULL, 0, NI_NAMEREQD) != 0) {
-        host[0] = '\0';
-    }
-    if (ok == 2 && host[0] != '\0' && sl_acl_check(in->acl, peer, host) == 1) {
-        return 1;
-    }
-    if (host[0] == '\0') {
-        (void)getnameinfo(peer, pl, host, sizeof host, NULL, 0, NI_NUMERICHOST);
-    }
-    atomic_fetch_add(in->c_disallowed, 1);
-    in->h->log(SL_LOG_ERR, IM_NAME, "connection request from disallowed sender %s discarded",
-               host);
-    /* rsyslog's tcpsrv follows it with this (-2063: RS_RET_HOST_NOT_PERMITTED) */
-    in->h->log(SL_LOG_ERR, IM_NAME, "tcpsrv listener (inputname: '%s') failed to process "
-               "incoming connection with error -2063", IM_NAME);
-    return 0;
-}
-
-static void accept_ready(struct imtcp_inst *in, int lfd)
-{
-    for (int k = 0; k < ACCEPTS_PER_ROUND; k++) {
-        struct sockaddr_storage peer;
-        socklen_t pl = sizeof peer;
-        int fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED) {
-                continue;
-            }
-            if ((errno == EMFILE || errno == ENFILE) && in->reserve_fd >= 0) {
-                /* out of descriptors: the pending connection would keep the listener
-                 * ready forever (a busy loop), so accept it on the reserve slot and drop it */
-                int e = errno;
-                close(in->reserve_fd);
-                int dropfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-                if (dropfd >= 0) {
-                    close(dropfd);
-                    atomic_fetch_add(in->c_refused, 1);
-                }
-                in->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (!in->refusing) {
-                    in->refusing = 1;
-                    in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: cannot accept connection: %s",
-                               strerror(e));
-                }
-                continue;
-            }
-            return;
-        }
-        char ip[INET6_ADDRSTRLEN];
-        char port[8];
-        if (peer.ss_family == AF_UNIX) {
-            /* imptcp path=: no peer address; the core names it as rsyslog does (local host
-             * name, 127.0.0.1) for a message with none */
-            pl = 0;
-            snprintf(ip, sizeof ip, "127.0.0.1");
-            port[0] = '\0';
-        } else if (getnameinfo((struct sockaddr *)&peer, pl, ip, sizeof ip, port, sizeof port,
-                               NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-            ip[0] = '\0';
-            port[0] = '\0';
-        }
-        if (in->now_ms == 0) {
-            in->now_ms = imtcp_mono_ms();
-        }
-        if (!imtcp_admit(in, fd, ip)) {
-            continue;
-        }
-        in->refusing = 0;
-        if (in->acl != NULL && !permitted(in, (struct sockaddr *)&peer, pl)) {
-            close(fd);
-            continue;
-        }
-        struct sess *s = calloc(1, sizeof *s);
-        if (s == NULL) {
-            close(fd);
-            continue;
-        }
-        s->last_rx_ms = s->last_frame_ms = in->now_ms;
-        size_t slot = 0;
-        while (slot < in->max_sess && in->sess[slot] != NULL) {
-            slot++;
-        }
-        s->ep.kind = OBJ_SESSION;
-        s->ep.fd = fd;
-        s->in = in;
-        s->slot = slot;
-        s->key = atomic_fetch_add(&flow_serial, 1) + 1;
-        memcpy(&s->peer, &peer, pl);
-        s->peerlen = pl;
-        memcpy(s->peer_ip, ip, sizeof s->peer_ip);
-        memcpy(s->peer_port, port, sizeof s->peer_port);
-        sl_framing_init(&s->fr, &in->fcfg, on_frame, on_event, s);
-        if (in->keepalive_on) {
-            set_keepalive(in, fd);
-        }
-        if (in->tls != NULL) {
-            pthread_mutex_lock(&in->tls_lock);
-            int crc = sl_tls_conn_new(in->tls, fd, NULL, &s->tls);
-            pthread_mutex_unlock(&in->tls_lock);
-            if (crc != 0) {
-                close(fd);
-                free(s);
-                continue;
-            }
-            s->hs = 1;
-            s->hs_deadline = imtcp_mono_ms() + in->hs_timeout_ms;
-        }
-        struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = &s->ep };
-        if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            sl_tls_conn_free(s->tls);
-            close(fd);
-            free(s);
-            continue;
-        }
-        if (s->hs) {
-            in->nhs++;
-        }
-        in->sess[slot] = s;
-        atomic_fetch_add(&in->nsess, 1);
-        atomic_fetch_add(in->c_opened, 1);
-    }
-}
-
-static int feed_frames(struct sess *s, const char *p, size_t len)
-{
-    return sl_framing_feed(&s->fr, p, len);
-}
-
-/* Frame and submit n bytes of s.  Returns 1 if the session was closed. */
-static int feed_session(struct imtcp_inst *in, struct sess *s, size_t n)
-{
-    in->cur = s;
-    uint64_t frames = s->nframes;
-    s->last_rx_ms = in->now_ms;
-    int rc = in->ptcp_zstream ? ptcp_inflate(s, in->rbuf, n, feed_frames)
-                              : sl_framing_feed(&s->fr, in->rbuf, n);
-    if (rc == PTCP_ZBAD) {
-        (void)flush_batch(in);
-        atomic_fetch_add(in->c_unzip_failed, 1);
-        in->h->log(SL_LOG_ERR, IM_NAME, "imptcp: data from %s is not a zlib stream "
-                   "(compression.mode=\"stream:always\"); session closed", s->peer_ip);
-        imtcp_close_session(in, s, 0);
-        return 1;
-    }
-    if (sl_framing_idle(&s->fr)) {
-        s->frame_start_ms = 0;
-    } else if (s->frame_start_ms == 0 || s->nframes != frames) {
-        s->frame_start_ms = in->now_ms;   /* a new incomplete frame begins in this read */
-    }
-    int frc = flush_batch(in);
-    if (s->kill) {
-        imtcp_rst_linger(s->ep.fd);
-        imtcp_close_session(in, s, 0);
-        return 1;
-    }
-    if (rc == SL_ENOMEM) {
-        in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: out of memory, closing session from %s",
-                   s->peer_ip);
-        imtcp_close_session(in, s, 0);
-        return 1;
-    }
-    if (rc != 0 || frc != 0) {
-        /* the core is shutting down: stop() follows */
-        atomic_store(&in->stopping, 1);
-    }
-    return 0;
-}
-
-static void set_events(struct imtcp_inst *in, struct sess *s, int want_out)
-{
-    if (s->want_out == want_out) {
-        return;
-    }
-    struct epoll_event ev = { .events = want_out ? EPOLLOUT : EPOLLIN | EPOLLRDHUP,
-                              .data.ptr = &s->ep };
-    (void)epoll_ctl(in->epfd, EPOLL_CTL_MOD, s->ep.fd, &ev);
-    s->want_out = want_out;
-}
-
-/* A TLS session failed the handshake or the policy: log, count, close. */
-static void tls_refuse(struct imtcp_inst *in, struct sess *s, _Atomic uint64_t *counter,
-                       const char *what, const char *reason, const char *fpr)
-{
-    atomic_fetch_add(counter, 1);
-    in->h->log(SL_LOG_ERR, IM_NAME, IM_NAME ": TLS session from %s:%s refused: %s: %s; "
-               "peer certificate fingerprint: %s", s->peer_ip, s->peer_port, what, reason,
-               fpr != NULL && fpr[0] != '\0' ? fpr : "(none)");
-    imtcp_close_session(in, s, 0);
-}
-
-static void tls_session_ready(struct imtcp_inst *in, struct sess *s)
-{
-    if (s->hs) {
-        int rc = sl_tls_handshake(s->tls);
-        if (rc == SL_EAGAIN) {
-            set_events(in, s, sl_tls_want_write(s->tls));
-            return;
-        }
-        if (rc != 0) {
-            tls_refuse(in, s, in->c_tls_hs_failed, "handshake failed", sl_tls_error(s->tls),
-                       NULL);
-            return;
-        }
-        char reason[768], fpr[160];
-        if (sl_tls_verify_peer(s->tls, reason, sizeof reason, fpr, sizeof fpr) != 0) {
-            tls_refuse(in, s, in->c_tls_refused, "peer not permitted", reason, fpr);
-            return;
-        }
-        if (reason[0] != '\0') {
-            in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME ": TLS session from %s:%s: %s; peer "
-                       "certificate fingerprint: %s", s->peer_ip, s->peer_port, reason, fpr);
-        }
-        s->hs = 0;
-        in->nhs--;
-        atomic_fetch_add(in->c_tls_ok, 1);
-        set_events(in, s, 0);
-    }
-    size_t off = 0;
-    int eof = 0, err = 0;
-    for (int i = 0; i < 64 && off < READ_BUF_SIZE; i++) {
-        ssize_t r = sl_tls_recv(s->tls, in->rbuf + off, READ_BUF_SIZE - off);
-        if (r > 0) {
-            off += (size_t)r;
-            continue;
-        }
-        if (r == 0) {
-            eof = 1;
-        } else if (r != SL_EAGAIN) {
-            err = 1;
-        }
-        break;
-    }
-    if (off > 0 && feed_session(in, s, off)) {
-        return;
-    }
-    if (eof || err) {
-        if (err) {
-            in->h->log(SL_LOG_WARNING, IM_NAME, IM_NAME ": TLS session from %s:%s: %s",
-                       s->peer_ip, s->peer_port, sl_tls_error(s->tls));
-        }
-        imtcp_close_session(in, s, eof);
-        return;
-    }
-    int pend = sl_tls_pending(s->tls) > 0;
-    if (pend != s->pending) {
-        s->pending = pend;
-        if (pend) {
-            in->npending++;
-        } else {
-            in->npending--;
-        }
-    }
-}
-
-static void session_ready(struct imtcp_inst *in, struct sess *s)
-{
-    if (s->tls != NULL) {
-        tls_session_ready(in, s);
-        return;
-    }
-    ssize_t n = recv(s->ep.fd, in->rbuf, READ_BUF_SIZE, 0);
-    if (n > 0) {
-        (void)feed_session(in, s, (size_t)n);
-        return;
-    }
-    if (n == 0) {
-        imtcp_close_session(in, s, 1);
-        return;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        return;
-    }
-    imtcp_close_session(in, s, 0);
-}
-
-/* Sessions whose decrypted data waits inside GnuTLS, and handshakes past their deadline. */
-static void tls_housekeeping(struct imtcp_inst *in)
-{
-    int64_t now = in->nhs > 0 ? imtcp_mono_ms() : 0;
-    for (size_t i = 0; i < in->max_sess && (in->npending > 0 || in->nhs > 0); i++) {
-        struct sess *s = in->sess[i];
-        if (s == NULL) {
-            continue;
-        }
-        if (s->pending) {
-            s->pending = 0;
-            in->npending--;
-            tls_session_ready(in, s);
-        } else if (s->hs && now >= s->hs_deadline) {
-            tls_refuse(in, s, in->c_tls_timeout, "handshake timed out",
-                       "no complete handshake in time", NULL);
-        }
-    }
-}
-
-/* Shutdown (stop() ended the loop, the core still takes messages): accept what waits in
- * the listen backlog, close the listeners, then read from every plain-TCP session exactly
- * the bytes its receive buffer held at that moment (FIONREAD) - bytes the kernel already
- * acknowledged to the sender - and submit every complete frame in them.  A session the
- * peer had closed (EOF right behind the data) ends as an orderly close would; an incomplete
- * last frame of a live session is dropped and counted (shutdown.partial.frames), its sender
- * never finished it.  Every session is closed right after its read, so its sender learns
- * at once (a reset) instead of writing into a buffer nobody reads while the queues drain.
- * Bounded: each session is read once up to its FIONREAD figure.  TLS sessions are closed
- * without a drain (their record layer does not map kernel bytes to frames). */
-static void drain_sessions(struct imtcp_inst *in)
-{
-    for (size_t i = 0; i < in->nlst; i++) {
-        if (in->lst[i].fd >= 0) {
-            accept_ready(in, in->lst[i].fd);
-        }
-    }
-    close_listeners(in);
-    for (size_t i = 0; i < in->max_sess && !in->core_gone; i++) {
-        struct sess *s = in->sess[i];
-        if (s == NULL) {
-            continue;
-        }
-        if (s->tls != NULL) {
-            imtcp_close_session(in, s, 0);
-            continue;
-        }
-        int avail = 0;
-        if (ioctl(s->ep.fd, FIONREAD, &avail) != 0 || avail < 0) {
-            avail = 0;
-        }
-        size_t left = (size_t)avail;
-        while (left > 0 && !in->core_gone) {
-            ssize_t n = recv(s->ep.fd, in->rbuf, left < READ_BUF_SIZE ? left : READ_BUF_SIZE,
-                             MSG_DONTWAIT);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                break;
-            }
-            left -= (size_t)n;
-            atomic_fetch_add(in->c_drained, (uint64_t)n);
-            if (feed_session(in, s, (size_t)n)) {
-                s = NULL;   /* closed (out of memory) */
-                break;
-            }
-        }
-        if (s == NULL || in->core_gone) {
-            continue;
-        }
-        char c;
-        if (recv(s->ep.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
-            imtcp_close_session(in, s, 1);    /* the peer had finished: emit as at EOF */
-            continue;
-        }
-        if (!sl_framing_idle(&s->fr)) {
-            atomic_fetch_add(in->c_partial, 1);
-        }
-        /* closed now, not when the engine has drained (seconds later): the sender's
-         * kernel learns at once (a reset) instead of filling our buffer for nothing */
-        imtcp_close_session(in, s, 0);
-    }
-}
-
-static int imtcp_run(void *inst)
-{
-    struct imtcp_inst *in = inst;
-    struct epoll_event evs[64];
-
-    while (!atomic_load(&in->stopping)) {
-        int tmo = in->npending > 0 ? 0 : in->nhs > 0 ? 100 : 1000;
-        int n = epoll_wait(in->epfd, evs, 64, tmo);
-        in->now_ms = imtcp_mono_ms();
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            in->h->log(SL_LOG_ERR, IM_NAME, "imtcp: epoll_wait failed: %s", strerror(errno));
-            return SL_EIO;
-        }
-        for (int i = 0; i < n && !atomic_load(&in->stopping); i++) {
-            struct ep_obj *o = evs[i].data.ptr;
-            if (o->kind == OBJ_LISTENER) {
-                accept_ready(in, o->fd);
-            } else if (o->kind == OBJ_SESSION) {
-                session_ready(in, (struct sess *)o);
-            }
-            /* OBJ_STOP: the flag is set, the loop ends */
-        }
-        if (in->npending > 0 || in->nhs > 0) {
-            tls_housekeeping(in);
-        }
-        imtcp_housekeeping(in);
-    }
-    imtcp_abuse_summary(in, 1);
-    if (!in->core_gone) {
-        drain_sessions(in);
     }
     return 0;
 }
@@ -1405,6 +800,7 @@ static void imtcp_destroy(void *inst)
                 sl_tls_conn_free(s->tls);
                 close(s->ep.fd);
                 sl_framing_free(&s->fr);
+                ptcp_inflate_free(s);
                 free(s);
                 in->sess[i] = NULL;
             }
@@ -1412,34 +808,28 @@ static void imtcp_destroy(void *inst)
         free(in->sess);
         in->sess = NULL;
     }
-    for (size_t i = 0; i < in->nbatch; i++) {
-        in->h->msg_unref(in->batch[i]);
+    for (unsigned i = 0; i < in->nthr; i++) {
+        imtcp_thr_free(in, in->thr[i]);
+        in->thr[i] = NULL;
     }
-    in->nbatch = 0;
-    close_listeners(in);
-    if (in->epfd >= 0) {
-        close(in->epfd);
-        in->epfd = -1;
-    }
+    in->nthr = 0;
+    imtcp_close_listeners(in);
     if (in->stop_obj.fd >= 0) {
         close(in->stop_obj.fd);
         in->stop_obj.fd = -1;
     }
-    if (in->reserve_fd >= 0) {
-        close(in->reserve_fd);
-        in->reserve_fd = -1;
-    }
-    free(in->rbuf);
-    in->rbuf = NULL;
     sl_tls_cred_free(in->tls);
     in->tls = NULL;
     pthread_mutex_destroy(&in->tls_lock);
+    pthread_mutex_destroy(&in->lock);
+    pthread_mutex_destroy(&in->rl_lock);
 }
 
 static const struct sl_input_ops imtcp_ops = {
     .create = imtcp_create,
     .open = imtcp_open,
     .run = imtcp_run,
+    .run_thread = imtcp_run_thread,
     .stop = imtcp_stop,
     .destroy = imtcp_destroy,
     .hup = imtcp_hup,
@@ -1456,7 +846,7 @@ SL_PLUGIN_DEFINE(imtcp) = {
     SL_PLUGIN_HEADER(imtcp),
 #endif
     .kinds = SL_INPUT,
-    .flags = SL_PF_PRE_PRIVDROP_OPEN,
+    .flags = SL_PF_PRE_PRIVDROP_OPEN | SL_PF_THREADED,
     .module_params = mod_params,
     .inst_params = inst_params,
     .mod_size = sizeof(struct imtcp_mod),

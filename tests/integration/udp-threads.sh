@@ -3,7 +3,7 @@
 # threads="4" runs four receive threads on four SO_REUSEPORT sockets of one port (the
 # daemon has 3 threads more than with threads="1", the port 4 sockets); 8 senders x 2500
 # messages arrive complete, each sender's in order (slverify).  input(threads=) overrides
-# the module's; an input that is not threaded refuses threads= (-N1 fails).
+# the module's; an input that is not threaded (imfile) refuses threads= (-N1 fails).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -62,11 +62,11 @@ dut_stop
 # not a threaded input: threads= is unknown there
 {
     dut_global
-    printf 'module(load="imtcp")\n'
-    printf 'input(type="imtcp" port="%s" threads="2")\n' "$udp"
+    printf 'module(load="imfile")\n'
+    printf 'input(type="imfile" file="%s/in.log" tag="t" threads="2")\n' "$T"
 } > "$T/bad.conf"
 if dut_check "$T/bad.conf"; then
-    fail "-N1 accepted threads= on imtcp"
+    fail "-N1 accepted threads= on imfile"
 fi
 grep -q "threads" "$T/check.err" || fail "-N1 did not name the parameter: $(cat "$T/check.err")"
 log "ok"
