@@ -4,6 +4,9 @@
  * modules (loaded and mod_init()ed), ruleset queues and rulesets, actions (each bound to its
  * plugin, with its own queue when it asks for one), inputs.  Every problem is reported with
  * file:line through sl_cfg_error(); the caller checks sl_cfg_error_count() (that is -N1).
+ * The queue.* parameters are read into a struct sl_queue_conf by engine_params.c
+ * (queue_defaults, apply_queue_params, apply_main_queue_params); this file builds the
+ * queues from it (rsq_new, the actions' queues).
  *
  * Ownership and lifetime
  *   Everything built here belongs to the engine and is released by sl_engine_free
@@ -24,7 +27,6 @@
 #include "conf/expr_bind.h"
 #include "expr/expr.h"
 #include "log.h"
-#include "util/syslog_names.h"
 
 #include "engine_int.h"
 
@@ -444,119 +446,6 @@ static void build_modules(struct sl_engine *e)
 /* ---------------------------------------------------------------------------------------
  * Build: queues, rulesets, actions, inputs
  * ------------------------------------------------------------------------------------- */
-static void queue_defaults(struct sl_queue_conf *qc, int main_queue)
-{
-    memset(qc, 0, sizeof *qc);
-    qc->type = main_queue ? SL_QT_FIXEDARRAY : SL_QT_DIRECT;
-    qc->size = main_queue ? 100000 : 1000;
-    /* rsyslog starts one main-queue worker; sluice starts two shards: messages keep their
-     * per-connection order (sharding by flow) and parsing/rules use both cores. */
-    qc->workers = main_queue ? 2 : 1;
-    qc->batch = main_queue ? 256 : 128;
-    qc->timeout_shutdown = main_queue ? 10000 : 0;
-    qc->timeout_enqueue = 2000;
-    qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
-    qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
-    qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */
-    /* a default byte bound only where full holds inputs back (full action queues discard) */
-    qc->max_bytes = main_queue ? SL_QUEUE_MAX_BYTES : 0;
-}
-
-static int has_queue_params(struct sl_kv *kvs)
-{
-    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
-        if (strncasecmp(kv->name, "queue.", 6) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* queue.cry.provider is a hard error even where other queue errors are soft */
-static void check_queue_cry(struct sl_kv *kvs, const char *what)
-{
-    struct sl_kv *cry = sl_kv_find(kvs, "queue.cry.provider");
-    if (cry != NULL && !cry->used) {
-        /* never a silent no-op: the admin would believe the disk queue is encrypted */
-        cry->used = 1;
-        sl_cfg_error(&cry->loc, "%s: queue.cry.provider: disk-queue encryption is not "
-                     "implemented in sluice (queue files would be written in clear); remove "
-                     "the parameter or use an encrypted file system for the spool directory",
-                     what);
-    }
-}
-
-/* queue.discardSeverity as rsyslog 8.2302 reads it (eCmdHdlrFacility: decodeSyslogName
- * with the facility names): digits are a number (atoi), a facility name its code
- * (facility * 8: "kern" discards every severity, the others none), anything else -1
- * (every severity: "warning" is not a facility name). */
-static int64_t discard_severity_value(const char *s)
-{
-    if (isdigit((unsigned char)s[0])) {
-        return atoi(s);
-    }
-    int v = sl_syslog_name_value(s, strlen(s), 1, SL_NAMES_SCRIPT);
-    return v < 0 ? -1 : (int64_t)v * 8;
-}
-
-/* rsyslog accepts every integer; what it does with values sluice's queues cannot take */
-static void queue_correct(struct sl_queue_conf *qc, struct sl_kv *kvs, const char *what,
-                          const struct sl_loc *loc)
-{
-    if (qc->discard_sev_text != NULL) {
-        qc->discard_sev = discard_severity_value(qc->discard_sev_text);
-    }
-    struct { int64_t *v; const char *name; const char *rs; } one[] = {
-        { &qc->workers, "queue.workerThreads", "starts no worker (the queue is never emptied; "
-          "without queue.workerThreadMinimumMessages it dies of SIGFPE)" },
-        { &qc->batch, "queue.dequeueBatchSize", "never dequeues (the action writes nothing)" },
-    };
-    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
-        if (*one[i].v < 1) {
-            struct sl_kv *k = sl_kv_find(kvs, one[i].name);
-            sl_cfg_warn(k != NULL ? &k->loc : loc, "%s: %s=\"%lld\": rsyslog 8.2302 %s; "
-                        "sluice uses 1", what, one[i].name, (long long)*one[i].v, one[i].rs);
-            *one[i].v = 1;
-        }
-    }
-    /* negative timeouts expire at once (rsyslog's timeoutComp), as 0; negative marks,
-     * intervals and hours are rsyslog's "unset" (its defaults, or no effect) */
-    int64_t *neg[] = { &qc->timeout_shutdown, &qc->timeout_enqueue,
-                       &qc->timeout_action_completion, &qc->timeout_worker_shutdown,
-                       &qc->high_wm, &qc->low_wm, &qc->checkpoint, &qc->min_batch,
-                       &qc->min_batch_timeout, &qc->light_delay, &qc->full_delay,
-                       &qc->slowdown, &qc->time_begin, &qc->time_end, &qc->worker_min_msgs };
-    for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++) {
-        if (*neg[i] < 0) {
-            *neg[i] = 0;
-        }
-    }
-    if (qc->discard_mark < 1) {
-        qc->discard_mark = -1;      /* rsyslog: < 1 is its default mark */
-    }
-}
-
-static void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
-                               const char *what, const struct sl_loc *loc)
-{
-    sl_params_apply(queue_params, qc, kvs, NULL, what, loc);
-    if (sl_kv_find(kvs, "queue.size") != NULL && sl_kv_find(kvs, "queue.maxBytes") == NULL) {
-        qc->max_bytes = 0;      /* a queue.size given is the capacity asked for, in messages */
-    }
-    queue_correct(qc, kvs, what, loc);
-    check_queue_cry(kvs, what);
-    if (qc->workers > 64) {
-        qc->workers = 64;
-    }
-    if (qc->size < 1) {
-        /* rsyslog's fixed array refuses a size of 0 at start; sluice's rings too */
-        struct sl_kv *k = sl_kv_find(kvs, "queue.size");
-        sl_cfg_error(k != NULL ? &k->loc : loc, "%s: queue.size must be at least 1", what);
-        qc->size = 1;
-    }
-    (void)e;
-}
-
 /* queue.discardMark / queue.discardSeverity on one of nshards rings (a sharded queue's mark
  * is shared out like its size).  rsyslog's defaults: the mark at 80% of queue.size,
  * severity 8 (nothing is discarded). */
@@ -632,86 +521,6 @@ static struct sl_rsq *rsq_new(struct sl_engine *e, const char *name, const struc
     e->rsqs[e->nrsqs++] = q;
     e->nworkers_max += q->nshards;
     return q;
-}
-
-/* Apply to block those entries of kvs whose implicit flag is `implicit` (legacy
- * $MainMsgQueue* lines or not), through copies (the IR stays as written); the used marks
- * go back to the entries. */
-static void apply_kvs_where(struct sl_engine *e, struct sl_queue_conf *block, struct sl_kv *kvs,
-                            int implicit, const struct sl_loc *loc)
-{
-    size_t n = 0, k = 0;
-    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
-        n += !kv->implicit == !implicit;
-    }
-    if (n == 0) {
-        return;
-    }
-    struct sl_kv *cp = sl_xcalloc(n, sizeof *cp), **orig = sl_xcalloc(n, sizeof *orig);
-    for (struct sl_kv *kv = kvs; kv != NULL; kv = kv->next) {
-        if (!kv->implicit == !implicit) {
-            orig[k] = kv;
-            cp[k] = *kv;
-            cp[k].next = k + 1 < n ? &cp[k + 1] : NULL;
-            k++;
-        }
-    }
-    if (implicit) {
-        /* left out: only their values are checked (rsyslog's directive handlers) */
-        sl_params_apply(queue_params, block, cp, NULL, "main_queue()", loc);
-    } else {
-        apply_queue_params(e, block, cp, "main_queue()", loc);
-    }
-    for (k = 0; k < n; k++) {
-        orig[k]->used = cp[k].used;
-        orig[k]->secret = cp[k].secret;
-    }
-    free(cp);
-    free(orig);
-}
-
-/* The main queue's parameters, as rsyslog 8.2302's createMainQueue takes them: the
- * $MainMsgQueue* directives (implicit entries) only when no main_queue() object has a
- * parameter; with one, the first such object alone on the defaults ("can only be specified
- * once - all but first ignored" for the others) and the directives' values only checked. */
-static void apply_main_queue_params(struct sl_engine *e, struct sl_queue_conf *mqc)
-{
-    struct sl_obj *first = NULL;
-    for (struct sl_obj *o = e->cnf->objs; o != NULL && first == NULL; o = o->next) {
-        for (struct sl_kv *kv = o->type == SL_OBJ_MAIN_QUEUE ? o->kv : NULL; kv; kv = kv->next) {
-            if (!kv->implicit) {
-                first = o;
-                break;
-            }
-        }
-    }
-    struct sl_queue_conf scratch;
-    queue_defaults(&scratch, 1);
-    for (struct sl_obj *o = e->cnf->objs; o != NULL; o = o->next) {
-        if (o->type != SL_OBJ_MAIN_QUEUE) {
-            continue;
-        }
-        if (first == NULL) {
-            apply_queue_params(e, mqc, o->kv, "main_queue()", &o->loc);
-        } else {
-            apply_kvs_where(e, &scratch, o->kv, 1, &o->loc);
-            if (o == first) {
-                apply_kvs_where(e, mqc, o->kv, 0, &o->loc);
-            } else if (o->kv != NULL) {
-                int own = 0;
-                for (struct sl_kv *kv = o->kv; kv != NULL; kv = kv->next) {
-                    own |= !kv->implicit;
-                    kv->used |= !kv->implicit;   /* reported once, below */
-                }
-                if (own) {
-                    sl_cfg_error(&o->loc, "main_queue() object can only be specified once - "
-                                          "all but first ignored");
-                }
-            }
-        }
-        sl_params_check_unused(o->kv, "main_queue()", NULL);
-    }
-    sl_params_free(queue_params, &scratch);
 }
 
 static void build_rulesets(struct sl_engine *e)

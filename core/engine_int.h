@@ -3,8 +3,11 @@
  *
  * The engine (engine.h) is one subsystem spread over several files, each with one job:
  *   engine.c        lifecycle: open inputs, start threads, HUP, stop (drain), free, dump
- *   engine_build.c  the build step: core parameter tables, globals, templates, modules,
- *                   queues, rulesets, actions, inputs (sl_engine_build)
+ *   engine_build.c  the build step: globals, templates, modules, queues, rulesets,
+ *                   actions, inputs (sl_engine_build)
+ *   engine_params.c the core's parameter tables (global(), queue.*, action.*) and the
+ *                   reading of queue.* into a struct sl_queue_conf (defaults, rsyslog's
+ *                   corrections, main_queue()), used by the build step
  *   action.c        the action state machine: deliver_once, the retry loop with its one
  *                   back-off (struct sl_backoff), failover tries, action.errorFile,
  *                   $RepeatedMsgReduction; ABI 1.4 connect/disconnect/flush and the
@@ -68,7 +71,7 @@
 
 /* ---------------------------------------------------------------------------------------
  * Core configuration blocks: global(), queue.*, action.* (their parameter tables are in
- * engine_build.c)
+ * engine_params.c)
  * ------------------------------------------------------------------------------------- */
 struct sl_global_conf {
     char *work_directory;
@@ -392,6 +395,14 @@ extern const struct sl_param action_params[];
 extern const struct sl_param global_ignored[];   /* rsyslog globals accepted, not acted on */
 extern const char *const global_accepted[];
 extern const char *const action_accepted[];
+/* engine_params.c: queue.* read into a struct sl_queue_conf (what is a queue's name, for
+ * the messages: "ruleset 'x'", "action 'y'", "main_queue()") */
+void queue_defaults(struct sl_queue_conf *qc, int main_queue);
+int has_queue_params(struct sl_kv *kvs);
+void check_queue_cry(struct sl_kv *kvs, const char *what);
+void apply_queue_params(struct sl_engine *e, struct sl_queue_conf *qc, struct sl_kv *kvs,
+                        const char *what, const struct sl_loc *loc);
+void apply_main_queue_params(struct sl_engine *e, struct sl_queue_conf *mqc);
 struct sl_ruleset_rt *find_ruleset(struct sl_engine *e, const char *name);
 extern struct sl_engine *cur_engine;
 extern const struct sl_host host;
