@@ -13,13 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-setup
-[ "$DUT" = sluice ] || { log "sluice-only behaviour: skipped for DUT=$DUT"; exit 77; }
-require_plugin omelasticsearch
-require_cmd python3
-
-new_port TCP
-new_port HTTP
+es_sluice_setup
 {
     printf 'global(workDirectory="%s")\nmain_queue(queue.type="Direct")\n' "$T"
     printf 'module(load="imtcp")\nmodule(load="omelasticsearch")\n'
@@ -28,8 +22,7 @@ new_port HTTP
     printf 'action(type="omelasticsearch" server="127.0.0.1:%s/r" bulkmode="on" searchIndex="i"\n' "$HTTP"
     printf '       template="doc2" retryfailures="on")\n'
 } > "$T/direct.conf"
-sink_start es "$HTTP" --es --es-item RJ:429:es_rejected_execution_exception
-es_daemon direct "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
+es_retry_start direct
 printf '%s\n' '<13>Dec  6 10:00:00 h1 app: RJ one' '<13>Dec  6 10:00:01 h1 app: ok two' \
     > "/dev/tcp/127.0.0.1/$TCP" || fail "cannot send"
 wait_requests es /r/_bulk 2 10 ||

@@ -123,6 +123,30 @@ es_diff_setup()
     done
 }
 
+# es_sluice_setup: lib.sh's setup for the omelasticsearch tests of sluice-only behaviour
+# (no reference run: direct-retry.sh, omes-retry-full.sh): skipped for another DUT or
+# without the plugin; then new_port TCP (sluiced's imtcp) and HTTP (the sink).
+es_sluice_setup()
+{
+    setup
+    [ "$DUT" = sluice ] || { log "sluice-only behaviour: skipped for DUT=$DUT"; exit 77; }
+    require_plugin omelasticsearch
+    require_cmd python3
+    new_port TCP
+    new_port HTTP
+}
+
+# es_retry_start NAME [SINK-ARGS...]: the sink "es" on $HTTP refusing the items that carry
+# "RJ" (429, es_rejected_execution_exception; SINK-ARGS added), then sluiced on
+# $T/NAME.conf (es_daemon: ES_PID, stderr in $T/NAME.err).  The retryfailures tests.
+es_retry_start()
+{
+    local name=$1
+    shift
+    sink_start es "$HTTP" --es --es-item RJ:429:es_rejected_execution_exception "$@"
+    es_daemon "$name" "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
+}
+
 # es_both: the test's run() for sluiced (its plugins) and then for rsyslogd.
 es_both()
 {

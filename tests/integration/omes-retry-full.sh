@@ -10,13 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/lib-http.sh
 . "$(dirname "$0")/lib-http.sh"
-setup
-[ "$DUT" = sluice ] || { log "sluice-only behaviour: skipped for DUT=$DUT"; exit 77; }
-require_plugin omelasticsearch
-require_cmd python3
-
-new_port TCP
-new_port HTTP
+es_sluice_setup
 s="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
 {
     es_conf_head "$T"
@@ -25,8 +19,7 @@ s="type=\"omelasticsearch\" server=\"127.0.0.1:$HTTP"
     printf '  action(%s/slow" searchIndex="s" template="doc") }\n' "$s"
     printf 'action(%s/r" bulkmode="on" searchIndex="i" template="doc" retryfailures="on" retryruleset="retry")\n' "$s"
 } > "$T/full.conf"
-sink_start es "$HTTP" --es --es-item RJ:429:es_rejected_execution_exception --delay /slow:2
-es_daemon full "$SLUICED" -M "$SLUICE_PLUGIN_DIR"
+es_retry_start full --delay /slow:2
 for i in $(seq 12); do printf '<13>Dec  6 10:00:00 h1 app: refused RJ %d\n' "$i"; done \
     > "/dev/tcp/127.0.0.1/$TCP" || fail "cannot send"
 wait_requests es /r/_bulk 1 || fail "no bulk request"
