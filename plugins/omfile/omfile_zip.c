@@ -66,7 +66,9 @@ static int zip_write_all(int fd, const unsigned char *p, size_t n)
 }
 
 /* Run deflate(mode) on the input set in zs until zlib has nothing more to hand out,
- * writing its output.  0, -errno, or -EPROTO on a zlib error. */
+ * writing its output.  0, -errno, or -EPROTO on a zlib error.  omfwd_zip.c's zip_run
+ * shares only the zlib idiom (deflate, its error check, stop when the window is not
+ * filled): it appends to a growing buffer instead, so each keeps its own loop. */
 static int zip_run(struct omfile_zip *z, int fd, int mode)
 {
     do {
