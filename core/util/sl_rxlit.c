@@ -20,7 +20,8 @@
  * elements, so a run of adjacent literal bytes is a substring of every match: the
  * longest such run is the *required literal*.  A pattern whose elements are [`^`]
  * [`.*`] literal bytes [`.*`] [`$`] gets an *exact verdict*: contains / starts with /
- * ends with / equals the literal.
+ * ends with / equals the literal; likewise up to SL_RXLIT_MAXSEG literals joined by `.*`
+ * (`{.*}`, `^user .* failed$`): each found after the one before, leftmost first.
  *
  * Conservative: the analysis gives up (no prefilter) on what it does not model: interval
  * braces (`{` in ERE, `\{` `\}` in BRE), back-references, GNU escapes (`\w`, `\<`, `\b`,
@@ -300,12 +301,13 @@ static int ascii_ctype(void)
     return 1;
 }
 
-/* the exact form: [^] [.*] literal bytes [.*] [$] */
+/* the exact form: [^] [.*] literal (.* literal)... [.*] [$], at most SL_RXLIT_MAXSEG
+ * literals; consecutive `.*` are one gap */
 static void exact_form(struct rx_an *an, struct sl_rxlit *rl)
 {
     const struct rx_item *it = an->items;
     size_t n = an->nitems, i, k = 0;
-    int bol = 0, eol = 0, lead = 0, trail = 0;
+    int bol = 0, eol = 0, lead = 0, trail = 0, nseg = 0, gap = 1;
 
     if (n > RX_MAX_ITEMS) {
         return;
@@ -319,25 +321,37 @@ static void exact_form(struct rx_an *an, struct sl_rxlit *rl)
         eol = 1;
         n--;
     }
-    if (n > 0 && it[0].kind == T_ANY && it[0].star1) {
+    for (; n > 0 && it[0].kind == T_ANY && it[0].star1; it++, n--) {
         lead = 1;
-        it++;
-        n--;
     }
-    if (n > 0 && it[n - 1].kind == T_ANY && it[n - 1].star1) {
+    for (; n > 0 && it[n - 1].kind == T_ANY && it[n - 1].star1; n--) {
         trail = 1;
-        n--;
-    }
-    if (n > SL_RXLIT_MAX) {
-        return;
     }
     for (i = 0; i < n; i++) {
-        if (it[i].kind != T_LIT || it[i].nops != 0) {
+        if (it[i].kind == T_ANY && it[i].star1) {
+            if (!gap) {
+                rl->segend[nseg - 1] = (unsigned char)k;
+            }
+            gap = 1;
+            continue;
+        }
+        if (it[i].kind != T_LIT || it[i].nops != 0 || k >= SL_RXLIT_MAX) {
             return;
         }
-        rl->lit[k++] = an->icase ? fold(it[i].c) : it[i].c;
+        if (gap) {
+            if (nseg == SL_RXLIT_MAXSEG) {
+                return;
+            }
+            nseg++;
+            gap = 0;
+        }
+        rl->xlit[k++] = an->icase ? fold(it[i].c) : it[i].c;
     }
-    rl->len = (unsigned char)k;
+    if (nseg == 0) {
+        nseg = 1;                           /* no literal: one empty segment */
+    }
+    rl->segend[nseg - 1] = (unsigned char)k;
+    rl->nseg = (unsigned char)nseg;
     rl->exact = 1;
     rl->bol = (unsigned char)(bol && !lead);
     rl->eol = (unsigned char)(eol && !trail);
@@ -378,10 +392,8 @@ void sl_rxlit_analyse(struct sl_rxlit *rl, const char *pat, int cflags)
         if (!mb && !(cflags & REG_NEWLINE)) {
             exact_form(an, rl);
         }
-        if (!rl->exact) {
-            memcpy(rl->lit, an->best, an->best_len);
-            rl->len = (unsigned char)an->best_len;
-        }
+        memcpy(rl->lit, an->best, an->best_len);
+        rl->len = (unsigned char)an->best_len;
     }
     free(an);
 }
@@ -396,30 +408,62 @@ static int eq_fold(const unsigned char *s, const unsigned char *lit, size_t n)
     return 1;
 }
 
-static int eq(const struct sl_rxlit *rl, const unsigned char *s)
+static int eq(int icase, const unsigned char *s, const unsigned char *lit, size_t n)
 {
-    return rl->icase ? eq_fold(s, rl->lit, rl->len) : memcmp(s, rl->lit, rl->len) == 0;
+    return icase ? eq_fold(s, lit, n) : memcmp(s, lit, n) == 0;
 }
 
-static int contains(const struct sl_rxlit *rl, const unsigned char *s, size_t len)
+/* the first occurrence of lit[0..n) in s[0..len), or NULL */
+static const unsigned char *find(int icase, const unsigned char *s, size_t len,
+                                 const unsigned char *lit, size_t n)
 {
-    size_t n = rl->len;
-
     if (n == 0) {
-        return 1;
+        return s;
     }
     if (len < n) {
-        return 0;
+        return NULL;
     }
-    if (!rl->icase) {
-        return n == 1 ? memchr(s, rl->lit[0], len) != NULL : memmem(s, len, rl->lit, n) != NULL;
+    if (!icase) {
+        return n == 1 ? memchr(s, lit[0], len) : memmem(s, len, lit, n);
     }
     for (size_t i = 0; i + n <= len; i++) {
-        if (fold(s[i]) == rl->lit[0] && eq_fold(s + i + 1, rl->lit + 1, n - 1)) {
-            return 1;
+        if (fold(s[i]) == lit[0] && eq_fold(s + i + 1, lit + 1, n - 1)) {
+            return s + i;
         }
     }
-    return 0;
+    return NULL;
+}
+
+/* the exact verdict: the segments in order, the first at the start when bol, the last at
+ * the end when eol, `.*` (anything without NUL) between; leftmost occurrences leave the
+ * most room for the rest, so a greedy search decides */
+static int verdict(const struct sl_rxlit *rl, const unsigned char *s, size_t len)
+{
+    size_t pos = 0, a = 0;
+
+    for (size_t i = 0; i < rl->nseg; i++) {
+        size_t b = rl->segend[i], n = b - a;
+        const unsigned char *lit = rl->xlit + a;
+        int last = i + 1 == rl->nseg;
+        if (i == 0 && rl->bol) {
+            if (len < n || !eq(rl->icase, s, lit, n) || (last && rl->eol && len != n)) {
+                return 0;
+            }
+            pos = n;
+        } else if (last && rl->eol) {
+            if (len < pos + n || !eq(rl->icase, s + len - n, lit, n)) {
+                return 0;
+            }
+        } else {
+            const unsigned char *p = find(rl->icase, s + pos, len - pos, lit, n);
+            if (p == NULL) {
+                return 0;
+            }
+            pos = (size_t)(p - s) + n;
+        }
+        a = b;
+    }
+    return 1;
 }
 
 int sl_rxlit_check(const struct sl_rxlit *rl, const char *s, size_t len, int verdict_ok)
@@ -427,18 +471,9 @@ int sl_rxlit_check(const struct sl_rxlit *rl, const char *s, size_t len, int ver
     const unsigned char *u = (const unsigned char *)s;
 
     if (rl->exact && verdict_ok && memchr(s, '\0', len) == NULL) {
-        if (rl->bol && rl->eol) {
-            return len == rl->len && eq(rl, u);
-        }
-        if (rl->bol) {
-            return len >= rl->len && eq(rl, u);
-        }
-        if (rl->eol) {
-            return len >= rl->len && eq(rl, u + len - rl->len);
-        }
-        return contains(rl, u, len);
+        return verdict(rl, u, len);
     }
-    if (rl->len > 0 && !contains(rl, u, len)) {
+    if (rl->len > 0 && find(rl->icase, u, len, rl->lit, rl->len) == NULL) {
         return SL_RXLIT_NOMATCH;
     }
     return SL_RXLIT_UNKNOWN;

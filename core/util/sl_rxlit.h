@@ -3,7 +3,8 @@
  *
  * sl_rxlit_analyse() reads a pattern as glibc's regcomp() does (BRE or ERE, REG_ICASE,
  * REG_NEWLINE) and derives a byte string every match must contain, and for patterns that
- * are only a literal with optional `^`, `$` and leading/trailing `.*`, an exact verdict.
+ * are only literals joined by `.*`, with optional `^`, `$` and leading/trailing `.*`
+ * (`error`, `^sshd`, `.*fail.*`, `timeout$`, `{.*}`), an exact verdict.
  * sl_rxlit_check() then answers "no match", "match" or "ask regexec" for one subject.  See
  * sl_rxlit.c for the rules and why the answers agree with regexec().
  *
@@ -18,14 +19,18 @@
 #include <stddef.h>
 
 #define SL_RXLIT_MAX 48          /* bytes of required literal kept */
+#define SL_RXLIT_MAXSEG 4        /* literals joined by .* in an exact pattern */
 
 struct sl_rxlit {
     unsigned char lit[SL_RXLIT_MAX];  /* required literal (REG_ICASE: ASCII lower case) */
     unsigned char len;          /* its length; 0: no prefilter */
     unsigned char icase;        /* compare with ASCII case folding */
-    unsigned char exact;        /* lit decides the match on its own (see bol/eol) */
-    unsigned char bol;          /* exact: the subject must start with lit */
-    unsigned char eol;          /* exact: the subject must end with lit */
+    unsigned char exact;        /* the segments decide the match on their own */
+    unsigned char bol;          /* exact: the subject starts with the first segment */
+    unsigned char eol;          /* exact: the subject ends with the last segment */
+    unsigned char nseg;         /* exact: segments in xlit, in order, `.*` between */
+    unsigned char segend[SL_RXLIT_MAXSEG];  /* exact: end of each segment in xlit */
+    unsigned char xlit[SL_RXLIT_MAX];       /* exact: the segments back to back (folded) */
 };
 
 /* Results of sl_rxlit_check() */

@@ -92,7 +92,12 @@ static const struct want wants[] = {
     { "^$", REG_EXTENDED, "", 1, 1, 1 },
     { "", 0, "", 1, 0, 0 },
     { "ERROR", REG_ICASE, "error", 1, 0, 0 },
-    { "{.*}", 0, "{", 0, 0, 0 },                 /* bench tcp_regex_route's filter */
+    { "{.*}", 0, "{", 1, 0, 0 },                 /* bench tcp_regex_route's filter */
+    { "^user .*failed$", REG_EXTENDED, "failed", 1, 1, 1 },
+    { "a.*bc.*d.*e", REG_EXTENDED, "bc", 1, 0, 0 },
+    { "a.*b.*c.*d.*e", REG_EXTENDED, "a", 0, 0, 0 },   /* 5 segments: prefilter only */
+    { "a.*.*b", 0, "a", 1, 0, 0 },
+    { "a.+b", REG_EXTENDED, "a", 0, 0, 0 },
     { "a(b|c)d", REG_EXTENDED, "a", 0, 0, 0 },
     { "a\\(b\\|c\\)dd", 0, "dd", 0, 0, 0 },
     { "a(b)|c", REG_EXTENDED, "", 0, 0, 0 },
@@ -118,7 +123,8 @@ static const struct want wants[] = {
     { "a^b", 0, "a", 0, 0, 0 },                 /* BRE ^ inside: not modelled */
     { "a$b", 0, "a", 0, 0, 0 },
     { "error", REG_NEWLINE, "error", 0, 0, 0 }, /* REG_NEWLINE: prefilter only */
-    { "a.*b", REG_EXTENDED, "a", 0, 0, 0 },
+    { "a.*b", REG_EXTENDED, "a", 1, 0, 0 },
+    { "a.b", REG_EXTENDED, "a", 0, 0, 0 },
     { ".*", REG_EXTENDED, "", 1, 0, 0 },
     { "ab)", REG_EXTENDED, "", 0, 0, 0 },       /* unmatched ) */
 };
@@ -150,6 +156,8 @@ static const char *const tpats[] = {
     "\\(a\\)\\1", "(a)\\1", "ab+c", "ab\\+c", "ab?c", "ab\\?c", "ab*c", "a+b", "a?b",
     "{.*}", "\\{.*\\}", "^a.*b$", "a^b", "a$b", "^*a", "a**b", "(a*)*b", "KELVIN", "k",
     "\\w", "\\bab", "a\\|", "|a", "()", "(|a)b", "a\\nb", "x\\/y", "^^a", "a$$",
+    "^a.*b", "a.*b$", "^a.*b$", "^ab.*ab$", "a.*a", "ab.*bc.*c", "^.*a.*$", "{.*}$", "x.*y.*z",
+    "^a.*a.*a$", "^e.*r", "e.*r.*r$",
 };
 
 static const char subj_buf[][16] = {
@@ -157,7 +165,7 @@ static const char subj_buf[][16] = {
     "timeout", "a timeout x", "exact", "exactly", "", "x", "ab", "a", "b", "cde", "abe",
     "ac", "bc", "xay", "xby", "]x", "zz", "a.b", "axb", "aa", "aab", "aaab", "abc", "abbc",
     "ac", "b", "{}", "{a}", "x{y", "a^b", "a$b", "*a", "kelvin", "\xe2\x84\xaa", "a\nb",
-    "x/y", "a|b", "a\\|b",
+    "x/y", "a|b", "a\\|b", "aba", "abab", "xyz", "zyx", "aaa", "abcbc", "eror", "error r",
 };
 
 START_TEST(table)
@@ -236,10 +244,11 @@ static void random_diff(unsigned long rounds, uint32_t seed, int *compiled)
             /* half the subjects contain a piece of the pattern, so that matches occur */
             if (k % 2 == 1 && pl > 0) {
                 size_t off = rnd((uint32_t)pl), m = 1 + rnd(4);
-                for (size_t j = 0; j < m && off + j < pl && sl < sizeof(sbuf[k]); j++) {
+                for (size_t j = 0; j < m && off + j < pl && sl + 1 < sizeof(sbuf[k]); j++) {
                     sbuf[k][sl++] = pat[off + j] == '\\' ? 'a' : pat[off + j];
                 }
             }
+            sbuf[k][sl] = '\0';             /* ASan's regexec() reads up to a NUL */
             subj[k] = sbuf[k];
             lens[k] = sl;
         }
