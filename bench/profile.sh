@@ -1,16 +1,19 @@
 #!/bin/bash
 # bench/profile.sh - where sluiced's time goes on tcp_to_file (4 TCP connections, LF framing,
-# one omfile action, the same config as bench/run.sh) or udp_to_file.  Each step starts a
-# fresh daemon on 127.0.0.1, floods it with slflood, waits for the last line and stops it
-# (by PID).
+# one omfile action, the same config as bench/run.sh), tcp_regex_route or udp_to_file.
+# Each step starts a fresh daemon on 127.0.0.1, floods it with slflood, waits for the last
+# line and stops it (by PID).
 #
-#   bench/profile.sh [--daemon sluice|rsyslog] [--scenario tcp_to_file|udp_to_file]
-#                    [--n N] [--small N] [--udp-rate R] [--work DIR]
+#   bench/profile.sh [--daemon sluice|rsyslog]
+#                    [--scenario tcp_to_file|tcp_regex_route|udp_to_file] [--n N]
+#                    [--small N] [--udp-rate R] [--work DIR]
 #                    [--steps perf,syscalls,callgrind,dhat] [--conns C] [--extra LINE]
 #
 #   udp_to_file: imudp (rcvbufSize 4m) -> omfile, slflood -t udp -c 1 paced at --udp-rate
 #              messages/s (default 100000; under valgrind 3000, which it keeps up with), so
 #              per-message figures are divided by the lines written, not N, in case of loss
+#   tcp_regex_route: bench/run.sh's scenario: `:msg, regex, "\{.*\}"` -> json.log, `& stop`,
+#              the rest -> out.log; slflood -j 3 (every 3rd message has a JSON object)
 #
 #   perf       perf record -e cpu-clock (no hardware counters needed) over N messages:
 #              top symbols (self), split by thread and by kernel/user
@@ -51,13 +54,13 @@ while [ $# -gt 0 ]; do
         --udp-rate) UDP_RATE=$2; UDP_RATE_VG=$2; shift ;;
         --conns) CONNS=$2; shift ;;
         --extra) EXTRA=$2; shift ;;
-        *) sed -n '2,31p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,34p' "$0" >&2; exit 2 ;;
     esac
     shift
 done
 case $SCENARIO in
-    tcp_to_file | udp_to_file) ;;
-    *) echo "profile.sh: unknown scenario $SCENARIO (tcp_to_file, udp_to_file)" >&2; exit 2 ;;
+    tcp_to_file | tcp_regex_route | udp_to_file) ;;
+    *) echo "profile.sh: unknown scenario $SCENARIO (tcp_to_file, tcp_regex_route, udp_to_file)" >&2; exit 2 ;;
 esac
 SLUICED=${SLUICED:-$WORK/tree/sluiced}
 SLUICE_PLUGIN_DIR=${SLUICE_PLUGIN_DIR:-$(dirname "$SLUICED")/.libs}
@@ -129,6 +132,10 @@ start()
             printf 'module(load="imtcp" maxSessions="200")\n'
             printf 'input(type="imtcp" address="127.0.0.1" port="%s")\n' "$PORT"
         fi
+        if [ "$SCENARIO" = tcp_regex_route ]; then
+            printf ':msg, regex, "\\{.*\\}" action(type="omfile" file="%s/json.log")\n' "$D"
+            printf '& stop\n'
+        fi
         printf 'action(type="omfile" file="%s/out.log")\n' "$D"
     } > "$D/daemon.conf"
     if [ "$DAEMON" = sluice ]; then
@@ -152,13 +159,14 @@ start()
 # flood N [TIMEOUT [UDP_RATE]]
 flood()
 {
-    local args="-t tcp -c $CONNS"
+    local args="-t tcp -c $CONNS" outs=(-o "$D/out.log")
     [ "$SCENARIO" = udp_to_file ] && args="-t udp -c 1 -r ${3:-$UDP_RATE}"
+    [ "$SCENARIO" = tcp_regex_route ] && { args="$args -j 3"; outs+=(-o "$D/json.log"); }
     # shellcheck disable=SC2086
-    "$SLRUN" -n "$1" -o "$D/out.log" -p "$DPID" -t "${2:-300}" -- timeout "${2:-300}" "$SLFLOOD" -p "$PORT" -n "$1" $args 2> /dev/null
+    "$SLRUN" -n "$1" "${outs[@]}" -p "$DPID" -t "${2:-300}" -- timeout "${2:-300}" "$SLFLOOD" -p "$PORT" -n "$1" $args 2> /dev/null
 }
 # lines written in the last run (UDP may lose some)
-written() { wc -l < "$D/out.log" 2> /dev/null || echo 0; }
+written() { cat "$D/out.log" "$D/json.log" 2> /dev/null | wc -l; }
 
 want() { case ",$STEPS," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 TAG=$DAEMON

@@ -9,12 +9,12 @@
 # Run it from a build made with `CC=clang ./configure --enable-fuzzing && make`:
 #     tools/fuzz-campaign.sh [-c CPU_SECONDS] [-o OUTDIR] NAME...
 # NAME is a target of tests/fuzz (parse, framing, conf, template, json, spool, msgser,
-# imklog, imkmsg, imjournal, imfile, lookup, ptcp, omes, mm, pm, nf) or `snmp` (imsnmptrap's
-# target, built here the way tests/plugins/imsnmptrap-fuzz.sh builds it).  Each run works
-# in OUTDIR/NAME (default tests/scratch/campaign/NAME): the grown corpus, fuzz.log and any
-# crash-/leak-/timeout-/oom- reproducer stay there.  One line per target goes to stdout
-# and to OUTDIR/results.txt: CPU and wall seconds, libFuzzer's exit status, executions,
-# coverage (cov/ft), corpus size before and after, reproducers found.
+# imklog, imkmsg, imjournal, imfile, lookup, ptcp, omes, mm, pm, nf, rxlit) or `snmp`
+# (imsnmptrap's target, built here the way tests/plugins/imsnmptrap-fuzz.sh builds it).
+# Each run works in OUTDIR/NAME (default tests/scratch/campaign/NAME): the grown corpus,
+# fuzz.log and any crash-/leak-/timeout-/oom- reproducer stay there.  One line per target
+# goes to stdout and to OUTDIR/results.txt: CPU and wall seconds, libFuzzer's exit status,
+# executions, coverage (cov/ft), corpus size before and after, reproducers found.
 # Exit status: 1 if any target left a reproducer or exited other than 0/72, else 0.
 set -u
 cpu_limit=1800

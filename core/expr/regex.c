@@ -2,6 +2,10 @@
  * expr/regex.c - regular expressions in RainerScript: the per-thread cache of
  * compiled copies behind sl_re_exec() (see expr_int.h for why: glibc regexec() locks the
  * pattern), used by re_match()/re_extract() here and by property filters (rule.c).
+ * Each copy carries its literal analysis (util/sl_rxlit.c), made when it is compiled:
+ * a subject without the pattern's required literal is REG_NOMATCH without regexec(), and
+ * a pattern that is only a literal (with ^, $, .*) is decided by a compare when no
+ * submatch positions are asked for.
  *
  * Ownership: the cache belongs to its thread (freed at thread exit or by sl_re_cache_flush());
  * a node's re_data (pattern text and flags) belongs to the node.
@@ -18,6 +22,7 @@
 #include "log.h"
 #include "util/buf.h"
 #include "util/sl_regcomp.h"
+#include "util/sl_rxlit.h"
 #include "expr/eval_int.h"
 
 /* ---- regex per-thread cache ---- */
@@ -27,6 +32,7 @@ struct re_slot {
     int cflags;
     int rc;            /* regcomp result; 0 = re valid */
     regex_t re;
+    struct sl_rxlit rx; /* prefilter, made with the copy (same thread, same locale) */
 };
 
 struct re_cache {
@@ -135,6 +141,7 @@ static struct re_slot *re_get(const void *key, const char *pattern, int cflags)
     sl->pat = sl_xstrdup(pattern);
     sl->cflags = cflags;
     sl->rc = sl_regcomp(&sl->re, pattern, cflags);
+    sl_rxlit_analyse(&sl->rx, pattern, cflags);
     return sl;
 }
 
@@ -143,9 +150,14 @@ int sl_re_exec(const void *key, const char *pattern, int cflags, const char *s, 
 {
     struct re_slot *sl = re_get(key, pattern, cflags);
     regmatch_t one;
+    int v;
 
     if (sl->rc != 0) {
         return sl->rc;
+    }
+    v = sl_rxlit_check(&sl->rx, s, len, nmatch == 0 || pm == NULL);
+    if (v != SL_RXLIT_UNKNOWN) {
+        return v == SL_RXLIT_MATCH ? 0 : REG_NOMATCH;
     }
     if (nmatch == 0 || pm == NULL) {
         nmatch = 1;

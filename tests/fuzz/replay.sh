@@ -7,7 +7,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
 rc=0
 for name in parse framing conf template json msgser spool imklog imkmsg imjournal imfile lookup ptcp omes mm pm nf \
-        inflate; do
+        inflate rxlit; do
     bin=$top_builddir/tests/fuzz/replay_$name
     corpus=$top_srcdir/tests/fuzz/corpus/$name
     if { [ "$name" = imjournal ] || [ "$name" = omes ] || [ "$name" = inflate ]; } &&
