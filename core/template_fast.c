@@ -152,7 +152,7 @@ static inline __attribute__((always_inline)) int render_file_like(struct sl_msg 
                                        : sl_msg_3164_fmt(m, SL_PROP_TIMEREPORTED, SL_DATE_DEFAULT);
     /* "<" PRI(<=5) ">" DATE " " HOST " " TAG SP MSG "\n" NUL */
     size_t need = (fwd ? 7 : 0) + DATE_ROOM + 2 + host.len + tag.len + 1 + mlen + 2;
-    if (sl_buf_reserve(out, need) != 0) {
+    if (out->cap - out->len < need && sl_buf_reserve(out, need) != 0) {
         free(to_free);
         return SL_ENOMEM;
     }
@@ -176,7 +176,9 @@ static inline __attribute__((always_inline)) int render_file_like(struct sl_msg 
     }
     *w = '\0';
     out->len = (size_t)(w - out->p);
-    free(to_free);
+    if (to_free != NULL) {
+        free(to_free);
+    }
     return 0;
 }
 
@@ -197,7 +199,7 @@ static inline __attribute__((always_inline)) int render_5424(struct sl_msg *m, s
     size_t need = 9 + DATE_ROOM + 6 + f[0].len + f[1].len + f[2].len + f[3].len + f[4].len +
                   mlen + 2;
     int rc = 0;
-    if (sl_buf_reserve(out, need) != 0) {
+    if (out->cap - out->len < need && sl_buf_reserve(out, need) != 0) {
         rc = SL_ENOMEM;
         goto done;
     }
@@ -220,7 +222,9 @@ static inline __attribute__((always_inline)) int render_5424(struct sl_msg *m, s
     out->len = (size_t)(w - out->p);
 done:
     for (int i = 0; i < 5; i++) {
-        free(to_free[i]);
+        if (to_free[i] != NULL) {
+            free(to_free[i]);
+        }
     }
     return rc;
 }
