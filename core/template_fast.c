@@ -64,6 +64,17 @@ static inline struct sl_str host_value(struct sl_msg *m, char tmp[SL_PROP_TMP], 
     return prop_value(m, SL_PROP_HOSTNAME, tmp, to_free);
 }
 
+/* APP-NAME, PROCID, MSGID, STRUCTURED-DATA: sl_msg_prop returns the field's span whenever
+ * one is set; only a missing one needs it (defaults, or derived from the tag). */
+static inline struct sl_str field_value(struct sl_msg *m, const struct sl_str *f, enum sl_prop id,
+                                        char tmp[SL_PROP_TMP], char **to_free)
+{
+    if (f->p != NULL) {
+        return *f;
+    }
+    return prop_value(m, id, tmp, to_free);
+}
+
 /* MSG up to its first NUL, as the sp-if-no-1st-sp test sees it (render_msg_fast). */
 static inline size_t msg_c_len(const struct sl_msg *m)
 {
@@ -191,10 +202,10 @@ static inline __attribute__((always_inline)) int render_5424(struct sl_msg *m, s
     char *to_free[5] = { NULL, NULL, NULL, NULL, NULL };
     struct sl_str f[5];
     f[0] = host_value(m, tmp[0], &to_free[0]);
-    f[1] = prop_value(m, SL_PROP_APP_NAME, tmp[1], &to_free[1]);
-    f[2] = prop_value(m, SL_PROP_PROCID, tmp[2], &to_free[2]);
-    f[3] = prop_value(m, SL_PROP_MSGID, tmp[3], &to_free[3]);
-    f[4] = prop_value(m, SL_PROP_STRUCTURED_DATA, tmp[4], &to_free[4]);
+    f[1] = field_value(m, &m->appname, SL_PROP_APP_NAME, tmp[1], &to_free[1]);
+    f[2] = field_value(m, &m->procid, SL_PROP_PROCID, tmp[2], &to_free[2]);
+    f[3] = field_value(m, &m->msgid, SL_PROP_MSGID, tmp[3], &to_free[3]);
+    f[4] = field_value(m, &m->sd, SL_PROP_STRUCTURED_DATA, tmp[4], &to_free[4]);
     const size_t mlen = m->msg.p != NULL ? m->msg.len : 0;
     size_t need = 9 + DATE_ROOM + 6 + f[0].len + f[1].len + f[2].len + f[3].len + f[4].len +
                   mlen + 2;
