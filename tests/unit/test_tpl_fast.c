@@ -163,6 +163,26 @@ static struct sl_msg *parse_one(const char *raw, size_t len, int variant, int pe
     return m;
 }
 
+/* one list constant(value=v) */
+static void lc(struct sl_tpl_builder *b, const char *v)
+{
+    struct sl_tpl_err err = { "", "" };
+    const char *k[] = { "value" }, *vv[] = { v };
+    ck_assert_msg(sl_tpl_list_constant(b, k, vv, 1, &err) == 0, "%s", err.text);
+}
+
+/* one list property() from n key/value pairs */
+static void lp(struct sl_tpl_builder *b, const char *const *kv, size_t n)
+{
+    struct sl_tpl_err err = { "", "" };
+    const char *k[8], *v[8];
+    for (size_t j = 0; j < n && j < 8; j++) {
+        k[j] = kv[2 * j];
+        v[j] = kv[2 * j + 1];
+    }
+    ck_assert_msg(sl_tpl_list_property(b, k, v, n, &err) == 0, "%s", err.text);
+}
+
 /* The templates under test: every built-in with a renderer, the strgen-bound forms, and
  * the same shapes written as string, legacy and list templates. */
 static void add_equivalents(struct sl_tpl_registry *r)
@@ -198,51 +218,39 @@ static void add_equivalents(struct sl_tpl_registry *r)
     ck_assert_ptr_nonnull(sl_tpl_fast_name(sl_tpl_find(r, "leg0")));
 
     /* list form of RSYSLOG_ForwardFormat, with its constants split differently */
-    const char *ck[] = { "value" };
     struct sl_tpl_builder *b = sl_tpl_list_begin(r, "list0", NULL);
-#define LC(v) do { const char *vv[] = { v }; ck_assert_int_eq(sl_tpl_list_constant(b, ck, vv, 1, &err), 0); } while (0)
-#define LP(...) do { const char *kv[] = { __VA_ARGS__ }; size_t nkv = sizeof kv / sizeof kv[0] / 2; \
-        const char *k[8], *v[8]; for (size_t j = 0; j < nkv; j++) { k[j] = kv[2 * j]; v[j] = kv[2 * j + 1]; } \
-        ck_assert_msg(sl_tpl_list_property(b, k, v, nkv, &err) == 0, "%s", err.text); } while (0)
-    LC("<");
-    LP("name", "pri");
-    LC(">");
-    LP("name", "timereported", "dateformat", "rfc3339");
-    LC(" ");
-    LP("name", "hostname");
-    LC("");
-    LC(" ");
-    LP("name", "syslogtag", "position.from", "1", "position.to", "32");
-    LP("name", "msg", "spifno1stsp", "on");
-    LP("name", "msg");
+    lc(b, "<");
+    lp(b, (const char *[]){ "name", "pri" }, 1);
+    lc(b, ">");
+    lp(b, (const char *[]){ "name", "timereported", "dateformat", "rfc3339" }, 2);
+    lc(b, " ");
+    lp(b, (const char *[]){ "name", "hostname" }, 1);
+    lc(b, "");
+    lc(b, " ");
+    lp(b, (const char *[]){ "name", "syslogtag", "position.from", "1", "position.to", "32" }, 3);
+    lp(b, (const char *[]){ "name", "msg", "spifno1stsp", "on" }, 2);
+    lp(b, (const char *[]){ "name", "msg" }, 1);
     ck_assert_ptr_nonnull(sl_tpl_list_end(b, &err));
     ck_assert_str_eq(sl_tpl_fast_name(sl_tpl_find(r, "list0")), "forward-rfc3339");
 
     /* list form of RSYSLOG_SyslogProtocol23Format: ">1 " as three constants */
     b = sl_tpl_list_begin(r, "list1", NULL);
-    LC("<");
-    LP("name", "pri");
-    LC(">");
-    LC("1");
-    LC(" ");
-    LP("name", "timestamp", "dateformat", "rfc3339");
-    LC(" ");
-    LP("name", "hostname", "outname", "h");
-    LC(" ");
-    LP("name", "app-name");
-    LC(" ");
-    LP("name", "procid");
-    LC(" ");
-    LP("name", "msgid");
-    LC(" ");
-    LP("name", "structured-data");
-    LC(" ");
-    LP("name", "msg");
-    LC("\\n");
+    lc(b, "<");
+    lp(b, (const char *[]){ "name", "pri" }, 1);
+    lc(b, ">");
+    lc(b, "1");
+    lc(b, " ");
+    lp(b, (const char *[]){ "name", "timestamp", "dateformat", "rfc3339" }, 2);
+    lc(b, " ");
+    lp(b, (const char *[]){ "name", "hostname", "outname", "h" }, 2);
+    static const char *const rest[] = { "app-name", "procid", "msgid", "structured-data", "msg" };
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
+        lc(b, " ");
+        lp(b, (const char *[]){ "name", rest[i] }, 1);
+    }
+    lc(b, "\\n");     /* a list constant is unescaped once more: LF */
     ck_assert_ptr_nonnull(sl_tpl_list_end(b, &err));
     ck_assert_str_eq(sl_tpl_fast_name(sl_tpl_find(r, "list1")), "rfc5424-lf");
-#undef LC
-#undef LP
 }
 
 /* Templates that look like a built-in but render differently: none may get a renderer. */
@@ -272,28 +280,45 @@ START_TEST(test_fast_path_detection)
                       want[i].fast ? want[i].fast : "none");
     }
     static const struct { const char *def, *opt; } near[] = {
-        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", "sql" },
-        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", "jsonf" },
+        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME%"
+          " %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", "sql" },
+        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME%"
+          " %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", "jsonf" },
         { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%", NULL },
-        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n\n", NULL },
-        { "%TIMESTAMP:::date-rfc3339,date-utc% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
+        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME%"
+          " %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n\n", NULL },
+        { "%TIMESTAMP:::date-rfc3339,date-utc%"
+          " %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
         { "%TIMESTAMP:::date-rfc3164% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
-        { "%TIMEGENERATED:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
-        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME:::lowercase% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
-        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME:::% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
+        { "%TIMEGENERATED:::date-rfc3339% %HOSTNAME%"
+          " %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
+        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME:::lowercase%"
+          " %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
+        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME:::%"
+          " %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
         { "%TIMESTAMP:::date-rfc3339% %FROMHOST% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
         { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::drop-last-lf%%msg%\n", NULL },
         { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg%%msg%\n", NULL },
-        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\n", NULL },
-        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME%\t%syslogtag%%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
-        { "<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:1:31%%msg:::sp-if-no-1st-sp%%msg%", NULL },
-        { "<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:2:32%%msg:::sp-if-no-1st-sp%%msg%", NULL },
-        { "<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:1:32:fixed-width%%msg:::sp-if-no-1st-sp%%msg%", NULL },
-        { "<%PRI-text%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:1:32%%msg:::sp-if-no-1st-sp%%msg%", NULL },
-        { "<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%", NULL },
-        { "<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% %$!% %msg%\n", NULL },
-        { "<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %programname% %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\n", NULL },
-        { "<%PRI%>1 %TIMESTAMP% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\n", NULL },
+        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%"
+          "%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\n", NULL },
+        { "%TIMESTAMP:::date-rfc3339% %HOSTNAME%\t%syslogtag%"
+          "%msg:::sp-if-no-1st-sp%%msg%\n", NULL },
+        { "<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME%"
+          " %syslogtag:1:31%%msg:::sp-if-no-1st-sp%%msg%", NULL },
+        { "<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME%"
+          " %syslogtag:2:32%%msg:::sp-if-no-1st-sp%%msg%", NULL },
+        { "<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME%"
+          " %syslogtag:1:32:fixed-width%%msg:::sp-if-no-1st-sp%%msg%", NULL },
+        { "<%PRI-text%>%TIMESTAMP:::date-rfc3339%"
+          " %HOSTNAME% %syslogtag:1:32%%msg:::sp-if-no-1st-sp%%msg%", NULL },
+        { "<%PRI%>%TIMESTAMP:::date-rfc3339%"
+          " %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%", NULL },
+        { "<%PRI%>1 %TIMESTAMP:::date-rfc3339%"
+          " %HOSTNAME% %APP-NAME% %PROCID% %MSGID% %$!% %msg%\n", NULL },
+        { "<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME%"
+          " %programname% %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\n", NULL },
+        { "<%PRI%>1 %TIMESTAMP% %HOSTNAME% %APP-NAME%"
+          " %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\n", NULL },
     };
     for (size_t i = 0; i < sizeof near / sizeof near[0]; i++) {
         struct sl_tpl_err err = { "", "" };
