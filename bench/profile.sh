@@ -8,6 +8,7 @@
 #                    [--scenario tcp_to_file|tcp_regex_route|udp_to_file] [--n N]
 #                    [--small N] [--udp-rate R] [--work DIR]
 #                    [--steps perf,syscalls,callgrind,dhat] [--conns C] [--extra LINE]
+#                    [--template NAME]
 #
 #   udp_to_file: imudp (rcvbufSize 4m) -> omfile, slflood -t udp -c 1 paced at --udp-rate
 #              messages/s (default 100000; under valgrind 3000, which it keeps up with), so
@@ -27,6 +28,9 @@
 #   --conns C  tcp_to_file: slflood connections (default 4)
 #   --extra LINE  one more config line before the input, e.g.
 #              'main_queue(queue.type="Direct")' (the measurement of 2026-12-07)
+#   --template NAME  the omfile action's template= (default: none, i.e. omfile's default
+#              RSYSLOG_FileFormat), e.g. RSYSLOG_SyslogProtocol23Format; a template
+#              without a final LF writes one line, so divide callgrind's total by N
 #
 # Uses SLUICED / SLUICE_PLUGIN_DIR from the environment, else the tree bench/run.sh built
 # under WORK (run "bench/run.sh --build-only" first).  Results: WORK/profile/*.txt.
@@ -41,6 +45,7 @@ UDP_RATE=100000
 UDP_RATE_VG=3000
 CONNS=4
 EXTRA=
+TEMPLATE=
 RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
 export TZ=UTC LC_ALL=C
 while [ $# -gt 0 ]; do
@@ -54,7 +59,8 @@ while [ $# -gt 0 ]; do
         --udp-rate) UDP_RATE=$2; UDP_RATE_VG=$2; shift ;;
         --conns) CONNS=$2; shift ;;
         --extra) EXTRA=$2; shift ;;
-        *) sed -n '2,34p' "$0" >&2; exit 2 ;;
+        --template) TEMPLATE=$2; shift ;;
+        *) sed -n '2,36p' "$0" >&2; exit 2 ;;
     esac
     shift
 done
@@ -136,7 +142,11 @@ start()
             printf ':msg, regex, "\\{.*\\}" action(type="omfile" file="%s/json.log")\n' "$D"
             printf '& stop\n'
         fi
-        printf 'action(type="omfile" file="%s/out.log")\n' "$D"
+        if [ -n "$TEMPLATE" ]; then
+            printf 'action(type="omfile" file="%s/out.log" template="%s")\n' "$D" "$TEMPLATE"
+        else
+            printf 'action(type="omfile" file="%s/out.log")\n' "$D"
+        fi
     } > "$D/daemon.conf"
     if [ "$DAEMON" = sluice ]; then
         "$@" "$SLUICED" -n -iNONE -f "$D/daemon.conf" -M "$SLUICE_PLUGIN_DIR" < /dev/null > "$D/daemon.out" 2> "$D/daemon.err" &

@@ -156,6 +156,7 @@ static void classify_fast(struct sl_template *t)
 void reg_add(struct sl_tpl_registry *r, struct sl_template *t)
 {
     classify_fast(t);
+    sl_tpl_classify_builtin(t);
     if (r->tail == NULL) {
         r->head = t;
     } else {
@@ -247,6 +248,8 @@ const struct sl_template *sl_tpl_confined(struct sl_tpl_registry *r, const struc
     v->name = sl_xstrdup(t->name);
     v->next = NULL;
     v->view_of = t;
+    v->render_fn = NULL;    /* a view renders through the element loop (confinement) */
+    v->fast_name = NULL;
     /* appended directly: reg_add would reclassify the shared elements */
     if (r->tail == NULL) {
         r->head = v;
@@ -1011,6 +1014,7 @@ const struct sl_template *sl_tpl_add_strgen(struct sl_tpl_registry *r, const cha
                     mt->els[j].sp_always = 1;
                 }
             }
+            sl_tpl_classify_builtin(mt);   /* sp_always picks the renderer */
         }
         return t;
     }
@@ -1037,6 +1041,7 @@ struct sl_tpl_registry *sl_tpl_registry_new(void)
                     mt->els[j].sp_always = 1;
                 }
             }
+            sl_tpl_classify_builtin(mt);   /* sp_always picks the renderer */
         }
     }
     return r;

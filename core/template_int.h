@@ -111,6 +111,12 @@ struct sl_template {
     /* a confined view (sl_tpl_confined): shares view_of's elements, renders every property
      * element without a secpath option as secpath-replace; not found by sl_tpl_find */
     const struct sl_template *view_of;
+    /* set when the template is registered (template_fast.c sl_tpl_classify_builtin): one of
+     * the built-in file / forwarding formats, rendered by straight-line code instead of the
+     * element loop (NULL: the element loop); fast_name says which, for tests and dumps.  A
+     * confined view never has one (it renders through the loop). */
+    int (*render_fn)(struct sl_msg *m, struct sl_buf *out);
+    const char *fast_name;
 };
 
 struct sl_tpl_registry {
@@ -128,6 +134,15 @@ struct sl_tpl_builder {
 void sl_tpl_json_escape(struct sl_buf *out, const char *p, size_t n, int keep_valid_escapes);
 void sl_tpl_re_pool_free(struct tpl_re_pool *pool);
 struct tpl_re_pool *sl_tpl_re_pool_new(const char *src, int ere, char *errbuf, size_t errlen);
+
+/* The element loop, whatever render_fn says (the reference the fast renderers are tested
+ * against; sl_template_render() is what everything else calls). */
+int sl_tpl_render_generic(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out);
+
+/* template_fast.c: sets or clears t->render_fn / t->fast_name from t's element list (call
+ * again after changing an element); sl_tpl_fast_name(): the renderer's name or NULL. */
+void sl_tpl_classify_builtin(struct sl_template *t);
+const char *sl_tpl_fast_name(const struct sl_template *t);
 
 /* template_siem.c */
 void sl_tpl_siem_escape(struct sl_buf *out, enum tpl_siem f, const char *p, size_t n);

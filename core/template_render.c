@@ -872,6 +872,15 @@ static int render_date_fast(const struct sl_template *t, const struct tpl_el *e,
 
 int sl_template_render(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out)
 {
+    if (t != NULL && t->render_fn != NULL && out != NULL) {
+        /* a built-in file / forwarding format: straight-line code (template_fast.c) */
+        return t->render_fn(m, out);
+    }
+    return sl_tpl_render_generic(t, m, out);
+}
+
+int sl_tpl_render_generic(const struct sl_template *t, struct sl_msg *m, struct sl_buf *out)
+{
     if (t == NULL || out == NULL) {
         return SL_EINVAL;
     }

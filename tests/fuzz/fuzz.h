@@ -27,8 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct sl_tpl_registry *fuzz_registry(void);
 
 /* Render the templates that between them read every message property; aborts if a render
- * fails other than for memory. */
+ * fails other than for memory, then fuzz_compare_fast(). */
 void fuzz_render_all(struct sl_msg *m);
+
+/* The built-in formats with a straight-line renderer (core/template_fast.c), each rendered
+ * by it and by the element loop: aborts when the bytes differ (fuzz_render_all does this
+ * too).  fuzz_compare_tpl: the same for one template (nothing unless it has a renderer). */
+void fuzz_compare_fast(struct sl_msg *m);
+void fuzz_compare_tpl(const struct sl_template *t, struct sl_msg *m);
 
 /* A message parsed from raw with the default parser chain, from 127.0.0.1, with a $! tree
  * ({"a":{"b":[1,"x",{"c":true}]},"s":"v"}) and a $. variable. */

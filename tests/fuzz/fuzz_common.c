@@ -8,13 +8,20 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libfastjson/json.h>
 
 #include "fuzz.h"
+#include "template_int.h"
 #include "util/buf.h"
+
+/* the string-generator bindings of the four strgen formats (their own renderers) */
+static const char *const sg_formats[] = { "RSYSLOG_FileFormat", "RSYSLOG_TraditionalFileFormat",
+                                          "RSYSLOG_ForwardFormat",
+                                          "RSYSLOG_TraditionalForwardFormat" };
 
 struct sl_tpl_registry *fuzz_registry(void)
 {
@@ -24,6 +31,14 @@ struct sl_tpl_registry *fuzz_registry(void)
         reg = sl_tpl_registry_new();
         if (reg == NULL) {
             abort();
+        }
+        for (size_t i = 0; i < sizeof sg_formats / sizeof sg_formats[0]; i++) {
+            struct sl_tpl_err err;
+            char name[32];
+            snprintf(name, sizeof name, "fuzz_strgen_%zu", i);
+            if (sl_tpl_add_strgen(reg, name, sg_formats[i], &err) == NULL) {
+                abort();
+            }
         }
     }
     return reg;
@@ -49,6 +64,44 @@ void fuzz_render_all(struct sl_msg *m)
         }
     }
     sl_buf_free(&out);
+    fuzz_compare_fast(m);
+}
+
+void fuzz_compare_tpl(const struct sl_template *t, struct sl_msg *m)
+{
+    if (sl_tpl_fast_name(t) == NULL) {
+        return;
+    }
+    struct sl_buf a = {0}, b = {0};
+    int ra = sl_tpl_render_generic(t, m, &a);
+    int rb = sl_template_render(t, m, &b);
+    if (ra != rb || a.len != b.len || (a.len > 0 && memcmp(a.p, b.p, a.len) != 0)) {
+        fprintf(stderr, "fuzz: template %s: fast path (%s) differs from the element loop:\n"
+                "  loop %zu bytes: '%.*s'\n  fast %zu bytes: '%.*s'\n", sl_template_name(t),
+                sl_tpl_fast_name(t), a.len, (int)a.len, a.p ? a.p : "", b.len, (int)b.len,
+                b.p ? b.p : "");
+        abort();
+    }
+    sl_buf_free(&a);
+    sl_buf_free(&b);
+}
+
+void fuzz_compare_fast(struct sl_msg *m)
+{
+    static const char *const names[] = {
+        "RSYSLOG_FileFormat", "RSYSLOG_TraditionalFileFormat", "RSYSLOG_ForwardFormat",
+        "RSYSLOG_TraditionalForwardFormat", "RSYSLOG_SysklogdFileFormat",
+        "RSYSLOG_SyslogProtocol23Format", "RSYSLOG_SyslogRFC5424Format", "fuzz_strgen_0",
+        "fuzz_strgen_1", "fuzz_strgen_2", "fuzz_strgen_3", NULL
+    };
+    struct sl_tpl_registry *reg = fuzz_registry();
+    for (size_t i = 0; names[i] != NULL; i++) {
+        const struct sl_template *t = sl_tpl_find(reg, names[i]);
+        if (t == NULL || sl_tpl_fast_name(t) == NULL) {
+            abort();    /* a built-in format lost its renderer */
+        }
+        fuzz_compare_tpl(t, m);
+    }
 }
 
 struct sl_msg *fuzz_sample_msg(const char *raw, size_t len)
