@@ -22,10 +22,14 @@
  * Senders not in the legacy $AllowedSender UDP list (plugins/common/sl_acl.c) are dropped,
  * counted (disallowed) and logged as rsyslog does.
  * Counters (owner "imudp", set "imudp(ADDR:PORT)", ADDR "*" when unset): received,
- * submitted, dropped, empty, truncated, kernel.dropped, disallowed, ratelimit.discarded.
+ * submitted, dropped, empty, truncated, kernel.dropped, disallowed, ratelimit.discarded,
+ * batch.reads (recvmmsg calls that returned datagrams), batch.waits (coalescing sleeps).
  *
  * Parameters (rsyslog's names and defaults).  Module: threads (1), batchSize (32, capped at
- * 128), schedulingPolicy + schedulingPriority (checked in mod_init() as rsyslog's
+ * 128), batchWait (sluice only, microseconds, default 1000, 0..100000: batch coalescing in
+ * sl_udp.c, a receive thread that drained its sockets while datagrams keep arriving sleeps
+ * up to that long, sized from the rate, before it polls again; 0: rsyslog's read at once),
+ * schedulingPolicy + schedulingPriority (checked in mod_init() as rsyslog's
  * checkSchedParam: one without the other, an unknown policy or a priority out of the
  * policy's range is an error rsyslog runs past, the settings ignored; valid, every receive
  * thread calls pthread_setschedparam(), a failure logged and ignored); accepted but
