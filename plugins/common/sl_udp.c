@@ -317,7 +317,7 @@ struct rx {
     size_t dirty;                   /* hdrs[0..dirty) need setting up again */
     /* this pass (one epoll_wait's worth of reading), for coalescing */
     size_t pass_dgrams, pass_bytes;
-    int pass_full;                  /* the last recvmmsg of a socket returned a full batch */
+    int pass_full;                  /* a socket gave ROUNDS_PER_WAKEUP full batches */
 };
 
 static void rx_free(struct rx *r)
