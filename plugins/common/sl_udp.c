@@ -17,6 +17,19 @@
  * epoll_wait, so one busy socket cannot starve the stop check.  Only the message headers
  * the previous recvmmsg filled in are set up again.
  *
+ * Coalescing (max_wait_us, see sl_udp.h): each thread keeps a smoothed arrival rate (datagrams
+ * and bytes per second, from what each pass read and the time since the previous pass).
+ * After a pass that read datagrams but no full batch (the sockets are drained), it sleeps
+ * wait = min(max_wait, 0.75 * batch / rate, (rcvbuf / 4) / (byte rate + 1 KiB * rate)) and
+ * then polls again (level-triggered: epoll_wait returns at once when data came).  No sleep
+ * when fewer than 4 datagrams are expected in it, when it would be under 20 us, after a full
+ * batch (a backlog: read on), or when the previous pass is more than 10 ms ago (the rate is
+ * measured afresh).  rcvbuf is the smallest SO_RCVBUF the kernel reports for this
+ * listener's sockets (twice the granted size: what it charges datagrams' truesize against);
+ * 1 KiB per datagram stands for the kernel's overhead.  The time a message is stamped with
+ * (timegenerated) is read when its batch is built, after the sleep, as rsyslog reads it
+ * once per recvmmsg batch.
+ *
  * Kernel drops: SO_RXQ_OVFL makes every datagram carry the socket's cumulative drop count;
  * the difference to the last one seen is added to c_kernel.  Threads sharing a socket (more
  * threads than sets) advance the last value with compare-and-swap, only forwards.
@@ -33,6 +46,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sl_sock.h"
@@ -41,6 +55,10 @@
 
 #define ROUNDS_PER_WAKEUP 8
 #define CTRL_SIZE CMSG_SPACE(sizeof(uint32_t))
+#define WAIT_MIN_NS 20000               /* shorter sleeps are not worth a context switch */
+#define WAIT_IDLE_NS 10000000           /* a gap this long between passes: rate unknown */
+#define WAIT_MIN_DGRAMS 4.0             /* fewer expected in the sleep: do not sleep */
+#define DGRAM_OVERHEAD 1024.0           /* the kernel's bytes per datagram besides data */
 
 struct usock {
     int fd;
@@ -52,7 +70,9 @@ struct sl_udp {
     const struct sl_host *h;
     const char *who;
     size_t max_msg, batch;
-    _Atomic uint64_t *c_kernel, *c_empty, *c_truncated;
+    uint64_t max_wait_ns;           /* 0: no coalescing */
+    double rcvbuf;                  /* smallest SO_RCVBUF reported (bytes; coalescing) */
+    _Atomic uint64_t *c_kernel, *c_empty, *c_truncated, *c_reads, *c_waits;
     unsigned nsets;
     size_t nl;                      /* listeners per set */
     struct usock *socks;            /* nsets * nl */
@@ -161,6 +181,9 @@ int sl_udp_open(struct sl_udp **out, const struct sl_host *h, const struct sl_ud
     u->c_kernel = o->c_kernel;
     u->c_empty = o->c_empty;
     u->c_truncated = o->c_truncated;
+    u->c_reads = o->c_reads;
+    u->c_waits = o->c_waits;
+    u->max_wait_ns = (uint64_t)o->max_wait_us * 1000u;
     u->nsets = o->nsets > 0 ? o->nsets : 1;
     u->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     u->socks = calloc((size_t)u->nsets * SL_UDP_MAX_LISTENERS, sizeof *u->socks);
@@ -234,6 +257,18 @@ int sl_udp_open(struct sl_udp **out, const struct sl_host *h, const struct sl_ud
             u->socks[s * nl + k].port = u->socks[k].port;
         }
     }
+    u->rcvbuf = 0;
+    for (size_t i = 0; i < (size_t)u->nsets * nl; i++) {
+        int got = 0;
+        socklen_t l = sizeof got;
+        if (getsockopt(u->socks[i].fd, SOL_SOCKET, SO_RCVBUF, &got, &l) == 0 && got > 0 &&
+            (u->rcvbuf == 0 || got < u->rcvbuf)) {
+            u->rcvbuf = got;
+        }
+    }
+    if (u->rcvbuf == 0) {
+        u->rcvbuf = 212992;   /* Linux's usual net.core.rmem_default, doubled */
+    }
     *out = u;
     return 0;
 }
@@ -280,6 +315,9 @@ struct rx {
     char *ctrl;                     /* batch * CTRL_SIZE */
     struct sl_udp_dgram *dg;
     size_t dirty;                   /* hdrs[0..dirty) need setting up again */
+    /* this pass (one epoll_wait's worth of reading), for coalescing */
+    size_t pass_dgrams, pass_bytes;
+    int pass_full;                  /* a socket gave ROUNDS_PER_WAKEUP full batches */
 };
 
 static void rx_free(struct rx *r)
@@ -332,6 +370,10 @@ static int read_socket(struct sl_udp *u, struct rx *r, struct usock *s, sl_udp_c
             }
             return 0;
         }
+        if (got > 0 && u->c_reads != NULL) {
+            atomic_fetch_add_explicit(u->c_reads, 1, memory_order_relaxed);
+        }
+        r->pass_dgrams += (size_t)got;
         size_t n = 0;
         for (int i = 0; i < got; i++) {
             struct msghdr *mh = &r->hdrs[i].msg_hdr;
@@ -343,6 +385,7 @@ static int read_socket(struct sl_udp *u, struct rx *r, struct usock *s, sl_udp_c
                 }
             }
             size_t len = r->hdrs[i].msg_len;
+            r->pass_bytes += len;
             if (len == 0) {
                 if (u->c_empty != NULL) {
                     atomic_fetch_add_explicit(u->c_empty, 1, memory_order_relaxed);
@@ -368,7 +411,55 @@ static int read_socket(struct sl_udp *u, struct rx *r, struct usock *s, sl_udp_c
             return 0;
         }
     }
+    r->pass_full = 1;   /* ROUNDS_PER_WAKEUP full batches: a backlog */
     return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Coalescing state of one receive thread (see the top of the file). */
+struct coalesce {
+    uint64_t last_ns;               /* end of the previous pass that read something; 0: none */
+    double rate, brate;             /* smoothed datagrams and bytes per ns */
+};
+
+/* After a pass: how long to sleep before polling again, in ns (0: do not). */
+static uint64_t coalesce_wait(const struct sl_udp *u, struct coalesce *c, const struct rx *r)
+{
+    if (r->pass_dgrams == 0) {
+        return 0;                   /* nothing read (stop, EAGAIN): keep last_ns */
+    }
+    uint64_t now = mono_ns();
+    uint64_t gap = c->last_ns != 0 ? now - c->last_ns : 0;
+    c->last_ns = now;
+    if (gap == 0 || gap > WAIT_IDLE_NS) {
+        c->rate = c->brate = 0;     /* first pass after an idle spell: measure first */
+        return 0;
+    }
+    double rate = (double)r->pass_dgrams / (double)gap;
+    double brate = (double)r->pass_bytes / (double)gap;
+    c->rate = c->rate == 0 ? rate : (c->rate + rate) / 2;
+    c->brate = c->brate == 0 ? brate : (c->brate + brate) / 2;
+    if (r->pass_full) {
+        return 0;                   /* a backlog: read on at once */
+    }
+    double w = 0.75 * (double)u->batch / c->rate;
+    double room = (u->rcvbuf / 4) / (c->brate + DGRAM_OVERHEAD * c->rate);
+    if (room < w) {
+        w = room;
+    }
+    if (w > (double)u->max_wait_ns) {
+        w = (double)u->max_wait_ns;
+    }
+    if (w < WAIT_MIN_NS || w * c->rate < WAIT_MIN_DGRAMS) {
+        return 0;
+    }
+    return (uint64_t)w;
 }
 
 int sl_udp_run(struct sl_udp *u, unsigned index, unsigned nthreads, sl_udp_cb cb, void *arg)
@@ -414,6 +505,7 @@ int sl_udp_run(struct sl_udp *u, unsigned index, unsigned nthreads, sl_udp_cb cb
         return SL_EIO;
     }
     struct epoll_event evs[SL_UDP_MAX_LISTENERS + 1];
+    struct coalesce co = { 0, 0, 0 };
     int ret = 0;
     while (!atomic_load(&u->stopping)) {
         int n = epoll_wait(epfd, evs, (int)(sizeof evs / sizeof evs[0]), 1000);
@@ -425,6 +517,8 @@ int sl_udp_run(struct sl_udp *u, unsigned index, unsigned nthreads, sl_udp_cb cb
             ret = SL_EIO;
             break;
         }
+        r.pass_dgrams = r.pass_bytes = 0;
+        r.pass_full = 0;
         for (int i = 0; i < n && !atomic_load(&u->stopping); i++) {
             struct usock *s = evs[i].data.ptr;
             if (s == NULL) {
@@ -436,6 +530,14 @@ int sl_udp_run(struct sl_udp *u, unsigned index, unsigned nthreads, sl_udp_cb cb
                 sl_udp_stop(u);   /* the core is stopping: every thread ends */
                 break;
             }
+        }
+        uint64_t w = u->max_wait_ns > 0 && ret == 0 ? coalesce_wait(u, &co, &r) : 0;
+        if (w > 0 && !atomic_load(&u->stopping)) {
+            struct timespec ts = { (time_t)(w / 1000000000u), (long)(w % 1000000000u) };
+            if (u->c_waits != NULL) {
+                atomic_fetch_add_explicit(u->c_waits, 1, memory_order_relaxed);
+            }
+            (void)nanosleep(&ts, NULL);   /* EINTR: poll early, harmless */
         }
     }
     rx_free(&r);

@@ -22,10 +22,14 @@
  * Senders not in the legacy $AllowedSender UDP list (plugins/common/sl_acl.c) are dropped,
  * counted (disallowed) and logged as rsyslog does.
  * Counters (owner "imudp", set "imudp(ADDR:PORT)", ADDR "*" when unset): received,
- * submitted, dropped, empty, truncated, kernel.dropped, disallowed, ratelimit.discarded.
+ * submitted, dropped, empty, truncated, kernel.dropped, disallowed, ratelimit.discarded,
+ * batch.reads (recvmmsg calls that returned datagrams), batch.waits (coalescing sleeps).
  *
  * Parameters (rsyslog's names and defaults).  Module: threads (1), batchSize (32, capped at
- * 128), schedulingPolicy + schedulingPriority (checked in mod_init() as rsyslog's
+ * 128), batchWait (sluice only, microseconds, default 1000, 0..100000: batch coalescing in
+ * sl_udp.c, a receive thread that drained its sockets while datagrams keep arriving sleeps
+ * up to that long, sized from the rate, before it polls again; 0: rsyslog's read at once),
+ * schedulingPolicy + schedulingPriority (checked in mod_init() as rsyslog's
  * checkSchedParam: one without the other, an unknown policy or a priority out of the
  * policy's range is an error rsyslog runs past, the settings ignored; valid, every receive
  * thread calls pthread_setschedparam(), a failure logged and ignored); accepted but
@@ -70,10 +74,13 @@
 
 #define MAX_BATCH SL_UDP_MAX_BATCH
 #define MAX_THREADS 64
+/* batchWait's default, microseconds (see sl_udp.h: the wait is sized from the rate) */
+#define BATCH_WAIT_DEFAULT "1000"
 
 struct imudp_mod {
     int64_t threads;
     int64_t batch_size;
+    int64_t batch_wait;                 /* sluice only: coalescing, microseconds */
     int64_t time_requery;
     char *sched_policy;
     int64_t sched_priority;
@@ -106,13 +113,14 @@ struct imudp_inst {
     struct sl_input_ctx *ctx;
     size_t max_msg;
     size_t batch;
+    unsigned batch_wait_us;             /* the module's batchWait */
     unsigned nthreads;
     char label[96];                     /* counter set "imudp(ADDR:PORT)" */
     struct sl_udp *udp;
     struct sl_acl *acl;                 /* $AllowedSender UDP (NULL: everyone) */
 
     _Atomic uint64_t *c_disallowed, *c_received, *c_submitted, *c_dropped, *c_empty, *c_truncated,
-                     *c_kernel, *c_ratelimit;
+                     *c_kernel, *c_ratelimit, *c_reads, *c_waits;
 
     /* rateLimit.interval/burst: rsyslog's Linux-like limiter, one per input, under rl_lock */
     pthread_mutex_t rl_lock;
@@ -127,6 +135,9 @@ static const struct sl_param mod_params[] = {
     { "threads", SL_PT_POSINT, 0, MOFF(threads), "1", NULL, NULL,
       "receive threads of every imudp input" },
     { "batchSize", SL_PT_INT, 0, MOFF(batch_size), "32", NULL, NULL, NULL },
+    { "batchWait", SL_PT_INT, 0, MOFF(batch_wait), BATCH_WAIT_DEFAULT, NULL, NULL,
+      "sluice only: microseconds a receive thread may wait for a fuller batch while "
+      "datagrams keep coming (0..100000; 0: read at once, as rsyslog)" },
     { "timeRequery", SL_PT_INT, SL_P_IGNORED, MOFF(time_requery), "2", NULL, NULL, NULL },
     { "schedulingPolicy", SL_PT_WORD, 0, MOFF(sched_policy), NULL, NULL, NULL,
       "fifo, rr or other: the receive threads' scheduling policy (with schedulingPriority)" },
@@ -241,6 +252,13 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
         bs = 32;
     }
     in->batch = (size_t)(bs > MAX_BATCH ? MAX_BATCH : bs);
+    int64_t bw = m != NULL ? m->batch_wait : 0;
+    if (bw < 0 || bw > 100000) {
+        h->log(SL_LOG_ERR, "imudp", "imudp: batchWait=%lld out of range (0..100000 "
+               "microseconds)", (long long)bw);
+        return SL_ECONFIG;
+    }
+    in->batch_wait_us = (unsigned)bw;
     int64_t nt = in->threads > 0 ? in->threads : m != NULL && m->threads > 0 ? m->threads : 1;
     if (nt > MAX_THREADS) {
         h->log(SL_LOG_ERR, "imudp", "imudp: threads=%lld is more than %d", (long long)nt,
@@ -291,6 +309,8 @@ static int imudp_create(void *inst, void *modconf, const struct sl_host *h,
     in->c_truncated = h->counter("imudp", in->label, "truncated");
     in->c_kernel = h->counter("imudp", in->label, "kernel.dropped");
     in->c_ratelimit = h->counter("imudp", in->label, "ratelimit.discarded");
+    in->c_reads = h->counter("imudp", in->label, "batch.reads");
+    in->c_waits = h->counter("imudp", in->label, "batch.waits");
     if (sl_ratelimit_on(in->rl_interval, in->rl_burst)) {
         pthread_mutex_init(&in->rl_lock, NULL);
         in->rl_ready = 1;
@@ -312,6 +332,9 @@ static int imudp_open(void *inst)
         .device = in->device,
         .max_msg = in->max_msg,
         .batch = in->batch,
+        .max_wait_us = in->batch_wait_us,
+        .c_reads = in->c_reads,
+        .c_waits = in->c_waits,
         .c_kernel = in->c_kernel,
         .c_empty = in->c_empty,
         .c_truncated = in->c_truncated,
