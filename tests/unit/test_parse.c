@@ -26,51 +26,10 @@
 #include "msg.h"
 #include "parse/parse.h"
 #include "util/buf.h"
+#include "corpus_text.h"
 
 #define MAX_MSGS 2000
 #define MAX_LINE 70000
-
-static const char *srcdir(void)
-{
-    const char *s = getenv("srcdir");
-    return (s != NULL && *s != '\0') ? s : ".";
-}
-
-/* Decodes the corpus escapes (\\ \n \r \t \xHH) in place; returns the length. */
-static size_t unescape(char *s)
-{
-    size_t o = 0;
-    for (size_t i = 0; s[i] != '\0'; i++) {
-        if (s[i] == '\\' && s[i + 1] != '\0') {
-            char n = s[i + 1];
-            if (n == 'n') {
-                s[o++] = '\n';
-                i++;
-                continue;
-            } else if (n == 'r') {
-                s[o++] = '\r';
-                i++;
-                continue;
-            } else if (n == 't') {
-                s[o++] = '\t';
-                i++;
-                continue;
-            } else if (n == '\\') {
-                s[o++] = '\\';
-                i++;
-                continue;
-            } else if (n == 'x' && s[i + 2] != '\0' && s[i + 3] != '\0') {
-                char hex[3] = { s[i + 2], s[i + 3], 0 };
-                s[o++] = (char)strtol(hex, NULL, 16);
-                i += 3;
-                continue;
-            }
-        }
-        s[o++] = s[i];
-    }
-    s[o] = '\0';
-    return o;
-}
 
 static void chomp(char *s)
 {

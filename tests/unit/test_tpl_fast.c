@@ -27,39 +27,9 @@
 #include "msg_int.h"
 #include "template_int.h"
 #include "util/buf.h"
+#include "corpus_text.h"
 
 #define MAX_LINE 70000
-
-static const char *srcdir(void)
-{
-    const char *s = getenv("srcdir");
-    return (s != NULL && *s != '\0') ? s : ".";
-}
-
-/* the corpus escapes (\\ \n \r \t \xHH), in place; returns the length */
-static size_t unescape(char *s)
-{
-    size_t o = 0;
-    for (size_t i = 0; s[i] != '\0'; i++) {
-        if (s[i] == '\\' && s[i + 1] != '\0') {
-            char n = s[i + 1];
-            if (n == 'n' || n == 'r' || n == 't' || n == '\\') {
-                s[o++] = n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : '\\';
-                i++;
-                continue;
-            }
-            if (n == 'x' && s[i + 2] != '\0' && s[i + 3] != '\0') {
-                char hex[3] = { s[i + 2], s[i + 3], 0 };
-                s[o++] = (char)strtol(hex, NULL, 16);
-                i += 3;
-                continue;
-            }
-        }
-        s[o++] = s[i];
-    }
-    s[o] = '\0';
-    return o;
-}
 
 struct line {
     char *p;
