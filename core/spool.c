@@ -3,10 +3,15 @@
  * a crash-safe read frontier (contract in spool.h).
  *
  * Layout (all integers little-endian):
- *   segment header (32 bytes): "SLSPSEG1", u32 version, u32 header length, u64 sequence,
- *       u32 flags, u32 CRC32C of the first 28 bytes.
- *   record: u32 payload length, u32 CRC32C (seeded with the length field, then the payload,
- *       so that an all-zero region never parses as a record), payload.
+ *   segment header (32 bytes): "SLSPSEG1", u32 version (2), u32 header length, u64 sequence,
+ *       u32 salt, u32 CRC32C of the first 28 bytes.
+ *   record: u32 payload length, u32 CRC32C (seeded with the segment's salt, then the length
+ *       field, then the payload), payload.  The length field in the CRC keeps an all-zero
+ *       region from parsing as a record.  The salt (random per segment, never 0) keeps a
+ *       record-shaped byte pattern inside a payload - a message a sender wrote to look like
+ *       a spool record - from verifying as a record when recovery resynchronises after
+ *       damage: forging one means guessing 32 unknown bits.  Version 1 segments (written
+ *       before the salt; the field was "flags", always 0) are read with salt 0.
  *   footer (24 bytes, seals a full segment): u32 0xffffffff, u32 record count,
  *       u64 payload bytes, u32 "SLFT", u32 CRC32C of the first 20 bytes.
  *   state file (1024 bytes): slot A at 0, slot B at 512 (different sectors), each 64 bytes:
@@ -36,7 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -155,9 +162,23 @@ uint64_t get64(const unsigned char *p)
     return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-uint32_t rec_crc(const unsigned char *lenfield, const void *payload, size_t len)
+uint32_t rec_crc(uint32_t salt, const unsigned char *lenfield, const void *payload, size_t len)
 {
-    return sl_crc32c(sl_crc32c(0, lenfield, 4), payload, len);
+    return sl_crc32c(sl_crc32c(salt, lenfield, 4), payload, len);
+}
+
+/* A new segment's salt: random, never 0 (0 is what version 1 segments use). */
+static uint32_t seg_salt(uint64_t seq)
+{
+    uint32_t v = 0;
+    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^ (uint64_t)ts.tv_sec ^
+                     (uint64_t)getpid() << 32 ^ seq * 0xff51afd7ed558ccdu;
+        v = (uint32_t)(x ^ x >> 32);
+    }
+    return v != 0 ? v : 0x5a17u;
 }
 
 
@@ -349,6 +370,8 @@ int seg_create(struct sl_spool *s)
     put32(h + 8, SEG_VERSION);
     put32(h + 12, SEG_HDR_LEN);
     put64(h + 16, s->next_seq);
+    uint32_t salt = seg_salt(s->next_seq);
+    put32(h + 24, salt);
     put32(h + 28, sl_crc32c(0, h, 28));
     if (full_pwrite(fd, h, sizeof(h), 0) != 0) {
         sl_log(SL_LOG_ERR, WHO, "%s/%s: cannot write header: %s", s->dir, fn, strerror(errno));
@@ -358,6 +381,7 @@ int seg_create(struct sl_spool *s)
     }
     struct seg *g = seg_push(s);
     g->seq = s->next_seq++;
+    g->salt = salt;
     g->data_end = SEG_HDR_LEN;
     g->size = SEG_HDR_LEN;
     s->wfd = fd;
@@ -602,7 +626,7 @@ int sl_spool_append(struct sl_spool *s, const struct iovec *recs, size_t n)
         }
         unsigned char *h = s->stage + s->stage_len;
         put32(h, (uint32_t)len);
-        put32(h + 4, rec_crc(h, recs[i].iov_base, len));
+        put32(h + 4, rec_crc(seg_active(s)->salt, h, recs[i].iov_base, len));
         s->stage_len += REC_HDR_LEN;
         if (small) {
             if (len > 0) {
@@ -793,7 +817,7 @@ int sl_spool_peek(struct sl_spool *s, struct sl_spool_rec *out, size_t max, size
                 rc = win_get(s, g, s->rpos.off, REC_HDR_LEN + len, *n == 0, &h);
             }
         }
-        if (rc == WIN_OK && rec_crc(h, h + REC_HDR_LEN, len) != get32(h + 4)) {
+        if (rc == WIN_OK && rec_crc(g->salt, h, h + REC_HDR_LEN, len) != get32(h + 4)) {
             rc = WIN_SHORT;
         }
         if (rc == WIN_FULL) {

@@ -17,7 +17,7 @@
 #include "util/buf.h"
 
 #define SEG_HDR_LEN 32u
-#define SEG_VERSION 1u
+#define SEG_VERSION 2u             /* 1: no salt (record CRCs seeded with 0), still read */
 #define REC_HDR_LEN 8u
 #define FOOTER_LEN 24u
 #define FOOTER_MARK 0xffffffffu
@@ -43,6 +43,7 @@ struct seg {
     uint64_t size;       /* file size */
     uint64_t nrec;       /* records in the segment */
     uint64_t payload;    /* their payload bytes */
+    uint32_t salt;       /* seeds its record CRCs (header bytes 24..27; 0 in version 1) */
     int sealed;
 };
 
@@ -104,7 +105,7 @@ struct sl_spool {
 extern const char seg_magic[8];
 uint32_t get32(const unsigned char *p);
 uint64_t get64(const unsigned char *p);
-uint32_t rec_crc(const unsigned char *lenfield, const void *payload, size_t len);
+uint32_t rec_crc(uint32_t salt, const unsigned char *lenfield, const void *payload, size_t len);
 void seg_name(const struct sl_spool *s, uint64_t seq, const char *suffix, char *out, size_t cap);
 struct seg *seg_push(struct sl_spool *s);
 int full_pwrite(int fd, const void *p, size_t len, uint64_t off);

@@ -27,6 +27,7 @@
 
 struct scan {
     uint64_t data_end, nrec, payload, size;
+    uint32_t salt;         /* from the header (0 for version 1) */
     int sealed, damaged, short_file;
     uint64_t lost;
     /* frontier lookup: the largest record boundary <= want_off */
@@ -70,7 +71,8 @@ static const unsigned char *rdr_get(struct rdr *r, uint64_t off, size_t need, in
 }
 
 /* Best effort: records that look intact after a damaged spot (resynchronise byte by byte). */
-static uint64_t count_after_damage(struct rdr *r, uint64_t from, uint64_t size, uint64_t n)
+static uint64_t count_after_damage(struct rdr *r, uint32_t salt, uint64_t from, uint64_t size,
+                                   uint64_t n)
 {
     uint64_t off = from + 1;
     int err = 0;
@@ -85,7 +87,7 @@ static uint64_t count_after_damage(struct rdr *r, uint64_t from, uint64_t size, 
             unsigned char lf[4];
             memcpy(lf, h, 4);
             const unsigned char *p = rdr_get(r, off + REC_HDR_LEN, len, &err);
-            if (p != NULL && rec_crc(lf, p, len) == want) {
+            if (p != NULL && rec_crc(salt, lf, p, len) == want) {
                 n++;
                 off += REC_HDR_LEN + len;
                 continue;
@@ -113,14 +115,16 @@ static uint64_t estimate_lost(struct rdr *r, const struct scan *sc, uint64_t fro
     if (f != NULL && footer_valid(f) && get32(f + 4) >= sc->nrec) {
         return get32(f + 4) - sc->nrec;
     }
-    return count_after_damage(r, from, sc->size, first);
+    return count_after_damage(r, sc->salt, from, sc->size, first);
 }
 
 /* After damage at `from`: the first offset after it from which records follow each other
  * without a fault up to the end of the file or up to a valid footer that ends it (and counts
  * at least the records kept).  Requiring the whole rest of the segment to verify makes a
- * record-like byte pattern inside a payload useless as a resume point.  Sets the tail_*
- * fields; 0 when there is no such tail. */
+ * chance record-like byte pattern useless as a resume point; that alone does not stop a
+ * payload built to look like records and placed at the end of the damaged record (found by
+ * fuzz_spool), which is why every record CRC is seeded with the segment's secret salt.
+ * Sets the tail_* fields; 0 when there is no such tail. */
 static int find_tail(struct rdr *r, struct scan *sc, uint64_t from)
 {
     int err = 0;
@@ -150,7 +154,7 @@ static int find_tail(struct rdr *r, struct scan *sc, uint64_t from)
             unsigned char lf[4];
             memcpy(lf, h, 4);
             const unsigned char *p = rdr_get(r, off + REC_HDR_LEN, len, &err);
-            if (p == NULL || rec_crc(lf, p, len) != want) {
+            if (p == NULL || rec_crc(sc->salt, lf, p, len) != want) {
                 break;
             }
             off += REC_HDR_LEN + len;
@@ -192,8 +196,11 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
         sc->short_file = 1;
         goto out;
     }
-    if (memcmp(h, seg_magic, 8) != 0 || get32(h + 8) != SEG_VERSION || get32(h + 12) != SEG_HDR_LEN ||
-        get64(h + 16) != seq || get32(h + 28) != sl_crc32c(0, h, 28)) {
+    uint32_t version = get32(h + 8);
+    sc->salt = version >= 2 ? get32(h + 24) : 0;   /* (a guess when the header is damaged) */
+    if (memcmp(h, seg_magic, 8) != 0 || version < 1 || version > SEG_VERSION ||
+        get32(h + 12) != SEG_HDR_LEN || get64(h + 16) != seq ||
+        get32(h + 28) != sl_crc32c(0, h, 28)) {
         sc->damaged = 1;
         sc->data_end = 0;
         sc->lost = estimate_lost(&r, sc, SEG_HDR_LEN - 1, 0);
@@ -250,7 +257,7 @@ static int scan_segment(struct sl_spool *s, uint64_t seq, struct scan *sc)
         unsigned char lf[4];
         memcpy(lf, h, 4);
         const unsigned char *p = rdr_get(&r, off + REC_HDR_LEN, len, &err);
-        if (p == NULL || rec_crc(lf, p, len) != want) {
+        if (p == NULL || rec_crc(sc->salt, lf, p, len) != want) {
             sc->damaged = 1;
             continue;
         }
@@ -467,6 +474,7 @@ int recover(struct sl_spool *s, struct sl_spool_report *rep)
         }
         struct seg *g = seg_push(s);
         g->seq = seq;
+        g->salt = sc.salt;
         g->data_end = sc.data_end;
         g->size = sc.size;
         g->nrec = sc.nrec;

@@ -5,8 +5,12 @@
  * then damages it as the input says: byte flips anywhere in the segment files, a truncated
  * last segment, a damaged state file.  Then it opens the spool again (recovery: segments set
  * aside, intact prefixes and verified tails kept), reads and acks everything, and decodes
- * every record as a message.  Recovery must not crash, hang or hand out a record that fails
- * its CRC; a second open after the first recovery must find no further damage.
+ * every record as a message.  Recovery must not crash, hang or hand out a record that was
+ * not appended - a damaged one, or a record-shaped frame inside a payload that recovery
+ * resynchronised on (corpus: crash-forged-record-in-payload; record CRCs are seeded with a
+ * random per-segment salt, so such a frame verifies only by a 2^-32 chance, which also makes
+ * this target's CRC values differ from run to run); a second open after the first recovery
+ * must find no further damage.
  *
  * Input: byte 0: bits 0-2 the number of byte flips, bit 3 truncate the newest segment,
  * bit 4 damage the state file, bits 5-7 how many records to ack before the damage;

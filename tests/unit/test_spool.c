@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -779,6 +780,133 @@ END_TEST
 
 /* ---------------------------------------------------------------- state file */
 
+/* A record as the spool frames it, with its CRC seeded with `salt`, at out; returns its size. */
+static size_t frame_rec(uint32_t salt, const char *payload, unsigned char *out)
+{
+    uint32_t len = (uint32_t)strlen(payload);
+    unsigned char lf[4] = { (unsigned char)len, (unsigned char)(len >> 8),
+                            (unsigned char)(len >> 16), (unsigned char)(len >> 24) };
+    uint32_t crc = sl_crc32c(sl_crc32c(salt, lf, 4), payload, len);
+    memcpy(out, lf, 4);
+    for (int i = 0; i < 4; i++) {
+        out[4 + i] = (unsigned char)(crc >> (8 * i));
+    }
+    memcpy(out + 8, payload, len);
+    return 8 + len;
+}
+
+/* Records 0..9, then one whose payload ends with a complete record frame ("forged", CRC
+ * seeded with forge_salt), the enclosing record's CRC damaged: recovery resynchronises after
+ * the damage and must not take the frame inside the payload for a record.  Returns how many
+ * records the reopened spool delivers (the 10 real ones are checked); *forged_seen is set
+ * when the forged record came out. */
+static size_t forged_tail(int use_real_salt, int *forged_seen)
+{
+    struct sl_spool *s = open_sp(1u << 20, 0, SL_SPOOL_SYNC_NONE, 0, NULL);
+    ck_assert_int_eq(append_range(s, 0, 10), 0);
+    char names[4][256];
+    ck_assert_int_eq(list_segs(names, 4, ".seg"), 1);   /* the open segment (header written) */
+    size_t dlen;
+    unsigned char *data = read_all(names[0], &dlen);
+    ck_assert_uint_ge(dlen, 28);
+    uint32_t salt = use_real_salt ? (uint32_t)data[24] | (uint32_t)data[25] << 8 |
+                                    (uint32_t)data[26] << 16 | (uint32_t)data[27] << 24
+                                  : 0;   /* 0: what a sender could compute */
+    free(data);
+    /* the payload: a marker then the forged frame, appended as one record */
+    unsigned char payload[128];
+    memcpy(payload, "XXXX", 4);
+    size_t plen = 4 + frame_rec(salt, "forged", payload + 4);
+    struct iovec v = { payload, plen };
+    ck_assert_int_eq(sl_spool_append(s, &v, 1), 0);
+    sl_spool_close(s);
+    /* damage the CRC field of the record that holds the frame */
+    data = read_all(names[0], &dlen);
+    unsigned char *at = memmem(data, dlen, "XXXX", 4);
+    ck_assert_ptr_nonnull(at);
+    long crc_off = (long)(at - data) - 4;
+    unsigned char c = data[crc_off] ^ 0x40;
+    write_at(names[0], crc_off, &c, 1);
+    free(data);
+    struct sl_spool_report rep;
+    s = open_sp(1u << 20, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
+    ck_assert_uint_eq(rep.segments_set_aside, 1);
+    struct sl_spool_rec r[32];
+    size_t n = 0, total = 0;
+    *forged_seen = 0;
+    for (int rounds = 0; rounds < 100; rounds++) {
+        ck_assert_int_eq(sl_spool_peek(s, r, 32, &n), 0);
+        if (n == 0) {
+            break;
+        }
+        for (size_t i = 0; i < n; i++, total++) {
+            if (r[i].len == 6 && memcmp(r[i].p, "forged", 6) == 0) {
+                *forged_seen = 1;
+            } else {
+                ck_assert_int_eq(rec_index(r[i].p, r[i].len), (long)total);
+            }
+        }
+        ck_assert_int_eq(sl_spool_ack(s, n), 0);
+    }
+    sl_spool_close(s);
+    return total;
+}
+
+/* Found by fuzz_spool: before record CRCs were seeded with a per-segment salt, a message
+ * built to contain a record frame at its end became a delivered record of its own when the
+ * enclosing record's header was damaged.  With the salt unknown to the sender it is lost
+ * with the damaged record; with the salt known (second half) it would verify - the check
+ * that this test reaches the resynchronisation at all. */
+START_TEST(corrupt_forged_record_in_payload)
+{
+    int forged;
+    ck_assert_uint_eq(forged_tail(0, &forged), 10);
+    ck_assert_int_eq(forged, 0);
+    teardown();
+    setup();
+    ck_assert_uint_eq(forged_tail(1, &forged), 11);
+    ck_assert_int_eq(forged, 1);
+}
+END_TEST
+
+/* A version 1 segment (written before the salt: header field 24..27 zero, record CRCs
+ * seeded with 0) is still read. */
+START_TEST(version1_segment_read)
+{
+    unsigned char b[4096];
+    memset(b, 0, 32);
+    memcpy(b, "SLSPSEG1", 8);
+    b[8] = 1;      /* version */
+    b[12] = 32;    /* header length */
+    b[16] = 1;     /* sequence */
+    uint32_t hc = sl_crc32c(0, b, 28);
+    for (int i = 0; i < 4; i++) {
+        b[28 + i] = (unsigned char)(hc >> (8 * i));
+    }
+    size_t len = 32;
+    for (uint32_t i = 0; i < 20; i++) {
+        char rec[400];
+        size_t rl = make_rec(i, rec);
+        rec[rl] = '\0';
+        len += frame_rec(0, rec, b + len);
+    }
+    write_at(NAME ".00000001.seg", 0, b, len);
+    struct sl_spool_report rep;
+    struct sl_spool *s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
+    ck_assert_uint_eq(rep.segments_set_aside, 0);
+    ck_assert_uint_eq(rep.records, 20);
+    ck_assert_int_eq(append_range(s, 20, 40), 0);   /* new records go to a version 2 segment */
+    static long got[64];
+    size_t n = drain(s, got, 64, 7);
+    expect_seq(got, n, 0, 39);
+    sl_spool_close(s);
+    s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, &rep);
+    ck_assert_uint_eq(rep.records, 0);
+    ck_assert_uint_eq(rep.segments_set_aside, 0);
+    sl_spool_close(s);
+}
+END_TEST
+
 START_TEST(state_deleted)
 {
     struct sl_spool *s = open_sp(4096, 0, SL_SPOOL_SYNC_NONE, 0, NULL);
@@ -1067,6 +1195,8 @@ static Suite *spool_suite(void)
     tcase_add_test(t, corrupt_header_unsealed);
     tcase_add_test(t, damage_while_open);
     tcase_add_test(t, corrupt_before_frontier);
+    tcase_add_test(t, corrupt_forged_record_in_payload);
+    tcase_add_test(t, version1_segment_read);
     tcase_add_test(t, state_deleted);
     tcase_add_test(t, state_garbage);
     tcase_add_test(t, state_slot_damaged);
