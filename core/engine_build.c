@@ -459,6 +459,12 @@ static void ring_limits_setup(struct sl_ring *r, const struct sl_queue_conf *qc,
         size_t per = (size_t)qc->max_bytes / nshards;
         sl_ring_set_max_bytes(r, per ? per : 1);
     }
+    /* queue.minDequeueBatchSize: the workers of a memory queue wait for a batch of that
+     * many (a disk-assisted or disk queue takes what is there, see sluice.conf(5)) */
+    if (qc->min_batch > 1 && qc->type != SL_QT_DISK && qc->type != SL_QT_DIRECT &&
+        qc->filename == NULL) {
+        sl_ring_set_min_batch(r, (size_t)qc->min_batch, qc->min_batch_timeout);
+    }
     if (qc->discard_sev >= 8) {
         return;                 /* off: the push fast path stays one compare */
     }

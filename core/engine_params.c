@@ -293,6 +293,7 @@ void queue_defaults(struct sl_queue_conf *qc, int main_queue)
     qc->batch = main_queue ? 256 : 128;
     qc->timeout_shutdown = main_queue ? 10000 : 0;
     qc->timeout_enqueue = 2000;
+    qc->min_batch_timeout = 1000;   /* rsyslog's queue.minDequeueBatchSize.timeout */
     qc->discard_mark = -1;      /* unset: 80% of queue.size, as rsyslog */
     qc->discard_sev = 8;        /* rsyslog's default: nothing is discarded */
     qc->save_on_shutdown = -1;  /* unset: off for memory queues, on with a disk queue */

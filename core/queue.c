@@ -84,6 +84,22 @@ static int ring_full(const struct sl_ring *r)
     return r->count == r->cap || (r->max_bytes > 0 && r->count > 0 && r->bytes >= r->max_bytes);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Before messages go into the ring: with a minimum batch, an empty ring notes when its
+ * oldest message arrived. */
+static inline void ring_note_first(struct sl_ring *r)
+{
+    if (r->min_batch > 1 && r->count == 0) {
+        r->since_ms = mono_ms();
+    }
+}
+
 /* Stores m at the tail (the caller checked there is room). */
 static void ring_put(struct sl_ring *r, struct sl_msg *m)
 {
@@ -136,6 +152,7 @@ static size_t push_discarding(struct sl_ring *r, struct sl_msg *const *msgs, siz
         if (ring_full(r)) {
             break;
         }
+        ring_note_first(r);
         ring_put(r, msgs[i]);
     }
     if (disc > 0 && r->c_discard_nf != NULL) {
@@ -196,6 +213,7 @@ size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t 
         }
         size_t room = r->cap - r->count;
         size_t k = n - done < room ? n - done : room;
+        ring_note_first(r);
         if (r->cost != NULL) {
             /* byte bound: up to the first message that reaches it */
             size_t i = 0;
@@ -226,6 +244,26 @@ size_t sl_ring_push_timed(struct sl_ring *r, struct sl_msg *const *msgs, size_t 
     return done;
 }
 
+/* Takes up to max messages (r->lock held, released here) and wakes waiting producers. */
+static size_t ring_take(struct sl_ring *r, struct sl_msg **out, size_t max)
+{
+    size_t k = r->count < max ? r->count : max;
+    for (size_t i = 0; i < k; i++) {
+        out[i] = r->v[r->head];
+        if (r->cost != NULL) {
+            r->bytes -= r->cost[r->head];
+        }
+        r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+    }
+    r->count -= k;
+    if (k > 0 && r->waiting_producers > 0) {
+        pthread_cond_broadcast(&r->not_full);
+    }
+    pthread_mutex_unlock(&r->lock);
+    atomic_fetch_add_explicit(&r->dequeued, k, memory_order_relaxed);
+    return k;
+}
+
 size_t sl_ring_pop(struct sl_ring *r, struct sl_msg **out, size_t max, int timeout_ms)
 {
     struct timespec deadline;
@@ -247,21 +285,84 @@ size_t sl_ring_pop(struct sl_ring *r, struct sl_msg **out, size_t max, int timeo
             return 0;
         }
     }
-    size_t k = r->count < max ? r->count : max;
-    for (size_t i = 0; i < k; i++) {
-        out[i] = r->v[r->head];
-        if (r->cost != NULL) {
-            r->bytes -= r->cost[r->head];
+    return ring_take(r, out, max);
+}
+
+void sl_ring_set_min_batch(struct sl_ring *r, size_t min_batch, int64_t wait_ms)
+{
+    r->min_batch = min_batch < r->cap ? min_batch : r->cap;
+    r->min_wait_ms = wait_ms > 0 ? wait_ms : 0;
+}
+
+/* With r->lock held and messages queued: 0 when a batch of up to max may be taken now,
+ * else the ms left of the minimum-batch wait. */
+static int64_t batch_wait_left(const struct sl_ring *r, size_t max)
+{
+    size_t want = r->min_batch < max ? r->min_batch : max;
+    if (r->count >= want || r->closed || ring_full(r)) {
+        return 0;
+    }
+    int64_t left = r->since_ms + r->min_wait_ms - mono_ms();
+    return left > 0 ? left : 0;
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+size_t sl_ring_pop_batch(struct sl_ring *r, struct sl_msg **out, size_t max, int timeout_ms)
+{
+    if (r->min_batch <= 1) {
+        return sl_ring_pop(r, out, max, timeout_ms);
+    }
+    struct timespec deadline;
+    if (timeout_ms > 0) {
+        sl_deadline_ms(&deadline, timeout_ms);
+    }
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        int64_t left = 0;
+        if (r->count > 0 && (left = batch_wait_left(r, max)) == 0) {
+            break;                  /* a batch is due */
         }
-        r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+        if (r->count == 0 && r->closed) {
+            break;                  /* closed and drained: 0 */
+        }
+        if (timeout_ms == 0) {
+            pthread_mutex_unlock(&r->lock);
+            return 0;
+        }
+        /* wait for more: until the minimum-batch wait ends (messages queued) or the
+         * caller's deadline, whichever is first (neither: until signalled) */
+        struct timespec until;
+        int timed = 0;
+        if (r->count > 0) {
+            sl_deadline_ms(&until, left);
+            timed = 1;
+        }
+        if (timeout_ms > 0 && (!timed || ts_before(&deadline, &until))) {
+            until = deadline;
+            timed = 1;
+        }
+        r->waiting_consumers++;
+        if (timed) {
+            pthread_cond_timedwait(&r->not_empty, &r->lock, &until);
+        } else {
+            pthread_cond_wait(&r->not_empty, &r->lock);
+        }
+        r->waiting_consumers--;
+        if (timeout_ms > 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (!ts_before(&now, &deadline) &&
+                (r->count == 0 ? !r->closed : batch_wait_left(r, max) > 0)) {
+                pthread_mutex_unlock(&r->lock);
+                return 0;           /* the caller's time is up, no batch due */
+            }
+        }
     }
-    r->count -= k;
-    if (k > 0 && r->waiting_producers > 0) {
-        pthread_cond_broadcast(&r->not_full);
-    }
-    pthread_mutex_unlock(&r->lock);
-    atomic_fetch_add_explicit(&r->dequeued, k, memory_order_relaxed);
-    return k;
+    return ring_take(r, out, max);
 }
 
 void sl_ring_close(struct sl_ring *r)

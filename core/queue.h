@@ -54,6 +54,13 @@ struct sl_ring {
     size_t max_bytes;
     size_t bytes;
     uint32_t *cost;
+    /* queue.minDequeueBatchSize / .timeout: sl_ring_pop_batch() waits until min_batch
+     * messages are queued, the ring is full or closed, or min_wait_ms have passed since the
+     * ring last became non-empty (since_ms, CLOCK_MONOTONIC ms, read only when min_batch is
+     * set).  min_batch <= 1: off. */
+    size_t min_batch;
+    int64_t min_wait_ms;
+    int64_t since_ms;
 };
 
 int sl_ring_init(struct sl_ring *r, size_t cap);
@@ -81,6 +88,17 @@ int sl_ring_msg_severity(const struct sl_msg *m);
 /* Pop up to max messages (waits for at least one); returns 0 only when the ring is closed
  * and empty.  With timeout_ms >= 0, returns 0 after that long without data too. */
 size_t sl_ring_pop(struct sl_ring *r, struct sl_msg **out, size_t max, int timeout_ms);
+
+/* Sets queue.minDequeueBatchSize (capped at the ring's capacity) and its timeout; call
+ * before the ring is used. */
+void sl_ring_set_min_batch(struct sl_ring *r, size_t min_batch, int64_t wait_ms);
+
+/* A worker's pop: as sl_ring_pop(r, out, max, timeout_ms), but with a minimum batch set
+ * (sl_ring_set_min_batch) a batch is due only when min(min_batch, max) messages are queued,
+ * min_wait_ms have passed since the oldest queued one arrived (rsyslog: since the dequeue
+ * began), or the ring is full or closed; until then it waits (at most timeout_ms; 0: not at
+ * all) and returns 0 if none became due. */
+size_t sl_ring_pop_batch(struct sl_ring *r, struct sl_msg **out, size_t max, int timeout_ms);
 
 void sl_ring_close(struct sl_ring *r);
 size_t sl_ring_len(struct sl_ring *r);

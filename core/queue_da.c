@@ -417,7 +417,8 @@ void *flight_worker_main(struct sl_worker *w)
         size_t room = sl_flight_room(f);
         if (room > 0) {
             size_t lim = room < max ? room : max;
-            size_t n = sl_ring_pop(ring, batch, lim, 0);
+            /* (a memory queue's ring may hold a queue.minDequeueBatchSize back) */
+            size_t n = sl_ring_pop_batch(ring, batch, lim, 0);
             if (n > 0) {
                 sl_flight_add(f, w, batch, n, NULL, 0);
                 got = n;
@@ -434,7 +435,7 @@ void *flight_worker_main(struct sl_worker *w)
                 drained = sl_ring_closed(ring) && sl_ring_len(ring) == 0;
                 if (!drained && bounded > 0) {
                     /* nothing anywhere: wait for the ring (or our own next event) */
-                    n = sl_ring_pop(ring, batch, lim, bounded);
+                    n = sl_ring_pop_batch(ring, batch, lim, bounded);
                     if (n > 0) {
                         sl_flight_add(f, w, batch, n, NULL, 0);
                         got = n;

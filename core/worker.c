@@ -576,7 +576,7 @@ void *rsq_worker_main(void *arg)
     }
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
     size_t n;
-    while ((n = sl_ring_pop(w->ring, batch, max, -1)) > 0) {
+    while ((n = sl_ring_pop_batch(w->ring, batch, max, -1)) > 0) {
         rsq_process(w, batch, n);
         for (size_t i = 0; i < n; i++) {
             sl_msg_unref(batch[i]);
@@ -607,7 +607,7 @@ void *action_worker_main(void *arg)
     struct sl_msg **batch = sl_xcalloc(max, sizeof *batch);
     size_t n;
     void *wrk = NULL;
-    while ((n = sl_ring_pop(&a->ring, batch, max, -1)) > 0) {
+    while ((n = sl_ring_pop_batch(&a->ring, batch, max, -1)) > 0) {
         if (wrk == NULL) {
             wrk = action_wrk(a, w->id);
         }

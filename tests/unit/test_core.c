@@ -275,6 +275,90 @@ START_TEST(ring_close_wakes_everyone)
 }
 END_TEST
 
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+struct paced {
+    struct sl_ring *r;
+    int n, gap_ms;
+};
+
+static void *paced_producer(void *arg)
+{
+    struct paced *p = arg;
+    for (int i = 0; i < p->n; i++) {
+        usleep((useconds_t)p->gap_ms * 1000);
+        struct sl_msg *m = fake((uintptr_t)i);
+        sl_ring_push(p->r, &m, 1, 1);
+    }
+    return NULL;
+}
+
+/* queue.minDequeueBatchSize: a worker's pop waits for the minimum (messages arriving one by
+ * one come out as one batch), gives up after the timeout counted from the oldest message,
+ * takes at once from a full or closed ring; with a timeout of its own it returns 0 while
+ * no batch is due. */
+START_TEST(ring_min_batch)
+{
+    struct sl_ring r;
+    sl_ring_init(&r, 50);
+    sl_ring_set_min_batch(&r, 10, 600);
+    struct sl_msg *out[64];
+    /* ten messages 20 ms apart: one batch of ten, well before the timeout */
+    struct paced p = { &r, 10, 20 };
+    pthread_t t;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_create(&t, NULL, paced_producer, &p);
+    ck_assert_uint_eq(sl_ring_pop_batch(&r, out, 64, -1), 10);
+    ck_assert_int_lt(ms_since(&t0), 590);
+    pthread_join(t, NULL);
+    for (uintptr_t i = 0; i < 10; i++) {
+        ck_assert_ptr_eq(out[i], fake(i));
+    }
+    /* three messages: they wait for the timeout, then come out */
+    struct sl_msg *in[3] = { fake(1), fake(2), fake(3) };
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_uint_eq(sl_ring_push(&r, in, 3, 0), 3);
+    ck_assert_uint_eq(sl_ring_pop_batch(&r, out, 64, 0), 0);      /* not due: no wait */
+    ck_assert_uint_eq(sl_ring_pop_batch(&r, out, 64, 100), 0);    /* not due in 100 ms */
+    ck_assert_int_ge(ms_since(&t0), 95);
+    ck_assert_uint_eq(sl_ring_pop_batch(&r, out, 2, 0), 2);       /* a batch of at most 2: due */
+    ck_assert_uint_eq(sl_ring_push(&r, in + 1, 2, 0), 2);
+    ck_assert_uint_eq(sl_ring_pop_batch(&r, out, 64, 5000), 3);   /* due at the timeout */
+    ck_assert_int_ge(ms_since(&t0), 590);
+    ck_assert_int_lt(ms_since(&t0), 4000);
+    ck_assert_ptr_eq(out[0], fake(3));
+    ck_assert_uint_eq(sl_ring_pop_batch(&r, out, 64, 50), 0);     /* empty */
+    /* the timeout counts from the oldest message: after a pause it is due at once */
+    ck_assert_uint_eq(sl_ring_push(&r, in, 1, 0), 1);
+    usleep(650 * 1000);
+    ck_assert_uint_eq(sl_ring_push(&r, in + 1, 1, 0), 1);
+    ck_assert_uint_eq(sl_ring_pop_batch(&r, out, 64, 0), 2);
+    /* a minimum above the capacity: a full ring is a batch */
+    struct sl_ring small;
+    sl_ring_init(&small, 4);
+    sl_ring_set_min_batch(&small, 100, 60000);
+    struct sl_msg *four[4] = { fake(1), fake(2), fake(3), fake(4) };
+    ck_assert_uint_eq(sl_ring_push(&small, four, 4, 0), 4);
+    ck_assert_uint_eq(sl_ring_pop_batch(&small, out, 64, -1), 4);
+    /* closing hands out what is there */
+    ck_assert_uint_eq(sl_ring_push(&small, four, 2, 0), 2);
+    pthread_create(&t, NULL, closer, &small);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_uint_eq(sl_ring_pop_batch(&small, out, 64, -1), 2);
+    ck_assert_int_lt(ms_since(&t0), 30000);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(sl_ring_pop_batch(&small, out, 64, -1), 0);
+    sl_ring_destroy(&small);
+    sl_ring_destroy(&r);
+}
+END_TEST
+
 struct blk {
     int on;
     int64_t n;
@@ -618,6 +702,7 @@ static Suite *suite(void)
     tcase_add_test(t, ring_discard_mark_drops_low_severity_only);
     tcase_add_test(t, ring_push_timed_gives_up);
     tcase_add_test(t, ring_max_bytes_bounds_pushes);
+    tcase_add_test(t, ring_min_batch);
     suite_add_tcase(s, t);
     t = tcase_create("params");
     tcase_add_test(t, params_bind_defaults_and_values);
