@@ -654,8 +654,13 @@ void sl_msg_unref(struct sl_msg *m)
     if (m->owned[OWNED_UUID_SLOT] != NULL) {
         free(m->owned[OWNED_UUID_SLOT]);
     }
-    free(m->fields_blk);
-    free(m->preset_tag);
+    /* tested first: most messages have neither, and free(NULL) is still a call */
+    if (m->fields_blk != NULL) {
+        free(m->fields_blk);
+    }
+    if (m->preset_tag != NULL) {
+        free(m->preset_tag);
+    }
     while (m->retired != NULL) {
         struct sl_msg_retired *r = m->retired;
         m->retired = r->next;
