@@ -31,47 +31,60 @@ static const char *const month_names[12] = {
 static const char *const wday_names[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 static const int ten_powers[6] = { 1, 10, 100, 1000, 10000, 100000 };
 
-void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc)
+/* localtime_r is costly (it takes the tz lock): keep the last second per thread, as the
+ * finished struct sl_time without the fraction */
+static __thread time_t cached_secs[2] = { -1, -1 };
+static __thread struct sl_time cached[2];
+
+/* fills cached[k] for secs (k 1: UTC); out of line, so that the usual call (the second
+ * cached) saves no registers and keeps no struct tm on its stack */
+static __attribute__((noinline)) void time_fill(int k, time_t secs)
+{
+    struct tm tm;
+    if (k) {
+        gmtime_r(&secs, &tm);
+    } else {
+        localtime_r(&secs, &tm);
+    }
+    struct sl_time *c = &cached[k];
+    memset(c, 0, sizeof(*c));
+    c->type = 2;
+    c->year = (int16_t)(tm.tm_year + 1900);
+    c->month = (uint8_t)(tm.tm_mon + 1);
+    c->day = (uint8_t)tm.tm_mday;
+    c->hour = (uint8_t)tm.tm_hour;
+    c->minute = (uint8_t)tm.tm_min;
+    c->second = (uint8_t)tm.tm_sec;
+    c->secfrac_precision = 6;
+    long bias = k ? 0 : tm.tm_gmtoff;
+    if (bias < 0) {
+        c->offset_mode = '-';
+        bias = -bias;
+    } else {
+        c->offset_mode = '+';
+    }
+    c->offset_hour = (uint8_t)(bias / 3600);
+    c->offset_minute = (uint8_t)((bias % 3600) / 60);
+    cached_secs[k] = secs;
+}
+
+static __attribute__((noinline)) void time_now_clock(struct sl_time *t, int utc)
 {
     struct timespec now;
-    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    sl_time_now(t, &now, utc);
+}
 
+void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc)
+{
     if (ts == NULL) {
-        clock_gettime(CLOCK_REALTIME, &now);
-        ts = &now;
+        time_now_clock(t, utc);
+        return;
     }
-    /* localtime_r is costly (it takes the tz lock): keep the last second per thread, as the
-     * finished struct sl_time without the fraction */
-    static __thread time_t cached_secs[2] = { -1, -1 };
-    static __thread struct sl_time cached[2];
     time_t secs = ts->tv_sec;
     int k = utc ? 1 : 0;
     if (cached_secs[k] != secs) {
-        if (utc) {
-            gmtime_r(&secs, &tm);
-        } else {
-            localtime_r(&secs, &tm);
-        }
-        struct sl_time *c = &cached[k];
-        memset(c, 0, sizeof(*c));
-        c->type = 2;
-        c->year = (int16_t)(tm.tm_year + 1900);
-        c->month = (uint8_t)(tm.tm_mon + 1);
-        c->day = (uint8_t)tm.tm_mday;
-        c->hour = (uint8_t)tm.tm_hour;
-        c->minute = (uint8_t)tm.tm_min;
-        c->second = (uint8_t)tm.tm_sec;
-        c->secfrac_precision = 6;
-        long bias = utc ? 0 : tm.tm_gmtoff;
-        if (bias < 0) {
-            c->offset_mode = '-';
-            bias = -bias;
-        } else {
-            c->offset_mode = '+';
-        }
-        c->offset_hour = (uint8_t)(bias / 3600);
-        c->offset_minute = (uint8_t)((bias % 3600) / 60);
-        cached_secs[k] = secs;
+        time_fill(k, secs);
     }
     *t = cached[k];
     t->secfrac = (uint32_t)(ts->tv_nsec / 1000);
