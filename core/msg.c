@@ -376,6 +376,10 @@ void sl_msg_set_peer(struct sl_msg *m, const struct sockaddr *sa, socklen_t len)
 {
     if (sa == NULL || len == 0 || len > sizeof(m->peer)) {
         m->peerlen = 0;
+    } else if (len == sizeof(struct sockaddr_in)) {
+        /* IPv4, the usual peer: a fixed-size copy (the general one is a byte loop) */
+        memcpy(&m->peer, sa, sizeof(struct sockaddr_in));
+        m->peerlen = len;
     } else {
         memcpy(&m->peer, sa, len);
         m->peerlen = len;
