@@ -376,6 +376,10 @@ void sl_msg_set_peer(struct sl_msg *m, const struct sockaddr *sa, socklen_t len)
 {
     if (sa == NULL || len == 0 || len > sizeof(m->peer)) {
         m->peerlen = 0;
+    } else if (len == sizeof(struct sockaddr_in)) {
+        /* IPv4, the usual peer: a fixed-size copy (the general one is a byte loop) */
+        memcpy(&m->peer, sa, sizeof(struct sockaddr_in));
+        m->peerlen = len;
     } else {
         memcpy(&m->peer, sa, len);
         m->peerlen = len;
@@ -654,8 +658,13 @@ void sl_msg_unref(struct sl_msg *m)
     if (m->owned[OWNED_UUID_SLOT] != NULL) {
         free(m->owned[OWNED_UUID_SLOT]);
     }
-    free(m->fields_blk);
-    free(m->preset_tag);
+    /* tested first: most messages have neither, and free(NULL) is still a call */
+    if (m->fields_blk != NULL) {
+        free(m->fields_blk);
+    }
+    if (m->preset_tag != NULL) {
+        free(m->preset_tag);
+    }
     while (m->retired != NULL) {
         struct sl_msg_retired *r = m->retired;
         m->retired = r->next;

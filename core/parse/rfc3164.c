@@ -23,7 +23,8 @@
  * before where the tag started); remove.msgFirstSpace drops one SP at the start of MSG.
  *
  * Ownership: all fields are spans into m->raw.
- * Concurrency & locking: runs on the ruleset worker owning the message; no shared state.
+ * Concurrency & locking: runs on the ruleset worker owning the message; no shared state
+ * but a per-thread cache of the last usual-form timestamp read (its 16 bytes and fields).
  */
 #include "config.h"
 
@@ -134,6 +135,15 @@ static const struct sl_tzinfo *find_tz(const char *name)
     return tz_n > 0 ? bsearch(name, tz_tab, tz_n, sizeof *tz_tab, tz_cmp) : NULL;
 }
 
+/* The last timestamp parse_ts3164 read in the usual form: its 16 bytes ("Mmm dd hh:mm:ss ",
+ * as two words) and what they gave.  Messages of one second carry the same bytes, and the
+ * usual form's result depends on those bytes alone, so a match gives the same fields as
+ * parsing anew.  month 0: empty (the usual form never gives month 0). */
+static __thread struct {
+    uint64_t a, b;
+    uint8_t month, day, hour, minute, second;
+} ts_last;
+
 /* On success updates *t and returns the new parse position with *len updated; on failure
  * returns NULL and leaves *t and *len alone.  p[...] up to the raw buffer's NUL is
  * readable. */
@@ -168,6 +178,13 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
             t->second = (uint8_t)second;
             t->secfrac = 0;
             t->secfrac_precision = 0;
+            memcpy(&ts_last.a, p, 8);
+            memcpy(&ts_last.b, p + 8, 8);
+            ts_last.month = (uint8_t)month;
+            ts_last.day = (uint8_t)day;
+            ts_last.hour = (uint8_t)hour;
+            ts_last.minute = (uint8_t)minute;
+            ts_last.second = (uint8_t)second;
             *lenp = len - 16;
             return p + 16;
         }
@@ -302,6 +319,31 @@ static const char *parse_ts3164(const char *p, long *lenp, struct sl_time *t, in
     return p;
 }
 
+/* parse_ts3164 without a zone name, trying the cache of the last usual-form timestamp
+ * first (the same fields as parse_ts3164's usual form; anything else goes there) */
+static inline __attribute__((always_inline)) const char *
+parse_ts3164_cached(const char *p, long *lenp, struct sl_time *t, int year_after)
+{
+    if (!year_after && *lenp >= 16 && ts_last.month != 0) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 8);
+        if (a == ts_last.a && b == ts_last.b) {
+            t->type = 1;
+            t->month = ts_last.month;
+            t->day = ts_last.day;
+            t->hour = ts_last.hour;
+            t->minute = ts_last.minute;
+            t->second = ts_last.second;
+            t->secfrac = 0;
+            t->secfrac_precision = 0;
+            *lenp -= 16;
+            return p + 16;
+        }
+    }
+    return parse_ts3164(p, lenp, t, year_after, 0);
+}
+
 int sl_parse_ts3164_at(struct sl_msg *m, const char **pp, size_t *lenp, int year_after,
                        int tzstr)
 {
@@ -358,7 +400,7 @@ void sl_parse_rfc3164(struct sl_msg *m, const struct sl_parse_opts *o)
         (n = sl_parse_ts3339(p, (size_t)len, &m->t_reported)) > 0) {
         p += n;
         len -= (long)n;
-    } else if ((q = parse_ts3164(p, &len, &m->t_reported, year_after, 0)) != NULL) {
+    } else if ((q = parse_ts3164_cached(p, &len, &m->t_reported, year_after)) != NULL) {
         p = q;
     } else if (len > 1 && *p == ' ') {
         long l2 = len - 1;

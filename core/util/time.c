@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>
@@ -30,47 +31,60 @@ static const char *const month_names[12] = {
 static const char *const wday_names[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 static const int ten_powers[6] = { 1, 10, 100, 1000, 10000, 100000 };
 
-void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc)
+/* localtime_r is costly (it takes the tz lock): keep the last second per thread, as the
+ * finished struct sl_time without the fraction */
+static __thread time_t cached_secs[2] = { -1, -1 };
+static __thread struct sl_time cached[2];
+
+/* fills cached[k] for secs (k 1: UTC); out of line, so that the usual call (the second
+ * cached) saves no registers and keeps no struct tm on its stack */
+static __attribute__((noinline)) void time_fill(int k, time_t secs)
+{
+    struct tm tm;
+    if (k) {
+        gmtime_r(&secs, &tm);
+    } else {
+        localtime_r(&secs, &tm);
+    }
+    struct sl_time *c = &cached[k];
+    memset(c, 0, sizeof(*c));
+    c->type = 2;
+    c->year = (int16_t)(tm.tm_year + 1900);
+    c->month = (uint8_t)(tm.tm_mon + 1);
+    c->day = (uint8_t)tm.tm_mday;
+    c->hour = (uint8_t)tm.tm_hour;
+    c->minute = (uint8_t)tm.tm_min;
+    c->second = (uint8_t)tm.tm_sec;
+    c->secfrac_precision = 6;
+    long bias = k ? 0 : tm.tm_gmtoff;
+    if (bias < 0) {
+        c->offset_mode = '-';
+        bias = -bias;
+    } else {
+        c->offset_mode = '+';
+    }
+    c->offset_hour = (uint8_t)(bias / 3600);
+    c->offset_minute = (uint8_t)((bias % 3600) / 60);
+    cached_secs[k] = secs;
+}
+
+static __attribute__((noinline)) void time_now_clock(struct sl_time *t, int utc)
 {
     struct timespec now;
-    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    sl_time_now(t, &now, utc);
+}
 
+void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc)
+{
     if (ts == NULL) {
-        clock_gettime(CLOCK_REALTIME, &now);
-        ts = &now;
+        time_now_clock(t, utc);
+        return;
     }
-    /* localtime_r is costly (it takes the tz lock): keep the last second per thread, as the
-     * finished struct sl_time without the fraction */
-    static __thread time_t cached_secs[2] = { -1, -1 };
-    static __thread struct sl_time cached[2];
     time_t secs = ts->tv_sec;
     int k = utc ? 1 : 0;
     if (cached_secs[k] != secs) {
-        if (utc) {
-            gmtime_r(&secs, &tm);
-        } else {
-            localtime_r(&secs, &tm);
-        }
-        struct sl_time *c = &cached[k];
-        memset(c, 0, sizeof(*c));
-        c->type = 2;
-        c->year = (int16_t)(tm.tm_year + 1900);
-        c->month = (uint8_t)(tm.tm_mon + 1);
-        c->day = (uint8_t)tm.tm_mday;
-        c->hour = (uint8_t)tm.tm_hour;
-        c->minute = (uint8_t)tm.tm_min;
-        c->second = (uint8_t)tm.tm_sec;
-        c->secfrac_precision = 6;
-        long bias = utc ? 0 : tm.tm_gmtoff;
-        if (bias < 0) {
-            c->offset_mode = '-';
-            bias = -bias;
-        } else {
-            c->offset_mode = '+';
-        }
-        c->offset_hour = (uint8_t)(bias / 3600);
-        c->offset_minute = (uint8_t)((bias % 3600) / 60);
-        cached_secs[k] = secs;
+        time_fill(k, secs);
     }
     *t = cached[k];
     t->secfrac = (uint32_t)(ts->tv_nsec / 1000);
@@ -240,12 +254,6 @@ static inline uint64_t date_key(const struct sl_time *t)
            (uint64_t)t->second;
 }
 
-static inline uint32_t tz_key(const struct sl_time *t)
-{
-    return (uint32_t)(unsigned char)t->offset_mode << 24 | (uint32_t)t->offset_hour << 16 |
-           (uint32_t)t->offset_minute << 8 | (uint32_t)(t->in_utc != 0) | 0x80u;
-}
-
 static size_t fmt_3164_uncached(const struct sl_time *t, char *b, int buggy_day);
 static size_t fmt_3339_uncached(const struct sl_time *t, char *b);
 
@@ -266,9 +274,21 @@ static size_t fmt_3164(const struct sl_time *t, char *b, int buggy_day)
     return 15;
 }
 
+/* The RFC 3339 text without the fraction depends on year..second and on offset_mode..in_utc;
+ * each run of fields is contiguous in struct sl_time (no padding inside), so the cache keeps
+ * their bytes and compares them as they lie (fewer operations than building a key from the
+ * fields; a raw in_utc other than 1 only costs a miss). */
+#define K3339_D_OFF offsetof(struct sl_time, year)
+#define K3339_D_LEN (offsetof(struct sl_time, second) + 1 - offsetof(struct sl_time, year))
+#define K3339_Z_OFF offsetof(struct sl_time, offset_mode)
+#define K3339_Z_LEN (offsetof(struct sl_time, in_utc) + 1 - offsetof(struct sl_time, offset_mode))
+_Static_assert(K3339_D_LEN == sizeof(int16_t) + 5, "struct sl_time: year..second not contiguous");
+_Static_assert(K3339_Z_LEN == 4, "struct sl_time: offset_mode..in_utc not contiguous");
+
 static __thread struct {
-    uint64_t date;               /* date_key + 1 (0: empty) */
-    uint32_t tz;                 /* tz_key (0: empty) */
+    unsigned char kd[K3339_D_LEN];   /* the bytes of year..second */
+    unsigned char kz[K3339_Z_LEN];   /* the bytes of offset_mode..in_utc */
+    uint8_t full;                /* 0: empty */
     char d[20];                  /* "YYYY-MM-DDTHH:MM:SS" */
     char z[8];                   /* "+hh:mm" or "Z", NUL-padded */
     size_t zn;
@@ -276,12 +296,12 @@ static __thread struct {
 
 static size_t fmt_3339(const struct sl_time *t, char *b)
 {
-    uint64_t k = date_key(t) + 1;
-    uint32_t z = tz_key(t);
+    const unsigned char *tb = (const unsigned char *)t;
     if (t->year < 0 || t->year > 9999) {
         return fmt_3339_uncached(t, b);
     }
-    if (cache3339.date != k || cache3339.tz != z) {
+    if (memcmp(cache3339.kd, tb + K3339_D_OFF, K3339_D_LEN) != 0 ||
+        memcmp(cache3339.kz, tb + K3339_Z_OFF, K3339_Z_LEN) != 0 || !cache3339.full) {
         /* format an instance without the fraction and split it at the seconds */
         char tmp[64];
         struct sl_time u = *t;
@@ -294,8 +314,9 @@ static size_t fmt_3339(const struct sl_time *t, char *b)
         memset(cache3339.z, 0, sizeof(cache3339.z));
         memcpy(cache3339.z, tmp + 19, n - 19);
         cache3339.zn = n - 19;
-        cache3339.date = k;
-        cache3339.tz = z;
+        memcpy(cache3339.kd, tb + K3339_D_OFF, K3339_D_LEN);
+        memcpy(cache3339.kz, tb + K3339_Z_OFF, K3339_Z_LEN);
+        cache3339.full = 1;
     }
     /* fixed-size copies (b has room for 64 bytes; z is NUL-padded) */
     memcpy(b, cache3339.d, 19);

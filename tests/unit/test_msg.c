@@ -406,28 +406,41 @@ START_TEST(test_date_formats)
 END_TEST
 
 /* The per-thread caches of the last RFC 3339 / 3164 date: a hit must give the bytes a
- * fresh formatting gives, whatever changed in between (fraction, offset, day, UTC flag). */
+ * fresh formatting gives, whatever changed in between (fraction and its digits, offset
+ * direction, hours and minutes, UTC flag, each date and time field). */
 START_TEST(test_date_cache)
 {
     struct sl_time v[] = {
         mk(2026, 11, 22, 15, 4, 5, 123456, 6, '+', 5, 30, 0),
+        mk(2026, 11, 22, 15, 4, 5, 123, 3, '+', 5, 30, 0),     /* fraction digits */
         mk(2026, 11, 22, 15, 4, 5, 7, 6, '+', 5, 30, 0),       /* only the fraction */
         mk(2026, 11, 22, 15, 4, 5, 7, 6, '-', 5, 30, 0),       /* only the direction */
+        mk(2026, 11, 22, 15, 4, 5, 7, 6, '-', 4, 30, 0),       /* only the offset hours */
+        mk(2026, 11, 22, 15, 4, 5, 7, 6, '-', 4, 45, 0),       /* only the offset minutes */
         mk(2026, 11, 22, 15, 4, 5, 0, 0, '+', 0, 0, 1),        /* Z, no fraction */
         mk(2026, 11, 22, 15, 4, 5, 0, 0, '+', 0, 0, 0),        /* same, not Z */
         mk(2026, 11, 2, 15, 4, 5, 0, 0, '+', 0, 0, 0),         /* only the day */
         mk(2026, 11, 2, 15, 4, 6, 0, 0, '+', 0, 0, 0),         /* only the second */
         mk(2025, 11, 2, 15, 4, 6, 0, 0, '+', 0, 0, 0),         /* only the year */
+        mk(2025, 11, 2, 16, 4, 6, 0, 0, '+', 0, 0, 0),         /* only the hour */
+        mk(2025, 11, 2, 16, 7, 6, 0, 0, '+', 0, 0, 0),         /* only the minute */
+        mk(2025, 12, 2, 16, 7, 6, 0, 0, '+', 0, 0, 0),         /* only the month */
     };
     static const char *const exp3339[] = {
-        "2026-11-22T15:04:05.123456+05:30", "2026-11-22T15:04:05.000007+05:30",
-        "2026-11-22T15:04:05.000007-05:30", "2026-11-22T15:04:05Z",
+        "2026-11-22T15:04:05.123456+05:30", "2026-11-22T15:04:05.123+05:30",
+        "2026-11-22T15:04:05.000007+05:30",
+        "2026-11-22T15:04:05.000007-05:30", "2026-11-22T15:04:05.000007-04:30",
+        "2026-11-22T15:04:05.000007-04:45", "2026-11-22T15:04:05Z",
         "2026-11-22T15:04:05+00:00", "2026-11-02T15:04:05+00:00",
         "2026-11-02T15:04:06+00:00", "2025-11-02T15:04:06+00:00",
+        "2025-11-02T16:04:06+00:00", "2025-11-02T16:07:06+00:00",
+        "2025-12-02T16:07:06+00:00",
     };
     static const char *const exp3164[] = {
         "Nov 22 15:04:05", "Nov 22 15:04:05", "Nov 22 15:04:05", "Nov 22 15:04:05",
+        "Nov 22 15:04:05", "Nov 22 15:04:05", "Nov 22 15:04:05",
         "Nov 22 15:04:05", "Nov  2 15:04:05", "Nov  2 15:04:06", "Nov  2 15:04:06",
+        "Nov  2 16:04:06", "Nov  2 16:07:06", "Dec  2 16:07:06",
     };
     size_t n = sizeof(v) / sizeof(v[0]);
     char b[64];
@@ -439,7 +452,8 @@ START_TEST(test_date_cache)
             sl_time_format(&v[i], SL_DATE_RFC3164, b);
             ck_assert_msg(strcmp(b, exp3164[i]) == 0, "3164 %zu: %s", i, b);
             sl_time_format(&v[i], SL_DATE_RFC3164_BUGGYDAY, b);
-            ck_assert_msg(strncmp(b, "Nov ", 4) == 0 && b[4] != ' ' && strlen(b) == 15,
+            ck_assert_msg(strncmp(b, exp3164[i], 4) == 0 && b[4] != ' ' && strlen(b) == 15 &&
+                          strcmp(b + 6, exp3164[i] + 6) == 0,
                           "buggyday %zu: %s", i, b);
         }
     }

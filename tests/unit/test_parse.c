@@ -616,6 +616,86 @@ START_TEST(test_parse_ts3164_fast)
 }
 END_TEST
 
+/* The per-thread cache of the last usual-form timestamp (rfc3164.c ts_last): a stamp that
+ * differs from the cached one in any one of its 16 bytes parses as itself, a general-path
+ * stamp (fraction, year after it) right after the cached one is not taken from the cache,
+ * and the cached form after those again has no fraction. */
+START_TEST(test_parse_ts3164_cache)
+{
+    static const char base[] = "<13>Jun 22 10:11:12 host app: m";
+    static const struct {
+        const char *raw;
+        int ok, mon, day, h, mi, sec;
+    } c[] = {
+        { "<13>Tun 22 10:11:12 host app: m", 0, 0, 0, 0, 0, 0 },   /* byte 0 */
+        { "<13>Jan 22 10:11:12 host app: m", 1, 1, 22, 10, 11, 12 },
+        { "<13>Jul 22 10:11:12 host app: m", 1, 7, 22, 10, 11, 12 },
+        { "<13>Junx22 10:11:12 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jun 12 10:11:12 host app: m", 1, 6, 12, 10, 11, 12 },
+        { "<13>Jun 23 10:11:12 host app: m", 1, 6, 23, 10, 11, 12 },
+        { "<13>Jun 22x10:11:12 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jun 22 00:11:12 host app: m", 1, 6, 22, 0, 11, 12 },
+        { "<13>Jun 22 19:11:12 host app: m", 1, 6, 22, 19, 11, 12 },
+        { "<13>Jun 22 10.11:12 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jun 22 10:21:12 host app: m", 1, 6, 22, 10, 21, 12 },
+        { "<13>Jun 22 10:15:12 host app: m", 1, 6, 22, 10, 15, 12 },
+        { "<13>Jun 22 10:11 12 host app: m", 0, 0, 0, 0, 0, 0 },
+        { "<13>Jun 22 10:11:02 host app: m", 1, 6, 22, 10, 11, 2 },
+        { "<13>Jun 22 10:11:19 host app: m", 1, 6, 22, 10, 11, 19 },
+        { "<13>Jun 22 10:11:12.host app: m", 0, 0, 0, 0, 0, 0 },   /* byte 15 */
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        for (int rep = 0; rep < 2; rep++) {     /* after the base stamp, then after itself */
+            if (rep == 0) {
+                struct sl_msg *b = sl_msg_new(base, strlen(base));
+                sl_msg_parse(b, NULL);
+                ck_assert(b->t_reported.type == 1 && b->t_reported.month == 6 &&
+                          b->t_reported.second == 12);
+                sl_msg_unref(b);
+            }
+            struct sl_msg *m = sl_msg_new(c[i].raw, strlen(c[i].raw));
+            sl_msg_parse(m, NULL);
+            const struct sl_time *t = &m->t_reported;
+            if (c[i].ok) {
+                ck_assert_msg(t->type == 1 && t->month == c[i].mon && t->day == c[i].day &&
+                              t->hour == c[i].h && t->minute == c[i].mi &&
+                              t->second == c[i].sec && t->secfrac_precision == 0,
+                              "case %zu rep %d", i, rep);
+            } else {
+                ck_assert_msg(t->type != 1, "case %zu rep %d parsed", i, rep);
+            }
+            sl_msg_unref(m);
+        }
+    }
+    /* a fraction, then the cached stamp again: no fraction left over */
+    static const char *const seq[] = { base, "<13>Jun 22 10:11:12.5 host app: m", base };
+    for (size_t i = 0; i < 3; i++) {
+        struct sl_msg *m = sl_msg_new(seq[i], strlen(seq[i]));
+        sl_msg_parse(m, NULL);
+        ck_assert_msg(m->t_reported.type == 1 && m->t_reported.second == 12, "seq %zu", i);
+        ck_assert_msg(m->t_reported.secfrac_precision == (i == 1 ? 1 : 0) &&
+                      m->t_reported.secfrac == (i == 1 ? 5u : 0u), "seq %zu fraction", i);
+        ck_assert_msg(m->hostname.len == 4 && memcmp(m->hostname.p, "host", 4) == 0,
+                      "seq %zu hostname", i);
+        sl_msg_unref(m);
+    }
+    /* detect.YearAfterTimestamp: the year after the cached stamp is still read */
+    struct sl_parse_opts o;
+    sl_parse_opts_default(&o);
+    o.detect_year_after_ts = 1;
+    static const char ya[] = "<13>Jun 22 10:11:12 2024 host app: m";
+    struct sl_msg *b = sl_msg_new(base, strlen(base));
+    sl_msg_parse(b, NULL);
+    sl_msg_unref(b);
+    struct sl_msg *m = sl_msg_new(ya, strlen(ya));
+    sl_msg_parse(m, &o);
+    ck_assert_int_eq(m->t_reported.year, 2024);
+    ck_assert_int_eq(m->t_reported.second, 12);
+    ck_assert(m->hostname.len == 4 && memcmp(m->hostname.p, "host", 4) == 0);
+    sl_msg_unref(m);
+}
+END_TEST
+
 /* global(parser.permitSlashInProgramName="on") keeps '/' in programname (rsyslogd 8.2302,
  * diff case rw-permit-slash); off it ends there.  Tag and app-name stay as they are. */
 START_TEST(test_parse_permit_slash)
@@ -963,6 +1043,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_tag_lengths);
     tcase_add_test(tc, test_parse_hostname_lengths);
     tcase_add_test(tc, test_parse_ts3164_fast);
+    tcase_add_test(tc, test_parse_ts3164_cache);
     tcase_add_test(tc, test_parse_permit_slash);
     tcase_add_test(tc, test_parse_square_brackets);
     tcase_add_test(tc, test_parse_pm3164_options);
