@@ -1199,6 +1199,103 @@ START_TEST(test_regcomp_bound)
                       over[i]);
         regfree(&re);                           /* zeroed: nothing to free, no crash */
     }
+    /* anchors are zero width: glibc copies the epsilon closure behind each one per
+     * combination of constraints, so a loop over something nullable holding anchors took
+     * seconds to minutes to compile natively while the estimate saw 31 to 207 nodes
+     * (util/sl_regcomp.h has the measurements); many empty alternatives under stacked `+`
+     * too.  Times: glibc 2.36's regcomp() alone, CPU time, in a child under RLIMIT_CPU. */
+    static const struct {
+        const char *pat;
+        int ere;
+    } slow[] = {
+        { "(|^)++++", 1 },                                    /* 53 s */
+        { "(|\\b)+++", 1 },                                   /* 20 s */
+        { "(|^|$)+++", 1 },                                   /* over 2 s */
+        { "(|\\B)+++", 1 },                                   /* over 2 s */
+        { "(|\xbe" "eoact||\x1e^)++++", 1 }, /* timeout-regcomp-anchor-in-group: 19 s */
+        { "(|^|$|\\<|\\>|\\`)*", 1 },                         /* over 10 s */
+        { "(|\\b|\\B|^)*", 1 },                               /* over 2 s */
+        { "((|^|$|\\<|\\>)*)*", 1 },                          /* over 10 s */
+        { "(|^|$|\\<|\\>)*(|^|$|\\<|\\>)*", 1 },              /* 2.6 s */
+        { "((((|\\<|\\>)*)*)*)*((((|\\`|$)*)*)*)*", 1 },      /* over 10 s */
+        { "(|^)+(|^)+(|^)+(|^)+(|^)+(|^)+(|^)+(|^)+", 1 },    /* 4.4 s */
+        { "(|\\b|\\B)++", 1 },                                /* 1.7 s */
+        { "(\\b\\w*\\b)+++", 1 },                             /* over 2 s */
+        { "((\\b)*){16}", 1 },                                /* over 2 s */
+        { "((|^|$|\\<)+)*", 1 },                              /* over 2 s */
+        { "(((|^|$|\\<)*)*)*", 1 },                           /* 1 s */
+        { "(((|\\b|^)*)*)*", 1 },                             /* 1 s */
+        { "((((|^)*)*)*)*(|$)+++", 1 },                       /* 1.3 s */
+        { "((((|^|$)+)+)+)+", 1 },                            /* over 2 s */
+        { "(\\b){48}", 1 },                                   /* over 1.5 GB */
+        { "(\\b){32}", 1 },                                   /* 304 MB */
+        { "(|^){96}", 1 },                                    /* 933 MB */
+        { "(||||||||||||||||||||a)++++", 1 },                 /* 4.4 s */
+        { "(||||||||||||||||||||||||||||||||||||||||a)+++", 1 }, /* 2.5 s */
+        { "$(){3,}{3,}{3,}", 1 },                             /* over 10 s (random search) */
+        { "^(x)**{3,}{3,}", 1 },                              /* 0.9 s (random search) */
+        /* timeout-regcomp-empty-alternatives: 0.3 to 1 s */
+        { "(((\330" "+%*777777777?\327" "|||aba?z|||\213" "|||||||||||||||`!)+||\205"
+          "|||||||)++).))l]\001", 1 },
+        { "\\(\\|^\\)\\+\\+\\+\\+", 0 },                      /* GNU BRE: over 2 s */
+        { "\\(\\|$\\)\\+\\+\\+\\+", 0 },
+        /* between 0.1 and 1 s: refused for a margin */
+        { "(|^|$|\\<|\\>)*", 1 },                             /* 0.3 s */
+        { "(|^|$|\\`|\\')*", 1 },                             /* 0.35 s */
+        { "(|\\b|^|$)*", 1 },                                 /* 0.34 s */
+        { "(|^|$|\\<)++", 1 },                                /* 0.33 s */
+        { "(|^)+++(|$|\\<)*", 1 },                            /* 0.25 s */
+        { "((\\b)*){8}", 1 },                                 /* 0.28 s */
+        { "(|^){64}", 1 },                                    /* 0.4 s, 204 MB */
+    };
+    for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
+        regex_t re;
+        double run;                             /* the estimate first: no regcomp() hang */
+        double cost = sl_regcomp_cost2(slow[i].pat, slow[i].ere, &run);
+        ck_assert_msg(cost > SL_REGCOMP_MAX_NODES || run > SL_REGCOMP_MAX_RUN,
+                      "%s: %.0f nodes, run %.0f", slow[i].pat, cost, run);
+        ck_assert_msg(sl_regcomp(&re, slow[i].pat, slow[i].ere ? REG_EXTENDED : 0) == REG_ESPACE,
+                      "%s", slow[i].pat);
+        regfree(&re);
+    }
+    /* anchors as configurations use them, and loops round anchors measured fast, stay
+     * accepted (each compiles in under 35 ms natively unless noted) */
+    static const struct {
+        const char *pat;
+        int ere;
+    } fine[] = {
+        { "^\\s*$", 1 }, { "^ *(#.*)?$", 1 }, { "\\b(error|warn|crit)\\b", 1 },
+        { "(^|[ ,])foo($|[ ,])", 1 }, { "\\<[A-Z]+\\>", 1 }, { "^\\(a\\|b\\)*$", 0 },
+        { "^[^#]*$|^$", 1 }, { "(\\bfoo\\b|\\bbar\\b|\\bbaz\\b|\\bqux\\b|\\bquux\\b|\\bcorge\\b"
+          "|\\bgrault\\b|\\bgarply\\b|\\bwaldo\\b|\\bfred\\b|\\bplugh\\b|\\bxyzzy\\b)", 1 },
+        { "(|^)++", 1 }, { "(|^|$)*", 1 }, { "((|\\b)*)*", 1 }, { "(|^){32}", 1 },
+        { "(||||||||||||||||||||a)++", 1 }, { "(|a)++++", 1 }, { "^$", 0 }, { "a^b$c", 0 },
+        { "(\\b\\w*\\b)*", 1 },                               /* 0.6 ms */
+        { "(\\b\\w*\\b)+", 1 },                               /* 0.5 ms */
+        { "^(\\b\\w*\\b\\s*)+$", 1 },                         /* 0.9 ms */
+        { "(|^)+++", 1 },                                     /* 16 ms */
+        { "\\(\\|^\\)\\+\\+\\+", 0 },                         /* 11 ms */
+        { "(|\\b)++", 1 },                                    /* 4 ms */
+        { "^(|\\b)++$", 1 },                                  /* 17 ms */
+        { "(|^|$)++", 1 },                                    /* 6 ms */
+        { "((|^|$)+)+", 1 },                                  /* 12 ms */
+        { "((\\b)*){4}", 1 },                                 /* 4 ms */
+        { "((\\b)*){5}", 1 },                                 /* 15 ms */
+        { "(|^)+(|^)+(|^)+(|^)+(|^)+", 1 },                   /* 28 ms */
+        { "(|^|$|\\<)*", 1 }, { "(|\\b|^)*", 1 },             /* 2 ms */
+        { "(|^|$|\\<)+", 1 },                                 /* 2 ms */
+        { "((|^|$)*)*", 1 },                                  /* 1 ms */
+        { "((((|^)*)*)*)*", 1 },                              /* 0.6 ms */
+        { "(\\b){16}", 1 },                                   /* 12 ms, 11 MB */
+        { "$(){3,}{3,}", 1 },                                 /* 0.5 ms */
+        { "(|a)*(|^|$|\\<|\\>|\\`)", 1 },                     /* 0.4 ms: anchors out of loops */
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        regex_t re;
+        ck_assert_msg(sl_regcomp(&re, fine[i].pat, fine[i].ere ? REG_EXTENDED : 0) == 0, "%s",
+                      fine[i].pat);
+        regfree(&re);
+    }
     struct sl_tpl_registry *r = sl_tpl_registry_new();
     struct sl_tpl_err err = { "", "" };
     const struct sl_template *t = sl_tpl_add_string(
