@@ -1,11 +1,13 @@
 #!/bin/bash
 # bench/profile.sh - where sluiced's time goes on tcp_to_file (4 TCP connections, LF framing,
-# one omfile action, the same config as bench/run.sh), tcp_regex_route or udp_to_file.
+# one omfile action, the same config as bench/run.sh), tcp_regex_route, normalize_to_json or
+# udp_to_file.
 # Each step starts a fresh daemon on 127.0.0.1, floods it with slflood, waits for the last
 # line and stops it (by PID).
 #
 #   bench/profile.sh [--daemon sluice|rsyslog]
-#                    [--scenario tcp_to_file|tcp_regex_route|udp_to_file] [--n N]
+#                    [--scenario tcp_to_file|tcp_regex_route|normalize_to_json|udp_to_file]
+#                    [--n N]
 #                    [--small N] [--udp-rate R] [--work DIR]
 #                    [--steps perf,syscalls,callgrind,dhat] [--conns C] [--extra LINE]
 #                    [--template NAME]
@@ -15,6 +17,9 @@
 #              per-message figures are divided by the lines written, not N, in case of loss
 #   tcp_regex_route: bench/run.sh's scenario: `:msg, regex, "\{.*\}"` -> json.log, `& stop`,
 #              the rest -> out.log; slflood -j 3 (every 3rd message has a JSON object)
+#   normalize_to_json: bench/run.sh's scenario: mmnormalize with rulebase/sshd.rb (a
+#              "seq=%seq:word% " prefix on every rule) -> omfile with a list template
+#              "seq=$!seq $!all-json"; slflood -a sshd -P (the lines of rulebase/sshd.samples)
 #
 #   perf       perf record -e cpu-clock (no hardware counters needed) over N messages:
 #              top symbols (self), split by thread and by kernel/user
@@ -60,14 +65,15 @@ while [ $# -gt 0 ]; do
         --conns) CONNS=$2; shift ;;
         --extra) EXTRA=$2; shift ;;
         --template) TEMPLATE=$2; shift ;;
-        *) sed -n '2,36p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,40p' "$0" >&2; exit 2 ;;
     esac
     shift
 done
 case $SCENARIO in
-    tcp_to_file | tcp_regex_route | udp_to_file) ;;
-    *) echo "profile.sh: unknown scenario $SCENARIO (tcp_to_file, tcp_regex_route, udp_to_file)" >&2; exit 2 ;;
+    tcp_to_file | tcp_regex_route | normalize_to_json | udp_to_file) ;;
+    *) echo "profile.sh: unknown scenario $SCENARIO (tcp_to_file, tcp_regex_route, normalize_to_json, udp_to_file)" >&2; exit 2 ;;
 esac
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 SLUICED=${SLUICED:-$WORK/tree/sluiced}
 SLUICE_PLUGIN_DIR=${SLUICE_PLUGIN_DIR:-$(dirname "$SLUICED")/.libs}
 SLFLOOD=${SLFLOOD:-$WORK/tree/tests/tools/slflood}
@@ -76,6 +82,12 @@ SLRUN=${SLRUN:-$WORK/bin/slrun}
     { echo "profile.sh: run bench/run.sh --build-only --work $WORK first (or set SLUICED etc.)" >&2; exit 1; }
 OUT=$WORK/profile
 mkdir -p "$OUT"
+if [ "$SCENARIO" = normalize_to_json ]; then
+    # the same inputs as bench/run.sh makes for it
+    sed -n 's/^<[0-9]*>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* [^ ]* sshd\[[0-9]*\]: //p' "$SRC/rulebase/sshd.samples" > "$OUT/sshd.lines"
+    sed 's/^\(rule=[^:]*:\) /\1 seq=%seq:word% /' "$SRC/rulebase/sshd.rb" > "$OUT/sshd-bench.rb"
+    [ -s "$OUT/sshd.lines" ] || { echo "profile.sh: no sshd sample lines in $SRC/rulebase/sshd.samples" >&2; exit 1; }
+fi
 # the profilers: installed on demand (as root) with apt-get, else the step is skipped
 need_tool()   # need_tool COMMAND PACKAGE
 {
@@ -142,7 +154,14 @@ start()
             printf ':msg, regex, "\\{.*\\}" action(type="omfile" file="%s/json.log")\n' "$D"
             printf '& stop\n'
         fi
-        if [ -n "$TEMPLATE" ]; then
+        if [ "$SCENARIO" = normalize_to_json ]; then
+            printf 'module(load="mmnormalize")\n'
+            printf 'template(name="normjson" type="list") {\n'
+            printf '  constant(value="seq=") property(name="$!seq") constant(value=" ")\n'
+            printf '  property(name="$!all-json") constant(value="\\n")\n}\n'
+            printf 'action(type="mmnormalize" rulebase="%s/sshd-bench.rb")\n' "$OUT"
+            printf 'action(type="omfile" file="%s/out.log" template="normjson")\n' "$D"
+        elif [ -n "$TEMPLATE" ]; then
             printf 'action(type="omfile" file="%s/out.log" template="%s")\n' "$D" "$TEMPLATE"
         else
             printf 'action(type="omfile" file="%s/out.log")\n' "$D"
@@ -172,6 +191,7 @@ flood()
     local args="-t tcp -c $CONNS" outs=(-o "$D/out.log")
     [ "$SCENARIO" = udp_to_file ] && args="-t udp -c 1 -r ${3:-$UDP_RATE}"
     [ "$SCENARIO" = tcp_regex_route ] && { args="$args -j 3"; outs+=(-o "$D/json.log"); }
+    [ "$SCENARIO" = normalize_to_json ] && args="$args -a sshd -P $OUT/sshd.lines"
     # shellcheck disable=SC2086
     "$SLRUN" -n "$1" "${outs[@]}" -p "$DPID" -t "${2:-300}" -- timeout "${2:-300}" "$SLFLOOD" -p "$PORT" -n "$1" $args 2> /dev/null
 }

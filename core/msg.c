@@ -974,7 +974,9 @@ static const char *jsonmesg(struct sl_msg *m, size_t *len, char **to_free)
         fjson_object_object_add(o, "$!", fjson_object_get(m->json));
     }
     struct sl_buf b = { 0 };
-    fjson_object_dump_ext(o, FJSON_TO_STRING_SPACED, sl_json_dump_cb, &b);
+    if (sl_json_dump(o, FJSON_TO_STRING_SPACED, &b) != 0) {
+        sl_buf_free(&b);
+    }
     fjson_object_put(o);
     if (b.p == NULL) {
         *len = 0;
@@ -1167,8 +1169,10 @@ const char *sl_msg_prop(struct sl_msg *m, const struct sl_propref *ref, size_t *
             return "{}";
         }
         struct sl_buf b = { 0 };
-        fjson_object_dump_ext(root, ref->id == SL_PROP_CEE_ALL_JSON ? FJSON_TO_STRING_SPACED
-                              : FJSON_TO_STRING_PLAIN, sl_json_dump_cb, &b);
+        if (sl_json_dump(root, ref->id == SL_PROP_CEE_ALL_JSON ? FJSON_TO_STRING_SPACED
+                         : FJSON_TO_STRING_PLAIN, &b) != 0) {
+            sl_buf_free(&b);
+        }
         if (b.p == NULL) {
             *len = 0;
             return "";

@@ -48,6 +48,10 @@ const char *sl_local_domain(void);
 /* Shared between msg.c, msg_json.c and dns.c. */
 extern pthread_mutex_t sl_global_vars_lock;
 size_t sl_json_dump_cb(void *ptr, const char *buf, size_t len);
+/* Appends the JSON text of o (NULL: null) as fjson_object_dump_ext(o, flags, ...) writes it,
+ * flags FJSON_TO_STRING_PLAIN or _SPACED; only reads o.  0, or -1 when out of memory (b
+ * holds a partial text then). */
+int sl_json_dump(struct fjson_object *o, int flags, struct sl_buf *b);
 const char *sl_json_value_text(struct fjson_object *v, size_t *len, char **to_free);
 
 #endif

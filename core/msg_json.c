@@ -9,9 +9,17 @@
  *
  * Concurrency & locking: $! and $. are written only by the ruleset worker that owns the
  * message, before it is shared.  $/ is one process-wide tree guarded by sl_global_vars_lock.
- * Serialising uses fjson_object_dump_ext into a private buffer, which does not touch the
- * object (libfastjson's to_json_string caches in it).  variables.caseSensitive is a
+ * Serialising (sl_json_dump) writes into a private buffer and only reads the object
+ * (libfastjson's to_json_string caches in it).  variables.caseSensitive is a
  * process-wide libfastjson switch, set once.
+ *
+ * sl_json_dump() writes the bytes libfastjson's fjson_object_dump_ext() writes for
+ * FJSON_TO_STRING_PLAIN and _SPACED, without its printbuf and per-byte escaping calls
+ * (issue #20: $!all-json of a normalized sshd line cost ~5,700 instructions in the
+ * library): strings and keys end at their first NUL; `"` `\` `/` and the control bytes
+ * are escaped (\b \t \n \f \r, else \u00xx in lower-case hex); bytes >= 0x7f as they
+ * are.  Doubles go to the library (its number formatting).  tests/unit/test_msg.c compares
+ * both byte for byte, every byte value and random trees.
  */
 #include "config.h"
 
@@ -323,6 +331,177 @@ size_t sl_json_dump_cb(void *ptr, const char *buf, size_t len)
     return sl_buf_append((struct sl_buf *)ptr, buf, len) == 0 ? len : 0;
 }
 
+/* 0: the byte as it is; 1: end of string (NUL); else the escape letter ('u': \u00xx) */
+static const char json_esc[256] = {
+    1, 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+    ['"'] = '"', ['/'] = '/', ['\\'] = '\\',
+};
+
+/* room for n more bytes and the buffer's NUL: where to write, or NULL (out of memory) */
+static inline char *dump_room(struct sl_buf *b, size_t n)
+{
+    if (b->cap - b->len < n + 1 && sl_buf_reserve(b, n + 1) != 0) {
+        return NULL;
+    }
+    return b->p + b->len;
+}
+
+/* appends the short constant s[0..n) */
+static inline int dump_lit(struct sl_buf *b, const char *s, size_t n)
+{
+    char *q = dump_room(b, n);
+    if (q == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        q[i] = s[i];
+    }
+    b->len += n;
+    return 0;
+}
+
+/* 8 bytes at once: none of them needs an escape (no byte < 0x20, `"`, `/` or `\`); bytes
+ * >= 0x80 never do.  Exact as to presence (a borrow only spreads from a flagged byte). */
+#define JSON_REP(c) (0x0101010101010101ULL * (unsigned char)(c))
+static inline int json_word_clean(uint64_t x)
+{
+    uint64_t q = x ^ JSON_REP('"'), sl = x ^ JSON_REP('/'), bs = x ^ JSON_REP('\\');
+    uint64_t f = ((x - JSON_REP(0x20)) & ~x) | ((q - JSON_REP(1)) & ~q) |
+                 ((sl - JSON_REP(1)) & ~sl) | ((bs - JSON_REP(1)) & ~bs);
+    return (f & JSON_REP(0x80)) == 0;
+}
+
+/* "s" (escaped, up to its first NUL), then `tail` (tn bytes: the ": " after a key) */
+static int dump_str(struct sl_buf *b, const char *s, const char *tail, size_t tn)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0, j;
+    char *q = dump_room(b, 6 * n + 2 + tn), *q0 = q;
+
+    if (q == NULL) {
+        return -1;
+    }
+    *q++ = '"';
+    for (;;) {
+        j = i;
+        for (uint64_t x; j + 8 <= n; j += 8) {
+            memcpy(&x, p + j, 8);
+            if (!json_word_clean(x)) {
+                break;
+            }
+        }
+        while (j < n && json_esc[p[j]] == 0) {
+            j++;
+        }
+        memcpy(q, p + i, j - i);
+        q += j - i;
+        if (j == n) {
+            break;
+        }
+        *q++ = '\\';
+        if (json_esc[p[j]] == 'u') {
+            *q++ = 'u';
+            *q++ = '0';
+            *q++ = '0';
+            *q++ = hex[p[j] >> 4];
+            *q++ = hex[p[j] & 15];
+        } else {
+            *q++ = json_esc[p[j]];
+        }
+        i = j + 1;
+    }
+    *q++ = '"';
+    for (size_t k = 0; k < tn; k++) {
+        *q++ = tail[k];
+    }
+    b->len += (size_t)(q - q0);
+    return 0;
+}
+
+static int dump_int(struct sl_buf *b, int64_t v)
+{
+    char t[24], *q = t + sizeof(t);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) {
+        *--q = '-';
+    }
+    return dump_lit(b, q, (size_t)(t + sizeof(t) - q));
+}
+
+static int dump_val(struct fjson_object *o, int flags, struct sl_buf *b)
+{
+    int sp = (flags & FJSON_TO_STRING_SPACED) != 0;
+
+    if (o == NULL) {
+        return dump_lit(b, "null", 4);
+    }
+    switch (fjson_object_get_type(o)) {
+    case fjson_type_string:
+        return dump_str(b, fjson_object_get_string(o), "", 0);
+    case fjson_type_int:
+        return dump_int(b, fjson_object_get_int64(o));
+    case fjson_type_boolean:
+        return fjson_object_get_boolean(o) ? dump_lit(b, "true", 4) : dump_lit(b, "false", 5);
+    case fjson_type_object: {
+        struct fjson_object_iterator it = fjson_object_iter_begin(o);
+        struct fjson_object_iterator end = fjson_object_iter_end(o);
+        /* "{" then per member ", " (PLAIN ",") before all but the first, a space before
+         * the first when SPACED */
+        const char *sep = sp ? "{ " : "{";
+        size_t sepn = sp ? 2 : 1;
+        while (!fjson_object_iter_equal(&it, &end)) {
+            if (dump_lit(b, sep, sepn) != 0 ||
+                dump_str(b, fjson_object_iter_peek_name(&it), ": ", sp ? 2 : 1) != 0 ||
+                dump_val(fjson_object_iter_peek_value(&it), flags, b) != 0) {
+                return -1;
+            }
+            sep = sp ? ", " : ",";
+            fjson_object_iter_next(&it);
+        }
+        if (sep[0] == '{') {
+            return sp ? dump_lit(b, "{ }", 3) : dump_lit(b, "{}", 2);
+        }
+        return sp ? dump_lit(b, " }", 2) : dump_lit(b, "}", 1);
+    }
+    case fjson_type_array: {
+        size_t n = fjson_object_array_length(o);
+        if (dump_lit(b, "[", 1) != 0) {
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if ((i > 0 && dump_lit(b, ",", 1) != 0) || (sp && dump_lit(b, " ", 1) != 0) ||
+                dump_val(fjson_object_array_get_idx(o, (int)i), flags, b) != 0) {
+                return -1;
+            }
+        }
+        return sp ? dump_lit(b, " ]", 2) : dump_lit(b, "]", 1);
+    }
+    default:
+        /* doubles (and anything newer): the library's own text */
+        fjson_object_dump_ext(o, flags, sl_json_dump_cb, b);
+        return 0;
+    }
+}
+
+int sl_json_dump(struct fjson_object *o, int flags, struct sl_buf *b)
+{
+    int rc;
+
+    (void)sl_buf_reserve(b, 512);      /* one allocation for a typical $!all-json */
+    rc = dump_val(o, flags, b);
+    if (b->p != NULL) {
+        b->p[b->len] = '\0';           /* as sl_buf_append leaves it */
+    }
+    return rc;
+}
+
 /* Renders a JSON value as rsyslog does for a property: strings as their text, everything
  * else as JSON ("{ "a": 1 }" spacing of libfastjson's default). */
 const char *sl_json_value_text(struct fjson_object *v, size_t *len, char **to_free)
@@ -337,7 +516,9 @@ const char *sl_json_value_text(struct fjson_object *v, size_t *len, char **to_fr
         return s ? s : "";
     }
     struct sl_buf b = { 0 };
-    fjson_object_dump_ext(v, FJSON_TO_STRING_SPACED, sl_json_dump_cb, &b);
+    if (sl_json_dump(v, FJSON_TO_STRING_SPACED, &b) != 0) {
+        sl_buf_free(&b);
+    }
     if (b.p == NULL) {
         *len = 0;
         return "";

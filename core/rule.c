@@ -80,8 +80,9 @@ static int eval_propfilt(const struct sl_stmt *st, struct sl_msg *m)
         break;
     case SL_PF_REGEX:
     case SL_PF_EREREGEX:
-        /* keyed by the statement: stable for the life of the config */
-        r = sl_re_exec(&st->u.propfilt, v,
+        /* the statement's site id (set once, atomically, by the first match: the only
+         * field of the loaded statement that is written) */
+        r = sl_re_exec((_Atomic uint64_t *)&st->u.propfilt.re_site, v,
                        (st->u.propfilt.op == SL_PF_EREREGEX ? REG_EXTENDED : 0) | REG_NOSUB,
                        s, len, 0, NULL) == 0;
         break;

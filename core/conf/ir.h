@@ -123,6 +123,7 @@ struct sl_stmt {
             int negate;
             char *value;               /* after rsyslog's unescaping */
             regex_t *re;               /* compiled at load time (regex/ereregex) */
+            _Atomic uint64_t re_site;  /* rule.c's sl_re_exec site id (0 until first use) */
             struct sl_stmt *then_;
         } propfilt;
         struct {

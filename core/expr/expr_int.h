@@ -4,11 +4,12 @@
  *
  * Per-thread regex copies: glibc's regexec() takes a lock inside the compiled pattern, so a
  * regex_t shared by all workers serialises them.  sl_re_exec() keeps one compiled copy per
- * (key, thread) in a thread-local table, compiled lazily from the pattern text on the
- * thread's first use.  `key` is any stable pointer that identifies the use site (the
- * function node's data, the property filter's regex_t); the pattern and flags are stored with
- * the copy and compared on lookup, so a key address reused by a later configuration with a
- * different pattern is recompiled rather than matched wrongly.
+ * (site, thread) in a thread-local table, compiled lazily from the pattern text on the
+ * thread's first use.  `site` is the use site's id word (the function node's data, the
+ * property filter statement): zero when the site is made, given a process-unique id on
+ * its first match and never written again, with the same pattern and flags in every call
+ * for it.  Ids are never reused, so a site of a later configuration, even at the address
+ * of an earlier one, gets its own copy.
  *
  * Ownership: the table belongs to its thread and is freed at thread exit (pthread key
  * destructor) or by sl_re_cache_flush() on the calling thread.
@@ -24,8 +25,8 @@
 /* Match s[0..len) against pattern (regcomp flags cflags) with this thread's copy.
  * Returns 0 on match, REG_NOMATCH, or another regexec/regcomp error code.  pm may be NULL
  * when nmatch is 0; offsets in pm are relative to s. */
-int sl_re_exec(const void *key, const char *pattern, int cflags, const char *s, size_t len,
-               size_t nmatch, regmatch_t *pm);
+int sl_re_exec(_Atomic uint64_t *site, const char *pattern, int cflags, const char *s,
+               size_t len, size_t nmatch, regmatch_t *pm);
 
 /* Free the calling thread's table (tests; threads exiting do this automatically). */
 void sl_re_cache_flush(void);

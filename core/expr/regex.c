@@ -7,13 +7,20 @@
  * a pattern that is only a literal (with ^, $, .*) is decided by a compare when no
  * submatch positions are asked for.
  *
+ * The table is keyed by the use site's id (expr_int.h): a process-unique number given to the
+ * site on its first match and never reused, so a lookup compares one integer (issue #20: the
+ * address hash plus strcmp() of the pattern cost ~96 instructions per match), and a site of a
+ * later configuration at the same address can never find an earlier one's copy.
+ *
  * Ownership: the cache belongs to its thread (freed at thread exit or by sl_re_cache_flush());
- * a node's re_data (pattern text and flags) belongs to the node.
- * Concurrency & locking: no shared mutable state: each thread has its own table (pthread key).
+ * a node's re_data (pattern text, flags, site id) belongs to the node.
+ * Concurrency & locking: no shared mutable state: each thread has its own table (pthread key);
+ * the id counter and a site's id word are atomics (any thread may be the first to match).
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +34,7 @@
 
 /* ---- regex per-thread cache ---- */
 struct re_slot {
-    const void *key;
-    char *pat;
-    int cflags;
+    uint64_t id;       /* the site's id; 0: free slot */
     int rc;            /* regcomp result; 0 = re valid */
     regex_t re;
     struct sl_rxlit rx; /* prefilter, made with the copy (same thread, same locale) */
@@ -53,11 +58,8 @@ static void re_cache_free(struct re_cache *c)
         return;
     }
     for (i = 0; i < c->cap; i++) {
-        if (c->v[i].key != NULL) {
-            if (c->v[i].rc == 0) {
-                regfree(&c->v[i].re);
-            }
-            free(c->v[i].pat);
+        if (c->v[i].id != 0 && c->v[i].rc == 0) {
+            regfree(&c->v[i].re);
         }
     }
     free(c->v);
@@ -74,21 +76,12 @@ static void re_tkey_init(void)
     (void)pthread_key_create(&re_tkey, re_tkey_destroy);
 }
 
-static size_t re_hash(const void *key, size_t cap)
+/* ids are handed out in sequence: the low bits spread them over the table */
+static struct re_slot *re_probe(struct re_cache *c, uint64_t id)
 {
-    uint64_t h = (uint64_t)(uintptr_t)key;
+    size_t i = (size_t)id & (c->cap - 1);
 
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return (size_t)h & (cap - 1);
-}
-
-static struct re_slot *re_probe(struct re_cache *c, const void *key)
-{
-    size_t i = re_hash(key, c->cap);
-
-    while (c->v[i].key != NULL && c->v[i].key != key) {
+    while (c->v[i].id != 0 && c->v[i].id != id) {
         i = (i + 1) & (c->cap - 1);
     }
     return &c->v[i];
@@ -102,17 +95,39 @@ static void re_grow(struct re_cache *c)
     c->cap = oldcap == 0 ? 16 : oldcap * 2;
     c->v = sl_xcalloc(c->cap, sizeof(*c->v));
     for (i = 0; i < oldcap; i++) {
-        if (old[i].key != NULL) {
+        if (old[i].id != 0) {
             /* regex_t is relocatable by plain copy in glibc: it holds only pointers */
-            *re_probe(c, old[i].key) = old[i];
+            *re_probe(c, old[i].id) = old[i];
         }
     }
     free(old);
 }
 
-static struct re_slot *re_get(const void *key, const char *pattern, int cflags)
+static _Atomic uint64_t re_next_id = 1;
+
+/* the site's id, given on first use (two threads racing agree on the winner's) */
+static uint64_t re_site_id(_Atomic uint64_t *site)
+{
+    uint64_t id = atomic_load_explicit(site, memory_order_relaxed), want = 0;
+
+    if (id != 0) {
+        return id;
+    }
+    id = atomic_fetch_add_explicit(&re_next_id, 1, memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(site, &want, id, memory_order_relaxed,
+                                                 memory_order_relaxed)) {
+        id = want;
+    }
+    return id;
+}
+
+/* the site's slot, compiling the thread's copy on first use (out of line: the hit path in
+ * re_get stays small) */
+static __attribute__((noinline)) struct re_slot *re_add(_Atomic uint64_t *site,
+                                                        const char *pattern, int cflags)
 {
     struct re_cache *c = tls_re;
+    uint64_t id = re_site_id(site);
     struct re_slot *sl;
 
     if (c == NULL) {
@@ -121,34 +136,41 @@ static struct re_slot *re_get(const void *key, const char *pattern, int cflags)
         tls_re = c;
         (void)pthread_setspecific(re_tkey, c);
     }
+    if (c->cap != 0) {
+        sl = re_probe(c, id);
+        if (sl->id == id) {
+            return sl;
+        }
+    }
     if ((c->n + 1) * 2 > c->cap) {
         re_grow(c);
     }
-    sl = re_probe(c, key);
-    if (sl->key != NULL) {
-        if (sl->cflags == cflags && strcmp(sl->pat, pattern) == 0) {
-            return sl;
-        }
-        /* stale entry from an earlier configuration at the same address */
-        if (sl->rc == 0) {
-            regfree(&sl->re);
-        }
-        free(sl->pat);
-    } else {
-        c->n++;
-    }
-    sl->key = key;
-    sl->pat = sl_xstrdup(pattern);
-    sl->cflags = cflags;
+    sl = re_probe(c, id);
+    c->n++;
+    sl->id = id;
     sl->rc = sl_regcomp(&sl->re, pattern, cflags);
     sl_rxlit_analyse(&sl->rx, pattern, cflags);
     return sl;
 }
 
-int sl_re_exec(const void *key, const char *pattern, int cflags, const char *s, size_t len,
-               size_t nmatch, regmatch_t *pm)
+static inline struct re_slot *re_get(_Atomic uint64_t *site, const char *pattern, int cflags)
 {
-    struct re_slot *sl = re_get(key, pattern, cflags);
+    struct re_cache *c = tls_re;
+    uint64_t id = atomic_load_explicit(site, memory_order_relaxed);
+
+    if (id != 0 && c != NULL && c->cap != 0) {
+        struct re_slot *sl = &c->v[(size_t)id & (c->cap - 1)];
+        if (sl->id == id) {
+            return sl;              /* the usual case: the first slot probed */
+        }
+    }
+    return re_add(site, pattern, cflags);
+}
+
+int sl_re_exec(_Atomic uint64_t *site, const char *pattern, int cflags, const char *s,
+               size_t len, size_t nmatch, regmatch_t *pm)
+{
+    struct re_slot *sl = re_get(site, pattern, cflags);
     regmatch_t one;
     int v;
 
@@ -185,6 +207,7 @@ size_t sl_re_cache_size(void)
 struct re_data {
     char *pat;
     int cflags;
+    _Atomic uint64_t site;   /* sl_re_exec's id of this call site (0 until first use) */
 };
 
 void re_data_free(void *p)
@@ -235,14 +258,14 @@ int init_re_i(struct sl_expr *e)
 
 void f_re_match(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
 {
-    const struct re_data *d = e->fdata;
+    struct re_data *d = e->fdata;
     struct sl_val a;
     const char *s;
     size_t len;
 
     fn_arg(e, 0, m, &a);
     s = val_to_str(&a, &len);
-    val_num(out, sl_re_exec(d, d->pat, d->cflags, s, len, 0, NULL) == 0);
+    val_num(out, sl_re_exec(&d->site, d->pat, d->cflags, s, len, 0, NULL) == 0);
     val_free(&a);
 }
 
@@ -250,7 +273,7 @@ void f_re_match(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
 
 void f_re_extract(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
 {
-    const struct re_data *d = e->fdata;
+    struct re_data *d = e->fdata;
     struct sl_val a, nv, sv, dv;
     regmatch_t pm[RE_MAX_SUB];
     const char *s;
@@ -267,7 +290,7 @@ void f_re_extract(const struct sl_expr *e, struct sl_msg *m, struct sl_val *out)
     if (sub >= 0 && sub < RE_MAX_SUB) {
         /* walk successive matches; every iteration consumes input or stops (bounded) */
         while (off <= len) {
-            if (sl_re_exec(d, d->pat, d->cflags, s + off, len - off, (size_t)sub + 1, pm) != 0
+            if (sl_re_exec(&d->site, d->pat, d->cflags, s + off, len - off, (size_t)sub + 1, pm) != 0
                 || pm[0].rm_so < 0) {
                 break;
             }

@@ -36,8 +36,9 @@
  *     glibc folds both sides with toupper(): in tr_TR.ISO-8859-9 `i` is not `I`);
  *   - REG_NEWLINE: no exact verdict (`.` skips `\n`, `^`/`$` match at line ends); the
  *     required literal still holds;
- *   - a NUL byte in the subject: no exact verdict (`.` does not match NUL); the prefilter
- *     still holds, as regexec() with REG_STARTEND (sl_re_exec) sees no byte outside
+ *   - a NUL byte in the subject: no "match" verdict (`.` does not match NUL; a "no match"
+ *     verdict stands, and the subject is only scanned for NUL after a "match"); the
+ *     prefilter still holds, as regexec() with REG_STARTEND (sl_re_exec) sees no byte outside
  *     s[0..len), so a literal absent from all of it is absent from what regexec() reads.
  * Non-ASCII literal bytes are treated as "something else" in every locale.
  * tests/unit/test_rxlit.c and tests/fuzz/fuzz_rxlit.c compare the answers with regexec().
@@ -470,8 +471,15 @@ int sl_rxlit_check(const struct sl_rxlit *rl, const char *s, size_t len, int ver
 {
     const unsigned char *u = (const unsigned char *)s;
 
-    if (rl->exact && verdict_ok && memchr(s, '\0', len) == NULL) {
-        return verdict(rl, u, len);
+    if (rl->exact && verdict_ok) {
+        /* the verdict reads `.*` as any bytes, NUL too: a superset of regexec()'s matches,
+         * so its "no" stands; its "yes" only when there is no NUL (`.` skips NUL) */
+        if (!verdict(rl, u, len)) {
+            return SL_RXLIT_NOMATCH;
+        }
+        if (memchr(s, '\0', len) == NULL) {
+            return SL_RXLIT_MATCH;
+        }
     }
     if (rl->len > 0 && find(rl->icase, u, len, rl->lit, rl->len) == NULL) {
         return SL_RXLIT_NOMATCH;

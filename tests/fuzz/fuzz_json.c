@@ -2,7 +2,9 @@
  * fuzz_json.c - fuzz target: the $!/$./$/ trees - JSON text as parse_json() and
  * mmjsonparse take it (libfastjson's tokener, depth-limited) stored at a path with
  * "set" (assign/merge) or "reset" semantics, then unset, read back and rendered through
- * the property paths and the whole-tree properties ($!, $!all-json, jsonmesg).
+ * the property paths and the whole-tree properties ($!, $!all-json, jsonmesg).  The tree's
+ * JSON text from sl_json_dump() must equal libfastjson's fjson_object_dump_ext() byte for
+ * byte (PLAIN and SPACED): aborts otherwise.
  *
  * Input: "PATH\nJSON".  PATH's first byte picks the tree and the operation (see below),
  * the rest is the variable path as written after "$!" ("a!b!c"; may be empty: the root).
@@ -19,7 +21,24 @@
 #include <libfastjson/json.h>
 
 #include "fuzz.h"
+#include "msg_int.h"
 #include "util/buf.h"
+
+/* sl_json_dump against the library it stands in for */
+static void dump_same(struct fjson_object *o)
+{
+    static const int flags[] = { FJSON_TO_STRING_PLAIN, FJSON_TO_STRING_SPACED };
+    for (size_t f = 0; f < 2; f++) {
+        struct sl_buf a = { 0 }, b = { 0 };
+        fjson_object_dump_ext(o, flags[f], sl_json_dump_cb, &a);
+        if (sl_json_dump(o, flags[f], &b) != 0 || a.len != b.len ||
+            (a.len > 0 && memcmp(a.p, b.p, a.len) != 0)) {
+            abort();
+        }
+        sl_buf_free(&a);
+        sl_buf_free(&b);
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -58,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)rc;
     }
     (void)sl_msg_json_get(m, root, path);
+    dump_same(sl_msg_json_get(m, root, ""));
     fuzz_render_all(m);
     if (sel & 4) {
         (void)sl_msg_json_unset(m, root, path);

@@ -812,36 +812,57 @@ END_TEST
 
 START_TEST(test_regex_cache)
 {
-    static int key;   /* any stable address */
+    static _Atomic uint64_t site;   /* a use site's id word, zero when made */
 
     sl_re_cache_flush();
-    ck_assert_int_eq(sl_re_exec(&key, "^ab+c$", REG_EXTENDED, "abbbc", 5, 0, NULL), 0);
-    ck_assert_int_eq(sl_re_exec(&key, "^ab+c$", REG_EXTENDED, "abbbcX", 5, 0, NULL), 0);
-    ck_assert_int_eq(sl_re_exec(&key, "^ab+c$", REG_EXTENDED, "ac", 2, 0, NULL), REG_NOMATCH);
+    ck_assert_int_eq(sl_re_exec(&site, "^ab+c$", REG_EXTENDED, "abbbc", 5, 0, NULL), 0);
+    ck_assert_uint_ne(site, 0);     /* given an id on first use */
+    ck_assert_int_eq(sl_re_exec(&site, "^ab+c$", REG_EXTENDED, "abbbcX", 5, 0, NULL), 0);
+    ck_assert_int_eq(sl_re_exec(&site, "^ab+c$", REG_EXTENDED, "ac", 2, 0, NULL), REG_NOMATCH);
     ck_assert_int_eq(sl_re_cache_size(), 1);
-    /* same key, other pattern (a later config reusing the address): recompiled, not reused */
-    ck_assert_int_eq(sl_re_exec(&key, "^x", REG_EXTENDED, "abbbc", 5, 0, NULL), REG_NOMATCH);
-    ck_assert_int_eq(sl_re_exec(&key, "^x", REG_EXTENDED, "xyz", 3, 0, NULL), 0);
-    ck_assert_int_eq(sl_re_cache_size(), 1);
-    /* BRE vs ERE for the same text are different entries' flags */
-    ck_assert_int_eq(sl_re_exec(&key, "a+", 0, "a+", 2, 0, NULL), 0);
-    ck_assert_int_eq(sl_re_exec(&key, "a+", 0, "aa", 2, 0, NULL), REG_NOMATCH);
-    ck_assert_int_eq(sl_re_exec(&key, "a+", REG_EXTENDED, "aa", 2, 0, NULL), 0);
-    /* an invalid pattern reports the regcomp error instead of matching */
-    ck_assert_int_ne(sl_re_exec(&key, "(", REG_EXTENDED, "(", 1, 0, NULL), 0);
-    /* many keys: the table grows and keeps every entry */
+    /* a later configuration's site at the same address (zeroed again when made): its own
+     * pattern, never the earlier copy */
+    site = 0;
+    ck_assert_int_eq(sl_re_exec(&site, "^x", REG_EXTENDED, "abbbc", 5, 0, NULL), REG_NOMATCH);
+    ck_assert_int_eq(sl_re_exec(&site, "^x", REG_EXTENDED, "xyz", 3, 0, NULL), 0);
+    ck_assert_int_eq(sl_re_cache_size(), 2);
+    /* two sites with the same text, BRE and ERE: each keeps its own flags */
     {
-        static char keys[200];
+        _Atomic uint64_t bre = 0, ere = 0;
+        ck_assert_int_eq(sl_re_exec(&bre, "a+", 0, "a+", 2, 0, NULL), 0);
+        ck_assert_int_eq(sl_re_exec(&ere, "a+", REG_EXTENDED, "a+", 2, 0, NULL), 0);
+        ck_assert_int_eq(sl_re_exec(&bre, "a+", 0, "aa", 2, 0, NULL), REG_NOMATCH);
+        ck_assert_int_eq(sl_re_exec(&ere, "a+", REG_EXTENDED, "aa", 2, 0, NULL), 0);
+        ck_assert_int_eq(sl_re_exec(&bre, "a+", 0, "aa", 2, 0, NULL), REG_NOMATCH);
+        ck_assert_uint_ne(bre, ere);
+    }
+    /* after a flush (a reload frees the tables) the same site compiles its pattern again */
+    sl_re_cache_flush();
+    ck_assert_int_eq(sl_re_exec(&site, "^x", REG_EXTENDED, "abbbc", 5, 0, NULL), REG_NOMATCH);
+    ck_assert_int_eq(sl_re_exec(&site, "^x", REG_EXTENDED, "xyz", 3, 0, NULL), 0);
+    ck_assert_int_eq(sl_re_cache_size(), 1);
+    /* an invalid pattern reports the regcomp error instead of matching */
+    {
+        _Atomic uint64_t bad = 0;
+        ck_assert_int_ne(sl_re_exec(&bad, "(", REG_EXTENDED, "(", 1, 0, NULL), 0);
+        ck_assert_int_ne(sl_re_exec(&bad, "(", REG_EXTENDED, "(", 1, 0, NULL), 0);
+    }
+    /* many sites: the table grows and keeps every entry */
+    {
+        static _Atomic uint64_t sites[200];
         int i;
         for (i = 0; i < 200; i++) {
-            ck_assert_int_eq(sl_re_exec(&keys[i], "b", REG_EXTENDED, "abc", 3, 0, NULL), 0);
+            ck_assert_int_eq(sl_re_exec(&sites[i], i % 2 ? "b" : "^b", REG_EXTENDED, "abc", 3,
+                                        0, NULL), i % 2 ? 0 : REG_NOMATCH);
         }
-        ck_assert_int_eq(sl_re_cache_size(), 201);
+        ck_assert_int_eq(sl_re_cache_size(), 202);
         for (i = 0; i < 200; i++) {
-            ck_assert_int_eq(sl_re_exec(&keys[i], "b", REG_EXTENDED, "xyz", 3, 0, NULL),
-                             REG_NOMATCH);
+            ck_assert_int_eq(sl_re_exec(&sites[i], i % 2 ? "b" : "^b", REG_EXTENDED, "bxyz", 4,
+                                        0, NULL), 0);
+            ck_assert_int_eq(sl_re_exec(&sites[i], i % 2 ? "b" : "^b", REG_EXTENDED, "xbyz", 4,
+                                        0, NULL), i % 2 ? 0 : REG_NOMATCH);
         }
-        ck_assert_int_eq(sl_re_cache_size(), 201);
+        ck_assert_int_eq(sl_re_cache_size(), 202);
     }
     sl_re_cache_flush();
     ck_assert_int_eq(sl_re_cache_size(), 0);

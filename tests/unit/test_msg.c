@@ -950,6 +950,105 @@ START_TEST(test_dns_cache_ttl)
 }
 END_TEST
 
+/* sl_json_dump against libfastjson's fjson_object_dump_ext, byte for byte */
+static void json_dump_same(struct fjson_object *o, const char *what)
+{
+    static const int flags[] = { FJSON_TO_STRING_PLAIN, FJSON_TO_STRING_SPACED };
+    for (size_t f = 0; f < 2; f++) {
+        struct sl_buf a = { 0 }, b = { 0 };
+        fjson_object_dump_ext(o, flags[f], sl_json_dump_cb, &a);
+        ck_assert_int_eq(sl_json_dump(o, flags[f], &b), 0);
+        ck_assert_msg(a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0),
+                      "%s flags %d: library '%.*s' sl_json_dump '%.*s'", what, flags[f],
+                      (int)a.len, a.p ? a.p : "", (int)b.len, b.p ? b.p : "");
+        sl_buf_free(&a);
+        sl_buf_free(&b);
+    }
+}
+
+static uint32_t jd_rnd;
+static uint32_t jd_next(void)
+{
+    jd_rnd = jd_rnd * 1103515245u + 12345u;
+    return jd_rnd >> 8;
+}
+
+static struct fjson_object *jd_tree(int depth)
+{
+    char s[40];
+    size_t n = jd_next() % sizeof(s);
+    for (size_t i = 0; i < n; i++) {
+        s[i] = (char)(jd_next() % 4 == 0 ? jd_next() % 256 : 'a' + jd_next() % 26);
+    }
+    switch (jd_next() % (depth > 3 ? 6 : 8)) {
+    case 0: return NULL;
+    case 1: return fjson_object_new_string_len(s, (int)n);
+    case 2: return fjson_object_new_int64((int64_t)((uint64_t)jd_next() << 40 ^ jd_next()) *
+                                          (jd_next() % 2 ? -1 : 1));
+    case 3: return fjson_object_new_boolean((int)(jd_next() % 2));
+    case 4: return fjson_object_new_double((double)(int32_t)jd_next() / 7.0);
+    case 5: return fjson_object_new_int64(jd_next() % 2 ? INT64_MIN : INT64_MAX);
+    case 6: {
+        struct fjson_object *a = fjson_object_new_array();
+        for (uint32_t i = jd_next() % 5; i > 0; i--) {
+            fjson_object_array_add(a, jd_tree(depth + 1));
+        }
+        return a;
+    }
+    default: {
+        struct fjson_object *o = fjson_object_new_object();
+        for (uint32_t i = jd_next() % 6; i > 0; i--) {
+            char k[8];
+            snprintf(k, sizeof(k), "%c/%u", (char)(1 + jd_next() % 255), jd_next() % 10);
+            fjson_object_object_add(o, k, jd_tree(depth + 1));
+        }
+        if (jd_next() % 3 == 0) {
+            fjson_object_object_del(o, "a/1");     /* a hole in the key pages, maybe */
+        }
+        return o;
+    }
+    }
+}
+
+START_TEST(test_json_dump)
+{
+    /* every byte value, in a string and in a key (both end at a NUL) */
+    for (int c = 0; c < 256; c++) {
+        char t[3] = { 'x', (char)c, 'y' }, k[4] = { 'k', (char)c, 'z', 0 };
+        struct fjson_object *o = fjson_object_new_object();
+        fjson_object_object_add(o, k, fjson_object_new_string_len(t, 3));
+        json_dump_same(o, "byte");
+        fjson_object_put(o);
+    }
+    /* empty containers, null members, many keys (more than one key page), deletions */
+    struct fjson_object *o = fjson_object_new_object();
+    json_dump_same(o, "empty object");
+    fjson_object_object_add(o, "n", NULL);
+    fjson_object_object_add(o, "a", fjson_object_new_array());
+    fjson_object_object_add(o, "o", fjson_object_new_object());
+    for (int i = 0; i < 100; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "key%d", i);
+        fjson_object_object_add(o, k, fjson_object_new_int(i - 50));
+    }
+    for (int i = 0; i < 100; i += 7) {
+        char k[16];
+        snprintf(k, sizeof(k), "key%d", i);
+        fjson_object_object_del(o, k);
+    }
+    json_dump_same(o, "many keys");
+    fjson_object_put(o);
+    json_dump_same(NULL, "NULL");
+    /* random trees */
+    jd_rnd = 20;
+    for (int i = 0; i < 3000; i++) {
+        struct fjson_object *t = jd_tree(0);
+        json_dump_same(t, "random tree");
+        fjson_object_put(t);
+    }
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
     Suite *s = suite_create("msg");
@@ -962,6 +1061,7 @@ static Suite *msg_suite(void)
     tcase_add_test(tc, test_prop_names);
     tcase_add_test(tc, test_json_vars);
     tcase_add_test(tc, test_json_assign);
+    tcase_add_test(tc, test_json_dump);
     tcase_add_test(tc, test_date_formats);
     tcase_add_test(tc, test_date_cache);
     tcase_add_test(tc, test_msg_pool);
