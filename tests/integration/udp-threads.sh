@@ -27,8 +27,21 @@ conf()
     } > "$1"
 }
 
-# threads_of: the daemon's thread count; sockets_on PORT: UDP sockets bound to it
-threads_of() { ls "/proc/$DUT_PID/task" | wc -l; }
+# threads_of: the daemon's thread count once start-up is over (the port is bound before the
+# input threads start, so the count can still grow after dut_start returns): the same in
+# two readings 300 ms apart, at most 16 tries; sockets_on PORT: UDP sockets bound to it
+threads_of()
+{
+    local a b _
+    a=$(ls "/proc/$DUT_PID/task" | wc -l)
+    for _ in $(seq 16); do
+        sleep 0.3
+        b=$(ls "/proc/$DUT_PID/task" | wc -l)
+        [ "$a" = "$b" ] && break
+        a=$b
+    done
+    echo "$a"
+}
 sockets_on() { ss -Huan "( sport = :$1 )" | wc -l; }
 
 conf "$T/one.conf" 1
