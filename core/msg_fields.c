@@ -68,15 +68,7 @@ static void time_from_fields(struct sl_time *t, int64_t sec, int32_t nsec, int o
     struct tm tm;
     time_t shown = (time_t)(sec + (int64_t)off_min * 60);
     gmtime_r(&shown, &tm);
-    memset(t, 0, sizeof *t);
-    t->type = 2;
-    t->year = (int16_t)(tm.tm_year + 1900);
-    t->month = (uint8_t)(tm.tm_mon + 1);
-    t->day = (uint8_t)tm.tm_mday;
-    t->hour = (uint8_t)tm.tm_hour;
-    t->minute = (uint8_t)tm.tm_min;
-    t->second = (uint8_t)tm.tm_sec;
-    t->secfrac_precision = 6;
+    sl_time_from_tm(t, &tm);
     t->secfrac = (uint32_t)(nsec / 1000);
     t->offset_mode = off_min < 0 ? '-' : '+';
     int a = off_min < 0 ? -off_min : off_min;

@@ -194,17 +194,8 @@ static void time_to_utc(const struct sl_time *in, struct sl_time *out)
     time_t tt = (time_t)secs;
     struct tm tm;
     gmtime_r(&tt, &tm);
-    memset(out, 0, sizeof(*out));
-    out->type = 2;
-    out->year = (int16_t)(tm.tm_year + 1900);
-    out->month = (uint8_t)(tm.tm_mon + 1);
-    out->day = (uint8_t)tm.tm_mday;
-    out->hour = (uint8_t)tm.tm_hour;
-    out->minute = (uint8_t)tm.tm_min;
-    out->second = (uint8_t)tm.tm_sec;
+    sl_time_from_tm(out, &tm);
     out->secfrac = in->secfrac;
-    out->secfrac_precision = 6;
-    out->offset_mode = '+';
 }
 
 /* ------------------------------------------------------------------------------------- */

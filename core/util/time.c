@@ -47,21 +47,11 @@ static __attribute__((noinline)) void time_fill(int k, time_t secs)
         localtime_r(&secs, &tm);
     }
     struct sl_time *c = &cached[k];
-    memset(c, 0, sizeof(*c));
-    c->type = 2;
-    c->year = (int16_t)(tm.tm_year + 1900);
-    c->month = (uint8_t)(tm.tm_mon + 1);
-    c->day = (uint8_t)tm.tm_mday;
-    c->hour = (uint8_t)tm.tm_hour;
-    c->minute = (uint8_t)tm.tm_min;
-    c->second = (uint8_t)tm.tm_sec;
-    c->secfrac_precision = 6;
+    sl_time_from_tm(c, &tm);
     long bias = k ? 0 : tm.tm_gmtoff;
     if (bias < 0) {
         c->offset_mode = '-';
         bias = -bias;
-    } else {
-        c->offset_mode = '+';
     }
     c->offset_hour = (uint8_t)(bias / 3600);
     c->offset_minute = (uint8_t)((bias % 3600) / 60);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 /* Time as rsyslog keeps it (struct syslogTime): the reported broken-down fields and offset,
@@ -29,6 +30,22 @@ struct sl_time {
 };
 
 void sl_time_now(struct sl_time *t, const struct timespec *ts, int utc);
+
+/* *t = the broken-down time tm as an RFC 3339 time with 6 fraction digits (fraction 0) and
+ * offset +00:00; the caller sets secfrac and the offset when they are other. */
+static inline void sl_time_from_tm(struct sl_time *t, const struct tm *tm)
+{
+    memset(t, 0, sizeof(*t));  /* padding too: the date cache compares raw bytes */
+    t->type = 2;
+    t->year = (int16_t)(tm->tm_year + 1900);
+    t->month = (uint8_t)(tm->tm_mon + 1);
+    t->day = (uint8_t)tm->tm_mday;
+    t->hour = (uint8_t)tm->tm_hour;
+    t->minute = (uint8_t)tm->tm_min;
+    t->second = (uint8_t)tm->tm_sec;
+    t->secfrac_precision = 6;
+    t->offset_mode = '+';
+}
 
 /* *dl = now on CLOCK_MONOTONIC plus ms (>= 0): the deadline of a pthread_cond_timedwait()
  * on a condition variable set to that clock. */
