@@ -600,7 +600,7 @@ int main(int argc, char **argv)
             check_level = (int)lv;
             break;
         }
-        case 'M': plugin_dir = optarg; break;
+        case 'M': plugin_dir = optarg; sl_plugin_dir_set(optarg); break;
         case 'd': debug = 1; foreground = 1; break;
         case 'D': dump = 1; break;
         case 'L': list = 1; break;

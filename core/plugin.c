@@ -63,10 +63,27 @@ int sl_plugin_check(const struct sl_plugin *pl, const char *expected_name, char 
     return 0;
 }
 
+/* lmnsd_*.so in the plugin directory are libraries the plugins load (the TLS stream
+ * driver, plugins/common/sl_tls_dl.c), not plugins: listings skip them. */
+static int sl_plugin_is_library(const char *file)
+{
+    return strncmp(file, "lmnsd_", 6) == 0;
+}
+
+static const char *g_dir_set;   /* -M, set once by main() before any thread starts */
+
+void sl_plugin_dir_set(const char *dir)
+{
+    g_dir_set = dir;
+}
+
 const char *sl_plugin_dir(const char *opt_dir)
 {
     if (opt_dir != NULL && *opt_dir != '\0') {
         return opt_dir;
+    }
+    if (g_dir_set != NULL && *g_dir_set != '\0') {
+        return g_dir_set;
     }
     const char *env = getenv("SLUICE_PLUGIN_DIR");
     if (env != NULL && *env != '\0') {
@@ -170,7 +187,7 @@ void sl_plugin_list(const char *dir, FILE *out)
     struct dirent *e;
     while ((e = readdir(d)) != NULL && n < 512) {
         size_t l = strlen(e->d_name);
-        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0) {
+        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0 && !sl_plugin_is_library(e->d_name)) {
             names[n++] = strndup(e->d_name, l - 3);
         }
     }
@@ -434,7 +451,7 @@ void sl_plugin_describe_man(const char *dir, FILE *out)
     struct dirent *e;
     while (d != NULL && (e = readdir(d)) != NULL && n < 512) {
         size_t l = strlen(e->d_name);
-        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0) {
+        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0 && !sl_plugin_is_library(e->d_name)) {
             names[n++] = strndup(e->d_name, l - 3);
         }
     }

@@ -66,7 +66,10 @@ const struct sl_missing_module *sl_missing_modules(void);
 int sl_plugin_present(const char *name, const char *dir);
 void sl_module_hint(const char *name, const char *dir, char *buf, size_t len);
 
-/* The plugin directory in effect: -M, else $SLUICE_PLUGIN_DIR, else SL_PKGLIBDIR. */
+/* The plugin directory in effect: opt_dir, else what sl_plugin_dir_set() was given (-M),
+ * else $SLUICE_PLUGIN_DIR, else SL_PKGLIBDIR. */
 const char *sl_plugin_dir(const char *opt_dir);
+/* -M for later sl_plugin_dir(NULL) calls (the TLS stream driver's loader makes one). */
+void sl_plugin_dir_set(const char *dir);
 
 #endif

@@ -977,7 +977,7 @@ int sl_ruletest_main(int argc, char **argv, const char *default_conf)
         switch (c) {
         case 'T': break;
         case 'f': conf = optarg; break;
-        case 'M': plugin_dir = optarg; break;
+        case 'M': plugin_dir = optarg; sl_plugin_dir_set(optarg); break;
         case 'I': input = optarg; break;
         case 'n': o.inputname = optarg; break;
         case 'H': o.fromhost = optarg; break;

@@ -36,8 +36,6 @@
 #define SL_TLS_ANON_PRIORITY SL_TLS_DEFAULT_PRIORITY ":+ANON-ECDH:+ANON-DH"
 #define SL_TLS_MAX_STEPS 1000       /* bound on non-fatal retries inside one call */
 
-const char *const sl_tls_permit_expired_enum[] = { "off", "on", "warn", NULL };
-
 struct sl_tls_cred {
     atomic_int refs;            /* owner + every session made from it */
     int server;
@@ -69,36 +67,6 @@ static void tls_global_init(void)
     if (!g_init_done) {
         g_init_done = 1;
         (void)gnutls_global_init();
-    }
-}
-
-int sl_tls_auth_parse(const char *s, enum sl_tls_auth *out)
-{
-    if (s == NULL || s[0] == '\0' || strcasecmp(s, "anon") == 0) {
-        *out = SL_TLS_AUTH_ANON;
-    } else if (strcasecmp(s, "x509/certvalid") == 0) {
-        *out = SL_TLS_AUTH_CERTVALID;
-    } else if (strcasecmp(s, "x509/name") == 0) {
-        *out = SL_TLS_AUTH_NAME;
-    } else if (strcasecmp(s, "x509/fingerprint") == 0) {
-        *out = SL_TLS_AUTH_FINGERPRINT;
-    } else {
-        return SL_EINVAL;
-    }
-    return 0;
-}
-
-const char *sl_tls_auth_name(enum sl_tls_auth a)
-{
-    switch (a) {
-    case SL_TLS_AUTH_CERTVALID:
-        return "x509/certvalid";
-    case SL_TLS_AUTH_NAME:
-        return "x509/name";
-    case SL_TLS_AUTH_FINGERPRINT:
-        return "x509/fingerprint";
-    default:
-        return "anon";
     }
 }
 
