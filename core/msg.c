@@ -626,17 +626,9 @@ int sl_msg_set_prop(struct sl_msg *m, const char *name, const char *val, size_t 
     return set_shared(m, name, val, len, &pri);
 }
 
-void sl_msg_unref(struct sl_msg *m)
+/* The rest of the last unref: what the message owns besides its block. */
+static __attribute__((noinline)) void msg_free_owned(struct sl_msg *m)
 {
-    if (m == NULL) {
-        return;
-    }
-    /* the last holder (the common case: refcount 1) skips the locked decrement; nobody
-     * else can take a reference to a message they do not hold */
-    if (atomic_load_explicit(&m->refcnt, memory_order_acquire) != 1 &&
-        atomic_fetch_sub_explicit(&m->refcnt, 1, memory_order_acq_rel) != 1) {
-        return;
-    }
     if (!(m->flags & MSGF_RAW_INLINE)) {
         free(m->raw);
     }
@@ -658,7 +650,6 @@ void sl_msg_unref(struct sl_msg *m)
     if (m->owned[OWNED_UUID_SLOT] != NULL) {
         free(m->owned[OWNED_UUID_SLOT]);
     }
-    /* tested first: most messages have neither, and free(NULL) is still a call */
     if (m->fields_blk != NULL) {
         free(m->fields_blk);
     }
@@ -670,6 +661,27 @@ void sl_msg_unref(struct sl_msg *m)
         m->retired = r->next;
         free(r->raw);
         free(r);
+    }
+}
+
+void sl_msg_unref(struct sl_msg *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    /* the last holder (the common case: refcount 1) skips the locked decrement; nobody
+     * else can take a reference to a message they do not hold */
+    if (atomic_load_explicit(&m->refcnt, memory_order_acquire) != 1 &&
+        atomic_fetch_sub_explicit(&m->refcnt, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    /* most messages own nothing but their block: one test for all of it (the separate
+     * tests and the calls they guard are out of line) */
+    if (!(m->flags & MSGF_RAW_INLINE) ||
+        ((uintptr_t)m->fromhost | (uintptr_t)m->fromhost_ip | (uintptr_t)m->json |
+         (uintptr_t)m->localvars | (uintptr_t)m->n_owned | (uintptr_t)m->owned[OWNED_UUID_SLOT] |
+         (uintptr_t)m->fields_blk | (uintptr_t)m->preset_tag | (uintptr_t)m->retired) != 0) {
+        msg_free_owned(m);
     }
     msg_block_free(m);
 }
