@@ -42,6 +42,7 @@ static void *input_thread_main(void *arg)
 {
     struct sl_input_thr *t = arg;
     struct sl_input_ctx *ctx = t->ctx;
+    sl_input_home = (struct sl_input_home){ (int)t->index, (int)ctx->nthreads };
     int rc = ctx->mod->pl->in->run_thread(ctx->inst, t->index, ctx->nthreads);
     if (rc != 0 && !atomic_load(&ctx->eng->stopping)) {
         sl_log(SL_LOG_ERR, ctx->mod->pl->name, "input '%s' thread %u stopped with error %d",

@@ -416,6 +416,16 @@ _Atomic uint64_t *sluice_counter(struct sl_engine *e, const char *owner,
 _Atomic uint64_t *counter_new(struct sl_engine *e, const char *owner, const char *inst,
                               const char *name);
 size_t rsq_shard(const struct sl_rsq *q, uint64_t key);
+/* The shard of a flow key pushed from thread `home` of an input running `nthreads` threads
+ * (home < 0: not an input thread, or an input with one thread): see rsq_push. */
+size_t rsq_shard_from(size_t nshards, uint64_t key, int home, int nthreads);
+/* Set by input_thread_main (engine.c) for the threads of an SL_PF_THREADED input: which of
+ * how many this thread is; {-1, 0} on every other thread. */
+struct sl_input_home {
+    int index;
+    int nthreads;
+};
+extern _Thread_local struct sl_input_home sl_input_home;
 size_t rsq_push(struct sl_rsq *q, struct sl_msg **msgs, size_t n, uint64_t key,
                 int64_t wait_ms);
 struct sl_worker *worker_new(struct sl_engine *e);

@@ -400,9 +400,46 @@ START_TEST(window_frontier_timeout_restart)
 }
 END_TEST
 
+/* core/engine_int.h (not included here: the engine's internals) */
+size_t rsq_shard_from(size_t nshards, uint64_t key, int home, int nthreads);
+
+/* shards(S, home, T): the set of shards keys 1..200 from that thread reach, as a bit mask */
+static unsigned shards(size_t nshards, int home, int nthreads)
+{
+    unsigned mask = 0;
+    for (uint64_t k = 1; k <= 200; k++) {
+        size_t s = rsq_shard_from(nshards, k, home, nthreads);
+        ck_assert_uint_lt(s, nshards);
+        ck_assert_uint_eq(s, rsq_shard_from(nshards, k, home, nthreads));   /* a flow keeps one */
+        mask |= 1u << s;
+    }
+    return mask;
+}
+
+/* A threaded input's thread feeds the shards of its own share (one producer per ring);
+ * other threads spread flows over all shards by key. */
+START_TEST(shard_per_input_thread)
+{
+    ck_assert_uint_eq(shards(2, -1, 0), 0x3);          /* not an input thread: by key */
+    ck_assert_uint_eq(shards(4, -1, 0), 0xf);
+    ck_assert_uint_eq(shards(2, 0, 1), 0x3);           /* an input with one thread: by key */
+    ck_assert_uint_eq(shards(2, 0, 2), 0x1);           /* S = T: thread i, shard i */
+    ck_assert_uint_eq(shards(2, 1, 2), 0x2);
+    ck_assert_uint_eq(shards(4, 0, 2), 0x5);           /* S = 2T: shards i and i + T */
+    ck_assert_uint_eq(shards(4, 1, 2), 0xa);
+    ck_assert_uint_eq(shards(2, 2, 4), 0x1);           /* T = 2S: shard i mod S */
+    ck_assert_uint_eq(shards(2, 3, 4), 0x2);
+    ck_assert_uint_eq(shards(2, 1, 3), 0x3);           /* neither divides: by key */
+    ck_assert_uint_eq(shards(1, 1, 2), 0x1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ack_engine");
+    TCase *ts = tcase_create("shards");
+    tcase_add_test(ts, shard_per_input_thread);
+    suite_add_tcase(s, ts);
     TCase *tc = tcase_create("engine");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, window_frontier_timeout_restart);
