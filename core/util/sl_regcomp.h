@@ -61,6 +61,18 @@
  * random search found them; admitted before the anchor bound too): copies of an optional
  * empty group in a loop, `()?{8}{3,}` and `(){0,4}{3,}{3,}` over 2 s, `()?{4}{3,}` 29 ms.
  *
+ * Back-references.  glibc's regexec() recurses without bound (sift_states_bkref and
+ * sift_states_backward, glibc bug 11053, CVE-2018-20796) or loops on a back-reference to a
+ * group that can match the empty string when that back-reference is repeated: `^()+\1++`
+ * and `()\1{2,}+` crash with SIGSEGV (stack exhausted) on any subject, `()(\1+)+` and
+ * `(a*)\1++` on "" do not return in 10 s, `(|)(\1\1)*` is the CVE's (fuzz_rxlit found the
+ * first).  rsyslog 8.2302 calls the same regexec(), so the first message a filter with such
+ * a pattern sees takes rsyslogd down.  A pattern is refused when a back-reference to a
+ * group that can match empty (or is still open) lies under a repetition other than `?` /
+ * `{0,1}`, however deep.  That also refuses some that glibc happens to survive (`()\1*`,
+ * `(a*)\1+`); a back-reference to a group that cannot match empty is left alone
+ * (`(a)\1++`, `(ab+)\1*`).
+ *
  * The estimate walks the pattern once: an atom (character, escape, bracket expression) is
  * 1 node; `*` and `?` add 1; `+` doubles what it applies to; `{n,m}` multiplies it by m (by
  * n+1 for `{n,}`); a group is the sum of its alternatives.  Each element also carries the
@@ -112,6 +124,7 @@ struct sl_re_el {
     double alead, atrail, slead, strail, dlead, dtrail;
     unsigned klead, ktrail, clead, ctrail;
     int lloop, tloop;
+    int nbref;                  /* holds a back-reference to a group that can match empty */
 };
 
 /* The longest epsilon runs seen so far: nodes (eps), anchors on one path (anch), and of a
@@ -120,6 +133,7 @@ struct sl_re_el {
  * combinations of its anchors times the loops nested round them (loopcombo). */
 struct sl_re_runs {
     double eps, anch, loopeps, loopanch, loopcombo;
+    int bref;                   /* a repeated back-reference to a nullable group: refused */
 };
 
 static inline double sl_re_max(double a, double b)
@@ -148,6 +162,7 @@ static inline void sl_re_loop_run(struct sl_re_runs *rs, double eps, double anch
 struct sl_re_cat {
     struct sl_re_el cat, prev, last, alts;
     int have_last, have_alt;
+    int group;                  /* the number of the group this level is (0: none, or past 9) */
 };
 
 
@@ -184,6 +199,7 @@ static inline struct sl_re_el sl_re_join(struct sl_re_el cat, struct sl_re_el e,
     r.dtrail = e.nullable ? sl_re_max(cat.dtrail, e.dtrail) : e.dtrail;
     r.lloop = cat.nullable ? cat.lloop || e.lloop : cat.lloop;
     r.tloop = e.nullable ? cat.tloop || e.tloop : e.tloop;
+    r.nbref = cat.nbref || e.nbref;
     return r;
 }
 
@@ -211,6 +227,7 @@ static inline struct sl_re_el sl_re_alt(struct sl_re_el a, struct sl_re_el b)
     r.dtrail = sl_re_max(a.dtrail, b.dtrail);
     r.lloop = a.lloop || b.lloop;
     r.tloop = a.tloop || b.tloop;
+    r.nbref = a.nbref || b.nbref;
     return r;
 }
 
@@ -236,6 +253,10 @@ static inline struct sl_re_el sl_re_repeat(struct sl_re_el x, double n, double k
     r.size = x.size * copies + 1;
     r.nullable = x.nullable || star || n == 0;
     r.depth = x.nullable ? x.depth + 1 : r.nullable ? sl_re_max(x.depth, 1) : x.depth;
+    r.nbref = x.nbref;
+    if (x.nbref && (loop || k > 1)) {
+        rs->bref = 1;                   /* see "Back-references" above */
+    }
     if (x.nullable) {
         r.lead = r.trail = copies * x.lead + 1;
         r.alead = r.atrail = copies * x.alead;
@@ -291,7 +312,9 @@ static inline double sl_regcomp_cost2(const char *pat, int extended, double *run
     struct sl_re_cat f[SL_REGCOMP_MAX_DEPTH];
     static const struct sl_re_el empty = { .nullable = 1 };
     int d = 0, caret = 1;                           /* caret: a BRE `^` here is an anchor */
-    struct sl_re_runs rs = { 0, 0, 0, 0, 0 };
+    int ngroups = 0;
+    signed char gnull[10] = { 0 };                  /* group 1..9: 1 nullable or still open */
+    struct sl_re_runs rs = { 0, 0, 0, 0, 0, 0 };
     *run = 0;
     memset(&f[0], 0, sizeof f[0]);
     f[0].cat = empty;
@@ -326,7 +349,9 @@ static inline double sl_regcomp_cost2(const char *pat, int extended, double *run
                      || (p[1] == '\\' && (p[2] == ')' || p[2] == '|'));
             kind = SL_RE_K_LINE_LAST;
         }
-        if (anchor) {                               /* zero width: nullable, epsilon nodes */
+        if (esc && c >= '1' && c <= '9') {          /* a back-reference: one atom */
+            atom.nbref = c - '0' <= ngroups && gnull[c - '0'] != 0;
+        } else if (anchor) {                        /* zero width: nullable, epsilon nodes */
             atom.size = atom.lead = atom.trail = anchor == 2 ? 3 : 1;
             atom.alead = atom.atrail = atom.slead = atom.strail = anchor;
             atom.klead = atom.ktrail = kind;
@@ -339,6 +364,10 @@ static inline double sl_regcomp_cost2(const char *pat, int extended, double *run
             }
             memset(&f[d], 0, sizeof f[d]);
             f[d].cat = empty;
+            if (++ngroups <= 9) {
+                f[d].group = ngroups;
+                gnull[ngroups] = 1;                 /* open: counted as nullable */
+            }
             continue;
         } else if (op && c == ')' && d > 0) {
             struct sl_re_el g = t->have_alt ? sl_re_alt(t->alts, t->cat) : t->cat;
@@ -353,6 +382,9 @@ static inline double sl_regcomp_cost2(const char *pat, int extended, double *run
                 g.clead = g.ctrail = g.clead | g.ctrail;
                 g.dlead = g.dtrail = sl_re_max(g.dlead, g.dtrail);
                 g.lloop = g.tloop = g.lloop || g.tloop;
+            }
+            if (t->group > 0) {
+                gnull[t->group] = (signed char)g.nullable;
             }
             atom = g;
             t = &f[--d];
@@ -432,7 +464,7 @@ static inline double sl_regcomp_cost2(const char *pat, int extended, double *run
         *run = rs.eps;
         if (t->cat.depth > SL_REGCOMP_MAX_NULLDEPTH || rs.anch > SL_REGCOMP_MAX_ANCHORS
             || rs.loopeps > SL_REGCOMP_MAX_LOOP_RUN || rs.loopanch > SL_REGCOMP_MAX_RUN_ANCHORS
-            || rs.loopcombo > SL_REGCOMP_MAX_LOOP_COMBOS) {
+            || rs.loopcombo > SL_REGCOMP_MAX_LOOP_COMBOS || rs.bref) {
             *run = sl_re_max(*run, SL_REGCOMP_MAX_RUN + 1);
         }
         if (t->cat.size > SL_REGCOMP_MAX_NODES || *run > SL_REGCOMP_MAX_RUN) {

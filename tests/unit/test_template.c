@@ -1296,6 +1296,41 @@ START_TEST(test_regcomp_bound)
                       fine[i].pat);
         regfree(&re);
     }
+    /* a repeated back-reference to a group that can match empty: glibc's regexec() recurses
+     * without bound (SIGSEGV) or does not return (glibc bug 11053, CVE-2018-20796); found
+     * by fuzz_rxlit (corpus/rxlit/crash-regexec-backref-empty-group).  Refused at compile
+     * time; a back-reference to a group that cannot match empty, or one not repeated, stays */
+    static const struct {
+        const char *pat;
+        int ere;
+    } bref[] = {
+        { "^()+\\1++", 1 },       /* SIGSEGV on any subject */
+        { "()\\1{2,}+", 1 },      /* SIGSEGV */
+        { "(|)(\\1\\1)*", 1 },    /* the CVE's */
+        { "()(\\1+)+", 1 },       /* no return in 10 s */
+        { "(a*)\\1++", 1 },       /* no return in 10 s on "" */
+        { "()\\1*", 1 }, { "(a*)\\1+", 1 }, { "((a|)\\2)*", 1 },
+        { "\\(\\)\\1*", 0 }, { "\\(\\)\\1\\{2,\\}", 0 },
+    };
+    for (size_t i = 0; i < sizeof bref / sizeof bref[0]; i++) {
+        regex_t re;
+        ck_assert_msg(sl_regcomp(&re, bref[i].pat, bref[i].ere ? REG_EXTENDED : 0) == REG_ESPACE,
+                      "%s", bref[i].pat);
+        regfree(&re);
+    }
+    static const struct {
+        const char *pat;
+        int ere;
+    } bref_ok[] = {
+        { "(a)\\1++", 1 }, { "(ab+)\\1*", 1 }, { "(a)(b*)\\1+", 1 }, { "^(x+)\\1$", 1 },
+        { "x()\\1y", 1 }, { "()\\1?", 1 }, { "()\\1{0,1}", 1 }, { "\\(a\\)\\1*", 0 },
+    };
+    for (size_t i = 0; i < sizeof bref_ok / sizeof bref_ok[0]; i++) {
+        regex_t re;
+        ck_assert_msg(sl_regcomp(&re, bref_ok[i].pat, bref_ok[i].ere ? REG_EXTENDED : 0) == 0,
+                      "%s", bref_ok[i].pat);
+        regfree(&re);
+    }
     struct sl_tpl_registry *r = sl_tpl_registry_new();
     struct sl_tpl_err err = { "", "" };
     const struct sl_template *t = sl_tpl_add_string(
