@@ -66,8 +66,9 @@
  * group that can match the empty string when that back-reference is repeated: `^()+\1++`
  * and `()\1{2,}+` crash with SIGSEGV (stack exhausted) on any subject, `()(\1+)+` and
  * `(a*)\1++` on "" do not return in 10 s, `(|)(\1\1)*` is the CVE's (fuzz_rxlit found the
- * first).  rsyslog 8.2302 calls the same regexec(), so the first message a filter with such
- * a pattern sees takes rsyslogd down.  A pattern is refused when a back-reference to a
+ * first).  rsyslog 8.2302 calls the same regexec(): with `re_match($msg, "^()+\\1++")` its
+ * main queue worker spins from the first message on, memory growing (310 MB in 4 s), and
+ * nothing more is processed.  A pattern is refused when a back-reference to a
  * group that can match empty (or is still open) lies under a repetition other than `?` /
  * `{0,1}`, however deep.  That also refuses some that glibc happens to survive (`()\1*`,
  * `(a*)\1+`); a back-reference to a group that cannot match empty is left alone
