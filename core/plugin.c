@@ -172,28 +172,45 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+#define MAX_LISTED 512
+
+/* The plugins in dir (NAME of every NAME.so but the libraries), sorted, into names[0..n)
+ * (at most MAX_LISTED, each strndup'ed: the caller frees them; one out of memory is left out).
+ * The count, or -1 when dir cannot be read.  Shared by the listing and the man page. */
+static ssize_t plugin_names(const char *dir, char **names)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return -1;
+    }
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < MAX_LISTED) {
+        size_t l = strlen(e->d_name);
+        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0 && !sl_plugin_is_library(e->d_name)) {
+            char *name = strndup(e->d_name, l - 3);
+            if (name != NULL) {
+                names[n++] = name;
+            }
+        }
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    return (ssize_t)n;
+}
+
 void sl_plugin_list(const char *dir, FILE *out)
 {
     for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
         print_one(out, sl_builtin_plugins[i], "built-in");
     }
-    DIR *d = opendir(dir);
-    if (d == NULL) {
+    char *names[MAX_LISTED];
+    ssize_t n = plugin_names(dir, names);
+    if (n < 0) {
         fprintf(out, "(plugin directory %s cannot be read)\n", dir);
         return;
     }
-    char *names[512];
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < 512) {
-        size_t l = strlen(e->d_name);
-        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0 && !sl_plugin_is_library(e->d_name)) {
-            names[n++] = strndup(e->d_name, l - 3);
-        }
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
+    for (ssize_t i = 0; i < n; i++) {
         const struct sl_plugin *pl;
         void *h;
         char err[512];
@@ -445,25 +462,13 @@ void sl_plugin_describe_man(const char *dir, FILE *out)
     for (int i = 0; sl_builtin_plugins[i] != NULL; i++) {
         man_plugin(out, sl_builtin_plugins[i], 1);
     }
-    DIR *d = opendir(dir);
-    char *names[512];
-    size_t n = 0;
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL && n < 512) {
-        size_t l = strlen(e->d_name);
-        if (l > 3 && strcmp(e->d_name + l - 3, ".so") == 0 && !sl_plugin_is_library(e->d_name)) {
-            names[n++] = strndup(e->d_name, l - 3);
-        }
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
+    char *names[MAX_LISTED];
+    ssize_t n = plugin_names(dir, names);
+    for (ssize_t i = 0; i < n; i++) {
         const struct sl_plugin *pl;
         void *h;
         char err[512];
-        if (names[i] != NULL && sl_plugin_open(names[i], dir, &pl, &h, err, sizeof err) == 0) {
+        if (sl_plugin_open(names[i], dir, &pl, &h, err, sizeof err) == 0) {
             man_plugin(out, pl, 0);
             dlclose(h);
         }

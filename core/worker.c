@@ -38,8 +38,9 @@ _Thread_local struct sl_input_home sl_input_home = { -1, 0 };
  * session never changes thread (imtcp, imudp's SO_REUSEPORT sockets), so a flow keeps one
  * shard and its order.  What this buys: each shard's ring has one producer instead of every
  * input thread contending for its lock with the others and with the worker; 2 imtcp
- * threads and 2 main-queue shards on 2 CPUs, 4 connections: 2,509k -> 3,159k msg/s, 0.397
- * -> 0.317 CPU-us/msg (bench/README.md, "One shard per input thread"). */
+ * threads and 2 main-queue shards on 2 CPUs, 4 connections, quiet A/B against the tree
+ * before: 2,779k -> 3,259k msg/s, 0.350 -> 0.310 CPU-us/msg (bench/README.md, "One shard
+ * per input thread", with the first A/B). */
 size_t rsq_shard_from(size_t nshards, uint64_t key, int home, int nthreads)
 {
     /* splitmix-style mix so sequential keys spread over shards */
