@@ -48,36 +48,74 @@ static int expect(const char **pp, size_t *len, char c)
     return 1;
 }
 
+static inline int dig(char c)
+{
+    return (unsigned char)(c - '0') <= 9;
+}
+
+static inline int two(const char *p)
+{
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" followed by a byte that is not a digit: the form nearly every
+ * sender writes.  read_int() reads each of its numbers as two() and four digits do, so
+ * the fast path below gives what the general one would (the range checks are shared). */
+static inline int canonical_19(const char *p, size_t len)
+{
+    return len > 19 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' &&
+           p[16] == ':' && dig(p[0]) && dig(p[1]) && dig(p[2]) && dig(p[3]) && dig(p[5]) &&
+           dig(p[6]) && dig(p[8]) && dig(p[9]) && dig(p[11]) && dig(p[12]) && dig(p[14]) &&
+           dig(p[15]) && dig(p[17]) && dig(p[18]) && !dig(p[19]);
+}
+
 size_t sl_parse_ts3339(const char *p0, size_t len0, struct sl_time *t)
 {
     const char *p = p0;
     size_t len = len0;
     struct sl_time r;
     memset(&r, 0, sizeof(r));
+    int year, month, day, hour, minute, second;
 
-    int year = read_int(&p, &len);
-    if (!expect(&p, &len, '-') || year >= 2100) {
-        return 0;
-    }
-    int month = read_int(&p, &len);
-    if (month < 1 || month > 12 || !expect(&p, &len, '-')) {
-        return 0;
-    }
-    int day = read_int(&p, &len);
-    if (day < 1 || day > 31 || !expect(&p, &len, 'T')) {
-        return 0;
-    }
-    int hour = read_int(&p, &len);
-    if (hour > 23 || !expect(&p, &len, ':')) {
-        return 0;
-    }
-    int minute = read_int(&p, &len);
-    if (minute > 59 || !expect(&p, &len, ':')) {
-        return 0;
-    }
-    int second = read_int(&p, &len);
-    if (second > 60) {
-        return 0;
+    if (canonical_19(p, len)) {
+        /* the same checks as below, on the same numbers */
+        year = two(p) * 100 + two(p + 2);
+        month = two(p + 5);
+        day = two(p + 8);
+        hour = two(p + 11);
+        minute = two(p + 14);
+        second = two(p + 17);
+        if (year >= 2100 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+            minute > 59 || second > 60) {
+            return 0;
+        }
+        p += 19;
+        len -= 19;
+    } else {
+        year = read_int(&p, &len);
+        if (!expect(&p, &len, '-') || year >= 2100) {
+            return 0;
+        }
+        month = read_int(&p, &len);
+        if (month < 1 || month > 12 || !expect(&p, &len, '-')) {
+            return 0;
+        }
+        day = read_int(&p, &len);
+        if (day < 1 || day > 31 || !expect(&p, &len, 'T')) {
+            return 0;
+        }
+        hour = read_int(&p, &len);
+        if (hour > 23 || !expect(&p, &len, ':')) {
+            return 0;
+        }
+        minute = read_int(&p, &len);
+        if (minute > 59 || !expect(&p, &len, ':')) {
+            return 0;
+        }
+        second = read_int(&p, &len);
+        if (second > 60) {
+            return 0;
+        }
     }
     int secfrac = 0, prec = 0;
     if (len > 0 && *p == '.') {
@@ -95,6 +133,18 @@ size_t sl_parse_ts3339(const char *p0, size_t len0, struct sl_time *t)
         len--;
         r.offset_mode = '+';
         r.in_utc = 1;
+    } else if ((*p == '+' || *p == '-') && len >= 6 && p[3] == ':' && dig(p[1]) && dig(p[2]) &&
+               dig(p[4]) && dig(p[5]) && (len == 6 || !dig(p[6]))) {
+        /* "+HH:MM", the usual offset: read as read_int() would */
+        int oh = two(p + 1), om = two(p + 4);
+        if (oh > 23 || om > 59) {
+            return 0;
+        }
+        r.offset_mode = *p;
+        r.offset_hour = (uint8_t)oh;
+        r.offset_minute = (uint8_t)om;
+        p += 6;
+        len -= 6;
     } else if (*p == '+' || *p == '-') {
         r.offset_mode = *p;
         p++;

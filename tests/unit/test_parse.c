@@ -577,6 +577,141 @@ END_TEST
 
 /* "Mmm dd hh:mm:ss " is read in one go; values at and past the limits behave as before
  * (the general path rejects them: then there is no timestamp). */
+/* The general reader sl_parse_ts3339 had before its fast paths (canonical date-time,
+ * "+HH:MM"): read_int per number, rsyslog's rules.  The fast paths must give the same
+ * result and length on every input. */
+static int ref_int(const char **pp, size_t *len)
+{
+    int v = 0;
+    const char *p = *pp;
+    while (*len > 0 && *p >= '0' && *p <= '9' && v < 2147483647 / 10 - 1) {
+        v = v * 10 + (*p - '0');
+        p++;
+        (*len)--;
+    }
+    *pp = p;
+    return v;
+}
+
+static int ref_expect(const char **pp, size_t *len, char c)
+{
+    if (*len == 0 || **pp != c) {
+        return 0;
+    }
+    (*pp)++;
+    (*len)--;
+    return 1;
+}
+
+static size_t ref_ts3339(const char *p0, size_t len, struct sl_time *t)
+{
+    const char *p = p0;
+    struct sl_time r;
+    memset(&r, 0, sizeof(r));
+    int year = ref_int(&p, &len);
+    if (!ref_expect(&p, &len, '-') || year >= 2100) return 0;
+    int month = ref_int(&p, &len);
+    if (month < 1 || month > 12 || !ref_expect(&p, &len, '-')) return 0;
+    int day = ref_int(&p, &len);
+    if (day < 1 || day > 31 || !ref_expect(&p, &len, 'T')) return 0;
+    int hour = ref_int(&p, &len);
+    if (hour > 23 || !ref_expect(&p, &len, ':')) return 0;
+    int minute = ref_int(&p, &len);
+    if (minute > 59 || !ref_expect(&p, &len, ':')) return 0;
+    int second = ref_int(&p, &len);
+    if (second > 60) return 0;
+    int secfrac = 0, prec = 0;
+    if (len > 0 && *p == '.') {
+        p++;
+        len--;
+        const char *fs = p;
+        secfrac = ref_int(&p, &len);
+        prec = (int)(p - fs);
+    }
+    if (len == 0) return 0;
+    if (*p == 'Z') {
+        p++;
+        len--;
+        r.offset_mode = '+';
+        r.in_utc = 1;
+    } else if (*p == '+' || *p == '-') {
+        r.offset_mode = *p;
+        p++;
+        len--;
+        int oh = ref_int(&p, &len);
+        if (oh > 23 || !ref_expect(&p, &len, ':')) return 0;
+        int om = ref_int(&p, &len);
+        if (om > 59) return 0;
+        r.offset_hour = (uint8_t)oh;
+        r.offset_minute = (uint8_t)om;
+    } else {
+        return 0;
+    }
+    if (len > 0) {
+        if (*p != ' ') return 0;
+        p++;
+    }
+    r.type = 2;
+    r.year = (int16_t)year;
+    r.month = (uint8_t)month;
+    r.day = (uint8_t)day;
+    r.hour = (uint8_t)hour;
+    r.minute = (uint8_t)minute;
+    r.second = (uint8_t)second;
+    r.secfrac = (uint32_t)secfrac;
+    r.secfrac_precision = (uint8_t)prec;
+    *t = r;
+    return (size_t)(p - p0);
+}
+
+static void ts3339_same(const char *s, size_t len)
+{
+    struct sl_time a, b;
+    memset(&a, 0x5a, sizeof(a));
+    memset(&b, 0x5a, sizeof(b));
+    size_t na = sl_parse_ts3339(s, len, &a);
+    size_t nb = ref_ts3339(s, len, &b);
+    ck_assert_msg(na == nb, "'%.*s': length %zu, expected %zu", (int)len, s, na, nb);
+    if (na > 0) {
+        ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0, "'%.*s': fields differ", (int)len, s);
+    }
+}
+
+START_TEST(test_parse_ts3339_fast)
+{
+    /* the canonical form and every one-byte change of it, cut at every length */
+    static const char *const bases[] = {
+        "2026-12-08T00:50:49.000000+00:00 h", "1999-01-31T23:59:60.123456789-12:34 x",
+        "2099-12-31T23:59:59Z rest", "2100-01-01T00:00:00Z", "0000-00-00T00:00:00+00:00",
+        "2026-02-30T24:00:00+24:00 ", "2026-12-08T00:50:49+05:30", "2026-12-08T00:50:49.5-0:7",
+        "2026-12-08T00:50:49+05:300", "20261-12-08T00:50:49Z", "2026-12-08T00:50:490Z",
+    };
+    static const char subst[] = "0123456789-T:.+Z z";
+    char buf[64];
+    for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+        size_t bl = strlen(bases[i]);
+        for (size_t cut = 0; cut <= bl; cut++) {
+            ts3339_same(bases[i], cut);
+        }
+        for (size_t pos = 0; pos < bl; pos++) {
+            for (size_t k = 0; k < sizeof(subst) - 1; k++) {
+                memcpy(buf, bases[i], bl);
+                buf[pos] = subst[k];
+                ts3339_same(buf, bl);
+                /* and with the byte removed, or doubled */
+                memcpy(buf, bases[i], pos);
+                memcpy(buf + pos, bases[i] + pos + 1, bl - pos - 1);
+                ts3339_same(buf, bl - 1);
+                memcpy(buf, bases[i], pos + 1);
+                memcpy(buf + pos + 1, bases[i] + pos, bl - pos);
+                ts3339_same(buf, bl + 1);
+            }
+        }
+    }
+}
+END_TEST
+
+
 START_TEST(test_parse_ts3164_fast)
 {
     static const struct {
@@ -1043,6 +1178,7 @@ static Suite *parse_suite(void)
     tcase_add_test(tc, test_parse_tag_lengths);
     tcase_add_test(tc, test_parse_hostname_lengths);
     tcase_add_test(tc, test_parse_ts3164_fast);
+    tcase_add_test(tc, test_parse_ts3339_fast);
     tcase_add_test(tc, test_parse_ts3164_cache);
     tcase_add_test(tc, test_parse_permit_slash);
     tcase_add_test(tc, test_parse_square_brackets);
