@@ -408,6 +408,24 @@ char *sl_msg_own(struct sl_msg *m, char *s)
     return s;
 }
 
+char *sl_msg_scratch(struct sl_msg *m, size_t n)
+{
+#if MSG_POOL
+    /* a pool block has room up to its class size; while raw is the inline copy (raw_len
+     * only ever shrank, by the sanitizer) the room starts after its NUL */
+    if ((m->flags & (MSGF_RAW_INLINE | MSGF_SLACK_USED)) == MSGF_RAW_INLINE &&
+        m->blk_class != POOL_NONE) {
+        size_t used = sizeof(struct sl_msg) + m->raw_len + 1;
+        size_t cap = ((size_t)m->blk_class + 1) * POOL_STEP;
+        if (used <= cap && cap - used >= n) {
+            m->flags |= MSGF_SLACK_USED;
+            return (char *)(m + 1) + m->raw_len + 1;
+        }
+    }
+#endif
+    return sl_msg_own(m, sl_xmalloc(n));
+}
+
 struct sl_msg_retired {
     struct sl_msg_retired *next;
     char *raw;   /* NULL when the retired buffer was the inline one */

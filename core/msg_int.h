@@ -22,6 +22,8 @@
 /* Private flag: raw lives in the same allocation as the message (not freed separately).
  * Taken from the top so that it never collides with the SL_MSGF_* bits of msg.h. */
 #define MSGF_RAW_INLINE (1u << 31)
+/* Private flag: sl_msg_scratch() gave out the room behind the inline raw bytes. */
+#define MSGF_SLACK_USED (1u << 30)
 
 /* timegenerated from m->rcv (rsyslog's ttGenTime). */
 void sl_msg_set_tgen(struct sl_msg *m);
@@ -32,6 +34,11 @@ struct sl_msg *sl_msg_new_at(const char *raw, size_t len, const struct timespec 
 
 /* Registers a malloc'd string to be freed with the message (aborts beyond capacity). */
 char *sl_msg_own(struct sl_msg *m, char *s);
+
+/* n bytes for a string a parser builds, valid as long as the message: the unused end of
+ * the message's own block when it is large enough (once per message), else malloc'd and
+ * registered with sl_msg_own().  Only before the message is shared. */
+char *sl_msg_scratch(struct sl_msg *m, size_t n);
 
 /* DNS (dns.c): name for a peer address as rsyslog's fromhost shows it (lowercase, local domain
  * stripped), or the numeric address when DNS is off or resolution fails.  Returns a

@@ -225,7 +225,7 @@ static void derive_fields(struct sl_msg *m, const struct sl_parse_opts *o)
             m->tag = have_app ? m->appname : (struct sl_str){ "", 0 };
         } else {
             size_t n = m->appname.len + m->procid.len + 2;
-            char *t = sl_msg_own(m, sl_xmalloc(n + 1));
+            char *t = sl_msg_scratch(m, n + 1);
             memcpy(t, m->appname.p ? m->appname.p : "", m->appname.len);
             t[m->appname.len] = '[';
             memcpy(t + m->appname.len + 1, m->procid.p, m->procid.len);
