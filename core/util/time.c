@@ -223,8 +223,20 @@ static size_t put4(char *b, int v)
 static size_t put_secfrac(char *b, const struct sl_time *t)
 {
     size_t n = 0;
-    int power = ten_powers[(t->secfrac_precision - 1) % 6];
+    int idx = (t->secfrac_precision - 1) % 6;
+    int power = ten_powers[idx];
     long frac = (long)t->secfrac;
+    if (frac < 10L * power) {
+        /* the usual case, frac has at most idx + 1 digits: the same digits as the loop
+         * below gives, written from the right with divisions by a constant */
+        n = (size_t)idx + 1;
+        for (size_t i = n; i-- > 0;) {
+            b[i] = (char)('0' + frac % 10);
+            frac /= 10;
+        }
+        b[n] = '\0';
+        return n;
+    }
     while (power > 0 && n < 40) {
         long digit = frac / power;
         frac -= digit * power;
