@@ -6,7 +6,8 @@
 # line and stops it (by PID).
 #
 #   bench/profile.sh [--daemon sluice|rsyslog]
-#                    [--scenario tcp_to_file|tcp_regex_route|normalize_to_json|udp_to_file]
+#                    [--scenario tcp_to_file|tcp_octet_to_file|tcp_regex_route|normalize_to_json|
+#                                udp_to_file]
 #                    [--n N]
 #                    [--small N] [--udp-rate R] [--work DIR]
 #                    [--steps perf,syscalls,callgrind,dhat] [--conns C] [--extra LINE]
@@ -15,6 +16,8 @@
 #   udp_to_file: imudp (rcvbufSize 4m) -> omfile, slflood -t udp -c 1 paced at --udp-rate
 #              messages/s (default 100000; under valgrind 3000, which it keeps up with), so
 #              per-message figures are divided by the lines written, not N, in case of loss
+#   tcp_octet_to_file: bench/run.sh's scenario: tcp_to_file's config, slflood -t octet -5
+#              (octet-counted RFC 5424 messages with structured data)
 #   tcp_regex_route: bench/run.sh's scenario: `:msg, regex, "\{.*\}"` -> json.log, `& stop`,
 #              the rest -> out.log; slflood -j 3 (every 3rd message has a JSON object)
 #   normalize_to_json: bench/run.sh's scenario: mmnormalize with rulebase/sshd.rb (a
@@ -70,8 +73,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 case $SCENARIO in
-    tcp_to_file | tcp_regex_route | normalize_to_json | udp_to_file) ;;
-    *) echo "profile.sh: unknown scenario $SCENARIO (tcp_to_file, tcp_regex_route, normalize_to_json, udp_to_file)" >&2; exit 2 ;;
+    tcp_to_file | tcp_octet_to_file | tcp_regex_route | normalize_to_json | udp_to_file) ;;
+    *) echo "profile.sh: unknown scenario $SCENARIO (tcp_to_file, tcp_octet_to_file, tcp_regex_route, normalize_to_json, udp_to_file)" >&2; exit 2 ;;
 esac
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 SLUICED=${SLUICED:-$WORK/tree/sluiced}
@@ -190,6 +193,7 @@ flood()
 {
     local args="-t tcp -c $CONNS" outs=(-o "$D/out.log")
     [ "$SCENARIO" = udp_to_file ] && args="-t udp -c 1 -r ${3:-$UDP_RATE}"
+    [ "$SCENARIO" = tcp_octet_to_file ] && args="-t octet -5 -c $CONNS"
     [ "$SCENARIO" = tcp_regex_route ] && { args="$args -j 3"; outs+=(-o "$D/json.log"); }
     [ "$SCENARIO" = normalize_to_json ] && args="$args -a sshd -P $OUT/sshd.lines"
     # shellcheck disable=SC2086
