@@ -20,7 +20,7 @@
  * Coalescing (max_wait_us, see sl_udp.h): each thread keeps a smoothed arrival rate (datagrams
  * and bytes per second, from what each pass read and the time since the previous pass).
  * After a pass that read datagrams but no full batch (the sockets are drained), it sleeps
- * wait = min(max_wait, 0.75 * batch / rate, (rcvbuf / 4) / (byte rate + 1 KiB * rate)) and
+ * wait = min(max_wait, 0.75 * 4 batches / rate, (rcvbuf / 4) / (byte rate + 1 KiB * rate)) and
  * then polls again (level-triggered: epoll_wait returns at once when data came).  No sleep
  * when fewer than 4 datagrams are expected in it, when it would be under 20 us, after a full
  * batch (a backlog: read on), or when the previous pass is more than 10 ms ago (the rate is
@@ -59,6 +59,7 @@
 #define WAIT_IDLE_NS 10000000           /* a gap this long between passes: rate unknown */
 #define WAIT_MIN_DGRAMS 4.0             /* fewer expected in the sleep: do not sleep */
 #define DGRAM_OVERHEAD 1024.0           /* the kernel's bytes per datagram besides data */
+#define COALESCE_BATCHES 4               /* batches one coalescing sleep aims at */
 
 struct usock {
     int fd;
@@ -448,7 +449,7 @@ static uint64_t coalesce_wait(const struct sl_udp *u, struct coalesce *c, const 
     if (r->pass_full) {
         return 0;                   /* a backlog: read on at once */
     }
-    double w = 0.75 * (double)u->batch / c->rate;
+    double w = 0.75 * (double)(COALESCE_BATCHES * u->batch) / c->rate;
     double room = (u->rcvbuf / 4) / (c->brate + DGRAM_OVERHEAD * c->rate);
     if (room < w) {
         w = room;

@@ -14,7 +14,8 @@
  * while datagrams are still arriving sleeps a short, bounded time before it polls again,
  * so that one wake-up (of this thread, then of the queue worker it submits to) carries a
  * batch rather than a few datagrams.  The sleep is sized from the arrival rate this thread
- * measured: long enough for about 3/4 of a batch, at most max_wait_us, and so short that
+ * measured: long enough for about 3/4 of four batches (the next pass reads them with as
+ * many recvmmsg calls, one callback each), at most max_wait_us, and so short that
  * the datagrams queued meanwhile fill at most a quarter of the receive buffer the kernel
  * granted; none at low rates (under 4 datagrams expected) or after an idle gap.
  *
