@@ -256,6 +256,12 @@ static size_t ring_take(struct sl_ring *r, struct sl_msg **out, size_t max)
         r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
     }
     r->count -= k;
+    if (r->count == 0) {
+        /* an empty ring starts again at slot 0: the slots a ring touches (and keeps
+         * resident) are then those of its deepest backlog, not all cap of them as the
+         * head goes round (100,000 main-queue slots are 800 KB) */
+        r->head = 0;
+    }
     if (k > 0 && r->waiting_producers > 0) {
         pthread_cond_broadcast(&r->not_full);
     }

@@ -59,6 +59,45 @@ START_TEST(ring_fifo_and_wrap)
 }
 END_TEST
 
+/* A ring that never empties wraps round its slots in FIFO order; one that empties starts
+ * again at slot 0, so a shallow ring keeps touching only its first slots. */
+START_TEST(ring_wraps_while_busy_restarts_when_empty)
+{
+    struct sl_ring r;
+    sl_ring_init(&r, 4);
+    struct sl_msg *out[8];
+    uintptr_t next_in = 1, next_out = 1;
+    struct sl_msg *in[2] = { fake(next_in), fake(next_in + 1) };
+    next_in += 2;
+    ck_assert_uint_eq(sl_ring_push(&r, in, 2, 0), 2);
+    size_t heads_seen = 0;
+    for (int round = 0; round < 10; round++) {
+        struct sl_msg *more[2] = { fake(next_in), fake(next_in + 1) };
+        next_in += 2;
+        ck_assert_uint_eq(sl_ring_push(&r, more, 2, 0), 2);
+        ck_assert_uint_eq(sl_ring_pop(&r, out, 2, 0), 2);
+        ck_assert_ptr_eq(out[0], fake(next_out));
+        ck_assert_ptr_eq(out[1], fake(next_out + 1));
+        next_out += 2;
+        heads_seen |= (size_t)1 << r.head;
+    }
+    ck_assert_uint_eq(heads_seen, 0x5);     /* head went 2, 0, 2, 0, ...: it wrapped */
+    ck_assert_uint_eq(sl_ring_pop(&r, out, 8, 0), 2);
+    ck_assert_ptr_eq(out[1], fake(next_in - 1));
+    ck_assert_uint_eq(r.head, 0);
+    for (int round = 0; round < 10; round++) {
+        struct sl_msg *three[3] = { fake(100), fake(101), fake(102) };
+        ck_assert_uint_eq(sl_ring_push(&r, three, 3, 0), 3);
+        ck_assert_ptr_eq(r.v[0], fake(100));
+        ck_assert_uint_eq(sl_ring_pop(&r, out, 1, 0), 1);
+        ck_assert_uint_eq(sl_ring_pop(&r, out + 1, 8, 0), 2);
+        ck_assert_ptr_eq(out[2], fake(102));
+        ck_assert_uint_eq(r.head, 0);
+    }
+    sl_ring_destroy(&r);
+}
+END_TEST
+
 /* a message as the discard mark sees it: raw bytes, or a parsed PRI */
 static void mkmsg(struct sl_msg *m, const char *raw, int parsed_pri)
 {
@@ -696,6 +735,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("ring");
     tcase_set_timeout(t, 30);
     tcase_add_test(t, ring_fifo_and_wrap);
+    tcase_add_test(t, ring_wraps_while_busy_restarts_when_empty);
     tcase_add_test(t, ring_blocking_producers_keep_order);
     tcase_add_test(t, ring_close_wakes_everyone);
     tcase_add_test(t, ring_severity_of_raw_and_parsed);
