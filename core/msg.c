@@ -306,19 +306,20 @@ static struct sl_msg *msg_block_alloc(size_t len, uint8_t *cls)
     memset((char *)(m) + offsetof(struct sl_msg, from), 0,                                  \
            offsetof(struct sl_msg, to) - offsetof(struct sl_msg, from))
 
-/* sl_msg_new_at clears struct sl_msg up to peer (peer is valid up to peerlen only) except
- * what it sets itself right after: refcnt, flags, raw, raw_len; rcv, tgen_sec, pri;
- * t_reported, t_generated (92 of the 392 bytes).  These asserts fail when a field is
- * added inside one of the ranges not cleared. */
+/* sl_msg_new_at sets the first fields itself (refcnt .. t_generated) and clears the rest
+ * up to peer (valid only up to peerlen) with one memset.  These asserts fail when a field
+ * is added among the ones it sets. */
 #define MSG_NEXT(a, b) (offsetof(struct sl_msg, a) + sizeof(((struct sl_msg *)0)->a) ==    \
                         offsetof(struct sl_msg, b))
+#define MSG_ADJ(a, b) (offsetof(struct sl_msg, b) - offsetof(struct sl_msg, a) -            \
+                       sizeof(((struct sl_msg *)0)->a) < 8)   /* at most padding between */
 _Static_assert(offsetof(struct sl_msg, refcnt) == 0 && MSG_NEXT(refcnt, flags) &&
-               offsetof(struct sl_msg, raw) == 8 && MSG_NEXT(raw, raw_len) &&
-               MSG_NEXT(raw_len, peerlen), "sl_msg: a field among refcnt .. raw_len");
-_Static_assert(MSG_NEXT(rcv, tgen_sec) && MSG_NEXT(tgen_sec, pri) && MSG_NEXT(pri, pri_from_msg),
-               "sl_msg: a field among rcv .. pri");
-_Static_assert(MSG_NEXT(t_reported, t_generated) && MSG_NEXT(t_generated, hostname),
-               "sl_msg: a field among t_reported, t_generated");
+               MSG_NEXT(flags, raw) && MSG_NEXT(raw, raw_len) && MSG_NEXT(raw_len, rcv) &&
+               MSG_NEXT(rcv, tgen_sec) && MSG_NEXT(tgen_sec, pri) && MSG_ADJ(pri, t_reported) &&
+               MSG_NEXT(t_reported, t_generated) && MSG_ADJ(t_generated, peerlen),
+               "sl_msg: a field among those sl_msg_new_at sets (refcnt .. t_generated)");
+_Static_assert(offsetof(struct sl_msg, peer) + sizeof(union sl_msg_peer) == sizeof(struct sl_msg),
+               "sl_msg: peer is the last field");
 
 static void msg_block_free(struct sl_msg *m)
 {
@@ -353,9 +354,7 @@ struct sl_msg *sl_msg_new_at(const char *raw, size_t len, const struct timespec 
     /* one block for the object and its raw bytes */
     uint8_t blk_class;
     struct sl_msg *m = msg_block_alloc(len, &blk_class);
-    MSG_CLEAR(m, peerlen, rcv);
-    MSG_CLEAR(m, pri_from_msg, t_reported);
-    MSG_CLEAR(m, hostname, peer);
+    MSG_CLEAR(m, peerlen, peer);
     m->blk_class = blk_class;
     atomic_init(&m->refcnt, 1);
     m->raw = (char *)(m + 1);
@@ -372,17 +371,41 @@ struct sl_msg *sl_msg_new_at(const char *raw, size_t len, const struct timespec 
     return m;
 }
 
-void sl_msg_set_peer(struct sl_msg *m, const struct sockaddr *sa, socklen_t len)
+/* sl_msg_set_peer's general case: no address, IPv6, or one longer than IPv6 (AF_UNIX) in
+ * a copy of its own (kept for the next such peer, else freed). */
+static __attribute__((noinline)) void set_peer_other(struct sl_msg *m, const struct sockaddr *sa,
+                                                     socklen_t len)
 {
-    if (sa == NULL || len == 0 || len > sizeof(m->peer)) {
+    struct sockaddr_storage *ext = (m->flags & MSGF_PEER_EXT) ? m->peer.ext : NULL;
+    if (sa == NULL || len == 0 || len > sizeof(struct sockaddr_storage)) {
         m->peerlen = 0;
-    } else if (len == sizeof(struct sockaddr_in)) {
-        /* IPv4, the usual peer: a fixed-size copy (the general one is a byte loop) */
-        memcpy(&m->peer, sa, sizeof(struct sockaddr_in));
-        m->peerlen = len;
-    } else {
+    } else if (len <= SL_MSG_PEER_INLINE) {
         memcpy(&m->peer, sa, len);
         m->peerlen = len;
+    } else {
+        if (ext == NULL) {
+            ext = sl_xmalloc(sizeof *ext);
+        }
+        memcpy(ext, sa, len);
+        m->peer.ext = ext;
+        m->peerlen = len;
+        m->flags |= MSGF_PEER_EXT;
+        return;
+    }
+    if (ext != NULL) {
+        free(ext);
+        m->flags &= ~MSGF_PEER_EXT;
+    }
+}
+
+void sl_msg_set_peer(struct sl_msg *m, const struct sockaddr *sa, socklen_t len)
+{
+    if (sa != NULL && len == sizeof(struct sockaddr_in) && !(m->flags & MSGF_PEER_EXT)) {
+        /* IPv4, the usual peer: a fixed-size copy (the general one is a byte loop) */
+        memcpy(&m->peer.in, sa, sizeof(struct sockaddr_in));
+        m->peerlen = len;
+    } else {
+        set_peer_other(m, sa, len);
     }
     if (m->fromhost != NULL) {
         free(m->fromhost);
@@ -674,6 +697,9 @@ static __attribute__((noinline)) void msg_free_owned(struct sl_msg *m)
     if (m->preset_tag != NULL) {
         free(m->preset_tag);
     }
+    if (m->flags & MSGF_PEER_EXT) {
+        free(m->peer.ext);
+    }
     while (m->retired != NULL) {
         struct sl_msg_retired *r = m->retired;
         m->retired = r->next;
@@ -695,7 +721,7 @@ void sl_msg_unref(struct sl_msg *m)
     }
     /* most messages own nothing but their block: one test for all of it (the separate
      * tests and the calls they guard are out of line) */
-    if (!(m->flags & MSGF_RAW_INLINE) ||
+    if ((m->flags & (MSGF_RAW_INLINE | MSGF_PEER_EXT)) != MSGF_RAW_INLINE ||
         ((uintptr_t)m->fromhost | (uintptr_t)m->fromhost_ip | (uintptr_t)m->json |
          (uintptr_t)m->localvars | (uintptr_t)m->n_owned | (uintptr_t)m->owned[OWNED_UUID_SLOT] |
          (uintptr_t)m->fields_blk | (uintptr_t)m->preset_tag | (uintptr_t)m->retired) != 0) {
@@ -839,7 +865,7 @@ static const char *get_fromhost_ip(struct sl_msg *m)
     char host[NI_MAXHOST];
     if (m->peerlen == 0) {
         snprintf(host, sizeof(host), "127.0.0.1");
-    } else if (getnameinfo((const struct sockaddr *)&m->peer, m->peerlen, host, sizeof(host),
+    } else if (getnameinfo(sl_msg_peer(m), m->peerlen, host, sizeof(host),
                            NULL, 0, NI_NUMERICHOST) != 0) {
         host[0] = '\0';
     }
@@ -855,7 +881,7 @@ static const char *get_fromhost(struct sl_msg *m)
     if (m->peerlen == 0) {
         return publish(&m->fromhost, sl_xstrdup(sl_local_hostname()));
     }
-    return publish(&m->fromhost, sl_dns_fromhost((const struct sockaddr *)&m->peer, m->peerlen));
+    return publish(&m->fromhost, sl_dns_fromhost(sl_msg_peer(m), m->peerlen));
 }
 
 static const char *get_fromhost_port(struct sl_msg *m, char tmp[SL_PROP_TMP], size_t *len)
@@ -865,10 +891,11 @@ static const char *get_fromhost_port(struct sl_msg *m, char tmp[SL_PROP_TMP], si
         *len = 0;
         return "";
     }
-    if (m->peer.ss_family == AF_INET) {
-        port = ntohs(((const struct sockaddr_in *)&m->peer)->sin_port);
-    } else if (m->peer.ss_family == AF_INET6) {
-        port = ntohs(((const struct sockaddr_in6 *)&m->peer)->sin6_port);
+    const struct sockaddr *sa = sl_msg_peer(m);
+    if (sa->sa_family == AF_INET) {
+        port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
     } else {
         *len = 0;
         return "";

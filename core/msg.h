@@ -25,6 +25,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -110,26 +111,43 @@ struct sl_str {
 
 #define SL_MSG_INLINE 256
 
+/* The peer's address: IPv4 and IPv6 in place; a longer one (up to a sockaddr_storage,
+ * e.g. AF_UNIX) in a malloc'd copy that ext points to, freed with the message.  Which one
+ * holds it follows from peerlen (> SL_MSG_PEER_INLINE: ext); read it with sl_msg_peer(). */
+union sl_msg_peer {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+    struct sockaddr_storage *ext;
+};
+#define SL_MSG_PEER_INLINE sizeof(struct sockaddr_in6)
+
+/* The fields are ordered for size (no holes to speak of: 408 bytes, so a message with up
+ * to ~100 raw bytes fits a 512-byte block of msg.c's pool) and for sl_msg_new_at, which
+ * sets the first group itself and clears everything from peerlen up to peer in one go. */
 struct sl_msg {
+    /* set by sl_msg_new_at */
     _Atomic int refcnt;
     uint32_t flags;            /* SL_MSGF_* */
-
-    /* what arrived */
-    char *raw;                 /* NUL-terminated copy; raw_len excludes the NUL */
+    char *raw;                 /* what arrived: a NUL-terminated copy; raw_len excludes the NUL */
     size_t raw_len;
+    struct timespec rcv;       /* receive time (timegenerated source) */
+    time_t tgen_sec;           /* rcv.tv_sec that t_generated was computed from (msg.c) */
+    int pri;                   /* facility * 8 + severity; rsyslog's default 13 if absent */
+    struct sl_time t_reported;
+    struct sl_time t_generated;
+
+    /* cleared by sl_msg_new_at, from here up to peer */
     socklen_t peerlen;         /* 0: local input, fromhost is the local host name */
     const char *inputname;     /* interned: "imudp", "imtcp", ... */
     void *ruleset;             /* core handle of the bound ruleset, NULL = default */
-    struct timespec rcv;       /* receive time (timegenerated source) */
-    time_t tgen_sec;           /* rcv.tv_sec that t_generated was computed from (msg.c) */
 
     /* parsed (valid once SL_MSGF_PARSED is set) */
-    int pri;                   /* facility * 8 + severity; rsyslog's default 13 if absent */
-    uint8_t pri_from_msg;      /* a PRI was present in the raw message */
-    int protocol_version;      /* 0 = legacy (3164), 1 = RFC 5424 */
     size_t after_pri;          /* offset in raw after "<PRI>" (rawmsg-after-pri) */
-    struct sl_time t_reported;
-    struct sl_time t_generated;
+    int protocol_version;      /* 0 = legacy (3164), 1 = RFC 5424 */
+    uint8_t pri_from_msg;      /* a PRI was present in the raw message */
+    uint8_t parse_result;      /* $parsesuccess: 0 unset, 1 OK, 2 FAIL */
+    uint8_t blk_class;         /* msg.c's block recycling: size class, 0xff = plain malloc */
     struct sl_str hostname;
     struct sl_str tag;         /* syslogtag as rsyslog builds it ("app[123]:") */
     struct sl_str appname;
@@ -146,8 +164,6 @@ struct sl_msg {
     /* JSON trees (libfastjson), created on first write */
     struct fjson_object *json;       /* $! */
     struct fjson_object *localvars;  /* $. */
-
-    uint8_t parse_result;      /* $parsesuccess: 0 unset, 1 OK, 2 FAIL */
 
     /* scratch for strings the parsers had to build; freed with the message */
     char *owned[4];
@@ -169,17 +185,21 @@ struct sl_msg {
      * other fields and readers on other threads may still point into them) */
     struct sl_msg_retired *retired;
 
-    uint8_t blk_class;         /* msg.c's block recycling: size class, 0xff = plain malloc */
-
     /* built by an input with sl_host.msg_set_fields (core/msg_fields.c): the SL_MF_* bits
      * given so far (0: not built that way) and the one block holding copies of the given
      * strings (the spans above point into it), freed with the message */
     uint32_t fields_set;
     char *fields_blk;
 
-    /* last: sl_msg_new clears everything before it, peer only up to peerlen is valid */
-    struct sockaddr_storage peer;
+    /* last: not cleared, valid only as peerlen says (see union sl_msg_peer) */
+    union sl_msg_peer peer;
 };
+
+/* The peer's address (peerlen bytes; meaningless when peerlen is 0). */
+static inline const struct sockaddr *sl_msg_peer(const struct sl_msg *m)
+{
+    return m->peerlen > SL_MSG_PEER_INLINE ? (const struct sockaddr *)m->peer.ext : &m->peer.sa;
+}
 
 enum {
     SL_MSGF_PARSED = 1u << 0,

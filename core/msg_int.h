@@ -24,6 +24,8 @@
 #define MSGF_RAW_INLINE (1u << 31)
 /* Private flag: sl_msg_scratch() gave out the room behind the inline raw bytes. */
 #define MSGF_SLACK_USED (1u << 30)
+/* Private flag: the peer address is in a malloc'd copy (peer.ext, peerlen > SL_MSG_PEER_INLINE). */
+#define MSGF_PEER_EXT (1u << 29)
 
 /* timegenerated from m->rcv (rsyslog's ttGenTime). */
 void sl_msg_set_tgen(struct sl_msg *m);

@@ -134,14 +134,14 @@ int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *
     const char *in = m->inputname != NULL ? m->inputname : "";
     const char *rs = ruleset_name != NULL ? ruleset_name : "";
     size_t inl = strlen(in), rsl = strlen(rs);
-    if (inl > 0xffff || rsl > 0xffff || m->peerlen > sizeof m->peer || m->raw_len > 0xffffffffu) {
+    if (inl > 0xffff || rsl > 0xffff || m->peerlen > sizeof(struct sockaddr_storage) || m->raw_len > 0xffffffffu) {
         return SL_EINVAL;
     }
     int rc = sl_buf_append(out, head, sizeof head);
     rc = rc ? rc : put_u64(out, (uint64_t)m->rcv.tv_sec);
     rc = rc ? rc : put_u32(out, (uint64_t)m->rcv.tv_nsec);
     rc = rc ? rc : put_u16(out, m->peerlen);
-    rc = rc ? rc : sl_buf_append(out, &m->peer, m->peerlen);
+    rc = rc ? rc : sl_buf_append(out, sl_msg_peer(m), m->peerlen);
     rc = rc ? rc : put_u16(out, inl);
     rc = rc ? rc : sl_buf_append(out, in, inl);
     rc = rc ? rc : put_u16(out, rsl);

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -667,7 +668,7 @@ START_TEST(test_props_3164)
     ck_assert_int_eq(sl_msg_json_set(m, SL_PROP_CEE, "a!b", fjson_object_new_string("c")), 0);
     char tg[64], exp[1024];
     sl_time_format(&m->t_generated, SL_DATE_RFC3339, tg);
-    char *fh = sl_dns_fromhost((struct sockaddr *)&m->peer, m->peerlen);
+    char *fh = sl_dns_fromhost(sl_msg_peer(m), m->peerlen);
     snprintf(exp, sizeof(exp), "{ \"msg\": \" Accepted key\", \"rawmsg\": \"<38>Nov  2 10:00:01 web-1 sshd[42]: Accepted key\", \"timereported\": \"%04d-11-02T10:00:01+00:00\", \"hostname\": \"web-1\", \"syslogtag\": \"sshd[42]:\", \"inputname\": \"imudp\", \"fromhost\": \"%s\", \"fromhost-ip\": \"127.0.0.1\", \"pri\": \"38\", \"syslogfacility\": \"4\", \"syslogseverity\": \"6\", \"timegenerated\": \"%s\", \"programname\": \"sshd\", \"protocol-version\": \"0\", \"structured-data\": \"-\", \"app-name\": \"sshd\", \"procid\": \"42\", \"msgid\": \"-\", \"uuid\": null, \"$!\": { \"a\": { \"b\": \"c\" } } }",
              m->t_generated.year, fh, tg);
     free(fh);
@@ -840,6 +841,29 @@ START_TEST(test_fromhost_dns)
     sl_msg_set_dns(0);
     ck_assert_str_eq(prop(m, "fromhost"), "2001:db8::5");
     sl_msg_set_dns(1);
+    sl_msg_unref(m);
+
+    /* a peer longer than IPv6's (AF_UNIX with a path) is kept in a copy of its own:
+     * set, replaced by another such peer (the copy reused), by an IPv4 one (freed), set
+     * again and freed with the message (ASan's leak check) */
+    struct sockaddr_un un;
+    memset(&un, 0, sizeof(un));
+    un.sun_family = AF_UNIX;
+    snprintf(un.sun_path, sizeof(un.sun_path), "/run/sluice-test.sock");
+    m = sl_msg_new("x", 1);
+    sl_msg_set_peer(m, (struct sockaddr *)&un, sizeof(un));
+    ck_assert_uint_eq(m->peerlen, sizeof(un));
+    ck_assert_int_eq(memcmp(sl_msg_peer(m), &un, sizeof(un)), 0);
+    ck_assert_str_eq(prop_id(m, SL_PROP_FROMHOST_PORT), "");
+    un.sun_path[5] = 'X';
+    sl_msg_set_peer(m, (struct sockaddr *)&un, sizeof(un));
+    ck_assert_int_eq(memcmp(sl_msg_peer(m), &un, sizeof(un)), 0);
+    sl_msg_set_peer(m, (struct sockaddr *)&s6, sizeof(s6));
+    ck_assert_uint_eq(m->peerlen, sizeof(s6));
+    ck_assert_ptr_eq(sl_msg_peer(m), &m->peer.sa);
+    ck_assert_str_eq(prop_id(m, SL_PROP_FROMHOST_PORT), "7");
+    sl_msg_set_peer(m, (struct sockaddr *)&un, sizeof(un));
+    ck_assert_int_eq(memcmp(sl_msg_peer(m), &un, sizeof(un)), 0);
     sl_msg_unref(m);
 
     /* local input: fromhost is the local host name */
