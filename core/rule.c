@@ -58,7 +58,9 @@ static int eval_propfilt(const struct sl_stmt *st, struct sl_msg *m)
         s = "";
         len = 0;
     }
-    vl = strlen(v);
+    /* the regex operators do not need the value's length (nor the others a call of
+     * strlen on the regex path: ~20 instructions per message on tcp_regex_route) */
+    vl = st->u.propfilt.op == SL_PF_REGEX || st->u.propfilt.op == SL_PF_EREREGEX ? 0 : strlen(v);
     switch (st->u.propfilt.op) {
     case SL_PF_CONTAINS:
         r = has_sub(s, len, v, vl, 0);
@@ -90,7 +92,9 @@ static int eval_propfilt(const struct sl_stmt *st, struct sl_msg *m)
         r = 1;
         break;
     }
-    free(to_free);
+    if (to_free != NULL) {
+        free(to_free);
+    }
     return st->u.propfilt.negate ? !r : r;
 }
 
