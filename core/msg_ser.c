@@ -134,7 +134,8 @@ int sl_msg_serialize(struct sl_msg *m, const char *ruleset_name, struct sl_buf *
     const char *in = m->inputname != NULL ? m->inputname : "";
     const char *rs = ruleset_name != NULL ? ruleset_name : "";
     size_t inl = strlen(in), rsl = strlen(rs);
-    if (inl > 0xffff || rsl > 0xffff || m->peerlen > sizeof(struct sockaddr_storage) || m->raw_len > 0xffffffffu) {
+    if (inl > 0xffff || rsl > 0xffff || m->peerlen > sizeof(struct sockaddr_storage) ||
+        m->raw_len > 0xffffffffu) {
         return SL_EINVAL;
     }
     int rc = sl_buf_append(out, head, sizeof head);

@@ -35,6 +35,9 @@ void sl_parse_uxsock(struct sl_msg *m);
  * number of bytes consumed (including one following SP) and > 0; on failure returns 0 and
  * leaves *t alone. */
 size_t sl_parse_ts3339(const char *p, size_t len, struct sl_time *t);
+/* The same without its fast paths for the usual forms (for the unit test that compares
+ * the two). */
+size_t sl_parse_ts3339_general(const char *p, size_t len, struct sl_time *t);
 
 /* RFC 3164 timestamp at *pp (at most *lenp bytes) into m->t_reported, as rsyslog's
  * ParseTIMESTAMP3164 with its bDetectYearAfterTime and bParseTZ switches; 1 and *pp, *lenp
