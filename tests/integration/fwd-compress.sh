@@ -163,6 +163,13 @@ back()
     flood -p "$in" -t tcp -i "$IN" || fail "$case: sending failed"
     local want=$((N + 3))
     if [ "$kind" = imudp ]; then
+        # the forwarded lines first: the bad datagrams below come from another peer, and
+        # neither daemon orders one peer's datagrams against another's (sluiced hands
+        # each peer to its own queue shard), so they must not overlap
+        for who in rsyslog sluice; do
+            wait_lines "$T/$case-$who/raw.log" "$want" 20 ||
+                fail "$case: $who received $(count_lines "$T/$case-$who/raw.log") of $want lines"
+        done
         # not decompressible: plain text, truncated zlib, too large once decompressed
         python3 - "$rr" "$rs" << 'EOF' || fail "$case: sending bad datagrams failed"
 import socket, sys, zlib
