@@ -59,7 +59,7 @@
 #define WAIT_IDLE_NS 10000000           /* a gap this long between passes: rate unknown */
 #define WAIT_MIN_DGRAMS 4.0             /* fewer expected in the sleep: do not sleep */
 #define DGRAM_OVERHEAD 1024.0           /* the kernel's bytes per datagram besides data */
-#define COALESCE_BATCHES 4               /* batches one coalescing sleep aims at */
+#define COALESCE_BATCHES 4              /* batches one coalescing sleep aims at */
 
 struct usock {
     int fd;
